@@ -1,0 +1,1 @@
+"""rpk configuration: rpk.yaml profiles, redpanda.yaml, -X keys and RPK_* env vars."""
