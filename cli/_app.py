@@ -1,10 +1,12 @@
-"""One factory so every command group shares the same Typer settings."""
+"""One factory so every command group shares the same Typer settings, plus alias helpers."""
 
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
 import typer
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 120}
 
 
 def new_group(name: str, help: str, **kwargs) -> typer.Typer:
@@ -18,3 +20,16 @@ def new_group(name: str, help: str, **kwargs) -> typer.Typer:
         rich_markup_mode=None,
         **kwargs,
     )
+
+
+def add_command(app: typer.Typer, func: Callable, name: str, aliases: Sequence[str] = (), **kwargs) -> None:
+    """Register `func` as `name`, and each alias as a hidden copy (cobra's Aliases)."""
+    app.command(name, **kwargs)(func)
+    for alias in aliases:
+        app.command(alias, hidden=True, **kwargs)(func)
+
+
+def add_group(parent: typer.Typer, child: typer.Typer, name: str, aliases: Sequence[str] = ()) -> None:
+    parent.add_typer(child, name=name)
+    for alias in aliases:
+        parent.add_typer(child, name=alias, hidden=True)

@@ -15,3 +15,25 @@ class UsageError(CliError):
 
 class ConnectionFailed(CliError):
     """The broker or the Admin API could not be reached."""
+
+
+class KafkaRequestFailed(CliError):
+    """A Kafka request was answered with an error."""
+
+
+class NotFound(CliError):
+    """A named topic, group or profile does not exist."""
+
+
+def one_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return " ".join(lines) if lines else ""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line for an exception that is not a CliError (Typer usage errors, client errors, bugs)."""
+    message = getattr(exc, "format_message", None)
+    if callable(message):  # Typer's usage errors
+        return one_line(message())
+    text = one_line(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -6,22 +6,34 @@ import sys
 
 import typer
 
+from cli import options
 from cli._app import new_group
-from cli.errors import CliError
+from cli.errors import CliError, describe_exception
 
-app = new_group("rpk", "rpk is the Ailurus CLI & toolbox.")
+app = new_group("rpk", "rpk is the Ailurus CLI & toolbox.", invoke_without_command=True)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    ctx: typer.Context,
+    config_opt: options.XOpt = None,
+    config: options.ConfigOpt = None,
+    profile: options.ProfileOpt = None,
+    verbose: options.VerboseOpt = False,
+) -> None:
     """rpk is the Ailurus CLI & toolbox."""
+    options.enter(ctx, options.make_flags(config_opt, config, profile, verbose))
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
 
 
 def _register_groups() -> None:
     # One line per command group; each group module registers its own subcommands.
-    from cli.commands import version
+    from cli.commands import profile, redpanda, version
 
     version.register(app)
+    profile.register(app)
+    redpanda.register(app)
 
 
 _register_groups()
@@ -29,22 +41,17 @@ _register_groups()
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, prog_name="rpk", standalone_mode=False)
+        rc = app(args=argv, prog_name="rpk", standalone_mode=False)
     except CliError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a usage error from Typer, or a bug: one line, never a traceback
-        name = type(exc).__name__
-        message = getattr(exc, "format_message", None)
-        text = message() if callable(message) else str(exc)
-        print(text if callable(message) else f"{name}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a usage error from Typer, a client error, or a bug: one line, no traceback
+        print(describe_exception(exc), file=sys.stderr)
         return 1
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from cli.config.values import parse_bool, parse_duration, split_list
 from cli.errors import UsageError
 
@@ -99,6 +101,8 @@ def convert(flag: XFlag, raw: str) -> Any:
     """Parse `raw` into the YAML value stored at `flag.path`."""
     kind = flag.kind
     if kind == "list":
+        if raw.strip().startswith("["):
+            return [str(v) for v in _yaml_list(raw)]
         return split_list(raw)
     if kind in ("bool", "tls"):
         return parse_bool(raw)
@@ -172,3 +176,13 @@ def render_help() -> str:
     )
     blocks = [f"{flag.key}={flag.example}\n  {flag.help}\n  env: {flag.env}, yaml: {flag.path}" for flag in XFLAGS]
     return intro + "\n\n".join(blocks) + "\n"
+
+
+def _yaml_list(raw: str) -> list:
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise UsageError(f"invalid list {raw!r}") from None
+    if not isinstance(value, list):
+        raise UsageError(f"invalid list {raw!r}")
+    return value

@@ -1,0 +1,23 @@
+"""`rpk profile print`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from cli.commands.profile import _store
+from cli.config.files import dump_yaml
+from cli.options import with_globals
+
+
+@with_globals
+def profile_print(name: Annotated[Optional[str], typer.Argument(help="Profile to print (default: current).")] = None) -> None:
+    """Print an rpk profile as YAML."""
+    rpk = _store.load()
+    profile = rpk.require_profile(_store.name_or_current(rpk, name))
+    typer.echo(dump_yaml(profile), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("print")(profile_print)

@@ -1,0 +1,15 @@
+"""`rpk redpanda`: interact with a local broker (start, stop, config, mode, tune, check)."""
+
+from __future__ import annotations
+
+import typer
+
+from cli._app import new_group
+from cli.commands.redpanda import config, mode, start, stop
+
+
+def register(root: typer.Typer) -> None:
+    app = new_group("redpanda", "Interact with a local Redpanda process.")
+    for module in (start, stop, config, mode):
+        module.register(app)
+    root.add_typer(app, name="redpanda")
