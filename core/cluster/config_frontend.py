@@ -1,0 +1,85 @@
+"""Cluster configuration changes: validate, replicate through the controller, apply in log order.
+
+Command "cluster_config_delta": {"upsert": {name: value}, "remove": [names]}. Each applied delta
+bumps the config version by one, so replaying the controller log reproduces the same version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Protocol
+
+from core.config.cluster_properties import ClusterConfigStore
+
+CLUSTER_CONFIG_DELTA = "cluster_config_delta"
+
+
+class Controller(Protocol):
+    def register(self, command_type: str, apply_fn: Callable[[dict[str, Any]], None]) -> None: ...
+
+    def submit(self, command_type: str, payload: dict[str, Any]) -> Awaitable[int]: ...
+
+
+class ConfigValidationError(Exception):
+    """The delta was rejected; `errors` maps each offending key to its reason."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in sorted(errors.items())))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class NodeConfigStatus:
+    node_id: int
+    restart: bool
+    config_version: int
+    invalid: list[str]
+    unknown: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node_id": self.node_id, "restart": self.restart, "config_version": self.config_version,
+                "invalid": self.invalid, "unknown": self.unknown}
+
+
+class ClusterConfigFrontend:
+    def __init__(self, controller: Controller, store: ClusterConfigStore, node_id: int = 0) -> None:
+        self._controller = controller
+        self._store = store
+        self._node_id = node_id
+        self._lock = asyncio.Lock()
+        controller.register(CLUSTER_CONFIG_DELTA, self._apply)
+
+    @property
+    def store(self) -> ClusterConfigStore:
+        return self._store
+
+    def _apply(self, payload: dict[str, Any]) -> None:
+        self._store.apply(dict(payload.get("upsert", {})), list(payload.get("remove", [])),
+                          version=self._store.version + 1)
+
+    async def patch(self, upsert: dict[str, Any], remove: list[str], *, dry_run: bool = False,
+                    force: bool = False) -> int:
+        """Validate and (unless dry_run) replicate the delta; returns the resulting config version.
+
+        `force` skips validation: unknown and invalid keys are then stored and reported by status().
+        Raises ConfigValidationError with per-key messages otherwise.
+        """
+        errors = {} if force else self._store.validate(upsert, remove)
+        if errors:
+            raise ConfigValidationError(errors)
+        if dry_run:
+            return self._store.version
+        async with self._lock:
+            await self._controller.submit(CLUSTER_CONFIG_DELTA, {"upsert": upsert, "remove": remove})
+            return self._store.version
+
+    def status(self) -> list[NodeConfigStatus]:
+        """One entry per node; a single broker reports itself."""
+        return [NodeConfigStatus(
+            node_id=self._node_id,
+            restart=self._store.restart_required(),
+            config_version=self._store.version,
+            invalid=self._store.invalid,
+            unknown=self._store.unknown,
+        )]

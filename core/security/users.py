@@ -1,0 +1,116 @@
+"""SASL/SCRAM users, replicated through the controller log.
+
+Commands: "user_upsert" {"username", "credential": ScramCredential.to_json()} and
+"user_delete" {"username"}. Passwords never reach the log; only salted SCRAM keys do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Protocol
+
+from core.security.scram import MECHANISMS, ScramCredential, derive_credential, password_matches
+
+USER_UPSERT = "user_upsert"
+USER_DELETE = "user_delete"
+MAX_USERNAME_CHARS = 128
+MAX_PASSWORD_CHARS = 1024
+
+
+class Controller(Protocol):
+    def register(self, command_type: str, apply_fn: Callable[[dict[str, Any]], None]) -> None: ...
+
+    def submit(self, command_type: str, payload: dict[str, Any]) -> Awaitable[int]: ...
+
+
+class UserError(Exception):
+    """Base of user-management errors; `status` is the HTTP status the Admin API answers."""
+
+    status = 400
+
+
+class InvalidUserRequest(UserError):
+    status = 400
+
+
+class UserExists(UserError):
+    status = 409
+
+
+class UserNotFound(UserError):
+    status = 404
+
+
+def validate_username(username: Any) -> str:
+    if not isinstance(username, str) or not 1 <= len(username) <= MAX_USERNAME_CHARS:
+        raise InvalidUserRequest(f"username must be a string of 1 to {MAX_USERNAME_CHARS} characters")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in ",=" for c in username) or username.strip() != username:
+        raise InvalidUserRequest("username must not contain control characters, ',' or '=', "
+                                 "nor start or end with whitespace")
+    return username
+
+
+def validate_password(password: Any) -> str:
+    if not isinstance(password, str) or not 1 <= len(password) <= MAX_PASSWORD_CHARS:
+        raise InvalidUserRequest(f"password must be a string of 1 to {MAX_PASSWORD_CHARS} characters")
+    return password
+
+
+def validate_mechanism(mechanism: Any) -> str:
+    if mechanism not in MECHANISMS:
+        raise InvalidUserRequest(f"algorithm must be one of {', '.join(MECHANISMS)}")
+    return mechanism
+
+
+class UserFrontend:
+    """Owns the credential table; every change goes through the controller log."""
+
+    def __init__(self, controller: Controller) -> None:
+        self._controller = controller
+        self._credentials: dict[str, ScramCredential] = {}
+        self._lock = asyncio.Lock()
+        controller.register(USER_UPSERT, self._apply_upsert)
+        controller.register(USER_DELETE, self._apply_delete)
+
+    def _apply_upsert(self, payload: dict[str, Any]) -> None:
+        self._credentials[payload["username"]] = ScramCredential.from_json(payload["credential"])
+
+    def _apply_delete(self, payload: dict[str, Any]) -> None:
+        self._credentials.pop(payload["username"], None)
+
+    def list(self) -> list[str]:
+        return sorted(self._credentials)
+
+    def credential(self, username: str) -> ScramCredential | None:
+        """For the SASL/SCRAM authenticator."""
+        return self._credentials.get(username)
+
+    def verify_password(self, username: str, password: str) -> bool:
+        """For HTTP basic auth on the Admin API."""
+        cred = self._credentials.get(username)
+        return cred is not None and password_matches(cred, password)
+
+    async def create(self, username: str, password: str, mechanism: str) -> None:
+        validate_username(username), validate_password(password), validate_mechanism(mechanism)
+        async with self._lock:
+            if username in self._credentials:
+                raise UserExists(f"user {username!r} already exists")
+            await self._submit_upsert(username, password, mechanism)
+
+    async def update(self, username: str, password: str, mechanism: str) -> None:
+        validate_username(username), validate_password(password), validate_mechanism(mechanism)
+        async with self._lock:
+            if username not in self._credentials:
+                raise UserNotFound(f"user {username!r} does not exist")
+            await self._submit_upsert(username, password, mechanism)
+
+    async def delete(self, username: str) -> None:
+        async with self._lock:
+            if username not in self._credentials:
+                raise UserNotFound(f"user {username!r} does not exist")
+            await self._controller.submit(USER_DELETE, {"username": username})
+
+    async def _submit_upsert(self, username: str, password: str, mechanism: str) -> None:
+        # PBKDF2 costs milliseconds; keep it off the event loop.
+        credential = await asyncio.to_thread(derive_credential, mechanism, password)
+        await self._controller.submit(USER_UPSERT, {"username": username, "credential": credential.to_json()})

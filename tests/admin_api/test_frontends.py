@@ -1,0 +1,90 @@
+"""ClusterConfigFrontend and UserFrontend over a controller double: validation, versions, replay, SCRAM."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from core.cluster.config_frontend import ConfigValidationError
+from core.security import scram
+from core.security.users import InvalidUserRequest, UserExists, UserNotFound
+from tests.admin_api.doubles import ServicesDouble
+
+
+async def test_patch_bumps_version_and_replay_reproduces_it():
+    svc = ServicesDouble()
+    assert await svc.config_frontend.patch({"log_retention_ms": 1000}, []) == 1
+    assert await svc.config_frontend.patch({"auto_create_topics_enabled": True}, ["log_retention_ms"]) == 2
+    again = ServicesDouble(controller=type(svc.controller)(svc.controller.log))
+    assert again.cluster_config.version == 2
+    assert again.cluster_config.values(include_defaults=False) == {"auto_create_topics_enabled": True}
+
+
+async def test_patch_rejects_with_per_key_errors_and_replicates_nothing():
+    svc = ServicesDouble()
+    with pytest.raises(ConfigValidationError) as caught:
+        await svc.config_frontend.patch({"nope": 1, "log_segment_size": "x", "default_topic_partitions": 0}, [])
+    assert set(caught.value.errors) == {"nope", "log_segment_size", "default_topic_partitions"}
+    assert svc.controller.log == []
+
+
+async def test_dry_run_validates_without_replicating_and_force_records_unknowns():
+    svc = ServicesDouble()
+    assert await svc.config_frontend.patch({"log_retention_ms": 5}, [], dry_run=True) == 0
+    assert svc.controller.log == []
+    assert await svc.config_frontend.patch({"mystery": 1}, [], force=True) == 1
+    [status] = svc.config_frontend.status()
+    assert status.unknown == ["mystery"] and status.config_version == 1 and not status.restart
+    await svc.config_frontend.patch({"enable_idempotence": False}, [])
+    assert svc.config_frontend.status()[0].restart
+
+
+async def test_users_create_update_delete_store_only_scram_keys():
+    svc = ServicesDouble()
+    await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_256)
+    await svc.users.create("bob", "pw", scram.SCRAM_SHA_512)
+    assert svc.users.list() == ["alice", "bob"]
+    assert "s3cret-pw" not in repr(svc.controller.log)
+    assert svc.users.verify_password("alice", "s3cret-pw") and not svc.users.verify_password("alice", "nope")
+    with pytest.raises(UserExists):
+        await svc.users.create("alice", "x", scram.SCRAM_SHA_256)
+    await svc.users.update("alice", "new-pw", scram.SCRAM_SHA_512)
+    assert svc.users.credential("alice").mechanism == scram.SCRAM_SHA_512
+    assert svc.users.verify_password("alice", "new-pw")
+    await svc.users.delete("bob")
+    with pytest.raises(UserNotFound):
+        await svc.users.delete("bob")
+    with pytest.raises(UserNotFound):
+        await svc.users.update("carol", "pw", scram.SCRAM_SHA_256)
+    replayed = ServicesDouble(controller=type(svc.controller)(svc.controller.log))
+    assert replayed.users.list() == ["alice"] and replayed.users.verify_password("alice", "new-pw")
+
+
+@pytest.mark.parametrize("username", ["", "a,b", "x=y", " lead", "tab\there", "z" * 129])
+async def test_bad_usernames_are_rejected(username):
+    with pytest.raises(InvalidUserRequest):
+        await ServicesDouble().users.create(username, "pw", scram.SCRAM_SHA_256)
+
+
+async def test_bad_algorithm_is_rejected():
+    with pytest.raises(InvalidUserRequest):
+        await ServicesDouble().users.create("u", "pw", "MD5")
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+def test_scram_sha256_matches_rfc7677_exchange():
+    salt = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+    cred = scram.derive_credential(scram.SCRAM_SHA_256, "pencil", salt, 4096)
+    nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+    auth_message = (f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,"
+                    f"c=biws,r={nonce}").encode()
+    proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    client_key = _xor(proof, scram.hmac_digest(scram.SCRAM_SHA_256, cred.stored_key, auth_message))
+    assert scram.h(scram.SCRAM_SHA_256, client_key) == cred.stored_key
+    server_signature = scram.hmac_digest(scram.SCRAM_SHA_256, cred.server_key, auth_message)
+    assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    assert scram.ScramCredential.from_json(cred.to_json()) == cred

@@ -1,0 +1,135 @@
+"""Every Admin API route, served by the real aiohttp app over a services double, driven with httpx."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from admin_api.server import start_admin_server
+from tests.admin_api.doubles import ServicesDouble
+
+
+@pytest.fixture
+async def api():
+    svc = ServicesDouble()
+    server = await start_admin_server(svc, "127.0.0.1", 0)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as client:
+        client.svc = svc
+        yield client
+    await server.stop()
+
+
+async def test_status_node_config_features(api):
+    assert (await api.get("/v1/status/ready")).json() == {"status": "ready"}
+    api.svc.ready = False
+    assert (await api.get("/v1/status/ready")).json() == {"status": "booting"}
+    assert (await api.get("/v1/node_config")).json()["node_id"] == 0
+    features = {f["name"]: f["state"] for f in (await api.get("/v1/features")).json()["features"]}
+    assert features["idempotence"] == "active" and features["central_config"] == "active"
+
+
+async def test_brokers_and_maintenance(api):
+    [broker] = (await api.get("/v1/brokers")).json()
+    assert broker["node_id"] == 0 and broker["maintenance_status"]["draining"] is False
+    assert (await api.get("/v1/brokers/0")).json()["internal_rpc_port"] == 33145
+    assert (await api.get("/v1/brokers/7")).status_code == 404
+    assert (await api.get("/v1/brokers/x")).json() == {"message": "id must be an integer, got 'x'", "code": 400}
+    assert (await api.put("/v1/brokers/0/maintenance")).status_code == 200
+    assert (await api.get("/v1/maintenance")).json()["draining"] is True
+    assert (await api.delete("/v1/brokers/0/maintenance")).status_code == 200
+    assert (await api.get("/v1/maintenance")).json()["draining"] is False
+    assert (await api.put("/v1/brokers/3/maintenance")).status_code == 404
+
+
+async def test_health_overview(api):
+    health = (await api.get("/v1/cluster/health_overview")).json()
+    assert health["is_healthy"] is True and health["all_nodes"] == [0] and health["controller_id"] == 0
+    assert health["leaderless_count"] == 0 and health["under_replicated_partitions"] == []
+
+
+async def test_cluster_config_roundtrip(api):
+    assert (await api.get("/v1/cluster_config", params={"key": "log_retention_ms"})).json() == {
+        "log_retention_ms": 604800000}
+    put = await api.put("/v1/cluster_config", json={"upsert": {"log_retention_ms": 3600000}, "remove": []})
+    assert put.status_code == 200 and put.json() == {"config_version": 1}
+    assert (await api.get("/v1/cluster_config", params={"include_defaults": "false"})).json() == {
+        "log_retention_ms": 3600000}
+    assert len((await api.get("/v1/cluster_config")).json()) > 50
+    dry = await api.put("/v1/cluster_config", params={"dry_run": "true"},
+                        json={"upsert": {"log_retention_ms": 1}, "remove": []})
+    assert dry.json() == {"config_version": 1}
+    [status] = (await api.get("/v1/cluster_config/status")).json()
+    assert status == {"node_id": 0, "restart": False, "config_version": 1, "invalid": [], "unknown": []}
+    schema = (await api.get("/v1/cluster_config/schema")).json()["properties"]
+    assert schema["log_retention_ms"]["type"] == "integer"
+
+
+async def test_cluster_config_rejections_are_per_key(api):
+    bad = await api.put("/v1/cluster_config", json={
+        "upsert": {"nope": 1, "auto_create_topics_enabled": "yes", "default_topic_partitions": -1}, "remove": []})
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == {
+        "nope": "unknown property 'nope'",
+        "auto_create_topics_enabled": "expected boolean, got string",
+        "default_topic_partitions": "-1 is below the minimum 1",
+    }
+    assert (await api.put("/v1/cluster_config", json={"upsert": {}})).json()["message"] == "missing field(s): remove"
+    assert (await api.put("/v1/cluster_config", content=b"{")).status_code == 400
+    assert (await api.put("/v1/cluster_config", json={"upsert": [], "remove": []})).status_code == 400
+    assert (await api.get("/v1/cluster_config", params={"key": "nope"})).status_code == 404
+    assert (await api.get("/v1/cluster_config", params={"include_defaults": "maybe"})).status_code == 400
+
+
+async def test_partitions(api):
+    local = (await api.get("/v1/partitions")).json()
+    assert [(p["ns"], p["topic"], p["partition_id"]) for p in local][:2] == [("kafka", "orders", 0), ("kafka", "orders", 1)]
+    topic = (await api.get("/v1/partitions/kafka/orders")).json()
+    assert [p["partition_id"] for p in topic] == [0, 1, 2]
+    one = (await api.get("/v1/partitions/kafka/orders/2")).json()
+    assert one["leader_id"] == 0 and one["raft_group_id"] == 3 and one["replicas"] == [{"node_id": 0, "core": 0}]
+    assert (await api.get("/v1/partitions/redpanda/controller/0")).json()["leader_id"] == 0
+    assert (await api.get("/v1/partitions/kafka/orders/9")).status_code == 404
+    assert (await api.get("/v1/partitions/kafka/missing")).status_code == 404
+
+
+async def test_users_lifecycle(api):
+    body = {"username": "alice", "password": "pw1", "algorithm": "SCRAM-SHA-256"}
+    assert (await api.post("/v1/security/users", json=body)).status_code == 200
+    assert (await api.post("/v1/security/users", json=body)).status_code == 409
+    assert (await api.get("/v1/security/users")).json() == ["alice"]
+    upd = await api.put("/v1/security/users/alice", json={"password": "pw2", "algorithm": "SCRAM-SHA-512"})
+    assert upd.status_code == 200
+    assert (await api.put("/v1/security/users/bob", json={"password": "p", "algorithm": "SCRAM-SHA-512"})).status_code == 404
+    bad = await api.post("/v1/security/users", json={"username": "x", "password": "p", "algorithm": "MD5"})
+    assert bad.status_code == 400 and "algorithm" in bad.json()["message"]
+    assert (await api.delete("/v1/security/users/alice")).status_code == 200
+    assert (await api.delete("/v1/security/users/alice")).status_code == 404
+    assert (await api.get("/v1/security/users")).json() == []
+
+
+async def test_admin_auth_when_required(api):
+    await api.post("/v1/security/users", json={"username": "root", "password": "pw", "algorithm": "SCRAM-SHA-256"})
+    await api.post("/v1/security/users", json={"username": "joe", "password": "pw", "algorithm": "SCRAM-SHA-256"})
+    await api.put("/v1/cluster_config", json={"upsert": {"admin_api_require_auth": True, "superusers": ["root"]},
+                                              "remove": []})
+    assert (await api.get("/v1/security/users")).status_code == 401
+    assert (await api.get("/v1/cluster/health_overview")).status_code == 200
+    joe = base64.b64encode(b"joe:pw").decode()
+    assert (await api.get("/v1/brokers", headers={"Authorization": f"Basic {joe}"})).status_code == 200
+    assert (await api.get("/v1/security/users", headers={"Authorization": f"Basic {joe}"})).status_code == 403
+    assert (await api.get("/v1/security/users", auth=("root", "wrong"))).status_code == 401
+    assert (await api.get("/v1/security/users", auth=("root", "pw"))).json() == ["joe", "root"]
+
+
+async def test_metrics_and_errors(api):
+    text = (await api.get("/metrics")).text
+    assert "vectorized_kafka_rpc_active_connections" in text
+    assert "redpanda_cluster_partitions" in (await api.get("/public_metrics")).text
+    await api.put("/v1/cluster_config", json={"upsert": {"disable_public_metrics": True}, "remove": []})
+    assert (await api.get("/public_metrics")).status_code == 404
+    assert (await api.get("/v1/nowhere")).json() == {"message": "Not Found", "code": 404}
+    assert (await api.post("/v1/brokers")).json()["code"] == 405
+    doc = (await api.get("/v1/openapi.json")).json()
+    assert doc["openapi"].startswith("3.") and "/v1/cluster_config" in doc["paths"]
