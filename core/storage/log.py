@@ -1,0 +1,396 @@
+"""DiskLog: the segmented on-disk log of one partition.
+
+The hot path never decodes records: append patches baseOffset and
+partitionLeaderEpoch (outside the CRC) and writes the batch; read returns a byte range
+of one segment file for sendfile. Offsets: `start_offset` <= readable < `next_offset`
+(log end, "dirty"); `flushed_offset` <= `next_offset` is what fdatasync has covered.
+A segment holds batches of one Raft term; the term is in its file name.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import pathlib
+import struct
+from dataclasses import dataclass
+
+from core.common.clock import Clock
+from core.model.batch import HEADER_SIZE, LOG_OVERHEAD, patch_base_offset, patch_leader_epoch
+from core.storage.errors import OffsetOutOfRange
+from core.storage.flush import FlushQueue, FlushTicket, run_ticket
+from core.storage.fs import fsync_directory, pread_exact
+from core.storage.index import U32_MAX
+from core.storage.kvstore import KvStore
+from core.storage.recovery import recover_segments
+from core.storage.segment import Segment
+
+START_OFFSET_KEY = "storage.start_offset"
+CLEAN_SHUTDOWN_KEY = "storage.clean_shutdown"
+KVSTORE_NAME = "kvstore.json"
+
+_LENGTH = struct.Struct(">i")  # batchLength, at byte 8
+_TAIL = struct.Struct(">iqq")  # lastOffsetDelta, firstTimestamp, maxTimestamp, at byte 23
+_TAIL_AT = 23
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    segment_bytes: int = 128 * 1024 * 1024
+    segment_ms: int | None = None
+    index_interval_bytes: int = 4096
+    retention_ms: int | None = None
+    retention_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        # Index positions are u32: every batch must start below 4 GiB.
+        assert 0 < self.segment_bytes <= U32_MAX, self.segment_bytes
+        assert self.index_interval_bytes > 0
+        assert self.segment_ms is None or self.segment_ms > 0
+        assert self.retention_ms is None or self.retention_ms >= 0
+        assert self.retention_bytes is None or self.retention_bytes >= 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSlice:
+    """Whole batches `first_offset..last_offset` at [position, position+length) of `fd`."""
+
+    fd: int
+    position: int
+    length: int
+    first_offset: int
+    last_offset: int
+
+
+class DiskLog:
+    def __init__(self, directory: pathlib.Path, config: LogConfig, clock: Clock,
+                 kvstore: KvStore, segments: list[Segment], start_offset: int) -> None:
+        self.directory = directory
+        self.config = config
+        self.kvstore = kvstore
+        self._clock = clock
+        self._segments = segments
+        self._bases = [segment.base_offset for segment in segments]
+        self._unflushed: list[Segment] = []  # segments with bytes no ticket has taken
+        self._directory_dirty = False  # segments created since the last flush ticket
+        self._flushes = FlushQueue()
+        self.start_offset = start_offset
+        self.next_offset = segments[-1].next_offset if segments else start_offset
+        self.flushed_offset = self.next_offset  # recovery fsynced what it kept
+        self.size_bytes = sum(segment.size_bytes for segment in segments)
+        self._closed = False
+        self._check()
+
+    @classmethod
+    def open(cls, directory: pathlib.Path, config: LogConfig, clock: Clock) -> DiskLog:
+        directory = pathlib.Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        kvstore = KvStore.open(directory / KVSTORE_NAME)
+        clean = kvstore.get(CLEAN_SHUTDOWN_KEY, False) is True
+        stored_start = int(kvstore.get(START_OFFSET_KEY, 0))
+        segments = recover_segments(directory, stored_start, clean, config.index_interval_bytes)
+        # A gap up to the first segment is fine (retention moved past it).
+        start_offset = max(stored_start, segments[0].base_offset) if segments else stored_start
+        for segment in segments[:-1]:
+            segment.close_write_fd()
+        if segments:
+            segments[-1].open_for_append()
+        kvstore.put(CLEAN_SHUTDOWN_KEY, False)  # until close() says otherwise
+        return cls(directory, config, clock, kvstore, segments, start_offset)
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def active_term(self) -> int:
+        return self._segments[-1].term if self._segments else -1
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def segment_count(self) -> int:
+        return len(self._segments)
+
+    def update_config(self, config: LogConfig) -> None:
+        self.config = config
+
+    def _check(self) -> None:
+        assert 0 <= self.start_offset <= self.next_offset, (self.start_offset, self.next_offset)
+        assert self.flushed_offset <= self.next_offset, (self.flushed_offset, self.next_offset)
+        assert self.size_bytes == sum(segment.size_bytes for segment in self._segments)
+        assert self._bases == [segment.base_offset for segment in self._segments]
+
+    # ------------------------------------------------------------ append
+
+    def append(self, batch: bytearray, term: int) -> tuple[int, int]:
+        """Assign offsets to one validated batch and write it (no fsync)."""
+        assert not self._closed
+        assert len(batch) >= HEADER_SIZE
+        assert _LENGTH.unpack_from(batch, 8)[0] + LOG_OVERHEAD == len(batch), "one whole batch"
+        assert term >= self.active_term >= -1, (term, self.active_term)
+        last_offset_delta, _, max_timestamp_ms = _TAIL.unpack_from(batch, _TAIL_AT)
+        base_offset = self.next_offset
+        last_offset = base_offset + last_offset_delta
+        now_ms = self._clock.now_ms()
+        if self._must_roll(term, len(batch), last_offset, now_ms):
+            self._roll(term)
+        segment = self._segments[-1]
+        patch_base_offset(batch, 0, base_offset)
+        patch_leader_epoch(batch, 0, term)
+        segment.append(batch, base_offset, last_offset, max_timestamp_ms, now_ms)
+        if segment not in self._unflushed:
+            self._unflushed.append(segment)
+        self.next_offset = last_offset + 1
+        self.size_bytes += len(batch)
+        assert segment.next_offset == self.next_offset
+        return base_offset, last_offset
+
+    def _must_roll(self, term: int, batch_bytes: int, last_offset: int, now_ms: int) -> bool:
+        if not self._segments:
+            return True
+        active = self._segments[-1]
+        if active.term != term:
+            return True
+        if active.is_empty:
+            return False
+        if active.size_bytes + batch_bytes > self.config.segment_bytes:
+            return True
+        if last_offset - active.base_offset > U32_MAX:
+            return True  # relative offsets in the index are u32
+        segment_ms = self.config.segment_ms
+        anchor_ms = active.roll_anchor_ms
+        return segment_ms is not None and anchor_ms is not None and now_ms - anchor_ms >= segment_ms
+
+    def _roll(self, term: int) -> None:
+        if self._segments:
+            previous = self._segments[-1]
+            if previous.pins == 0 and not previous.unflushed:
+                previous.close_write_fd()
+        segment = Segment.create(self.directory, self.next_offset, term,
+                                 self.config.index_interval_bytes)
+        self._segments.append(segment)
+        self._bases.append(segment.base_offset)
+        self._directory_dirty = True
+
+    # ------------------------------------------------------------ flush
+
+    def flush_begin(self) -> FlushTicket | None:
+        """Capture the log end and the fds holding unflushed bytes (loop thread)."""
+        if not self._unflushed and not self._directory_dirty:
+            return None
+        directory = str(self.directory) if self._directory_dirty else None
+        ticket = self._flushes.capture(self.next_offset, self._unflushed, directory)
+        self._unflushed = []
+        self._directory_dirty = False
+        return ticket
+
+    @staticmethod
+    def flush_run(ticket: FlushTicket) -> None:
+        """fdatasync the ticket's fds (any thread)."""
+        run_ticket(ticket)
+
+    def flush_end(self, ticket: FlushTicket) -> None:
+        """Advance flushed_offset; close write fds of rolled segments no longer needed."""
+        durable = self._flushes.settle(ticket)
+        if durable is not None:
+            self.flushed_offset = max(self.flushed_offset, min(durable, self.next_offset))
+        for segment in ticket.segments:
+            self._maybe_release(segment)
+        self._check()
+
+    def flush(self) -> None:
+        ticket = self.flush_begin()
+        if ticket is None:
+            return
+        self.flush_run(ticket)
+        self.flush_end(ticket)
+
+    def _maybe_release(self, segment: Segment) -> None:
+        if segment.pins or segment.unflushed:
+            return
+        if segment.deleted:
+            segment.close()
+        elif not self._segments or segment is not self._segments[-1]:
+            segment.close_write_fd()
+
+    # ------------------------------------------------------------ read
+
+    def _first_segment_at(self, offset: int) -> int:
+        return max(bisect.bisect_right(self._bases, offset) - 1, 0)
+
+    def read(self, offset: int, max_bytes: int, upper_offset: int) -> ReadSlice | None:
+        """Whole batches of one segment from the batch holding `offset` (see Segment.read_range)."""
+        assert max_bytes >= 0
+        if offset < self.start_offset:
+            raise OffsetOutOfRange(offset, self.start_offset)
+        if offset >= min(upper_offset, self.next_offset):
+            return None
+        for segment in self._segments[self._first_segment_at(offset) :]:
+            if segment.next_offset <= offset:
+                continue  # only an empty segment can end at or below offset
+            found = segment.read_range(offset, max_bytes, upper_offset)
+            if found is None:
+                return None
+            assert found.first_offset < upper_offset and found.last_offset >= offset
+            return ReadSlice(segment.read_fd, found.position, found.length,
+                             found.first_offset, found.last_offset)
+        return None
+
+    def read_bytes(self, offset: int, max_bytes: int, upper_offset: int) -> bytes:
+        found = self.read(offset, max_bytes, upper_offset)
+        if found is None:
+            return b""
+        return pread_exact(found.fd, found.length, found.position)
+
+    def timequery(self, timestamp_ms: int, upper_offset: int) -> int | None:
+        """Base offset of the first batch below `upper_offset` whose max timestamp is
+        >= `timestamp_ms` (batch granularity: records before it in that batch may be
+        older), never below start_offset. None if there is none."""
+        for segment in self._segments:
+            if segment.base_offset >= upper_offset:
+                return None
+            found, reached_upper = segment.find_time(timestamp_ms, upper_offset)
+            if found is not None:
+                return max(found, self.start_offset)
+            if reached_upper:
+                return None
+        return None
+
+    # ------------------------------------------------------------ terms
+
+    def segment_terms(self) -> list[tuple[int, int]]:
+        """(term, first offset) of each run of same-term segments, in log order."""
+        runs: list[tuple[int, int]] = []
+        for segment in self._segments:
+            if not runs or runs[-1][0] != segment.term:
+                runs.append((segment.term, segment.base_offset))
+        return runs
+
+    def term_at(self, offset: int) -> int | None:
+        """Term of the batch holding `offset`; None outside [first segment, next_offset)."""
+        if not self._segments or not self._bases[0] <= offset < self.next_offset:
+            return None
+        return self._segments[self._first_segment_at(offset)].term
+
+    # ------------------------------------------------------------ truncation
+
+    def truncate(self, offset: int) -> None:
+        """Remove `offset` (a batch boundary) and everything after it; fsync."""
+        assert not self._closed
+        assert self.start_offset <= offset, (offset, self.start_offset)
+        if offset >= self.next_offset:
+            assert offset == self.next_offset, "truncate beyond the log end"
+            return
+        slot = bisect.bisect_left(self._bases, offset)
+        self._delete_segments(self._segments[slot:])
+        if self._segments and self._segments[-1].next_offset > offset:
+            self._segments[-1].truncate(offset)
+        self._sync_everything()
+        self.next_offset = offset
+        self.flushed_offset = offset
+        self.size_bytes = sum(segment.size_bytes for segment in self._segments)
+        self._check()
+
+    def _sync_everything(self) -> None:
+        """fdatasync every open write fd and the directory; old tickets count for nothing."""
+        for segment in self._segments:
+            if segment.write_fd is not None:
+                os.fdatasync(segment.write_fd)
+            segment.unflushed = False
+        fsync_directory(self.directory)
+        self._unflushed = []
+        self._directory_dirty = False
+        self._flushes.invalidate()
+        for segment in self._segments[:-1]:
+            self._maybe_release(segment)
+        if self._segments:
+            self._segments[-1].open_for_append()
+
+    def prefix_truncate(self, new_start: int) -> None:
+        """DeleteRecords: make `new_start` the first readable offset (persisted first),
+        then delete the segments wholly below it."""
+        assert not self._closed
+        if new_start <= self.start_offset:
+            return
+        self.kvstore.put(START_OFFSET_KEY, new_start)
+        self.start_offset = new_start
+        below = [s for s in self._segments if s.next_offset <= new_start]
+        self.size_bytes -= sum(segment.size_bytes for segment in below)
+        self._delete_segments(below)
+        if new_start > self.next_offset:
+            assert not self._segments
+            self.next_offset = new_start  # e.g. a Raft snapshot beyond the local log
+        if not self._segments:
+            self.flushed_offset = self.next_offset
+        self._check()
+
+    def gc(self, now_ms: int, max_collectible_offset: int | None = None) -> int:
+        """Retention: delete closed segments, oldest first, that are older than
+        retention_ms or while the log exceeds retention_bytes; returns bytes removed."""
+        doomed: list[Segment] = []
+        remaining_bytes = self.size_bytes
+        for segment in self._segments[:-1]:  # never the active segment
+            if not self._collectible(segment, now_ms, remaining_bytes, max_collectible_offset):
+                break
+            doomed.append(segment)
+            remaining_bytes -= segment.size_bytes
+        if not doomed:
+            return 0
+        removed_bytes = self.size_bytes - remaining_bytes
+        new_start = max(self.start_offset, doomed[-1].next_offset)
+        self.kvstore.put(START_OFFSET_KEY, new_start)
+        self.start_offset = new_start
+        self._delete_segments(doomed)
+        self.size_bytes = remaining_bytes
+        self._check()
+        return removed_bytes
+
+    def _collectible(self, segment: Segment, now_ms: int, log_bytes: int,
+                     max_collectible_offset: int | None) -> bool:
+        if max_collectible_offset is not None and segment.next_offset > max_collectible_offset:
+            return False
+        retention_ms = self.config.retention_ms
+        retention_bytes = self.config.retention_bytes
+        if retention_ms is not None and segment.max_timestamp_ms < now_ms - retention_ms:
+            return True
+        return retention_bytes is not None and log_bytes > retention_bytes
+
+    def _delete_segments(self, doomed: list[Segment]) -> None:
+        """Unlink files now; close fds unless a flush ticket still holds the write fd."""
+        for segment in doomed:
+            slot = self._segments.index(segment)
+            del self._segments[slot]
+            del self._bases[slot]
+            segment.unlink_files()
+            segment.unflushed = False
+            if segment.pins == 0:
+                segment.close()
+        self._unflushed = [s for s in self._unflushed if not s.deleted]
+
+    # ------------------------------------------------------------ close
+
+    def close(self) -> None:
+        """Flush, write index files, mark the shutdown clean, close every fd."""
+        if self._closed:
+            return
+        assert not self._flushes.outstanding, "close() while a flush ticket is outstanding"
+        self.flush()
+        for segment in self._segments:
+            if segment.index_dirty:
+                segment.write_index()
+        fsync_directory(self.directory)
+        self.kvstore.put(CLEAN_SHUTDOWN_KEY, True)
+        for segment in self._segments:
+            segment.close()
+        self._closed = True
+
+    def abandon(self) -> None:
+        """Close every fd without flushing, writing indexes or marking the shutdown clean:
+        what a crash leaves behind (tests; a broker stopping after a fatal I/O error)."""
+        held = [s for ticket in self._flushes.outstanding for s in ticket.segments]
+        for segment in [*self._segments, *held]:
+            segment.pins = 0
+            segment.close()
+        self._flushes.outstanding.clear()
+        self._closed = True

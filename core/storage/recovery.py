@@ -1,0 +1,102 @@
+"""Startup recovery of a partition directory: load segments, cut torn tails.
+
+For the last segment always, and for every segment when the last shutdown was not
+clean or its index files are missing or invalid, each batch is scanned (header,
+CRC32C, contiguous offsets, term). The log is cut at the first bad batch: the file is
+truncated there and every later segment is deleted. Segments wholly below the
+persisted start offset (a prefix truncation interrupted by a crash) are deleted too.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+
+from core.storage.fs import fsync_directory
+from core.storage.segment import Segment, parse_segment_name
+
+logger = logging.getLogger("ailurus.storage")
+
+INDEX_SUFFIXES = (".index", ".timeindex")
+
+
+def _segment_files(directory: pathlib.Path) -> list[tuple[int, int]]:
+    """(base offset, term) of every segment file, by base offset."""
+    found = []
+    for path in directory.iterdir():
+        parsed = parse_segment_name(path.name)
+        if parsed is not None:
+            found.append(parsed)
+    found.sort()
+    bases = [base for base, _ in found]
+    assert len(set(bases)) == len(bases), f"two segments share a base offset in {directory}"
+    return found
+
+
+def _remove_orphans(directory: pathlib.Path) -> None:
+    """Index files whose log is gone (a deletion interrupted by a crash)."""
+    for path in directory.iterdir():
+        if path.suffix in INDEX_SUFFIXES and not path.with_suffix(".log").exists():
+            path.unlink()
+
+
+def _load_one(segment: Segment, must_scan: bool) -> str | None:
+    """Bring `segment` up to date; the reason the scan cut it, if it did."""
+    if not must_scan and segment.load_index():
+        return None
+    result = segment.recover()
+    return result.problem
+
+
+def recover_segments(directory: pathlib.Path, start_offset: int, clean: bool,
+                     index_interval_bytes: int) -> list[Segment]:
+    """Open, check and repair the segments of `directory`; fsync what changed."""
+    _remove_orphans(directory)
+    found = _segment_files(directory)
+    segments: list[Segment] = []
+    changed = False
+    for slot, (base_offset, term) in enumerate(found):
+        segment = Segment.open_existing(directory, base_offset, term, index_interval_bytes)
+        is_last = slot == len(found) - 1
+        problem = _load_one(segment, must_scan=is_last or not clean)
+        gap = bool(segments) and segments[-1].next_offset != segment.base_offset
+        if gap:
+            problem = f"starts at {base_offset}, previous ends at {segments[-1].next_offset}"
+        if problem is not None:
+            logger.warning("truncating log %s at segment %s: %s", directory,
+                           segment.path.name, problem)
+            changed = True
+        if gap or segment.is_empty or segment.next_offset <= start_offset:
+            _drop(segment)
+            changed = True
+        else:
+            segments.append(segment)
+        if problem is not None:
+            changed |= _drop_later(directory, found[slot + 1 :], index_interval_bytes)
+            break
+    if changed:
+        fsync_directory(directory)
+    _check_contiguous(segments)
+    return segments
+
+
+def _drop(segment: Segment) -> None:
+    segment.unlink_files()
+    segment.close()
+
+
+def _drop_later(directory: pathlib.Path, later: list[tuple[int, int]],
+                index_interval_bytes: int) -> bool:
+    for base_offset, term in later:
+        segment = Segment(directory, base_offset, term, index_interval_bytes)
+        logger.warning("deleting segment %s after a truncation point", segment.path.name)
+        segment.unlink_files()
+    return bool(later)
+
+
+def _check_contiguous(segments: list[Segment]) -> None:
+    for before, after in zip(segments, segments[1:]):
+        assert before.next_offset == after.base_offset, (before.path, after.path)
+        assert before.term <= after.term, "terms never decrease along the log"
+    for segment in segments:
+        assert segment.next_offset > segment.base_offset and segment.size_bytes > 0
