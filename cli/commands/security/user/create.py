@@ -1,0 +1,50 @@
+"""`rpk security user create`."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Annotated, Optional
+
+import typer
+
+from cli._app import add_command
+from cli.clients.admin import from_profile
+from cli.clients.admin.security import create_user
+from cli.commands.security.user._common import FormatOpt, MechanismOpt, mechanism
+from cli.options import with_globals
+from cli.output import check_format, print_structured
+
+GENERATED_PASSWORD_CHARS = 30
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def generate_password(length: int = GENERATED_PASSWORD_CHARS) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+@with_globals
+def user_create(
+    username: Annotated[str, typer.Argument(metavar="USER")],
+    password: Annotated[Optional[str], typer.Option("-p", "--password", "--new-password",
+                                                    help="New user's password (generated if omitted).")] = None,
+    mech: MechanismOpt = "scram-sha-256",
+    fmt: FormatOpt = "text",
+) -> None:
+    """Create a SASL user; without -p a random password is generated and printed."""
+    fmt = check_format(fmt)
+    algorithm = mechanism(mech)
+    generated = password is None
+    secret = generate_password() if password is None else password
+    create_user(from_profile(), username, secret, algorithm)
+    if fmt != "text":
+        out = {"user": username, "mechanism": algorithm}
+        print_structured({**out, "password": secret} if generated else out, fmt)
+        return
+    typer.echo(f'Created user "{username}".')
+    if generated:
+        typer.echo(f"Automatically generated password: {secret}")
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, user_create, "create")

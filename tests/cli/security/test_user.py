@@ -1,0 +1,64 @@
+"""`rpk security user create|list|update|delete` through a throwaway Typer root and a live Admin API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cli.commands import security
+from tests.admin_api.threaded import threaded_admin_server
+
+
+@pytest.fixture
+def rpk(tmp_path):
+    root = typer.Typer()
+
+    @root.callback()
+    def _root() -> None:
+        """test root"""
+
+    security.register(root)
+    runner = CliRunner()
+    with threaded_admin_server() as (url, svc):
+        env = {"RPK_ADMIN_HOSTS": url.removeprefix("http://"), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+
+        def run(*args: str):
+            return runner.invoke(root, list(args), env=env)
+        run.svc = svc
+        yield run
+
+
+def test_create_list_update_delete(rpk):
+    created = rpk("security", "user", "create", "alice", "-p", "pw1")
+    assert created.exit_code == 0, created.output
+    assert created.output == 'Created user "alice".\n'
+    assert rpk.svc.users.verify_password("alice", "pw1")
+    assert rpk("sec", "user", "create", "bob", "--mechanism", "scram-sha-512", "-p", "x").exit_code == 0
+    assert rpk.svc.users.credential("bob").mechanism == "SCRAM-SHA-512"
+    assert rpk("security", "user", "list").output == "USERNAME\nalice\nbob\n"
+    assert json.loads(rpk("security", "user", "ls", "--format", "json").output) == ["alice", "bob"]
+    updated = rpk("security", "user", "update", "alice", "--new-password", "pw2", "--mechanism", "SCRAM-SHA-512")
+    assert updated.output == 'Updated user "alice" successfully.\n'
+    assert rpk.svc.users.verify_password("alice", "pw2")
+    assert rpk("security", "user", "delete", "bob").output == 'Deleted user "bob".\n'
+    assert rpk.svc.users.list() == ["alice"]
+
+
+def test_generated_password_is_printed_and_works(rpk):
+    result = rpk("security", "user", "create", "carol")
+    assert result.exit_code == 0
+    password = result.output.splitlines()[1].removeprefix("Automatically generated password: ")
+    assert len(password) == 30 and rpk.svc.users.verify_password("carol", password)
+
+
+def test_errors_are_one_line_with_nonzero_exit(rpk):
+    assert rpk("security", "user", "create", "dave", "-p", "a").exit_code == 0
+    dup = rpk("security", "user", "create", "dave", "-p", "a")
+    assert dup.exit_code != 0 and "409" in str(dup.exception) and "already exists" in str(dup.exception)
+    missing = rpk("security", "user", "delete", "nobody")
+    assert missing.exit_code != 0 and "does not exist" in str(missing.exception)
+    bad = rpk("security", "user", "create", "eve", "-p", "a", "--mechanism", "md5")
+    assert bad.exit_code != 0 and "unsupported mechanism" in str(bad.exception)
