@@ -1,0 +1,100 @@
+"""`ailurus`: the broker process. `python -m core` works too."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from core.config.node import NodeConfigError, apply_set, from_document, load_file, parse_address
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ailurus",
+        description="Ailurus broker: Kafka API, Admin API and storage in one process. "
+                    "Reads Redpanda's redpanda.yaml; flags override the file.",
+    )
+    p.add_argument("--config", type=Path, help="path to redpanda.yaml")
+    p.add_argument("--data-dir", help="data directory (redpanda.data_directory)")
+    p.add_argument("--node-id", type=int, help="node id (redpanda.node_id)")
+    p.add_argument("--kafka-addr", help="Kafka API listener host:port (default 127.0.0.1:9092; port 0 = any)")
+    p.add_argument("--advertise-kafka-addr", help="address given to clients in Metadata")
+    p.add_argument("--admin-addr", help="Admin API listener host:port (default 127.0.0.1:9644)")
+    p.add_argument("--rpc-addr", help="broker RPC host:port (default 127.0.0.1:33145)")
+    p.add_argument("--advertise-rpc-addr", help="RPC address given to other brokers")
+    p.add_argument("--pandaproxy-addr", help="HTTP proxy listener host:port (default 0.0.0.0:8082)")
+    p.add_argument("--schema-registry-addr", help="Schema Registry listener host:port (default 0.0.0.0:8081)")
+    p.add_argument("--dev", action="store_true", help="developer mode (redpanda.developer_mode: true)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a redpanda.yaml key (e.g. redpanda.node_id=1) or a cluster property override")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return p
+
+
+def load_config(args: argparse.Namespace):
+    doc = load_file(args.config)
+    for assignment in args.set:
+        apply_set(doc, assignment)
+    rp = doc.setdefault("redpanda", {})
+    if args.data_dir:
+        rp["data_directory"] = args.data_dir
+    if args.node_id is not None:
+        rp["node_id"] = args.node_id
+    if args.dev:
+        rp["developer_mode"] = True
+    for flag, key, port in (("kafka_addr", "kafka_api", 9092), ("advertise_kafka_addr", "advertised_kafka_api", 9092),
+                            ("admin_addr", "admin", 9644), ("rpc_addr", "rpc_server", 33145),
+                            ("advertise_rpc_addr", "advertised_rpc_api", 33145)):
+        value = getattr(args, flag)
+        if value:
+            a = parse_address(value, port, flag)
+            rp[key] = {"address": a.host, "port": a.port}
+    if args.pandaproxy_addr:
+        doc.setdefault("pandaproxy", {})["pandaproxy_api"] = args.pandaproxy_addr
+    if args.schema_registry_addr:
+        doc.setdefault("schema_registry", {})["schema_registry_api"] = args.schema_registry_addr
+    return from_document(doc)
+
+
+async def serve(node) -> int:
+    from core.app import BrokerApp
+
+    app = BrokerApp(node)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    host = node.kafka_api.host
+    print(f"Ailurus ready: node_id={app.node_id} kafka={host}:{app.kafka_port} "
+          f"admin={node.admin.host}:{app.admin_port} data_dir={app.data_dir}", flush=True)
+    await stop.wait()
+    logging.getLogger("ailurus").info("shutting down")
+    await app.stop()
+    logging.getLogger("ailurus").info("stopped cleanly")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        node = load_config(args)
+        return asyncio.run(serve(node))
+    except (NodeConfigError, ValueError) as exc:
+        print(f"ailurus: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"ailurus: {exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:
+        print(f"ailurus: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

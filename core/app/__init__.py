@@ -1,0 +1,215 @@
+"""Composition root: storage -> raft -> cluster -> groups -> Kafka server and HTTP front ends,
+all on one asyncio event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import uuid
+from importlib.metadata import PackageNotFoundError, version as pkg_version
+from pathlib import Path
+
+from core.common import metrics
+from core.common.clock import SystemClock
+from core.config.cluster_properties import ClusterConfigStore
+from core.config.node import NodeConfig
+from core.cluster.config_frontend import ClusterConfigFrontend
+from core.cluster.controller import Controller
+from core.cluster.id_allocator import ProducerIdAllocator
+from core.cluster.metadata import BrokerInfo, MetadataView
+from core.cluster.partition_manager import PartitionManager
+from core.cluster.topics import TopicsFrontend
+from core.raft.consensus import Consensus
+from core.raft.group_commit import GroupCommit
+from core.security.users import UserFrontend
+from core.server.context import Services
+from core.server.listener import KafkaListener
+from core.storage.kvstore import KvStore
+from core.storage.log import DiskLog, LogConfig
+
+log = logging.getLogger("ailurus")
+
+LOCK_FILE = "pid.lock"
+
+
+class DataDirLocked(RuntimeError):
+    pass
+
+
+class BrokerApp:
+    def __init__(self, node: NodeConfig, cluster_overrides: dict | None = None) -> None:
+        self.node = node
+        self.data_dir = Path(node.data_directory)
+        self.clock = SystemClock()
+        self.cluster_overrides = dict(node.cluster_overrides, **(cluster_overrides or {}))
+        self.ready = False
+        self.version = _version()
+        self._lock_fd: int | None = None
+        self._tasks: list[asyncio.Task] = []
+        self.admin = None
+        self.groups = None
+        self._unregister_metrics = lambda: None
+
+    # ---- start -------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_data_dir()
+        meta = KvStore.open(self.data_dir / "node.json")
+        self.node_id = self._node_id(meta)
+        self.cluster_uuid = meta.get("cluster_uuid") or str(uuid.uuid4())
+        meta.put("cluster_uuid", self.cluster_uuid)
+        self.cluster_config = ClusterConfigStore()
+        self.flusher = GroupCommit(observe_fsync=metrics.observe_fsync)
+        self.flusher.start()
+        self._start_controller()
+        self._apply_overrides()
+        self.partitions = PartitionManager(self.data_dir, self.node_id, self.controller.topics,
+                                           self.cluster_config, self.flusher, self.clock)
+        self.partitions.open_existing()
+        self.topics = TopicsFrontend(self.controller, self.cluster_config)
+        kafka = self.node.kafka_advertised
+        self.metadata = MetadataView(
+            self.controller.topics,
+            [BrokerInfo(self.node_id, kafka.host, kafka.port, self.node.rack,
+                        self.node.rpc_server.host, self.node.rpc_server.port)],
+            self.cluster_config.get("cluster_id") or f"redpanda.{self.cluster_uuid}", self.node_id)
+        self.services = Services(
+            node_id=self.node_id, advertised_kafka=(kafka.host, kafka.port), cluster_id=self.metadata.cluster_id,
+            metadata=self.metadata, topics=self.topics, partitions=self.partitions,
+            cluster_config=self.cluster_config, producer_ids=self.producer_ids, controller=self.controller,
+            data_dir=self.data_dir, config_frontend=self.config_frontend)
+        await self._start_groups()
+        self.listener = KafkaListener(self.services, self.node.kafka_api.host, self.node.kafka_api.port,
+                                      max_connections=self.cluster_config.get("kafka_connections_max"))
+        await self.listener.start()
+        await self._start_admin()
+        self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
+        self.ready = True
+
+    def _lock_data_dir(self) -> None:
+        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DataDirLocked(f"data directory {self.data_dir} is in use by another process") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _node_id(self, meta) -> int:
+        stored = meta.get("node_id")
+        wanted = self.node.node_id
+        if wanted is None:
+            wanted = 0 if stored is None else stored
+        if stored is not None and stored != wanted:
+            raise RuntimeError(f"data directory belongs to node {stored}, not node {wanted}")
+        meta.put("node_id", wanted)
+        return wanted
+
+    def _start_controller(self) -> None:
+        directory = self.data_dir / "redpanda" / "controller" / "0_0"
+        self.controller_log = DiskLog.open(directory, LogConfig(), self.clock)
+        consensus = Consensus(0, self.node_id, self.controller_log, self.flusher)
+        self.controller = Controller(consensus, self.controller_log)
+        self.config_frontend = ClusterConfigFrontend(self.controller, self.cluster_config, self.node_id)
+        self.users = UserFrontend(self.controller)
+        self.producer_ids = ProducerIdAllocator(self.controller)
+        self.controller.start()
+
+    def _apply_overrides(self) -> None:
+        """Cluster properties given on this node (--set, dev mode) apply locally, unpersisted."""
+        overrides = dict(self.cluster_overrides)
+        if self.node.developer_mode:
+            explicit = self.cluster_config.values(include_defaults=False)
+            if "auto_create_topics_enabled" not in explicit:
+                overrides.setdefault("auto_create_topics_enabled", True)
+        if not overrides:
+            return
+        errors = self.cluster_config.validate(overrides, [])
+        if errors:
+            raise ValueError("invalid cluster properties: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.cluster_config.apply(overrides, [], version=self.cluster_config.version)
+
+    async def _start_groups(self) -> None:
+        try:
+            from core.groups.coordinator import GroupCoordinator
+        except ImportError:
+            return
+        self.groups = GroupCoordinator(node_id=self.node_id, clock=self.clock, partitions=self.partitions,
+                                       topics=self.topics, config=self.cluster_config)
+        self.services.groups = self.groups
+        if hasattr(self.groups, "on_topics_deleted"):
+            self.partitions.on_topics_deleted(self.groups.on_topics_deleted)
+        await self.groups.start()
+
+    async def _start_admin(self) -> None:
+        from admin_api.server import start_admin_server
+        from core.app.admin_services import BrokerAdminServices
+
+        self.admin = await start_admin_server(BrokerAdminServices(self), self.node.admin.host, self.node.admin.port)
+
+    # ---- background work ------------------------------------------------------------------------
+    async def _housekeeping(self) -> None:
+        while True:
+            interval_ms = int(self.cluster_config.get("log_compaction_interval_ms") or 10_000)
+            await asyncio.sleep(interval_ms / 1000)
+            now_ms = self.clock.now_ms()
+            for partition in self.partitions.all():
+                try:
+                    partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
+                    partition.snapshot_producers()
+                except Exception:
+                    log.exception("housekeeping of %s/%d failed", partition.topic, partition.index)
+
+    def _metrics_snapshot(self):
+        return metrics.ScrapeSnapshot(
+            partitions=[metrics.PartitionSample(
+                topic=p.topic, partition=p.index, is_leader=p.consensus.is_leader,
+                size_bytes=p.size_bytes, high_watermark=p.high_watermark)
+                for p in self.partitions.all()],
+            group_lags=list(self.groups.group_lags(self._high_watermark)) if self.groups and hasattr(
+                self.groups, "group_lags") else [],
+        )
+
+    def _high_watermark(self, topic: str, partition: int) -> int | None:
+        p = self.partitions.get(topic, partition)
+        return None if p is None else p.high_watermark
+
+    # ---- stop ---------------------------------------------------------------------------------------
+    @property
+    def kafka_port(self) -> int:
+        return self.listener.port
+
+    @property
+    def admin_port(self) -> int:
+        return self.admin.port if self.admin else -1
+
+    async def stop(self) -> None:
+        self.ready = False
+        self._unregister_metrics()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.listener.stop()
+        if self.admin is not None:
+            await self.admin.stop()
+        if self.groups is not None:
+            await self.groups.stop()
+        await self.flusher.stop()
+        self.partitions.close_all()
+        self.controller.consensus.close()
+        self.controller_log.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def _version() -> str:
+    try:
+        return pkg_version("ailurus")
+    except PackageNotFoundError:
+        return "dev"

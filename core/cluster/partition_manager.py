@@ -1,0 +1,136 @@
+"""Owns every partition replica on this node, following the controller's topic table."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from core.cluster import topic_config
+from core.cluster.partition import Partition
+from core.cluster.topic_table import TopicMeta, TopicTable
+from core.raft.consensus import Consensus
+from core.storage.log import DiskLog, LogConfig
+
+log = logging.getLogger("ailurus.partitions")
+
+KAFKA_NAMESPACE = "kafka"
+
+
+class PartitionManager:
+    def __init__(self, data_dir: Path, node_id: int, topics: TopicTable, cluster_config, flusher, clock) -> None:
+        self.root = data_dir / KAFKA_NAMESPACE
+        self.node_id = node_id
+        self.topics = topics
+        self.cluster_config = cluster_config
+        self._flusher = flusher
+        self._clock = clock
+        self._partitions: dict[tuple[str, int], Partition] = {}
+        self._deleted_listeners: list = []
+        topics.subscribe(self._on_topic_event)
+        cluster_config.subscribe(self._on_cluster_config)
+
+    def get(self, topic: str, partition: int) -> Partition | None:
+        return self._partitions.get((topic, partition))
+
+    def all(self) -> list[Partition]:
+        return list(self._partitions.values())
+
+    def on_topics_deleted(self, fn) -> None:
+        self._deleted_listeners.append(fn)
+
+    # ---- startup / shutdown --------------------------------------------------------------------------
+    def open_existing(self) -> None:
+        """Open a replica for every partition in the topic table; remove stale directories."""
+        for meta in list(self.topics.topics.values()):
+            self._ensure_partitions(meta)
+        self._remove_orphans()
+
+    def close_all(self) -> None:
+        for key, partition in list(self._partitions.items()):
+            self._flusher.forget(partition.consensus)
+            partition.close()
+        self._partitions.clear()
+
+    def _remove_orphans(self) -> None:
+        if not self.root.exists():
+            return
+        for topic_dir in self.root.iterdir():
+            meta = self.topics.get(topic_dir.name)
+            for part_dir in topic_dir.iterdir() if topic_dir.is_dir() else []:
+                idx, _, rev = part_dir.name.partition("_")
+                keep = (meta is not None and idx.isdigit() and rev.isdigit() and int(idx) < meta.partitions
+                        and meta.partition_revisions[int(idx)] == int(rev))
+                if not keep:
+                    log.info("removing stale replica directory %s", part_dir)
+                    shutil.rmtree(part_dir, ignore_errors=True)
+            if meta is None:
+                shutil.rmtree(topic_dir, ignore_errors=True)
+
+    # ---- topic table events --------------------------------------------------------------------------
+    def _on_topic_event(self, event: str, meta: TopicMeta) -> None:
+        if event in ("created", "partitions"):
+            self._ensure_partitions(meta)
+        elif event == "deleted":
+            self._delete_topic(meta)
+        elif event == "config":
+            for i in range(meta.partitions):
+                partition = self.get(meta.name, i)
+                if partition is not None:
+                    self._configure(partition, meta)
+
+    def _on_cluster_config(self, *_args) -> None:
+        for partition in self._partitions.values():
+            meta = self.topics.get(partition.topic)
+            if meta is not None:
+                self._configure(partition, meta)
+
+    def _ensure_partitions(self, meta: TopicMeta) -> None:
+        for i, revision in enumerate(meta.partition_revisions):
+            if (meta.name, i) not in self._partitions:
+                self._open(meta, i, revision)
+
+    def _open(self, meta: TopicMeta, index: int, revision: int) -> None:
+        directory = self.root / meta.name / f"{index}_{revision}"
+        disk_log = DiskLog.open(directory, self._log_config(meta), self._clock)
+        group_id = revision * 10_000 + index + 1
+        consensus = Consensus(group_id, self.node_id, disk_log, self._flusher)
+        partition = Partition(meta.name, index, meta.topic_id, revision, consensus, disk_log, self._clock)
+        self._configure(partition, meta)
+        partition.start()
+        self._partitions[(meta.name, index)] = partition
+
+    def _delete_topic(self, meta: TopicMeta) -> None:
+        for i in range(meta.partitions):
+            partition = self._partitions.pop((meta.name, i), None)
+            if partition is not None:
+                self._flusher.forget(partition.consensus)
+                partition.close()
+        shutil.rmtree(self.root / meta.name, ignore_errors=True)
+        for fn in self._deleted_listeners:
+            fn([meta.name])
+
+    # ---- configuration -------------------------------------------------------------------------------
+    def effective(self, meta: TopicMeta, name: str) -> str | None:
+        return topic_config.effective(name, meta.configs, self.cluster_config.get)
+
+    def _log_config(self, meta: TopicMeta) -> LogConfig:
+        def num(name: str) -> int | None:
+            value = self.effective(meta, name)
+            if value is None:
+                return None
+            n = int(value)
+            return None if n < 0 else n
+
+        return LogConfig(
+            segment_bytes=num("segment.bytes") or 128 * 1024 * 1024,
+            segment_ms=num("segment.ms"),
+            retention_ms=num("retention.ms"),
+            retention_bytes=num("retention.bytes"),
+        )
+
+    def _configure(self, partition: Partition, meta: TopicMeta) -> None:
+        partition.log.update_config(self._log_config(meta))
+        partition.max_message_bytes = int(self.effective(meta, "max.message.bytes") or 1024 * 1024)
+        partition.log_append_time = self.effective(meta, "message.timestamp.type") == "LogAppendTime"
+        partition.consensus.write_caching = self.effective(meta, "write.caching") == "true"

@@ -1,0 +1,179 @@
+"""Node configuration: Redpanda's `redpanda.yaml` format with Redpanda's broker defaults.
+
+Only the node-level settings live here. Cluster-wide settings are in
+`cluster_properties.py` and are persisted through the controller log.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_DATA_DIR = "/var/lib/redpanda/data"
+
+
+class NodeConfigError(ValueError):
+    """The node configuration file or an override is invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(slots=True)
+class NodeConfig:
+    data_directory: Path
+    node_id: int | None = None
+    kafka_api: Address = Address("127.0.0.1", 9092)
+    advertised_kafka_api: Address | None = None
+    admin: Address = Address("127.0.0.1", 9644)
+    rpc_server: Address = Address("127.0.0.1", 33145)
+    advertised_rpc_api: Address | None = None
+    seed_servers: list[Address] = field(default_factory=list)
+    developer_mode: bool = False
+    rack: str | None = None
+    pandaproxy_api: Address | None = None
+    schema_registry_api: Address | None = None
+    cluster_overrides: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kafka_advertised(self) -> Address:
+        return self.advertised_kafka_api or self.kafka_api
+
+    def as_dict(self) -> dict[str, Any]:
+        """The effective node configuration, shaped like redpanda.yaml's `redpanda:` section."""
+        def addr(a: Address | None) -> dict[str, Any] | None:
+            return None if a is None else {"address": a.host, "port": a.port}
+
+        return {
+            "data_directory": str(self.data_directory),
+            "node_id": self.node_id,
+            "rack": self.rack,
+            "kafka_api": [addr(self.kafka_api)],
+            "advertised_kafka_api": [addr(self.kafka_advertised)],
+            "admin": [addr(self.admin)],
+            "rpc_server": addr(self.rpc_server),
+            "advertised_rpc_api": addr(self.advertised_rpc_api or self.rpc_server),
+            "seed_servers": [{"host": addr(s)} for s in self.seed_servers],
+            "developer_mode": self.developer_mode,
+        }
+
+
+def parse_address(value: str | dict | list, default_port: int, what: str) -> Address:
+    """Accept `host:port`, `host`, `{address, port}` or a one-element list of those."""
+    if isinstance(value, list):
+        if not value:
+            raise NodeConfigError(f"{what}: empty listener list")
+        value = value[0]
+    if isinstance(value, dict):
+        if "host" in value and isinstance(value["host"], dict):
+            value = value["host"]
+        host = str(value.get("address", "127.0.0.1"))
+        port = value.get("port", default_port)
+    elif isinstance(value, str):
+        text = value.strip()
+        if "://" in text:
+            text = text.split("://", 1)[1]
+        host, sep, port_text = text.rpartition(":")
+        if not sep:
+            host, port_text = text, str(default_port)
+        port = port_text
+    else:
+        raise NodeConfigError(f"{what}: cannot parse address {value!r}")
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise NodeConfigError(f"{what}: port {port!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise NodeConfigError(f"{what}: port {port} out of range")
+    return Address(host or "0.0.0.0", port)
+
+
+def load_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise NodeConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        doc = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise NodeConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise NodeConfigError(f"{path}: top level must be a mapping")
+    return doc
+
+
+def from_document(doc: dict[str, Any]) -> NodeConfig:
+    """Build a NodeConfig from a parsed redpanda.yaml document."""
+    rp = doc.get("redpanda") or {}
+    if not isinstance(rp, dict):
+        raise NodeConfigError("`redpanda:` must be a mapping")
+    node_id = rp.get("node_id")
+    if node_id is not None and (not isinstance(node_id, int) or node_id < 0):
+        raise NodeConfigError(f"node_id must be a non-negative integer, got {node_id!r}")
+    cfg = NodeConfig(data_directory=Path(rp.get("data_directory") or DEFAULT_DATA_DIR), node_id=node_id)
+    if "kafka_api" in rp:
+        cfg.kafka_api = parse_address(rp["kafka_api"], 9092, "kafka_api")
+    if rp.get("advertised_kafka_api"):
+        cfg.advertised_kafka_api = parse_address(rp["advertised_kafka_api"], 9092, "advertised_kafka_api")
+    if "admin" in rp:
+        cfg.admin = parse_address(rp["admin"], 9644, "admin")
+    if "rpc_server" in rp:
+        cfg.rpc_server = parse_address(rp["rpc_server"], 33145, "rpc_server")
+    if rp.get("advertised_rpc_api"):
+        cfg.advertised_rpc_api = parse_address(rp["advertised_rpc_api"], 33145, "advertised_rpc_api")
+    cfg.seed_servers = [parse_address(s, 33145, "seed_servers") for s in rp.get("seed_servers") or []]
+    cfg.developer_mode = bool(rp.get("developer_mode", False))
+    cfg.rack = rp.get("rack")
+    proxy = doc.get("pandaproxy")
+    if isinstance(proxy, dict):
+        cfg.pandaproxy_api = parse_address(proxy.get("pandaproxy_api") or "0.0.0.0:8082", 8082, "pandaproxy_api")
+    registry = doc.get("schema_registry")
+    if isinstance(registry, dict):
+        cfg.schema_registry_api = parse_address(
+            registry.get("schema_registry_api") or "0.0.0.0:8081", 8081, "schema_registry_api"
+        )
+    # Cluster properties set in the node file (Redpanda's bootstrap overrides), e.g. via --set.
+    cfg.cluster_overrides = {k: v for k, v in rp.items() if k not in _NODE_KEYS}
+    cfg.raw = copy.deepcopy(doc)
+    return cfg
+
+
+_NODE_KEYS = {
+    "data_directory", "node_id", "kafka_api", "advertised_kafka_api", "admin", "rpc_server",
+    "advertised_rpc_api", "seed_servers", "developer_mode", "rack", "empty_seed_starts_cluster",
+    "kafka_api_tls", "admin_api_tls", "recovery_mode_enabled", "crash_loop_limit",
+    "cloud_storage_cache_directory", "admin_api_doc_dir", "dashboard_dir",
+}
+
+
+def apply_set(doc: dict[str, Any], assignment: str) -> None:
+    """Apply `--set redpanda.key=value` (or `key=value`, meaning `redpanda.key`) to a document."""
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key.strip():
+        raise NodeConfigError(f"--set expects key=value, got {assignment!r}")
+    path = key.strip().split(".")
+    if path[0] not in ("redpanda", "pandaproxy", "schema_registry", "rpk", "pandaproxy_client"):
+        path = ["redpanda", *path]
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    node = doc
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise NodeConfigError(f"--set {key}: {part} is not a mapping")
+    node[path[-1]] = value

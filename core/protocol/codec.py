@@ -1,0 +1,101 @@
+"""kio adapter: decode request frames and encode responses, with the header rules.
+
+Request headers are v1 for non-flexible versions and v2 (tagged fields) for
+flexible ones; response headers are v0 and v1 respectively, except ApiVersions
+whose response header is always v0 (KIP-511).
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Any
+
+from kio.index import UnknownAPIKey, UnknownEntity, load_request_schema, load_response_schema
+from kio.schema.response_header.v0.header import ResponseHeader as ResponseHeaderV0
+from kio.schema.response_header.v1.header import ResponseHeader as ResponseHeaderV1
+from kio.serial import entity_reader, entity_writer
+from kio.serial.errors import SerialError
+
+from core.protocol.framing import SIZE
+
+API_VERSIONS_KEY = 18
+
+
+class DecodeError(ValueError):
+    """The request body does not parse for its declared key and version."""
+
+
+@lru_cache(maxsize=None)
+def request_class(api_key: int, api_version: int) -> type | None:
+    try:
+        return load_request_schema(api_key, api_version)
+    except (UnknownAPIKey, UnknownEntity, KeyError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=None)
+def response_class(api_key: int, api_version: int) -> type:
+    return load_response_schema(api_key, api_version)
+
+
+@lru_cache(maxsize=None)
+def _reader(cls: type):
+    return entity_reader(cls)
+
+
+@lru_cache(maxsize=None)
+def _writer(cls: type):
+    return entity_writer(cls)
+
+
+def decode_request(payload: bytes | memoryview, api_key: int, api_version: int) -> tuple[Any, Any]:
+    """Parse (header, body) of a request whose key and version kio knows."""
+    cls = request_class(api_key, api_version)
+    if cls is None:
+        raise DecodeError(f"no schema for api key {api_key} version {api_version}")
+    try:
+        header, used = _reader(cls.__header_schema__)(payload, 0)
+        body, used_body = _reader(cls)(payload, used)
+    except (SerialError, ValueError, IndexError, TypeError) as exc:
+        raise DecodeError(f"malformed {cls.__name__} v{api_version}: {exc}") from None
+    if used + used_body != len(payload):
+        raise DecodeError(
+            f"{cls.__name__} v{api_version}: {len(payload) - used - used_body} trailing bytes"
+        )
+    return header, body
+
+
+def response_header_bytes(api_key: int, api_version: int, correlation_id: int) -> bytes:
+    cls = response_class(api_key, api_version)
+    buf = io.BytesIO()
+    if cls.__header_schema__ is ResponseHeaderV1 and api_key != API_VERSIONS_KEY:
+        _writer(ResponseHeaderV1)(buf, ResponseHeaderV1(correlation_id=correlation_id))
+    else:
+        _writer(ResponseHeaderV0)(buf, ResponseHeaderV0(correlation_id=correlation_id))
+    return buf.getvalue()
+
+
+def encode_response(api_key: int, api_version: int, correlation_id: int, response: Any) -> bytes:
+    """A whole response frame: size prefix, header, body."""
+    buf = io.BytesIO()
+    buf.write(b"\0\0\0\0")
+    buf.write(response_header_bytes(api_key, api_version, correlation_id))
+    _writer(type(response))(buf, response)
+    frame = buf.getbuffer()
+    SIZE.pack_into(frame, 0, len(frame) - 4)
+    out = bytes(frame)
+    frame.release()
+    return out
+
+
+def encode_body(response: Any) -> bytes:
+    buf = io.BytesIO()
+    _writer(type(response))(buf, response)
+    return buf.getvalue()
+
+
+def unsupported_key_frame(correlation_id: int, error_code: int) -> bytes:
+    """Answer for an API key no schema exists for: header v0 and a bare int16 error code."""
+    body = correlation_id.to_bytes(4, "big", signed=True) + error_code.to_bytes(2, "big", signed=True)
+    return SIZE.pack(len(body)) + body

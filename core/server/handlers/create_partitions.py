@@ -1,0 +1,34 @@
+"""CreatePartitions (37): grow a topic's partition count."""
+
+from __future__ import annotations
+
+from core.cluster.errors import ClusterError
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+from core.server.errors import error_message, to_error_code
+
+API_KEY = 37
+MIN_VERSION = 0
+MAX_VERSION = 3
+
+
+async def handle(ctx, request):
+    m = module_of(ctx.response_class)
+    results = []
+    for t in request.topics:
+        try:
+            if t.assignments:
+                raise_msg = "manual replica assignment is not supported"
+                results.append(build(m.CreatePartitionsTopicResult, name=t.name,
+                                     error_code=ErrorCode.invalid_replica_assignment, error_message=raise_msg))
+                continue
+            if request.validate_only:
+                ctx.services.topics.check_create_partitions(t.name, t.count)
+            else:
+                await ctx.services.topics.create_partitions(t.name, t.count)
+            results.append(build(m.CreatePartitionsTopicResult, name=t.name, error_code=ErrorCode.none,
+                                 error_message=None))
+        except ClusterError as exc:
+            results.append(build(m.CreatePartitionsTopicResult, name=t.name, error_code=to_error_code(exc),
+                                 error_message=error_message(exc)))
+    return build(ctx.response_class, throttle_time=ZERO, results=tuple(results))

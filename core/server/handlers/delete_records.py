@@ -1,0 +1,37 @@
+"""DeleteRecords (21): move a partition's log start offset forward."""
+
+from __future__ import annotations
+
+from core.cluster.errors import ClusterError
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+from core.server.errors import to_error_code
+
+API_KEY = 21
+MIN_VERSION = 0
+MAX_VERSION = 2
+
+HIGH_WATERMARK = -1  # offset -1 means "up to the high watermark"
+
+
+async def handle(ctx, request):
+    m = module_of(ctx.response_class)
+    topics = []
+    for t in request.topics:
+        rows = []
+        for p in t.partitions:
+            partition = ctx.services.partitions.get(t.name, p.partition_index)
+            if partition is None:
+                rows.append(build(m.DeleteRecordsPartitionResult, partition_index=p.partition_index,
+                                  low_watermark=-1, error_code=ErrorCode.unknown_topic_or_partition))
+                continue
+            offset = partition.high_watermark if p.offset == HIGH_WATERMARK else p.offset
+            try:
+                partition.prefix_truncate(offset)
+                code = ErrorCode.none
+            except ClusterError as exc:
+                code = to_error_code(exc)
+            rows.append(build(m.DeleteRecordsPartitionResult, partition_index=p.partition_index,
+                              low_watermark=partition.start_offset, error_code=code))
+        topics.append(build(m.DeleteRecordsTopicResult, name=t.name, partitions=tuple(rows)))
+    return build(ctx.response_class, throttle_time=ZERO, topics=tuple(topics))

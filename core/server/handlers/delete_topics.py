@@ -1,0 +1,48 @@
+"""DeleteTopics (20): by name, or by topic id (v6)."""
+
+from __future__ import annotations
+
+import uuid
+
+from core.cluster.errors import ClusterError
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+from core.server.errors import error_message, to_error_code
+
+API_KEY = 20
+MIN_VERSION = 1
+MAX_VERSION = 6
+
+_NO_ID = uuid.UUID(int=0)
+
+
+async def handle(ctx, request):
+    m = module_of(ctx.response_class)
+    if hasattr(request, "topic_names"):
+        wanted = [(name, None) for name in request.topic_names]
+    else:
+        wanted = [(t.name, t.topic_id) for t in request.topics]
+    results = [await _delete(ctx, m, name, topic_id) for name, topic_id in wanted]
+    return build(ctx.response_class, throttle_time=ZERO, responses=tuple(results))
+
+
+async def _delete(ctx, m, name, topic_id):
+    svc = ctx.services
+    if name is None and topic_id not in (None, _NO_ID):
+        meta = svc.metadata.topic_by_id(str(topic_id))
+        if meta is None:
+            return build(m.DeletableTopicResult, name=None, topic_id=topic_id,
+                         error_code=ErrorCode.unknown_topic_id, error_message="unknown topic id")
+        name = meta.name
+    meta = svc.metadata.topic(name)
+    try:
+        if meta is not None and meta.is_internal:
+            return build(m.DeletableTopicResult, name=name, topic_id=uuid.UUID(meta.topic_id),
+                         error_code=ErrorCode.topic_authorization_failed,
+                         error_message="internal topics cannot be deleted")
+        await svc.topics.delete_topic(name)
+    except ClusterError as exc:
+        return build(m.DeletableTopicResult, name=name, topic_id=topic_id or _NO_ID,
+                     error_code=to_error_code(exc), error_message=error_message(exc))
+    return build(m.DeletableTopicResult, name=name, topic_id=uuid.UUID(meta.topic_id),
+                 error_code=ErrorCode.none, error_message=None)

@@ -1,0 +1,89 @@
+"""DescribeConfigs (32): topic configs with their sources, and the cluster's for a broker."""
+
+from __future__ import annotations
+
+from core.cluster import topic_config
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+
+API_KEY = 32
+MIN_VERSION = 1
+MAX_VERSION = 4
+
+TOPIC = 2
+BROKER = 4
+BROKER_LOGGER = 8
+SOURCE_TOPIC = 1
+SOURCE_DYNAMIC_DEFAULT_BROKER = 3
+SOURCE_DEFAULT = 5
+TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 5, 7
+
+_TYPES = {"cleanup.policy": TYPE_LIST, "message.timestamp.type": TYPE_STRING, "compression.type": TYPE_STRING,
+          "write.caching": TYPE_BOOLEAN, "max.message.bytes": TYPE_INT, "replication.factor": TYPE_INT}
+
+
+async def handle(ctx, request):
+    m = module_of(ctx.response_class)
+    results = [_describe(ctx, m, r, request) for r in request.resources]
+    return build(ctx.response_class, throttle_time=ZERO, results=tuple(results))
+
+
+def _describe(ctx, m, resource, request):
+    def result(code: ErrorCode, message: str | None, configs=()):
+        return build(m.DescribeConfigsResult, error_code=code, error_message=message,
+                     resource_type=resource.resource_type, resource_name=resource.resource_name,
+                     configs=tuple(configs))
+
+    keys = set(resource.configuration_keys) if resource.configuration_keys else None
+    if resource.resource_type == TOPIC:
+        meta = ctx.services.metadata.topic(resource.resource_name)
+        if meta is None:
+            return result(ErrorCode.unknown_topic_or_partition, f"topic {resource.resource_name!r} not found")
+        return result(ErrorCode.none, None, _topic_entries(ctx, m, meta, keys, request))
+    if resource.resource_type == BROKER:
+        return result(ErrorCode.none, None, _broker_entries(ctx, m, keys))
+    return result(ErrorCode.invalid_request, "only topic and broker resources can be described")
+
+
+def _entry(m, name, value, source, ctype, doc, request):
+    synonyms = ()
+    return build(m.DescribeConfigsResourceResult, name=name, value=value, read_only=False,
+                 config_source=source, is_sensitive=False, synonyms=synonyms, config_type=ctype,
+                 documentation=doc if getattr(request, "include_documentation", False) else None,
+                 is_default=source == SOURCE_DEFAULT)
+
+
+def _topic_entries(ctx, m, meta, keys, request):
+    get = ctx.services.cluster_config.get
+    for name in sorted(topic_config.PROPERTIES):
+        if keys is not None and name not in keys:
+            continue
+        prop = topic_config.PROPERTIES[name]
+        if name == "replication.factor":
+            value, source = str(meta.replication_factor), SOURCE_DEFAULT
+        elif name in meta.configs:
+            value, source = meta.configs[name], SOURCE_TOPIC
+        else:
+            value, source = topic_config.cluster_default(name, get), SOURCE_DEFAULT
+        yield _entry(m, name, value, source, _TYPES.get(name, TYPE_LONG), prop.doc, request)
+
+
+def _broker_entries(ctx, m, keys):
+    store = ctx.services.cluster_config
+    explicit = store.values(include_defaults=False)
+    for name, value in store.values(include_defaults=True).items():
+        if keys is not None and name not in keys:
+            continue
+        text = None if value is None else _text(value)
+        source = SOURCE_DYNAMIC_DEFAULT_BROKER if name in explicit else SOURCE_DEFAULT
+        yield build(m.DescribeConfigsResourceResult, name=name, value=text, read_only=False,
+                    config_source=source, is_sensitive=False, synonyms=(), config_type=TYPE_STRING,
+                    documentation=None, is_default=source == SOURCE_DEFAULT)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,129 @@
+"""Fetch (1): long-polling reads whose record bytes go out by sendfile.
+
+A partition's data is a byte range of one segment file (whole batches up to the high
+watermark). The response is encoded by hand (core.protocol.fetch_wire) so those
+ranges are never copied through Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from core.common import metrics
+from core.protocol.errors import ErrorCode
+from core.protocol.fetch_wire import FileRegion, PartitionResult, encode_fetch_response
+from core.server.connection import RawResponse
+from core.storage.errors import OffsetOutOfRange
+
+API_KEY = 1
+MIN_VERSION = 4
+MAX_VERSION = 11
+
+MAX_WAIT_CAP_MS = 30_000
+
+
+async def handle(ctx, request):
+    svc = ctx.services
+    if request.session_id != 0 or request.session_epoch > 0:
+        parts, _ = encode_fetch_response(ctx.api_version, ctx.correlation_id, [],
+                                         error_code=ErrorCode.fetch_session_id_not_found.value)
+        return RawResponse(parts)
+    max_bytes = min(max(request.max_bytes, 0) or 1, int(svc.cluster_config.get("fetch_max_bytes")))
+    max_wait_ms = min(max(int(request.max_wait.total_seconds() * 1000), 0), MAX_WAIT_CAP_MS)
+    deadline = time.monotonic() + max_wait_ms / 1000
+    while True:
+        topics, total, has_error = _collect(ctx, request, max_bytes)
+        remaining = deadline - time.monotonic()
+        if total >= request.min_bytes or has_error or remaining <= 0 or total > 0 and request.min_bytes <= 1:
+            break
+        _release(topics)
+        await _wait_for_data(ctx, request, remaining)
+    parts, _ = encode_fetch_response(ctx.api_version, ctx.correlation_id, topics)
+    return RawResponse(parts)
+
+
+def _collect(ctx, request, max_bytes: int) -> tuple[list, int, bool]:
+    svc = ctx.services
+    budget = max_bytes
+    total = 0
+    has_error = False
+    topics = []
+    for ftopic in request.topics:
+        rows = []
+        topics.append((ftopic.topic, rows))
+        for fp in ftopic.partitions:
+            row = _read_partition(svc, ftopic.topic, fp, budget, first=(total == 0))
+            if row.error_code != 0:
+                has_error = True
+            size = row.records_size
+            if size:
+                metrics.add_bytes_fetched(ftopic.topic, size)
+            total += size
+            budget = max(budget - size, 0)
+            rows.append(row)
+    return topics, total, has_error
+
+
+def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionResult:
+    partition = svc.partitions.get(topic, fp.partition)
+    if partition is None:
+        return PartitionResult(fp.partition, ErrorCode.unknown_topic_or_partition.value, -1, -1, -1, None)
+    hwm = partition.high_watermark
+    lso = partition.last_stable_offset
+    start = partition.start_offset
+    epoch_error = _check_epoch(fp, partition.leader_epoch)
+    if epoch_error is not None:
+        return PartitionResult(fp.partition, epoch_error, hwm, lso, start, None)
+    offset = fp.fetch_offset
+    if offset < start or offset > partition.log_end_offset:
+        return PartitionResult(fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None)
+    limit = min(max(fp.partition_max_bytes, 0), budget)
+    if offset >= hwm or (limit == 0 and not first):
+        return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
+    try:
+        read = partition.read(offset, max(limit, 1), upper_offset=lso)
+    except OffsetOutOfRange:
+        return PartitionResult(fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None)
+    if read is None:
+        return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
+    if read.length > limit and not first:
+        return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
+    region = FileRegion(os.dup(read.fd), read.position, read.length)
+    return PartitionResult(fp.partition, 0, hwm, lso, start, region, aborted=None)
+
+
+def _check_epoch(fp, leader_epoch: int) -> int | None:
+    requested = getattr(fp, "current_leader_epoch", -1)
+    if requested < 0 or requested == leader_epoch:
+        return None
+    if requested < leader_epoch:
+        return ErrorCode.fenced_leader_epoch.value
+    return ErrorCode.unknown_leader_epoch.value
+
+
+def _release(topics: list) -> None:
+    for _, rows in topics:
+        for row in rows:
+            if isinstance(row.records, FileRegion):
+                os.close(row.records.fd)
+                row.records = None
+
+
+async def _wait_for_data(ctx, request, timeout_s: float) -> None:
+    event = asyncio.Event()
+    watched = []
+    for ftopic in request.topics:
+        for fp in ftopic.partitions:
+            partition = ctx.services.partitions.get(ftopic.topic, fp.partition)
+            if partition is not None:
+                partition.add_listener(event.set)
+                watched.append(partition)
+    try:
+        await asyncio.wait_for(event.wait(), timeout=timeout_s)
+    except TimeoutError:
+        pass
+    finally:
+        for partition in watched:
+            partition.remove_listener(event.set)

@@ -1,0 +1,85 @@
+"""IncrementalAlterConfigs (44): SET/DELETE/APPEND/SUBTRACT on topic configs, and on
+cluster configs when the broker resource name is empty (as Redpanda does)."""
+
+from __future__ import annotations
+
+from core.cluster.config_frontend import ConfigValidationError
+from core.cluster.errors import ClusterError
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+from core.server.errors import error_message, to_error_code
+
+API_KEY = 44
+MIN_VERSION = 0
+MAX_VERSION = 1
+
+TOPIC = 2
+BROKER = 4
+SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+
+
+async def handle(ctx, request):
+    m = module_of(ctx.response_class)
+    out = []
+    for r in request.resources:
+        if r.resource_type == TOPIC:
+            code, message = await _alter_topic(ctx, r, request.validate_only)
+        elif r.resource_type == BROKER:
+            code, message = await _alter_cluster(ctx, r, request.validate_only)
+        else:
+            code, message = ErrorCode.invalid_request, "only topic and broker resources can be altered"
+        out.append(build(m.AlterConfigsResourceResponse, error_code=code, error_message=message,
+                         resource_type=r.resource_type, resource_name=r.resource_name))
+    return build(ctx.response_class, throttle_time=ZERO, responses=tuple(out))
+
+
+async def _alter_topic(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+    topics = ctx.services.topics
+    meta = ctx.services.metadata.topic(r.resource_name)
+    if meta is None:
+        return ErrorCode.unknown_topic_or_partition, f"topic {r.resource_name!r} does not exist"
+    set_: dict[str, str] = {}
+    delete: list[str] = []
+    for c in r.configs:
+        op = c.config_operation
+        current = [x for x in (meta.configs.get(c.name) or "").split(",") if x]
+        items = [x for x in (c.value or "").split(",") if x]
+        if op == SET:
+            set_[c.name] = c.value or ""
+        elif op == DELETE:
+            delete.append(c.name)
+        elif op == APPEND:
+            set_[c.name] = ",".join(current + [x for x in items if x not in current])
+        elif op == SUBTRACT:
+            remaining = [x for x in current if x not in items]
+            if remaining:
+                set_[c.name] = ",".join(remaining)
+            else:
+                delete.append(c.name)
+        else:
+            return ErrorCode.invalid_request, f"unknown config operation {op}"
+    try:
+        if validate_only:
+            topics.check_configs(r.resource_name, set_)
+        else:
+            await topics.update_configs(r.resource_name, set_, delete)
+    except ClusterError as exc:
+        return to_error_code(exc), error_message(exc)
+    return ErrorCode.none, None
+
+
+async def _alter_cluster(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+    if r.resource_name:
+        return ErrorCode.invalid_config, "per-broker configuration is not supported; use an empty broker name"
+    frontend = ctx.services.config_frontend
+    if frontend is None:
+        return ErrorCode.invalid_config, "cluster configuration is not available"
+    upsert = {c.name: c.value for c in r.configs if c.config_operation == SET}
+    remove = [c.name for c in r.configs if c.config_operation == DELETE]
+    if len(upsert) + len(remove) != len(r.configs):
+        return ErrorCode.invalid_config, "only SET and DELETE apply to cluster properties"
+    try:
+        await frontend.patch(upsert, remove, dry_run=validate_only)
+    except ConfigValidationError as exc:
+        return ErrorCode.invalid_config, "; ".join(f"{k}: {v}" for k, v in sorted(exc.errors.items()))
+    return ErrorCode.none, None

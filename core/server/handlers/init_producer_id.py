@@ -1,0 +1,33 @@
+"""InitProducerId (22): producer ids for idempotent producers, and KIP-360 epoch bumps."""
+
+from __future__ import annotations
+
+import logging
+
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build
+
+API_KEY = 22
+MIN_VERSION = 0
+MAX_VERSION = 4
+
+MAX_EPOCH = 32767
+log = logging.getLogger("ailurus.kafka")
+
+
+async def handle(ctx, request):
+    cls = ctx.response_class
+    if not ctx.services.cluster_config.get("enable_idempotence"):
+        return build(cls, throttle_time=ZERO, error_code=ErrorCode.cluster_authorization_failed,
+                     producer_id=-1, producer_epoch=-1)
+    if request.transactional_id is not None:
+        log.info("%s: transactional producer %r refused: transactions are not served yet",
+                 ctx.peer, request.transactional_id)
+        return build(cls, throttle_time=ZERO, error_code=ErrorCode.invalid_request,
+                     producer_id=-1, producer_epoch=-1)
+    pid = getattr(request, "producer_id", -1)
+    epoch = getattr(request, "producer_epoch", -1)
+    if pid >= 0 and 0 <= epoch < MAX_EPOCH - 1:
+        return build(cls, throttle_time=ZERO, error_code=ErrorCode.none, producer_id=pid, producer_epoch=epoch + 1)
+    new_pid = await ctx.services.producer_ids.allocate()
+    return build(cls, throttle_time=ZERO, error_code=ErrorCode.none, producer_id=new_pid, producer_epoch=0)

@@ -1,0 +1,50 @@
+"""ListOffsets (2): earliest, latest and by-timestamp offset lookups."""
+
+from __future__ import annotations
+
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+
+API_KEY = 2
+MIN_VERSION = 1
+MAX_VERSION = 6
+
+LATEST = -1
+EARLIEST = -2
+READ_COMMITTED = 1
+
+
+async def handle(ctx, request):
+    m = module_of(ctx.response_class)
+    committed = getattr(request, "isolation_level", 0) == READ_COMMITTED
+    topics = []
+    for topic in request.topics:
+        rows = [_one(ctx, m, topic.name, p, committed) for p in topic.partitions]
+        topics.append(build(m.ListOffsetsTopicResponse, name=topic.name, partitions=tuple(rows)))
+    return build(ctx.response_class, throttle_time=ZERO, topics=tuple(topics))
+
+
+def _one(ctx, m, topic: str, p, committed: bool):
+    def row(error: ErrorCode, offset: int = -1, timestamp: int = -1, epoch: int = -1):
+        return build(m.ListOffsetsPartitionResponse, partition_index=p.partition_index, error_code=error,
+                     timestamp=timestamp, offset=offset, leader_epoch=epoch)
+
+    partition = ctx.services.partitions.get(topic, p.partition_index)
+    if partition is None:
+        return row(ErrorCode.unknown_topic_or_partition)
+    epoch = partition.leader_epoch
+    requested = getattr(p, "current_leader_epoch", -1)
+    if requested >= 0 and requested != epoch:
+        return row(ErrorCode.fenced_leader_epoch if requested < epoch else ErrorCode.unknown_leader_epoch)
+    if p.timestamp == EARLIEST:
+        return row(ErrorCode.none, partition.start_offset, -1, epoch)
+    if p.timestamp == LATEST:
+        end = partition.last_stable_offset if committed else partition.high_watermark
+        return row(ErrorCode.none, end, -1, epoch)
+    if p.timestamp < 0:
+        return row(ErrorCode.unsupported_version)
+    found = partition.timequery(p.timestamp)
+    if found is None:
+        return row(ErrorCode.none, -1, -1, epoch)
+    offset, timestamp = found if isinstance(found, tuple) else (found, p.timestamp)
+    return row(ErrorCode.none, offset, timestamp, epoch)

@@ -1,0 +1,88 @@
+"""Metadata (3): brokers, controller and topics; optional auto-creation."""
+
+from __future__ import annotations
+
+import uuid
+
+from core.cluster.errors import ClusterError
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+from core.server.errors import to_error_code
+
+API_KEY = 3
+MIN_VERSION = 0
+MAX_VERSION = 12
+
+_NO_ID = uuid.UUID(int=0)
+
+
+async def handle(ctx, request):
+    svc = ctx.services
+    m = module_of(ctx.response_class)
+    brokers = tuple(
+        build(m.MetadataResponseBroker, node_id=b.node_id, host=b.host, port=b.port, rack=b.rack)
+        for b in svc.metadata.brokers()
+    )
+    topics = await _topics(ctx, request, m)
+    return build(ctx.response_class, throttle_time=ZERO, brokers=brokers, cluster_id=svc.cluster_id,
+                 controller_id=svc.metadata.controller_id, topics=tuple(topics),
+                 cluster_authorized_operations=-2147483648)
+
+
+async def _topics(ctx, request, m) -> list:
+    svc = ctx.services
+    requested = request.topics
+    if requested is None or (ctx.api_version == 0 and not requested):
+        return [_topic_entry(ctx, m, meta.name, meta) for meta in svc.metadata.topics()]
+    allow_create = getattr(request, "allow_auto_topic_creation", True)
+    out = []
+    for item in requested:
+        name = item.name
+        topic_id = getattr(item, "topic_id", None)
+        if name is None and topic_id not in (None, _NO_ID):
+            meta = svc.metadata.topic_by_id(str(topic_id))
+            if meta is None:
+                out.append(_error_entry(m, None, ErrorCode.unknown_topic_id, topic_id))
+                continue
+            out.append(_topic_entry(ctx, m, meta.name, meta))
+            continue
+        meta = svc.metadata.topic(name)
+        if meta is None and allow_create and svc.cluster_config.get("auto_create_topics_enabled"):
+            try:
+                await svc.topics.create_topic(name)
+                meta = svc.metadata.topic(name)
+            except ClusterError as exc:
+                code = to_error_code(exc)
+                if code != ErrorCode.topic_already_exists:
+                    out.append(_error_entry(m, name, code))
+                    continue
+                meta = svc.metadata.topic(name)
+        if meta is None:
+            out.append(_error_entry(m, name, ErrorCode.unknown_topic_or_partition))
+        else:
+            out.append(_topic_entry(ctx, m, name, meta))
+    return out
+
+
+def _error_entry(m, name, code: ErrorCode, topic_id=None):
+    return build(m.MetadataResponseTopic, error_code=code, name=name, topic_id=topic_id or _NO_ID,
+                 is_internal=False, partitions=(), topic_authorized_operations=-2147483648)
+
+
+def _topic_entry(ctx, m, name: str, meta):
+    svc = ctx.services
+    node = svc.node_id
+    partitions = []
+    for i in range(meta.partitions):
+        partition = svc.partitions.get(name, i)
+        if partition is None:
+            partitions.append(build(m.MetadataResponsePartition, error_code=ErrorCode.leader_not_available,
+                                    partition_index=i, leader_id=-1, leader_epoch=-1,
+                                    replica_nodes=(node,), isr_nodes=(), offline_replicas=()))
+            continue
+        partitions.append(build(m.MetadataResponsePartition, error_code=ErrorCode.none, partition_index=i,
+                                leader_id=node, leader_epoch=partition.leader_epoch, replica_nodes=(node,),
+                                isr_nodes=(node,), offline_replicas=()))
+    return build(m.MetadataResponseTopic, error_code=ErrorCode.none, name=name,
+                 topic_id=uuid.UUID(meta.topic_id), is_internal=meta.is_internal,
+                 partitions=tuple(partitions), topic_authorized_operations=-2147483648)
