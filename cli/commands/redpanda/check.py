@@ -1,0 +1,50 @@
+"""`rpk redpanda check`: run the system checkers and print rpk's table."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import Annotated, Optional
+
+import typer
+
+from cli.errors import CliError
+from cli.output import format_table
+from tuners.check import fatal_failures, run_checks
+from tuners.config import DEFAULT_CONFIG_PATH, load_config
+from tuners.units import parse_duration_s
+
+HEADERS = ["CONDITION", "REQUIRED", "CURRENT", "SEVERITY", "PASSED"]
+
+
+def result_rows(results) -> list[list[str]]:
+    return [
+        [r.description, r.required, r.current or f"error: {r.error}", str(r.severity), str(r.ok).lower()]
+        for r in results
+    ]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check", help="Check if the system meets the requirements to run Ailurus.")
+    def check(
+        timeout: Annotated[str, typer.Option("--timeout", help="How long the checks may take (e.g. 2s).")] = "2s",
+        config: Annotated[Optional[str], typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH}).")] = None,
+        root: Annotated[str, typer.Option("--root", help="Check the filesystem tree mounted here instead of /.")] = "/",
+    ) -> None:
+        config_path = config or DEFAULT_CONFIG_PATH
+        try:
+            timeout_s = parse_duration_s(timeout)
+            loaded = load_config(config_path)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        try:
+            results = pool.submit(run_checks, loaded, root, config_path).result(timeout=timeout_s)
+        except concurrent.futures.TimeoutError:
+            raise CliError(f"the system checks did not finish within {timeout}") from None
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        typer.echo("System check results")
+        typer.echo(format_table(HEADERS, result_rows(results)))
+        fatal = fatal_failures(results)
+        if fatal:
+            raise CliError(f"fatal check failed: {', '.join(r.description for r in fatal)}")

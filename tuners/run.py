@@ -1,0 +1,73 @@
+"""Listing and running tuners: one TunerReport row per requested tuner."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tuners.base import TunerError
+from tuners.config import tuner_enabled
+from tuners.context import TuneContext
+from tuners.registry import TUNERS, UNSUPPORTED_IS_FINE
+
+
+@dataclass
+class TunerReport:
+    name: str
+    enabled: bool
+    supported: bool
+    reason: str = ""
+    applied: bool = False
+    error: str = ""
+    reboot_required: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Counts towards a non-zero exit: a tune error, or enabled yet unsupported."""
+        if self.error and self.supported:
+            return True
+        return self.enabled and not self.supported and self.name not in UNSUPPORTED_IS_FINE
+
+
+def _build(ctx: TuneContext, name: str):
+    try:
+        return TUNERS[name].build(ctx), ""
+    except (TunerError, ValueError, OSError) as exc:
+        return None, str(exc)
+
+
+def describe(ctx: TuneContext, names: list[str]) -> list[TunerReport]:
+    """What `tune list` shows: enabled and supported, executing nothing."""
+    reports = []
+    for name in sorted(names):
+        tunable, problem = _build(ctx, name)
+        supported, reason = (False, problem) if tunable is None else tunable.check_if_supported()
+        reports.append(TunerReport(name, tuner_enabled(ctx.config, name), supported, reason))
+    return reports
+
+
+def run(ctx: TuneContext, names: list[str], timeout_s: float | None = None) -> list[TunerReport]:
+    """Tune every enabled and supported tuner in `names`, in name order, within `timeout_s`."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    reports = []
+    for report in describe(ctx, names):
+        if report.enabled and report.supported:
+            _apply(ctx, report, deadline)
+        elif report.enabled and report.reason and report.name not in UNSUPPORTED_IS_FINE:
+            report.error = report.reason
+        reports.append(report)
+    return reports
+
+
+def _apply(ctx: TuneContext, report: TunerReport, deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        report.error = "timed out before this tuner could run"
+        return
+    tunable, problem = _build(ctx, report.name)
+    if tunable is None:
+        report.error = problem
+        return
+    result = tunable.tune()
+    report.applied = result.ok
+    report.error = result.error
+    report.reboot_required = result.reboot_required
