@@ -1,0 +1,83 @@
+"""Turning CLI strings into typed property values, and values back into text and YAML files."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from cli.clients.admin import AdminApiError
+from cli.errors import CliError
+
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def _scalar(text: str, type_name: str) -> Any:
+    if type_name == "integer":
+        return int(text, 10)
+    if type_name == "number":
+        return float(text)
+    if type_name == "boolean":
+        lowered = text.lower()
+        if lowered in _TRUE or lowered in _FALSE:
+            return lowered in _TRUE
+        raise ValueError(text)
+    return text
+
+
+def parse_value(text: str, entry: dict[str, Any] | None) -> Any:
+    """Best-effort typing by the schema entry; what does not parse is sent as given, for the
+    broker to reject with its own per-key message."""
+    if entry is None:
+        return text
+    if entry.get("nullable") and text.strip().lower() == "null":
+        return None
+    try:
+        if entry.get("type") == "array":
+            items = yaml.safe_load(text) if text.strip().startswith("[") else [s.strip() for s in text.split(",")]
+            item_type = (entry.get("items") or {}).get("type", "string")
+            return [_scalar(str(i), item_type) for i in items if str(i) != ""]
+        return _scalar(text, str(entry.get("type", "string")))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return text
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return yaml.safe_dump(value, default_flow_style=False, sort_keys=False).rstrip()
+    return str(value)
+
+
+def in_scope(entry: dict[str, Any], include_tunables: bool) -> bool:
+    visibility = entry.get("visibility", "user")
+    return visibility == "user" or (include_tunables and visibility == "tunable")
+
+
+def render_export(values: dict[str, Any], schema: dict[str, dict[str, Any]], include_tunables: bool) -> str:
+    """A YAML document with each property's description and default as comments."""
+    blocks = []
+    for name in sorted(values):
+        entry = schema.get(name)
+        if entry is None or not in_scope(entry, include_tunables):
+            continue
+        comment = f"# {entry.get('description', '').strip()}\n#   Default: {json.dumps(entry.get('default'))}\n"
+        blocks.append(comment + yaml.safe_dump({name: values[name]}, default_flow_style=False, sort_keys=False))
+    return "\n".join(blocks)
+
+
+def explain_rejection(exc: AdminApiError) -> CliError:
+    """One line naming every rejected key, from the broker's `errors` map."""
+    errors = exc.body.get("errors") if isinstance(exc.body, dict) else None
+    if not isinstance(errors, dict) or not errors:
+        return exc
+    detail = "; ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
+    return CliError(f"invalid configuration: {detail}")
+
+
+def version_message(version: int) -> str:
+    return f"Successfully updated configuration. New configuration version is {version}."
