@@ -135,7 +135,10 @@ class SparseIndex:
         if offset_file is None or time_file is None:
             return None
         (header, offset_entries), (time_header, time_entries) = offset_file, time_file
-        if header != time_header or header[2] != self.base_offset or header[5] != log_bytes:
+        _, _, base_offset, next_offset, max_timestamp_ms, file_log_bytes = header
+        if header[1:] != time_header[1:]:  # all but the magic must agree
+            return None
+        if base_offset != self.base_offset or file_log_bytes != log_bytes:
             return None
         relatives = [entry[0] for entry in _OFFSET_ENTRY.iter_unpack(offset_entries)]
         positions = [entry[1] for entry in _OFFSET_ENTRY.iter_unpack(offset_entries)]
@@ -147,7 +150,7 @@ class SparseIndex:
         self.positions = array("I", positions)
         self.max_timestamps = array("q", stamps)
         self._bytes_since_entry = log_bytes - positions[-1]
-        return IndexSummary(next_offset=header[3], max_timestamp_ms=header[4], log_bytes=log_bytes)
+        return IndexSummary(next_offset, max_timestamp_ms, log_bytes)
 
 
 def _entries_valid(relatives: list[int], positions: list[int], stamps: list[int],
