@@ -37,3 +37,10 @@ def describe_exception(exc: BaseException) -> str:
         return one_line(message())
     text = one_line(str(exc))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class PartialFailure(CliError):
+    """Per-item results (with their errors) were already printed; exit 1 without another line."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)

@@ -8,7 +8,7 @@ import typer
 
 from cli import options
 from cli._app import new_group
-from cli.errors import CliError, describe_exception
+from cli.errors import CliError, describe_exception, one_line
 
 app = new_group("rpk", "rpk is the Ailurus CLI & toolbox.", invoke_without_command=True)
 
@@ -29,11 +29,14 @@ def _root(
 
 def _register_groups() -> None:
     # One line per command group; each group module registers its own subcommands.
-    from cli.commands import profile, redpanda, version
+    from cli.commands import iotune, profile, redpanda, security, topic, version
 
     version.register(app)
     profile.register(app)
+    topic.register(app)
     redpanda.register(app)
+    iotune.register(app)
+    security.register(app)
 
 
 _register_groups()
@@ -43,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rc = app(args=argv, prog_name="rpk", standalone_mode=False)
     except CliError as exc:
-        print(str(exc), file=sys.stderr)
+        if str(exc):
+            print(one_line(str(exc)), file=sys.stderr)
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)

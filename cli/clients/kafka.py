@@ -1,0 +1,110 @@
+"""Builds kafka-python clients (admin, producer, consumer) from the loaded rpk profile.
+
+Client exceptions are translated here, once, into CliErrors with one clear line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Any, Callable, Iterator
+
+import kafka.errors as kerr
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+
+from cli.config.params import Params
+from cli.errors import ConnectionFailed, KafkaRequestFailed
+
+
+def client_config(p: Params) -> dict[str, Any]:
+    dial_ms = int(p.seconds("dial_timeout") * 1000)
+    cfg: dict[str, Any] = {
+        "bootstrap_servers": list(p.brokers),
+        "client_id": p.client_id,
+        "bootstrap_timeout_ms": max(dial_ms, 1000),
+        "request_timeout_ms": int((p.seconds("request_timeout_overhead") + 5) * 1000),
+        "reconnect_backoff_max_ms": 1000,
+    }
+    tls, sasl = p.kafka_tls, p.sasl
+    if tls is not None:
+        cfg.update(ssl_cafile=tls.ca_file, ssl_certfile=tls.cert_file, ssl_keyfile=tls.key_file,
+                   ssl_check_hostname=not tls.insecure_skip_verify)
+    if sasl is not None:
+        cfg.update(sasl_mechanism=sasl.mechanism, sasl_plain_username=sasl.user, sasl_plain_password=sasl.password)
+    cfg["security_protocol"] = ("SASL_" if sasl else "") + ("SSL" if tls else "PLAINTEXT")
+    return cfg
+
+
+@contextlib.contextmanager
+def translated(p: Params) -> Iterator[None]:
+    """Turn kafka-python errors into one-line CliErrors naming the brokers."""
+    where = ",".join(p.brokers)
+    try:
+        yield
+    except kerr.KafkaConnectionError as exc:
+        raise ConnectionFailed(f"unable to connect to the Kafka API at {where}: {_text(exc)}") from None
+    except kerr.KafkaTimeoutError as exc:
+        raise ConnectionFailed(f"timed out talking to the Kafka API at {where}: {_text(exc)}") from None
+    except kerr.KafkaError as exc:
+        raise KafkaRequestFailed(describe(exc)) from None
+
+
+def _text(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines) or type(exc).__name__
+
+
+def error_name(exc_or_type: Any) -> str:
+    """Kafka's upper-case error name, e.g. UNKNOWN_TOPIC_OR_PARTITION."""
+    cls = exc_or_type if isinstance(exc_or_type, type) else type(exc_or_type)
+    msg = getattr(cls, "message", None)
+    return str(msg) if msg else cls.__name__
+
+
+def describe(exc: BaseException) -> str:
+    name = error_name(exc)
+    detail = _text(exc)
+    if detail in (name, type(exc).__name__) or detail.startswith(f"[Error"):
+        detail = getattr(type(exc), "description", "") or ""
+    return f"{name}: {detail}" if detail else name
+
+
+def kafka_command(func: Callable) -> Callable:
+    """Run a command body with kafka-python errors translated (apply under @with_globals)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from cli import options
+
+        with translated(options.params()):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def admin(p: Params) -> KafkaAdminClient:
+    with translated(p):
+        return KafkaAdminClient(**client_config(p))
+
+
+def producer(p: Params, **overrides: Any) -> KafkaProducer:
+    with translated(p):
+        return KafkaProducer(**client_config(p), **overrides)
+
+
+def consumer(p: Params, **overrides: Any) -> KafkaConsumer:
+    cfg = client_config(p)
+    cfg["fetch_max_wait_ms"] = int(p.seconds("fetch_max_wait") * 1000)
+    with translated(p):
+        return KafkaConsumer(**cfg, **overrides)
+
+
+@contextlib.contextmanager
+def admin_session(p: Params) -> Iterator[KafkaAdminClient]:
+    client = admin(p)
+    try:
+        with translated(p):
+            yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
