@@ -44,7 +44,7 @@ async def _create(ctx, m, t, validate_only: bool):
             topic_id = await svc.topics.create_topic(t.name, partitions, rf, configs)
     except ClusterError as exc:
         return _result(m, t.name, to_error_code(exc), error_message(exc))
-    described = tuple(
+    described = None if not hasattr(m, "CreatableTopicConfigs") else tuple(
         build(m.CreatableTopicConfigs, name=name, value=clean.get(name, topic_config.cluster_default(
             name, svc.cluster_config.get)), read_only=False,
             config_source=SOURCE_TOPIC if name in clean else SOURCE_DEFAULT, is_sensitive=False)
