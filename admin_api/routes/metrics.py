@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from aiohttp import web
 
 from admin_api.spec import PUBLIC, RouteList, services
@@ -12,21 +14,19 @@ routes = RouteList("metrics")
 _TEXT = {"type": "string"}
 
 
-def _prometheus(body: bytes) -> web.Response:
-    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+def _prometheus(request: web.Request, switch: str, render: Callable[[], bytes]) -> web.Response:
+    if services(request).cluster_config.get(switch):
+        raise not_found(f"metrics endpoint disabled by {switch}")
+    return web.Response(body=render(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 @routes.get("/metrics", summary="Internal metrics in Prometheus text format", auth=PUBLIC,
             response=_TEXT, produces="text/plain")
 async def get_metrics(request: web.Request) -> web.Response:
-    if services(request).cluster_config.get("disable_metrics"):
-        raise not_found("metrics are disabled (disable_metrics)")
-    return _prometheus(metrics.render_internal())
+    return _prometheus(request, "disable_metrics", metrics.render_internal)
 
 
 @routes.get("/public_metrics", summary="Public metrics in Prometheus text format", auth=PUBLIC,
             response=_TEXT, produces="text/plain")
 async def get_public_metrics(request: web.Request) -> web.Response:
-    if services(request).cluster_config.get("disable_public_metrics"):
-        raise not_found("public metrics are disabled (disable_public_metrics)")
-    return _prometheus(metrics.render_public())
+    return _prometheus(request, "disable_public_metrics", metrics.render_public)
