@@ -62,14 +62,14 @@ class FlushQueue:
         for segment in ticket.segments:
             assert segment.pins > 0
             segment.pins -= 1
-        durable: int | None = None
+        durable = -1
         for _ in range(len(self.outstanding)):
             if not self.outstanding[0].done:
                 break
             head = self.outstanding.popleft()
             if head.generation == self.generation:
-                durable = head.target_offset if durable is None else max(durable, head.target_offset)
-        return durable
+                durable = max(durable, head.target_offset)
+        return durable if durable >= 0 else None
 
     def invalidate(self) -> None:
         """After a truncation: tickets captured before it must not move the flushed offset."""

@@ -53,7 +53,12 @@ class LogConfig:
 
 @dataclass(frozen=True, slots=True)
 class ReadSlice:
-    """Whole batches `first_offset..last_offset` at [position, position+length) of `fd`."""
+    """Whole batches `first_offset..last_offset` at [position, position+length) of `fd`.
+
+    `fd` is the segment's read-only fd: valid until that segment is deleted (truncate,
+    prefix_truncate, gc) or the log is closed. A caller that sends it asynchronously
+    must not let those run on the segment before the send completes.
+    """
 
     fd: int
     position: int

@@ -5,11 +5,13 @@ clean or its index files are missing or invalid, each batch is scanned (header,
 CRC32C, contiguous offsets, term). The log is cut at the first bad batch: the file is
 truncated there and every later segment is deleted. Segments wholly below the
 persisted start offset (a prefix truncation interrupted by a crash) are deleted too.
+Then what was kept is fsynced, so the log may start with flushed = next offset.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
 
 from core.storage.fs import fsync_directory
@@ -74,7 +76,11 @@ def recover_segments(directory: pathlib.Path, start_offset: int, clean: bool,
         if problem is not None:
             changed |= _drop_later(directory, found[slot + 1 :], index_interval_bytes)
             break
-    if changed:
+    # What was scanned may sit only in the page cache of a crashed process: make it
+    # durable before the log reports it as flushed.
+    for segment in segments if not clean else segments[-1:]:
+        os.fsync(segment.read_fd)
+    if changed or not clean:
         fsync_directory(directory)
     _check_contiguous(segments)
     return segments

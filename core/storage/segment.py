@@ -165,7 +165,13 @@ class Segment:
         assert self.write_fd is not None and not self.deleted
         assert base_offset == self.next_offset, (base_offset, self.next_offset)
         position = self.size_bytes
-        write_all(self.write_fd, batch)
+        try:
+            write_all(self.write_fd, batch)
+        except OSError:
+            # e.g. ENOSPC after a partial write: cut the torn bytes so the file still
+            # ends on a batch boundary, and let the caller fail the request.
+            os.ftruncate(self.write_fd, position)
+            raise
         self.size_bytes += len(batch)
         self.next_offset = last_offset + 1
         self.max_timestamp_ms = max(self.max_timestamp_ms, max_timestamp_ms)
