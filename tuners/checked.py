@@ -17,13 +17,13 @@ def always_supported() -> tuple[bool, str]:
 
 @dataclass
 class CheckedTunable:
-    """Runs `act` only when one of `checkers` fails, then re-checks (unless the executor is lazy).
+    """Runs `act` only when one of `checks` fails, then re-checks (unless the executor is lazy).
 
     `act` receives the executor and issues every side effect through it; it may return True to
     say a reboot is needed before the change takes effect (the re-check is then skipped).
     """
 
-    checkers: Sequence[Checker]
+    checks: Sequence[Checker]
     act: Callable[[Executor], bool | None]
     executor: Executor
     supported: Supported = always_supported
@@ -31,8 +31,11 @@ class CheckedTunable:
     def check_if_supported(self) -> tuple[bool, str]:
         return self.supported()
 
+    def checkers(self) -> list[Checker]:
+        return list(self.checks)
+
     def failing(self) -> list[str]:
-        return [_describe(r) for r in (c.check() for c in self.checkers) if not r.ok]
+        return [_describe(r) for r in (c.check() for c in self.checks) if not r.ok]
 
     def tune(self) -> TuneResult:
         if not self.failing():
@@ -79,7 +82,7 @@ class AggregatedTunable:
     def checkers(self) -> list[Checker]:
         found: list[Checker] = []
         for child in self.children:
-            found.extend(child.checkers() if isinstance(child, AggregatedTunable) else child.checkers)
+            found.extend(child.checkers())
         return found
 
 

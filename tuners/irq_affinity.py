@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from tuners.base import Checker, Severity, TunerError
 from tuners.checked import CheckedTunable
 from tuners.context import TuneContext
-from tuners.executors.commands import BackupFile, HostCommand, WriteFile
+from tuners.executors.ban_irqs import BanIrqs
+from tuners.executors.commands import HostCommand, WriteFile
 from tuners.fs import RootFs
 from tuners.system.irq import (
     IRQBALANCE_CONFIGS, affinity_path, banned_irqs, irqbalance_config, irqbalance_running,
-    with_banned,
 )
 from tuners.units import format_mask, parse_mask
 
@@ -75,10 +75,5 @@ def _ban(fs: RootFs, executor, irqs: list[int]) -> None:
         names = ", ".join(path for path, _ in IRQBALANCE_CONFIGS)
         raise TunerError(f"irqbalance is running but none of {names} exists to ban IRQs in")
     path, key = config
-    text = fs.read(path)
-    updated = with_banned(text, key, irqs)
-    if updated == text:
-        return
-    executor.execute(BackupFile(path))
-    executor.execute(WriteFile(path, updated))
+    executor.execute(BanIrqs(path, key, tuple(irqs)))
     executor.execute(HostCommand(("systemctl", "try-restart", "irqbalance")))

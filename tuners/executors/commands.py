@@ -181,4 +181,4 @@ def systemd_unit(name: str, content: str) -> list:
     ]
 
 
-Command = WriteFile | Sysctl | MakeDirs | BackupFile | SizedFile | HostCommand
+Command = WriteFile | Sysctl | MakeDirs | BackupFile | SizedFile | HostCommand  # and BanIrqs

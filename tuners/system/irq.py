@@ -51,7 +51,9 @@ def distribute(irqs: list[int], cpus: list[int]) -> dict[int, int]:
 
 def mode_cpus(mode: str, cores: list[list[int]]) -> tuple[list[int], list[int]]:
     """(CPUs that take IRQs, CPUs left for computation) for sq | sq_split | mq."""
-    every = [cpu for core in cores for cpu in core]
+    # First thread of every core, then the second threads: round robin lands on distinct cores.
+    depth = max(len(core) for core in cores)
+    every = [core[i] for i in range(depth) for core in cores if i < len(core)]
     if mode == "sq":
         irq_cpus = [cores[0][0]]
     elif mode == "sq_split":
