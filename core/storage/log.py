@@ -23,6 +23,7 @@ from core.storage.fs import fsync_directory, pread_exact
 from core.storage.index import U32_MAX
 from core.storage.kvstore import KvStore
 from core.storage.recovery import recover_segments
+from core.storage.retention import Graveyard, collectible_prefix
 from core.storage.segment import Segment
 
 START_OFFSET_KEY = "storage.start_offset"
@@ -41,6 +42,7 @@ class LogConfig:
     index_interval_bytes: int = 4096
     retention_ms: int | None = None
     retention_bytes: int | None = None
+    file_delete_delay_ms: int = 60_000  # deleted segments keep their read fd this long
 
     def __post_init__(self) -> None:
         # Index positions are u32: every batch must start below 4 GiB.
@@ -49,15 +51,16 @@ class LogConfig:
         assert self.segment_ms is None or self.segment_ms > 0
         assert self.retention_ms is None or self.retention_ms >= 0
         assert self.retention_bytes is None or self.retention_bytes >= 0
+        assert self.file_delete_delay_ms >= 0
 
 
 @dataclass(frozen=True, slots=True)
 class ReadSlice:
     """Whole batches `first_offset..last_offset` at [position, position+length) of `fd`.
 
-    `fd` is the segment's read-only fd: valid until that segment is deleted (truncate,
-    prefix_truncate, gc) or the log is closed. A caller that sends it asynchronously
-    must not let those run on the segment before the send completes.
+    `fd` is the segment's read-only fd. It stays valid for file_delete_delay_ms after
+    the segment is deleted (truncate, prefix_truncate, gc), so an in-flight sendfile
+    finishes on the right file, and until the log is closed.
     """
 
     fd: int
@@ -79,6 +82,7 @@ class DiskLog:
         self._unflushed: list[Segment] = []  # segments with bytes no ticket has taken
         self._directory_dirty = False  # segments created since the last flush ticket
         self._flushes = FlushQueue()
+        self._graveyard = Graveyard()
         self.start_offset = start_offset
         self.next_offset = segments[-1].next_offset if segments else start_offset
         self.flushed_offset = self.next_offset  # recovery fsynced what it kept
@@ -202,6 +206,8 @@ class DiskLog:
             self.flushed_offset = max(self.flushed_offset, min(durable, self.next_offset))
         for segment in ticket.segments:
             self._maybe_release(segment)
+        if self._graveyard:
+            self._graveyard.reap(self._clock.monotonic_ms())
         self._check()
 
     def flush(self) -> None:
@@ -215,7 +221,7 @@ class DiskLog:
         if segment.pins or segment.unflushed:
             return
         if segment.deleted:
-            segment.close()
+            segment.close_write_fd()  # the graveyard closes the read fd
         elif not self._segments or segment is not self._segments[-1]:
             segment.close_write_fd()
 
@@ -331,38 +337,24 @@ class DiskLog:
         self._check()
 
     def gc(self, now_ms: int, max_collectible_offset: int | None = None) -> int:
-        """Retention: delete closed segments, oldest first, that are older than
-        retention_ms or while the log exceeds retention_bytes; returns bytes removed."""
-        doomed: list[Segment] = []
-        remaining_bytes = self.size_bytes
-        for segment in self._segments[:-1]:  # never the active segment
-            if not self._collectible(segment, now_ms, remaining_bytes, max_collectible_offset):
-                break
-            doomed.append(segment)
-            remaining_bytes -= segment.size_bytes
+        """Retention (see core.storage.retention); returns the bytes removed."""
+        self._graveyard.reap(self._clock.monotonic_ms())
+        doomed = collectible_prefix(self._segments, self.config, self.size_bytes, now_ms,
+                                    max_collectible_offset)
         if not doomed:
             return 0
-        removed_bytes = self.size_bytes - remaining_bytes
+        removed_bytes = sum(segment.size_bytes for segment in doomed)
         new_start = max(self.start_offset, doomed[-1].next_offset)
         self.kvstore.put(START_OFFSET_KEY, new_start)
         self.start_offset = new_start
         self._delete_segments(doomed)
-        self.size_bytes = remaining_bytes
+        self.size_bytes -= removed_bytes
         self._check()
         return removed_bytes
 
-    def _collectible(self, segment: Segment, now_ms: int, log_bytes: int,
-                     max_collectible_offset: int | None) -> bool:
-        if max_collectible_offset is not None and segment.next_offset > max_collectible_offset:
-            return False
-        retention_ms = self.config.retention_ms
-        retention_bytes = self.config.retention_bytes
-        if retention_ms is not None and segment.max_timestamp_ms < now_ms - retention_ms:
-            return True
-        return retention_bytes is not None and log_bytes > retention_bytes
-
     def _delete_segments(self, doomed: list[Segment]) -> None:
-        """Unlink files now; close fds unless a flush ticket still holds the write fd."""
+        """Unlink files now; the write fd closes once no flush ticket holds it, the read
+        fd after file_delete_delay_ms (in-flight sendfiles)."""
         for segment in doomed:
             slot = self._segments.index(segment)
             del self._segments[slot]
@@ -370,8 +362,11 @@ class DiskLog:
             segment.unlink_files()
             segment.unflushed = False
             if segment.pins == 0:
-                segment.close()
+                segment.close_write_fd()
+            self._graveyard.bury(segment, self._clock.monotonic_ms(),
+                                 self.config.file_delete_delay_ms)
         self._unflushed = [s for s in self._unflushed if not s.deleted]
+        self._graveyard.reap(self._clock.monotonic_ms())
 
     # ------------------------------------------------------------ close
 
@@ -388,6 +383,7 @@ class DiskLog:
         self.kvstore.put(CLEAN_SHUTDOWN_KEY, True)
         for segment in self._segments:
             segment.close()
+        self._graveyard.reap(0, everything=True)
         self._closed = True
 
     def abandon(self) -> None:
@@ -398,4 +394,5 @@ class DiskLog:
             segment.pins = 0
             segment.close()
         self._flushes.outstanding.clear()
+        self._graveyard.reap(0, everything=True)
         self._closed = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from core.model.batch import split_batches
@@ -173,3 +175,30 @@ def test_read_after_retention_gap_starts_at_next_batch(open_log, make_batch) -> 
     assert start > 0 and log.read(start, 0, 100).first_offset == start
     data = log.read_bytes(start, 1 << 20, 100)
     assert split_batches(data)[0][1].base_offset == start
+
+
+def test_deleted_segment_read_fd_outlives_deletion_by_the_delay(open_log, make_batch,
+                                                                clock) -> None:
+    log = open_log(segment_bytes=1000, retention_bytes=0, file_delete_delay_ms=60_000)
+    fill(log, make_batch, 9)
+    in_flight = log.read(0, 1 << 20, 18)  # a fetch about to sendfile this slice
+    expected = log.read_bytes(0, 1 << 20, 18)
+    assert log.gc(T0_MS) > 0 and log.start_offset > in_flight.last_offset
+    assert not (log.directory / "0-1-v1.log").exists()
+    assert os.pread(in_flight.fd, in_flight.length, in_flight.position) == expected
+    clock.advance(59_999)
+    log.gc(T0_MS)
+    assert os.pread(in_flight.fd, in_flight.length, in_flight.position) == expected
+    clock.advance(1)
+    log.gc(T0_MS)  # reaps the graveyard
+    with pytest.raises(OSError):
+        os.fstat(in_flight.fd)
+
+
+def test_zero_delete_delay_closes_at_once(open_log, make_batch) -> None:
+    log = open_log(segment_bytes=1000, retention_bytes=0, file_delete_delay_ms=0)
+    fill(log, make_batch, 9)
+    fd = log.read(0, 100, 18).fd
+    log.gc(T0_MS)
+    with pytest.raises(OSError):
+        os.fstat(fd)
