@@ -65,6 +65,7 @@ class BrokerApp:
         self.flusher.start()
         self._start_controller()
         self._apply_overrides()
+        self.cluster_config.mark_booted()
         self.partitions = PartitionManager(self.data_dir, self.node_id, self.controller.topics,
                                            self.cluster_config, self.flusher, self.clock)
         self.partitions.open_existing()
@@ -84,10 +85,19 @@ class BrokerApp:
         self.listener = KafkaListener(self.services, self.node.kafka_api.host, self.node.kafka_api.port,
                                       max_connections=self.cluster_config.get("kafka_connections_max"))
         await self.listener.start()
+        self._advertise_bound_port()
         await self._start_admin()
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
         self.ready = True
+
+    def _advertise_bound_port(self) -> None:
+        """With an ephemeral listener (port 0) clients must be told the port actually bound."""
+        kafka = self.node.kafka_advertised
+        port = self.listener.port if kafka.port == 0 else kafka.port
+        self.services.advertised_kafka = (kafka.host, port)
+        self.metadata.set_brokers([BrokerInfo(self.node_id, kafka.host, port, self.node.rack,
+                                              self.node.rpc_server.host, self.node.rpc_server.port)])
 
     def _lock_data_dir(self) -> None:
         fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)

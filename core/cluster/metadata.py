@@ -33,5 +33,8 @@ class MetadataView:
     def topics(self) -> list[TopicMeta]:
         return sorted(self._topics.topics.values(), key=lambda t: t.name)
 
+    def set_brokers(self, brokers: list[BrokerInfo]) -> None:
+        self._brokers = list(brokers)
+
     def brokers(self) -> list[BrokerInfo]:
         return list(self._brokers)
