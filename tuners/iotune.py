@@ -138,7 +138,9 @@ def _phases(f: _TestFile, phase_s: float) -> tuple[int, int, int, int]:
     write_ops, elapsed = _timed(RANDOM_IN_FLIGHT, phase_s, random_write)
     write_iops = write_ops / elapsed
     _drop_cache(f)
-    read_blocks, elapsed = _timed(1, phase_s, lambda _, n: os.preadv(f.fd, [seq], (n % (extent // SEQ_BLOCK_BYTES)) * SEQ_BLOCK_BYTES))
+    extent_blocks = extent // SEQ_BLOCK_BYTES
+    seq_read = lambda _, n: os.preadv(f.fd, [seq], (n % extent_blocks) * SEQ_BLOCK_BYTES)
+    read_blocks, elapsed = _timed(1, phase_s, seq_read)
     read_bw = read_blocks * SEQ_BLOCK_BYTES / elapsed
     _drop_cache(f)
     read_ops, elapsed = _timed(RANDOM_IN_FLIGHT, phase_s, lambda i, _: os.preadv(f.fd, [small[i]], offset(i)))

@@ -40,7 +40,8 @@ def sysctl_checkers(fs: RootFs) -> list[tuple[Checker, str, int]]:
     found = []
     for key, checker_id, description, minimum in SYSCTL_MINIMUMS:
         if fs.exists("/proc/sys/" + key.replace(".", "/")):
-            found.append((at_least_checker(checker_id, description, minimum, sysctl_reader(fs, key)), key, minimum))
+            checker = at_least_checker(checker_id, description, minimum, sysctl_reader(fs, key))
+            found.append((checker, key, minimum))
     return found
 
 
@@ -59,10 +60,11 @@ def xps_masks(tx_queue_count: int, cpus: list[int]) -> list[int]:
     return [cpus_to_mask([cpus[i % len(cpus)]]) for i in range(tx_queue_count)]
 
 
-def _mask_tunable(ctx: TuneContext, checker_id: str, description: str, path: str, mask: int, width: int):
-    fs = ctx.fs
-    checker = equality_checker(checker_id, description, format_mask(mask, width), lambda: format_mask(parse_mask(fs.read(path)), width))
-    return file_tunable(ctx, checker, path, format_mask(mask, width))
+def _mask_tunable(ctx: TuneContext, checker_id: str, description: str, path: str, mask: int,
+                  width: int) -> CheckedTunable:
+    fs, wanted = ctx.fs, format_mask(mask, width)
+    read = lambda: format_mask(parse_mask(fs.read(path)), width)
+    return file_tunable(ctx, equality_checker(checker_id, description, wanted, read), path, wanted)
 
 
 def nic_children(ctx: TuneContext, nic: str, cpus: list[int]) -> list[CheckedTunable]:
@@ -71,24 +73,34 @@ def nic_children(ctx: TuneContext, nic: str, cpus: list[int]) -> list[CheckedTun
     mode = ctx.params.irq_mode or default_mode(len(rx), cpus, len(cores(fs, cpus)))
     irq_cpus, compute_cpus = mode_cpus(mode, cores(fs, cpus))
     irqs = nic_irqs(fs, nic)
-    expected = distribute(irqs, irq_cpus) if mode == "mq" else {i: cpus_to_mask(irq_cpus) for i in irqs}
-    children = [irq_affinity_tunable(ctx, f"nic_irq_{nic}", f"NIC {nic} IRQ affinity", expected, width)]
+    if mode == "mq":
+        expected = distribute(irqs, irq_cpus)
+    else:
+        expected = {irq: cpus_to_mask(irq_cpus) for irq in irqs}
+    children = [
+        irq_affinity_tunable(ctx, f"nic_irq_{nic}", f"NIC {nic} IRQ affinity", expected, width)
+    ]
     for queue in rx:
         name = queue.rsplit("/", 1)[1]
-        children.append(_mask_tunable(ctx, f"rps_{nic}_{name}", f"NIC {nic} RPS {name}", f"{queue}/rps_cpus", cpus_to_mask(compute_cpus), width))
+        children.append(_mask_tunable(ctx, f"rps_{nic}_{name}", f"NIC {nic} RPS {name}",
+                                      f"{queue}/rps_cpus", cpus_to_mask(compute_cpus), width))
         flows = RFS_TABLE_ENTRIES // len(rx)
-        rfs = equality_checker(f"rfs_{nic}_{name}", f"NIC {nic} RFS {name}", flows, lambda q=queue: fs.read_int(f"{q}/rps_flow_cnt"))
+        read_flows = lambda q=queue: fs.read_int(f"{q}/rps_flow_cnt")
+        rfs = equality_checker(f"rfs_{nic}_{name}", f"NIC {nic} RFS {name}", flows, read_flows)
         children.append(file_tunable(ctx, rfs, f"{queue}/rps_flow_cnt", str(flows)))
     # The kernel refuses to show xps_cpus on a single-queue NIC; XPS only matters with several.
     for queue, mask in zip(tx if len(tx) > 1 else [], xps_masks(len(tx), cpus)):
         name = queue.rsplit("/", 1)[1]
-        children.append(_mask_tunable(ctx, f"xps_{nic}_{name}", f"NIC {nic} XPS {name}", f"{queue}/xps_cpus", mask, width))
+        children.append(_mask_tunable(ctx, f"xps_{nic}_{name}", f"NIC {nic} XPS {name}",
+                                      f"{queue}/xps_cpus", mask, width))
     ntuple = _ntuple_tunable(ctx, nic)
     return children + ([ntuple] if ntuple else [])
 
 
 def _ethtool_features(nic: str) -> str:
-    done = subprocess.run(["ethtool", "-k", nic], capture_output=True, text=True, timeout=10, check=False)
+    done = subprocess.run(
+        ["ethtool", "-k", nic], capture_output=True, text=True, timeout=10, check=False
+    )
     return done.stdout if done.returncode == 0 else ""
 
 
@@ -106,8 +118,11 @@ def _ntuple_tunable(ctx: TuneContext, nic: str) -> CheckedTunable | None:
     state = _ntuple_state(nic)
     if not state or "fixed" in state:
         return None
-    checker = equality_checker(f"ntuple_{nic}", f"NIC {nic} ntuple filters", "on", lambda: _ntuple_state(nic))
-    return CheckedTunable([checker], lambda ex: ex.execute(ethtool_feature(nic, "ntuple", True)), ctx.executor)
+    checker = equality_checker(
+        f"ntuple_{nic}", f"NIC {nic} ntuple filters", "on", lambda: _ntuple_state(nic)
+    )
+    act = lambda ex: ex.execute(ethtool_feature(nic, "ntuple", True))
+    return CheckedTunable([checker], act, ctx.executor)
 
 
 def _nics(ctx: TuneContext) -> list[str]:
