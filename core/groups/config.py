@@ -13,7 +13,7 @@ class GroupConfig:
     group_initial_rebalance_delay_ms: int = 3_000
     group_new_member_join_timeout_ms: int = 30_000
     group_topic_partitions: int = 16
-    group_offset_retention_sec: int = 7 * 24 * 3600
+    group_offset_retention_sec: int | None = 7 * 24 * 3600  # None: offsets never expire
     group_offset_retention_check_ms: int = 600_000
     group_max_size: int = 1_000  # members (and pending members) per group
     groups_max: int = 100_000  # groups per coordinator
@@ -29,8 +29,9 @@ class GroupConfig:
         assert self.group_offset_retention_check_ms > 0
 
     @property
-    def group_offset_retention_ms(self) -> int:
-        return self.group_offset_retention_sec * 1000
+    def group_offset_retention_ms(self) -> int | None:
+        sec = self.group_offset_retention_sec
+        return None if sec is None else sec * 1000
 
     @classmethod
     def from_store(cls, store: Any) -> GroupConfig:
@@ -39,23 +40,28 @@ class GroupConfig:
         Accepts a mapping or an object with `get(name)`; names absent from the store
         keep their defaults here. Redpanda spells the initial delay without `_ms`.
         """
-        values: dict[str, int] = {}
+        values: dict[str, int | None] = {}
         for f in fields(cls):
-            for name in (f.name, f.name.removesuffix("_ms")):
+            for name in dict.fromkeys((f.name, f.name.removesuffix("_ms"))):
                 value = _lookup(store, name)
-                if value is not None:
-                    values[f.name] = int(value)
-                    break
-        return cls(**values)
+                if value is _ABSENT:
+                    continue
+                if value is None and f.name != "group_offset_retention_sec":
+                    continue  # only retention gives null a meaning
+                values[f.name] = None if value is None else int(value)
+                break
+        return cls(**values)  # type: ignore[arg-type]
+
+
+_ABSENT = object()
 
 
 def _lookup(store: Any, name: str) -> Any:
     if store is None:
-        return None
-    getter = getattr(store, "get", None)
-    if getter is None:
-        return getattr(store, name, None)
+        return _ABSENT
+    if isinstance(store, dict):
+        return store.get(name, _ABSENT)
     try:
-        return getter(name)
+        return store.get(name)
     except (KeyError, LookupError):
-        return None
+        return _ABSENT

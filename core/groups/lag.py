@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from core.common.metrics import GroupLagSample
 from core.groups.consumer_protocol import assignment_partitions
 from core.groups.group import Group, GroupState
 
@@ -20,7 +21,17 @@ def _owners(group: Group) -> dict[tuple[str, int], tuple[str, str, str]]:
     return owners
 
 
-def group_lags(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> list[dict[str, object]]:
+def group_lags(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> list[GroupLagSample]:
+    """Committed offset and lag of every committed partition whose high watermark is known."""
+    return [
+        GroupLagSample(str(r["group"]), str(r["topic"]), int(r["partition"]),  # type: ignore[call-overload]
+                       int(r["committed_offset"]), int(r["lag"]))  # type: ignore[call-overload]
+        for r in lag_rows(groups, high_watermark_fn)
+        if r["lag"] is not None
+    ]
+
+
+def lag_rows(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> list[dict[str, object]]:
     """One row per (group, partition) that has a commit or an owner.
 
     `high_watermark_fn(topic, partition)` returns the partition's high watermark or

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 from kio.schema.errors import ErrorCode
@@ -82,7 +82,8 @@ class GroupManager:
             for member in group.members.values():
                 self.rebalancer.schedule_heartbeat(group, member)
         self.status[load.partition] = PartitionStatus.LOADED
-        log.info("__consumer_offsets/%d loaded: %d records, %d skipped", load.partition, load.records, load.skipped)
+        level = logging.INFO if load.records else logging.DEBUG
+        log.log(level, "__consumer_offsets/%d loaded: %d records, %d skipped", load.partition, load.records, load.skipped)
 
     def unload(self, partition: int) -> None:
         """Leadership of the partition is gone: drop its groups, answer their waiters."""
@@ -300,11 +301,6 @@ class GroupManager:
     def _store_group(self, group: Group, assignments: dict[str, bytes] | None) -> Completion[ErrorCode]:
         value = group_value(group, assignments, self.clock.now_ms())
         return self.journal.append(group.partition, [(encode_group_key(GroupKey(group.group_id)), encode_group_value(value))])
-
-    def group_lags(self, high_watermark_fn: Callable[[str, int], int | None]) -> list[dict[str, object]]:
-        from core.groups.lag import group_lags
-
-        return group_lags(self.groups.values(), high_watermark_fn)
 
     def check_invariants(self) -> None:
         for group_id, group in self.groups.items():

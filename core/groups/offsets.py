@@ -73,7 +73,7 @@ class OffsetBook:
             if len(metadata.encode("utf-8")) > self.config.offset_metadata_max_bytes:
                 outcome.append((item, ErrorCode.offset_metadata_too_large))
                 continue
-            entry = OffsetEntry(item.offset, item.leader_epoch, item.metadata, now_ms, expire_ms)
+            entry = OffsetEntry(item.offset, item.leader_epoch, metadata, now_ms, expire_ms)
             value = OffsetValue(item.offset, item.leader_epoch, metadata, now_ms, expire_ms)
             records.append((encode_offset_key(OffsetKey(group.group_id, item.topic, item.partition)),
                             encode_offset_value(value)))
@@ -148,6 +148,6 @@ class OffsetBook:
                 base_ms = entry.commit_timestamp_ms
             else:
                 continue
-            if now_ms - base_ms >= retention_ms:
+            if retention_ms is not None and now_ms - base_ms >= retention_ms:
                 out.append((topic, partition))
         return out

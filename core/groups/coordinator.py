@@ -1,0 +1,193 @@
+"""GroupCoordinator: the group service the broker runs, around the pure core.
+
+It owns the I/O: creating `__consumer_offsets`, replaying each partition this node
+leads before answering for its groups (COORDINATOR_LOAD_IN_PROGRESS meanwhile),
+writing through the partition API, and driving the core's timers from the Clock.
+Handlers call the methods below; each is the core's, answered synchronously or
+with an awaitable Completion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from kio.schema.errors import ErrorCode
+
+from core.cluster.errors import ClusterErrc, ClusterError
+from core.common.clock import Clock
+from core.groups.completion import Completion
+from core.groups.config import GroupConfig
+from core.groups.journal import PartitionJournal
+from core.groups.lag import HighWatermarkFn, group_lags
+from core.groups.manager import GroupManager, PartitionStatus
+from core.groups.membership import JoinParams, SyncParams
+from core.groups.offsets import CommitOutcome, CommitParams
+from core.groups.results import (
+    GroupListing, GroupSummary, JoinResult, LeaveRequestMember, LeaveResult, OffsetFetchResult, SyncResult,
+)
+from core.groups.router import OFFSETS_TOPIC
+from core.model.records import iter_batches
+
+log = logging.getLogger(__name__)
+
+KEY_TYPE_GROUP = 0
+KEY_TYPE_TRANSACTION = 1
+_READ_CHUNK_BYTES = 1024 * 1024
+_TIMER_SLEEP_MAX_MS = 50
+_LEADERSHIP_CHECK_MS = 1_000
+_TOPIC_WAIT_S = 30.0
+
+
+class GroupCoordinator:
+    def __init__(self, *, node_id: int, clock: Clock, partitions, topics, config) -> None:
+        self.node_id = node_id
+        self.clock = clock
+        self._partitions = partitions  # PartitionManager
+        self._topics = topics  # TopicsFrontend
+        self.config = GroupConfig.from_store(config)
+        self.journal = PartitionJournal(partitions, clock)
+        self.manager = GroupManager(clock=clock, config=self.config, journal=self.journal)
+        self._tasks: list[asyncio.Task] = []
+        self._loading: dict[int, asyncio.Task] = {}
+        for partition in range(self.manager.partitions):  # nothing is answered before the replay
+            self.manager.status[partition] = PartitionStatus.LOADING
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        count = await self._ensure_topic()
+        if count != self.manager.partitions:
+            log.warning("%s has %d partitions (group_topic_partitions=%d): using %d",
+                        OFFSETS_TOPIC, count, self.config.group_topic_partitions, count)
+            self.manager.partitions = count
+            self.manager.status = {p: PartitionStatus.LOADING for p in range(count)}
+        for partition in range(count):
+            if self._is_leader(partition):
+                await self._load(partition)
+            else:
+                self.manager.status.pop(partition, None)
+        self._tasks.append(asyncio.create_task(self._run_timers(), name="groups-timers"))
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._loading.values()]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._loading.values(), return_exceptions=True)
+        self._tasks.clear()
+        await self.journal.close()
+
+    async def _ensure_topic(self) -> int:
+        table = self._topics.table
+        if table.get(OFFSETS_TOPIC) is None:
+            try:
+                await self._topics.create_topic(OFFSETS_TOPIC, self.config.group_topic_partitions,
+                                                self.config.replication_factor, {"cleanup.policy": "compact"})
+                log.info("created %s with %d partitions", OFFSETS_TOPIC, self.config.group_topic_partitions)
+            except ClusterError as exc:
+                if exc.errc is not ClusterErrc.topic_already_exists:
+                    raise
+        count = table.get(OFFSETS_TOPIC).partitions
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _TOPIC_WAIT_S
+        while any(self._partitions.get(OFFSETS_TOPIC, p) is None for p in range(count)):
+            if loop.time() > deadline:
+                raise TimeoutError(f"{OFFSETS_TOPIC} partitions did not open within {_TOPIC_WAIT_S}s")
+            await asyncio.sleep(0.01)
+        return count
+
+    def _is_leader(self, partition: int) -> bool:
+        target = self._partitions.get(OFFSETS_TOPIC, partition)
+        return target is not None and target.consensus.is_leader
+
+    async def _load(self, partition: int) -> None:
+        """Replay the partition up to its high watermark, then answer for its groups."""
+        target = self._partitions.get(OFFSETS_TOPIC, partition)
+        load = self.manager.begin_load(partition)
+        offset, end = target.start_offset, target.high_watermark
+        while offset < end:  # bounded: each pass advances past at least one batch, or stops
+            data = target.read_bytes(offset, _READ_CHUNK_BYTES)
+            if not data:
+                break
+            for header, records in iter_batches(data):
+                if not header.is_control:
+                    for record in records:
+                        load.apply(record.key, record.value)
+                offset = header.last_offset + 1
+            await asyncio.sleep(0)  # let the broker breathe during a long replay
+        self.manager.finish_load(load)
+
+    async def _run_timers(self) -> None:
+        next_check_ms = 0
+        while True:
+            self.manager.tick()
+            now_ms = self.clock.monotonic_ms()
+            if now_ms >= next_check_ms:
+                next_check_ms = now_ms + _LEADERSHIP_CHECK_MS
+                self._follow_leadership()
+            wait_ms = min(max(self.manager.next_deadline_ms() - now_ms, 1), _TIMER_SLEEP_MAX_MS)
+            await asyncio.sleep(wait_ms / 1000)
+
+    def _follow_leadership(self) -> None:
+        """Load partitions this node came to lead; drop those it lost."""
+        for partition in range(self.manager.partitions):
+            leader = self._is_leader(partition)
+            owned = partition in self.manager.status
+            if leader and not owned and partition not in self._loading:
+                task = asyncio.create_task(self._load(partition), name=f"groups-load-{partition}")
+                self._loading[partition] = task
+                task.add_done_callback(lambda _t, p=partition: self._loading.pop(p, None))
+            elif not leader and owned:
+                log.info("%s/%d: no longer leader, unloading its groups", OFFSETS_TOPIC, partition)
+                self.manager.unload(partition)
+
+    # ------------------------------------------------------------ queries for handlers
+
+    def coordinator_for(self, key: str, key_type: int) -> ErrorCode:
+        """NONE when this node coordinates `key` (a group or a transactional id)."""
+        if key_type == KEY_TYPE_TRANSACTION:
+            return ErrorCode.none  # one node: it coordinates every transaction
+        if key_type != KEY_TYPE_GROUP:
+            return ErrorCode.invalid_request
+        partition = self.manager.partition_of(key)
+        if partition in self.manager.status or self._is_leader(partition):
+            return ErrorCode.none
+        return ErrorCode.coordinator_not_available
+
+    def group_lags(self, high_watermark_fn: HighWatermarkFn) -> list:
+        return group_lags(self.manager.groups.values(), high_watermark_fn)
+
+    def on_topics_deleted(self, names: Iterable[str]) -> Completion[list[ErrorCode]]:
+        return self.manager.on_topics_deleted(names)
+
+    # ------------------------------------------------------------ the core's operations
+
+    def join(self, params: JoinParams) -> Completion[JoinResult]:
+        return self.manager.join(params)
+
+    def sync(self, params: SyncParams) -> Completion[SyncResult]:
+        return self.manager.sync(params)
+
+    def heartbeat(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None) -> ErrorCode:
+        return self.manager.heartbeat(group_id, generation_id, member_id, instance_id)
+
+    def leave(self, group_id: str, members: list[LeaveRequestMember]) -> LeaveResult:
+        return self.manager.leave(group_id, members)
+
+    def commit_offsets(self, params: CommitParams) -> Completion[CommitOutcome]:
+        return self.manager.commit_offsets(params)
+
+    def fetch_offsets(self, group_id: str, partitions: list[tuple[str, int]] | None) -> OffsetFetchResult:
+        return self.manager.fetch_offsets(group_id, partitions)
+
+    def delete_offsets(self, group_id: str, partitions: list[tuple[str, int]]) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
+        return self.manager.delete_offsets(group_id, partitions)
+
+    def list_groups(self, states: Iterable[str] = ()) -> tuple[ErrorCode, list[GroupListing]]:
+        return self.manager.list_groups(states)
+
+    def describe(self, group_id: str) -> GroupSummary:
+        return self.manager.describe(group_id)
+
+    def delete_group(self, group_id: str) -> Completion[ErrorCode]:
+        return self.manager.delete_group(group_id)

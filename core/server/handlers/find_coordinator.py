@@ -1,0 +1,44 @@
+"""FindCoordinator (10): which broker coordinates a group or a transactional id.
+
+v4 takes a batch of keys; earlier versions one. Every group is coordinated by the
+leader of its `__consumer_offsets` partition.
+"""
+
+from __future__ import annotations
+
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+
+API_KEY = 10
+MIN_VERSION = 0
+MAX_VERSION = 4
+KEYS_PER_REQUEST_MAX = 10_000
+
+
+async def handle(ctx, request):
+    key_type = getattr(request, "key_type", 0)
+    if ctx.api_version < 4:
+        error, node_id, host, port = _locate(ctx, request.key, key_type)
+        return build(ctx.response_class, throttle_time=ZERO, error_code=error, error_message=_message(error),
+                     node_id=node_id, host=host, port=port)
+    m = module_of(ctx.response_class)
+    keys = request.coordinator_keys[:KEYS_PER_REQUEST_MAX]
+    coordinators = []
+    for key in keys:
+        error, node_id, host, port = _locate(ctx, key, key_type)
+        coordinators.append(build(m.Coordinator, key=key, node_id=node_id, host=host, port=port,
+                                  error_code=error, error_message=_message(error)))
+    return build(ctx.response_class, throttle_time=ZERO, coordinators=tuple(coordinators))
+
+
+def _locate(ctx, key: str, key_type: int) -> tuple[ErrorCode, int, str, int]:
+    groups = ctx.services.groups
+    error = ErrorCode.coordinator_not_available if groups is None else groups.coordinator_for(key, key_type)
+    if error is not ErrorCode.none:
+        return error, -1, "", -1
+    host, port = ctx.services.advertised_kafka
+    return ErrorCode.none, ctx.services.node_id, host, port
+
+
+def _message(error: ErrorCode) -> str | None:
+    return None if error is ErrorCode.none else error.name

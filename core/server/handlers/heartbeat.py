@@ -1,0 +1,20 @@
+"""Heartbeat (12): a member is alive; the answer says whether to rejoin."""
+
+from __future__ import annotations
+
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build
+
+API_KEY = 12
+MIN_VERSION = 0
+MAX_VERSION = 4
+
+
+async def handle(ctx, request):
+    groups = ctx.services.groups
+    if groups is None:
+        error = ErrorCode.coordinator_not_available
+    else:
+        error = groups.heartbeat(request.group_id, request.generation_id, request.member_id,
+                                 getattr(request, "group_instance_id", None))
+    return build(ctx.response_class, throttle_time=ZERO, error_code=error)

@@ -1,0 +1,24 @@
+"""ListGroups (16): groups this broker coordinates; v4 filters by state."""
+
+from __future__ import annotations
+
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+
+API_KEY = 16
+MIN_VERSION = 0
+MAX_VERSION = 4
+
+
+async def handle(ctx, request):
+    groups = ctx.services.groups
+    if groups is None:
+        return build(ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.coordinator_not_available,
+                     groups=())
+    error, listings = groups.list_groups(getattr(request, "states_filter", ()) or ())
+    m = module_of(ctx.response_class)
+    rows = tuple(
+        build(m.ListedGroup, group_id=g.group_id, protocol_type=g.protocol_type, group_state=g.state)
+        for g in listings
+    )
+    return build(ctx.response_class, throttle_time=ZERO, error_code=error, groups=rows)

@@ -1,0 +1,42 @@
+"""OffsetDelete (47): forget committed offsets of some partitions of a group.
+
+Refused per partition (GROUP_SUBSCRIBED_TO_TOPIC) while an active consumer group
+subscribes to the topic.
+"""
+
+from __future__ import annotations
+
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+
+API_KEY = 47
+MIN_VERSION = 0
+MAX_VERSION = 0
+PARTITIONS_PER_REQUEST_MAX = 100_000
+
+
+async def handle(ctx, request):
+    groups = ctx.services.groups
+    wanted = [(t.name, p.partition_index) for t in request.topics for p in t.partitions]
+    if groups is None or len(wanted) > PARTITIONS_PER_REQUEST_MAX:
+        error = ErrorCode.coordinator_not_available if groups is None else ErrorCode.invalid_request
+        return build(ctx.response_class, throttle_time=ZERO, error_code=error, topics=())
+    known = [tp for tp in wanted if _exists(ctx, *tp)]
+    error, results = await groups.delete_offsets(request.group_id, known)
+    if error is not ErrorCode.none:
+        return build(ctx.response_class, throttle_time=ZERO, error_code=error, topics=())
+    errors = dict(zip(known, results))
+    m = module_of(ctx.response_class)
+    topics = tuple(
+        build(m.OffsetDeleteResponseTopic, name=t.name, partitions=tuple(
+            build(m.OffsetDeleteResponsePartition, partition_index=p.partition_index,
+                  error_code=errors.get((t.name, p.partition_index), ErrorCode.unknown_topic_or_partition))
+            for p in t.partitions))
+        for t in request.topics
+    )
+    return build(ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.none, topics=topics)
+
+
+def _exists(ctx, topic: str, partition: int) -> bool:
+    meta = ctx.services.metadata.topic(topic)
+    return meta is not None and 0 <= partition < meta.partitions

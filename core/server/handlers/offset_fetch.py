@@ -1,0 +1,38 @@
+"""OffsetFetch (9): a group's committed positions; `topics=null` (v2+) means all."""
+
+from __future__ import annotations
+
+from core.groups.results import FetchedOffset
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build, module_of
+
+API_KEY = 9
+MIN_VERSION = 1
+MAX_VERSION = 7
+
+
+async def handle(ctx, request):
+    groups = ctx.services.groups
+    wanted = None
+    if request.topics is not None:
+        wanted = [(t.name, p) for t in request.topics for p in t.partition_indexes]
+    if groups is None:
+        return _response(ctx, ErrorCode.coordinator_not_available, wanted, ())
+    result = groups.fetch_offsets(request.group_id, wanted)
+    return _response(ctx, result.error, wanted, result.offsets)
+
+
+def _response(ctx, error: ErrorCode, wanted, offsets: tuple[FetchedOffset, ...]):
+    if error is not ErrorCode.none and ctx.api_version < 2:
+        # v1 has no top-level error: every requested partition carries it
+        offsets = tuple(FetchedOffset(t, p, error=error) for t, p in wanted or [])
+    m = module_of(ctx.response_class)
+    by_topic: dict[str, list] = {}
+    for o in offsets:
+        by_topic.setdefault(o.topic, []).append(build(
+            m.OffsetFetchResponsePartition, partition_index=o.partition, committed_offset=o.offset,
+            committed_leader_epoch=o.leader_epoch, metadata=o.metadata if o.metadata is not None else "",
+            error_code=o.error))
+    topics = tuple(build(m.OffsetFetchResponseTopic, name=name, partitions=tuple(parts))
+                   for name, parts in by_topic.items())
+    return build(ctx.response_class, throttle_time=ZERO, topics=topics, error_code=error)

@@ -1,0 +1,37 @@
+"""SyncGroup (14): the leader hands out assignments; every member gets its own.
+
+The response waits until the leader's assignment is stored (or the rebalance is
+abandoned).
+"""
+
+from __future__ import annotations
+
+from core.groups.membership import SyncParams
+from core.protocol.errors import ErrorCode
+from core.server.entities import ZERO, build
+
+API_KEY = 14
+MIN_VERSION = 0
+MAX_VERSION = 4
+ASSIGNMENTS_MAX = 100_000
+
+
+async def handle(ctx, request):
+    groups = ctx.services.groups
+    if groups is None:
+        return _response(ctx, ErrorCode.coordinator_not_available, b"")
+    if len(request.assignments) > ASSIGNMENTS_MAX:
+        return _response(ctx, ErrorCode.invalid_request, b"")
+    params = SyncParams(
+        group_id=request.group_id,
+        generation_id=request.generation_id,
+        member_id=request.member_id,
+        assignments={a.member_id: bytes(a.assignment) for a in request.assignments},
+        group_instance_id=getattr(request, "group_instance_id", None),
+    )
+    result = await groups.sync(params)
+    return _response(ctx, result.error, result.assignment)
+
+
+def _response(ctx, error: ErrorCode, assignment: bytes):
+    return build(ctx.response_class, throttle_time=ZERO, error_code=error, assignment=assignment)
