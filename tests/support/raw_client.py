@@ -1,0 +1,62 @@
+"""A minimal Kafka wire client for tests that need to send exact (or broken) frames."""
+
+from __future__ import annotations
+
+import io
+import socket
+import struct
+
+from kio.index import load_response_schema
+from kio.serial import entity_reader, entity_writer
+
+
+class RawClient:
+    def __init__(self, port: int, timeout_s: float = 10.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout_s)
+        self._correlation = 0
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send_frame(self, payload: bytes) -> None:
+        self.sock.sendall(struct.pack(">i", len(payload)) + payload)
+
+    def recv_frame(self) -> bytes | None:
+        head = self._recv_exact(4)
+        if head is None:
+            return None
+        (size,) = struct.unpack(">i", head)
+        return self._recv_exact(size)
+
+    def _recv_exact(self, n: int) -> bytes | None:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return bytes(buf)
+
+    def is_closed_by_peer(self) -> bool:
+        try:
+            return self.sock.recv(1) == b""
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+
+    def request(self, body, *, client_id: str = "raw-test"):
+        """Send a kio request entity; return the decoded response entity."""
+        self._correlation += 1
+        header_cls = body.__header_schema__
+        header = header_cls(request_api_key=body.__api_key__, request_api_version=body.__version__,
+                            correlation_id=self._correlation, client_id=client_id)
+        buf = io.BytesIO()
+        entity_writer(header_cls)(buf, header)
+        entity_writer(type(body))(buf, body)
+        self.send_frame(buf.getvalue())
+        frame = self.recv_frame()
+        assert frame is not None, "connection closed instead of a response"
+        response_cls = load_response_schema(body.__api_key__, body.__version__)
+        header, used = entity_reader(response_cls.__header_schema__)(frame, 0)
+        assert header.correlation_id == self._correlation
+        response, _ = entity_reader(response_cls)(frame, used)
+        return response
