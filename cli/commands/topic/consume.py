@@ -1,0 +1,162 @@
+"""`rpk topic consume`: print records with rpk's --format, from -o offsets or as a group member."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated, Optional
+
+import typer
+from kafka import TopicPartition
+
+from cli import options
+from cli.clients import kafka as kc
+from cli.commands.topic._common import match_regex, topic_views
+from cli.commands.topic._consume_plan import Range, plan
+from cli.errors import NotFound, UsageError
+from cli.options import with_globals
+from cli.records.offsets import OffsetSpec, parse_offset
+from cli.records.outformat import Record, compile_format
+
+POLL_MS = 200
+BALANCERS = {"range": "RangePartitionAssignor", "roundrobin": "RoundRobinPartitionAssignor",
+             "sticky": "StickyPartitionAssignor", "cooperative-sticky": "StickyPartitionAssignor"}
+
+
+def parse_partitions(items: list[str] | None) -> list[int]:
+    out = []
+    for item in items or []:
+        for part in item.split(","):
+            if not part.strip().isdigit():
+                raise UsageError(f"invalid partition {part!r}")
+            out.append(int(part))
+    return sorted(set(out))
+
+
+class Printer:
+    def __init__(self, fmt: str, pretty: bool, num: int) -> None:
+        self.render = compile_format(fmt, pretty)
+        self.num, self.count = num, 0
+
+    @property
+    def done(self) -> bool:
+        return self.num > 0 and self.count >= self.num
+
+    def emit(self, msg) -> None:
+        rec = Record(msg.topic, msg.partition, msg.offset, msg.key, msg.value, msg.timestamp,
+                     [(k, v) for k, v in (msg.headers or [])], msg.timestamp_type,
+                     msg.leader_epoch if msg.leader_epoch is not None else -1, index=self.count)
+        sys.stdout.buffer.write(self.render(rec))
+        sys.stdout.buffer.flush()
+        self.count += 1
+
+
+def _resolve_topics(admin, topics: list[str], regex: bool) -> dict[str, list[int]]:
+    views = topic_views(admin.describe_topics())
+    names = set(match_regex([v.name for v in views], topics)) if regex else set(topics)
+    found = {v.name: [p.partition for p in v.partitions] for v in views if v.name in names}
+    missing = sorted(names - set(found)) if not regex else []
+    if missing or not found:
+        what = missing[0] if missing else ",".join(topics)
+        raise NotFound(f'UNKNOWN_TOPIC_OR_PARTITION: topic "{what}" does not exist')
+    return found
+
+
+@with_globals
+@kc.kafka_command
+def topic_consume(
+    topics: Annotated[list[str], typer.Argument(help="Topics (or regexes with -r) to consume.")],
+    offset: Annotated[str, typer.Option("-o", "--offset", help="start, end, N, +N, -N, o1:o2, @t, @t1:t2 (see --help).")] = "start",
+    partitions: Annotated[Optional[list[str]], typer.Option("-p", "--partitions", help="Comma-separated partitions to consume.")] = None,
+    regex: Annotated[bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")] = False,
+    group: Annotated[Optional[str], typer.Option("-g", "--group", help="Consumer group to join (commits offsets).")] = None,
+    balancer: Annotated[str, typer.Option("-b", "--balancer", help="Group balancer: range, roundrobin, sticky, cooperative-sticky.")] = "cooperative-sticky",
+    num: Annotated[int, typer.Option("-n", "--num", help="Quit after this many records (0 = unbounded).")] = 0,
+    fmt: Annotated[str, typer.Option("-f", "--format", help="Output format (json, or a %-format).")] = "json",
+    pretty_print: Annotated[bool, typer.Option("--pretty-print/--no-pretty-print", help="Indent JSON output.")] = True,
+    read_committed: Annotated[bool, typer.Option("--read-committed", help="Read only committed transactional records.")] = False,
+    fetch_max_bytes: Annotated[int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.")] = 1 << 20,
+    fetch_max_partition_bytes: Annotated[int, typer.Option("--fetch-max-partition-bytes", help="Max bytes per partition per fetch.")] = 1 << 20,
+) -> None:
+    """Consume records from topics."""
+    if group and partitions:
+        raise UsageError("invalid flags: --group cannot be used with --partitions")
+    spec = parse_offset(offset)
+    printer = Printer(fmt, pretty_print, num)
+    wanted = parse_partitions(partitions)
+    consumer_opts = {"fetch_max_bytes": fetch_max_bytes, "max_partition_fetch_bytes": fetch_max_partition_bytes,
+                     "isolation_level": "read_committed" if read_committed else "read_uncommitted",
+                     "enable_auto_commit": bool(group)}
+    p = options.params()
+    with kc.admin_session(p) as admin:
+        found = _resolve_topics(admin, topics, regex)
+        tps = [TopicPartition(t, i) for t, parts in sorted(found.items()) for i in parts if not wanted or i in wanted]
+        ranges = None if group else plan(admin, tps, spec)
+    try:
+        if group:
+            _consume_group(p, group, balancer, sorted(found), spec, printer, consumer_opts)
+        else:
+            _consume_direct(p, ranges, printer, consumer_opts)
+    except KeyboardInterrupt:
+        return  # Ctrl-C ends a consume cleanly
+
+
+def _consume_direct(p, ranges: dict[TopicPartition, Range], printer: Printer, opts: dict) -> None:
+    live = {tp: r for tp, r in ranges.items() if not r.empty}
+    if not live:
+        return
+    consumer = kc.consumer(p, **opts)
+    try:
+        consumer.assign(list(live))
+        for tp, r in live.items():
+            consumer.seek(tp, r.start)
+        _poll_loop(consumer, printer, live)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def _poll_loop(consumer, printer: Printer, live: dict[TopicPartition, Range] | None) -> None:
+    bounded = live is not None and all(r.end is not None for r in live.values())
+    while not printer.done:
+        batches = consumer.poll(timeout_ms=POLL_MS, max_records=max(1, printer.num - printer.count) if printer.num else 500)
+        for tp, messages in sorted(batches.items(), key=lambda kv: (kv[0].topic, kv[0].partition)):
+            for msg in messages:
+                r = live.get(tp) if live is not None else None
+                if r is not None and r.end is not None and msg.offset >= r.end:
+                    break
+                printer.emit(msg)
+                if printer.done:
+                    return
+        if live is not None:
+            _retire_finished(consumer, live)
+            if bounded and not live:
+                return
+
+
+def _retire_finished(consumer, live: dict[TopicPartition, Range]) -> None:
+    finished = [tp for tp, r in live.items() if r.end is not None and consumer.position(tp) >= r.end]
+    for tp in finished:
+        del live[tp]
+    if finished:
+        remaining = [tp for tp in consumer.assignment() if tp in live]
+        if remaining:
+            consumer.pause(*finished)
+
+
+def _consume_group(p, group: str, balancer: str, topics: list[str], spec: OffsetSpec, printer: Printer, opts: dict) -> None:
+    if spec.end is not None or spec.start.kind not in ("start", "end"):
+        raise UsageError("with --group, --offset must be start or end (used when the group has no commits)")
+    if balancer not in BALANCERS:
+        raise UsageError(f"invalid --balancer {balancer!r}: use {', '.join(BALANCERS)}")
+    consumer = kc.consumer(p, group_id=group, auto_offset_reset="earliest" if spec.start.kind == "start" else "latest",
+                           **opts)
+    try:
+        consumer.subscribe(topics)
+        _poll_loop(consumer, printer, None)
+        consumer.commit()
+    finally:
+        consumer.close(autocommit=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("consume")(topic_consume)
