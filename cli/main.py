@@ -29,11 +29,12 @@ def _root(
 
 def _register_groups() -> None:
     # One line per command group; each group module registers its own subcommands.
-    from cli.commands import iotune, profile, redpanda, security, topic, version
+    from cli.commands import cluster, iotune, profile, redpanda, security, topic, version
 
     version.register(app)
     profile.register(app)
     topic.register(app)
+    cluster.register(app)
     redpanda.register(app)
     iotune.register(app)
     security.register(app)
