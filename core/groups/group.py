@@ -207,7 +207,6 @@ class Group:
         if self.state in (_S.STABLE, _S.COMPLETING_REBALANCE):
             assert self.members and self.protocol_name is not None, self
             assert not any(m.awaiting_join for m in self.members.values()), self
-        if self.state is _S.STABLE:
-            assert not any(m.awaiting_sync for m in self.members.values()), self
+        assert not any(m.awaiting_join and m.awaiting_sync for m in self.members.values()), self
         if self.state is not _S.COMPLETING_REBALANCE:
             assert not any(m.awaiting_sync for m in self.members.values()), self

@@ -128,13 +128,10 @@ class Membership:
         member = group.replace_static(p.group_instance_id, new_id)
         if not group.is_(S.STABLE):
             return self._update(group, member, p)
-        previous = member.protocols
-        member.protocols = list(p.protocols)
+        if not member.same_protocols(p.protocols):  # the leader must see the new metadata
+            return self._update(group, member, p)
         member.session_timeout_ms = p.session_timeout_ms
         member.rebalance_timeout_ms = p.rebalance_timeout_ms
-        if group.select_protocol() != group.protocol_name:
-            member.protocols = previous
-            return self._update(group, member, p)
         self.rb.schedule_heartbeat(group, member)
         waiter: Completion[JoinResult] = Completion()
         stored = self.rb.store_group(group, None)

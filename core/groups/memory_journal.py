@@ -8,10 +8,15 @@ put a rebalance or a commit between a write and its acknowledgement, or fail it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kio.schema.errors import ErrorCode
 
 from core.groups.completion import Completion
 from core.groups.offsets import KV
+
+if TYPE_CHECKING:
+    from core.groups.manager import GroupManager
 
 IN_FLIGHT_MAX = 100_000
 
@@ -49,3 +54,12 @@ class MemoryJournal:
 
     def records(self, partition: int) -> list[KV]:
         return list(self.log.get(partition, []))
+
+    def load_into(self, manager: GroupManager) -> GroupManager:
+        """Replay every partition's stored records into `manager`, which then owns them."""
+        for partition in range(manager.partitions):
+            load = manager.begin_load(partition)
+            for key, value in self.log.get(partition, []):
+                load.apply(key, value)
+            manager.finish_load(load)
+        return manager

@@ -59,14 +59,8 @@ class Harness:
         self.mgr = self._new_manager()
 
     def _new_manager(self) -> GroupManager:
-        mgr = GroupManager(clock=self.clock, config=self.config, journal=self.journal,
-                           rng=random.Random(self.seed))
-        for partition in range(self.config.group_topic_partitions):
-            load = mgr.begin_load(partition)
-            for key, value in self.journal.records(partition):
-                load.apply(key, value)
-            mgr.finish_load(load)
-        return mgr
+        return self.journal.load_into(GroupManager(clock=self.clock, config=self.config, journal=self.journal,
+                                                   rng=random.Random(self.seed)))
 
     def restart(self) -> None:
         """A new coordinator replaying what the old one stored."""
