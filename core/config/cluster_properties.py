@@ -275,7 +275,8 @@ class ClusterConfigStore:
                 errors[name] = f"unknown property {name!r}"
             elif name in upsert:
                 errors[name] = "property is both upserted and removed"
-        errors.update(_cross_check({**self._values, **_canonical(upsert)}, upsert))
+        if not errors:  # a key's own error says more than a pair it would break
+            errors.update(_cross_check({**self._values, **_canonical(upsert)}, upsert))
         return errors
 
     def apply(self, upsert: dict[str, Any], remove: list[str], version: int) -> None:
@@ -348,7 +349,7 @@ def _cross_check(merged: dict[str, Any], upsert: dict[str, Any]) -> dict[str, st
     for low_name, high_name in _ORDERED_PAIRS:
         low = merged.get(low_name, PROPERTY_BY_NAME[low_name].default)
         high = merged.get(high_name, PROPERTY_BY_NAME[high_name].default)
-        if not (isinstance(low, int) and isinstance(high, int)) or low <= high:
+        if type(low) is not int or type(high) is not int or low <= high:  # bool is not an int here
             continue
         for name in (low_name, high_name):
             if name in touched:
