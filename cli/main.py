@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -29,12 +30,14 @@ def _root(
 
 def _register_groups() -> None:
     # One line per command group; each group module registers its own subcommands.
-    from cli.commands import cluster, iotune, profile, redpanda, security, topic, version
+    from cli.commands import cluster, generate, group, iotune, profile, redpanda, security, topic, version
 
     version.register(app)
     profile.register(app)
     topic.register(app)
     cluster.register(app)
+    group.register(app)
+    generate.register(app)
     redpanda.register(app)
     iotune.register(app)
     security.register(app)
@@ -44,6 +47,10 @@ _register_groups()
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "_RPK_COMPLETE" in os.environ:  # a shell asking for completions (rpk generate shell-completion)
+        from typer.completion import completion_init
+
+        completion_init()
     try:
         rc = app(args=argv, prog_name="rpk", standalone_mode=False)
     except CliError as exc:

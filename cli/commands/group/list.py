@@ -1,0 +1,35 @@
+"""`rpk group list`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from cli import options
+from cli._app import add_command
+from cli.clients import kafka as kc
+from cli.options import with_globals
+from cli.output import print_table
+
+
+@with_globals
+@kc.kafka_command
+def group_list(
+    states: Annotated[Optional[list[str]], typer.Option("-s", "--states", help="Comma-separated states to filter by (e.g. Stable,Empty).")] = None,
+) -> None:
+    """List all groups."""
+    wanted = {s.strip().lower() for item in states or [] for s in item.split(",") if s.strip()}
+    with kc.admin_session(options.params()) as admin:
+        groups = admin.list_groups()
+    rows = []
+    for g in groups:
+        state = g.get("group_state") or ""
+        if wanted and state.lower() not in wanted:
+            continue
+        rows.append([g.get("broker", g.get("coordinator_id", "")), g.get("group_id", ""), state])
+    print_table(["broker", "group", "state"], sorted(rows, key=lambda r: r[1]))
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, group_list, "list", aliases=("ls",))
