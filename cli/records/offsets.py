@@ -4,7 +4,7 @@
   N                   from offset N               +N / -N        N after the start / before the end
   o1:o2, :o2, o1:end  from o1 (default start) until o2 (exclusive) or the current end
   @t, @t:             from timestamp t            @:t            from the start until t
-  @t1:t2              from t1 until t2 (t2 may be +duration, relative to t1)
+  @t1:t2              from t1 until t2 (t2 may be +duration, relative to t1, or end)
 Timestamps: 13-digit unix ms, 9/10-digit unix s, YYYY-MM-DD, RFC3339, or a -duration from now.
 """
 
@@ -103,6 +103,8 @@ def _parse_time_range(raw: str, whole: str, now_ms: int | None) -> OffsetSpec:
         return OffsetSpec(start)
     if not right:
         return OffsetSpec(start, None)
+    if right == "end":
+        return OffsetSpec(start, Bound("end"))
     if right.startswith("+"):
         base = start.value if start.kind == "timestamp" else now
         end_ms = base + int(parse_duration(right[1:]) * 1000)
