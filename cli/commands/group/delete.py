@@ -30,7 +30,8 @@ def group_delete(groups: Annotated[list[str], typer.Argument(help="Groups to del
     """Delete groups from brokers."""
     with kc.admin_session(options.params()) as admin:
         results = admin.delete_groups(groups)
-    rows = sorted([group, _status(err)] for group, err in results)
+    pairs = results.items() if isinstance(results, dict) else results
+    rows = sorted([group, _status(err)] for group, err in pairs)
     print_table(["group", "status"], rows)
     if any(r[1] != "OK" for r in rows):
         raise PartialFailure()
