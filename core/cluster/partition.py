@@ -16,6 +16,7 @@ import crc32c
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.producer_state import Duplicate, ProducerStateTable
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
+from core.model.records import decode_batch
 from core.raft.consensus import NO_ACK, Appended, Consensus
 from core.raft.errors import RaftError
 
@@ -154,8 +155,24 @@ class Partition:
     def read_bytes(self, start_offset: int, max_bytes: int) -> bytes:
         return self.log.read_bytes(start_offset, max_bytes, self.high_watermark)
 
-    def timequery(self, timestamp_ms: int) -> int | None:
-        return self.log.timequery(timestamp_ms, self.high_watermark)
+    def timequery(self, timestamp_ms: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record whose timestamp is >= timestamp_ms.
+
+        The time index finds the batch; the batch is then decoded (off the hot path) to
+        find the exact record, as Kafka answers ListOffsets.
+        """
+        upper = self.high_watermark
+        base = self.log.timequery(timestamp_ms, upper)
+        if base is None:
+            return None
+        chunk = self.log.read_bytes(base, 1, upper)
+        if not chunk:
+            return None
+        header, records = decode_batch(chunk)
+        for record in records:
+            if record.offset >= base and record.timestamp_ms is not None and record.timestamp_ms >= timestamp_ms:
+                return record.offset, record.timestamp_ms
+        return header.last_offset + 1, header.max_timestamp
 
     def prefix_truncate(self, offset: int) -> None:
         if offset > self.high_watermark or offset < 0:
