@@ -46,7 +46,9 @@ class GroupCoordinator:
         self.clock = clock
         self._partitions = partitions  # PartitionManager
         self._topics = topics  # TopicsFrontend
+        self._config_store = config
         self.config = GroupConfig.from_store(config)
+        self._unsubscribe = config.subscribe(self._on_config_change) if hasattr(config, "subscribe") else None
         self.journal = PartitionJournal(partitions, clock)
         self.manager = GroupManager(clock=clock, config=self.config, journal=self.journal)
         self._tasks: list[asyncio.Task] = []
@@ -70,7 +72,17 @@ class GroupCoordinator:
                 self.manager.status.pop(partition, None)
         self._tasks.append(asyncio.create_task(self._run_timers(), name="groups-timers"))
 
+    def _on_config_change(self, _changed: dict) -> None:
+        try:
+            self.config = GroupConfig.from_store(self._config_store)
+        except (AssertionError, ValueError, TypeError) as exc:
+            log.warning("ignoring group settings that do not fit together: %s", exc)
+            return
+        self.manager.reconfigure(self.config)
+
     async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         for task in [*self._tasks, *self._loading.values()]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._loading.values(), return_exceptions=True)

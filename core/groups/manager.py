@@ -64,6 +64,10 @@ class GroupManager:
         self.book = OffsetBook(clock, config, journal.append)
         self._next_expiry_ms = clock.monotonic_ms() + config.group_offset_retention_check_ms
 
+    def reconfigure(self, config: GroupConfig) -> None:
+        """New timeouts and limits apply to what happens next; the partition count stays."""
+        self.config = self.rebalancer.config = self.book.config = config
+
     # ------------------------------------------------------------ ownership
 
     def partition_of(self, group_id: str) -> int:
