@@ -1,0 +1,76 @@
+"""Error paths print one clear line on stderr and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _one_line_failure(res, *needles: str) -> None:
+    assert res.exit_code == 1
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_broker_down(rpk):
+    port = _dead_port()
+    res = rpk(["topic", "list", "-X", f"brokers=127.0.0.1:{port}", "-X", "globals.dial_timeout=1s"])
+    _one_line_failure(res, f"127.0.0.1:{port}")
+
+
+def test_unknown_topic(rpk, kafka_env):
+    _one_line_failure(rpk(["topic", "consume", "no-such-topic", "-n", "1"], env=kafka_env), "no-such-topic")
+    _one_line_failure(rpk(["topic", "describe", "no-such-topic"], env=kafka_env), "UNKNOWN_TOPIC_OR_PARTITION")
+    _one_line_failure(rpk(["topic", "produce", "no-such-topic"], env=kafka_env, input="x\n"), "no-such-topic")
+
+
+@pytest.mark.parametrize("flag,needle", [
+    ("nokey", "expected key=value"),
+    ("bogus=1", 'unknown key "bogus"'),
+    ("tls.enabled=maybe", "invalid boolean"),
+    ("globals.dial_timeout=soon", "invalid duration"),
+])
+def test_bad_x_flag(rpk, flag, needle):
+    _one_line_failure(rpk(["topic", "list", "-X", flag]), needle)
+    _one_line_failure(rpk(["-X", flag, "cluster", "info"]), needle)
+
+
+@pytest.mark.parametrize("offset", ["sometime", "1:x", "@yesterday", "--5"])
+def test_bad_offset_syntax(rpk, kafka_env, offset):
+    _one_line_failure(rpk(["topic", "consume", "t", f"--offset={offset}"], env=kafka_env), offset.lstrip("@-"))
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["topic", "list", "--no-such-flag"], "--no-such-flag"),
+    (["topic", "frobnicate"], "frobnicate"),
+    (["topic", "create", "x", "-p", "notanumber"], "--partitions"),
+])
+def test_usage_errors_through_main(home, capsys, args, needle):
+    """Typer's usage errors go through cli.main.main: one line, exit 1 (subprocess and in-process)."""
+    from cli.main import main
+    from tests.cli.conftest import Result, run_subprocess
+
+    _one_line_failure(run_subprocess(args, home), needle)
+    code = main(args)
+    captured = capsys.readouterr()
+    _one_line_failure(Result(code, captured.out, captured.err), needle)
+
+
+def test_x_help_and_list_exit_zero(rpk):
+    listed = rpk(["-X", "list"])
+    assert listed.exit_code == 0
+    assert "brokers=" in listed.stdout and "admin.hosts=" in listed.stdout
+    helped = rpk(["topic", "list", "-X", "help"])
+    assert helped.exit_code == 0 and "RPK_BROKERS" in helped.stdout
