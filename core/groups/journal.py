@@ -88,8 +88,8 @@ class PartitionJournal:
         except ClusterError as exc:
             log.warning("%s/%d: write failed: %s", self._topic, partition, exc)
             return _CLUSTER_TO_KAFKA.get(exc.errc, ErrorCode.coordinator_not_available)
-        except (asyncio.TimeoutError, ConnectionError, OSError) as exc:
-            log.warning("%s/%d: write failed: %r", self._topic, partition, exc)
+        except Exception:  # the I/O edge: every append must still be answered
+            log.exception("%s/%d: write failed", self._topic, partition)
             return ErrorCode.coordinator_not_available
         return ErrorCode.none
 
