@@ -146,18 +146,20 @@ def with_globals(func: Callable) -> Callable:
     """Add rpk's persistent flags to a leaf command; they take effect before `func` runs."""
     sig = inspect.signature(func, eval_str=True)
     extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in _EXTRA]
-    ctx_param = inspect.Parameter("gx_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+    own_ctx = next((p.name for p in sig.parameters.values() if p.annotation is typer.Context), None)
+    if own_ctx is None:  # Typer injects a single Context parameter; reuse the command's own if it has one
+        extra.append(inspect.Parameter("gx_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        ctx = kwargs.pop("gx_ctx")
+        ctx = kwargs[own_ctx] if own_ctx else kwargs.pop("gx_ctx")
         values = [kwargs.pop(name) for name, _, _ in _EXTRA]
         enter(ctx, make_flags(*values))
         return func(*args, **kwargs)
 
     params_ = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == p.POSITIONAL_OR_KEYWORD else p
                for p in sig.parameters.values()]
-    wrapper.__signature__ = sig.replace(parameters=[*params_, *extra, ctx_param])
+    wrapper.__signature__ = sig.replace(parameters=[*params_, *extra])
     wrapper.__annotations__ = {}
     del wrapper.__wrapped__
     return wrapper
