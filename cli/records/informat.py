@@ -127,7 +127,9 @@ def _run(tokens, reader: ByteReader, rec: InRecord, state: dict) -> None:
         nxt = _next(tokens, i)
         delim = nxt.data if isinstance(nxt, Literal) else None
         skip_literal = delim is not None and _reads_to_delim(tok, state)
-        _apply(tok, reader, rec, state, delim)
+        found = _apply(tok, reader, rec, state, delim)
+        if not found and any(isinstance(t, Verb) for t in tokens[i + 1:]):
+            raise UsageError(f"input does not match the format: missing delimiter {delim!r} after %{tok.char}")
 
 
 def _reads_to_delim(tok: Verb, state: dict) -> bool:
@@ -136,37 +138,40 @@ def _reads_to_delim(tok: Verb, state: dict) -> bool:
     return tok.char in "TKVHp" and (tok.modifier or "ascii") == "ascii"
 
 
-def _apply(tok: Verb, reader: ByteReader, rec: InRecord, state: dict, delim: bytes | None) -> None:
+def _apply(tok: Verb, reader: ByteReader, rec: InRecord, state: dict, delim: bytes | None) -> bool:
+    """Read one verb into `rec`; False when its delimiter was missing (end of input came first)."""
     c = tok.char
     if c in "TKVHp":
         state[c] = _read_number(tok, reader, delim)
         if c == "p":
             rec.partition = state[c]
-        return
+        return True
     if c == "h":
         for _ in range(state.get("H", 0)):
             hdr, sub = InRecord(), {}
             _run(list(tok.inner or ()), reader, hdr, sub)
             rec.headers.append(((hdr.key or b"").decode("utf-8", "replace"), hdr.value or b""))
-        return
-    data = _decode(_read_text(tok, reader, state, delim), tok.modifier)
+        return True
+    raw, found = _read_text(tok, reader, state, delim)
+    data = _decode(raw, tok.modifier)
     if c == "t":
         rec.topic = data.decode("utf-8", "replace")
     elif c == "k":
         rec.key = data
     else:
         rec.value = data
+    return found
 
 
-def _read_text(tok: Verb, reader: ByteReader, state: dict, delim: bytes | None) -> bytes:
+def _read_text(tok: Verb, reader: ByteReader, state: dict, delim: bytes | None) -> tuple[bytes, bool]:
     length = state.get(tok.char.upper())
     if length is None and (tok.modifier or "").isdigit():
         length = int(tok.modifier)
     if length is not None:
-        return reader.read_exact(length)
+        return reader.read_exact(length), True
     if delim is None:
-        return reader.read_to_eof()
-    return reader.read_until(delim)[0]
+        return reader.read_to_eof(), True
+    return reader.read_until(delim)
 
 
 def _read_number(tok: Verb, reader: ByteReader, delim: bytes | None) -> int:
