@@ -170,10 +170,25 @@ class BrokerApp:
             now_ms = self.clock.now_ms()
             for partition in self.partitions.all():
                 try:
-                    partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
-                    partition.snapshot_producers()
+                    self._housekeep(partition, now_ms)
                 except Exception:
                     log.exception("housekeeping of %s/%d failed", partition.topic, partition.index)
+                await asyncio.sleep(0)  # let requests in between partitions
+
+    def _housekeep(self, partition, now_ms: int) -> None:
+        """Retention for `delete` topics, compaction for `compact` ones, producer snapshots."""
+        meta = self.controller.topics.get(partition.topic)
+        if meta is None:
+            return
+        policy = self.partitions.effective(meta, "cleanup.policy") or "delete"
+        if "delete" in policy:
+            partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
+        if "compact" in policy:
+            from core.storage.compaction import compact
+
+            compact(partition.log, now_ms=now_ms, max_collectible_offset=partition.high_watermark,
+                    delete_retention_ms=int(self.partitions.effective(meta, "delete.retention.ms") or 86_400_000))
+        partition.snapshot_producers()
 
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
