@@ -14,6 +14,7 @@ from cli.config import redpanda_yaml
 from cli.config.values import parse_duration
 from cli.errors import CliError
 from cli.options import with_globals
+from cli.output import progress
 
 
 def pid_file(doc: dict) -> Path:
@@ -63,7 +64,8 @@ def redpanda_stop(
     doc = redpanda_yaml.load_or_default(path)
     pid = read_pid(pid_file(doc))
     typer.echo(f"Stopping redpanda (pid {pid})...")
-    outcome = stop_process(pid, wait_s)
+    with progress("Waiting for redpanda to stop"):
+        outcome = stop_process(pid, wait_s)
     if outcome == "gone":
         typer.echo("Redpanda was not running.")
     elif outcome == "killed":
