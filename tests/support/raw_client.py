@@ -43,8 +43,8 @@ class RawClient:
         except (ConnectionResetError, BrokenPipeError):
             return True
 
-    def request(self, body, *, client_id: str = "raw-test"):
-        """Send a kio request entity; return the decoded response entity."""
+    def send_request(self, body, *, client_id: str = "raw-test") -> int:
+        """Send a kio request entity without waiting; returns its correlation id."""
         self._correlation += 1
         header_cls = body.__header_schema__
         header = header_cls(request_api_key=body.__api_key__, request_api_version=body.__version__,
@@ -53,6 +53,11 @@ class RawClient:
         entity_writer(header_cls)(buf, header)
         entity_writer(type(body))(buf, body)
         self.send_frame(buf.getvalue())
+        return self._correlation
+
+    def request(self, body, *, client_id: str = "raw-test"):
+        """Send a kio request entity; return the decoded response entity."""
+        self.send_request(body, client_id=client_id)
         frame = self.recv_frame()
         assert frame is not None, "connection closed instead of a response"
         response_cls = load_response_schema(body.__api_key__, body.__version__)
