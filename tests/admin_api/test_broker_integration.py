@@ -6,7 +6,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.admin_api.broker_process import free_port, run_broker
+from tests.admin_api.broker_process import run_broker
 
 TIMEOUT_S = 10
 
@@ -53,7 +53,7 @@ def test_rejections_are_per_key_and_never_5xx(tmp_path):
 def test_brokers_partitions_health_and_maintenance(tmp_path):
     from kafka.admin import KafkaAdminClient, NewTopic
 
-    with run_broker(tmp_path, kafka_port=free_port()) as broker, _client(broker.admin_url) as api:
+    with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
         admin = KafkaAdminClient(bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000)
         try:
             admin.create_topics([NewTopic("orders", num_partitions=2, replication_factor=1)])
@@ -89,7 +89,7 @@ def _sum(samples: dict, name: str, **labels: str) -> float:
 def test_metrics_move_after_produce_and_fetch(tmp_path):
     from kafka import KafkaConsumer, KafkaProducer
 
-    with run_broker(tmp_path, "--dev", kafka_port=free_port()) as broker, _client(broker.admin_url) as api:
+    with run_broker(tmp_path, "--dev") as broker, _client(broker.admin_url) as api:
         before = _samples(api.get("/metrics").text)
         producer = KafkaProducer(bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000)
         for i in range(20):
