@@ -352,6 +352,34 @@ class DiskLog:
         self._check()
         return removed_bytes
 
+    # ------------------------------------------------------------ compaction
+
+    def compactible_segments(self, max_offset: int) -> list[Segment]:
+        """The closed segments, from the first, wholly below `max_offset` and flushed,
+        whose write fd is closed: what compaction may rewrite (see core.storage.compaction)."""
+        found: list[Segment] = []
+        for segment in self._segments[:-1]:  # never the active segment
+            if segment.next_offset > min(max_offset, self.flushed_offset):
+                break
+            if segment.pins or segment.unflushed or segment.write_fd is not None:
+                break
+            found.append(segment)
+        return found
+
+    def swap_segment(self, old: Segment, new: Segment) -> None:
+        """Put `new`, a rewritten copy of closed segment `old` already renamed over its
+        file (compaction), in its place. `old` is buried, not unlinked: its path is the
+        new file's now, and its read fd must outlive in-flight sendfiles."""
+        assert not self._closed and old in self._segments[:-1]
+        assert old.pins == 0 and not old.unflushed and old.write_fd is None
+        assert (new.base_offset, new.term, new.next_offset) == (
+            old.base_offset, old.term, old.next_offset)
+        self._segments[self._segments.index(old)] = new
+        self.size_bytes += new.size_bytes - old.size_bytes
+        old.deleted = True
+        self._graveyard.bury(old, self._clock.monotonic_ms(), self.config.file_delete_delay_ms)
+        self._check()
+
     def _delete_segments(self, doomed: list[Segment]) -> None:
         """Unlink files now; the write fd closes once no flush ticket holds it, the read
         fd after file_delete_delay_ms (in-flight sendfiles)."""
