@@ -133,4 +133,7 @@ class PartitionManager:
         partition.log.update_config(self._log_config(meta))
         partition.max_message_bytes = int(self.effective(meta, "max.message.bytes") or 1024 * 1024)
         partition.log_append_time = self.effective(meta, "message.timestamp.type") == "LogAppendTime"
-        partition.consensus.write_caching = self.effective(meta, "write.caching") == "true"
+        consensus = partition.consensus
+        consensus.write_caching = self.effective(meta, "write.caching") == "true"
+        consensus.flush_delay_ms = int(self.effective(meta, "flush.ms") or 100)
+        consensus.flush_bytes_max = int(self.effective(meta, "flush.bytes") or 256 * 1024)

@@ -29,6 +29,7 @@ class TopicsFrontend:
         self.controller = controller
         self.cluster_config = cluster_config
         self.brokers_count = brokers_count
+        self._creating: set[str] = set()  # names submitted to the controller, not yet applied
 
     @property
     def table(self):
@@ -38,7 +39,7 @@ class TopicsFrontend:
                      configs: dict[str, str | None]) -> tuple[int, int, dict[str, str]]:
         """Validate a create request; returns the resolved (partitions, rf, configs)."""
         validate_topic_name(name)
-        if self.table.get(name) is not None:
+        if self.table.get(name) is not None or name in self._creating:
             raise ClusterError(ClusterErrc.topic_already_exists, f"topic {name!r} already exists")
         if partitions == -1:
             partitions = int(self.cluster_config.get("default_topic_partitions"))
@@ -60,10 +61,14 @@ class TopicsFrontend:
         """Create a topic; returns its topic id. Raises ClusterError."""
         partitions, rf, clean = self.check_create(name, partitions, replication_factor, configs or {})
         topic_id = str(uuid.uuid4())
-        await self.controller.submit("create_topic", {
-            "name": name, "topic_id": topic_id, "partitions": partitions,
-            "replication_factor": rf, "configs": clean,
-        })
+        self._creating.add(name)
+        try:
+            await self.controller.submit("create_topic", {
+                "name": name, "topic_id": topic_id, "partitions": partitions,
+                "replication_factor": rf, "configs": clean,
+            })
+        finally:
+            self._creating.discard(name)
         return topic_id
 
     async def delete_topic(self, name: str) -> None:

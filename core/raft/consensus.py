@@ -58,6 +58,10 @@ class Consensus:
         self._waiters: list[tuple[int, asyncio.Future]] = []  # (end offset, future), appended in order
         self._visible_listeners: list = []
         self._closed = False
+        # Background flush policy for relaxed writes (topic flush.ms / flush.bytes).
+        self.flush_delay_ms = 100
+        self.flush_bytes_max = 256 * 1024
+        self.pending_flush_bytes = 0  # appended since the log was last fully flushed
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -139,6 +143,7 @@ class Consensus:
         if not self.is_leader:
             raise RaftError(RaftErrc.not_leader)
         base, last = self.log.append(batch, self.term)
+        self.pending_flush_bytes += len(batch)
         end = last + 1
         before = self.visible_offset
         if acks == QUORUM_ACK and not self.write_caching:
@@ -155,6 +160,8 @@ class Consensus:
     def on_flushed(self) -> None:
         """Called by the flusher after flush_end: advance the commit index, release waiters."""
         flushed = self.log.flushed_offset
+        if flushed >= self.log.next_offset:
+            self.pending_flush_bytes = 0
         if flushed <= self.commit_offset:
             return
         # One voter: the quorum of flushed offsets is our own; entries of this term make

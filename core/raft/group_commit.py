@@ -2,8 +2,9 @@
 
 Appends request a flush; while a round of fdatasyncs runs in a worker thread, new
 requests accumulate for the next round, so concurrent producers share fsyncs.
-acks=all writes ask for an urgent flush; relaxed writes are flushed within
-`flush_delay_ms` or once `pending_bytes_max` accumulate (Redpanda: 100 ms / 256 KiB).
+acks=all writes ask for an urgent flush; relaxed writes are flushed once a group's
+`flush_delay_ms` has passed or its `flush_bytes_max` have accumulated (topic flush.ms /
+flush.bytes; Redpanda's defaults are 100 ms / 256 KiB).
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ log = logging.getLogger("ailurus.raft")
 
 
 class GroupCommit:
-    def __init__(self, *, flush_delay_ms: int = 100, pending_bytes_max: int = 256 * 1024,
-                 observe_fsync=None) -> None:
-        self.flush_delay_ms = flush_delay_ms
-        self.pending_bytes_max = pending_bytes_max
+    IDLE_WAIT_S = 1.0  # nothing pending: how long the loop sleeps between checks
+
+    def __init__(self, *, observe_fsync=None) -> None:
         self._urgent: set = set()
         self._lazy: dict = {}  # consensus -> flushed offset when first requested
         self._wakeup = asyncio.Event()
@@ -47,31 +47,35 @@ class GroupCommit:
             self._urgent.add(group)
             self._wakeup.set()
             return
+        first = group not in self._lazy
         self._lazy.setdefault(group, time.monotonic())
-        if group.log.next_offset - group.log.flushed_offset > 0 and self._pending_bytes_exceeded(group):
-            self._wakeup.set()
+        if first or group.pending_flush_bytes >= group.flush_bytes_max:
+            self._wakeup.set()  # re-arm the timer for this group, or flush now for bytes
 
-    def _pending_bytes_exceeded(self, group) -> bool:
-        pending = getattr(group.log, "unflushed_bytes", None)
-        return pending is not None and pending >= self.pending_bytes_max
+    @staticmethod
+    def _due_in_s(group, since: float, now: float) -> float:
+        if group.pending_flush_bytes >= group.flush_bytes_max:
+            return 0.0
+        return max(since + group.flush_delay_ms / 1000 - now, 0.0)
 
     def forget(self, group) -> None:
         self._urgent.discard(group)
         self._lazy.pop(group, None)
 
     async def _run(self) -> None:
-        delay_s = self.flush_delay_ms / 1000
         while True:
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=delay_s)
-            except TimeoutError:
-                pass
+            now = time.monotonic()
+            waits = [self._due_in_s(g, since, now) for g, since in self._lazy.items()]
+            timeout_s = min(waits, default=self.IDLE_WAIT_S)
+            if timeout_s > 0 and not self._urgent:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=timeout_s)
+                except TimeoutError:
+                    pass
             self._wakeup.clear()
             now = time.monotonic()
             due = set(self._urgent)
-            for group, since in list(self._lazy.items()):
-                if now - since >= delay_s or self._pending_bytes_exceeded(group):
-                    due.add(group)
+            due.update(g for g, since in self._lazy.items() if self._due_in_s(g, since, now) == 0)
             if due:
                 await self._flush_round(list(due))
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import io
+import struct
 import time
 
 import confluent_kafka as ck
@@ -10,7 +13,10 @@ import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
+from kio.index import load_response_schema
+from kio.schema.create_topics.v7 import request as ct
 from kio.schema.errors import ErrorCode
+from kio.serial import entity_reader, entity_writer
 from kio.schema.offset_for_leader_epoch.v4 import request as olep
 
 from tests.support.raw_client import RawClient
@@ -252,3 +258,29 @@ def test_data_survives_clean_restart_and_dir_is_locked(broker, tmp_path):
     got = sorted(m.value for m in consumer)
     consumer.close()
     assert got == sorted(b"p%d-%d" % (p, i) for p in range(3) for i in range(50))
+
+
+def test_concurrent_creates_of_one_name_succeed_once(broker):
+    async def one() -> ErrorCode:
+        reader, writer = await asyncio.open_connection("127.0.0.1", broker.kafka_port)
+        req = ct.CreateTopicsRequest(topics=(ct.CreatableTopic(name="race", num_partitions=1, replication_factor=1,
+                                                               assignments=(), configs=()),),
+                                     timeout=datetime.timedelta(seconds=10), validate_only=False)
+        buf = io.BytesIO()
+        entity_writer(req.__header_schema__)(buf, req.__header_schema__(
+            request_api_key=19, request_api_version=7, correlation_id=1, client_id="race"))
+        entity_writer(type(req))(buf, req)
+        writer.write(struct.pack(">i", len(buf.getvalue())) + buf.getvalue())
+        size = struct.unpack(">i", await reader.readexactly(4))[0]
+        frame = await reader.readexactly(size)
+        writer.close()
+        cls = load_response_schema(19, 7)
+        _, used = entity_reader(cls.__header_schema__)(frame, 0)
+        return entity_reader(cls)(frame, used)[0].topics[0].error_code
+
+    async def race() -> list:
+        return await asyncio.gather(*(one() for _ in range(8)))
+
+    codes = asyncio.run(race())
+    assert sorted(codes).count(ErrorCode.none) == 1
+    assert codes.count(ErrorCode.topic_already_exists) == 7

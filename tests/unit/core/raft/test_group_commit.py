@@ -1,0 +1,71 @@
+"""Group commit over real DiskLogs: acks=all writes share fsync rounds; relaxed writes
+flush on their group's byte threshold."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core.common.clock import ManualClock
+from core.model.records import Record, build_batch
+from core.raft.consensus import LEADER_ACK, QUORUM_ACK, Consensus
+from core.raft.group_commit import GroupCommit
+from core.storage.log import DiskLog, LogConfig
+
+WAIT_S = 10
+
+
+def groups(tmp_path, flusher, n: int) -> list[Consensus]:
+    out = []
+    for i in range(n):
+        c = Consensus(i, 0, DiskLog.open(tmp_path / f"g{i}", LogConfig(), ManualClock()), flusher)
+        c.start()
+        out.append(c)
+    return out
+
+
+def batch(size: int = 100) -> bytearray:
+    return build_batch([Record(key=None, value=b"x" * size)])
+
+
+async def test_concurrent_acks_all_writes_share_one_fsync_round(tmp_path):
+    flusher = GroupCommit()
+    gs = groups(tmp_path, flusher, 4)
+    flusher.start()
+    try:
+        pending = [g.replicate(batch(), QUORUM_ACK) for g in gs for _ in range(25)]
+        await asyncio.wait_for(asyncio.gather(*(p.done for p in pending)), WAIT_S)
+        assert flusher.rounds == 1  # 100 acknowledgements, 4 logs, one round of fdatasyncs
+        assert all(g.commit_offset == 25 == g.visible_offset for g in gs)
+    finally:
+        await flusher.stop()
+
+
+async def test_relaxed_writes_flush_on_byte_threshold_not_before(tmp_path):
+    flusher = GroupCommit()
+    (g,) = groups(tmp_path, flusher, 1)
+    g.flush_delay_ms = 3_600_000  # time alone would not flush within this test
+    g.flush_bytes_max = 10_000
+    flusher.start()
+    try:
+        g.replicate(batch(1000), LEADER_ACK)
+        await asyncio.sleep(0.2)
+        assert g.log.flushed_offset == 0 and g.visible_offset == 1  # visible, not yet durable
+        for _ in range(10):
+            g.replicate(batch(1000), LEADER_ACK)
+        for _ in range(WAIT_S * 20):
+            if g.log.flushed_offset == 11:
+                break
+            await asyncio.sleep(0.05)
+        assert g.log.flushed_offset == 11 and g.pending_flush_bytes == 0
+    finally:
+        await flusher.stop()
+
+
+async def test_stop_flushes_what_is_pending(tmp_path):
+    flusher = GroupCommit()
+    (g,) = groups(tmp_path, flusher, 1)
+    g.flush_delay_ms = 3_600_000
+    flusher.start()
+    g.replicate(batch(), LEADER_ACK)
+    await flusher.stop()
+    assert g.log.flushed_offset == 1
