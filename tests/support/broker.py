@@ -18,8 +18,10 @@ STOP_TIMEOUT_S = 20.0
 class BrokerProcess:
     """One broker process. Ports are ephemeral at first start and kept across restarts."""
 
-    def __init__(self, data_dir: Path, *extra_args: str, log_path: Path | None = None) -> None:
+    def __init__(self, data_dir: Path, *extra_args: str, log_path: Path | None = None,
+                 wrapper: list[str] | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.wrapper = list(wrapper or [])  # e.g. ["strace", "-f", ...]: runs the broker under it
         self.extra_args = list(extra_args)
         self.log_path = log_path or self.data_dir.parent / f"{self.data_dir.name}.log"
         self.kafka_port = 0
@@ -38,7 +40,7 @@ class BrokerProcess:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "core", "--data-dir", str(self.data_dir),
+            *self.wrapper, sys.executable, "-m", "core", "--data-dir", str(self.data_dir),
             "--kafka-addr", f"127.0.0.1:{self.kafka_port}", "--admin-addr", f"127.0.0.1:{self.admin_port}",
             "--rpc-addr", "127.0.0.1:0", *self.extra_args,
         ]
