@@ -9,6 +9,7 @@ import typer
 
 from cli import options
 from cli._app import new_group
+from cli.commands import redpanda
 from cli.errors import CliError, describe_exception, one_line
 
 app = new_group("rpk", "rpk is the Ailurus CLI & toolbox.", invoke_without_command=True)
@@ -26,11 +27,14 @@ def _root(
     options.enter(ctx, options.make_flags(config_opt, config, profile, verbose))
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
+    notice = redpanda.deprecation_notice(ctx.invoked_subcommand)
+    if notice:
+        typer.echo(notice, err=True)
 
 
 def _register_groups() -> None:
     # One line per command group; each group module registers its own subcommands.
-    from cli.commands import cluster, generate, group, iotune, profile, redpanda, security, topic, version
+    from cli.commands import cluster, generate, group, iotune, profile, security, topic, version
 
     version.register(app)
     profile.register(app)
@@ -39,6 +43,7 @@ def _register_groups() -> None:
     group.register(app)
     generate.register(app)
     redpanda.register(app)
+    redpanda.register_deprecated_aliases(app)  # linux rpk's hidden `rpk start|stop|config|mode|tune|check`
     iotune.register(app)
     security.register(app)
 

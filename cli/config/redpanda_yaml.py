@@ -15,6 +15,38 @@ from cli.errors import UsageError
 DEFAULT_PATH = Path("/etc/redpanda/redpanda.yaml")
 KAFKA_PORT, ADMIN_PORT, RPC_PORT, REGISTRY_PORT, PROXY_PORT = 9092, 9644, 33145, 8081, 8082
 
+# What rpk recognises in redpanda.yaml (rpk.md §4.1, §4.2); `rpk cluster config lint` drops the rest.
+SECTIONS = (
+    "redpanda", "rpk", "pandaproxy", "pandaproxy_client", "schema_registry", "schema_registry_client",
+    "audit_log_client",
+)
+NODE_KEYS = frozenset({
+    "data_directory", "node_id", "rack", "empty_seed_starts_cluster", "seed_servers", "rpc_server",
+    "rpc_server_tls", "kafka_api", "kafka_api_tls", "admin", "admin_api_tls", "advertised_rpc_api",
+    "advertised_kafka_api", "developer_mode", "recovery_mode_enabled", "crash_loop_limit",
+    "cloud_storage_cache_directory", "admin_api_doc_dir", "dashboard_dir",
+})
+TUNERS = (
+    "tune_network", "tune_disk_scheduler", "tune_disk_nomerges", "tune_disk_write_cache", "tune_disk_irq",
+    "tune_fstrim", "tune_cpu", "tune_aio_events", "tune_clocksource", "tune_swappiness",
+    "tune_transparent_hugepages", "tune_coredump", "tune_ballast_file",
+)
+# The cluster properties `rpk redpanda start --mode dev-container` writes into the `redpanda:` section.
+DEV_CONTAINER_PROPERTIES = {
+    "auto_create_topics_enabled": True,
+    "group_topic_partitions": 3,
+    "storage_min_free_bytes": 10485760,
+    "topic_partitions_per_shard": 1000,
+    "fetch_reads_debounce_timeout": 10,
+    "group_initial_rebalance_delay": 0,
+    "log_segment_size_min": 1,
+    "write_caching_default": "true",
+}
+RPK_KEYS = frozenset({
+    "kafka_api", "admin_api", "schema_registry", "additional_start_flags", "enable_memory_locking",
+    "overprovisioned", "smp", "coredump_dir", "ballast_file_path", "ballast_file_size", "well_known_io", *TUNERS,
+})
+
 _DEV_DEFAULT: dict = {
     "redpanda": {
         "data_directory": "/var/lib/redpanda/data",

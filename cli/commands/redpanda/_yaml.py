@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cli.config.redpanda_yaml import KAFKA_PORT, PROXY_PORT, REGISTRY_PORT, RPC_PORT
+from cli.config.redpanda_yaml import (
+    DEV_CONTAINER_PROPERTIES, KAFKA_PORT, PROXY_PORT, REGISTRY_PORT, RPC_PORT, TUNERS,
+)
 from cli.errors import UsageError
 
-TUNERS = (
-    "tune_network", "tune_disk_scheduler", "tune_disk_nomerges", "tune_disk_write_cache", "tune_disk_irq",
-    "tune_fstrim", "tune_cpu", "tune_aio_events", "tune_clocksource", "tune_swappiness",
-    "tune_transparent_hugepages", "tune_coredump", "tune_ballast_file",
-)
 PRODUCTION_TUNERS = (
     "tune_network", "tune_disk_scheduler", "tune_disk_nomerges", "tune_disk_irq", "tune_cpu", "tune_aio_events",
     "tune_clocksource", "tune_swappiness", "tune_disk_write_cache", "tune_ballast_file",
@@ -20,16 +17,6 @@ DEV_KEEP = (
     "kafka_api", "admin_api", "schema_registry", "additional_start_flags", "coredump_dir",
     "ballast_file_path", "ballast_file_size",
 )
-DEV_CONTAINER_PROPERTIES = {
-    "auto_create_topics_enabled": True,
-    "group_topic_partitions": 3,
-    "storage_min_free_bytes": 10485760,
-    "topic_partitions_per_shard": 1000,
-    "fetch_reads_debounce_timeout": 10,
-    "group_initial_rebalance_delay": 0,
-    "log_segment_size_min": 1,
-    "write_caching_default": "true",
-}
 MODES = ("development", "production", "recovery")
 
 

@@ -23,8 +23,8 @@ def result_rows(results) -> list[list[str]]:
     ]
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("check", help="Check if the system meets the requirements to run Ailurus.")
+def register(app: typer.Typer, hidden: bool = False) -> None:
+    @app.command("check", help="Check if the system meets the requirements to run Ailurus.", hidden=hidden)
     def check(
         timeout: Annotated[str, typer.Option("--timeout", help="How long the checks may take (e.g. 2s).")] = "2s",
         config: Annotated[Optional[str], typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH}).")] = None,

@@ -94,9 +94,9 @@ def config_init() -> None:
         typer.echo(f"{path} already exists; left unchanged.")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, hidden: bool = False) -> None:
     group = new_group("config", "Edit configuration.")
     group.command("set")(config_set)
     group.command("bootstrap")(config_bootstrap)
     group.command("init", hidden=True)(config_init)
-    app.add_typer(group, name="config")
+    app.add_typer(group, name="config", hidden=hidden)

@@ -25,5 +25,5 @@ def redpanda_mode(
     typer.echo(f'Successfully set mode to "{mode}".')
 
 
-def register(app: typer.Typer) -> None:
-    app.command("mode")(redpanda_mode)
+def register(app: typer.Typer, hidden: bool = False) -> None:
+    app.command("mode", hidden=hidden)(redpanda_mode)

@@ -20,7 +20,10 @@ from cli.errors import CliError, UsageError
 from cli.options import with_globals
 
 DEV_CONTAINER = "dev-container"
+CHECK_FLAG = "--check"
 START_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
+START_EPILOG = ("Also: --check[=BOOL]  Run the system checks before starting (default true; "
+                "--check=false skips them). Unknown flags are passed on to the broker.")
 
 
 def _opt(*names: str, env: str | None = None, help: str = ""):
@@ -41,14 +44,13 @@ def redpanda_start(
     schema_registry_addr: Annotated[Optional[str], _opt("--schema-registry-addr", env="REDPANDA_SCHEMA_REGISTRY_ADDRESS", help="Schema registry listeners.")] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Mode sets well-known configuration properties: dev-container.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Set a redpanda.yaml key=value (e.g. redpanda.auto_create_topics_enabled=true); repeatable.")] = None,
-    check: Annotated[str, typer.Option("--check", is_flag=False, flag_value="true", metavar="[=BOOL]", help="Run the system checks before starting (--check=false skips them).")] = "true",
 ) -> None:
     """Start the broker in the foreground, after writing redpanda.yaml from the flags."""
     flags = StartFlags(kafka_addr, advertise_kafka_addr, rpc_addr, advertise_rpc_addr, seeds, node_id,
                        pandaproxy_addr, advertise_pandaproxy_addr, schema_registry_addr)
+    run_check, forwarded = take_check_flag(ctx.args)
     path = redpanda_yaml.write_target(options.current().config)
     doc = redpanda_yaml.load_or_default(path)
-    run_check = parse_bool(check)
     mode = _effective_mode(doc, mode)
     if mode == DEV_CONTAINER:
         apply_dev_container(doc)
@@ -63,10 +65,27 @@ def redpanda_start(
     redpanda_yaml.save(path, doc)
     if run_check:
         _system_check(doc)
-    argv = [_broker_binary(), "--config", str(path), *_extra_args(doc, ctx.args)]
+    argv = [_broker_binary(), "--config", str(path), *_extra_args(doc, forwarded)]
     typer.echo("Starting redpanda...")
     typer.echo("Running:\n" + " ".join(argv))
     _run_foreground(argv)
+
+
+def take_check_flag(args: list[str]) -> tuple[bool, list[str]]:
+    """`--check[=BOOL]` (default true), parsed by hand; the other unknown args go on to the broker.
+
+    rpk's `--check` is a pflag bool: a bare `--check` means true and `--check=false` turns the
+    checks off. Typer has no public way to declare an option whose value is optional, so the
+    option stays undeclared (the command ignores unknown options) and is taken from here.
+    """
+    run_check, rest = True, []
+    for arg in args:
+        name, sep, value = arg.partition("=")
+        if name != CHECK_FLAG:
+            rest.append(arg)
+            continue
+        run_check = parse_bool(value) if sep else True
+    return run_check, rest
 
 
 def _effective_mode(doc: dict, mode: str | None) -> str | None:
@@ -131,5 +150,5 @@ def _is_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread() and os.getpid() > 0
 
 
-def register(app: typer.Typer) -> None:
-    app.command("start", context_settings=START_CONTEXT)(redpanda_start)
+def register(app: typer.Typer, hidden: bool = False) -> None:
+    app.command("start", context_settings=START_CONTEXT, epilog=START_EPILOG, hidden=hidden)(redpanda_start)

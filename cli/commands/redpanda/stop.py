@@ -74,5 +74,5 @@ def redpanda_stop(
         typer.echo("Redpanda stopped.")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("stop")(redpanda_stop)
+def register(app: typer.Typer, hidden: bool = False) -> None:
+    app.command("stop", hidden=hidden)(redpanda_stop)

@@ -34,9 +34,9 @@ class TuneGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, hidden: bool = False) -> None:
     tune_app = new_group("tune", HELP, cls=TuneGroup)
     list_cmd.register(tune_app)
     help_cmd.register(tune_app)
     tune_cmd.register_tuner_commands(tune_app)
-    app.add_typer(tune_app, name="tune")
+    app.add_typer(tune_app, name="tune", hidden=hidden)

@@ -1,0 +1,1 @@
+"""Clients rpk commands use to reach a cluster: Kafka (kafka-python) and the Admin API (httpx)."""
