@@ -32,7 +32,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="set a redpanda.yaml key (e.g. redpanda.node_id=1) or a cluster property override")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    seastar = p.add_argument_group(
+        "Seastar flags", "accepted for compatibility with `rpk redpanda start`, which forwards them; "
+        "they have no effect here (one process, one event loop; fsync is never bypassed)")
+    for flag in SEASTAR_VALUE_FLAGS:
+        seastar.add_argument(flag, metavar="VALUE", help=argparse.SUPPRESS)
+    for flag in SEASTAR_SWITCHES:
+        seastar.add_argument(flag, nargs="?", const="true", metavar="BOOL", help=argparse.SUPPRESS)
     return p
+
+
+SEASTAR_VALUE_FLAGS = ("--smp", "--memory", "--reserve-memory", "--default-log-level", "--logger-log-level",
+                       "--io-properties-file", "--cpuset", "--blocked-reactor-notify-ms")
+SEASTAR_SWITCHES = ("--overprovisioned", "--lock-memory", "--unsafe-bypass-fsync", "--mbind", "--thread-affinity")
+
+
+def _note_ignored(args: argparse.Namespace) -> None:
+    for flag in (*SEASTAR_VALUE_FLAGS, *SEASTAR_SWITCHES):
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value is not None:
+            logging.getLogger("ailurus").info("ignoring Seastar flag %s=%s", flag, value)
 
 
 def load_config(args: argparse.Namespace):
@@ -82,6 +101,7 @@ async def serve(node) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _note_ignored(args)
     try:
         node = load_config(args)
         return asyncio.run(serve(node))

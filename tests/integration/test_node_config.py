@@ -71,3 +71,12 @@ def test_acks_0_gets_no_response_and_the_connection_stays_in_step(broker):
         time.sleep(0.05)
     assert consumer.end_offsets([tp])[tp] == 3
     consumer.close()
+
+
+def test_seastar_flags_from_rpk_are_accepted_and_reported(broker_factory):
+    b = broker_factory("--overprovisioned", "--reserve-memory", "0M", "--unsafe-bypass-fsync", "false",
+                       "--smp", "1", name="seastar")
+    producer = KafkaProducer(bootstrap_servers=b.bootstrap)
+    producer.close()
+    assert "ignoring Seastar flag --reserve-memory=0M" in b.log_text()
+    assert "ignoring Seastar flag --overprovisioned=true" in b.log_text()
