@@ -11,6 +11,7 @@ import yaml
 
 from cli.config.files import ConfigFileError, read_yaml, write_yaml
 from cli.errors import UsageError
+from core.config.node import NODE_KEYS  # noqa: F401 - the one list of node properties, re-exported
 
 DEFAULT_PATH = Path("/etc/redpanda/redpanda.yaml")
 KAFKA_PORT, ADMIN_PORT, RPC_PORT, REGISTRY_PORT, PROXY_PORT = 9092, 9644, 33145, 8081, 8082
@@ -20,12 +21,6 @@ SECTIONS = (
     "redpanda", "rpk", "pandaproxy", "pandaproxy_client", "schema_registry", "schema_registry_client",
     "audit_log_client",
 )
-NODE_KEYS = frozenset({
-    "data_directory", "node_id", "rack", "empty_seed_starts_cluster", "seed_servers", "rpc_server",
-    "rpc_server_tls", "kafka_api", "kafka_api_tls", "admin", "admin_api_tls", "advertised_rpc_api",
-    "advertised_kafka_api", "developer_mode", "recovery_mode_enabled", "crash_loop_limit",
-    "cloud_storage_cache_directory", "admin_api_doc_dir", "dashboard_dir",
-})
 TUNERS = (
     "tune_network", "tune_disk_scheduler", "tune_disk_nomerges", "tune_disk_write_cache", "tune_disk_irq",
     "tune_fstrim", "tune_cpu", "tune_aio_events", "tune_clocksource", "tune_swappiness",

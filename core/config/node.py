@@ -146,17 +146,19 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
             registry.get("schema_registry_api") or "0.0.0.0:8081", 8081, "schema_registry_api"
         )
     # Cluster properties set in the node file (Redpanda's bootstrap overrides), e.g. via --set.
-    cfg.cluster_overrides = {k: v for k, v in rp.items() if k not in _NODE_KEYS}
+    cfg.cluster_overrides = {k: v for k, v in rp.items() if k not in NODE_KEYS}
     cfg.raw = copy.deepcopy(doc)
     return cfg
 
 
-_NODE_KEYS = {
+# The node properties of redpanda.yaml's `redpanda:` section (rpk.md section 4.1); anything
+# else there is a cluster property override. rpk's `cluster config lint` uses the same list.
+NODE_KEYS = frozenset({
     "data_directory", "node_id", "kafka_api", "advertised_kafka_api", "admin", "rpc_server",
-    "advertised_rpc_api", "seed_servers", "developer_mode", "rack", "empty_seed_starts_cluster",
-    "kafka_api_tls", "admin_api_tls", "recovery_mode_enabled", "crash_loop_limit",
-    "cloud_storage_cache_directory", "admin_api_doc_dir", "dashboard_dir",
-}
+    "rpc_server_tls", "advertised_rpc_api", "seed_servers", "developer_mode", "rack",
+    "empty_seed_starts_cluster", "kafka_api_tls", "admin_api_tls", "recovery_mode_enabled",
+    "crash_loop_limit", "cloud_storage_cache_directory", "admin_api_doc_dir", "dashboard_dir",
+})
 
 
 def apply_set(doc: dict[str, Any], assignment: str) -> None:
