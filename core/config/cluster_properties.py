@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import yaml
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 ONE_WEEK_MS = 7 * 24 * 3600 * 1000
@@ -232,6 +234,47 @@ def canonical_name(name: str) -> str:
 
 def lookup(name: str) -> Property | None:
     return PROPERTY_BY_NAME.get(canonical_name(name))
+
+
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def _scalar_from_text(text: str, type_name: str) -> Any:
+    if type_name == "integer":
+        return int(text, 10)
+    if type_name == "number":
+        return float(text)
+    if type_name == "boolean":
+        lowered = text.lower()
+        if lowered in _TRUE or lowered in _FALSE:
+            return lowered in _TRUE
+        raise ValueError(text)
+    return text
+
+
+def value_from_text(text: str, type_name: str, *, nullable: bool = False, items_type: str | None = None) -> Any:
+    """Type a property value given as text (Kafka config values, CLI arguments).
+
+    Best effort: text that does not parse is returned as given, so validation rejects it
+    with the property's own per-key message.
+    """
+    if nullable and text.strip().lower() == "null":
+        return None
+    try:
+        if type_name == "array":
+            items = yaml.safe_load(text) if text.strip().startswith("[") else [s.strip() for s in text.split(",")]
+            return [_scalar_from_text(str(i), items_type or "string") for i in items if str(i) != ""]
+        return _scalar_from_text(text, type_name)
+    except (ValueError, TypeError, yaml.YAMLError):
+        return text
+
+
+def parse_text(name: str, text: str | None) -> Any:
+    """The typed value of property `name` given as text; unknown names stay text."""
+    prop = lookup(name)
+    if prop is None or text is None:
+        return text
+    return value_from_text(text, prop.type, nullable=prop.nullable, items_type=prop.items_type)
 
 
 ChangeCallback = Callable[[dict[str, Any]], None]

@@ -4,6 +4,7 @@ cluster configs when the broker resource name is empty (as Redpanda does)."""
 from __future__ import annotations
 
 from core.cluster.config_frontend import ConfigValidationError
+from core.config.cluster_properties import parse_text
 from core.cluster.errors import ClusterError
 from core.protocol.errors import ErrorCode
 from core.server.entities import ZERO, build, module_of
@@ -74,7 +75,7 @@ async def _alter_cluster(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | 
     frontend = ctx.services.config_frontend
     if frontend is None:
         return ErrorCode.invalid_config, "cluster configuration is not available"
-    upsert = {c.name: c.value for c in r.configs if c.config_operation == SET}
+    upsert = {c.name: parse_text(c.name, c.value) for c in r.configs if c.config_operation == SET}
     remove = [c.name for c in r.configs if c.config_operation == DELETE]
     if len(upsert) + len(remove) != len(r.configs):
         return ErrorCode.invalid_config, "only SET and DELETE apply to cluster properties"

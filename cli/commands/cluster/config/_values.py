@@ -9,38 +9,15 @@ import yaml
 
 from cli.clients.admin import AdminApiError
 from cli.errors import CliError
-
-_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
-
-
-def _scalar(text: str, type_name: str) -> Any:
-    if type_name == "integer":
-        return int(text, 10)
-    if type_name == "number":
-        return float(text)
-    if type_name == "boolean":
-        lowered = text.lower()
-        if lowered in _TRUE or lowered in _FALSE:
-            return lowered in _TRUE
-        raise ValueError(text)
-    return text
-
+from core.config.cluster_properties import value_from_text
 
 def parse_value(text: str, entry: dict[str, Any] | None) -> Any:
-    """Best-effort typing by the schema entry; what does not parse is sent as given, for the
-    broker to reject with its own per-key message."""
+    """Type a CLI string by the broker's schema entry; what does not parse is sent as given,
+    for the broker to reject with its own per-key message."""
     if entry is None:
         return text
-    if entry.get("nullable") and text.strip().lower() == "null":
-        return None
-    try:
-        if entry.get("type") == "array":
-            items = yaml.safe_load(text) if text.strip().startswith("[") else [s.strip() for s in text.split(",")]
-            item_type = (entry.get("items") or {}).get("type", "string")
-            return [_scalar(str(i), item_type) for i in items if str(i) != ""]
-        return _scalar(text, str(entry.get("type", "string")))
-    except (ValueError, TypeError, yaml.YAMLError):
-        return text
+    return value_from_text(text, str(entry.get("type", "string")), nullable=bool(entry.get("nullable")),
+                           items_type=(entry.get("items") or {}).get("type", "string"))
 
 
 def format_value(value: Any) -> str:
