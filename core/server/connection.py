@@ -108,11 +108,13 @@ class KafkaConnection:
         return codec.encode_response(ctx.api_key, ctx.api_version, ctx.correlation_id, response)
 
     def _unsupported(self, api_key: int, api_version: int, correlation_id: int) -> bytes:
-        log.info("%s asked for unsupported api key %d version %d", self.peer, api_key, api_version)
         if api_key == codec.API_VERSIONS_KEY:
+            # Clients probe their newest ApiVersions first and retry with our answer: routine.
+            log.debug("%s asked for ApiVersions v%d; answering v0 with our versions", self.peer, api_version)
             from core.server.handlers.api_versions import unsupported_version_response
 
             return codec.encode_response(api_key, 0, correlation_id, unsupported_version_response())
+        log.info("%s asked for unsupported api key %d version %d", self.peer, api_key, api_version)
         if codec.request_class(api_key, api_version) is not None:
             response = dispatch.error_response(api_key, api_version, ErrorCode.unsupported_version)
             return codec.encode_response(api_key, api_version, correlation_id, response)
