@@ -14,12 +14,16 @@ import logging
 import os
 import pathlib
 
-from core.storage.fs import fsync_directory
+from core.storage.fs import TEMP_SUFFIX, fsync_directory
 from core.storage.segment import Segment, parse_segment_name
 
 logger = logging.getLogger("ailurus.storage")
 
 INDEX_SUFFIXES = (".index", ".timeindex")
+# Files a compaction pass writes before renaming them over a segment and its indexes
+# (core.storage.compaction): a leftover one is from a pass a crash interrupted, and the
+# segment it was to replace is still whole under its own name.
+COMPACTION_TEMP_SUFFIX = ".compaction" + TEMP_SUFFIX
 
 
 def _segment_files(directory: pathlib.Path) -> list[tuple[int, int]]:
@@ -36,9 +40,12 @@ def _segment_files(directory: pathlib.Path) -> list[tuple[int, int]]:
 
 
 def _remove_orphans(directory: pathlib.Path) -> None:
-    """Index files whose log is gone (a deletion interrupted by a crash)."""
+    """Index files whose log is gone (a deletion interrupted by a crash) and the
+    temporary files of an interrupted compaction pass."""
     for path in directory.iterdir():
-        if path.suffix in INDEX_SUFFIXES and not path.with_suffix(".log").exists():
+        if path.name.endswith(COMPACTION_TEMP_SUFFIX):
+            path.unlink()
+        elif path.suffix in INDEX_SUFFIXES and not path.with_suffix(".log").exists():
             path.unlink()
 
 

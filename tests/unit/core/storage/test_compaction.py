@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from core.model.batch import ATTR_TIMESTAMP_TYPE, HEADER_SIZE, batch_crc, split_batches
 from core.model.records import Record, build_batch, iter_batches
-from core.storage.compaction import STATE_KEY, TEMP_NAME_SUFFIX, compact
+from core.storage.compaction import (
+    STATE_KEY,
+    TEMP_NAME_SUFFIX,
+    CompactionCancelled,
+    compact,
+    install,
+    prepare,
+    rewrite,
+)
+from core.storage.log import LogConfig
 
 from .conftest import T0_MS
 
@@ -264,19 +275,20 @@ def test_readers_of_the_old_file_keep_working_after_the_swap(open_log) -> None:
     assert log.read(0, 600, log.next_offset).fd != before.fd
 
 
-def test_a_half_written_temporary_file_is_ignored_then_removed(open_log) -> None:
+def test_recovery_removes_the_temporary_files_of_an_interrupted_pass(open_log) -> None:
     log = open_log(segment_bytes=700)
     updates(log, rounds=10)
     log.flush()
     expected = kept(log)
     first = sorted(log.directory.glob("*.log"))[0]
-    temp = first.with_name(first.name + TEMP_NAME_SUFFIX)
-    temp.write_bytes(first.read_bytes()[: HEADER_SIZE + 17])  # a crash mid-write
+    temps = [first.with_name(first.name + ".0badf00d" + TEMP_NAME_SUFFIX),
+             first.with_name(first.stem + ".index.0badf00d" + TEMP_NAME_SUFFIX)]
+    for temp in temps:
+        temp.write_bytes(first.read_bytes()[: HEADER_SIZE + 17])  # a crash mid-write
     log.abandon()
     reopened = open_log(segment_bytes=700)
-    assert kept(reopened) == expected and temp.exists()  # the old segment, whole
-    compact_all(reopened)
-    assert not temp.exists()
+    assert kept(reopened) == expected  # the old segment, whole
+    assert not any(temp.exists() for temp in temps)
 
 
 def test_a_crash_after_compaction_recovers_the_new_segments(open_log) -> None:
@@ -303,3 +315,162 @@ def test_compacted_segments_survive_a_clean_reopen_with_their_indexes(open_log) 
     got = {o: reopened.read(o, 1, reopened.next_offset).position for o in range(reopened.next_offset)}
     assert got == expected
     assert reopened.timequery(T0_MS, reopened.next_offset) == 0
+
+
+# ---------------------------------------------------------------- split pass: prepare / rewrite / install
+
+
+def prepare_all(log, now_ms: int = T0_MS, retention_ms: int = HOUR_MS):
+    log.flush()
+    plan = prepare(log, now_ms=now_ms, max_collectible_offset=log.next_offset,
+                   delete_retention_ms=retention_ms)
+    assert plan is not None
+    return plan
+
+
+def temp_files(log) -> list:
+    return sorted(log.directory.glob("*" + TEMP_NAME_SUFFIX))
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def check_latest_per_key(log, written: dict[int, tuple]) -> None:
+    """Every key's latest record is readable at its offset; survivors are unaltered."""
+    survivors = kept(log)
+    assert all(written[offset] == row for offset, row in survivors.items())
+    for key in {k for k, _ in written.values()}:
+        latest = max(o for o, (k, _) in written.items() if k == key)
+        assert survivors[latest] == written[latest], key
+
+
+def test_appends_and_reads_go_on_while_rewrite_runs_in_a_thread(open_log) -> None:
+    log = open_log(segment_bytes=64 * 1024)
+    keys = [b"key-%03d" % i for i in range(50)]
+    written = updates(log, rounds=200, keys=keys, value_bytes=200)
+    plan = prepare_all(log)
+    mapped = plan.snapshots[-1].next_offset
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(rewrite, plan)
+        ops_while_rewriting = 0
+        for round_ in range(20_000):  # bounded; stops once the worker is done
+            running = not future.done()
+            if not running and round_ >= 50:
+                break
+            row = (keys[round_ % len(keys)], b"during-%d" % round_)
+            offset, _ = append(log, [row])
+            written[offset] = row
+            (header, records), = iter_batches(log.read_bytes(offset, 1, log.next_offset))
+            assert [(r.key, r.value) for r in records] == [row]
+            old = log.read_bytes((round_ * 37) % mapped, 1, log.next_offset)  # a planned segment
+            for _, records in iter_batches(old):  # CRC checked: the old files, untouched
+                assert all(written[r.offset] == (r.key, r.value) for r in records)
+            if round_ % 16 == 0:
+                log.flush()
+            ops_while_rewriting += running
+        result = future.result(timeout=60)
+    assert ops_while_rewriting > 0, "the worker finished before the loop did anything"
+    assert all(path.exists() for done in result.rewritten for path in done.temp_paths)
+    stats = install(log, result)
+    assert stats.segments_rewritten == len(result.rewritten) > 10 and stats.segments_stale == 0
+    assert stats.mapped_end == mapped and not temp_files(log)
+    check_latest_per_key(log, written)
+    survivors = kept(log)
+    assert all(offset in survivors for offset in written if offset >= mapped)
+    assert log.kvstore.get(STATE_KEY)["mapped_end"] == mapped
+
+
+@pytest.mark.parametrize("remover", ["prefix_truncate", "gc"])
+def test_segments_deleted_between_prepare_and_install_are_skipped(open_log, clock, remover) -> None:
+    log = open_log(segment_bytes=700)
+    written = updates(log, rounds=20)
+    plan = prepare_all(log)
+    bases = [snapshot.base_offset for snapshot in plan.snapshots]
+    result = rewrite(plan)
+    assert [done.snapshot.base_offset for done in result.rewritten][:2] == bases[:2]
+    if remover == "prefix_truncate":  # DeleteRecords
+        log.prefix_truncate(bases[2])
+    else:  # retention: everything is old, but only what is below the offset may go
+        log.update_config(LogConfig(segment_bytes=700, retention_ms=0))
+        assert log.gc(clock.now_ms() + 1, max_collectible_offset=bases[2]) > 0
+    assert log.start_offset == bases[2]
+    stats = install(log, result)
+    assert stats.segments_stale == 2 and stats.segments_rewritten == len(result.rewritten) - 2
+    assert not temp_files(log)
+    assert not any(path.name.startswith(f"{base}-") for base in bases[:2]
+                   for path in log.directory.iterdir())  # no file of a deleted segment came back
+    check_latest_per_key(log, {o: row for o, row in written.items() if o >= bases[2]})
+    expected = kept(log)
+    log.close()
+    assert kept(open_log(segment_bytes=700)) == expected  # clean reopen: the renamed indexes
+
+
+def test_a_truncation_of_mapped_segments_installs_nothing(open_log) -> None:
+    log = open_log(segment_bytes=700)
+    updates(log, rounds=20)
+    plan = prepare_all(log)
+    result = rewrite(plan)
+    cut = plan.snapshots[3].base_offset
+    log.truncate(cut)  # records that superseded those in segments 0-2 are gone
+    before = segment_files(log)
+    stats = install(log, result)
+    assert stats.segments_stale == len(result.rewritten) and stats.segments_rewritten == 0
+    assert segment_files(log) == before and not temp_files(log)
+    assert log.kvstore.get(STATE_KEY) is None  # the next pass starts over
+
+
+def test_rewrite_reads_only_its_own_fds_and_install_discards_for_a_closed_log(open_log) -> None:
+    log = open_log(segment_bytes=700)
+    updates(log, rounds=10)
+    log.flush()  # closes the write fds of the rolled segments
+    fds_before = open_fds()
+    plan = prepare_all(log)
+    assert open_fds() == fds_before + len(plan.snapshots)
+    expected = kept(log)
+    log.close()  # every fd of the log is closed
+    result = rewrite(plan)
+    assert result.rewritten and len(temp_files(log)) == 3 * len(result.rewritten)
+    stats = install(log, result)
+    assert stats.segments_stale == len(result.rewritten) and not temp_files(log)
+    assert kept(open_log(segment_bytes=700)) == expected
+
+
+def test_a_cancelled_rewrite_writes_nothing_and_closes_its_fds(open_log) -> None:
+    log = open_log(segment_bytes=700)
+    updates(log, rounds=10)
+    log.flush()
+    fds_before = open_fds()
+    plan = prepare_all(log)
+    plan.cancel()
+    with pytest.raises(CompactionCancelled):
+        rewrite(plan)
+    assert open_fds() == fds_before and not temp_files(log)
+    assert log.kvstore.get(STATE_KEY) is None
+
+
+def test_prepare_is_none_when_there_is_nothing_new(open_log) -> None:
+    log = open_log(segment_bytes=700)
+    updates(log, rounds=10)
+    assert prepare(log, now_ms=T0_MS, max_collectible_offset=log.next_offset,
+                   delete_retention_ms=0) is None  # nothing flushed yet
+    compact_all(log)
+    fds_before = open_fds()
+    assert prepare(log, now_ms=T0_MS, max_collectible_offset=log.next_offset,
+                   delete_retention_ms=HOUR_MS) is None
+    assert open_fds() == fds_before
+
+
+def test_only_the_last_emptied_batch_of_a_producer_is_kept(open_log) -> None:
+    log = open_log(segment_bytes=900)
+    seventh = [append(log, [(b"a", b"%d" % i)], producer_id=7)[0] for i in range(3)]
+    eighth, _ = append(log, [(b"b", b"1")], producer_id=8)
+    updates(log, rounds=2, keys=[b"a", b"b"], value_bytes=300)  # supersedes all of them
+    assert active_base(log) == 7
+    stats = compact_all(log)
+    headers = {h.base_offset: h for h, _ in read_all(log)}
+    gap = headers[seventh[0]]  # the first two batches of producer 7 became one gap batch
+    assert (gap.producer_id, gap.record_count, gap.last_offset) == (-1, 0, seventh[1])
+    for offset, producer_id in ((seventh[2], 7), (eighth, 8)):
+        assert (headers[offset].producer_id, headers[offset].record_count) == (producer_id, 0)
+    assert stats.batches_dropped == 3  # offsets 0, 1 and 4 (a plain batch)
