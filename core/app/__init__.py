@@ -8,6 +8,7 @@ import fcntl
 import logging
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version as pkg_version
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from core.raft.group_commit import GroupCommit
 from core.security.users import UserFrontend
 from core.server.context import Services
 from core.server.listener import KafkaListener
+from core.storage.compaction import install, prepare, rewrite
 from core.storage.kvstore import KvStore
 from core.storage.log import DiskLog, LogConfig
 
@@ -52,6 +54,8 @@ class BrokerApp:
         self.admin = None
         self.groups = None
         self._unregister_metrics = lambda: None
+        # Compaction rewrites segments here, never on the event loop (one pass at a time).
+        self._compaction_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compaction")
 
     # ---- start -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -180,12 +184,12 @@ class BrokerApp:
             now_ms = self.clock.now_ms()
             for partition in self.partitions.all():
                 try:
-                    self._housekeep(partition, now_ms)
+                    await self._housekeep(partition, now_ms)
                 except Exception:
                     log.exception("housekeeping of %s/%d failed", partition.topic, partition.index)
                 await asyncio.sleep(0)  # let requests in between partitions
 
-    def _housekeep(self, partition, now_ms: int) -> None:
+    async def _housekeep(self, partition, now_ms: int) -> None:
         """Retention for `delete` topics, compaction for `compact` ones, producer snapshots."""
         meta = self.controller.topics.get(partition.topic)
         if meta is None:
@@ -194,11 +198,28 @@ class BrokerApp:
         if "delete" in policy:
             partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
         if "compact" in policy:
-            from core.storage.compaction import compact
-
-            compact(partition.log, now_ms=now_ms, max_collectible_offset=partition.high_watermark,
-                    delete_retention_ms=int(self.partitions.effective(meta, "delete.retention.ms") or 86_400_000))
+            delete_retention_ms = int(self.partitions.effective(meta, "delete.retention.ms") or 86_400_000)
+            await self._compact(partition.log, now_ms, partition.high_watermark, delete_retention_ms)
         partition.snapshot_producers()
+
+    async def _compact(self, disk_log, now_ms: int, max_collectible_offset: int, delete_retention_ms: int) -> None:
+        """Snapshot on the loop, rewrite in the compaction thread, swap on the loop. The log
+        may change meanwhile (appends, retention, DeleteRecords, truncation, close): install
+        checks each segment and skips what changed."""
+        plan = prepare(disk_log, now_ms=now_ms, max_collectible_offset=max_collectible_offset,
+                       delete_retention_ms=delete_retention_ms)
+        if plan is None:
+            return
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self._compaction_pool, rewrite, plan)
+        except asyncio.CancelledError:
+            plan.cancel()  # the worker stops at its next batch and removes its files
+            raise
+        stats = install(disk_log, result)
+        if stats.segments_rewritten or stats.segments_stale:
+            log.info("compacted %s: %d segments, %d -> %d bytes, %d records removed, %d stale",
+                     disk_log.directory, stats.segments_rewritten, stats.bytes_before,
+                     stats.bytes_after, stats.records_removed, stats.segments_stale)
 
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
@@ -229,6 +250,8 @@ class BrokerApp:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A cancelled rewrite stops at its next batch; wait for it before logs close.
+        await asyncio.get_running_loop().run_in_executor(None, self._compaction_pool.shutdown)
         await self.listener.stop()
         if self.admin is not None:
             await self.admin.stop()
