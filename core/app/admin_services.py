@@ -15,6 +15,7 @@ class BrokerAdminServices:
         self._b = broker
         self.node_id = broker.node_id
         self.node_config: dict[str, Any] = broker.node.as_dict()
+        self.node_config["node_id"] = broker.node_id  # the effective id, also when assigned
         self.cluster_config = broker.cluster_config
         self.config_frontend = broker.config_frontend
         self.users = broker.users
