@@ -72,9 +72,11 @@ class KafkaConnection:
                     writer_task.cancel()
             try:
                 await writer_task
-            except (asyncio.CancelledError, ConnectionError):
-                pass
-            self._writer.close()
+            except (asyncio.CancelledError, ConnectionError, RuntimeError) as exc:
+                log.debug("connection from %s ended while writing: %r", self.peer, exc)
+            finally:
+                _release_unsent(queue)
+                self._writer.close()
 
     async def _read_loop(self, queue: asyncio.Queue) -> None:
         reader = self._reader
@@ -127,6 +129,9 @@ class KafkaConnection:
             if item is None:
                 return
             response = await item
+            if writer.transport.is_closing():  # the peer is gone: nothing more can be sent
+                _release_result(item)
+                return
             if response is NO_RESPONSE:
                 continue
             if isinstance(response, RawResponse):
@@ -154,6 +159,19 @@ class KafkaConnection:
                 except NotImplementedError:
                     writer.write(os.pread(part.fd, part.length, part.position))
 
+
+
+def _release_unsent(queue: asyncio.Queue) -> None:
+    """Responses never written (the peer went away) still hold duplicated segment fds."""
+    while not queue.empty():
+        item = queue.get_nowait()
+        if item is not None:
+            item.add_done_callback(_release_result)
+
+
+def _release_result(fut: asyncio.Future) -> None:
+    if not fut.cancelled() and fut.exception() is None and isinstance(fut.result(), RawResponse):
+        fut.result().release()
 
 
 def _ready(value: Any) -> asyncio.Future:

@@ -4,13 +4,17 @@ broker keeps serving everyone else."""
 from __future__ import annotations
 
 import datetime
+import socket
 import struct
+import time
 
+import psutil
 import pytest
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.errors import ErrorCode
+from kio.schema.fetch.v11 import request as fetch11
 from kio.schema.fetch.v12 import request as fetch12
 from kio.schema.produce.v7 import request as produce7
 
@@ -128,3 +132,32 @@ def test_broker_keeps_serving_real_clients_after_abuse(broker, topic):
     metadata = producer.send(topic, b"still alive").get(timeout=10)
     producer.close()
     assert metadata.offset == 0
+
+
+def test_fetches_abandoned_by_a_vanished_client_release_their_file_handles(broker):
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic("fds", 1, 1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    for _ in range(20):
+        producer.send("fds", b"x" * 1000)
+    producer.flush()
+    producer.close()
+    proc = psutil.Process(broker.proc.pid)
+    before = proc.num_fds()
+    req = fetch11.FetchRequest(
+        replica_id=-1, max_wait=datetime.timedelta(0), min_bytes=1, max_bytes=1 << 20, isolation_level=0,
+        session_id=0, session_epoch=-1, forgotten_topics_data=(), rack_id="",
+        topics=(fetch11.FetchTopic(topic="fds", partitions=(fetch11.FetchPartition(
+            partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
+            partition_max_bytes=1 << 20),)),))
+    for _ in range(5):
+        client = RawClient(broker.kafka_port)
+        for _ in range(30):  # pipelined fetches whose answers are never read
+            client.send_request(req)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # reset: the broker's writes fail with responses still queued
+    deadline = time.monotonic() + 10
+    while proc.num_fds() > before + 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.num_fds() <= before + 2
