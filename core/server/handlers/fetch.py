@@ -40,6 +40,10 @@ async def handle(ctx, request):
             break
         _release(topics)
         await _wait_for_data(ctx, request, remaining)
+    for topic, rows in topics:  # count what is sent, once
+        sent = sum(row.records_size for row in rows)
+        if sent:
+            metrics.add_bytes_fetched(topic, sent)
     parts, _ = encode_fetch_response(ctx.api_version, ctx.correlation_id, topics)
     return RawResponse(parts)
 
@@ -58,8 +62,6 @@ def _collect(ctx, request, max_bytes: int) -> tuple[list, int, bool]:
             if row.error_code != 0:
                 has_error = True
             size = row.records_size
-            if size:
-                metrics.add_bytes_fetched(ftopic.topic, size)
             total += size
             budget = max(budget - size, 0)
             rows.append(row)
