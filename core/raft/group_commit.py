@@ -19,6 +19,7 @@ log = logging.getLogger("ailurus.raft")
 
 class GroupCommit:
     IDLE_WAIT_S = 1.0  # nothing pending: how long the loop sleeps between checks
+    RETRY_DELAY_S = 0.1  # after a failed round
 
     def __init__(self, *, observe_fsync=None) -> None:
         self._urgent: set = set()
@@ -76,8 +77,14 @@ class GroupCommit:
             now = time.monotonic()
             due = set(self._urgent)
             due.update(g for g, since in self._lazy.items() if self._due_in_s(g, since, now) == 0)
-            if due:
+            if not due:
+                continue
+            try:
                 await self._flush_round(list(due))
+            except Exception:  # the flusher must outlive any one round, or every acks=all write hangs
+                log.exception("flush round failed; retrying")
+                self._urgent.update(due)
+                await asyncio.sleep(self.RETRY_DELAY_S)
 
     async def _flush_round(self, groups: list) -> None:
         tickets = []
@@ -101,6 +108,7 @@ class GroupCommit:
             log.error("fdatasync failed: %s; retrying", exc)
             for group, _ in tickets:
                 self._urgent.add(group)
+            await asyncio.sleep(self.RETRY_DELAY_S)
             return
         if self._observe:
             self._observe(time.perf_counter() - started)
