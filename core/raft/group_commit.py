@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +22,8 @@ class GroupCommit:
     IDLE_WAIT_S = 1.0  # nothing pending: how long the loop sleeps between checks
     RETRY_DELAY_S = 0.1  # after a failed round
 
-    def __init__(self, *, observe_fsync=None) -> None:
+    def __init__(self, *, observe_fsync=None, on_fatal=None) -> None:
+        self._on_fatal = on_fatal or _exit_now
         self._urgent: set = set()
         self._lazy: dict = {}  # consensus -> flushed offset when first requested
         self._wakeup = asyncio.Event()
@@ -103,12 +105,11 @@ class GroupCommit:
         try:
             await asyncio.get_running_loop().run_in_executor(self._pool, _run_tickets, work)
         except OSError as exc:
-            # Nothing is acknowledged on a failed fsync; the waiters stay pending and the
-            # groups are retried on the next round.
-            log.error("fdatasync failed: %s; retrying", exc)
-            for group, _ in tickets:
-                self._urgent.add(group)
-            await asyncio.sleep(self.RETRY_DELAY_S)
+            # After a failed fsync the kernel may have marked the dirty pages clean, so a retry
+            # could "succeed" without the data on disk. Nothing of this round was acknowledged;
+            # stop at once, with no clean-shutdown marker, so startup recovery scans the log
+            # (as PostgreSQL and Redpanda do).
+            self._on_fatal(f"fdatasync failed: {exc}")
             return
         if self._observe:
             self._observe(time.perf_counter() - started)
@@ -116,6 +117,12 @@ class GroupCommit:
         for group, ticket in tickets:
             group.log.flush_end(ticket)
             group.on_flushed()
+
+
+def _exit_now(reason: str) -> None:
+    log.critical("%s: stopping the broker without a clean shutdown", reason)
+    logging.shutdown()
+    os._exit(70)
 
 
 def _run_tickets(work: list) -> None:

@@ -69,3 +69,25 @@ async def test_stop_flushes_what_is_pending(tmp_path):
     g.replicate(batch(), LEADER_ACK)
     await flusher.stop()
     assert g.log.flushed_offset == 1
+
+
+async def test_a_failed_fdatasync_is_fatal_and_acknowledges_nothing(tmp_path):
+    fatal: list[str] = []
+    flusher = GroupCommit(on_fatal=fatal.append)
+    (g,) = groups(tmp_path, flusher, 1)
+
+    def failing_flush_run(ticket) -> None:
+        raise OSError(5, "Input/output error")
+
+    g.log.flush_run = failing_flush_run  # the disk fails under this log's fdatasync
+    flusher.start()
+    try:
+        pending = g.replicate(batch(), QUORUM_ACK)
+        for _ in range(WAIT_S * 20):
+            if fatal:
+                break
+            await asyncio.sleep(0.05)
+        assert fatal and "fdatasync failed" in fatal[0]
+        assert not pending.done.done() and g.commit_offset == 0 and g.visible_offset == 0
+    finally:
+        await flusher.stop()
