@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
+import uuid
 from pathlib import Path
 
 from core.cluster import topic_config
@@ -15,11 +17,13 @@ from core.storage.log import DiskLog, LogConfig
 log = logging.getLogger("ailurus.partitions")
 
 KAFKA_NAMESPACE = "kafka"
+TRASH_DIR = ".trash"  # beside the namespaces: deleted topics wait here for removal
 
 
 class PartitionManager:
     def __init__(self, data_dir: Path, node_id: int, topics: TopicTable, cluster_config, flusher, clock) -> None:
         self.root = data_dir / KAFKA_NAMESPACE
+        self.trash = data_dir / TRASH_DIR
         self.node_id = node_id
         self.topics = topics
         self.cluster_config = cluster_config
@@ -53,6 +57,7 @@ class PartitionManager:
         self._partitions.clear()
 
     def _remove_orphans(self) -> None:
+        shutil.rmtree(self.trash, ignore_errors=True)  # deletions a crash interrupted
         if not self.root.exists():
             return
         for topic_dir in self.root.iterdir():
@@ -106,9 +111,22 @@ class PartitionManager:
             if partition is not None:
                 self._flusher.forget(partition.consensus)
                 partition.close()
-        shutil.rmtree(self.root / meta.name, ignore_errors=True)
+        self._remove_dir_in_background(self.root / meta.name)
         for fn in self._deleted_listeners:
             fn([meta.name])
+
+    def _remove_dir_in_background(self, path: Path) -> None:
+        """Rename aside at once (a topic of the same name may be created next), delete off the loop.
+
+        A crash before the deletion finishes leaves it in the trash, which `_remove_orphans`
+        empties at the next start.
+        """
+        if not path.exists():
+            return
+        self.trash.mkdir(parents=True, exist_ok=True)
+        trash = self.trash / f"{path.name}-{uuid.uuid4().hex[:8]}"
+        path.rename(trash)
+        asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, trash, True)
 
     # ---- configuration -------------------------------------------------------------------------------
     def effective(self, meta: TopicMeta, name: str) -> str | None:
