@@ -132,7 +132,10 @@ class GroupCoordinator:
     async def _run_timers(self) -> None:
         next_check_ms = 0
         while True:
-            self.manager.tick()
+            try:
+                self.manager.tick()
+            except Exception:  # a bug in one timer must not stop every group's deadlines
+                log.exception("a group coordinator timer failed")
             now_ms = self.clock.monotonic_ms()
             if now_ms >= next_check_ms:
                 next_check_ms = now_ms + _LEADERSHIP_CHECK_MS

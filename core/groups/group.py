@@ -60,6 +60,8 @@ class Group:
         self.pending_members: set[str] = set()  # given an id by MEMBER_ID_REQUIRED
         self.pending_sync: set[str] = set()  # members of this generation yet to sync
         self.offsets: dict[tuple[str, int], OffsetEntry] = {}
+        self.pending_commits: Counter[tuple[str, int]] = Counter()  # commits being written, per partition
+        self.subscribed: set[str] | None = None  # topics of this generation; None when unknown
         self.new_member_added = False  # extends the initial rebalance delay
         self.initial_delay_remaining_ms: int | None = None  # set while an initial delay runs
 
@@ -166,13 +168,21 @@ class Group:
         return min(votes, key=lambda name: (-votes[name], order.get(name, len(order))))
 
     def subscribed_topics(self) -> set[str] | None:
-        """Topics a consumer-protocol group subscribes to; None when unknown."""
+        """Topics the current generation of a consumer-protocol group subscribes to;
+        None when unknown (no generation yet, or metadata that does not parse)."""
+        return self.subscribed
+
+    def compute_subscribed_topics(self) -> set[str] | None:
+        """Kafka computes this when a generation starts (and on load) and keeps it
+        through the next rebalance, whatever members rejoin with meanwhile."""
         from core.groups.consumer_protocol import subscription_topics
 
         if self.protocol_type != "consumer" or self.protocol_name is None or not self.members:
             return None
         topics: set[str] = set()
         for member in self.members.values():
+            if self.protocol_name not in member.protocol_names():
+                return None
             parsed = subscription_topics(member.metadata_for(self.protocol_name))
             if parsed is None:
                 return None
@@ -200,6 +210,7 @@ class Group:
         assert self.leader_id is None or self.leader_id in self.members, self
         assert self.pending_sync <= set(self.members), self
         assert not (self.pending_members & set(self.members)), self
+        assert all(n > 0 for n in self.pending_commits.values()), self
         for instance, member_id in self.static_members.items():
             assert self.members[member_id].group_instance_id == instance, self
         if self.state is _S.EMPTY:

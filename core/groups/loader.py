@@ -90,6 +90,7 @@ def _restore(group: Group, meta: GroupValue, now_ms: int) -> None:
                         m.rebalance_timeout_ms, meta.protocol_type, [(meta.protocol, m.subscription)], m.assignment)
         group.add(member)
     group.protocol_name = meta.protocol
+    group.subscribed = group.compute_subscribed_topics()
     if meta.leader in group.members:
         group.leader_id = meta.leader
     group.state = GroupState.STABLE

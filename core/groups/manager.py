@@ -148,6 +148,9 @@ class GroupManager:
 
     def sync(self, p: SyncParams) -> Completion[SyncResult]:
         error = self._check(p.group_id)
+        if error is ErrorCode.coordinator_load_in_progress:
+            # Kafka: the rebalance state is lost, so rejoin; clients do not expect LOAD_IN_PROGRESS here
+            error = ErrorCode.rebalance_in_progress
         group = self.groups.get(p.group_id)
         if error is ErrorCode.none and group is None:
             error = ErrorCode.unknown_member_id
@@ -157,9 +160,11 @@ class GroupManager:
 
     def heartbeat(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None = None) -> ErrorCode:
         error = self._check(group_id)
-        group = self.groups.get(group_id)
+        if error is ErrorCode.coordinator_load_in_progress:
+            return ErrorCode.none  # Kafka answers blindly while loading: clients treat 14 here as fatal
         if error is not ErrorCode.none:
             return error
+        group = self.groups.get(group_id)
         if group is None:
             return ErrorCode.unknown_member_id
         return self.membership.heartbeat(group, member_id, instance_id, generation_id)
@@ -268,16 +273,23 @@ class GroupManager:
         return self._next_expiry_ms if deadline is None else min(deadline, self._next_expiry_ms)
 
     def tick(self) -> int:
-        """Fire every due timer; returns how many fired."""
+        """Fire every due timer; returns how many fired. An action that raises does
+        not keep the others from running: the first error is raised afterwards."""
         fired = 0
+        failure: Exception | None = None
         now_ms = self.clock.monotonic_ms()
         for _ in range(_TIMERS_PER_TICK_MAX):
             due = self.timers.pop_due(now_ms)
             if not due:
                 break
             for action in due:
-                action()
+                try:
+                    action()
+                except Exception as exc:  # noqa: BLE001 - reported below, after the rest ran
+                    failure = failure or exc
             fired += len(due)
+        if failure is not None:
+            raise failure
         if now_ms >= self._next_expiry_ms:
             self._next_expiry_ms = now_ms + self.config.group_offset_retention_check_ms
             self.expire_offsets()
@@ -293,7 +305,7 @@ class GroupManager:
             for tp in expired:
                 del group.offsets[tp]
             removed += len(expired)
-            if group.is_(S.EMPTY) and not group.offsets and not group.pending_members:
+            if group.is_(S.EMPTY) and not group.offsets and not group.pending_members and not group.pending_commits:
                 records.append((encode_group_key(GroupKey(group.group_id)), None))
                 self._drop(group, ErrorCode.group_id_not_found)
             if records:

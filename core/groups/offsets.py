@@ -82,8 +82,14 @@ class OffsetBook:
         if not records:
             return Completion.resolved(outcome)
         result: Completion[CommitOutcome] = Completion()
+        pending = [tp for tp, _ in entries]
+        group.pending_commits.update(pending)  # retention leaves these alone until the write lands
 
         def stored(error: ErrorCode) -> None:
+            group.pending_commits.subtract(pending)
+            for tp in pending:
+                if group.pending_commits[tp] <= 0:
+                    del group.pending_commits[tp]
             if error is ErrorCode.none:
                 group.offsets.update(entries)
             result.resolve(outcome + [(i, error) for i in stored_items])
@@ -113,8 +119,9 @@ class OffsetBook:
         if not group.is_(S.EMPTY):
             if group.protocol_type != "consumer":
                 return Completion.resolved((ErrorCode.non_empty_group, []))
-            subscribed = group.subscribed_topics() or set()
-        errors = [ErrorCode.group_subscribed_to_topic if t in subscribed else ErrorCode.none for t, _ in partitions]
+            subscribed = group.subscribed_topics()  # None: unknown, so every topic counts (Kafka)
+        errors = [ErrorCode.group_subscribed_to_topic if subscribed is None or t in subscribed else ErrorCode.none
+                  for t, _ in partitions]
         doomed = [tp for tp, e in zip(partitions, errors) if e is ErrorCode.none and tp in group.offsets]
         if not doomed:
             return Completion.resolved((ErrorCode.none, errors))
@@ -129,25 +136,30 @@ class OffsetBook:
         return result
 
     def expired(self, group: Group, now_ms: int) -> list[tuple[str, int]]:
-        """Offsets past retention: an explicit expiry, or retention since the group
-        became empty, or (active consumer groups) since the commit of a topic the
-        group no longer subscribes to."""
+        """Offsets past retention, as Kafka decides (GroupMetadata.removeExpiredOffsets):
+        an empty group's offsets, retention after it became empty (or after the commit,
+        if later); an active consumer group's offsets of topics its generation does not
+        subscribe to, retention after the commit; nothing of other active groups. An
+        explicit expiry (OffsetCommit v2-v4) replaces retention for eligible offsets
+        only, and an offset whose newer commit is still being written never expires."""
         retention_ms = self.config.group_offset_retention_ms
-        unsubscribed_ok = None
-        if group.is_(S.STABLE):
-            unsubscribed_ok = group.subscribed_topics()
+        subscribed: set[str] = set()
+        if not group.is_(S.EMPTY):
+            known = group.subscribed_topics() if group.protocol_type == "consumer" else None
+            if known is None:
+                return []
+            subscribed = known
         out = []
-        for (topic, partition), entry in group.offsets.items():
+        for tp, entry in group.offsets.items():
+            if tp[0] in subscribed or tp in group.pending_commits:
+                continue
             if entry.expire_timestamp_ms is not None:
                 if now_ms >= entry.expire_timestamp_ms:
-                    out.append((topic, partition))
+                    out.append(tp)
                 continue
+            base_ms = entry.commit_timestamp_ms
             if group.is_(S.EMPTY):
-                base_ms = max(entry.commit_timestamp_ms, group.state_timestamp_ms)
-            elif unsubscribed_ok is not None and topic not in unsubscribed_ok:
-                base_ms = entry.commit_timestamp_ms
-            else:
-                continue
+                base_ms = max(base_ms, group.state_timestamp_ms)
             if retention_ms is not None and now_ms - base_ms >= retention_ms:
-                out.append((topic, partition))
+                out.append(tp)
         return out

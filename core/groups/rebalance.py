@@ -207,10 +207,12 @@ class Rebalancer:
         now_ms = self.now_ms()
         if not group.members:
             group.protocol_name = None
+            group.subscribed = None
             group.transition(S.EMPTY, now_ms)
             self.store_group(group, None)  # an empty generation is recorded; failure is harmless
             return
         group.protocol_name = group.select_protocol()
+        group.subscribed = group.compute_subscribed_topics()
         group.transition(S.COMPLETING_REBALANCE, now_ms)
         group.pending_sync = set(group.members)
         generation = group.generation

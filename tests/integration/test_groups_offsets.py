@@ -169,3 +169,39 @@ def test_cooperative_sticky_moves_only_what_it_must(group_broker):
         for c in (c1, c2):
             if c is not None:
                 c.close()
+
+
+def test_manually_assigned_consumers_commit_without_joining(group_broker):
+    """kafka-python and librdkafka with assign() commit with generation -1 and no member id."""
+    import confluent_kafka as ck
+
+    broker, topic = group_broker, "manual"
+    make_topic(broker.bootstrap, topic, 2)
+    kp = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id="manual-kp", enable_auto_commit=False,
+                       request_timeout_ms=10_000)
+    try:
+        tp = TopicPartition(topic, 1)
+        kp.assign([tp])
+        assert kp.committed(tp) is None  # an unknown group has nothing committed (-1 on the wire)
+        kp.commit({tp: OffsetAndMetadata(7, "kp", -1)})
+        assert kp.committed(tp) == 7
+    finally:
+        kp.close()
+    rd = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "manual-rd", "enable.auto.commit": False})
+    try:
+        rd.assign([ck.TopicPartition(topic, 0, 0)])
+        (before,) = rd.committed([ck.TopicPartition(topic, 0)], timeout=10)
+        assert before.error is None and before.offset == ck.OFFSET_INVALID
+        rd.commit(offsets=[ck.TopicPartition(topic, 0, 11)], asynchronous=False)
+        (after,) = rd.committed([ck.TopicPartition(topic, 0)], timeout=10)
+        assert after.error is None and after.offset == 11
+    finally:
+        rd.close()
+    admin = _admin(broker)
+    try:
+        assert _offsets(admin, "manual-kp") == {1: (7, "kp")}
+        assert {p: o for p, (o, _) in _offsets(admin, "manual-rd").items()} == {0: 11}
+        listed = {g["group_id"]: g for g in admin.list_groups()}
+        assert listed["manual-kp"]["group_state"] == "Empty" and listed["manual-kp"]["protocol_type"] == ""
+    finally:
+        admin.close()
