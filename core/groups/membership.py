@@ -100,7 +100,8 @@ class Membership:
         if group.static_member_fenced(p.group_instance_id, p.member_id):
             return _failed(ErrorCode.fenced_instance_id, p.member_id)
         member = group.members.get(p.member_id)
-        if member is None or group.is_(S.EMPTY):
+        unknown_instance = p.group_instance_id is not None and p.group_instance_id not in group.static_members
+        if member is None or unknown_instance or group.is_(S.EMPTY):
             return _failed(ErrorCode.unknown_member_id, p.member_id)
         unchanged = member.same_protocols(p.protocols)
         if group.is_(S.COMPLETING_REBALANCE) and unchanged:

@@ -119,3 +119,13 @@ def test_explicit_retention_never_expires_topics_an_active_group_consumes(make_h
         h.advance(10_000)
         assert h.heartbeat(only.member_id, only.generation_id) is E.none
     assert _fetched(h) == {("t", 0): 3}  # "gone" is not subscribed: its explicit expiry applies
+
+
+# ---------------------------------------------------------------- JoinGroup
+
+
+def test_known_member_joining_with_an_unregistered_instance_id_is_unknown(harness):
+    (only,) = harness.stable_group(1)
+    # Kafka: a static member joining with an instance id the group does not know must reset
+    assert harness.join(only.member_id, instance="never-registered").value.error is E.unknown_member_id
+    assert harness.state() == "Stable" and harness.mgr.groups["g"].static_members == {}
