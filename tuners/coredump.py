@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from tuners.base import Checker, Severity, equality_checker
 from tuners.checked import CheckedTunable
 from tuners.common import all_of, writable
@@ -27,7 +29,7 @@ def save_script(coredump_dir: str) -> str:
         'command="${1}"',
         'seconds="${2}"',
         'pid="${3}"',
-        f"core_dir='{coredump_dir}'",
+        f"core_dir={shlex.quote(coredump_dir)}",  # any name, as one literal word
         'mkdir -p "${core_dir}"',
         'core_file="${core_dir}/core.${command}-$(date -u -d "@${seconds}" +%Y%m%dT%H%M%S)-${pid}"',
         'logger -p user.err "saving ${command} core dump to ${core_file}"',

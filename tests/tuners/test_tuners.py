@@ -4,10 +4,11 @@ second tune does nothing."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
-from tests.tuners.conftest import make_ctx
+from tests.tuners.conftest import make_config, make_ctx
 from tests.tuners.host_tree import NIC_IRQS, NVME_IRQS, SATA_IRQS
 from tuners.context import TuneParams
 from tuners.executors import DirectExecutor
@@ -107,7 +108,22 @@ def test_coredump_installs_script_and_pattern(host):
     assert host.read("/proc/sys/kernel/core_pattern") == "|/var/lib/redpanda/save_coredump %e %t %p"
     script = host.path("/var/lib/redpanda/save_coredump")
     assert os.stat(script).st_mode & 0o777 == 0o777
-    assert "core_dir='/var/lib/redpanda/coredump'" in open(script).read()
+    assert "core_dir=/var/lib/redpanda/coredump" in open(script).read()
+
+
+@pytest.mark.parametrize("dirname", ["o'brien cores", "a b", "$(touch pwned)", "x'; touch pwned; '"])
+def test_coredump_script_saves_cores_under_any_directory_name(host, tmp_path, dirname):
+    """The kernel runs the saved script; rpk.coredump_dir must reach it as one literal word."""
+    core_dir = tmp_path / "dumps" / dirname
+    config = make_config({"coredump_dir": str(core_dir)})
+    assert TUNERS["coredump"].build(make_ctx(host.root, config=config)).tune().ok
+    script = host.path("/var/lib/redpanda/save_coredump")
+    done = subprocess.run(["bash", script, "my prog", "1700000000", "42"], input=b"core bytes",
+                          capture_output=True, timeout=30, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [p.read_bytes() for p in core_dir.iterdir()] == [b"core bytes"]
+    assert [p.name for p in core_dir.iterdir()] == ["core.my prog-20231114T221320-42"]
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_ballast_file_has_the_configured_size(host):
