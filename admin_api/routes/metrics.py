@@ -14,10 +14,12 @@ routes = RouteList("metrics")
 _TEXT = {"type": "string"}
 
 
-def _prometheus(request: web.Request, switch: str, render: Callable[[], bytes]) -> web.Response:
-    if services(request).cluster_config.get(switch):
+def _prometheus(request: web.Request, switch: str, render: Callable[[bool], bytes]) -> web.Response:
+    config = services(request).cluster_config
+    if config.get(switch):
         raise not_found(f"metrics endpoint disabled by {switch}")
-    return web.Response(body=render(), headers={"Content-Type": metrics.CONTENT_TYPE})
+    body = render(bool(config.get("aggregate_metrics")))
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 @routes.get("/metrics", summary="Internal metrics in Prometheus text format", auth=PUBLIC,

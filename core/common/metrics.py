@@ -213,13 +213,44 @@ def _public_group_families(lags: list[GroupLagSample]) -> Iterator[Metric]:
 
 REGISTRY.register(_InternalScrape())
 PUBLIC_REGISTRY.register(_PublicScrape())
+PARTITION_LABELS = ("partition", "redpanda_partition")
 
 
-def render_internal() -> bytes:
-    """Prometheus text for /metrics."""
-    return generate_latest(REGISTRY)
+def _without_partition(family: Metric) -> Metric:
+    """`family` with its partition label summed away (samples alike in every other label add up)."""
+    if not any(label in s.labels for s in family.samples for label in PARTITION_LABELS):
+        return family
+    sums: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for s in family.samples:
+        labels = tuple(sorted((k, v) for k, v in s.labels.items() if k not in PARTITION_LABELS))
+        sums[(s.name, labels)] = sums.get((s.name, labels), 0.0) + s.value
+    merged = Metric(family.name, family.documentation, family.type, family.unit)
+    for (name, labels), value in sums.items():
+        merged.add_sample(name, dict(labels), value)
+    return merged
 
 
-def render_public() -> bytes:
-    """Prometheus text for /public_metrics."""
-    return generate_latest(PUBLIC_REGISTRY)
+class _Aggregated:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        return (_without_partition(family) for family in self._registry.collect())
+
+
+def _render(registry: CollectorRegistry, aggregate: bool) -> bytes:
+    if not aggregate:
+        return generate_latest(registry)
+    view = CollectorRegistry(auto_describe=False)
+    view.register(_Aggregated(registry))
+    return generate_latest(view)
+
+
+def render_internal(aggregate: bool = False) -> bytes:
+    """Prometheus text for /metrics; `aggregate` (aggregate_metrics) drops the partition label."""
+    return _render(REGISTRY, aggregate)
+
+
+def render_public(aggregate: bool = False) -> bytes:
+    """Prometheus text for /public_metrics; `aggregate` (aggregate_metrics) drops the partition label."""
+    return _render(PUBLIC_REGISTRY, aggregate)

@@ -97,11 +97,21 @@ def test_metrics_move_after_produce_and_fetch(tmp_path):
         producer.flush(TIMEOUT_S)
         producer.close(TIMEOUT_S)
         consumer = KafkaConsumer("metered", bootstrap_servers=broker.kafka, auto_offset_reset="earliest",
-                                 consumer_timeout_ms=5000, group_id=None)
+                                 consumer_timeout_ms=5000, group_id="metered-group", enable_auto_commit=False)
         got = sum(1 for _, _ in zip(range(20), consumer))
+        consumer.commit()
+        open_now = _samples(api.get("/metrics").text)
         consumer.close()
         assert got == 20
+        assert open_now[("vectorized_kafka_rpc_active_connections", ())] >= 1
         after = _samples(api.get("/metrics").text)
+        assert _sum(after, "vectorized_kafka_handler_latency_seconds_count", handler="produce") > 0
+        assert _sum(after, "vectorized_kafka_handler_latency_seconds_count", handler="fetch") > 0
+        assert after[("vectorized_storage_log_fsync_latency_seconds_count", ())] > before.get(
+            ("vectorized_storage_log_fsync_latency_seconds_count", ()), 0)
+        assert _sum(after, "vectorized_kafka_group_offset", group="metered-group", topic="metered") == 20
+        hwm = _sum(after, "vectorized_cluster_partition_high_watermark", topic="metered")
+        assert hwm == 20 and _sum(after, "vectorized_kafka_group_lag", group="metered-group") == 0
         produced = "vectorized_cluster_partition_bytes_produced_total"
         fetched = "vectorized_cluster_partition_bytes_fetched_total"
         assert _sum(after, produced, topic="metered") > _sum(before, produced, topic="metered")
@@ -111,3 +121,6 @@ def test_metrics_move_after_produce_and_fetch(tmp_path):
         assert _sum(public, "redpanda_kafka_request_bytes_total", redpanda_topic="metered",
                     redpanda_request="produce") > 0
         assert _sum(public, "redpanda_kafka_partitions", redpanda_topic="metered") >= 1
+        assert _sum(public, "redpanda_kafka_request_latency_seconds_count", redpanda_request="produce") > 0
+        assert _sum(public, "redpanda_kafka_consumer_group_committed_offset", redpanda_group="metered-group") == 20
+        assert ("redpanda_kafka_consumer_group_lag_max", (("redpanda_group", "metered-group"),)) in public

@@ -133,3 +133,33 @@ async def test_metrics_and_errors(api):
     assert (await api.post("/v1/brokers")).json()["code"] == 405
     doc = (await api.get("/v1/openapi.json")).json()
     assert doc["openapi"].startswith("3.") and "/v1/cluster_config" in doc["paths"]
+
+
+async def test_aggregate_metrics_sums_away_the_partition_label(api):
+    from core.common import metrics
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def parse(text: str) -> dict:
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for f in text_string_to_metric_families(text) for s in f.samples}
+
+    parts = [metrics.PartitionSample("agg", i, True, 100 * (i + 1), 10 * (i + 1)) for i in range(2)]
+    lags = [metrics.GroupLagSample("g", "agg", i, 5 * (i + 1), i + 1) for i in range(2)]
+    unregister = metrics.register_collector(lambda: metrics.ScrapeSnapshot(parts, lags))
+    try:
+        split = parse((await api.get("/public_metrics")).text)
+        assert split[("redpanda_kafka_max_offset", (("redpanda_namespace", "kafka"), ("redpanda_partition", "1"),
+                                                    ("redpanda_topic", "agg")))] == 20
+        await api.put("/v1/cluster_config", json={"upsert": {"aggregate_metrics": True}, "remove": []})
+        public = parse((await api.get("/public_metrics")).text)
+        internal = parse((await api.get("/metrics")).text)
+    finally:
+        unregister()
+    assert public[("redpanda_kafka_max_offset", (("redpanda_namespace", "kafka"), ("redpanda_topic", "agg")))] == 30
+    assert public[("redpanda_kafka_consumer_group_committed_offset",
+                   (("redpanda_group", "g"), ("redpanda_topic", "agg")))] == 15
+    assert internal[("vectorized_storage_log_partition_size_bytes",
+                     (("namespace", "kafka"), ("topic", "agg")))] == 300
+    assert internal[("vectorized_kafka_group_lag", (("group", "g"), ("topic", "agg")))] == 3
+    every_label = {name for _, labels in [*public, *internal] for name, _ in labels}
+    assert not every_label & {"partition", "redpanda_partition"}
