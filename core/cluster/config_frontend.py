@@ -65,12 +65,12 @@ class ClusterConfigFrontend:
         `force` skips validation: unknown and invalid keys are then stored and reported by status().
         Raises ConfigValidationError with per-key messages otherwise.
         """
-        errors = {} if force else self._store.validate(upsert, remove)
-        if errors:
-            raise ConfigValidationError(errors)
-        if dry_run:
-            return self._store.version
-        async with self._lock:
+        async with self._lock:  # validate against the config the delta will apply to, not an older one
+            errors = {} if force else self._store.validate(upsert, remove)
+            if errors:
+                raise ConfigValidationError(errors)
+            if dry_run:
+                return self._store.version
             await self._controller.submit(CLUSTER_CONFIG_DELTA, {"upsert": upsert, "remove": remove})
             return self._store.version
 
