@@ -7,14 +7,18 @@ Commands: "user_upsert" {"username", "credential": ScramCredential.to_json()} an
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Awaitable, Callable, Protocol
 
-from core.security.scram import MECHANISMS, ScramCredential, derive_credential, password_matches
+from core.security.scram import MECHANISMS, SCRAM_SHA_512, ScramCredential, derive_credential, password_matches
 
 USER_UPSERT = "user_upsert"
 USER_DELETE = "user_delete"
 MAX_USERNAME_CHARS = 128
 MAX_PASSWORD_CHARS = 1024
+
+
+_UNKNOWN_USER = derive_credential(SCRAM_SHA_512, os.urandom(16).hex())
 
 
 class Controller(Protocol):
@@ -88,7 +92,10 @@ class UserFrontend:
     def verify_password(self, username: str, password: str) -> bool:
         """For HTTP basic auth on the Admin API."""
         cred = self._credentials.get(username)
-        return cred is not None and password_matches(cred, password)
+        if cred is None:  # pay the same PBKDF2 cost, so response time does not reveal who exists
+            password_matches(_UNKNOWN_USER, password)
+            return False
+        return password_matches(cred, password)
 
     async def create(self, username: str, password: str, mechanism: str) -> None:
         validate_username(username), validate_password(password), validate_mechanism(mechanism)

@@ -88,3 +88,38 @@ def test_scram_sha256_matches_rfc7677_exchange():
     server_signature = scram.hmac_digest(scram.SCRAM_SHA_256, cred.server_key, auth_message)
     assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
     assert scram.ScramCredential.from_json(cred.to_json()) == cred
+
+
+async def test_concurrent_patches_cannot_break_a_min_max_pair_together():
+    """Each patch is valid against the config it saw; applied one after the other they are not."""
+    import asyncio
+
+    from tests.admin_api.doubles import ControllerDouble
+
+    class SlowController(ControllerDouble):  # replication yields to the loop, as a real one does
+        async def submit(self, command_type: str, payload: dict) -> int:
+            await asyncio.sleep(0.01)
+            return await super().submit(command_type, payload)
+
+    svc = ServicesDouble(controller=SlowController())
+    outcomes = await asyncio.gather(
+        svc.config_frontend.patch({"group_min_session_timeout_ms": 100_000}, []),
+        svc.config_frontend.patch({"group_max_session_timeout_ms": 50_000}, []),
+        return_exceptions=True)
+    assert [type(o) for o in outcomes] == [int, ConfigValidationError]
+    store = svc.cluster_config
+    assert store.get("group_min_session_timeout_ms") <= store.get("group_max_session_timeout_ms")
+    assert len(svc.controller.log) == 1
+
+
+async def test_unknown_users_cost_a_password_check_too(monkeypatch):
+    """Basic auth must not answer faster for a name that does not exist (user enumeration)."""
+    from core.security import users
+
+    svc = ServicesDouble()
+    await svc.users.create("alice", "pw", scram.SCRAM_SHA_512)
+    checked = []
+    real = users.password_matches
+    monkeypatch.setattr(users, "password_matches", lambda cred, pw: checked.append(cred.mechanism) or real(cred, pw))
+    assert not svc.users.verify_password("mallory", "pw") and svc.users.verify_password("alice", "pw")
+    assert checked == [scram.SCRAM_SHA_512, scram.SCRAM_SHA_512]
