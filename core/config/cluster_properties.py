@@ -314,12 +314,14 @@ class ClusterConfigStore:
             if reason is not None:
                 errors[name] = reason
         for name in remove:
-            if lookup(name) is None:
+            if lookup(name) is None and name not in self._unknown:  # a forced unknown key may go
                 errors[name] = f"unknown property {name!r}"
             elif name in upsert:
                 errors[name] = "property is both upserted and removed"
         if not errors:  # a key's own error says more than a pair it would break
-            errors.update(_cross_check({**self._values, **_canonical(upsert)}, upsert))
+            removed = {canonical_name(k) for k in remove}
+            merged = {k: v for k, v in self._values.items() if k not in removed}  # removed: back to default
+            errors.update(_cross_check({**merged, **_canonical(upsert)}, [*upsert, *remove]))
         return errors
 
     def apply(self, upsert: dict[str, Any], remove: list[str], version: int) -> None:
@@ -385,10 +387,10 @@ _ORDERED_PAIRS = (
 )
 
 
-def _cross_check(merged: dict[str, Any], upsert: dict[str, Any]) -> dict[str, str]:
-    """Pairs that must stay ordered (min <= max) once the upsert is applied."""
+def _cross_check(merged: dict[str, Any], touched_names) -> dict[str, str]:
+    """Pairs that must stay ordered (min <= max) once the change is applied."""
     errors: dict[str, str] = {}
-    touched = {canonical_name(k) for k in upsert}
+    touched = {canonical_name(k) for k in touched_names}
     for low_name, high_name in _ORDERED_PAIRS:
         low = merged.get(low_name, PROPERTY_BY_NAME[low_name].default)
         high = merged.get(high_name, PROPERTY_BY_NAME[high_name].default)

@@ -167,3 +167,20 @@ def test_validate_and_apply_agree_for_any_json_value(name, value):
         assert store.get(name) == value and store.invalid == []
     else:
         assert store.get(name) == prop.default and store.invalid == [name]
+
+
+def test_removing_a_bound_that_would_break_its_pair_is_refused():
+    store = ClusterConfigStore()
+    store.apply({"group_max_session_timeout_ms": 1_000_000, "group_min_session_timeout_ms": 500_000}, [], 1)
+    errors = store.validate({}, ["group_max_session_timeout_ms"])  # back to its 300000 default
+    assert "group_max_session_timeout_ms" in errors and "must not exceed" in errors["group_max_session_timeout_ms"]
+    assert store.validate({}, ["group_min_session_timeout_ms", "group_max_session_timeout_ms"]) == {}
+
+
+def test_a_forced_unknown_key_can_be_removed_without_force():
+    store = ClusterConfigStore()
+    store.apply({"no_such_property": 1}, [], 1)
+    assert store.unknown == ["no_such_property"]
+    assert store.validate({}, ["no_such_property"]) == {}
+    store.apply({}, ["no_such_property"], 2)
+    assert store.unknown == []
