@@ -31,7 +31,7 @@ def scrape_config(job_name: str, targets: list[str], internal: bool, labels: dic
 
 
 def _job(name: str, targets: list[str], path: str, labels: dict[str, str]) -> dict:
-    static = {"targets": targets}
+    static = {"targets": list(targets)}  # a copy per job: a shared list would print as a YAML &alias
     if labels:
         static["labels"] = labels
     return {"job_name": name, "static_configs": [static], "metrics_path": path}

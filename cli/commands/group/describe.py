@@ -10,7 +10,7 @@ from kafka import TopicPartition
 from cli import options
 from cli.clients import kafka as kc
 from cli.clients.offsets import watermarks
-from cli.commands.group._common import LagRow, member_index, offset_of
+from cli.commands.group._common import LagRow, groups_by_broker, member_index, offset_of
 from cli.commands.topic._common import match_regex
 from cli.errors import NotFound
 from cli.options import with_globals
@@ -32,8 +32,9 @@ def lag_rows(admin, description: dict, committed: dict) -> list[LagRow]:
     return rows
 
 
-def render(name: str, description: dict, rows: list[LagRow], summary: bool, commits: bool, per_topic: bool) -> str:
-    head = [["group", name], ["coordinator", description.get("coordinator_id", "")],
+def render(name: str, description: dict, rows: list[LagRow], summary: bool, commits: bool, per_topic: bool,
+           coordinator: int | None = None) -> str:
+    head = [["group", name], ["coordinator", "" if coordinator is None else coordinator],
             ["state", description.get("group_state", "")], ["balancer", description.get("protocol_data", "")],
             ["members", len(description.get("members") or [])], ["total-lag", sum(r.lag for r in rows)]]
     if description.get("error"):
@@ -64,7 +65,8 @@ def group_describe(
 ) -> None:
     """Describe group offset status and lag."""
     with kc.admin_session(options.params()) as admin:
-        names = match_regex([g["group_id"] for g in admin.list_groups()], groups, True) if regex else groups
+        coordinators = {g["group_id"]: broker_id for broker_id, g in groups_by_broker(admin)}
+        names = match_regex(list(coordinators), groups, True) if regex else groups
         descriptions = admin.describe_groups(names) if names else {}
         blocks = []
         for name in names:
@@ -73,7 +75,8 @@ def group_describe(
             if description.get("group_state") in (None, "Dead") and not committed:
                 raise NotFound(f'GROUP_ID_NOT_FOUND: group "{name}" does not exist')
             rows = lag_rows(admin, description, committed)
-            blocks.append(render(name, description, rows, print_summary, print_commits, print_lag_per_topic))
+            blocks.append(render(name, description, rows, print_summary, print_commits, print_lag_per_topic,
+                                 coordinators.get(name)))
     emit("\n\n".join(blocks))
 
 

@@ -9,6 +9,7 @@ import typer
 from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
+from cli.commands.group._common import groups_by_broker
 from cli.options import with_globals
 from cli.output import print_table
 
@@ -21,14 +22,14 @@ def group_list(
     """List all groups."""
     wanted = {s.strip().lower() for item in states or [] for s in item.split(",") if s.strip()}
     with kc.admin_session(options.params()) as admin:
-        groups = admin.list_groups()
+        groups = groups_by_broker(admin)
     rows = []
-    for g in groups:
+    for broker_id, g in groups:
         state = g.get("group_state") or ""
         if wanted and state.lower() not in wanted:
             continue
-        rows.append([g.get("broker", g.get("coordinator_id", "")), g.get("group_id", ""), state])
-    print_table(["broker", "group", "state"], sorted(rows, key=lambda r: r[1]))
+        rows.append([broker_id, g.get("group_id", ""), state])
+    print_table(["broker", "group", "state"], sorted(rows, key=lambda r: (r[1], r[0])))
 
 
 def register(app: typer.Typer) -> None:
