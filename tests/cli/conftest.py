@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,6 +53,25 @@ def run_subprocess(args: list[str], home: Path, env: dict | None = None, input: 
     proc = subprocess.run([sys.executable, "-m", "cli.main", *args], input=data, capture_output=True,
                           env=full_env, timeout=RPK_TIMEOUT_S, cwd=cwd or REPO)
     return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+@contextlib.contextmanager
+def rpk_process(args: list[str], home: Path, env: dict | None = None):
+    """A running `rpk ARGS` (stdout/stderr piped); killed on the way out if it is still running."""
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**_clean_env(home), **(env or {})}, cwd=REPO)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def interrupt(proc: subprocess.Popen, timeout_s: float = 30) -> tuple[bytes, bytes]:
+    """Ctrl-C: SIGINT, then wait for the process to end; returns (stdout, stderr)."""
+    proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=timeout_s)
 
 
 def run_in_process(args: list[str], env: dict | None = None, input: str | bytes | None = None) -> Result:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from typing import Annotated, Optional
 
 import typer
-from kafka import TopicPartition
+from kafka import ConsumerRebalanceListener, OffsetAndMetadata, TopicPartition
+from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
+from kafka.errors import KafkaError
 
 from cli import options
 from cli.clients import kafka as kc
@@ -19,8 +25,9 @@ from cli.records.offsets import OffsetSpec, parse_offset
 from cli.records.outformat import Record, compile_format
 
 POLL_MS = 200
-BALANCERS = {"range": "RangePartitionAssignor", "roundrobin": "RoundRobinPartitionAssignor",
-             "sticky": "StickyPartitionAssignor", "cooperative-sticky": "StickyPartitionAssignor"}
+COMMIT_INTERVAL_S = 5.0  # rpk (franz-go) autocommits marked offsets every 5s
+BALANCERS = {"range": RangePartitionAssignor, "roundrobin": RoundRobinPartitionAssignor,
+             "sticky": StickyPartitionAssignor, "cooperative-sticky": CooperativeStickyAssignor}
 
 
 def parse_partitions(items: list[str] | None) -> list[int]:
@@ -37,6 +44,7 @@ class Printer:
     def __init__(self, fmt: str, pretty: bool, num: int) -> None:
         self.render = compile_format(fmt, pretty)
         self.num, self.count = num, 0
+        self.marks: dict[TopicPartition, int] = {}  # next offset after the last printed record
 
     @property
     def done(self) -> bool:
@@ -49,6 +57,7 @@ class Printer:
         sys.stdout.buffer.write(self.render(rec))
         sys.stdout.buffer.flush()
         self.count += 1
+        self.marks[TopicPartition(msg.topic, msg.partition)] = msg.offset + 1
 
 
 def _resolve_topics(admin, topics: list[str], regex: bool) -> dict[str, list[int]]:
@@ -86,7 +95,7 @@ def topic_consume(
     wanted = parse_partitions(partitions)
     consumer_opts = {"fetch_max_bytes": fetch_max_bytes, "max_partition_fetch_bytes": fetch_max_partition_bytes,
                      "isolation_level": "read_committed" if read_committed else "read_uncommitted",
-                     "enable_auto_commit": bool(group)}
+                     "enable_auto_commit": False}  # a group commits only what was printed (GroupCommits)
     p = options.params()
     with kc.admin_session(p) as admin:
         found = _resolve_topics(admin, topics, regex)
@@ -115,7 +124,7 @@ def _consume_direct(p, ranges: dict[TopicPartition, Range], printer: Printer, op
         consumer.close(autocommit=False)
 
 
-def _poll_loop(consumer, printer: Printer, live: dict[TopicPartition, Range] | None) -> None:
+def _poll_loop(consumer, printer: Printer, live: dict[TopicPartition, Range] | None, tick=None) -> None:
     bounded = live is not None and all(r.end is not None for r in live.values())
     while not printer.done:
         batches = consumer.poll(timeout_ms=POLL_MS, max_records=max(1, printer.num - printer.count) if printer.num else 500)
@@ -127,6 +136,8 @@ def _poll_loop(consumer, printer: Printer, live: dict[TopicPartition, Range] | N
                 printer.emit(msg)
                 if printer.done:
                     return
+        if tick is not None:
+            tick()
         if live is not None:
             _retire_finished(consumer, live)
             if bounded and not live:
@@ -143,19 +154,55 @@ def _retire_finished(consumer, live: dict[TopicPartition, Range]) -> None:
             consumer.pause(*finished)
 
 
+class GroupCommits(ConsumerRebalanceListener):
+    """Commits the offsets of printed records only: every few seconds, on revocation and at exit.
+
+    Committing the consumer's positions instead would also commit records fetched but never
+    printed (for example when Ctrl-C arrives mid-batch), and the group would skip them.
+    """
+
+    def __init__(self, consumer, printer: Printer) -> None:
+        self.consumer, self.printer = consumer, printer
+        self.committed: dict[TopicPartition, int] = {}
+        self.last = time.monotonic()
+
+    def commit(self, only=None) -> None:
+        pending = {tp: off for tp, off in self.printer.marks.items()
+                   if self.committed.get(tp) != off and (only is None or tp in only)}
+        self.last = time.monotonic()
+        if pending:
+            self.consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in pending.items()})
+            self.committed.update(pending)
+
+    def tick(self) -> None:
+        if time.monotonic() - self.last >= COMMIT_INTERVAL_S:
+            with contextlib.suppress(KafkaError):  # e.g. a rebalance in progress: retried on the next tick
+                self.commit()
+
+    def on_partitions_revoked(self, revoked) -> None:
+        with contextlib.suppress(KafkaError):
+            self.commit(set(revoked))
+
+    def on_partitions_assigned(self, assigned) -> None:
+        pass
+
+
 def _consume_group(p, group: str, balancer: str, topics: list[str], spec: OffsetSpec, printer: Printer, opts: dict) -> None:
     if spec.end is not None or spec.start.kind not in ("start", "end"):
         raise UsageError("with --group, --offset must be start or end (used when the group has no commits)")
     if balancer not in BALANCERS:
         raise UsageError(f"invalid --balancer {balancer!r}: use {', '.join(BALANCERS)}")
     consumer = kc.consumer(p, group_id=group, auto_offset_reset="earliest" if spec.start.kind == "start" else "latest",
-                           **opts)
+                           partition_assignment_strategy=(BALANCERS[balancer],), **opts)
+    commits = GroupCommits(consumer, printer)
     try:
-        consumer.subscribe(topics)
-        _poll_loop(consumer, printer, None)
-        consumer.commit()
+        consumer.subscribe(topics, listener=commits)
+        try:
+            _poll_loop(consumer, printer, None, tick=commits.tick)
+        finally:
+            commits.commit()
     finally:
-        consumer.close(autocommit=True)
+        consumer.close(autocommit=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 
-from tests.cli.conftest import REPO, _clean_env, run_subprocess
+from tests.cli.conftest import interrupt, rpk_process, run_subprocess
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -19,18 +16,9 @@ def test_sigint_during_consume(home, kafka_env):
     topic = f"int-{uuid.uuid4().hex[:8]}"
     assert run_subprocess(["topic", "create", topic], home, env=kafka_env).exit_code == 0
     assert run_subprocess(["topic", "produce", topic], home, env=kafka_env, input="hello\n").exit_code == 0
-    env = {**_clean_env(home), **kafka_env}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "topic", "consume", topic, "-f", "%v\\n"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
-    try:
-        first = proc.stdout.readline()
-        assert first == b"hello\n"
+    with rpk_process(["topic", "consume", topic, "-f", "%v\\n"], home, kafka_env) as proc:
+        assert proc.stdout.readline() == b"hello\n"
         time.sleep(0.3)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        _, err = interrupt(proc)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
