@@ -20,7 +20,8 @@ import typer
 
 from cli.config import xflags
 from cli.config.params import Params, load_params
-from cli.config.values import split_kv
+from cli.config.values import parse_bool, split_kv
+from cli.errors import UsageError
 
 XOpt = Annotated[
     Optional[list[str]],
@@ -86,6 +87,36 @@ def make_flags(x, config, profile, verbose, brokers=None, admin_urls=None) -> Gl
     extra = [f"brokers={','.join(brokers)}"] if brokers else []
     extra += [f"admin.hosts={','.join(admin_urls)}"] if admin_urls else []
     return GlobalFlags(x=tuple(x or ()) + tuple(extra), config=config, profile=profile, verbose=verbose)
+
+
+GO_BOOL_CONTEXT = {"ignore_unknown_options": True}
+
+
+def take_go_bool(args: list[str], flag: str, default: bool) -> tuple[bool, list[str]]:
+    """A pflag bool `--flag[=BOOL]` taken from args by hand; returns (value, the other args).
+
+    pflag bools take an optional `=value` (`--pretty-print=false`), which Typer cannot
+    declare. The command leaves the flag undeclared under GO_BOOL_CONTEXT (unknown options
+    reach its arguments), takes it from here, then rejects what is left with `reject_flags`.
+    """
+    value, rest = default, []
+    for arg in args:
+        name, sep, text = arg.partition("=")
+        if name != flag:
+            rest.append(arg)
+            continue
+        try:
+            value = parse_bool(text) if sep else True
+        except UsageError as exc:
+            raise UsageError(f'invalid argument "{text}" for "{flag}" flag: {exc}') from None
+    return value, rest
+
+
+def reject_flags(args: list[str]) -> None:
+    """Unknown options that GO_BOOL_CONTEXT let through are an error, as in rpk."""
+    unknown = next((a for a in args if a.startswith("-") and a != "-"), None)
+    if unknown is not None:
+        raise UsageError(f"unknown flag: {unknown.partition('=')[0]}")
 
 
 def handle_x_help(flags: GlobalFlags) -> None:

@@ -44,12 +44,17 @@ def _text(data: bytes | None) -> str:
     return "" if data is None else data.decode("utf-8", errors="replace")
 
 
-def to_json(rec: Record, pretty: bool = True) -> str:
-    """rpk's JSON record: key omitted when empty, value when null, headers when none."""
+def to_json(rec: Record, pretty: bool = True, meta_only: bool = False) -> str:
+    """rpk's JSON record: key omitted when empty, value when null, headers when none.
+
+    With meta_only the value is left out and its length is printed as value_size.
+    """
     doc: dict = {"topic": rec.topic}
     if rec.key:
         doc["key"] = _text(rec.key)
-    if rec.value is not None:
+    if meta_only:
+        doc["value_size"] = len(rec.value or b"")
+    elif rec.value is not None:
         doc["value"] = _text(rec.value)
     if rec.headers:
         doc["headers"] = [{"key": k, "value": _text(v)} for k, v in rec.headers]
@@ -166,10 +171,10 @@ def _headers(verb: Verb, rec: Record) -> bytes:
     return bytes(out)
 
 
-def compile_format(fmt: str, pretty: bool = True) -> Callable[[Record], bytes]:
+def compile_format(fmt: str, pretty: bool = True, meta_only: bool = False) -> Callable[[Record], bytes]:
     """A renderer for `fmt`; `json` is rpk's JSON record followed by a newline."""
     if fmt == "json":
-        return lambda rec: (to_json(rec, pretty) + "\n").encode()
+        return lambda rec: (to_json(rec, pretty, meta_only) + "\n").encode()
     tokens = tokenize(fmt, OUT_VERBS)
     for tok in tokens:  # validate modifiers once, against a sample record
         if isinstance(tok, Verb):

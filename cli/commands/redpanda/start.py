@@ -15,7 +15,7 @@ import typer
 from cli import options
 from cli.commands.redpanda._yaml import StartFlags, apply_dev_container, apply_start_flags, section
 from cli.config import redpanda_yaml
-from cli.config.values import parse_bool, split_kv
+from cli.config.values import split_kv
 from cli.errors import CliError, UsageError
 from cli.options import with_globals
 
@@ -72,20 +72,8 @@ def redpanda_start(
 
 
 def take_check_flag(args: list[str]) -> tuple[bool, list[str]]:
-    """`--check[=BOOL]` (default true), parsed by hand; the other unknown args go on to the broker.
-
-    rpk's `--check` is a pflag bool: a bare `--check` means true and `--check=false` turns the
-    checks off. Typer has no public way to declare an option whose value is optional, so the
-    option stays undeclared (the command ignores unknown options) and is taken from here.
-    """
-    run_check, rest = True, []
-    for arg in args:
-        name, sep, value = arg.partition("=")
-        if name != CHECK_FLAG:
-            rest.append(arg)
-            continue
-        run_check = parse_bool(value) if sep else True
-    return run_check, rest
+    """`--check[=BOOL]` (default true), a pflag bool; the other unknown args go on to the broker."""
+    return options.take_go_bool(args, CHECK_FLAG, True)
 
 
 def _effective_mode(doc: dict, mode: str | None) -> str | None:

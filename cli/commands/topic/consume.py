@@ -25,6 +25,8 @@ from cli.records.offsets import OffsetSpec, parse_offset
 from cli.records.outformat import Record, compile_format
 
 POLL_MS = 200
+PRETTY_FLAG = "--pretty-print"
+CONSUME_EPILOG = "Also: --pretty-print[=BOOL]  Indent JSON output (default true; --pretty-print=false for one line)."
 COMMIT_INTERVAL_S = 5.0  # rpk (franz-go) autocommits marked offsets every 5s
 BALANCERS = {"range": RangePartitionAssignor, "roundrobin": RoundRobinPartitionAssignor,
              "sticky": StickyPartitionAssignor, "cooperative-sticky": CooperativeStickyAssignor}
@@ -41,8 +43,8 @@ def parse_partitions(items: list[str] | None) -> list[int]:
 
 
 class Printer:
-    def __init__(self, fmt: str, pretty: bool, num: int) -> None:
-        self.render = compile_format(fmt, pretty)
+    def __init__(self, fmt: str, pretty: bool, num: int, meta_only: bool = False) -> None:
+        self.render = compile_format(fmt, pretty, meta_only)
         self.num, self.count = num, 0
         self.marks: dict[TopicPartition, int] = {}  # next offset after the last printed record
 
@@ -82,16 +84,20 @@ def topic_consume(
     balancer: Annotated[str, typer.Option("-b", "--balancer", help="Group balancer: range, roundrobin, sticky, cooperative-sticky.")] = "cooperative-sticky",
     num: Annotated[int, typer.Option("-n", "--num", help="Quit after this many records (0 = unbounded).")] = 0,
     fmt: Annotated[str, typer.Option("-f", "--format", help="Output format (json, or a %-format).")] = "json",
-    pretty_print: Annotated[bool, typer.Option("--pretty-print/--no-pretty-print", help="Indent JSON output.")] = True,
+    meta_only: Annotated[bool, typer.Option("--meta-only", help="Print all record info except the value (-f json): value_size instead.")] = False,
     read_committed: Annotated[bool, typer.Option("--read-committed", help="Read only committed transactional records.")] = False,
     fetch_max_bytes: Annotated[int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.")] = 1 << 20,
     fetch_max_partition_bytes: Annotated[int, typer.Option("--fetch-max-partition-bytes", help="Max bytes per partition per fetch.")] = 1 << 20,
 ) -> None:
     """Consume records from topics."""
+    pretty_print, topics = options.take_go_bool(topics, PRETTY_FLAG, True)
+    options.reject_flags(topics)
+    if not topics:
+        raise UsageError("requires at least 1 arg(s), only received 0")
     if group and partitions:
         raise UsageError("invalid flags: --group cannot be used with --partitions")
     spec = parse_offset(offset)
-    printer = Printer(fmt, pretty_print, num)
+    printer = Printer(fmt, pretty_print, num, meta_only)
     wanted = parse_partitions(partitions)
     consumer_opts = {"fetch_max_bytes": fetch_max_bytes, "max_partition_fetch_bytes": fetch_max_partition_bytes,
                      "isolation_level": "read_committed" if read_committed else "read_uncommitted",
@@ -206,4 +212,4 @@ def _consume_group(p, group: str, balancer: str, topics: list[str], spec: Offset
 
 
 def register(app: typer.Typer) -> None:
-    app.command("consume")(topic_consume)
+    app.command("consume", context_settings=options.GO_BOOL_CONTEXT, epilog=CONSUME_EPILOG)(topic_consume)
