@@ -13,6 +13,8 @@ from cli.errors import PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
 
+EVEN_REPLICAS = "INVALID_REPLICATION_FACTOR: replication factor must be odd"
+
 
 @with_globals
 @kc.kafka_command
@@ -24,15 +26,16 @@ def topic_create(
     dry: Annotated[bool, typer.Option("-d", "--dry", help="Dry run: validate the request without creating.")] = False,
 ) -> None:
     """Create topics."""
-    if replicas > 0 and replicas % 2 == 0:
-        raise UsageError("INVALID_REPLICATION_FACTOR: replication factor must be odd")
     if partitions == 0 or partitions < -1:
         raise UsageError("--partitions must be positive, or -1 for the cluster default")
     configs = parse_kv_list(topic_config, "--topic-config")
-    request = {t: {"num_partitions": partitions, "replication_factor": replicas, "configs": configs} for t in topics}
-    with kc.admin_session(options.params()) as admin:
-        result = admin.create_topics(request, timeout_ms=5000, validate_only=dry, raise_errors=False)
-    rows = [[t["name"], status(t.get("error_code", 0), t.get("error_message"))] for t in result["topics"]]
+    if replicas > 0 and replicas % 2 == 0:  # every topic fails with rpk's message; nothing is sent
+        rows = [[t, EVEN_REPLICAS] for t in topics]
+    else:
+        request = {t: {"num_partitions": partitions, "replication_factor": replicas, "configs": configs} for t in topics}
+        with kc.admin_session(options.params()) as admin:
+            result = admin.create_topics(request, timeout_ms=5000, validate_only=dry, raise_errors=False)
+        rows = [[t["name"], status(t.get("error_code", 0), t.get("error_message"))] for t in result["topics"]]
     print_table(["topic", "status"], rows)
     failed = [r for r in rows if r[1] != "OK"]
     if failed:
