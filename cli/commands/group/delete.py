@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import kafka.errors as kerr
 import typer
 from kafka import TopicPartition
 
@@ -17,10 +18,15 @@ from cli.output import print_table
 
 
 def _status(error: object) -> str:
-    """'OK' for None/NoError; the Kafka error name otherwise (class or instance)."""
+    """'OK' for None/NoError; the Kafka error name otherwise (class, instance or class name)."""
     if error is None:
         return "OK"
-    cls = error if isinstance(error, type) else type(error)
+    if isinstance(error, str):  # kafka-python 3 names the error class, e.g. 'GroupIdNotFoundError'
+        cls = getattr(kerr, error, None)
+        if not (isinstance(cls, type) and issubclass(cls, kerr.KafkaError)):
+            return error
+    else:
+        cls = error if isinstance(error, type) else type(error)
     return error_text(getattr(cls, "errno", 0) or 0) or "OK"
 
 

@@ -35,3 +35,11 @@ def test_describe_summary_has_coordinator(rpk, kafka_env, broker, committed_grou
     assert keys[:2] == ["GROUP", "COORDINATOR"], res.stdout
     coordinator = next(line for line in res.stdout.splitlines() if line.startswith("COORDINATOR"))
     assert coordinator.split() == ["COORDINATOR", str(broker.node_id)]
+
+
+def test_delete_unknown_group_reports_the_error(rpk, kafka_env):
+    group = f"nope-{uuid.uuid4().hex[:8]}"
+    res = rpk(["group", "delete", group], env=kafka_env)
+    assert res.exit_code == 1
+    row = res.stdout.splitlines()[1].split(None, 1)
+    assert row[0] == group and row[1].startswith("GROUP_ID_NOT_FOUND"), res.stdout
