@@ -217,7 +217,7 @@ PROPERTIES: tuple[Property, ...] = (
     _bool("kafka_enable_authorization", None, "Enforce ACLs; null follows enable_sasl.", nullable=True),
     _bool("disable_public_metrics", False, "Serve 404 on /public_metrics."),
     _bool("disable_metrics", False, "Serve 404 on /metrics."),
-    _bool("aggregate_metrics", False, "Drop per-partition labels from public metrics."),
+    _bool("aggregate_metrics", False, "Sum away the partition label on /metrics and /public_metrics."),
     _bool("enable_rack_awareness", False, "Spread replicas across racks."),
     _bool("audit_enabled", False, "Record an audit log.", needs_restart=True),
     _bool("data_transforms_enabled", False, "Run WebAssembly data transforms.", needs_restart=True),
