@@ -98,9 +98,18 @@ class UserFrontend:
         return password_matches(cred, password)
 
     async def create(self, username: str, password: str, mechanism: str) -> None:
+        """Create a user. As in Redpanda, creating an existing user again with the same password and
+        mechanism succeeds without writing anything; with another credential it raises UserExists.
+        (Redpanda answers that case with a 500 "Unexpected cluster error: User already exists" only
+        because its error mapping has no case for it; the Admin API answers 409 instead.)
+        """
         validate_username(username), validate_password(password), validate_mechanism(mechanism)
         async with self._lock:
-            if username in self._credentials:
+            existing = self._credentials.get(username)
+            if existing is not None:
+                if existing.mechanism == mechanism and await asyncio.to_thread(
+                        password_matches, existing, password):
+                    return
                 raise UserExists(f"user {username!r} already exists")
             await self._submit_upsert(username, password, mechanism)
 
@@ -112,9 +121,10 @@ class UserFrontend:
             await self._submit_upsert(username, password, mechanism)
 
     async def delete(self, username: str) -> None:
+        """Delete a user; as in Redpanda, deleting a user that does not exist succeeds (idempotent)."""
         async with self._lock:
             if username not in self._credentials:
-                raise UserNotFound(f"user {username!r} does not exist")
+                return
             await self._controller.submit(USER_DELETE, {"username": username})
 
     async def _submit_upsert(self, username: str, password: str, mechanism: str) -> None:

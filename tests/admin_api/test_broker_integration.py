@@ -27,6 +27,12 @@ def test_cluster_config_and_users_survive_restart(tmp_path):
         assert api.post("/v1/security/users", json={"username": "bob", "password": "pw",
                                                     "algorithm": "SCRAM-SHA-256"}).status_code == 200
         assert api.delete("/v1/security/users/bob").status_code == 200
+        # Redpanda parity: deleting a missing user and re-creating with the same credential are 200 no-ops
+        assert api.delete("/v1/security/users/bob").status_code == 200
+        assert api.post("/v1/security/users", json={"username": "alice", "password": "pw",
+                                                    "algorithm": "SCRAM-SHA-512"}).status_code == 200
+        assert api.post("/v1/security/users", json={"username": "alice", "password": "other",
+                                                    "algorithm": "SCRAM-SHA-512"}).status_code == 409
     with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
         explicit = api.get("/v1/cluster_config", params={"include_defaults": "false"}).json()
         assert explicit["log_retention_ms"] == 3_600_000 and explicit["group_topic_partitions"] == 4

@@ -49,12 +49,18 @@ async def test_users_create_update_delete_store_only_scram_keys():
     assert svc.users.verify_password("alice", "s3cret-pw") and not svc.users.verify_password("alice", "nope")
     with pytest.raises(UserExists):
         await svc.users.create("alice", "x", scram.SCRAM_SHA_256)
+    with pytest.raises(UserExists):  # same password, other mechanism: another credential
+        await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_512)
+    before = len(svc.controller.log)
+    await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_256)  # same credential: a no-op success
+    assert len(svc.controller.log) == before and svc.users.verify_password("alice", "s3cret-pw")
     await svc.users.update("alice", "new-pw", scram.SCRAM_SHA_512)
     assert svc.users.credential("alice").mechanism == scram.SCRAM_SHA_512
     assert svc.users.verify_password("alice", "new-pw")
     await svc.users.delete("bob")
-    with pytest.raises(UserNotFound):
-        await svc.users.delete("bob")
+    before = len(svc.controller.log)
+    await svc.users.delete("bob")  # deleting a user that does not exist succeeds, as in Redpanda, and writes nothing
+    assert len(svc.controller.log) == before
     with pytest.raises(UserNotFound):
         await svc.users.update("carol", "pw", scram.SCRAM_SHA_256)
     replayed = ServicesDouble(controller=type(svc.controller)(svc.controller.log))

@@ -97,7 +97,8 @@ async def test_partitions(api):
 async def test_users_lifecycle(api):
     body = {"username": "alice", "password": "pw1", "algorithm": "SCRAM-SHA-256"}
     assert (await api.post("/v1/security/users", json=body)).status_code == 200
-    assert (await api.post("/v1/security/users", json=body)).status_code == 409
+    assert (await api.post("/v1/security/users", json=body)).status_code == 200  # same credential: no-op
+    assert (await api.post("/v1/security/users", json={**body, "password": "other"})).status_code == 409
     assert (await api.get("/v1/security/users")).json() == ["alice"]
     upd = await api.put("/v1/security/users/alice", json={"password": "pw2", "algorithm": "SCRAM-SHA-512"})
     assert upd.status_code == 200
@@ -105,7 +106,7 @@ async def test_users_lifecycle(api):
     bad = await api.post("/v1/security/users", json={"username": "x", "password": "p", "algorithm": "MD5"})
     assert bad.status_code == 400 and "algorithm" in bad.json()["message"]
     assert (await api.delete("/v1/security/users/alice")).status_code == 200
-    assert (await api.delete("/v1/security/users/alice")).status_code == 404
+    assert (await api.delete("/v1/security/users/alice")).status_code == 200  # already gone: still 200
     assert (await api.get("/v1/security/users")).json() == []
 
 

@@ -56,9 +56,17 @@ def test_generated_password_is_printed_and_works(rpk):
 
 def test_errors_are_one_line_with_nonzero_exit(rpk):
     assert rpk("security", "user", "create", "dave", "-p", "a").exit_code == 0
-    dup = rpk("security", "user", "create", "dave", "-p", "a")
+    dup = rpk("security", "user", "create", "dave", "-p", "b")
     assert dup.exit_code != 0 and "409" in str(dup.exception) and "already exists" in str(dup.exception)
-    missing = rpk("security", "user", "delete", "nobody")
-    assert missing.exit_code != 0 and "does not exist" in str(missing.exception)
     bad = rpk("security", "user", "create", "eve", "-p", "a", "--mechanism", "md5")
     assert bad.exit_code != 0 and "unsupported mechanism" in str(bad.exception)
+
+
+def test_recreate_with_same_password_and_delete_missing_succeed_as_in_redpanda(rpk):
+    """Redpanda answers 200 to both (security.cc), so rpk prints its usual success lines and exits 0."""
+    assert rpk("security", "user", "create", "dave", "-p", "a").exit_code == 0
+    again = rpk("security", "user", "create", "dave", "-p", "a")
+    assert again.exit_code == 0 and again.output == 'Created user "dave".\n'
+    missing = rpk("security", "user", "delete", "nobody")
+    assert missing.exit_code == 0 and missing.output == 'Deleted user "nobody".\n'
+    assert rpk.svc.users.list() == ["dave"]
