@@ -33,11 +33,16 @@ def test_cluster_config_and_users_survive_restart(tmp_path):
                                                     "algorithm": "SCRAM-SHA-512"}).status_code == 200
         assert api.post("/v1/security/users", json={"username": "alice", "password": "other",
                                                     "algorithm": "SCRAM-SHA-512"}).status_code == 409
+        assert api.put("/v1/features/transactions", json={"state": "disabled"}).status_code == 200
+        assert api.put("/v1/features/no_such_feature", json={"state": "active"}).status_code == 404
+        assert api.put("/v1/features/transactions", json={"state": "off"}).status_code == 400
     with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
+        features = {f["name"]: f["state"] for f in api.get("/v1/features").json()["features"]}
+        assert features["transactions"] == "disabled" and features["idempotence"] == "active"
         explicit = api.get("/v1/cluster_config", params={"include_defaults": "false"}).json()
         assert explicit["log_retention_ms"] == 3_600_000 and explicit["group_topic_partitions"] == 4
         [status] = api.get("/v1/cluster_config/status").json()
-        assert status["config_version"] == version and status["node_id"] == 0
+        assert status["config_version"] == version + 1 and status["node_id"] == 0
         assert api.get("/v1/security/users").json() == ["alice"]
 
 

@@ -30,6 +30,32 @@ async def test_status_node_config_features(api):
     assert features["idempotence"] == "active" and features["central_config"] == "active"
 
 
+async def _feature_states(api) -> dict[str, str]:
+    return {f["name"]: f["state"] for f in (await api.get("/v1/features")).json()["features"]}
+
+
+async def test_put_feature(api):
+    put = await api.put("/v1/features/transactions", json={"state": "disabled"})
+    assert put.status_code == 200 and put.json() == {}
+    assert (await _feature_states(api))["transactions"] == "disabled"
+    assert api.svc.cluster_config.get("enable_transactions") is False
+    assert api.svc.controller.log[-1][0] == "cluster_config_delta"  # replicated through the controller
+    logged = len(api.svc.controller.log)
+    assert (await api.put("/v1/features/transactions", json={"state": "disabled"})).status_code == 200
+    assert len(api.svc.controller.log) == logged  # same state again: nothing replicated
+    assert (await api.put("/v1/features/transactions", json={"state": "active"})).status_code == 200
+    assert (await _feature_states(api))["transactions"] == "active"
+    assert (await api.put("/v1/features/scram_users", json={"state": "active"})).status_code == 200
+    builtin = await api.put("/v1/features/scram_users", json={"state": "disabled"})
+    assert builtin.status_code == 400 and "cannot be disabled" in builtin.json()["message"]
+    assert (await api.put("/v1/features/nope", json={"state": "active"})).status_code == 404
+    for body in ({"state": "on"}, {}, {"state": "active", "x": 1}, ["active"], {"state": 1}):
+        assert (await api.put("/v1/features/idempotence", json=body)).status_code == 400, body
+    bad_json = await api.put("/v1/features/idempotence", content=b"{", headers={"content-type": "application/json"})
+    assert bad_json.status_code == 400
+    assert (await _feature_states(api))["idempotence"] == "active"
+
+
 async def test_brokers_and_maintenance(api):
     [broker] = (await api.get("/v1/brokers")).json()
     assert broker["node_id"] == 0 and broker["maintenance_status"]["draining"] is False
@@ -134,6 +160,10 @@ async def test_metrics_and_errors(api):
     assert (await api.post("/v1/brokers")).json()["code"] == 405
     doc = (await api.get("/v1/openapi.json")).json()
     assert doc["openapi"].startswith("3.") and "/v1/cluster_config" in doc["paths"]
+    put_feature = doc["paths"]["/v1/features/{feature_name}"]["put"]
+    assert put_feature["x-auth-level"] == "superuser" and put_feature["parameters"][0]["name"] == "feature_name"
+    body_schema = put_feature["requestBody"]["content"]["application/json"]["schema"]
+    assert body_schema["properties"]["state"]["enum"] == ["active", "disabled"]
 
 
 async def test_aggregate_metrics_sums_away_the_partition_label(api):
