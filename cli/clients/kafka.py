@@ -13,7 +13,7 @@ import kafka.errors as kerr
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from cli.config.params import Params
-from cli.errors import ConnectionFailed, KafkaRequestFailed
+from cli.errors import ConnectionFailed, KafkaRequestFailed, UsageError
 
 
 def client_config(p: Params) -> dict[str, Any]:
@@ -30,6 +30,9 @@ def client_config(p: Params) -> dict[str, Any]:
         cfg.update(ssl_cafile=tls.ca_file, ssl_certfile=tls.cert_file, ssl_keyfile=tls.key_file,
                    ssl_check_hostname=not tls.insecure_skip_verify)
     if sasl is not None:
+        if not sasl.password:
+            raise UsageError(f"SASL user {sasl.user!r} has no password: set it with -X pass=... "
+                             "(or kafka_api.sasl.password in the rpk profile)")
         cfg.update(sasl_mechanism=sasl.mechanism, sasl_plain_username=sasl.user, sasl_plain_password=sasl.password)
     cfg["security_protocol"] = ("SASL_" if sasl else "") + ("SSL" if tls else "PLAINTEXT")
     return cfg
@@ -46,7 +49,28 @@ def translated(p: Params) -> Iterator[None]:
     except kerr.KafkaTimeoutError as exc:
         raise ConnectionFailed(f"timed out talking to the Kafka API at {where}: {_text(exc)}") from None
     except kerr.KafkaError as exc:
+        if p.sasl is not None and _is_sasl_refusal(exc):
+            raise ConnectionFailed(
+                f"SASL authentication failed: the broker at {where} did not accept SASL {p.sasl.mechanism} "
+                f"authentication for user {p.sasl.user!r} ({_sasl_reason(exc)})") from None
         raise KafkaRequestFailed(describe(exc)) from None
+
+
+_SASL_ERRORS = (kerr.IllegalSaslStateError, kerr.UnsupportedSaslMechanismError, kerr.SaslAuthenticationFailedError)
+
+
+def _sasl_reason(exc: BaseException) -> str:
+    if isinstance(exc, _SASL_ERRORS):
+        return describe(exc)
+    return "it does not support the SaslHandshake request; is SASL enabled on the broker?"
+
+
+def _is_sasl_refusal(exc: BaseException) -> bool:
+    """An error of the SASL handshake. A broker without SASL does not list SaslHandshake in ApiVersions (kafka-python
+    raises IncompatibleBrokerVersion naming SaslHandshakeRequest) or answers it with a bare UNSUPPORTED_VERSION."""
+    if isinstance(exc, _SASL_ERRORS):
+        return True
+    return isinstance(exc, kerr.UnsupportedVersionError) and (not exc.args or "Sasl" in str(exc))
 
 
 def _text(exc: BaseException) -> str:

@@ -74,3 +74,22 @@ def test_x_help_and_list_exit_zero(rpk):
     assert "brokers=" in listed.stdout and "admin.hosts=" in listed.stdout
     helped = rpk(["topic", "list", "-X", "help"])
     assert helped.exit_code == 0 and "RPK_BROKERS" in helped.stdout
+
+
+def test_sasl_user_without_password_in_profile(rpk, kafka_env, broker):
+    created = rpk(["profile", "create", "sasl-nopass", "-s", f"brokers={broker.bootstrap}", "-s", "user=alice"])
+    assert created.exit_code == 0, created.stderr
+    for args in (["topic", "list"], ["topic", "consume", "t", "-n", "1"], ["cluster", "info"]):
+        _one_line_failure(rpk(args), "SASL user 'alice' has no password", "pass")
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "PLAIN"])
+def test_sasl_refused_by_broker(rpk, kafka_env, mechanism):
+    # the broker does not offer SASL: rpk names the SASL problem, not UNSUPPORTED_VERSION
+    env = {**kafka_env, "RPK_USER": "alice", "RPK_PASS": "secret", "RPK_SASL_MECHANISM": mechanism}
+    for args, stdin in ((["topic", "list"], None), (["topic", "produce", "t"], "x\n"),
+                        (["topic", "consume", "t", "-n", "1"], None)):
+        res = rpk(args, env=env, input=stdin)
+        _one_line_failure(res, "SASL authentication failed", "did not accept SASL", mechanism, "'alice'",
+                          kafka_env["RPK_BROKERS"])
+        assert "UNSUPPORTED_VERSION" not in res.stderr
