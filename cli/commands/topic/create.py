@@ -24,11 +24,15 @@ def topic_create(
     replicas: Annotated[int, typer.Option("-r", "--replicas", help="Replication factor, odd (-1 = cluster default).")] = -1,
     topic_config: Annotated[Optional[list[str]], typer.Option("-c", "--topic-config", help="key=value topic config; repeatable.")] = None,
     dry: Annotated[bool, typer.Option("-d", "--dry", help="Dry run: validate the request without creating.")] = False,
+    compact: Annotated[bool, typer.Option("--compact", hidden=True,
+                                          help="Deprecated: use -c cleanup.policy=compact.")] = False,
 ) -> None:
     """Create topics."""
     if partitions == 0 or partitions < -1:
         raise UsageError("--partitions must be positive, or -1 for the cluster default")
     configs = parse_kv_list(topic_config, "--topic-config")
+    if compact:  # as rpk: an explicit -c cleanup.policy wins over the deprecated --compact
+        configs.setdefault("cleanup.policy", "compact")
     if replicas > 0 and replicas % 2 == 0:  # every topic fails with rpk's message; nothing is sent
         rows = [[t, EVEN_REPLICAS] for t in topics]
     else:

@@ -19,3 +19,23 @@ def test_even_replication_factor_is_a_status_row(rpk, kafka_env):
         [n, "INVALID_REPLICATION_FACTOR: replication factor must be odd"] for n in names]
     listed = rpk(["topic", "list"], env=kafka_env).stdout
     assert not any(n in listed for n in names)
+
+
+def _cleanup_policy(rpk, kafka_env, topic: str) -> str:
+    res = rpk(["topic", "describe", topic, "-c"], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    rows = [line.split() for line in res.stdout.splitlines()]
+    return next(r[1] for r in rows if r and r[0] == "cleanup.policy")
+
+
+def test_compact_is_a_hidden_alias_for_cleanup_policy_compact(rpk, kafka_env):
+    compacted, explicit = f"cmp-{uuid.uuid4().hex[:8]}", f"cmp-{uuid.uuid4().hex[:8]}"
+    res = rpk(["topic", "create", compacted, "--compact"], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines()[1].split() == [compacted, "OK"]
+    assert _cleanup_policy(rpk, kafka_env, compacted) == "compact"
+    # an explicit -c cleanup.policy is kept, as rpk does
+    res = rpk(["topic", "create", explicit, "--compact", "-c", "cleanup.policy=delete"], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    assert _cleanup_policy(rpk, kafka_env, explicit) == "delete"
+    assert "--compact" not in rpk(["topic", "create", "--help"]).stdout
