@@ -117,10 +117,16 @@ def producer(p: Params, **overrides: Any) -> KafkaProducer:
 
 
 def consumer(p: Params, **overrides: Any) -> KafkaConsumer:
+    """A consumer; fetch_max_wait_ms defaults to globals.fetch_max_wait. As rpk, a fetch may take that long plus
+    request_timeout_overhead, so the request timeout grows with it (kafka-python rejects a wait >= the timeout)."""
     cfg = client_config(p)
     cfg["fetch_max_wait_ms"] = int(p.seconds("fetch_max_wait") * 1000)
+    cfg.update(overrides)
+    overhead_ms = int(p.seconds("request_timeout_overhead") * 1000)
+    cfg["request_timeout_ms"] = max(cfg["request_timeout_ms"], cfg["fetch_max_wait_ms"] + max(overhead_ms, 1000))
+    cfg["connections_max_idle_ms"] = max(cfg.get("connections_max_idle_ms", 540000), cfg["request_timeout_ms"] + 1000)
     with translated(p):
-        return KafkaConsumer(**cfg, **overrides)
+        return KafkaConsumer(**cfg)
 
 
 @contextlib.contextmanager

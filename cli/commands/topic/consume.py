@@ -19,6 +19,7 @@ from cli import options
 from cli.clients import kafka as kc
 from cli.commands.topic._common import match_regex, topic_views
 from cli.commands.topic._consume_plan import Range, plan
+from cli.config.values import parse_duration
 from cli.errors import NotFound, UsageError
 from cli.options import with_globals
 from cli.records.offsets import OffsetSpec, parse_offset
@@ -88,6 +89,9 @@ def topic_consume(
     read_committed: Annotated[bool, typer.Option("--read-committed", help="Read only committed transactional records.")] = False,
     fetch_max_bytes: Annotated[int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.")] = 1 << 20,
     fetch_max_partition_bytes: Annotated[int, typer.Option("--fetch-max-partition-bytes", help="Max bytes per partition per fetch.")] = 1 << 20,
+    fetch_max_wait: Annotated[Optional[str], typer.Option("--fetch-max-wait", metavar="DURATION", help="Max time the broker waits to fill a fetch (default 5s, or globals.fetch_max_wait).")] = None,
+    print_control_records: Annotated[bool, typer.Option("--print-control-records", help="Print transaction control records (this broker returns none, so nothing changes).")] = False,
+    rack: Annotated[str, typer.Option("--rack", help="Rack this client is in, sent with fetches for follower fetching.")] = "",
 ) -> None:
     """Consume records from topics."""
     pretty_print, topics = options.take_go_bool(topics, PRETTY_FLAG, True)
@@ -97,11 +101,18 @@ def topic_consume(
     if group and partitions:
         raise UsageError("invalid flags: --group cannot be used with --partitions")
     spec = parse_offset(offset)
+    del print_control_records  # accepted as rpk; kafka-python never yields control records (nor does the broker write any)
     printer = Printer(fmt, pretty_print, num, meta_only)
     wanted = parse_partitions(partitions)
     consumer_opts = {"fetch_max_bytes": fetch_max_bytes, "max_partition_fetch_bytes": fetch_max_partition_bytes,
                      "isolation_level": "read_committed" if read_committed else "read_uncommitted",
-                     "enable_auto_commit": False}  # a group commits only what was printed (GroupCommits)
+                     "enable_auto_commit": False,  # a group commits only what was printed (GroupCommits)
+                     "client_rack": rack}
+    if fetch_max_wait is not None:
+        wait_s = parse_duration(fetch_max_wait)
+        if wait_s < 0:
+            raise UsageError(f"invalid --fetch-max-wait {fetch_max_wait!r}: must not be negative")
+        consumer_opts["fetch_max_wait_ms"] = int(wait_s * 1000)
     p = options.params()
     with kc.admin_session(p) as admin:
         found = _resolve_topics(admin, topics, regex)
