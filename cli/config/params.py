@@ -85,8 +85,9 @@ class Params:
         return tuple(_with_scheme(h, self.registry_tls is not None) for h in self.registry_hosts)
 
     def seconds(self, name: str) -> float:
-        """A `globals.*` duration, in seconds."""
-        return parse_duration(str(self.globals.get(name) or GLOBAL_DEFAULTS[name]))
+        """A `globals.*` duration, in seconds; as rpk, an unset or zero duration (`0s`) means the default."""
+        value = parse_duration(str(self.globals.get(name) or "0s"))
+        return value if value != 0 else parse_duration(GLOBAL_DEFAULTS[name])
 
     @property
     def client_id(self) -> str:

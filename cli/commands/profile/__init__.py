@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from cli._app import new_group
-from cli.commands.profile import create, delete, edit, list, select, set, show
+from cli.commands.profile import create, delete, edit, globals, list, select, set, show
 
 
 def register(root: typer.Typer) -> None:
     app = new_group("profile", "Manage rpk profiles.")
-    for module in (create, select, list, delete, edit, show, set):
+    for module in (create, select, list, delete, edit, show, set, globals):
         module.register(app)
     root.add_typer(app, name="profile")
