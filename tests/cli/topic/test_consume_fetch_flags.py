@@ -12,14 +12,6 @@ from tests.cli.conftest import run_in_process
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-def topic(rpk, kafka_env):
-    name = f"fw-{uuid.uuid4().hex[:8]}"
-    assert rpk(["topic", "create", name, "-p", "1"], env=kafka_env).exit_code == 0
-    res = rpk(["topic", "produce", name, "-f", "%k %v\\n"], env=kafka_env, input="k1 hello\nk2 hi\n")
-    assert res.exit_code == 0, res.stderr
-    return name
-
 
 @pytest.fixture
 def consumer_configs(monkeypatch):
