@@ -23,6 +23,8 @@ run: install
 
 lint: install
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests

@@ -20,7 +20,9 @@ def _credentials(request: web.Request) -> tuple[str, str] | None:
     if scheme.lower() != "basic" or not value:
         return None
     try:
-        user, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        user, sep, password = (
+            base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        )
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     return (user, password) if sep else None

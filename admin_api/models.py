@@ -65,7 +65,7 @@ class Broker(_Model):
     maintenance_status: MaintenanceStatus = field(default_factory=MaintenanceStatus)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Broker":
+    def from_json(cls, data: dict[str, Any]) -> Broker:
         broker = _from_json(cls, data)
         broker.disk_space = [DiskSpace.from_json(d) for d in data.get("disk_space", [])]
         broker.maintenance_status = MaintenanceStatus.from_json(data.get("maintenance_status", {}))
@@ -91,7 +91,7 @@ class Partition(_Model):
     under_replicated: bool = False
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Partition":
+    def from_json(cls, data: dict[str, Any]) -> Partition:
         partition = _from_json(cls, data)
         partition.replicas = [Replica.from_json(r) for r in data.get("replicas", [])]
         return partition

@@ -21,7 +21,8 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         "tags": [spec.tag],
         "x-auth-level": spec.auth,
         "parameters": [
-            {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema} for p in spec.params
+            {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema}
+            for p in spec.params
         ],
         "responses": {
             "200": {"description": "OK", "content": {spec.produces: {"schema": spec.response}}},
@@ -30,7 +31,10 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         },
     }
     if spec.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": spec.body}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": spec.body}},
+        }
     if spec.auth != PUBLIC:
         op["security"] = [{}, {"basic": []}]
         op["responses"]["401"] = _error("Authentication required (admin_api_require_auth)")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -57,18 +58,42 @@ class RouteList:
     tag: str
     specs: list[RouteSpec] = field(default_factory=list)
 
-    def add(self, method: str, path: str, *, summary: str, auth: str = USER,
-            path_types: dict[str, dict[str, Any]] | None = None, query: dict[str, dict[str, Any]] | None = None,
-            body: dict[str, Any] | None = None, response: dict[str, Any] = ANY,
-            produces: str = "application/json") -> Callable[[Handler], Handler]:
+    def add(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        auth: str = USER,
+        path_types: dict[str, dict[str, Any]] | None = None,
+        query: dict[str, dict[str, Any]] | None = None,
+        body: dict[str, Any] | None = None,
+        response: dict[str, Any] = ANY,
+        produces: str = "application/json",
+    ) -> Callable[[Handler], Handler]:
         path_names = re.findall(r"{(\w+)}", path)
-        params = tuple(Param(n, "path", (path_types or {}).get(n, STR), True) for n in path_names) + tuple(
-            Param(n, "query", s, False) for n, s in (query or {}).items())
+        params = tuple(
+            Param(n, "path", (path_types or {}).get(n, STR), True) for n in path_names
+        ) + tuple(Param(n, "query", s, False) for n, s in (query or {}).items())
 
         def decorate(handler: Handler) -> Handler:
-            self.specs.append(RouteSpec(method, path, handler, handler.__name__, summary, auth, self.tag,
-                                        params, body, response, produces))
+            self.specs.append(
+                RouteSpec(
+                    method,
+                    path,
+                    handler,
+                    handler.__name__,
+                    summary,
+                    auth,
+                    self.tag,
+                    params,
+                    body,
+                    response,
+                    produces,
+                )
+            )
             return handler
+
         return decorate
 
     def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
@@ -92,8 +117,9 @@ def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, text=json.dumps(data), content_type="application/json")
 
 
-def obj_schema(props: dict[str, dict[str, Any]], required: tuple[str, ...] = (),
-               closed: bool = False) -> dict[str, Any]:
+def obj_schema(
+    props: dict[str, dict[str, Any]], required: tuple[str, ...] = (), closed: bool = False
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": props, "required": list(required)}
     if closed:
         schema["additionalProperties"] = False

@@ -34,8 +34,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="ailurus-bench-", dir=".") as tmp:
         tmp_path = Path(tmp)
-        result = {"machine": {"cpus": psutil.cpu_count(), "python": platform.python_version(),
-                              "kernel": platform.release()}}
+        result = {
+            "machine": {
+                "cpus": psutil.cpu_count(),
+                "python": platform.python_version(),
+                "kernel": platform.release(),
+            }
+        }
         result["limits"] = {
             "loopback_copy_mb_s": round(limits.loopback_copy_mb_s(), 1),
             "fdatasync_8mib_mb_s": round(limits.fdatasync_mb_s(tmp_path), 1),
@@ -48,24 +53,35 @@ def main() -> None:
             kafka_load.create_topic(broker.bootstrap, "bench", args.partitions)
             kafka_load.create_topic(broker.bootstrap, "bench-latency", 1)
             cpu0 = broker_cpu_s(proc)
-            produced = kafka_load.produce(broker.bootstrap, "bench", args.records, RECORD_BYTES, 300)
+            produced = kafka_load.produce(
+                broker.bootstrap, "bench", args.records, RECORD_BYTES, 300
+            )
             cpu1 = broker_cpu_s(proc)
-            consumed = kafka_load.consume(broker.bootstrap, "bench", args.partitions, produced["records"], 300)
+            consumed = kafka_load.consume(
+                broker.bootstrap, "bench", args.partitions, produced["records"], 300
+            )
             cpu2 = broker_cpu_s(proc)
             gb = produced["records"] * RECORD_BYTES / 1e9
             produced["broker_cpu_s_per_gb"] = round((cpu1 - cpu0) / gb, 2) if gb else None
             consumed["broker_cpu_s_per_gb"] = round((cpu2 - cpu1) / gb, 2) if gb else None
             result["produce"] = _rounded(produced)
             result["consume"] = _rounded(consumed)
-            result["latency"] = kafka_load.latency(broker.bootstrap, "bench-latency", args.latency_rate,
-                                                   args.latency_seconds, RECORD_BYTES)
+            result["latency"] = kafka_load.latency(
+                broker.bootstrap,
+                "bench-latency",
+                args.latency_rate,
+                args.latency_seconds,
+                RECORD_BYTES,
+            )
             result["peak_rss_mb"] = round(proc.memory_info().rss / 1e6, 1)
         finally:
             broker.stop()
     result["produce"]["fraction_of_fdatasync_bandwidth"] = round(
-        result["produce"]["mb_s"] / result["limits"]["fdatasync_8mib_mb_s"], 3)
+        result["produce"]["mb_s"] / result["limits"]["fdatasync_8mib_mb_s"], 3
+    )
     result["consume"]["fraction_of_loopback_copy"] = round(
-        result["consume"]["mb_s"] / result["limits"]["loopback_copy_mb_s"], 3)
+        result["consume"]["mb_s"] / result["limits"]["loopback_copy_mb_s"], 3
+    )
     text = json.dumps(result, indent=2)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,16 @@ def create_topic(bootstrap: str, name: str, partitions: int) -> None:
 
 
 def produce(bootstrap: str, topic: str, count: int, size: int, deadline_s: float) -> dict:
-    producer = ck.Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
-                            "batch.size": 1_000_000, "queue.buffering.max.kbytes": 262_144,
-                            "enable.idempotence": True})
+    producer = ck.Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "linger.ms": 5,
+            "batch.size": 1_000_000,
+            "queue.buffering.max.kbytes": 262_144,
+            "enable.idempotence": True,
+        }
+    )
     value = b"x" * size
     errors = []
     acked = [0]
@@ -41,14 +48,25 @@ def produce(bootstrap: str, topic: str, count: int, size: int, deadline_s: float
             producer.poll(0.01)
     producer.flush(deadline_s)
     elapsed = time.perf_counter() - started
-    return {"records": acked[0], "errors": len(errors), "seconds": elapsed,
-            "mb_s": acked[0] * size / 1e6 / elapsed, "records_s": acked[0] / elapsed}
+    return {
+        "records": acked[0],
+        "errors": len(errors),
+        "seconds": elapsed,
+        "mb_s": acked[0] * size / 1e6 / elapsed,
+        "records_s": acked[0] / elapsed,
+    }
 
 
 def consume(bootstrap: str, topic: str, partitions: int, count: int, deadline_s: float) -> dict:
-    consumer = ck.Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-reader",
-                            "enable.auto.commit": False, "fetch.max.bytes": 52_428_800,
-                            "max.partition.fetch.bytes": 10_485_760})
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "bench-reader",
+            "enable.auto.commit": False,
+            "fetch.max.bytes": 52_428_800,
+            "max.partition.fetch.bytes": 10_485_760,
+        }
+    )
     consumer.assign([ck.TopicPartition(topic, p, ck.OFFSET_BEGINNING) for p in range(partitions)])
     got = 0
     size = 0
@@ -60,13 +78,24 @@ def consume(bootstrap: str, topic: str, partitions: int, count: int, deadline_s:
                 size += len(m.value())
     elapsed = time.perf_counter() - started
     consumer.close()
-    return {"records": got, "seconds": elapsed, "mb_s": size / 1e6 / elapsed, "records_s": got / elapsed}
+    return {
+        "records": got,
+        "seconds": elapsed,
+        "mb_s": size / 1e6 / elapsed,
+        "records_s": got / elapsed,
+    }
 
 
 def latency(bootstrap: str, topic: str, rate_per_s: int, seconds: float, size: int) -> dict:
     """Produce at a fixed rate; the consumer measures produce-to-consume time per record."""
-    consumer = ck.Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-latency",
-                            "enable.auto.commit": False, "fetch.wait.max.ms": 100})
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "bench-latency",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 100,
+        }
+    )
     consumer.assign([ck.TopicPartition(topic, 0, ck.OFFSET_END)])
     consumer.consume(1, 1.0)
     producer = ck.Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 1})
@@ -99,5 +128,10 @@ def latency(bootstrap: str, topic: str, rate_per_s: int, seconds: float, size: i
     def pct(q: float) -> float:
         return round(samples[min(int(q * len(samples)), len(samples) - 1)], 2) if samples else -1.0
 
-    return {"rate_per_s": rate_per_s, "records": len(samples), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
-            "p999_ms": pct(0.999)}
+    return {
+        "rate_per_s": rate_per_s,
+        "records": len(samples),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "p999_ms": pct(0.999),
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import typer
 
@@ -22,14 +22,18 @@ def new_group(name: str, help: str, **kwargs) -> typer.Typer:
     )
 
 
-def add_command(app: typer.Typer, func: Callable, name: str, aliases: Sequence[str] = (), **kwargs) -> None:
+def add_command(
+    app: typer.Typer, func: Callable, name: str, aliases: Sequence[str] = (), **kwargs
+) -> None:
     """Register `func` as `name`, and each alias as a hidden copy (cobra's Aliases)."""
     app.command(name, **kwargs)(func)
     for alias in aliases:
         app.command(alias, hidden=True, **kwargs)(func)
 
 
-def add_group(parent: typer.Typer, child: typer.Typer, name: str, aliases: Sequence[str] = ()) -> None:
+def add_group(
+    parent: typer.Typer, child: typer.Typer, name: str, aliases: Sequence[str] = ()
+) -> None:
     parent.add_typer(child, name=name)
     for alias in aliases:
         parent.add_typer(child, name=alias, hidden=True)

@@ -43,7 +43,9 @@ def _register_groups() -> None:
     group.register(app)
     generate.register(app)
     redpanda.register(app)
-    redpanda.register_deprecated_aliases(app)  # linux rpk's hidden `rpk start|stop|config|mode|tune|check`
+    redpanda.register_deprecated_aliases(
+        app
+    )  # linux rpk's hidden `rpk start|stop|config|mode|tune|check`
     iotune.register(app)
     security.register(app)
 
@@ -52,7 +54,9 @@ _register_groups()
 
 
 def main(argv: list[str] | None = None) -> int:
-    if "_RPK_COMPLETE" in os.environ:  # a shell asking for completions (rpk generate shell-completion)
+    if (
+        "_RPK_COMPLETE" in os.environ
+    ):  # a shell asking for completions (rpk generate shell-completion)
         from typer.completion import completion_init
 
         completion_init()
@@ -65,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 1
-    except Exception as exc:  # a usage error from Typer, a client error, or a bug: one line, no traceback
+    except (
+        Exception
+    ) as exc:  # a usage error from Typer, a client error, or a bug: one line, no traceback
         print(describe_exception(exc), file=sys.stderr)
         return 1
     return rc if isinstance(rc, int) else 0

@@ -12,9 +12,10 @@ import functools
 import inspect
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -25,14 +26,21 @@ from cli.errors import UsageError
 
 XOpt = Annotated[
     Optional[list[str]],
-    typer.Option("-X", "--config-opt", metavar="key=value",
-                 help="Override rpk configuration settings; '-X help' for detail or '-X list' for terser detail."),
+    typer.Option(
+        "-X",
+        "--config-opt",
+        metavar="key=value",
+        help="Override rpk configuration settings; '-X help' for detail or '-X list' for terser detail.",
+    ),
 ]
 ConfigOpt = Annotated[
     Optional[Path],
-    typer.Option("--config", metavar="PATH",
-                 help="Redpanda or rpk config file; default search paths are ~/.config/rpk/rpk.yaml, "
-                      "$PWD/redpanda.yaml, and /etc/redpanda/redpanda.yaml."),
+    typer.Option(
+        "--config",
+        metavar="PATH",
+        help="Redpanda or rpk config file; default search paths are ~/.config/rpk/rpk.yaml, "
+        "$PWD/redpanda.yaml, and /etc/redpanda/redpanda.yaml.",
+    ),
 ]
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="rpk profile to use.")]
 VerboseOpt = Annotated[bool, typer.Option("-v", "--verbose", help="Enable verbose logging.")]
@@ -48,7 +56,7 @@ class GlobalFlags:
     profile: str | None = None
     verbose: bool = False
 
-    def merged(self, later: "GlobalFlags") -> "GlobalFlags":
+    def merged(self, later: GlobalFlags) -> GlobalFlags:
         return GlobalFlags(
             x=self.x + later.x,
             config=later.config or self.config,
@@ -86,7 +94,9 @@ def make_flags(x, config, profile, verbose, brokers=None, admin_urls=None) -> Gl
     """Turn raw flag values into GlobalFlags; hidden back-compat flags become -X overrides."""
     extra = [f"brokers={','.join(brokers)}"] if brokers else []
     extra += [f"admin.hosts={','.join(admin_urls)}"] if admin_urls else []
-    return GlobalFlags(x=tuple(x or ()) + tuple(extra), config=config, profile=profile, verbose=verbose)
+    return GlobalFlags(
+        x=tuple(x or ()) + tuple(extra), config=config, profile=profile, verbose=verbose
+    )
 
 
 GO_BOOL_CONTEXT = {"ignore_unknown_options": True}
@@ -156,8 +166,11 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d  %(levelname)s  %(name)s  %(message)s",
-                                           datefmt="%H:%M:%S"))
+    handler.setFormatter(
+        logging.Formatter(
+            "%(asctime)s.%(msecs)03d  %(levelname)s  %(name)s  %(message)s", datefmt="%H:%M:%S"
+        )
+    )
     logger.handlers = [handler]
     logger.setLevel(logging.DEBUG)
     logging.getLogger("kafka").setLevel(logging.DEBUG)
@@ -176,10 +189,17 @@ _EXTRA = [
 def with_globals(func: Callable) -> Callable:
     """Add rpk's persistent flags to a leaf command; they take effect before `func` runs."""
     sig = inspect.signature(func, eval_str=True)
-    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in _EXTRA]
+    extra = [
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d)
+        for n, a, d in _EXTRA
+    ]
     own_ctx = next((p.name for p in sig.parameters.values() if p.annotation is typer.Context), None)
-    if own_ctx is None:  # Typer injects a single Context parameter; reuse the command's own if it has one
-        extra.append(inspect.Parameter("gx_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
+    if (
+        own_ctx is None
+    ):  # Typer injects a single Context parameter; reuse the command's own if it has one
+        extra.append(
+            inspect.Parameter("gx_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        )
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -188,10 +208,11 @@ def with_globals(func: Callable) -> Callable:
         enter(ctx, make_flags(*values))
         return func(*args, **kwargs)
 
-    params_ = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == p.POSITIONAL_OR_KEYWORD else p
-               for p in sig.parameters.values()]
+    params_ = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == p.POSITIONAL_OR_KEYWORD else p
+        for p in sig.parameters.values()
+    ]
     wrapper.__signature__ = sig.replace(parameters=[*params_, *extra])
     wrapper.__annotations__ = {}
     del wrapper.__wrapped__
     return wrapper
-

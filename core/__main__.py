@@ -16,25 +16,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ailurus",
         description="Ailurus broker: Kafka API, Admin API and storage in one process. "
-                    "Reads Redpanda's redpanda.yaml; flags override the file.",
+        "Reads Redpanda's redpanda.yaml; flags override the file.",
     )
     p.add_argument("--config", type=Path, help="path to redpanda.yaml")
     p.add_argument("--data-dir", help="data directory (redpanda.data_directory)")
     p.add_argument("--node-id", type=int, help="node id (redpanda.node_id)")
-    p.add_argument("--kafka-addr", help="Kafka API listener host:port (default 127.0.0.1:9092; port 0 = any)")
+    p.add_argument(
+        "--kafka-addr", help="Kafka API listener host:port (default 127.0.0.1:9092; port 0 = any)"
+    )
     p.add_argument("--advertise-kafka-addr", help="address given to clients in Metadata")
     p.add_argument("--admin-addr", help="Admin API listener host:port (default 127.0.0.1:9644)")
     p.add_argument("--rpc-addr", help="broker RPC host:port (default 127.0.0.1:33145)")
     p.add_argument("--advertise-rpc-addr", help="RPC address given to other brokers")
     p.add_argument("--pandaproxy-addr", help="HTTP proxy listener host:port (default 0.0.0.0:8082)")
-    p.add_argument("--schema-registry-addr", help="Schema Registry listener host:port (default 0.0.0.0:8081)")
-    p.add_argument("--dev", action="store_true", help="developer mode (redpanda.developer_mode: true)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="set a redpanda.yaml key (e.g. redpanda.node_id=1) or a cluster property override")
+    p.add_argument(
+        "--schema-registry-addr", help="Schema Registry listener host:port (default 0.0.0.0:8081)"
+    )
+    p.add_argument(
+        "--dev", action="store_true", help="developer mode (redpanda.developer_mode: true)"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a redpanda.yaml key (e.g. redpanda.node_id=1) or a cluster property override",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     seastar = p.add_argument_group(
-        "Seastar flags", "accepted for compatibility with `rpk redpanda start`, which forwards them; "
-        "they have no effect here (one process, one event loop; fsync is never bypassed)")
+        "Seastar flags",
+        "accepted for compatibility with `rpk redpanda start`, which forwards them; "
+        "they have no effect here (one process, one event loop; fsync is never bypassed)",
+    )
     for flag in SEASTAR_VALUE_FLAGS:
         seastar.add_argument(flag, metavar="VALUE", help=argparse.SUPPRESS)
     for flag in SEASTAR_SWITCHES:
@@ -42,9 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-SEASTAR_VALUE_FLAGS = ("--smp", "--memory", "--reserve-memory", "--default-log-level", "--logger-log-level",
-                       "--io-properties-file", "--cpuset", "--blocked-reactor-notify-ms")
-SEASTAR_SWITCHES = ("--overprovisioned", "--lock-memory", "--unsafe-bypass-fsync", "--mbind", "--thread-affinity")
+SEASTAR_VALUE_FLAGS = (
+    "--smp",
+    "--memory",
+    "--reserve-memory",
+    "--default-log-level",
+    "--logger-log-level",
+    "--io-properties-file",
+    "--cpuset",
+    "--blocked-reactor-notify-ms",
+)
+SEASTAR_SWITCHES = (
+    "--overprovisioned",
+    "--lock-memory",
+    "--unsafe-bypass-fsync",
+    "--mbind",
+    "--thread-affinity",
+)
 
 
 def _note_ignored(args: argparse.Namespace) -> None:
@@ -65,9 +92,13 @@ def load_config(args: argparse.Namespace):
         rp["node_id"] = args.node_id
     if args.dev:
         rp["developer_mode"] = True
-    for flag, key, port in (("kafka_addr", "kafka_api", 9092), ("advertise_kafka_addr", "advertised_kafka_api", 9092),
-                            ("admin_addr", "admin", 9644), ("rpc_addr", "rpc_server", 33145),
-                            ("advertise_rpc_addr", "advertised_rpc_api", 33145)):
+    for flag, key, port in (
+        ("kafka_addr", "kafka_api", 9092),
+        ("advertise_kafka_addr", "advertised_kafka_api", 9092),
+        ("admin_addr", "admin", 9644),
+        ("rpc_addr", "rpc_server", 33145),
+        ("advertise_rpc_addr", "advertised_rpc_api", 33145),
+    ):
         value = getattr(args, flag)
         if value:
             a = parse_address(value, port, flag)
@@ -89,8 +120,11 @@ async def serve(node) -> int:
         loop.add_signal_handler(sig, stop.set)
     await app.start()
     host = node.kafka_api.host
-    print(f"Ailurus ready: node_id={app.node_id} kafka={host}:{app.kafka_port} "
-          f"admin={node.admin.host}:{app.admin_port} data_dir={app.data_dir}", flush=True)
+    print(
+        f"Ailurus ready: node_id={app.node_id} kafka={host}:{app.kafka_port} "
+        f"admin={node.admin.host}:{app.admin_port} data_dir={app.data_dir}",
+        flush=True,
+    )
     await stop.wait()
     logging.getLogger("ailurus").info("shutting down")
     await app.stop()
@@ -100,7 +134,9 @@ async def serve(node) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     _note_ignored(args)
     try:
         node = load_config(args)

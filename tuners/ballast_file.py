@@ -32,8 +32,12 @@ def checker(fs: RootFs, config: dict) -> Checker:
     """`rpk redpanda check`: the ballast file exists."""
     path, _ = ballast_settings(config)
     return Checker(
-        "ballast_file", "Ballast file present", Severity.WARNING, path,
-        lambda: path if fs.exists(path) else "missing", lambda v: v == path,
+        "ballast_file",
+        "Ballast file present",
+        Severity.WARNING,
+        path,
+        lambda: path if fs.exists(path) else "missing",
+        lambda v: v == path,
     )
 
 
@@ -45,8 +49,12 @@ def build(ctx: TuneContext):
         reason = f"rpk.ballast_file_size: {exc}"
         return CheckedTunable([], lambda ex: None, ctx.executor, lambda: (False, reason))
     sized = Checker(
-        "ballast_file_size", "Ballast file size [bytes]", Severity.WARNING, str(size_bytes),
-        lambda: _size_bytes(fs, path), lambda v: v == size_bytes,
+        "ballast_file_size",
+        "Ballast file size [bytes]",
+        Severity.WARNING,
+        str(size_bytes),
+        lambda: _size_bytes(fs, path),
+        lambda v: v == size_bytes,
     )
 
     def act(executor) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 class Severity(enum.IntEnum):
@@ -59,14 +60,20 @@ class Checker:
 
 
 def equality_checker(
-    checker_id: str, description: str, required: Any, read: Callable[[], Any],
+    checker_id: str,
+    description: str,
+    required: Any,
+    read: Callable[[], Any],
     severity: Severity = Severity.WARNING,
 ) -> Checker:
     return Checker(checker_id, description, severity, str(required), read, lambda v: v == required)
 
 
 def at_least_checker(
-    checker_id: str, description: str, minimum: int | float, read: Callable[[], Any],
+    checker_id: str,
+    description: str,
+    minimum: int | float,
+    read: Callable[[], Any],
     severity: Severity = Severity.WARNING,
 ) -> Checker:
     return Checker(checker_id, description, severity, f">= {minimum}", read, lambda v: v >= minimum)

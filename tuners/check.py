@@ -6,8 +6,16 @@ must stop `rpk redpanda start` unless --check=false.
 
 from __future__ import annotations
 
-from tuners import aio_events, ballast_file, clocksource, host_checks, swappiness
-from tuners import disk_write_cache, fstrim, transparent_hugepages
+from tuners import (
+    aio_events,
+    ballast_file,
+    clocksource,
+    disk_write_cache,
+    fstrim,
+    host_checks,
+    swappiness,
+    transparent_hugepages,
+)
 from tuners.base import Checker, CheckResult
 from tuners.config import DEFAULT_CONFIG_PATH, data_directory, tuner_enabled
 from tuners.context import TuneContext, TuneParams
@@ -19,7 +27,9 @@ from tuners.registry import TUNERS
 _TUNER_CHECKS = ("disk_irq", "disk_nomerges", "disk_scheduler", "net")
 
 
-def checkers(config: dict, root: str = "/", config_path: str = DEFAULT_CONFIG_PATH) -> list[Checker]:
+def checkers(
+    config: dict, root: str = "/", config_path: str = DEFAULT_CONFIG_PATH
+) -> list[Checker]:
     fs = RootFs(root)
     data_dir = data_directory(config)
     found = [host_checks.config_checker(config)]
@@ -30,10 +40,16 @@ def checkers(config: dict, root: str = "/", config_path: str = DEFAULT_CONFIG_PA
             host_checks.filesystem_type(fs, data_dir),
         ]
     found += [
-        host_checks.memory_per_cpu_mb(fs), host_checks.swap_enabled(fs),
-        host_checks.io_config_present(config_path), host_checks.kernel_version(fs),
-        host_checks.ntp_synced(fs), transparent_hugepages.checker(fs), fstrim.checker(fs),
-        aio_events.checker(fs), clocksource.checker(fs), swappiness.checker(fs),
+        host_checks.memory_per_cpu_mb(fs),
+        host_checks.swap_enabled(fs),
+        host_checks.io_config_present(config_path),
+        host_checks.kernel_version(fs),
+        host_checks.ntp_synced(fs),
+        transparent_hugepages.checker(fs),
+        fstrim.checker(fs),
+        aio_events.checker(fs),
+        clocksource.checker(fs),
+        swappiness.checker(fs),
     ]
     if tuner_enabled(config, "ballast_file"):
         found.append(ballast_file.checker(fs, config))
@@ -53,7 +69,9 @@ def _tuner_checkers(fs: RootFs, config: dict, data_dir: str) -> list[Checker]:
     return found
 
 
-def run_checks(config: dict, root: str = "/", config_path: str = DEFAULT_CONFIG_PATH) -> list[CheckResult]:
+def run_checks(
+    config: dict, root: str = "/", config_path: str = DEFAULT_CONFIG_PATH
+) -> list[CheckResult]:
     results = [checker.check() for checker in checkers(config, root, config_path)]
     return sorted(results, key=lambda r: r.description)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
-from tuners.base import Checker, TuneResult, TunerError
+from tuners.base import Checker, TunerError, TuneResult
 from tuners.executors import Executor
 
 Supported = Callable[[], tuple[bool, str]]
@@ -56,7 +56,7 @@ class CheckedTunable:
 class AggregatedTunable:
     """Supported only if every child is; stops at the first failing child."""
 
-    children: Sequence[CheckedTunable | "AggregatedTunable"]
+    children: Sequence[CheckedTunable | AggregatedTunable]
     unsupported_reason: str = ""  # set when the aggregate itself cannot run (e.g. no devices)
     notes: list[str] = field(default_factory=list)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from tuners.base import Checker
 from tuners.checked import CheckedTunable, Supported
@@ -31,12 +31,17 @@ def all_of(*checks: Supported) -> Supported:
 
 
 def file_tunable(
-    ctx: TuneContext, checker: Checker, path: str, value: str,
+    ctx: TuneContext,
+    checker: Checker,
+    path: str,
+    value: str,
     supported: Supported | None = None,
 ) -> CheckedTunable:
     """Write `value` to `path` when `checker` fails."""
     return CheckedTunable(
-        [checker], lambda ex: ex.execute(WriteFile(path, value)), ctx.executor,
+        [checker],
+        lambda ex: ex.execute(WriteFile(path, value)),
+        ctx.executor,
         supported or writable(ctx.fs, path),
     )
 

@@ -24,7 +24,9 @@ class TuneParams:
 
     def __post_init__(self) -> None:
         if self.irq_mode and self.irq_mode not in IRQ_MODES:
-            raise ValueError(f"invalid IRQ mode {self.irq_mode!r}: use one of {', '.join(IRQ_MODES)}")
+            raise ValueError(
+                f"invalid IRQ mode {self.irq_mode!r}: use one of {', '.join(IRQ_MODES)}"
+            )
 
 
 @dataclass

@@ -23,19 +23,21 @@ HELP = (
 
 
 def save_script(coredump_dir: str) -> str:
-    return "\n".join([
-        "#!/bin/bash",
-        "# Called by the kernel (kernel.core_pattern) with: command, unix time, pid.",
-        'command="${1}"',
-        'seconds="${2}"',
-        'pid="${3}"',
-        f"core_dir={shlex.quote(coredump_dir)}",  # any name, as one literal word
-        'mkdir -p "${core_dir}"',
-        'core_file="${core_dir}/core.${command}-$(date -u -d "@${seconds}" +%Y%m%dT%H%M%S)-${pid}"',
-        'logger -p user.err "saving ${command} core dump to ${core_file}"',
-        'cat - > "${core_file}"',
-        "",
-    ])
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            "# Called by the kernel (kernel.core_pattern) with: command, unix time, pid.",
+            'command="${1}"',
+            'seconds="${2}"',
+            'pid="${3}"',
+            f"core_dir={shlex.quote(coredump_dir)}",  # any name, as one literal word
+            'mkdir -p "${core_dir}"',
+            'core_file="${core_dir}/core.${command}-$(date -u -d "@${seconds}" +%Y%m%dT%H%M%S)-${pid}"',
+            'logger -p user.err "saving ${command} core dump to ${core_file}"',
+            'cat - > "${core_file}"',
+            "",
+        ]
+    )
 
 
 def coredump_dir(config: dict) -> str:
@@ -48,7 +50,10 @@ def build(ctx: TuneContext):
     checkers = [
         equality_checker("core_pattern", "Core pattern", PATTERN, lambda: fs.read(CORE_PATTERN)),
         Checker(
-            "coredump_script", "Core dump script installed", Severity.WARNING, SCRIPT,
+            "coredump_script",
+            "Core dump script installed",
+            Severity.WARNING,
+            SCRIPT,
             lambda: "present" if _script_matches(fs, script) else "missing or outdated",
             lambda v: v == "present",
         ),
@@ -64,7 +69,9 @@ def build(ctx: TuneContext):
         executor.execute(WriteFile(SCRIPT, script, 0o777))
         executor.execute(WriteFile(CORE_PATTERN, PATTERN))
 
-    return CheckedTunable(checkers, act, ctx.executor, all_of(dir_configured, writable(fs, CORE_PATTERN)))
+    return CheckedTunable(
+        checkers, act, ctx.executor, all_of(dir_configured, writable(fs, CORE_PATTERN))
+    )
 
 
 def _script_matches(fs: RootFs, script: str) -> bool:

@@ -79,8 +79,12 @@ def _grub_tunable(ctx: TuneContext, args: list[str]) -> CheckedTunable:
         return " ".join(a for a in args if a not in present) or "none"
 
     checker = Checker(
-        "grub_cmdline", "Kernel command line args missing (GRUB)", Severity.WARNING, "none",
-        missing, lambda v: v == "none",
+        "grub_cmdline",
+        "Kernel command line args missing (GRUB)",
+        Severity.WARNING,
+        "none",
+        missing,
+        lambda v: v == "none",
     )
 
     def act(executor) -> bool:
@@ -96,7 +100,11 @@ def _grub_update_argv(fs: RootFs) -> tuple[str, ...]:
     if shutil.which("update-grub") or not fs.is_host:
         return ("update-grub",)
     if shutil.which("grub2-mkconfig"):
-        target = "/boot/efi/EFI/fedora/grub.cfg" if fs.exists("/boot/efi/EFI/fedora") else "/boot/grub2/grub.cfg"
+        target = (
+            "/boot/efi/EFI/fedora/grub.cfg"
+            if fs.exists("/boot/efi/EFI/fedora")
+            else "/boot/grub2/grub.cfg"
+        )
         return ("grub2-mkconfig", "-o", target)
     raise TunerError("neither update-grub nor grub2-mkconfig was found to apply the GRUB change")
 

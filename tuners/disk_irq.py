@@ -45,8 +45,11 @@ def build(ctx: TuneContext):
     cpu_count = max(cpus) + 1
     children = [
         irq_affinity_tunable(
-            ctx, f"disk_irq_{device}", f"Disk '{device}' IRQ affinity",
-            expected_masks(ctx, device, cpus, mode), cpu_count,
+            ctx,
+            f"disk_irq_{device}",
+            f"Disk '{device}' IRQ affinity",
+            expected_masks(ctx, device, cpus, mode),
+            cpu_count,
         )
         for device in found
     ]

@@ -18,7 +18,10 @@ HELP = (
 def checker(fs, device: str):
     path = queue_file(fs, device, "nomerges")
     return equality_checker(
-        f"disk_nomerges_{device}", f"Disk '{device}' nomerges tuned", EXPECTED, lambda: fs.read_int(path)
+        f"disk_nomerges_{device}",
+        f"Disk '{device}' nomerges tuned",
+        EXPECTED,
+        lambda: fs.read_int(path),
     )
 
 

@@ -17,7 +17,9 @@ HELP = (
 def checker(fs, device: str):
     path = queue_file(fs, device, "scheduler")
     return choice_checker(
-        f"disk_scheduler_{device}", f"Disk '{device}' scheduler", PREFERRED,
+        f"disk_scheduler_{device}",
+        f"Disk '{device}' scheduler",
+        PREFERRED,
         lambda: active_choice(fs.read(path)),
     )
 
@@ -36,7 +38,11 @@ def build(ctx: TuneContext):
             return False, f"None and Noop schedulers are not supported for {device}"
 
         return file_tunable(
-            ctx, checker(fs, device), path, target or PREFERRED[0], all_of(available, writable(fs, path))
+            ctx,
+            checker(fs, device),
+            path,
+            target or PREFERRED[0],
+            all_of(available, writable(fs, path)),
         )
 
     return per_device(ctx, child)

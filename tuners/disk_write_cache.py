@@ -21,7 +21,10 @@ def on_gcp(fs: RootFs) -> bool:
 def checker(fs: RootFs, device: str):
     path = queue_file(fs, device, "write_cache")
     return choice_checker(
-        f"disk_write_cache_{device}", f"Disk '{device}' write cache", (EXPECTED,), lambda: fs.read(path)
+        f"disk_write_cache_{device}",
+        f"Disk '{device}' write cache",
+        (EXPECTED,),
+        lambda: fs.read(path),
     )
 
 
@@ -29,11 +32,15 @@ def build(ctx: TuneContext):
     fs = ctx.fs
 
     def gcp() -> tuple[bool, str]:
-        return (True, "") if on_gcp(fs) else (False, "Disk write cache tuner is only supported in GCP")
+        return (
+            (True, "") if on_gcp(fs) else (False, "Disk write cache tuner is only supported in GCP")
+        )
 
     def child(device: str):
         path = queue_file(fs, device, "write_cache")
-        return file_tunable(ctx, checker(fs, device), path, EXPECTED, all_of(gcp, writable(fs, path)))
+        return file_tunable(
+            ctx, checker(fs, device), path, EXPECTED, all_of(gcp, writable(fs, path))
+        )
 
     tunable = per_device(ctx, child)
     if not on_gcp(fs):

@@ -58,7 +58,10 @@ WantedBy=timers.target
 def unit_property(unit: str, prop: str) -> str:
     done = subprocess.run(
         ["systemctl", "show", "--property", prop, "--value", unit],
-        capture_output=True, text=True, timeout=10, check=False,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
     )
     return done.stdout.strip() if done.returncode == 0 else ""
 
@@ -90,8 +93,12 @@ def checker(fs: RootFs) -> Checker:
         return active_timer()
 
     return Checker(
-        "fstrim", "Fstrim systemd service and timer active", Severity.WARNING,
-        f"{SYSTEM_TIMER} or {OWN_TIMER}", read, lambda v: v != "none",
+        "fstrim",
+        "Fstrim systemd service and timer active",
+        Severity.WARNING,
+        f"{SYSTEM_TIMER} or {OWN_TIMER}",
+        read,
+        lambda v: v != "none",
     )
 
 

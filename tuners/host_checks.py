@@ -41,8 +41,12 @@ def config_problems(config: dict) -> list[str]:
 
 def config_checker(config: dict) -> Checker:
     return Checker(
-        "config_file", "Config file valid", Severity.FATAL, "valid",
-        lambda: (config_problems(config) or ["valid"])[0], lambda v: v == "valid",
+        "config_file",
+        "Config file valid",
+        Severity.FATAL,
+        "valid",
+        lambda: (config_problems(config) or ["valid"])[0],
+        lambda v: v == "valid",
     )
 
 
@@ -52,8 +56,12 @@ def data_dir_writable(fs: RootFs, data_dir: str) -> Checker:
         return "writable" if os.path.isdir(real) and os.access(real, os.W_OK) else "not writable"
 
     return Checker(
-        "data_dir_writable", "Data directory is writable", Severity.FATAL, "writable",
-        read, lambda v: v == "writable",
+        "data_dir_writable",
+        "Data directory is writable",
+        Severity.FATAL,
+        "writable",
+        read,
+        lambda v: v == "writable",
     )
 
 
@@ -93,13 +101,19 @@ def memory_per_cpu_mb(fs: RootFs) -> Checker:
         usable = min(total * 1024, limit) if limit else total * 1024
         return usable // _cpu_count(fs) // (1024 * 1024)
 
-    return at_least_checker("memory_per_cpu", "Free memory per CPU [MB]", MIN_MEMORY_PER_CPU_MB, read)
+    return at_least_checker(
+        "memory_per_cpu", "Free memory per CPU [MB]", MIN_MEMORY_PER_CPU_MB, read
+    )
 
 
 def swap_enabled(fs: RootFs) -> Checker:
     return Checker(
-        "swap", "Swap enabled", Severity.WARNING, "true",
-        lambda: str(meminfo_kb(fs).get("SwapTotal", 0) > 0).lower(), lambda v: v == "true",
+        "swap",
+        "Swap enabled",
+        Severity.WARNING,
+        "true",
+        lambda: str(meminfo_kb(fs).get("SwapTotal", 0) > 0).lower(),
+        lambda v: v == "true",
     )
 
 
@@ -116,14 +130,25 @@ def filesystem_type(fs: RootFs, data_dir: str) -> Checker:
                 best, kind = mount, fields[2]
         return kind or "unknown"
 
-    return Checker("fs_type", "Data directory filesystem type", Severity.WARNING, "xfs", read, lambda v: v == "xfs")
+    return Checker(
+        "fs_type",
+        "Data directory filesystem type",
+        Severity.WARNING,
+        "xfs",
+        read,
+        lambda v: v == "xfs",
+    )
 
 
 def io_config_present(config_path: str) -> Checker:
     path = os.path.join(os.path.dirname(os.path.abspath(config_path)), "io-config.yaml")
     return Checker(
-        "io_config", "I/O config file present", Severity.WARNING, path,
-        lambda: path if os.path.exists(path) else "missing", lambda v: v == path,
+        "io_config",
+        "I/O config file present",
+        Severity.WARNING,
+        path,
+        lambda: path if os.path.exists(path) else "missing",
+        lambda v: v == path,
     )
 
 

@@ -35,8 +35,10 @@ class DiskMeasurement:
 
     def as_yaml_entry(self) -> dict:
         return {
-            "mountpoint": self.mountpoint, "read_iops": self.read_iops,
-            "read_bandwidth": self.read_bandwidth, "write_iops": self.write_iops,
+            "mountpoint": self.mountpoint,
+            "read_iops": self.read_iops,
+            "read_bandwidth": self.read_bandwidth,
+            "write_iops": self.write_iops,
             "write_bandwidth": self.write_bandwidth,
         }
 
@@ -143,7 +145,9 @@ def _phases(f: _TestFile, phase_s: float) -> tuple[int, int, int, int]:
     read_blocks, elapsed = _timed(1, phase_s, seq_read)
     read_bw = read_blocks * SEQ_BLOCK_BYTES / elapsed
     _drop_cache(f)
-    read_ops, elapsed = _timed(RANDOM_IN_FLIGHT, phase_s, lambda i, _: os.preadv(f.fd, [small[i]], offset(i)))
+    read_ops, elapsed = _timed(
+        RANDOM_IN_FLIGHT, phase_s, lambda i, _: os.preadv(f.fd, [small[i]], offset(i))
+    )
     return int(read_ops / elapsed), int(read_bw), int(write_iops), int(write_bw)
 
 
@@ -173,7 +177,9 @@ def measure(directory: str, duration_s: float, try_direct: bool = True) -> DiskM
         read_iops, read_bw, write_iops, write_bw = _phases(f, max(duration_s, 0.04) / 4)
     finally:
         f.close()
-    return DiskMeasurement(mountpoint_of(directory), read_iops, read_bw, write_iops, write_bw, f.direct)
+    return DiskMeasurement(
+        mountpoint_of(directory), read_iops, read_bw, write_iops, write_bw, f.direct
+    )
 
 
 def write_io_config(path: str, measurements: list[DiskMeasurement]) -> None:

@@ -11,7 +11,11 @@ from tuners.executors.ban_irqs import BanIrqs
 from tuners.executors.commands import HostCommand, WriteFile
 from tuners.fs import RootFs
 from tuners.system.irq import (
-    IRQBALANCE_CONFIGS, affinity_path, banned_irqs, irqbalance_config, irqbalance_running,
+    IRQBALANCE_CONFIGS,
+    affinity_path,
+    banned_irqs,
+    irqbalance_config,
+    irqbalance_running,
 )
 from tuners.units import format_mask, parse_mask
 
@@ -47,7 +51,10 @@ def irq_affinity_tunable(
 ) -> CheckedTunable:
     fs = ctx.fs
     checker = Checker(
-        checker_id, description, Severity.WARNING, f"all {len(expected)} IRQs pinned",
+        checker_id,
+        description,
+        Severity.WARNING,
+        f"all {len(expected)} IRQs pinned",
         lambda: Misplaced(len(misplaced_irqs(fs, expected)), len(expected)),
         lambda v: v.count == 0,
     )

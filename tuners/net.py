@@ -9,11 +9,11 @@ import subprocess
 from tuners.base import Checker, TunerError, at_least_checker, equality_checker
 from tuners.checked import AggregatedTunable, CheckedTunable
 from tuners.common import file_tunable, sysctl_reader, sysctl_tunable
+from tuners.config import listen_addresses
 from tuners.context import TuneContext
 from tuners.executors.commands import ethtool_feature
 from tuners.fs import RootFs
 from tuners.irq_affinity import irq_affinity_tunable
-from tuners.config import listen_addresses
 from tuners.system.cpu import allowed_cpus, cores
 from tuners.system.irq import distribute, mode_cpus
 from tuners.system.network import nic_irqs, nics_for_addresses, physical_nics, queues
@@ -60,8 +60,9 @@ def xps_masks(tx_queue_count: int, cpus: list[int]) -> list[int]:
     return [cpus_to_mask([cpus[i % len(cpus)]]) for i in range(tx_queue_count)]
 
 
-def _mask_tunable(ctx: TuneContext, checker_id: str, description: str, path: str, mask: int,
-                  width: int) -> CheckedTunable:
+def _mask_tunable(
+    ctx: TuneContext, checker_id: str, description: str, path: str, mask: int, width: int
+) -> CheckedTunable:
     fs, wanted = ctx.fs, format_mask(mask, width)
     read = lambda: format_mask(parse_mask(fs.read(path)), width)
     return file_tunable(ctx, equality_checker(checker_id, description, wanted, read), path, wanted)
@@ -82,8 +83,16 @@ def nic_children(ctx: TuneContext, nic: str, cpus: list[int]) -> list[CheckedTun
     ]
     for queue in rx:
         name = queue.rsplit("/", 1)[1]
-        children.append(_mask_tunable(ctx, f"rps_{nic}_{name}", f"NIC {nic} RPS {name}",
-                                      f"{queue}/rps_cpus", cpus_to_mask(compute_cpus), width))
+        children.append(
+            _mask_tunable(
+                ctx,
+                f"rps_{nic}_{name}",
+                f"NIC {nic} RPS {name}",
+                f"{queue}/rps_cpus",
+                cpus_to_mask(compute_cpus),
+                width,
+            )
+        )
         flows = RFS_TABLE_ENTRIES // len(rx)
         read_flows = lambda q=queue: fs.read_int(f"{q}/rps_flow_cnt")
         rfs = equality_checker(f"rfs_{nic}_{name}", f"NIC {nic} RFS {name}", flows, read_flows)
@@ -91,8 +100,11 @@ def nic_children(ctx: TuneContext, nic: str, cpus: list[int]) -> list[CheckedTun
     # The kernel refuses to show xps_cpus on a single-queue NIC; XPS only matters with several.
     for queue, mask in zip(tx if len(tx) > 1 else [], xps_masks(len(tx), cpus)):
         name = queue.rsplit("/", 1)[1]
-        children.append(_mask_tunable(ctx, f"xps_{nic}_{name}", f"NIC {nic} XPS {name}",
-                                      f"{queue}/xps_cpus", mask, width))
+        children.append(
+            _mask_tunable(
+                ctx, f"xps_{nic}_{name}", f"NIC {nic} XPS {name}", f"{queue}/xps_cpus", mask, width
+            )
+        )
     ntuple = _ntuple_tunable(ctx, nic)
     return children + ([ntuple] if ntuple else [])
 

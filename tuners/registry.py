@@ -5,8 +5,19 @@ from __future__ import annotations
 from types import ModuleType
 
 from tuners import (
-    aio_events, ballast_file, clocksource, coredump, cpu, disk_irq, disk_nomerges,
-    disk_scheduler, disk_write_cache, fstrim, net, swappiness, transparent_hugepages,
+    aio_events,
+    ballast_file,
+    clocksource,
+    coredump,
+    cpu,
+    disk_irq,
+    disk_nomerges,
+    disk_scheduler,
+    disk_write_cache,
+    fstrim,
+    net,
+    swappiness,
+    transparent_hugepages,
 )
 
 TUNERS: dict[str, ModuleType] = {

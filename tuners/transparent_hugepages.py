@@ -29,16 +29,24 @@ def _active(fs: RootFs) -> str:
 
 def tuner_checker(fs: RootFs) -> Checker:
     return Checker(
-        "transparent_hugepages", "Transparent huge pages always on", Severity.WARNING,
-        EXPECTED, lambda: _active(fs), lambda v: v == EXPECTED,
+        "transparent_hugepages",
+        "Transparent huge pages always on",
+        Severity.WARNING,
+        EXPECTED,
+        lambda: _active(fs),
+        lambda v: v == EXPECTED,
     )
 
 
 def checker(fs: RootFs) -> Checker:
     """`rpk redpanda check`: anything but 'never' counts as active."""
     return Checker(
-        "transparent_hugepages", "Transparent huge pages active", Severity.WARNING,
-        "not never", lambda: _active(fs), lambda v: v != "never",
+        "transparent_hugepages",
+        "Transparent huge pages active",
+        Severity.WARNING,
+        "not never",
+        lambda: _active(fs),
+        lambda v: v != "never",
     )
 
 

@@ -39,19 +39,31 @@ async def _set_maintenance(request: web.Request, enabled: bool) -> web.Response:
     return json_response({})
 
 
-@routes.put("/v1/brokers/{id}/maintenance", summary="Start draining a broker", auth=SUPERUSER,
-            path_types=_ID, response=OBJ)
+@routes.put(
+    "/v1/brokers/{id}/maintenance",
+    summary="Start draining a broker",
+    auth=SUPERUSER,
+    path_types=_ID,
+    response=OBJ,
+)
 async def start_broker_maintenance(request: web.Request) -> web.Response:
     return await _set_maintenance(request, True)
 
 
-@routes.delete("/v1/brokers/{id}/maintenance", summary="Stop draining a broker", auth=SUPERUSER,
-               path_types=_ID, response=OBJ)
+@routes.delete(
+    "/v1/brokers/{id}/maintenance",
+    summary="Stop draining a broker",
+    auth=SUPERUSER,
+    path_types=_ID,
+    response=OBJ,
+)
 async def stop_broker_maintenance(request: web.Request) -> web.Response:
     return await _set_maintenance(request, False)
 
 
-@routes.get("/v1/maintenance", summary="This node's maintenance status", auth=SUPERUSER, response=OBJ)
+@routes.get(
+    "/v1/maintenance", summary="This node's maintenance status", auth=SUPERUSER, response=OBJ
+)
 async def get_local_maintenance(request: web.Request) -> web.Response:
     svc = services(request)
     return json_response(_find(request, svc.node_id).maintenance_status.to_json())

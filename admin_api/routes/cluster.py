@@ -14,7 +14,9 @@ def _name(p: Partition) -> str:
     return f"{p.ns}/{p.topic}/{p.partition_id}"
 
 
-def build_health_overview(brokers: list[Broker], partitions: list[Partition], controller_id: int) -> HealthOverview:
+def build_health_overview(
+    brokers: list[Broker], partitions: list[Partition], controller_id: int
+) -> HealthOverview:
     down = sorted(b.node_id for b in brokers if not b.is_alive)
     recovering = sorted(b.node_id for b in brokers if b.recovery_mode_enabled)
     leaderless = sorted(_name(p) for p in partitions if p.leader_id < 0 and not p.disabled)
@@ -42,7 +44,11 @@ def build_health_overview(brokers: list[Broker], partitions: list[Partition], co
     )
 
 
-@routes.get("/v1/cluster/health_overview", summary="Cluster health overview", auth=PUBLIC, response=OBJ)
+@routes.get(
+    "/v1/cluster/health_overview", summary="Cluster health overview", auth=PUBLIC, response=OBJ
+)
 async def get_cluster_health_overview(request: web.Request) -> web.Response:
     svc = services(request)
-    return json_response(build_health_overview(svc.brokers(), svc.partitions(), svc.controller_id()).to_json())
+    return json_response(
+        build_health_overview(svc.brokers(), svc.partitions(), svc.controller_id()).to_json()
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -22,13 +22,23 @@ def _prometheus(request: web.Request, switch: str, render: Callable[[bool], byte
     return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
-@routes.get("/metrics", summary="Internal metrics in Prometheus text format", auth=PUBLIC,
-            response=_TEXT, produces="text/plain")
+@routes.get(
+    "/metrics",
+    summary="Internal metrics in Prometheus text format",
+    auth=PUBLIC,
+    response=_TEXT,
+    produces="text/plain",
+)
 async def get_metrics(request: web.Request) -> web.Response:
     return _prometheus(request, "disable_metrics", metrics.render_internal)
 
 
-@routes.get("/public_metrics", summary="Public metrics in Prometheus text format", auth=PUBLIC,
-            response=_TEXT, produces="text/plain")
+@routes.get(
+    "/public_metrics",
+    summary="Public metrics in Prometheus text format",
+    auth=PUBLIC,
+    response=_TEXT,
+    produces="text/plain",
+)
 async def get_public_metrics(request: web.Request) -> web.Response:
     return _prometheus(request, "disable_public_metrics", metrics.render_public)

@@ -22,16 +22,24 @@ CLUSTER_LOGICAL_VERSION = 1
 _ALWAYS_ACTIVE = ("central_config", "consumer_offsets", "maintenance_mode", "scram_users")
 _PROPERTY_FEATURES = {"idempotence": "enable_idempotence", "transactions": "enable_transactions"}
 ACTIVE, DISABLED = "active", "disabled"
-FEATURE_PUT_BODY = obj_schema({"state": {"type": "string", "enum": [ACTIVE, DISABLED]}}, ("state",), closed=True)
+FEATURE_PUT_BODY = obj_schema(
+    {"state": {"type": "string", "enum": [ACTIVE, DISABLED]}}, ("state",), closed=True
+)
 
 
-@routes.get("/v1/status/ready", summary="Readiness probe", auth=PUBLIC,
-            response=obj_schema({"status": {"type": "string", "enum": ["ready", "booting"]}}, ("status",)))
+@routes.get(
+    "/v1/status/ready",
+    summary="Readiness probe",
+    auth=PUBLIC,
+    response=obj_schema({"status": {"type": "string", "enum": ["ready", "booting"]}}, ("status",)),
+)
 async def ready(request: web.Request) -> web.Response:
     return json_response({"status": "ready" if services(request).is_ready() else "booting"})
 
 
-@routes.get("/v1/node_config", summary="This node's configuration properties", auth=SUPERUSER, response=OBJ)
+@routes.get(
+    "/v1/node_config", summary="This node's configuration properties", auth=SUPERUSER, response=OBJ
+)
 async def get_node_config(request: web.Request) -> web.Response:
     svc = services(request)
     return json_response({"node_id": svc.node_id, **svc.node_config})
@@ -48,13 +56,23 @@ def _features(store: ClusterConfigStore) -> dict[str, Feature]:
 @routes.get("/v1/features", summary="Cluster feature flags", response=OBJ)
 async def get_features(request: web.Request) -> web.Response:
     features = _features(services(request).cluster_config)
-    report = FeaturesReport(CLUSTER_LOGICAL_VERSION, CLUSTER_LOGICAL_VERSION, CLUSTER_LOGICAL_VERSION,
-                            CLUSTER_LOGICAL_VERSION, [features[name] for name in sorted(features)])
+    report = FeaturesReport(
+        CLUSTER_LOGICAL_VERSION,
+        CLUSTER_LOGICAL_VERSION,
+        CLUSTER_LOGICAL_VERSION,
+        CLUSTER_LOGICAL_VERSION,
+        [features[name] for name in sorted(features)],
+    )
     return json_response(report.to_json())
 
 
-@routes.put("/v1/features/{feature_name}", summary="Activate or deactivate a feature", auth=SUPERUSER,
-            body=FEATURE_PUT_BODY, response=OBJ)
+@routes.put(
+    "/v1/features/{feature_name}",
+    summary="Activate or deactivate a feature",
+    auth=SUPERUSER,
+    body=FEATURE_PUT_BODY,
+    response=OBJ,
+)
 async def put_feature(request: web.Request) -> web.Response:
     body = await read_json_object(request, required=("state",), allowed=("state",))
     state = body["state"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import kafka.errors as kerr
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -27,13 +28,23 @@ def client_config(p: Params) -> dict[str, Any]:
     }
     tls, sasl = p.kafka_tls, p.sasl
     if tls is not None:
-        cfg.update(ssl_cafile=tls.ca_file, ssl_certfile=tls.cert_file, ssl_keyfile=tls.key_file,
-                   ssl_check_hostname=not tls.insecure_skip_verify)
+        cfg.update(
+            ssl_cafile=tls.ca_file,
+            ssl_certfile=tls.cert_file,
+            ssl_keyfile=tls.key_file,
+            ssl_check_hostname=not tls.insecure_skip_verify,
+        )
     if sasl is not None:
         if not sasl.password:
-            raise UsageError(f"SASL user {sasl.user!r} has no password: set it with -X pass=... "
-                             "(or kafka_api.sasl.password in the rpk profile)")
-        cfg.update(sasl_mechanism=sasl.mechanism, sasl_plain_username=sasl.user, sasl_plain_password=sasl.password)
+            raise UsageError(
+                f"SASL user {sasl.user!r} has no password: set it with -X pass=... "
+                "(or kafka_api.sasl.password in the rpk profile)"
+            )
+        cfg.update(
+            sasl_mechanism=sasl.mechanism,
+            sasl_plain_username=sasl.user,
+            sasl_plain_password=sasl.password,
+        )
     cfg["security_protocol"] = ("SASL_" if sasl else "") + ("SSL" if tls else "PLAINTEXT")
     return cfg
 
@@ -45,18 +56,27 @@ def translated(p: Params) -> Iterator[None]:
     try:
         yield
     except kerr.KafkaConnectionError as exc:
-        raise ConnectionFailed(f"unable to connect to the Kafka API at {where}: {_text(exc)}") from None
+        raise ConnectionFailed(
+            f"unable to connect to the Kafka API at {where}: {_text(exc)}"
+        ) from None
     except kerr.KafkaTimeoutError as exc:
-        raise ConnectionFailed(f"timed out talking to the Kafka API at {where}: {_text(exc)}") from None
+        raise ConnectionFailed(
+            f"timed out talking to the Kafka API at {where}: {_text(exc)}"
+        ) from None
     except kerr.KafkaError as exc:
         if p.sasl is not None and _is_sasl_refusal(exc):
             raise ConnectionFailed(
                 f"SASL authentication failed: the broker at {where} did not accept SASL {p.sasl.mechanism} "
-                f"authentication for user {p.sasl.user!r} ({_sasl_reason(exc)})") from None
+                f"authentication for user {p.sasl.user!r} ({_sasl_reason(exc)})"
+            ) from None
         raise KafkaRequestFailed(describe(exc)) from None
 
 
-_SASL_ERRORS = (kerr.IllegalSaslStateError, kerr.UnsupportedSaslMechanismError, kerr.SaslAuthenticationFailedError)
+_SASL_ERRORS = (
+    kerr.IllegalSaslStateError,
+    kerr.UnsupportedSaslMechanismError,
+    kerr.SaslAuthenticationFailedError,
+)
 
 
 def _sasl_reason(exc: BaseException) -> str:
@@ -88,7 +108,7 @@ def error_name(exc_or_type: Any) -> str:
 def describe(exc: BaseException) -> str:
     name = error_name(exc)
     detail = _text(exc)
-    if detail in (name, type(exc).__name__) or detail.startswith(f"[Error"):
+    if detail in (name, type(exc).__name__) or detail.startswith("[Error"):
         detail = getattr(type(exc), "description", "") or ""
     return f"{name}: {detail}" if detail else name
 
@@ -123,8 +143,12 @@ def consumer(p: Params, **overrides: Any) -> KafkaConsumer:
     cfg["fetch_max_wait_ms"] = int(p.seconds("fetch_max_wait") * 1000)
     cfg.update(overrides)
     overhead_ms = int(p.seconds("request_timeout_overhead") * 1000)
-    cfg["request_timeout_ms"] = max(cfg["request_timeout_ms"], cfg["fetch_max_wait_ms"] + max(overhead_ms, 1000))
-    cfg["connections_max_idle_ms"] = max(cfg.get("connections_max_idle_ms", 540000), cfg["request_timeout_ms"] + 1000)
+    cfg["request_timeout_ms"] = max(
+        cfg["request_timeout_ms"], cfg["fetch_max_wait_ms"] + max(overhead_ms, 1000)
+    )
+    cfg["connections_max_idle_ms"] = max(
+        cfg.get("connections_max_idle_ms", 540000), cfg["request_timeout_ms"] + 1000
+    )
     with translated(p):
         return KafkaConsumer(**cfg)
 

@@ -6,7 +6,9 @@ from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 
 
-def watermarks(admin: KafkaAdminClient, tps: list[TopicPartition]) -> dict[TopicPartition, tuple[int, int]]:
+def watermarks(
+    admin: KafkaAdminClient, tps: list[TopicPartition]
+) -> dict[TopicPartition, tuple[int, int]]:
     """(log start offset, high watermark) per partition."""
     if not tps:
         return {}
@@ -15,7 +17,9 @@ def watermarks(admin: KafkaAdminClient, tps: list[TopicPartition]) -> dict[Topic
     return {tp: (starts[tp].offset, ends[tp].offset) for tp in tps}
 
 
-def offsets_for_time(admin: KafkaAdminClient, tps: list[TopicPartition], ts_ms: int) -> dict[TopicPartition, int | None]:
+def offsets_for_time(
+    admin: KafkaAdminClient, tps: list[TopicPartition], ts_ms: int
+) -> dict[TopicPartition, int | None]:
     """The first offset whose timestamp is >= ts_ms, or None when there is none yet."""
     if not tps:
         return {}

@@ -27,7 +27,9 @@ def _directories(given: list[str], config: dict) -> list[str]:
         return dirs
     data_dir = data_directory(config)
     if not data_dir:
-        raise CliError("no directories to evaluate: set redpanda.data_directory or pass --directories")
+        raise CliError(
+            "no directories to evaluate: set redpanda.data_directory or pass --directories"
+        )
     return [data_dir]
 
 
@@ -51,8 +53,14 @@ def _measure_all(dirs: list[str], duration_s: float, deadline: float) -> list[Di
 
 def _rows(results: list[DiskMeasurement]) -> list[list[str]]:
     return [
-        [m.mountpoint, m.read_iops, m.read_bandwidth, m.write_iops, m.write_bandwidth,
-         "direct" if m.direct_io else "buffered+fdatasync"]
+        [
+            m.mountpoint,
+            m.read_iops,
+            m.read_bandwidth,
+            m.write_iops,
+            m.write_bandwidth,
+            "direct" if m.direct_io else "buffered+fdatasync",
+        ]
         for m in results
     ]
 
@@ -60,12 +68,38 @@ def _rows(results: list[DiskMeasurement]) -> list[list[str]]:
 def register(app: typer.Typer) -> None:
     @app.command("iotune", help=HELP)
     def iotune(
-        out: Annotated[Optional[str], typer.Option("--out", help="Where to write io-config.yaml (default: beside redpanda.yaml).")] = None,
-        directories: Annotated[list[str], typer.Option("--directories", help="Directories to evaluate (default: redpanda.data_directory).")] = [],
-        duration: Annotated[str, typer.Option("--duration", help="How long to measure in all (e.g. 10m, 30s; a bare number is seconds).")] = "10m",
-        timeout: Annotated[str, typer.Option("--timeout", help="Extra time allowed beyond --duration before giving up.")] = "1h",
-        no_confirm: Annotated[bool, typer.Option("--no-confirm", help="Overwrite an existing file without asking.")] = False,
-        config: Annotated[Optional[str], typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH}).")] = None,
+        out: Annotated[
+            Optional[str],
+            typer.Option(
+                "--out", help="Where to write io-config.yaml (default: beside redpanda.yaml)."
+            ),
+        ] = None,
+        directories: Annotated[
+            list[str],
+            typer.Option(
+                "--directories", help="Directories to evaluate (default: redpanda.data_directory)."
+            ),
+        ] = [],
+        duration: Annotated[
+            str,
+            typer.Option(
+                "--duration",
+                help="How long to measure in all (e.g. 10m, 30s; a bare number is seconds).",
+            ),
+        ] = "10m",
+        timeout: Annotated[
+            str,
+            typer.Option(
+                "--timeout", help="Extra time allowed beyond --duration before giving up."
+            ),
+        ] = "1h",
+        no_confirm: Annotated[
+            bool, typer.Option("--no-confirm", help="Overwrite an existing file without asking.")
+        ] = False,
+        config: Annotated[
+            Optional[str],
+            typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH})."),
+        ] = None,
     ) -> None:
         config_path = config or DEFAULT_CONFIG_PATH
         try:
@@ -73,7 +107,9 @@ def register(app: typer.Typer) -> None:
             loaded = load_config(config_path)
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        out_path = out or os.path.join(os.path.dirname(os.path.abspath(config_path)), "io-config.yaml")
+        out_path = out or os.path.join(
+            os.path.dirname(os.path.abspath(config_path)), "io-config.yaml"
+        )
         if os.path.exists(out_path) and not no_confirm:
             if not typer.confirm(f'Overwrite existing configuration file at "{out_path}"?'):
                 typer.echo("iotune canceled.")
@@ -83,8 +119,22 @@ def register(app: typer.Typer) -> None:
         results = _measure_all(dirs, duration_s, time.monotonic() + duration_s + timeout_s)
         for m in results:
             if not m.direct_io:
-                typer.echo(f"O_DIRECT is not supported on {m.mountpoint}: measured with buffered I/O and fdatasync instead")
-        typer.echo(format_table(["MOUNTPOINT", "READ-IOPS", "READ-BANDWIDTH", "WRITE-IOPS", "WRITE-BANDWIDTH", "IO"], _rows(results)))
+                typer.echo(
+                    f"O_DIRECT is not supported on {m.mountpoint}: measured with buffered I/O and fdatasync instead"
+                )
+        typer.echo(
+            format_table(
+                [
+                    "MOUNTPOINT",
+                    "READ-IOPS",
+                    "READ-BANDWIDTH",
+                    "WRITE-IOPS",
+                    "WRITE-BANDWIDTH",
+                    "IO",
+                ],
+                _rows(results),
+            )
+        )
         try:
             write_io_config(out_path, results)
         except OSError as exc:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from cli.config import redpanda_yaml, rpk_yaml
 from cli.config.files import read_yaml
@@ -41,8 +41,12 @@ LEGACY_ENV = {
     "REDPANDA_ADMIN_TLS_KEY": "admin.tls.key",
 }
 GLOBAL_DEFAULTS = {
-    "command_timeout": "30s", "dial_timeout": "3s", "request_timeout_overhead": "10s",
-    "retry_timeout": "30s", "fetch_max_wait": "5s", "kafka_protocol_request_client_id": "rpk",
+    "command_timeout": "30s",
+    "dial_timeout": "3s",
+    "request_timeout_overhead": "10s",
+    "retry_timeout": "30s",
+    "fetch_max_wait": "5s",
+    "kafka_protocol_request_client_id": "rpk",
 }
 
 
@@ -128,7 +132,9 @@ def load_params(
     return _build(name, virtual, globals_, rpk_path, rp_path)
 
 
-def _select_profile(rpk: rpk_yaml.RpkYaml, wanted: str | None, rp_path: Path | None) -> tuple[str, dict]:
+def _select_profile(
+    rpk: rpk_yaml.RpkYaml, wanted: str | None, rp_path: Path | None
+) -> tuple[str, dict]:
     if wanted:
         return wanted, copy.deepcopy(rpk.require_profile(wanted))
     current = rpk.profile(rpk.current_profile) if rpk.current_profile else None
@@ -157,7 +163,9 @@ def _from_redpanda_yaml(doc: dict | None) -> dict:
     return profile
 
 
-def _build(name: str, virtual: dict, globals_: dict, rpk_path: Path, rp_path: Path | None) -> Params:
+def _build(
+    name: str, virtual: dict, globals_: dict, rpk_path: Path, rp_path: Path | None
+) -> Params:
     brokers = _hosts(get_path(virtual, "kafka_api.brokers"))
     admin = _hosts(get_path(virtual, "admin_api.addresses"))
     registry = _hosts(get_path(virtual, "schema_registry.addresses"))
@@ -214,7 +222,9 @@ def with_port(address: str, port: int) -> str:
     if not sep:
         scheme, rest = "", address
     rest = rest.rstrip("/")
-    has_port = (rest.startswith("[") and "]:" in rest) or (not rest.startswith("[") and rest.count(":") == 1)
+    has_port = (rest.startswith("[") and "]:" in rest) or (
+        not rest.startswith("[") and rest.count(":") == 1
+    )
     if not has_port:
         rest = f"{rest}:{port}"
     return f"{scheme}://{rest}" if sep else rest
@@ -224,7 +234,9 @@ def _tls(value: object) -> Tls | None:
     if not isinstance(value, dict):
         return None
     return Tls(
-        ca_file=value.get("ca_file"), cert_file=value.get("cert_file"), key_file=value.get("key_file"),
+        ca_file=value.get("ca_file"),
+        cert_file=value.get("cert_file"),
+        key_file=value.get("key_file"),
         insecure_skip_verify=bool(value.get("insecure_skip_verify", False)),
     )
 
@@ -233,7 +245,9 @@ def _sasl(value: object) -> Sasl | None:
     if not isinstance(value, dict) or not value.get("user"):
         return None
     mechanism = str(value.get("mechanism") or "SCRAM-SHA-256").upper()
-    return Sasl(mechanism=mechanism, user=str(value["user"]), password=str(value.get("password") or ""))
+    return Sasl(
+        mechanism=mechanism, user=str(value["user"]), password=str(value.get("password") or "")
+    )
 
 
 def split_host_port(address: str, default_port: int) -> tuple[str, int]:

@@ -18,13 +18,28 @@ KAFKA_PORT, ADMIN_PORT, RPC_PORT, REGISTRY_PORT, PROXY_PORT = 9092, 9644, 33145,
 
 # What rpk recognises in redpanda.yaml (rpk.md §4.1, §4.2); `rpk cluster config lint` drops the rest.
 SECTIONS = (
-    "redpanda", "rpk", "pandaproxy", "pandaproxy_client", "schema_registry", "schema_registry_client",
+    "redpanda",
+    "rpk",
+    "pandaproxy",
+    "pandaproxy_client",
+    "schema_registry",
+    "schema_registry_client",
     "audit_log_client",
 )
 TUNERS = (
-    "tune_network", "tune_disk_scheduler", "tune_disk_nomerges", "tune_disk_write_cache", "tune_disk_irq",
-    "tune_fstrim", "tune_cpu", "tune_aio_events", "tune_clocksource", "tune_swappiness",
-    "tune_transparent_hugepages", "tune_coredump", "tune_ballast_file",
+    "tune_network",
+    "tune_disk_scheduler",
+    "tune_disk_nomerges",
+    "tune_disk_write_cache",
+    "tune_disk_irq",
+    "tune_fstrim",
+    "tune_cpu",
+    "tune_aio_events",
+    "tune_clocksource",
+    "tune_swappiness",
+    "tune_transparent_hugepages",
+    "tune_coredump",
+    "tune_ballast_file",
 )
 # The cluster properties `rpk redpanda start --mode dev-container` writes into the `redpanda:` section.
 DEV_CONTAINER_PROPERTIES = {
@@ -37,10 +52,22 @@ DEV_CONTAINER_PROPERTIES = {
     "log_segment_size_min": 1,
     "write_caching_default": "true",
 }
-RPK_KEYS = frozenset({
-    "kafka_api", "admin_api", "schema_registry", "additional_start_flags", "enable_memory_locking",
-    "overprovisioned", "smp", "coredump_dir", "ballast_file_path", "ballast_file_size", "well_known_io", *TUNERS,
-})
+RPK_KEYS = frozenset(
+    {
+        "kafka_api",
+        "admin_api",
+        "schema_registry",
+        "additional_start_flags",
+        "enable_memory_locking",
+        "overprovisioned",
+        "smp",
+        "coredump_dir",
+        "ballast_file_path",
+        "ballast_file_size",
+        "well_known_io",
+        *TUNERS,
+    }
+)
 
 _DEV_DEFAULT: dict = {
     "redpanda": {

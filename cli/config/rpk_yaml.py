@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from cli.config.files import ConfigFileError, read_yaml, write_yaml
 
@@ -79,8 +79,12 @@ class RpkYaml:
 
     def save(self) -> None:
         self.doc["version"] = RPK_YAML_VERSION
-        ordered = {"version": RPK_YAML_VERSION, "globals": self.globals,
-                   "current_profile": self.current_profile, "profiles": self.profiles}
+        ordered = {
+            "version": RPK_YAML_VERSION,
+            "globals": self.globals,
+            "current_profile": self.current_profile,
+            "profiles": self.profiles,
+        }
         ordered.update({k: v for k, v in self.doc.items() if k not in ordered})
         write_yaml(self.path, ordered)
         self.exists = True

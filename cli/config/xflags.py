@@ -36,53 +36,151 @@ class XFlag:
 
 def _tls_family(prefix: str, path: str, what: str) -> list[XFlag]:
     return [
-        XFlag(f"{prefix}tls.enabled", path, "tls", "false", f"A boolean that enables TLS for the {what}."),
-        XFlag(f"{prefix}tls.insecure_skip_verify", f"{path}.insecure_skip_verify", "bool", "false",
-              f"A boolean that skips verifying the {what} server certificate."),
-        XFlag(f"{prefix}tls.ca", f"{path}.ca_file", "str", "/path/to/ca.pem",
-              f"A filepath to a PEM encoded CA cert file to talk to the {what} with TLS."),
-        XFlag(f"{prefix}tls.cert", f"{path}.cert_file", "str", "/path/to/cert.pem",
-              f"A filepath to a PEM encoded client certificate file for mTLS to the {what}."),
-        XFlag(f"{prefix}tls.key", f"{path}.key_file", "str", "/path/to/key.pem",
-              f"A filepath to a PEM encoded client key file for mTLS to the {what}."),
+        XFlag(
+            f"{prefix}tls.enabled",
+            path,
+            "tls",
+            "false",
+            f"A boolean that enables TLS for the {what}.",
+        ),
+        XFlag(
+            f"{prefix}tls.insecure_skip_verify",
+            f"{path}.insecure_skip_verify",
+            "bool",
+            "false",
+            f"A boolean that skips verifying the {what} server certificate.",
+        ),
+        XFlag(
+            f"{prefix}tls.ca",
+            f"{path}.ca_file",
+            "str",
+            "/path/to/ca.pem",
+            f"A filepath to a PEM encoded CA cert file to talk to the {what} with TLS.",
+        ),
+        XFlag(
+            f"{prefix}tls.cert",
+            f"{path}.cert_file",
+            "str",
+            "/path/to/cert.pem",
+            f"A filepath to a PEM encoded client certificate file for mTLS to the {what}.",
+        ),
+        XFlag(
+            f"{prefix}tls.key",
+            f"{path}.key_file",
+            "str",
+            "/path/to/key.pem",
+            f"A filepath to a PEM encoded client key file for mTLS to the {what}.",
+        ),
     ]
 
 
 def _globals() -> list[XFlag]:
     return [
-        XFlag("globals.prompt", "globals.prompt", "str", 'bg-red "%n"',
-              "A format string for the prompt of the current profile."),
-        XFlag("globals.no_default_cluster", "globals.no_default_cluster", "bool", "false",
-              "A boolean that disables the default cluster at 127.0.0.1."),
-        XFlag("globals.command_timeout", "globals.command_timeout", "duration", "30s",
-              "A duration that rpk waits for a command to complete."),
-        XFlag("globals.dial_timeout", "globals.dial_timeout", "duration", "3s",
-              "A duration that rpk waits for a connection to be established."),
-        XFlag("globals.request_timeout_overhead", "globals.request_timeout_overhead", "duration", "10s",
-              "A duration that limits how long rpk waits for responses, on top of the request's timeout."),
-        XFlag("globals.retry_timeout", "globals.retry_timeout", "duration", "30s",
-              "A duration that rpk keeps retrying retryable errors."),
-        XFlag("globals.fetch_max_wait", "globals.fetch_max_wait", "duration", "5s",
-              "A duration that the broker waits before answering a fetch."),
-        XFlag("globals.kafka_protocol_request_client_id", "globals.kafka_protocol_request_client_id", "str",
-              "rpk", "The client ID rpk sends in Kafka requests."),
+        XFlag(
+            "globals.prompt",
+            "globals.prompt",
+            "str",
+            'bg-red "%n"',
+            "A format string for the prompt of the current profile.",
+        ),
+        XFlag(
+            "globals.no_default_cluster",
+            "globals.no_default_cluster",
+            "bool",
+            "false",
+            "A boolean that disables the default cluster at 127.0.0.1.",
+        ),
+        XFlag(
+            "globals.command_timeout",
+            "globals.command_timeout",
+            "duration",
+            "30s",
+            "A duration that rpk waits for a command to complete.",
+        ),
+        XFlag(
+            "globals.dial_timeout",
+            "globals.dial_timeout",
+            "duration",
+            "3s",
+            "A duration that rpk waits for a connection to be established.",
+        ),
+        XFlag(
+            "globals.request_timeout_overhead",
+            "globals.request_timeout_overhead",
+            "duration",
+            "10s",
+            "A duration that limits how long rpk waits for responses, on top of the request's timeout.",
+        ),
+        XFlag(
+            "globals.retry_timeout",
+            "globals.retry_timeout",
+            "duration",
+            "30s",
+            "A duration that rpk keeps retrying retryable errors.",
+        ),
+        XFlag(
+            "globals.fetch_max_wait",
+            "globals.fetch_max_wait",
+            "duration",
+            "5s",
+            "A duration that the broker waits before answering a fetch.",
+        ),
+        XFlag(
+            "globals.kafka_protocol_request_client_id",
+            "globals.kafka_protocol_request_client_id",
+            "str",
+            "rpk",
+            "The client ID rpk sends in Kafka requests.",
+        ),
     ]
 
 
 XFLAGS: tuple[XFlag, ...] = tuple(
     [
-        XFlag("brokers", "kafka_api.brokers", "list", "127.0.0.1:9092,localhost:9094",
-              "A comma separated list of host:ports that rpk talks to for the Kafka API (default 127.0.0.1:9092)."),
+        XFlag(
+            "brokers",
+            "kafka_api.brokers",
+            "list",
+            "127.0.0.1:9092,localhost:9094",
+            "A comma separated list of host:ports that rpk talks to for the Kafka API (default 127.0.0.1:9092).",
+        ),
         *_tls_family("", "kafka_api.tls", "Kafka API"),
-        XFlag("sasl.mechanism", "kafka_api.sasl.mechanism", "mechanism", "SCRAM-SHA-256",
-              "The SASL mechanism to use for authentication: SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN."),
-        XFlag("user", "kafka_api.sasl.user", "str", "username", "A username for SASL and Admin API basic auth."),
-        XFlag("pass", "kafka_api.sasl.password", "str", "password", "A password for SASL and Admin API basic auth."),
-        XFlag("admin.hosts", "admin_api.addresses", "list", "localhost:9644,rp.example.com:9644",
-              "A comma separated list of host:ports that rpk talks to for the Admin API (default 127.0.0.1:9644)."),
+        XFlag(
+            "sasl.mechanism",
+            "kafka_api.sasl.mechanism",
+            "mechanism",
+            "SCRAM-SHA-256",
+            "The SASL mechanism to use for authentication: SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN.",
+        ),
+        XFlag(
+            "user",
+            "kafka_api.sasl.user",
+            "str",
+            "username",
+            "A username for SASL and Admin API basic auth.",
+        ),
+        XFlag(
+            "pass",
+            "kafka_api.sasl.password",
+            "str",
+            "password",
+            "A password for SASL and Admin API basic auth.",
+        ),
+        XFlag(
+            "admin.hosts",
+            "admin_api.addresses",
+            "list",
+            "localhost:9644,rp.example.com:9644",
+            "A comma separated list of host:ports that rpk talks to for the Admin API (default 127.0.0.1:9644).",
+        ),
         *_tls_family("admin.", "admin_api.tls", "Admin API"),
-        XFlag("registry.hosts", "schema_registry.addresses", "list", "localhost:8081",
-              "A comma separated list of host:ports that rpk talks to for the Schema Registry (default 127.0.0.1:8081)."),
+        XFlag(
+            "registry.hosts",
+            "schema_registry.addresses",
+            "list",
+            "localhost:8081",
+            "A comma separated list of host:ports that rpk talks to for the Schema Registry (default 127.0.0.1:8081).",
+        ),
         *_tls_family("registry.", "schema_registry.tls", "Schema Registry"),
         *_globals(),
     ]
@@ -112,7 +210,9 @@ def convert(flag: XFlag, raw: str) -> Any:
     if kind == "mechanism":
         value = raw.strip().upper()
         if value not in SASL_MECHANISMS:
-            raise UsageError(f"unknown SASL mechanism {raw!r}, supported: {', '.join(SASL_MECHANISMS)}")
+            raise UsageError(
+                f"unknown SASL mechanism {raw!r}, supported: {', '.join(SASL_MECHANISMS)}"
+            )
         return value
     return raw
 
@@ -174,7 +274,10 @@ def render_help() -> str:
         "replaced by underscores, for example RPK_BROKERS or RPK_ADMIN_HOSTS.\n"
         "Precedence: -X flags, then RPK_* environment variables, then the profile.\n\n"
     )
-    blocks = [f"{flag.key}={flag.example}\n  {flag.help}\n  env: {flag.env}, yaml: {flag.path}" for flag in XFLAGS]
+    blocks = [
+        f"{flag.key}={flag.example}\n  {flag.help}\n  env: {flag.env}, yaml: {flag.path}"
+        for flag in XFLAGS
+    ]
     return intro + "\n\n".join(blocks) + "\n"
 
 

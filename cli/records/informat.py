@@ -105,10 +105,16 @@ def _validate(tokens: list[Token], outer: bool) -> None:
             raise UsageError("invalid format: %h needs %H (the header count) before it")
         if tok.char == "h" and tok.inner is not None:
             _validate(list(tok.inner), outer=False)
-        text_verb = tok.char in "tkv" and not (tok.modifier or "").isdigit() and _LENGTH_OF.get(
-            tok.char.upper()) not in seen and tok.char.upper() not in seen
+        text_verb = (
+            tok.char in "tkv"
+            and not (tok.modifier or "").isdigit()
+            and _LENGTH_OF.get(tok.char.upper()) not in seen
+            and tok.char.upper() not in seen
+        )
         if text_verb and not outer and not isinstance(_next(tokens, i), Literal):
-            raise UsageError(f"invalid format: %{tok.char} inside %h{{}} needs a delimiter after it")
+            raise UsageError(
+                f"invalid format: %{tok.char} inside %h{{}} needs a delimiter after it"
+            )
         seen.add(tok.char)
 
 
@@ -128,8 +134,10 @@ def _run(tokens, reader: ByteReader, rec: InRecord, state: dict) -> None:
         delim = nxt.data if isinstance(nxt, Literal) else None
         skip_literal = delim is not None and _reads_to_delim(tok, state)
         found = _apply(tok, reader, rec, state, delim)
-        if not found and any(isinstance(t, Verb) for t in tokens[i + 1:]):
-            raise UsageError(f"input does not match the format: missing delimiter {delim!r} after %{tok.char}")
+        if not found and any(isinstance(t, Verb) for t in tokens[i + 1 :]):
+            raise UsageError(
+                f"input does not match the format: missing delimiter {delim!r} after %{tok.char}"
+            )
 
 
 def _reads_to_delim(tok: Verb, state: dict) -> bool:
@@ -163,7 +171,9 @@ def _apply(tok: Verb, reader: ByteReader, rec: InRecord, state: dict, delim: byt
     return found
 
 
-def _read_text(tok: Verb, reader: ByteReader, state: dict, delim: bytes | None) -> tuple[bytes, bool]:
+def _read_text(
+    tok: Verb, reader: ByteReader, state: dict, delim: bytes | None
+) -> tuple[bytes, bool]:
     length = state.get(tok.char.upper())
     if length is None and (tok.modifier or "").isdigit():
         length = int(tok.modifier)
@@ -183,12 +193,14 @@ def _read_number(tok: Verb, reader: ByteReader, delim: bytes | None) -> int:
         try:
             return int(raw.strip())
         except ValueError:
-            raise UsageError(f"input does not match the format: %{tok.char} wants a number, got {raw[:20]!r}") from None
+            raise UsageError(
+                f"input does not match the format: %{tok.char} wants a number, got {raw[:20]!r}"
+            ) from None
     if mod == "byte":
         return reader.read_exact(1)[0]
     for prefix, order in (("big", "big"), ("little", "little")):
-        if mod.startswith(prefix) and mod[len(prefix):] in ("8", "16", "32", "64"):
-            return int.from_bytes(reader.read_exact(int(mod[len(prefix):]) // 8), order)
+        if mod.startswith(prefix) and mod[len(prefix) :] in ("8", "16", "32", "64"):
+            return int.from_bytes(reader.read_exact(int(mod[len(prefix) :]) // 8), order)
     raise UsageError(f"invalid number modifier {{{mod}}}")
 
 

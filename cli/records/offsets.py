@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cli.config.values import parse_duration
 from cli.errors import UsageError
@@ -118,9 +118,15 @@ def _split_time_range(raw: str) -> tuple[str, str, str]:
     for i, ch in enumerate(raw):
         if ch != ":":
             continue
-        if i > 0 and raw[i - 1].isdigit() and i + 1 < len(raw) and raw[i + 1].isdigit() and "T" in raw[:i]:
+        if (
+            i > 0
+            and raw[i - 1].isdigit()
+            and i + 1 < len(raw)
+            and raw[i + 1].isdigit()
+            and "T" in raw[:i]
+        ):
             continue
-        return raw[:i], ":", raw[i + 1:]
+        return raw[:i], ":", raw[i + 1 :]
     return raw, "", ""
 
 
@@ -134,13 +140,15 @@ def parse_timestamp(raw: str, now_ms: int) -> int:
     if text.startswith("-"):
         return now_ms - int(parse_duration(text[1:]) * 1000)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
         return int(day.timestamp() * 1000)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"invalid timestamp {raw!r}: expected unix ms, unix s, YYYY-MM-DD, RFC3339 "
-                         "or a -duration") from None
+        raise UsageError(
+            f"invalid timestamp {raw!r}: expected unix ms, unix s, YYYY-MM-DD, RFC3339 "
+            "or a -duration"
+        ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp() * 1000)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from cli.errors import UsageError
 from cli.records.tokens import Literal, Verb, tokenize
@@ -73,8 +72,8 @@ def number(value: int, modifier: str | None) -> bytes:
     if mod == "byte":
         return bytes([value & 0xFF])
     for prefix in ("hex", "big", "little"):
-        if mod.startswith(prefix) and mod[len(prefix):].isdigit():
-            bits = int(mod[len(prefix):])
+        if mod.startswith(prefix) and mod[len(prefix) :].isdigit():
+            bits = int(mod[len(prefix) :])
             if prefix == "hex" and bits in (4, 8, 16, 32, 64):
                 return format(value & ((1 << bits) - 1), f"0{bits // 4}x").encode()
             if prefix != "hex" and bits in (8, 16, 32, 64):
@@ -95,9 +94,26 @@ def text(data: bytes | None, modifier: str | None) -> bytes:
     raise UsageError(f"invalid text modifier {{{mod}}}")
 
 
-_GO_LAYOUT = [("2006", "%Y"), ("Z07:00", "Z"), ("-07:00", "+00:00"), ("-0700", "+0000"), ("January", "%B"), ("Monday", "%A"),
-              ("Jan", "%b"), ("Mon", "%a"), ("MST", "UTC"), ("01", "%m"), ("02", "%d"), ("15", "%H"),
-              ("03", "%I"), ("04", "%M"), ("05", "%S"), ("PM", "%p"), (".000000", ".%f"), ("06", "%y")]
+_GO_LAYOUT = [
+    ("2006", "%Y"),
+    ("Z07:00", "Z"),
+    ("-07:00", "+00:00"),
+    ("-0700", "+0000"),
+    ("January", "%B"),
+    ("Monday", "%A"),
+    ("Jan", "%b"),
+    ("Mon", "%a"),
+    ("MST", "UTC"),
+    ("01", "%m"),
+    ("02", "%d"),
+    ("15", "%H"),
+    ("03", "%I"),
+    ("04", "%M"),
+    ("05", "%S"),
+    ("PM", "%p"),
+    (".000000", ".%f"),
+    ("06", "%y"),
+]
 
 
 def go_to_strftime(layout: str) -> str:
@@ -118,8 +134,8 @@ def timestamp(ms: int, modifier: str | None) -> bytes:
     mod = (modifier or "").strip()
     for prefix, convert in (("strftime[", lambda s: s), ("go[", go_to_strftime)):
         if mod.startswith(prefix) and mod.endswith("]"):
-            when = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-            return when.strftime(convert(mod[len(prefix):-1])).encode()
+            when = datetime.fromtimestamp(ms / 1000, tz=UTC)
+            return when.strftime(convert(mod[len(prefix) : -1])).encode()
     return number(ms, modifier or None)
 
 
@@ -133,15 +149,23 @@ def attribute(rec: Record, modifier: str | None) -> bytes:
         return b"1" if rec.attrs & 0x10 else b"0"
     if name == "control-bit":
         return b"1" if rec.attrs & 0x20 else b"0"
-    raise UsageError(f"invalid %a modifier {{{name}}}: use compression, timestamp-type, "
-                     "transactional-bit or control-bit")
+    raise UsageError(
+        f"invalid %a modifier {{{name}}}: use compression, timestamp-type, "
+        "transactional-bit or control-bit"
+    )
 
 
 _NUMBERS: dict[str, Callable[[Record], int]] = {
-    "T": lambda r: len(r.topic.encode()), "K": lambda r: len(r.key or b""),
-    "V": lambda r: len(r.value or b""), "H": lambda r: len(r.headers), "p": lambda r: r.partition,
-    "o": lambda r: r.offset, "e": lambda r: r.leader_epoch, "x": lambda r: r.producer_id,
-    "y": lambda r: r.producer_epoch, "i": lambda r: r.index,
+    "T": lambda r: len(r.topic.encode()),
+    "K": lambda r: len(r.key or b""),
+    "V": lambda r: len(r.value or b""),
+    "H": lambda r: len(r.headers),
+    "p": lambda r: r.partition,
+    "o": lambda r: r.offset,
+    "e": lambda r: r.leader_epoch,
+    "x": lambda r: r.producer_id,
+    "y": lambda r: r.producer_epoch,
+    "i": lambda r: r.index,
 }
 
 
@@ -171,7 +195,9 @@ def _headers(verb: Verb, rec: Record) -> bytes:
     return bytes(out)
 
 
-def compile_format(fmt: str, pretty: bool = True, meta_only: bool = False) -> Callable[[Record], bytes]:
+def compile_format(
+    fmt: str, pretty: bool = True, meta_only: bool = False
+) -> Callable[[Record], bytes]:
     """A renderer for `fmt`; `json` is rpk's JSON record followed by a newline."""
     if fmt == "json":
         return lambda rec: (to_json(rec, pretty, meta_only) + "\n").encode()
@@ -179,4 +205,6 @@ def compile_format(fmt: str, pretty: bool = True, meta_only: bool = False) -> Ca
     for tok in tokens:  # validate modifiers once, against a sample record
         if isinstance(tok, Verb):
             _render_verb(tok, Record("t", 0, 0, b"", b"", 0))
-    return lambda rec: b"".join(t.data if isinstance(t, Literal) else _render_verb(t, rec) for t in tokens)
+    return lambda rec: b"".join(
+        t.data if isinstance(t, Literal) else _render_verb(t, rec) for t in tokens
+    )

@@ -63,7 +63,7 @@ def _escape(fmt: str, i: int, buf: bytearray) -> int:
         buf += _ESCAPES[nxt]
         return i + 2
     if nxt == "x":
-        digits = fmt[i + 2:i + 4]
+        digits = fmt[i + 2 : i + 4]
         try:
             buf.append(int(digits, 16))
         except ValueError:
@@ -78,7 +78,7 @@ def _verb(fmt: str, i: int, verbs: str, nested: bool) -> tuple[Verb, int]:
     i += 1
     if i < len(fmt) and fmt[i] == "{":
         end = _matching_brace(fmt, i)
-        body = fmt[i + 1:end]
+        body = fmt[i + 1 : end]
         if char == "h" and not nested:
             return Verb(char, None, tuple(tokenize(body, "kvKV", nested=True))), end + 1
         return Verb(char, body), end + 1

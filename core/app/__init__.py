@@ -9,20 +9,21 @@ import logging
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from importlib.metadata import PackageNotFoundError, version as pkg_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as pkg_version
 from pathlib import Path
 
-from core.common import metrics
-from core.common.clock import SystemClock
-from core.config.cluster_properties import ClusterConfigStore
-from core.config.cluster_properties import lookup as lookup_property
-from core.config.node import NodeConfig
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.controller import Controller
 from core.cluster.id_allocator import ProducerIdAllocator
 from core.cluster.metadata import BrokerInfo, MetadataView
 from core.cluster.partition_manager import PartitionManager
 from core.cluster.topics import TopicsFrontend
+from core.common import metrics
+from core.common.clock import SystemClock
+from core.config.cluster_properties import ClusterConfigStore
+from core.config.cluster_properties import lookup as lookup_property
+from core.config.node import NodeConfig
 from core.raft.consensus import Consensus
 from core.raft.group_commit import GroupCommit
 from core.security.users import UserFrontend
@@ -71,24 +72,52 @@ class BrokerApp:
         self._start_controller()
         self._apply_overrides()
         self.cluster_config.mark_booted()
-        self.partitions = PartitionManager(self.data_dir, self.node_id, self.controller.topics,
-                                           self.cluster_config, self.flusher, self.clock)
+        self.partitions = PartitionManager(
+            self.data_dir,
+            self.node_id,
+            self.controller.topics,
+            self.cluster_config,
+            self.flusher,
+            self.clock,
+        )
         self.partitions.open_existing()
         self.topics = TopicsFrontend(self.controller, self.cluster_config)
         kafka = self.node.kafka_advertised
         self.metadata = MetadataView(
             self.controller.topics,
-            [BrokerInfo(self.node_id, kafka.host, kafka.port, self.node.rack,
-                        self.node.rpc_server.host, self.node.rpc_server.port)],
-            self.cluster_config.get("cluster_id") or f"redpanda.{self.cluster_uuid}", self.node_id)
+            [
+                BrokerInfo(
+                    self.node_id,
+                    kafka.host,
+                    kafka.port,
+                    self.node.rack,
+                    self.node.rpc_server.host,
+                    self.node.rpc_server.port,
+                )
+            ],
+            self.cluster_config.get("cluster_id") or f"redpanda.{self.cluster_uuid}",
+            self.node_id,
+        )
         self.services = Services(
-            node_id=self.node_id, advertised_kafka=(kafka.host, kafka.port), cluster_id=self.metadata.cluster_id,
-            metadata=self.metadata, topics=self.topics, partitions=self.partitions,
-            cluster_config=self.cluster_config, producer_ids=self.producer_ids, controller=self.controller,
-            data_dir=self.data_dir, config_frontend=self.config_frontend)
+            node_id=self.node_id,
+            advertised_kafka=(kafka.host, kafka.port),
+            cluster_id=self.metadata.cluster_id,
+            metadata=self.metadata,
+            topics=self.topics,
+            partitions=self.partitions,
+            cluster_config=self.cluster_config,
+            producer_ids=self.producer_ids,
+            controller=self.controller,
+            data_dir=self.data_dir,
+            config_frontend=self.config_frontend,
+        )
         await self._start_groups()
-        self.listener = KafkaListener(self.services, self.node.kafka_api.host, self.node.kafka_api.port,
-                                      max_connections=self.cluster_config.get("kafka_connections_max"))
+        self.listener = KafkaListener(
+            self.services,
+            self.node.kafka_api.host,
+            self.node.kafka_api.port,
+            max_connections=self.cluster_config.get("kafka_connections_max"),
+        )
         await self.listener.start()
         self._advertise_bound_port()
         await self._start_admin()
@@ -101,8 +130,18 @@ class BrokerApp:
         kafka = self.node.kafka_advertised
         port = self.listener.port if kafka.port == 0 else kafka.port
         self.services.advertised_kafka = (kafka.host, port)
-        self.metadata.set_brokers([BrokerInfo(self.node_id, kafka.host, port, self.node.rack,
-                                              self.node.rpc_server.host, self.node.rpc_server.port)])
+        self.metadata.set_brokers(
+            [
+                BrokerInfo(
+                    self.node_id,
+                    kafka.host,
+                    port,
+                    self.node.rack,
+                    self.node.rpc_server.host,
+                    self.node.rpc_server.port,
+                )
+            ]
+        )
 
     def _lock_data_dir(self) -> None:
         fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
@@ -110,7 +149,9 @@ class BrokerApp:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise DataDirLocked(f"data directory {self.data_dir} is in use by another process") from None
+            raise DataDirLocked(
+                f"data directory {self.data_dir} is in use by another process"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._lock_fd = fd
@@ -130,7 +171,9 @@ class BrokerApp:
         self.controller_log = DiskLog.open(directory, LogConfig(), self.clock)
         consensus = Consensus(0, self.node_id, self.controller_log, self.flusher)
         self.controller = Controller(consensus, self.controller_log)
-        self.config_frontend = ClusterConfigFrontend(self.controller, self.cluster_config, self.node_id)
+        self.config_frontend = ClusterConfigFrontend(
+            self.controller, self.cluster_config, self.node_id
+        )
         self.users = UserFrontend(self.controller)
         self.producer_ids = ProducerIdAllocator(self.controller)
         self.controller.start()
@@ -155,7 +198,9 @@ class BrokerApp:
             return
         errors = self.cluster_config.validate(overrides, [])
         if errors:
-            raise ValueError("invalid cluster properties: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+            raise ValueError(
+                "invalid cluster properties: " + "; ".join(f"{k}: {v}" for k, v in errors.items())
+            )
         self.cluster_config.apply(overrides, [], version=self.cluster_config.version)
 
     async def _start_groups(self) -> None:
@@ -163,8 +208,13 @@ class BrokerApp:
             from core.groups.coordinator import GroupCoordinator
         except ImportError:
             return
-        self.groups = GroupCoordinator(node_id=self.node_id, clock=self.clock, partitions=self.partitions,
-                                       topics=self.topics, config=self.cluster_config)
+        self.groups = GroupCoordinator(
+            node_id=self.node_id,
+            clock=self.clock,
+            partitions=self.partitions,
+            topics=self.topics,
+            config=self.cluster_config,
+        )
         self.services.groups = self.groups
         if hasattr(self.groups, "on_topics_deleted"):
             self.partitions.on_topics_deleted(self.groups.on_topics_deleted)
@@ -174,7 +224,9 @@ class BrokerApp:
         from admin_api.server import start_admin_server
         from core.app.admin_services import BrokerAdminServices
 
-        self.admin = await start_admin_server(BrokerAdminServices(self), self.node.admin.host, self.node.admin.port)
+        self.admin = await start_admin_server(
+            BrokerAdminServices(self), self.node.admin.host, self.node.admin.port
+        )
 
     # ---- background work ------------------------------------------------------------------------
     async def _housekeeping(self) -> None:
@@ -198,37 +250,62 @@ class BrokerApp:
         if "delete" in policy:
             partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
         if "compact" in policy:
-            delete_retention_ms = int(self.partitions.effective(meta, "delete.retention.ms") or 86_400_000)
-            await self._compact(partition.log, now_ms, partition.high_watermark, delete_retention_ms)
+            delete_retention_ms = int(
+                self.partitions.effective(meta, "delete.retention.ms") or 86_400_000
+            )
+            await self._compact(
+                partition.log, now_ms, partition.high_watermark, delete_retention_ms
+            )
         partition.snapshot_producers()
 
-    async def _compact(self, disk_log, now_ms: int, max_collectible_offset: int, delete_retention_ms: int) -> None:
+    async def _compact(
+        self, disk_log, now_ms: int, max_collectible_offset: int, delete_retention_ms: int
+    ) -> None:
         """Snapshot on the loop, rewrite in the compaction thread, swap on the loop. The log
         may change meanwhile (appends, retention, DeleteRecords, truncation, close): install
         checks each segment and skips what changed."""
-        plan = prepare(disk_log, now_ms=now_ms, max_collectible_offset=max_collectible_offset,
-                       delete_retention_ms=delete_retention_ms)
+        plan = prepare(
+            disk_log,
+            now_ms=now_ms,
+            max_collectible_offset=max_collectible_offset,
+            delete_retention_ms=delete_retention_ms,
+        )
         if plan is None:
             return
         try:
-            result = await asyncio.get_running_loop().run_in_executor(self._compaction_pool, rewrite, plan)
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._compaction_pool, rewrite, plan
+            )
         except asyncio.CancelledError:
             plan.cancel()  # the worker stops at its next batch and removes its files
             raise
         stats = install(disk_log, result)
         if stats.segments_rewritten or stats.segments_stale:
-            log.info("compacted %s: %d segments, %d -> %d bytes, %d records removed, %d stale",
-                     disk_log.directory, stats.segments_rewritten, stats.bytes_before,
-                     stats.bytes_after, stats.records_removed, stats.segments_stale)
+            log.info(
+                "compacted %s: %d segments, %d -> %d bytes, %d records removed, %d stale",
+                disk_log.directory,
+                stats.segments_rewritten,
+                stats.bytes_before,
+                stats.bytes_after,
+                stats.records_removed,
+                stats.segments_stale,
+            )
 
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
-            partitions=[metrics.PartitionSample(
-                topic=p.topic, partition=p.index, is_leader=p.consensus.is_leader,
-                size_bytes=p.size_bytes, high_watermark=p.high_watermark)
-                for p in self.partitions.all()],
-            group_lags=list(self.groups.group_lags(self._high_watermark)) if self.groups and hasattr(
-                self.groups, "group_lags") else [],
+            partitions=[
+                metrics.PartitionSample(
+                    topic=p.topic,
+                    partition=p.index,
+                    is_leader=p.consensus.is_leader,
+                    size_bytes=p.size_bytes,
+                    high_watermark=p.high_watermark,
+                )
+                for p in self.partitions.all()
+            ],
+            group_lags=list(self.groups.group_lags(self._high_watermark))
+            if self.groups and hasattr(self.groups, "group_lags")
+            else [],
         )
 
     def _high_watermark(self, topic: str, partition: int) -> int | None:

@@ -32,21 +32,45 @@ class BrokerAdminServices:
         node = self._b.node
         usage = shutil.disk_usage(self._b.data_dir)
         rpc = node.advertised_rpc_api or node.rpc_server
-        return [Broker(
-            node_id=self.node_id, num_cores=os.cpu_count() or 1, internal_rpc_address=rpc.host,
-            internal_rpc_port=rpc.port, version=self._b.version, rack=node.rack,
-            disk_space=[DiskSpace(path=str(self._b.data_dir), free=usage.free, total=usage.total)],
-            maintenance_status=MaintenanceStatus(draining=self._maintenance, finished=self._maintenance),
-        )]
+        return [
+            Broker(
+                node_id=self.node_id,
+                num_cores=os.cpu_count() or 1,
+                internal_rpc_address=rpc.host,
+                internal_rpc_port=rpc.port,
+                version=self._b.version,
+                rack=node.rack,
+                disk_space=[
+                    DiskSpace(path=str(self._b.data_dir), free=usage.free, total=usage.total)
+                ],
+                maintenance_status=MaintenanceStatus(
+                    draining=self._maintenance, finished=self._maintenance
+                ),
+            )
+        ]
 
     def partitions(self) -> list[Partition]:
-        out = [Partition(ns="redpanda", topic="controller", partition_id=0, raft_group_id=CONTROLLER_GROUP_ID,
-                         leader_id=self.controller_id(), replicas=[Replica(node_id=self.node_id)])]
+        out = [
+            Partition(
+                ns="redpanda",
+                topic="controller",
+                partition_id=0,
+                raft_group_id=CONTROLLER_GROUP_ID,
+                leader_id=self.controller_id(),
+                replicas=[Replica(node_id=self.node_id)],
+            )
+        ]
         for p in sorted(self._b.partitions.all(), key=lambda p: (p.topic, p.index)):
-            out.append(Partition(ns="kafka", topic=p.topic, partition_id=p.index,
-                                 raft_group_id=p.consensus.group_id,
-                                 leader_id=self.node_id if p.consensus.is_leader else -1,
-                                 replicas=[Replica(node_id=self.node_id)]))
+            out.append(
+                Partition(
+                    ns="kafka",
+                    topic=p.topic,
+                    partition_id=p.index,
+                    raft_group_id=p.consensus.group_id,
+                    leader_id=self.node_id if p.consensus.is_leader else -1,
+                    replicas=[Replica(node_id=self.node_id)],
+                )
+            )
         return out
 
     async def set_maintenance(self, node_id: int, enabled: bool) -> None:

@@ -7,8 +7,9 @@ bumps the config version by one, so replaying the controller log reproduces the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 from core.config.cluster_properties import ClusterConfigStore
 
@@ -38,8 +39,13 @@ class NodeConfigStatus:
     unknown: list[str]
 
     def to_json(self) -> dict[str, Any]:
-        return {"node_id": self.node_id, "restart": self.restart, "config_version": self.config_version,
-                "invalid": self.invalid, "unknown": self.unknown}
+        return {
+            "node_id": self.node_id,
+            "restart": self.restart,
+            "config_version": self.config_version,
+            "invalid": self.invalid,
+            "unknown": self.unknown,
+        }
 
 
 class ClusterConfigFrontend:
@@ -55,31 +61,46 @@ class ClusterConfigFrontend:
         return self._store
 
     def _apply(self, payload: dict[str, Any]) -> None:
-        self._store.apply(dict(payload.get("upsert", {})), list(payload.get("remove", [])),
-                          version=self._store.version + 1)
+        self._store.apply(
+            dict(payload.get("upsert", {})),
+            list(payload.get("remove", [])),
+            version=self._store.version + 1,
+        )
 
-    async def patch(self, upsert: dict[str, Any], remove: list[str], *, dry_run: bool = False,
-                    force: bool = False) -> int:
+    async def patch(
+        self,
+        upsert: dict[str, Any],
+        remove: list[str],
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> int:
         """Validate and (unless dry_run) replicate the delta; returns the resulting config version.
 
         `force` skips validation: unknown and invalid keys are then stored and reported by status().
         Raises ConfigValidationError with per-key messages otherwise.
         """
-        async with self._lock:  # validate against the config the delta will apply to, not an older one
+        async with (
+            self._lock
+        ):  # validate against the config the delta will apply to, not an older one
             errors = {} if force else self._store.validate(upsert, remove)
             if errors:
                 raise ConfigValidationError(errors)
             if dry_run:
                 return self._store.version
-            await self._controller.submit(CLUSTER_CONFIG_DELTA, {"upsert": upsert, "remove": remove})
+            await self._controller.submit(
+                CLUSTER_CONFIG_DELTA, {"upsert": upsert, "remove": remove}
+            )
             return self._store.version
 
     def status(self) -> list[NodeConfigStatus]:
         """One entry per node; a single broker reports itself."""
-        return [NodeConfigStatus(
-            node_id=self._node_id,
-            restart=self._store.restart_required(),
-            config_version=self._store.version,
-            invalid=self._store.invalid,
-            unknown=self._store.unknown,
-        )]
+        return [
+            NodeConfigStatus(
+                node_id=self._node_id,
+                restart=self._store.restart_required(),
+                config_version=self._store.version,
+                invalid=self._store.invalid,
+                unknown=self._store.unknown,
+            )
+        ]

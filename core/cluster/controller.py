@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from core.cluster.topic_table import TopicTable
 from core.model.records import Record, build_batch, iter_batches
@@ -51,7 +51,9 @@ class Controller:
         assert command_type not in self._appliers, f"{command_type} already has an applier"
         self._appliers[command_type] = lambda payload, _offset: apply_fn(payload)
 
-    def register_with_offset(self, command_type: str, apply_fn: Callable[[dict, int], None]) -> None:
+    def register_with_offset(
+        self, command_type: str, apply_fn: Callable[[dict, int], None]
+    ) -> None:
         assert not self.started
         self._appliers[command_type] = apply_fn
 

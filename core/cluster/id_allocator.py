@@ -25,7 +25,9 @@ class ProducerIdAllocator:
         async with self._lock:
             if self._next >= self._block_end:
                 start = self._reserved_end
-                await self._controller.submit("allocate_producer_ids", {"start": start, "end": start + BLOCK_SIZE})
+                await self._controller.submit(
+                    "allocate_producer_ids", {"start": start, "end": start + BLOCK_SIZE}
+                )
                 self._next, self._block_end = start, start + BLOCK_SIZE
             pid = self._next
             self._next += 1

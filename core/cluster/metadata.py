@@ -18,7 +18,9 @@ class BrokerInfo:
 
 
 class MetadataView:
-    def __init__(self, topics: TopicTable, brokers: list[BrokerInfo], cluster_id: str, controller_id: int) -> None:
+    def __init__(
+        self, topics: TopicTable, brokers: list[BrokerInfo], cluster_id: str, controller_id: int
+    ) -> None:
         self._topics = topics
         self._brokers = brokers
         self.cluster_id = cluster_id

@@ -36,8 +36,16 @@ class ProduceResult:
 
 
 class Partition:
-    def __init__(self, topic: str, index: int, topic_id: str, revision: int,
-                 consensus: Consensus, disk_log, clock) -> None:
+    def __init__(
+        self,
+        topic: str,
+        index: int,
+        topic_id: str,
+        revision: int,
+        consensus: Consensus,
+        disk_log,
+        clock,
+    ) -> None:
         self.topic = topic
         self.index = index
         self.topic_id = topic_id
@@ -113,15 +121,21 @@ class Partition:
     def produce(self, records: bytes | bytearray | memoryview, acks: int) -> ProduceResult:
         """Validate and append the single v2 batch of a produce request partition."""
         if len(records) > self.max_message_bytes:
-            raise ClusterError(ClusterErrc.message_too_large,
-                               f"batch of {len(records)} bytes exceeds max.message.bytes={self.max_message_bytes}")
+            raise ClusterError(
+                ClusterErrc.message_too_large,
+                f"batch of {len(records)} bytes exceeds max.message.bytes={self.max_message_bytes}",
+            )
         batch = bytearray(records)
         batches = split_batches(batch)  # header + CRC32C checks; raises BatchError
         if len(batches) != 1:
-            raise ClusterError(ClusterErrc.invalid_record, "produce v3+ must carry exactly one record batch")
+            raise ClusterError(
+                ClusterErrc.invalid_record, "produce v3+ must carry exactly one record batch"
+            )
         _, header = batches[0]
         if header.is_control:
-            raise ClusterError(ClusterErrc.invalid_record, "clients may not produce control batches")
+            raise ClusterError(
+                ClusterErrc.invalid_record, "clients may not produce control batches"
+            )
         duplicate = self.producers.check(header)
         if isinstance(duplicate, Duplicate):
             return ProduceResult(duplicate.base_offset, duplicate.last_offset, None)
@@ -149,7 +163,9 @@ class Partition:
     # ---- reads --------------------------------------------------------------------------------------
     def read(self, offset: int, max_bytes: int, upper_offset: int | None = None):
         """A ReadSlice of whole batches in [offset, high watermark), or None."""
-        upper = self.high_watermark if upper_offset is None else min(upper_offset, self.high_watermark)
+        upper = (
+            self.high_watermark if upper_offset is None else min(upper_offset, self.high_watermark)
+        )
         return self.log.read(offset, max_bytes, upper)
 
     def read_bytes(self, start_offset: int, max_bytes: int) -> bytes:
@@ -170,14 +186,20 @@ class Partition:
             return None
         header, records = decode_batch(chunk)
         for record in records:
-            if record.offset >= base and record.timestamp_ms is not None and record.timestamp_ms >= timestamp_ms:
+            if (
+                record.offset >= base
+                and record.timestamp_ms is not None
+                and record.timestamp_ms >= timestamp_ms
+            ):
                 return record.offset, record.timestamp_ms
         return header.last_offset + 1, header.max_timestamp
 
     def prefix_truncate(self, offset: int) -> None:
         if offset > self.high_watermark or offset < 0:
-            raise ClusterError(ClusterErrc.offset_out_of_range,
-                               f"offset {offset} outside [0, {self.high_watermark}]")
+            raise ClusterError(
+                ClusterErrc.offset_out_of_range,
+                f"offset {offset} outside [0, {self.high_watermark}]",
+            )
         if offset > self.log.start_offset:
             self.log.prefix_truncate(offset)
 

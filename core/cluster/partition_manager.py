@@ -21,7 +21,9 @@ TRASH_DIR = ".trash"  # beside the namespaces: deleted topics wait here for remo
 
 
 class PartitionManager:
-    def __init__(self, data_dir: Path, node_id: int, topics: TopicTable, cluster_config, flusher, clock) -> None:
+    def __init__(
+        self, data_dir: Path, node_id: int, topics: TopicTable, cluster_config, flusher, clock
+    ) -> None:
         self.root = data_dir / KAFKA_NAMESPACE
         self.trash = data_dir / TRASH_DIR
         self.node_id = node_id
@@ -51,7 +53,7 @@ class PartitionManager:
         self._remove_orphans()
 
     def close_all(self) -> None:
-        for key, partition in list(self._partitions.items()):
+        for partition in list(self._partitions.values()):
             self._flusher.forget(partition.consensus)
             partition.close()
         self._partitions.clear()
@@ -64,8 +66,13 @@ class PartitionManager:
             meta = self.topics.get(topic_dir.name)
             for part_dir in topic_dir.iterdir() if topic_dir.is_dir() else []:
                 idx, _, rev = part_dir.name.partition("_")
-                keep = (meta is not None and idx.isdigit() and rev.isdigit() and int(idx) < meta.partitions
-                        and meta.partition_revisions[int(idx)] == int(rev))
+                keep = (
+                    meta is not None
+                    and idx.isdigit()
+                    and rev.isdigit()
+                    and int(idx) < meta.partitions
+                    and meta.partition_revisions[int(idx)] == int(rev)
+                )
                 if not keep:
                     log.info("removing stale replica directory %s", part_dir)
                     shutil.rmtree(part_dir, ignore_errors=True)
@@ -100,7 +107,9 @@ class PartitionManager:
         disk_log = DiskLog.open(directory, self._log_config(meta), self._clock)
         group_id = revision * 10_000 + index + 1
         consensus = Consensus(group_id, self.node_id, disk_log, self._flusher)
-        partition = Partition(meta.name, index, meta.topic_id, revision, consensus, disk_log, self._clock)
+        partition = Partition(
+            meta.name, index, meta.topic_id, revision, consensus, disk_log, self._clock
+        )
         self._configure(partition, meta)
         partition.start()
         self._partitions[(meta.name, index)] = partition
@@ -150,7 +159,9 @@ class PartitionManager:
     def _configure(self, partition: Partition, meta: TopicMeta) -> None:
         partition.log.update_config(self._log_config(meta))
         partition.max_message_bytes = int(self.effective(meta, "max.message.bytes") or 1024 * 1024)
-        partition.log_append_time = self.effective(meta, "message.timestamp.type") == "LogAppendTime"
+        partition.log_append_time = (
+            self.effective(meta, "message.timestamp.type") == "LogAppendTime"
+        )
         consensus = partition.consensus
         consensus.write_caching = self.effective(meta, "write.caching") == "true"
         consensus.flush_delay_ms = int(self.effective(meta, "flush.ms") or 100)

@@ -49,12 +49,16 @@ class ProducerStateTable:
         if entry is None:
             return None
         if header.producer_epoch < entry.epoch:
-            raise ClusterError(ClusterErrc.invalid_producer_epoch,
-                               f"producer {pid} epoch {header.producer_epoch} < {entry.epoch}")
+            raise ClusterError(
+                ClusterErrc.invalid_producer_epoch,
+                f"producer {pid} epoch {header.producer_epoch} < {entry.epoch}",
+            )
         if header.producer_epoch > entry.epoch:
             if header.base_sequence != 0:
-                raise ClusterError(ClusterErrc.out_of_order_sequence,
-                                   f"producer {pid} new epoch must start at sequence 0")
+                raise ClusterError(
+                    ClusterErrc.out_of_order_sequence,
+                    f"producer {pid} new epoch must start at sequence 0",
+                )
             return None
         for first_seq, last_seq, base, last in entry.batches:
             if first_seq == header.base_sequence and last_seq == header.last_sequence:
@@ -62,8 +66,10 @@ class ProducerStateTable:
         if entry.batches:
             expected = (entry.batches[-1][1] + 1) & 0x7FFFFFFF
             if header.base_sequence != expected:
-                raise ClusterError(ClusterErrc.out_of_order_sequence,
-                                   f"producer {pid} sequence {header.base_sequence}, expected {expected}")
+                raise ClusterError(
+                    ClusterErrc.out_of_order_sequence,
+                    f"producer {pid} sequence {header.base_sequence}, expected {expected}",
+                )
         return None
 
     def record(self, header: BatchHeader, base_offset: int, last_offset: int) -> None:
@@ -84,7 +90,9 @@ class ProducerStateTable:
     def snapshot(self) -> dict:
         return {
             "applied_offset": self.applied_offset,
-            "producers": [[pid, e.epoch, [list(b) for b in e.batches]] for pid, e in self._producers.items()],
+            "producers": [
+                [pid, e.epoch, [list(b) for b in e.batches]] for pid, e in self._producers.items()
+            ],
         }
 
     def load(self, snap: dict | None) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from core.cluster.errors import ClusterErrc, ClusterError
 
@@ -23,6 +24,7 @@ def _int(lo: int | None = None) -> Callable[[str], int]:
         if lo is not None and value < lo:
             raise ValueError(f"must be >= {lo}")
         return value
+
     return parse
 
 
@@ -31,6 +33,7 @@ def _choice(*options: str) -> Callable[[str], str]:
         if text not in options:
             raise ValueError(f"must be one of {', '.join(options)}")
         return text
+
     return parse
 
 
@@ -47,32 +50,90 @@ def _bool_text(text: str) -> str:
     return text.lower()
 
 
-PROPERTIES: dict[str, TopicProperty] = {p.name: p for p in (
-    TopicProperty("cleanup.policy", "log_cleanup_policy", _cleanup, "delete, compact or both"),
-    TopicProperty("retention.ms", "log_retention_ms", _int(-1), "time to keep closed segments (-1: forever)"),
-    TopicProperty("retention.bytes", "retention_bytes", _int(-1), "bytes to keep per partition (-1: no limit)"),
-    TopicProperty("segment.bytes", "log_segment_size", _int(1024 * 1024), "segment roll size"),
-    TopicProperty("segment.ms", "log_segment_ms", _int(60_000), "segment roll age"),
-    TopicProperty("max.message.bytes", "kafka_batch_max_bytes", _int(1), "largest batch accepted"),
-    TopicProperty("message.timestamp.type", "log_message_timestamp_type",
-                  _choice("CreateTime", "LogAppendTime"), "timestamp kept for records"),
-    TopicProperty("write.caching", "write_caching_default", _bool_text, "acknowledge acks=all before fsync"),
-    TopicProperty("flush.ms", "raft_replica_max_flush_delay_ms", _int(0), "max delay before a background flush"),
-    TopicProperty("flush.bytes", "raft_replica_max_pending_flush_bytes", _int(0), "unflushed bytes that trigger a flush"),
-    TopicProperty("compression.type", None, _choice("producer", "none", "gzip", "snappy", "lz4", "zstd", "uncompressed"),
-                  "accepted; batches are stored as the producer compressed them", "producer"),
-    TopicProperty("delete.retention.ms", None, _int(-1), "tombstone retention for compacted topics", 86_400_000),
-    TopicProperty("replication.factor", None, _int(1), "replicas per partition (read only)"),
-)}
+PROPERTIES: dict[str, TopicProperty] = {
+    p.name: p
+    for p in (
+        TopicProperty("cleanup.policy", "log_cleanup_policy", _cleanup, "delete, compact or both"),
+        TopicProperty(
+            "retention.ms",
+            "log_retention_ms",
+            _int(-1),
+            "time to keep closed segments (-1: forever)",
+        ),
+        TopicProperty(
+            "retention.bytes",
+            "retention_bytes",
+            _int(-1),
+            "bytes to keep per partition (-1: no limit)",
+        ),
+        TopicProperty("segment.bytes", "log_segment_size", _int(1024 * 1024), "segment roll size"),
+        TopicProperty("segment.ms", "log_segment_ms", _int(60_000), "segment roll age"),
+        TopicProperty(
+            "max.message.bytes", "kafka_batch_max_bytes", _int(1), "largest batch accepted"
+        ),
+        TopicProperty(
+            "message.timestamp.type",
+            "log_message_timestamp_type",
+            _choice("CreateTime", "LogAppendTime"),
+            "timestamp kept for records",
+        ),
+        TopicProperty(
+            "write.caching",
+            "write_caching_default",
+            _bool_text,
+            "acknowledge acks=all before fsync",
+        ),
+        TopicProperty(
+            "flush.ms",
+            "raft_replica_max_flush_delay_ms",
+            _int(0),
+            "max delay before a background flush",
+        ),
+        TopicProperty(
+            "flush.bytes",
+            "raft_replica_max_pending_flush_bytes",
+            _int(0),
+            "unflushed bytes that trigger a flush",
+        ),
+        TopicProperty(
+            "compression.type",
+            None,
+            _choice("producer", "none", "gzip", "snappy", "lz4", "zstd", "uncompressed"),
+            "accepted; batches are stored as the producer compressed them",
+            "producer",
+        ),
+        TopicProperty(
+            "delete.retention.ms",
+            None,
+            _int(-1),
+            "tombstone retention for compacted topics",
+            86_400_000,
+        ),
+        TopicProperty("replication.factor", None, _int(1), "replicas per partition (read only)"),
+    )
+}
 
 # Kafka topic configs accepted and ignored, as Redpanda does (allowlist_topic_noop_confs).
-NOOP_PROPERTIES = frozenset({
-    "unclean.leader.election.enable", "message.downconversion.enable", "segment.index.bytes",
-    "segment.jitter.ms", "min.insync.replicas", "min.compaction.lag.ms", "min.cleanable.dirty.ratio",
-    "message.timestamp.difference.max.ms", "message.format.version", "max.compaction.lag.ms",
-    "leader.replication.throttled.replicas", "index.interval.bytes",
-    "follower.replication.throttled.replicas", "flush.messages", "file.delete.delay.ms", "preallocate",
-})
+NOOP_PROPERTIES = frozenset(
+    {
+        "unclean.leader.election.enable",
+        "message.downconversion.enable",
+        "segment.index.bytes",
+        "segment.jitter.ms",
+        "min.insync.replicas",
+        "min.compaction.lag.ms",
+        "min.cleanable.dirty.ratio",
+        "message.timestamp.difference.max.ms",
+        "message.format.version",
+        "max.compaction.lag.ms",
+        "leader.replication.throttled.replicas",
+        "index.interval.bytes",
+        "follower.replication.throttled.replicas",
+        "flush.messages",
+        "file.delete.delay.ms",
+        "preallocate",
+    }
+)
 
 
 def validate(configs: dict[str, str | None]) -> dict[str, str]:
@@ -109,7 +170,9 @@ def cluster_default(name: str, cluster_get: Callable[[str], Any]) -> str | None:
     return str(value)
 
 
-def effective(name: str, overrides: dict[str, str], cluster_get: Callable[[str], Any]) -> str | None:
+def effective(
+    name: str, overrides: dict[str, str], cluster_get: Callable[[str], Any]
+) -> str | None:
     if name in overrides:
         return overrides[name]
     return cluster_default(name, cluster_get)

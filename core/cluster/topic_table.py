@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "_schemas", "__transaction_state"})
 
@@ -14,7 +14,9 @@ class TopicMeta:
     topic_id: str
     replication_factor: int
     configs: dict[str, str]
-    partition_revisions: list[int] = field(default_factory=list)  # controller offset that created each
+    partition_revisions: list[int] = field(
+        default_factory=list
+    )  # controller offset that created each
 
     @property
     def partitions(self) -> int:
@@ -25,7 +27,9 @@ class TopicMeta:
         return self.name in INTERNAL_TOPICS
 
 
-TopicListener = Callable[[str, TopicMeta], None]  # (event, topic): created|deleted|partitions|config
+TopicListener = Callable[
+    [str, TopicMeta], None
+]  # (event, topic): created|deleted|partitions|config
 
 
 class TopicTable:

@@ -18,10 +18,14 @@ def validate_topic_name(name: str) -> None:
     if not name or name in (".", ".."):
         raise ClusterError(ClusterErrc.invalid_topic_name, "topic name is empty or '.'/'..'")
     if len(name) > MAX_TOPIC_NAME_CHARS:
-        raise ClusterError(ClusterErrc.invalid_topic_name, f"topic name longer than {MAX_TOPIC_NAME_CHARS}")
+        raise ClusterError(
+            ClusterErrc.invalid_topic_name, f"topic name longer than {MAX_TOPIC_NAME_CHARS}"
+        )
     if not _NAME.match(name):
-        raise ClusterError(ClusterErrc.invalid_topic_name,
-                           f"topic name {name!r} has characters other than ASCII alphanumerics, '.', '_' and '-'")
+        raise ClusterError(
+            ClusterErrc.invalid_topic_name,
+            f"topic name {name!r} has characters other than ASCII alphanumerics, '.', '_' and '-'",
+        )
 
 
 class TopicsFrontend:
@@ -35,8 +39,9 @@ class TopicsFrontend:
     def table(self):
         return self.controller.topics
 
-    def check_create(self, name: str, partitions: int, replication_factor: int,
-                     configs: dict[str, str | None]) -> tuple[int, int, dict[str, str]]:
+    def check_create(
+        self, name: str, partitions: int, replication_factor: int, configs: dict[str, str | None]
+    ) -> tuple[int, int, dict[str, str]]:
         """Validate a create request; returns the resolved (partitions, rf, configs)."""
         validate_topic_name(name)
         if self.table.get(name) is not None or name in self._creating:
@@ -46,27 +51,46 @@ class TopicsFrontend:
         if replication_factor == -1:
             replication_factor = int(self.cluster_config.get("default_topic_replications"))
         if not 1 <= partitions <= MAX_PARTITIONS_PER_TOPIC:
-            raise ClusterError(ClusterErrc.invalid_partitions,
-                               f"partition count must be between 1 and {MAX_PARTITIONS_PER_TOPIC}")
+            raise ClusterError(
+                ClusterErrc.invalid_partitions,
+                f"partition count must be between 1 and {MAX_PARTITIONS_PER_TOPIC}",
+            )
         if replication_factor < 1 or replication_factor % 2 == 0:
-            raise ClusterError(ClusterErrc.invalid_replication_factor, "replication factor must be odd")
+            raise ClusterError(
+                ClusterErrc.invalid_replication_factor, "replication factor must be odd"
+            )
         if replication_factor > self.brokers_count:
-            raise ClusterError(ClusterErrc.invalid_replication_factor,
-                               f"replication factor {replication_factor} exceeds the {self.brokers_count} "
-                               "available brokers")
+            raise ClusterError(
+                ClusterErrc.invalid_replication_factor,
+                f"replication factor {replication_factor} exceeds the {self.brokers_count} "
+                "available brokers",
+            )
         return partitions, replication_factor, topic_config.validate(configs)
 
-    async def create_topic(self, name: str, partitions: int = -1, replication_factor: int = -1,
-                           configs: dict[str, str | None] | None = None) -> str:
+    async def create_topic(
+        self,
+        name: str,
+        partitions: int = -1,
+        replication_factor: int = -1,
+        configs: dict[str, str | None] | None = None,
+    ) -> str:
         """Create a topic; returns its topic id. Raises ClusterError."""
-        partitions, rf, clean = self.check_create(name, partitions, replication_factor, configs or {})
+        partitions, rf, clean = self.check_create(
+            name, partitions, replication_factor, configs or {}
+        )
         topic_id = str(uuid.uuid4())
         self._creating.add(name)
         try:
-            await self.controller.submit("create_topic", {
-                "name": name, "topic_id": topic_id, "partitions": partitions,
-                "replication_factor": rf, "configs": clean,
-            })
+            await self.controller.submit(
+                "create_topic",
+                {
+                    "name": name,
+                    "topic_id": topic_id,
+                    "partitions": partitions,
+                    "replication_factor": rf,
+                    "configs": clean,
+                },
+            )
         finally:
             self._creating.discard(name)
         return topic_id
@@ -81,10 +105,14 @@ class TopicsFrontend:
         if meta is None:
             raise ClusterError(ClusterErrc.topic_not_found, f"topic {name!r} does not exist")
         if count <= meta.partitions:
-            raise ClusterError(ClusterErrc.invalid_partitions,
-                               f"topic {name!r} has {meta.partitions} partitions; the new count must be larger")
+            raise ClusterError(
+                ClusterErrc.invalid_partitions,
+                f"topic {name!r} has {meta.partitions} partitions; the new count must be larger",
+            )
         if count > MAX_PARTITIONS_PER_TOPIC:
-            raise ClusterError(ClusterErrc.invalid_partitions, f"at most {MAX_PARTITIONS_PER_TOPIC} partitions")
+            raise ClusterError(
+                ClusterErrc.invalid_partitions, f"at most {MAX_PARTITIONS_PER_TOPIC} partitions"
+            )
 
     async def create_partitions(self, name: str, count: int) -> None:
         self.check_create_partitions(name, count)

@@ -9,10 +9,17 @@ callbacks registered with `register_collector`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 log = logging.getLogger(__name__)
@@ -23,42 +30,92 @@ PUBLIC_REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 KAFKA_NAMESPACE = "kafka"
 
-_LATENCY_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_LATENCY_BUCKETS_S = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
 _FSYNC_BUCKETS_S = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 # Internal (/metrics).
 _handler_latency = Histogram(
-    "vectorized_kafka_handler_latency_seconds", "Kafka request handling latency", ["handler"],
-    buckets=_LATENCY_BUCKETS_S, registry=REGISTRY)
+    "vectorized_kafka_handler_latency_seconds",
+    "Kafka request handling latency",
+    ["handler"],
+    buckets=_LATENCY_BUCKETS_S,
+    registry=REGISTRY,
+)
 _handler_requests = Counter(
-    "vectorized_kafka_handler_requests", "Kafka requests handled", ["handler"], registry=REGISTRY)
+    "vectorized_kafka_handler_requests", "Kafka requests handled", ["handler"], registry=REGISTRY
+)
 _handler_errors = Counter(
-    "vectorized_kafka_handler_errors", "Kafka responses with a non-zero error code",
-    ["handler", "error_code"], registry=REGISTRY)
+    "vectorized_kafka_handler_errors",
+    "Kafka responses with a non-zero error code",
+    ["handler", "error_code"],
+    registry=REGISTRY,
+)
 _bytes_produced = Counter(
-    "vectorized_cluster_partition_bytes_produced", "Bytes produced", ["namespace", "topic"], registry=REGISTRY)
+    "vectorized_cluster_partition_bytes_produced",
+    "Bytes produced",
+    ["namespace", "topic"],
+    registry=REGISTRY,
+)
 _bytes_fetched = Counter(
-    "vectorized_cluster_partition_bytes_fetched", "Bytes fetched", ["namespace", "topic"], registry=REGISTRY)
+    "vectorized_cluster_partition_bytes_fetched",
+    "Bytes fetched",
+    ["namespace", "topic"],
+    registry=REGISTRY,
+)
 _fsync_latency = Histogram(
-    "vectorized_storage_log_fsync_latency_seconds", "Latency of log fsync calls",
-    buckets=_FSYNC_BUCKETS_S, registry=REGISTRY)
+    "vectorized_storage_log_fsync_latency_seconds",
+    "Latency of log fsync calls",
+    buckets=_FSYNC_BUCKETS_S,
+    registry=REGISTRY,
+)
 _active_connections = Gauge(
-    "vectorized_kafka_rpc_active_connections", "Open Kafka connections", registry=REGISTRY)
+    "vectorized_kafka_rpc_active_connections", "Open Kafka connections", registry=REGISTRY
+)
 _connects = Counter(
-    "vectorized_kafka_rpc_connects", "Kafka connections accepted", registry=REGISTRY)
+    "vectorized_kafka_rpc_connects", "Kafka connections accepted", registry=REGISTRY
+)
 
 # Public (/public_metrics).
 _pub_latency = Histogram(
-    "redpanda_kafka_request_latency_seconds", "Kafka request latency", ["redpanda_request"],
-    buckets=_LATENCY_BUCKETS_S, registry=PUBLIC_REGISTRY)
+    "redpanda_kafka_request_latency_seconds",
+    "Kafka request latency",
+    ["redpanda_request"],
+    buckets=_LATENCY_BUCKETS_S,
+    registry=PUBLIC_REGISTRY,
+)
 _pub_errors = Counter(
-    "redpanda_kafka_request_errors", "Kafka responses with a non-zero error code", ["redpanda_request"],
-    registry=PUBLIC_REGISTRY)
+    "redpanda_kafka_request_errors",
+    "Kafka responses with a non-zero error code",
+    ["redpanda_request"],
+    registry=PUBLIC_REGISTRY,
+)
 _pub_bytes = Counter(
-    "redpanda_kafka_request_bytes", "Bytes produced or fetched",
-    ["redpanda_namespace", "redpanda_topic", "redpanda_request"], registry=PUBLIC_REGISTRY)
+    "redpanda_kafka_request_bytes",
+    "Bytes produced or fetched",
+    ["redpanda_namespace", "redpanda_topic", "redpanda_request"],
+    registry=PUBLIC_REGISTRY,
+)
 _pub_connections = Gauge(
-    "redpanda_rpc_active_connections", "Open client connections", ["redpanda_server"], registry=PUBLIC_REGISTRY)
+    "redpanda_rpc_active_connections",
+    "Open client connections",
+    ["redpanda_server"],
+    registry=PUBLIC_REGISTRY,
+)
 
 
 def record_request(api: str, error_code: int, latency_s: float) -> None:
@@ -149,7 +206,9 @@ def _snapshot() -> ScrapeSnapshot:
     return merged
 
 
-def _gauge(name: str, doc: str, labels: list[str], rows: Iterable[tuple[list[str], float]]) -> GaugeMetricFamily:
+def _gauge(
+    name: str, doc: str, labels: list[str], rows: Iterable[tuple[list[str], float]]
+) -> GaugeMetricFamily:
     family = GaugeMetricFamily(name, doc, labels=labels)
     for values, value in rows:
         family.add_metric(values, value)
@@ -165,50 +224,104 @@ class _InternalScrape:
         snap = _snapshot()
         labels = ["namespace", "topic", "partition"]
         parts = snap.partitions
-        yield _gauge("vectorized_cluster_partition_leader", "1 if this replica leads the partition", labels,
-                     ((_partition_key(p), float(p.is_leader)) for p in parts))
-        yield _gauge("vectorized_cluster_partition_high_watermark", "Partition high watermark", labels,
-                     ((_partition_key(p), float(p.high_watermark)) for p in parts))
-        yield _gauge("vectorized_storage_log_partition_size_bytes", "Bytes on disk per partition", labels,
-                     ((_partition_key(p), float(p.size_bytes)) for p in parts))
-        yield _gauge("vectorized_kafka_group_offset", "Committed offset per group partition",
-                     ["group", "topic", "partition"],
-                     (([g.group, g.topic, str(g.partition)], float(g.committed_offset)) for g in snap.group_lags))
-        yield _gauge("vectorized_kafka_group_lag", "Consumer lag per group partition", ["group", "topic", "partition"],
-                     (([g.group, g.topic, str(g.partition)], float(g.lag)) for g in snap.group_lags))
+        yield _gauge(
+            "vectorized_cluster_partition_leader",
+            "1 if this replica leads the partition",
+            labels,
+            ((_partition_key(p), float(p.is_leader)) for p in parts),
+        )
+        yield _gauge(
+            "vectorized_cluster_partition_high_watermark",
+            "Partition high watermark",
+            labels,
+            ((_partition_key(p), float(p.high_watermark)) for p in parts),
+        )
+        yield _gauge(
+            "vectorized_storage_log_partition_size_bytes",
+            "Bytes on disk per partition",
+            labels,
+            ((_partition_key(p), float(p.size_bytes)) for p in parts),
+        )
+        yield _gauge(
+            "vectorized_kafka_group_offset",
+            "Committed offset per group partition",
+            ["group", "topic", "partition"],
+            (
+                ([g.group, g.topic, str(g.partition)], float(g.committed_offset))
+                for g in snap.group_lags
+            ),
+        )
+        yield _gauge(
+            "vectorized_kafka_group_lag",
+            "Consumer lag per group partition",
+            ["group", "topic", "partition"],
+            (([g.group, g.topic, str(g.partition)], float(g.lag)) for g in snap.group_lags),
+        )
 
 
 class _PublicScrape:
     def collect(self) -> Iterator[Metric]:
         snap = _snapshot()
         leaders = [p for p in snap.partitions if p.is_leader]
-        yield _gauge("redpanda_cluster_partitions", "Partitions led by this broker", [], [([], float(len(leaders)))])
+        yield _gauge(
+            "redpanda_cluster_partitions",
+            "Partitions led by this broker",
+            [],
+            [([], float(len(leaders)))],
+        )
         per_topic: dict[tuple[str, str], int] = {}
         for p in leaders:
             per_topic[(p.namespace, p.topic)] = per_topic.get((p.namespace, p.topic), 0) + 1
-        yield _gauge("redpanda_kafka_partitions", "Partitions per topic", ["redpanda_namespace", "redpanda_topic"],
-                     (([ns, t], float(n)) for (ns, t), n in sorted(per_topic.items())))
+        yield _gauge(
+            "redpanda_kafka_partitions",
+            "Partitions per topic",
+            ["redpanda_namespace", "redpanda_topic"],
+            (([ns, t], float(n)) for (ns, t), n in sorted(per_topic.items())),
+        )
         labels = ["redpanda_namespace", "redpanda_topic", "redpanda_partition"]
-        yield _gauge("redpanda_kafka_max_offset", "High watermark per partition", labels,
-                     ((_partition_key(p), float(p.high_watermark)) for p in leaders))
-        yield _gauge("redpanda_kafka_under_replicated_replicas", "Under-replicated replicas per partition", labels,
-                     ((_partition_key(p), float(p.under_replicated)) for p in leaders))
-        yield _gauge("redpanda_storage_disk_used_bytes", "Bytes on disk used by partition logs", [],
-                     [([], float(sum(p.size_bytes for p in snap.partitions)))])
+        yield _gauge(
+            "redpanda_kafka_max_offset",
+            "High watermark per partition",
+            labels,
+            ((_partition_key(p), float(p.high_watermark)) for p in leaders),
+        )
+        yield _gauge(
+            "redpanda_kafka_under_replicated_replicas",
+            "Under-replicated replicas per partition",
+            labels,
+            ((_partition_key(p), float(p.under_replicated)) for p in leaders),
+        )
+        yield _gauge(
+            "redpanda_storage_disk_used_bytes",
+            "Bytes on disk used by partition logs",
+            [],
+            [([], float(sum(p.size_bytes for p in snap.partitions)))],
+        )
         yield from _public_group_families(snap.group_lags)
 
 
 def _public_group_families(lags: list[GroupLagSample]) -> Iterator[Metric]:
-    yield _gauge("redpanda_kafka_consumer_group_committed_offset", "Committed offset per group partition",
-                 ["redpanda_group", "redpanda_topic", "redpanda_partition"],
-                 (([g.group, g.topic, str(g.partition)], float(g.committed_offset)) for g in lags))
+    yield _gauge(
+        "redpanda_kafka_consumer_group_committed_offset",
+        "Committed offset per group partition",
+        ["redpanda_group", "redpanda_topic", "redpanda_partition"],
+        (([g.group, g.topic, str(g.partition)], float(g.committed_offset)) for g in lags),
+    )
     by_group: dict[str, list[int]] = {}
     for g in lags:
         by_group.setdefault(g.group, []).append(g.lag)
-    yield _gauge("redpanda_kafka_consumer_group_lag_max", "Largest partition lag per group", ["redpanda_group"],
-                 (([name], float(max(v))) for name, v in sorted(by_group.items())))
-    yield _gauge("redpanda_kafka_consumer_group_lag_sum", "Sum of partition lags per group", ["redpanda_group"],
-                 (([name], float(sum(v))) for name, v in sorted(by_group.items())))
+    yield _gauge(
+        "redpanda_kafka_consumer_group_lag_max",
+        "Largest partition lag per group",
+        ["redpanda_group"],
+        (([name], float(max(v))) for name, v in sorted(by_group.items())),
+    )
+    yield _gauge(
+        "redpanda_kafka_consumer_group_lag_sum",
+        "Sum of partition lags per group",
+        ["redpanda_group"],
+        (([name], float(sum(v))) for name, v in sorted(by_group.items())),
+    )
 
 
 REGISTRY.register(_InternalScrape())

@@ -8,8 +8,9 @@ Admin API uses before anything is replicated.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -74,7 +75,9 @@ def _scalar_type_error(type_name: str, value: Any) -> str | None:
     elif type_name == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif type_name == "number":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        )
     else:
         ok = isinstance(value, str)
     return None if ok else f"expected {type_name}, got {_json_type(value)}"
@@ -138,7 +141,9 @@ def _bool(name: str, default: bool | None, description: str, **kw: Any) -> Prope
     return _p(name, "boolean", default, description, **kw)
 
 
-def _enum(name: str, values: tuple[str, ...], default: str, description: str, **kw: Any) -> Property:
+def _enum(
+    name: str, values: tuple[str, ...], default: str, description: str, **kw: Any
+) -> Property:
     return _p(name, "string", default, description, enum=values, **kw)
 
 
@@ -148,76 +153,444 @@ _tun = {"visibility": "tunable"}
 
 PROPERTIES: tuple[Property, ...] = (
     # Topics and the log.
-    _bool("auto_create_topics_enabled", False, "Create topics automatically when a client produces to or reads metadata for an unknown topic."),
-    _int("default_topic_partitions", 1, "Partition count for new topics that do not set one.", minimum=1, maximum=100_000),
-    _int("default_topic_replications", 1, "Replication factor for new topics that do not set one.", minimum=1, maximum=15),
-    _int("log_segment_size", 128 * MiB, "Default segment size for new log segments (segment.bytes).", minimum=1 * MiB, maximum=64 * GiB, **_bytes),
-    _int("log_segment_size_min", 1 * MiB, "Lower bound for a topic's segment.bytes.", nullable=True, minimum=1, **_bytes, **_tun),
-    _int("log_segment_size_max", None, "Upper bound for a topic's segment.bytes.", nullable=True, minimum=1, **_bytes, **_tun),
-    _int("log_segment_ms", None, "Roll a segment after this age even if it is not full (segment.ms); null means never.", nullable=True, minimum=1, **_ms),
-    _int("log_segment_ms_min", 600_000, "Lower bound for a topic's segment.ms.", minimum=1, **_ms, **_tun),
-    _int("log_segment_ms_max", 31_536_000_000, "Upper bound for a topic's segment.ms.", minimum=1, **_ms, **_tun),
-    _int("log_retention_ms", ONE_WEEK_MS, "Time-based retention (retention.ms); -1 keeps data forever.", minimum=-1, aliases=("delete_retention_ms",), **_ms),
-    _int("retention_bytes", None, "Size-based retention per partition (retention.bytes); null means unlimited.", nullable=True, minimum=-1, **_bytes),
-    _enum("log_cleanup_policy", ("delete", "compact", "compact,delete"), "delete", "Default cleanup.policy for new topics."),
-    _enum("log_message_timestamp_type", ("CreateTime", "LogAppendTime"), "CreateTime", "Default message.timestamp.type for new topics."),
-    _enum("log_compression_type", ("producer", "none", "gzip", "snappy", "lz4", "zstd"), "producer", "Default compression.type for new topics."),
-    _int("log_compaction_interval_ms", 10_000, "Period of log housekeeping: retention enforcement and compaction.", minimum=1, **_ms),
-    _int("max_compacted_log_segment_size", 512 * MiB, "Largest segment produced by merging adjacent compacted segments.", minimum=1 * MiB, **_bytes, **_tun),
-    _p("min_cleanable_dirty_ratio", "number", 0.2, "Dirty ratio above which a compacted partition is cleaned.", nullable=True, minimum=0, maximum=1, **_tun),
-    _int("tombstone_retention_ms", None, "How long tombstones survive compaction (delete.retention.ms); null keeps them.", nullable=True, minimum=0, **_ms),
-    _int("kafka_batch_max_bytes", 1 * MiB, "Largest record batch accepted; the default max.message.bytes.", minimum=1, maximum=100 * MiB, **_bytes),
-    _int("segment_fallocation_step", 32 * MiB, "Bytes preallocated at a time when a segment grows.", minimum=4096, maximum=1 * GiB, **_bytes, **_tun),
-    _int("storage_min_free_bytes", 5 * GiB, "Reject writes when free disk space falls below this.", minimum=0, **_bytes, **_tun),
-    _p("kafka_nodelete_topics", "array", ["__consumer_offsets", "_schemas"], "Topics that may not be deleted.", items_type="string", **_tun),
-    _p("kafka_noproduce_topics", "array", [], "Topics that reject produce requests.", items_type="string", **_tun),
+    _bool(
+        "auto_create_topics_enabled",
+        False,
+        "Create topics automatically when a client produces to or reads metadata for an unknown topic.",
+    ),
+    _int(
+        "default_topic_partitions",
+        1,
+        "Partition count for new topics that do not set one.",
+        minimum=1,
+        maximum=100_000,
+    ),
+    _int(
+        "default_topic_replications",
+        1,
+        "Replication factor for new topics that do not set one.",
+        minimum=1,
+        maximum=15,
+    ),
+    _int(
+        "log_segment_size",
+        128 * MiB,
+        "Default segment size for new log segments (segment.bytes).",
+        minimum=1 * MiB,
+        maximum=64 * GiB,
+        **_bytes,
+    ),
+    _int(
+        "log_segment_size_min",
+        1 * MiB,
+        "Lower bound for a topic's segment.bytes.",
+        nullable=True,
+        minimum=1,
+        **_bytes,
+        **_tun,
+    ),
+    _int(
+        "log_segment_size_max",
+        None,
+        "Upper bound for a topic's segment.bytes.",
+        nullable=True,
+        minimum=1,
+        **_bytes,
+        **_tun,
+    ),
+    _int(
+        "log_segment_ms",
+        None,
+        "Roll a segment after this age even if it is not full (segment.ms); null means never.",
+        nullable=True,
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "log_segment_ms_min",
+        600_000,
+        "Lower bound for a topic's segment.ms.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "log_segment_ms_max",
+        31_536_000_000,
+        "Upper bound for a topic's segment.ms.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "log_retention_ms",
+        ONE_WEEK_MS,
+        "Time-based retention (retention.ms); -1 keeps data forever.",
+        minimum=-1,
+        aliases=("delete_retention_ms",),
+        **_ms,
+    ),
+    _int(
+        "retention_bytes",
+        None,
+        "Size-based retention per partition (retention.bytes); null means unlimited.",
+        nullable=True,
+        minimum=-1,
+        **_bytes,
+    ),
+    _enum(
+        "log_cleanup_policy",
+        ("delete", "compact", "compact,delete"),
+        "delete",
+        "Default cleanup.policy for new topics.",
+    ),
+    _enum(
+        "log_message_timestamp_type",
+        ("CreateTime", "LogAppendTime"),
+        "CreateTime",
+        "Default message.timestamp.type for new topics.",
+    ),
+    _enum(
+        "log_compression_type",
+        ("producer", "none", "gzip", "snappy", "lz4", "zstd"),
+        "producer",
+        "Default compression.type for new topics.",
+    ),
+    _int(
+        "log_compaction_interval_ms",
+        10_000,
+        "Period of log housekeeping: retention enforcement and compaction.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "max_compacted_log_segment_size",
+        512 * MiB,
+        "Largest segment produced by merging adjacent compacted segments.",
+        minimum=1 * MiB,
+        **_bytes,
+        **_tun,
+    ),
+    _p(
+        "min_cleanable_dirty_ratio",
+        "number",
+        0.2,
+        "Dirty ratio above which a compacted partition is cleaned.",
+        nullable=True,
+        minimum=0,
+        maximum=1,
+        **_tun,
+    ),
+    _int(
+        "tombstone_retention_ms",
+        None,
+        "How long tombstones survive compaction (delete.retention.ms); null keeps them.",
+        nullable=True,
+        minimum=0,
+        **_ms,
+    ),
+    _int(
+        "kafka_batch_max_bytes",
+        1 * MiB,
+        "Largest record batch accepted; the default max.message.bytes.",
+        minimum=1,
+        maximum=100 * MiB,
+        **_bytes,
+    ),
+    _int(
+        "segment_fallocation_step",
+        32 * MiB,
+        "Bytes preallocated at a time when a segment grows.",
+        minimum=4096,
+        maximum=1 * GiB,
+        **_bytes,
+        **_tun,
+    ),
+    _int(
+        "storage_min_free_bytes",
+        5 * GiB,
+        "Reject writes when free disk space falls below this.",
+        minimum=0,
+        **_bytes,
+        **_tun,
+    ),
+    _p(
+        "kafka_nodelete_topics",
+        "array",
+        ["__consumer_offsets", "_schemas"],
+        "Topics that may not be deleted.",
+        items_type="string",
+        **_tun,
+    ),
+    _p(
+        "kafka_noproduce_topics",
+        "array",
+        [],
+        "Topics that reject produce requests.",
+        items_type="string",
+        **_tun,
+    ),
     # Durability and raft.
-    _enum("write_caching_default", ("true", "false", "disabled"), "false", "Default write.caching for new topics: acknowledge acks=all before fsync."),
-    _int("raft_replica_max_pending_flush_bytes", 256 * 1024, "With write caching, flush once this many bytes are unflushed.", nullable=True, minimum=1, **_bytes),
-    _int("raft_replica_max_flush_delay_ms", 100, "With write caching, flush at least this often.", minimum=1, maximum=86_400_000, **_ms),
-    _int("raft_election_timeout_ms", 1500, "Raft election timeout.", minimum=10, needs_restart=True, **_ms, **_tun),
-    _int("raft_heartbeat_interval_ms", 150, "Raft heartbeat period.", minimum=1, needs_restart=True, **_ms, **_tun),
-    _bool("enable_leader_balancer", True, "Move partition leadership to balance it across brokers."),
-    _enum("partition_autobalancing_mode", ("off", "node_add", "continuous"), "node_add", "When partition replicas are moved automatically."),
-    _int("health_monitor_max_metadata_age", 10_000, "Longest a cached health report is trusted.", minimum=1, **_ms, **_tun),
-    _int("metadata_dissemination_interval_ms", 3000, "Period of partition leadership gossip.", minimum=1, needs_restart=True, **_ms, **_tun),
-    _int("create_topic_timeout_ms", 2000, "Default timeout for topic creation.", minimum=1, **_ms, **_tun),
+    _enum(
+        "write_caching_default",
+        ("true", "false", "disabled"),
+        "false",
+        "Default write.caching for new topics: acknowledge acks=all before fsync.",
+    ),
+    _int(
+        "raft_replica_max_pending_flush_bytes",
+        256 * 1024,
+        "With write caching, flush once this many bytes are unflushed.",
+        nullable=True,
+        minimum=1,
+        **_bytes,
+    ),
+    _int(
+        "raft_replica_max_flush_delay_ms",
+        100,
+        "With write caching, flush at least this often.",
+        minimum=1,
+        maximum=86_400_000,
+        **_ms,
+    ),
+    _int(
+        "raft_election_timeout_ms",
+        1500,
+        "Raft election timeout.",
+        minimum=10,
+        needs_restart=True,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "raft_heartbeat_interval_ms",
+        150,
+        "Raft heartbeat period.",
+        minimum=1,
+        needs_restart=True,
+        **_ms,
+        **_tun,
+    ),
+    _bool(
+        "enable_leader_balancer", True, "Move partition leadership to balance it across brokers."
+    ),
+    _enum(
+        "partition_autobalancing_mode",
+        ("off", "node_add", "continuous"),
+        "node_add",
+        "When partition replicas are moved automatically.",
+    ),
+    _int(
+        "health_monitor_max_metadata_age",
+        10_000,
+        "Longest a cached health report is trusted.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "metadata_dissemination_interval_ms",
+        3000,
+        "Period of partition leadership gossip.",
+        minimum=1,
+        needs_restart=True,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "create_topic_timeout_ms",
+        2000,
+        "Default timeout for topic creation.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
     # Producers and transactions.
     _bool("enable_idempotence", True, "Accept idempotent producers.", needs_restart=True),
     _bool("enable_transactions", True, "Accept transactional producers.", needs_restart=True),
-    _int("transaction_coordinator_partitions", 50, "Partitions of the transaction coordinator topic.", minimum=1, needs_restart=True, **_tun),
-    _int("transactional_id_expiration_ms", ONE_WEEK_MS, "Expire idle transactional ids after this long.", minimum=1, **_ms),
-    _int("tx_timeout_delay_ms", 1000, "Delay before an expired transaction is aborted.", minimum=1, **_ms, **_tun),
+    _int(
+        "transaction_coordinator_partitions",
+        50,
+        "Partitions of the transaction coordinator topic.",
+        minimum=1,
+        needs_restart=True,
+        **_tun,
+    ),
+    _int(
+        "transactional_id_expiration_ms",
+        ONE_WEEK_MS,
+        "Expire idle transactional ids after this long.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "tx_timeout_delay_ms",
+        1000,
+        "Delay before an expired transaction is aborted.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
     # Consumer groups.
-    _int("group_topic_partitions", 16, "Partitions of __consumer_offsets.", minimum=1, maximum=1024, needs_restart=True),
-    _int("group_initial_rebalance_delay", 3000, "Wait this long for more members before the first rebalance of an empty group.", minimum=0, **_ms),
-    _int("group_new_member_join_timeout", 30_000, "Timeout for a new member's first join.", minimum=1, **_ms, **_tun),
-    _int("group_min_session_timeout_ms", 6000, "Smallest session.timeout.ms a consumer may ask for.", minimum=1, **_ms),
-    _int("group_max_session_timeout_ms", 300_000, "Largest session.timeout.ms a consumer may ask for.", minimum=1, **_ms),
-    _int("group_offset_retention_sec", 7 * 24 * 3600, "Expire committed offsets of empty groups after this long; null keeps them.", nullable=True, minimum=1, units="s"),
-    _int("group_offset_retention_check_ms", 600_000, "Period of the expired-offset check.", minimum=1, **_ms),
-    _int("kafka_group_recovery_timeout_ms", 30_000, "Timeout for loading group state on leadership change.", minimum=1, **_ms, **_tun),
+    _int(
+        "group_topic_partitions",
+        16,
+        "Partitions of __consumer_offsets.",
+        minimum=1,
+        maximum=1024,
+        needs_restart=True,
+    ),
+    _int(
+        "group_initial_rebalance_delay",
+        3000,
+        "Wait this long for more members before the first rebalance of an empty group.",
+        minimum=0,
+        **_ms,
+    ),
+    _int(
+        "group_new_member_join_timeout",
+        30_000,
+        "Timeout for a new member's first join.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "group_min_session_timeout_ms",
+        6000,
+        "Smallest session.timeout.ms a consumer may ask for.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "group_max_session_timeout_ms",
+        300_000,
+        "Largest session.timeout.ms a consumer may ask for.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "group_offset_retention_sec",
+        7 * 24 * 3600,
+        "Expire committed offsets of empty groups after this long; null keeps them.",
+        nullable=True,
+        minimum=1,
+        units="s",
+    ),
+    _int(
+        "group_offset_retention_check_ms",
+        600_000,
+        "Period of the expired-offset check.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "kafka_group_recovery_timeout_ms",
+        30_000,
+        "Timeout for loading group state on leadership change.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
     # Kafka listener limits.
-    _int("fetch_max_bytes", 55 * MiB, "Largest fetch response (fetch.max.bytes upper bound).", minimum=1, **_bytes),
-    _int("kafka_max_bytes_per_fetch", 64 * MiB, "Cap on max_bytes of any single fetch partition.", minimum=1, **_bytes, **_tun),
-    _int("kafka_request_max_bytes", 100 * MiB, "Largest Kafka request frame.", minimum=1024, **_bytes),
-    _int("kafka_connections_max", None, "Most concurrent Kafka connections per broker; null means unlimited.", nullable=True, minimum=1),
-    _int("kafka_connections_max_per_ip", None, "Most concurrent Kafka connections per client IP; null means unlimited.", nullable=True, minimum=1),
-    _int("kafka_connection_rate_limit", None, "New Kafka connections per second per broker; null means unlimited.", nullable=True, minimum=1),
-    _int("kafka_throughput_limit_node_in_bps", None, "Produce throughput limit per broker.", nullable=True, minimum=1, units="bytes/s"),
-    _int("kafka_throughput_limit_node_out_bps", None, "Fetch throughput limit per broker.", nullable=True, minimum=1, units="bytes/s"),
-    _int("max_kafka_throttle_delay_ms", 30_000, "Longest throttle delay sent to a client.", minimum=0, **_ms, **_tun),
-    _int("topic_partitions_per_shard", 1000, "Partition replicas allowed per core.", minimum=16, maximum=131_072, **_tun),
+    _int(
+        "fetch_max_bytes",
+        55 * MiB,
+        "Largest fetch response (fetch.max.bytes upper bound).",
+        minimum=1,
+        **_bytes,
+    ),
+    _int(
+        "kafka_max_bytes_per_fetch",
+        64 * MiB,
+        "Cap on max_bytes of any single fetch partition.",
+        minimum=1,
+        **_bytes,
+        **_tun,
+    ),
+    _int(
+        "kafka_request_max_bytes", 100 * MiB, "Largest Kafka request frame.", minimum=1024, **_bytes
+    ),
+    _int(
+        "kafka_connections_max",
+        None,
+        "Most concurrent Kafka connections per broker; null means unlimited.",
+        nullable=True,
+        minimum=1,
+    ),
+    _int(
+        "kafka_connections_max_per_ip",
+        None,
+        "Most concurrent Kafka connections per client IP; null means unlimited.",
+        nullable=True,
+        minimum=1,
+    ),
+    _int(
+        "kafka_connection_rate_limit",
+        None,
+        "New Kafka connections per second per broker; null means unlimited.",
+        nullable=True,
+        minimum=1,
+    ),
+    _int(
+        "kafka_throughput_limit_node_in_bps",
+        None,
+        "Produce throughput limit per broker.",
+        nullable=True,
+        minimum=1,
+        units="bytes/s",
+    ),
+    _int(
+        "kafka_throughput_limit_node_out_bps",
+        None,
+        "Fetch throughput limit per broker.",
+        nullable=True,
+        minimum=1,
+        units="bytes/s",
+    ),
+    _int(
+        "max_kafka_throttle_delay_ms",
+        30_000,
+        "Longest throttle delay sent to a client.",
+        minimum=0,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "topic_partitions_per_shard",
+        1000,
+        "Partition replicas allowed per core.",
+        minimum=16,
+        maximum=131_072,
+        **_tun,
+    ),
     # Identity, security and metrics.
-    _p("cluster_id", "string", None, "Free-form cluster identifier reported to clients.", nullable=True),
+    _p(
+        "cluster_id",
+        "string",
+        None,
+        "Free-form cluster identifier reported to clients.",
+        nullable=True,
+    ),
     _bool("admin_api_require_auth", False, "Require HTTP basic authentication on the Admin API."),
     _p("superusers", "array", [], "Users with every permission.", items_type="string"),
-    _p("sasl_mechanisms", "array", ["SCRAM"], "SASL mechanisms offered when SASL is on.", items_type="string", items_enum=("SCRAM", "PLAIN")),
+    _p(
+        "sasl_mechanisms",
+        "array",
+        ["SCRAM"],
+        "SASL mechanisms offered when SASL is on.",
+        items_type="string",
+        items_enum=("SCRAM", "PLAIN"),
+    ),
     _bool("enable_sasl", False, "Require SASL authentication on Kafka listeners."),
-    _bool("kafka_enable_authorization", None, "Enforce ACLs; null follows enable_sasl.", nullable=True),
+    _bool(
+        "kafka_enable_authorization", None, "Enforce ACLs; null follows enable_sasl.", nullable=True
+    ),
     _bool("disable_public_metrics", False, "Serve 404 on /public_metrics."),
     _bool("disable_metrics", False, "Serve 404 on /metrics."),
-    _bool("aggregate_metrics", False, "Sum away the partition label on /metrics and /public_metrics."),
+    _bool(
+        "aggregate_metrics", False, "Sum away the partition label on /metrics and /public_metrics."
+    ),
     _bool("enable_rack_awareness", False, "Spread replicas across racks."),
     _bool("audit_enabled", False, "Record an audit log.", needs_restart=True),
     _bool("data_transforms_enabled", False, "Run WebAssembly data transforms.", needs_restart=True),
@@ -252,7 +625,9 @@ def _scalar_from_text(text: str, type_name: str) -> Any:
     return text
 
 
-def value_from_text(text: str, type_name: str, *, nullable: bool = False, items_type: str | None = None) -> Any:
+def value_from_text(
+    text: str, type_name: str, *, nullable: bool = False, items_type: str | None = None
+) -> Any:
     """Type a property value given as text (Kafka config values, CLI arguments).
 
     Best effort: text that does not parse is returned as given, so validation rejects it
@@ -262,8 +637,14 @@ def value_from_text(text: str, type_name: str, *, nullable: bool = False, items_
         return None
     try:
         if type_name == "array":
-            items = yaml.safe_load(text) if text.strip().startswith("[") else [s.strip() for s in text.split(",")]
-            return [_scalar_from_text(str(i), items_type or "string") for i in items if str(i) != ""]
+            items = (
+                yaml.safe_load(text)
+                if text.strip().startswith("[")
+                else [s.strip() for s in text.split(",")]
+            )
+            return [
+                _scalar_from_text(str(i), items_type or "string") for i in items if str(i) != ""
+            ]
         return _scalar_from_text(text, type_name)
     except (ValueError, TypeError, yaml.YAMLError):
         return text
@@ -300,7 +681,10 @@ class ClusterConfigStore:
     def values(self, include_defaults: bool = True) -> dict[str, Any]:
         if not include_defaults:
             return dict(sorted(self._values.items()))
-        return {p.name: self._values.get(p.name, p.default) for p in sorted(PROPERTIES, key=lambda p: p.name)}
+        return {
+            p.name: self._values.get(p.name, p.default)
+            for p in sorted(PROPERTIES, key=lambda p: p.name)
+        }
 
     def validate(self, upsert: dict[str, Any], remove: list[str]) -> dict[str, str]:
         """Per-key error messages; empty when the change may be applied."""
@@ -320,7 +704,9 @@ class ClusterConfigStore:
                 errors[name] = "property is both upserted and removed"
         if not errors:  # a key's own error says more than a pair it would break
             removed = {canonical_name(k) for k in remove}
-            merged = {k: v for k, v in self._values.items() if k not in removed}  # removed: back to default
+            merged = {
+                k: v for k, v in self._values.items() if k not in removed
+            }  # removed: back to default
             errors.update(_cross_check({**merged, **_canonical(upsert)}, [*upsert, *remove]))
         return errors
 
@@ -356,7 +742,9 @@ class ClusterConfigStore:
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
     def schema(self) -> dict[str, Any]:
-        return {"properties": {p.name: p.schema() for p in sorted(PROPERTIES, key=lambda p: p.name)}}
+        return {
+            "properties": {p.name: p.schema() for p in sorted(PROPERTIES, key=lambda p: p.name)}
+        }
 
     def mark_booted(self) -> None:
         """Call once after the controller log replay: later needs_restart changes are then pending."""

@@ -52,6 +52,7 @@ class NodeConfig:
 
     def as_dict(self) -> dict[str, Any]:
         """The effective node configuration, shaped like redpanda.yaml's `redpanda:` section."""
+
         def addr(a: Address | None) -> dict[str, Any] | None:
             return None if a is None else {"address": a.host, "port": a.port}
 
@@ -123,23 +124,33 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
     node_id = rp.get("node_id")
     if node_id is not None and (not isinstance(node_id, int) or node_id < 0):
         raise NodeConfigError(f"node_id must be a non-negative integer, got {node_id!r}")
-    cfg = NodeConfig(data_directory=Path(rp.get("data_directory") or DEFAULT_DATA_DIR), node_id=node_id)
+    cfg = NodeConfig(
+        data_directory=Path(rp.get("data_directory") or DEFAULT_DATA_DIR), node_id=node_id
+    )
     if "kafka_api" in rp:
         cfg.kafka_api = parse_address(rp["kafka_api"], 9092, "kafka_api")
     if rp.get("advertised_kafka_api"):
-        cfg.advertised_kafka_api = parse_address(rp["advertised_kafka_api"], 9092, "advertised_kafka_api")
+        cfg.advertised_kafka_api = parse_address(
+            rp["advertised_kafka_api"], 9092, "advertised_kafka_api"
+        )
     if "admin" in rp:
         cfg.admin = parse_address(rp["admin"], 9644, "admin")
     if "rpc_server" in rp:
         cfg.rpc_server = parse_address(rp["rpc_server"], 33145, "rpc_server")
     if rp.get("advertised_rpc_api"):
-        cfg.advertised_rpc_api = parse_address(rp["advertised_rpc_api"], 33145, "advertised_rpc_api")
-    cfg.seed_servers = [parse_address(s, 33145, "seed_servers") for s in rp.get("seed_servers") or []]
+        cfg.advertised_rpc_api = parse_address(
+            rp["advertised_rpc_api"], 33145, "advertised_rpc_api"
+        )
+    cfg.seed_servers = [
+        parse_address(s, 33145, "seed_servers") for s in rp.get("seed_servers") or []
+    ]
     cfg.developer_mode = bool(rp.get("developer_mode", False))
     cfg.rack = rp.get("rack")
     proxy = doc.get("pandaproxy")
     if isinstance(proxy, dict):
-        cfg.pandaproxy_api = parse_address(proxy.get("pandaproxy_api") or "0.0.0.0:8082", 8082, "pandaproxy_api")
+        cfg.pandaproxy_api = parse_address(
+            proxy.get("pandaproxy_api") or "0.0.0.0:8082", 8082, "pandaproxy_api"
+        )
     registry = doc.get("schema_registry")
     if isinstance(registry, dict):
         cfg.schema_registry_api = parse_address(
@@ -153,12 +164,29 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
 
 # The node properties of redpanda.yaml's `redpanda:` section (rpk.md section 4.1); anything
 # else there is a cluster property override. rpk's `cluster config lint` uses the same list.
-NODE_KEYS = frozenset({
-    "data_directory", "node_id", "kafka_api", "advertised_kafka_api", "admin", "rpc_server",
-    "rpc_server_tls", "advertised_rpc_api", "seed_servers", "developer_mode", "rack",
-    "empty_seed_starts_cluster", "kafka_api_tls", "admin_api_tls", "recovery_mode_enabled",
-    "crash_loop_limit", "cloud_storage_cache_directory", "admin_api_doc_dir", "dashboard_dir",
-})
+NODE_KEYS = frozenset(
+    {
+        "data_directory",
+        "node_id",
+        "kafka_api",
+        "advertised_kafka_api",
+        "admin",
+        "rpc_server",
+        "rpc_server_tls",
+        "advertised_rpc_api",
+        "seed_servers",
+        "developer_mode",
+        "rack",
+        "empty_seed_starts_cluster",
+        "kafka_api_tls",
+        "admin_api_tls",
+        "recovery_mode_enabled",
+        "crash_loop_limit",
+        "cloud_storage_cache_directory",
+        "admin_api_doc_dir",
+        "dashboard_dir",
+    }
+)
 
 
 def apply_set(doc: dict[str, Any], assignment: str) -> None:

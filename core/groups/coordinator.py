@@ -25,7 +25,13 @@ from core.groups.manager import GroupManager, PartitionStatus
 from core.groups.membership import JoinParams, SyncParams
 from core.groups.offsets import CommitOutcome, CommitParams
 from core.groups.results import (
-    GroupListing, GroupSummary, JoinResult, LeaveRequestMember, LeaveResult, OffsetFetchResult, SyncResult,
+    GroupListing,
+    GroupSummary,
+    JoinResult,
+    LeaveRequestMember,
+    LeaveResult,
+    OffsetFetchResult,
+    SyncResult,
 )
 from core.groups.router import OFFSETS_TOPIC
 from core.model.records import iter_batches
@@ -48,7 +54,9 @@ class GroupCoordinator:
         self._topics = topics  # TopicsFrontend
         self._config_store = config
         self.config = GroupConfig.from_store(config)
-        self._unsubscribe = config.subscribe(self._on_config_change) if hasattr(config, "subscribe") else None
+        self._unsubscribe = (
+            config.subscribe(self._on_config_change) if hasattr(config, "subscribe") else None
+        )
         self.journal = PartitionJournal(partitions, clock)
         self.manager = GroupManager(clock=clock, config=self.config, journal=self.journal)
         self._tasks: list[asyncio.Task] = []
@@ -61,8 +69,13 @@ class GroupCoordinator:
     async def start(self) -> None:
         count = await self._ensure_topic()
         if count != self.manager.partitions:
-            log.warning("%s has %d partitions (group_topic_partitions=%d): using %d",
-                        OFFSETS_TOPIC, count, self.config.group_topic_partitions, count)
+            log.warning(
+                "%s has %d partitions (group_topic_partitions=%d): using %d",
+                OFFSETS_TOPIC,
+                count,
+                self.config.group_topic_partitions,
+                count,
+            )
             self.manager.partitions = count
             self.manager.status = {p: PartitionStatus.LOADING for p in range(count)}
         for partition in range(count):
@@ -93,9 +106,17 @@ class GroupCoordinator:
         table = self._topics.table
         if table.get(OFFSETS_TOPIC) is None:
             try:
-                await self._topics.create_topic(OFFSETS_TOPIC, self.config.group_topic_partitions,
-                                                self.config.replication_factor, {"cleanup.policy": "compact"})
-                log.info("created %s with %d partitions", OFFSETS_TOPIC, self.config.group_topic_partitions)
+                await self._topics.create_topic(
+                    OFFSETS_TOPIC,
+                    self.config.group_topic_partitions,
+                    self.config.replication_factor,
+                    {"cleanup.policy": "compact"},
+                )
+                log.info(
+                    "created %s with %d partitions",
+                    OFFSETS_TOPIC,
+                    self.config.group_topic_partitions,
+                )
             except ClusterError as exc:
                 if exc.errc is not ClusterErrc.topic_already_exists:
                     raise
@@ -104,7 +125,9 @@ class GroupCoordinator:
         deadline = loop.time() + _TOPIC_WAIT_S
         while any(self._partitions.get(OFFSETS_TOPIC, p) is None for p in range(count)):
             if loop.time() > deadline:
-                raise TimeoutError(f"{OFFSETS_TOPIC} partitions did not open within {_TOPIC_WAIT_S}s")
+                raise TimeoutError(
+                    f"{OFFSETS_TOPIC} partitions did not open within {_TOPIC_WAIT_S}s"
+                )
             await asyncio.sleep(0.01)
         return count
 
@@ -183,7 +206,9 @@ class GroupCoordinator:
     def sync(self, params: SyncParams) -> Completion[SyncResult]:
         return self.manager.sync(params)
 
-    def heartbeat(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None) -> ErrorCode:
+    def heartbeat(
+        self, group_id: str, generation_id: int, member_id: str, instance_id: str | None
+    ) -> ErrorCode:
         return self.manager.heartbeat(group_id, generation_id, member_id, instance_id)
 
     def leave(self, group_id: str, members: list[LeaveRequestMember]) -> LeaveResult:
@@ -192,10 +217,14 @@ class GroupCoordinator:
     def commit_offsets(self, params: CommitParams) -> Completion[CommitOutcome]:
         return self.manager.commit_offsets(params)
 
-    def fetch_offsets(self, group_id: str, partitions: list[tuple[str, int]] | None) -> OffsetFetchResult:
+    def fetch_offsets(
+        self, group_id: str, partitions: list[tuple[str, int]] | None
+    ) -> OffsetFetchResult:
         return self.manager.fetch_offsets(group_id, partitions)
 
-    def delete_offsets(self, group_id: str, partitions: list[tuple[str, int]]) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
+    def delete_offsets(
+        self, group_id: str, partitions: list[tuple[str, int]]
+    ) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
         return self.manager.delete_offsets(group_id, partitions)
 
     def list_groups(self, states: Iterable[str] = ()) -> tuple[ErrorCode, list[GroupListing]]:

@@ -60,7 +60,9 @@ class Group:
         self.pending_members: set[str] = set()  # given an id by MEMBER_ID_REQUIRED
         self.pending_sync: set[str] = set()  # members of this generation yet to sync
         self.offsets: dict[tuple[str, int], OffsetEntry] = {}
-        self.pending_commits: Counter[tuple[str, int]] = Counter()  # commits being written, per partition
+        self.pending_commits: Counter[tuple[str, int]] = (
+            Counter()
+        )  # commits being written, per partition
         self.subscribed: set[str] | None = None  # topics of this generation; None when unknown
         self.new_member_added = False  # extends the initial rebalance delay
         self.initial_delay_remaining_ms: int | None = None  # set while an initial delay runs
@@ -74,7 +76,9 @@ class Group:
         return self.state in states
 
     def transition(self, target: GroupState, now_ms: int) -> None:
-        assert self.state in _VALID_FROM[target], f"{self.group_id}: {self.state.value} -> {target.value}"
+        assert self.state in _VALID_FROM[target], (
+            f"{self.group_id}: {self.state.value} -> {target.value}"
+        )
         self.state = target
         self.state_timestamp_ms = now_ms
 
@@ -148,7 +152,9 @@ class Group:
             names = supported if names is None else names & supported
         return names
 
-    def supports(self, protocol_type: str, protocols: list[tuple[str, bytes]], member_id: str | None) -> bool:
+    def supports(
+        self, protocol_type: str, protocols: list[tuple[str, bytes]], member_id: str | None
+    ) -> bool:
         if not protocol_type or not protocols:
             return False
         candidates = self.candidate_protocols(excluding=member_id)

@@ -59,7 +59,8 @@ class PartitionJournal:
         writer = self._writers.get(partition)
         if writer is None or writer.done():
             self._writers[partition] = asyncio.get_running_loop().create_task(
-                self._drain(partition), name=f"groups-journal-{partition}")
+                self._drain(partition), name=f"groups-journal-{partition}"
+            )
         return completion
 
     async def _drain(self, partition: int) -> None:

@@ -24,14 +24,21 @@ def _owners(group: Group) -> dict[tuple[str, int], tuple[str, str, str]]:
 def group_lags(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> list[GroupLagSample]:
     """Committed offset and lag of every committed partition whose high watermark is known."""
     return [
-        GroupLagSample(str(r["group"]), str(r["topic"]), int(r["partition"]),  # type: ignore[call-overload]
-                       int(r["committed_offset"]), int(r["lag"]))  # type: ignore[call-overload]
+        GroupLagSample(
+            str(r["group"]),
+            str(r["topic"]),
+            int(r["partition"]),  # type: ignore[call-overload]
+            int(r["committed_offset"]),
+            int(r["lag"]),
+        )  # type: ignore[call-overload]
         for r in lag_rows(groups, high_watermark_fn)
         if r["lag"] is not None
     ]
 
 
-def lag_rows(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> list[dict[str, object]]:
+def lag_rows(
+    groups: Iterable[Group], high_watermark_fn: HighWatermarkFn
+) -> list[dict[str, object]]:
     """One row per (group, partition) that has a commit or an owner.
 
     `high_watermark_fn(topic, partition)` returns the partition's high watermark or
@@ -46,9 +53,18 @@ def lag_rows(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> lis
             hw = high_watermark_fn(topic, partition)
             lag = None if hw is None or committed is None else max(hw - committed, 0)
             member_id, client_id, host = owners.get((topic, partition), ("", "", ""))
-            rows.append({
-                "group": group.group_id, "state": group.state.value, "topic": topic, "partition": partition,
-                "committed_offset": committed, "high_watermark": hw, "lag": lag,
-                "member_id": member_id, "client_id": client_id, "host": host,
-            })
+            rows.append(
+                {
+                    "group": group.group_id,
+                    "state": group.state.value,
+                    "topic": topic,
+                    "partition": partition,
+                    "committed_offset": committed,
+                    "high_watermark": hw,
+                    "lag": lag,
+                    "member_id": member_id,
+                    "client_id": client_id,
+                    "host": host,
+                }
+            )
     return rows

@@ -50,7 +50,9 @@ class PartitionLoad:
             self._apply(decode_key(key), value)
         except (FormatError, UnicodeDecodeError) as error:
             self.skipped += 1
-            log.warning("__consumer_offsets/%d: skipping unreadable record: %s", self.partition, error)
+            log.warning(
+                "__consumer_offsets/%d: skipping unreadable record: %s", self.partition, error
+            )
 
     def _apply(self, key: OffsetKey | GroupKey, value: bytes | None) -> None:
         pending = self.groups.setdefault(key.group, _Pending())
@@ -60,8 +62,9 @@ class PartitionLoad:
                 pending.offsets.pop(tp, None)
                 return
             v = decode_offset_value(value)
-            pending.offsets[tp] = OffsetEntry(v.offset, v.leader_epoch, v.metadata, v.commit_timestamp_ms,
-                                              v.expire_timestamp_ms)
+            pending.offsets[tp] = OffsetEntry(
+                v.offset, v.leader_epoch, v.metadata, v.commit_timestamp_ms, v.expire_timestamp_ms
+            )
             return
         pending.metadata = decode_group_value(value) if value is not None else None
 
@@ -86,8 +89,17 @@ def _restore(group: Group, meta: GroupValue, now_ms: int) -> None:
     if not meta.members or meta.protocol is None:
         return
     for m in meta.members:
-        member = Member(m.member_id, m.group_instance_id, m.client_id, m.client_host, m.session_timeout_ms,
-                        m.rebalance_timeout_ms, meta.protocol_type, [(meta.protocol, m.subscription)], m.assignment)
+        member = Member(
+            m.member_id,
+            m.group_instance_id,
+            m.client_id,
+            m.client_host,
+            m.session_timeout_ms,
+            m.rebalance_timeout_ms,
+            meta.protocol_type,
+            [(meta.protocol, m.subscription)],
+            m.assignment,
+        )
         group.add(member)
     group.protocol_name = meta.protocol
     group.subscribed = group.compute_subscribed_topics()

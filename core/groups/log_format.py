@@ -129,7 +129,9 @@ def encode_group_value(value: GroupValue) -> bytes:
     w.i32(len(value.members))
     for m in value.members:
         w.string(m.member_id).string(m.group_instance_id).string(m.client_id).string(m.client_host)
-        w.i32(m.rebalance_timeout_ms).i32(m.session_timeout_ms).bytes_(m.subscription).bytes_(m.assignment)
+        w.i32(m.rebalance_timeout_ms).i32(m.session_timeout_ms).bytes_(m.subscription).bytes_(
+            m.assignment
+        )
     return bytes(w.out)
 
 
@@ -230,4 +232,13 @@ def _decode_member(r: _Reader, version: int) -> MemberValue:
     session_ms = r.i32()
     if rebalance_ms < 0:
         rebalance_ms = session_ms
-    return MemberValue(member_id, instance, client_id, client_host, rebalance_ms, session_ms, r.bytes_(), r.bytes_())
+    return MemberValue(
+        member_id,
+        instance,
+        client_id,
+        client_host,
+        rebalance_ms,
+        session_ms,
+        r.bytes_(),
+        r.bytes_(),
+    )

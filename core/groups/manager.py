@@ -23,13 +23,23 @@ from core.groups.config import GroupConfig
 from core.groups.group import Group, GroupState
 from core.groups.loader import PartitionLoad
 from core.groups.log_format import (
-    GroupKey, GroupValue, MemberValue, encode_group_key, encode_group_value,
+    GroupKey,
+    GroupValue,
+    MemberValue,
+    encode_group_key,
+    encode_group_value,
 )
 from core.groups.membership import JoinParams, Membership, SyncParams
 from core.groups.offsets import KV, CommitOutcome, CommitParams, OffsetBook, offset_tombstone
 from core.groups.rebalance import Rebalancer
 from core.groups.results import (
-    GroupListing, GroupSummary, JoinResult, LeaveRequestMember, LeaveResult, OffsetFetchResult, SyncResult,
+    GroupListing,
+    GroupSummary,
+    JoinResult,
+    LeaveRequestMember,
+    LeaveResult,
+    OffsetFetchResult,
+    SyncResult,
 )
 from core.groups.router import partition_for
 from core.groups.timers import TimerQueue
@@ -50,8 +60,15 @@ class PartitionStatus(enum.Enum):
 
 
 class GroupManager:
-    def __init__(self, *, clock: Clock, config: GroupConfig, journal: Journal,
-                 partitions: int | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        config: GroupConfig,
+        journal: Journal,
+        partitions: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.clock = clock
         self.config = config
         self.journal = journal
@@ -87,7 +104,13 @@ class GroupManager:
                 self.rebalancer.schedule_heartbeat(group, member)
         self.status[load.partition] = PartitionStatus.LOADED
         level = logging.INFO if load.records else logging.DEBUG
-        log.log(level, "__consumer_offsets/%d loaded: %d records, %d skipped", load.partition, load.records, load.skipped)
+        log.log(
+            level,
+            "__consumer_offsets/%d loaded: %d records, %d skipped",
+            load.partition,
+            load.records,
+            load.skipped,
+        )
 
     def unload(self, partition: int) -> None:
         """Leadership of the partition is gone: drop its groups, answer their waiters."""
@@ -134,7 +157,9 @@ class GroupManager:
     def join(self, p: JoinParams) -> Completion[JoinResult]:
         error = self._check(p.group_id)
         if error is ErrorCode.none and not (
-            self.config.group_min_session_timeout_ms <= p.session_timeout_ms <= self.config.group_max_session_timeout_ms
+            self.config.group_min_session_timeout_ms
+            <= p.session_timeout_ms
+            <= self.config.group_max_session_timeout_ms
         ):
             error = ErrorCode.invalid_session_timeout
         if error is ErrorCode.none and p.member_id and p.group_id not in self.groups:
@@ -158,10 +183,14 @@ class GroupManager:
             return Completion.resolved(SyncResult(error))
         return self.membership.sync(group, p)
 
-    def heartbeat(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None = None) -> ErrorCode:
+    def heartbeat(
+        self, group_id: str, generation_id: int, member_id: str, instance_id: str | None = None
+    ) -> ErrorCode:
         error = self._check(group_id)
         if error is ErrorCode.coordinator_load_in_progress:
-            return ErrorCode.none  # Kafka answers blindly while loading: clients treat 14 here as fatal
+            return (
+                ErrorCode.none
+            )  # Kafka answers blindly while loading: clients treat 14 here as fatal
         if error is not ErrorCode.none:
             return error
         group = self.groups.get(group_id)
@@ -176,7 +205,9 @@ class GroupManager:
             return LeaveResult(error)
         group = self.groups.get(group_id)
         if group is None:
-            return LeaveResult(ErrorCode.none, tuple((m, ErrorCode.unknown_member_id) for m in members))
+            return LeaveResult(
+                ErrorCode.none, tuple((m, ErrorCode.unknown_member_id) for m in members)
+            )
         return self.membership.leave(group, members)
 
     # ------------------------------------------------------------ offsets
@@ -200,13 +231,19 @@ class GroupManager:
             self.rebalancer.schedule_heartbeat(group, member)
         return self.book.commit(group, p)
 
-    def fetch_offsets(self, group_id: str, partitions: list[tuple[str, int]] | None) -> OffsetFetchResult:
+    def fetch_offsets(
+        self, group_id: str, partitions: list[tuple[str, int]] | None
+    ) -> OffsetFetchResult:
         error = self._check(group_id, allow_empty_id=True)
         if error is not ErrorCode.none:
             return OffsetFetchResult(error)
-        return OffsetFetchResult(ErrorCode.none, self.book.fetch(self.groups.get(group_id), partitions))
+        return OffsetFetchResult(
+            ErrorCode.none, self.book.fetch(self.groups.get(group_id), partitions)
+        )
 
-    def delete_offsets(self, group_id: str, partitions: list[tuple[str, int]]) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
+    def delete_offsets(
+        self, group_id: str, partitions: list[tuple[str, int]]
+    ) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
         error = self._check(group_id)
         group = self.groups.get(group_id)
         if error is ErrorCode.none and group is None:
@@ -224,7 +261,11 @@ class GroupManager:
             for tp in gone:
                 del group.offsets[tp]
             if gone:
-                writes.append(self.journal.append(group.partition, [offset_tombstone(group.group_id, *tp) for tp in gone]))
+                writes.append(
+                    self.journal.append(
+                        group.partition, [offset_tombstone(group.group_id, *tp) for tp in gone]
+                    )
+                )
         return gather(writes)
 
     # ------------------------------------------------------------ admin
@@ -248,8 +289,14 @@ class GroupManager:
         if group is None:
             return GroupSummary(group_id, ErrorCode.none)
         protocol = group.protocol_name or "" if group.is_(S.STABLE) else ""
-        return GroupSummary(group_id, ErrorCode.none, group.state.value, group.protocol_type or "", protocol,
-                            group.member_summaries())
+        return GroupSummary(
+            group_id,
+            ErrorCode.none,
+            group.state.value,
+            group.protocol_type or "",
+            protocol,
+            group.member_summaries(),
+        )
 
     def delete_group(self, group_id: str) -> Completion[ErrorCode]:
         error = self._check(group_id, allow_empty_id=True)
@@ -305,7 +352,12 @@ class GroupManager:
             for tp in expired:
                 del group.offsets[tp]
             removed += len(expired)
-            if group.is_(S.EMPTY) and not group.offsets and not group.pending_members and not group.pending_commits:
+            if (
+                group.is_(S.EMPTY)
+                and not group.offsets
+                and not group.pending_members
+                and not group.pending_commits
+            ):
                 records.append((encode_group_key(GroupKey(group.group_id)), None))
                 self._drop(group, ErrorCode.group_id_not_found)
             if records:
@@ -314,9 +366,14 @@ class GroupManager:
 
     # ------------------------------------------------------------ persistence
 
-    def _store_group(self, group: Group, assignments: dict[str, bytes] | None) -> Completion[ErrorCode]:
+    def _store_group(
+        self, group: Group, assignments: dict[str, bytes] | None
+    ) -> Completion[ErrorCode]:
         value = group_value(group, assignments, self.clock.now_ms())
-        return self.journal.append(group.partition, [(encode_group_key(GroupKey(group.group_id)), encode_group_value(value))])
+        return self.journal.append(
+            group.partition,
+            [(encode_group_key(GroupKey(group.group_id)), encode_group_value(value))],
+        )
 
     def check_invariants(self) -> None:
         for group_id, group in self.groups.items():
@@ -327,11 +384,28 @@ class GroupManager:
 
 def group_value(group: Group, assignments: dict[str, bytes] | None, now_ms: int) -> GroupValue:
     protocol = group.protocol_name
-    members = tuple(
-        MemberValue(m.member_id, m.group_instance_id, m.client_id, m.client_host, m.rebalance_timeout_ms,
-                    m.session_timeout_ms, m.metadata_for(protocol) if protocol else b"",
-                    assignments.get(m.member_id, b"") if assignments is not None else m.assignment)
-        for m in group.members.values()
-    ) if protocol is not None else ()
-    return GroupValue(group.protocol_type or "", group.generation, protocol, group.leader_id if members else None,
-                      group.state_timestamp_ms if group.state_timestamp_ms > 0 else now_ms, members)
+    members = (
+        tuple(
+            MemberValue(
+                m.member_id,
+                m.group_instance_id,
+                m.client_id,
+                m.client_host,
+                m.rebalance_timeout_ms,
+                m.session_timeout_ms,
+                m.metadata_for(protocol) if protocol else b"",
+                assignments.get(m.member_id, b"") if assignments is not None else m.assignment,
+            )
+            for m in group.members.values()
+        )
+        if protocol is not None
+        else ()
+    )
+    return GroupValue(
+        group.protocol_type or "",
+        group.generation,
+        protocol,
+        group.leader_id if members else None,
+        group.state_timestamp_ms if group.state_timestamp_ms > 0 else now_ms,
+        members,
+    )

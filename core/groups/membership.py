@@ -84,8 +84,14 @@ class Membership:
 
     def _add(self, group: Group, p: JoinParams, member_id: str) -> Completion[JoinResult]:
         member = Member(
-            member_id, p.group_instance_id, p.client_id, p.client_host, p.session_timeout_ms,
-            p.rebalance_timeout_ms, p.protocol_type, list(p.protocols),
+            member_id,
+            p.group_instance_id,
+            p.client_id,
+            p.client_host,
+            p.session_timeout_ms,
+            p.rebalance_timeout_ms,
+            p.protocol_type,
+            list(p.protocols),
         )
         waiter: Completion[JoinResult] = Completion()
         self.rb.add_member(group, member, waiter)
@@ -100,7 +106,9 @@ class Membership:
         if group.static_member_fenced(p.group_instance_id, p.member_id):
             return _failed(ErrorCode.fenced_instance_id, p.member_id)
         member = group.members.get(p.member_id)
-        unknown_instance = p.group_instance_id is not None and p.group_instance_id not in group.static_members
+        unknown_instance = (
+            p.group_instance_id is not None and p.group_instance_id not in group.static_members
+        )
         if member is None or unknown_instance or group.is_(S.EMPTY):
             return _failed(ErrorCode.unknown_member_id, p.member_id)
         unchanged = member.same_protocols(p.protocols)
@@ -114,7 +122,9 @@ class Membership:
 
     def _update(self, group: Group, member: Member, p: JoinParams) -> Completion[JoinResult]:
         waiter: Completion[JoinResult] = Completion()
-        self.rb.update_member(group, member, list(p.protocols), p.session_timeout_ms, p.rebalance_timeout_ms, waiter)
+        self.rb.update_member(
+            group, member, list(p.protocols), p.session_timeout_ms, p.rebalance_timeout_ms, waiter
+        )
         self.rb.try_complete_join(group)
         return waiter
 
@@ -136,10 +146,14 @@ class Membership:
         self.rb.schedule_heartbeat(group, member)
         waiter: Completion[JoinResult] = Completion()
         stored = self.rb.store_group(group, None)
-        stored.on_done(lambda error: waiter.resolve(self._static_rejoined(group, member, old_leader, error)))
+        stored.on_done(
+            lambda error: waiter.resolve(self._static_rejoined(group, member, old_leader, error))
+        )
         return waiter
 
-    def _static_rejoined(self, group: Group, member: Member, old_leader: str | None, error: ErrorCode) -> JoinResult:
+    def _static_rejoined(
+        self, group: Group, member: Member, old_leader: str | None, error: ErrorCode
+    ) -> JoinResult:
         if error is not ErrorCode.none:
             return JoinResult(error, member.member_id)
         if group.members.get(member.member_id) is not member:
@@ -152,7 +166,9 @@ class Membership:
 
     # ------------------------------------------------------------ sync
 
-    def _check_member(self, group: Group, member_id: str, instance_id: str | None, generation: int) -> ErrorCode:
+    def _check_member(
+        self, group: Group, member_id: str, instance_id: str | None, generation: int
+    ) -> ErrorCode:
         if group.is_(S.DEAD):
             return ErrorCode.coordinator_not_available
         if group.static_member_fenced(instance_id, member_id):
@@ -175,7 +191,11 @@ class Membership:
         group.pending_sync.discard(member.member_id)
         self.rb.schedule_heartbeat(group, member)
         if group.is_(S.STABLE):
-            return Completion.resolved(SyncResult(ErrorCode.none, member.assignment, group.protocol_type, group.protocol_name))
+            return Completion.resolved(
+                SyncResult(
+                    ErrorCode.none, member.assignment, group.protocol_type, group.protocol_name
+                )
+            )
         assert group.is_(S.COMPLETING_REBALANCE), group
         waiter: Completion[SyncResult] = Completion()
         old, member.sync_waiter = member.sync_waiter, waiter
@@ -206,7 +226,9 @@ class Membership:
 
     # ------------------------------------------------------------ heartbeat, leave
 
-    def heartbeat(self, group: Group, member_id: str, instance_id: str | None, generation: int) -> ErrorCode:
+    def heartbeat(
+        self, group: Group, member_id: str, instance_id: str | None, generation: int
+    ) -> ErrorCode:
         if group.is_(S.EMPTY):
             return ErrorCode.unknown_member_id
         error = self._check_member(group, member_id, instance_id, generation)

@@ -75,8 +75,12 @@ class OffsetBook:
                 continue
             entry = OffsetEntry(item.offset, item.leader_epoch, metadata, now_ms, expire_ms)
             value = OffsetValue(item.offset, item.leader_epoch, metadata, now_ms, expire_ms)
-            records.append((encode_offset_key(OffsetKey(group.group_id, item.topic, item.partition)),
-                            encode_offset_value(value)))
+            records.append(
+                (
+                    encode_offset_key(OffsetKey(group.group_id, item.topic, item.partition)),
+                    encode_offset_value(value),
+                )
+            )
             entries.append(((item.topic, item.partition), entry))
             stored_items.append(item)
         if not records:
@@ -98,7 +102,9 @@ class OffsetBook:
         return result
 
     @staticmethod
-    def fetch(group: Group | None, partitions: list[tuple[str, int]] | None) -> tuple[FetchedOffset, ...]:
+    def fetch(
+        group: Group | None, partitions: list[tuple[str, int]] | None
+    ) -> tuple[FetchedOffset, ...]:
         offsets = group.offsets if group is not None else {}
         if partitions is None:
             partitions = sorted(offsets)
@@ -108,10 +114,16 @@ class OffsetBook:
             if entry is None:
                 out.append(FetchedOffset(topic, partition))
             else:
-                out.append(FetchedOffset(topic, partition, entry.offset, entry.leader_epoch, entry.metadata))
+                out.append(
+                    FetchedOffset(
+                        topic, partition, entry.offset, entry.leader_epoch, entry.metadata
+                    )
+                )
         return tuple(out)
 
-    def delete(self, group: Group, partitions: list[tuple[str, int]]) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
+    def delete(
+        self, group: Group, partitions: list[tuple[str, int]]
+    ) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
         """OffsetDelete: refused for topics an active consumer group subscribes to."""
         if group.is_(S.DEAD):
             return Completion.resolved((ErrorCode.group_id_not_found, []))
@@ -120,9 +132,15 @@ class OffsetBook:
             if group.protocol_type != "consumer":
                 return Completion.resolved((ErrorCode.non_empty_group, []))
             subscribed = group.subscribed_topics()  # None: unknown, so every topic counts (Kafka)
-        errors = [ErrorCode.group_subscribed_to_topic if subscribed is None or t in subscribed else ErrorCode.none
-                  for t, _ in partitions]
-        doomed = [tp for tp, e in zip(partitions, errors) if e is ErrorCode.none and tp in group.offsets]
+        errors = [
+            ErrorCode.group_subscribed_to_topic
+            if subscribed is None or t in subscribed
+            else ErrorCode.none
+            for t, _ in partitions
+        ]
+        doomed = [
+            tp for tp, e in zip(partitions, errors) if e is ErrorCode.none and tp in group.offsets
+        ]
         if not doomed:
             return Completion.resolved((ErrorCode.none, errors))
         result: Completion[tuple[ErrorCode, list[ErrorCode]]] = Completion()
@@ -132,7 +150,9 @@ class OffsetBook:
         def stored(error: ErrorCode) -> None:
             result.resolve((ErrorCode.none, [error if e is ErrorCode.none else e for e in errors]))
 
-        self.append(group.partition, [offset_tombstone(group.group_id, *tp) for tp in doomed]).on_done(stored)
+        self.append(
+            group.partition, [offset_tombstone(group.group_id, *tp) for tp in doomed]
+        ).on_done(stored)
         return result
 
     def expired(self, group: Group, now_ms: int) -> list[tuple[str, int]]:

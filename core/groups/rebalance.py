@@ -35,7 +35,9 @@ StoreGroup = Callable[[Group, "dict[str, bytes] | None"], Completion[ErrorCode]]
 
 
 class Rebalancer:
-    def __init__(self, clock: Clock, config: GroupConfig, timers: TimerQueue, store_group: StoreGroup) -> None:
+    def __init__(
+        self, clock: Clock, config: GroupConfig, timers: TimerQueue, store_group: StoreGroup
+    ) -> None:
         self.clock = clock
         self.config = config
         self.timers = timers
@@ -60,8 +62,13 @@ class Rebalancer:
         self.maybe_prepare_rebalance(group, f"new member {member.member_id} joined")
 
     def update_member(
-        self, group: Group, member: Member, protocols: list[tuple[str, bytes]],
-        session_timeout_ms: int, rebalance_timeout_ms: int, waiter: Completion[JoinResult],
+        self,
+        group: Group,
+        member: Member,
+        protocols: list[tuple[str, bytes]],
+        session_timeout_ms: int,
+        rebalance_timeout_ms: int,
+        waiter: Completion[JoinResult],
     ) -> None:
         member.protocols = protocols
         member.session_timeout_ms = session_timeout_ms
@@ -102,8 +109,11 @@ class Rebalancer:
     def add_pending_member(self, group: Group, member_id: str, session_timeout_ms: int) -> None:
         group.pending_members.add(member_id)
         deadline = self.mono_ms() + session_timeout_ms
-        self.timers.schedule(("pending", group.group_id, member_id), deadline,
-                             lambda: self.remove_pending_member(group, member_id))
+        self.timers.schedule(
+            ("pending", group.group_id, member_id),
+            deadline,
+            lambda: self.remove_pending_member(group, member_id),
+        )
 
     def remove_pending_member(self, group: Group, member_id: str) -> None:
         if member_id not in group.pending_members:
@@ -115,12 +125,17 @@ class Rebalancer:
 
     # ------------------------------------------------------------ heartbeats
 
-    def schedule_heartbeat(self, group: Group, member: Member, timeout_ms: int | None = None) -> None:
+    def schedule_heartbeat(
+        self, group: Group, member: Member, timeout_ms: int | None = None
+    ) -> None:
         if timeout_ms is None:
             timeout_ms = member.session_timeout_ms
         member_id = member.member_id
-        self.timers.schedule(("hb", group.group_id, member_id), self.mono_ms() + timeout_ms,
-                             lambda: self._heartbeat_expired(group, member_id))
+        self.timers.schedule(
+            ("hb", group.group_id, member_id),
+            self.mono_ms() + timeout_ms,
+            lambda: self._heartbeat_expired(group, member_id),
+        )
 
     def _heartbeat_expired(self, group: Group, member_id: str) -> None:
         member = group.members.get(member_id)
@@ -139,7 +154,12 @@ class Rebalancer:
 
     def prepare_rebalance(self, group: Group, reason: str) -> None:
         assert group.can_rebalance(), group
-        log.info("group %s: preparing rebalance (generation %d): %s", group.group_id, group.generation, reason)
+        log.info(
+            "group %s: preparing rebalance (generation %d): %s",
+            group.group_id,
+            group.generation,
+            reason,
+        )
         syncs = self._take_sync_waiters(group) if group.is_(S.COMPLETING_REBALANCE) else []
         for member in group.members.values():
             member.assignment = b""
@@ -160,8 +180,9 @@ class Rebalancer:
         self.try_complete_join(group)
 
     def _schedule_join(self, group: Group, delay_ms: int) -> None:
-        self.timers.schedule(("join", group.group_id), self.mono_ms() + delay_ms,
-                             lambda: self._join_deadline(group))
+        self.timers.schedule(
+            ("join", group.group_id), self.mono_ms() + delay_ms, lambda: self._join_deadline(group)
+        )
 
     def _join_deadline(self, group: Group) -> None:
         if not group.is_(S.PREPARING_REBALANCE):
@@ -176,14 +197,20 @@ class Rebalancer:
         self.complete_join(group)
 
     def try_complete_join(self, group: Group) -> None:
-        if group.is_(S.PREPARING_REBALANCE) and group.initial_delay_remaining_ms is None and group.all_joined():
+        if (
+            group.is_(S.PREPARING_REBALANCE)
+            and group.initial_delay_remaining_ms is None
+            and group.all_joined()
+        ):
             self.complete_join(group)
 
     def complete_join(self, group: Group) -> None:
         assert group.is_(S.PREPARING_REBALANCE), group
         self.timers.cancel(("join", group.group_id))
         group.initial_delay_remaining_ms = None
-        for member in [m for m in group.members.values() if not m.awaiting_join and not m.is_static]:
+        for member in [
+            m for m in group.members.values() if not m.awaiting_join and not m.is_static
+        ]:
             group.remove(member.member_id)
             self.timers.cancel(("hb", group.group_id, member.member_id))
             log.info("group %s: member %s did not rejoin in time", group.group_id, member.member_id)
@@ -216,10 +243,19 @@ class Rebalancer:
         group.transition(S.COMPLETING_REBALANCE, now_ms)
         group.pending_sync = set(group.members)
         generation = group.generation
-        self.timers.schedule(("sync", group.group_id), self.mono_ms() + group.rebalance_timeout_ms(),
-                             lambda: self._sync_deadline(group, generation))
-        log.info("group %s: generation %d, protocol %s, leader %s, %d members", group.group_id,
-                 generation, group.protocol_name, group.leader_id, len(group.members))
+        self.timers.schedule(
+            ("sync", group.group_id),
+            self.mono_ms() + group.rebalance_timeout_ms(),
+            lambda: self._sync_deadline(group, generation),
+        )
+        log.info(
+            "group %s: generation %d, protocol %s, leader %s, %d members",
+            group.group_id,
+            generation,
+            group.protocol_name,
+            group.leader_id,
+            len(group.members),
+        )
 
     def join_result(self, group: Group, member_id: str, leader_id: str | None = None) -> JoinResult:
         assert group.protocol_name is not None
@@ -230,8 +266,15 @@ class Rebalancer:
                 JoinedMember(m.member_id, m.group_instance_id, m.metadata_for(group.protocol_name))
                 for m in group.members.values()
             )
-        return JoinResult(ErrorCode.none, member_id, group.generation, group.protocol_type,
-                          group.protocol_name, leader, members)
+        return JoinResult(
+            ErrorCode.none,
+            member_id,
+            group.generation,
+            group.protocol_type,
+            group.protocol_name,
+            leader,
+            members,
+        )
 
     # ------------------------------------------------------------ sync
 
@@ -265,7 +308,11 @@ class Rebalancer:
             self.schedule_heartbeat(group, member)
         for member, waiter in answered:
             assert waiter is not None
-            waiter.resolve(SyncResult(ErrorCode.none, member.assignment, group.protocol_type, group.protocol_name))
+            waiter.resolve(
+                SyncResult(
+                    ErrorCode.none, member.assignment, group.protocol_type, group.protocol_name
+                )
+            )
 
     @staticmethod
     def _take_sync_waiters(group: Group) -> list[Completion[SyncResult]]:

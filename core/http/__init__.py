@@ -5,6 +5,16 @@ from core.http.params import int_param, query_bool, read_json, read_json_object,
 from core.http.server import HttpServer, new_app, start_http_server
 
 __all__ = [
-    "HttpError", "HttpServer", "bad_request", "error_response", "int_param", "new_app", "not_found",
-    "query_bool", "read_json", "read_json_object", "start_http_server", "string_field",
+    "HttpError",
+    "HttpServer",
+    "bad_request",
+    "error_response",
+    "int_param",
+    "new_app",
+    "not_found",
+    "query_bool",
+    "read_json",
+    "read_json_object",
+    "start_http_server",
+    "string_field",
 ]

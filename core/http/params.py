@@ -24,8 +24,9 @@ async def read_json(request: web.Request) -> Any:
         raise bad_request(f"invalid JSON body: {exc}") from None
 
 
-async def read_json_object(request: web.Request, required: tuple[str, ...] = (),
-                           allowed: tuple[str, ...] | None = None) -> dict[str, Any]:
+async def read_json_object(
+    request: web.Request, required: tuple[str, ...] = (), allowed: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     body = await read_json(request)
     if not isinstance(body, dict):
         raise bad_request("expected a JSON object")

@@ -133,7 +133,9 @@ def peek_length(buf: bytes | bytearray | memoryview, pos: int) -> tuple[int, int
     return base_offset, length + LOG_OVERHEAD
 
 
-def split_batches(buf: bytes | bytearray | memoryview, *, check_crc: bool = True) -> list[tuple[int, BatchHeader]]:
+def split_batches(
+    buf: bytes | bytearray | memoryview, *, check_crc: bool = True
+) -> list[tuple[int, BatchHeader]]:
     """Split a concatenation of whole v2 batches into (position, header) pairs.
 
     Raises BatchError on any malformed or partial batch: a produce request must

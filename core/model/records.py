@@ -233,8 +233,21 @@ def build_batch(
     batch_length = HEADER_SIZE - LOG_OVERHEAD + len(payload)
     batch = bytearray(HEADER_SIZE + len(payload))
     _HEADER_FIELDS.pack_into(
-        batch, 0, base_offset, batch_length, leader_epoch, 2, 0, attributes, deltas[-1],
-        stamps[0], max(stamps), producer_id, producer_epoch, base_sequence, len(items),
+        batch,
+        0,
+        base_offset,
+        batch_length,
+        leader_epoch,
+        2,
+        0,
+        attributes,
+        deltas[-1],
+        stamps[0],
+        max(stamps),
+        producer_id,
+        producer_epoch,
+        base_sequence,
+        len(items),
     )
     batch[HEADER_SIZE:] = payload
     _CRC.pack_into(batch, 17, crc32c.crc32c(memoryview(batch)[CRC_START:]))

@@ -8,7 +8,7 @@ whose response header is always v0 (KIP-511).
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from kio.index import UnknownAPIKey, UnknownEntity, load_request_schema, load_response_schema
@@ -26,7 +26,7 @@ class DecodeError(ValueError):
     """The request body does not parse for its declared key and version."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def request_class(api_key: int, api_version: int) -> type | None:
     try:
         return load_request_schema(api_key, api_version)
@@ -34,17 +34,17 @@ def request_class(api_key: int, api_version: int) -> type | None:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def response_class(api_key: int, api_version: int) -> type:
     return load_response_schema(api_key, api_version)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reader(cls: type):
     return entity_reader(cls)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _writer(cls: type):
     return entity_writer(cls)
 
@@ -97,5 +97,7 @@ def encode_body(response: Any) -> bytes:
 
 def unsupported_key_frame(correlation_id: int, error_code: int) -> bytes:
     """Answer for an API key no schema exists for: header v0 and a bare int16 error code."""
-    body = correlation_id.to_bytes(4, "big", signed=True) + error_code.to_bytes(2, "big", signed=True)
+    body = correlation_id.to_bytes(4, "big", signed=True) + error_code.to_bytes(
+        2, "big", signed=True
+    )
     return SIZE.pack(len(body)) + body

@@ -42,7 +42,9 @@ class Appended:
 
 
 class Consensus:
-    def __init__(self, group_id: int, node_id: int, log_: Log, flusher, *, write_caching: bool = False) -> None:
+    def __init__(
+        self, group_id: int, node_id: int, log_: Log, flusher, *, write_caching: bool = False
+    ) -> None:
         self.group_id = group_id
         self.node_id = node_id
         self.log = log_
@@ -55,7 +57,9 @@ class Consensus:
         self.term_history: list[tuple[int, int]] = []  # (term, first offset), ascending
         self.commit_offset = 0  # one past the last committed offset
         self._quorum_write_end = 0  # one past the last acks=all write
-        self._waiters: list[tuple[int, asyncio.Future]] = []  # (end offset, future), appended in order
+        self._waiters: list[
+            tuple[int, asyncio.Future]
+        ] = []  # (end offset, future), appended in order
         self._visible_listeners: list = []
         self._closed = False
         # Background flush policy for relaxed writes (topic flush.ms / flush.bytes).
@@ -81,7 +85,12 @@ class Consensus:
         self.log.flush()
         self.commit_offset = self.log.flushed_offset
         self._quorum_write_end = self.commit_offset
-        log.debug("group %d: leader for term %d at offset %d", self.group_id, self.term, self.log.next_offset)
+        log.debug(
+            "group %d: leader for term %d at offset %d",
+            self.group_id,
+            self.term,
+            self.log.next_offset,
+        )
 
     def _merge_history(self, history: list, seg_terms: list) -> list[tuple[int, int]]:
         merged = {t: o for t, o in history if o <= self.log.next_offset}
@@ -92,8 +101,12 @@ class Consensus:
     def _persist_meta(self) -> None:
         self.log.kvstore.put(
             _META_KEY,
-            {"term": self.term, "voted_for": self.voted_for, "voters": self.voters,
-             "term_history": [list(x) for x in self.term_history]},
+            {
+                "term": self.term,
+                "voted_for": self.voted_for,
+                "voters": self.voters,
+                "term_history": [list(x) for x in self.term_history],
+            },
         )
 
     def close(self) -> None:

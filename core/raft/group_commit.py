@@ -83,7 +83,9 @@ class GroupCommit:
                 continue
             try:
                 await self._flush_round(list(due))
-            except Exception:  # the flusher must outlive any one round, or every acks=all write hangs
+            except (
+                Exception
+            ):  # the flusher must outlive any one round, or every acks=all write hangs
                 log.exception("flush round failed; retrying")
                 self._urgent.update(due)
                 await asyncio.sleep(self.RETRY_DELAY_S)

@@ -34,7 +34,7 @@ class ScramCredential:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ScramCredential":
+    def from_json(cls, data: dict[str, Any]) -> ScramCredential:
         return cls(
             mechanism=data["mechanism"],
             salt=base64.b64decode(data["salt"]),
@@ -67,8 +67,9 @@ def h(mechanism: str, data: bytes) -> bytes:
     return hashlib.new(hash_name(mechanism), data).digest()
 
 
-def derive_credential(mechanism: str, password: str, salt: bytes | None = None,
-                      iterations: int = MIN_ITERATIONS) -> ScramCredential:
+def derive_credential(
+    mechanism: str, password: str, salt: bytes | None = None, iterations: int = MIN_ITERATIONS
+) -> ScramCredential:
     """StoredKey = H(HMAC(SaltedPassword, "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key")."""
     assert iterations >= MIN_ITERATIONS
     salt = os.urandom(SALT_BYTES) if salt is None else salt
@@ -85,5 +86,7 @@ def derive_credential(mechanism: str, password: str, salt: bytes | None = None,
 
 def password_matches(credential: ScramCredential, password: str) -> bool:
     """Check a plain password (HTTP basic auth) against a stored credential, in constant time."""
-    again = derive_credential(credential.mechanism, password, credential.salt, credential.iterations)
+    again = derive_credential(
+        credential.mechanism, password, credential.salt, credential.iterations
+    )
     return hmac.compare_digest(again.stored_key, credential.stored_key)

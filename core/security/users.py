@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
-from core.security.scram import MECHANISMS, SCRAM_SHA_512, ScramCredential, derive_credential, password_matches
+from core.security.scram import (
+    MECHANISMS,
+    SCRAM_SHA_512,
+    ScramCredential,
+    derive_credential,
+    password_matches,
+)
 
 USER_UPSERT = "user_upsert"
 USER_DELETE = "user_delete"
@@ -47,16 +54,25 @@ class UserNotFound(UserError):
 
 def validate_username(username: Any) -> str:
     if not isinstance(username, str) or not 1 <= len(username) <= MAX_USERNAME_CHARS:
-        raise InvalidUserRequest(f"username must be a string of 1 to {MAX_USERNAME_CHARS} characters")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in ",=" for c in username) or username.strip() != username:
-        raise InvalidUserRequest("username must not contain control characters, ',' or '=', "
-                                 "nor start or end with whitespace")
+        raise InvalidUserRequest(
+            f"username must be a string of 1 to {MAX_USERNAME_CHARS} characters"
+        )
+    if (
+        any(ord(c) < 0x20 or ord(c) == 0x7F or c in ",=" for c in username)
+        or username.strip() != username
+    ):
+        raise InvalidUserRequest(
+            "username must not contain control characters, ',' or '=', "
+            "nor start or end with whitespace"
+        )
     return username
 
 
 def validate_password(password: Any) -> str:
     if not isinstance(password, str) or not 1 <= len(password) <= MAX_PASSWORD_CHARS:
-        raise InvalidUserRequest(f"password must be a string of 1 to {MAX_PASSWORD_CHARS} characters")
+        raise InvalidUserRequest(
+            f"password must be a string of 1 to {MAX_PASSWORD_CHARS} characters"
+        )
     return password
 
 
@@ -108,7 +124,8 @@ class UserFrontend:
             existing = self._credentials.get(username)
             if existing is not None:
                 if existing.mechanism == mechanism and await asyncio.to_thread(
-                        password_matches, existing, password):
+                    password_matches, existing, password
+                ):
                     return
                 raise UserExists(f"user {username!r} already exists")
             await self._submit_upsert(username, password, mechanism)
@@ -130,4 +147,6 @@ class UserFrontend:
     async def _submit_upsert(self, username: str, password: str, mechanism: str) -> None:
         # PBKDF2 costs milliseconds; keep it off the event loop.
         credential = await asyncio.to_thread(derive_credential, mechanism, password)
-        await self._controller.submit(USER_UPSERT, {"username": username, "credential": credential.to_json()})
+        await self._controller.submit(
+            USER_UPSERT, {"username": username, "credential": credential.to_json()}
+        )

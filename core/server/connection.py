@@ -46,8 +46,14 @@ NO_RESPONSE = object()  # Produce with acks=0: Kafka sends nothing back
 
 
 class KafkaConnection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, services: Services,
-                 *, max_frame_bytes: int) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        services: Services,
+        *,
+        max_frame_bytes: int,
+    ) -> None:
         self._reader = reader
         self._writer = writer
         self._services = services
@@ -92,7 +98,9 @@ class KafkaConnection:
         if not dispatch.supported(api_key, api_version):
             return _ready(self._unsupported(api_key, api_version, correlation_id))
         header, request = codec.decode_request(payload, api_key, api_version)
-        ctx = RequestContext(api_key, api_version, correlation_id, header, self._services, self.peer)
+        ctx = RequestContext(
+            api_key, api_version, correlation_id, header, self._services, self.peer
+        )
         return asyncio.ensure_future(self._handle(ctx, request))
 
     async def _handle(self, ctx: RequestContext, request: Any) -> Any:
@@ -103,8 +111,12 @@ class KafkaConnection:
             response = await module.handle(ctx, request)
         except Exception:
             log.exception("%s v%d from %s failed", name, ctx.api_version, self.peer)
-            response = dispatch.error_response(ctx.api_key, ctx.api_version, ErrorCode.unknown_server_error)
-        metrics.record_request(name, int(getattr(response, "error_code", 0) or 0), time.perf_counter() - started)
+            response = dispatch.error_response(
+                ctx.api_key, ctx.api_version, ErrorCode.unknown_server_error
+            )
+        metrics.record_request(
+            name, int(getattr(response, "error_code", 0) or 0), time.perf_counter() - started
+        )
         if response is NO_RESPONSE or isinstance(response, RawResponse):
             return response
         return codec.encode_response(ctx.api_key, ctx.api_version, ctx.correlation_id, response)
@@ -112,7 +124,11 @@ class KafkaConnection:
     def _unsupported(self, api_key: int, api_version: int, correlation_id: int) -> bytes:
         if api_key == codec.API_VERSIONS_KEY:
             # Clients probe their newest ApiVersions first and retry with our answer: routine.
-            log.debug("%s asked for ApiVersions v%d; answering v0 with our versions", self.peer, api_version)
+            log.debug(
+                "%s asked for ApiVersions v%d; answering v0 with our versions",
+                self.peer,
+                api_version,
+            )
             from core.server.handlers.api_versions import unsupported_version_response
 
             return codec.encode_response(api_key, 0, correlation_id, unsupported_version_response())
@@ -153,12 +169,13 @@ class KafkaConnection:
                 continue
             if part.length == 0:
                 continue
-            with open(part.fd, "rb", buffering=0, closefd=False) as file:
+            with open(part.fd, "rb", buffering=0, closefd=False) as file:  # noqa: ASYNC230 (wraps an open fd)
                 try:
-                    await loop.sendfile(writer.transport, file, part.position, part.length, fallback=True)
+                    await loop.sendfile(
+                        writer.transport, file, part.position, part.length, fallback=True
+                    )
                 except NotImplementedError:
                     writer.write(os.pread(part.fd, part.length, part.position))
-
 
 
 def _release_unsent(queue: asyncio.Queue) -> None:

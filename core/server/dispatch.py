@@ -72,7 +72,9 @@ def _default_value(tp: Any, name: str, error: ErrorCode) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return None if len(args) < len(typing.get_args(tp)) else _default_value(args[0], name, error)
+        return (
+            None if len(args) < len(typing.get_args(tp)) else _default_value(args[0], name, error)
+        )
     if origin is tuple:
         return ()
     if tp is ErrorCode:

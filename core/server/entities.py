@@ -7,7 +7,7 @@ import datetime
 import sys
 import types
 import typing
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from core.protocol.errors import ErrorCode
@@ -16,7 +16,7 @@ from core.server import dispatch
 ZERO = datetime.timedelta(0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_names(cls: type) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls))
 

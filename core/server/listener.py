@@ -14,8 +14,15 @@ log = logging.getLogger("ailurus.kafka")
 
 
 class KafkaListener:
-    def __init__(self, services: Services, host: str, port: int, *, max_connections: int | None = None,
-                 max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self,
+        services: Services,
+        host: str,
+        port: int,
+        *,
+        max_connections: int | None = None,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+    ) -> None:
         self._services = services
         self._host = host
         self._port = port
@@ -30,7 +37,9 @@ class KafkaListener:
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self._host, self._port, backlog=1024)
+        self._server = await asyncio.start_server(
+            self._accept, self._host, self._port, backlog=1024
+        )
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._max_connections is not None and len(self._connections) >= self._max_connections:
@@ -41,7 +50,9 @@ class KafkaListener:
         self._connections.add(task)
         metrics.connection_opened()
         try:
-            await KafkaConnection(reader, writer, self._services, max_frame_bytes=self._max_frame_bytes).run()
+            await KafkaConnection(
+                reader, writer, self._services, max_frame_bytes=self._max_frame_bytes
+            ).run()
         finally:
             metrics.connection_closed()
             self._connections.discard(task)

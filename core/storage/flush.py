@@ -44,8 +44,9 @@ class FlushQueue:
         self.outstanding: deque[FlushTicket] = deque()
         self.generation = 0
 
-    def capture(self, target_offset: int, segments: list[Segment],
-                directory: str | None) -> FlushTicket:
+    def capture(
+        self, target_offset: int, segments: list[Segment], directory: str | None
+    ) -> FlushTicket:
         for segment in segments:
             assert segment.write_fd is not None and not segment.deleted
             segment.pins += 1

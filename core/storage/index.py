@@ -111,24 +111,33 @@ class SparseIndex:
 
     # ------------------------------------------------------------ persistence
 
-    def write(self, offset_path: pathlib.Path, time_path: pathlib.Path,
-              summary: IndexSummary) -> None:
+    def write(
+        self, offset_path: pathlib.Path, time_path: pathlib.Path, summary: IndexSummary
+    ) -> None:
         """Write both files and fsync them (callers fsync the directory)."""
         offsets = bytearray()
         times = bytearray()
-        for relative, position, stamp in zip(self.relative_offsets, self.positions,
-                                              self.max_timestamps):
+        for relative, position, stamp in zip(
+            self.relative_offsets, self.positions, self.max_timestamps
+        ):
             offsets += _OFFSET_ENTRY.pack(relative, position)
             times += _TIME_ENTRY.pack(stamp, relative)
         _write_index_file(offset_path, self._header(OFFSET_MAGIC, summary), offsets)
         _write_index_file(time_path, self._header(TIME_MAGIC, summary), times)
 
     def _header(self, magic: bytes, summary: IndexSummary) -> bytes:
-        return _HEADER.pack(magic, len(self.positions), self.base_offset, summary.next_offset,
-                            summary.max_timestamp_ms, summary.log_bytes)
+        return _HEADER.pack(
+            magic,
+            len(self.positions),
+            self.base_offset,
+            summary.next_offset,
+            summary.max_timestamp_ms,
+            summary.log_bytes,
+        )
 
-    def load(self, offset_path: pathlib.Path, time_path: pathlib.Path,
-             log_bytes: int) -> IndexSummary | None:
+    def load(
+        self, offset_path: pathlib.Path, time_path: pathlib.Path, log_bytes: int
+    ) -> IndexSummary | None:
         """Load both files if they are valid for a log of `log_bytes`; None otherwise."""
         offset_file = _read_index_file(offset_path, OFFSET_MAGIC, _OFFSET_ENTRY.size)
         time_file = _read_index_file(time_path, TIME_MAGIC, _TIME_ENTRY.size)
@@ -153,15 +162,22 @@ class SparseIndex:
         return IndexSummary(next_offset, max_timestamp_ms, log_bytes)
 
 
-def _entries_valid(relatives: list[int], positions: list[int], stamps: list[int],
-                   time_relatives: list[int], log_bytes: int) -> bool:
+def _entries_valid(
+    relatives: list[int],
+    positions: list[int],
+    stamps: list[int],
+    time_relatives: list[int],
+    log_bytes: int,
+) -> bool:
     if not positions or relatives != time_relatives:
         return False
     if relatives[0] != 0 or positions[0] != 0 or positions[-1] >= log_bytes:
         return False
     pairs = zip(range(len(positions) - 1), range(1, len(positions)))
-    return all(relatives[a] < relatives[b] and positions[a] < positions[b]
-               and stamps[a] <= stamps[b] for a, b in pairs)
+    return all(
+        relatives[a] < relatives[b] and positions[a] < positions[b] and stamps[a] <= stamps[b]
+        for a, b in pairs
+    )
 
 
 def _write_index_file(path: pathlib.Path, header: bytes, entries: bytes | bytearray) -> None:
@@ -174,8 +190,9 @@ def _write_index_file(path: pathlib.Path, header: bytes, entries: bytes | bytear
         os.close(fd)
 
 
-def _read_index_file(path: pathlib.Path, magic: bytes,
-                     entry_bytes: int) -> tuple[tuple, bytes] | None:
+def _read_index_file(
+    path: pathlib.Path, magic: bytes, entry_bytes: int
+) -> tuple[tuple, bytes] | None:
     """(header fields, entry bytes) of a well-formed file, or None."""
     try:
         data = path.read_bytes()

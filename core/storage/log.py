@@ -71,8 +71,15 @@ class ReadSlice:
 
 
 class DiskLog:
-    def __init__(self, directory: pathlib.Path, config: LogConfig, clock: Clock,
-                 kvstore: KvStore, segments: list[Segment], start_offset: int) -> None:
+    def __init__(
+        self,
+        directory: pathlib.Path,
+        config: LogConfig,
+        clock: Clock,
+        kvstore: KvStore,
+        segments: list[Segment],
+        start_offset: int,
+    ) -> None:
         self.directory = directory
         self.config = config
         self.kvstore = kvstore
@@ -176,8 +183,9 @@ class DiskLog:
             previous = self._segments[-1]
             if previous.pins == 0 and not previous.unflushed:
                 previous.close_write_fd()
-        segment = Segment.create(self.directory, self.next_offset, term,
-                                 self.config.index_interval_bytes)
+        segment = Segment.create(
+            self.directory, self.next_offset, term, self.config.index_interval_bytes
+        )
         self._segments.append(segment)
         self._bases.append(segment.base_offset)
         self._directory_dirty = True
@@ -244,8 +252,9 @@ class DiskLog:
             if found is None:
                 return None
             assert found.first_offset < upper_offset and found.last_offset >= offset
-            return ReadSlice(segment.read_fd, found.position, found.length,
-                             found.first_offset, found.last_offset)
+            return ReadSlice(
+                segment.read_fd, found.position, found.length, found.first_offset, found.last_offset
+            )
         return None
 
     def read_bytes(self, offset: int, max_bytes: int, upper_offset: int) -> bytes:
@@ -339,8 +348,9 @@ class DiskLog:
     def gc(self, now_ms: int, max_collectible_offset: int | None = None) -> int:
         """Retention (see core.storage.retention); returns the bytes removed."""
         self._graveyard.reap(self._clock.monotonic_ms())
-        doomed = collectible_prefix(self._segments, self.config, self.size_bytes, now_ms,
-                                    max_collectible_offset)
+        doomed = collectible_prefix(
+            self._segments, self.config, self.size_bytes, now_ms, max_collectible_offset
+        )
         if not doomed:
             return 0
         removed_bytes = sum(segment.size_bytes for segment in doomed)
@@ -373,7 +383,10 @@ class DiskLog:
         assert not self._closed and old in self._segments[:-1]
         assert old.pins == 0 and not old.unflushed and old.write_fd is None
         assert (new.base_offset, new.term, new.next_offset) == (
-            old.base_offset, old.term, old.next_offset)
+            old.base_offset,
+            old.term,
+            old.next_offset,
+        )
         self._segments[self._segments.index(old)] = new
         self.size_bytes += new.size_bytes - old.size_bytes
         old.deleted = True
@@ -391,8 +404,9 @@ class DiskLog:
             segment.unflushed = False
             if segment.pins == 0:
                 segment.close_write_fd()
-            self._graveyard.bury(segment, self._clock.monotonic_ms(),
-                                 self.config.file_delete_delay_ms)
+            self._graveyard.bury(
+                segment, self._clock.monotonic_ms(), self.config.file_delete_delay_ms
+            )
         self._unflushed = [s for s in self._unflushed if not s.deleted]
         self._graveyard.reap(self._clock.monotonic_ms())
 

@@ -57,8 +57,9 @@ def _load_one(segment: Segment, must_scan: bool) -> str | None:
     return result.problem
 
 
-def recover_segments(directory: pathlib.Path, start_offset: int, clean: bool,
-                     index_interval_bytes: int) -> list[Segment]:
+def recover_segments(
+    directory: pathlib.Path, start_offset: int, clean: bool, index_interval_bytes: int
+) -> list[Segment]:
     """Open, check and repair the segments of `directory`; fsync what changed."""
     _remove_orphans(directory)
     found = _segment_files(directory)
@@ -72,8 +73,9 @@ def recover_segments(directory: pathlib.Path, start_offset: int, clean: bool,
         if gap:
             problem = f"starts at {base_offset}, previous ends at {segments[-1].next_offset}"
         if problem is not None:
-            logger.warning("truncating log %s at segment %s: %s", directory,
-                           segment.path.name, problem)
+            logger.warning(
+                "truncating log %s at segment %s: %s", directory, segment.path.name, problem
+            )
             changed = True
         if gap or segment.is_empty or segment.next_offset <= start_offset:
             _drop(segment)
@@ -98,8 +100,9 @@ def _drop(segment: Segment) -> None:
     segment.close()
 
 
-def _drop_later(directory: pathlib.Path, later: list[tuple[int, int]],
-                index_interval_bytes: int) -> bool:
+def _drop_later(
+    directory: pathlib.Path, later: list[tuple[int, int]], index_interval_bytes: int
+) -> bool:
     for base_offset, term in later:
         segment = Segment(directory, base_offset, term, index_interval_bytes)
         logger.warning("deleting segment %s after a truncation point", segment.path.name)

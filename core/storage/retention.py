@@ -19,15 +19,22 @@ class RetentionLimits(Protocol):
     retention_bytes: int | None
 
 
-def collectible_prefix(segments: list[Segment], limits: RetentionLimits, log_bytes: int,
-                       now_ms: int, max_collectible_offset: int | None) -> list[Segment]:
+def collectible_prefix(
+    segments: list[Segment],
+    limits: RetentionLimits,
+    log_bytes: int,
+    now_ms: int,
+    max_collectible_offset: int | None,
+) -> list[Segment]:
     doomed: list[Segment] = []
     remaining_bytes = log_bytes
     for segment in segments[:-1]:  # never the active segment
         if max_collectible_offset is not None and segment.next_offset > max_collectible_offset:
             break
-        too_old = (limits.retention_ms is not None
-                   and segment.max_timestamp_ms < now_ms - limits.retention_ms)
+        too_old = (
+            limits.retention_ms is not None
+            and segment.max_timestamp_ms < now_ms - limits.retention_ms
+        )
         too_big = limits.retention_bytes is not None and remaining_bytes > limits.retention_bytes
         if not (too_old or too_big):
             break

@@ -46,8 +46,9 @@ class _Window:
         return self.data, position - self.start
 
 
-def scan_segment(fd: int, file_bytes: int, base_offset: int, term: int,
-                 on_batch: OnBatch) -> ScanResult:
+def scan_segment(
+    fd: int, file_bytes: int, base_offset: int, term: int, on_batch: OnBatch
+) -> ScanResult:
     """Check every batch of the file; call `on_batch(header, position)` for valid ones."""
     window = _Window(fd, file_bytes)
     position = 0
@@ -72,8 +73,9 @@ def scan_segment(fd: int, file_bytes: int, base_offset: int, term: int,
     return ScanResult(position, expected_offset, max_timestamp_ms, first_max_ms, problem)
 
 
-def _check_batch(window: _Window, position: int, expected_offset: int,
-                 term: int) -> tuple[BatchHeader | None, str | None]:
+def _check_batch(
+    window: _Window, position: int, expected_offset: int, term: int
+) -> tuple[BatchHeader | None, str | None]:
     remaining = window.file_bytes - position
     if remaining < HEADER_SIZE:
         return None, f"{remaining} trailing bytes, shorter than a batch header"

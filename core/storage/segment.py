@@ -46,8 +46,9 @@ class ByteRange:
 
 
 class Segment:
-    def __init__(self, directory: pathlib.Path, base_offset: int, term: int,
-                 index_interval_bytes: int) -> None:
+    def __init__(
+        self, directory: pathlib.Path, base_offset: int, term: int, index_interval_bytes: int
+    ) -> None:
         assert base_offset >= 0 and term >= 0
         self.directory = directory
         self.base_offset = base_offset
@@ -68,8 +69,9 @@ class Segment:
     # ------------------------------------------------------------ lifecycle
 
     @classmethod
-    def create(cls, directory: pathlib.Path, base_offset: int, term: int,
-               index_interval_bytes: int) -> Segment:
+    def create(
+        cls, directory: pathlib.Path, base_offset: int, term: int, index_interval_bytes: int
+    ) -> Segment:
         segment = cls(directory, base_offset, term, index_interval_bytes)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
         segment.write_fd = os.open(segment.path, flags, 0o644)
@@ -77,8 +79,9 @@ class Segment:
         return segment
 
     @classmethod
-    def open_existing(cls, directory: pathlib.Path, base_offset: int, term: int,
-                      index_interval_bytes: int) -> Segment:
+    def open_existing(
+        cls, directory: pathlib.Path, base_offset: int, term: int, index_interval_bytes: int
+    ) -> Segment:
         """Open the file read-only; its state comes from `load_index` or `recover`."""
         segment = cls(directory, base_offset, term, index_interval_bytes)
         segment.read_fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
@@ -137,11 +140,11 @@ class Segment:
 
         def on_batch(header: BatchHeader, position: int) -> None:
             self.max_timestamp_ms = max(self.max_timestamp_ms, header.max_timestamp)
-            self.index.on_batch(header.base_offset, position, header.size_bytes,
-                                self.max_timestamp_ms)
+            self.index.on_batch(
+                header.base_offset, position, header.size_bytes, self.max_timestamp_ms
+            )
 
-        result = scan_segment(self.read_fd, self.size_bytes, self.base_offset, self.term,
-                              on_batch)
+        result = scan_segment(self.read_fd, self.size_bytes, self.base_offset, self.term, on_batch)
         if result.valid_bytes < self.size_bytes:
             self.open_for_append()
             assert self.write_fd is not None
@@ -160,8 +163,14 @@ class Segment:
 
     # ------------------------------------------------------------ append
 
-    def append(self, batch: bytearray, base_offset: int, last_offset: int,
-               max_timestamp_ms: int, now_ms: int) -> None:
+    def append(
+        self,
+        batch: bytearray,
+        base_offset: int,
+        last_offset: int,
+        max_timestamp_ms: int,
+        now_ms: int,
+    ) -> None:
         assert self.write_fd is not None and not self.deleted
         assert base_offset == self.next_offset, (base_offset, self.next_offset)
         position = self.size_bytes

@@ -7,8 +7,9 @@ controller does once a command commits. It is not shipped; the real one is core.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from admin_api.models import Broker, MaintenanceStatus, Partition, Replica
 from core.cluster.config_frontend import ClusterConfigFrontend
@@ -47,7 +48,9 @@ class ServicesDouble:
 
     def __post_init__(self) -> None:
         self.cluster_config = ClusterConfigStore()
-        self.config_frontend = ClusterConfigFrontend(self.controller, self.cluster_config, self.node_id)
+        self.config_frontend = ClusterConfigFrontend(
+            self.controller, self.cluster_config, self.node_id
+        )
         self.users = UserFrontend(self.controller)
         self.controller.replay()
         self.cluster_config.mark_booted()
@@ -59,12 +62,23 @@ class ServicesDouble:
         return 0
 
     def brokers(self) -> list[Broker]:
-        return [Broker(node_id=0, num_cores=1, internal_rpc_address="127.0.0.1", internal_rpc_port=33145,
-                       maintenance_status=MaintenanceStatus(draining=self.draining, finished=self.draining))]
+        return [
+            Broker(
+                node_id=0,
+                num_cores=1,
+                internal_rpc_address="127.0.0.1",
+                internal_rpc_port=33145,
+                maintenance_status=MaintenanceStatus(
+                    draining=self.draining, finished=self.draining
+                ),
+            )
+        ]
 
     def partitions(self) -> list[Partition]:
         controller = Partition("redpanda", "controller", 0, 0, 0, [Replica(0)])
-        return [controller] + [Partition("kafka", "orders", i, i + 1, 0, [Replica(0)]) for i in range(3)]
+        return [controller] + [
+            Partition("kafka", "orders", i, i + 1, 0, [Replica(0)]) for i in range(3)
+        ]
 
     async def set_maintenance(self, node_id: int, enabled: bool) -> None:
         if node_id != 0:

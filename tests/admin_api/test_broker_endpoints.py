@@ -35,4 +35,8 @@ def test_node_config_features_schema_and_partition_listing(broker):
         spec = api.get("/v1/openapi.json").json()
         assert spec["openapi"].startswith("3.") and "/v1/cluster_config" in spec["paths"]
         missing = api.get("/v1/partitions/kafka/no-such-topic")
-        assert missing.status_code == 404 and missing.json()["code"] == 404 and missing.json()["message"]
+        assert (
+            missing.status_code == 404
+            and missing.json()["code"] == 404
+            and missing.json()["message"]
+        )

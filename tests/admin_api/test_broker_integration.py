@@ -18,21 +18,46 @@ def _client(url: str) -> httpx.Client:
 def test_cluster_config_and_users_survive_restart(tmp_path):
     with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
         assert api.get("/v1/status/ready").json() == {"status": "ready"}
-        put = api.put("/v1/cluster_config", json={"upsert": {"log_retention_ms": 3_600_000,
-                                                              "group_topic_partitions": 4}, "remove": []})
+        put = api.put(
+            "/v1/cluster_config",
+            json={
+                "upsert": {"log_retention_ms": 3_600_000, "group_topic_partitions": 4},
+                "remove": [],
+            },
+        )
         assert put.status_code == 200, put.text
         version = put.json()["config_version"]
-        assert api.post("/v1/security/users", json={"username": "alice", "password": "pw",
-                                                    "algorithm": "SCRAM-SHA-512"}).status_code == 200
-        assert api.post("/v1/security/users", json={"username": "bob", "password": "pw",
-                                                    "algorithm": "SCRAM-SHA-256"}).status_code == 200
+        assert (
+            api.post(
+                "/v1/security/users",
+                json={"username": "alice", "password": "pw", "algorithm": "SCRAM-SHA-512"},
+            ).status_code
+            == 200
+        )
+        assert (
+            api.post(
+                "/v1/security/users",
+                json={"username": "bob", "password": "pw", "algorithm": "SCRAM-SHA-256"},
+            ).status_code
+            == 200
+        )
         assert api.delete("/v1/security/users/bob").status_code == 200
         # Redpanda parity: deleting a missing user and re-creating with the same credential are 200 no-ops
         assert api.delete("/v1/security/users/bob").status_code == 200
-        assert api.post("/v1/security/users", json={"username": "alice", "password": "pw",
-                                                    "algorithm": "SCRAM-SHA-512"}).status_code == 200
-        assert api.post("/v1/security/users", json={"username": "alice", "password": "other",
-                                                    "algorithm": "SCRAM-SHA-512"}).status_code == 409
+        assert (
+            api.post(
+                "/v1/security/users",
+                json={"username": "alice", "password": "pw", "algorithm": "SCRAM-SHA-512"},
+            ).status_code
+            == 200
+        )
+        assert (
+            api.post(
+                "/v1/security/users",
+                json={"username": "alice", "password": "other", "algorithm": "SCRAM-SHA-512"},
+            ).status_code
+            == 409
+        )
         assert api.put("/v1/features/transactions", json={"state": "disabled"}).status_code == 200
         assert api.put("/v1/features/no_such_feature", json={"state": "active"}).status_code == 404
         assert api.put("/v1/features/transactions", json={"state": "off"}).status_code == 400
@@ -48,8 +73,17 @@ def test_cluster_config_and_users_survive_restart(tmp_path):
 
 def test_rejections_are_per_key_and_never_5xx(tmp_path):
     with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
-        bad = api.put("/v1/cluster_config", json={"upsert": {
-            "no_such_key": 1, "enable_sasl": "yes", "default_topic_replications": 99}, "remove": []})
+        bad = api.put(
+            "/v1/cluster_config",
+            json={
+                "upsert": {
+                    "no_such_key": 1,
+                    "enable_sasl": "yes",
+                    "default_topic_replications": 99,
+                },
+                "remove": [],
+            },
+        )
         assert bad.status_code == 400
         assert bad.json()["errors"] == {
             "no_such_key": "unknown property 'no_such_key'",
@@ -65,7 +99,9 @@ def test_brokers_partitions_health_and_maintenance(tmp_path):
     from kafka.admin import KafkaAdminClient, NewTopic
 
     with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
-        admin = KafkaAdminClient(bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000)
+        admin = KafkaAdminClient(
+            bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000
+        )
         try:
             admin.create_topics([NewTopic("orders", num_partitions=2, replication_factor=1)])
         finally:
@@ -73,8 +109,12 @@ def test_brokers_partitions_health_and_maintenance(tmp_path):
         [b] = api.get("/v1/brokers").json()
         assert b["node_id"] == 0 and b["is_alive"] and b["disk_space"][0]["total"] > 0
         parts = api.get("/v1/partitions/kafka/orders").json()
-        assert [p["partition_id"] for p in parts] == [0, 1] and all(p["leader_id"] == 0 for p in parts)
-        assert api.get("/v1/partitions/kafka/orders/1").json()["replicas"] == [{"node_id": 0, "core": 0}]
+        assert [p["partition_id"] for p in parts] == [0, 1] and all(
+            p["leader_id"] == 0 for p in parts
+        )
+        assert api.get("/v1/partitions/kafka/orders/1").json()["replicas"] == [
+            {"node_id": 0, "core": 0}
+        ]
         assert api.get("/v1/partitions/redpanda/controller/0").json()["leader_id"] == 0
         health = api.get("/v1/cluster/health_overview").json()
         assert health["is_healthy"] and health["controller_id"] == 0 and health["all_nodes"] == [0]
@@ -102,13 +142,21 @@ def test_metrics_move_after_produce_and_fetch(tmp_path):
 
     with run_broker(tmp_path, "--dev") as broker, _client(broker.admin_url) as api:
         before = _samples(api.get("/metrics").text)
-        producer = KafkaProducer(bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000)
+        producer = KafkaProducer(
+            bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000
+        )
         for i in range(20):
             producer.send("metered", f"value-{i}".encode())
         producer.flush(TIMEOUT_S)
         producer.close(TIMEOUT_S)
-        consumer = KafkaConsumer("metered", bootstrap_servers=broker.kafka, auto_offset_reset="earliest",
-                                 consumer_timeout_ms=5000, group_id="metered-group", enable_auto_commit=False)
+        consumer = KafkaConsumer(
+            "metered",
+            bootstrap_servers=broker.kafka,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=5000,
+            group_id="metered-group",
+            enable_auto_commit=False,
+        )
         got = sum(1 for _, _ in zip(range(20), consumer))
         consumer.commit()
         open_now = _samples(api.get("/metrics").text)
@@ -119,8 +167,12 @@ def test_metrics_move_after_produce_and_fetch(tmp_path):
         assert _sum(after, "vectorized_kafka_handler_latency_seconds_count", handler="produce") > 0
         assert _sum(after, "vectorized_kafka_handler_latency_seconds_count", handler="fetch") > 0
         assert after[("vectorized_storage_log_fsync_latency_seconds_count", ())] > before.get(
-            ("vectorized_storage_log_fsync_latency_seconds_count", ()), 0)
-        assert _sum(after, "vectorized_kafka_group_offset", group="metered-group", topic="metered") == 20
+            ("vectorized_storage_log_fsync_latency_seconds_count", ()), 0
+        )
+        assert (
+            _sum(after, "vectorized_kafka_group_offset", group="metered-group", topic="metered")
+            == 20
+        )
         hwm = _sum(after, "vectorized_cluster_partition_high_watermark", topic="metered")
         assert hwm == 20 and _sum(after, "vectorized_kafka_group_lag", group="metered-group") == 0
         produced = "vectorized_cluster_partition_bytes_produced_total"
@@ -129,9 +181,29 @@ def test_metrics_move_after_produce_and_fetch(tmp_path):
         assert _sum(after, fetched, topic="metered") > _sum(before, fetched, topic="metered")
         assert _sum(after, "vectorized_kafka_handler_requests_total", handler="produce") > 0
         public = _samples(api.get("/public_metrics").text)
-        assert _sum(public, "redpanda_kafka_request_bytes_total", redpanda_topic="metered",
-                    redpanda_request="produce") > 0
+        assert (
+            _sum(
+                public,
+                "redpanda_kafka_request_bytes_total",
+                redpanda_topic="metered",
+                redpanda_request="produce",
+            )
+            > 0
+        )
         assert _sum(public, "redpanda_kafka_partitions", redpanda_topic="metered") >= 1
-        assert _sum(public, "redpanda_kafka_request_latency_seconds_count", redpanda_request="produce") > 0
-        assert _sum(public, "redpanda_kafka_consumer_group_committed_offset", redpanda_group="metered-group") == 20
-        assert ("redpanda_kafka_consumer_group_lag_max", (("redpanda_group", "metered-group"),)) in public
+        assert (
+            _sum(public, "redpanda_kafka_request_latency_seconds_count", redpanda_request="produce")
+            > 0
+        )
+        assert (
+            _sum(
+                public,
+                "redpanda_kafka_consumer_group_committed_offset",
+                redpanda_group="metered-group",
+            )
+            == 20
+        )
+        assert (
+            "redpanda_kafka_consumer_group_lag_max",
+            (("redpanda_group", "metered-group"),),
+        ) in public

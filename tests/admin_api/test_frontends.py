@@ -15,16 +15,23 @@ from tests.admin_api.doubles import ServicesDouble
 async def test_patch_bumps_version_and_replay_reproduces_it():
     svc = ServicesDouble()
     assert await svc.config_frontend.patch({"log_retention_ms": 1000}, []) == 1
-    assert await svc.config_frontend.patch({"auto_create_topics_enabled": True}, ["log_retention_ms"]) == 2
+    assert (
+        await svc.config_frontend.patch({"auto_create_topics_enabled": True}, ["log_retention_ms"])
+        == 2
+    )
     again = ServicesDouble(controller=type(svc.controller)(svc.controller.log))
     assert again.cluster_config.version == 2
-    assert again.cluster_config.values(include_defaults=False) == {"auto_create_topics_enabled": True}
+    assert again.cluster_config.values(include_defaults=False) == {
+        "auto_create_topics_enabled": True
+    }
 
 
 async def test_patch_rejects_with_per_key_errors_and_replicates_nothing():
     svc = ServicesDouble()
     with pytest.raises(ConfigValidationError) as caught:
-        await svc.config_frontend.patch({"nope": 1, "log_segment_size": "x", "default_topic_partitions": 0}, [])
+        await svc.config_frontend.patch(
+            {"nope": 1, "log_segment_size": "x", "default_topic_partitions": 0}, []
+        )
     assert set(caught.value.errors) == {"nope", "log_segment_size", "default_topic_partitions"}
     assert svc.controller.log == []
 
@@ -46,20 +53,26 @@ async def test_users_create_update_delete_store_only_scram_keys():
     await svc.users.create("bob", "pw", scram.SCRAM_SHA_512)
     assert svc.users.list() == ["alice", "bob"]
     assert "s3cret-pw" not in repr(svc.controller.log)
-    assert svc.users.verify_password("alice", "s3cret-pw") and not svc.users.verify_password("alice", "nope")
+    assert svc.users.verify_password("alice", "s3cret-pw") and not svc.users.verify_password(
+        "alice", "nope"
+    )
     with pytest.raises(UserExists):
         await svc.users.create("alice", "x", scram.SCRAM_SHA_256)
     with pytest.raises(UserExists):  # same password, other mechanism: another credential
         await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_512)
     before = len(svc.controller.log)
-    await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_256)  # same credential: a no-op success
+    await svc.users.create(
+        "alice", "s3cret-pw", scram.SCRAM_SHA_256
+    )  # same credential: a no-op success
     assert len(svc.controller.log) == before and svc.users.verify_password("alice", "s3cret-pw")
     await svc.users.update("alice", "new-pw", scram.SCRAM_SHA_512)
     assert svc.users.credential("alice").mechanism == scram.SCRAM_SHA_512
     assert svc.users.verify_password("alice", "new-pw")
     await svc.users.delete("bob")
     before = len(svc.controller.log)
-    await svc.users.delete("bob")  # deleting a user that does not exist succeeds, as in Redpanda, and writes nothing
+    await svc.users.delete(
+        "bob"
+    )  # deleting a user that does not exist succeeds, as in Redpanda, and writes nothing
     assert len(svc.controller.log) == before
     with pytest.raises(UserNotFound):
         await svc.users.update("carol", "pw", scram.SCRAM_SHA_256)
@@ -86,13 +99,18 @@ def test_scram_sha256_matches_rfc7677_exchange():
     salt = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
     cred = scram.derive_credential(scram.SCRAM_SHA_256, "pencil", salt, 4096)
     nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
-    auth_message = (f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,"
-                    f"c=biws,r={nonce}").encode()
+    auth_message = (
+        f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,"
+        f"c=biws,r={nonce}"
+    ).encode()
     proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
     client_key = _xor(proof, scram.hmac_digest(scram.SCRAM_SHA_256, cred.stored_key, auth_message))
     assert scram.h(scram.SCRAM_SHA_256, client_key) == cred.stored_key
     server_signature = scram.hmac_digest(scram.SCRAM_SHA_256, cred.server_key, auth_message)
-    assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    assert (
+        base64.b64encode(server_signature).decode()
+        == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    )
     assert scram.ScramCredential.from_json(cred.to_json()) == cred
 
 
@@ -111,7 +129,8 @@ async def test_concurrent_patches_cannot_break_a_min_max_pair_together():
     outcomes = await asyncio.gather(
         svc.config_frontend.patch({"group_min_session_timeout_ms": 100_000}, []),
         svc.config_frontend.patch({"group_max_session_timeout_ms": 50_000}, []),
-        return_exceptions=True)
+        return_exceptions=True,
+    )
     assert [type(o) for o in outcomes] == [int, ConfigValidationError]
     store = svc.cluster_config
     assert store.get("group_min_session_timeout_ms") <= store.get("group_max_session_timeout_ms")
@@ -126,6 +145,10 @@ async def test_unknown_users_cost_a_password_check_too(monkeypatch):
     await svc.users.create("alice", "pw", scram.SCRAM_SHA_512)
     checked = []
     real = users.password_matches
-    monkeypatch.setattr(users, "password_matches", lambda cred, pw: checked.append(cred.mechanism) or real(cred, pw))
-    assert not svc.users.verify_password("mallory", "pw") and svc.users.verify_password("alice", "pw")
+    monkeypatch.setattr(
+        users, "password_matches", lambda cred, pw: checked.append(cred.mechanism) or real(cred, pw)
+    )
+    assert not svc.users.verify_password("mallory", "pw") and svc.users.verify_password(
+        "alice", "pw"
+    )
     assert checked == [scram.SCRAM_SHA_512, scram.SCRAM_SHA_512]

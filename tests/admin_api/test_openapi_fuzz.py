@@ -18,8 +18,12 @@ REQUEST_TIMEOUT_S = 10
 
 
 def _fuzz(operation) -> None:
-    @settings(max_examples=MAX_EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def run(case) -> None:
         response = case.call(timeout=REQUEST_TIMEOUT_S)

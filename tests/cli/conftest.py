@@ -45,21 +45,37 @@ def home(tmp_path, monkeypatch) -> Path:
     return home
 
 
-def run_subprocess(args: list[str], home: Path, env: dict | None = None, input: str | bytes | None = None,
-                   cwd: Path | None = None) -> Result:
+def run_subprocess(
+    args: list[str],
+    home: Path,
+    env: dict | None = None,
+    input: str | bytes | None = None,
+    cwd: Path | None = None,
+) -> Result:
     full_env = _clean_env(home)
     full_env.update(env or {})
     data = input.encode() if isinstance(input, str) else input
-    proc = subprocess.run([sys.executable, "-m", "cli.main", *args], input=data, capture_output=True,
-                          env=full_env, timeout=RPK_TIMEOUT_S, cwd=cwd or REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        input=data,
+        capture_output=True,
+        env=full_env,
+        timeout=RPK_TIMEOUT_S,
+        cwd=cwd or REPO,
+    )
     return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
 @contextlib.contextmanager
 def rpk_process(args: list[str], home: Path, env: dict | None = None):
     """A running `rpk ARGS` (stdout/stderr piped); killed on the way out if it is still running."""
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**_clean_env(home), **(env or {})}, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**_clean_env(home), **(env or {})},
+        cwd=REPO,
+    )
     try:
         yield proc
     finally:
@@ -74,7 +90,9 @@ def interrupt(proc: subprocess.Popen, timeout_s: float = 30) -> tuple[bytes, byt
     return proc.communicate(timeout=timeout_s)
 
 
-def run_in_process(args: list[str], env: dict | None = None, input: str | bytes | None = None) -> Result:
+def run_in_process(
+    args: list[str], env: dict | None = None, input: str | bytes | None = None
+) -> Result:
     from cli.main import app
 
     result = CliRunner().invoke(app, args, input=input, env=env)

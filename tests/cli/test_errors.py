@@ -31,17 +31,26 @@ def test_broker_down(rpk):
 
 
 def test_unknown_topic(rpk, kafka_env):
-    _one_line_failure(rpk(["topic", "consume", "no-such-topic", "-n", "1"], env=kafka_env), "no-such-topic")
-    _one_line_failure(rpk(["topic", "describe", "no-such-topic"], env=kafka_env), "UNKNOWN_TOPIC_OR_PARTITION")
-    _one_line_failure(rpk(["topic", "produce", "no-such-topic"], env=kafka_env, input="x\n"), "no-such-topic")
+    _one_line_failure(
+        rpk(["topic", "consume", "no-such-topic", "-n", "1"], env=kafka_env), "no-such-topic"
+    )
+    _one_line_failure(
+        rpk(["topic", "describe", "no-such-topic"], env=kafka_env), "UNKNOWN_TOPIC_OR_PARTITION"
+    )
+    _one_line_failure(
+        rpk(["topic", "produce", "no-such-topic"], env=kafka_env, input="x\n"), "no-such-topic"
+    )
 
 
-@pytest.mark.parametrize("flag,needle", [
-    ("nokey", "expected key=value"),
-    ("bogus=1", 'unknown key "bogus"'),
-    ("tls.enabled=maybe", "invalid boolean"),
-    ("globals.dial_timeout=soon", "invalid duration"),
-])
+@pytest.mark.parametrize(
+    "flag,needle",
+    [
+        ("nokey", "expected key=value"),
+        ("bogus=1", 'unknown key "bogus"'),
+        ("tls.enabled=maybe", "invalid boolean"),
+        ("globals.dial_timeout=soon", "invalid duration"),
+    ],
+)
 def test_bad_x_flag(rpk, flag, needle):
     _one_line_failure(rpk(["topic", "list", "-X", flag]), needle)
     _one_line_failure(rpk(["-X", flag, "cluster", "info"]), needle)
@@ -49,14 +58,19 @@ def test_bad_x_flag(rpk, flag, needle):
 
 @pytest.mark.parametrize("offset", ["sometime", "1:x", "@yesterday", "--5"])
 def test_bad_offset_syntax(rpk, kafka_env, offset):
-    _one_line_failure(rpk(["topic", "consume", "t", f"--offset={offset}"], env=kafka_env), offset.lstrip("@-"))
+    _one_line_failure(
+        rpk(["topic", "consume", "t", f"--offset={offset}"], env=kafka_env), offset.lstrip("@-")
+    )
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["topic", "list", "--no-such-flag"], "--no-such-flag"),
-    (["topic", "frobnicate"], "frobnicate"),
-    (["topic", "create", "x", "-p", "notanumber"], "--partitions"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["topic", "list", "--no-such-flag"], "--no-such-flag"),
+        (["topic", "frobnicate"], "frobnicate"),
+        (["topic", "create", "x", "-p", "notanumber"], "--partitions"),
+    ],
+)
 def test_usage_errors_through_main(home, capsys, args, needle):
     """Typer's usage errors go through cli.main.main: one line, exit 1 (subprocess and in-process)."""
     from cli.main import main
@@ -77,7 +91,17 @@ def test_x_help_and_list_exit_zero(rpk):
 
 
 def test_sasl_user_without_password_in_profile(rpk, kafka_env, broker):
-    created = rpk(["profile", "create", "sasl-nopass", "-s", f"brokers={broker.bootstrap}", "-s", "user=alice"])
+    created = rpk(
+        [
+            "profile",
+            "create",
+            "sasl-nopass",
+            "-s",
+            f"brokers={broker.bootstrap}",
+            "-s",
+            "user=alice",
+        ]
+    )
     assert created.exit_code == 0, created.stderr
     for args in (["topic", "list"], ["topic", "consume", "t", "-n", "1"], ["cluster", "info"]):
         _one_line_failure(rpk(args), "SASL user 'alice' has no password", "pass")
@@ -87,9 +111,18 @@ def test_sasl_user_without_password_in_profile(rpk, kafka_env, broker):
 def test_sasl_refused_by_broker(rpk, kafka_env, mechanism):
     # the broker does not offer SASL: rpk names the SASL problem, not UNSUPPORTED_VERSION
     env = {**kafka_env, "RPK_USER": "alice", "RPK_PASS": "secret", "RPK_SASL_MECHANISM": mechanism}
-    for args, stdin in ((["topic", "list"], None), (["topic", "produce", "t"], "x\n"),
-                        (["topic", "consume", "t", "-n", "1"], None)):
+    for args, stdin in (
+        (["topic", "list"], None),
+        (["topic", "produce", "t"], "x\n"),
+        (["topic", "consume", "t", "-n", "1"], None),
+    ):
         res = rpk(args, env=env, input=stdin)
-        _one_line_failure(res, "SASL authentication failed", "did not accept SASL", mechanism, "'alice'",
-                          kafka_env["RPK_BROKERS"])
+        _one_line_failure(
+            res,
+            "SASL authentication failed",
+            "did not accept SASL",
+            mechanism,
+            "'alice'",
+            kafka_env["RPK_BROKERS"],
+        )
         assert "UNSUPPORTED_VERSION" not in res.stderr

@@ -33,7 +33,9 @@ def test_flags_beat_env_beat_profile(rpk, broker):
     fast = ["-X", "globals.dial_timeout=1s"]
     assert rpk(["profile", "create", "p", "-s", f"brokers={dead}"]).exit_code == 0
     _ok(rpk(["topic", "list"], env={"RPK_BROKERS": good}))  # env beats profile
-    _ok(rpk(["topic", "list", "-X", f"brokers={good}"], env={"RPK_BROKERS": dead}))  # flag beats env
+    _ok(
+        rpk(["topic", "list", "-X", f"brokers={good}"], env={"RPK_BROKERS": dead})
+    )  # flag beats env
     res = rpk(["topic", "list", *fast], env={"RPK_BROKERS": dead})
     assert res.exit_code == 1 and dead in res.stderr
     assert rpk(["profile", "set", f"brokers={good}"]).exit_code == 0

@@ -25,7 +25,9 @@ from tests.support.raw_client import RawClient
 def api_versions_ok(port: int) -> None:
     client = RawClient(port)
     try:
-        resp = client.request(ApiVersionsRequest(client_software_name="t", client_software_version="1"))
+        resp = client.request(
+            ApiVersionsRequest(client_software_name="t", client_software_version="1")
+        )
         assert resp.error_code == ErrorCode.none
         assert {k.api_key for k in resp.api_keys} >= {0, 1, 2, 3, 18, 19}
     finally:
@@ -34,9 +36,16 @@ def api_versions_ok(port: int) -> None:
 
 def produce_request(topic: str, records: bytes, acks: int = -1):
     return produce7.ProduceRequest(
-        transactional_id=None, acks=acks, timeout=datetime.timedelta(seconds=5),
-        topic_data=(produce7.TopicProduceData(name=topic, partition_data=(
-            produce7.PartitionProduceData(index=0, records=records),)),))
+        transactional_id=None,
+        acks=acks,
+        timeout=datetime.timedelta(seconds=5),
+        topic_data=(
+            produce7.TopicProduceData(
+                name=topic,
+                partition_data=(produce7.PartitionProduceData(index=0, records=records),),
+            ),
+        ),
+    )
 
 
 def partition_error(resp) -> ErrorCode:
@@ -51,18 +60,24 @@ def topic(broker):
     return "bad"
 
 
-@pytest.mark.parametrize("frame", [
-    struct.pack(">ihhi", 12, 3, 8, 1) + b"\xff" * 8,  # Metadata v8 with a garbage body
-    struct.pack(">i", 2) + b"\x00\x03",  # shorter than a request header
-    struct.pack(">i", 200 * 1024 * 1024),  # oversized frame
-    struct.pack(">i", -5),  # negative size
-], ids=["garbage-body", "short-header", "oversized", "negative-size"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        struct.pack(">ihhi", 12, 3, 8, 1) + b"\xff" * 8,  # Metadata v8 with a garbage body
+        struct.pack(">i", 2) + b"\x00\x03",  # shorter than a request header
+        struct.pack(">i", 200 * 1024 * 1024),  # oversized frame
+        struct.pack(">i", -5),  # negative size
+    ],
+    ids=["garbage-body", "short-header", "oversized", "negative-size"],
+)
 def test_malformed_frames_close_only_that_connection(broker, frame):
     bystander = RawClient(broker.kafka_port)
     bad = RawClient(broker.kafka_port)
     bad.sock.sendall(frame)
     assert bad.is_closed_by_peer()
-    resp = bystander.request(ApiVersionsRequest(client_software_name="t", client_software_version="1"))
+    resp = bystander.request(
+        ApiVersionsRequest(client_software_name="t", client_software_version="1")
+    )
     assert resp.error_code == ErrorCode.none
     api_versions_ok(broker.kafka_port)
     assert "closing connection" in broker.log_text()
@@ -88,9 +103,19 @@ def test_api_versions_too_new_gets_error_35_with_key_list(broker):
 
 def test_unsupported_version_of_known_key(broker):
     client = RawClient(broker.kafka_port)
-    req = fetch12.FetchRequest(cluster_id=None, replica_id=-1, max_wait=datetime.timedelta(0), min_bytes=1,
-                               max_bytes=1024, isolation_level=0, session_id=0, session_epoch=-1, topics=(),
-                               forgotten_topics_data=(), rack_id="")
+    req = fetch12.FetchRequest(
+        cluster_id=None,
+        replica_id=-1,
+        max_wait=datetime.timedelta(0),
+        min_bytes=1,
+        max_bytes=1024,
+        isolation_level=0,
+        session_id=0,
+        session_epoch=-1,
+        topics=(),
+        forgotten_topics_data=(),
+        rack_id="",
+    )
     resp = client.request(req)
     assert resp.error_code == ErrorCode.unsupported_version
 
@@ -99,7 +124,10 @@ def test_wrong_crc_is_corrupt_message(broker, topic):
     batch = build_batch([Record(key=b"k", value=b"v" * 100)])
     batch[-1] ^= 0xFF
     client = RawClient(broker.kafka_port)
-    assert partition_error(client.request(produce_request(topic, bytes(batch)))) == ErrorCode.corrupt_message
+    assert (
+        partition_error(client.request(produce_request(topic, bytes(batch))))
+        == ErrorCode.corrupt_message
+    )
 
 
 def test_missing_topic_is_unknown_topic_or_partition(broker):
@@ -112,15 +140,23 @@ def test_missing_topic_is_unknown_topic_or_partition(broker):
 def test_oversized_batch_is_message_too_large(broker, topic):
     batch = build_batch([Record(key=b"k", value=b"x" * 4096)])
     client = RawClient(broker.kafka_port)
-    assert partition_error(client.request(produce_request(topic, bytes(batch)))) == ErrorCode.message_too_large
+    assert (
+        partition_error(client.request(produce_request(topic, bytes(batch))))
+        == ErrorCode.message_too_large
+    )
 
 
 def test_bad_acks_and_truncated_batch(broker, topic):
     batch = build_batch([Record(key=b"k", value=b"v")])
     client = RawClient(broker.kafka_port)
-    assert partition_error(client.request(produce_request(topic, bytes(batch), acks=2))) == \
-        ErrorCode.invalid_required_acks
-    assert partition_error(client.request(produce_request(topic, bytes(batch[:-3])))) == ErrorCode.invalid_record
+    assert (
+        partition_error(client.request(produce_request(topic, bytes(batch), acks=2)))
+        == ErrorCode.invalid_required_acks
+    )
+    assert (
+        partition_error(client.request(produce_request(topic, bytes(batch[:-3]))))
+        == ErrorCode.invalid_record
+    )
 
 
 def test_broker_keeps_serving_real_clients_after_abuse(broker, topic):
@@ -146,11 +182,30 @@ def test_fetches_abandoned_by_a_vanished_client_release_their_file_handles(broke
     proc = psutil.Process(broker.proc.pid)
     before = proc.num_fds()
     req = fetch11.FetchRequest(
-        replica_id=-1, max_wait=datetime.timedelta(0), min_bytes=1, max_bytes=1 << 20, isolation_level=0,
-        session_id=0, session_epoch=-1, forgotten_topics_data=(), rack_id="",
-        topics=(fetch11.FetchTopic(topic="fds", partitions=(fetch11.FetchPartition(
-            partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
-            partition_max_bytes=1 << 20),)),))
+        replica_id=-1,
+        max_wait=datetime.timedelta(0),
+        min_bytes=1,
+        max_bytes=1 << 20,
+        isolation_level=0,
+        session_id=0,
+        session_epoch=-1,
+        forgotten_topics_data=(),
+        rack_id="",
+        topics=(
+            fetch11.FetchTopic(
+                topic="fds",
+                partitions=(
+                    fetch11.FetchPartition(
+                        partition=0,
+                        current_leader_epoch=-1,
+                        fetch_offset=0,
+                        log_start_offset=-1,
+                        partition_max_bytes=1 << 20,
+                    ),
+                ),
+            ),
+        ),
+    )
     for _ in range(5):
         client = RawClient(broker.kafka_port)
         for _ in range(30):  # pipelined fetches whose answers are never read

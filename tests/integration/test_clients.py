@@ -31,8 +31,14 @@ def expected_records(tag: str) -> list[tuple[int, bytes, bytes, list[tuple[str, 
     out = []
     for i in range(RECORDS):
         codec = CODECS[i * len(CODECS) // RECORDS]
-        out.append((i % PARTITIONS, f"{tag}-k{i}".encode(), f"{tag}-{codec}-v{i}-".encode() * 4,
-                    [("seq", str(i).encode()), ("codec", codec.encode())]))
+        out.append(
+            (
+                i % PARTITIONS,
+                f"{tag}-k{i}".encode(),
+                f"{tag}-{codec}-v{i}-".encode() * 4,
+                [("seq", str(i).encode()), ("codec", codec.encode())],
+            )
+        )
     return out
 
 
@@ -49,18 +55,37 @@ def test_confluent_kafka(broker):
     make_topic(broker.bootstrap, "ck")
     want = expected_records("ck")
     for codec in CODECS:
-        producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "acks": "all", "linger.ms": 5,
-                                "enable.idempotence": True, "compression.type": codec})
+        producer = ck.Producer(
+            {
+                "bootstrap.servers": broker.bootstrap,
+                "acks": "all",
+                "linger.ms": 5,
+                "enable.idempotence": True,
+                "compression.type": codec,
+            }
+        )
         errors = []
         for p, k, v, h in want:
             if h[1][1].decode() == codec:
-                producer.produce("ck", key=k, value=v, headers=h, partition=p,
-                                 on_delivery=lambda e, m: errors.append(e) if e else None)
+                producer.produce(
+                    "ck",
+                    key=k,
+                    value=v,
+                    headers=h,
+                    partition=p,
+                    on_delivery=lambda e, m: errors.append(e) if e else None,
+                )
                 producer.poll(0)
         assert producer.flush(30) == 0
         assert errors == []
-    consumer = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "ck-reader",
-                            "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": broker.bootstrap,
+            "group.id": "ck-reader",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
     consumer.assign([ck.TopicPartition("ck", p, ck.OFFSET_BEGINNING) for p in range(PARTITIONS)])
     got = []
     deadline = time.monotonic() + DEADLINE_S
@@ -78,16 +103,27 @@ def test_kafka_python(broker):
     make_topic(broker.bootstrap, "kp")
     want = expected_records("kp")
     for codec in CODECS:
-        producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all",
-                                 compression_type=None if codec == "none" else codec, linger_ms=5)
-        futures = [producer.send("kp", key=k, value=v, headers=h, partition=p)
-                   for p, k, v, h in want if h[1][1].decode() == codec]
+        producer = KafkaProducer(
+            bootstrap_servers=broker.bootstrap,
+            acks="all",
+            compression_type=None if codec == "none" else codec,
+            linger_ms=5,
+        )
+        futures = [
+            producer.send("kp", key=k, value=v, headers=h, partition=p)
+            for p, k, v, h in want
+            if h[1][1].decode() == codec
+        ]
         producer.flush(30)
         for f in futures:
             f.get(timeout=10)
         producer.close()
-    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False,
-                             auto_offset_reset="earliest", consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=broker.bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+    )
     consumer.assign([TopicPartition("kp", p) for p in range(PARTITIONS)])
     got = []
     deadline = time.monotonic() + DEADLINE_S
@@ -106,17 +142,28 @@ def test_aiokafka(broker):
 
     async def run() -> list:
         for codec in CODECS:
-            producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", enable_idempotence=True,
-                                        compression_type=None if codec == "none" else codec, linger_ms=5)
+            producer = AIOKafkaProducer(
+                bootstrap_servers=broker.bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                compression_type=None if codec == "none" else codec,
+                linger_ms=5,
+            )
             await producer.start()
             try:
-                futures = [await producer.send("aio", key=k, value=v, headers=h, partition=p)
-                           for p, k, v, h in want if h[1][1].decode() == codec]
+                futures = [
+                    await producer.send("aio", key=k, value=v, headers=h, partition=p)
+                    for p, k, v, h in want
+                    if h[1][1].decode() == codec
+                ]
                 await asyncio.wait_for(asyncio.gather(*futures), 30)
             finally:
                 await producer.stop()
-        consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=broker.bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
         await consumer.start()
         got = []
         try:
@@ -134,7 +181,9 @@ def test_aiokafka(broker):
     assert by_partition(asyncio.run(run())) == by_partition(want)
 
 
-@pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat is not installed (apt-get install kcat)")
+@pytest.mark.skipif(
+    shutil.which("kcat") is None, reason="kcat is not installed (apt-get install kcat)"
+)
 def test_kcat(broker, tmp_path):
     make_topic(broker.bootstrap, "kc")
     per_codec = RECORDS // len(CODECS)
@@ -148,11 +197,50 @@ def test_kcat(broker, tmp_path):
                 want[p].append((key, value, f"codec={codec}"))
             if not lines:
                 continue
-            subprocess.run(["kcat", "-b", broker.bootstrap, "-t", "kc", "-P", "-p", str(p), "-K", "\t",
-                            "-z", codec, "-H", f"codec={codec}", "-X", "acks=all"],
-                           input="\n".join(lines) + "\n", text=True, check=True, timeout=60)
-    out = subprocess.run(["kcat", "-b", broker.bootstrap, "-t", "kc", "-C", "-e", "-q", "-o", "beginning",
-                          "-f", "%p\t%k\t%s\t%h\n"], capture_output=True, text=True, check=True, timeout=60)
+            subprocess.run(
+                [
+                    "kcat",
+                    "-b",
+                    broker.bootstrap,
+                    "-t",
+                    "kc",
+                    "-P",
+                    "-p",
+                    str(p),
+                    "-K",
+                    "\t",
+                    "-z",
+                    codec,
+                    "-H",
+                    f"codec={codec}",
+                    "-X",
+                    "acks=all",
+                ],
+                input="\n".join(lines) + "\n",
+                text=True,
+                check=True,
+                timeout=60,
+            )
+    out = subprocess.run(
+        [
+            "kcat",
+            "-b",
+            broker.bootstrap,
+            "-t",
+            "kc",
+            "-C",
+            "-e",
+            "-q",
+            "-o",
+            "beginning",
+            "-f",
+            "%p\t%k\t%s\t%h\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     got: dict[int, list] = {p: [] for p in range(PARTITIONS)}
     for line in out.stdout.splitlines():
         p, key, value, headers = line.split("\t")

@@ -18,9 +18,14 @@ ROUNDS = 400
 VALUE_BYTES = 2048  # 5 x 400 x 2 KiB: about 4 MiB, four 1 MiB segments
 DEADLINE_S = 60
 
-_WIRED = "core.storage.compaction" in (pathlib.Path(__file__).parents[2] / "core/app/__init__.py").read_text()
-pytestmark = pytest.mark.skipif(not _WIRED, reason="broker housekeeping does not run "
-                                "core.storage.compaction yet (core/app/__init__.py)")
+_WIRED = (
+    "core.storage.compaction"
+    in (pathlib.Path(__file__).parents[2] / "core/app/__init__.py").read_text()
+)
+pytestmark = pytest.mark.skipif(
+    not _WIRED,
+    reason="broker housekeeping does not run core.storage.compaction yet (core/app/__init__.py)",
+)
 
 
 def value(key: bytes, round_: int) -> bytes:
@@ -39,13 +44,19 @@ def create_topic(bootstrap: str) -> None:
 def produce_updates(bootstrap: str) -> None:
     import confluent_kafka as ck
 
-    producer = ck.Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
-                            "enable.idempotence": True})
+    producer = ck.Producer(
+        {"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5, "enable.idempotence": True}
+    )
     errors = []
     for round_ in range(ROUNDS):
         for key in KEYS:
-            producer.produce(TOPIC, key=key, value=value(key, round_), partition=0,
-                             on_delivery=lambda e, m: errors.append(e) if e else None)
+            producer.produce(
+                TOPIC,
+                key=key,
+                value=value(key, round_),
+                partition=0,
+                on_delivery=lambda e, m: errors.append(e) if e else None,
+            )
             producer.poll(0)
     assert producer.flush(30) == 0 and errors == []
 
@@ -66,8 +77,14 @@ def wait_until_compacted(data_dir: pathlib.Path, produced_bytes: int) -> None:
 def consume_all(bootstrap: str) -> list[tuple[int, bytes, bytes]]:
     import confluent_kafka as ck
 
-    consumer = ck.Consumer({"bootstrap.servers": bootstrap, "group.id": "compaction-reader",
-                            "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "compaction-reader",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
     try:
         _, high = consumer.get_watermark_offsets(ck.TopicPartition(TOPIC, 0), timeout=10)
         consumer.assign([ck.TopicPartition(TOPIC, 0, ck.OFFSET_BEGINNING)])

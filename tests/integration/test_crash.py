@@ -28,16 +28,28 @@ def test_kill_9_mid_load_loses_no_acknowledged_record(broker):
         else:
             failed.append(err)
 
-    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "acks": "all", "enable.idempotence": True,
-                            "linger.ms": 2, "message.timeout.ms": 8000, "retry.backoff.ms": 100})
+    producer = ck.Producer(
+        {
+            "bootstrap.servers": broker.bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 2,
+            "message.timeout.ms": 8000,
+            "retry.backoff.ms": 100,
+        }
+    )
     sent = 0
     killed = False
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         if sent < MAX_RECORDS:
             try:
-                producer.produce("crash", value=f"rec-{sent:06d}".encode(), partition=sent % PARTITIONS,
-                                 on_delivery=on_delivery)
+                producer.produce(
+                    "crash",
+                    value=f"rec-{sent:06d}".encode(),
+                    partition=sent % PARTITIONS,
+                    on_delivery=on_delivery,
+                )
                 sent += 1
             except BufferError:
                 producer.poll(0.05)
@@ -53,12 +65,19 @@ def test_kill_9_mid_load_loses_no_acknowledged_record(broker):
     broker.start()
     producer.flush(30)  # retries against the restarted broker
 
-    consumer = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "crash-check",
-                            "enable.auto.commit": False})
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": broker.bootstrap,
+            "group.id": "crash-check",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.assign([ck.TopicPartition("crash", p, ck.OFFSET_BEGINNING) for p in range(PARTITIONS)])
     stored: dict[int, list[tuple[int, bytes]]] = {p: [] for p in range(PARTITIONS)}
-    ends = {p: consumer.get_watermark_offsets(ck.TopicPartition("crash", p), timeout=10)[1]
-            for p in range(PARTITIONS)}
+    ends = {
+        p: consumer.get_watermark_offsets(ck.TopicPartition("crash", p), timeout=10)[1]
+        for p in range(PARTITIONS)
+    }
     deadline = time.monotonic() + DEADLINE_S
     while sum(len(v) for v in stored.values()) < sum(ends.values()) and time.monotonic() < deadline:
         for m in consumer.consume(1000, 1.0):
@@ -76,4 +95,6 @@ def test_kill_9_mid_load_loses_no_acknowledged_record(broker):
         for offset, value in acked_at_kill[p].items():
             assert by_offset.get(offset) == value, f"acknowledged record lost at {p}/{offset}"
         for offset, value in acked[p].items():
-            assert by_offset.get(offset) == value, f"acknowledged (after restart) record lost at {p}/{offset}"
+            assert by_offset.get(offset) == value, (
+                f"acknowledged (after restart) record lost at {p}/{offset}"
+            )

@@ -27,8 +27,17 @@ pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="strace i
 
 def traced_broker(tmp_path: Path) -> tuple[BrokerProcess, Path]:
     trace = tmp_path / "trace.txt"
-    wrapper = ["strace", "-f", "-yy", "-s", "0", "-e", "trace=write,writev,pwrite64,fdatasync,fsync,sendto,sendmsg",
-               "-o", str(trace)]
+    wrapper = [
+        "strace",
+        "-f",
+        "-yy",
+        "-s",
+        "0",
+        "-e",
+        "trace=write,writev,pwrite64,fdatasync,fsync,sendto,sendmsg",
+        "-o",
+        str(trace),
+    ]
     return BrokerProcess(tmp_path / "data", wrapper=wrapper).start(timeout_s=60), trace
 
 
@@ -41,17 +50,39 @@ def stop_traced(broker: BrokerProcess) -> None:
 
 def produce_sequentially(broker: BrokerProcess, topic: str, configs: tuple = ()) -> None:
     client = RawClient(broker.kafka_port)
-    created = client.request(ct.CreateTopicsRequest(
-        topics=(ct.CreatableTopic(name=topic, num_partitions=1, replication_factor=1, assignments=(),
-                                  configs=tuple(ct.CreatableTopicConfig(name=k, value=v) for k, v in configs)),),
-        timeout=datetime.timedelta(seconds=10), validate_only=False))
+    created = client.request(
+        ct.CreateTopicsRequest(
+            topics=(
+                ct.CreatableTopic(
+                    name=topic,
+                    num_partitions=1,
+                    replication_factor=1,
+                    assignments=(),
+                    configs=tuple(ct.CreatableTopicConfig(name=k, value=v) for k, v in configs),
+                ),
+            ),
+            timeout=datetime.timedelta(seconds=10),
+            validate_only=False,
+        )
+    )
     assert created.topics[0].error_code == ErrorCode.none
     for i in range(REQUESTS):
         batch = build_batch([Record(key=None, value=b"durable-%d" % i)])
-        resp = client.request(produce7.ProduceRequest(
-            transactional_id=None, acks=-1, timeout=datetime.timedelta(seconds=10),
-            topic_data=(produce7.TopicProduceData(name=topic, partition_data=(
-                produce7.PartitionProduceData(index=0, records=bytes(batch)),)),)))
+        resp = client.request(
+            produce7.ProduceRequest(
+                transactional_id=None,
+                acks=-1,
+                timeout=datetime.timedelta(seconds=10),
+                topic_data=(
+                    produce7.TopicProduceData(
+                        name=topic,
+                        partition_data=(
+                            produce7.PartitionProduceData(index=0, records=bytes(batch)),
+                        ),
+                    ),
+                ),
+            )
+        )
         assert resp.responses[0].partition_responses[0].base_offset == i
     client.close()
 

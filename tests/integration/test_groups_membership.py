@@ -77,9 +77,16 @@ def _run_kafka_python(args, emit, assigned) -> None:
     from kafka.structs import OffsetAndMetadata
 
     consumer = KafkaConsumer(
-        bootstrap_servers=args.bootstrap, group_id=args.group, enable_auto_commit=False,
-        auto_offset_reset="earliest", session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=1_000,
-        max_poll_interval_ms=30_000, group_instance_id=args.instance_id, request_timeout_ms=40_000)
+        bootstrap_servers=args.bootstrap,
+        group_id=args.group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=1_000,
+        max_poll_interval_ms=30_000,
+        group_instance_id=args.instance_id,
+        request_timeout_ms=40_000,
+    )
 
     class Listener(ConsumerRebalanceListener):
         def on_partitions_revoked(self, revoked):
@@ -91,12 +98,20 @@ def _run_kafka_python(args, emit, assigned) -> None:
     consumer.subscribe([args.topic], listener=Listener())
 
     def poll():
-        return [(tp.partition, m.offset, m.value.decode()) for tp, msgs in consumer.poll(300).items() for m in msgs]
+        return [
+            (tp.partition, m.offset, m.value.decode())
+            for tp, msgs in consumer.poll(300).items()
+            for m in msgs
+        ]
 
     def commit(last):
         try:
-            consumer.commit({TopicPartition(args.topic, p): OffsetAndMetadata(o + 1, f"by-{args.out}", -1)
-                             for p, o in last.items()})
+            consumer.commit(
+                {
+                    TopicPartition(args.topic, p): OffsetAndMetadata(o + 1, f"by-{args.out}", -1)
+                    for p, o in last.items()
+                }
+            )
             return True
         except Exception as exc:  # a rebalance fenced this commit: the records will be redone
             emit("commit_failed", error=repr(exc))
@@ -108,15 +123,24 @@ def _run_kafka_python(args, emit, assigned) -> None:
 def _run_confluent(args, emit, assigned) -> None:
     import confluent_kafka as ck
 
-    config = {"bootstrap.servers": args.bootstrap, "group.id": args.group, "enable.auto.commit": False,
-              "auto.offset.reset": "earliest", "session.timeout.ms": SESSION_TIMEOUT_MS,
-              "heartbeat.interval.ms": 1_000, "partition.assignment.strategy": args.strategy}
+    config = {
+        "bootstrap.servers": args.bootstrap,
+        "group.id": args.group,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": SESSION_TIMEOUT_MS,
+        "heartbeat.interval.ms": 1_000,
+        "partition.assignment.strategy": args.strategy,
+    }
     if args.instance_id:
         config["group.instance.id"] = args.instance_id
     consumer = ck.Consumer(config)
-    consumer.subscribe([args.topic], on_assign=lambda c, ps: assigned([p.partition for p in ps]),
-                       on_revoke=lambda c, ps: assigned([p.partition for p in ps], revoke=True),
-                       on_lost=lambda c, ps: assigned([p.partition for p in ps], revoke=True))
+    consumer.subscribe(
+        [args.topic],
+        on_assign=lambda c, ps: assigned([p.partition for p in ps]),
+        on_revoke=lambda c, ps: assigned([p.partition for p in ps], revoke=True),
+        on_lost=lambda c, ps: assigned([p.partition for p in ps], revoke=True),
+    )
 
     def poll():
         msgs = consumer.consume(500, 0.3)
@@ -124,8 +148,10 @@ def _run_confluent(args, emit, assigned) -> None:
 
     def commit(last):
         try:
-            consumer.commit(offsets=[ck.TopicPartition(args.topic, p, o + 1) for p, o in last.items()],
-                            asynchronous=False)
+            consumer.commit(
+                offsets=[ck.TopicPartition(args.topic, p, o + 1) for p, o in last.items()],
+                asynchronous=False,
+            )
             return True
         except ck.KafkaException as exc:
             emit("commit_failed", error=str(exc))
@@ -138,15 +164,40 @@ def _run_confluent(args, emit, assigned) -> None:
 
 
 class ConsumerProcess:
-    def __init__(self, tmp_path: Path, name: str, client: str, bootstrap: str, topic: str, group: str,
-                 instance_id: str | None = None, strategy: str = "range") -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        name: str,
+        client: str,
+        bootstrap: str,
+        topic: str,
+        group: str,
+        instance_id: str | None = None,
+        strategy: str = "range",
+    ) -> None:
         self.name = name
         self.out = tmp_path / f"{name}.jsonl"
         self.stop_file = tmp_path / f"{name}.stop"
-        cmd = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-               "from tests.integration.test_groups_membership import consume_main; consume_main(sys.argv[1:])",
-               "--client", client, "--bootstrap", bootstrap, "--topic", topic, "--group", group,
-               "--out", str(self.out), "--stop-file", str(self.stop_file), "--strategy", strategy]
+        cmd = [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            "from tests.integration.test_groups_membership import consume_main; consume_main(sys.argv[1:])",
+            "--client",
+            client,
+            "--bootstrap",
+            bootstrap,
+            "--topic",
+            topic,
+            "--group",
+            group,
+            "--out",
+            str(self.out),
+            "--stop-file",
+            str(self.stop_file),
+            "--strategy",
+            strategy,
+        ]
         if instance_id:
             cmd += ["--instance-id", instance_id]
         self.log = open(tmp_path / f"{name}.log", "ab")
@@ -220,7 +271,10 @@ def committed_offsets(bootstrap: str, group: str) -> dict[int, int]:
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
-        return {tp.partition: om.offset for tp, om in admin.list_group_offsets(group).get(group, {}).items()}
+        return {
+            tp.partition: om.offset
+            for tp, om in admin.list_group_offsets(group).get(group, {}).items()
+        }
     finally:
         admin.close()
 
@@ -254,8 +308,10 @@ def test_mixed_clients_share_partitions_through_leave_and_crash(group_broker, tm
     broker, topic, group = group_broker, "shared", "mixed"
     make_topic(broker.bootstrap, topic, PARTITIONS)
     produce(broker.bootstrap, topic, PARTITIONS, 0, BATCH)
-    consumers = [ConsumerProcess(tmp_path, name, client, broker.bootstrap, topic, group)
-                 for name, client in (("a", "kafka-python"), ("b", "confluent"), ("c", "kafka-python"))]
+    consumers = [
+        ConsumerProcess(tmp_path, name, client, broker.bootstrap, topic, group)
+        for name, client in (("a", "kafka-python"), ("b", "confluent"), ("c", "kafka-python"))
+    ]
     a, b, c = consumers
     try:
         wait_for(split_evenly(consumers, PARTITIONS), "three consumers to share 6 partitions")
@@ -267,23 +323,37 @@ def test_mixed_clients_share_partitions_through_leave_and_crash(group_broker, tm
 
         c.kill()
         killed_at = time.monotonic()
-        wait_for(lambda: b.assignment() == set(range(PARTITIONS)), "b to own every partition", timeout_s=30)
+        wait_for(
+            lambda: b.assignment() == set(range(PARTITIONS)),
+            "b to own every partition",
+            timeout_s=30,
+        )
         moved_after_s = time.monotonic() - killed_at
         print(f"partitions of the killed consumer moved after {moved_after_s:.2f}s")
-        assert moved_after_s < SESSION_TIMEOUT_MS / 1000 + 4, f"reassigned only after {moved_after_s:.1f}s"
+        assert moved_after_s < SESSION_TIMEOUT_MS / 1000 + 4, (
+            f"reassigned only after {moved_after_s:.1f}s"
+        )
         produce(broker.bootstrap, topic, PARTITIONS, 3 * BATCH, BATCH)
 
         total = 4 * BATCH
         per_partition = total // PARTITIONS
-        wait_for(lambda: committed_offsets(broker.bootstrap, group) == {p: per_partition for p in range(PARTITIONS)},
-                 "every record to be committed", interval_s=0.5)
+        wait_for(
+            lambda: (
+                committed_offsets(broker.bootstrap, group)
+                == {p: per_partition for p in range(PARTITIONS)}
+            ),
+            "every record to be committed",
+            interval_s=0.5,
+        )
         processed = [r for x in consumers for r in x.events("rec")]
         assert {r["v"] for r in processed} == {f"r{i}" for i in range(total)}  # nothing lost
         for p in range(PARTITIONS):  # committed offsets are exactly what was processed
             assert max(r["o"] for r in processed if r["p"] == p) + 1 == per_partition
         b.leave()
-        print(f"{len(processed)} records processed for {total} produced; "
-              f"{rebalances_logged(broker, group)} rebalances")
+        print(
+            f"{len(processed)} records processed for {total} produced; "
+            f"{rebalances_logged(broker, group)} rebalances"
+        )
         assert rebalances_logged(broker, group) >= 3
     finally:
         for x in consumers:
@@ -294,8 +364,12 @@ def test_static_member_restart_keeps_partitions_without_rebalance(group_broker, 
     broker, topic, group = group_broker, "static", "static-g"
     make_topic(broker.bootstrap, topic, 4)
     produce(broker.bootstrap, topic, 4, 0, 40)
-    s1 = ConsumerProcess(tmp_path, "s1", "confluent", broker.bootstrap, topic, group, instance_id="inst-1")
-    s2 = ConsumerProcess(tmp_path, "s2", "confluent", broker.bootstrap, topic, group, instance_id="inst-2")
+    s1 = ConsumerProcess(
+        tmp_path, "s1", "confluent", broker.bootstrap, topic, group, instance_id="inst-1"
+    )
+    s2 = ConsumerProcess(
+        tmp_path, "s2", "confluent", broker.bootstrap, topic, group, instance_id="inst-2"
+    )
     restarted = None
     try:
         wait_for(split_evenly([s1, s2], 4), "two static members to share 4 partitions")
@@ -306,8 +380,9 @@ def test_static_member_restart_keeps_partitions_without_rebalance(group_broker, 
 
         s1.kill()
         killed_at = time.monotonic()
-        restarted = ConsumerProcess(tmp_path, "s1b", "confluent", broker.bootstrap, topic, group,
-                                    instance_id="inst-1")
+        restarted = ConsumerProcess(
+            tmp_path, "s1b", "confluent", broker.bootstrap, topic, group, instance_id="inst-1"
+        )
         wait_for(lambda: restarted.assignment(), "the restarted static member to be assigned")
         back_after_s = time.monotonic() - killed_at
         print(f"static member back with its partitions after {back_after_s:.2f}s")

@@ -23,8 +23,14 @@ def group_broker(broker_factory):
 
 
 def _consumer(bootstrap: str, group: str) -> KafkaConsumer:
-    return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                         auto_offset_reset="earliest", session_timeout_ms=6_000, heartbeat_interval_ms=1_000)
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6_000,
+        heartbeat_interval_ms=1_000,
+    )
 
 
 def _poll_until(consumer: KafkaConsumer, done, timeout_s: float = 30.0) -> list:
@@ -54,7 +60,9 @@ def test_offsets_and_groups_survive_restarts_and_consumers_resume(group_broker):
     consumer.subscribe([topic])
     _poll_until(consumer, lambda got: len(got) == RECORDS)
     stops = {p: 5 * (p + 1) for p in range(PARTITIONS)}  # pretend we processed only this far
-    consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, f"meta-{p}", -1) for p, o in stops.items()})
+    consumer.commit(
+        {TopicPartition(topic, p): OffsetAndMetadata(o, f"meta-{p}", -1) for p, o in stops.items()}
+    )
     consumer.close()
     want = {p: (o, f"meta-{p}") for p, o in stops.items()}
 
@@ -62,8 +70,10 @@ def test_offsets_and_groups_survive_restarts_and_consumers_resume(group_broker):
         broker.restart(crash=crash)
         admin = _admin(broker)
         try:
-            listed = wait_for(lambda: [g for g in admin.list_groups() if g["group_id"] == group],
-                              "the group to be listed after the restart")
+            listed = wait_for(
+                lambda: [g for g in admin.list_groups() if g["group_id"] == group],
+                "the group to be listed after the restart",
+            )
             assert listed[0]["group_state"] == "Empty" and listed[0]["protocol_type"] == "consumer"
             assert _offsets(admin, group) == want
         finally:
@@ -80,8 +90,9 @@ def test_offsets_and_groups_survive_restarts_and_consumers_resume(group_broker):
     resumed.close()
     admin = _admin(broker)
     try:
-        assert {p: o for p, (o, _) in _offsets(admin, group).items()} == {p: RECORDS // PARTITIONS
-                                                                         for p in range(PARTITIONS)}
+        assert {p: o for p, (o, _) in _offsets(admin, group).items()} == {
+            p: RECORDS // PARTITIONS for p in range(PARTITIONS)
+        }
     finally:
         admin.close()
 
@@ -99,12 +110,20 @@ def test_group_admin_apis(group_broker):
         described = admin.describe_groups([group])[group]
         assert described["group_state"] == "Stable" and described["protocol_data"] == "range"
         (member,) = described["members"]
-        assigned = {p for a in member["member_assignment"]["assigned_partitions"] for p in a["partitions"]}
+        assigned = {
+            p for a in member["member_assignment"]["assigned_partitions"] for p in a["partitions"]
+        }
         assert assigned == set(range(PARTITIONS))
         assert admin.delete_groups([group]) == {group: "NonEmptyGroupError"}
         consumer.close()
-        wait_for(lambda: [g for g in admin.list_groups() if g["group_id"] == group
-                          and g["group_state"] == "Empty"], "the group to be empty")
+        wait_for(
+            lambda: [
+                g
+                for g in admin.list_groups()
+                if g["group_id"] == group and g["group_state"] == "Empty"
+            ],
+            "the group to be empty",
+        )
         admin.delete_group_offsets(group, [TopicPartition(topic, 0)])
         assert set(_offsets(admin, group)) == {1, 2}
         assert admin.delete_groups([group]) == {group: "OK"}
@@ -125,9 +144,17 @@ def test_cooperative_sticky_moves_only_what_it_must(group_broker):
     owned: dict[str, set[int]] = {"c1": set(), "c2": set()}
 
     def make(name: str) -> ck.Consumer:
-        c = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False,
-                         "auto.offset.reset": "earliest", "session.timeout.ms": 6_000,
-                         "heartbeat.interval.ms": 500, "partition.assignment.strategy": "cooperative-sticky"})
+        c = ck.Consumer(
+            {
+                "bootstrap.servers": broker.bootstrap,
+                "group.id": group,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "session.timeout.ms": 6_000,
+                "heartbeat.interval.ms": 500,
+                "partition.assignment.strategy": "cooperative-sticky",
+            }
+        )
 
         def on_assign(consumer, ps):
             events[name].append(("assign", sorted(p.partition for p in ps)))
@@ -151,18 +178,33 @@ def test_cooperative_sticky_moves_only_what_it_must(group_broker):
     c1 = make("c1")
     c2 = None
     try:
-        wait_for(lambda: pump({"c1": c1}) or owned["c1"] == set(range(partitions)), "c1 to own all partitions",
-                 interval_s=0)
+        wait_for(
+            lambda: pump({"c1": c1}) or owned["c1"] == set(range(partitions)),
+            "c1 to own all partitions",
+            interval_s=0,
+        )
         c2 = make("c2")
-        wait_for(lambda: pump({"c1": c1, "c2": c2}) or (
-            owned["c2"] and owned["c1"] | owned["c2"] == set(range(partitions))
-            and not owned["c1"] & owned["c2"]), "c2 to get its share incrementally", interval_s=0)
+        wait_for(
+            lambda: (
+                pump({"c1": c1, "c2": c2})
+                or (
+                    owned["c2"]
+                    and owned["c1"] | owned["c2"] == set(range(partitions))
+                    and not owned["c1"] & owned["c2"]
+                )
+            ),
+            "c2 to get its share incrementally",
+            interval_s=0,
+        )
         revokes = [parts for kind, parts in events["c1"] if kind == "revoke"]
         assert revokes and all(len(parts) < partitions for parts in revokes), events["c1"]
         assert set().union(*revokes) == owned["c2"]  # c1 gave up exactly what c2 took
         print("cooperative rebalance events:", events)
-        wait_for(lambda: pump({"c1": c1, "c2": c2}) or len(seen["c1"] | seen["c2"]) == 120,
-                 "every record consumed", interval_s=0)
+        wait_for(
+            lambda: pump({"c1": c1, "c2": c2}) or len(seen["c1"] | seen["c2"]) == 120,
+            "every record consumed",
+            interval_s=0,
+        )
         for c in (c1, c2):
             c.commit(asynchronous=False)
     finally:
@@ -177,8 +219,12 @@ def test_manually_assigned_consumers_commit_without_joining(group_broker):
 
     broker, topic = group_broker, "manual"
     make_topic(broker.bootstrap, topic, 2)
-    kp = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id="manual-kp", enable_auto_commit=False,
-                       request_timeout_ms=10_000)
+    kp = KafkaConsumer(
+        bootstrap_servers=broker.bootstrap,
+        group_id="manual-kp",
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+    )
     try:
         tp = TopicPartition(topic, 1)
         kp.assign([tp])
@@ -187,7 +233,13 @@ def test_manually_assigned_consumers_commit_without_joining(group_broker):
         assert kp.committed(tp) == 7
     finally:
         kp.close()
-    rd = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "manual-rd", "enable.auto.commit": False})
+    rd = ck.Consumer(
+        {
+            "bootstrap.servers": broker.bootstrap,
+            "group.id": "manual-rd",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         rd.assign([ck.TopicPartition(topic, 0, 0)])
         (before,) = rd.committed([ck.TopicPartition(topic, 0)], timeout=10)
@@ -202,6 +254,9 @@ def test_manually_assigned_consumers_commit_without_joining(group_broker):
         assert _offsets(admin, "manual-kp") == {1: (7, "kp")}
         assert {p: o for p, (o, _) in _offsets(admin, "manual-rd").items()} == {0: 11}
         listed = {g["group_id"]: g for g in admin.list_groups()}
-        assert listed["manual-kp"]["group_state"] == "Empty" and listed["manual-kp"]["protocol_type"] == ""
+        assert (
+            listed["manual-kp"]["group_state"] == "Empty"
+            and listed["manual-kp"]["protocol_type"] == ""
+        )
     finally:
         admin.close()

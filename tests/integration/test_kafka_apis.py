@@ -10,14 +10,20 @@ import time
 
 import confluent_kafka as ck
 import pytest
-from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions
+from confluent_kafka.admin import (
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    NewPartitions,
+)
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import KafkaAdminClient
 from kio.index import load_response_schema
 from kio.schema.create_topics.v7 import request as ct
 from kio.schema.errors import ErrorCode
-from kio.serial import entity_reader, entity_writer
 from kio.schema.offset_for_leader_epoch.v4 import request as olep
+from kio.serial import entity_reader, entity_writer
 
 from tests.support.raw_client import RawClient
 
@@ -36,9 +42,13 @@ def produce(broker, topic: str, values: list[bytes], partition: int = 0, **conf)
     offsets = []
     p = ck.Producer({"bootstrap.servers": broker.bootstrap, "acks": "all", "linger.ms": 0, **conf})
     for v in values:
-        p.produce(topic, value=v, partition=partition,
-                  on_delivery=lambda e, m: offsets.append(m.offset()) if e is None else None, **(
-                      {"timestamp": int(v.split(b"@")[1])} if b"@" in v else {}))
+        p.produce(
+            topic,
+            value=v,
+            partition=partition,
+            on_delivery=lambda e, m: offsets.append(m.offset()) if e is None else None,
+            **({"timestamp": int(v.split(b"@")[1])} if b"@" in v else {}),
+        )
         p.poll(0)
     assert p.flush(20) == 0
     return offsets
@@ -57,7 +67,9 @@ def test_create_validate_only_and_errors(broker):
         a.create_topics([ck.admin.NewTopic("rf2", 1, 2)])["rf2"].result(10)
     assert info.value.args[0].code() == ck.KafkaError.INVALID_REPLICATION_FACTOR
     with pytest.raises(ck.KafkaException) as info:
-        a.create_topics([ck.admin.NewTopic("badcfg", 1, 1, config={"retention.ms": "soon"})])["badcfg"].result(10)
+        a.create_topics([ck.admin.NewTopic("badcfg", 1, 1, config={"retention.ms": "soon"})])[
+            "badcfg"
+        ].result(10)
     assert info.value.args[0].code() == ck.KafkaError.INVALID_CONFIG
 
 
@@ -78,8 +90,15 @@ def test_auto_create_in_developer_mode(broker_factory):
 
 def test_fetch_long_poll_waits_for_data(broker):
     create(broker, "lp")
-    consumer = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "lp", "fetch.wait.max.ms": 3000,
-                            "enable.auto.commit": False, "fetch.min.bytes": 1})
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": broker.bootstrap,
+            "group.id": "lp",
+            "fetch.wait.max.ms": 3000,
+            "enable.auto.commit": False,
+            "fetch.min.bytes": 1,
+        }
+    )
     consumer.assign([ck.TopicPartition("lp", 0, 0)])
     assert consumer.poll(0.5) is None
     started = time.monotonic()
@@ -129,15 +148,32 @@ def test_describe_alter_and_incremental_alter_configs(broker):
     assert described["retention.ms"].value == "3600000"
     assert described["cleanup.policy"].value == "delete"
     assert described["max.message.bytes"].value == "1048576"
-    a.incremental_alter_configs([ConfigResource(ConfigResource.Type.TOPIC, "cfg", incremental_configs=[
-        ConfigEntry("segment.bytes", "2097152", incremental_operation=AlterConfigOpType.SET),
-        ConfigEntry("retention.ms", None, incremental_operation=AlterConfigOpType.DELETE),
-    ])])[res].result(10)
+    a.incremental_alter_configs(
+        [
+            ConfigResource(
+                ConfigResource.Type.TOPIC,
+                "cfg",
+                incremental_configs=[
+                    ConfigEntry(
+                        "segment.bytes", "2097152", incremental_operation=AlterConfigOpType.SET
+                    ),
+                    ConfigEntry(
+                        "retention.ms", None, incremental_operation=AlterConfigOpType.DELETE
+                    ),
+                ],
+            )
+        ]
+    )[res].result(10)
     described = a.describe_configs([res])[res].result(10)
     assert described["segment.bytes"].value == "2097152"
     assert described["retention.ms"].value == "604800000"
-    bad = ConfigResource(ConfigResource.Type.TOPIC, "cfg", incremental_configs=[
-        ConfigEntry("cleanup.policy", "shred", incremental_operation=AlterConfigOpType.SET)])
+    bad = ConfigResource(
+        ConfigResource.Type.TOPIC,
+        "cfg",
+        incremental_configs=[
+            ConfigEntry("cleanup.policy", "shred", incremental_operation=AlterConfigOpType.SET)
+        ],
+    )
     with pytest.raises(ck.KafkaException) as info:
         a.incremental_alter_configs([bad])[res].result(10)
     assert info.value.args[0].code() == ck.KafkaError.INVALID_CONFIG
@@ -167,9 +203,19 @@ def test_offset_for_leader_epoch_and_terms_across_restarts(broker):
     client = RawClient(broker.kafka_port)
 
     def end_of(epoch: int):
-        req = olep.OffsetForLeaderEpochRequest(replica_id=-1, topics=(olep.OffsetForLeaderTopic(
-            topic="ep", partitions=(olep.OffsetForLeaderPartition(
-                partition=0, current_leader_epoch=-1, leader_epoch=epoch),)),))
+        req = olep.OffsetForLeaderEpochRequest(
+            replica_id=-1,
+            topics=(
+                olep.OffsetForLeaderTopic(
+                    topic="ep",
+                    partitions=(
+                        olep.OffsetForLeaderPartition(
+                            partition=0, current_leader_epoch=-1, leader_epoch=epoch
+                        ),
+                    ),
+                ),
+            ),
+        )
         p = client.request(req).topics[0].partitions[0]
         assert p.error_code == ErrorCode.none
         return p.leader_epoch, p.end_offset
@@ -200,16 +246,34 @@ def test_idempotent_producer_dedups_retried_batches(broker):
     client = RawClient(broker.kafka_port)
     from kio.schema.init_producer_id.v4.request import InitProducerIdRequest
 
-    init = client.request(InitProducerIdRequest(transactional_id=None, transaction_timeout=datetime.timedelta(
-        seconds=60), producer_id=-1, producer_epoch=-1))
+    init = client.request(
+        InitProducerIdRequest(
+            transactional_id=None,
+            transaction_timeout=datetime.timedelta(seconds=60),
+            producer_id=-1,
+            producer_epoch=-1,
+        )
+    )
     assert init.error_code == ErrorCode.none
 
     def send(seq: int, n: int = 2):
-        batch = build_batch([Record(key=None, value=b"s%d" % (seq + i)) for i in range(n)],
-                            producer_id=init.producer_id, producer_epoch=init.producer_epoch, base_sequence=seq)
-        req = produce7.ProduceRequest(transactional_id=None, acks=-1, timeout=datetime.timedelta(seconds=5),
-                                      topic_data=(produce7.TopicProduceData(name="idem", partition_data=(
-                                          produce7.PartitionProduceData(index=0, records=bytes(batch)),)),))
+        batch = build_batch(
+            [Record(key=None, value=b"s%d" % (seq + i)) for i in range(n)],
+            producer_id=init.producer_id,
+            producer_epoch=init.producer_epoch,
+            base_sequence=seq,
+        )
+        req = produce7.ProduceRequest(
+            transactional_id=None,
+            acks=-1,
+            timeout=datetime.timedelta(seconds=5),
+            topic_data=(
+                produce7.TopicProduceData(
+                    name="idem",
+                    partition_data=(produce7.PartitionProduceData(index=0, records=bytes(batch)),),
+                ),
+            ),
+        )
         p = client.request(req).responses[0].partition_responses[0]
         return p.error_code, p.base_offset
 
@@ -219,7 +283,10 @@ def test_idempotent_producer_dedups_retried_batches(broker):
     assert send(7)[0] == ErrorCode.out_of_order_sequence_number
     broker.restart(crash=True)
     client = RawClient(broker.kafka_port)
-    assert send(2) == (ErrorCode.none, 2)  # still a duplicate after a crash: state rebuilt from the log
+    assert send(2) == (
+        ErrorCode.none,
+        2,
+    )  # still a duplicate after a crash: state rebuilt from the log
     assert send(4) == (ErrorCode.none, 4)
 
 
@@ -245,9 +312,22 @@ def test_data_survives_clean_restart_and_dir_is_locked(broker, tmp_path):
     create(broker, "keep", 3)
     for p in range(3):
         produce(broker, "keep", [b"p%d-%d" % (p, i) for i in range(50)], partition=p)
-    second = subprocess.run([sys.executable, "-m", "core", "--data-dir", str(broker.data_dir),
-                             "--kafka-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"],
-                            capture_output=True, text=True, timeout=30)
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "--data-dir",
+            str(broker.data_dir),
+            "--kafka-addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert second.returncode == 1 and "in use by another process" in second.stderr
     assert broker.stop() == 0
     assert "stopped cleanly" in broker.log_text()
@@ -263,12 +343,22 @@ def test_data_survives_clean_restart_and_dir_is_locked(broker, tmp_path):
 def test_concurrent_creates_of_one_name_succeed_once(broker):
     async def one() -> ErrorCode:
         reader, writer = await asyncio.open_connection("127.0.0.1", broker.kafka_port)
-        req = ct.CreateTopicsRequest(topics=(ct.CreatableTopic(name="race", num_partitions=1, replication_factor=1,
-                                                               assignments=(), configs=()),),
-                                     timeout=datetime.timedelta(seconds=10), validate_only=False)
+        req = ct.CreateTopicsRequest(
+            topics=(
+                ct.CreatableTopic(
+                    name="race", num_partitions=1, replication_factor=1, assignments=(), configs=()
+                ),
+            ),
+            timeout=datetime.timedelta(seconds=10),
+            validate_only=False,
+        )
         buf = io.BytesIO()
-        entity_writer(req.__header_schema__)(buf, req.__header_schema__(
-            request_api_key=19, request_api_version=7, correlation_id=1, client_id="race"))
+        entity_writer(req.__header_schema__)(
+            buf,
+            req.__header_schema__(
+                request_api_key=19, request_api_version=7, correlation_id=1, client_id="race"
+            ),
+        )
         entity_writer(type(req))(buf, req)
         writer.write(struct.pack(">i", len(buf.getvalue())) + buf.getvalue())
         size = struct.unpack(">i", await reader.readexactly(4))[0]

@@ -19,22 +19,39 @@ from tests.support.broker import READY
 from tests.support.raw_client import RawClient
 
 DEV_CONTAINER = {
-    "auto_create_topics_enabled": True, "group_topic_partitions": 3, "storage_min_free_bytes": 10485760,
-    "topic_partitions_per_shard": 1000, "fetch_reads_debounce_timeout": 10,
-    "group_initial_rebalance_delay": 0, "log_segment_size_min": 1, "write_caching_default": "true",
+    "auto_create_topics_enabled": True,
+    "group_topic_partitions": 3,
+    "storage_min_free_bytes": 10485760,
+    "topic_partitions_per_shard": 1000,
+    "fetch_reads_debounce_timeout": 10,
+    "group_initial_rebalance_delay": 0,
+    "log_segment_size_min": 1,
+    "write_caching_default": "true",
 }
 
 
 def test_starts_from_dev_container_redpanda_yaml(tmp_path):
     config = tmp_path / "redpanda.yaml"
-    config.write_text(yaml.safe_dump({"redpanda": {
-        "data_directory": str(tmp_path / "data"), "developer_mode": True,
-        "kafka_api": [{"address": "127.0.0.1", "port": 0}], "admin": [{"address": "127.0.0.1", "port": 0}],
-        **DEV_CONTAINER}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "redpanda": {
+                    "data_directory": str(tmp_path / "data"),
+                    "developer_mode": True,
+                    "kafka_api": [{"address": "127.0.0.1", "port": 0}],
+                    "admin": [{"address": "127.0.0.1", "port": 0}],
+                    **DEV_CONTAINER,
+                }
+            }
+        )
+    )
     log = tmp_path / "broker.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "core", "--config", str(config)], stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "core", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while not READY.search(log.read_text()) and time.monotonic() < deadline:
@@ -44,7 +61,9 @@ def test_starts_from_dev_container_redpanda_yaml(tmp_path):
         port = int(READY.search(text).group(3))
         assert "ignoring unknown cluster property 'fetch_reads_debounce_timeout'" in text
         producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{port}", acks="all")
-        assert producer.send("auto-topic", b"cached").get(timeout=10).offset == 0  # auto-created, write caching
+        assert (
+            producer.send("auto-topic", b"cached").get(timeout=10).offset == 0
+        )  # auto-created, write caching
         producer.close()
     finally:
         proc.terminate()
@@ -58,10 +77,21 @@ def test_acks_0_gets_no_response_and_the_connection_stays_in_step(broker):
     client = RawClient(broker.kafka_port)
     for i in range(3):
         batch = build_batch([Record(key=None, value=b"f%d" % i)])
-        client.send_request(produce7.ProduceRequest(
-            transactional_id=None, acks=0, timeout=datetime.timedelta(seconds=5),
-            topic_data=(produce7.TopicProduceData(name="fire", partition_data=(
-                produce7.PartitionProduceData(index=0, records=bytes(batch)),)),)))
+        client.send_request(
+            produce7.ProduceRequest(
+                transactional_id=None,
+                acks=0,
+                timeout=datetime.timedelta(seconds=5),
+                topic_data=(
+                    produce7.TopicProduceData(
+                        name="fire",
+                        partition_data=(
+                            produce7.PartitionProduceData(index=0, records=bytes(batch)),
+                        ),
+                    ),
+                ),
+            )
+        )
     resp = client.request(ApiVersionsRequest(client_software_name="t", client_software_version="1"))
     assert resp.error_code == ErrorCode.none  # the next frame is ApiVersions' own answer
     consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
@@ -74,8 +104,16 @@ def test_acks_0_gets_no_response_and_the_connection_stays_in_step(broker):
 
 
 def test_seastar_flags_from_rpk_are_accepted_and_reported(broker_factory):
-    b = broker_factory("--overprovisioned", "--reserve-memory", "0M", "--unsafe-bypass-fsync", "false",
-                       "--smp", "1", name="seastar")
+    b = broker_factory(
+        "--overprovisioned",
+        "--reserve-memory",
+        "0M",
+        "--unsafe-bypass-fsync",
+        "false",
+        "--smp",
+        "1",
+        name="seastar",
+    )
     producer = KafkaProducer(bootstrap_servers=b.bootstrap)
     producer.close()
     assert "ignoring Seastar flag --reserve-memory=0M" in b.log_text()

@@ -18,8 +18,13 @@ STOP_TIMEOUT_S = 20.0
 class BrokerProcess:
     """One broker process. Ports are ephemeral at first start and kept across restarts."""
 
-    def __init__(self, data_dir: Path, *extra_args: str, log_path: Path | None = None,
-                 wrapper: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra_args: str,
+        log_path: Path | None = None,
+        wrapper: list[str] | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.wrapper = list(wrapper or [])  # e.g. ["strace", "-f", ...]: runs the broker under it
         self.extra_args = list(extra_args)
@@ -40,19 +45,30 @@ class BrokerProcess:
 
     def command(self) -> list[str]:
         return [
-            *self.wrapper, sys.executable, "-m", "core", "--data-dir", str(self.data_dir),
-            "--kafka-addr", f"127.0.0.1:{self.kafka_port}", "--admin-addr", f"127.0.0.1:{self.admin_port}",
-            "--rpc-addr", "127.0.0.1:0", *self.extra_args,
+            *self.wrapper,
+            sys.executable,
+            "-m",
+            "core",
+            "--data-dir",
+            str(self.data_dir),
+            "--kafka-addr",
+            f"127.0.0.1:{self.kafka_port}",
+            "--admin-addr",
+            f"127.0.0.1:{self.admin_port}",
+            "--rpc-addr",
+            "127.0.0.1:0",
+            *self.extra_args,
         ]
 
-    def start(self, timeout_s: float = START_TIMEOUT_S) -> "BrokerProcess":
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> BrokerProcess:
         assert self.proc is None or self.proc.poll() is not None, "broker already running"
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self._log_offset = log.tell()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env)
+        self.proc = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
         log.close()
         self._wait_ready(timeout_s)
         return self
@@ -71,7 +87,9 @@ class BrokerProcess:
                 raise RuntimeError(f"broker exited with {self.proc.returncode}:\n{text[-4000:]}")
             time.sleep(0.05)
         self.kill()
-        raise TimeoutError(f"broker not ready after {timeout_s}s:\n{self.log_text(since_start=True)[-4000:]}")
+        raise TimeoutError(
+            f"broker not ready after {timeout_s}s:\n{self.log_text(since_start=True)[-4000:]}"
+        )
 
     def log_text(self, since_start: bool = False) -> str:
         try:
@@ -100,11 +118,11 @@ class BrokerProcess:
             self.proc.kill()
             self.proc.wait(timeout=STOP_TIMEOUT_S)
 
-    def restart(self, *, crash: bool = False) -> "BrokerProcess":
+    def restart(self, *, crash: bool = False) -> BrokerProcess:
         self.kill() if crash else self.stop()
         return self.start()
 
-    def __enter__(self) -> "BrokerProcess":
+    def __enter__(self) -> BrokerProcess:
         return self.start() if self.proc is None else self
 
     def __exit__(self, *exc) -> None:

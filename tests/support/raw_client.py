@@ -47,8 +47,12 @@ class RawClient:
         """Send a kio request entity without waiting; returns its correlation id."""
         self._correlation += 1
         header_cls = body.__header_schema__
-        header = header_cls(request_api_key=body.__api_key__, request_api_version=body.__version__,
-                            correlation_id=self._correlation, client_id=client_id)
+        header = header_cls(
+            request_api_key=body.__api_key__,
+            request_api_version=body.__version__,
+            correlation_id=self._correlation,
+            client_id=client_id,
+        )
         buf = io.BytesIO()
         entity_writer(header_cls)(buf, header)
         entity_writer(type(body))(buf, body)

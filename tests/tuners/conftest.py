@@ -25,13 +25,27 @@ def make_config(rpk: dict | None = None) -> dict:
             "rpc_server": {"address": "0.0.0.0", "port": 33145},
             "kafka_api": [{"address": "0.0.0.0", "port": 9092}],
         },
-        "rpk": {**ALL_ENABLED, "coredump_dir": "/var/lib/redpanda/coredump",
-                "ballast_file_size": "1MiB", **(rpk or {})},
+        "rpk": {
+            **ALL_ENABLED,
+            "coredump_dir": "/var/lib/redpanda/coredump",
+            "ballast_file_size": "1MiB",
+            **(rpk or {}),
+        },
     }
 
 
-def make_ctx(root: str, executor=None, params: TuneParams | None = None, config: dict | None = None,
-             machine: str = "x86_64") -> TuneContext:
+def make_ctx(
+    root: str,
+    executor=None,
+    params: TuneParams | None = None,
+    config: dict | None = None,
+    machine: str = "x86_64",
+) -> TuneContext:
     fs = RootFs(root)
-    return TuneContext(fs, executor or DirectExecutor(fs), config or make_config(),
-                       params or TuneParams(nics=["eth0"]), machine)
+    return TuneContext(
+        fs,
+        executor or DirectExecutor(fs),
+        config or make_config(),
+        params or TuneParams(nics=["eth0"]),
+        machine,
+    )

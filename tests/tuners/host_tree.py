@@ -65,9 +65,13 @@ def build_host(root: str, gcp: bool = True) -> Host:
     _disks(host)
     _nic(host)
     host.write("/sys/devices/system/clocksource/clocksource0/current_clocksource", "hpet")
-    host.write("/sys/devices/system/clocksource/clocksource0/available_clocksource", "tsc hpet acpi_pm")
+    host.write(
+        "/sys/devices/system/clocksource/clocksource0/available_clocksource", "tsc hpet acpi_pm"
+    )
     host.write("/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never")
-    host.write("/sys/class/dmi/id/product_name", "Google Compute Engine" if gcp else "PowerEdge R650")
+    host.write(
+        "/sys/class/dmi/id/product_name", "Google Compute Engine" if gcp else "PowerEdge R650"
+    )
     host.write("/etc/default/grub", 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet"')
     host.write("/sys/module/intel_idle/parameters/max_cstate", "9")
     os.makedirs(host.path(DATA_DIR), exist_ok=True)
@@ -76,19 +80,29 @@ def build_host(root: str, gcp: bool = True) -> Host:
 
 def _proc(host: Host) -> None:
     values = {
-        "vm/swappiness": "60", "fs/aio-max-nr": "65536", "kernel/core_pattern": "core",
-        "kernel/osrelease": "6.1.0-18-amd64", "net/core/somaxconn": "128",
-        "net/core/rps_sock_flow_entries": "0", "net/ipv4/tcp_max_syn_backlog": "512",
+        "vm/swappiness": "60",
+        "fs/aio-max-nr": "65536",
+        "kernel/core_pattern": "core",
+        "kernel/osrelease": "6.1.0-18-amd64",
+        "net/core/somaxconn": "128",
+        "net/core/rps_sock_flow_entries": "0",
+        "net/ipv4/tcp_max_syn_backlog": "512",
     }
     for key, value in values.items():
         host.write(f"/proc/sys/{key}", value)
-    host.write("/proc/meminfo", "MemTotal:       65843648 kB\nMemFree:        60000000 kB\nSwapTotal:       8388604 kB")
-    host.write("/proc/mounts", f"/dev/nvme0n1p1 / xfs rw,relatime 0 0\nproc /proc proc rw 0 0")
+    host.write(
+        "/proc/meminfo",
+        "MemTotal:       65843648 kB\nMemFree:        60000000 kB\nSwapTotal:       8388604 kB",
+    )
+    host.write("/proc/mounts", "/dev/nvme0n1p1 / xfs rw,relatime 0 0\nproc /proc proc rw 0 0")
     names = {i: f"nvme0q{i - 40}" for i in NVME_IRQS} | {50: "ahci[0000:00:1f.2]", 60: "eth0"}
     names |= {irq: f"eth0-TxRx-{n}" for n, irq in enumerate(NIC_IRQS[1:])}
     counts = " ".join(["0"] * CPUS)
     lines = ["  " + " ".join(f"CPU{i}" for i in range(CPUS))]
-    lines += [f"{irq}: {counts} PCI-MSIX-0000:00:04.0 {irq}-edge {name}" for irq, name in sorted(names.items())]
+    lines += [
+        f"{irq}: {counts} PCI-MSIX-0000:00:04.0 {irq}-edge {name}"
+        for irq, name in sorted(names.items())
+    ]
     host.write("/proc/interrupts", "\n".join(lines))
     for irq in names:
         host.write(f"/proc/irq/{irq}/smp_affinity", "ff")

@@ -14,8 +14,13 @@ from cli.commands.redpanda import check, tune
 from core.config.io_config import load_io_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ENABLED = {"tune_swappiness": True, "tune_aio_events": True, "tune_network": True,
-           "tune_fstrim": True, "tune_disk_scheduler": True}
+ENABLED = {
+    "tune_swappiness": True,
+    "tune_aio_events": True,
+    "tune_network": True,
+    "tune_fstrim": True,
+    "tune_disk_scheduler": True,
+}
 SUBPROCESS_APP = """
 import sys, typer
 from cli.commands import iotune
@@ -51,8 +56,13 @@ def invoke(*args: str):
 
 
 def rpk(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", SUBPROCESS_APP, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", SUBPROCESS_APP, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_tune_list_shows_enabled_and_supported(host):
@@ -70,7 +80,9 @@ def test_tune_list_shows_enabled_and_supported(host):
 
 def test_tune_named_tuners_applies_and_prints_the_table(host):
     config = host.write_config(ENABLED)
-    result = invoke("tune", "swappiness,aio_events", "disk_scheduler", "--config", config, "--root", host.root)
+    result = invoke(
+        "tune", "swappiness,aio_events", "disk_scheduler", "--config", config, "--root", host.root
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].split() == ["TUNER", "APPLIED", "ENABLED", "SUPPORTED"]
     assert result.output.splitlines()[1].split() == ["aio_events", "true", "true", "true"]
@@ -98,8 +110,17 @@ def test_tune_with_everything_disabled(host):
 def test_output_script_changes_nothing_and_is_valid_bash(host, tmp_path):
     config = host.write_config(ENABLED)
     script = str(tmp_path / "tune.sh")
-    result = invoke("tune", "swappiness", "net", "--config", config, "--root", host.root,
-                    "--output-script", script)
+    result = invoke(
+        "tune",
+        "swappiness",
+        "net",
+        "--config",
+        config,
+        "--root",
+        host.root,
+        "--output-script",
+        script,
+    )
     assert result.exit_code == 0, result.output
     assert host.read("/proc/sys/vm/swappiness") == "60"
     assert subprocess.run(["bash", "-n", script], timeout=30).returncode == 0
@@ -154,5 +175,9 @@ def test_iotune_writes_a_loadable_io_config(tmp_path):
     disks = load_io_config(out)["disks"]
     assert len(disks) == 1 and disks[0]["read_iops"] > 0 and disks[0]["write_bandwidth"] > 0
     assert os.listdir(data) == []  # the scratch file is gone
-    declined = CliRunner().invoke(make_app(), ["iotune", "--duration", "1", "--directories", str(data), "--out", out], input="n\n")
+    declined = CliRunner().invoke(
+        make_app(),
+        ["iotune", "--duration", "1", "--directories", str(data), "--out", out],
+        input="n\n",
+    )
     assert "iotune canceled." in declined.output

@@ -21,19 +21,25 @@ def test_units():
     assert parse_cpu_list("0-3,8,10-11") == [0, 1, 2, 3, 8, 10, 11]
     assert format_mask(0xF, 8) == "0000000f" and format_mask(1 << 40, 64) == "00000100,00000000"
     assert parse_mask("00000100,00000000") == 1 << 40
-    for bad in (lambda: parse_size_bytes("1XB"), lambda: parse_duration_s("ten"),
-                lambda: parse_cpu_list("3-1")):
+    for bad in (
+        lambda: parse_size_bytes("1XB"),
+        lambda: parse_duration_s("ten"),
+        lambda: parse_cpu_list("3-1"),
+    ):
         with pytest.raises(ValueError):
             bad()
 
 
-@pytest.mark.parametrize("text", [
-    'OPTIONS="--foreground"\n',
-    "OPTIONS='--foreground --banirq=40'\n",
-    "OPTIONS=\n",
-    "# irqbalance defaults\nENABLED=1\n",
-    'OPTIONS="--banirq=400"\n\n',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'OPTIONS="--foreground"\n',
+        "OPTIONS='--foreground --banirq=40'\n",
+        "OPTIONS=\n",
+        "# irqbalance defaults\nENABLED=1\n",
+        'OPTIONS="--banirq=400"\n\n',
+    ],
+)
 def test_irqbalance_edit_direct_and_script_agree(tmp_path, text):
     direct, scripted = tmp_path / "direct", tmp_path / "scripted"
     for root in (direct, scripted):
@@ -48,8 +54,9 @@ def test_irqbalance_edit_direct_and_script_agree(tmp_path, text):
     result = (direct / "etc/default/irqbalance").read_text()
     assert result == (scripted / "etc/default/irqbalance").read_text()
     assert "--banirq=40" in result and "--banirq=41" in result
-    assert sorted(p.name for p in (direct / "etc/default").iterdir()) == \
-        sorted(p.name for p in (scripted / "etc/default").iterdir())
+    assert sorted(p.name for p in (direct / "etc/default").iterdir()) == sorted(
+        p.name for p in (scripted / "etc/default").iterdir()
+    )
 
 
 def test_checked_tunable_acts_only_on_failure_and_reports_a_failed_recheck(tmp_path):

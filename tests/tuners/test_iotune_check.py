@@ -20,12 +20,21 @@ def test_buffered_fallback_is_measured_and_noted(tmp_path):
     assert load_io_config(str(out))["disks"][0]["mountpoint"] == measured.mountpoint
 
 
-@pytest.mark.parametrize("body, message", [
-    ("disks: []", "at least one entry"),
-    ("disks:\n- {mountpoint: data, read_iops: 1, read_bandwidth: 1, write_iops: 1, write_bandwidth: 1}", "absolute"),
-    ("disks:\n- {mountpoint: /d, read_iops: 0, read_bandwidth: 1, write_iops: 1, write_bandwidth: 1}", "read_iops"),
-    ("disks: [", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("disks: []", "at least one entry"),
+        (
+            "disks:\n- {mountpoint: data, read_iops: 1, read_bandwidth: 1, write_iops: 1, write_bandwidth: 1}",
+            "absolute",
+        ),
+        (
+            "disks:\n- {mountpoint: /d, read_iops: 0, read_bandwidth: 1, write_iops: 1, write_bandwidth: 1}",
+            "read_iops",
+        ),
+        ("disks: [", "invalid YAML"),
+    ],
+)
 def test_io_config_validation(tmp_path, body, message):
     path = tmp_path / "io-config.yaml"
     path.write_text(body)
@@ -39,7 +48,9 @@ def test_run_checks_sorted_with_severities(host):
     descriptions = [r.description for r in results]
     assert descriptions == sorted(descriptions)
     by_name = {r.description: r for r in results}
-    assert by_name["Config file valid"].ok and by_name["Config file valid"].severity is Severity.FATAL
+    assert (
+        by_name["Config file valid"].ok and by_name["Config file valid"].severity is Severity.FATAL
+    )
     assert by_name["Data directory filesystem type"].current == "xfs"
     assert by_name["Free memory per CPU [MB]"].current == str(65843648 // 1024 // 8)
     assert not by_name["Disk 'nvme0n1' scheduler"].ok
@@ -52,4 +63,5 @@ def test_invalid_config_is_a_fatal_failure(host):
     config["redpanda"]["kafka_api"] = []
     fatal = fatal_failures(run_checks(config, host.root))
     assert [(r.description, r.current) for r in fatal] == [
-        ("Config file valid", "redpanda.kafka_api needs an address and a port")]
+        ("Config file valid", "redpanda.kafka_api needs an address and a port")
+    ]

@@ -40,8 +40,14 @@ def _skip_reason() -> str:
 
 
 def _in_ns(name: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["ip", "netns", "exec", name, *argv], capture_output=True, text=True,
-                          timeout=60, check=check, cwd=REPO)
+    return subprocess.run(
+        ["ip", "netns", "exec", name, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+        cwd=REPO,
+    )
 
 
 def _read_host(key: str) -> str:
@@ -59,12 +65,22 @@ def test_backlogs_are_tuned_inside_a_fresh_network_namespace():
     try:
         for key in KEYS:  # start below the requirement, inside the namespace only
             _in_ns(name, "sh", "-c", f"echo 128 > /proc/sys/{key}")
-        assert [_in_ns(name, "cat", f"/proc/sys/{k}").stdout.strip() for k in KEYS] == ["128", "128"]
+        assert [_in_ns(name, "cat", f"/proc/sys/{k}").stdout.strip() for k in KEYS] == [
+            "128",
+            "128",
+        ]
         done = _in_ns(name, sys.executable, "-c", TUNE_IN_NAMESPACE, check=False)
         assert done.returncode == 0, done.stderr
-        assert [_in_ns(name, "cat", f"/proc/sys/{k}").stdout.strip() for k in KEYS] == ["4096", "4096"]
+        assert [_in_ns(name, "cat", f"/proc/sys/{k}").stdout.strip() for k in KEYS] == [
+            "4096",
+            "4096",
+        ]
     finally:
         subprocess.run(["ip", "netns", "delete", name], timeout=30, check=False)
-    assert name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
-                                      timeout=10).stdout
+    assert (
+        name
+        not in subprocess.run(
+            ["ip", "netns", "list"], capture_output=True, text=True, timeout=10
+        ).stdout
+    )
     assert {key: _read_host(key) for key in KEYS} == host_before

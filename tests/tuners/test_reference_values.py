@@ -46,7 +46,9 @@ def test_checker_severities_and_requirements(host):
     assert disk_and_nic and all(r.severity is Severity.WARNING for r in disk_and_nic)
 
 
-@pytest.mark.parametrize("release, ok", [("3.18.140", False), ("3.19.0", True), ("6.1.0-18-amd64", True)])
+@pytest.mark.parametrize(
+    "release, ok", [("3.18.140", False), ("3.19.0", True), ("6.1.0-18-amd64", True)]
+)
 def test_kernel_version_boundary(host, release, ok):
     host.write("/proc/sys/kernel/osrelease", release)
     assert results(host)["Kernel Version"].ok is ok
@@ -66,25 +68,34 @@ def test_filesystem_must_be_xfs(host):
 
 def test_ballast_and_coredump_defaults():
     assert ballast_settings({}) == ("/var/lib/redpanda/data/ballast", 1 << 30)
-    assert load_config("/nonexistent/redpanda.yaml")["rpk"]["coredump_dir"] == "/var/lib/redpanda/coredump"
+    assert (
+        load_config("/nonexistent/redpanda.yaml")["rpk"]["coredump_dir"]
+        == "/var/lib/redpanda/coredump"
+    )
 
 
-@pytest.mark.parametrize("rx_queues, cpus, cores, mode", [
-    (1, 10, 5, "sq_split"),  # 5 cores per queue > 4
-    (1, 8, 4, "sq"),  # 4 cores per queue, 8 PUs per queue > 4
-    (2, 8, 4, "mq"),  # 2 cores and 4 PUs per queue
-    (1, 4, 4, "mq"),
-])
+@pytest.mark.parametrize(
+    "rx_queues, cpus, cores, mode",
+    [
+        (1, 10, 5, "sq_split"),  # 5 cores per queue > 4
+        (1, 8, 4, "sq"),  # 4 cores per queue, 8 PUs per queue > 4
+        (2, 8, 4, "mq"),  # 2 cores and 4 PUs per queue
+        (1, 4, 4, "mq"),
+    ],
+)
 def test_net_default_irq_mode(rx_queues, cpus, cores, mode):
     assert net.default_mode(rx_queues, list(range(cpus)), cores) == mode
 
 
-@pytest.mark.parametrize("devices, cpus, cores, mode", [
-    (["nvme0n1"], 16, 8, "mq"),  # no non-NVMe disk
-    (["sda"], 4, 2, "mq"),  # PUs <= 4
-    (["sda"], 8, 4, "sq"),  # cores <= 4
-    (["sda", "nvme0n1"], 16, 8, "sq_split"),
-])
+@pytest.mark.parametrize(
+    "devices, cpus, cores, mode",
+    [
+        (["nvme0n1"], 16, 8, "mq"),  # no non-NVMe disk
+        (["sda"], 4, 2, "mq"),  # PUs <= 4
+        (["sda"], 8, 4, "sq"),  # cores <= 4
+        (["sda", "nvme0n1"], 16, 8, "sq_split"),
+    ],
+)
 def test_disk_default_irq_mode(devices, cpus, cores, mode):
     assert disk_irq.default_mode(devices, list(range(cpus)), cores) == mode
 

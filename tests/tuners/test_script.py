@@ -60,8 +60,13 @@ def test_script_reaches_the_same_end_state_as_direct(tmp_path):
 
     direct_reports = run.run(make_ctx(direct.root, params=TuneParams(**PARAMS)), sorted(TUNERS))
     assert [r.name for r in direct_reports if r.error] == ["fstrim"]
-    done = subprocess.run(["bash", script], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    done = subprocess.run(
+        ["bash", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )
     assert done.returncode == 0, done.stderr
     assert snapshot(scripted.root) == snapshot(direct.root)
     assert scripted.read("/proc/sys/vm/swappiness") == "1"

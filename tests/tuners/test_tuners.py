@@ -89,7 +89,9 @@ def test_net_bans_irqs_when_irqbalance_runs(host):
     options = host.read("/etc/default/irqbalance")
     assert all(f"--banirq={irq}" in options for irq in NIC_IRQS[1:])
     assert options.startswith('OPTIONS="--foreground --banirq=')
-    backups = [n for n in os.listdir(host.path("/etc/default")) if n.startswith("irqbalance.ailurus.")]
+    backups = [
+        n for n in os.listdir(host.path("/etc/default")) if n.startswith("irqbalance.ailurus.")
+    ]
     assert len(backups) == 1
 
 
@@ -98,7 +100,10 @@ def test_cpu_with_reboot_allowed_edits_grub_and_asks_for_a_reboot(host):
     result = TUNERS["cpu"].build(ctx).tune()
     assert result.ok and result.reboot_required
     grub = host.read("/etc/default/grub")
-    assert 'GRUB_CMDLINE_LINUX="quiet intel_idle.max_cstate=0 processor.max_cstate=1 intel_pstate=disable"' in grub
+    assert (
+        'GRUB_CMDLINE_LINUX="quiet intel_idle.max_cstate=0 processor.max_cstate=1 intel_pstate=disable"'
+        in grub
+    )
     assert host.read("/sys/devices/system/cpu/cpufreq/policy7/scaling_governor") == "performance"
     assert host.read("/sys/devices/system/cpu/cpufreq/boost") == "0"
 
@@ -111,15 +116,22 @@ def test_coredump_installs_script_and_pattern(host):
     assert "core_dir=/var/lib/redpanda/coredump" in open(script).read()
 
 
-@pytest.mark.parametrize("dirname", ["o'brien cores", "a b", "$(touch pwned)", "x'; touch pwned; '"])
+@pytest.mark.parametrize(
+    "dirname", ["o'brien cores", "a b", "$(touch pwned)", "x'; touch pwned; '"]
+)
 def test_coredump_script_saves_cores_under_any_directory_name(host, tmp_path, dirname):
     """The kernel runs the saved script; rpk.coredump_dir must reach it as one literal word."""
     core_dir = tmp_path / "dumps" / dirname
     config = make_config({"coredump_dir": str(core_dir)})
     assert TUNERS["coredump"].build(make_ctx(host.root, config=config)).tune().ok
     script = host.path("/var/lib/redpanda/save_coredump")
-    done = subprocess.run(["bash", script, "my prog", "1700000000", "42"], input=b"core bytes",
-                          capture_output=True, timeout=30, cwd=tmp_path)
+    done = subprocess.run(
+        ["bash", script, "my prog", "1700000000", "42"],
+        input=b"core bytes",
+        capture_output=True,
+        timeout=30,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert [p.read_bytes() for p in core_dir.iterdir()] == [b"core bytes"]
     assert [p.name for p in core_dir.iterdir()] == ["core.my prog-20231114T221320-42"]

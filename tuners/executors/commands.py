@@ -57,7 +57,10 @@ class WriteFile:
     def render(self, fs: RootFs) -> list[str]:
         target = rooted(self.path)
         if "\n" in self.content.rstrip("\n"):
-            lines = [f"cat > {target} <<'{HEREDOC_END}'", *_ensure_newline(self.content).splitlines()]
+            lines = [
+                f"cat > {target} <<'{HEREDOC_END}'",
+                *_ensure_newline(self.content).splitlines(),
+            ]
             lines.append(HEREDOC_END)
         else:
             lines = [f"printf '%s\\n' {shlex.quote(self.content.rstrip(chr(10)))} > {target}"]
@@ -83,7 +86,10 @@ class Sysctl:
         WriteFile(self.path, self.value).execute(fs)
 
     def render(self, fs: RootFs) -> list[str]:
-        return [f"# sysctl -w {self.key}={self.value}", *WriteFile(self.path, self.value).render(fs)]
+        return [
+            f"# sysctl -w {self.key}={self.value}",
+            *WriteFile(self.path, self.value).render(fs),
+        ]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,10 @@ def cores(fs: RootFs, cpus: list[int]) -> list[list[int]]:
     groups: dict[tuple[str, str], list[int]] = {}
     for cpu in cpus:
         topo = f"{CPU_DIR}/cpu{cpu}/topology"
-        key = (fs.read_or(f"{topo}/physical_package_id", "0"), fs.read_or(f"{topo}/core_id", f"c{cpu}"))
+        key = (
+            fs.read_or(f"{topo}/physical_package_id", "0"),
+            fs.read_or(f"{topo}/core_id", f"c{cpu}"),
+        )
         groups.setdefault(key, []).append(cpu)
     return sorted(groups.values(), key=lambda g: g[0])
 

@@ -51,9 +51,7 @@ def nics_for_addresses(fs: RootFs, addresses: list[str]) -> list[str]:
     if any(a in WILDCARD_ADDRESSES for a in addresses):
         return [n for n in fs.listdir(NET_DIR) if n != "lo"]
     by_address = {
-        addr.address: nic
-        for nic, addrs in psutil.net_if_addrs().items()
-        for addr in addrs
+        addr.address: nic for nic, addrs in psutil.net_if_addrs().items() for addr in addrs
     }
     return sorted({by_address[a] for a in addresses if a in by_address})
 

@@ -13,5 +13,8 @@ def from_profile() -> AdminClient:
 
     p = params()
     auth = (p.sasl.user, p.sasl.password) if p.sasl and p.sasl.user else None
-    return AdminClient(list(p.admin_urls) or [DEFAULT_ADMIN_URL], auth=auth,
-                       timeout_s=p.seconds("dial_timeout") + p.seconds("request_timeout_overhead"))
+    return AdminClient(
+        list(p.admin_urls) or [DEFAULT_ADMIN_URL],
+        auth=auth,
+        timeout_s=p.seconds("dial_timeout") + p.seconds("request_timeout_overhead"),
+    )

@@ -45,8 +45,9 @@ class AdminClient:
     def _client(self) -> httpx.Client:
         return httpx.Client(auth=self.auth, timeout=self.timeout_s, transport=self.transport)
 
-    def send_any(self, method: str, path: str, *, json: Any = None,
-                 params: dict[str, Any] | None = None) -> httpx.Response:
+    def send_any(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
         """Send to one host after another until one answers without a retryable status."""
         hosts = random.sample(self.urls, len(self.urls))
         failures: list[str] = []

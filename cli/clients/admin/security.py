@@ -19,7 +19,9 @@ def create_user(client: AdminClient, username: str, password: str, mechanism: st
 
 
 def update_user(client: AdminClient, username: str, password: str, mechanism: str) -> None:
-    client.send_any("PUT", f"{USERS}/{quote(username, safe='')}", json=UserUpdate(password, mechanism).to_json())
+    client.send_any(
+        "PUT", f"{USERS}/{quote(username, safe='')}", json=UserUpdate(password, mechanism).to_json()
+    )
 
 
 def delete_user(client: AdminClient, username: str) -> None:

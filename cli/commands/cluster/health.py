@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
@@ -32,7 +33,12 @@ def render(h: HealthOverview) -> str:
     if h.nodes_in_recovery_mode:
         rows.append(["Nodes in recovery mode:", ids(h.nodes_in_recovery_mode)])
     rows.append([f"Leaderless partitions ({h.leaderless_count}):", ids(h.leaderless_partitions)])
-    rows.append([f"Under-replicated partitions ({h.under_replicated_count}):", ids(h.under_replicated_partitions)])
+    rows.append(
+        [
+            f"Under-replicated partitions ({h.under_replicated_count}):",
+            ids(h.under_replicated_partitions),
+        ]
+    )
     body = "\n".join("  ".join(str(c) for c in row) for row in _align(rows))
     return section("cluster health overview", body)
 
@@ -42,8 +48,12 @@ def _align(rows: list[list]) -> list[list[str]]:
     return [[str(r[0]).ljust(width), str(r[1])] for r in rows]
 
 
-def watch(fetch: Callable[[], HealthOverview], exit_when_healthy: bool, interval_s: float,
-          max_polls: int = MAX_WATCH_POLLS) -> None:
+def watch(
+    fetch: Callable[[], HealthOverview],
+    exit_when_healthy: bool,
+    interval_s: float,
+    max_polls: int = MAX_WATCH_POLLS,
+) -> None:
     """Print the overview, then again whenever it changes; stop once healthy if asked."""
     last: HealthOverview | None = None
     for poll in range(max_polls):
@@ -59,9 +69,21 @@ def watch(fetch: Callable[[], HealthOverview], exit_when_healthy: bool, interval
 
 @with_globals
 def cluster_health(
-    watch_: Annotated[bool, typer.Option("-w", "--watch", help="Block and print again whenever cluster health changes.")] = False,
-    exit_when_healthy: Annotated[bool, typer.Option("-e", "--exit-when-healthy", help="With --watch, exit once the cluster is healthy.")] = False,
-    interval_s: Annotated[float, typer.Option("--interval-s", hidden=True, min=0.05)] = WATCH_INTERVAL_S,
+    watch_: Annotated[
+        bool,
+        typer.Option(
+            "-w", "--watch", help="Block and print again whenever cluster health changes."
+        ),
+    ] = False,
+    exit_when_healthy: Annotated[
+        bool,
+        typer.Option(
+            "-e", "--exit-when-healthy", help="With --watch, exit once the cluster is healthy."
+        ),
+    ] = False,
+    interval_s: Annotated[
+        float, typer.Option("--interval-s", hidden=True, min=0.05)
+    ] = WATCH_INTERVAL_S,
 ) -> None:
     """Query the health of the cluster."""
     client = from_profile()

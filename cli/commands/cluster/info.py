@@ -16,7 +16,9 @@ from cli.output import format_table, print_sections
 
 
 def broker_rows(cluster: dict) -> tuple[list[str], list[list]]:
-    brokers = sorted(cluster.get("brokers", []), key=lambda b: b.get("broker_id", b.get("node_id", 0)))
+    brokers = sorted(
+        cluster.get("brokers", []), key=lambda b: b.get("broker_id", b.get("node_id", 0))
+    )
     with_rack = any(b.get("rack") for b in brokers)
     controller = cluster.get("controller_id")
     rows = []
@@ -30,28 +32,52 @@ def broker_rows(cluster: dict) -> tuple[list[str], list[list]]:
 @with_globals
 @kc.kafka_command
 def cluster_info(
-    topics: Annotated[Optional[list[str]], typer.Argument(help="Topics to print (default all).")] = None,
-    print_cluster: Annotated[bool, typer.Option("-c", "--print-cluster", help="Print the cluster section.")] = False,
-    print_brokers: Annotated[bool, typer.Option("-b", "--print-brokers", help="Print the brokers section.")] = False,
-    print_topics: Annotated[bool, typer.Option("-t", "--print-topics", help="Print the topics section.")] = False,
-    print_internal: Annotated[bool, typer.Option("-i", "--print-internal-topics", help="Print internal topics.")] = False,
-    print_detailed: Annotated[bool, typer.Option("-d", "--print-detailed-topics", help="Print per-partition topic detail.")] = False,
+    topics: Annotated[
+        Optional[list[str]], typer.Argument(help="Topics to print (default all).")
+    ] = None,
+    print_cluster: Annotated[
+        bool, typer.Option("-c", "--print-cluster", help="Print the cluster section.")
+    ] = False,
+    print_brokers: Annotated[
+        bool, typer.Option("-b", "--print-brokers", help="Print the brokers section.")
+    ] = False,
+    print_topics: Annotated[
+        bool, typer.Option("-t", "--print-topics", help="Print the topics section.")
+    ] = False,
+    print_internal: Annotated[
+        bool, typer.Option("-i", "--print-internal-topics", help="Print internal topics.")
+    ] = False,
+    print_detailed: Annotated[
+        bool,
+        typer.Option("-d", "--print-detailed-topics", help="Print per-partition topic detail."),
+    ] = False,
 ) -> None:
     """Request broker and topic metadata."""
     everything = not (print_cluster or print_brokers or print_topics)
     want_topics = everything or print_topics or print_detailed
     with kc.admin_session(options.params()) as admin:
         cluster = admin.describe_cluster()
-        views = select(topic_views(admin.describe_topics(topics or None)), topics or [], False, print_internal) \
-            if want_topics else []
+        views = (
+            select(
+                topic_views(admin.describe_topics(topics or None)),
+                topics or [],
+                False,
+                print_internal,
+            )
+            if want_topics
+            else []
+        )
     sections = []
     if everything or print_cluster:
         sections.append(("cluster", str(cluster.get("cluster_id") or "")))
     if everything or print_brokers:
         sections.append(("brokers", format_table(*broker_rows(cluster))))
     if want_topics:
-        body = detailed_text(views) if print_detailed else format_table(["name", "partitions", "replicas"],
-                                                                         summary_rows(views))
+        body = (
+            detailed_text(views)
+            if print_detailed
+            else format_table(["name", "partitions", "replicas"], summary_rows(views))
+        )
         sections.append(("topics", body))
     print_sections(sections)
 

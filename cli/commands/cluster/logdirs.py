@@ -37,7 +37,16 @@ def flatten(result: list[dict], topics: set[str]) -> list[tuple]:
                 if topics and t["name"] not in topics:
                     continue
                 for p in t.get("partitions", []):
-                    rows.append((broker["broker"], d["log_dir"], t["name"], p["partition_index"], p["partition_size"], err))
+                    rows.append(
+                        (
+                            broker["broker"],
+                            d["log_dir"],
+                            t["name"],
+                            p["partition_index"],
+                            p["partition_size"],
+                            err,
+                        )
+                    )
     return rows
 
 
@@ -58,11 +67,21 @@ def aggregate(rows: list[tuple], into: str) -> tuple[list[str], list[list]]:
 @with_globals
 @kc.kafka_command
 def logdirs_describe(
-    broker: Annotated[int, typer.Option("-b", "--broker", help="Broker to describe (-1 = all).")] = -1,
-    topics: Annotated[Optional[list[str]], typer.Option("--topics", help="Topics to describe (comma separated).")] = None,
-    sort_by_size: Annotated[bool, typer.Option("--sort-by-size", help="Sort by size, largest first.")] = False,
-    aggregate_into: Annotated[str, typer.Option("--aggregate-into", help="Aggregate sizes into broker, dir or topic.")] = "",
-    human_readable: Annotated[bool, typer.Option("-H", "--human-readable", help="Print sizes in human units.")] = False,
+    broker: Annotated[
+        int, typer.Option("-b", "--broker", help="Broker to describe (-1 = all).")
+    ] = -1,
+    topics: Annotated[
+        Optional[list[str]], typer.Option("--topics", help="Topics to describe (comma separated).")
+    ] = None,
+    sort_by_size: Annotated[
+        bool, typer.Option("--sort-by-size", help="Sort by size, largest first.")
+    ] = False,
+    aggregate_into: Annotated[
+        str, typer.Option("--aggregate-into", help="Aggregate sizes into broker, dir or topic.")
+    ] = "",
+    human_readable: Annotated[
+        bool, typer.Option("-H", "--human-readable", help="Print sizes in human units.")
+    ] = False,
 ) -> None:
     """Describe log directories on brokers."""
     if aggregate_into and aggregate_into not in AGGREGATES:
@@ -72,7 +91,11 @@ def logdirs_describe(
         result = admin.describe_log_dirs(brokers=None if broker < 0 else [broker])
     headers, rows = aggregate(flatten(result, wanted), aggregate_into)
     size_col = headers.index("size")
-    rows.sort(key=lambda r: (-r[size_col],) if sort_by_size else tuple(str(c).zfill(10) for c in r[:size_col]))
+    rows.sort(
+        key=lambda r: (
+            (-r[size_col],) if sort_by_size else tuple(str(c).zfill(10) for c in r[:size_col])
+        )
+    )
     if human_readable:
         for r in rows:
             r[size_col] = human(r[size_col])

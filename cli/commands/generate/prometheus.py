@@ -23,7 +23,9 @@ def _host_port(addr: str, default_port: int) -> tuple[str, int]:
     return host, int(port)
 
 
-def scrape_config(job_name: str, targets: list[str], internal: bool, labels: dict[str, dict[str, str]]) -> list[dict]:
+def scrape_config(
+    job_name: str, targets: list[str], internal: bool, labels: dict[str, dict[str, str]]
+) -> list[dict]:
     jobs = [_job(job_name, targets, "/public_metrics", labels.get("public", {}))]
     if internal:
         jobs.append(_job(f"{job_name}-internal", targets, "/metrics", labels.get("internal", {})))
@@ -31,7 +33,9 @@ def scrape_config(job_name: str, targets: list[str], internal: bool, labels: dic
 
 
 def _job(name: str, targets: list[str], path: str, labels: dict[str, str]) -> dict:
-    static = {"targets": list(targets)}  # a copy per job: a shared list would print as a YAML &alias
+    static = {
+        "targets": list(targets)
+    }  # a copy per job: a shared list would print as a YAML &alias
     if labels:
         static["labels"] = labels
     return {"job_name": name, "static_configs": [static], "metrics_path": path}
@@ -44,7 +48,9 @@ def parse_labels(text: str | None) -> dict[str, dict[str, str]]:
         scope, _, kv = item.partition(":")
         key, eq, value = kv.partition("=")
         if scope not in ("public", "internal") or not eq or not key:
-            raise UsageError(f"invalid label {item!r}, expected public:key=value or internal:key=value")
+            raise UsageError(
+                f"invalid label {item!r}, expected public:key=value or internal:key=value"
+            )
         out.setdefault(scope, {})[key] = value
     return out
 
@@ -56,7 +62,9 @@ def discover(seed: str, admin_port: int) -> list[str]:
 
     host, port = _host_port(seed, 9092)
     try:
-        admin = KafkaAdminClient(bootstrap_servers=f"{host}:{port}", request_timeout_ms=DISCOVERY_TIMEOUT_MS)
+        admin = KafkaAdminClient(
+            bootstrap_servers=f"{host}:{port}", request_timeout_ms=DISCOVERY_TIMEOUT_MS
+        )
         try:
             brokers = admin.describe_cluster()["brokers"]
         finally:
@@ -68,20 +76,54 @@ def discover(seed: str, admin_port: int) -> list[str]:
 
 @with_globals
 def prometheus_config(
-    job_name: Annotated[str, typer.Option("--job-name", help="The prometheus job name by which to identify the metrics.")] = "redpanda",
-    node_addrs: Annotated[Optional[str], typer.Option("--node-addrs", help="Comma-separated admin addresses (host:port) to scrape.")] = None,
-    seed_addr: Annotated[Optional[str], typer.Option("--seed-addr", help="Kafka address of a broker from which to discover the rest.")] = None,
-    internal_metrics: Annotated[bool, typer.Option("--internal-metrics", help="Also scrape the internal /metrics endpoint.")] = False,
-    labels: Annotated[Optional[str], typer.Option("--labels", help="Extra labels: public:k=v,internal:k=v.")] = None,
+    job_name: Annotated[
+        str,
+        typer.Option(
+            "--job-name", help="The prometheus job name by which to identify the metrics."
+        ),
+    ] = "redpanda",
+    node_addrs: Annotated[
+        Optional[str],
+        typer.Option("--node-addrs", help="Comma-separated admin addresses (host:port) to scrape."),
+    ] = None,
+    seed_addr: Annotated[
+        Optional[str],
+        typer.Option(
+            "--seed-addr", help="Kafka address of a broker from which to discover the rest."
+        ),
+    ] = None,
+    internal_metrics: Annotated[
+        bool, typer.Option("--internal-metrics", help="Also scrape the internal /metrics endpoint.")
+    ] = False,
+    labels: Annotated[
+        Optional[str], typer.Option("--labels", help="Extra labels: public:k=v,internal:k=v.")
+    ] = None,
 ) -> None:
     """Generate the Prometheus configuration to scrape Ailurus nodes."""
     if node_addrs:
-        targets = [f"{h}:{p}" for h, p in (_host_port(a.strip(), DEFAULT_ADMIN_PORT) for a in node_addrs.split(",") if a.strip())]
+        targets = [
+            f"{h}:{p}"
+            for h, p in (
+                _host_port(a.strip(), DEFAULT_ADMIN_PORT)
+                for a in node_addrs.split(",")
+                if a.strip()
+            )
+        ]
     else:
-        admin_hosts = [_host_port(a, DEFAULT_ADMIN_PORT) for a in params().admin_hosts] or [("127.0.0.1", DEFAULT_ADMIN_PORT)]
-        targets = discover(seed_addr, admin_hosts[0][1]) if seed_addr else [f"{h}:{p}" for h, p in admin_hosts]
-    typer.echo(yaml.safe_dump(scrape_config(job_name, targets, internal_metrics, parse_labels(labels)),
-                              sort_keys=False).rstrip())
+        admin_hosts = [_host_port(a, DEFAULT_ADMIN_PORT) for a in params().admin_hosts] or [
+            ("127.0.0.1", DEFAULT_ADMIN_PORT)
+        ]
+        targets = (
+            discover(seed_addr, admin_hosts[0][1])
+            if seed_addr
+            else [f"{h}:{p}" for h, p in admin_hosts]
+        )
+    typer.echo(
+        yaml.safe_dump(
+            scrape_config(job_name, targets, internal_metrics, parse_labels(labels)),
+            sort_keys=False,
+        ).rstrip()
+    )
 
 
 def register(generate_app: typer.Typer) -> None:

@@ -58,4 +58,8 @@ def offset_of(meta: object) -> int | None:
 def groups_by_broker(admin) -> list[tuple[int, dict]]:
     """(broker id, ListGroups entry) for every broker: a broker lists the groups it coordinates."""
     broker_ids = sorted(b["broker_id"] for b in admin.describe_cluster()["brokers"])
-    return [(broker_id, g) for broker_id in broker_ids for g in admin.list_groups(broker_ids=[broker_id])]
+    return [
+        (broker_id, g)
+        for broker_id in broker_ids
+        for g in admin.list_groups(broker_ids=[broker_id])
+    ]

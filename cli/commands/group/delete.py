@@ -64,18 +64,29 @@ def parse_topic_partitions(items: list[str]) -> list[TopicPartition]:
 @kc.kafka_command
 def group_offset_delete(
     group: Annotated[str, typer.Argument(help="Group whose committed offsets to delete.")],
-    from_file: Annotated[Optional[Path], typer.Option("-f", "--from-file", help="File of 'topic partition' lines.")] = None,
-    topic: Annotated[Optional[list[str]], typer.Option("-t", "--topic", help="topic:0,1,2 (or a topic for all partitions); repeatable.")] = None,
+    from_file: Annotated[
+        Optional[Path], typer.Option("-f", "--from-file", help="File of 'topic partition' lines.")
+    ] = None,
+    topic: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "-t", "--topic", help="topic:0,1,2 (or a topic for all partitions); repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Delete committed offsets for a group's partitions."""
     if bool(from_file) == bool(topic):
         raise UsageError("use exactly one of --from-file or --topic")
-    tps = list(read_offsets_file_two(from_file)) if from_file else parse_topic_partitions(topic or [])
+    tps = (
+        list(read_offsets_file_two(from_file)) if from_file else parse_topic_partitions(topic or [])
+    )
     with kc.admin_session(options.params()) as admin:
         if any(tp.partition < 0 for tp in tps):
             committed = admin.list_group_offsets({group: None}).get(group, {})
             whole = {tp.topic for tp in tps if tp.partition < 0}
-            tps = [tp for tp in tps if tp.partition >= 0] + [tp for tp in committed if tp.topic in whole]
+            tps = [tp for tp in tps if tp.partition >= 0] + [
+                tp for tp in committed if tp.topic in whole
+            ]
         results = admin.delete_group_offsets(group, tps)
     rows = [[tp.topic, tp.partition, _status(err)] for tp, err in sorted(results.items())]
     print_table(["topic", "partition", "status"], rows)

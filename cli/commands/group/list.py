@@ -17,7 +17,12 @@ from cli.output import print_table
 @with_globals
 @kc.kafka_command
 def group_list(
-    states: Annotated[Optional[list[str]], typer.Option("-s", "--states", help="Comma-separated states to filter by (e.g. Stable,Empty).")] = None,
+    states: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "-s", "--states", help="Comma-separated states to filter by (e.g. Stable,Empty)."
+        ),
+    ] = None,
 ) -> None:
     """List all groups."""
     wanted = {s.strip().lower() for item in states or [] for s in item.split(",") if s.strip()}

@@ -34,16 +34,26 @@ def parse_to(to: str) -> tuple[str, int]:
 
 
 def _partitions(admin, topics: list[str]) -> list[TopicPartition]:
-    return [TopicPartition(v.name, p.partition) for v in topic_views(admin.describe_topics(topics))
-            if not v.error for p in v.partitions]
+    return [
+        TopicPartition(v.name, p.partition)
+        for v in topic_views(admin.describe_topics(topics))
+        if not v.error
+        for p in v.partitions
+    ]
 
 
-def _targets(admin, to: str | None, to_group: str | None, to_file: Path | None, tps: list[TopicPartition]) -> dict:
+def _targets(
+    admin, to: str | None, to_group: str | None, to_file: Path | None, tps: list[TopicPartition]
+) -> dict:
     if to_file is not None:
         return read_offsets_file(to_file)
     if to_group is not None:
         other = admin.list_group_offsets({to_group: None}).get(to_group, {})
-        return {tp: offset_of(m) for tp, m in other.items() if offset_of(m) is not None and (not tps or tp in tps)}
+        return {
+            tp: offset_of(m)
+            for tp, m in other.items()
+            if offset_of(m) is not None and (not tps or tp in tps)
+        }
     kind, ms = parse_to(to or "")
     marks = watermarks(admin, tps)
     if kind == "timestamp":
@@ -56,11 +66,25 @@ def _targets(admin, to: str | None, to_group: str | None, to_file: Path | None, 
 @kc.kafka_command
 def group_seek(
     group: Annotated[str, typer.Argument(help="Group to seek.")],
-    to: Annotated[Optional[str], typer.Option("--to", help="start, end, or a unix timestamp (s, ms or ns).")] = None,
-    to_group: Annotated[Optional[str], typer.Option("--to-group", help="Seek to another group's committed offsets.")] = None,
-    to_file: Annotated[Optional[Path], typer.Option("--to-file", help="File of 'topic partition offset' lines.")] = None,
-    topics: Annotated[Optional[list[str]], typer.Option("--topics", help="Only seek these topics (comma separated).")] = None,
-    allow_new_topics: Annotated[bool, typer.Option("--allow-new-topics", help="Allow seeking topics the group has no commits for.")] = False,
+    to: Annotated[
+        Optional[str], typer.Option("--to", help="start, end, or a unix timestamp (s, ms or ns).")
+    ] = None,
+    to_group: Annotated[
+        Optional[str], typer.Option("--to-group", help="Seek to another group's committed offsets.")
+    ] = None,
+    to_file: Annotated[
+        Optional[Path], typer.Option("--to-file", help="File of 'topic partition offset' lines.")
+    ] = None,
+    topics: Annotated[
+        Optional[list[str]],
+        typer.Option("--topics", help="Only seek these topics (comma separated)."),
+    ] = None,
+    allow_new_topics: Annotated[
+        bool,
+        typer.Option(
+            "--allow-new-topics", help="Allow seeking topics the group has no commits for."
+        ),
+    ] = False,
 ) -> None:
     """Modify a group's current offsets."""
     if sum(x is not None for x in (to, to_group, to_file)) != 1:
@@ -73,18 +97,32 @@ def group_seek(
         committed = admin.list_group_offsets({group: None}).get(group, {})
         new_topics = set(wanted) - {tp.topic for tp in committed}
         if new_topics and not allow_new_topics:
-            raise UsageError(f"group has no commits for {sorted(new_topics)}; use --allow-new-topics")
+            raise UsageError(
+                f"group has no commits for {sorted(new_topics)}; use --allow-new-topics"
+            )
         tps = _partitions(admin, wanted or sorted({tp.topic for tp in committed}))
         targets = _targets(admin, to, to_group, to_file, tps)
         if not targets:
             return
-        results = admin.alter_group_offsets(group, {tp: OffsetAndMetadata(off, "", -1) for tp, off in targets.items()})
+        results = admin.alter_group_offsets(
+            group, {tp: OffsetAndMetadata(off, "", -1) for tp, off in targets.items()}
+        )
     rows = []
     for tp in sorted(targets):
         prior = offset_of(committed.get(tp))
-        rows.append([tp.topic, tp.partition, "-" if prior is None else prior, targets[tp], _status(results.get(tp))])
+        rows.append(
+            [
+                tp.topic,
+                tp.partition,
+                "-" if prior is None else prior,
+                targets[tp],
+                _status(results.get(tp)),
+            ]
+        )
     failed = any(r[4] != "OK" for r in rows)
-    headers = ["topic", "partition", "prior-offset", "current-offset"] + (["error"] if failed else [])
+    headers = ["topic", "partition", "prior-offset", "current-offset"] + (
+        ["error"] if failed else []
+    )
     print_table(headers, [r if failed else r[:4] for r in rows])
     if failed:
         raise PartialFailure()

@@ -20,10 +20,29 @@ from cli.options import with_globals
 @with_globals
 def profile_create(
     name: Annotated[str, typer.Argument(help="Name of the profile to create.")],
-    set_: Annotated[Optional[list[str]], typer.Option("-s", "--set", help="Set a profile key=value (-X key or YAML path); repeatable.")] = None,
-    from_redpanda: Annotated[Optional[str], typer.Option("--from-redpanda", help="Create from a redpanda.yaml file, or 'current' for the redpanda.yaml rpk finds.")] = None,
-    from_profile: Annotated[Optional[str], typer.Option("--from-profile", help="Create from an existing profile name, a file holding a profile, or 'current'.")] = None,
-    description: Annotated[str, typer.Option("-d", "--description", help="Optional description of the profile.")] = "",
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "-s", "--set", help="Set a profile key=value (-X key or YAML path); repeatable."
+        ),
+    ] = None,
+    from_redpanda: Annotated[
+        Optional[str],
+        typer.Option(
+            "--from-redpanda",
+            help="Create from a redpanda.yaml file, or 'current' for the redpanda.yaml rpk finds.",
+        ),
+    ] = None,
+    from_profile: Annotated[
+        Optional[str],
+        typer.Option(
+            "--from-profile",
+            help="Create from an existing profile name, a file holding a profile, or 'current'.",
+        ),
+    ] = None,
+    description: Annotated[
+        str, typer.Option("-d", "--description", help="Optional description of the profile.")
+    ] = "",
 ) -> None:
     """Create an rpk profile and switch to it."""
     if from_redpanda and from_profile:
@@ -65,7 +84,9 @@ def _copy_profile(rpk, source: str) -> dict:
         return copy.deepcopy(existing)
     doc = read_yaml(Path(source))
     if not isinstance(doc, dict) or is_rpk_yaml(doc):
-        raise UsageError(f'unable to find profile "{source}" (not a profile name nor a profile file)')
+        raise UsageError(
+            f'unable to find profile "{source}" (not a profile name nor a profile file)'
+        )
     return doc
 
 

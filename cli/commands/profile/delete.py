@@ -19,7 +19,9 @@ def profile_delete(name: Annotated[str, typer.Argument(help="Profile to delete."
     rpk.save()
     typer.echo(f'Deleted profile "{name}".')
     if was_current:
-        typer.echo("This was the selected profile; rpk will use defaults until a new profile is selected.")
+        typer.echo(
+            "This was the selected profile; rpk will use defaults until a new profile is selected."
+        )
 
 
 def register(app: typer.Typer) -> None:

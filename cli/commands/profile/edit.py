@@ -36,7 +36,11 @@ def run_editor(text: str, suffix: str = ".yaml") -> str:
 
 
 @with_globals
-def profile_edit(name: Annotated[Optional[str], typer.Argument(help="Profile to edit (default: current).")] = None) -> None:
+def profile_edit(
+    name: Annotated[
+        Optional[str], typer.Argument(help="Profile to edit (default: current).")
+    ] = None,
+) -> None:
     """Edit an rpk profile in $EDITOR."""
     rpk = _store.load()
     chosen = _store.name_or_current(rpk, name)

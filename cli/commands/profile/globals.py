@@ -41,8 +41,10 @@ def _is_zero(kind: str, value: Any) -> bool:
 
 
 def _shown(section: dict) -> dict[str, Any]:
-    out = {f.path.removeprefix(PREFIX): section.get(f.path.removeprefix(PREFIX), ZERO.get(f.kind, ""))
-           for f in _flags()}
+    out = {
+        f.path.removeprefix(PREFIX): section.get(f.path.removeprefix(PREFIX), ZERO.get(f.kind, ""))
+        for f in _flags()
+    }
     out.update({k: v for k, v in section.items() if k not in out})
     return out
 
@@ -55,7 +57,12 @@ def print_globals() -> None:
 
 @with_globals
 def set_globals(
-    pairs: Annotated[list[str], typer.Argument(help="key=value pairs (globals.KEY -X keys or KEY).", metavar="KEY=VALUE...")],
+    pairs: Annotated[
+        list[str],
+        typer.Argument(
+            help="key=value pairs (globals.KEY -X keys or KEY).", metavar="KEY=VALUE..."
+        ),
+    ],
 ) -> None:
     """Set fields in the rpk globals section of rpk.yaml."""
     rpk = _store.load()
@@ -84,7 +91,9 @@ def edit_globals() -> None:
         raise UsageError("the edited globals are not a YAML mapping")
     section: dict = {}
     for name, value in edited.items():
-        raw = "" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+        raw = (
+            "" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+        )
         key = _key(str(name))
         xflags.apply({}, section, key, raw)
         short = key.removeprefix(PREFIX)

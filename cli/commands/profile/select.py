@@ -24,7 +24,10 @@ def profile_use(name: Annotated[str, typer.Argument(help="Profile to switch to."
 
 @with_globals
 def profile_current(
-    no_newline: Annotated[bool, typer.Option("-n", "--no-newline", help="Do not print a newline after the profile name.")] = False,
+    no_newline: Annotated[
+        bool,
+        typer.Option("-n", "--no-newline", help="Do not print a newline after the profile name."),
+    ] = False,
 ) -> None:
     """Print the current profile name."""
     typer.echo(_store.load().current_profile, nl=not no_newline)
@@ -39,7 +42,9 @@ def profile_clear() -> None:
 
 
 @with_globals
-def profile_rename(to: Annotated[str, typer.Argument(help="New name of the current profile.")]) -> None:
+def profile_rename(
+    to: Annotated[str, typer.Argument(help="New name of the current profile.")],
+) -> None:
     """Rename the current profile."""
     rpk = _store.load()
     old = _store.name_or_current(rpk, None)

@@ -13,7 +13,10 @@ from cli.options import with_globals
 
 @with_globals
 def profile_set(
-    pairs: Annotated[list[str], typer.Argument(help="key=value pairs (-X keys or YAML paths).", metavar="KEY=VALUE...")],
+    pairs: Annotated[
+        list[str],
+        typer.Argument(help="key=value pairs (-X keys or YAML paths).", metavar="KEY=VALUE..."),
+    ],
 ) -> None:
     """Set fields in the current rpk profile (creating the default profile if none exists)."""
     rpk = _store.load()

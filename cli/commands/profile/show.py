@@ -12,7 +12,11 @@ from cli.options import with_globals
 
 
 @with_globals
-def profile_print(name: Annotated[Optional[str], typer.Argument(help="Profile to print (default: current).")] = None) -> None:
+def profile_print(
+    name: Annotated[
+        Optional[str], typer.Argument(help="Profile to print (default: current).")
+    ] = None,
+) -> None:
     """Print an rpk profile as YAML."""
     rpk = _store.load()
     profile = rpk.require_profile(_store.name_or_current(rpk, name))

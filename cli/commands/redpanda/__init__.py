@@ -11,7 +11,14 @@ import typer
 from cli._app import new_group
 from cli.commands.redpanda import check, config, mode, start, stop, tune
 
-COMMANDS = {"start": start, "stop": stop, "config": config, "mode": mode, "tune": tune, "check": check}
+COMMANDS = {
+    "start": start,
+    "stop": stop,
+    "config": config,
+    "mode": mode,
+    "tune": tune,
+    "check": check,
+}
 
 
 def register(root: typer.Typer) -> None:

@@ -5,17 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cli.config.redpanda_yaml import (
-    DEV_CONTAINER_PROPERTIES, KAFKA_PORT, PROXY_PORT, REGISTRY_PORT, RPC_PORT, TUNERS,
+    DEV_CONTAINER_PROPERTIES,
+    KAFKA_PORT,
+    PROXY_PORT,
+    REGISTRY_PORT,
+    RPC_PORT,
+    TUNERS,
 )
 from cli.errors import UsageError
 
 PRODUCTION_TUNERS = (
-    "tune_network", "tune_disk_scheduler", "tune_disk_nomerges", "tune_disk_irq", "tune_cpu", "tune_aio_events",
-    "tune_clocksource", "tune_swappiness", "tune_disk_write_cache", "tune_ballast_file",
+    "tune_network",
+    "tune_disk_scheduler",
+    "tune_disk_nomerges",
+    "tune_disk_irq",
+    "tune_cpu",
+    "tune_aio_events",
+    "tune_clocksource",
+    "tune_swappiness",
+    "tune_disk_write_cache",
+    "tune_ballast_file",
 )
 DEV_KEEP = (
-    "kafka_api", "admin_api", "schema_registry", "additional_start_flags", "coredump_dir",
-    "ballast_file_path", "ballast_file_size",
+    "kafka_api",
+    "admin_api",
+    "schema_registry",
+    "additional_start_flags",
+    "coredump_dir",
+    "ballast_file_path",
+    "ballast_file_size",
 )
 MODES = ("development", "production", "recovery")
 
@@ -45,7 +63,7 @@ def parse_address(text: str, default_port: int) -> Address:
     host, port = rest, default_port
     if rest.startswith("["):
         end = rest.find("]")
-        host, tail = rest[1:end], rest[end + 1:]
+        host, tail = rest[1:end], rest[end + 1 :]
         port = _port(tail[1:], text) if tail.startswith(":") else default_port
     elif ":" in rest:
         host, port_text = rest.rsplit(":", 1)
@@ -85,25 +103,32 @@ def apply_start_flags(doc: dict, flags: StartFlags) -> None:
             raise UsageError("--node-id must be >= 0")
         rp["node_id"] = flags.node_id
     if flags.seeds:
-        rp["seed_servers"] = [{"host": {"address": a.host, "port": a.port}}
-                              for a in parse_addresses(flags.seeds, RPC_PORT)]
+        rp["seed_servers"] = [
+            {"host": {"address": a.host, "port": a.port}}
+            for a in parse_addresses(flags.seeds, RPC_PORT)
+        ]
     if flags.kafka_addr:
         rp["kafka_api"] = [a.listener() for a in parse_addresses(flags.kafka_addr, KAFKA_PORT)]
     if flags.advertise_kafka_addr:
-        rp["advertised_kafka_api"] = [a.listener() for a in parse_addresses(flags.advertise_kafka_addr, KAFKA_PORT)]
+        rp["advertised_kafka_api"] = [
+            a.listener() for a in parse_addresses(flags.advertise_kafka_addr, KAFKA_PORT)
+        ]
     if flags.rpc_addr:
         rp["rpc_server"] = _single(flags.rpc_addr, RPC_PORT)
     if flags.advertise_rpc_addr:
         rp["advertised_rpc_api"] = _single(flags.advertise_rpc_addr, RPC_PORT)
     if flags.pandaproxy_addr:
         section(doc, "pandaproxy")["pandaproxy_api"] = [
-            a.listener() for a in parse_addresses(flags.pandaproxy_addr, PROXY_PORT)]
+            a.listener() for a in parse_addresses(flags.pandaproxy_addr, PROXY_PORT)
+        ]
     if flags.advertise_pandaproxy_addr:
         section(doc, "pandaproxy")["advertised_pandaproxy_api"] = [
-            a.listener() for a in parse_addresses(flags.advertise_pandaproxy_addr, PROXY_PORT)]
+            a.listener() for a in parse_addresses(flags.advertise_pandaproxy_addr, PROXY_PORT)
+        ]
     if flags.schema_registry_addr:
         section(doc, "schema_registry")["schema_registry_api"] = [
-            a.listener() for a in parse_addresses(flags.schema_registry_addr, REGISTRY_PORT)]
+            a.listener() for a in parse_addresses(flags.schema_registry_addr, REGISTRY_PORT)
+        ]
 
 
 def _single(text: str, default_port: int) -> dict:

@@ -18,17 +18,32 @@ HEADERS = ["CONDITION", "REQUIRED", "CURRENT", "SEVERITY", "PASSED"]
 
 def result_rows(results) -> list[list[str]]:
     return [
-        [r.description, r.required, r.current or f"error: {r.error}", str(r.severity), str(r.ok).lower()]
+        [
+            r.description,
+            r.required,
+            r.current or f"error: {r.error}",
+            str(r.severity),
+            str(r.ok).lower(),
+        ]
         for r in results
     ]
 
 
 def register(app: typer.Typer, hidden: bool = False) -> None:
-    @app.command("check", help="Check if the system meets the requirements to run Ailurus.", hidden=hidden)
+    @app.command(
+        "check", help="Check if the system meets the requirements to run Ailurus.", hidden=hidden
+    )
     def check(
-        timeout: Annotated[str, typer.Option("--timeout", help="How long the checks may take (e.g. 2s).")] = "2s",
-        config: Annotated[Optional[str], typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH}).")] = None,
-        root: Annotated[str, typer.Option("--root", help="Check the filesystem tree mounted here instead of /.")] = "/",
+        timeout: Annotated[
+            str, typer.Option("--timeout", help="How long the checks may take (e.g. 2s).")
+        ] = "2s",
+        config: Annotated[
+            Optional[str],
+            typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH})."),
+        ] = None,
+        root: Annotated[
+            str, typer.Option("--root", help="Check the filesystem tree mounted here instead of /.")
+        ] = "/",
     ) -> None:
         config_path = config or DEFAULT_CONFIG_PATH
         try:

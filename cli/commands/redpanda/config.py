@@ -19,7 +19,9 @@ from cli.options import with_globals
 
 @with_globals
 def config_set(
-    key: Annotated[str, typer.Argument(help="YAML path, e.g. redpanda.kafka_api[0].port; or KEY=VALUE.")],
+    key: Annotated[
+        str, typer.Argument(help="YAML path, e.g. redpanda.kafka_api[0].port; or KEY=VALUE.")
+    ],
     value: Annotated[Optional[str], typer.Argument(help="Value, parsed as YAML/JSON.")] = None,
 ) -> None:
     """Set a redpanda.yaml key (the raw file only, without env or flag overrides)."""
@@ -35,32 +37,54 @@ def config_set(
 
 def private_ipv4() -> str:
     """The single private, non-loopback IPv4 address of this host."""
-    found = sorted({
-        addr.address
-        for addrs in psutil.net_if_addrs().values()
-        for addr in addrs
-        if addr.family.name == "AF_INET" and ipaddress.ip_address(addr.address).is_private
-        and not ipaddress.ip_address(addr.address).is_loopback
-    })
+    found = sorted(
+        {
+            addr.address
+            for addrs in psutil.net_if_addrs().values()
+            for addr in addrs
+            if addr.family.name == "AF_INET"
+            and ipaddress.ip_address(addr.address).is_private
+            and not ipaddress.ip_address(addr.address).is_loopback
+        }
+    )
     if len(found) != 1:
-        raise UsageError(f"unable to pick a single private IPv4 address (found {found or 'none'}); use --self")
+        raise UsageError(
+            f"unable to pick a single private IPv4 address (found {found or 'none'}); use --self"
+        )
     return found[0]
 
 
 @with_globals
 def config_bootstrap(
-    ips: Annotated[Optional[str], typer.Option("--ips", help="Comma-separated seed server IPs (host[:port]).")] = None,
-    self_ip: Annotated[Optional[str], typer.Option("--self", help="This node's IP to listen on (default: the single private IPv4).")] = None,
-    advertised_kafka: Annotated[Optional[str], typer.Option("--advertised-kafka", help="Advertised Kafka address host:port.")] = None,
-    advertised_rpc: Annotated[Optional[str], typer.Option("--advertised-rpc", help="Advertised RPC address host:port.")] = None,
-    node_id: Annotated[Optional[int], typer.Option("--id", help="This node's id (deprecated; the broker assigns one).")] = None,
+    ips: Annotated[
+        Optional[str], typer.Option("--ips", help="Comma-separated seed server IPs (host[:port]).")
+    ] = None,
+    self_ip: Annotated[
+        Optional[str],
+        typer.Option(
+            "--self", help="This node's IP to listen on (default: the single private IPv4)."
+        ),
+    ] = None,
+    advertised_kafka: Annotated[
+        Optional[str],
+        typer.Option("--advertised-kafka", help="Advertised Kafka address host:port."),
+    ] = None,
+    advertised_rpc: Annotated[
+        Optional[str], typer.Option("--advertised-rpc", help="Advertised RPC address host:port.")
+    ] = None,
+    node_id: Annotated[
+        Optional[int],
+        typer.Option("--id", help="This node's id (deprecated; the broker assigns one)."),
+    ] = None,
 ) -> None:
     """Initialize the configuration to bootstrap a cluster: seeds and listener addresses."""
     own = self_ip or private_ipv4()
     path = redpanda_yaml.write_target(options.current().config)
     doc = redpanda_yaml.load_or_default(path)
     rp = section(doc, "redpanda")
-    rp["seed_servers"] = [{"host": {"address": a.host, "port": a.port}} for a in parse_addresses(ips or "", RPC_PORT)]
+    rp["seed_servers"] = [
+        {"host": {"address": a.host, "port": a.port}} for a in parse_addresses(ips or "", RPC_PORT)
+    ]
     rp["rpc_server"] = {"address": own, "port": _port_of(rp.get("rpc_server"), RPC_PORT)}
     rp["kafka_api"] = [{"address": own, "port": _first_port(rp.get("kafka_api"), KAFKA_PORT)}]
     rp["admin"] = [{"address": own, "port": _first_port(rp.get("admin"), ADMIN_PORT)}]

@@ -14,7 +14,10 @@ from cli.options import with_globals
 
 @with_globals
 def redpanda_mode(
-    mode: Annotated[str, typer.Argument(help="development (dev), production (prod) or recovery; any prefix works.")],
+    mode: Annotated[
+        str,
+        typer.Argument(help="development (dev), production (prod) or recovery; any prefix works."),
+    ],
 ) -> None:
     """Enable a default configuration mode: development, production or recovery."""
     resolved = resolve_mode(mode)

@@ -22,8 +22,10 @@ from cli.options import with_globals
 DEV_CONTAINER = "dev-container"
 CHECK_FLAG = "--check"
 START_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
-START_EPILOG = ("Also: --check[=BOOL]  Run the system checks before starting (default true; "
-                "--check=false skips them). Unknown flags are passed on to the broker.")
+START_EPILOG = (
+    "Also: --check[=BOOL]  Run the system checks before starting (default true; "
+    "--check=false skips them). Unknown flags are passed on to the broker."
+)
 
 
 def _opt(*names: str, env: str | None = None, help: str = ""):
@@ -33,21 +35,89 @@ def _opt(*names: str, env: str | None = None, help: str = ""):
 @with_globals
 def redpanda_start(
     ctx: typer.Context,
-    kafka_addr: Annotated[Optional[str], _opt("--kafka-addr", env="REDPANDA_KAFKA_ADDRESS", help="Kafka listeners: scheme://host:port|authn, comma separated.")] = None,
-    advertise_kafka_addr: Annotated[Optional[str], _opt("--advertise-kafka-addr", env="REDPANDA_ADVERTISE_KAFKA_ADDRESS", help="Advertised Kafka listeners.")] = None,
-    rpc_addr: Annotated[Optional[str], _opt("--rpc-addr", env="REDPANDA_RPC_ADDRESS", help="Internal RPC address host:port.")] = None,
-    advertise_rpc_addr: Annotated[Optional[str], _opt("--advertise-rpc-addr", env="REDPANDA_ADVERTISE_RPC_ADDRESS", help="Advertised RPC address.")] = None,
-    seeds: Annotated[Optional[str], _opt("-s", "--seeds", env="REDPANDA_SEEDS", help="Seed servers host[:port], comma separated.")] = None,
-    node_id: Annotated[Optional[int], _opt("--node-id", help="This node's id (the broker assigns one when unset).")] = None,
-    pandaproxy_addr: Annotated[Optional[str], _opt("--pandaproxy-addr", env="REDPANDA_PANDAPROXY_ADDRESS", help="HTTP proxy listeners.")] = None,
-    advertise_pandaproxy_addr: Annotated[Optional[str], _opt("--advertise-pandaproxy-addr", env="REDPANDA_ADVERTISE_PANDAPROXY_ADDRESS", help="Advertised HTTP proxy listeners.")] = None,
-    schema_registry_addr: Annotated[Optional[str], _opt("--schema-registry-addr", env="REDPANDA_SCHEMA_REGISTRY_ADDRESS", help="Schema registry listeners.")] = None,
-    mode: Annotated[Optional[str], typer.Option("--mode", help="Mode sets well-known configuration properties: dev-container.")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Set a redpanda.yaml key=value (e.g. redpanda.auto_create_topics_enabled=true); repeatable.")] = None,
+    kafka_addr: Annotated[
+        Optional[str],
+        _opt(
+            "--kafka-addr",
+            env="REDPANDA_KAFKA_ADDRESS",
+            help="Kafka listeners: scheme://host:port|authn, comma separated.",
+        ),
+    ] = None,
+    advertise_kafka_addr: Annotated[
+        Optional[str],
+        _opt(
+            "--advertise-kafka-addr",
+            env="REDPANDA_ADVERTISE_KAFKA_ADDRESS",
+            help="Advertised Kafka listeners.",
+        ),
+    ] = None,
+    rpc_addr: Annotated[
+        Optional[str],
+        _opt("--rpc-addr", env="REDPANDA_RPC_ADDRESS", help="Internal RPC address host:port."),
+    ] = None,
+    advertise_rpc_addr: Annotated[
+        Optional[str],
+        _opt(
+            "--advertise-rpc-addr",
+            env="REDPANDA_ADVERTISE_RPC_ADDRESS",
+            help="Advertised RPC address.",
+        ),
+    ] = None,
+    seeds: Annotated[
+        Optional[str],
+        _opt(
+            "-s", "--seeds", env="REDPANDA_SEEDS", help="Seed servers host[:port], comma separated."
+        ),
+    ] = None,
+    node_id: Annotated[
+        Optional[int], _opt("--node-id", help="This node's id (the broker assigns one when unset).")
+    ] = None,
+    pandaproxy_addr: Annotated[
+        Optional[str],
+        _opt("--pandaproxy-addr", env="REDPANDA_PANDAPROXY_ADDRESS", help="HTTP proxy listeners."),
+    ] = None,
+    advertise_pandaproxy_addr: Annotated[
+        Optional[str],
+        _opt(
+            "--advertise-pandaproxy-addr",
+            env="REDPANDA_ADVERTISE_PANDAPROXY_ADDRESS",
+            help="Advertised HTTP proxy listeners.",
+        ),
+    ] = None,
+    schema_registry_addr: Annotated[
+        Optional[str],
+        _opt(
+            "--schema-registry-addr",
+            env="REDPANDA_SCHEMA_REGISTRY_ADDRESS",
+            help="Schema registry listeners.",
+        ),
+    ] = None,
+    mode: Annotated[
+        Optional[str],
+        typer.Option(
+            "--mode", help="Mode sets well-known configuration properties: dev-container."
+        ),
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--set",
+            help="Set a redpanda.yaml key=value (e.g. redpanda.auto_create_topics_enabled=true); repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Start the broker in the foreground, after writing redpanda.yaml from the flags."""
-    flags = StartFlags(kafka_addr, advertise_kafka_addr, rpc_addr, advertise_rpc_addr, seeds, node_id,
-                       pandaproxy_addr, advertise_pandaproxy_addr, schema_registry_addr)
+    flags = StartFlags(
+        kafka_addr,
+        advertise_kafka_addr,
+        rpc_addr,
+        advertise_rpc_addr,
+        seeds,
+        node_id,
+        pandaproxy_addr,
+        advertise_pandaproxy_addr,
+        schema_registry_addr,
+    )
     run_check, forwarded = take_check_flag(ctx.args)
     path = redpanda_yaml.write_target(options.current().config)
     doc = redpanda_yaml.load_or_default(path)
@@ -55,9 +125,12 @@ def redpanda_start(
     if mode == DEV_CONTAINER:
         apply_dev_container(doc)
         run_check = False
-        typer.echo("WARNING: This is a setup for development purposes only; in this mode your clusters may "
-                   "run unrealistically fast and data can be corrupted any time your computer shuts down "
-                   "uncleanly.", err=True)
+        typer.echo(
+            "WARNING: This is a setup for development purposes only; in this mode your clusters may "
+            "run unrealistically fast and data can be corrupted any time your computer shuts down "
+            "uncleanly.",
+            err=True,
+        )
     apply_start_flags(doc, flags)
     for item in set_ or []:
         key, value = split_kv(item, "--set value")
@@ -93,8 +166,10 @@ def _system_check(doc: dict) -> None:
     results = run_checks(doc, root="/")
     fatal = [r for r in results if getattr(r, "is_fatal_failure", False)]
     for result in fatal:
-        typer.echo(f"  {result.description}: required {result.required}, current {result.current or result.error}",
-                   err=True)
+        typer.echo(
+            f"  {result.description}: required {result.required}, current {result.current or result.error}",
+            err=True,
+        )
     if fatal:
         raise CliError("System check failed with fatal errors; use --check=false to start anyway")
     typer.echo("System check - PASSED")
@@ -139,4 +214,6 @@ def _is_main_thread() -> bool:
 
 
 def register(app: typer.Typer, hidden: bool = False) -> None:
-    app.command("start", context_settings=START_CONTEXT, epilog=START_EPILOG, hidden=hidden)(redpanda_start)
+    app.command("start", context_settings=START_CONTEXT, epilog=START_EPILOG, hidden=hidden)(
+        redpanda_start
+    )

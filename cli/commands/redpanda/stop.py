@@ -26,7 +26,9 @@ def read_pid(path: Path) -> int:
     try:
         text = path.read_text().strip()
     except FileNotFoundError:
-        raise CliError(f"unable to find the redpanda pid file {path}: is redpanda running?") from None
+        raise CliError(
+            f"unable to find the redpanda pid file {path}: is redpanda running?"
+        ) from None
     except OSError as exc:
         raise CliError(f"unable to read {path}: {exc.strerror}") from None
     if not text.isdigit():
@@ -56,7 +58,9 @@ def stop_process(pid: int, timeout_s: float) -> str:
 
 @with_globals
 def redpanda_stop(
-    timeout: Annotated[str, typer.Option("--timeout", help="How long to wait after SIGTERM before SIGKILL.")] = "5s",
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="How long to wait after SIGTERM before SIGKILL.")
+    ] = "5s",
 ) -> None:
     """Stop a local broker started with `rpk redpanda start`."""
     wait_s = parse_duration(timeout)

@@ -6,12 +6,30 @@ import typer
 
 from cli._app import new_group
 from cli.commands.topic import (
-    add_partitions, alter_config, consume, create, delete, describe, list, produce, trim_prefix,
+    add_partitions,
+    alter_config,
+    consume,
+    create,
+    delete,
+    describe,
+    list,
+    produce,
+    trim_prefix,
 )
 
 
 def register(root: typer.Typer) -> None:
     app = new_group("topic", "Create, delete, produce to and consume from topics.")
-    for module in (create, delete, list, describe, alter_config, add_partitions, produce, consume, trim_prefix):
+    for module in (
+        create,
+        delete,
+        list,
+        describe,
+        alter_config,
+        add_partitions,
+        produce,
+        consume,
+        trim_prefix,
+    ):
         module.register(app)
     root.add_typer(app, name="topic")

@@ -61,10 +61,14 @@ def topic_views(raw_topics: list[dict]) -> list[TopicView]:
             for p in t.get("partitions", []) or []
         ]
         parts.sort(key=lambda pv: pv.partition)
-        views.append(TopicView(
-            name=t.get("name", t.get("topic", "")), internal=bool(t.get("is_internal", False)),
-            partitions=parts, error=error_text(t.get("error_code", 0)),
-        ))
+        views.append(
+            TopicView(
+                name=t.get("name", t.get("topic", "")),
+                internal=bool(t.get("is_internal", False)),
+                partitions=parts,
+                error=error_text(t.get("error_code", 0)),
+            )
+        )
     return sorted(views, key=lambda v: v.name)
 
 
@@ -82,7 +86,8 @@ def match_regex(names: list[str], patterns: list[str], include_internal: bool = 
     """Names matching any pattern (Go regexp MatchString semantics: unanchored unless ^/$ given)."""
     compiled = compile_patterns(patterns)
     return sorted(
-        n for n in names
+        n
+        for n in names
         if (include_internal or not n.startswith("__")) and any(rx.search(n) for rx in compiled)
     )
 

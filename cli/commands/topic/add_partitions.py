@@ -18,8 +18,12 @@ from cli.output import print_table
 @kc.kafka_command
 def topic_add_partitions(
     topics: Annotated[list[str], typer.Argument(help="Topics to add partitions to.")],
-    num: Annotated[int, typer.Option("-n", "--num", help="Number of partitions to add to each topic.")] = 0,
-    force: Annotated[bool, typer.Option("-f", "--force", help="Allow adding partitions to internal topics.")] = False,
+    num: Annotated[
+        int, typer.Option("-n", "--num", help="Number of partitions to add to each topic.")
+    ] = 0,
+    force: Annotated[
+        bool, typer.Option("-f", "--force", help="Allow adding partitions to internal topics.")
+    ] = False,
 ) -> None:
     """Add partitions to existing topics."""
     if num <= 0:

@@ -29,7 +29,11 @@ def result_status(result: object) -> str:
 
 def build_ops(set_: dict, delete: list[str], append: dict, subtract: dict) -> dict:
     ops: dict = {}
-    for source, op in ((set_, AlterConfigOp.SET), (append, AlterConfigOp.APPEND), (subtract, AlterConfigOp.SUBTRACT)):
+    for source, op in (
+        (set_, AlterConfigOp.SET),
+        (append, AlterConfigOp.APPEND),
+        (subtract, AlterConfigOp.SUBTRACT),
+    ):
         for key, value in source.items():
             if key in ops:
                 raise UsageError(f"config {key!r} is altered more than once")
@@ -47,18 +51,36 @@ def build_ops(set_: dict, delete: list[str], append: dict, subtract: dict) -> di
 @kc.kafka_command
 def topic_alter_config(
     topics: Annotated[list[str], typer.Argument(help="Topics to alter.")],
-    set_: Annotated[Optional[list[str]], typer.Option("-s", "--set", help="key=value config to set; repeatable.")] = None,
-    delete: Annotated[Optional[list[str]], typer.Option("-d", "--delete", help="Config key to delete (reset to default); repeatable.")] = None,
-    append: Annotated[Optional[list[str]], typer.Option("--append", help="key=value to append to a list config; repeatable.")] = None,
-    subtract: Annotated[Optional[list[str]], typer.Option("--subtract", help="key=value to remove from a list config; repeatable.")] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("-s", "--set", help="key=value config to set; repeatable."),
+    ] = None,
+    delete: Annotated[
+        Optional[list[str]],
+        typer.Option("-d", "--delete", help="Config key to delete (reset to default); repeatable."),
+    ] = None,
+    append: Annotated[
+        Optional[list[str]],
+        typer.Option("--append", help="key=value to append to a list config; repeatable."),
+    ] = None,
+    subtract: Annotated[
+        Optional[list[str]],
+        typer.Option("--subtract", help="key=value to remove from a list config; repeatable."),
+    ] = None,
     dry: Annotated[bool, typer.Option("--dry", help="Dry run: validate only.")] = False,
 ) -> None:
     """Set, delete, add to or remove from topic configs."""
-    ops = build_ops(parse_kv_list(set_, "--set"), delete or [], parse_kv_list(append, "--append"),
-                    parse_kv_list(subtract, "--subtract"))
+    ops = build_ops(
+        parse_kv_list(set_, "--set"),
+        delete or [],
+        parse_kv_list(append, "--append"),
+        parse_kv_list(subtract, "--subtract"),
+    )
     resources = [ConfigResource(ConfigResourceType.TOPIC, t, configs=dict(ops)) for t in topics]
     with kc.admin_session(options.params()) as admin:
-        result = admin.alter_configs(resources, validate_only=dry, raise_on_unknown=False, incremental=True)
+        result = admin.alter_configs(
+            resources, validate_only=dry, raise_on_unknown=False, incremental=True
+        )
     per_topic = result.get("topic", {})
     rows = [[t, result_status(per_topic.get(t, "no response"))] for t in topics]
     print_table(["topic", "status"], rows)

@@ -29,8 +29,12 @@ POLL_MS = 200
 PRETTY_FLAG = "--pretty-print"
 CONSUME_EPILOG = "Also: --pretty-print[=BOOL]  Indent JSON output (default true; --pretty-print=false for one line)."
 COMMIT_INTERVAL_S = 5.0  # rpk (franz-go) autocommits marked offsets every 5s
-BALANCERS = {"range": RangePartitionAssignor, "roundrobin": RoundRobinPartitionAssignor,
-             "sticky": StickyPartitionAssignor, "cooperative-sticky": CooperativeStickyAssignor}
+BALANCERS = {
+    "range": RangePartitionAssignor,
+    "roundrobin": RoundRobinPartitionAssignor,
+    "sticky": StickyPartitionAssignor,
+    "cooperative-sticky": CooperativeStickyAssignor,
+}
 
 
 def parse_partitions(items: list[str] | None) -> list[int]:
@@ -54,9 +58,18 @@ class Printer:
         return self.num > 0 and self.count >= self.num
 
     def emit(self, msg) -> None:
-        rec = Record(msg.topic, msg.partition, msg.offset, msg.key, msg.value, msg.timestamp,
-                     [(k, v) for k, v in (msg.headers or [])], msg.timestamp_type,
-                     msg.leader_epoch if msg.leader_epoch is not None else -1, index=self.count)
+        rec = Record(
+            msg.topic,
+            msg.partition,
+            msg.offset,
+            msg.key,
+            msg.value,
+            msg.timestamp,
+            [(k, v) for k, v in (msg.headers or [])],
+            msg.timestamp_type,
+            msg.leader_epoch if msg.leader_epoch is not None else -1,
+            index=self.count,
+        )
         sys.stdout.buffer.write(self.render(rec))
         sys.stdout.buffer.flush()
         self.count += 1
@@ -78,20 +91,74 @@ def _resolve_topics(admin, topics: list[str], regex: bool) -> dict[str, list[int
 @kc.kafka_command
 def topic_consume(
     topics: Annotated[list[str], typer.Argument(help="Topics (or regexes with -r) to consume.")],
-    offset: Annotated[str, typer.Option("-o", "--offset", help="start, end, N, +N, -N, o1:o2, @t, @t1:t2 (see --help).")] = "start",
-    partitions: Annotated[Optional[list[str]], typer.Option("-p", "--partitions", help="Comma-separated partitions to consume.")] = None,
-    regex: Annotated[bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")] = False,
-    group: Annotated[Optional[str], typer.Option("-g", "--group", help="Consumer group to join (commits offsets).")] = None,
-    balancer: Annotated[str, typer.Option("-b", "--balancer", help="Group balancer: range, roundrobin, sticky, cooperative-sticky.")] = "cooperative-sticky",
-    num: Annotated[int, typer.Option("-n", "--num", help="Quit after this many records (0 = unbounded).")] = 0,
-    fmt: Annotated[str, typer.Option("-f", "--format", help="Output format (json, or a %-format).")] = "json",
-    meta_only: Annotated[bool, typer.Option("--meta-only", help="Print all record info except the value (-f json): value_size instead.")] = False,
-    read_committed: Annotated[bool, typer.Option("--read-committed", help="Read only committed transactional records.")] = False,
-    fetch_max_bytes: Annotated[int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.")] = 1 << 20,
-    fetch_max_partition_bytes: Annotated[int, typer.Option("--fetch-max-partition-bytes", help="Max bytes per partition per fetch.")] = 1 << 20,
-    fetch_max_wait: Annotated[Optional[str], typer.Option("--fetch-max-wait", metavar="DURATION", help="Max time the broker waits to fill a fetch (default 5s, or globals.fetch_max_wait).")] = None,
-    print_control_records: Annotated[bool, typer.Option("--print-control-records", help="Print transaction control records (this broker returns none, so nothing changes).")] = False,
-    rack: Annotated[str, typer.Option("--rack", help="Rack this client is in, sent with fetches for follower fetching.")] = "",
+    offset: Annotated[
+        str,
+        typer.Option(
+            "-o", "--offset", help="start, end, N, +N, -N, o1:o2, @t, @t1:t2 (see --help)."
+        ),
+    ] = "start",
+    partitions: Annotated[
+        Optional[list[str]],
+        typer.Option("-p", "--partitions", help="Comma-separated partitions to consume."),
+    ] = None,
+    regex: Annotated[
+        bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")
+    ] = False,
+    group: Annotated[
+        Optional[str],
+        typer.Option("-g", "--group", help="Consumer group to join (commits offsets)."),
+    ] = None,
+    balancer: Annotated[
+        str,
+        typer.Option(
+            "-b",
+            "--balancer",
+            help="Group balancer: range, roundrobin, sticky, cooperative-sticky.",
+        ),
+    ] = "cooperative-sticky",
+    num: Annotated[
+        int, typer.Option("-n", "--num", help="Quit after this many records (0 = unbounded).")
+    ] = 0,
+    fmt: Annotated[
+        str, typer.Option("-f", "--format", help="Output format (json, or a %-format).")
+    ] = "json",
+    meta_only: Annotated[
+        bool,
+        typer.Option(
+            "--meta-only",
+            help="Print all record info except the value (-f json): value_size instead.",
+        ),
+    ] = False,
+    read_committed: Annotated[
+        bool, typer.Option("--read-committed", help="Read only committed transactional records.")
+    ] = False,
+    fetch_max_bytes: Annotated[
+        int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.")
+    ] = 1 << 20,
+    fetch_max_partition_bytes: Annotated[
+        int, typer.Option("--fetch-max-partition-bytes", help="Max bytes per partition per fetch.")
+    ] = 1 << 20,
+    fetch_max_wait: Annotated[
+        Optional[str],
+        typer.Option(
+            "--fetch-max-wait",
+            metavar="DURATION",
+            help="Max time the broker waits to fill a fetch (default 5s, or globals.fetch_max_wait).",
+        ),
+    ] = None,
+    print_control_records: Annotated[
+        bool,
+        typer.Option(
+            "--print-control-records",
+            help="Print transaction control records (this broker returns none, so nothing changes).",
+        ),
+    ] = False,
+    rack: Annotated[
+        str,
+        typer.Option(
+            "--rack", help="Rack this client is in, sent with fetches for follower fetching."
+        ),
+    ] = "",
 ) -> None:
     """Consume records from topics."""
     pretty_print, topics = options.take_go_bool(topics, PRETTY_FLAG, True)
@@ -101,13 +168,18 @@ def topic_consume(
     if group and partitions:
         raise UsageError("invalid flags: --group cannot be used with --partitions")
     spec = parse_offset(offset)
-    del print_control_records  # accepted as rpk; kafka-python never yields control records (nor does the broker write any)
+    del (
+        print_control_records
+    )  # accepted as rpk; kafka-python never yields control records (nor does the broker write any)
     printer = Printer(fmt, pretty_print, num, meta_only)
     wanted = parse_partitions(partitions)
-    consumer_opts = {"fetch_max_bytes": fetch_max_bytes, "max_partition_fetch_bytes": fetch_max_partition_bytes,
-                     "isolation_level": "read_committed" if read_committed else "read_uncommitted",
-                     "enable_auto_commit": False,  # a group commits only what was printed (GroupCommits)
-                     "client_rack": rack}
+    consumer_opts = {
+        "fetch_max_bytes": fetch_max_bytes,
+        "max_partition_fetch_bytes": fetch_max_partition_bytes,
+        "isolation_level": "read_committed" if read_committed else "read_uncommitted",
+        "enable_auto_commit": False,  # a group commits only what was printed (GroupCommits)
+        "client_rack": rack,
+    }
     if fetch_max_wait is not None:
         wait_s = parse_duration(fetch_max_wait)
         if wait_s < 0:
@@ -116,7 +188,12 @@ def topic_consume(
     p = options.params()
     with kc.admin_session(p) as admin:
         found = _resolve_topics(admin, topics, regex)
-        tps = [TopicPartition(t, i) for t, parts in sorted(found.items()) for i in parts if not wanted or i in wanted]
+        tps = [
+            TopicPartition(t, i)
+            for t, parts in sorted(found.items())
+            for i in parts
+            if not wanted or i in wanted
+        ]
         ranges = None if group else plan(admin, tps, spec)
     try:
         if group:
@@ -141,10 +218,15 @@ def _consume_direct(p, ranges: dict[TopicPartition, Range], printer: Printer, op
         consumer.close(autocommit=False)
 
 
-def _poll_loop(consumer, printer: Printer, live: dict[TopicPartition, Range] | None, tick=None) -> None:
+def _poll_loop(
+    consumer, printer: Printer, live: dict[TopicPartition, Range] | None, tick=None
+) -> None:
     bounded = live is not None and all(r.end is not None for r in live.values())
     while not printer.done:
-        batches = consumer.poll(timeout_ms=POLL_MS, max_records=max(1, printer.num - printer.count) if printer.num else 500)
+        batches = consumer.poll(
+            timeout_ms=POLL_MS,
+            max_records=max(1, printer.num - printer.count) if printer.num else 500,
+        )
         for tp, messages in sorted(batches.items(), key=lambda kv: (kv[0].topic, kv[0].partition)):
             for msg in messages:
                 r = live.get(tp) if live is not None else None
@@ -162,7 +244,9 @@ def _poll_loop(consumer, printer: Printer, live: dict[TopicPartition, Range] | N
 
 
 def _retire_finished(consumer, live: dict[TopicPartition, Range]) -> None:
-    finished = [tp for tp, r in live.items() if r.end is not None and consumer.position(tp) >= r.end]
+    finished = [
+        tp for tp, r in live.items() if r.end is not None and consumer.position(tp) >= r.end
+    ]
     for tp in finished:
         del live[tp]
     if finished:
@@ -184,16 +268,23 @@ class GroupCommits(ConsumerRebalanceListener):
         self.last = time.monotonic()
 
     def commit(self, only=None) -> None:
-        pending = {tp: off for tp, off in self.printer.marks.items()
-                   if self.committed.get(tp) != off and (only is None or tp in only)}
+        pending = {
+            tp: off
+            for tp, off in self.printer.marks.items()
+            if self.committed.get(tp) != off and (only is None or tp in only)
+        }
         self.last = time.monotonic()
         if pending:
-            self.consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in pending.items()})
+            self.consumer.commit(
+                {tp: OffsetAndMetadata(off, "", -1) for tp, off in pending.items()}
+            )
             self.committed.update(pending)
 
     def tick(self) -> None:
         if time.monotonic() - self.last >= COMMIT_INTERVAL_S:
-            with contextlib.suppress(KafkaError):  # e.g. a rebalance in progress: retried on the next tick
+            with contextlib.suppress(
+                KafkaError
+            ):  # e.g. a rebalance in progress: retried on the next tick
                 self.commit()
 
     def on_partitions_revoked(self, revoked) -> None:
@@ -204,13 +295,22 @@ class GroupCommits(ConsumerRebalanceListener):
         pass
 
 
-def _consume_group(p, group: str, balancer: str, topics: list[str], spec: OffsetSpec, printer: Printer, opts: dict) -> None:
+def _consume_group(
+    p, group: str, balancer: str, topics: list[str], spec: OffsetSpec, printer: Printer, opts: dict
+) -> None:
     if spec.end is not None or spec.start.kind not in ("start", "end"):
-        raise UsageError("with --group, --offset must be start or end (used when the group has no commits)")
+        raise UsageError(
+            "with --group, --offset must be start or end (used when the group has no commits)"
+        )
     if balancer not in BALANCERS:
         raise UsageError(f"invalid --balancer {balancer!r}: use {', '.join(BALANCERS)}")
-    consumer = kc.consumer(p, group_id=group, auto_offset_reset="earliest" if spec.start.kind == "start" else "latest",
-                           partition_assignment_strategy=(BALANCERS[balancer],), **opts)
+    consumer = kc.consumer(
+        p,
+        group_id=group,
+        auto_offset_reset="earliest" if spec.start.kind == "start" else "latest",
+        partition_assignment_strategy=(BALANCERS[balancer],),
+        **opts,
+    )
     commits = GroupCommits(consumer, printer)
     try:
         consumer.subscribe(topics, listener=commits)
@@ -223,4 +323,6 @@ def _consume_group(p, group: str, balancer: str, topics: list[str], spec: Offset
 
 
 def register(app: typer.Typer) -> None:
-    app.command("consume", context_settings=options.GO_BOOL_CONTEXT, epilog=CONSUME_EPILOG)(topic_consume)
+    app.command("consume", context_settings=options.GO_BOOL_CONTEXT, epilog=CONSUME_EPILOG)(
+        topic_consume
+    )

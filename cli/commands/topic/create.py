@@ -20,12 +20,24 @@ EVEN_REPLICAS = "INVALID_REPLICATION_FACTOR: replication factor must be odd"
 @kc.kafka_command
 def topic_create(
     topics: Annotated[list[str], typer.Argument(help="Topics to create.")],
-    partitions: Annotated[int, typer.Option("-p", "--partitions", help="Number of partitions (-1 = cluster default).")] = -1,
-    replicas: Annotated[int, typer.Option("-r", "--replicas", help="Replication factor, odd (-1 = cluster default).")] = -1,
-    topic_config: Annotated[Optional[list[str]], typer.Option("-c", "--topic-config", help="key=value topic config; repeatable.")] = None,
-    dry: Annotated[bool, typer.Option("-d", "--dry", help="Dry run: validate the request without creating.")] = False,
-    compact: Annotated[bool, typer.Option("--compact", hidden=True,
-                                          help="Deprecated: use -c cleanup.policy=compact.")] = False,
+    partitions: Annotated[
+        int, typer.Option("-p", "--partitions", help="Number of partitions (-1 = cluster default).")
+    ] = -1,
+    replicas: Annotated[
+        int,
+        typer.Option("-r", "--replicas", help="Replication factor, odd (-1 = cluster default)."),
+    ] = -1,
+    topic_config: Annotated[
+        Optional[list[str]],
+        typer.Option("-c", "--topic-config", help="key=value topic config; repeatable."),
+    ] = None,
+    dry: Annotated[
+        bool, typer.Option("-d", "--dry", help="Dry run: validate the request without creating.")
+    ] = False,
+    compact: Annotated[
+        bool,
+        typer.Option("--compact", hidden=True, help="Deprecated: use -c cleanup.policy=compact."),
+    ] = False,
 ) -> None:
     """Create topics."""
     if partitions == 0 or partitions < -1:
@@ -36,10 +48,18 @@ def topic_create(
     if replicas > 0 and replicas % 2 == 0:  # every topic fails with rpk's message; nothing is sent
         rows = [[t, EVEN_REPLICAS] for t in topics]
     else:
-        request = {t: {"num_partitions": partitions, "replication_factor": replicas, "configs": configs} for t in topics}
+        request = {
+            t: {"num_partitions": partitions, "replication_factor": replicas, "configs": configs}
+            for t in topics
+        }
         with kc.admin_session(options.params()) as admin:
-            result = admin.create_topics(request, timeout_ms=5000, validate_only=dry, raise_errors=False)
-        rows = [[t["name"], status(t.get("error_code", 0), t.get("error_message"))] for t in result["topics"]]
+            result = admin.create_topics(
+                request, timeout_ms=5000, validate_only=dry, raise_errors=False
+            )
+        rows = [
+            [t["name"], status(t.get("error_code", 0), t.get("error_message"))]
+            for t in result["topics"]
+        ]
     print_table(["topic", "status"], rows)
     failed = [r for r in rows if r[1] != "OK"]
     if failed:

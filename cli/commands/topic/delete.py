@@ -17,8 +17,12 @@ from cli.output import print_table
 @with_globals
 @kc.kafka_command
 def topic_delete(
-    topics: Annotated[list[str], typer.Argument(help="Topics (or, with -r, regular expressions) to delete.")],
-    regex: Annotated[bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")] = False,
+    topics: Annotated[
+        list[str], typer.Argument(help="Topics (or, with -r, regular expressions) to delete.")
+    ],
+    regex: Annotated[
+        bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")
+    ] = False,
 ) -> None:
     """Delete topics."""
     with kc.admin_session(options.params()) as admin:
@@ -26,7 +30,10 @@ def topic_delete(
         if not names:
             return
         result = admin.delete_topics(names, timeout_ms=5000, raise_errors=False)
-    rows = [[t["name"], status(t.get("error_code", 0), t.get("error_message"))] for t in result["topics"]]
+    rows = [
+        [t["name"], status(t.get("error_code", 0), t.get("error_message"))]
+        for t in result["topics"]
+    ]
     print_table(["topic", "status"], sorted(rows))
     if any(r[1] != "OK" for r in rows):
         raise PartialFailure("")

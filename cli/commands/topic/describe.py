@@ -30,8 +30,10 @@ def summary_block(v: TopicView) -> str:
 
 
 def config_rows(configs: dict) -> list[list[str]]:
-    return [[k, "" if c.get("value") is None else c["value"], c.get("config_source", "")]
-            for k, c in sorted(configs.items())]
+    return [
+        [k, "" if c.get("value") is None else c["value"], c.get("config_source", "")]
+        for k, c in sorted(configs.items())
+    ]
 
 
 def partition_rows(v: TopicView, marks: dict) -> list[list]:
@@ -42,18 +44,35 @@ def partition_rows(v: TopicView, marks: dict) -> list[list]:
     return rows
 
 
-PARTITION_HEADERS = ["partition", "leader", "epoch", "replicas", "log-start-offset", "high-watermark"]
+PARTITION_HEADERS = [
+    "partition",
+    "leader",
+    "epoch",
+    "replicas",
+    "log-start-offset",
+    "high-watermark",
+]
 
 
 @with_globals
 @kc.kafka_command
 def topic_describe(
     topics: Annotated[list[str], typer.Argument(help="Topics (or regexes with -r) to describe.")],
-    print_summary: Annotated[bool, typer.Option("-s", "--print-summary", help="Print the summary section.")] = False,
-    print_configs: Annotated[bool, typer.Option("-c", "--print-configs", help="Print the config section.")] = False,
-    print_partitions: Annotated[bool, typer.Option("-p", "--print-partitions", help="Print the partitions section.")] = False,
-    print_all: Annotated[bool, typer.Option("-a", "--print-all", help="Print all sections.")] = False,
-    regex: Annotated[bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")] = False,
+    print_summary: Annotated[
+        bool, typer.Option("-s", "--print-summary", help="Print the summary section.")
+    ] = False,
+    print_configs: Annotated[
+        bool, typer.Option("-c", "--print-configs", help="Print the config section.")
+    ] = False,
+    print_partitions: Annotated[
+        bool, typer.Option("-p", "--print-partitions", help="Print the partitions section.")
+    ] = False,
+    print_all: Annotated[
+        bool, typer.Option("-a", "--print-all", help="Print all sections.")
+    ] = False,
+    regex: Annotated[
+        bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")
+    ] = False,
     fmt: FormatOpt = "text",
 ) -> None:
     """Describe topics: summary and configs by default, partitions with -p or -a."""
@@ -61,7 +80,11 @@ def topic_describe(
     want_s, want_c, want_p = _sections(print_summary, print_configs, print_partitions, print_all)
     with kc.admin_session(options.params()) as admin:
         names = match_regex(admin.list_topics(), topics) if regex else topics
-        views = [v for v in topic_views(admin.describe_topics(names)) if v.name in set(names)] if names else []
+        views = (
+            [v for v in topic_views(admin.describe_topics(names)) if v.name in set(names)]
+            if names
+            else []
+        )
         unknown = [v.name for v in views if v.error.startswith("UNKNOWN_TOPIC")]
         if unknown and len(unknown) == len(views):
             raise NotFound(f'UNKNOWN_TOPIC_OR_PARTITION: topic "{unknown[0]}" does not exist')
@@ -70,16 +93,25 @@ def topic_describe(
         tps = [TopicPartition(v.name, p.partition) for v in views for p in v.partitions]
         marks = watermarks(admin, tps) if want_p else {}
     if fmt != "text":
-        print_structured([_doc(v, configs.get(v.name), marks, want_s, want_c, want_p) for v in views], fmt)
+        print_structured(
+            [_doc(v, configs.get(v.name), marks, want_s, want_c, want_p) for v in views], fmt
+        )
         return
     for v in views:
         sections = []
         if want_s:
             sections.append(("summary", summary_block(v)))
         if want_c:
-            sections.append(("configs", format_table(["key", "value", "source"], config_rows(configs.get(v.name, {})))))
+            sections.append(
+                (
+                    "configs",
+                    format_table(["key", "value", "source"], config_rows(configs.get(v.name, {}))),
+                )
+            )
         if want_p:
-            sections.append(("partitions", format_table(PARTITION_HEADERS, partition_rows(v, marks))))
+            sections.append(
+                ("partitions", format_table(PARTITION_HEADERS, partition_rows(v, marks)))
+            )
         print_sections(sections)
 
 
@@ -101,13 +133,34 @@ def _configs(admin, names: list[str]) -> dict:
 def _doc(v: TopicView, configs: dict | None, marks: dict, s: bool, c: bool, p: bool) -> dict:
     doc: dict = {}
     if s:
-        doc["summary"] = {"name": v.name, "internal": v.internal, "partitions": len(v.partitions),
-                          "replicas": v.replicas, "error": v.error}
+        doc["summary"] = {
+            "name": v.name,
+            "internal": v.internal,
+            "partitions": len(v.partitions),
+            "replicas": v.replicas,
+            "error": v.error,
+        }
     if c:
-        doc["configs"] = [{"key": k, "value": val, "source": src} for k, val, src in config_rows(configs or {})]
+        doc["configs"] = [
+            {"key": k, "value": val, "source": src} for k, val, src in config_rows(configs or {})
+        ]
     if p:
-        doc["partitions"] = [dict(zip(["partition", "leader", "epoch", "replicas", "log_start_offset",
-                                       "high_watermark"], row)) for row in partition_rows(v, marks)]
+        doc["partitions"] = [
+            dict(
+                zip(
+                    [
+                        "partition",
+                        "leader",
+                        "epoch",
+                        "replicas",
+                        "log_start_offset",
+                        "high_watermark",
+                    ],
+                    row,
+                )
+            )
+            for row in partition_rows(v, marks)
+        ]
         for part, view in zip(doc["partitions"], v.partitions):
             part["replicas"] = view.replicas
     return doc

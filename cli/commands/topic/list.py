@@ -28,11 +28,15 @@ def detailed_text(views: list[TopicView]) -> str:
         rows = [[p.partition, p.leader, p.epoch, replicas_cell(p.replicas)] for p in v.partitions]
         table = format_table(["partition", "leader", "epoch", "replicas"], rows)
         indented = "\n".join("  " + line for line in table.splitlines())
-        blocks.append(f"{v.name}, {len(v.partitions)} partitions, {v.replicas} replicas\n{indented}")
+        blocks.append(
+            f"{v.name}, {len(v.partitions)} partitions, {v.replicas} replicas\n{indented}"
+        )
     return "\n\n".join(blocks)
 
 
-def select(views: list[TopicView], topics: list[str], regex: bool, internal: bool) -> list[TopicView]:
+def select(
+    views: list[TopicView], topics: list[str], regex: bool, internal: bool
+) -> list[TopicView]:
     if regex and topics:
         wanted = set(match_regex([v.name for v in views], topics, include_internal=internal))
         return [v for v in views if v.name in wanted]
@@ -44,10 +48,18 @@ def select(views: list[TopicView], topics: list[str], regex: bool, internal: boo
 @with_globals
 @kc.kafka_command
 def topic_list(
-    topics: Annotated[Optional[list[str]], typer.Argument(help="Topics (or regexes with -r) to list.")] = None,
-    detailed: Annotated[bool, typer.Option("-d", "--detailed", help="Print per-partition information.")] = False,
-    internal: Annotated[bool, typer.Option("-i", "--internal", help="Print internal topics.")] = False,
-    regex: Annotated[bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")] = False,
+    topics: Annotated[
+        Optional[list[str]], typer.Argument(help="Topics (or regexes with -r) to list.")
+    ] = None,
+    detailed: Annotated[
+        bool, typer.Option("-d", "--detailed", help="Print per-partition information.")
+    ] = False,
+    internal: Annotated[
+        bool, typer.Option("-i", "--internal", help="Print internal topics.")
+    ] = False,
+    regex: Annotated[
+        bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")
+    ] = False,
     fmt: FormatOpt = "text",
 ) -> None:
     """List topics, optionally listing specific topics."""
@@ -56,11 +68,27 @@ def topic_list(
         views = select(topic_views(admin.describe_topics()), topics or [], regex, internal)
     if fmt != "text":
         if detailed:
-            doc = [{"name": v.name, "internal": v.internal, "partitions": [
-                {"partition": p.partition, "leader": p.leader, "epoch": p.epoch, "replicas": p.replicas}
-                for p in v.partitions]} for v in views]
+            doc = [
+                {
+                    "name": v.name,
+                    "internal": v.internal,
+                    "partitions": [
+                        {
+                            "partition": p.partition,
+                            "leader": p.leader,
+                            "epoch": p.epoch,
+                            "replicas": p.replicas,
+                        }
+                        for p in v.partitions
+                    ],
+                }
+                for v in views
+            ]
         else:
-            doc = [{"name": v.name, "partitions": len(v.partitions), "replicas": v.replicas} for v in views]
+            doc = [
+                {"name": v.name, "partitions": len(v.partitions), "replicas": v.replicas}
+                for v in views
+            ]
         print_structured(doc, fmt)
     elif detailed:
         if views:

@@ -32,13 +32,22 @@ def parse_headers(items: list[str] | None) -> list[tuple[str, bytes]]:
     return out
 
 
-def producer_options(compression: str, acks: str, delivery_timeout: str, max_message_bytes: int) -> dict:
+def producer_options(
+    compression: str, acks: str, delivery_timeout: str, max_message_bytes: int
+) -> dict:
     if compression not in COMPRESSION:
-        raise UsageError(f"invalid --compression {compression!r}: use none, gzip, snappy, lz4 or zstd")
+        raise UsageError(
+            f"invalid --compression {compression!r}: use none, gzip, snappy, lz4 or zstd"
+        )
     if acks not in ACKS:
         raise UsageError(f"invalid --acks {acks!r}: use -1 (all), 0 or 1")
-    opts = {"compression_type": COMPRESSION[compression], "acks": ACKS[acks], "linger_ms": 0,
-            "max_block_ms": 10000, "delivery_timeout_ms": int(parse_duration(delivery_timeout) * 1000)}
+    opts = {
+        "compression_type": COMPRESSION[compression],
+        "acks": ACKS[acks],
+        "linger_ms": 0,
+        "max_block_ms": 10000,
+        "delivery_timeout_ms": int(parse_duration(delivery_timeout) * 1000),
+    }
     if ACKS[acks] != "all":
         opts["enable_idempotence"] = False
     if max_message_bytes > 0:
@@ -56,7 +65,9 @@ class _Reporter:
 
     def track(self, future, rec: InRecord, topic: str) -> None:
         def ok(meta):
-            out = Record(topic, meta.partition, meta.offset, rec.key, rec.value, meta.timestamp, rec.headers)
+            out = Record(
+                topic, meta.partition, meta.offset, rec.key, rec.value, meta.timestamp, rec.headers
+            )
             with self.lock:
                 sys.stdout.buffer.write(self.render(out))
                 sys.stdout.buffer.flush()
@@ -79,18 +90,40 @@ def _check_topic(topic: str, allow_create: bool) -> None:
 @with_globals
 @kc.kafka_command
 def topic_produce(
-    topic: Annotated[Optional[str], typer.Argument(help="Topic to produce to (or use %t in --format).")] = None,
+    topic: Annotated[
+        Optional[str], typer.Argument(help="Topic to produce to (or use %t in --format).")
+    ] = None,
     fmt: Annotated[str, typer.Option("-f", "--format", help="Input record format.")] = "%v\n",
-    output_format: Annotated[str, typer.Option("-o", "--output-format", help="What to print per produced record.")] = DEFAULT_OUTPUT,
-    key: Annotated[Optional[str], typer.Option("-k", "--key", help="A fixed key for every record.")] = None,
-    header: Annotated[Optional[list[str]], typer.Option("-H", "--header", help="Header key:value for every record; repeatable.")] = None,
-    partition: Annotated[int, typer.Option("-p", "--partition", help="Partition to produce to (-1 = partitioner).")] = -1,
-    compression: Annotated[str, typer.Option("-z", "--compression", help="none, gzip, snappy, lz4 or zstd.")] = "snappy",
+    output_format: Annotated[
+        str, typer.Option("-o", "--output-format", help="What to print per produced record.")
+    ] = DEFAULT_OUTPUT,
+    key: Annotated[
+        Optional[str], typer.Option("-k", "--key", help="A fixed key for every record.")
+    ] = None,
+    header: Annotated[
+        Optional[list[str]],
+        typer.Option("-H", "--header", help="Header key:value for every record; repeatable."),
+    ] = None,
+    partition: Annotated[
+        int, typer.Option("-p", "--partition", help="Partition to produce to (-1 = partitioner).")
+    ] = -1,
+    compression: Annotated[
+        str, typer.Option("-z", "--compression", help="none, gzip, snappy, lz4 or zstd.")
+    ] = "snappy",
     acks: Annotated[str, typer.Option("--acks", help="-1 (all), 0 or 1.")] = "-1",
-    delivery_timeout: Annotated[str, typer.Option("--delivery-timeout", help="Per-record delivery timeout.")] = "30s",
-    max_message_bytes: Annotated[int, typer.Option("--max-message-bytes", help="Max request size (-1 = client default).")] = -1,
-    tombstone: Annotated[bool, typer.Option("-Z", "--tombstone", help="Produce empty values as null (tombstones).")] = False,
-    allow_auto_topic_creation: Annotated[bool, typer.Option("--allow-auto-topic-creation", help="Let the broker create a missing topic.")] = False,
+    delivery_timeout: Annotated[
+        str, typer.Option("--delivery-timeout", help="Per-record delivery timeout.")
+    ] = "30s",
+    max_message_bytes: Annotated[
+        int, typer.Option("--max-message-bytes", help="Max request size (-1 = client default).")
+    ] = -1,
+    tombstone: Annotated[
+        bool, typer.Option("-Z", "--tombstone", help="Produce empty values as null (tombstones).")
+    ] = False,
+    allow_auto_topic_creation: Annotated[
+        bool,
+        typer.Option("--allow-auto-topic-creation", help="Let the broker create a missing topic."),
+    ] = False,
 ) -> None:
     """Produce records to a topic, one per --format match on stdin."""
     informat = InputFormat(fmt)
@@ -122,8 +155,12 @@ def _produce_all(producer, informat, reporter, topic, key, headers, partition, t
             rec.key = key.encode()
         rec.headers = headers + rec.headers
         value = None if tombstone and not rec.value else (rec.value or b"")
-        part = rec.partition if rec.partition is not None else (partition if partition >= 0 else None)
-        future = producer.send(target, value=value, key=rec.key, headers=rec.headers or None, partition=part)
+        part = (
+            rec.partition if rec.partition is not None else (partition if partition >= 0 else None)
+        )
+        future = producer.send(
+            target, value=value, key=rec.key, headers=rec.headers or None, partition=part
+        )
         reporter.track(future, rec, target)
 
 

@@ -37,7 +37,9 @@ def read_offsets_file(path: Path) -> dict[TopicPartition, int]:
     return out
 
 
-def _targets(admin, topic: str | None, offset: str | None, partitions: list[int], from_file: Path | None):
+def _targets(
+    admin, topic: str | None, offset: str | None, partitions: list[int], from_file: Path | None
+):
     if from_file is not None:
         return read_offsets_file(from_file)
     if not topic or offset is None:
@@ -48,7 +50,11 @@ def _targets(admin, topic: str | None, offset: str | None, partitions: list[int]
     views = topic_views(admin.describe_topics([topic]))
     if not views or views[0].error:
         raise NotFound(f'UNKNOWN_TOPIC_OR_PARTITION: topic "{topic}" does not exist')
-    tps = [TopicPartition(topic, p.partition) for p in views[0].partitions if not partitions or p.partition in partitions]
+    tps = [
+        TopicPartition(topic, p.partition)
+        for p in views[0].partitions
+        if not partitions or p.partition in partitions
+    ]
     marks = watermarks(admin, tps)
     times = offsets_for_time(admin, tps, spec.start.value) if spec.start.kind == "timestamp" else {}
     return {tp: resolve(spec.start, *marks[tp], times.get(tp)) for tp in tps}
@@ -58,10 +64,23 @@ def _targets(admin, topic: str | None, offset: str | None, partitions: list[int]
 @kc.kafka_command
 def topic_trim_prefix(
     topic: Annotated[Optional[str], typer.Argument(help="Topic to trim.")] = None,
-    offset: Annotated[Optional[str], typer.Option("-o", "--offset", help="New log start offset: end, N or @timestamp.")] = None,
-    partitions: Annotated[Optional[list[str]], typer.Option("-p", "--partitions", help="Comma-separated partitions to trim (default all).")] = None,
-    from_file: Annotated[Optional[Path], typer.Option("-f", "--from-file", help="File of 'topic partition offset' lines.")] = None,
-    no_confirm: Annotated[bool, typer.Option("--no-confirm", help="Skip the confirmation prompt.")] = False,
+    offset: Annotated[
+        Optional[str],
+        typer.Option("-o", "--offset", help="New log start offset: end, N or @timestamp."),
+    ] = None,
+    partitions: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "-p", "--partitions", help="Comma-separated partitions to trim (default all)."
+        ),
+    ] = None,
+    from_file: Annotated[
+        Optional[Path],
+        typer.Option("-f", "--from-file", help="File of 'topic partition offset' lines."),
+    ] = None,
+    no_confirm: Annotated[
+        bool, typer.Option("--no-confirm", help="Skip the confirmation prompt.")
+    ] = False,
 ) -> None:
     """Trim records from the start of partitions (DeleteRecords)."""
     with kc.admin_session(options.params()) as admin:

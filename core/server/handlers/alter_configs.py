@@ -20,14 +20,24 @@ async def handle(ctx, request):
     out = []
     for r in request.resources:
         code, message = await _alter(ctx, r, request.validate_only)
-        out.append(build(m.AlterConfigsResourceResponse, error_code=code, error_message=message,
-                         resource_type=r.resource_type, resource_name=r.resource_name))
+        out.append(
+            build(
+                m.AlterConfigsResourceResponse,
+                error_code=code,
+                error_message=message,
+                resource_type=r.resource_type,
+                resource_name=r.resource_name,
+            )
+        )
     return build(ctx.response_class, throttle_time=ZERO, responses=tuple(out))
 
 
 async def _alter(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
     if r.resource_type == BROKER:
-        return ErrorCode.invalid_config, "use IncrementalAlterConfigs or the Admin API for cluster configuration"
+        return (
+            ErrorCode.invalid_config,
+            "use IncrementalAlterConfigs or the Admin API for cluster configuration",
+        )
     if r.resource_type != TOPIC:
         return ErrorCode.invalid_request, "only topic resources can be altered"
     configs = {c.name: c.value for c in r.configs if c.value is not None}

@@ -40,6 +40,13 @@ async def handle(ctx, request):
         build(api_version_cls, api_key=k, min_version=lo, max_version=hi)
         for k, lo, hi in served(ctx.services.cluster_config)
     )
-    return build(cls, error_code=ErrorCode.none, api_keys=keys, throttle_time=ZERO,
-                 supported_features=(), finalized_features_epoch=-1, finalized_features=(),
-                 zk_migration_ready=False)
+    return build(
+        cls,
+        error_code=ErrorCode.none,
+        api_keys=keys,
+        throttle_time=ZERO,
+        supported_features=(),
+        finalized_features_epoch=-1,
+        finalized_features=(),
+        zk_migration_ready=False,
+    )

@@ -19,16 +19,34 @@ async def handle(ctx, request):
         try:
             if t.assignments:
                 raise_msg = "manual replica assignment is not supported"
-                results.append(build(m.CreatePartitionsTopicResult, name=t.name,
-                                     error_code=ErrorCode.invalid_replica_assignment, error_message=raise_msg))
+                results.append(
+                    build(
+                        m.CreatePartitionsTopicResult,
+                        name=t.name,
+                        error_code=ErrorCode.invalid_replica_assignment,
+                        error_message=raise_msg,
+                    )
+                )
                 continue
             if request.validate_only:
                 ctx.services.topics.check_create_partitions(t.name, t.count)
             else:
                 await ctx.services.topics.create_partitions(t.name, t.count)
-            results.append(build(m.CreatePartitionsTopicResult, name=t.name, error_code=ErrorCode.none,
-                                 error_message=None))
+            results.append(
+                build(
+                    m.CreatePartitionsTopicResult,
+                    name=t.name,
+                    error_code=ErrorCode.none,
+                    error_message=None,
+                )
+            )
         except ClusterError as exc:
-            results.append(build(m.CreatePartitionsTopicResult, name=t.name, error_code=to_error_code(exc),
-                                 error_message=error_message(exc)))
+            results.append(
+                build(
+                    m.CreatePartitionsTopicResult,
+                    name=t.name,
+                    error_code=to_error_code(exc),
+                    error_message=error_message(exc),
+                )
+            )
     return build(ctx.response_class, throttle_time=ZERO, results=tuple(results))

@@ -26,7 +26,9 @@ async def handle(ctx, request):
     results = []
     for t in request.topics:
         if seen[t.name] > 1:
-            results.append(_result(m, t.name, ErrorCode.invalid_request, "topic listed more than once"))
+            results.append(
+                _result(m, t.name, ErrorCode.invalid_request, "topic listed more than once")
+            )
             continue
         results.append(await _create(ctx, m, t, request.validate_only))
     return build(ctx.response_class, throttle_time=ZERO, topics=tuple(results))
@@ -35,27 +37,56 @@ async def handle(ctx, request):
 async def _create(ctx, m, t, validate_only: bool):
     svc = ctx.services
     if t.assignments:
-        return _result(m, t.name, ErrorCode.invalid_request, "manual replica assignment is not supported")
+        return _result(
+            m, t.name, ErrorCode.invalid_request, "manual replica assignment is not supported"
+        )
     configs = {c.name: c.value for c in t.configs}
     try:
-        partitions, rf, clean = svc.topics.check_create(t.name, t.num_partitions, t.replication_factor, configs)
+        partitions, rf, clean = svc.topics.check_create(
+            t.name, t.num_partitions, t.replication_factor, configs
+        )
         topic_id = None
         if not validate_only:
             topic_id = await svc.topics.create_topic(t.name, partitions, rf, configs)
     except ClusterError as exc:
         return _result(m, t.name, to_error_code(exc), error_message(exc))
-    described = None if not hasattr(m, "CreatableTopicConfigs") else tuple(
-        build(m.CreatableTopicConfigs, name=name, value=clean.get(name, topic_config.cluster_default(
-            name, svc.cluster_config.get)), read_only=False,
-            config_source=SOURCE_TOPIC if name in clean else SOURCE_DEFAULT, is_sensitive=False)
-        for name in sorted(topic_config.PROPERTIES)
+    described = (
+        None
+        if not hasattr(m, "CreatableTopicConfigs")
+        else tuple(
+            build(
+                m.CreatableTopicConfigs,
+                name=name,
+                value=clean.get(name, topic_config.cluster_default(name, svc.cluster_config.get)),
+                read_only=False,
+                config_source=SOURCE_TOPIC if name in clean else SOURCE_DEFAULT,
+                is_sensitive=False,
+            )
+            for name in sorted(topic_config.PROPERTIES)
+        )
     )
-    return build(m.CreatableTopicResult, name=t.name, topic_id=uuid.UUID(topic_id) if topic_id else uuid.UUID(int=0),
-                 error_code=ErrorCode.none, error_message=None, topic_config_error_code=0,
-                 num_partitions=partitions, replication_factor=rf, configs=described)
+    return build(
+        m.CreatableTopicResult,
+        name=t.name,
+        topic_id=uuid.UUID(topic_id) if topic_id else uuid.UUID(int=0),
+        error_code=ErrorCode.none,
+        error_message=None,
+        topic_config_error_code=0,
+        num_partitions=partitions,
+        replication_factor=rf,
+        configs=described,
+    )
 
 
 def _result(m, name: str, code: ErrorCode, message: str | None):
-    return build(m.CreatableTopicResult, name=name, topic_id=uuid.UUID(int=0), error_code=code,
-                 error_message=message, topic_config_error_code=0, num_partitions=-1,
-                 replication_factor=-1, configs=None)
+    return build(
+        m.CreatableTopicResult,
+        name=name,
+        topic_id=uuid.UUID(int=0),
+        error_code=code,
+        error_message=message,
+        topic_config_error_code=0,
+        num_partitions=-1,
+        replication_factor=-1,
+        configs=None,
+    )

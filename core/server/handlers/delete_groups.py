@@ -16,6 +16,10 @@ async def handle(ctx, request):
     m = module_of(ctx.response_class)
     results = []
     for group_id in request.groups_names[:GROUPS_PER_REQUEST_MAX]:
-        error = ErrorCode.coordinator_not_available if groups is None else await groups.delete_group(group_id)
+        error = (
+            ErrorCode.coordinator_not_available
+            if groups is None
+            else await groups.delete_group(group_id)
+        )
         results.append(build(m.DeletableGroupResult, group_id=group_id, error_code=error))
     return build(ctx.response_class, throttle_time=ZERO, results=tuple(results))

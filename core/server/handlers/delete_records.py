@@ -22,8 +22,14 @@ async def handle(ctx, request):
         for p in t.partitions:
             partition = ctx.services.partitions.get(t.name, p.partition_index)
             if partition is None:
-                rows.append(build(m.DeleteRecordsPartitionResult, partition_index=p.partition_index,
-                                  low_watermark=-1, error_code=ErrorCode.unknown_topic_or_partition))
+                rows.append(
+                    build(
+                        m.DeleteRecordsPartitionResult,
+                        partition_index=p.partition_index,
+                        low_watermark=-1,
+                        error_code=ErrorCode.unknown_topic_or_partition,
+                    )
+                )
                 continue
             offset = partition.high_watermark if p.offset == HIGH_WATERMARK else p.offset
             try:
@@ -31,7 +37,13 @@ async def handle(ctx, request):
                 code = ErrorCode.none
             except ClusterError as exc:
                 code = to_error_code(exc)
-            rows.append(build(m.DeleteRecordsPartitionResult, partition_index=p.partition_index,
-                              low_watermark=partition.start_offset, error_code=code))
+            rows.append(
+                build(
+                    m.DeleteRecordsPartitionResult,
+                    partition_index=p.partition_index,
+                    low_watermark=partition.start_offset,
+                    error_code=code,
+                )
+            )
         topics.append(build(m.DeleteRecordsTopicResult, name=t.name, partitions=tuple(rows)))
     return build(ctx.response_class, throttle_time=ZERO, topics=tuple(topics))

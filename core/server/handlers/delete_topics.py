@@ -31,18 +31,37 @@ async def _delete(ctx, m, name, topic_id):
     if name is None and topic_id not in (None, _NO_ID):
         meta = svc.metadata.topic_by_id(str(topic_id))
         if meta is None:
-            return build(m.DeletableTopicResult, name=None, topic_id=topic_id,
-                         error_code=ErrorCode.unknown_topic_id, error_message="unknown topic id")
+            return build(
+                m.DeletableTopicResult,
+                name=None,
+                topic_id=topic_id,
+                error_code=ErrorCode.unknown_topic_id,
+                error_message="unknown topic id",
+            )
         name = meta.name
     meta = svc.metadata.topic(name)
     try:
         if meta is not None and meta.is_internal:
-            return build(m.DeletableTopicResult, name=name, topic_id=uuid.UUID(meta.topic_id),
-                         error_code=ErrorCode.topic_authorization_failed,
-                         error_message="internal topics cannot be deleted")
+            return build(
+                m.DeletableTopicResult,
+                name=name,
+                topic_id=uuid.UUID(meta.topic_id),
+                error_code=ErrorCode.topic_authorization_failed,
+                error_message="internal topics cannot be deleted",
+            )
         await svc.topics.delete_topic(name)
     except ClusterError as exc:
-        return build(m.DeletableTopicResult, name=name, topic_id=topic_id or _NO_ID,
-                     error_code=to_error_code(exc), error_message=error_message(exc))
-    return build(m.DeletableTopicResult, name=name, topic_id=uuid.UUID(meta.topic_id),
-                 error_code=ErrorCode.none, error_message=None)
+        return build(
+            m.DeletableTopicResult,
+            name=name,
+            topic_id=topic_id or _NO_ID,
+            error_code=to_error_code(exc),
+            error_message=error_message(exc),
+        )
+    return build(
+        m.DeletableTopicResult,
+        name=name,
+        topic_id=uuid.UUID(meta.topic_id),
+        error_code=ErrorCode.none,
+        error_message=None,
+    )

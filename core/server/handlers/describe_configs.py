@@ -18,8 +18,14 @@ SOURCE_DYNAMIC_DEFAULT_BROKER = 3
 SOURCE_DEFAULT = 5
 TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 5, 7
 
-_TYPES = {"cleanup.policy": TYPE_LIST, "message.timestamp.type": TYPE_STRING, "compression.type": TYPE_STRING,
-          "write.caching": TYPE_BOOLEAN, "max.message.bytes": TYPE_INT, "replication.factor": TYPE_INT}
+_TYPES = {
+    "cleanup.policy": TYPE_LIST,
+    "message.timestamp.type": TYPE_STRING,
+    "compression.type": TYPE_STRING,
+    "write.caching": TYPE_BOOLEAN,
+    "max.message.bytes": TYPE_INT,
+    "replication.factor": TYPE_INT,
+}
 
 
 async def handle(ctx, request):
@@ -30,15 +36,22 @@ async def handle(ctx, request):
 
 def _describe(ctx, m, resource, request):
     def result(code: ErrorCode, message: str | None, configs=()):
-        return build(m.DescribeConfigsResult, error_code=code, error_message=message,
-                     resource_type=resource.resource_type, resource_name=resource.resource_name,
-                     configs=tuple(configs))
+        return build(
+            m.DescribeConfigsResult,
+            error_code=code,
+            error_message=message,
+            resource_type=resource.resource_type,
+            resource_name=resource.resource_name,
+            configs=tuple(configs),
+        )
 
     keys = set(resource.configuration_keys) if resource.configuration_keys else None
     if resource.resource_type == TOPIC:
         meta = ctx.services.metadata.topic(resource.resource_name)
         if meta is None:
-            return result(ErrorCode.unknown_topic_or_partition, f"topic {resource.resource_name!r} not found")
+            return result(
+                ErrorCode.unknown_topic_or_partition, f"topic {resource.resource_name!r} not found"
+            )
         return result(ErrorCode.none, None, _topic_entries(ctx, m, meta, keys, request))
     if resource.resource_type == BROKER:
         return result(ErrorCode.none, None, _broker_entries(ctx, m, keys))
@@ -47,10 +60,18 @@ def _describe(ctx, m, resource, request):
 
 def _entry(m, name, value, source, ctype, doc, request):
     synonyms = ()
-    return build(m.DescribeConfigsResourceResult, name=name, value=value, read_only=False,
-                 config_source=source, is_sensitive=False, synonyms=synonyms, config_type=ctype,
-                 documentation=doc if getattr(request, "include_documentation", False) else None,
-                 is_default=source == SOURCE_DEFAULT)
+    return build(
+        m.DescribeConfigsResourceResult,
+        name=name,
+        value=value,
+        read_only=False,
+        config_source=source,
+        is_sensitive=False,
+        synonyms=synonyms,
+        config_type=ctype,
+        documentation=doc if getattr(request, "include_documentation", False) else None,
+        is_default=source == SOURCE_DEFAULT,
+    )
 
 
 def _topic_entries(ctx, m, meta, keys, request):
@@ -76,9 +97,18 @@ def _broker_entries(ctx, m, keys):
             continue
         text = None if value is None else _text(value)
         source = SOURCE_DYNAMIC_DEFAULT_BROKER if name in explicit else SOURCE_DEFAULT
-        yield build(m.DescribeConfigsResourceResult, name=name, value=text, read_only=False,
-                    config_source=source, is_sensitive=False, synonyms=(), config_type=TYPE_STRING,
-                    documentation=None, is_default=source == SOURCE_DEFAULT)
+        yield build(
+            m.DescribeConfigsResourceResult,
+            name=name,
+            value=text,
+            read_only=False,
+            config_source=source,
+            is_sensitive=False,
+            synonyms=(),
+            config_type=TYPE_STRING,
+            documentation=None,
+            is_default=source == SOURCE_DEFAULT,
+        )
 
 
 def _text(value) -> str:

@@ -22,7 +22,11 @@ _GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8)
 async def handle(ctx, request):
     groups = ctx.services.groups
     m = module_of(ctx.response_class)
-    operations = _GROUP_OPERATIONS if getattr(request, "include_authorized_operations", False) else _NOT_REQUESTED
+    operations = (
+        _GROUP_OPERATIONS
+        if getattr(request, "include_authorized_operations", False)
+        else _NOT_REQUESTED
+    )
     described = []
     for group_id in request.groups[:GROUPS_PER_REQUEST_MAX]:
         if groups is None:
@@ -35,11 +39,24 @@ async def handle(ctx, request):
 
 def _group(m, s: GroupSummary, operations: int):
     members = tuple(
-        build(m.DescribedGroupMember, member_id=x.member_id, group_instance_id=x.group_instance_id,
-              client_id=x.client_id, client_host=x.client_host, member_metadata=x.metadata,
-              member_assignment=x.assignment)
+        build(
+            m.DescribedGroupMember,
+            member_id=x.member_id,
+            group_instance_id=x.group_instance_id,
+            client_id=x.client_id,
+            client_host=x.client_host,
+            member_metadata=x.metadata,
+            member_assignment=x.assignment,
+        )
         for x in s.members
     )
-    return build(m.DescribedGroup, error_code=s.error, group_id=s.group_id, group_state=s.state,
-                 protocol_type=s.protocol_type, protocol_data=s.protocol_name, members=members,
-                 authorized_operations=operations)
+    return build(
+        m.DescribedGroup,
+        error_code=s.error,
+        group_id=s.group_id,
+        group_state=s.state,
+        protocol_type=s.protocol_type,
+        protocol_data=s.protocol_name,
+        members=members,
+        authorized_operations=operations,
+    )

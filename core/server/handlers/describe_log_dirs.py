@@ -23,11 +23,27 @@ async def handle(ctx, request):
         if wanted is not None and partition.index not in wanted.get(partition.topic, ()):
             continue
         by_topic.setdefault(partition.topic, []).append(
-            build(m.DescribeLogDirsPartition, partition_index=partition.index, partition_size=partition.size_bytes,
-                  offset_lag=0, is_future_key=False))
-    topics = tuple(build(m.DescribeLogDirsTopic, name=name, partitions=tuple(rows))
-                   for name, rows in by_topic.items())
+            build(
+                m.DescribeLogDirsPartition,
+                partition_index=partition.index,
+                partition_size=partition.size_bytes,
+                offset_lag=0,
+                is_future_key=False,
+            )
+        )
+    topics = tuple(
+        build(m.DescribeLogDirsTopic, name=name, partitions=tuple(rows))
+        for name, rows in by_topic.items()
+    )
     stat = os.statvfs(svc.data_dir)
-    result = build(m.DescribeLogDirsResult, error_code=ErrorCode.none, log_dir=str(svc.data_dir), topics=topics,
-                   total_bytes=stat.f_blocks * stat.f_frsize, usable_bytes=stat.f_bavail * stat.f_frsize)
-    return build(ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.none, results=(result,))
+    result = build(
+        m.DescribeLogDirsResult,
+        error_code=ErrorCode.none,
+        log_dir=str(svc.data_dir),
+        topics=topics,
+        total_bytes=stat.f_blocks * stat.f_frsize,
+        usable_bytes=stat.f_bavail * stat.f_frsize,
+    )
+    return build(
+        ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.none, results=(result,)
+    )

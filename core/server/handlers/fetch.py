@@ -27,8 +27,12 @@ MAX_WAIT_CAP_MS = 30_000
 async def handle(ctx, request):
     svc = ctx.services
     if request.session_id != 0 or request.session_epoch > 0:
-        parts, _ = encode_fetch_response(ctx.api_version, ctx.correlation_id, [],
-                                         error_code=ErrorCode.fetch_session_id_not_found.value)
+        parts, _ = encode_fetch_response(
+            ctx.api_version,
+            ctx.correlation_id,
+            [],
+            error_code=ErrorCode.fetch_session_id_not_found.value,
+        )
         return RawResponse(parts)
     max_bytes = min(max(request.max_bytes, 0) or 1, int(svc.cluster_config.get("fetch_max_bytes")))
     max_wait_ms = min(max(int(request.max_wait.total_seconds() * 1000), 0), MAX_WAIT_CAP_MS)
@@ -36,7 +40,13 @@ async def handle(ctx, request):
     while True:
         topics, total, has_error = _collect(ctx, request, max_bytes)
         remaining = deadline - time.monotonic()
-        if total >= request.min_bytes or has_error or remaining <= 0 or total > 0 and request.min_bytes <= 1:
+        if (
+            total >= request.min_bytes
+            or has_error
+            or remaining <= 0
+            or total > 0
+            and request.min_bytes <= 1
+        ):
             break
         _release(topics)
         await _wait_for_data(ctx, request, remaining)
@@ -71,7 +81,9 @@ def _collect(ctx, request, max_bytes: int) -> tuple[list, int, bool]:
 def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionResult:
     partition = svc.partitions.get(topic, fp.partition)
     if partition is None:
-        return PartitionResult(fp.partition, ErrorCode.unknown_topic_or_partition.value, -1, -1, -1, None)
+        return PartitionResult(
+            fp.partition, ErrorCode.unknown_topic_or_partition.value, -1, -1, -1, None
+        )
     hwm = partition.high_watermark
     lso = partition.last_stable_offset
     start = partition.start_offset
@@ -80,14 +92,18 @@ def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionR
         return PartitionResult(fp.partition, epoch_error, hwm, lso, start, None)
     offset = fp.fetch_offset
     if offset < start or offset > partition.log_end_offset:
-        return PartitionResult(fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None)
+        return PartitionResult(
+            fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
+        )
     limit = min(max(fp.partition_max_bytes, 0), budget)
     if offset >= hwm or (limit == 0 and not first):
         return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
     try:
         read = partition.read(offset, max(limit, 1), upper_offset=lso)
     except OffsetOutOfRange:
-        return PartitionResult(fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None)
+        return PartitionResult(
+            fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
+        )
     if read is None:
         return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
     if read.length > limit and not first:

@@ -19,21 +19,41 @@ async def handle(ctx, request):
     key_type = getattr(request, "key_type", 0)
     if ctx.api_version < 4:
         error, node_id, host, port = _locate(ctx, request.key, key_type)
-        return build(ctx.response_class, throttle_time=ZERO, error_code=error, error_message=_message(error),
-                     node_id=node_id, host=host, port=port)
+        return build(
+            ctx.response_class,
+            throttle_time=ZERO,
+            error_code=error,
+            error_message=_message(error),
+            node_id=node_id,
+            host=host,
+            port=port,
+        )
     m = module_of(ctx.response_class)
     keys = request.coordinator_keys[:KEYS_PER_REQUEST_MAX]
     coordinators = []
     for key in keys:
         error, node_id, host, port = _locate(ctx, key, key_type)
-        coordinators.append(build(m.Coordinator, key=key, node_id=node_id, host=host, port=port,
-                                  error_code=error, error_message=_message(error)))
+        coordinators.append(
+            build(
+                m.Coordinator,
+                key=key,
+                node_id=node_id,
+                host=host,
+                port=port,
+                error_code=error,
+                error_message=_message(error),
+            )
+        )
     return build(ctx.response_class, throttle_time=ZERO, coordinators=tuple(coordinators))
 
 
 def _locate(ctx, key: str, key_type: int) -> tuple[ErrorCode, int, str, int]:
     groups = ctx.services.groups
-    error = ErrorCode.coordinator_not_available if groups is None else groups.coordinator_for(key, key_type)
+    error = (
+        ErrorCode.coordinator_not_available
+        if groups is None
+        else groups.coordinator_for(key, key_type)
+    )
     if error is not ErrorCode.none:
         return error, -1, "", -1
     host, port = ctx.services.advertised_kafka

@@ -15,6 +15,10 @@ async def handle(ctx, request):
     if groups is None:
         error = ErrorCode.coordinator_not_available
     else:
-        error = groups.heartbeat(request.group_id, request.generation_id, request.member_id,
-                                 getattr(request, "group_instance_id", None))
+        error = groups.heartbeat(
+            request.group_id,
+            request.generation_id,
+            request.member_id,
+            getattr(request, "group_instance_id", None),
+        )
     return build(ctx.response_class, throttle_time=ZERO, error_code=error)

@@ -4,8 +4,8 @@ cluster configs when the broker resource name is empty (as Redpanda does)."""
 from __future__ import annotations
 
 from core.cluster.config_frontend import ConfigValidationError
-from core.config.cluster_properties import parse_text
 from core.cluster.errors import ClusterError
+from core.config.cluster_properties import parse_text
 from core.protocol.errors import ErrorCode
 from core.server.entities import ZERO, build, module_of
 from core.server.errors import error_message, to_error_code
@@ -28,9 +28,19 @@ async def handle(ctx, request):
         elif r.resource_type == BROKER:
             code, message = await _alter_cluster(ctx, r, request.validate_only)
         else:
-            code, message = ErrorCode.invalid_request, "only topic and broker resources can be altered"
-        out.append(build(m.AlterConfigsResourceResponse, error_code=code, error_message=message,
-                         resource_type=r.resource_type, resource_name=r.resource_name))
+            code, message = (
+                ErrorCode.invalid_request,
+                "only topic and broker resources can be altered",
+            )
+        out.append(
+            build(
+                m.AlterConfigsResourceResponse,
+                error_code=code,
+                error_message=message,
+                resource_type=r.resource_type,
+                resource_name=r.resource_name,
+            )
+        )
     return build(ctx.response_class, throttle_time=ZERO, responses=tuple(out))
 
 
@@ -71,7 +81,10 @@ async def _alter_topic(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | No
 
 async def _alter_cluster(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
     if r.resource_name:
-        return ErrorCode.invalid_config, "per-broker configuration is not supported; use an empty broker name"
+        return (
+            ErrorCode.invalid_config,
+            "per-broker configuration is not supported; use an empty broker name",
+        )
     frontend = ctx.services.config_frontend
     if frontend is None:
         return ErrorCode.invalid_config, "cluster configuration is not available"
@@ -82,5 +95,7 @@ async def _alter_cluster(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | 
     try:
         await frontend.patch(upsert, remove, dry_run=validate_only)
     except ConfigValidationError as exc:
-        return ErrorCode.invalid_config, "; ".join(f"{k}: {v}" for k, v in sorted(exc.errors.items()))
+        return ErrorCode.invalid_config, "; ".join(
+            f"{k}: {v}" for k, v in sorted(exc.errors.items())
+        )
     return ErrorCode.none, None

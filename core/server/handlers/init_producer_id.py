@@ -18,16 +18,37 @@ log = logging.getLogger("ailurus.kafka")
 async def handle(ctx, request):
     cls = ctx.response_class
     if not ctx.services.cluster_config.get("enable_idempotence"):
-        return build(cls, throttle_time=ZERO, error_code=ErrorCode.cluster_authorization_failed,
-                     producer_id=-1, producer_epoch=-1)
+        return build(
+            cls,
+            throttle_time=ZERO,
+            error_code=ErrorCode.cluster_authorization_failed,
+            producer_id=-1,
+            producer_epoch=-1,
+        )
     if request.transactional_id is not None:
-        log.info("%s: transactional producer %r refused: transactions are not served yet",
-                 ctx.peer, request.transactional_id)
-        return build(cls, throttle_time=ZERO, error_code=ErrorCode.invalid_request,
-                     producer_id=-1, producer_epoch=-1)
+        log.info(
+            "%s: transactional producer %r refused: transactions are not served yet",
+            ctx.peer,
+            request.transactional_id,
+        )
+        return build(
+            cls,
+            throttle_time=ZERO,
+            error_code=ErrorCode.invalid_request,
+            producer_id=-1,
+            producer_epoch=-1,
+        )
     pid = getattr(request, "producer_id", -1)
     epoch = getattr(request, "producer_epoch", -1)
     if pid >= 0 and 0 <= epoch < MAX_EPOCH - 1:
-        return build(cls, throttle_time=ZERO, error_code=ErrorCode.none, producer_id=pid, producer_epoch=epoch + 1)
+        return build(
+            cls,
+            throttle_time=ZERO,
+            error_code=ErrorCode.none,
+            producer_id=pid,
+            producer_epoch=epoch + 1,
+        )
     new_pid = await ctx.services.producer_ids.allocate()
-    return build(cls, throttle_time=ZERO, error_code=ErrorCode.none, producer_id=new_pid, producer_epoch=0)
+    return build(
+        cls, throttle_time=ZERO, error_code=ErrorCode.none, producer_id=new_pid, producer_epoch=0
+    )

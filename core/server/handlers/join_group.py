@@ -47,11 +47,22 @@ def _ms(delta) -> int:
 def _response(ctx, result: JoinResult):
     m = module_of(ctx.response_class)
     members = tuple(
-        build(m.JoinGroupResponseMember, member_id=j.member_id, group_instance_id=j.group_instance_id,
-              metadata=j.metadata)
+        build(
+            m.JoinGroupResponseMember,
+            member_id=j.member_id,
+            group_instance_id=j.group_instance_id,
+            metadata=j.metadata,
+        )
         for j in result.members
     )
-    return build(ctx.response_class, throttle_time=ZERO, error_code=result.error,
-                 generation_id=result.generation_id, protocol_name=result.protocol_name or "",
-                 protocol_type=result.protocol_type, leader=result.leader_id, member_id=result.member_id,
-                 members=members)
+    return build(
+        ctx.response_class,
+        throttle_time=ZERO,
+        error_code=result.error,
+        generation_id=result.generation_id,
+        protocol_name=result.protocol_name or "",
+        protocol_type=result.protocol_type,
+        leader=result.leader_id,
+        member_id=result.member_id,
+        members=members,
+    )

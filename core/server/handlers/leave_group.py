@@ -30,7 +30,12 @@ async def handle(ctx, request):
         return build(ctx.response_class, throttle_time=ZERO, error_code=error)
     m = module_of(ctx.response_class)
     members = tuple(
-        build(m.MemberResponse, member_id=who.member_id, group_instance_id=who.group_instance_id, error_code=error)
+        build(
+            m.MemberResponse,
+            member_id=who.member_id,
+            group_instance_id=who.group_instance_id,
+            error_code=error,
+        )
         for who, error in result.members
     )
     return build(ctx.response_class, throttle_time=ZERO, error_code=result.error, members=members)

@@ -13,12 +13,18 @@ MAX_VERSION = 4
 async def handle(ctx, request):
     groups = ctx.services.groups
     if groups is None:
-        return build(ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.coordinator_not_available,
-                     groups=())
+        return build(
+            ctx.response_class,
+            throttle_time=ZERO,
+            error_code=ErrorCode.coordinator_not_available,
+            groups=(),
+        )
     error, listings = groups.list_groups(getattr(request, "states_filter", ()) or ())
     m = module_of(ctx.response_class)
     rows = tuple(
-        build(m.ListedGroup, group_id=g.group_id, protocol_type=g.protocol_type, group_state=g.state)
+        build(
+            m.ListedGroup, group_id=g.group_id, protocol_type=g.protocol_type, group_state=g.state
+        )
         for g in listings
     )
     return build(ctx.response_class, throttle_time=ZERO, error_code=error, groups=rows)

@@ -26,8 +26,14 @@ async def handle(ctx, request):
 
 def _one(ctx, m, topic: str, p, committed: bool):
     def row(error: ErrorCode, offset: int = -1, timestamp: int = -1, epoch: int = -1):
-        return build(m.ListOffsetsPartitionResponse, partition_index=p.partition_index, error_code=error,
-                     timestamp=timestamp, offset=offset, leader_epoch=epoch)
+        return build(
+            m.ListOffsetsPartitionResponse,
+            partition_index=p.partition_index,
+            error_code=error,
+            timestamp=timestamp,
+            offset=offset,
+            leader_epoch=epoch,
+        )
 
     partition = ctx.services.partitions.get(topic, p.partition_index)
     if partition is None:
@@ -35,7 +41,9 @@ def _one(ctx, m, topic: str, p, committed: bool):
     epoch = partition.leader_epoch
     requested = getattr(p, "current_leader_epoch", -1)
     if requested >= 0 and requested != epoch:
-        return row(ErrorCode.fenced_leader_epoch if requested < epoch else ErrorCode.unknown_leader_epoch)
+        return row(
+            ErrorCode.fenced_leader_epoch if requested < epoch else ErrorCode.unknown_leader_epoch
+        )
     if p.timestamp == EARLIEST:
         return row(ErrorCode.none, partition.start_offset, -1, epoch)
     if p.timestamp == LATEST:

@@ -24,9 +24,15 @@ async def handle(ctx, request):
         for b in svc.metadata.brokers()
     )
     topics = await _topics(ctx, request, m)
-    return build(ctx.response_class, throttle_time=ZERO, brokers=brokers, cluster_id=svc.cluster_id,
-                 controller_id=svc.metadata.controller_id, topics=tuple(topics),
-                 cluster_authorized_operations=-2147483648)
+    return build(
+        ctx.response_class,
+        throttle_time=ZERO,
+        brokers=brokers,
+        cluster_id=svc.cluster_id,
+        controller_id=svc.metadata.controller_id,
+        topics=tuple(topics),
+        cluster_authorized_operations=-2147483648,
+    )
 
 
 async def _topics(ctx, request, m) -> list:
@@ -65,8 +71,15 @@ async def _topics(ctx, request, m) -> list:
 
 
 def _error_entry(m, name, code: ErrorCode, topic_id=None):
-    return build(m.MetadataResponseTopic, error_code=code, name=name, topic_id=topic_id or _NO_ID,
-                 is_internal=False, partitions=(), topic_authorized_operations=-2147483648)
+    return build(
+        m.MetadataResponseTopic,
+        error_code=code,
+        name=name,
+        topic_id=topic_id or _NO_ID,
+        is_internal=False,
+        partitions=(),
+        topic_authorized_operations=-2147483648,
+    )
 
 
 def _topic_entry(ctx, m, name: str, meta):
@@ -76,13 +89,37 @@ def _topic_entry(ctx, m, name: str, meta):
     for i in range(meta.partitions):
         partition = svc.partitions.get(name, i)
         if partition is None:
-            partitions.append(build(m.MetadataResponsePartition, error_code=ErrorCode.leader_not_available,
-                                    partition_index=i, leader_id=-1, leader_epoch=-1,
-                                    replica_nodes=(node,), isr_nodes=(), offline_replicas=()))
+            partitions.append(
+                build(
+                    m.MetadataResponsePartition,
+                    error_code=ErrorCode.leader_not_available,
+                    partition_index=i,
+                    leader_id=-1,
+                    leader_epoch=-1,
+                    replica_nodes=(node,),
+                    isr_nodes=(),
+                    offline_replicas=(),
+                )
+            )
             continue
-        partitions.append(build(m.MetadataResponsePartition, error_code=ErrorCode.none, partition_index=i,
-                                leader_id=node, leader_epoch=partition.leader_epoch, replica_nodes=(node,),
-                                isr_nodes=(node,), offline_replicas=()))
-    return build(m.MetadataResponseTopic, error_code=ErrorCode.none, name=name,
-                 topic_id=uuid.UUID(meta.topic_id), is_internal=meta.is_internal,
-                 partitions=tuple(partitions), topic_authorized_operations=-2147483648)
+        partitions.append(
+            build(
+                m.MetadataResponsePartition,
+                error_code=ErrorCode.none,
+                partition_index=i,
+                leader_id=node,
+                leader_epoch=partition.leader_epoch,
+                replica_nodes=(node,),
+                isr_nodes=(node,),
+                offline_replicas=(),
+            )
+        )
+    return build(
+        m.MetadataResponseTopic,
+        error_code=ErrorCode.none,
+        name=name,
+        topic_id=uuid.UUID(meta.topic_id),
+        is_internal=meta.is_internal,
+        partitions=tuple(partitions),
+        topic_authorized_operations=-2147483648,
+    )

@@ -28,10 +28,18 @@ async def handle(ctx, request):
         errors = await _commit(ctx, groups, request, wanted)
     m = module_of(ctx.response_class)
     topics = tuple(
-        build(m.OffsetCommitResponseTopic, name=t.name, partitions=tuple(
-            build(m.OffsetCommitResponsePartition, partition_index=p.partition_index,
-                  error_code=errors[(t.name, p.partition_index)])
-            for p in t.partitions))
+        build(
+            m.OffsetCommitResponseTopic,
+            name=t.name,
+            partitions=tuple(
+                build(
+                    m.OffsetCommitResponsePartition,
+                    partition_index=p.partition_index,
+                    error_code=errors[(t.name, p.partition_index)],
+                )
+                for p in t.partitions
+            ),
+        )
         for t in request.topics
     )
     return build(ctx.response_class, throttle_time=ZERO, topics=topics)
@@ -45,8 +53,15 @@ async def _commit(ctx, groups, request, wanted) -> dict[tuple[str, int], ErrorCo
         if meta is None or not 0 <= p.partition_index < meta.partitions:
             errors[(name, p.partition_index)] = ErrorCode.unknown_topic_or_partition
             continue
-        items.append(OffsetCommitItem(name, p.partition_index, p.committed_offset,
-                                      getattr(p, "committed_leader_epoch", -1), p.committed_metadata))
+        items.append(
+            OffsetCommitItem(
+                name,
+                p.partition_index,
+                p.committed_offset,
+                getattr(p, "committed_leader_epoch", -1),
+                p.committed_metadata,
+            )
+        )
     retention = getattr(request, "retention_time", None)
     params = CommitParams(
         group_id=request.group_id,

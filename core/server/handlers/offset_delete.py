@@ -28,10 +28,20 @@ async def handle(ctx, request):
     errors = dict(zip(known, results))
     m = module_of(ctx.response_class)
     topics = tuple(
-        build(m.OffsetDeleteResponseTopic, name=t.name, partitions=tuple(
-            build(m.OffsetDeleteResponsePartition, partition_index=p.partition_index,
-                  error_code=errors.get((t.name, p.partition_index), ErrorCode.unknown_topic_or_partition))
-            for p in t.partitions))
+        build(
+            m.OffsetDeleteResponseTopic,
+            name=t.name,
+            partitions=tuple(
+                build(
+                    m.OffsetDeleteResponsePartition,
+                    partition_index=p.partition_index,
+                    error_code=errors.get(
+                        (t.name, p.partition_index), ErrorCode.unknown_topic_or_partition
+                    ),
+                )
+                for p in t.partitions
+            ),
+        )
         for t in request.topics
     )
     return build(ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.none, topics=topics)

@@ -29,10 +29,18 @@ def _response(ctx, error: ErrorCode, wanted, offsets: tuple[FetchedOffset, ...])
     m = module_of(ctx.response_class)
     by_topic: dict[str, list] = {}
     for o in offsets:
-        by_topic.setdefault(o.topic, []).append(build(
-            m.OffsetFetchResponsePartition, partition_index=o.partition, committed_offset=o.offset,
-            committed_leader_epoch=o.leader_epoch, metadata=o.metadata if o.metadata is not None else "",
-            error_code=o.error))
-    topics = tuple(build(m.OffsetFetchResponseTopic, name=name, partitions=tuple(parts))
-                   for name, parts in by_topic.items())
+        by_topic.setdefault(o.topic, []).append(
+            build(
+                m.OffsetFetchResponsePartition,
+                partition_index=o.partition,
+                committed_offset=o.offset,
+                committed_leader_epoch=o.leader_epoch,
+                metadata=o.metadata if o.metadata is not None else "",
+                error_code=o.error,
+            )
+        )
+    topics = tuple(
+        build(m.OffsetFetchResponseTopic, name=name, partitions=tuple(parts))
+        for name, parts in by_topic.items()
+    )
     return build(ctx.response_class, throttle_time=ZERO, topics=topics, error_code=error)

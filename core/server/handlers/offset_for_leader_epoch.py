@@ -21,14 +21,24 @@ async def handle(ctx, request):
 
 def _one(ctx, m, topic: str, p):
     def row(code: ErrorCode, epoch: int = -1, end: int = -1):
-        return build(m.EpochEndOffset, error_code=code, partition=p.partition, leader_epoch=epoch, end_offset=end)
+        return build(
+            m.EpochEndOffset,
+            error_code=code,
+            partition=p.partition,
+            leader_epoch=epoch,
+            end_offset=end,
+        )
 
     partition = ctx.services.partitions.get(topic, p.partition)
     if partition is None:
         return row(ErrorCode.unknown_topic_or_partition)
     current = partition.leader_epoch
     if p.current_leader_epoch >= 0 and p.current_leader_epoch != current:
-        return row(ErrorCode.fenced_leader_epoch if p.current_leader_epoch < current else ErrorCode.unknown_leader_epoch)
+        return row(
+            ErrorCode.fenced_leader_epoch
+            if p.current_leader_epoch < current
+            else ErrorCode.unknown_leader_epoch
+        )
     epoch, end = partition.consensus.end_offset_for_term(p.leader_epoch)
     if epoch == current:
         end = partition.high_watermark

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
+from core.cluster.errors import ClusterError
 from core.common import metrics
 from core.model.batch import BatchError
-from core.cluster.errors import ClusterError
 from core.protocol.errors import ErrorCode
 from core.raft.errors import RaftError
 from core.server.connection import NO_RESPONSE
@@ -39,10 +39,23 @@ async def handle(ctx, request):
     if waits:
         await _wait_for_acks(waits, request.timeout.total_seconds())
     topics = tuple(
-        build(m.TopicProduceResponse, name=name, partition_responses=tuple(
-            build(m.PartitionProduceResponse, index=r[0], error_code=r[1], base_offset=r[2],
-                  log_append_time=None, log_start_offset=r[3], record_errors=(), error_message=r[4])
-            for r in rows))
+        build(
+            m.TopicProduceResponse,
+            name=name,
+            partition_responses=tuple(
+                build(
+                    m.PartitionProduceResponse,
+                    index=r[0],
+                    error_code=r[1],
+                    base_offset=r[2],
+                    log_append_time=None,
+                    log_start_offset=r[3],
+                    record_errors=(),
+                    error_message=r[4],
+                )
+                for r in rows
+            ),
+        )
         for name, rows in results
     )
     return build(ctx.response_class, responses=topics, throttle_time=ZERO)
@@ -75,6 +88,10 @@ async def _wait_for_acks(waits: list, timeout_s: float) -> None:
     done, _pending = await asyncio.wait(futures, timeout=max(timeout_s, 0.001))
     for row, _base, fut in waits:
         if fut not in done:
-            row[1], row[2], row[4] = ErrorCode.request_timed_out, -1, "timed out waiting for acks=all"
+            row[1], row[2], row[4] = (
+                ErrorCode.request_timed_out,
+                -1,
+                "timed out waiting for acks=all",
+            )
         elif fut.exception() is not None:
             row[1], row[2], row[4] = to_error_code(fut.exception()), -1, str(fut.exception())

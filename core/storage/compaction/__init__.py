@@ -92,11 +92,22 @@ __all__ = [
 ]
 
 
-def compact(log: DiskLog, *, now_ms: int, max_collectible_offset: int,
-            delete_retention_ms: int, max_keys: int = DEFAULT_MAX_KEYS) -> CompactionStats:
+def compact(
+    log: DiskLog,
+    *,
+    now_ms: int,
+    max_collectible_offset: int,
+    delete_retention_ms: int,
+    max_keys: int = DEFAULT_MAX_KEYS,
+) -> CompactionStats:
     """One whole pass on the calling thread: prepare, rewrite, install."""
-    plan = prepare(log, now_ms=now_ms, max_collectible_offset=max_collectible_offset,
-                   delete_retention_ms=delete_retention_ms, max_keys=max_keys)
+    plan = prepare(
+        log,
+        now_ms=now_ms,
+        max_collectible_offset=max_collectible_offset,
+        delete_retention_ms=delete_retention_ms,
+        max_keys=max_keys,
+    )
     if plan is None:
         state = log.kvstore.get(STATE_KEY) or {}
         return CompactionStats(skipped=True, mapped_end=state.get("mapped_end", -1))

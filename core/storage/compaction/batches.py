@@ -21,7 +21,9 @@ class RecordSpan:
     tombstone: bool
 
 
-def read_batches(snapshot: SegmentSnapshot, plan: CompactionPlan) -> Iterator[tuple[BatchHeader, bytes]]:
+def read_batches(
+    snapshot: SegmentSnapshot, plan: CompactionPlan
+) -> Iterator[tuple[BatchHeader, bytes]]:
     """Every batch of a closed segment, CRC checked: bad bytes must not be re-CRCed."""
     position = 0
     for _ in range(snapshot.size_bytes // HEADER_SIZE + 1):

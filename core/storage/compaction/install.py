@@ -49,16 +49,20 @@ def _removed_since_prepare(log: DiskLog, result: CompactionResult) -> set[int] |
     since `prepare` (a prefix: the rest still stand on their own), or None when one
     changed otherwise: a truncation or another pass may have removed records the key
     map counted as the latest of their keys, so no rewrite may be installed."""
-    current = {segment.base_offset: segment
-               for segment in log.compactible_segments(log.next_offset)}
+    current = {
+        segment.base_offset: segment for segment in log.compactible_segments(log.next_offset)
+    }
     gone: set[int] = set()
     plan = result.plan
     for snapshot, segment in zip(plan.snapshots, plan.segments):
         if snapshot.base_offset >= result.mapped_end:
             break
-        same = (current.get(snapshot.base_offset) is segment and not segment.deleted
-                and (segment.size_bytes, segment.next_offset)
-                == (snapshot.size_bytes, snapshot.next_offset))  # truncated, then closed again
+        same = (
+            current.get(snapshot.base_offset) is segment
+            and not segment.deleted
+            and (segment.size_bytes, segment.next_offset)
+            == (snapshot.size_bytes, snapshot.next_offset)
+        )  # truncated, then closed again
         if same:
             continue
         if not (segment.deleted and snapshot.next_offset <= log.start_offset):
@@ -76,8 +80,7 @@ def _swap(log: DiskLog, old: Segment, done: SegmentRewrite) -> None:
     for path in old.index_paths():  # first: never an index of the other file
         path.unlink(missing_ok=True)
     os.replace(temp_log, old.path)
-    new = Segment.open_existing(log.directory, old.base_offset, old.term,
-                                done.index.interval_bytes)
+    new = Segment.open_existing(log.directory, old.base_offset, old.term, done.index.interval_bytes)
     assert new.size_bytes == done.size_bytes, (new.path, new.size_bytes, done.size_bytes)
     new.index = done.index  # built by the worker's scan of this very file
     new.next_offset = done.snapshot.next_offset

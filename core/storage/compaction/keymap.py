@@ -64,7 +64,10 @@ class KeyMap:
         return _decoded(self.latest[_map_key(record.key)]) == offset
 
     def is_last_of_producer(self, header: BatchHeader) -> bool:
-        return header.producer_id >= 0 and self.last_batch.get(header.producer_id) == header.base_offset
+        return (
+            header.producer_id >= 0
+            and self.last_batch.get(header.producer_id) == header.base_offset
+        )
 
 
 def _map_key(key: bytes) -> bytes:

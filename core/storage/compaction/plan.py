@@ -90,8 +90,14 @@ class CompactionPlan:
             os.close(snapshot.fd)
 
 
-def prepare(log: DiskLog, *, now_ms: int, max_collectible_offset: int,
-            delete_retention_ms: int, max_keys: int = DEFAULT_MAX_KEYS) -> CompactionPlan | None:
+def prepare(
+    log: DiskLog,
+    *,
+    now_ms: int,
+    max_collectible_offset: int,
+    delete_retention_ms: int,
+    max_keys: int = DEFAULT_MAX_KEYS,
+) -> CompactionPlan | None:
     """Loop thread: what a pass would compact, or None when it has nothing new to do."""
     assert not log.closed and max_keys > 0
     segments = tuple(log.compactible_segments(max_collectible_offset))
@@ -108,15 +114,30 @@ def prepare(log: DiskLog, *, now_ms: int, max_collectible_offset: int,
         for snapshot in snapshots:
             os.close(snapshot.fd)
         raise
-    return CompactionPlan(log.directory, tuple(snapshots), segments, now_ms, delete_retention_ms,
-                          max_keys, log.config.index_interval_bytes, os.urandom(4).hex())
+    return CompactionPlan(
+        log.directory,
+        tuple(snapshots),
+        segments,
+        now_ms,
+        delete_retention_ms,
+        max_keys,
+        log.config.index_interval_bytes,
+        os.urandom(4).hex(),
+    )
 
 
 def _snapshot(segment: Segment) -> SegmentSnapshot:
     assert segment.write_fd is None and not segment.deleted and segment.read_fd >= 0
-    return SegmentSnapshot(segment.base_offset, segment.term, segment.next_offset,
-                           segment.size_bytes, segment.max_timestamp_ms, segment.path,
-                           segment.index_paths(), os.dup(segment.read_fd))
+    return SegmentSnapshot(
+        segment.base_offset,
+        segment.term,
+        segment.next_offset,
+        segment.size_bytes,
+        segment.max_timestamp_ms,
+        segment.path,
+        segment.index_paths(),
+        os.dup(segment.read_fd),
+    )
 
 
 def _nothing_new(state: dict, end: int, now_ms: int, delete_retention_ms: int) -> bool:

@@ -12,7 +12,12 @@ from core.model.batch import ATTR_COMPRESSION_MASK, BatchHeader
 from core.model.records import COMPRESSION_NONE, compress
 from core.storage.compaction.batches import parse_records, read_batches
 from core.storage.compaction.keymap import KeyMap
-from core.storage.compaction.plan import TEMP_NAME_SUFFIX, CompactionPlan, CompactionStats, SegmentSnapshot
+from core.storage.compaction.plan import (
+    TEMP_NAME_SUFFIX,
+    CompactionPlan,
+    CompactionStats,
+    SegmentSnapshot,
+)
 from core.storage.compaction.writer import SegmentWriter, encode_batch
 from core.storage.index import IndexSummary, SparseIndex
 from core.storage.scan import scan_segment
@@ -56,8 +61,11 @@ def rewrite(plan: CompactionPlan) -> CompactionResult:
             expired = _tombstones_expired(snapshot, plan.now_ms, plan.delete_retention_ms)
             if key_map.dead[slot] or (expired and key_map.live_tombstones[slot]):
                 rewritten.append(_rewrite_segment(plan, snapshot, key_map, expired))
-        state = {"mapped_end": key_map.end, "delete_retention_ms": plan.delete_retention_ms,
-                 "tombstone_due_ms": _next_due_ms(plan, key_map)}
+        state = {
+            "mapped_end": key_map.end,
+            "delete_retention_ms": plan.delete_retention_ms,
+            "tombstone_due_ms": _next_due_ms(plan, key_map),
+        }
         return CompactionResult(plan, rewritten, len(key_map.latest), key_map.end, state)
     except BaseException:
         for done in rewritten:
@@ -77,23 +85,29 @@ def _next_due_ms(plan: CompactionPlan, key_map: KeyMap) -> int | None:
     """When the earliest tombstone still kept may go (None: no such tombstone)."""
     if plan.delete_retention_ms < 0:
         return None
-    due = [snapshot.max_timestamp_ms + plan.delete_retention_ms
-           for slot, snapshot in enumerate(plan.snapshots)
-           if snapshot.base_offset < key_map.end and key_map.live_tombstones[slot]]
+    due = [
+        snapshot.max_timestamp_ms + plan.delete_retention_ms
+        for slot, snapshot in enumerate(plan.snapshots)
+        if snapshot.base_offset < key_map.end and key_map.live_tombstones[slot]
+    ]
     due = [due_ms for due_ms in due if due_ms > plan.now_ms]
     return min(due) if due else None
 
 
-def _temp_paths(plan: CompactionPlan, snapshot: SegmentSnapshot
-                ) -> tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
+def _temp_paths(
+    plan: CompactionPlan, snapshot: SegmentSnapshot
+) -> tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
     suffix = f".{plan.token}{TEMP_NAME_SUFFIX}"
     offset_path, time_path = snapshot.index_paths
-    return tuple(path.with_name(path.name + suffix)  # type: ignore[return-value]
-                 for path in (snapshot.path, offset_path, time_path))
+    return tuple(
+        path.with_name(path.name + suffix)  # type: ignore[return-value]
+        for path in (snapshot.path, offset_path, time_path)
+    )
 
 
-def _rewrite_segment(plan: CompactionPlan, snapshot: SegmentSnapshot, key_map: KeyMap,
-                     drop_tombstones: bool) -> SegmentRewrite:
+def _rewrite_segment(
+    plan: CompactionPlan, snapshot: SegmentSnapshot, key_map: KeyMap, drop_tombstones: bool
+) -> SegmentRewrite:
     temp_paths = _temp_paths(plan, snapshot)
     stats = CompactionStats(segments_rewritten=1, bytes_before=snapshot.size_bytes)  # if installed
     try:
@@ -111,9 +125,12 @@ def _rewrite_segment(plan: CompactionPlan, snapshot: SegmentSnapshot, key_map: K
     return done
 
 
-def _index_rewritten(plan: CompactionPlan, snapshot: SegmentSnapshot,
-                     temp_paths: tuple[pathlib.Path, pathlib.Path, pathlib.Path],
-                     stats: CompactionStats) -> SegmentRewrite:
+def _index_rewritten(
+    plan: CompactionPlan,
+    snapshot: SegmentSnapshot,
+    temp_paths: tuple[pathlib.Path, pathlib.Path, pathlib.Path],
+    stats: CompactionStats,
+) -> SegmentRewrite:
     """Scan the new file (CRC, contiguous offsets, term) to build its index, as recovery
     would, and write the index files beside it (fsynced)."""
     index = SparseIndex(snapshot.base_offset, plan.index_interval_bytes)
@@ -132,16 +149,28 @@ def _index_rewritten(plan: CompactionPlan, snapshot: SegmentSnapshot,
         os.close(fd)
     assert scan.problem is None, (temp_paths[0], scan.problem)
     assert (scan.next_offset, scan.max_timestamp_ms) == (
-        snapshot.next_offset, snapshot.max_timestamp_ms), temp_paths[0]
-    index.write(temp_paths[1], temp_paths[2],
-                IndexSummary(scan.next_offset, scan.max_timestamp_ms, size_bytes))
+        snapshot.next_offset,
+        snapshot.max_timestamp_ms,
+    ), temp_paths[0]
+    index.write(
+        temp_paths[1],
+        temp_paths[2],
+        IndexSummary(scan.next_offset, scan.max_timestamp_ms, size_bytes),
+    )
     stats.bytes_after = size_bytes
-    return SegmentRewrite(snapshot, temp_paths, index, size_bytes,
-                          scan.first_max_timestamp_ms, stats)
+    return SegmentRewrite(
+        snapshot, temp_paths, index, size_bytes, scan.first_max_timestamp_ms, stats
+    )
 
 
-def _filter_batch(header: BatchHeader, data: bytes, key_map: KeyMap, drop_tombstones: bool,
-                  writer: SegmentWriter, stats: CompactionStats) -> None:
+def _filter_batch(
+    header: BatchHeader,
+    data: bytes,
+    key_map: KeyMap,
+    drop_tombstones: bool,
+    writer: SegmentWriter,
+    stats: CompactionStats,
+) -> None:
     body, records = parse_records(header, data)
     kept = []
     for record in records:
@@ -159,7 +188,9 @@ def _filter_batch(header: BatchHeader, data: bytes, key_map: KeyMap, drop_tombst
         writer.keep(encode_batch(dataclasses.replace(header, record_count=len(kept)), payload))
     elif key_map.is_last_of_producer(header):  # producer state (idempotence) needs it
         attributes = header.attributes & ~ATTR_COMPRESSION_MASK | COMPRESSION_NONE
-        writer.keep(encode_batch(dataclasses.replace(header, attributes=attributes, record_count=0), b""))
+        writer.keep(
+            encode_batch(dataclasses.replace(header, attributes=attributes, record_count=0), b"")
+        )
     else:
         stats.batches_dropped += header.record_count > 0 or header.producer_id >= 0
         writer.drop(header)

@@ -29,8 +29,21 @@ def encode_batch(header: BatchHeader, payload: bytes) -> bytes:
 
 
 def _gap_batch(first: int, last: int, term: int, max_timestamp_ms: int, attributes: int) -> bytes:
-    header = BatchHeader(first, 0, term, 2, 0, attributes, last - first, max_timestamp_ms,
-                         max_timestamp_ms, -1, -1, -1, 0)
+    header = BatchHeader(
+        first,
+        0,
+        term,
+        2,
+        0,
+        attributes,
+        last - first,
+        max_timestamp_ms,
+        max_timestamp_ms,
+        -1,
+        -1,
+        -1,
+        0,
+    )
     return encode_batch(header, b"")
 
 
@@ -57,8 +70,12 @@ class SegmentWriter:
 
     def drop(self, header: BatchHeader) -> None:
         if self.gap is None:
-            self.gap = [header.base_offset, header.base_offset - 1, header.max_timestamp,
-                        header.attributes & ATTR_TIMESTAMP_TYPE]
+            self.gap = [
+                header.base_offset,
+                header.base_offset - 1,
+                header.max_timestamp,
+                header.attributes & ATTR_TIMESTAMP_TYPE,
+            ]
         assert self.gap[1] + 1 == header.base_offset, (self.gap, header.base_offset)
         self.gap[1] = header.last_offset
         self.gap[2] = max(self.gap[2], header.max_timestamp)

@@ -34,7 +34,10 @@ def test_logdirs_describe(rpk, kafka_env):
     lines = res.stdout.splitlines()
     assert lines[0].split() == ["BROKER", "DIR", "TOPIC", "PARTITION", "SIZE", "ERROR"]
     assert sorted(int(line.split()[3]) for line in lines[1:]) == [0, 1]
-    res = rpk(["cluster", "logdirs", "describe", "--topics", topic, "--aggregate-into", "topic"], env=kafka_env)
+    res = rpk(
+        ["cluster", "logdirs", "describe", "--topics", topic, "--aggregate-into", "topic"],
+        env=kafka_env,
+    )
     assert res.stdout.splitlines()[0].split() == ["TOPIC", "SIZE", "ERROR"]
     bad = rpk(["cluster", "logdirs", "describe", "--aggregate-into", "rack"], env=kafka_env)
     assert bad.exit_code == 1 and "--aggregate-into" in bad.stderr

@@ -70,9 +70,17 @@ def test_lint_removes_deprecated_content_and_is_idempotent(rpk, tmp_path):
     out = res.stdout
     props = out.split("Removed cluster properties", 1)[1].split("Removed keys", 1)[0]
     assert [line.strip() for line in props.splitlines() if line.startswith(" - ")] == [
-        "- auto_create_topics_enabled", "- delete_retention_ms", "- fetch_reads_debounce_timeout"]
+        "- auto_create_topics_enabled",
+        "- delete_retention_ms",
+        "- fetch_reads_debounce_timeout",
+    ]
     unknown = out.split("Removed keys rpk no longer recognises:", 1)[1]
-    for key in ("organization", "config_file", "redpanda.coproc_supervisor_server", "rpk.enable_usage_stats"):
+    for key in (
+        "organization",
+        "config_file",
+        "redpanda.coproc_supervisor_server",
+        "rpk.enable_usage_stats",
+    ):
         assert f" - {key}\n" in unknown
     assert f'Rewrote configuration file "{cfg}"' in out
 
@@ -90,7 +98,9 @@ def test_lint_removes_deprecated_content_and_is_idempotent(rpk, tmp_path):
 
 def test_lint_leaves_a_clean_file_byte_for_byte(rpk, tmp_path):
     cfg = tmp_path / "redpanda.yaml"
-    text = "# hand-written, with a comment\nredpanda:\n  data_directory: /data   # keep\n  rack: r1\n"
+    text = (
+        "# hand-written, with a comment\nredpanda:\n  data_directory: /data   # keep\n  rack: r1\n"
+    )
     cfg.write_text(text)
     res = rpk(["cluster", "config", "lint", "--config", str(cfg)])
     assert res.exit_code == 0, res.stderr
@@ -98,11 +108,15 @@ def test_lint_leaves_a_clean_file_byte_for_byte(rpk, tmp_path):
 
 
 def test_lint_finds_redpanda_yaml_in_the_working_directory(home, tmp_path):
-    (tmp_path / "redpanda.yaml").write_text("redpanda:\n  data_directory: /d\n  enable_sasl: true\n")
+    (tmp_path / "redpanda.yaml").write_text(
+        "redpanda:\n  data_directory: /d\n  enable_sasl: true\n"
+    )
     res = run_subprocess(["cluster", "config", "lint"], home, cwd=tmp_path)
     assert res.exit_code == 0, res.stderr
     assert " - enable_sasl" in res.stdout
-    assert yaml.safe_load((tmp_path / "redpanda.yaml").read_text()) == {"redpanda": {"data_directory": "/d"}}
+    assert yaml.safe_load((tmp_path / "redpanda.yaml").read_text()) == {
+        "redpanda": {"data_directory": "/d"}
+    }
 
 
 def test_lint_on_a_missing_file_is_one_error_line(rpk, tmp_path):

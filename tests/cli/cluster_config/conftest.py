@@ -7,8 +7,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.commands.cluster import health
 from cli.commands.cluster import config as cluster_config
+from cli.commands.cluster import health
 from cli.commands.generate import prometheus
 from tests.admin_api.threaded import threaded_admin_server
 
@@ -35,11 +35,16 @@ def rpk(tmp_path):
     root = build_root()
     runner = CliRunner()
     with threaded_admin_server() as (url, svc):
-        env = {"RPK_ADMIN_HOSTS": url.removeprefix("http://"), "HOME": str(tmp_path),
-               "XDG_CONFIG_HOME": str(tmp_path), "EDITOR": ""}
+        env = {
+            "RPK_ADMIN_HOSTS": url.removeprefix("http://"),
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path),
+            "EDITOR": "",
+        }
 
         def run(*args: str, **extra_env: str):
             return runner.invoke(root, list(args), env={**env, **extra_env})
+
         run.svc = svc
         run.url = url
         yield run

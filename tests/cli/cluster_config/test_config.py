@@ -20,7 +20,10 @@ def test_get_and_set_with_types_and_reset(rpk):
     assert rpk("cluster", "config", "set", "log_segment_ms", "null").exit_code == 0
     assert rpk("cluster", "config", "set", "log_retention_ms", "").exit_code == 0
     assert rpk.svc.cluster_config.values(include_defaults=False) == {
-        "auto_create_topics_enabled": True, "superusers": ["alice", "bob"], "log_segment_ms": None}
+        "auto_create_topics_enabled": True,
+        "superusers": ["alice", "bob"],
+        "log_segment_ms": None,
+    }
 
 
 def test_set_restart_note_and_rejections(rpk):
@@ -28,9 +31,14 @@ def test_set_restart_note_and_rejections(rpk):
     assert "Cluster needs to be restarted" in restart.output
     bad_type = rpk("cluster", "config", "set", "default_topic_partitions", "many")
     assert bad_type.exit_code == 1
-    assert str(bad_type.exception) == "invalid configuration: default_topic_partitions: expected integer, got string"
+    assert (
+        str(bad_type.exception)
+        == "invalid configuration: default_topic_partitions: expected integer, got string"
+    )
     assert "unknown property 'nope'" in str(rpk("cluster", "config", "set", "nope", "1").exception)
-    assert "below the minimum 1" in str(rpk("cluster", "config", "set", "default_topic_partitions", "0").exception)
+    assert "below the minimum 1" in str(
+        rpk("cluster", "config", "set", "default_topic_partitions", "0").exception
+    )
     assert rpk("cluster", "config", "get", "nope").exit_code == 1
 
 
@@ -43,11 +51,15 @@ def test_status_table(rpk):
 
 def test_export_then_import_roundtrip(rpk, tmp_path):
     path = tmp_path / "cfg.yaml"
-    assert rpk("cluster", "config", "export", "-f", str(path)).output == f'Wrote configuration to file "{path}".\n'
+    assert (
+        rpk("cluster", "config", "export", "-f", str(path)).output
+        == f'Wrote configuration to file "{path}".\n'
+    )
     exported = yaml.safe_load(path.read_text())
     assert exported["log_retention_ms"] == 604800000 and "raft_election_timeout_ms" not in exported
     assert "raft_election_timeout_ms" in yaml.safe_load(
-        (rpk("cluster", "config", "export", "-f", str(path), "--all") and path).read_text())
+        (rpk("cluster", "config", "export", "-f", str(path), "--all") and path).read_text()
+    )
     exported["log_retention_ms"] = 1000
     exported["default_topic_partitions"] = 3
     path.write_text(yaml.safe_dump(exported))
@@ -62,8 +74,10 @@ def test_export_then_import_roundtrip(rpk, tmp_path):
 
 def test_edit_runs_the_editor_and_imports(rpk, tmp_path):
     script = tmp_path / "editor.py"
-    script.write_text("import sys, re\np = sys.argv[1]\ns = open(p).read()\n"
-                      "open(p, 'w').write(re.sub(r'(?m)^log_retention_ms: .*$', 'log_retention_ms: 42', s))\n")
+    script.write_text(
+        "import sys, re\np = sys.argv[1]\ns = open(p).read()\n"
+        "open(p, 'w').write(re.sub(r'(?m)^log_retention_ms: .*$', 'log_retention_ms: 42', s))\n"
+    )
     result = rpk("cluster", "config", "edit", EDITOR=f"{sys.executable} {script}")
     assert result.exit_code == 0, result.output
     assert rpk.svc.cluster_config.get("log_retention_ms") == 42

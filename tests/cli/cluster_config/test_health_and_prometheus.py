@@ -37,15 +37,33 @@ def test_watch_is_bounded_by_poll_count():
 
 
 def test_prometheus_config_from_node_addrs_and_profile(rpk):
-    out = rpk("generate", "prometheus-config", "--node-addrs", "a:9644,b", "--internal-metrics",
-              "--labels", "public:env=prod").output
+    out = rpk(
+        "generate",
+        "prometheus-config",
+        "--node-addrs",
+        "a:9644,b",
+        "--internal-metrics",
+        "--labels",
+        "public:env=prod",
+    ).output
     assert yaml.safe_load(out) == [
-        {"job_name": "redpanda", "static_configs": [{"targets": ["a:9644", "b:9644"], "labels": {"env": "prod"}}],
-         "metrics_path": "/public_metrics"},
-        {"job_name": "redpanda-internal", "static_configs": [{"targets": ["a:9644", "b:9644"]}],
-         "metrics_path": "/metrics"},
+        {
+            "job_name": "redpanda",
+            "static_configs": [{"targets": ["a:9644", "b:9644"], "labels": {"env": "prod"}}],
+            "metrics_path": "/public_metrics",
+        },
+        {
+            "job_name": "redpanda-internal",
+            "static_configs": [{"targets": ["a:9644", "b:9644"]}],
+            "metrics_path": "/metrics",
+        },
     ]
     default = yaml.safe_load(rpk("generate", "prometheus-config", "--job-name", "ail").output)
-    assert default == [{"job_name": "ail", "static_configs": [{"targets": [rpk.url.removeprefix("http://")]}],
-                        "metrics_path": "/public_metrics"}]
+    assert default == [
+        {
+            "job_name": "ail",
+            "static_configs": [{"targets": [rpk.url.removeprefix("http://")]}],
+            "metrics_path": "/public_metrics",
+        }
+    ]
     assert rpk("generate", "prometheus-config", "--labels", "bogus").exit_code == 1

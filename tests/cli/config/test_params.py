@@ -43,27 +43,43 @@ def test_one_side_derives_the_other(tmp_path):
 
 
 def test_tls_and_sasl(tmp_path):
-    p = load_params(overrides=["tls.ca=/ca.pem", "user=u", "pass=pw", "sasl.mechanism=scram-sha-512"],
-                    env={"HOME": str(tmp_path)})
+    p = load_params(
+        overrides=["tls.ca=/ca.pem", "user=u", "pass=pw", "sasl.mechanism=scram-sha-512"],
+        env={"HOME": str(tmp_path)},
+    )
     assert p.kafka_tls.ca_file == "/ca.pem" and p.admin_tls is None
     assert (p.sasl.user, p.sasl.password, p.sasl.mechanism) == ("u", "pw", "SCRAM-SHA-512")
-    assert load_params(overrides=["tls.enabled=false"], env={"HOME": str(tmp_path)}).kafka_tls is None
+    assert (
+        load_params(overrides=["tls.enabled=false"], env={"HOME": str(tmp_path)}).kafka_tls is None
+    )
 
 
 def test_redpanda_yaml_fallback(tmp_path):
     cfg = tmp_path / "redpanda.yaml"
-    cfg.write_text(yaml.safe_dump({"redpanda": {"kafka_api": [{"address": "0.0.0.0", "port": 19092}],
-                                                "admin": [{"address": "10.1.1.1", "port": 19644}]}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "redpanda": {
+                    "kafka_api": [{"address": "0.0.0.0", "port": 19092}],
+                    "admin": [{"address": "10.1.1.1", "port": 19644}],
+                }
+            }
+        )
+    )
     p = load_params(cfg, env={"HOME": str(tmp_path)})
     assert p.brokers == ("127.0.0.1:19092",) and p.admin_hosts == ("10.1.1.1:19644",)
     cfg.write_text(yaml.safe_dump({"rpk": {"kafka_api": {"brokers": ["rk:1"]}}}))
     assert load_params(cfg, env={"HOME": str(tmp_path)}).brokers == ("rk:1",)
 
 
-@pytest.mark.parametrize("bad,needle", [
-    (["brokers"], "expected key=value"), (["nope=1"], 'unknown key "nope"'),
-    (["sasl.mechanism=MD5"], "unknown SASL mechanism"),
-])
+@pytest.mark.parametrize(
+    "bad,needle",
+    [
+        (["brokers"], "expected key=value"),
+        (["nope=1"], 'unknown key "nope"'),
+        (["sasl.mechanism=MD5"], "unknown SASL mechanism"),
+    ],
+)
 def test_bad_overrides(tmp_path, bad, needle):
     with pytest.raises(CliError, match=needle):
         load_params(overrides=bad, env={"HOME": str(tmp_path)})
@@ -78,9 +94,15 @@ def test_rpk_yaml_errors(tmp_path):
         load_params(_rpk_yaml(tmp_path / "r2.yaml", ["b"]), profile="x", env={})
 
 
-@pytest.mark.parametrize("addr,port,expected", [
-    ("h", 9092, "h:9092"), ("h:1", 9092, "h:1"), ("http://h", 9644, "http://h:9644"),
-    ("[::1]", 9092, "[::1]:9092"), ("[::1]:5", 9092, "[::1]:5"),
-])
+@pytest.mark.parametrize(
+    "addr,port,expected",
+    [
+        ("h", 9092, "h:9092"),
+        ("h:1", 9092, "h:1"),
+        ("http://h", 9644, "http://h:9644"),
+        ("[::1]", 9092, "[::1]:9092"),
+        ("[::1]:5", 9092, "[::1]:5"),
+    ],
+)
 def test_with_port(addr, port, expected):
     assert with_port(addr, port) == expected

@@ -6,7 +6,9 @@ import yaml
 
 
 def test_internal_job_repeats_targets_without_yaml_aliases(rpk):
-    res = rpk(["generate", "prometheus-config", "--node-addrs", "a:9644,b:9644", "--internal-metrics"])
+    res = rpk(
+        ["generate", "prometheus-config", "--node-addrs", "a:9644,b:9644", "--internal-metrics"]
+    )
     assert res.exit_code == 0, res.stderr
     assert "&id" not in res.stdout and "*id" not in res.stdout, res.stdout
     jobs = yaml.safe_load(res.stdout)

@@ -7,7 +7,10 @@ import pytest
 from tests.cli.conftest import run_subprocess
 
 
-@pytest.mark.parametrize("shell,marker", [("bash", "complete -o"), ("zsh", "compdef"), ("fish", "complete --command rpk")])
+@pytest.mark.parametrize(
+    "shell,marker",
+    [("bash", "complete -o"), ("zsh", "compdef"), ("fish", "complete --command rpk")],
+)
 def test_script_printed(rpk, shell, marker):
     res = rpk(["generate", "shell-completion", shell])
     assert res.exit_code == 0 and marker in res.stdout and "_RPK_COMPLETE" in res.stdout

@@ -12,9 +12,15 @@ pytestmark = pytest.mark.timeout(180)
 def _lag_table(stdout: str) -> dict[int, list[str]]:
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("TOPIC "))
-    assert lines[start].split()[:6] == ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-START-OFFSET",
-                                        "LOG-END-OFFSET", "LAG"]
-    return {int(line.split()[1]): line.split() for line in lines[start + 1:] if line.strip()}
+    assert lines[start].split()[:6] == [
+        "TOPIC",
+        "PARTITION",
+        "CURRENT-OFFSET",
+        "LOG-START-OFFSET",
+        "LOG-END-OFFSET",
+        "LAG",
+    ]
+    return {int(line.split()[1]): line.split() for line in lines[start + 1 :] if line.strip()}
 
 
 def test_group_lag_seek_and_delete(rpk, kafka_env):

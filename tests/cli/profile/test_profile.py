@@ -12,10 +12,17 @@ def _rpk_yaml(home) -> dict:
 
 
 def test_profile_lifecycle(rpk, home):
-    res = rpk(["profile", "create", "dev", "-s", "brokers=10.0.0.1:9092,10.0.0.2", "-d", "dev cluster"])
+    res = rpk(
+        ["profile", "create", "dev", "-s", "brokers=10.0.0.1:9092,10.0.0.2", "-d", "dev cluster"]
+    )
     assert res.exit_code == 0, res.stderr
     assert res.stdout.strip() == 'Created and switched to new profile "dev".'
-    assert rpk(["profile", "create", "prod", "--from-profile", "dev", "-s", "admin.hosts=prod:9644"]).exit_code == 0
+    assert (
+        rpk(
+            ["profile", "create", "prod", "--from-profile", "dev", "-s", "admin.hosts=prod:9644"]
+        ).exit_code
+        == 0
+    )
     assert rpk(["profile", "current"]).stdout == "prod\n"
     assert rpk(["profile", "use", "dev"]).exit_code == 0
     listed = rpk(["profile", "list"]).stdout.splitlines()

@@ -16,16 +16,30 @@ from cli.records.outformat import Record, compile_format, to_json
 NOW = 1_800_000_000_000
 
 
-@pytest.mark.parametrize("text,start,end", [
-    ("start", ("start", 0), None), ("oldest", ("start", 0), None), ("end", ("end", 0), None),
-    ("7", ("exact", 7), None), ("+2", ("after_start", 2), None), ("-3", ("before_end", 3), None),
-    ("1:4", ("exact", 1), ("exact", 4)), (":end", ("start", 0), ("end", 0)),
-    ("@1700000000000", ("timestamp", 1700000000000), None), ("@1700000000", ("timestamp", 1700000000000), None),
-    ("@2024-01-02", ("timestamp", 1704153600000), None), ("@-1h", ("timestamp", NOW - 3600000), None),
-    ("@:2024-01-01", ("start", 0), ("timestamp", 1704067200000)),
-    ("@2024-01-01:+1h", ("timestamp", 1704067200000), ("timestamp", 1704070800000)),
-    ("@2024-01-01T00:00:00Z:2024-01-01T01:00:00Z", ("timestamp", 1704067200000), ("timestamp", 1704070800000)),
-])
+@pytest.mark.parametrize(
+    "text,start,end",
+    [
+        ("start", ("start", 0), None),
+        ("oldest", ("start", 0), None),
+        ("end", ("end", 0), None),
+        ("7", ("exact", 7), None),
+        ("+2", ("after_start", 2), None),
+        ("-3", ("before_end", 3), None),
+        ("1:4", ("exact", 1), ("exact", 4)),
+        (":end", ("start", 0), ("end", 0)),
+        ("@1700000000000", ("timestamp", 1700000000000), None),
+        ("@1700000000", ("timestamp", 1700000000000), None),
+        ("@2024-01-02", ("timestamp", 1704153600000), None),
+        ("@-1h", ("timestamp", NOW - 3600000), None),
+        ("@:2024-01-01", ("start", 0), ("timestamp", 1704067200000)),
+        ("@2024-01-01:+1h", ("timestamp", 1704067200000), ("timestamp", 1704070800000)),
+        (
+            "@2024-01-01T00:00:00Z:2024-01-01T01:00:00Z",
+            ("timestamp", 1704067200000),
+            ("timestamp", 1704070800000),
+        ),
+    ],
+)
 def test_parse_offset(text, start, end):
     spec = parse_offset(text, now_ms=NOW)
     assert spec == OffsetSpec(Bound(*start), Bound(*end) if end else None)
@@ -63,7 +77,12 @@ def test_input_formats():
     rec = _parse_all("%K %k %V %v\\n", b"2 ab 3 c\nd\n")[0]
     assert (rec.key, rec.value) == (b"ab", b"c\nd")
     rec = _parse_all("%t %p %H %h{%k=%v;}%v{hex}\\n", b"tp 2 2 a=1;b=2;6869\n")[0]
-    assert (rec.topic, rec.partition, rec.headers, rec.value) == ("tp", 2, [("a", b"1"), ("b", b"2")], b"hi")
+    assert (rec.topic, rec.partition, rec.headers, rec.value) == (
+        "tp",
+        2,
+        [("a", b"1"), ("b", b"2")],
+        b"hi",
+    )
     assert _parse_all("%v{base64}\\n", b"aGk=\n")[0].value == b"hi"
     with pytest.raises(UsageError):
         InputFormat("%h{%k=%v}")
@@ -76,7 +95,10 @@ def test_output_formats():
     assert compile_format("%t %k %v %p %o %d\\n")(rec) == b"foo k1 v1 1 5 1700000000123\n"
     assert compile_format("%T|%K|%V|%H %h{%k:%v;} %%\\n")(rec) == b"3|2|2|1 h:x; %\n"
     assert compile_format("%d{go[2006-01-02T15:04:05Z07:00]}")(rec) == b"2023-11-14T22:13:20Z"
-    assert compile_format("%d{strftime[%Y]} %p{hex8} %o{big16} %v{base64}")(rec) == b"2023 01 \x00\x05 djE="
+    assert (
+        compile_format("%d{strftime[%Y]} %p{hex8} %o{big16} %v{base64}")(rec)
+        == b"2023 01 \x00\x05 djE="
+    )
     assert compile_format("json")(rec).decode().startswith('{\n  "topic": "foo",\n  "key": "k1"')
     bare = Record("a", 0, 0, None, None, 1)
     assert to_json(bare, pretty=False) == '{"topic":"a","timestamp":1,"partition":0,"offset":0}'

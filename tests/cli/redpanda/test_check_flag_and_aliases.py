@@ -12,14 +12,21 @@ from cli.commands.redpanda.start import take_check_flag
 from tests.cli.conftest import REPO
 
 
-@pytest.mark.parametrize(("args", "run_check", "forwarded"), [
-    ([], True, []),
-    (["--check"], True, []),
-    (["--check=false"], False, []),
-    (["--check=FALSE", "--check=true"], True, []),
-    (["--smp", "1", "--check=0", "--overprovisioned"], False, ["--smp", "1", "--overprovisioned"]),
-    (["--checkpoint=x"], True, ["--checkpoint=x"]),
-])
+@pytest.mark.parametrize(
+    ("args", "run_check", "forwarded"),
+    [
+        ([], True, []),
+        (["--check"], True, []),
+        (["--check=false"], False, []),
+        (["--check=FALSE", "--check=true"], True, []),
+        (
+            ["--smp", "1", "--check=0", "--overprovisioned"],
+            False,
+            ["--smp", "1", "--overprovisioned"],
+        ),
+        (["--checkpoint=x"], True, ["--checkpoint=x"]),
+    ],
+)
 def test_check_flag_forms(args, run_check, forwarded):
     assert take_check_flag(args) == (run_check, forwarded)
 
@@ -33,8 +40,13 @@ def test_bad_check_value_is_a_usage_error_before_anything_is_written(rpk, tmp_pa
 
 def test_start_module_imports_without_typer_deprecation_warnings():
     code = "import cli.commands.redpanda.start"
-    proc = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -49,7 +61,12 @@ def test_top_level_aliases_run_the_redpanda_commands_and_warn(rpk, tmp_path):
     assert yaml.safe_load(via_alias.read_text()) == yaml.safe_load(via_group.read_text())
 
     nodata = tmp_path / "nodata"
-    assert rpk(["config", "set", "redpanda.data_directory", str(nodata), "--config", str(via_alias)]).exit_code == 0
+    assert (
+        rpk(
+            ["config", "set", "redpanda.data_directory", str(nodata), "--config", str(via_alias)]
+        ).exit_code
+        == 0
+    )
     assert yaml.safe_load(via_alias.read_text())["redpanda"]["data_directory"] == str(nodata)
 
     stop = rpk(["stop", "--config", str(via_alias)])

@@ -40,8 +40,13 @@ def _wait_for(predicate, timeout_s: float = 30.0) -> None:
 def _rpk_start(args: list[str], home: Path, log_path: Path):
     """`rpk <args>` in the background until the broker says it is ready; killed if still running at exit."""
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], stdout=log, stderr=subprocess.STDOUT,
-                                env=_clean_env(home), cwd=REPO)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_clean_env(home),
+            cwd=REPO,
+        )
     try:
         _wait_for(lambda: b"Ailurus ready" in log_path.read_bytes() or proc.poll() is not None)
         assert proc.poll() is None, log_path.read_text()
@@ -62,12 +67,32 @@ def _stop(cfg: Path, home: Path, proc: subprocess.Popen, pid: int) -> None:
 
 def test_start_writes_config_runs_broker_and_stop_ends_it(home, tmp_path):
     cfg, data = tmp_path / "redpanda.yaml", tmp_path / "data"
-    cfg.write_text(yaml.safe_dump({"redpanda": {"data_directory": str(data),
-                                                "admin": [{"address": "127.0.0.1", "port": _free_port()}]}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "redpanda": {
+                    "data_directory": str(data),
+                    "admin": [{"address": "127.0.0.1", "port": _free_port()}],
+                }
+            }
+        )
+    )
     kafka_port = _free_port()
-    args = ["redpanda", "start", "--config", str(cfg), "--kafka-addr", f"127.0.0.1:{kafka_port}",
-            "--rpc-addr", f"127.0.0.1:{_free_port()}", "--node-id", "0",
-            "--set", "redpanda.auto_create_topics_enabled=false", "--check=false"]
+    args = [
+        "redpanda",
+        "start",
+        "--config",
+        str(cfg),
+        "--kafka-addr",
+        f"127.0.0.1:{kafka_port}",
+        "--rpc-addr",
+        f"127.0.0.1:{_free_port()}",
+        "--node-id",
+        "0",
+        "--set",
+        "redpanda.auto_create_topics_enabled=false",
+        "--check=false",
+    ]
     with _rpk_start(args, home, tmp_path / "start.log") as proc:
         output = (tmp_path / "start.log").read_text()
         assert "Running:" in output and f"--config {cfg}" in output
@@ -87,14 +112,35 @@ def test_start_writes_config_runs_broker_and_stop_ends_it(home, tmp_path):
 
 def test_dev_container_mode_serves_kafka_and_stop_ends_it(home, tmp_path):
     cfg, data, log = tmp_path / "redpanda.yaml", tmp_path / "data", tmp_path / "dev.log"
-    cfg.write_text(yaml.safe_dump({"redpanda": {"data_directory": str(data),
-                                                "admin": [{"address": "127.0.0.1", "port": 0}]}}))
-    args = ["redpanda", "start", "--mode", "dev-container", "--config", str(cfg),
-            "--kafka-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0", "--check"]
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "redpanda": {
+                    "data_directory": str(data),
+                    "admin": [{"address": "127.0.0.1", "port": 0}],
+                }
+            }
+        )
+    )
+    args = [
+        "redpanda",
+        "start",
+        "--mode",
+        "dev-container",
+        "--config",
+        str(cfg),
+        "--kafka-addr",
+        "127.0.0.1:0",
+        "--rpc-addr",
+        "127.0.0.1:0",
+        "--check",
+    ]
     with _rpk_start(args, home, log) as proc:
         output = log.read_text()
         assert "WARNING: This is a setup for development purposes only" in output
-        assert "System check" not in output  # dev-container turns the checks off, even after --check
+        assert (
+            "System check" not in output
+        )  # dev-container turns the checks off, even after --check
         rp = yaml.safe_load(cfg.read_text())["redpanda"]
         assert rp["developer_mode"] is True
         assert {k: rp[k] for k in DEV_CONTAINER_PROPERTIES} == DEV_CONTAINER_PROPERTIES
@@ -103,7 +149,9 @@ def test_dev_container_mode_serves_kafka_and_stop_ends_it(home, tmp_path):
         # auto_create_topics_enabled (a dev-container setting) lets the producer create the topic.
         producer = KafkaProducer(bootstrap_servers=bootstrap, request_timeout_ms=20000)
         try:
-            sent = producer.send("dev-topic", key=b"k", value=b"hello dev-container").get(timeout=30)
+            sent = producer.send("dev-topic", key=b"k", value=b"hello dev-container").get(
+                timeout=30
+            )
         finally:
             producer.close(timeout=5)
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=1000)

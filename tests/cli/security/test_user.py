@@ -23,10 +23,15 @@ def rpk(tmp_path):
     security.register(root)
     runner = CliRunner()
     with threaded_admin_server() as (url, svc):
-        env = {"RPK_ADMIN_HOSTS": url.removeprefix("http://"), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+        env = {
+            "RPK_ADMIN_HOSTS": url.removeprefix("http://"),
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path),
+        }
 
         def run(*args: str):
             return runner.invoke(root, list(args), env=env)
+
         run.svc = svc
         yield run
 
@@ -36,11 +41,23 @@ def test_create_list_update_delete(rpk):
     assert created.exit_code == 0, created.output
     assert created.output == 'Created user "alice".\n'
     assert rpk.svc.users.verify_password("alice", "pw1")
-    assert rpk("sec", "user", "create", "bob", "--mechanism", "scram-sha-512", "-p", "x").exit_code == 0
+    assert (
+        rpk("sec", "user", "create", "bob", "--mechanism", "scram-sha-512", "-p", "x").exit_code
+        == 0
+    )
     assert rpk.svc.users.credential("bob").mechanism == "SCRAM-SHA-512"
     assert rpk("security", "user", "list").output == "USERNAME\nalice\nbob\n"
     assert json.loads(rpk("security", "user", "ls", "--format", "json").output) == ["alice", "bob"]
-    updated = rpk("security", "user", "update", "alice", "--new-password", "pw2", "--mechanism", "SCRAM-SHA-512")
+    updated = rpk(
+        "security",
+        "user",
+        "update",
+        "alice",
+        "--new-password",
+        "pw2",
+        "--mechanism",
+        "SCRAM-SHA-512",
+    )
     assert updated.output == 'Updated user "alice" successfully.\n'
     assert rpk.svc.users.verify_password("alice", "pw2")
     assert rpk("security", "user", "delete", "bob").output == 'Deleted user "bob".\n'
@@ -57,7 +74,11 @@ def test_generated_password_is_printed_and_works(rpk):
 def test_errors_are_one_line_with_nonzero_exit(rpk):
     assert rpk("security", "user", "create", "dave", "-p", "a").exit_code == 0
     dup = rpk("security", "user", "create", "dave", "-p", "b")
-    assert dup.exit_code != 0 and "409" in str(dup.exception) and "already exists" in str(dup.exception)
+    assert (
+        dup.exit_code != 0
+        and "409" in str(dup.exception)
+        and "already exists" in str(dup.exception)
+    )
     bad = rpk("security", "user", "create", "eve", "-p", "a", "--mechanism", "md5")
     assert bad.exit_code != 0 and "unsupported mechanism" in str(bad.exception)
 

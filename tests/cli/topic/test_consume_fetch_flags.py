@@ -12,7 +12,6 @@ from tests.cli.conftest import run_in_process
 pytestmark = pytest.mark.timeout(120)
 
 
-
 @pytest.fixture
 def consumer_configs(monkeypatch):
     """The config of every KafkaConsumer rpk builds (the consumers are real and talk to the broker)."""
@@ -38,8 +37,19 @@ def _values(res) -> list[str]:
 
 def test_flags_are_accepted_and_records_still_print(rpk, kafka_env, topic):
     # 20s is over kafka-python's default 15s request timeout: the timeout grows with the wait, as rpk's does
-    args = ["topic", "consume", topic, "-n", "2", "--pretty-print=false", "--fetch-max-wait", "20s",
-            "--rack", "rack-a", "--print-control-records"]
+    args = [
+        "topic",
+        "consume",
+        topic,
+        "-n",
+        "2",
+        "--pretty-print=false",
+        "--fetch-max-wait",
+        "20s",
+        "--rack",
+        "rack-a",
+        "--print-control-records",
+    ]
     assert _values(rpk(args, env=kafka_env)) == ["hello", "hi"]
     group = f"g-{uuid.uuid4().hex[:8]}"
     assert _values(rpk([*args, "-g", group], env=kafka_env)) == ["hello", "hi"]
@@ -50,10 +60,15 @@ def test_fetch_max_wait_and_rack_reach_the_consumer(home, kafka_env, topic, cons
     assert _values(run_in_process(base, env=kafka_env)) == ["hello", "hi"]
     assert consumer_configs[-1]["fetch_max_wait_ms"] == 5000  # globals.fetch_max_wait default
     assert consumer_configs[-1]["client_rack"] == ""
-    assert _values(run_in_process([*base, "-X", "globals.fetch_max_wait=1s"], env=kafka_env)) == ["hello", "hi"]
+    assert _values(run_in_process([*base, "-X", "globals.fetch_max_wait=1s"], env=kafka_env)) == [
+        "hello",
+        "hi",
+    ]
     assert consumer_configs[-1]["fetch_max_wait_ms"] == 1000
-    res = run_in_process([*base, "-X", "globals.fetch_max_wait=1s", "--fetch-max-wait", "250ms", "--rack", "r1"],
-                         env=kafka_env)
+    res = run_in_process(
+        [*base, "-X", "globals.fetch_max_wait=1s", "--fetch-max-wait", "250ms", "--rack", "r1"],
+        env=kafka_env,
+    )
     assert _values(res) == ["hello", "hi"]
     assert consumer_configs[-1]["fetch_max_wait_ms"] == 250
     assert consumer_configs[-1]["client_rack"] == "r1"

@@ -22,7 +22,9 @@ def _committed(kafka_env, group: str) -> str:
 def test_interrupt_commits_only_printed_records(home, kafka_env, monkeypatch):
     topic, group = f"cg-{uuid.uuid4().hex[:8]}", f"grp-{uuid.uuid4().hex[:8]}"
     assert run_in_process(["topic", "create", topic, "-p", "1"], env=kafka_env).exit_code == 0
-    res = run_in_process(["topic", "produce", topic], env=kafka_env, input="".join(f"v{i}\n" for i in range(5)))
+    res = run_in_process(
+        ["topic", "produce", topic], env=kafka_env, input="".join(f"v{i}\n" for i in range(5))
+    )
     assert res.exit_code == 0, res.stderr
 
     real_emit = consume.Printer.emit
@@ -39,18 +41,26 @@ def test_interrupt_commits_only_printed_records(home, kafka_env, monkeypatch):
     assert _committed(kafka_env, group) == "2"
 
     monkeypatch.setattr(consume.Printer, "emit", real_emit)
-    res = run_in_process(["topic", "consume", topic, "-g", group, "-n", "3", "-f", "%v\\n"], env=kafka_env)
+    res = run_in_process(
+        ["topic", "consume", topic, "-g", group, "-n", "3", "-f", "%v\\n"], env=kafka_env
+    )
     assert res.exit_code == 0, res.stderr
     assert res.stdout.split() == ["v2", "v3", "v4"]
     assert _committed(kafka_env, group) == "5"
 
 
-@pytest.mark.parametrize("flags, expected", [([], "cooperative-sticky"), (["-b", "roundrobin"], "roundrobin")])
+@pytest.mark.parametrize(
+    "flags, expected", [([], "cooperative-sticky"), (["-b", "roundrobin"], "roundrobin")]
+)
 def test_balancer_flag_is_the_group_protocol(home, kafka_env, flags, expected):
     topic, group = f"cb-{uuid.uuid4().hex[:8]}", f"grp-{uuid.uuid4().hex[:8]}"
     assert run_subprocess(["topic", "create", topic], home, env=kafka_env).exit_code == 0
-    assert run_subprocess(["topic", "produce", topic], home, env=kafka_env, input="x\n").exit_code == 0
-    with rpk_process(["topic", "consume", topic, "-g", group, *flags, "-f", "%v\\n"], home, kafka_env) as proc:
+    assert (
+        run_subprocess(["topic", "produce", topic], home, env=kafka_env, input="x\n").exit_code == 0
+    )
+    with rpk_process(
+        ["topic", "consume", topic, "-g", group, *flags, "-f", "%v\\n"], home, kafka_env
+    ) as proc:
         assert proc.stdout.readline() == b"x\n"
         res = run_subprocess(["group", "describe", group, "-s"], home, env=kafka_env)
         assert res.exit_code == 0, res.stderr

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.timeout(120)
 def test_sigint_during_consume(home, kafka_env):
     topic = f"int-{uuid.uuid4().hex[:8]}"
     assert run_subprocess(["topic", "create", topic], home, env=kafka_env).exit_code == 0
-    assert run_subprocess(["topic", "produce", topic], home, env=kafka_env, input="hello\n").exit_code == 0
+    assert (
+        run_subprocess(["topic", "produce", topic], home, env=kafka_env, input="hello\n").exit_code
+        == 0
+    )
     with rpk_process(["topic", "consume", topic, "-f", "%v\\n"], home, kafka_env) as proc:
         assert proc.stdout.readline() == b"hello\n"
         time.sleep(0.3)

@@ -9,7 +9,6 @@ import pytest
 pytestmark = pytest.mark.timeout(120)
 
 
-
 @pytest.mark.parametrize("flag", ["--pretty-print=false", "--pretty-print=0"])
 def test_pretty_print_false_prints_one_line_per_record(rpk, kafka_env, topic, flag):
     res = rpk(["topic", "consume", topic, "-n", "2", flag], env=kafka_env)
@@ -32,10 +31,14 @@ def test_pretty_print_rejects_a_non_bool(rpk, kafka_env, topic):
 
 
 def test_meta_only_replaces_value_with_its_size(rpk, kafka_env, topic):
-    res = rpk(["topic", "consume", topic, "-n", "2", "--meta-only", "--pretty-print=false"], env=kafka_env)
+    res = rpk(
+        ["topic", "consume", topic, "-n", "2", "--meta-only", "--pretty-print=false"], env=kafka_env
+    )
     assert res.exit_code == 0, res.stderr
     records = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [list(r) for r in records] == [["topic", "key", "value_size", "timestamp", "partition", "offset"]] * 2
+    assert [list(r) for r in records] == [
+        ["topic", "key", "value_size", "timestamp", "partition", "offset"]
+    ] * 2
     assert [(r["key"], r["value_size"]) for r in records] == [("k1", 5), ("k2", 2)]
 
 

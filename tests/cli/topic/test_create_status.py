@@ -16,7 +16,8 @@ def test_even_replication_factor_is_a_status_row(rpk, kafka_env):
     lines = res.stdout.splitlines()
     assert lines[0].split() == ["TOPIC", "STATUS"]
     assert [line.split(None, 1) for line in lines[1:]] == [
-        [n, "INVALID_REPLICATION_FACTOR: replication factor must be odd"] for n in names]
+        [n, "INVALID_REPLICATION_FACTOR: replication factor must be odd"] for n in names
+    ]
     listed = rpk(["topic", "list"], env=kafka_env).stdout
     assert not any(n in listed for n in names)
 
@@ -35,7 +36,9 @@ def test_compact_is_a_hidden_alias_for_cleanup_policy_compact(rpk, kafka_env):
     assert res.stdout.splitlines()[1].split() == [compacted, "OK"]
     assert _cleanup_policy(rpk, kafka_env, compacted) == "compact"
     # an explicit -c cleanup.policy is kept, as rpk does
-    res = rpk(["topic", "create", explicit, "--compact", "-c", "cleanup.policy=delete"], env=kafka_env)
+    res = rpk(
+        ["topic", "create", explicit, "--compact", "-c", "cleanup.policy=delete"], env=kafka_env
+    )
     assert res.exit_code == 0, res.stderr
     assert _cleanup_policy(rpk, kafka_env, explicit) == "delete"
     assert "--compact" not in rpk(["topic", "create", "--help"]).stdout

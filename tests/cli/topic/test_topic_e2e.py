@@ -44,7 +44,9 @@ def test_produce_consume_json_records(rpk, kafka_env, topic):
     assert res.exit_code == 0, res.stderr
     records = _records(res.stdout)
     assert len(records) == 6
-    assert {(r["key"], r["value"]) for r in records} == {tuple(line.split("|")) for line in LINES.split()}
+    assert {(r["key"], r["value"]) for r in records} == {
+        tuple(line.split("|")) for line in LINES.split()
+    }
     for r in records:
         assert list(r) == ["topic", "key", "value", "timestamp", "partition", "offset"]
         assert r["topic"] == topic and 0 <= r["partition"] < 3 and r["offset"] >= 0
@@ -64,7 +66,9 @@ def _consume(rpk, env, topic, offset, extra=()):
 def test_consume_offset_forms(rpk, kafka_env, topic):
     everything = _consume(rpk, kafka_env, topic, ":end")
     assert len(everything) == 6
-    per_part = {p: sorted(int(o) for pp, o, _ in everything if pp == p) for p in {e[0] for e in everything}}
+    per_part = {
+        p: sorted(int(o) for pp, o, _ in everything if pp == p) for p in {e[0] for e in everything}
+    }
     assert _consume(rpk, kafka_env, topic, "start", ["-n", "6"]) == everything
     assert _consume(rpk, kafka_env, topic, "@1000000000:end") == everything
     assert _consume(rpk, kafka_env, topic, "@-1h:+2h") == everything
@@ -106,7 +110,9 @@ def test_list_and_add_partitions(rpk, kafka_env, topic):
 
 
 def test_trim_prefix_moves_log_start(rpk, kafka_env, topic):
-    res = rpk(["topic", "trim-prefix", topic, "-o", "1", "-p", "0,1,2", "--no-confirm"], env=kafka_env)
+    res = rpk(
+        ["topic", "trim-prefix", topic, "-o", "1", "-p", "0,1,2", "--no-confirm"], env=kafka_env
+    )
     assert res.exit_code == 0, res.stderr + res.stdout
     res = rpk(["topic", "describe", topic, "-p", "--format", "json"], env=kafka_env)
     parts = json.loads(res.stdout)[0]["partitions"]

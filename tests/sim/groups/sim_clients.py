@@ -77,8 +77,17 @@ class ClientDriver:
         self.waiters: list[Completion] = []  # every completion handed out
 
     def join(self, c: SimClient) -> None:
-        params = JoinParams(GROUP, c.member_id, "consumer", c.protocols(), c.session_ms, c.rebalance_ms,
-                            c.instance_id, c.name, "/sim")
+        params = JoinParams(
+            GROUP,
+            c.member_id,
+            "consumer",
+            c.protocols(),
+            c.session_ms,
+            c.rebalance_ms,
+            c.instance_id,
+            c.name,
+            "/sim",
+        )
         c.join_waiter = self.mgr.join(params)
         c.join_waiter.on_done(self._record_join)  # in the order the coordinator answers
         self.waiters.append(c.join_waiter)
@@ -108,7 +117,9 @@ class ClientDriver:
         elif r.error is E.none:
             c.member_id, c.generation = r.member_id, r.generation_id
             assignments = plan([m.member_id for m in r.members]) if r.members else {}
-            c.sync_waiter = self.mgr.sync(SyncParams(GROUP, r.generation_id, r.member_id, assignments, c.instance_id))
+            c.sync_waiter = self.mgr.sync(
+                SyncParams(GROUP, r.generation_id, r.member_id, assignments, c.instance_id)
+            )
             self.waiters.append(c.sync_waiter)
             c.state = "syncing"
         else:
@@ -147,7 +158,9 @@ class ClientDriver:
         if c.state != "stable" or not c.owned:
             return None
         items = [OffsetCommitItem(TOPIC, p, offset) for p in sorted(c.owned)]
-        done = self.mgr.commit_offsets(CommitParams(GROUP, items, c.generation, c.member_id, c.instance_id))
+        done = self.mgr.commit_offsets(
+            CommitParams(GROUP, items, c.generation, c.member_id, c.instance_id)
+        )
         self.waiters.append(done)
         return done
 

@@ -16,7 +16,13 @@ from core.groups.config import GroupConfig
 from core.groups.group import GroupState
 from core.groups.manager import GroupManager
 from core.groups.memory_journal import MemoryJournal
-from tests.sim.groups.sim_clients import GROUP, PARTITIONS, ClientDriver, SimClient, decode_assignment
+from tests.sim.groups.sim_clients import (
+    GROUP,
+    PARTITIONS,
+    ClientDriver,
+    SimClient,
+    decode_assignment,
+)
 
 STEPS = 600
 QUIESCE_STEPS_MAX = 3_000
@@ -30,11 +36,18 @@ class World:
         self.rng = random.Random(seed)
         self.clock = ManualClock()
         self.journal = MemoryJournal(auto_resolve=False)
-        self.config = GroupConfig(group_min_session_timeout_ms=1_000, group_initial_rebalance_delay_ms=
-                                  self.rng.choice([0, 0, 500]), group_topic_partitions=3,
-                                  group_new_member_join_timeout_ms=20_000, group_max_size=CLIENTS_MAX * 2)
-        self.mgr = self.journal.load_into(GroupManager(clock=self.clock, config=self.config, journal=self.journal,
-                                           rng=random.Random(seed)))
+        self.config = GroupConfig(
+            group_min_session_timeout_ms=1_000,
+            group_initial_rebalance_delay_ms=self.rng.choice([0, 0, 500]),
+            group_topic_partitions=3,
+            group_new_member_join_timeout_ms=20_000,
+            group_max_size=CLIENTS_MAX * 2,
+        )
+        self.mgr = self.journal.load_into(
+            GroupManager(
+                clock=self.clock, config=self.config, journal=self.journal, rng=random.Random(seed)
+            )
+        )
         self.driver = ClientDriver(self.mgr, self.rng, self.clock.monotonic_ms)
         self.cooperative = cooperative
         self.clients: list[SimClient] = []
@@ -45,9 +58,15 @@ class World:
     def add_client(self) -> None:
         n = len(self.clients)
         static = self.rng.random() < 0.4
-        self.clients.append(SimClient(
-            f"c{n}", f"inst-{n}" if static else None, self.cooperative,
-            session_ms=self.rng.choice([3_000, 6_000]), rebalance_ms=self.rng.choice([4_000, 8_000])))
+        self.clients.append(
+            SimClient(
+                f"c{n}",
+                f"inst-{n}" if static else None,
+                self.cooperative,
+                session_ms=self.rng.choice([3_000, 6_000]),
+                rebalance_ms=self.rng.choice([4_000, 8_000]),
+            )
+        )
 
     # ------------------------------------------------------------ chaos
 
@@ -58,7 +77,9 @@ class World:
         if roll < 0.30:
             self.advance(self.rng.randint(0, 1_500))
         elif roll < 0.45:
-            self.journal.settle(self.rng.randint(1, 3), E.none if self.rng.random() < 0.95 else E.not_coordinator)
+            self.journal.settle(
+                self.rng.randint(1, 3), E.none if self.rng.random() < 0.95 else E.not_coordinator
+            )
         elif roll < 0.48 and can_add:
             self.add_client()
         elif roll < 0.495 and live:
@@ -80,12 +101,18 @@ class World:
             c.state = "crashed"
         else:
             c.paused_until_ms = self.clock.monotonic_ms() + self.rng.randint(1_000, 10_000)
-        self.clients.append(SimClient(c.name + "r", c.instance_id, c.cooperative, c.session_ms, c.rebalance_ms))
+        self.clients.append(
+            SimClient(c.name + "r", c.instance_id, c.cooperative, c.session_ms, c.rebalance_ms)
+        )
 
     def commit(self, c: SimClient) -> None:
         group = self.mgr.groups.get(GROUP)
-        valid = (group is not None and group.has(c.member_id) and group.generation == c.generation
-                 and group.state in (GroupState.STABLE, GroupState.PREPARING_REBALANCE))
+        valid = (
+            group is not None
+            and group.has(c.member_id)
+            and group.generation == c.generation
+            and group.state in (GroupState.STABLE, GroupState.PREPARING_REBALANCE)
+        )
         done = self.driver.commit(c, self.clock.monotonic_ms())
         if done is not None:
             self.commits.append((c, done, c.generation, valid))
@@ -104,20 +131,31 @@ class World:
             union = set().union(*owned)
             assert union == set(range(PARTITIONS)), f"stable assignment covers {sorted(union)}"
             assert sum(len(o) for o in owned) == PARTITIONS, "a partition assigned twice"
-        for r in self.driver.joined[self.joined_checked:]:
+        for r in self.driver.joined[self.joined_checked :]:
             seen = self.generations_seen.setdefault(r.generation_id, (r.leader_id, r.protocol_name))
             assert seen == (r.leader_id, r.protocol_name) or r.members == (), (r, seen)
             assert r.generation_id >= max(self.generations_seen), "generation went backwards"
         self.joined_checked = len(self.driver.joined)
         for c, done, _, valid in self.commits:
             if done.done and not valid:
-                assert all(e is not E.none for _, e in done.value), f"fenced commit of {c.name} accepted"
+                assert all(e is not E.none for _, e in done.value), (
+                    f"fenced commit of {c.name} accepted"
+                )
         self.commits = [x for x in self.commits if not x[1].done]
-        current = [c for c in self.clients if c.state == "stable" and group is not None
-                   and c.generation == group.generation and group.state is GroupState.STABLE and group.has(c.member_id)]
+        current = [
+            c
+            for c in self.clients
+            if c.state == "stable"
+            and group is not None
+            and c.generation == group.generation
+            and group.state is GroupState.STABLE
+            and group.has(c.member_id)
+        ]
         for i, a in enumerate(current):
-            for b in current[i + 1:]:
-                assert not (a.owned & b.owned), f"{a.name} and {b.name} both own {a.owned & b.owned}"
+            for b in current[i + 1 :]:
+                assert not (a.owned & b.owned), (
+                    f"{a.name} and {b.name} both own {a.owned & b.owned}"
+                )
 
     # ------------------------------------------------------------ the end
 
@@ -140,8 +178,13 @@ class World:
         if not live:
             return group is None or group.state is GroupState.EMPTY
         clients_stable = all(c.state == "stable" for c in self.clients if c.alive)
-        return (group is not None and group.state is GroupState.STABLE and set(group.members) == live
-                and clients_stable and all(w.done for w in self.driver.waiters))
+        return (
+            group is not None
+            and group.state is GroupState.STABLE
+            and set(group.members) == live
+            and clients_stable
+            and all(w.done for w in self.driver.waiters)
+        )
 
 
 @pytest.mark.parametrize("cooperative", [False, True], ids=["eager", "cooperative"])
@@ -156,15 +199,20 @@ def test_group_simulation(seed: int, cooperative: bool) -> None:
             world.check()
         world.quiesce()
         world.mgr.check_invariants()
-        restarted = world.journal.load_into(GroupManager(clock=world.clock, config=world.config,
-                                                         journal=world.journal))
+        restarted = world.journal.load_into(
+            GroupManager(clock=world.clock, config=world.config, journal=world.journal)
+        )
         before = world.mgr.groups.get(GROUP)
         after = restarted.groups.get(GROUP)
         if before is not None and before.state is GroupState.STABLE:
             assert after is not None and after.generation == before.generation
             assert {m: x.assignment for m, x in after.members.items()} == {
-                m: x.assignment for m, x in before.members.items()}
+                m: x.assignment for m, x in before.members.items()
+            }
             assert {tp: e.offset for tp, e in after.offsets.items()} == {
-                tp: e.offset for tp, e in before.offsets.items()}
+                tp: e.offset for tp, e in before.offsets.items()
+            }
     except AssertionError as error:
-        raise AssertionError(f"simulation failed with SIM_SEED={seed} cooperative={cooperative}: {error}") from error
+        raise AssertionError(
+            f"simulation failed with SIM_SEED={seed} cooperative={cooperative}: {error}"
+        ) from error

@@ -11,13 +11,18 @@ from cli.clients.admin import AdminApiError
 from cli.errors import CliError
 from core.config.cluster_properties import value_from_text
 
+
 def parse_value(text: str, entry: dict[str, Any] | None) -> Any:
     """Type a CLI string by the broker's schema entry; what does not parse is sent as given,
     for the broker to reject with its own per-key message."""
     if entry is None:
         return text
-    return value_from_text(text, str(entry.get("type", "string")), nullable=bool(entry.get("nullable")),
-                           items_type=(entry.get("items") or {}).get("type", "string"))
+    return value_from_text(
+        text,
+        str(entry.get("type", "string")),
+        nullable=bool(entry.get("nullable")),
+        items_type=(entry.get("items") or {}).get("type", "string"),
+    )
 
 
 def format_value(value: Any) -> str:
@@ -35,7 +40,9 @@ def in_scope(entry: dict[str, Any], include_tunables: bool) -> bool:
     return visibility == "user" or (include_tunables and visibility == "tunable")
 
 
-def render_export(values: dict[str, Any], schema: dict[str, dict[str, Any]], include_tunables: bool) -> str:
+def render_export(
+    values: dict[str, Any], schema: dict[str, dict[str, Any]], include_tunables: bool
+) -> str:
     """A YAML document with each property's description and default as comments."""
     blocks = []
     for name in sorted(values):
@@ -43,7 +50,10 @@ def render_export(values: dict[str, Any], schema: dict[str, dict[str, Any]], inc
         if entry is None or not in_scope(entry, include_tunables):
             continue
         comment = f"# {entry.get('description', '').strip()}\n#   Default: {json.dumps(entry.get('default'))}\n"
-        blocks.append(comment + yaml.safe_dump({name: values[name]}, default_flow_style=False, sort_keys=False))
+        blocks.append(
+            comment
+            + yaml.safe_dump({name: values[name]}, default_flow_style=False, sort_keys=False)
+        )
     return "\n".join(blocks)
 
 

@@ -15,7 +15,9 @@ from cli.clients.admin.config import config_schema, get_config
 from cli.commands.cluster.config._values import render_export
 from cli.options import with_globals
 
-AllOpt = Annotated[bool, typer.Option("--all", help="Include tunable properties as well as user properties.")]
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="Include tunable properties as well as user properties.")
+]
 
 
 def export_to(client: AdminClient, path: Path | None, include_tunables: bool) -> Path:
@@ -30,7 +32,10 @@ def export_to(client: AdminClient, path: Path | None, include_tunables: bool) ->
 
 @with_globals
 def config_export(
-    filename: Annotated[Optional[Path], typer.Option("-f", "--filename", help="File to write (default: a temporary file).")] = None,
+    filename: Annotated[
+        Optional[Path],
+        typer.Option("-f", "--filename", help="File to write (default: a temporary file)."),
+    ] = None,
     all_: AllOpt = False,
 ) -> None:
     """Export cluster configuration to a YAML file."""

@@ -11,7 +11,12 @@ import yaml
 from cli._app import add_command
 from cli.clients.admin import AdminApiError, AdminClient, from_profile
 from cli.clients.admin.config import config_schema, get_config, patch_config
-from cli.commands.cluster.config._values import explain_rejection, format_value, in_scope, version_message
+from cli.commands.cluster.config._values import (
+    explain_rejection,
+    format_value,
+    in_scope,
+    version_message,
+)
 from cli.commands.cluster.config.export import AllOpt
 from cli.errors import UsageError
 from cli.options import with_globals
@@ -28,21 +33,34 @@ def read_file(path: Path) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-def plan(wanted: dict[str, Any], current: dict[str, Any], explicit: set[str],
-         schema: dict[str, dict[str, Any]], include_tunables: bool) -> tuple[dict[str, Any], list[str]]:
+def plan(
+    wanted: dict[str, Any],
+    current: dict[str, Any],
+    explicit: set[str],
+    schema: dict[str, dict[str, Any]],
+    include_tunables: bool,
+) -> tuple[dict[str, Any], list[str]]:
     """(upsert, remove): changed values are upserted; in-scope properties dropped from the file
     and set explicitly on the cluster go back to their defaults."""
     upsert = {k: v for k, v in wanted.items() if k not in current or current[k] != v}
-    remove = sorted(k for k in explicit
-                    if k not in wanted and k in schema and in_scope(schema[k], include_tunables))
+    remove = sorted(
+        k
+        for k in explicit
+        if k not in wanted and k in schema and in_scope(schema[k], include_tunables)
+    )
     return upsert, remove
 
 
 def import_from(client: AdminClient, path: Path, include_tunables: bool) -> None:
     schema = config_schema(client)
     current = get_config(client)
-    upsert, remove = plan(read_file(path), current, set(get_config(client, include_defaults=False)),
-                          schema, include_tunables)
+    upsert, remove = plan(
+        read_file(path),
+        current,
+        set(get_config(client, include_defaults=False)),
+        schema,
+        include_tunables,
+    )
     if not upsert and not remove:
         typer.echo("No changes were made.")
         return
@@ -51,7 +69,9 @@ def import_from(client: AdminClient, path: Path, include_tunables: bool) -> None
     except AdminApiError as exc:
         raise explain_rejection(exc) from None
     rows = [[k, format_value(current.get(k)), format_value(v)] for k, v in sorted(upsert.items())]
-    rows += [[k, format_value(current.get(k)), format_value(schema[k].get("default"))] for k in remove]
+    rows += [
+        [k, format_value(current.get(k)), format_value(schema[k].get("default"))] for k in remove
+    ]
     print_table(["property", "prior", "new"], rows)
     typer.echo(version_message(version))
 

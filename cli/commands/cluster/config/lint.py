@@ -37,7 +37,10 @@ class LintResult:
 
 
 def is_cluster_property(name: str) -> bool:
-    return cluster_properties.lookup(name) is not None or name in redpanda_yaml.DEV_CONTAINER_PROPERTIES
+    return (
+        cluster_properties.lookup(name) is not None
+        or name in redpanda_yaml.DEV_CONTAINER_PROPERTIES
+    )
 
 
 def lint_document(doc: dict) -> LintResult:
@@ -67,7 +70,9 @@ def _keep(result: LintResult, section: str, key: object, known: frozenset[str]) 
 def _target(explicit: Path | None) -> Path:
     path = split_config_path(explicit, os.environ)[1]
     if path is None:
-        raise CliError("unable to find a redpanda.yaml in $PWD or /etc/redpanda; use --config to name one")
+        raise CliError(
+            "unable to find a redpanda.yaml in $PWD or /etc/redpanda; use --config to name one"
+        )
     return path
 
 
@@ -87,8 +92,10 @@ def config_lint() -> None:
     if not result.changed:
         typer.echo(f'No deprecated content found in "{path}"; left unchanged.')
         return
-    _print_removed("Removed cluster properties (manage them with 'rpk cluster config'):",
-                   result.cluster_properties)
+    _print_removed(
+        "Removed cluster properties (manage them with 'rpk cluster config'):",
+        result.cluster_properties,
+    )
     _print_removed("Removed keys rpk no longer recognises:", result.unrecognised)
     redpanda_yaml.save(path, result.document)
     typer.echo(f'Rewrote configuration file "{path}".')

@@ -14,8 +14,10 @@ from cli.output import print_table
 @with_globals
 def config_status_cmd() -> None:
     """Get configuration status of the brokers: version, pending restart, invalid and unknown keys."""
-    rows = [[s.node_id, s.config_version, str(s.restart).lower(), s.invalid, s.unknown]
-            for s in sorted(config_status(from_profile()), key=lambda s: s.node_id)]
+    rows = [
+        [s.node_id, s.config_version, str(s.restart).lower(), s.invalid, s.unknown]
+        for s in sorted(config_status(from_profile()), key=lambda s: s.node_id)
+    ]
     print_table(["node", "config-version", "needs-restart", "invalid", "unknown"], rows)
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import typer
 
 from cli.commands.redpanda.tune.options import (
-    ConfigOpt, CpuSetOpt, DirsOpt, DisksOpt, ModeOpt, NicOpt, RootOpt, build_context,
+    ConfigOpt,
+    CpuSetOpt,
+    DirsOpt,
+    DisksOpt,
+    ModeOpt,
+    NicOpt,
+    RootOpt,
+    build_context,
 )
 from cli.output import format_table
 from tuners import registry, run
@@ -19,13 +26,17 @@ Tuners are enabled in the rpk section of redpanda.yaml, for example with
 def register(app: typer.Typer) -> None:
     @app.command("list", help=HELP)
     def tune_list(
-        disks: DisksOpt = [], dirs: DirsOpt = [], nic: NicOpt = [], mode: ModeOpt = "",
-        cpu_set: CpuSetOpt = "all", config: ConfigOpt = None, root: RootOpt = "/",
+        disks: DisksOpt = [],
+        dirs: DirsOpt = [],
+        nic: NicOpt = [],
+        mode: ModeOpt = "",
+        cpu_set: CpuSetOpt = "all",
+        config: ConfigOpt = None,
+        root: RootOpt = "/",
     ) -> None:
         ctx = build_context(disks, dirs, nic, mode, cpu_set, config, root)
         reports = run.describe(ctx, registry.available())
         rows = [
-            [r.name, str(r.enabled).lower(), str(r.supported).lower(), r.reason]
-            for r in reports
+            [r.name, str(r.enabled).lower(), str(r.supported).lower(), r.reason] for r in reports
         ]
         typer.echo(format_table(["TUNER", "ENABLED", "SUPPORTED", "UNSUPPORTED-REASON"], rows))

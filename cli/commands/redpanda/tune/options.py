@@ -12,13 +12,41 @@ from tuners.context import TuneContext, TuneParams
 from tuners.executors import DirectExecutor, Executor
 from tuners.fs import RootFs
 
-DisksOpt = Annotated[list[str], typer.Option("--disks", "-d", help="Devices to tune (comma-separated or repeated).")]
-DirsOpt = Annotated[list[str], typer.Option("--dirs", "-r", help="Directories whose devices to tune (default: redpanda.data_directory).")]
-NicOpt = Annotated[list[str], typer.Option("--nic", "-n", help="Network interfaces to tune (default: those of the listeners).")]
-ModeOpt = Annotated[str, typer.Option("--mode", "-m", help="IRQ mode: sq, sq_split or mq (default: computed).")]
-CpuSetOpt = Annotated[str, typer.Option("--cpu-set", help="CPUs to use, cpuset(7) syntax, or 'all'.")]
-ConfigOpt = Annotated[Optional[str], typer.Option("--config", help=f"redpanda.yaml to read the rpk.tune_* switches from (default {DEFAULT_CONFIG_PATH}).")]
-RootOpt = Annotated[str, typer.Option("--root", help="Tune the filesystem tree mounted here instead of / (host-wide commands are then skipped).")]
+DisksOpt = Annotated[
+    list[str], typer.Option("--disks", "-d", help="Devices to tune (comma-separated or repeated).")
+]
+DirsOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--dirs", "-r", help="Directories whose devices to tune (default: redpanda.data_directory)."
+    ),
+]
+NicOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--nic", "-n", help="Network interfaces to tune (default: those of the listeners)."
+    ),
+]
+ModeOpt = Annotated[
+    str, typer.Option("--mode", "-m", help="IRQ mode: sq, sq_split or mq (default: computed).")
+]
+CpuSetOpt = Annotated[
+    str, typer.Option("--cpu-set", help="CPUs to use, cpuset(7) syntax, or 'all'.")
+]
+ConfigOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--config",
+        help=f"redpanda.yaml to read the rpk.tune_* switches from (default {DEFAULT_CONFIG_PATH}).",
+    ),
+]
+RootOpt = Annotated[
+    str,
+    typer.Option(
+        "--root",
+        help="Tune the filesystem tree mounted here instead of / (host-wide commands are then skipped).",
+    ),
+]
 
 
 def split_list(values: list[str] | None) -> list[str]:
@@ -26,8 +54,14 @@ def split_list(values: list[str] | None) -> list[str]:
 
 
 def build_context(
-    disks: list[str], dirs: list[str], nics: list[str], mode: str, cpu_set: str,
-    config_path: str | None, root: str, executor_factory=None,
+    disks: list[str],
+    dirs: list[str],
+    nics: list[str],
+    mode: str,
+    cpu_set: str,
+    config_path: str | None,
+    root: str,
+    executor_factory=None,
     reboot_allowed: bool = False,
 ) -> TuneContext:
     disks, dirs, nics = split_list(disks), split_list(dirs), split_list(nics)

@@ -7,7 +7,15 @@ from typing import Annotated, Optional
 import typer
 
 from cli.commands.redpanda.tune.options import (
-    ConfigOpt, CpuSetOpt, DirsOpt, DisksOpt, ModeOpt, NicOpt, RootOpt, build_context, split_list,
+    ConfigOpt,
+    CpuSetOpt,
+    DirsOpt,
+    DisksOpt,
+    ModeOpt,
+    NicOpt,
+    RootOpt,
+    build_context,
+    split_list,
 )
 from cli.errors import CliError
 from cli.output import format_table
@@ -20,10 +28,21 @@ ALL_DISABLED = (
     "All tuners were disabled, so none were applied. You may run `rpk redpanda mode prod` "
     "to enable the recommended set of tuners for non-containerized production use."
 )
-MoreOpt = Annotated[Optional[list[str]], typer.Argument(help="More tuners to run.", show_default=False)]
-RebootOpt = Annotated[bool, typer.Option("--reboot-allowed", help="Allow tuners that need a reboot (GRUB changes).")]
-TimeoutOpt = Annotated[str, typer.Option("--timeout", help="How long tuning may take in all (e.g. 10s, 1m).")]
-ScriptOpt = Annotated[Optional[str], typer.Option("--output-script", help="Write a bash script with the changes instead of applying them.")]
+MoreOpt = Annotated[
+    Optional[list[str]], typer.Argument(help="More tuners to run.", show_default=False)
+]
+RebootOpt = Annotated[
+    bool, typer.Option("--reboot-allowed", help="Allow tuners that need a reboot (GRUB changes).")
+]
+TimeoutOpt = Annotated[
+    str, typer.Option("--timeout", help="How long tuning may take in all (e.g. 10s, 1m).")
+]
+ScriptOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--output-script", help="Write a bash script with the changes instead of applying them."
+    ),
+]
 
 
 def requested_tuners(first: str, more: list[str] | None) -> list[str]:
@@ -52,7 +71,20 @@ def report_rows(reports: list[run.TunerReport]) -> tuple[list[str], list[list[st
     return headers, rows
 
 
-def tune(first: str, more, disks, dirs, nic, mode, cpu_set, config, root, reboot_allowed, timeout, output_script) -> None:
+def tune(
+    first: str,
+    more,
+    disks,
+    dirs,
+    nic,
+    mode,
+    cpu_set,
+    config,
+    root,
+    reboot_allowed,
+    timeout,
+    output_script,
+) -> None:
     names = requested_tuners(first, more)
     try:
         timeout_s = parse_duration_s(timeout)
@@ -70,7 +102,9 @@ def tune(first: str, more, disks, dirs, nic, mode, cpu_set, config, root, reboot
     typer.echo(format_table(*report_rows(reports)))
     rebooting = [r.name for r in reports if r.reboot_required]
     if rebooting:
-        typer.echo(f"IMPORTANT: Reboot system and run 'rpk redpanda tune {','.join(rebooting)}' again")
+        typer.echo(
+            f"IMPORTANT: Reboot system and run 'rpk redpanda tune {','.join(rebooting)}' again"
+        )
     failed = [r.name for r in reports if r.failed]
     if failed:
         raise CliError(f"tuning did not succeed for: {', '.join(failed)}")
@@ -89,12 +123,32 @@ def _help_for(name: str) -> str:
 
 def _command_for(first: str):
     def tune_command(
-        more: MoreOpt = None, disks: DisksOpt = [], dirs: DirsOpt = [], nic: NicOpt = [],
-        mode: ModeOpt = "", cpu_set: CpuSetOpt = "all", config: ConfigOpt = None,
-        root: RootOpt = "/", reboot_allowed: RebootOpt = False, timeout: TimeoutOpt = "10s",
+        more: MoreOpt = None,
+        disks: DisksOpt = [],
+        dirs: DirsOpt = [],
+        nic: NicOpt = [],
+        mode: ModeOpt = "",
+        cpu_set: CpuSetOpt = "all",
+        config: ConfigOpt = None,
+        root: RootOpt = "/",
+        reboot_allowed: RebootOpt = False,
+        timeout: TimeoutOpt = "10s",
         output_script: ScriptOpt = None,
     ) -> None:
-        tune(first, more, disks, dirs, nic, mode, cpu_set, config, root, reboot_allowed, timeout, output_script)
+        tune(
+            first,
+            more,
+            disks,
+            dirs,
+            nic,
+            mode,
+            cpu_set,
+            config,
+            root,
+            reboot_allowed,
+            timeout,
+            output_script,
+        )
 
     tune_command.__name__ = f"tune_{first}"
     return tune_command

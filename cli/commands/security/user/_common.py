@@ -11,7 +11,11 @@ from cli.errors import UsageError
 MECHANISMS = {"scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512"}
 
 MechanismOpt = Annotated[
-    str, typer.Option("--mechanism", help="SASL mechanism to use for the user: scram-sha-256 or scram-sha-512.")]
+    str,
+    typer.Option(
+        "--mechanism", help="SASL mechanism to use for the user: scram-sha-256 or scram-sha-512."
+    ),
+]
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: json, yaml, text.")]
 
 
@@ -19,4 +23,6 @@ def mechanism(value: str) -> str:
     try:
         return MECHANISMS[value.strip().lower()]
     except KeyError:
-        raise UsageError(f"unsupported mechanism {value!r}, use scram-sha-256 or scram-sha-512") from None
+        raise UsageError(
+            f"unsupported mechanism {value!r}, use scram-sha-256 or scram-sha-512"
+        ) from None

@@ -26,8 +26,12 @@ def generate_password(length: int = GENERATED_PASSWORD_CHARS) -> str:
 @with_globals
 def user_create(
     username: Annotated[str, typer.Argument(metavar="USER")],
-    password: Annotated[Optional[str], typer.Option("-p", "--password", "--new-password",
-                                                    help="New user's password (generated if omitted).")] = None,
+    password: Annotated[
+        Optional[str],
+        typer.Option(
+            "-p", "--password", "--new-password", help="New user's password (generated if omitted)."
+        ),
+    ] = None,
     mech: MechanismOpt = "scram-sha-256",
     fmt: FormatOpt = "text",
 ) -> None:

@@ -15,7 +15,9 @@ from cli.output import check_format, print_structured
 
 
 @with_globals
-def user_delete(username: Annotated[str, typer.Argument(metavar="USER")], fmt: FormatOpt = "text") -> None:
+def user_delete(
+    username: Annotated[str, typer.Argument(metavar="USER")], fmt: FormatOpt = "text"
+) -> None:
     """Delete a SASL user."""
     fmt = check_format(fmt)
     delete_user(from_profile(), username)

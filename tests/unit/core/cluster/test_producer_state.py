@@ -11,8 +11,14 @@ from core.model.records import Record, build_batch
 
 
 def header(pid: int, epoch: int, seq: int, n: int = 1):
-    return parse_header(build_batch([Record(key=None, value=b"v")] * n, producer_id=pid, producer_epoch=epoch,
-                                    base_sequence=seq))
+    return parse_header(
+        build_batch(
+            [Record(key=None, value=b"v")] * n,
+            producer_id=pid,
+            producer_epoch=epoch,
+            base_sequence=seq,
+        )
+    )
 
 
 def append(table: ProducerStateTable, h, base: int) -> int:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.config.cluster_properties import PROPERTIES, PROPERTY_BY_NAME, ClusterConfigStore, check_value
+from core.config.cluster_properties import (
+    PROPERTIES,
+    PROPERTY_BY_NAME,
+    ClusterConfigStore,
+    check_value,
+)
 
 REQUIRED_DEFAULTS = {
     "auto_create_topics_enabled": False,
@@ -82,7 +88,12 @@ def test_validate_reports_one_message_per_bad_key(upsert, message):
 
 def test_validate_accepts_good_values_nulls_and_removals():
     store = ClusterConfigStore()
-    good = {"log_segment_ms": None, "retention_bytes": 10, "cluster_id": "c1", "write_caching_default": "true"}
+    good = {
+        "log_segment_ms": None,
+        "retention_bytes": 10,
+        "cluster_id": "c1",
+        "write_caching_default": "true",
+    }
     assert store.validate(good, ["log_retention_ms"]) == {}
     assert store.validate({}, ["nope"]) == {"nope": "unknown property 'nope'"}
     assert "log_retention_ms" in store.validate({"log_retention_ms": 5}, ["log_retention_ms"])
@@ -92,7 +103,12 @@ def test_min_max_pairs_stay_ordered():
     store = ClusterConfigStore()
     errors = store.validate({"group_min_session_timeout_ms": 400000}, [])
     assert list(errors) == ["group_min_session_timeout_ms"]
-    assert store.validate({"group_min_session_timeout_ms": 400000, "group_max_session_timeout_ms": 500000}, []) == {}
+    assert (
+        store.validate(
+            {"group_min_session_timeout_ms": 400000, "group_max_session_timeout_ms": 500000}, []
+        )
+        == {}
+    )
 
 
 def test_apply_remove_resets_and_notifies_subscribers():
@@ -143,12 +159,21 @@ def test_schema_describes_every_property():
     assert schema["log_segment_size"]["units"] == "bytes"
     assert schema["enable_idempotence"]["needs_restart"] is True
     for entry in schema.values():
-        assert {"type", "description", "nullable", "needs_restart", "visibility", "is_secret"} <= set(entry)
+        assert {
+            "type",
+            "description",
+            "nullable",
+            "needs_restart",
+            "visibility",
+            "is_secret",
+        } <= set(entry)
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -171,10 +196,17 @@ def test_validate_and_apply_agree_for_any_json_value(name, value):
 
 def test_removing_a_bound_that_would_break_its_pair_is_refused():
     store = ClusterConfigStore()
-    store.apply({"group_max_session_timeout_ms": 1_000_000, "group_min_session_timeout_ms": 500_000}, [], 1)
+    store.apply(
+        {"group_max_session_timeout_ms": 1_000_000, "group_min_session_timeout_ms": 500_000}, [], 1
+    )
     errors = store.validate({}, ["group_max_session_timeout_ms"])  # back to its 300000 default
-    assert "group_max_session_timeout_ms" in errors and "must not exceed" in errors["group_max_session_timeout_ms"]
-    assert store.validate({}, ["group_min_session_timeout_ms", "group_max_session_timeout_ms"]) == {}
+    assert (
+        "group_max_session_timeout_ms" in errors
+        and "must not exceed" in errors["group_max_session_timeout_ms"]
+    )
+    assert (
+        store.validate({}, ["group_min_session_timeout_ms", "group_max_session_timeout_ms"]) == {}
+    )
 
 
 def test_a_forced_unknown_key_can_be_removed_without_force():

@@ -51,7 +51,9 @@ def assignment(pairs: list[tuple[str, int]]) -> bytes:
 
 
 class Harness:
-    def __init__(self, seed: int = 0, journal: MemoryJournal | None = None, **overrides: int) -> None:
+    def __init__(
+        self, seed: int = 0, journal: MemoryJournal | None = None, **overrides: int
+    ) -> None:
         self.seed = seed
         self.clock = ManualClock()
         self.config = replace(TEST_CONFIG, **overrides)
@@ -59,8 +61,14 @@ class Harness:
         self.mgr = self._new_manager()
 
     def _new_manager(self) -> GroupManager:
-        return self.journal.load_into(GroupManager(clock=self.clock, config=self.config, journal=self.journal,
-                                                   rng=random.Random(self.seed)))
+        return self.journal.load_into(
+            GroupManager(
+                clock=self.clock,
+                config=self.config,
+                journal=self.journal,
+                rng=random.Random(self.seed),
+            )
+        )
 
     def restart(self) -> None:
         """A new coordinator replaying what the old one stored."""
@@ -71,12 +79,31 @@ class Harness:
         self.mgr.tick()
         self.mgr.check_invariants()
 
-    def join(self, member_id: str = "", *, group: str = "g", instance: str | None = None,
-             protocols: list[tuple[str, bytes]] | None = None, session_ms: int = 10_000,
-             rebalance_ms: int = 20_000, require_known: bool = True, client_id: str = "client",
-             protocol_type: str = "consumer") -> Completion[JoinResult]:
-        params = JoinParams(group, member_id, protocol_type, protocols or [("range", subscription("t"))],
-                            session_ms, rebalance_ms, instance, client_id, "/127.0.0.1", require_known)
+    def join(
+        self,
+        member_id: str = "",
+        *,
+        group: str = "g",
+        instance: str | None = None,
+        protocols: list[tuple[str, bytes]] | None = None,
+        session_ms: int = 10_000,
+        rebalance_ms: int = 20_000,
+        require_known: bool = True,
+        client_id: str = "client",
+        protocol_type: str = "consumer",
+    ) -> Completion[JoinResult]:
+        params = JoinParams(
+            group,
+            member_id,
+            protocol_type,
+            protocols or [("range", subscription("t"))],
+            session_ms,
+            rebalance_ms,
+            instance,
+            client_id,
+            "/127.0.0.1",
+            require_known,
+        )
         result = self.mgr.join(params)
         self.mgr.check_invariants()
         return result
@@ -87,13 +114,24 @@ class Harness:
         assert first.done and first.value.error is ErrorCode.member_id_required, first.value
         return self.join(first.value.member_id, **kwargs)
 
-    def sync(self, member_id: str, generation: int, assignments: dict[str, bytes] | None = None, *,
-             group: str = "g", instance: str | None = None) -> Completion[SyncResult]:
-        result = self.mgr.sync(SyncParams(group, generation, member_id, assignments or {}, instance))
+    def sync(
+        self,
+        member_id: str,
+        generation: int,
+        assignments: dict[str, bytes] | None = None,
+        *,
+        group: str = "g",
+        instance: str | None = None,
+    ) -> Completion[SyncResult]:
+        result = self.mgr.sync(
+            SyncParams(group, generation, member_id, assignments or {}, instance)
+        )
         self.mgr.check_invariants()
         return result
 
-    def heartbeat(self, member_id: str, generation: int, *, group: str = "g", instance: str | None = None) -> ErrorCode:
+    def heartbeat(
+        self, member_id: str, generation: int, *, group: str = "g", instance: str | None = None
+    ) -> ErrorCode:
         return self.mgr.heartbeat(group, generation, member_id, instance)
 
     def state(self, group: str = "g") -> str:
@@ -109,7 +147,9 @@ class Harness:
         assert len({r.generation_id for r in results}) == 1, results
         leader = next(r for r in results if r.member_id == r.leader_id)
         plan = {r.member_id: assignment([("t", i)]) for i, r in enumerate(results)}
-        syncs = [self.sync(r.member_id, r.generation_id, plan if r is leader else None) for r in results]
+        syncs = [
+            self.sync(r.member_id, r.generation_id, plan if r is leader else None) for r in results
+        ]
         assert all(s.done and s.value.error is ErrorCode.none for s in syncs)
         assert self.state() == "Stable"
         return results

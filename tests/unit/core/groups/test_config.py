@@ -13,10 +13,22 @@ from core.groups.config import GroupConfig
 def test_settings_are_read_from_the_cluster_config_store():
     store = ClusterConfigStore()
     defaults = GroupConfig.from_store(store)
-    assert (defaults.group_min_session_timeout_ms, defaults.group_initial_rebalance_delay_ms,
-            defaults.group_topic_partitions, defaults.group_offset_retention_sec) == (6_000, 3_000, 16, 604_800)
-    store.apply({"group_min_session_timeout_ms": 1_500, "group_initial_rebalance_delay": 250,
-                 "group_offset_retention_sec": None, "group_new_member_join_timeout": 9_000}, [], version=1)
+    assert (
+        defaults.group_min_session_timeout_ms,
+        defaults.group_initial_rebalance_delay_ms,
+        defaults.group_topic_partitions,
+        defaults.group_offset_retention_sec,
+    ) == (6_000, 3_000, 16, 604_800)
+    store.apply(
+        {
+            "group_min_session_timeout_ms": 1_500,
+            "group_initial_rebalance_delay": 250,
+            "group_offset_retention_sec": None,
+            "group_new_member_join_timeout": 9_000,
+        },
+        [],
+        version=1,
+    )
     changed = GroupConfig.from_store(store)
     assert changed.group_min_session_timeout_ms == 1_500
     assert changed.group_initial_rebalance_delay_ms == 250

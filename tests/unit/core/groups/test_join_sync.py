@@ -73,6 +73,7 @@ def test_inconsistent_protocols_are_refused(harness):
     wrong_type = harness.join(protocol_type="connect")
     assert wrong_type.value.error is E.inconsistent_group_protocol
 
+
 def test_first_member_needs_a_protocol_type_and_protocols(harness):
     assert harness.join(protocol_type="").value.error is E.inconsistent_group_protocol
     from core.groups.membership import JoinParams
@@ -109,7 +110,9 @@ def test_sync_with_the_wrong_protocol_name_is_refused(harness):
     from core.groups.membership import SyncParams
 
     (only,) = harness.stable_group(1)
-    result = harness.mgr.sync(SyncParams("g", only.generation_id, only.member_id, {}, None, "consumer", "roundrobin"))
+    result = harness.mgr.sync(
+        SyncParams("g", only.generation_id, only.member_id, {}, None, "consumer", "roundrobin")
+    )
     assert result.value.error is E.inconsistent_group_protocol
 
 
@@ -150,7 +153,9 @@ def test_assignments_for_non_members_are_dropped_and_missing_members_get_empty(h
     rejoined = harness.join(follower.member_id)
     generation = rejoined.value.generation_id
     follower_sync = harness.sync(follower.member_id, generation)
-    harness.sync(leader.member_id, generation, {leader.member_id: assignment([("t", 0)]), "ghost": b"x"})
+    harness.sync(
+        leader.member_id, generation, {leader.member_id: assignment([("t", 0)]), "ghost": b"x"}
+    )
     assert follower_sync.value.error is E.none and follower_sync.value.assignment == b""
     summary = harness.mgr.describe("g")
     assert {m.member_id for m in summary.members} == {leader.member_id, follower.member_id}

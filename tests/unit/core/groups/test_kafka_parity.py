@@ -13,7 +13,9 @@ from tests.unit.core.groups.conftest import subscription
 
 
 def _commit(h, items, group="g", generation=-1, member_id="", retention_ms=-1):
-    params = CommitParams(group, [OffsetCommitItem(*i) for i in items], generation, member_id, None, retention_ms)
+    params = CommitParams(
+        group, [OffsetCommitItem(*i) for i in items], generation, member_id, None, retention_ms
+    )
     return h.mgr.commit_offsets(params)
 
 
@@ -43,7 +45,9 @@ def test_sync_while_loading_asks_the_member_to_rejoin(harness):
 
     result = harness.mgr.sync(SyncParams("g", only.generation_id, only.member_id, {}))
     assert result.value.error is E.rebalance_in_progress
-    assert harness.mgr.join(_join_params(only.member_id)).value.error is E.coordinator_load_in_progress
+    assert (
+        harness.mgr.join(_join_params(only.member_id)).value.error is E.coordinator_load_in_progress
+    )
 
 
 def _join_params(member_id):
@@ -68,8 +72,12 @@ def test_offset_delete_is_refused_while_the_first_generation_forms(make_harness)
 def test_offset_delete_during_a_protocol_change_uses_the_current_generation(harness):
     both = [("range", subscription("t")), ("sticky", subscription("t"))]
     a, b = harness.stable_group(2, protocols=both)
-    done = _commit(harness, [("t", 0, 1, -1, ""), ("old", 0, 2, -1, "")], generation=a.generation_id,
-                   member_id=a.member_id)
+    done = _commit(
+        harness,
+        [("t", 0, 1, -1, ""), ("old", 0, 2, -1, "")],
+        generation=a.generation_id,
+        member_id=a.member_id,
+    )
     assert [e for _, e in done.value] == [E.none, E.none]
     # b drops the group's protocol (range): a rebalance starts; b's metadata has no "range"
     rejoin = harness.join(b.member_id, client_id="c1", protocols=[("sticky", subscription("t"))])
@@ -96,7 +104,9 @@ def test_expiry_check_spares_a_simple_consumers_commit_in_flight(make_harness):
 
 def test_expiry_does_not_tombstone_an_offset_whose_new_commit_is_in_flight(make_harness):
     journal = MemoryJournal(auto_resolve=False)
-    h = make_harness(journal=journal, group_offset_retention_sec=3_600, group_offset_retention_check_ms=60_000)
+    h = make_harness(
+        journal=journal, group_offset_retention_sec=3_600, group_offset_retention_check_ms=60_000
+    )
     _commit(h, [("t", 0, 1, -1, "")])
     journal.settle()
     h.advance(3_600_000 - 60_000)
@@ -112,8 +122,13 @@ def test_expiry_does_not_tombstone_an_offset_whose_new_commit_is_in_flight(make_
 def test_explicit_retention_never_expires_topics_an_active_group_consumes(make_harness):
     h = make_harness(group_offset_retention_sec=3_600, group_offset_retention_check_ms=10_000)
     (only,) = h.stable_group(1, session_ms=30_000)
-    done = _commit(h, [("t", 0, 3, -1, ""), ("gone", 0, 4, -1, "")], generation=only.generation_id,
-                   member_id=only.member_id, retention_ms=15_000)  # OffsetCommit v2-v4 retention_time
+    done = _commit(
+        h,
+        [("t", 0, 3, -1, ""), ("gone", 0, 4, -1, "")],
+        generation=only.generation_id,
+        member_id=only.member_id,
+        retention_ms=15_000,
+    )  # OffsetCommit v2-v4 retention_time
     assert [e for _, e in done.value] == [E.none, E.none]
     for _ in range(3):
         h.advance(10_000)
@@ -127,5 +142,7 @@ def test_explicit_retention_never_expires_topics_an_active_group_consumes(make_h
 def test_known_member_joining_with_an_unregistered_instance_id_is_unknown(harness):
     (only,) = harness.stable_group(1)
     # Kafka: a static member joining with an instance id the group does not know must reset
-    assert harness.join(only.member_id, instance="never-registered").value.error is E.unknown_member_id
+    assert (
+        harness.join(only.member_id, instance="never-registered").value.error is E.unknown_member_id
+    )
     assert harness.state() == "Stable" and harness.mgr.groups["g"].static_members == {}

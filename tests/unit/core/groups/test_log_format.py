@@ -9,8 +9,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.groups.log_format import (
-    FormatError, GroupKey, GroupValue, MemberValue, OffsetKey, OffsetValue, decode_group_value, decode_key,
-    decode_offset_value, encode_group_key, encode_group_value, encode_offset_key, encode_offset_value,
+    FormatError,
+    GroupKey,
+    GroupValue,
+    MemberValue,
+    OffsetKey,
+    OffsetValue,
+    decode_group_value,
+    decode_key,
+    decode_offset_value,
+    encode_group_key,
+    encode_group_value,
+    encode_offset_key,
+    encode_offset_value,
 )
 from core.groups.router import java_string_hashcode, partition_for
 
@@ -32,9 +43,23 @@ def test_offset_key_and_value_bytes_match_kafkas_layout():
 def test_group_value_bytes_match_kafkas_layout_v3():
     member = MemberValue("m-1", "inst", "cid", "/h", 300, 100, b"SUB", b"ASG")
     value = encode_group_value(GroupValue("consumer", 5, "range", "m-1", 1234, (member,)))
-    expected = (struct.pack(">h", 3) + _s("consumer") + struct.pack(">i", 5) + _s("range") + _s("m-1")
-                + struct.pack(">qi", 1234, 1) + _s("m-1") + _s("inst") + _s("cid") + _s("/h")
-                + struct.pack(">ii", 300, 100) + struct.pack(">i", 3) + b"SUB" + struct.pack(">i", 3) + b"ASG")
+    expected = (
+        struct.pack(">h", 3)
+        + _s("consumer")
+        + struct.pack(">i", 5)
+        + _s("range")
+        + _s("m-1")
+        + struct.pack(">qi", 1234, 1)
+        + _s("m-1")
+        + _s("inst")
+        + _s("cid")
+        + _s("/h")
+        + struct.pack(">ii", 300, 100)
+        + struct.pack(">i", 3)
+        + b"SUB"
+        + struct.pack(">i", 3)
+        + b"ASG"
+    )
     assert value == expected
     assert encode_group_key(GroupKey("grp")) == struct.pack(">h", 2) + _s("grp")
 
@@ -42,9 +67,21 @@ def test_group_value_bytes_match_kafkas_layout_v3():
 def test_older_value_versions_decode():
     v0 = struct.pack(">hq", 0, 5) + _s("m") + struct.pack(">q", 77)
     assert decode_offset_value(v0) == OffsetValue(5, -1, "m", 77, None)
-    g0 = (struct.pack(">h", 0) + _s("consumer") + struct.pack(">i", 2) + _s("range") + _s("a")
-          + struct.pack(">i", 1) + _s("a") + _s("c") + _s("/h") + struct.pack(">i", 9000)
-          + struct.pack(">i", 0) + struct.pack(">i", 1) + b"x")
+    g0 = (
+        struct.pack(">h", 0)
+        + _s("consumer")
+        + struct.pack(">i", 2)
+        + _s("range")
+        + _s("a")
+        + struct.pack(">i", 1)
+        + _s("a")
+        + _s("c")
+        + _s("/h")
+        + struct.pack(">i", 9000)
+        + struct.pack(">i", 0)
+        + struct.pack(">i", 1)
+        + b"x"
+    )
     decoded = decode_group_value(g0)
     assert decoded.members[0] == MemberValue("a", None, "c", "/h", 9000, 9000, b"", b"x")
     assert decoded.state_timestamp_ms == -1
@@ -62,21 +99,46 @@ def test_unknown_versions_and_truncation_are_format_errors():
 names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 
 
-@given(names, names, st.integers(0, 2**31 - 1), st.integers(-1, 2**62), st.integers(-1, 2**31 - 1), names,
-       st.integers(0, 2**62), st.none() | st.integers(0, 2**62))
-def test_offset_records_round_trip(group, topic, partition, offset, epoch, metadata, commit_ms, expire_ms):
+@given(
+    names,
+    names,
+    st.integers(0, 2**31 - 1),
+    st.integers(-1, 2**62),
+    st.integers(-1, 2**31 - 1),
+    names,
+    st.integers(0, 2**62),
+    st.none() | st.integers(0, 2**62),
+)
+def test_offset_records_round_trip(
+    group, topic, partition, offset, epoch, metadata, commit_ms, expire_ms
+):
     key = OffsetKey(group, topic, partition)
     assert decode_key(encode_offset_key(key)) == key
     value = OffsetValue(offset, epoch if expire_ms is None else -1, metadata, commit_ms, expire_ms)
     assert decode_offset_value(encode_offset_value(value)) == value
 
 
-members = st.builds(MemberValue, names, st.none() | names, names, names, st.integers(0, 2**31 - 1),
-                    st.integers(0, 2**31 - 1), st.binary(max_size=40), st.binary(max_size=40))
+members = st.builds(
+    MemberValue,
+    names,
+    st.none() | names,
+    names,
+    names,
+    st.integers(0, 2**31 - 1),
+    st.integers(0, 2**31 - 1),
+    st.binary(max_size=40),
+    st.binary(max_size=40),
+)
 
 
-@given(names, st.integers(0, 2**31 - 1), st.none() | names, st.none() | names, st.integers(0, 2**62),
-       st.lists(members, max_size=5))
+@given(
+    names,
+    st.integers(0, 2**31 - 1),
+    st.none() | names,
+    st.none() | names,
+    st.integers(0, 2**62),
+    st.lists(members, max_size=5),
+)
 def test_group_records_round_trip(ptype, generation, protocol, leader, state_ms, member_list):
     value = GroupValue(ptype, generation, protocol, leader, state_ms, tuple(member_list))
     assert decode_group_value(encode_group_value(value)) == value
@@ -87,7 +149,7 @@ def test_java_string_hashcode_matches_java():
     assert java_string_hashcode("a") == 97
     assert java_string_hashcode("hello") == 99162322
     assert java_string_hashcode("Hello World") == -862545276
-    assert java_string_hashcode("\U0001F600") == 55357 * 31 + 56832  # UTF-16 surrogate pair
+    assert java_string_hashcode("\U0001f600") == 55357 * 31 + 56832  # UTF-16 surrogate pair
 
 
 def test_partition_for_is_abs_hash_mod_n():

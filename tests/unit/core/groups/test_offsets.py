@@ -10,7 +10,9 @@ from core.groups.results import LeaveRequestMember, OffsetCommitItem
 
 
 def _commit(h, items, group="g", generation=-1, member_id="", instance=None, retention_ms=-1):
-    params = CommitParams(group, [OffsetCommitItem(*i) for i in items], generation, member_id, instance, retention_ms)
+    params = CommitParams(
+        group, [OffsetCommitItem(*i) for i in items], generation, member_id, instance, retention_ms
+    )
     return h.mgr.commit_offsets(params)
 
 
@@ -24,7 +26,10 @@ def test_simple_consumer_commits_without_joining(harness):
     done = _commit(harness, [("t", 0, 42, -1, "meta-0"), ("t", 1, 7, 3, None)])
     assert [e for _, e in done.value] == [E.none, E.none]
     assert _fetched(harness) == {("t", 0): (42, "meta-0"), ("t", 1): (7, "")}
-    assert _fetched(harness, partitions=[("t", 0), ("t", 9)]) == {("t", 0): (42, "meta-0"), ("t", 9): (-1, "")}
+    assert _fetched(harness, partitions=[("t", 0), ("t", 9)]) == {
+        ("t", 0): (42, "meta-0"),
+        ("t", 9): (-1, ""),
+    }
     assert harness.state() == "Empty"
 
 
@@ -33,20 +38,30 @@ def test_member_commit_checks_generation_member_and_state(harness):
     a, b = results
     ok = _commit(harness, [("t", 0, 5, -1, "")], generation=a.generation_id, member_id=a.member_id)
     assert ok.value[0][1] is E.none
-    stale = _commit(harness, [("t", 0, 6, -1, "")], generation=a.generation_id - 1, member_id=a.member_id)
+    stale = _commit(
+        harness, [("t", 0, 6, -1, "")], generation=a.generation_id - 1, member_id=a.member_id
+    )
     assert stale.value[0][1] is E.illegal_generation
     stranger = _commit(harness, [("t", 0, 6, -1, "")], generation=a.generation_id, member_id="x")
     assert stranger.value[0][1] is E.unknown_member_id
     outsider = _commit(harness, [("t", 0, 6, -1, "")])
     assert outsider.value[0][1] is E.unknown_member_id  # active group: members only
     leader = next(r for r in results if r.member_id == r.leader_id)
-    harness.join(leader.member_id)  # rebalance starts: commits of the current generation still count
-    during = _commit(harness, [("t", 1, 9, -1, "")], generation=a.generation_id, member_id=b.member_id)
+    harness.join(
+        leader.member_id
+    )  # rebalance starts: commits of the current generation still count
+    during = _commit(
+        harness, [("t", 1, 9, -1, "")], generation=a.generation_id, member_id=b.member_id
+    )
     assert during.value[0][1] is E.none
     rejoined = harness.join(a.member_id if leader is b else b.member_id)
     assert rejoined.done and harness.state() == "CompletingRebalance"
-    completing = _commit(harness, [("t", 1, 10, -1, "")], generation=rejoined.value.generation_id,
-                         member_id=rejoined.value.member_id)
+    completing = _commit(
+        harness,
+        [("t", 1, 10, -1, "")],
+        generation=rejoined.value.generation_id,
+        member_id=rejoined.value.member_id,
+    )
     assert completing.value[0][1] is E.rebalance_in_progress
     assert _fetched(harness) == {("t", 0): (5, ""), ("t", 1): (9, "")}
 
@@ -110,7 +125,12 @@ def test_empty_group_offsets_expire_after_retention(make_harness):
 def test_active_group_keeps_offsets_of_subscribed_topics(make_harness):
     h = make_harness(group_offset_retention_sec=60, group_offset_retention_check_ms=10_000)
     (only,) = h.stable_group(1, session_ms=30_000)
-    _commit(h, [("t", 0, 3, -1, ""), ("gone", 0, 4, -1, "")], generation=only.generation_id, member_id=only.member_id)
+    _commit(
+        h,
+        [("t", 0, 3, -1, ""), ("gone", 0, 4, -1, "")],
+        generation=only.generation_id,
+        member_id=only.member_id,
+    )
     for _ in range(8):  # 80 s, heartbeating
         h.advance(10_000)
         h.heartbeat(only.member_id, only.generation_id)
@@ -137,7 +157,12 @@ def test_deleting_a_topic_removes_its_offsets_durably(harness):
 
 def test_delete_group_only_when_empty(harness):
     results = harness.stable_group(1)
-    _commit(harness, [("t", 0, 1, -1, "")], generation=results[0].generation_id, member_id=results[0].member_id)
+    _commit(
+        harness,
+        [("t", 0, 1, -1, "")],
+        generation=results[0].generation_id,
+        member_id=results[0].member_id,
+    )
     assert harness.mgr.delete_group("g").value is E.non_empty_group
     assert harness.mgr.delete_group("missing").value is E.group_id_not_found
     harness.mgr.leave("g", [LeaveRequestMember(results[0].member_id)])
@@ -150,8 +175,12 @@ def test_delete_group_only_when_empty(harness):
 
 def test_offset_delete_refuses_subscribed_topics_of_an_active_group(harness):
     (only,) = harness.stable_group(1)
-    _commit(harness, [("t", 0, 1, -1, ""), ("old", 0, 2, -1, "")], generation=only.generation_id,
-            member_id=only.member_id)
+    _commit(
+        harness,
+        [("t", 0, 1, -1, ""), ("old", 0, 2, -1, "")],
+        generation=only.generation_id,
+        member_id=only.member_id,
+    )
     error, errors = harness.mgr.delete_offsets("g", [("t", 0), ("old", 0)]).value
     assert error is E.none and errors == [E.group_subscribed_to_topic, E.none]
     assert _fetched(harness) == {("t", 0): (1, "")}

@@ -35,10 +35,15 @@ def test_restarted_static_member_keeps_its_assignment_without_a_rebalance(harnes
     assert synced.value.error is E.none and synced.value.assignment == b"plan-b"
     # the old incarnation is fenced everywhere
     assert harness.heartbeat(old.member_id, old.generation_id, instance="b") is E.fenced_instance_id
-    assert harness.sync(old.member_id, old.generation_id, instance="b").value.error is E.fenced_instance_id
+    assert (
+        harness.sync(old.member_id, old.generation_id, instance="b").value.error
+        is E.fenced_instance_id
+    )
     assert harness.join(old.member_id, instance="b").value.error is E.fenced_instance_id
     # and the other member never noticed
-    assert harness.heartbeat(before["a"].member_id, before["a"].generation_id, instance="a") is E.none
+    assert (
+        harness.heartbeat(before["a"].member_id, before["a"].generation_id, instance="a") is E.none
+    )
 
 
 def test_restarted_static_leader_is_not_told_it_leads(harness):
@@ -53,7 +58,9 @@ def test_restarted_static_leader_is_not_told_it_leads(harness):
 
 def test_static_member_that_changes_protocols_triggers_a_rebalance(harness):
     before = _static_group(harness)
-    changed = harness.join(instance="b", client_id="b", protocols=[("range", subscription("t", "u"))])
+    changed = harness.join(
+        instance="b", client_id="b", protocols=[("range", subscription("t", "u"))]
+    )
     # same protocol name, new subscription: the leader must see it, so the group rebalances
     assert not changed.done
     assert harness.state() == "PreparingRebalance"
@@ -64,7 +71,9 @@ def test_static_member_that_changes_protocols_triggers_a_rebalance(harness):
 
 def test_pending_join_of_the_old_incarnation_is_fenced(harness):
     before = _static_group(harness)
-    old_b = harness.join(before["b"].member_id, instance="b", protocols=[("range", subscription("x"))])
+    old_b = harness.join(
+        before["b"].member_id, instance="b", protocols=[("range", subscription("x"))]
+    )
     assert not old_b.done and harness.state() == "PreparingRebalance"
     new_b = harness.join(instance="b", client_id="b")
     assert old_b.done and old_b.value.error is E.fenced_instance_id
@@ -85,7 +94,9 @@ def test_absent_static_member_is_kept_at_the_join_deadline_but_dropped_if_it_nev
     generation = c.value.generation_id
     assert b.member_id in harness.mgr.groups["g"].members
     (leader_view,) = [r for r in (a_again.value, c.value) if r.members]  # exactly one leads
-    assert b.member_id in {m.member_id for m in leader_view.members}  # the absent static member is assigned too
+    assert b.member_id in {
+        m.member_id for m in leader_view.members
+    }  # the absent static member is assigned too
     leader_id = c.value.leader_id
     plan = {m: b"p" for m in harness.mgr.groups["g"].members}
     for member_id, name in ((a.member_id, "a"), (c.value.member_id, "c")):
@@ -99,8 +110,14 @@ def test_leave_by_instance_id(harness):
     from core.groups.results import LeaveRequestMember
 
     before = _static_group(harness)
-    result = harness.mgr.leave("g", [LeaveRequestMember("", "b"), LeaveRequestMember("", "nope"),
-                                     LeaveRequestMember("wrong-id", "a")])
+    result = harness.mgr.leave(
+        "g",
+        [
+            LeaveRequestMember("", "b"),
+            LeaveRequestMember("", "nope"),
+            LeaveRequestMember("wrong-id", "a"),
+        ],
+    )
     errors = [e for _, e in result.members]
     assert errors == [E.none, E.unknown_member_id, E.fenced_instance_id]
     assert before["b"].member_id not in harness.mgr.groups["g"].members

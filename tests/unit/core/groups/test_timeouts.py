@@ -103,5 +103,7 @@ def test_new_member_join_timeout_bounds_a_join_that_never_completes(make_harness
     assert h.state() == "PreparingRebalance" and not waiter.done
     for _ in range(4):
         h.advance(4_000)
-        assert h.heartbeat(results[0].member_id, results[0].generation_id) is E.rebalance_in_progress
+        assert (
+            h.heartbeat(results[0].member_id, results[0].generation_id) is E.rebalance_in_progress
+        )
     assert waiter.done and waiter.value.error is E.unknown_member_id

@@ -19,7 +19,9 @@ class _NoPartitions:
 
 
 def _coordinator(clock: ManualClock) -> GroupCoordinator:
-    coordinator = GroupCoordinator.__new__(GroupCoordinator)  # no topic, no partitions: only the loop
+    coordinator = GroupCoordinator.__new__(
+        GroupCoordinator
+    )  # no topic, no partitions: only the loop
     coordinator.clock = clock
     coordinator._partitions = _NoPartitions()
     coordinator.manager = GroupManager(clock=clock, config=TEST_CONFIG, journal=MemoryJournal())

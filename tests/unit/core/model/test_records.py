@@ -35,8 +35,13 @@ def sample_records() -> list[Record]:
 @pytest.mark.parametrize("codec", CODECS)
 def test_round_trip_every_codec(codec: int) -> None:
     batch = build_batch(
-        sample_records(), base_offset=1000, compression=codec, producer_id=7,
-        producer_epoch=2, base_sequence=40, leader_epoch=3,
+        sample_records(),
+        base_offset=1000,
+        compression=codec,
+        producer_id=7,
+        producer_epoch=2,
+        base_sequence=40,
+        leader_epoch=3,
     )
     header, records = decode_batch(batch)
     assert header.compression == codec
@@ -50,7 +55,10 @@ def test_round_trip_every_codec(codec: int) -> None:
     for index, (got, want) in enumerate(zip(records, expected)):
         assert got.offset == 1000 + index
         assert (got.key, got.value, got.headers, got.timestamp_ms) == (
-            want.key, want.value, want.headers, want.timestamp_ms,
+            want.key,
+            want.value,
+            want.headers,
+            want.timestamp_ms,
         )
     assert len(records) == len(expected)
 
@@ -63,8 +71,9 @@ def test_compression_shrinks_repetitive_payload() -> None:
 
 def test_flags_and_explicit_offsets() -> None:
     records = [Record(b"a", b"1", offset=10), Record(b"b", b"2", offset=13)]
-    batch = build_batch(records, base_offset=10, transactional=True, control=True,
-                        timestamp_ms=T0_MS)
+    batch = build_batch(
+        records, base_offset=10, transactional=True, control=True, timestamp_ms=T0_MS
+    )
     header, decoded = decode_batch(batch)
     assert header.is_transactional and header.is_control
     assert header.last_offset_delta == 3
@@ -106,8 +115,11 @@ def test_raw_snappy_accepted() -> None:
 def _kafka_python_codec_ready(codec: int) -> None:
     from kafka import codec as kcodec
 
-    needs = {COMPRESSION_SNAPPY: kcodec.has_snappy, COMPRESSION_LZ4: kcodec.has_lz4,
-             COMPRESSION_ZSTD: kcodec.has_zstd}
+    needs = {
+        COMPRESSION_SNAPPY: kcodec.has_snappy,
+        COMPRESSION_LZ4: kcodec.has_lz4,
+        COMPRESSION_ZSTD: kcodec.has_zstd,
+    }
     if codec in needs and not needs[codec]():
         pytest.skip(f"kafka-python lacks the library for codec {codec}")
 
@@ -118,8 +130,13 @@ def test_decode_batches_built_by_kafka_python(codec: int) -> None:
 
     _kafka_python_codec_ready(codec)
     builder = DefaultRecordBatchBuilder(
-        magic=2, compression_type=codec, is_transactional=False, producer_id=5,
-        producer_epoch=1, base_sequence=0, batch_size=1 << 20,
+        magic=2,
+        compression_type=codec,
+        is_transactional=False,
+        producer_id=5,
+        producer_epoch=1,
+        base_sequence=0,
+        batch_size=1 << 20,
     )
     for index, record in enumerate(sample_records()):
         builder.append(index, record.timestamp_ms, record.key, record.value, record.headers)
@@ -128,7 +145,10 @@ def test_decode_batches_built_by_kafka_python(codec: int) -> None:
     assert header.compression == codec and header.record_count == 5
     for got, want in zip(records, sample_records()):
         assert (got.key, got.value, got.headers, got.timestamp_ms) == (
-            want.key, want.value, want.headers, want.timestamp_ms,
+            want.key,
+            want.value,
+            want.headers,
+            want.timestamp_ms,
         )
 
 
@@ -145,7 +165,9 @@ def test_kafka_python_reads_our_batches(codec: int) -> None:
     assert [r.offset for r in got] == [77, 78, 79, 80, 81]
     for record, want in zip(got, sample_records()):
         assert (record.key, record.value, record.timestamp) == (
-            want.key, want.value, want.timestamp_ms,
+            want.key,
+            want.value,
+            want.timestamp_ms,
         )
         assert list(record.headers) == want.headers
     assert parse_header(ours).crc == theirs.crc

@@ -26,10 +26,17 @@ def clock() -> ManualClock:
 def make_batch() -> MakeBatch:
     """make_batch(records=1, value_bytes=100, timestamp_ms=T0_MS, tag=0) -> one v2 batch."""
 
-    def make(records: int = 1, value_bytes: int = 100, timestamp_ms: int = T0_MS,
-             tag: int = 0) -> bytearray:
-        items = [Record(f"k{tag}-{i}".encode(), bytes([tag % 256]) * value_bytes,
-                        timestamp_ms=timestamp_ms + i) for i in range(records)]
+    def make(
+        records: int = 1, value_bytes: int = 100, timestamp_ms: int = T0_MS, tag: int = 0
+    ) -> bytearray:
+        items = [
+            Record(
+                f"k{tag}-{i}".encode(),
+                bytes([tag % 256]) * value_bytes,
+                timestamp_ms=timestamp_ms + i,
+            )
+            for i in range(records)
+        ]
         return build_batch(items, base_offset=0)
 
     return make

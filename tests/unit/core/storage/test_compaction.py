@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import struct
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -29,12 +28,20 @@ HOUR_MS = 3_600_000
 KEYS = [b"alpha", b"beta", b"gamma"]
 
 
-def append(log, items, *, codec: int = 0, producer_id: int = -1, timestamp_ms: int = T0_MS,
-           term: int = 1) -> tuple[int, int]:
-    records = [Record(key, value, timestamp_ms=timestamp_ms + i) for i, (key, value) in enumerate(items)]
+def append(
+    log, items, *, codec: int = 0, producer_id: int = -1, timestamp_ms: int = T0_MS, term: int = 1
+) -> tuple[int, int]:
+    records = [
+        Record(key, value, timestamp_ms=timestamp_ms + i) for i, (key, value) in enumerate(items)
+    ]
     idempotent = producer_id >= 0
-    batch = build_batch(records, compression=codec, producer_id=producer_id,
-                        producer_epoch=0 if idempotent else -1, base_sequence=0 if idempotent else -1)
+    batch = build_batch(
+        records,
+        compression=codec,
+        producer_id=producer_id,
+        producer_epoch=0 if idempotent else -1,
+        base_sequence=0 if idempotent else -1,
+    )
     return log.append(batch, term=term)
 
 
@@ -72,8 +79,13 @@ def kept(log) -> dict[int, tuple]:
 
 def compact_all(log, now_ms: int = T0_MS, retention_ms: int = HOUR_MS, **kwargs):
     log.flush()  # only flushed segments are compacted
-    return compact(log, now_ms=now_ms, max_collectible_offset=log.next_offset,
-                   delete_retention_ms=retention_ms, **kwargs)
+    return compact(
+        log,
+        now_ms=now_ms,
+        max_collectible_offset=log.next_offset,
+        delete_retention_ms=retention_ms,
+        **kwargs,
+    )
 
 
 def segment_files(log) -> dict[str, bytes]:
@@ -112,7 +124,7 @@ def test_reads_from_every_offset_return_valid_batches(open_log) -> None:
         found = log.read(offset, 1, log.next_offset)
         assert found is not None and found.first_offset <= offset <= found.last_offset
         chunk = os.pread(found.fd, found.length, found.position)
-        (header, records), = list(iter_batches(chunk))  # one whole batch, CRC checked
+        ((header, records),) = list(iter_batches(chunk))  # one whole batch, CRC checked
         assert header.base_offset <= offset <= header.last_offset
         assert (offset in survivors) == any(r.offset == offset for r in records)
     assert set(survivors) <= set(written)
@@ -125,7 +137,9 @@ def test_null_keys_are_kept_and_multi_record_batches_keep_their_deltas(open_log)
     append(log, [(b"k", b"last")])  # active segment
     compact_all(log)
     survivors = kept(log)
-    assert [v for _, (k, v) in sorted(survivors.items()) if k is None] == [b"anon%d" % i for i in range(6)]
+    assert [v for _, (k, v) in sorted(survivors.items()) if k is None] == [
+        b"anon%d" % i for i in range(6)
+    ]
     assert active_base(log) == 18
     assert {o: v for o, (k, v) in survivors.items() if k == b"k"} == {17: b"w5", 18: b"last"}
     for header, records in read_all(log):
@@ -194,8 +208,9 @@ def test_every_codec_is_kept_and_records_recompressed(open_log, codec) -> None:
 def test_log_append_time_batches_keep_their_timestamp_type(open_log) -> None:
     log = open_log(segment_bytes=340)  # the four batches fill the first segment
     for round_ in range(4):
-        batch = build_batch([Record(b"a", b"%d" % round_), Record(b"b%d" % round_, b"x")],
-                            timestamp_ms=T0_MS)
+        batch = build_batch(
+            [Record(b"a", b"%d" % round_), Record(b"b%d" % round_, b"x")], timestamp_ms=T0_MS
+        )
         struct.pack_into(">hiqq", batch, 21, ATTR_TIMESTAMP_TYPE, 1, T0_MS, T0_MS + 77)
         struct.pack_into(">I", batch, 17, batch_crc(batch, 0, len(batch)))
         log.append(batch, term=1)
@@ -208,13 +223,16 @@ def test_log_append_time_batches_keep_their_timestamp_type(open_log) -> None:
         assert header.uses_log_append_time and header.max_timestamp == T0_MS + 77
         assert (header.record_count, header.last_offset_delta) == (1, 1)
         assert [(r.key, r.offset, r.timestamp_ms) for r in records] == [
-            (b"b%d" % (header.base_offset // 2), header.base_offset + 1, T0_MS + 77)]
+            (b"b%d" % (header.base_offset // 2), header.base_offset + 1, T0_MS + 77)
+        ]
 
 
 def test_unflushed_segments_are_not_compacted(open_log) -> None:
     log = open_log(segment_bytes=700)
     updates(log, rounds=10)
-    stats = compact(log, now_ms=T0_MS, max_collectible_offset=log.next_offset, delete_retention_ms=0)
+    stats = compact(
+        log, now_ms=T0_MS, max_collectible_offset=log.next_offset, delete_retention_ms=0
+    )
     assert stats.skipped and stats.segments_rewritten == 0
 
 
@@ -229,11 +247,22 @@ def test_emptied_batches_keep_producer_state_others_are_dropped(open_log) -> Non
     headers = {h.base_offset: h for h, _ in read_all(log)}
     kept_empty = headers[idempotent]
     assert kept_empty.record_count == 0 and kept_empty.compression == 0
-    for field in ("last_offset_delta", "producer_id", "producer_epoch", "base_sequence",
-                  "first_timestamp", "max_timestamp", "leader_epoch"):
+    for field in (
+        "last_offset_delta",
+        "producer_id",
+        "producer_epoch",
+        "base_sequence",
+        "first_timestamp",
+        "max_timestamp",
+        "leader_epoch",
+    ):
         assert getattr(kept_empty, field) == getattr(original[idempotent], field), field
     gap = headers[plain]  # the dropped batch left only a gap batch over its offsets
-    assert (gap.record_count, gap.producer_id, gap.last_offset) == (0, -1, original[plain].last_offset)
+    assert (gap.record_count, gap.producer_id, gap.last_offset) == (
+        0,
+        -1,
+        original[plain].last_offset,
+    )
     assert stats.batches_dropped >= 1
 
 
@@ -281,8 +310,10 @@ def test_recovery_removes_the_temporary_files_of_an_interrupted_pass(open_log) -
     log.flush()
     expected = kept(log)
     first = sorted(log.directory.glob("*.log"))[0]
-    temps = [first.with_name(first.name + ".0badf00d" + TEMP_NAME_SUFFIX),
-             first.with_name(first.stem + ".index.0badf00d" + TEMP_NAME_SUFFIX)]
+    temps = [
+        first.with_name(first.name + ".0badf00d" + TEMP_NAME_SUFFIX),
+        first.with_name(first.stem + ".index.0badf00d" + TEMP_NAME_SUFFIX),
+    ]
     for temp in temps:
         temp.write_bytes(first.read_bytes()[: HEADER_SIZE + 17])  # a crash mid-write
     log.abandon()
@@ -312,7 +343,9 @@ def test_compacted_segments_survive_a_clean_reopen_with_their_indexes(open_log) 
     expected = {o: log.read(o, 1, log.next_offset).position for o in range(log.next_offset)}
     log.close()
     reopened = open_log(segment_bytes=700, index_interval_bytes=100)
-    got = {o: reopened.read(o, 1, reopened.next_offset).position for o in range(reopened.next_offset)}
+    got = {
+        o: reopened.read(o, 1, reopened.next_offset).position for o in range(reopened.next_offset)
+    }
     assert got == expected
     assert reopened.timequery(T0_MS, reopened.next_offset) == 0
 
@@ -322,8 +355,9 @@ def test_compacted_segments_survive_a_clean_reopen_with_their_indexes(open_log) 
 
 def prepare_all(log, now_ms: int = T0_MS, retention_ms: int = HOUR_MS):
     log.flush()
-    plan = prepare(log, now_ms=now_ms, max_collectible_offset=log.next_offset,
-                   delete_retention_ms=retention_ms)
+    plan = prepare(
+        log, now_ms=now_ms, max_collectible_offset=log.next_offset, delete_retention_ms=retention_ms
+    )
     assert plan is not None
     return plan
 
@@ -361,7 +395,7 @@ def test_appends_and_reads_go_on_while_rewrite_runs_in_a_thread(open_log) -> Non
             row = (keys[round_ % len(keys)], b"during-%d" % round_)
             offset, _ = append(log, [row])
             written[offset] = row
-            (header, records), = iter_batches(log.read_bytes(offset, 1, log.next_offset))
+            ((header, records),) = iter_batches(log.read_bytes(offset, 1, log.next_offset))
             assert [(r.key, r.value) for r in records] == [row]
             old = log.read_bytes((round_ * 37) % mapped, 1, log.next_offset)  # a planned segment
             for _, records in iter_batches(old):  # CRC checked: the old files, untouched
@@ -398,8 +432,9 @@ def test_segments_deleted_between_prepare_and_install_are_skipped(open_log, cloc
     stats = install(log, result)
     assert stats.segments_stale == 2 and stats.segments_rewritten == len(result.rewritten) - 2
     assert not temp_files(log)
-    assert not any(path.name.startswith(f"{base}-") for base in bases[:2]
-                   for path in log.directory.iterdir())  # no file of a deleted segment came back
+    assert not any(
+        path.name.startswith(f"{base}-") for base in bases[:2] for path in log.directory.iterdir()
+    )  # no file of a deleted segment came back
     check_latest_per_key(log, {o: row for o, row in written.items() if o >= bases[2]})
     expected = kept(log)
     log.close()
@@ -452,12 +487,18 @@ def test_a_cancelled_rewrite_writes_nothing_and_closes_its_fds(open_log) -> None
 def test_prepare_is_none_when_there_is_nothing_new(open_log) -> None:
     log = open_log(segment_bytes=700)
     updates(log, rounds=10)
-    assert prepare(log, now_ms=T0_MS, max_collectible_offset=log.next_offset,
-                   delete_retention_ms=0) is None  # nothing flushed yet
+    assert (
+        prepare(log, now_ms=T0_MS, max_collectible_offset=log.next_offset, delete_retention_ms=0)
+        is None
+    )  # nothing flushed yet
     compact_all(log)
     fds_before = open_fds()
-    assert prepare(log, now_ms=T0_MS, max_collectible_offset=log.next_offset,
-                   delete_retention_ms=HOUR_MS) is None
+    assert (
+        prepare(
+            log, now_ms=T0_MS, max_collectible_offset=log.next_offset, delete_retention_ms=HOUR_MS
+        )
+        is None
+    )
     assert open_fds() == fds_before
 
 

@@ -134,8 +134,10 @@ def test_read_spans_whole_batches_up_to_max_bytes(open_log, make_batch) -> None:
             assert found.last_offset == batches[-1].last_offset
             # maximal: the next batch of the same segment would not have fitted
             after = first + len(batches)
-            same_term = after < len(appended) and parse_header(appended[after]).leader_epoch \
-                == batches[-1].leader_epoch
+            same_term = (
+                after < len(appended)
+                and parse_header(appended[after]).leader_epoch == batches[-1].leader_epoch
+            )
             if same_term:
                 assert len(data) + len(appended[after]) > max_bytes
 

@@ -13,8 +13,7 @@ from core.model.batch import parse_header
 from core.model.records import Record, build_batch
 from core.storage.log import DiskLog, LogConfig
 
-batch_shapes = st.lists(st.tuples(st.integers(1, 5), st.integers(0, 600)), min_size=1,
-                        max_size=25)
+batch_shapes = st.lists(st.tuples(st.integers(1, 5), st.integers(0, 600)), min_size=1, max_size=25)
 
 
 def expected_slice(batches: list[bytes], offset: int, max_bytes: int, upper: int) -> bytes:
@@ -34,8 +33,13 @@ def expected_slice(batches: list[bytes], offset: int, max_bytes: int, upper: int
 
 
 @settings(max_examples=25, deadline=None)
-@given(shapes=batch_shapes, interval=st.integers(1, 2000), max_bytes=st.integers(0, 3000),
-       upper_cut=st.integers(0, 200), term_every=st.integers(1, 30))
+@given(
+    shapes=batch_shapes,
+    interval=st.integers(1, 2000),
+    max_bytes=st.integers(0, 3000),
+    upper_cut=st.integers(0, 200),
+    term_every=st.integers(1, 30),
+)
 def test_read_matches_model(shapes, interval, max_bytes, upper_cut, term_every) -> None:
     with tempfile.TemporaryDirectory() as directory:
         config = LogConfig(segment_bytes=1 << 20, index_interval_bytes=interval)

@@ -79,8 +79,9 @@ def test_half_written_final_batch_is_cut(open_log, make_batch, log_dir, caplog) 
     assert open_log().next_offset == 11
 
 
-def test_flipped_byte_cuts_from_that_batch_and_later_segments(open_log, make_batch,
-                                                             log_dir) -> None:
+def test_flipped_byte_cuts_from_that_batch_and_later_segments(
+    open_log, make_batch, log_dir
+) -> None:
     log = open_log(segment_bytes=700)
     appended = fill(log, make_batch, 12)
     bases = sorted(int(p.name.split("-")[0]) for p in log_dir.glob("*.log"))
@@ -96,7 +97,9 @@ def test_flipped_byte_cuts_from_that_batch_and_later_segments(open_log, make_bat
     reopened = open_log(segment_bytes=700)
     assert reopened.next_offset == bases[1] + first.record_count
     assert sorted(p.name for p in log_dir.glob("*.log")) == [
-        f"{bases[0]}-1-v1.log", f"{bases[1]}-1-v1.log"]
+        f"{bases[0]}-1-v1.log",
+        f"{bases[1]}-1-v1.log",
+    ]
     assert victim.stat().st_size == second_at
     kept = len([p for p in appended if parse_header(p).base_offset < reopened.next_offset])
     assert_readable_all(reopened, appended[:kept])

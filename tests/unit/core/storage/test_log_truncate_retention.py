@@ -15,11 +15,14 @@ from .conftest import T0_MS
 HOUR_MS = 3_600_000
 
 
-def fill(log, make_batch, count: int, term: int = 1, records: int = 2,
-         timestamp_ms: int = T0_MS) -> None:
+def fill(
+    log, make_batch, count: int, term: int = 1, records: int = 2, timestamp_ms: int = T0_MS
+) -> None:
     for index in range(count):
-        log.append(make_batch(records=records, value_bytes=150, tag=index,
-                              timestamp_ms=timestamp_ms), term=term)
+        log.append(
+            make_batch(records=records, value_bytes=150, tag=index, timestamp_ms=timestamp_ms),
+            term=term,
+        )
 
 
 def bases_on_disk(log) -> list[int]:
@@ -177,8 +180,9 @@ def test_read_after_retention_gap_starts_at_next_batch(open_log, make_batch) -> 
     assert split_batches(data)[0][1].base_offset == start
 
 
-def test_deleted_segment_read_fd_outlives_deletion_by_the_delay(open_log, make_batch,
-                                                                clock) -> None:
+def test_deleted_segment_read_fd_outlives_deletion_by_the_delay(
+    open_log, make_batch, clock
+) -> None:
     log = open_log(segment_bytes=1000, retention_bytes=0, file_delete_delay_ms=60_000)
     fill(log, make_batch, 9)
     in_flight = log.read(0, 1 << 20, 18)  # a fetch about to sendfile this slice
