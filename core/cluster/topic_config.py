@@ -66,8 +66,8 @@ PROPERTIES: dict[str, TopicProperty] = {
             _int(-1),
             "bytes to keep per partition (-1: no limit)",
         ),
-        TopicProperty("segment.bytes", "log_segment_size", _int(1024 * 1024), "segment roll size"),
-        TopicProperty("segment.ms", "log_segment_ms", _int(60_000), "segment roll age"),
+        TopicProperty("segment.bytes", "log_segment_size", _int(14), "segment roll size"),
+        TopicProperty("segment.ms", "log_segment_ms", _int(1), "segment roll age"),
         TopicProperty(
             "max.message.bytes", "kafka_batch_max_bytes", _int(1), "largest batch accepted"
         ),
