@@ -57,6 +57,7 @@ class Consensus:
         self.term_history: list[tuple[int, int]] = []  # (term, first offset), ascending
         self.commit_offset = 0  # one past the last committed offset
         self._quorum_write_end = 0  # one past the last acks=all write
+        self._visible = 0  # the high watermark; never decreases (except by truncation)
         self._waiters: list[
             tuple[int, asyncio.Future]
         ] = []  # (end offset, future), appended in order
@@ -85,6 +86,7 @@ class Consensus:
         self.log.flush()
         self.commit_offset = self.log.flushed_offset
         self._quorum_write_end = self.commit_offset
+        self._visible = self.commit_offset
         log.debug(
             "group %d: leader for term %d at offset %d",
             self.group_id,
@@ -131,11 +133,21 @@ class Consensus:
 
         Relaxed (acks=1 / write-caching) writes are visible once appended (one voter:
         "majority replicated"); an acks=all write is never visible before it commits,
-        and neither is anything after it.
+        and neither is anything after it. What was once visible stays visible: the
+        bound only grows (Redpanda's visibility upper bound), whatever the mix of acks.
         """
+        return self._visible
+
+    def _advance_visible(self) -> bool:
+        """Raise the high watermark to what the current writes allow; True if it moved."""
         if self.commit_offset >= self._quorum_write_end:
-            return self.log.next_offset
-        return self.commit_offset
+            bound = self.log.next_offset
+        else:
+            bound = self.commit_offset
+        if bound <= self._visible:
+            return False
+        self._visible = bound
+        return True
 
     def term_at(self, offset: int) -> int:
         i = bisect.bisect_right([o for _, o in self.term_history], offset) - 1
@@ -158,7 +170,6 @@ class Consensus:
         base, last = self.log.append(batch, self.term)
         self.pending_flush_bytes += len(batch)
         end = last + 1
-        before = self.visible_offset
         if acks == QUORUM_ACK and not self.write_caching:
             self._quorum_write_end = end
             fut = asyncio.get_running_loop().create_future()
@@ -166,7 +177,7 @@ class Consensus:
             self._flusher.request(self, urgent=True)
             return Appended(base, last, fut)
         self._flusher.request(self, urgent=False)
-        if self.visible_offset != before:
+        if self._advance_visible():
             self._notify_visible()
         return Appended(base, last, None)
 
@@ -189,11 +200,13 @@ class Consensus:
             released += 1
         if released:
             del self._waiters[:released]
+        self._advance_visible()
         self._notify_visible()
 
     def truncate_to(self, offset: int) -> None:
         assert offset >= self.commit_offset, "never truncate committed entries"
         self.log.truncate(offset)
+        self._visible = min(self._visible, offset)
         self.term_history = [(t, o) for t, o in self.term_history if o <= offset]
         self._persist_meta()
 

@@ -48,7 +48,9 @@ async def test_acks_all_is_invisible_until_committed_and_blocks_later_writes(tmp
     strict = c.replicate(batch(2), QUORUM_ACK)
     after = c.replicate(batch(), LEADER_ACK)
     assert (strict.base_offset, after.base_offset) == (1, 3)
-    assert c.visible_offset == 0 and not strict.done.done()
+    # The acks=1 record stays visible (the high watermark never goes back); the acks=all
+    # batch and the relaxed write after it wait for the commit.
+    assert c.visible_offset == 1 and not strict.done.done()
     assert f.requested[-2][1] is True  # acks=all asked for an urgent flush
     ManualFlusher.flush(c)
     await asyncio.wait_for(strict.done, 1)
@@ -80,3 +82,24 @@ async def test_close_fails_pending_waiters(tmp_path):
     pending = c.replicate(batch(), QUORUM_ACK)
     c.close()
     assert isinstance(pending.done.exception(), Exception)
+
+
+async def test_visible_offset_never_decreases_whatever_the_mix_of_acks(tmp_path):
+    f = ManualFlusher()
+    c = open_group(tmp_path, f)
+    seen = [c.visible_offset]
+    c.add_visible_listener(lambda: seen.append(c.visible_offset))
+    pending = []
+    for i, acks in enumerate([LEADER_ACK, QUORUM_ACK, LEADER_ACK, LEADER_ACK, QUORUM_ACK] * 3):
+        appended = c.replicate(batch(), acks)
+        if appended.done is not None:
+            pending.append(appended.done)
+        seen.append(c.visible_offset)
+        if i % 4 == 3:
+            ManualFlusher.flush(c)
+            seen.append(c.visible_offset)
+    ManualFlusher.flush(c)
+    await asyncio.wait_for(asyncio.gather(*pending), 1)
+    seen.append(c.visible_offset)
+    assert seen == sorted(seen), seen
+    assert c.visible_offset == c.log.next_offset == 15
