@@ -22,8 +22,8 @@ from core.cluster.topics import TopicsFrontend
 from core.common import metrics
 from core.common.clock import SystemClock
 from core.config.cluster_properties import ClusterConfigStore
-from core.config.cluster_properties import lookup as lookup_property
 from core.config.node import NodeConfig
+from core.config.overrides import apply_node_overrides
 from core.raft.consensus import Consensus
 from core.raft.group_commit import GroupCommit
 from core.security.users import UserFrontend
@@ -179,29 +179,10 @@ class BrokerApp:
         self.controller.start()
 
     def _apply_overrides(self) -> None:
-        """Cluster properties given on this node (--set, dev mode) apply locally, unpersisted.
-
-        As Redpanda does with cluster properties in the node file, unknown names are logged
-        and ignored (rpk's dev-container mode writes some this broker does not implement);
-        a known property with a bad value stops the start.
-        """
-        overrides = dict(self.cluster_overrides)
-        if self.node.developer_mode:
-            explicit = self.cluster_config.values(include_defaults=False)
-            if "auto_create_topics_enabled" not in explicit:
-                overrides.setdefault("auto_create_topics_enabled", True)
-        unknown = sorted(k for k in overrides if lookup_property(k) is None)
-        for name in unknown:
-            log.warning("ignoring unknown cluster property %r from the node configuration", name)
-            overrides.pop(name)
-        if not overrides:
-            return
-        errors = self.cluster_config.validate(overrides, [])
-        if errors:
-            raise ValueError(
-                "invalid cluster properties: " + "; ".join(f"{k}: {v}" for k, v in errors.items())
-            )
-        self.cluster_config.apply(overrides, [], version=self.cluster_config.version)
+        """Cluster properties given on this node apply locally, unpersisted (core.config.overrides)."""
+        apply_node_overrides(
+            self.cluster_config, self.cluster_overrides, developer_mode=self.node.developer_mode
+        )
 
     async def _start_groups(self) -> None:
         try:

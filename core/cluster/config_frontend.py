@@ -77,13 +77,14 @@ class ClusterConfigFrontend:
     ) -> int:
         """Validate and (unless dry_run) replicate the delta; returns the resulting config version.
 
-        `force` skips validation: unknown and invalid keys are then stored and reported by status().
+        `force` skips validation: unknown and invalid keys are then stored and reported by status();
+        a refused property (core.config.refused) is refused even then.
         Raises ConfigValidationError with per-key messages otherwise.
         """
         async with (
             self._lock
         ):  # validate against the config the delta will apply to, not an older one
-            errors = {} if force else self._store.validate(upsert, remove)
+            errors = self._store.refusals(upsert) if force else self._store.validate(upsert, remove)
             if errors:
                 raise ConfigValidationError(errors)
             if dry_run:

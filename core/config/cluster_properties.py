@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from core.config.refused import refusal_reason
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 ONE_WEEK_MS = 7 * 24 * 3600 * 1000
@@ -731,7 +733,7 @@ class ClusterConfigStore:
             if prop is None:
                 errors[name] = f"unknown property {name!r}"
                 continue
-            reason = check_value(prop, value)
+            reason = check_value(prop, value) or refusal_reason(prop.name, value, prop.default)
             if reason is not None:
                 errors[name] = reason
         for name in remove:
@@ -745,6 +747,16 @@ class ClusterConfigStore:
                 k: v for k, v in self._values.items() if k not in removed
             }  # removed: back to default
             errors.update(_cross_check({**merged, **_canonical(upsert)}, [*upsert, *remove]))
+        return errors
+
+    def refusals(self, upsert: dict[str, Any]) -> dict[str, str]:
+        """Per-key reasons for values no change may set, not even a forced one."""
+        errors: dict[str, str] = {}
+        for name, value in upsert.items():
+            prop = lookup(name)
+            reason = None if prop is None else refusal_reason(prop.name, value, prop.default)
+            if reason is not None:
+                errors[name] = reason
         return errors
 
     def apply(self, upsert: dict[str, Any], remove: list[str], version: int) -> None:
@@ -761,8 +773,8 @@ class ClusterConfigStore:
             prop = lookup(name)
             if prop is None:
                 self._unknown.add(name)
-            elif check_value(prop, value) is not None:
-                self._invalid.add(prop.name)
+            elif check_value(prop, value) or refusal_reason(prop.name, value, prop.default):
+                self._invalid.add(prop.name)  # never used: a forced or older refused value
             else:
                 self._invalid.discard(prop.name)
                 if self.get(prop.name) != value:

@@ -12,6 +12,7 @@ from core.config.cluster_properties import (
     ClusterConfigStore,
     check_value,
 )
+from core.config.refused import refusal_reason
 
 REQUIRED_DEFAULTS = {
     "auto_create_topics_enabled": False,
@@ -183,7 +184,7 @@ json_values = st.recursive(
 def test_validate_and_apply_agree_for_any_json_value(name, value):
     prop = PROPERTY_BY_NAME[name]
     store = ClusterConfigStore()
-    reason = check_value(prop, value)
+    reason = check_value(prop, value) or refusal_reason(name, value, prop.default)
     errors = store.validate({name: value}, [])
     if reason is not None:
         assert errors == {name: reason}
