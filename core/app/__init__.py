@@ -8,13 +8,13 @@ import fcntl
 import logging
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.controller import Controller
+from core.cluster.housekeeping import Housekeeping
 from core.cluster.id_allocator import ProducerIdAllocator
 from core.cluster.metadata import BrokerInfo, MetadataView
 from core.cluster.partition_manager import PartitionManager
@@ -29,7 +29,6 @@ from core.raft.group_commit import GroupCommit
 from core.security.users import UserFrontend
 from core.server.context import Services
 from core.server.listener import KafkaListener
-from core.storage.compaction import install, prepare, rewrite
 from core.storage.kvstore import KvStore
 from core.storage.log import DiskLog, LogConfig
 
@@ -55,8 +54,7 @@ class BrokerApp:
         self.admin = None
         self.groups = None
         self._unregister_metrics = lambda: None
-        # Compaction rewrites segments here, never on the event loop (one pass at a time).
-        self._compaction_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compaction")
+        self.housekeeping: Housekeeping | None = None
 
     # ---- start -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -121,7 +119,10 @@ class BrokerApp:
         await self.listener.start()
         self._advertise_bound_port()
         await self._start_admin()
-        self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        self.housekeeping = Housekeeping(
+            self.partitions, self.controller.topics, self.cluster_config, self.clock
+        )
+        self.housekeeping.start()
         self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
         self.ready = True
 
@@ -209,69 +210,6 @@ class BrokerApp:
             BrokerAdminServices(self), self.node.admin.host, self.node.admin.port
         )
 
-    # ---- background work ------------------------------------------------------------------------
-    async def _housekeeping(self) -> None:
-        while True:
-            interval_ms = int(self.cluster_config.get("log_compaction_interval_ms") or 10_000)
-            await asyncio.sleep(interval_ms / 1000)
-            now_ms = self.clock.now_ms()
-            for partition in self.partitions.all():
-                try:
-                    await self._housekeep(partition, now_ms)
-                except Exception:
-                    log.exception("housekeeping of %s/%d failed", partition.topic, partition.index)
-                await asyncio.sleep(0)  # let requests in between partitions
-
-    async def _housekeep(self, partition, now_ms: int) -> None:
-        """Retention for `delete` topics, compaction for `compact` ones, producer snapshots."""
-        meta = self.controller.topics.get(partition.topic)
-        if meta is None:
-            return
-        policy = self.partitions.effective(meta, "cleanup.policy") or "delete"
-        if "delete" in policy:
-            partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
-        if "compact" in policy:
-            delete_retention_ms = int(
-                self.partitions.effective(meta, "delete.retention.ms") or 86_400_000
-            )
-            await self._compact(
-                partition.log, now_ms, partition.high_watermark, delete_retention_ms
-            )
-        partition.snapshot_producers()
-
-    async def _compact(
-        self, disk_log, now_ms: int, max_collectible_offset: int, delete_retention_ms: int
-    ) -> None:
-        """Snapshot on the loop, rewrite in the compaction thread, swap on the loop. The log
-        may change meanwhile (appends, retention, DeleteRecords, truncation, close): install
-        checks each segment and skips what changed."""
-        plan = prepare(
-            disk_log,
-            now_ms=now_ms,
-            max_collectible_offset=max_collectible_offset,
-            delete_retention_ms=delete_retention_ms,
-        )
-        if plan is None:
-            return
-        try:
-            result = await asyncio.get_running_loop().run_in_executor(
-                self._compaction_pool, rewrite, plan
-            )
-        except asyncio.CancelledError:
-            plan.cancel()  # the worker stops at its next batch and removes its files
-            raise
-        stats = install(disk_log, result)
-        if stats.segments_rewritten or stats.segments_stale:
-            log.info(
-                "compacted %s: %d segments, %d -> %d bytes, %d records removed, %d stale",
-                disk_log.directory,
-                stats.segments_rewritten,
-                stats.bytes_before,
-                stats.bytes_after,
-                stats.records_removed,
-                stats.segments_stale,
-            )
-
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
             partitions=[
@@ -308,8 +246,8 @@ class BrokerApp:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        # A cancelled rewrite stops at its next batch; wait for it before logs close.
-        await asyncio.get_running_loop().run_in_executor(None, self._compaction_pool.shutdown)
+        if self.housekeeping is not None:
+            await self.housekeeping.stop()  # before the logs close
         await self.listener.stop()
         if self.admin is not None:
             await self.admin.stop()

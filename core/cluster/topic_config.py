@@ -38,10 +38,10 @@ def _choice(*options: str) -> Callable[[str], str]:
 
 
 def _cleanup(text: str) -> str:
-    parts = sorted(p.strip() for p in text.split(",") if p.strip())
-    if not parts or any(p not in ("delete", "compact") for p in parts):
-        raise ValueError("must be delete, compact or compact,delete")
-    return ",".join(reversed(parts)) if len(parts) == 2 else parts[0]
+    parts = sorted({p.strip() for p in text.split(",") if p.strip()})
+    if any(p not in ("delete", "compact") for p in parts):
+        raise ValueError("must be delete, compact, compact,delete or empty")
+    return ",".join(reversed(parts))  # empty (Kafka 4.2, KIP-1161): keep data forever
 
 
 def _bool_text(text: str) -> str:
@@ -97,14 +97,14 @@ PROPERTIES: dict[str, TopicProperty] = {
         ),
         TopicProperty(
             "compression.type",
-            None,
+            "log_compression_type",
             _choice("producer", "none", "gzip", "snappy", "lz4", "zstd", "uncompressed"),
             "accepted; batches are stored as the producer compressed them",
             "producer",
         ),
         TopicProperty(
             "delete.retention.ms",
-            None,
+            "tombstone_retention_ms",  # null: Kafka's default below
             _int(-1),
             "tombstone retention for compacted topics",
             86_400_000,
@@ -163,6 +163,8 @@ def cluster_default(name: str, cluster_get: Callable[[str], Any]) -> str | None:
     if prop.cluster_default is None:
         return None if prop.static_default is None else str(prop.static_default)
     value = cluster_get(prop.cluster_default)
+    if value is None and prop.static_default is not None:
+        return str(prop.static_default)
     if value is None:
         return "-1" if name in ("retention.bytes", "retention.ms") else None
     if isinstance(value, bool):

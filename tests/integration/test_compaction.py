@@ -8,8 +8,6 @@ from __future__ import annotations
 import pathlib
 import time
 
-import pytest
-
 from tests.support.broker import BrokerProcess
 
 TOPIC = "compacted"
@@ -17,15 +15,6 @@ KEYS = [f"key-{i}".encode() for i in range(5)]
 ROUNDS = 400
 VALUE_BYTES = 2048  # 5 x 400 x 2 KiB: about 4 MiB, four 1 MiB segments
 DEADLINE_S = 60
-
-_WIRED = (
-    "core.storage.compaction"
-    in (pathlib.Path(__file__).parents[2] / "core/app/__init__.py").read_text()
-)
-pytestmark = pytest.mark.skipif(
-    not _WIRED,
-    reason="broker housekeeping does not run core.storage.compaction yet (core/app/__init__.py)",
-)
 
 
 def value(key: bytes, round_: int) -> bytes:

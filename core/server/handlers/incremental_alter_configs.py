@@ -17,6 +17,15 @@ MAX_VERSION = 1
 TOPIC = 2
 BROKER = 4
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+_OP_NAMES = {APPEND: "APPEND", SUBTRACT: "SUBTRACT"}
+# Topic configs of Kafka's LIST type: the only ones APPEND and SUBTRACT apply to.
+LIST_CONFIGS = frozenset(
+    {
+        "cleanup.policy",
+        "leader.replication.throttled.replicas",
+        "follower.replication.throttled.replicas",
+    }
+)
 
 
 async def handle(ctx, request):
@@ -53,20 +62,17 @@ async def _alter_topic(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | No
     delete: list[str] = []
     for c in r.configs:
         op = c.config_operation
-        current = [x for x in (meta.configs.get(c.name) or "").split(",") if x]
-        items = [x for x in (c.value or "").split(",") if x]
         if op == SET:
             set_[c.name] = c.value or ""
         elif op == DELETE:
             delete.append(c.name)
-        elif op == APPEND:
-            set_[c.name] = ",".join(current + [x for x in items if x not in current])
-        elif op == SUBTRACT:
-            remaining = [x for x in current if x not in items]
-            if remaining:
-                set_[c.name] = ",".join(remaining)
-            else:
-                delete.append(c.name)
+        elif op in (APPEND, SUBTRACT):
+            if c.name not in LIST_CONFIGS:
+                return (
+                    ErrorCode.invalid_config,
+                    f"Can't {_OP_NAMES[op]} to key {c.name} because its type is not LIST.",
+                )
+            set_[c.name] = _apply_list_op(ctx, meta, c.name, op, c.value, set_)
         else:
             return ErrorCode.invalid_request, f"unknown config operation {op}"
     try:
@@ -77,6 +83,25 @@ async def _alter_topic(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | No
     except ClusterError as exc:
         return to_error_code(exc), error_message(exc)
     return ErrorCode.none, None
+
+
+def _apply_list_op(ctx, meta, name: str, op: int, value: str | None, pending: dict) -> str:
+    """APPEND/SUBTRACT start from the effective value, as Kafka does: the earlier operation
+    on the same key in this request, else the topic's override, else the default. An empty
+    result is kept as an empty list (Kafka stores cleanup.policy="": keep data forever)."""
+    if name in pending:
+        current = pending[name]
+    elif name in meta.configs:
+        current = meta.configs[name]
+    elif name == "cleanup.policy":
+        current = ctx.services.partitions.effective(meta, name) or ""
+    else:
+        current = ""
+    parts = [x.strip() for x in current.split(",") if x.strip()]
+    items = [x.strip() for x in (value or "").split(",") if x.strip()]
+    if op == APPEND:
+        return ",".join(parts + [x for x in items if x not in parts])
+    return ",".join(x for x in parts if x not in items)
 
 
 async def _alter_cluster(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:

@@ -9,7 +9,8 @@ A pass has three steps, so that the event loop never reads or rewrites a segment
    worker reads the very file it was shown even if the log deletes it meanwhile.
    Returns None when there is nothing to do: when the compactible range has not grown,
    no tombstone has come due and delete_retention_ms is unchanged since the last pass
-   (kept in the partition kvstore).
+   (kept in the partition kvstore); also, given min_cleanable_dirty_ratio, when the bytes
+   of segments not yet wholly mapped are a smaller share of the compactible bytes.
 2. `rewrite` (a worker thread; it never touches the DiskLog, its segments or its
    kvstore, only the plan). Maps every record key of the range to its latest offset
    (a bounded map: when it is full the pass stops at a batch boundary, `mapped_end`;
@@ -67,6 +68,7 @@ from core.storage.compaction.plan import (
     CompactionPlan,
     CompactionStats,
     SegmentSnapshot,
+    dirty_ratio,
     prepare,
 )
 from core.storage.compaction.rewrite import CompactionResult, SegmentRewrite, rewrite
@@ -86,6 +88,7 @@ __all__ = [
     "SegmentRewrite",
     "SegmentSnapshot",
     "compact",
+    "dirty_ratio",
     "install",
     "prepare",
     "rewrite",
@@ -99,6 +102,7 @@ def compact(
     max_collectible_offset: int,
     delete_retention_ms: int,
     max_keys: int = DEFAULT_MAX_KEYS,
+    min_cleanable_dirty_ratio: float | None = None,
 ) -> CompactionStats:
     """One whole pass on the calling thread: prepare, rewrite, install."""
     plan = prepare(
@@ -107,6 +111,7 @@ def compact(
         max_collectible_offset=max_collectible_offset,
         delete_retention_ms=delete_retention_ms,
         max_keys=max_keys,
+        min_cleanable_dirty_ratio=min_cleanable_dirty_ratio,
     )
     if plan is None:
         state = log.kvstore.get(STATE_KEY) or {}

@@ -97,14 +97,21 @@ def prepare(
     max_collectible_offset: int,
     delete_retention_ms: int,
     max_keys: int = DEFAULT_MAX_KEYS,
+    min_cleanable_dirty_ratio: float | None = None,
 ) -> CompactionPlan | None:
-    """Loop thread: what a pass would compact, or None when it has nothing new to do."""
+    """Loop thread: what a pass would compact, or None when it has nothing new to do.
+
+    With `min_cleanable_dirty_ratio`, a log whose dirty bytes (closed segments not yet wholly
+    mapped by an earlier pass) are a smaller share of its compactible bytes waits, unless a
+    tombstone came due or delete_retention_ms changed."""
     assert not log.closed and max_keys > 0
     segments = tuple(log.compactible_segments(max_collectible_offset))
     if not segments:
         return None
     state = log.kvstore.get(STATE_KEY) or {}
     if _nothing_new(state, segments[-1].next_offset, now_ms, delete_retention_ms):
+        return None
+    if _too_clean(state, segments, now_ms, delete_retention_ms, min_cleanable_dirty_ratio):
         return None
     snapshots: list[SegmentSnapshot] = []
     try:
@@ -145,3 +152,25 @@ def _nothing_new(state: dict, end: int, now_ms: int, delete_retention_ms: int) -
         return False
     due_ms = state.get("tombstone_due_ms")
     return end <= state["mapped_end"] and (due_ms is None or now_ms < due_ms)
+
+
+def dirty_ratio(segments: tuple[Segment, ...], mapped_end: int) -> float:
+    """Share of the segments' bytes in segments an earlier pass did not wholly map."""
+    total = sum(segment.size_bytes for segment in segments)
+    dirty = sum(segment.size_bytes for segment in segments if segment.next_offset > mapped_end)
+    return dirty / total if total else 0.0
+
+
+def _too_clean(
+    state: dict,
+    segments: tuple[Segment, ...],
+    now_ms: int,
+    delete_retention_ms: int,
+    min_ratio: float | None,
+) -> bool:
+    if min_ratio is None or not state or state.get("delete_retention_ms") != delete_retention_ms:
+        return False
+    due_ms = state.get("tombstone_due_ms")
+    if due_ms is not None and now_ms >= due_ms:
+        return False
+    return dirty_ratio(segments, state["mapped_end"]) < min_ratio
