@@ -19,6 +19,21 @@ log = logging.getLogger("ailurus.partitions")
 KAFKA_NAMESPACE = "kafka"
 TRASH_DIR = ".trash"  # beside the namespaces: deleted topics wait here for removal
 
+# What applies when neither the topic nor the cluster sets a value (a nullable cluster
+# default left unset): Kafka's defaults, so DescribeConfigs never reports null.
+KAFKA_FALLBACKS = {
+    "segment.ms": "604800000",  # Kafka's log.roll.ms default: 7 days
+    "flush.bytes": str(256 * 1024),
+    "flush.ms": "100",
+    "max.message.bytes": str(1024 * 1024),
+    "segment.bytes": str(128 * 1024 * 1024),
+    "cleanup.policy": "delete",
+    "message.timestamp.type": "CreateTime",
+    "write.caching": "false",
+    "retention.ms": "-1",
+    "retention.bytes": "-1",
+}
+
 
 class PartitionManager:
     def __init__(
@@ -139,21 +154,27 @@ class PartitionManager:
 
     # ---- configuration -------------------------------------------------------------------------------
     def effective(self, meta: TopicMeta, name: str) -> str | None:
-        return topic_config.effective(name, meta.configs, self.cluster_config.get)
+        """The value that applies to the topic: its override, the cluster default, or
+        Kafka's default when the cluster leaves it unset (what DescribeConfigs reports)."""
+        value = topic_config.effective(name, meta.configs, self.cluster_config.get)
+        return KAFKA_FALLBACKS.get(name) if value is None else value
 
     def _log_config(self, meta: TopicMeta) -> LogConfig:
         def num(name: str) -> int | None:
             value = self.effective(meta, name)
-            if value is None:
+            if value is None or value == "":
                 return None
             n = int(value)
             return None if n < 0 else n
 
+        retention_ms, retention_bytes = num("retention.ms"), num("retention.bytes")
+        if self.effective(meta, "cleanup.policy") == "":
+            retention_ms = retention_bytes = None  # Kafka: an empty policy keeps data forever
         return LogConfig(
             segment_bytes=num("segment.bytes") or 128 * 1024 * 1024,
             segment_ms=num("segment.ms"),
-            retention_ms=num("retention.ms"),
-            retention_bytes=num("retention.bytes"),
+            retention_ms=retention_ms,
+            retention_bytes=retention_bytes,
         )
 
     def _configure(self, partition: Partition, meta: TopicMeta) -> None:
@@ -161,6 +182,9 @@ class PartitionManager:
         partition.max_message_bytes = int(self.effective(meta, "max.message.bytes") or 1024 * 1024)
         partition.log_append_time = (
             self.effective(meta, "message.timestamp.type") == "LogAppendTime"
+        )
+        partition.produce_policy = topic_config.produce_policy(
+            meta.configs, self.cluster_config.get
         )
         consensus = partition.consensus
         consensus.write_caching = self.effective(meta, "write.caching") == "true"

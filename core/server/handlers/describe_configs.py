@@ -75,7 +75,6 @@ def _entry(m, name, value, source, ctype, doc, request):
 
 
 def _topic_entries(ctx, m, meta, keys, request):
-    get = ctx.services.cluster_config.get
     for name in sorted(topic_config.PROPERTIES):
         if keys is not None and name not in keys:
             continue
@@ -85,7 +84,7 @@ def _topic_entries(ctx, m, meta, keys, request):
         elif name in meta.configs:
             value, source = meta.configs[name], SOURCE_TOPIC
         else:
-            value, source = topic_config.cluster_default(name, get), SOURCE_DEFAULT
+            value, source = ctx.services.partitions.effective(meta, name), SOURCE_DEFAULT
         yield _entry(m, name, value, source, _TYPES.get(name, TYPE_LONG), prop.doc, request)
 
 

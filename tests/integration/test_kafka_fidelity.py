@@ -1,0 +1,115 @@
+"""Kafka fidelity fixes of issue 9, each driven by a real client against one shared broker."""
+
+from __future__ import annotations
+
+import confluent_kafka as ck
+import httpx
+import pytest
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+from tests.support.broker import BrokerProcess
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    b = BrokerProcess(tmp_path_factory.mktemp("fidelity") / "broker").start()
+    yield b
+    try:
+        b.stop()
+    except Exception:
+        b.kill()
+
+
+_ADMINS: dict[str, AdminClient] = {}
+
+
+def admin(broker) -> AdminClient:
+    """One AdminClient per broker, kept alive (a dropped client fails its futures)."""
+    if broker.bootstrap not in _ADMINS:
+        _ADMINS[broker.bootstrap] = AdminClient({"bootstrap.servers": broker.bootstrap})
+    return _ADMINS[broker.bootstrap]
+
+
+def create(broker, name: str, partitions: int = 1, **configs: str) -> None:
+    fs = admin(broker).create_topics([ck.admin.NewTopic(name, partitions, 1, config=configs)])
+    fs[name].result(10)
+
+
+def describe_topic(broker, name: str) -> dict:
+    res = ConfigResource(ConfigResource.Type.TOPIC, name)
+    return admin(broker).describe_configs([res])[res].result(10)
+
+
+def incremental(broker, topic: str, name: str, value: str | None, op: AlterConfigOpType):
+    res = ConfigResource(
+        ConfigResource.Type.TOPIC,
+        topic,
+        incremental_configs=[ConfigEntry(name, value, incremental_operation=op)],
+    )
+    return admin(broker).incremental_alter_configs([res])[res].result(10)
+
+
+def set_cluster(broker, **values) -> None:
+    r = httpx.put(
+        f"{broker.admin_url}/v1/cluster_config",
+        json={"upsert": values, "remove": []},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+
+
+def remove_cluster(broker, *names: str) -> None:
+    r = httpx.put(
+        f"{broker.admin_url}/v1/cluster_config",
+        json={"upsert": {}, "remove": list(names)},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+
+
+# ---- IncrementalAlterConfigs APPEND / SUBTRACT -------------------------------------------------
+
+
+def test_append_and_subtract_start_from_the_effective_value(broker):
+    create(broker, "ops")
+    incremental(broker, "ops", "cleanup.policy", "compact", AlterConfigOpType.APPEND)
+    entry = describe_topic(broker, "ops")["cleanup.policy"]
+    assert entry.value == "delete,compact"
+    assert entry.source == ck.admin.ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+    incremental(broker, "ops", "cleanup.policy", "compact", AlterConfigOpType.SUBTRACT)
+    assert describe_topic(broker, "ops")["cleanup.policy"].value == "delete"
+
+    create(broker, "ops-empty")
+    incremental(broker, "ops-empty", "cleanup.policy", "delete", AlterConfigOpType.SUBTRACT)
+    entry = describe_topic(broker, "ops-empty")["cleanup.policy"]
+    # Kafka (KIP-1161) stores the empty list: neither deleted nor compacted, kept forever.
+    assert entry.value == "" and entry.source == ck.admin.ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+
+
+def test_append_to_a_non_list_config_is_invalid_config(broker):
+    create(broker, "ops-scalar")
+    with pytest.raises(ck.KafkaException) as info:
+        incremental(broker, "ops-scalar", "retention.ms", "5", AlterConfigOpType.APPEND)
+    assert info.value.args[0].code() == ck.KafkaError.INVALID_CONFIG
+
+
+# ---- DescribeConfigs: never null where Kafka reports a value -----------------------------------
+
+
+def test_topic_configs_are_never_null(broker):
+    remove_cluster(broker, "log_segment_ms", "retention_bytes")
+    create(broker, "no-nulls")
+    described = describe_topic(broker, "no-nulls")
+    assert described["segment.ms"].value == "604800000"
+    assert described["retention.bytes"].value == "-1"
+    nulls = [name for name, entry in described.items() if entry.value is None]
+    assert nulls == []
+    set_cluster(broker, raft_replica_max_pending_flush_bytes=None)
+    try:
+        assert describe_topic(broker, "no-nulls")["flush.bytes"].value == str(256 * 1024)
+    finally:
+        remove_cluster(broker, "raft_replica_max_pending_flush_bytes")
+    set_cluster(broker, log_segment_ms=3_600_000)
+    try:
+        assert describe_topic(broker, "no-nulls")["segment.ms"].value == "3600000"
+    finally:
+        remove_cluster(broker, "log_segment_ms")
