@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import confluent_kafka as ck
 import httpx
 import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+from kio.schema.describe_configs.v4 import request as dc
+from kio.schema.errors import ErrorCode
+from kio.static.primitive import i8
 from tests.support.broker import BrokerProcess
+from tests.support.raw_client import RawClient
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +119,47 @@ def test_topic_configs_are_never_null(broker):
         assert describe_topic(broker, "no-nulls")["segment.ms"].value == "3600000"
     finally:
         remove_cluster(broker, "log_segment_ms")
+
+
+# ---- DescribeConfigs on the broker: Kafka's names too ------------------------------------------
+
+
+def test_broker_configs_answer_kafka_names(broker):
+    res = ConfigResource(ConfigResource.Type.BROKER, str(broker.node_id))
+    described = admin(broker).describe_configs([res])[res].result(10)
+    assert described["listeners"].value == f"plain://127.0.0.1:{broker.kafka_port}"
+    assert described["advertised.listeners"].value == f"plain://127.0.0.1:{broker.kafka_port}"
+    assert described["log.segment.bytes"].value == str(128 * 1024 * 1024)
+    assert described["log.retention.ms"].value == "604800000"
+    assert described["log.retention.bytes"].value == "-1"
+    assert described["num.partitions"].value == "1"
+    assert described["default.replication.factor"].value == "1"
+    assert Path(described["log.dirs"].value) == broker.data_dir
+    assert described["auto.create.topics.enable"].value in ("true", "false")
+    assert described["log_segment_size"].value == str(128 * 1024 * 1024)  # Redpanda's names stay
+    set_cluster(broker, default_topic_partitions=3)
+    try:
+        entry = admin(broker).describe_configs([res])[res].result(10)["num.partitions"]
+        assert entry.value == "3" and not entry.is_default
+    finally:
+        remove_cluster(broker, "default_topic_partitions")
+
+
+def test_broker_configs_of_another_broker_id_are_invalid_request(broker):
+    client = RawClient(broker.kafka_port)
+    try:
+        resp = client.request(
+            dc.DescribeConfigsRequest(
+                resources=(
+                    dc.DescribeConfigsResource(
+                        resource_type=i8(4),
+                        resource_name=str(broker.node_id + 7),
+                        configuration_keys=None,
+                    ),
+                )
+            )
+        )
+    finally:
+        client.close()
+    (result,) = resp.results
+    assert result.error_code == ErrorCode.invalid_request and result.configs == ()

@@ -15,8 +15,23 @@ BROKER = 4
 BROKER_LOGGER = 8
 SOURCE_TOPIC = 1
 SOURCE_DYNAMIC_DEFAULT_BROKER = 3
+SOURCE_STATIC_BROKER = 4
 SOURCE_DEFAULT = 5
-TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 5, 7
+TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_SHORT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 4, 5, 7
+
+# The Kafka broker config names Redpanda answers (make_broker_configs in Redpanda's
+# config_response_utils.cc): name -> (cluster property or None for node config, type).
+KAFKA_BROKER_NAMES = {
+    "listeners": (None, TYPE_LIST),
+    "advertised.listeners": (None, TYPE_LIST),
+    "log.segment.bytes": ("log_segment_size", TYPE_LONG),
+    "log.retention.bytes": ("retention_bytes", TYPE_LONG),
+    "log.retention.ms": ("log_retention_ms", TYPE_LONG),
+    "num.partitions": ("default_topic_partitions", TYPE_INT),
+    "default.replication.factor": ("default_topic_replications", TYPE_SHORT),
+    "log.dirs": (None, TYPE_STRING),
+    "auto.create.topics.enable": ("auto_create_topics_enabled", TYPE_BOOLEAN),
+}
 
 _TYPES = {
     "cleanup.policy": TYPE_LIST,
@@ -54,7 +69,18 @@ def _describe(ctx, m, resource, request):
             )
         return result(ErrorCode.none, None, _topic_entries(ctx, m, meta, keys, request))
     if resource.resource_type == BROKER:
-        return result(ErrorCode.none, None, _broker_entries(ctx, m, keys))
+        name = resource.resource_name
+        if name and not name.lstrip("-").isdigit():
+            return result(
+                ErrorCode.invalid_request, f"Broker id must be an integer but received {name}"
+            )
+        if name and int(name) != ctx.services.node_id:
+            return result(
+                ErrorCode.invalid_request,
+                f"Unexpected broker id {name} expected {ctx.services.node_id}",
+            )
+        entries = [*_kafka_broker_entries(ctx, m, keys), *_broker_entries(ctx, m, keys)]
+        return result(ErrorCode.none, None, entries)
     return result(ErrorCode.invalid_request, "only topic and broker resources can be described")
 
 
@@ -86,6 +112,43 @@ def _topic_entries(ctx, m, meta, keys, request):
         else:
             value, source = ctx.services.partitions.effective(meta, name), SOURCE_DEFAULT
         yield _entry(m, name, value, source, _TYPES.get(name, TYPE_LONG), prop.doc, request)
+
+
+def _kafka_broker_entries(ctx, m, keys):
+    """Kafka's names for the broker settings clients ask about, with the effective values."""
+    store = ctx.services.cluster_config
+    explicit = store.values(include_defaults=False)
+    for name, (prop, ctype) in KAFKA_BROKER_NAMES.items():
+        if keys is not None and name not in keys:
+            continue
+        if prop is None:
+            value, source = _node_value(ctx, name), SOURCE_STATIC_BROKER
+        else:
+            raw = store.get(prop)
+            value = "-1" if raw is None else _text(raw)
+            source = SOURCE_STATIC_BROKER if prop in explicit else SOURCE_DEFAULT
+        yield build(
+            m.DescribeConfigsResourceResult,
+            name=name,
+            value=value,
+            read_only=False,
+            config_source=source,
+            is_sensitive=False,
+            synonyms=(),
+            config_type=ctype,
+            documentation=None,
+            is_default=source == SOURCE_DEFAULT,
+        )
+
+
+def _node_value(ctx, name: str) -> str:
+    if name == "log.dirs":
+        return str(ctx.services.data_dir)
+    advertised = ctx.services.advertised_kafka
+    if name == "advertised.listeners":
+        return f"plain://{advertised[0]}:{advertised[1]}"
+    host, port = ctx.services.extras.get("kafka_api", advertised)
+    return f"plain://{host}:{port}"
 
 
 def _broker_entries(ctx, m, keys):
