@@ -18,6 +18,7 @@ log = logging.getLogger("ailurus.partitions")
 
 KAFKA_NAMESPACE = "kafka"
 TRASH_DIR = ".trash"  # beside the namespaces: deleted topics wait here for removal
+U32_MAX = 2**32 - 1  # a segment's positions are u32 in its index
 
 # What applies when neither the topic nor the cluster sets a value (a nullable cluster
 # default left unset): Kafka's defaults, so DescribeConfigs never reports null.
@@ -171,20 +172,34 @@ class PartitionManager:
         if self.effective(meta, "cleanup.policy") == "":
             retention_ms = retention_bytes = None  # Kafka: an empty policy keeps data forever
         return LogConfig(
-            segment_bytes=num("segment.bytes") or 128 * 1024 * 1024,
-            segment_ms=num("segment.ms"),
+            segment_bytes=self._clamp(
+                num("segment.bytes") or 128 * 1024 * 1024,
+                "log_segment_size_min",
+                "log_segment_size_max",
+                upper=U32_MAX,
+            ),
+            segment_ms=self._clamp(
+                num("segment.ms") or 604_800_000, "log_segment_ms_min", "log_segment_ms_max"
+            ),
             retention_ms=retention_ms,
             retention_bytes=retention_bytes,
         )
+
+    def _clamp(self, value: int, min_name: str, max_name: str, upper: int | None = None) -> int:
+        """Redpanda's segment bounds: the log rolls at the clamped value, while the topic
+        keeps (and DescribeConfigs reports) the value the user set."""
+        lo, hi = self.cluster_config.get(min_name), self.cluster_config.get(max_name)
+        if hi is not None:
+            value = min(value, int(hi))
+        if lo is not None:
+            value = max(value, int(lo))
+        return min(value, upper) if upper is not None else value
 
     def _configure(self, partition: Partition, meta: TopicMeta) -> None:
         partition.log.update_config(self._log_config(meta))
         partition.max_message_bytes = int(self.effective(meta, "max.message.bytes") or 1024 * 1024)
         partition.log_append_time = (
             self.effective(meta, "message.timestamp.type") == "LogAppendTime"
-        )
-        partition.produce_policy = topic_config.produce_policy(
-            meta.configs, self.cluster_config.get
         )
         consensus = partition.consensus
         consensus.write_caching = self.effective(meta, "write.caching") == "true"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import confluent_kafka as ck
@@ -11,6 +12,7 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 from kio.schema.describe_configs.v4 import request as dc
 from kio.schema.errors import ErrorCode
 from kio.static.primitive import i8
+
 from tests.support.broker import BrokerProcess
 from tests.support.raw_client import RawClient
 
@@ -163,3 +165,48 @@ def test_broker_configs_of_another_broker_id_are_invalid_request(broker):
         client.close()
     (result,) = resp.results
     assert result.error_code == ErrorCode.invalid_request and result.configs == ()
+
+
+# ---- segment bounds: accept Kafka's values, clamp the roll ---------------------------------------
+
+
+def segment_files(broker, topic: str) -> list[Path]:
+    """The topic's segment files in offset order (names start with the base offset)."""
+    (partition_dir,) = (broker.data_dir / "kafka" / topic).iterdir()
+    return sorted(partition_dir.glob("*.log"), key=lambda f: int(f.name.split("-")[0]))
+
+
+def test_tiny_segment_bytes_is_reported_as_set_and_rolls_at_the_cluster_minimum(broker):
+    set_cluster(broker, log_segment_size_min=64 * 1024)
+    try:
+        create(broker, "tiny-segments", **{"segment.bytes": "100"})
+        assert describe_topic(broker, "tiny-segments")["segment.bytes"].value == "100"
+        p = ck.Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "acks": "all"})
+        for i in range(40):
+            p.produce("tiny-segments", value=bytes(8 * 1024), key=str(i).encode())
+            p.flush(10)
+        segments = segment_files(broker, "tiny-segments")
+        sizes = [f.stat().st_size for f in segments]
+        # 40 batches of ~8 KiB: rolled (the bound applies), but never at 100 bytes.
+        assert 2 <= len(segments) <= 8, sizes
+        assert all(size >= 64 * 1024 - 9 * 1024 for size in sizes[:-1]), sizes
+    finally:
+        remove_cluster(broker, "log_segment_size_min")
+
+
+def test_segment_size_max_bounds_a_large_segment_bytes(broker):
+    set_cluster(broker, log_segment_size_min=16 * 1024, log_segment_size_max=32 * 1024)
+    try:
+        create(broker, "capped-segments", **{"segment.bytes": str(1024 * 1024 * 1024)})
+        p = ck.Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "acks": "all"})
+        for i in range(20):
+            p.produce("capped-segments", value=bytes(8 * 1024), key=str(i).encode())
+            p.flush(10)
+        deadline = time.monotonic() + 5
+        while len(segment_files(broker, "capped-segments")) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(segment_files(broker, "capped-segments")) >= 4
+        described = describe_topic(broker, "capped-segments")
+        assert described["segment.bytes"].value == str(1024 * 1024 * 1024)
+    finally:
+        remove_cluster(broker, "log_segment_size_min", "log_segment_size_max")
