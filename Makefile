@@ -26,8 +26,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Parallel workers (pytest-xdist); each worker starts its own brokers on ephemeral ports.
+TEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(PYTEST) -q -n $(TEST_WORKERS) --durations=15 tests
 
 bench: install
 	$(BIN)/python -m bench
