@@ -1,0 +1,232 @@
+"""Cluster properties change what a real broker does, or are refused with the issue that brings
+them: through the Admin API, Kafka IncrementalAlterConfigs, rpk and the node's --set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import confluent_kafka as ck
+import pytest
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+from kio.schema.errors import ErrorCode
+from kio.schema.incremental_alter_configs.v1 import request as iac
+
+from tests.support.broker import start_broker
+from tests.support.raw_client import RawClient
+
+SASL_REASON = "not supported yet: arrives with issue #16 (security)"
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    proc = start_broker(tmp_path_factory.mktemp("props"))
+    yield proc
+    proc.stop()
+
+
+def put_config(broker, upsert: dict, remove: list | None = None) -> tuple[int, dict]:
+    body = json.dumps({"upsert": upsert, "remove": remove or []}).encode()
+    req = urllib.request.Request(f"{broker.admin_url}/v1/cluster_config", data=body, method="PUT")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def cluster_config(broker):
+    """set(**values): apply through the Admin API; every key set is removed afterwards."""
+    touched: list[str] = []
+
+    def set_(**values) -> None:
+        status, body = put_config(broker, values)
+        assert status == 200, body
+        touched.extend(values)
+
+    yield set_
+    if touched:
+        assert put_config(broker, {}, touched)[0] == 200
+
+
+def new_topic(broker, partitions: int = 1, replication_factor: int = 1) -> str:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(name, partitions, replication_factor)])[name].result(10)
+    return name
+
+
+def describe_topic(broker, topic: str) -> dict[str, str]:
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    res = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    return {k: v.value for k, v in admin.describe_configs([res])[res].result(10).items()}
+
+
+# ---- refused properties ---------------------------------------------------------------------
+
+
+def test_admin_api_refuses_a_refused_value_with_its_issue(broker):
+    status, body = put_config(broker, {"enable_sasl": True})
+    assert status == 400 and body["code"] == 400 and body["message"]
+    assert body["errors"] == {"enable_sasl": SASL_REASON}
+    assert put_config(broker, {"enable_sasl": False})[0] == 200  # the default is accepted
+
+
+def test_incremental_alter_configs_refuses_a_refused_value(broker):
+    client = RawClient(broker.kafka_port)
+    try:
+        resp = client.request(
+            iac.IncrementalAlterConfigsRequest(
+                resources=(
+                    iac.AlterConfigsResource(
+                        resource_type=4,  # BROKER, empty name: the whole cluster
+                        resource_name="",
+                        configs=(
+                            iac.AlterableConfig(
+                                name="raft_election_timeout_ms", config_operation=0, value="99"
+                            ),
+                        ),
+                    ),
+                ),
+                validate_only=False,
+            )
+        )
+    finally:
+        client.close()
+    (result,) = resp.responses
+    assert result.error_code == ErrorCode.invalid_config
+    assert result.error_message == (
+        "raft_election_timeout_ms: not supported yet: arrives with issue #10 (cluster and Raft)"
+    )
+
+
+def test_rpk_cluster_config_set_shows_the_reason(broker):
+    env = dict(os.environ, RPK_ADMIN_HOSTS=f"127.0.0.1:{broker.admin_port}")
+    rpk = os.path.join(os.path.dirname(sys.executable), "rpk")
+    result = subprocess.run(
+        [rpk, "cluster", "config", "set", "audit_enabled", "true"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "audit_enabled" in result.stderr + result.stdout
+    assert "issue #16" in result.stderr + result.stdout
+
+
+def test_a_protective_refused_override_stops_the_start_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "--data-dir", str(tmp_path / "d")]
+        + ["--kafka-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"]
+        + ["--rpc-addr", "127.0.0.1:0", "--set", "enable_sasl=true"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"enable_sasl: {SASL_REASON}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---- properties that take effect --------------------------------------------------------------
+
+TOPIC_DEFAULTS = [
+    ("log_compression_type", "zstd", "compression.type", "zstd"),
+    ("tombstone_retention_ms", 1234, "delete.retention.ms", "1234"),
+    ("log_cleanup_policy", "compact", "cleanup.policy", "compact"),
+    ("log_retention_ms", 3_600_000, "retention.ms", "3600000"),
+    ("retention_bytes", 5_000_000, "retention.bytes", "5000000"),
+    ("log_segment_size", 2 * 1024 * 1024, "segment.bytes", "2097152"),
+    ("log_segment_ms", 7_200_000, "segment.ms", "7200000"),
+    ("log_message_timestamp_type", "LogAppendTime", "message.timestamp.type", "LogAppendTime"),
+    ("kafka_batch_max_bytes", 2048, "max.message.bytes", "2048"),
+    ("write_caching_default", "true", "write.caching", "true"),
+    ("raft_replica_max_flush_delay_ms", 250, "flush.ms", "250"),
+    ("raft_replica_max_pending_flush_bytes", 4096, "flush.bytes", "4096"),
+]
+
+
+@pytest.mark.parametrize(("prop", "value", "topic_config", "shown"), TOPIC_DEFAULTS)
+def test_cluster_default_is_the_topic_default(
+    broker, cluster_config, prop, value, topic_config, shown
+):
+    topic = new_topic(broker)
+    before = describe_topic(broker, topic)[topic_config]
+    cluster_config(**{prop: value})
+    assert describe_topic(broker, topic)[topic_config] == shown != before
+
+
+def test_auto_create_uses_default_topic_partitions(broker, cluster_config):
+    cluster_config(auto_create_topics_enabled=True, default_topic_partitions=3)
+    name = f"auto-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        topics = admin.list_topics(topic=name, timeout=5).topics
+        if name in topics and topics[name].error is None and topics[name].partitions:
+            break
+        time.sleep(0.1)
+    assert len(admin.list_topics(topic=name, timeout=5).topics[name].partitions) == 3
+
+
+def test_default_topic_replications_applies_to_a_create_without_one(broker, cluster_config):
+    cluster_config(default_topic_replications=3)
+    name = f"rf-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    with pytest.raises(ck.KafkaException) as exc:
+        admin.create_topics([NewTopic(name, 1, -1)])[name].result(10)
+    assert exc.value.args[0].code() == ck.KafkaError.INVALID_REPLICATION_FACTOR
+
+
+def test_log_append_time_stamps_records_with_the_broker_clock(broker, cluster_config):
+    cluster_config(log_message_timestamp_type="LogAppendTime")
+    topic = new_topic(broker)
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap})
+    producer.produce(topic, value=b"v", partition=0, timestamp=1000)
+    assert producer.flush(10) == 0
+    consumer = ck.Consumer(
+        {"bootstrap.servers": broker.bootstrap, "group.id": "ts", "auto.offset.reset": "earliest"}
+    )
+    try:
+        consumer.assign([ck.TopicPartition(topic, 0, 0)])
+        message = None
+        deadline = time.monotonic() + 10
+        while message is None and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+        assert message is not None and message.error() is None
+        kind, stamp = message.timestamp()
+        assert kind == ck.TIMESTAMP_LOG_APPEND_TIME and stamp > time.time() * 1000 - 60_000
+    finally:
+        consumer.close()
+
+
+def test_kafka_batch_max_bytes_refuses_a_larger_batch(broker, cluster_config):
+    cluster_config(kafka_batch_max_bytes=1024)
+    topic = new_topic(broker)
+    errors = []
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "message.max.bytes": 100_000})
+    producer.produce(
+        topic, value=b"x" * 5000, partition=0, on_delivery=lambda e, m: errors.append(e)
+    )
+    producer.flush(10)
+    assert errors and errors[0] is not None
+    assert errors[0].code() == ck.KafkaError.MSG_SIZE_TOO_LARGE
+
+
+def test_disable_metrics_hides_the_metrics_endpoint(broker, cluster_config):
+    url = f"{broker.admin_url}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        assert resp.status == 200
+    cluster_config(disable_metrics=True)
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(url, timeout=10)
+    assert exc.value.code == 404
