@@ -15,9 +15,9 @@ from kio.index import UnknownAPIKey, UnknownEntity, load_request_schema, load_re
 from kio.schema.response_header.v0.header import ResponseHeader as ResponseHeaderV0
 from kio.schema.response_header.v1.header import ResponseHeader as ResponseHeaderV1
 from kio.serial import entity_reader, entity_writer
-from kio.serial.errors import SerialError
 
 from core.protocol.framing import SIZE
+from core.protocol.guard import GuardError, check_request
 
 API_VERSIONS_KEY = 18
 
@@ -50,19 +50,29 @@ def _writer(cls: type):
 
 
 def decode_request(payload: bytes | memoryview, api_key: int, api_version: int) -> tuple[Any, Any]:
-    """Parse (header, body) of a request whose key and version kio knows."""
+    """Parse (header, body) of a request whose key and version kio knows.
+
+    The frame is first checked by core.protocol.guard (every claimed length and count
+    fits, unknown tagged fields dropped): kio's native reader never sees a claim the
+    frame cannot hold. Anything either of them refuses is a DecodeError.
+    """
     cls = request_class(api_key, api_version)
     if cls is None:
         raise DecodeError(f"no schema for api key {api_key} version {api_version}")
+    name = f"{cls.__name__} v{api_version}"
+    try:
+        payload = check_request(bytes(payload), cls)
+    except GuardError as exc:
+        raise DecodeError(f"malformed {name}: {exc}") from None
     try:
         header, used = _reader(cls.__header_schema__)(payload, 0)
         body, used_body = _reader(cls)(payload, used)
-    except (SerialError, ValueError, IndexError, TypeError) as exc:
-        raise DecodeError(f"malformed {cls.__name__} v{api_version}: {exc}") from None
+    except BaseException as exc:  # kio's errors, KeyError, OverflowError, a Rust panic
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise DecodeError(f"malformed {name}: {type(exc).__name__}: {exc}") from None
     if used + used_body != len(payload):
-        raise DecodeError(
-            f"{cls.__name__} v{api_version}: {len(payload) - used - used_body} trailing bytes"
-        )
+        raise DecodeError(f"{name}: {len(payload) - used - used_body} trailing bytes")
     return header, body
 
 

@@ -86,7 +86,9 @@ def encode_fetch_response(
             if version >= 11:
                 cur += _I32.pack(-1)  # preferred_read_replica: none
             if p.records is None:
-                cur += _I32.pack(-1)
+                # Kafka sends empty records (not null) with a partition error: librdkafka
+                # refuses a whole response holding "MessageSetSize -1".
+                cur += _I32.pack(0)
             elif isinstance(p.records, FileRegion):
                 cur += _I32.pack(p.records.length)
                 parts.append(bytes(cur))

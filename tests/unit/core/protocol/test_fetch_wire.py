@@ -53,7 +53,7 @@ def kio_bytes(version: int, correlation_id: int, data, error_code: int, session_
             if p.aborted is None
             else tuple(mod.AbortedTransaction(producer_id=a, first_offset=b) for a, b in p.aborted),
             preferred_read_replica=-1,
-            records=p.records,
+            records=b"" if p.records is None else p.records,  # Kafka: empty, never null
         )
         fields = mod.PartitionData.__dataclass_fields__
         return mod.PartitionData(**{k: v for k, v in kw.items() if k in fields})
@@ -108,3 +108,14 @@ def test_file_regions_are_spliced_in_place(tmp_path):
         assert materialised == b"".join(encode_fetch_response(11, 9, inline)[0])
     finally:
         os.close(fd)
+
+
+@pytest.mark.parametrize("version", range(4, 12))
+def test_partition_error_sends_empty_records_not_null(version):
+    """librdkafka rejects a whole response holding a records size of -1 (issue 9)."""
+    row = PartitionResult(0, ErrorCode.offset_out_of_range.value, 10, 10, 0, None)
+    parts, size = encode_fetch_response(version, 7, [("t", [row])])
+    frame = b"".join(parts)
+    assert len(frame) == size
+    assert frame.endswith(struct.pack(">i", 0))
+    assert not frame.endswith(struct.pack(">i", -1))

@@ -1,0 +1,444 @@
+"""Compile a kio entity schema into a Python walker that checks every claimed size.
+
+A walker `w(b, p, e, ed, tr) -> p` walks one entity of `b` (bytes) from offset `p`,
+never past `e`, without building any object. Every length or count read from the wire
+is checked against the bytes left before anything can be reserved for it: a string or
+bytes field must fit, an array of N elements needs N * (smallest element) bytes. Unknown
+tagged fields (KIP-482) are recorded in `ed` as edits that drop them; `tr`, when a list,
+receives (offset, kind, field) for every length and count read (the fuzz tests use it).
+
+The walker's source is generated once per schema class (`compile_walker`) so the hot
+path is straight-line Python with the fixed-size runs of a struct folded into one step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from functools import cache
+from typing import Any
+
+from kio.serial._introspect import (
+    EntityField,
+    EntityTupleField,
+    PrimitiveTupleField,
+    classify_field,
+    get_field_tag,
+    get_schema_field_type,
+    is_optional,
+)
+
+FIXED_SIZES = {
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "uint8": 1,
+    "uint16": 2,
+    "uint32": 4,
+    "uint64": 8,
+    "float64": 8,
+    "uuid": 16,
+    "bool": 1,
+    "error_code": 2,
+    "timedelta_i32": 4,
+    "timedelta_i64": 8,
+    "datetime_i64": 8,
+}
+
+
+class GuardError(ValueError):
+    """A claimed length, count or tag that the frame cannot hold or the schema refuses."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """How one value is laid out on the wire."""
+
+    tag: str  # fixed | lstr | lbytes | cstr | entity | array
+    size: int = 0  # fixed
+    nullable: bool = False
+    cls: type | None = None  # entity
+    compact: bool = False  # array
+    elem: Kind | None = None  # array
+
+
+def field_kind(cls: type, field: dataclasses.Field, is_tag: bool) -> Kind:
+    """The wire layout of `field` of entity `cls`, following kio's own writer rules."""
+    flexible = bool(cls.__flexible__)
+    if cls.__name__ == "RequestHeader" and field.name == "client_id":
+        return Kind("lstr", nullable=True)  # always a legacy nullable string (KIP-482)
+    nullable = False if is_tag else is_optional(field)
+    fc = classify_field(field)
+    if isinstance(fc, EntityTupleField):
+        return Kind("array", nullable=nullable, compact=flexible, elem=Kind("entity", cls=fc.type_))
+    if isinstance(fc, EntityField):
+        return Kind("entity", nullable=nullable, cls=fc.type_)
+    prim = _primitive(get_schema_field_type(field), flexible, False)
+    if isinstance(fc, PrimitiveTupleField):
+        return Kind("array", nullable=nullable, compact=flexible, elem=prim)
+    return _primitive(get_schema_field_type(field), flexible, nullable)
+
+
+def _primitive(kafka_type: str, flexible: bool, nullable: bool) -> Kind:
+    if kafka_type in FIXED_SIZES:
+        return Kind("fixed", size=FIXED_SIZES[kafka_type])
+    if kafka_type not in ("string", "bytes", "records"):
+        raise TypeError(f"unknown kafka_type {kafka_type!r}")
+    if flexible:
+        return Kind("cstr", nullable=nullable)
+    return Kind("lstr" if kafka_type == "string" else "lbytes", nullable=nullable)
+
+
+def split_fields(cls: type) -> tuple[list[tuple[str, Kind]], dict[int, tuple[str, Kind]]]:
+    """(plain fields in wire order, {tag: tagged field}) of an entity class."""
+    plain: list[tuple[str, Kind]] = []
+    tagged: dict[int, tuple[str, Kind]] = {}
+    for field in dataclasses.fields(cls):
+        tag = get_field_tag(field)
+        kind = field_kind(cls, field, tag is not None)
+        if tag is None:
+            plain.append((field.name, kind))
+        else:
+            tagged[int(tag)] = (field.name, kind)
+    return plain, tagged
+
+
+@cache
+def min_size(kind: Kind) -> int:
+    """Fewest bytes any value of this layout takes (at least 1, so counts stay bounded)."""
+    return max(_min_size(kind), 1)
+
+
+def _min_size(kind: Kind) -> int:
+    if kind.tag == "fixed":
+        return kind.size
+    if kind.tag == "lstr":
+        return 2
+    if kind.tag == "lbytes":
+        return 4
+    if kind.tag == "cstr":
+        return 1
+    if kind.tag == "array":
+        return 1 if kind.compact else 4
+    if kind.nullable:
+        return 1
+    return entity_min_size(kind.cls)
+
+
+@cache
+def entity_min_size(cls: type) -> int:
+    plain, _ = split_fields(cls)
+    return sum(_min_size(k) for _, k in plain) + (1 if cls.__flexible__ else 0)
+
+
+@cache
+def fixed_size(cls: type) -> int | None:
+    """Byte size of an entity whose every instance has the same size, else None."""
+    if cls.__flexible__:
+        return None
+    plain, _ = split_fields(cls)
+    total = 0
+    for _, kind in plain:
+        if kind.tag == "fixed":
+            total += kind.size
+        elif kind.tag == "entity" and not kind.nullable and fixed_size(kind.cls) is not None:
+            total += fixed_size(kind.cls)  # type: ignore[operator]
+        else:
+            return None
+    return total
+
+
+# --- runtime helpers the generated code calls ---------------------------------------------
+
+_I16 = struct.Struct(">h").unpack_from
+_I32 = struct.Struct(">i").unpack_from
+
+
+def _under(name: str, need: int, left: int) -> GuardError:
+    return GuardError(f"{name}: needs {need} bytes, {max(left, 0)} left in the frame")
+
+
+def _uvar(b: bytes, p: int, e: int, name: str) -> tuple[int, int]:
+    """An unsigned varint of at most 5 bytes and 32 bits starting at b[p]."""
+    value = 0
+    for i in range(5):
+        if p >= e:
+            raise _under(name, 1, 0)
+        byte = b[p]
+        p += 1
+        if i == 4 and byte > 0x0F:
+            raise GuardError(f"{name}: unsigned varint exceeds 32 bits")
+        value |= (byte & 0x7F) << (7 * i)
+        if byte < 0x80:
+            return value, p
+    raise GuardError(f"{name}: unsigned varint longer than 5 bytes")  # pragma: no cover
+
+
+def uvarint_bytes(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _tags(b: bytes, p: int, e: int, ed: list, tr, known: dict, name: str) -> int:
+    """A tagged-field section: known tags checked by their walker, unknown ones dropped."""
+    start = p
+    if tr is not None:
+        tr.append((p, "uvarcount", name + ".<tags>"))
+    count, p = _uvar(b, p, e, name + ".<tag count>")
+    if count * 2 > e - p:
+        raise _under(f"{name}: {count} tagged fields", count * 2, e - p)
+    count_end = p
+    dropped = 0
+    for _ in range(count):
+        tag_start = p
+        tag, p = _uvar(b, p, e, name + ".<tag>")
+        size_start = p
+        if tr is not None:
+            tr.append((p, "uvarlen", f"{name}.<tag {tag} size>"))
+        size, p = _uvar(b, p, e, name + ".<tag size>")
+        if size > e - p:
+            raise _under(f"{name}.<tag {tag}>", size, e - p)
+        value_end = p + size
+        field = known.get(tag)
+        if field is None:
+            ed.append((tag_start, value_end, b""))
+            dropped += 1
+        else:
+            mark = len(ed)
+            q = field[1](b, p, value_end, ed, tr)
+            if q != value_end:
+                raise GuardError(f"{name}.{field[0]}: tagged value has {value_end - q} extra bytes")
+            if len(ed) > mark:  # unknown tags inside: the value's size changes
+                delta = sum(len(r) - (z - a) for a, z, r in ed[mark:])
+                ed.append((size_start, p, uvarint_bytes(size + delta)))
+        p = value_end
+    if dropped:
+        ed.append((start, count_end, uvarint_bytes(count - dropped)))
+    return p
+
+
+RUNTIME = {"_I16": _I16, "_I32": _I32, "_under": _under, "_uvar": _uvar, "_tags": _tags}
+
+
+# --- code generation ----------------------------------------------------------------------
+
+
+class _Gen:
+    """Generates one module of walker functions for an entity and everything it contains."""
+
+    def __init__(self, trace: bool) -> None:
+        self.trace = trace
+        self.names: dict[type, str] = {}
+        self.sources: list[str] = []
+        self.env: dict[str, Any] = dict(RUNTIME)
+        self.counter = 0
+
+    def entity(self, cls: type) -> str:
+        if cls in self.names:
+            return self.names[cls]
+        name = f"w_{len(self.names)}_{cls.__name__}"
+        self.names[cls] = name
+        plain, tagged = split_fields(cls)
+        lines = [f"def {name}(b, p, e, ed, tr):"]
+        pending = 0
+        pending_names: list[str] = []
+        for fname, kind in plain:
+            label = f"{cls.__name__}.{fname}"
+            if kind.tag == "fixed":
+                pending += kind.size
+                pending_names.append(label)
+                continue
+            if pending:
+                lines += self._fixed(pending, ", ".join(pending_names), 1)
+                pending, pending_names = 0, []
+            lines += self.value(kind, label, 1)
+        if pending:
+            lines += self._fixed(pending, ", ".join(pending_names), 1)
+        if cls.__flexible__:
+            lines += self._tag_section(cls, tagged, 1)
+        lines.append("    return p")
+        self.sources.append("\n".join(lines))
+        return name
+
+    def _tag_section(self, cls: type, tagged: dict, ind: int) -> list[str]:
+        known = {}
+        for tag, (fname, kind) in tagged.items():
+            known[tag] = (fname, self._value_fn(kind, f"{cls.__name__}.{fname}"))
+        var = self._const(known)
+        label = repr(cls.__name__)
+        pad = "    " * ind
+        return [
+            f"{pad}if p < e and b[p] == 0 and tr is None:",
+            f"{pad}    p += 1",
+            f"{pad}else:",
+            f"{pad}    p = _tags(b, p, e, ed, tr, {var}, {label})",
+        ]
+
+    def _value_fn(self, kind: Kind, label: str) -> Any:
+        """A standalone walker for one value (a tagged field's)."""
+        if kind.tag == "entity" and not kind.nullable:
+            return _Ref(self, self.entity(kind.cls))
+        name = f"v_{self._next()}"
+        lines = [f"def {name}(b, p, e, ed, tr):", *self.value(kind, label, 1), "    return p"]
+        self.sources.append("\n".join(lines))
+        return _Ref(self, name)
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def _const(self, value: Any) -> str:
+        var = f"c_{self._next()}"
+        self.env[var] = value
+        return var
+
+    def _fixed(self, size: int, label: str, ind: int) -> list[str]:
+        pad = "    " * ind
+        return [
+            f"{pad}p += {size}",
+            f"{pad}if p > e:",
+            f"{pad}    raise _under({label!r}, {size}, e - p + {size})",
+        ]
+
+    def _tr(self, kind: str, label: str, pad: str) -> list[str]:
+        return [f"{pad}tr.append((p, {kind!r}, {label!r}))"] if self.trace else []
+
+    def _length(self, kind: Kind, label: str, ind: int, var: str) -> list[str]:
+        """Read a length or count into `var`; -1 means null."""
+        pad = "    " * ind
+        if kind.tag == "lstr":
+            return [
+                *self._tr("i16len", label, pad),
+                f"{pad}if p + 2 > e:",
+                f"{pad}    raise _under({label!r}, 2, e - p)",
+                f"{pad}{var} = _I16(b, p)[0]",
+                f"{pad}p += 2",
+            ]
+        if kind.tag == "lbytes" or (kind.tag == "array" and not kind.compact):
+            trace = "i32count" if kind.tag == "array" else "i32len"
+            return [
+                *self._tr(trace, label, pad),
+                f"{pad}if p + 4 > e:",
+                f"{pad}    raise _under({label!r}, 4, e - p)",
+                f"{pad}{var} = _I32(b, p)[0]",
+                f"{pad}p += 4",
+            ]
+        trace = "uvarcount" if kind.tag == "array" else "uvarlen"
+        return [
+            *self._tr(trace, label, pad),
+            f"{pad}if p >= e:",
+            f"{pad}    raise _under({label!r}, 1, 0)",
+            f"{pad}{var} = b[p]",
+            f"{pad}p += 1",
+            f"{pad}if {var} > 127:",
+            f"{pad}    {var}, p = _uvar(b, p - 1, e, {label!r})",
+            f"{pad}{var} -= 1",
+        ]
+
+    def _null_check(self, kind: Kind, label: str, ind: int, var: str) -> list[str]:
+        pad = "    " * ind
+        what = "count" if kind.tag == "array" else "length"
+        lines = [f"{pad}if {var} < 0:"]
+        if kind.nullable:
+            lines.append(f"{pad}    if {var} != -1:")
+            lines.append(f"{pad}        raise GuardError({label!r} + ': negative {what}')")
+        else:
+            lines.append(f"{pad}    raise GuardError({label!r} + ': null or negative {what}')")
+        return lines
+
+    def value(self, kind: Kind, label: str, ind: int) -> list[str]:
+        pad = "    " * ind
+        if kind.tag == "fixed":
+            return self._fixed(kind.size, label, ind)
+        if kind.tag == "entity":
+            fn = self.entity(kind.cls)
+            if not kind.nullable:
+                return [f"{pad}p = {fn}(b, p, e, ed, tr)"]
+            return [
+                f"{pad}if p >= e:",
+                f"{pad}    raise _under({label!r}, 1, 0)",
+                f"{pad}if b[p] == 1:",
+                f"{pad}    p = {fn}(b, p + 1, e, ed, tr)",
+                f"{pad}elif b[p] == 255:",
+                f"{pad}    p += 1",
+                f"{pad}else:",
+                f"{pad}    raise GuardError({label!r} + ': bad nullable struct marker')",
+            ]
+        var = f"n{ind}"
+        lines = self._length(kind, label, ind, var)
+        lines += self._null_check(kind, label, ind, var)
+        if kind.tag in ("lstr", "lbytes", "cstr"):
+            return [
+                *lines,
+                f"{pad}elif {var} > e - p:",
+                f"{pad}    raise _under({label!r}, {var}, e - p)",
+                f"{pad}else:",
+                f"{pad}    p += {var}",
+            ]
+        return lines + self._array_body(kind, label, ind, var)
+
+    def _array_body(self, kind: Kind, label: str, ind: int, var: str) -> list[str]:
+        pad = "    " * ind
+        elem = kind.elem
+        assert elem is not None
+        least = min_size(elem)
+        lines = [
+            f"{pad}elif {var} * {least} > e - p:",
+            f"{pad}    raise _under({label!r} + ' (%d elements)' % {var}, {var} * {least}, e - p)",
+        ]
+        size = elem.size if elem.tag == "fixed" else None
+        if elem.tag == "entity" and not elem.nullable:
+            size = fixed_size(elem.cls)
+        if size is not None and not self.trace:
+            return lines + [f"{pad}else:", f"{pad}    p += {var} * {size}"]
+        body = self.value(elem, label + "[]", ind + 2)
+        return lines + [f"{pad}else:", f"{pad}    for _ in range({var}):", *body]
+
+    def build(self, root: str) -> Any:
+        source = "\n\n".join(self.sources)
+        self.env["GuardError"] = GuardError
+        exec(compile(source, f"<walker {root}>", "exec"), self.env)  # noqa: S102 (own codegen)
+        for ref in _Ref.pending(self):
+            ref.bind(self.env)
+        return self.env[root]
+
+
+class _Ref:
+    """A generated function named before its module is compiled; callable once bound."""
+
+    _all: dict[int, list[_Ref]] = {}
+
+    def __init__(self, gen: _Gen, name: str) -> None:
+        self.name = name
+        self.fn: Any = None
+        _Ref._all.setdefault(id(gen), []).append(self)
+
+    @classmethod
+    def pending(cls, gen: _Gen) -> list[_Ref]:
+        return cls._all.pop(id(gen), [])
+
+    def bind(self, env: dict) -> None:
+        self.fn = env[self.name]
+
+    def __call__(self, b, p, e, ed, tr):
+        return self.fn(b, p, e, ed, tr)
+
+
+@cache
+def compile_walker(cls: type, trace: bool = False) -> Any:
+    """The walker of entity `cls`, generated and compiled once."""
+    gen = _Gen(trace)
+    root = gen.entity(cls)
+    return gen.build(root)
+
+
+@cache
+def walker_source(cls: type, trace: bool = False) -> str:
+    gen = _Gen(trace)
+    gen.entity(cls)
+    return "\n\n".join(gen.sources)
