@@ -201,6 +201,9 @@ class PartitionManager:
         partition.log_append_time = (
             self.effective(meta, "message.timestamp.type") == "LogAppendTime"
         )
+        partition.produce_policy = topic_config.produce_policy(
+            meta.configs, self.cluster_config.get
+        )
         consensus = partition.consensus
         consensus.write_caching = self.effective(meta, "write.caching") == "true"
         consensus.flush_delay_ms = int(self.effective(meta, "flush.ms") or 100)

@@ -610,6 +610,7 @@ PROPERTIES: tuple[Property, ...] = (
         None,
         "Free-form cluster identifier reported to clients.",
         nullable=True,
+        needs_restart=True,  # read once at start
     ),
     _bool("admin_api_require_auth", False, "Require HTTP basic authentication on the Admin API."),
     _p("superusers", "array", [], "Users with every permission.", items_type="string"),

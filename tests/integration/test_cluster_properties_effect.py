@@ -3,6 +3,7 @@ them: through the Admin API, Kafka IncrementalAlterConfigs, rpk and the node's -
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ import confluent_kafka as ck
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from kio.schema.errors import ErrorCode
+from kio.schema.fetch.v11 import request as fetch11
 from kio.schema.incremental_alter_configs.v1 import request as iac
 
 from tests.support.broker import start_broker
@@ -230,3 +232,86 @@ def test_disable_metrics_hides_the_metrics_endpoint(broker, cluster_config):
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(url, timeout=10)
     assert exc.value.code == 404
+
+
+def _fetch_bytes(broker, topic: str) -> int:
+    """Bytes of records one Fetch (max_bytes 1 MiB) returns from offset 0."""
+    client = RawClient(broker.kafka_port)
+    try:
+        resp = client.request(
+            fetch11.FetchRequest(
+                replica_id=-1,
+                max_wait=datetime.timedelta(0),
+                min_bytes=1,
+                max_bytes=1 << 20,
+                isolation_level=0,
+                session_id=0,
+                session_epoch=-1,
+                forgotten_topics_data=(),
+                rack_id="",
+                topics=(
+                    fetch11.FetchTopic(
+                        topic=topic,
+                        partitions=(
+                            fetch11.FetchPartition(
+                                partition=0,
+                                current_leader_epoch=-1,
+                                fetch_offset=0,
+                                log_start_offset=-1,
+                                partition_max_bytes=1 << 20,
+                            ),
+                        ),
+                    ),
+                ),
+            )
+        )
+    finally:
+        client.close()
+    return len(resp.responses[0].partitions[0].records or b"")
+
+
+def test_fetch_max_bytes_caps_a_fetch_response(broker, cluster_config):
+    topic = new_topic(broker)
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
+    for i in range(3):
+        producer.produce(topic, value=bytes([i]) * 1000, partition=0)
+        producer.flush(10)  # one batch each
+    uncapped = _fetch_bytes(broker, topic)
+    cluster_config(fetch_max_bytes=1500)
+    capped = _fetch_bytes(broker, topic)
+    assert uncapped > 3000 and 1000 < capped < 1500  # the first batch only
+
+
+def test_enable_idempotence_false_refuses_producer_ids(broker, cluster_config):
+    from kio.schema.init_producer_id.v4.request import InitProducerIdRequest
+
+    def init_error() -> ErrorCode:
+        client = RawClient(broker.kafka_port)
+        try:
+            return client.request(
+                InitProducerIdRequest(
+                    transactional_id=None,
+                    transaction_timeout=datetime.timedelta(seconds=60),
+                    producer_id=-1,
+                    producer_epoch=-1,
+                )
+            ).error_code
+        finally:
+            client.close()
+
+    assert init_error() == ErrorCode.none
+    cluster_config(enable_idempotence=False)
+    assert init_error() == ErrorCode.cluster_authorization_failed
+
+
+def test_cluster_id_and_group_topic_partitions_given_at_start(tmp_path):
+    other = start_broker(
+        tmp_path, "--set", "cluster_id=my-cluster", "--set", "group_topic_partitions=2"
+    )
+    try:
+        admin = AdminClient({"bootstrap.servers": other.bootstrap})
+        assert admin.describe_cluster().result(10).cluster_id == "my-cluster"
+        topics = admin.list_topics(topic="__consumer_offsets", timeout=10).topics
+        assert len(topics["__consumer_offsets"].partitions) == 2
+    finally:
+        other.stop()

@@ -1,0 +1,155 @@
+"""Every cluster property either takes effect or is refused (issue 9).
+
+HONOURED maps each property that takes effect to the tests proving it changes behaviour, as
+pytest node ids ("path::function"); a bare path names the module where the engineer making that
+property take effect is adding its test (the check is then only that the module exists and
+mentions the property). REFUSED (core/config/refused.py) holds the others, each with its issue.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core.config.cluster_properties import PROPERTY_BY_NAME
+from core.config.refused import REFUSED
+
+ROOT = Path(__file__).resolve().parents[4]
+
+EFFECT = "tests/integration/test_cluster_properties_effect.py"
+TOPIC_DEFAULT = f"{EFFECT}::test_cluster_default_is_the_topic_default"
+FIDELITY = "tests/integration/test_kafka_fidelity.py"
+LISTENER = "tests/integration/test_listener_limits.py"  # listener engineer, issue 9
+GROUPS_UNIT = "tests/unit/core/groups"
+GROUP_FIELDS = "tests/unit/core/config/test_group_properties.py::" + (
+    "test_each_group_property_sets_its_group_config_field"
+)
+ROUTES = "tests/admin_api/test_routes.py"
+
+HONOURED: dict[str, tuple[str, ...]] = {
+    "auto_create_topics_enabled": (
+        "tests/integration/test_cluster_config_live.py::test_admin_api_change_applies_without_restart",
+        f"{EFFECT}::test_auto_create_uses_default_topic_partitions",
+    ),
+    "default_topic_partitions": (f"{EFFECT}::test_auto_create_uses_default_topic_partitions",),
+    "default_topic_replications": (
+        f"{EFFECT}::test_default_topic_replications_applies_to_a_create_without_one",
+    ),
+    "log_segment_size": (TOPIC_DEFAULT,),
+    "log_segment_size_min": (
+        f"{FIDELITY}::test_tiny_segment_bytes_is_reported_as_set_and_rolls_at_the_cluster_minimum",
+    ),
+    "log_segment_size_max": (f"{FIDELITY}::test_segment_size_max_bounds_a_large_segment_bytes",),
+    "log_segment_ms": (TOPIC_DEFAULT,),
+    "log_segment_ms_min": (FIDELITY,),  # pending: fidelity engineer
+    "log_segment_ms_max": (FIDELITY,),  # pending: fidelity engineer
+    "log_retention_ms": (TOPIC_DEFAULT,),
+    "retention_bytes": (TOPIC_DEFAULT,),
+    "log_cleanup_policy": (TOPIC_DEFAULT,),
+    "log_message_timestamp_type": (
+        TOPIC_DEFAULT,
+        f"{EFFECT}::test_log_append_time_stamps_records_with_the_broker_clock",
+    ),
+    "log_compression_type": (TOPIC_DEFAULT,),
+    "log_compaction_interval_ms": (
+        "tests/integration/test_kafka_apis.py::test_retention_by_bytes_deletes_closed_segments",
+        "tests/integration/test_compaction.py::test_compacted_topic_keeps_the_latest_value_per_key",
+    ),
+    "min_cleanable_dirty_ratio": (
+        "tests/unit/core/storage/test_compaction_settings.py::"
+        "test_a_log_waits_until_its_dirty_share_reaches_the_ratio",
+    ),
+    "tombstone_retention_ms": (TOPIC_DEFAULT,),
+    "kafka_batch_max_bytes": (
+        TOPIC_DEFAULT,
+        f"{EFFECT}::test_kafka_batch_max_bytes_refuses_a_larger_batch",
+    ),
+    "kafka_nodelete_topics": (FIDELITY,),  # pending: fidelity engineer
+    "kafka_noproduce_topics": (
+        "tests/integration/test_batch_validation.py::"
+        "test_noproduce_topics_answer_topic_authorization_failed",
+    ),
+    "write_caching_default": (TOPIC_DEFAULT,),
+    "raft_replica_max_pending_flush_bytes": (TOPIC_DEFAULT,),
+    "raft_replica_max_flush_delay_ms": (TOPIC_DEFAULT,),
+    "enable_idempotence": (f"{EFFECT}::test_enable_idempotence_false_refuses_producer_ids",),
+    "enable_transactions": (f"{ROUTES}::test_put_feature",),  # the feature state it reports
+    "group_topic_partitions": (
+        f"{EFFECT}::test_cluster_id_and_group_topic_partitions_given_at_start",
+    ),
+    "group_initial_rebalance_delay": (
+        GROUP_FIELDS,
+        f"{GROUPS_UNIT}/test_join_sync.py::test_initial_rebalance_delay_collects_members_and_extends",
+    ),
+    "group_new_member_join_timeout": (
+        GROUP_FIELDS,
+        f"{GROUPS_UNIT}/test_timeouts.py::"
+        "test_new_member_join_timeout_bounds_a_join_that_never_completes",
+    ),
+    "group_min_session_timeout_ms": (
+        GROUP_FIELDS,
+        f"{GROUPS_UNIT}/test_join_sync.py::test_session_timeout_bounds",
+    ),
+    "group_max_session_timeout_ms": (
+        GROUP_FIELDS,
+        f"{GROUPS_UNIT}/test_join_sync.py::test_session_timeout_bounds",
+    ),
+    "group_offset_retention_sec": (
+        GROUP_FIELDS,
+        f"{GROUPS_UNIT}/test_config.py::test_no_retention_keeps_offsets_of_empty_groups",
+    ),
+    "group_offset_retention_check_ms": (
+        GROUP_FIELDS,
+        f"{GROUPS_UNIT}/test_kafka_parity.py::"
+        "test_expiry_check_spares_a_simple_consumers_commit_in_flight",
+    ),
+    "fetch_max_bytes": (f"{EFFECT}::test_fetch_max_bytes_caps_a_fetch_response",),
+    "kafka_max_bytes_per_fetch": (FIDELITY,),  # pending: protocol engineer (lead: confirm path)
+    "kafka_request_max_bytes": (LISTENER,),  # pending: listener engineer
+    "kafka_connections_max": (LISTENER,),
+    "kafka_connections_max_per_ip": (LISTENER,),
+    "kafka_connections_max_overrides": (LISTENER,),
+    "kafka_connection_rate_limit": (LISTENER,),
+    "kafka_connection_rate_limit_overrides": (LISTENER,),
+    "kafka_connections_max_idle_ms": (LISTENER,),
+    "kafka_request_max_inflight_bytes": (LISTENER,),
+    "kafka_request_read_timeout_ms": (LISTENER,),
+    "cluster_id": (f"{EFFECT}::test_cluster_id_and_group_topic_partitions_given_at_start",),
+    "admin_api_require_auth": (f"{ROUTES}::test_admin_auth_when_required",),
+    "superusers": (f"{ROUTES}::test_admin_auth_when_required",),
+    "disable_public_metrics": (f"{ROUTES}::test_metrics_and_errors",),
+    "disable_metrics": (f"{EFFECT}::test_disable_metrics_hides_the_metrics_endpoint",),
+    "aggregate_metrics": (f"{ROUTES}::test_aggregate_metrics_sums_away_the_partition_label",),
+}
+
+
+def test_every_property_is_either_honoured_or_refused():
+    both = set(HONOURED) & set(REFUSED)
+    assert not both, f"both honoured and refused: {sorted(both)}"
+    missing = set(PROPERTY_BY_NAME) - set(HONOURED) - set(REFUSED)
+    assert not missing, f"neither honoured nor refused: {sorted(missing)}"
+    stale = (set(HONOURED) | set(REFUSED)) - set(PROPERTY_BY_NAME)
+    assert not stale, f"not in the property table: {sorted(stale)}"
+
+
+def _defines(text: str, function: str) -> bool:
+    return re.search(rf"^(?:async )?def {re.escape(function)}\(", text, re.MULTILINE) is not None
+
+
+def test_each_honoured_property_names_tests_that_exist_and_mention_it():
+    problems = []
+    for name, nodes in sorted(HONOURED.items()):
+        texts = []
+        for node in nodes:
+            path, _, function = node.partition("::")
+            file = ROOT / path
+            if not file.is_file():
+                problems.append(f"{name}: {path} does not exist")
+                continue
+            text = file.read_text()
+            texts.append(text)
+            if function and not _defines(text, function):
+                problems.append(f"{name}: {path} defines no test {function}")
+        if texts and not any(name in text for text in texts):
+            problems.append(f"{name}: none of {', '.join(nodes)} mentions it")
+    assert not problems, "\n".join(problems)
