@@ -210,3 +210,18 @@ def test_segment_size_max_bounds_a_large_segment_bytes(broker):
         assert described["segment.bytes"].value == str(1024 * 1024 * 1024)
     finally:
         remove_cluster(broker, "log_segment_size_min", "log_segment_size_max")
+
+
+# ---- transactional producers fail fast -----------------------------------------------------------
+
+
+def test_transactional_init_fails_fast_with_a_fatal_error(broker):
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "tx-1"})
+    started = time.monotonic()
+    with pytest.raises(ck.KafkaException) as info:
+        producer.init_transactions(30)
+    elapsed_s = time.monotonic() - started
+    error = info.value.args[0]
+    assert error.code() == ck.KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    assert error.fatal() and not error.retriable()
+    assert elapsed_s < 5, elapsed_s

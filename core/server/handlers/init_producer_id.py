@@ -26,15 +26,18 @@ async def handle(ctx, request):
             producer_epoch=-1,
         )
     if request.transactional_id is not None:
+        # Transactions are not served yet: answer as Redpanda does for a transactional
+        # write when they are off (TRANSACTIONAL_ID_AUTHORIZATION_FAILED). Clients treat it
+        # as fatal and fail at once; INVALID_REQUEST made librdkafka retry for minutes.
         log.info(
-            "%s: transactional producer %r refused: transactions are not served yet",
+            "%s: transactional producer %r refused: this broker does not serve transactions",
             ctx.peer,
             request.transactional_id,
         )
         return build(
             cls,
             throttle_time=ZERO,
-            error_code=ErrorCode.invalid_request,
+            error_code=ErrorCode.transactional_id_authorization_failed,
             producer_id=-1,
             producer_epoch=-1,
         )
