@@ -17,6 +17,7 @@ from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.producer_state import Duplicate, ProducerStateTable
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
 from core.model.records import decode_batch
+from core.model.validation import DEFAULT_POLICY, validate_client_batch
 from core.raft.consensus import NO_ACK, Appended, Consensus
 from core.raft.errors import RaftError
 
@@ -56,6 +57,7 @@ class Partition:
         self.producers = ProducerStateTable()
         self.max_message_bytes = 1024 * 1024
         self.log_append_time = False
+        self.produce_policy = DEFAULT_POLICY  # set from the topic's config by the manager
         self._listeners: list = []
         self._snapshot_offset = -1
         consensus.add_visible_listener(self._on_visible)
@@ -132,10 +134,10 @@ class Partition:
                 ClusterErrc.invalid_record, "produce v3+ must carry exactly one record batch"
             )
         _, header = batches[0]
-        if header.is_control:
-            raise ClusterError(
-                ClusterErrc.invalid_record, "clients may not produce control batches"
-            )
+        # Kafka's LogValidator checks; raises InvalidBatch (a BatchError)
+        validate_client_batch(
+            batch, header, self.produce_policy, self._clock.now_ms(), f"{self.topic}-{self.index}"
+        )
         duplicate = self.producers.check(header)
         if isinstance(duplicate, Duplicate):
             return ProduceResult(duplicate.base_offset, duplicate.last_offset, None)

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.cluster.errors import ClusterErrc, ClusterError
+from core.model.validation import LONG_MAX, ProducePolicy
+
+# Redpanda's defaults for its log_message_timestamp_{before,after}_max_ms cluster properties
+# (Kafka 3.6-3.9 defaults both to Long.MAX_VALUE; Kafka 4.0 and Redpanda bound the future
+# side to one hour). Used while the cluster property is not defined.
+TIMESTAMP_BEFORE_MAX_MS_DEFAULT = LONG_MAX
+TIMESTAMP_AFTER_MAX_MS_DEFAULT = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,27 @@ PROPERTIES: dict[str, TopicProperty] = {
             "timestamp kept for records",
         ),
         TopicProperty(
+            "message.timestamp.before.max.ms",
+            "log_message_timestamp_before_max_ms",
+            _int(0),
+            "oldest CreateTime accepted, in ms before the broker's clock (KIP-937)",
+            TIMESTAMP_BEFORE_MAX_MS_DEFAULT,
+        ),
+        TopicProperty(
+            "message.timestamp.after.max.ms",
+            "log_message_timestamp_after_max_ms",
+            _int(0),
+            "newest CreateTime accepted, in ms after the broker's clock (KIP-937)",
+            TIMESTAMP_AFTER_MAX_MS_DEFAULT,
+        ),
+        TopicProperty(
+            "message.timestamp.difference.max.ms",
+            None,
+            _int(0),
+            "deprecated: both timestamp bounds where the KIP-937 ones are not set",
+            LONG_MAX,
+        ),
+        TopicProperty(
             "write.caching",
             "write_caching_default",
             _bool_text,
@@ -123,7 +151,6 @@ NOOP_PROPERTIES = frozenset(
         "min.insync.replicas",
         "min.compaction.lag.ms",
         "min.cleanable.dirty.ratio",
-        "message.timestamp.difference.max.ms",
         "message.format.version",
         "max.compaction.lag.ms",
         "leader.replication.throttled.replicas",
@@ -162,7 +189,10 @@ def cluster_default(name: str, cluster_get: Callable[[str], Any]) -> str | None:
     prop = PROPERTIES[name]
     if prop.cluster_default is None:
         return None if prop.static_default is None else str(prop.static_default)
-    value = cluster_get(prop.cluster_default)
+    try:
+        value = cluster_get(prop.cluster_default)
+    except KeyError:  # a cluster property this build does not define yet
+        value = prop.static_default
     if value is None and prop.static_default is not None:
         return str(prop.static_default)
     if value is None:
@@ -178,3 +208,29 @@ def effective(
     if name in overrides:
         return overrides[name]
     return cluster_default(name, cluster_get)
+
+
+def produce_policy(overrides: dict[str, str], cluster_get: Callable[[str], Any]) -> ProducePolicy:
+    """What produce validation needs of a topic with these overrides.
+
+    Timestamp bounds as Kafka 3.6+ (KIP-937): message.timestamp.{before,after}.max.ms
+    where the topic sets them; else the deprecated message.timestamp.difference.max.ms
+    where the topic sets it (it bounds both sides); else the cluster defaults.
+    """
+
+    def bound(name: str) -> int:
+        if name in overrides:
+            return int(overrides[name])
+        difference = overrides.get("message.timestamp.difference.max.ms")
+        if difference is not None:
+            return int(difference)
+        return int(cluster_default(name, cluster_get) or LONG_MAX)
+
+    cleanup = effective("cleanup.policy", overrides, cluster_get) or "delete"
+    stamp_type = effective("message.timestamp.type", overrides, cluster_get)
+    return ProducePolicy(
+        compacted="compact" in cleanup.split(","),
+        log_append_time=stamp_type == "LogAppendTime",
+        timestamp_before_max_ms=bound("message.timestamp.before.max.ms"),
+        timestamp_after_max_ms=bound("message.timestamp.after.max.ms"),
+    )

@@ -2,6 +2,11 @@
 
 The synchronous part of `handle` (everything before the first await) appends every
 partition's batch, so batches from one connection keep their request order.
+
+A batch Kafka's LogValidator would refuse (core.model.validation) is answered with its
+Kafka error (INVALID_RECORD, INVALID_TIMESTAMP, CORRUPT_MESSAGE), the message and, from
+v8, the per-record errors; nothing of it is appended. Topics named in the cluster
+property `kafka_noproduce_topics` answer TOPIC_AUTHORIZATION_FAILED, as Redpanda does.
 """
 
 from __future__ import annotations
@@ -11,6 +16,12 @@ import asyncio
 from core.cluster.errors import ClusterError
 from core.common import metrics
 from core.model.batch import BatchError
+from core.model.validation import (
+    CORRUPT_MESSAGE,
+    INVALID_RECORD,
+    INVALID_TIMESTAMP,
+    InvalidBatch,
+)
 from core.protocol.errors import ErrorCode
 from core.raft.errors import RaftError
 from core.server.connection import NO_RESPONSE
@@ -22,6 +33,11 @@ MIN_VERSION = 3
 MAX_VERSION = 9
 
 _ACKS = (-1, 0, 1)
+_INVALID_BATCH_CODES = {
+    INVALID_RECORD: ErrorCode.invalid_record,
+    INVALID_TIMESTAMP: ErrorCode.invalid_timestamp,
+    CORRUPT_MESSAGE: ErrorCode.corrupt_message,
+}
 
 
 async def handle(ctx, request):
@@ -29,11 +45,16 @@ async def handle(ctx, request):
     acks = request.acks
     results: list[tuple[str, list]] = []
     waits: list[tuple[list, int, asyncio.Future]] = []
+    noproduce = ctx.services.cluster_config.get("kafka_noproduce_topics") or ()
     for topic in request.topic_data:
         partitions: list = []
         results.append((topic.name, partitions))
         for pdata in topic.partition_data:
-            partitions.append(_append_one(ctx, topic.name, pdata, acks, waits))
+            if topic.name in noproduce:
+                row = _error_row(pdata.index, ErrorCode.topic_authorization_failed, None)
+            else:
+                row = _append_one(ctx, topic.name, pdata, acks, waits)
+            partitions.append(row)
     if acks == 0:
         return NO_RESPONSE
     if waits:
@@ -50,7 +71,7 @@ async def handle(ctx, request):
                     base_offset=r[2],
                     log_append_time=None,
                     log_start_offset=r[3],
-                    record_errors=(),
+                    record_errors=_record_errors(m, r[5]),
                     error_message=r[4],
                 )
                 for r in rows
@@ -61,23 +82,41 @@ async def handle(ctx, request):
     return build(ctx.response_class, responses=topics, throttle_time=ZERO)
 
 
+def _error_row(index: int, code: ErrorCode, message: str | None, record_errors=()) -> list:
+    return [index, code, -1, -1, message, record_errors]
+
+
+def _record_errors(m, errors) -> tuple:
+    """Per-record errors as BatchIndexAndErrorMessage entities (Produce v8+)."""
+    entity = getattr(m, "BatchIndexAndErrorMessage", None)
+    if entity is None or not errors:
+        return ()
+    return tuple(
+        build(entity, batch_index=e.batch_index, batch_index_error_message=e.message)
+        for e in errors
+    )
+
+
 def _append_one(ctx, topic: str, pdata, acks: int, waits: list) -> list:
-    """Returns a mutable row [index, error, base_offset, log_start_offset, message]."""
+    """A mutable row [index, error, base_offset, log_start_offset, message, record_errors]."""
     svc = ctx.services
     if acks not in _ACKS:
-        return [pdata.index, ErrorCode.invalid_required_acks, -1, -1, "acks must be -1, 0 or 1"]
+        return _error_row(pdata.index, ErrorCode.invalid_required_acks, "acks must be -1, 0 or 1")
     partition = svc.partitions.get(topic, pdata.index)
     if partition is None:
-        return [pdata.index, ErrorCode.unknown_topic_or_partition, -1, -1, None]
+        return _error_row(pdata.index, ErrorCode.unknown_topic_or_partition, None)
     records = pdata.records
     if not records:
-        return [pdata.index, ErrorCode.invalid_record, -1, -1, "empty record set"]
+        return _error_row(pdata.index, ErrorCode.invalid_record, "empty record set")
     try:
         result = partition.produce(records, acks)
+    except InvalidBatch as exc:
+        code = _INVALID_BATCH_CODES[exc.kind]
+        return _error_row(pdata.index, code, exc.message, exc.record_errors)
     except (ClusterError, BatchError, RaftError) as exc:
-        return [pdata.index, to_error_code(exc), -1, -1, error_message(exc)]
+        return _error_row(pdata.index, to_error_code(exc), error_message(exc))
     metrics.add_bytes_produced(topic, len(records))
-    row = [pdata.index, ErrorCode.none, result.base_offset, partition.start_offset, None]
+    row = [pdata.index, ErrorCode.none, result.base_offset, partition.start_offset, None, ()]
     if result.pending is not None:
         waits.append((row, result.base_offset, result.pending.done))
     return row
