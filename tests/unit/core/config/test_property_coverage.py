@@ -153,3 +153,13 @@ def test_each_honoured_property_names_tests_that_exist_and_mention_it():
         if texts and not any(name in text for text in texts):
             problems.append(f"{name}: none of {', '.join(nodes)} mentions it")
     assert not problems, "\n".join(problems)
+
+
+def test_the_readme_lists_every_refused_property_with_its_issue():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Cluster properties refused for now", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    for name, refusal in REFUSED.items():
+        (row,) = [r for r in rows if f"`{name}`" in r]
+        expected = "not planned" if refusal.issue is None else f"#{refusal.issue} "
+        assert expected in row, name
