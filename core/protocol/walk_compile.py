@@ -243,8 +243,14 @@ class _Gen:
             return self.names[cls]
         name = f"w_{len(self.names)}_{cls.__name__}"
         self.names[cls] = name
+        lines = [f"def {name}(b, p, e, ed, tr):", *self.entity_body(cls, 1), "    return p"]
+        self.sources.append("\n".join(lines))
+        return name
+
+    def entity_body(self, cls: type, ind: int) -> list[str]:
+        """The statements walking one `cls` at indentation `ind` (inlined in loops)."""
         plain, tagged = split_fields(cls)
-        lines = [f"def {name}(b, p, e, ed, tr):"]
+        lines: list[str] = []
         pending = 0
         pending_names: list[str] = []
         for fname, kind in plain:
@@ -254,16 +260,14 @@ class _Gen:
                 pending_names.append(label)
                 continue
             if pending:
-                lines += self._fixed(pending, ", ".join(pending_names), 1)
+                lines += self._fixed(pending, ", ".join(pending_names), ind)
                 pending, pending_names = 0, []
-            lines += self.value(kind, label, 1)
+            lines += self.value(kind, label, ind)
         if pending:
-            lines += self._fixed(pending, ", ".join(pending_names), 1)
+            lines += self._fixed(pending, ", ".join(pending_names), ind)
         if cls.__flexible__:
-            lines += self._tag_section(cls, tagged, 1)
-        lines.append("    return p")
-        self.sources.append("\n".join(lines))
-        return name
+            lines += self._tag_section(cls, tagged, ind)
+        return lines or ["    " * ind + "pass"]
 
     def _tag_section(self, cls: type, tagged: dict, ind: int) -> list[str]:
         known = {}
@@ -336,7 +340,11 @@ class _Gen:
             f"{pad}{var} = b[p]",
             f"{pad}p += 1",
             f"{pad}if {var} > 127:",
-            f"{pad}    {var}, p = _uvar(b, p - 1, e, {label!r})",
+            f"{pad}    if p < e and b[p] < 128:",  # two-byte varint: lengths up to 16 KiB
+            f"{pad}        {var} = ({var} & 127) | (b[p] << 7)",
+            f"{pad}        p += 1",
+            f"{pad}    else:",
+            f"{pad}        {var}, p = _uvar(b, p - 1, e, {label!r})",
             f"{pad}{var} -= 1",
         ]
 
@@ -396,7 +404,10 @@ class _Gen:
             size = fixed_size(elem.cls)
         if size is not None and not self.trace:
             return lines + [f"{pad}else:", f"{pad}    p += {var} * {size}"]
-        body = self.value(elem, label + "[]", ind + 2)
+        if elem.tag == "entity" and not elem.nullable:
+            body = self.entity_body(elem.cls, ind + 2)  # inlined: no call per element
+        else:
+            body = self.value(elem, label + "[]", ind + 2)
         return lines + [f"{pad}else:", f"{pad}    for _ in range({var}):", *body]
 
     def build(self, root: str) -> Any:
