@@ -196,6 +196,10 @@ class Partition:
                 return record.offset, record.timestamp_ms
         return header.last_offset + 1, header.max_timestamp
 
+    def max_timestamp_query(self) -> tuple[int, int] | None:
+        """(offset, timestamp) of the visible record with the largest timestamp."""
+        return self.log.max_timestamp_query(self.high_watermark)
+
     def prefix_truncate(self, offset: int) -> None:
         if offset > self.high_watermark or offset < 0:
             raise ClusterError(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from core.common.clock import Clock
 from core.model.batch import HEADER_SIZE, LOG_OVERHEAD, patch_base_offset, patch_leader_epoch
+from core.model.records import decode_batch
 from core.storage.errors import OffsetOutOfRange
 from core.storage.flush import FlushQueue, FlushTicket, run_ticket
 from core.storage.fs import fsync_directory, pread_exact
@@ -275,6 +276,30 @@ class DiskLog:
                 return max(found, self.start_offset)
             if reached_upper:
                 return None
+        return None
+
+    def max_timestamp_query(self, upper_offset: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record below `upper_offset` carrying the log's
+        largest timestamp (ListOffsets MAX_TIMESTAMP, KIP-734); None if the log is empty or
+        that record is not below `upper_offset`. Off the hot path: decodes one batch."""
+        best = None
+        for segment in self._segments:
+            if segment.base_offset >= upper_offset:
+                break
+            if segment.size_bytes and (
+                best is None or segment.max_timestamp_ms > best.max_timestamp_ms
+            ):
+                best = segment
+        if best is None or best.max_timestamp_ms < 0:
+            return None
+        base, _ = best.find_time(best.max_timestamp_ms, upper_offset)
+        chunk = b"" if base is None else self.read_bytes(base, 1, upper_offset)
+        if not chunk:
+            return None
+        header, records = decode_batch(chunk)
+        for record in records:
+            if record.timestamp_ms == header.max_timestamp and record.offset >= self.start_offset:
+                return record.offset, header.max_timestamp
         return None
 
     # ------------------------------------------------------------ terms

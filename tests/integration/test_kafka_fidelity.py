@@ -8,10 +8,18 @@ from pathlib import Path
 import confluent_kafka as ck
 import httpx
 import pytest
-from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+from confluent_kafka.admin import (
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    OffsetSpec,
+)
 from kio.schema.describe_configs.v4 import request as dc
 from kio.schema.errors import ErrorCode
-from kio.static.primitive import i8
+from kio.schema.list_offsets.v9 import request as lo
+from kio.schema.types import BrokerId, TopicName
+from kio.static.primitive import i8, i32, i64
 
 from tests.support.broker import BrokerProcess
 from tests.support.raw_client import RawClient
@@ -225,3 +233,65 @@ def test_transactional_init_fails_fast_with_a_fatal_error(broker):
     assert error.code() == ck.KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
     assert error.fatal() and not error.retriable()
     assert elapsed_s < 5, elapsed_s
+
+
+# ---- ListOffsets v7+: MAX_TIMESTAMP ------------------------------------------------------------
+
+
+def produce_at(broker, topic: str, batches: list[list[int]]) -> None:
+    """One batch per inner list (flush between), each record with the given timestamp."""
+    p = ck.Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 50, "acks": "all"})
+    for timestamps in batches:
+        for ts in timestamps:
+            p.produce(topic, value=b"v", partition=0, timestamp=ts)
+        assert p.flush(10) == 0
+
+
+def list_offset(broker, topic: str, spec) -> tuple[int, int]:
+    tp = ck.TopicPartition(topic, 0)
+    info = admin(broker).list_offsets({tp: spec})[tp].result(10)
+    return info.offset, info.timestamp
+
+
+def test_list_offsets_max_timestamp_is_the_record_with_the_largest_timestamp(broker):
+    create(broker, "max-ts")
+    assert list_offset(broker, "max-ts", OffsetSpec.max_timestamp()) == (-1, -1)
+    now_ms = int(time.time() * 1000)
+    produce_at(
+        broker,
+        "max-ts",
+        [[now_ms - 5000], [now_ms - 4000, now_ms - 1000, now_ms - 3000], [now_ms - 2000]],
+    )
+    assert list_offset(broker, "max-ts", OffsetSpec.max_timestamp()) == (2, now_ms - 1000)
+    assert list_offset(broker, "max-ts", OffsetSpec.earliest()) == (0, -1)
+    assert list_offset(broker, "max-ts", OffsetSpec.latest()) == (5, -1)
+
+
+def test_list_offsets_v9_answers_tiered_specs_as_kafka_without_remote_storage(broker):
+    create(broker, "tiers")
+    produce_at(broker, "tiers", [[1_700_000_000_000, 1_700_000_000_001]])
+    client = RawClient(broker.kafka_port)
+    try:
+        rows = {}
+        for spec in (-4, -5):
+            resp = client.request(
+                lo.ListOffsetsRequest(
+                    replica_id=BrokerId(-1),
+                    isolation_level=i8(0),
+                    topics=(
+                        lo.ListOffsetsTopic(
+                            name=TopicName("tiers"),
+                            partitions=(
+                                lo.ListOffsetsPartition(
+                                    partition_index=i32(0), timestamp=i64(spec)
+                                ),
+                            ),
+                        ),
+                    ),
+                )
+            )
+            (part,) = resp.topics[0].partitions
+            rows[spec] = (part.error_code, part.offset)
+    finally:
+        client.close()
+    assert rows == {-4: (ErrorCode.none, 0), -5: (ErrorCode.none, -1)}

@@ -1,4 +1,10 @@
-"""ListOffsets (2): earliest, latest and by-timestamp offset lookups."""
+"""ListOffsets (2): earliest, latest and by-timestamp offset lookups.
+
+v7 adds MAX_TIMESTAMP (KIP-734), v8 EARLIEST_LOCAL and v9 LATEST_TIERED (KIP-405/1005),
+v10 a timeout for tiered reads, v11 EARLIEST_PENDING_UPLOAD (KIP-1023). Without tiered
+storage the local log is the whole log: EARLIEST_LOCAL is EARLIEST, and the tiered
+lookups find nothing (offset -1), as Kafka answers when remote storage is off.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,15 @@ from core.server.entities import ZERO, build, module_of
 
 API_KEY = 2
 MIN_VERSION = 1
-MAX_VERSION = 6
+MAX_VERSION = 11
 
 LATEST = -1
 EARLIEST = -2
+MAX_TIMESTAMP = -3
+EARLIEST_LOCAL = -4
+LATEST_TIERED = -5
+EARLIEST_PENDING_UPLOAD = -6
+NOT_TIERED = (LATEST_TIERED, EARLIEST_PENDING_UPLOAD)
 READ_COMMITTED = 1
 
 
@@ -44,11 +55,18 @@ def _one(ctx, m, topic: str, p, committed: bool):
         return row(
             ErrorCode.fenced_leader_epoch if requested < epoch else ErrorCode.unknown_leader_epoch
         )
-    if p.timestamp == EARLIEST:
+    if p.timestamp in (EARLIEST, EARLIEST_LOCAL):
         return row(ErrorCode.none, partition.start_offset, -1, epoch)
     if p.timestamp == LATEST:
         end = partition.last_stable_offset if committed else partition.high_watermark
         return row(ErrorCode.none, end, -1, epoch)
+    if p.timestamp == MAX_TIMESTAMP:
+        found = partition.max_timestamp_query()
+        if found is None:
+            return row(ErrorCode.none, -1, -1, epoch)
+        return row(ErrorCode.none, found[0], found[1], epoch)
+    if p.timestamp in NOT_TIERED:
+        return row(ErrorCode.none, -1, -1, -1)
     if p.timestamp < 0:
         return row(ErrorCode.unsupported_version)
     found = partition.timequery(p.timestamp)
