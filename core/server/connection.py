@@ -4,6 +4,22 @@ Requests are pipelined: each is dispatched as a task as soon as it is read (task
 start in creation order, so a produce's append happens in request order), and a
 writer coroutine sends the responses in request order. At most
 `max_inflight` requests per connection are outstanding; reading pauses beyond that.
+
+Memory and time bounds (the listener's watchdog enforces the deadlines, see listener.py):
+- a frame over `kafka_request_max_bytes` closes the connection;
+- a frame's body is read only after its size was reserved from the broker-wide
+  `RequestBudget`; the reservation is returned once the request has been handled and its
+  response produced;
+- once a frame's first byte has arrived, the frame must be complete within
+  `kafka_request_read_timeout_ms` (the time spent waiting for budget does not count: the
+  client is not at fault for it);
+- a connection with nothing in flight that completed no request and got no response for
+  `kafka_connections_max_idle_ms` is closed.
+
+Failures: an exception escaping a handler is logged on one line (API, version, client) with
+the traceback at DEBUG only, and answered with UNKNOWN_SERVER_ERROR (or, for a Produce with
+acks=0, which gets no response, by closing the connection as Kafka does). A request that
+cannot be decoded closes the connection with one warning line naming the peer.
 """
 
 from __future__ import annotations
@@ -12,6 +28,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from core.common import metrics
@@ -20,11 +37,15 @@ from core.protocol.errors import ErrorCode
 from core.protocol.fetch_wire import FileRegion
 from core.protocol.framing import SIZE, FrameError, check_frame_size, peek_request
 from core.server import dispatch
+from core.server.budget import RequestBudget
 from core.server.context import RequestContext, Services
 
 log = logging.getLogger("ailurus.kafka")
 
 MAX_INFLIGHT_PER_CONNECTION = 32
+REQUEST_MAX_BYTES = "kafka_request_max_bytes"
+PRODUCE_KEY = 0
+MAX_ERROR_TEXT = 300
 
 
 class RawResponse:
@@ -43,6 +64,24 @@ class RawResponse:
 
 
 NO_RESPONSE = object()  # Produce with acks=0: Kafka sends nothing back
+CLOSE = object()  # no response can carry the error: close the connection after what was sent
+
+
+class ConnectionClosing(Exception):
+    """The connection must be closed; the message says why (logged on one line)."""
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one bounded line: `Type: message`."""
+    text = f"{type(exc).__name__}: {exc}".replace("\r", " ").replace("\n", " | ")
+    return text if len(text) <= MAX_ERROR_TEXT else text[: MAX_ERROR_TEXT - 3] + "..."
+
+
+def api_name(api_key: int, handlers: Mapping[int, Any] | None = None) -> str:
+    module = (handlers or dispatch.handlers()).get(api_key)
+    if module is None:
+        return f"api key {api_key}"
+    return module.__name__.rsplit(".", 1)[-1]
 
 
 class KafkaConnection:
@@ -52,74 +91,176 @@ class KafkaConnection:
         writer: asyncio.StreamWriter,
         services: Services,
         *,
-        max_frame_bytes: int,
+        budget: RequestBudget,
+        max_frame_bytes: int | None = None,
+        handlers: Mapping[int, Any] | None = None,
     ) -> None:
         self._reader = reader
         self._writer = writer
         self._services = services
-        self._max_frame_bytes = max_frame_bytes
+        self._budget = budget
+        self._max_frame_bytes = max_frame_bytes  # a hard cap below kafka_request_max_bytes
+        self._handlers = handlers if handlers is not None else dispatch.handlers()
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        # Watched by the listener: see check_deadlines.
+        self.frame_started_at: float | None = None
+        self.frame_size: int | None = None
+        self.waiting_for_budget = False
+        self.inflight = 0
+        self.last_active_at = time.monotonic()
+        self.closed_reason: str | None = None
 
     async def run(self) -> None:
         queue: asyncio.Queue = asyncio.Queue(maxsize=MAX_INFLIGHT_PER_CONNECTION)
         writer_task = asyncio.create_task(self._write_loop(queue))
         try:
-            await self._read_loop(queue)
+            await self._read_loop(queue, writer_task)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        except (FrameError, codec.DecodeError) as exc:
+        except (FrameError, ConnectionClosing) as exc:
             log.warning("closing connection from %s: %s", self.peer, exc)
+        except Exception as exc:
+            log.warning("closing connection from %s: unexpected %s", self.peer, describe(exc))
+            log.debug("connection from %s failed", self.peer, exc_info=exc)
         finally:
-            if not writer_task.done():
-                try:
-                    queue.put_nowait(None)
-                except asyncio.QueueFull:
-                    writer_task.cancel()
+            await self._finish_writer(queue, writer_task)
+
+    async def _finish_writer(self, queue: asyncio.Queue, writer_task: asyncio.Task) -> None:
+        if not writer_task.done():
             try:
-                await writer_task
-            except (asyncio.CancelledError, ConnectionError, RuntimeError) as exc:
-                log.debug("connection from %s ended while writing: %r", self.peer, exc)
-            finally:
-                _release_unsent(queue)
-                self._writer.close()
+                queue.put_nowait(None)
+            except asyncio.QueueFull:
+                writer_task.cancel()
+        try:
+            await writer_task
+        except (asyncio.CancelledError, ConnectionError, RuntimeError) as exc:
+            log.debug("connection from %s ended while writing: %r", self.peer, exc)
+        except Exception as exc:
+            log.warning("connection from %s failed while writing: %s", self.peer, describe(exc))
+            log.debug("connection from %s failed while writing", self.peer, exc_info=exc)
+        finally:
+            _release_unsent(queue)
+            self._writer.close()
 
-    async def _read_loop(self, queue: asyncio.Queue) -> None:
-        reader = self._reader
+    # Reading.
+
+    async def _read_loop(self, queue: asyncio.Queue, writer_task: asyncio.Task) -> None:
+        budget = self._budget
         while True:
-            size = SIZE.unpack(await reader.readexactly(4))[0]
-            check_frame_size(size, self._max_frame_bytes)
-            payload = await reader.readexactly(size)
-            api_key, api_version, correlation_id = peek_request(payload)
-            task = self._dispatch(api_key, api_version, correlation_id, payload)
-            await queue.put(task)
+            payload, units = await self._read_frame()
+            try:
+                item = self._dispatch(payload)
+            except BaseException:
+                budget.release(units)
+                raise
+            if item.done():
+                budget.release(units)
+            else:
+                item.add_done_callback(lambda _, units=units: budget.release(units))
+            self.inflight += 1
+            if not queue.full():
+                queue.put_nowait(item)
+            elif not await _put(queue, item, writer_task):
+                return  # the writer is gone: so is the connection
 
-    def _dispatch(self, api_key: int, api_version: int, correlation_id: int, payload: bytes) -> Any:
-        if not dispatch.supported(api_key, api_version):
+    async def _read_frame(self) -> tuple[bytes, int]:
+        """The next frame's payload and the budget units it holds (the caller releases them)."""
+        reader = self._reader
+        head = await reader.read(SIZE.size)  # returns as soon as the first byte is there
+        if not head:
+            raise asyncio.IncompleteReadError(b"", SIZE.size)
+        self.frame_started_at = time.monotonic()
+        if len(head) < SIZE.size:
+            head += await reader.readexactly(SIZE.size - len(head))
+        size = SIZE.unpack(head)[0]
+        check_frame_size(size, self._frame_limit())
+        self.frame_size = size
+        units = self._budget.try_acquire(size)
+        if units is None:
+            units = await self._wait_for_budget(size)
+        try:
+            payload = await reader.readexactly(size)
+        except BaseException:
+            self._budget.release(units)
+            raise
+        self.frame_started_at = self.frame_size = None
+        self.last_active_at = time.monotonic()
+        return payload, units
+
+    def _frame_limit(self) -> int:
+        limit = self._services.cluster_config.get(REQUEST_MAX_BYTES)
+        if self._max_frame_bytes is not None and self._max_frame_bytes < limit:
+            return self._max_frame_bytes
+        return limit
+
+    async def _wait_for_budget(self, size: int) -> int:
+        self.frame_started_at = None  # the read deadline restarts once the budget is granted
+        self.waiting_for_budget = True
+        try:
+            return await self._budget.acquire(size)
+        finally:
+            self.waiting_for_budget = False
+            self.frame_started_at = time.monotonic()
+
+    def _dispatch(self, payload: bytes) -> asyncio.Future:
+        api_key, api_version, correlation_id = peek_request(payload)
+        if not dispatch.supported(api_key, api_version) or api_key not in self._handlers:
             return _ready(self._unsupported(api_key, api_version, correlation_id))
-        header, request = codec.decode_request(payload, api_key, api_version)
+        try:
+            header, request = codec.decode_request(payload, api_key, api_version)
+        except Exception as exc:
+            name = api_name(api_key, self._handlers)
+            raise ConnectionClosing(
+                f"cannot decode {name} v{api_version} request "
+                f"(correlation id {correlation_id}): {describe(exc)}"
+            ) from None
         ctx = RequestContext(
             api_key, api_version, correlation_id, header, self._services, self.peer
         )
         return asyncio.ensure_future(self._handle(ctx, request))
 
+    # Handling.
+
     async def _handle(self, ctx: RequestContext, request: Any) -> Any:
-        module = dispatch.handlers()[ctx.api_key]
+        module = self._handlers[ctx.api_key]
         started = time.perf_counter()
         name = module.__name__.rsplit(".", 1)[-1]
         try:
             response = await module.handle(ctx, request)
-        except Exception:
-            log.exception("%s v%d from %s failed", name, ctx.api_version, self.peer)
-            response = dispatch.error_response(
-                ctx.api_key, ctx.api_version, ErrorCode.unknown_server_error
-            )
-        metrics.record_request(
-            name, int(getattr(response, "error_code", 0) or 0), time.perf_counter() - started
+            error_code = int(getattr(response, "error_code", 0) or 0)
+            result = _encode(ctx, response)
+        except Exception as exc:
+            error_code = ErrorCode.unknown_server_error.value
+            result = self._failed(ctx, name, request, exc)
+        metrics.record_request(name, error_code, time.perf_counter() - started)
+        return result
+
+    def _failed(self, ctx: RequestContext, name: str, request: Any, exc: Exception) -> Any:
+        """The answer to a request whose handler raised, logged once on one line."""
+        if ctx.api_key == PRODUCE_KEY and getattr(request, "acks", None) == 0:
+            result, outcome = CLOSE, "closing the connection (acks=0: no response)"
+        else:
+            try:
+                error = dispatch.error_response(
+                    ctx.api_key, ctx.api_version, ErrorCode.unknown_server_error
+                )
+                result, outcome = _encode(ctx, error), "answered UNKNOWN_SERVER_ERROR"
+            except Exception as second:
+                result = CLOSE
+                outcome = f"closing the connection (no error response: {describe(second)})"
+        log.warning(
+            "%s v%d request (correlation id %d, client id %r) from %s failed: %s; %s",
+            name,
+            ctx.api_version,
+            ctx.correlation_id,
+            ctx.client_id,
+            self.peer,
+            describe(exc),
+            outcome,
         )
-        if response is NO_RESPONSE or isinstance(response, RawResponse):
-            return response
-        return codec.encode_response(ctx.api_key, ctx.api_version, ctx.correlation_id, response)
+        log.debug("%s v%d from %s failed", name, ctx.api_version, self.peer, exc_info=exc)
+        return result
 
     def _unsupported(self, api_key: int, api_version: int, correlation_id: int) -> bytes:
         if api_key == codec.API_VERSIONS_KEY:
@@ -138,15 +279,29 @@ class KafkaConnection:
             return codec.encode_response(api_key, api_version, correlation_id, response)
         return codec.unsupported_key_frame(correlation_id, ErrorCode.unsupported_version.value)
 
+    # Writing.
+
     async def _write_loop(self, queue: asyncio.Queue) -> None:
+        try:
+            await self._write_responses(queue)
+        finally:
+            self._writer.close()  # also ends the read loop (EOF) when writing failed
+
+    async def _write_responses(self, queue: asyncio.Queue) -> None:
         writer = self._writer
         while True:
             item = await queue.get()
             if item is None:
                 return
-            response = await item
+            try:
+                response = await item
+            finally:
+                self.inflight -= 1
+                self.last_active_at = time.monotonic()
             if writer.transport.is_closing():  # the peer is gone: nothing more can be sent
                 _release_result(item)
+                return
+            if response is CLOSE:
                 return
             if response is NO_RESPONSE:
                 continue
@@ -176,6 +331,55 @@ class KafkaConnection:
                     )
                 except NotImplementedError:
                     writer.write(os.pread(part.fd, part.length, part.position))
+
+    # Deadlines (called by the listener's watchdog).
+
+    def check_deadlines(self, now: float, read_timeout_s: float, idle_s: float) -> None:
+        if self.closed_reason is not None:
+            return
+        started = self.frame_started_at
+        if started is not None:
+            if now - started > read_timeout_s:
+                size = "header" if self.frame_size is None else f"of {self.frame_size} bytes"
+                self.abort(
+                    f"request frame {size} not received within {read_timeout_s * 1000:.0f} ms "
+                    "(kafka_request_read_timeout_ms)",
+                    logging.WARNING,
+                )
+        elif not self.waiting_for_budget and self.inflight == 0:
+            if now - self.last_active_at > idle_s:
+                self.abort(
+                    f"idle for {idle_s * 1000:.0f} ms (kafka_connections_max_idle_ms)",
+                    logging.DEBUG,
+                )
+
+    def abort(self, reason: str, level: int) -> None:
+        """Close at once (the read loop then ends on EOF), logging `reason` once."""
+        if self.closed_reason is not None:
+            return
+        self.closed_reason = reason
+        log.log(level, "closing connection from %s: %s", self.peer, reason)
+        self._writer.transport.abort()
+
+
+def _encode(ctx: RequestContext, response: Any) -> Any:
+    if response is NO_RESPONSE or isinstance(response, RawResponse):
+        return response
+    return codec.encode_response(ctx.api_key, ctx.api_version, ctx.correlation_id, response)
+
+
+async def _put(queue: asyncio.Queue, item: asyncio.Future, writer_task: asyncio.Task) -> bool:
+    """Queue `item`, waiting for room; False (item not queued) if the writer ended first."""
+    put = asyncio.ensure_future(queue.put(item))
+    try:
+        await asyncio.wait((put, writer_task), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not put.done():
+            put.cancel()
+    if put.done() and not put.cancelled():
+        return True
+    item.add_done_callback(_release_result)
+    return False
 
 
 def _release_unsent(queue: asyncio.Queue) -> None:

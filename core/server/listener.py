@@ -1,16 +1,31 @@
-"""The Kafka API listener (asyncio.start_server on the broker's event loop)."""
+"""The Kafka API listener (asyncio.start_server on the broker's event loop).
+
+It admits connections (`ConnectionLimits`: kafka_connections_max, ..._per_ip, the rate limit),
+shares one `RequestBudget` (kafka_request_max_inflight_bytes) among them, and runs a watchdog
+that closes connections past the frame read deadline (kafka_request_read_timeout_ms) or idle
+for kafka_connections_max_idle_ms. All limits are read from the live cluster config when they
+apply, so Admin API changes take effect without a restart.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from core.common import metrics
-from core.protocol.framing import MAX_FRAME_BYTES
-from core.server.connection import KafkaConnection
+from core.server.budget import RequestBudget
+from core.server.connection import KafkaConnection, describe
 from core.server.context import Services
+from core.server.limits import ConnectionLimits
 
 log = logging.getLogger("ailurus.kafka")
+
+INFLIGHT_BYTES = "kafka_request_max_inflight_bytes"
+READ_TIMEOUT_MS = "kafka_request_read_timeout_ms"
+IDLE_MS = "kafka_connections_max_idle_ms"
+WATCH_INTERVAL_MIN_S = 0.05
+WATCH_INTERVAL_MAX_S = 1.0
 
 
 class KafkaListener:
@@ -21,15 +36,23 @@ class KafkaListener:
         port: int,
         *,
         max_connections: int | None = None,
-        max_frame_bytes: int = MAX_FRAME_BYTES,
+        max_frame_bytes: int | None = None,
     ) -> None:
+        """`max_connections` is accepted for compatibility and ignored: the live
+        kafka_connections_max applies. `max_frame_bytes` caps frames below the live
+        kafka_request_max_bytes (None: that property alone)."""
+        del max_connections
         self._services = services
         self._host = host
         self._port = port
-        self._max_connections = max_connections
         self._max_frame_bytes = max_frame_bytes
+        config = services.cluster_config
+        self._get = config.get
+        self.budget = RequestBudget(lambda: config.get(INFLIGHT_BYTES))
+        self.limits = ConnectionLimits(config.get)
         self._server: asyncio.base_events.Server | None = None
-        self._connections: set[asyncio.Task] = set()
+        self._connections: dict[asyncio.Task, KafkaConnection] = {}
+        self._watchdog: asyncio.Task | None = None
 
     @property
     def port(self) -> int:
@@ -40,24 +63,61 @@ class KafkaListener:
         self._server = await asyncio.start_server(
             self._accept, self._host, self._port, backlog=1024
         )
+        self._watchdog = asyncio.create_task(self._watch(), name="kafka-listener-watchdog")
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._max_connections is not None and len(self._connections) >= self._max_connections:
-            log.warning("refusing connection: %d connections open", len(self._connections))
+        ip = _peer_ip(writer)
+        if not self.limits.admit(ip):
             writer.close()
             return
         task = asyncio.current_task()
-        self._connections.add(task)
+        assert task is not None
+        connection = KafkaConnection(
+            reader,
+            writer,
+            self._services,
+            budget=self.budget,
+            max_frame_bytes=self._max_frame_bytes,
+        )
+        self._connections[task] = connection
         metrics.connection_opened()
         try:
-            await KafkaConnection(
-                reader, writer, self._services, max_frame_bytes=self._max_frame_bytes
-            ).run()
+            await connection.run()
+        except Exception as exc:  # run() handles its own; never an asyncio traceback
+            log.warning("connection from %s failed: %s", connection.peer, describe(exc))
         finally:
             metrics.connection_closed()
-            self._connections.discard(task)
+            self._connections.pop(task, None)
+            self.limits.release(ip)
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._watch_interval_s())
+            try:
+                self.sweep(time.monotonic())
+            except Exception as exc:  # a bug here must not stop the deadlines for good
+                log.warning("Kafka connection watchdog failed: %s", describe(exc))
+
+    def _watch_interval_s(self) -> float:
+        shortest_ms = min(self._get(READ_TIMEOUT_MS), self._get(IDLE_MS))
+        return min(max(shortest_ms / 4000, WATCH_INTERVAL_MIN_S), WATCH_INTERVAL_MAX_S)
+
+    def sweep(self, now: float) -> None:
+        """Enforce the read deadline and the idle time; flush refusal logs; wake budget waiters."""
+        read_timeout_s = self._get(READ_TIMEOUT_MS) / 1000
+        idle_s = self._get(IDLE_MS) / 1000
+        for connection in list(self._connections.values()):
+            connection.check_deadlines(now, read_timeout_s, idle_s)
+        self.limits.tick(now)
+        self.budget.wake()  # the budget may have grown through the Admin API
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
 
     async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if self._server is not None:
             self._server.close()
         for task in list(self._connections):
@@ -66,3 +126,8 @@ class KafkaListener:
             await asyncio.gather(*self._connections, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+
+
+def _peer_ip(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
