@@ -26,7 +26,8 @@ MAX_WAIT_CAP_MS = 30_000
 
 async def handle(ctx, request):
     svc = ctx.services
-    if request.session_id != 0 or request.session_epoch > 0:
+    # Fetch sessions (KIP-227) exist from v7; v4-v6 have neither field.
+    if getattr(request, "session_id", 0) != 0 or getattr(request, "session_epoch", -1) > 0:
         parts, _ = encode_fetch_response(
             ctx.api_version,
             ctx.correlation_id,
@@ -35,10 +36,11 @@ async def handle(ctx, request):
         )
         return RawResponse(parts)
     max_bytes = min(max(request.max_bytes, 0) or 1, int(svc.cluster_config.get("fetch_max_bytes")))
+    partition_cap = int(svc.cluster_config.get("kafka_max_bytes_per_fetch"))
     max_wait_ms = min(max(int(request.max_wait.total_seconds() * 1000), 0), MAX_WAIT_CAP_MS)
     deadline = time.monotonic() + max_wait_ms / 1000
     while True:
-        topics, total, has_error = _collect(ctx, request, max_bytes)
+        topics, total, has_error = _collect(ctx, request, max_bytes, partition_cap)
         remaining = deadline - time.monotonic()
         if (
             total >= request.min_bytes
@@ -58,7 +60,7 @@ async def handle(ctx, request):
     return RawResponse(parts)
 
 
-def _collect(ctx, request, max_bytes: int) -> tuple[list, int, bool]:
+def _collect(ctx, request, max_bytes: int, partition_cap: int) -> tuple[list, int, bool]:
     svc = ctx.services
     budget = max_bytes
     total = 0
@@ -68,7 +70,8 @@ def _collect(ctx, request, max_bytes: int) -> tuple[list, int, bool]:
         rows = []
         topics.append((ftopic.topic, rows))
         for fp in ftopic.partitions:
-            row = _read_partition(svc, ftopic.topic, fp, budget, first=(total == 0))
+            limit = min(budget, partition_cap)  # kafka_max_bytes_per_fetch caps each partition
+            row = _read_partition(svc, ftopic.topic, fp, limit, first=(total == 0))
             if row.error_code != 0:
                 has_error = True
             size = row.records_size
