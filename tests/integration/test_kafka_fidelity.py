@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from confluent_kafka.admin import (
     ConfigResource,
     OffsetSpec,
 )
+from kio.schema.delete_records.v2 import request as dr
 from kio.schema.describe_configs.v4 import request as dc
 from kio.schema.errors import ErrorCode
 from kio.schema.list_offsets.v9 import request as lo
@@ -295,3 +297,51 @@ def test_list_offsets_v9_answers_tiered_specs_as_kafka_without_remote_storage(br
     finally:
         client.close()
     assert rows == {-4: (ErrorCode.none, 0), -5: (ErrorCode.none, -1)}
+
+
+# ---- DeleteRecords past the high watermark -----------------------------------------------------
+
+
+def delete_records(broker, topic: str, offsets: dict[int, int]):
+    client = RawClient(broker.kafka_port)
+    try:
+        resp = client.request(
+            dr.DeleteRecordsRequest(
+                topics=(
+                    dr.DeleteRecordsTopic(
+                        name=TopicName(topic),
+                        partitions=tuple(
+                            dr.DeleteRecordsPartition(partition_index=i32(p), offset=i64(o))
+                            for p, o in offsets.items()
+                        ),
+                    ),
+                ),
+                timeout=datetime.timedelta(seconds=10),
+            )
+        )
+    finally:
+        client.close()
+    return {p.partition_index: (p.error_code, p.low_watermark) for p in resp.topics[0].partitions}
+
+
+def test_delete_records_past_the_high_watermark_is_offset_out_of_range(broker):
+    create(broker, "dr-range", 2)
+    for partition in (0, 1):
+        p = ck.Producer({"bootstrap.servers": broker.bootstrap, "acks": "all"})
+        for _ in range(3):
+            p.produce("dr-range", value=b"v", partition=partition)
+        assert p.flush(10) == 0
+    got = delete_records(broker, "dr-range", {0: 4, 1: 2})
+    assert got == {0: (ErrorCode.offset_out_of_range, -1), 1: (ErrorCode.none, 2)}
+    assert delete_records(broker, "dr-range", {0: -2}) == {0: (ErrorCode.offset_out_of_range, -1)}
+    assert delete_records(broker, "dr-range", {0: -1}) == {0: (ErrorCode.none, 3)}
+    low, high = admin_watermarks(broker, "dr-range", 1)
+    assert (low, high) == (2, 3)
+
+
+def admin_watermarks(broker, topic: str, partition: int) -> tuple[int, int]:
+    consumer = ck.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "wm"})
+    try:
+        return consumer.get_watermark_offsets(ck.TopicPartition(topic, partition), timeout=10)
+    finally:
+        consumer.close()

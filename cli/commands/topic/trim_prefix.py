@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import kafka.errors as kerr
 import typer
 from kafka import TopicPartition
 
@@ -55,6 +56,10 @@ def _targets(
         for p in views[0].partitions
         if not partitions or p.partition in partitions
     ]
+    if spec.start.kind == "exact":
+        # Sent as given: the broker refuses an offset past the high watermark
+        # (OFFSET_OUT_OF_RANGE) rather than rpk clamping it and deleting everything.
+        return {tp: spec.start.value for tp in tps}
     marks = watermarks(admin, tps)
     times = offsets_for_time(admin, tps, spec.start.value) if spec.start.kind == "timestamp" else {}
     return {tp: resolve(spec.start, *marks[tp], times.get(tp)) for tp in tps}
@@ -91,11 +96,20 @@ def topic_trim_prefix(
         if not no_confirm and not typer.confirm("Confirm deletion of records?", default=False):
             typer.echo("Command execution canceled.")
             return
-        result = admin.delete_records(dict(targets))
+        result = {tp: _delete_one(admin, tp, off) for tp, off in targets.items()}
     out = [_result_row(tp, result.get(tp)) for tp in sorted(targets)]
     print_table(["topic", "partition", "new-start-offset", "error"], out)
     if any(row[3] for row in out):
         raise PartialFailure()
+
+
+def _delete_one(admin, tp: TopicPartition, offset: int):
+    """DeleteRecords for one partition; a partition error becomes that row's error (the
+    client raises on any error, which would hide the other partitions' results)."""
+    try:
+        return admin.delete_records({tp: offset})[tp]
+    except kerr.BrokerResponseError as exc:
+        return {"error_code": exc.errno, "low_watermark": -1}
 
 
 def _result_row(tp: TopicPartition, meta) -> list:

@@ -33,15 +33,15 @@ async def handle(ctx, request):
                 continue
             offset = partition.high_watermark if p.offset == HIGH_WATERMARK else p.offset
             try:
-                partition.prefix_truncate(offset)
-                code = ErrorCode.none
+                partition.prefix_truncate(offset)  # past the high watermark: OFFSET_OUT_OF_RANGE
+                code, low = ErrorCode.none, partition.start_offset
             except ClusterError as exc:
-                code = to_error_code(exc)
+                code, low = to_error_code(exc), -1  # Kafka's INVALID_LOW_WATERMARK on errors
             rows.append(
                 build(
                     m.DeleteRecordsPartitionResult,
                     partition_index=p.partition_index,
-                    low_watermark=partition.start_offset,
+                    low_watermark=low,
                     error_code=code,
                 )
             )
