@@ -345,3 +345,28 @@ def admin_watermarks(broker, topic: str, partition: int) -> tuple[int, int]:
         return consumer.get_watermark_offsets(ck.TopicPartition(topic, partition), timeout=10)
     finally:
         consumer.close()
+
+
+# ---- kafka_nodelete_topics -----------------------------------------------------------------------
+
+
+def delete_topic_error(broker, name: str) -> int:
+    try:
+        admin(broker).delete_topics([name], operation_timeout=10)[name].result(10)
+    except ck.KafkaException as exc:
+        return exc.args[0].code()
+    return ck.KafkaError.NO_ERROR
+
+
+def test_kafka_nodelete_topics_refuses_deletion(broker):
+    create(broker, "keep-me")
+    set_cluster(broker, kafka_nodelete_topics=["keep-me", "_schemas", "__consumer_offsets"])
+    try:
+        assert delete_topic_error(broker, "keep-me") == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+        assert delete_topic_error(broker, "_schemas") == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+        assert "keep-me" in admin(broker).list_topics(timeout=10).topics
+    finally:
+        remove_cluster(broker, "kafka_nodelete_topics")
+    assert delete_topic_error(broker, "keep-me") == ck.KafkaError.NO_ERROR
+    create(broker, "_schemas")  # the default list protects it
+    assert delete_topic_error(broker, "_schemas") == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED

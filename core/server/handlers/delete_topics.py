@@ -40,6 +40,14 @@ async def _delete(ctx, m, name, topic_id):
             )
         name = meta.name
     meta = svc.metadata.topic(name)
+    if name in (svc.cluster_config.get("kafka_nodelete_topics") or ()):
+        return build(  # as Redpanda: protected by name, whether or not the topic exists
+            m.DeletableTopicResult,
+            name=name,
+            topic_id=uuid.UUID(meta.topic_id) if meta is not None else _NO_ID,
+            error_code=ErrorCode.topic_authorization_failed,
+            error_message=f"topic {name!r} is protected by kafka_nodelete_topics",
+        )
     try:
         if meta is not None and meta.is_internal:
             return build(
