@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import kafka_load, limits
+from bench import kafka_load, limits, validation
 from tests.support.broker import BrokerProcess
 
 RECORD_BYTES = 1024
@@ -41,6 +41,7 @@ def main() -> None:
                 "kernel": platform.release(),
             }
         }
+        result["validation_cpu_ms_per_mb"] = validation.cpu_ms_per_mb()
         result["limits"] = {
             "loopback_copy_mb_s": round(limits.loopback_copy_mb_s(), 1),
             "fdatasync_8mib_mb_s": round(limits.fdatasync_mb_s(tmp_path), 1),
