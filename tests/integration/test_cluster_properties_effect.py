@@ -315,3 +315,45 @@ def test_cluster_id_and_group_topic_partitions_given_at_start(tmp_path):
         assert len(topics["__consumer_offsets"].partitions) == 2
     finally:
         other.stop()
+
+
+def _topic_log_bytes(broker, topic: str) -> int:
+    return sum(p.stat().st_size for p in broker.data_dir.rglob("*.log") if topic in str(p.parent))
+
+
+def _overwrite(broker, topic: str, rounds: int) -> None:
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
+    for round_ in range(rounds):
+        for key in (b"a", b"b", b"c"):
+            producer.produce(topic, key=key, value=b"%d" % round_ * 300, partition=0)
+        assert producer.flush(10) == 0  # a batch per round: segments of 4096 bytes roll
+
+
+def _wait_for_bytes_below(broker, topic: str, limit: int, timeout_s: float = 15) -> None:
+    deadline = time.monotonic() + timeout_s
+    while _topic_log_bytes(broker, topic) >= limit:
+        assert time.monotonic() < deadline, f"{topic} not compacted below {limit} bytes"
+        time.sleep(0.1)
+
+
+def test_min_cleanable_dirty_ratio_holds_compaction_back(tmp_path):
+    broker = start_broker(
+        tmp_path, "--set", "log_compaction_interval_ms=100", "--set", "log_segment_size_min=1024"
+    )
+    try:
+        topic = "dirty"
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        configs = {"cleanup.policy": "compact", "segment.bytes": "4096"}
+        admin.create_topics([NewTopic(topic, 1, 1, config=configs)])[topic].result(10)
+        _overwrite(broker, topic, rounds=40)
+        produced = _topic_log_bytes(broker, topic)
+        _wait_for_bytes_below(broker, topic, produced // 2)  # the first pass
+        assert put_config(broker, {"min_cleanable_dirty_ratio": 1.0})[0] == 200
+        _overwrite(broker, topic, rounds=40)
+        held = _topic_log_bytes(broker, topic)
+        time.sleep(1.0)  # ten housekeeping periods
+        assert _topic_log_bytes(broker, topic) >= held  # dirty share < 1.0: not compacted
+        assert put_config(broker, {"min_cleanable_dirty_ratio": 0.0})[0] == 200
+        _wait_for_bytes_below(broker, topic, held // 2)
+    finally:
+        broker.stop()

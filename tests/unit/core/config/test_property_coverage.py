@@ -58,6 +58,7 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "min_cleanable_dirty_ratio": (
         "tests/unit/core/storage/test_compaction_settings.py::"
         "test_a_log_waits_until_its_dirty_share_reaches_the_ratio",
+        f"{EFFECT}::test_min_cleanable_dirty_ratio_holds_compaction_back",
     ),
     "tombstone_retention_ms": (TOPIC_DEFAULT,),
     "kafka_batch_max_bytes": (
