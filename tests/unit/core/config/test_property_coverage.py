@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[4]
 EFFECT = "tests/integration/test_cluster_properties_effect.py"
 TOPIC_DEFAULT = f"{EFFECT}::test_cluster_default_is_the_topic_default"
 FIDELITY = "tests/integration/test_kafka_fidelity.py"
-LISTENER = "tests/integration/test_listener_limits.py"  # listener engineer, issue 9
+LISTENER = "tests/integration/test_listener_limits.py"
+SLOW_FRAMES = "test_slow_big_frames_stay_within_the_budget_while_others_are_served"
 GROUPS_UNIT = "tests/unit/core/groups"
 GROUP_FIELDS = "tests/unit/core/config/test_group_properties.py::" + (
     "test_each_group_property_sets_its_group_config_field"
@@ -65,7 +66,7 @@ HONOURED: dict[str, tuple[str, ...]] = {
         TOPIC_DEFAULT,
         f"{EFFECT}::test_kafka_batch_max_bytes_refuses_a_larger_batch",
     ),
-    "kafka_nodelete_topics": (FIDELITY,),  # pending: fidelity engineer
+    "kafka_nodelete_topics": (f"{FIDELITY}::test_kafka_nodelete_topics_refuses_deletion",),
     "kafka_noproduce_topics": (
         "tests/integration/test_batch_validation.py::"
         "test_noproduce_topics_answer_topic_authorization_failed",
@@ -105,16 +106,26 @@ HONOURED: dict[str, tuple[str, ...]] = {
         "test_expiry_check_spares_a_simple_consumers_commit_in_flight",
     ),
     "fetch_max_bytes": (f"{EFFECT}::test_fetch_max_bytes_caps_a_fetch_response",),
-    "kafka_max_bytes_per_fetch": (FIDELITY,),  # pending: protocol engineer (lead: confirm path)
-    "kafka_request_max_bytes": (LISTENER,),  # pending: listener engineer
-    "kafka_connections_max": (LISTENER,),
-    "kafka_connections_max_per_ip": (LISTENER,),
-    "kafka_connections_max_overrides": (LISTENER,),
-    "kafka_connection_rate_limit": (LISTENER,),
-    "kafka_connection_rate_limit_overrides": (LISTENER,),
-    "kafka_connections_max_idle_ms": (LISTENER,),
-    "kafka_request_max_inflight_bytes": (LISTENER,),
-    "kafka_request_read_timeout_ms": (LISTENER,),
+    "kafka_max_bytes_per_fetch": (
+        "tests/integration/test_fetch_fidelity.py::test_kafka_max_bytes_per_fetch_caps_one_partition",
+    ),
+    "kafka_request_max_bytes": (
+        f"{LISTENER}::test_a_frame_over_kafka_request_max_bytes_closes_the_connection_live",
+    ),
+    "kafka_connections_max": (f"{LISTENER}::test_connections_max_applies_live_to_real_clients",),
+    "kafka_connections_max_per_ip": (f"{LISTENER}::test_per_ip_limit_and_its_override",),
+    "kafka_connections_max_overrides": (f"{LISTENER}::test_per_ip_limit_and_its_override",),
+    "kafka_connection_rate_limit": (
+        f"{LISTENER}::test_connection_rate_limit_per_ip_and_its_override",
+    ),
+    "kafka_connection_rate_limit_overrides": (
+        f"{LISTENER}::test_connection_rate_limit_per_ip_and_its_override",
+    ),
+    "kafka_connections_max_idle_ms": (
+        f"{LISTENER}::test_idle_connections_are_closed_after_the_live_idle_time",
+    ),
+    "kafka_request_max_inflight_bytes": (f"{LISTENER}::{SLOW_FRAMES}",),
+    "kafka_request_read_timeout_ms": (f"{LISTENER}::{SLOW_FRAMES}",),
     "cluster_id": (f"{EFFECT}::test_cluster_id_and_group_topic_partitions_given_at_start",),
     "admin_api_require_auth": (f"{ROUTES}::test_admin_auth_when_required",),
     "superusers": (f"{ROUTES}::test_admin_auth_when_required",),
