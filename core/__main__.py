@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -118,7 +120,11 @@ async def serve(node) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await app.start()
+    try:
+        await app.start()
+    except BaseException:
+        await _stop_after_failed_start(app)
+        raise
     host = node.kafka_api.host
     print(
         f"Ailurus ready: node_id={app.node_id} kafka={host}:{app.kafka_port} "
@@ -132,6 +138,24 @@ async def serve(node) -> int:
     return 0
 
 
+async def _stop_after_failed_start(app) -> None:
+    """Release what a partial start acquired (tasks, threads, sockets, files) before the loop
+    closes, so a failed start ends with its one error line and no asyncio noise."""
+    with contextlib.suppress(Exception):
+        await app.stop()
+
+
+LISTENERS = ("kafka", "admin", "rpc")
+
+
+def startup_error(exc: BaseException) -> str:
+    """The one line a failed start prints: which listener, where, and why."""
+    if isinstance(exc, OSError) and exc.filename in LISTENERS:
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc.strerror)
+        return f"ailurus: cannot start the {exc.filename} listener on {exc.filename2}: {reason}"
+    return f"ailurus: {exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -141,14 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         node = load_config(args)
         return asyncio.run(serve(node))
-    except (NodeConfigError, ValueError) as exc:
-        print(f"ailurus: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"ailurus: {exc}", file=sys.stderr)
-        return 1
-    except RuntimeError as exc:
-        print(f"ailurus: {exc}", file=sys.stderr)
+    except (NodeConfigError, ValueError, OSError, RuntimeError) as exc:
+        print(startup_error(exc), file=sys.stderr, flush=True)
         return 1
 
 

@@ -116,9 +116,19 @@ class BrokerApp:
             self.node.kafka_api.port,
             max_connections=self.cluster_config.get("kafka_connections_max"),
         )
-        await self.listener.start()
+        # A listener that cannot bind is an OSError naming it (filename) and its address
+        # (filename2), which core.__main__ reports in one line.
+        try:
+            await self.listener.start()
+        except OSError as exc:
+            raise OSError(
+                exc.errno, exc.strerror, "kafka", None, str(self.node.kafka_api)
+            ) from None
         self._advertise_bound_port()
-        await self._start_admin()
+        try:
+            await self._start_admin()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "admin", None, str(self.node.admin)) from None
         self.housekeeping = Housekeeping(
             self.partitions, self.controller.topics, self.cluster_config, self.clock
         )
