@@ -125,6 +125,7 @@ class BrokerApp:
                 exc.errno, exc.strerror, "kafka", None, str(self.node.kafka_api)
             ) from None
         self._advertise_bound_port()
+        self.services.extras["kafka_api"] = (self.node.kafka_api.host, self.listener.port)
         try:
             await self._start_admin()
         except OSError as exc:

@@ -370,3 +370,27 @@ def test_kafka_nodelete_topics_refuses_deletion(broker):
     assert delete_topic_error(broker, "keep-me") == ck.KafkaError.NO_ERROR
     create(broker, "_schemas")  # the default list protects it
     assert delete_topic_error(broker, "_schemas") == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_broker_listeners_is_the_bound_address_not_the_advertised_one(broker_factory):
+    b = broker_factory("--advertise-kafka-addr", "kafka.example:19092", name="advertised")
+    client = RawClient(b.kafka_port)
+    try:
+        resp = client.request(
+            dc.DescribeConfigsRequest(
+                resources=(
+                    dc.DescribeConfigsResource(
+                        resource_type=i8(4),
+                        resource_name="",
+                        configuration_keys=("listeners", "advertised.listeners"),
+                    ),
+                )
+            )
+        )
+    finally:
+        client.close()
+    values = {c.name: c.value for c in resp.results[0].configs}
+    assert values == {
+        "listeners": f"plain://127.0.0.1:{b.kafka_port}",
+        "advertised.listeners": "plain://kafka.example:19092",
+    }
