@@ -75,6 +75,8 @@ def mutate(payload: bytes, request_cls: type, rng: random.Random) -> tuple[str, 
                 value = None
             if kind.startswith("uvar") and value is not None and value < 0:
                 value = None
+            if kind.startswith("i32") and value is not None and value >= 2**31:
+                value = -(2**31)
             return f"claim {kind} {name}@{pos}={value}", with_claim(payload, pos, kind, value)
     if choice == 3:
         version = rng.choice([0, 1, 3, 7, 12, 15, 0x7FFF])
@@ -96,3 +98,18 @@ def mutate(payload: bytes, request_cls: type, rng: random.Random) -> tuple[str, 
 def with_size_prefix(payload: bytes, size: int) -> bytes:
     """A frame whose 4-byte size prefix says `size` (possibly a lie)."""
     return struct.pack(">i", size) + payload
+
+
+def tag_sections(payload: bytes, request_cls: type) -> list[int]:
+    """Offsets of the tagged-field counts (header and every flexible struct) in `payload`."""
+    return [p for p, _, name in length_positions(payload, request_cls) if name.endswith("<tags>")]
+
+
+def add_tagged_field(payload: bytes, pos: int, tag: int, value: bytes) -> bytes:
+    """`payload` with one more tagged field (tag, value) in the section counted at `pos`."""
+    n = varint_len(payload, pos)
+    count = 0
+    for i, byte in enumerate(payload[pos : pos + n]):
+        count |= (byte & 0x7F) << (7 * i)
+    entry = _uvarint(tag) + _uvarint(len(value)) + value
+    return payload[:pos] + _uvarint(count + 1) + entry + payload[pos + n :]
