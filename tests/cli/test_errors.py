@@ -6,6 +6,9 @@ import socket
 
 import pytest
 
+from cli.main import main
+from tests.support.rpk import Result, run_subprocess
+
 pytestmark = pytest.mark.timeout(120)
 
 
@@ -24,7 +27,10 @@ def _one_line_failure(res, *needles: str) -> None:
         assert needle in lines[0]
 
 
-def test_broker_down(rpk):
+@pytest.mark.parametrize("runner", ["rpk", "rpk_subprocess"])
+def test_broker_down(request, runner):
+    """Also as a process: the script's exit status is 1 and stderr one line."""
+    rpk = request.getfixturevalue(runner)
     port = _dead_port()
     res = rpk(["topic", "list", "-X", f"brokers=127.0.0.1:{port}", "-X", "globals.dial_timeout=1s"])
     _one_line_failure(res, f"127.0.0.1:{port}")
@@ -73,9 +79,6 @@ def test_bad_offset_syntax(rpk, kafka_env, offset):
 )
 def test_usage_errors_through_main(home, capsys, args, needle):
     """Typer's usage errors go through cli.main.main: one line, exit 1 (subprocess and in-process)."""
-    from cli.main import main
-    from tests.cli.conftest import Result, run_subprocess
-
     _one_line_failure(run_subprocess(args, home), needle)
     code = main(args)
     captured = capsys.readouterr()

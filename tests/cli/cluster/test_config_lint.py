@@ -7,8 +7,6 @@ import stat
 
 import yaml
 
-from tests.cli.conftest import run_subprocess
-
 STALE = """\
 # written by an old rpk
 organization: acme
@@ -107,11 +105,11 @@ def test_lint_leaves_a_clean_file_byte_for_byte(rpk, tmp_path):
     assert cfg.read_text() == text
 
 
-def test_lint_finds_redpanda_yaml_in_the_working_directory(home, tmp_path):
+def test_lint_finds_redpanda_yaml_in_the_working_directory(rpk, tmp_path):
     (tmp_path / "redpanda.yaml").write_text(
         "redpanda:\n  data_directory: /d\n  enable_sasl: true\n"
     )
-    res = run_subprocess(["cluster", "config", "lint"], home, cwd=tmp_path)
+    res = rpk(["cluster", "config", "lint"], cwd=tmp_path)
     assert res.exit_code == 0, res.stderr
     assert " - enable_sasl" in res.stdout
     assert yaml.safe_load((tmp_path / "redpanda.yaml").read_text()) == {

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import run_subprocess
-
 
 @pytest.mark.parametrize(
     "shell,marker",
@@ -21,7 +19,8 @@ def test_unknown_shell(rpk):
     assert res.exit_code == 1 and "unsupported shell" in res.stderr
 
 
-def test_completion_protocol(home):
+def test_completion_protocol(rpk_subprocess):
+    """What a shell runs: the rpk process itself, driven by environment variables."""
     env = {"_RPK_COMPLETE": "complete_bash", "COMP_WORDS": "rpk to", "COMP_CWORD": "1"}
-    res = run_subprocess([], home, env=env)
+    res = rpk_subprocess([], env=env)
     assert res.exit_code == 0 and res.stdout.split() == ["topic"]

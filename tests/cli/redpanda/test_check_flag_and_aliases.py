@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cli.commands.redpanda.start import take_check_flag
-from tests.cli.conftest import REPO
+from tests.support.rpk import REPO
 
 
 @pytest.mark.parametrize(

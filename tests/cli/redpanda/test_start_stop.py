@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,25 +13,11 @@ import yaml
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from cli.config.redpanda_yaml import DEV_CONTAINER_PROPERTIES
-from tests.cli.conftest import REPO, _clean_env, run_subprocess
 from tests.support.broker import READY
+from tests.support.rpk import REPO, clean_env, rpk_command, run_in_process
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(predicate, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise TimeoutError("condition not met")
 
 
 @contextlib.contextmanager
@@ -41,14 +25,18 @@ def _rpk_start(args: list[str], home: Path, log_path: Path):
     """`rpk <args>` in the background until the broker says it is ready; killed if still running at exit."""
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", *args],
+            rpk_command(*args),
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=_clean_env(home),
+            env=clean_env(home),
             cwd=REPO,
         )
     try:
-        _wait_for(lambda: b"Ailurus ready" in log_path.read_bytes() or proc.poll() is not None)
+        wait_for(
+            lambda: b"Ailurus ready" in log_path.read_bytes() or proc.poll() is not None,
+            "the broker started by rpk to be ready",
+            timeout_s=30,
+        )
         assert proc.poll() is None, log_path.read_text()
         yield proc
     finally:
@@ -58,7 +46,7 @@ def _rpk_start(args: list[str], home: Path, log_path: Path):
 
 
 def _stop(cfg: Path, home: Path, proc: subprocess.Popen, pid: int) -> None:
-    stopped = run_subprocess(["redpanda", "stop", "--config", str(cfg), "--timeout", "20s"], home)
+    stopped = run_in_process(["redpanda", "stop", "--config", str(cfg), "--timeout", "20s"])
     assert stopped.exit_code == 0, stopped.stderr
     assert "Stopping redpanda" in stopped.stdout
     assert proc.wait(timeout=30) == 0
@@ -72,21 +60,20 @@ def test_start_writes_config_runs_broker_and_stop_ends_it(home, tmp_path):
             {
                 "redpanda": {
                     "data_directory": str(data),
-                    "admin": [{"address": "127.0.0.1", "port": _free_port()}],
+                    "admin": [{"address": "127.0.0.1", "port": 0}],
                 }
             }
         )
     )
-    kafka_port = _free_port()
     args = [
         "redpanda",
         "start",
         "--config",
         str(cfg),
         "--kafka-addr",
-        f"127.0.0.1:{kafka_port}",
+        "127.0.0.1:0",
         "--rpc-addr",
-        f"127.0.0.1:{_free_port()}",
+        "127.0.0.1:0",
         "--node-id",
         "0",
         "--set",
@@ -98,13 +85,14 @@ def test_start_writes_config_runs_broker_and_stop_ends_it(home, tmp_path):
         assert "Running:" in output and f"--config {cfg}" in output
         doc = yaml.safe_load(cfg.read_text())
         rp = doc["redpanda"]
-        assert rp["kafka_api"] == [{"address": "127.0.0.1", "port": kafka_port}]
+        assert rp["kafka_api"] == [{"address": "127.0.0.1", "port": 0}]  # as given, ephemeral
+        kafka_port = int(READY.search(output).group(3))
         assert rp["node_id"] == 0 and rp["auto_create_topics_enabled"] is False
         pid = int((data / "pid.lock").read_text())
         assert psutil.pid_exists(pid)
 
         env = {"RPK_BROKERS": f"127.0.0.1:{kafka_port}"}
-        listed = run_subprocess(["cluster", "info", "-b"], home, env=env)
+        listed = run_in_process(["cluster", "info", "-b"], env=env)
         assert listed.exit_code == 0 and str(kafka_port) in listed.stdout
 
         _stop(cfg, home, proc, pid)
@@ -170,7 +158,7 @@ def test_dev_container_mode_serves_kafka_and_stop_ends_it(home, tmp_path):
         _stop(cfg, home, proc, int((data / "pid.lock").read_text()))
 
     # The cluster properties dev-container wrote are what `rpk cluster config lint` cleans up.
-    linted = run_subprocess(["cluster", "config", "lint", "--config", str(cfg)], home)
+    linted = run_in_process(["cluster", "config", "lint", "--config", str(cfg)])
     assert linted.exit_code == 0, linted.stderr
     rp = yaml.safe_load(cfg.read_text())["redpanda"]
     assert not set(DEV_CONTAINER_PROPERTIES) & set(rp) and rp["developer_mode"] is True

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.cli.conftest import run_in_process
+from tests.support.rpk import run_in_process
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from cli.commands.topic import consume
-from tests.cli.conftest import interrupt, rpk_process, run_in_process, run_subprocess
+from tests.support.rpk import interrupt, rpk_process, run_in_process
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -54,15 +54,13 @@ def test_interrupt_commits_only_printed_records(home, kafka_env, monkeypatch):
 )
 def test_balancer_flag_is_the_group_protocol(home, kafka_env, flags, expected):
     topic, group = f"cb-{uuid.uuid4().hex[:8]}", f"grp-{uuid.uuid4().hex[:8]}"
-    assert run_subprocess(["topic", "create", topic], home, env=kafka_env).exit_code == 0
-    assert (
-        run_subprocess(["topic", "produce", topic], home, env=kafka_env, input="x\n").exit_code == 0
-    )
+    assert run_in_process(["topic", "create", topic], env=kafka_env).exit_code == 0
+    assert run_in_process(["topic", "produce", topic], env=kafka_env, input="x\n").exit_code == 0
     with rpk_process(
         ["topic", "consume", topic, "-g", group, *flags, "-f", "%v\\n"], home, kafka_env
     ) as proc:
         assert proc.stdout.readline() == b"x\n"
-        res = run_subprocess(["group", "describe", group, "-s"], home, env=kafka_env)
+        res = run_in_process(["group", "describe", group, "-s"], env=kafka_env)
         assert res.exit_code == 0, res.stderr
         balancer = next(line for line in res.stdout.splitlines() if line.startswith("BALANCER"))
         assert balancer.split() == ["BALANCER", expected], res.stdout

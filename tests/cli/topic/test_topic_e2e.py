@@ -1,4 +1,5 @@
-"""rpk topic against a real broker, as a subprocess and in-process: create, produce, consume, alter, trim, delete."""
+"""rpk topic against a real broker, in-process (and one run as processes piping stdin): create,
+produce, consume, alter, trim, delete."""
 
 from __future__ import annotations
 
@@ -55,6 +56,21 @@ def test_produce_consume_json_records(rpk, kafka_env, topic):
     for r in records:
         by_partition.setdefault(r["partition"], []).append(r["offset"])
     assert all(offs == list(range(len(offs))) for offs in by_partition.values())
+
+
+def test_processes_pipe_stdin_and_print_records(rpk_subprocess, kafka_env):
+    """The rpk script as a process: produce reads the piped stdin, consume prints, both exit 0."""
+    name = f"p-{uuid.uuid4().hex[:8]}"
+    assert rpk_subprocess(["topic", "create", name, "-p", "3"], env=kafka_env).exit_code == 0
+    res = rpk_subprocess(
+        ["topic", "produce", name, "--format", "%k|%v\\n"], env=kafka_env, input=LINES
+    )
+    assert res.exit_code == 0 and res.stdout.count("Produced to partition") == 6, res.stderr
+    res = rpk_subprocess(["topic", "consume", name, "-n", "6"], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    assert {(r["key"], r["value"]) for r in _records(res.stdout)} == {
+        tuple(line.split("|")) for line in LINES.split()
+    }
 
 
 def _consume(rpk, env, topic, offset, extra=()):
