@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from kafka.admin import KafkaAdminClient, NewTopic
+
+from tests.support.topics import make_topic
 
 
 def test_node_config_features_schema_and_partition_listing(broker):
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    admin.create_topics([NewTopic("listed", 2, 1)])
-    admin.close()
+    make_topic(broker.bootstrap, "listed", 2)
     with httpx.Client(base_url=broker.admin_url, timeout=10) as api:
         node = api.get("/v1/node_config").json()
         assert node["node_id"] == 0 and node["data_directory"] == str(broker.data_dir)

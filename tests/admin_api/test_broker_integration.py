@@ -6,13 +6,19 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.admin_api.broker_process import run_broker
+from tests.support.admin import run_broker
+from tests.support.topics import make_topic
 
 TIMEOUT_S = 10
 
 
 def _client(url: str) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=TIMEOUT_S)
+
+
+def _create_user(api: httpx.Client, name: str, password: str, algorithm: str) -> int:
+    body = {"username": name, "password": password, "algorithm": algorithm}
+    return api.post("/v1/security/users", json=body).status_code
 
 
 def test_cluster_config_and_users_survive_restart(tmp_path):
@@ -27,37 +33,13 @@ def test_cluster_config_and_users_survive_restart(tmp_path):
         )
         assert put.status_code == 200, put.text
         version = put.json()["config_version"]
-        assert (
-            api.post(
-                "/v1/security/users",
-                json={"username": "alice", "password": "pw", "algorithm": "SCRAM-SHA-512"},
-            ).status_code
-            == 200
-        )
-        assert (
-            api.post(
-                "/v1/security/users",
-                json={"username": "bob", "password": "pw", "algorithm": "SCRAM-SHA-256"},
-            ).status_code
-            == 200
-        )
+        assert _create_user(api, "alice", "pw", "SCRAM-SHA-512") == 200
+        assert _create_user(api, "bob", "pw", "SCRAM-SHA-256") == 200
         assert api.delete("/v1/security/users/bob").status_code == 200
         # Redpanda parity: deleting a missing user and re-creating with the same credential are 200 no-ops
         assert api.delete("/v1/security/users/bob").status_code == 200
-        assert (
-            api.post(
-                "/v1/security/users",
-                json={"username": "alice", "password": "pw", "algorithm": "SCRAM-SHA-512"},
-            ).status_code
-            == 200
-        )
-        assert (
-            api.post(
-                "/v1/security/users",
-                json={"username": "alice", "password": "other", "algorithm": "SCRAM-SHA-512"},
-            ).status_code
-            == 409
-        )
+        assert _create_user(api, "alice", "pw", "SCRAM-SHA-512") == 200
+        assert _create_user(api, "alice", "other", "SCRAM-SHA-512") == 409
         assert api.put("/v1/features/transactions", json={"state": "disabled"}).status_code == 200
         assert api.put("/v1/features/no_such_feature", json={"state": "active"}).status_code == 404
         assert api.put("/v1/features/transactions", json={"state": "off"}).status_code == 400
@@ -71,8 +53,15 @@ def test_cluster_config_and_users_survive_restart(tmp_path):
         assert api.get("/v1/security/users").json() == ["alice"]
 
 
-def test_rejections_are_per_key_and_never_5xx(tmp_path):
-    with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
+@pytest.fixture(scope="module")
+def shared_broker(tmp_path_factory):
+    """One broker for the tests that neither restart it nor depend on its history."""
+    with run_broker(tmp_path_factory.mktemp("admin-api")) as broker:
+        yield broker
+
+
+def test_rejections_are_per_key_and_never_5xx(shared_broker):
+    with _client(shared_broker.admin_url) as api:
         bad = api.put(
             "/v1/cluster_config",
             json={
@@ -95,17 +84,9 @@ def test_rejections_are_per_key_and_never_5xx(tmp_path):
         assert api.put("/v1/cluster_config", content=b"\xff\xfe").status_code == 400
 
 
-def test_brokers_partitions_health_and_maintenance(tmp_path):
-    from kafka.admin import KafkaAdminClient, NewTopic
-
-    with run_broker(tmp_path) as broker, _client(broker.admin_url) as api:
-        admin = KafkaAdminClient(
-            bootstrap_servers=broker.kafka, request_timeout_ms=TIMEOUT_S * 1000
-        )
-        try:
-            admin.create_topics([NewTopic("orders", num_partitions=2, replication_factor=1)])
-        finally:
-            admin.close()
+def test_brokers_partitions_health_and_maintenance(shared_broker):
+    with _client(shared_broker.admin_url) as api:
+        make_topic(shared_broker.kafka, "orders", 2)
         [b] = api.get("/v1/brokers").json()
         assert b["node_id"] == 0 and b["is_alive"] and b["disk_space"][0]["total"] > 0
         parts = api.get("/v1/partitions/kafka/orders").json()

@@ -1,4 +1,5 @@
-"""ClusterConfigFrontend and UserFrontend over a controller double: validation, versions, replay, SCRAM."""
+"""ClusterConfigFrontend and UserFrontend of a real broker on a temporary directory: validation,
+versions, replication through the controller, replay on restart, SCRAM."""
 
 from __future__ import annotations
 
@@ -9,37 +10,54 @@ import pytest
 from core.cluster.config_frontend import ConfigValidationError
 from core.security import scram
 from core.security.users import InvalidUserRequest, UserExists, UserNotFound
-from tests.admin_api.doubles import ServicesDouble
+from tests.support.admin import controller_commands, running_app
 
 
-async def test_patch_bumps_version_and_replay_reproduces_it():
-    svc = ServicesDouble()
-    assert await svc.config_frontend.patch({"log_retention_ms": 1000}, []) == 1
-    assert (
-        await svc.config_frontend.patch({"auto_create_topics_enabled": True}, ["log_retention_ms"])
-        == 2
-    )
-    again = ServicesDouble(controller=type(svc.controller)(svc.controller.log))
-    assert again.cluster_config.version == 2
-    assert again.cluster_config.values(include_defaults=False) == {
-        "auto_create_topics_enabled": True
-    }
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
 
 
-async def test_patch_rejects_with_per_key_errors_and_replicates_nothing():
-    svc = ServicesDouble()
+@pytest.fixture
+async def svc(data_dir):
+    async with running_app(data_dir) as app:
+        app.commands_at_start = len(controller_commands(app))
+        yield app
+
+
+def replicated(app) -> list[tuple[str, dict]]:
+    """The controller commands committed since the broker started (what a test caused)."""
+    return controller_commands(app)[app.commands_at_start :]
+
+
+async def test_patch_bumps_version_and_replay_reproduces_it(data_dir):
+    async with running_app(data_dir) as svc:
+        assert await svc.config_frontend.patch({"log_retention_ms": 1000}, []) == 1
+        assert (
+            await svc.config_frontend.patch(
+                {"auto_create_topics_enabled": True}, ["log_retention_ms"]
+            )
+            == 2
+        )
+    async with running_app(data_dir) as again:  # a restart replays the controller log
+        assert again.cluster_config.version == 2
+        assert again.cluster_config.values(include_defaults=False) == {
+            "auto_create_topics_enabled": True
+        }
+
+
+async def test_patch_rejects_with_per_key_errors_and_replicates_nothing(svc):
     with pytest.raises(ConfigValidationError) as caught:
         await svc.config_frontend.patch(
             {"nope": 1, "log_segment_size": "x", "default_topic_partitions": 0}, []
         )
     assert set(caught.value.errors) == {"nope", "log_segment_size", "default_topic_partitions"}
-    assert svc.controller.log == []
+    assert replicated(svc) == []
 
 
-async def test_dry_run_validates_without_replicating_and_force_records_unknowns():
-    svc = ServicesDouble()
+async def test_dry_run_validates_without_replicating_and_force_records_unknowns(svc):
     assert await svc.config_frontend.patch({"log_retention_ms": 5}, [], dry_run=True) == 0
-    assert svc.controller.log == []
+    assert replicated(svc) == []
     assert await svc.config_frontend.patch({"mystery": 1}, [], force=True) == 1
     [status] = svc.config_frontend.status()
     assert status.unknown == ["mystery"] and status.config_version == 1 and not status.restart
@@ -47,48 +65,56 @@ async def test_dry_run_validates_without_replicating_and_force_records_unknowns(
     assert svc.config_frontend.status()[0].restart
 
 
-async def test_users_create_update_delete_store_only_scram_keys():
-    svc = ServicesDouble()
-    await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_256)
-    await svc.users.create("bob", "pw", scram.SCRAM_SHA_512)
-    assert svc.users.list() == ["alice", "bob"]
-    assert "s3cret-pw" not in repr(svc.controller.log)
-    assert svc.users.verify_password("alice", "s3cret-pw") and not svc.users.verify_password(
-        "alice", "nope"
-    )
-    with pytest.raises(UserExists):
-        await svc.users.create("alice", "x", scram.SCRAM_SHA_256)
-    with pytest.raises(UserExists):  # same password, other mechanism: another credential
-        await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_512)
-    before = len(svc.controller.log)
-    await svc.users.create(
-        "alice", "s3cret-pw", scram.SCRAM_SHA_256
-    )  # same credential: a no-op success
-    assert len(svc.controller.log) == before and svc.users.verify_password("alice", "s3cret-pw")
-    await svc.users.update("alice", "new-pw", scram.SCRAM_SHA_512)
-    assert svc.users.credential("alice").mechanism == scram.SCRAM_SHA_512
-    assert svc.users.verify_password("alice", "new-pw")
-    await svc.users.delete("bob")
-    before = len(svc.controller.log)
-    await svc.users.delete(
-        "bob"
-    )  # deleting a user that does not exist succeeds, as in Redpanda, and writes nothing
-    assert len(svc.controller.log) == before
-    with pytest.raises(UserNotFound):
-        await svc.users.update("carol", "pw", scram.SCRAM_SHA_256)
-    replayed = ServicesDouble(controller=type(svc.controller)(svc.controller.log))
-    assert replayed.users.list() == ["alice"] and replayed.users.verify_password("alice", "new-pw")
+async def test_users_create_update_delete_store_only_scram_keys(data_dir):
+    async with running_app(data_dir) as svc:
+        svc.commands_at_start = len(controller_commands(svc))
+        await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_256)
+        await svc.users.create("bob", "pw", scram.SCRAM_SHA_512)
+        assert svc.users.list() == ["alice", "bob"]
+        assert "s3cret-pw" not in repr(replicated(svc))
+        assert b"s3cret-pw" not in b"".join(
+            p.read_bytes() for p in data_dir.rglob("*") if p.is_file()
+        )
+        assert svc.users.verify_password("alice", "s3cret-pw") and not svc.users.verify_password(
+            "alice", "nope"
+        )
+        with pytest.raises(UserExists):
+            await svc.users.create("alice", "x", scram.SCRAM_SHA_256)
+        with pytest.raises(UserExists):  # same password, other mechanism: another credential
+            await svc.users.create("alice", "s3cret-pw", scram.SCRAM_SHA_512)
+        before = len(replicated(svc))
+        await svc.users.create(
+            "alice", "s3cret-pw", scram.SCRAM_SHA_256
+        )  # same credential: a no-op success
+        assert len(replicated(svc)) == before and svc.users.verify_password("alice", "s3cret-pw")
+        await svc.users.update("alice", "new-pw", scram.SCRAM_SHA_512)
+        assert svc.users.credential("alice").mechanism == scram.SCRAM_SHA_512
+        assert svc.users.verify_password("alice", "new-pw")
+        await svc.users.delete("bob")
+        before = len(replicated(svc))
+        await svc.users.delete(
+            "bob"
+        )  # deleting a user that does not exist succeeds, as in Redpanda, and writes nothing
+        assert len(replicated(svc)) == before
+        with pytest.raises(UserNotFound):
+            await svc.users.update("carol", "pw", scram.SCRAM_SHA_256)
+    async with running_app(data_dir) as replayed:  # a restart replays the controller log
+        assert replayed.users.list() == ["alice"] and replayed.users.verify_password(
+            "alice", "new-pw"
+        )
 
 
 @pytest.mark.parametrize("username", ["", "a,b", "x=y", " lead", "tab\there", "z" * 129])
-async def test_bad_usernames_are_rejected(username):
+async def test_bad_usernames_are_rejected(svc, username):
     with pytest.raises(InvalidUserRequest):
-        await ServicesDouble().users.create(username, "pw", scram.SCRAM_SHA_256)
+        await svc.users.create(username, "pw", scram.SCRAM_SHA_256)
+    assert replicated(svc) == []
 
 
-async def test_bad_algorithm_is_rejected():
+async def test_bad_algorithm_is_rejected(svc):
     with pytest.raises(InvalidUserRequest):
-        await ServicesDouble().users.create("u", "pw", "MD5")
+        await svc.users.create("u", "pw", "MD5")
+    assert replicated(svc) == []
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
@@ -114,18 +140,11 @@ def test_scram_sha256_matches_rfc7677_exchange():
     assert scram.ScramCredential.from_json(cred.to_json()) == cred
 
 
-async def test_concurrent_patches_cannot_break_a_min_max_pair_together():
-    """Each patch is valid against the config it saw; applied one after the other they are not."""
+async def test_concurrent_patches_cannot_break_a_min_max_pair_together(svc):
+    """Each patch is valid against the config it saw; applied one after the other they are not.
+    (The real controller yields to the loop while a command is replicated and flushed.)"""
     import asyncio
 
-    from tests.admin_api.doubles import ControllerDouble
-
-    class SlowController(ControllerDouble):  # replication yields to the loop, as a real one does
-        async def submit(self, command_type: str, payload: dict) -> int:
-            await asyncio.sleep(0.01)
-            return await super().submit(command_type, payload)
-
-    svc = ServicesDouble(controller=SlowController())
     outcomes = await asyncio.gather(
         svc.config_frontend.patch({"group_min_session_timeout_ms": 100_000}, []),
         svc.config_frontend.patch({"group_max_session_timeout_ms": 50_000}, []),
@@ -134,14 +153,13 @@ async def test_concurrent_patches_cannot_break_a_min_max_pair_together():
     assert [type(o) for o in outcomes] == [int, ConfigValidationError]
     store = svc.cluster_config
     assert store.get("group_min_session_timeout_ms") <= store.get("group_max_session_timeout_ms")
-    assert len(svc.controller.log) == 1
+    assert len(replicated(svc)) == 1
 
 
-async def test_unknown_users_cost_a_password_check_too(monkeypatch):
+async def test_unknown_users_cost_a_password_check_too(svc, monkeypatch):
     """Basic auth must not answer faster for a name that does not exist (user enumeration)."""
     from core.security import users
 
-    svc = ServicesDouble()
     await svc.users.create("alice", "pw", scram.SCRAM_SHA_512)
     checked = []
     real = users.password_matches

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.admin_api.broker_process import run_broker
+from tests.support.admin import run_broker
 
 MAX_EXAMPLES_PER_OPERATION = 25
 REQUEST_TIMEOUT_S = 10

@@ -1,4 +1,5 @@
-"""Every Admin API route, served by the real aiohttp app over a services double, driven with httpx."""
+"""Every Admin API route, served by a real broker (in this process, on a temporary directory),
+driven with httpx."""
 
 from __future__ import annotations
 
@@ -7,23 +8,22 @@ import base64
 import httpx
 import pytest
 
-from admin_api.server import start_admin_server
-from tests.admin_api.doubles import ServicesDouble
+from tests.support.admin import admin_url, controller_commands, running_app
 
 
 @pytest.fixture
-async def api():
-    svc = ServicesDouble()
-    server = await start_admin_server(svc, "127.0.0.1", 0)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as client:
-        client.svc = svc
-        yield client
-    await server.stop()
+async def api(tmp_path):
+    """An httpx client on a fresh broker holding topic "orders" (3 partitions); `.app` is it."""
+    async with running_app(tmp_path / "data") as app:
+        await app.topics.create_topic("orders", 3, 1)
+        async with httpx.AsyncClient(base_url=admin_url(app), timeout=10) as client:
+            client.app = app
+            yield client
 
 
 async def test_status_node_config_features(api):
     assert (await api.get("/v1/status/ready")).json() == {"status": "ready"}
-    api.svc.ready = False
+    api.app.ready = False
     assert (await api.get("/v1/status/ready")).json() == {"status": "booting"}
     assert (await api.get("/v1/node_config")).json()["node_id"] == 0
     features = {f["name"]: f["state"] for f in (await api.get("/v1/features")).json()["features"]}
@@ -38,15 +38,14 @@ async def test_put_feature(api):
     put = await api.put("/v1/features/transactions", json={"state": "disabled"})
     assert put.status_code == 200 and put.json() == {}
     assert (await _feature_states(api))["transactions"] == "disabled"
-    assert api.svc.cluster_config.get("enable_transactions") is False
-    assert (
-        api.svc.controller.log[-1][0] == "cluster_config_delta"
-    )  # replicated through the controller
-    logged = len(api.svc.controller.log)
+    assert api.app.cluster_config.get("enable_transactions") is False
+    commands = controller_commands(api.app)
+    assert commands[-1][0] == "cluster_config_delta"  # replicated through the controller
+    logged = len(commands)
     assert (
         await api.put("/v1/features/transactions", json={"state": "disabled"})
     ).status_code == 200
-    assert len(api.svc.controller.log) == logged  # same state again: nothing replicated
+    assert len(controller_commands(api.app)) == logged  # same state again: nothing replicated
     assert (await api.put("/v1/features/transactions", json={"state": "active"})).status_code == 200
     assert (await _feature_states(api))["transactions"] == "active"
     assert (await api.put("/v1/features/scram_users", json={"state": "active"})).status_code == 200
@@ -65,7 +64,8 @@ async def test_put_feature(api):
 async def test_brokers_and_maintenance(api):
     [broker] = (await api.get("/v1/brokers")).json()
     assert broker["node_id"] == 0 and broker["maintenance_status"]["draining"] is False
-    assert (await api.get("/v1/brokers/0")).json()["internal_rpc_port"] == 33145
+    rpc_port = api.app.node.rpc_server.port
+    assert (await api.get("/v1/brokers/0")).json()["internal_rpc_port"] == rpc_port
     assert (await api.get("/v1/brokers/7")).status_code == 404
     assert (await api.get("/v1/brokers/x")).json() == {
         "message": "id must be an integer, got 'x'",
@@ -149,16 +149,14 @@ async def test_cluster_config_rejections_are_per_key(api):
 
 async def test_partitions(api):
     local = (await api.get("/v1/partitions")).json()
-    assert [(p["ns"], p["topic"], p["partition_id"]) for p in local][:2] == [
-        ("kafka", "orders", 0),
-        ("kafka", "orders", 1),
-    ]
+    listed = [(p["ns"], p["topic"], p["partition_id"]) for p in local]
+    assert [x for x in listed if x[1] == "orders"] == [("kafka", "orders", i) for i in range(3)]
     topic = (await api.get("/v1/partitions/kafka/orders")).json()
     assert [p["partition_id"] for p in topic] == [0, 1, 2]
     one = (await api.get("/v1/partitions/kafka/orders/2")).json()
     assert (
         one["leader_id"] == 0
-        and one["raft_group_id"] == 3
+        and one["raft_group_id"] == api.app.partitions.get("orders", 2).consensus.group_id
         and one["replicas"] == [{"node_id": 0, "core": 0}]
     )
     assert (await api.get("/v1/partitions/redpanda/controller/0")).json()["leader_id"] == 0

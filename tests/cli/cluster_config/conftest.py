@@ -1,16 +1,16 @@
 """A throwaway rpk root with `cluster config|health` and `generate prometheus-config` registered,
-talking to the real Admin API app (over a services double) on a background loop."""
+talking to the Admin API of a real broker running in this process on a background loop."""
 
 from __future__ import annotations
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from cli.commands.cluster import config as cluster_config
 from cli.commands.cluster import health
 from cli.commands.generate import prometheus
-from tests.admin_api.threaded import threaded_admin_server
+from tests.support.admin import threaded_app
+from tests.support.rpk import admin_env, typer_runner
 
 
 def build_root() -> typer.Typer:
@@ -32,19 +32,9 @@ def build_root() -> typer.Typer:
 
 @pytest.fixture
 def rpk(tmp_path):
-    root = build_root()
-    runner = CliRunner()
-    with threaded_admin_server() as (url, svc):
-        env = {
-            "RPK_ADMIN_HOSTS": url.removeprefix("http://"),
-            "HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path),
-            "EDITOR": "",
-        }
-
-        def run(*args: str, **extra_env: str):
-            return runner.invoke(root, list(args), env={**env, **extra_env})
-
-        run.svc = svc
-        run.url = url
+    """run(*args, **env) -> click Result; `.svc` is the broker app, `.url` its Admin API."""
+    with threaded_app(tmp_path / "data") as broker:
+        run = typer_runner(build_root(), admin_env(broker.url, tmp_path, EDITOR=""))
+        run.svc = broker.app
+        run.url = broker.url
         yield run

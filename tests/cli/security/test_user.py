@@ -6,10 +6,10 @@ import json
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from cli.commands import security
-from tests.admin_api.threaded import threaded_admin_server
+from tests.support.admin import threaded_app
+from tests.support.rpk import admin_env, typer_runner
 
 
 @pytest.fixture
@@ -21,18 +21,9 @@ def rpk(tmp_path):
         """test root"""
 
     security.register(root)
-    runner = CliRunner()
-    with threaded_admin_server() as (url, svc):
-        env = {
-            "RPK_ADMIN_HOSTS": url.removeprefix("http://"),
-            "HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path),
-        }
-
-        def run(*args: str):
-            return runner.invoke(root, list(args), env=env)
-
-        run.svc = svc
+    with threaded_app(tmp_path / "data") as broker:
+        run = typer_runner(root, admin_env(broker.url, tmp_path))
+        run.svc = broker.app
         yield run
 
 
