@@ -1,4 +1,7 @@
-"""A realistic host under a temporary root: 8 CPUs (4 cores x 2 threads), an NVMe disk holding
+"""A fake host for the tuners (it stands for the OS, which we do not ship): a realistic /proc, /sys
+and /etc under a temporary root, and tuner contexts built on it.
+
+The host: 8 CPUs (4 cores x 2 threads), an NVMe disk holding
 the data directory, a SATA disk, a 4-queue NIC with MSI-X IRQs, and untuned kernel settings."""
 
 from __future__ import annotations
@@ -7,6 +10,11 @@ import os
 from dataclasses import dataclass
 
 import yaml
+
+from tuners.config import TUNER_SWITCHES
+from tuners.context import TuneContext, TuneParams
+from tuners.executors import DirectExecutor
+from tuners.fs import RootFs
 
 CPUS = 8
 NVME_PCI = "/sys/devices/pci0000:00/0000:00:04.0"
@@ -151,3 +159,39 @@ def _nic(host: Host) -> None:
     host.link("/sys/class/net/eth0", nic)
     host.write("/sys/devices/virtual/net/lo/queues/rx-0/rps_cpus", "0")
     host.link("/sys/class/net/lo", "/sys/devices/virtual/net/lo")
+
+
+ALL_ENABLED = {switch: True for switch in TUNER_SWITCHES.values()}
+
+
+def make_config(rpk: dict | None = None) -> dict:
+    return {
+        "redpanda": {
+            "data_directory": DATA_DIR,
+            "rpc_server": {"address": "0.0.0.0", "port": 33145},
+            "kafka_api": [{"address": "0.0.0.0", "port": 9092}],
+        },
+        "rpk": {
+            **ALL_ENABLED,
+            "coredump_dir": "/var/lib/redpanda/coredump",
+            "ballast_file_size": "1MiB",
+            **(rpk or {}),
+        },
+    }
+
+
+def make_ctx(
+    root: str,
+    executor=None,
+    params: TuneParams | None = None,
+    config: dict | None = None,
+    machine: str = "x86_64",
+) -> TuneContext:
+    fs = RootFs(root)
+    return TuneContext(
+        fs,
+        executor or DirectExecutor(fs),
+        config or make_config(),
+        params or TuneParams(nics=["eth0"]),
+        machine,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.config.io_config import IoConfigError, load_io_config
-from tests.tuners.conftest import make_config
+from tests.support.hosts import make_config
 from tuners.base import Severity
 from tuners.check import fatal_failures, run_checks
 from tuners.iotune import measure, write_io_config

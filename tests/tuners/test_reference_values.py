@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tuners.conftest import make_config
-from tests.tuners.host_tree import CPUS
+from tests.support.hosts import CPUS, make_config
 from tuners import disk_irq, fstrim, net
 from tuners.ballast_file import ballast_settings
 from tuners.base import Severity

@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.tuners.conftest import make_ctx
-from tests.tuners.host_tree import build_host
+from tests.support.hosts import build_host, make_ctx
 from tuners import run
 from tuners.context import TuneParams
 from tuners.executors import ScriptRenderingExecutor

@@ -8,8 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.tuners.conftest import make_config, make_ctx
-from tests.tuners.host_tree import NIC_IRQS, NVME_IRQS, SATA_IRQS
+from tests.support.hosts import NIC_IRQS, NVME_IRQS, SATA_IRQS, make_config, make_ctx
 from tuners.context import TuneParams
 from tuners.executors import DirectExecutor
 from tuners.registry import TUNERS

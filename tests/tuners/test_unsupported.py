@@ -8,8 +8,7 @@ import tempfile
 
 import pytest
 
-from tests.tuners.conftest import make_config, make_ctx
-from tests.tuners.host_tree import build_host
+from tests.support.hosts import build_host, make_config, make_ctx
 from tuners import run
 from tuners.context import TuneParams
 from tuners.fs import RootFs

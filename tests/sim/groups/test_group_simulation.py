@@ -16,7 +16,7 @@ from core.groups.config import GroupConfig
 from core.groups.group import GroupState
 from core.groups.manager import GroupManager
 from core.groups.memory_journal import MemoryJournal
-from tests.sim.groups.sim_clients import (
+from tests.support.sim import (
     GROUP,
     PARTITIONS,
     ClientDriver,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kio.schema.errors import ErrorCode as E
 
-from tests.unit.core.groups.conftest import assignment, subscription  # noqa: F401  (importlib mode)
+from tests.support.groups import assignment, subscription
 
 
 def test_member_id_required_handshake_then_single_member_becomes_stable(harness):

@@ -9,7 +9,7 @@ from kio.schema.errors import ErrorCode as E
 from core.groups.memory_journal import MemoryJournal
 from core.groups.offsets import CommitParams
 from core.groups.results import OffsetCommitItem
-from tests.unit.core.groups.conftest import subscription
+from tests.support.groups import subscription
 
 
 def _commit(h, items, group="g", generation=-1, member_id="", retention_ms=-1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kio.schema.errors import ErrorCode as E
 
-from tests.unit.core.groups.conftest import subscription
+from tests.support.groups import subscription
 
 
 def _static_group(h, names=("a", "b"), **kwargs):

@@ -10,7 +10,7 @@ from core.common.clock import ManualClock
 from core.groups.coordinator import GroupCoordinator
 from core.groups.manager import GroupManager
 from core.groups.memory_journal import MemoryJournal
-from tests.unit.core.groups.conftest import TEST_CONFIG
+from tests.support.groups import TEST_CONFIG
 
 
 class _NoPartitions:
