@@ -37,7 +37,7 @@ from core.protocol.errors import ErrorCode
 from core.protocol.fetch_wire import FileRegion
 from core.protocol.framing import SIZE, FrameError, check_frame_size, peek_request
 from core.server import dispatch
-from core.server.budget import RequestBudget
+from core.server.budget import RequestBudget, Units
 from core.server.context import RequestContext, Services
 
 log = logging.getLogger("ailurus.kafka")
@@ -164,7 +164,7 @@ class KafkaConnection:
             elif not await _put(queue, item, writer_task):
                 return  # the writer is gone: so is the connection
 
-    async def _read_frame(self) -> tuple[bytes, int]:
+    async def _read_frame(self) -> tuple[bytes, Units]:
         """The next frame's payload and the budget units it holds (the caller releases them)."""
         reader = self._reader
         head = await reader.read(SIZE.size)  # returns as soon as the first byte is there
@@ -194,7 +194,7 @@ class KafkaConnection:
             return self._max_frame_bytes
         return limit
 
-    async def _wait_for_budget(self, size: int) -> int:
+    async def _wait_for_budget(self, size: int) -> Units:
         self.frame_started_at = None  # the read deadline restarts once the budget is granted
         self.waiting_for_budget = True
         try:

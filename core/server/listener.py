@@ -83,6 +83,10 @@ class KafkaListener:
         metrics.connection_opened()
         try:
             await connection.run()
+        except asyncio.CancelledError:
+            # stop() cancels connections. Ending normally keeps Python 3.11's streams callback
+            # from logging the cancellation as an "Exception in callback" traceback.
+            pass
         except Exception as exc:  # run() handles its own; never an asyncio traceback
             log.warning("connection from %s failed: %s", connection.peer, describe(exc))
         finally:

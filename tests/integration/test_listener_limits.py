@@ -43,6 +43,7 @@ def budget_broker(tmp_path_factory):
     ).start()
     yield broker
     broker.stop()
+    assert "Traceback" not in broker.log_text()  # no asyncio or handler traceback, ever
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,7 @@ def limits_broker(tmp_path_factory):
     ).start()
     yield broker
     broker.stop()
+    assert "Traceback" not in broker.log_text()  # no asyncio or handler traceback, ever
 
 
 class SlowFrames(threading.Thread):
@@ -129,6 +131,7 @@ def test_slow_big_frames_stay_within_the_budget_while_others_are_served(budget_b
         assert "kafka_request_read_timeout_ms" not in broker.log_text()
         time.sleep(max(0.0, 2.0 - served_after_s))
         growth = slow.peak_rss - baseline
+        print(f"broker RSS grew by {growth / MiB:.1f} MiB under {SLOW_CLIENTS} slow frames")
         assert growth < BUDGET_BYTES + RSS_MARGIN_BYTES, f"RSS grew by {growth / MiB:.0f} MiB"
         # Past the read deadline the frames being read are closed, with a log line each.
         closed = [s for s, _ in slow.socks if closed_by_peer(s, timeout_s=0.01)]
