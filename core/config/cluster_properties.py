@@ -252,6 +252,20 @@ PROPERTIES: tuple[Property, ...] = (
         "CreateTime",
         "Default message.timestamp.type for new topics.",
     ),
+    _int(
+        "log_message_timestamp_before_max_ms",
+        2**63 - 1,
+        "Default message.timestamp.before.max.ms: oldest CreateTime accepted, in ms before now.",
+        minimum=0,
+        **_ms,
+    ),
+    _int(
+        "log_message_timestamp_after_max_ms",
+        3_600_000,
+        "Default message.timestamp.after.max.ms: newest CreateTime accepted, in ms after now.",
+        minimum=0,
+        **_ms,
+    ),
     _enum(
         "log_compression_type",
         ("producer", "none", "gzip", "snappy", "lz4", "zstd"),

@@ -154,6 +154,13 @@ TOPIC_DEFAULTS = [
     ("write_caching_default", "true", "write.caching", "true"),
     ("raft_replica_max_flush_delay_ms", 250, "flush.ms", "250"),
     ("raft_replica_max_pending_flush_bytes", 4096, "flush.bytes", "4096"),
+    (
+        "log_message_timestamp_before_max_ms",
+        86_400_000,
+        "message.timestamp.before.max.ms",
+        "86400000",
+    ),
+    ("log_message_timestamp_after_max_ms", 60_000, "message.timestamp.after.max.ms", "60000"),
 ]
 
 
@@ -187,6 +194,32 @@ def test_default_topic_replications_applies_to_a_create_without_one(broker, clus
     with pytest.raises(ck.KafkaException) as exc:
         admin.create_topics([NewTopic(name, 1, -1)])[name].result(10)
     assert exc.value.args[0].code() == ck.KafkaError.INVALID_REPLICATION_FACTOR
+
+
+def test_timestamp_window_defaults_refuse_records_outside_them(broker, cluster_config):
+    topic = new_topic(broker)
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "retries": 0})
+    errors: list = []
+    future_ms = int(time.time() * 1000) + 600_000  # ten minutes ahead: inside the 1 h default
+
+    def produce_at(ts_ms: int) -> None:
+        producer.produce(
+            topic,
+            value=b"v",
+            partition=0,
+            timestamp=ts_ms,
+            on_delivery=lambda e, m: errors.append(e),
+        )
+        assert producer.flush(10) == 0
+
+    produce_at(future_ms)
+    assert errors == [None]
+    cluster_config(log_message_timestamp_after_max_ms=60_000)
+    produce_at(future_ms)
+    assert errors[-1].code() == ck.KafkaError.INVALID_TIMESTAMP
+    cluster_config(log_message_timestamp_before_max_ms=60_000)
+    produce_at(int(time.time() * 1000) - 600_000)
+    assert errors[-1].code() == ck.KafkaError.INVALID_TIMESTAMP
 
 
 def test_log_append_time_stamps_records_with_the_broker_clock(broker, cluster_config):

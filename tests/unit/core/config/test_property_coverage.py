@@ -52,6 +52,14 @@ HONOURED: dict[str, tuple[str, ...]] = {
         f"{EFFECT}::test_log_append_time_stamps_records_with_the_broker_clock",
     ),
     "log_compression_type": (TOPIC_DEFAULT,),
+    "log_message_timestamp_before_max_ms": (
+        TOPIC_DEFAULT,
+        f"{EFFECT}::test_timestamp_window_defaults_refuse_records_outside_them",
+    ),
+    "log_message_timestamp_after_max_ms": (
+        TOPIC_DEFAULT,
+        f"{EFFECT}::test_timestamp_window_defaults_refuse_records_outside_them",
+    ),
     "log_compaction_interval_ms": (
         "tests/integration/test_kafka_apis.py::test_retention_by_bytes_deletes_closed_segments",
         "tests/integration/test_compaction.py::test_compacted_topic_keeps_the_latest_value_per_key",
