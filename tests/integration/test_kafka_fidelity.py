@@ -222,6 +222,28 @@ def test_segment_size_max_bounds_a_large_segment_bytes(broker):
         remove_cluster(broker, "log_segment_size_min", "log_segment_size_max")
 
 
+def test_segment_ms_rolls_within_log_segment_ms_min_and_max(broker):
+    set_cluster(broker, log_segment_ms_min=1000, log_segment_ms_max=1500)
+    try:
+        create(broker, "roll-tiny-ms", **{"segment.ms": "1"})
+        create(broker, "roll-long-ms", **{"segment.ms": "3600000"})
+        p = ck.Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "acks": "all"})
+        for _ in range(2):  # 0.4 s apart: segment.ms=1 would roll, the 1 s minimum does not
+            p.produce("roll-tiny-ms", value=b"v")
+            assert p.flush(10) == 0
+            time.sleep(0.4)
+        for _ in range(2):  # 1.7 s apart: past the 1.5 s maximum, so the log rolls
+            p.produce("roll-long-ms", value=b"v")
+            assert p.flush(10) == 0
+            time.sleep(1.7)
+        assert len(segment_files(broker, "roll-tiny-ms")) == 1
+        assert len(segment_files(broker, "roll-long-ms")) == 2
+        assert describe_topic(broker, "roll-tiny-ms")["segment.ms"].value == "1"
+        assert describe_topic(broker, "roll-long-ms")["segment.ms"].value == "3600000"
+    finally:
+        remove_cluster(broker, "log_segment_ms_min", "log_segment_ms_max")
+
+
 # ---- transactional producers fail fast -----------------------------------------------------------
 
 
