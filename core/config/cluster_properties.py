@@ -203,7 +203,7 @@ PROPERTIES: tuple[Property, ...] = (
     _int(
         "log_segment_ms",
         None,
-        "Roll a segment after this age even if it is not full (segment.ms); null means never.",
+        "Roll a segment after this age even if it is not full (segment.ms); null means Kafka's 7 days.",
         nullable=True,
         minimum=1,
         **_ms,

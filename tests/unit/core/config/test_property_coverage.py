@@ -42,8 +42,8 @@ HONOURED: dict[str, tuple[str, ...]] = {
     ),
     "log_segment_size_max": (f"{FIDELITY}::test_segment_size_max_bounds_a_large_segment_bytes",),
     "log_segment_ms": (TOPIC_DEFAULT,),
-    "log_segment_ms_min": (FIDELITY,),  # pending: fidelity engineer
-    "log_segment_ms_max": (FIDELITY,),  # pending: fidelity engineer
+    "log_segment_ms_min": (f"{FIDELITY}::test_segment_ms_rolls_within_log_segment_ms_min_and_max",),
+    "log_segment_ms_max": (f"{FIDELITY}::test_segment_ms_rolls_within_log_segment_ms_min_and_max",),
     "log_retention_ms": (TOPIC_DEFAULT,),
     "retention_bytes": (TOPIC_DEFAULT,),
     "log_cleanup_policy": (TOPIC_DEFAULT,),
