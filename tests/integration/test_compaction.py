@@ -9,6 +9,8 @@ import pathlib
 import time
 
 from tests.support.broker import BrokerProcess
+from tests.support.topics import make_topic
+from tests.support.wait import wait_for
 
 TOPIC = "compacted"
 KEYS = [f"key-{i}".encode() for i in range(5)]
@@ -19,15 +21,6 @@ DEADLINE_S = 60
 
 def value(key: bytes, round_: int) -> bytes:
     return f"{key.decode()}:{round_}:".encode().ljust(VALUE_BYTES, b"#")
-
-
-def create_topic(bootstrap: str) -> None:
-    import confluent_kafka.admin as ck_admin
-
-    admin = ck_admin.AdminClient({"bootstrap.servers": bootstrap})
-    configs = {"cleanup.policy": "compact", "segment.bytes": str(1024 * 1024)}
-    futures = admin.create_topics([ck_admin.NewTopic(TOPIC, 1, 1, config=configs)])
-    futures[TOPIC].result(timeout=30)
 
 
 def produce_updates(bootstrap: str) -> None:
@@ -55,12 +48,12 @@ def log_bytes(data_dir: pathlib.Path) -> int:
 
 
 def wait_until_compacted(data_dir: pathlib.Path, produced_bytes: int) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        if log_bytes(data_dir) < produced_bytes / 2:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not compacted after {DEADLINE_S}s: {log_bytes(data_dir)} bytes")
+    wait_for(
+        lambda: log_bytes(data_dir) < produced_bytes / 2,
+        f"the closed segments of {produced_bytes} bytes to be compacted below half",
+        timeout_s=DEADLINE_S,
+        interval_s=0.2,
+    )
 
 
 def consume_all(bootstrap: str) -> list[tuple[int, bytes, bytes]]:
@@ -92,7 +85,8 @@ def consume_all(bootstrap: str) -> list[tuple[int, bytes, bytes]]:
 def test_compacted_topic_keeps_the_latest_value_per_key(tmp_path) -> None:
     broker = BrokerProcess(tmp_path / "b", "--set", "log_compaction_interval_ms=200").start()
     try:
-        create_topic(broker.bootstrap)
+        configs = {"cleanup.policy": "compact", "segment.bytes": str(1024 * 1024)}
+        make_topic(broker.bootstrap, TOPIC, 1, configs)
         produce_updates(broker.bootstrap)
         produced_bytes = log_bytes(broker.data_dir)
         assert produced_bytes > len(KEYS) * ROUNDS * VALUE_BYTES

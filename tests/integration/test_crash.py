@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 import confluent_kafka as ck
-from kafka.admin import KafkaAdminClient, NewTopic
+
+from tests.support.topics import make_topic
 
 PARTITIONS = 3
 ACKED_BEFORE_KILL = 3000
@@ -15,9 +16,7 @@ DEADLINE_S = 60
 
 
 def test_kill_9_mid_load_loses_no_acknowledged_record(broker):
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    admin.create_topics([NewTopic("crash", PARTITIONS, 1)])
-    admin.close()
+    make_topic(broker.bootstrap, "crash", PARTITIONS)
 
     acked: dict[int, dict[int, bytes]] = {p: {} for p in range(PARTITIONS)}
     failed = []

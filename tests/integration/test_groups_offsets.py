@@ -11,7 +11,9 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.structs import OffsetAndMetadata
 
-from tests.integration.test_groups_membership import BROKER_ARGS, make_topic, produce, wait_for
+from tests.support.groups import GROUP_BROKER_ARGS
+from tests.support.topics import admin_client, make_topic, produce
+from tests.support.wait import wait_for
 
 PARTITIONS = 3
 RECORDS = 90
@@ -19,7 +21,7 @@ RECORDS = 90
 
 @pytest.fixture
 def group_broker(broker_factory):
-    return broker_factory(*BROKER_ARGS)
+    return broker_factory(*GROUP_BROKER_ARGS)
 
 
 def _consumer(bootstrap: str, group: str) -> KafkaConsumer:
@@ -44,7 +46,7 @@ def _poll_until(consumer: KafkaConsumer, done, timeout_s: float = 30.0) -> list:
 
 
 def _admin(broker) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=broker.bootstrap, request_timeout_ms=10_000)
+    return admin_client(broker.bootstrap)
 
 
 def _offsets(admin: KafkaAdminClient, group: str) -> dict[int, tuple[int, str]]:

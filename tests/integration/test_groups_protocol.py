@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import struct
 
 import pytest
 from kio.schema.describe_groups.v5 import request as dg5
@@ -21,16 +20,17 @@ from kio.schema.offset_fetch.v1 import request as of1
 from kio.schema.offset_fetch.v7 import request as of7
 from kio.schema.sync_group.v4 import request as sg4
 
-from tests.integration.test_groups_membership import BROKER_ARGS, make_topic
+from tests.support.groups import GROUP_BROKER_ARGS, subscription
 from tests.support.raw_client import RawClient
+from tests.support.topics import make_topic
 
 MS = datetime.timedelta(milliseconds=1)
-SUBSCRIPTION = struct.pack(">hih", 0, 1, 1) + b"t" + struct.pack(">i", -1)
+SUBSCRIPTION = subscription("t")
 
 
 @pytest.fixture
 def client(broker_factory):
-    broker = broker_factory(*BROKER_ARGS)
+    broker = broker_factory(*GROUP_BROKER_ARGS)
     make_topic(broker.bootstrap, "t", 2)
     raw = RawClient(broker.kafka_port)
     raw.broker = broker

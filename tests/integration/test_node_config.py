@@ -9,7 +9,6 @@ import time
 
 import yaml
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.errors import ErrorCode
 from kio.schema.produce.v7 import request as produce7
@@ -17,6 +16,8 @@ from kio.schema.produce.v7 import request as produce7
 from core.model.records import Record, build_batch
 from tests.support.broker import READY
 from tests.support.raw_client import RawClient
+from tests.support.topics import make_topic
+from tests.support.wait import wait_for
 
 DEV_CONTAINER = {
     "auto_create_topics_enabled": True,
@@ -71,9 +72,7 @@ def test_starts_from_dev_container_redpanda_yaml(tmp_path):
 
 
 def test_acks_0_gets_no_response_and_the_connection_stays_in_step(broker):
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    admin.create_topics([NewTopic("fire", 1, 1)])
-    admin.close()
+    make_topic(broker.bootstrap, "fire")
     client = RawClient(broker.kafka_port)
     for i in range(3):
         batch = build_batch([Record(key=None, value=b"f%d" % i)])
@@ -96,9 +95,7 @@ def test_acks_0_gets_no_response_and_the_connection_stays_in_step(broker):
     assert resp.error_code == ErrorCode.none  # the next frame is ApiVersions' own answer
     consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
     tp = TopicPartition("fire", 0)
-    deadline = time.monotonic() + 5
-    while consumer.end_offsets([tp])[tp] < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: consumer.end_offsets([tp])[tp] >= 3, "3 records", timeout_s=5, interval_s=0.05)
     assert consumer.end_offsets([tp])[tp] == 3
     consumer.close()
 
