@@ -77,10 +77,8 @@ def describe(exc: BaseException) -> str:
     return text if len(text) <= MAX_ERROR_TEXT else text[: MAX_ERROR_TEXT - 3] + "..."
 
 
-def api_name(api_key: int, handlers: Mapping[int, Any] | None = None) -> str:
-    module = (handlers or dispatch.handlers()).get(api_key)
-    if module is None:
-        return f"api key {api_key}"
+def api_name(module: Any) -> str:
+    """A handler module's API name, e.g. "produce"."""
     return module.__name__.rsplit(".", 1)[-1]
 
 
@@ -210,7 +208,7 @@ class KafkaConnection:
         try:
             header, request = codec.decode_request(payload, api_key, api_version)
         except Exception as exc:
-            name = api_name(api_key, self._handlers)
+            name = api_name(self._handlers[api_key])
             raise ConnectionClosing(
                 f"cannot decode {name} v{api_version} request "
                 f"(correlation id {correlation_id}): {describe(exc)}"
@@ -225,7 +223,7 @@ class KafkaConnection:
     async def _handle(self, ctx: RequestContext, request: Any) -> Any:
         module = self._handlers[ctx.api_key]
         started = time.perf_counter()
-        name = module.__name__.rsplit(".", 1)[-1]
+        name = api_name(module)
         try:
             response = await module.handle(ctx, request)
             error_code = int(getattr(response, "error_code", 0) or 0)

@@ -74,6 +74,18 @@ def parse_overrides(entries: tuple[str, ...]) -> dict[str, int]:
     return parsed
 
 
+def client_ip(peername: object) -> str:
+    """The client IP of a socket's peername, canonical (an IPv4-mapped IPv6 address as IPv4),
+    so that it matches the "IP:N" overrides."""
+    host = peername[0] if isinstance(peername, tuple) and peername else peername
+    try:
+        addr = ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return str(host)
+    mapped = getattr(addr, "ipv4_mapped", None)
+    return str(mapped or addr)
+
+
 def _override(get: Callable[[str], Any], name: str, ip: str) -> int | None:
     entries = get(name)
     if not entries:

@@ -17,7 +17,7 @@ from core.common import metrics
 from core.server.budget import RequestBudget
 from core.server.connection import KafkaConnection, describe
 from core.server.context import Services
-from core.server.limits import ConnectionLimits
+from core.server.limits import ConnectionLimits, client_ip
 
 log = logging.getLogger("ailurus.kafka")
 
@@ -66,7 +66,7 @@ class KafkaListener:
         self._watchdog = asyncio.create_task(self._watch(), name="kafka-listener-watchdog")
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        ip = _peer_ip(writer)
+        ip = client_ip(writer.get_extra_info("peername"))
         if not self.limits.admit(ip):
             writer.close()
             return
@@ -130,8 +130,3 @@ class KafkaListener:
             await asyncio.gather(*self._connections, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
-
-
-def _peer_ip(writer: asyncio.StreamWriter) -> str:
-    peer = writer.get_extra_info("peername")
-    return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)

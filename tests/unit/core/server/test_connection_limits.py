@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from core.config.cluster_properties import ClusterConfigStore
-from core.server.limits import ConnectionLimits, RefusalLog, parse_overrides
+from core.server.limits import ConnectionLimits, RefusalLog, client_ip, parse_overrides
 
 
 def limits_with(**values) -> ConnectionLimits:
@@ -60,3 +60,10 @@ def test_refusals_are_logged_once_then_summed_up_per_interval(caplog):
     refusals.flush(22.0)  # a quiet interval: no line, and the next refusal is logged again
     refusals.refused("10.0.0.2", "kafka_connections_max_per_ip (3 of 3)", 23.0)
     assert len(caplog.records) == 3 and "10.0.0.2" in caplog.records[2].getMessage()
+
+
+def test_client_ip_is_canonical_so_overrides_match():
+    assert client_ip(("127.0.0.2", 5555)) == "127.0.0.2"
+    assert client_ip(("::ffff:127.0.0.2", 5555, 0, 0)) == "127.0.0.2"
+    assert client_ip(("0:0:0:0:0:0:0:1", 5555, 0, 0)) == "::1"
+    assert client_ip("/tmp/socket") == "/tmp/socket"
