@@ -114,7 +114,6 @@ class BrokerApp:
             self.services,
             self.node.kafka_api.host,
             self.node.kafka_api.port,
-            max_connections=self.cluster_config.get("kafka_connections_max"),
         )
         # A listener that cannot bind is an OSError naming it (filename) and its address
         # (filename2), which core.__main__ reports in one line.

@@ -581,7 +581,7 @@ PROPERTIES: tuple[Property, ...] = (
     _int(
         "kafka_connection_rate_limit",
         None,
-        "New Kafka connections per second per broker; null means unlimited.",
+        "New Kafka connections per second from one client IP; null means unlimited.",
         nullable=True,
         minimum=1,
     ),

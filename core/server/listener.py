@@ -35,13 +35,10 @@ class KafkaListener:
         host: str,
         port: int,
         *,
-        max_connections: int | None = None,
         max_frame_bytes: int | None = None,
     ) -> None:
-        """`max_connections` is accepted for compatibility and ignored: the live
-        kafka_connections_max applies. `max_frame_bytes` caps frames below the live
-        kafka_request_max_bytes (None: that property alone)."""
-        del max_connections
+        """Limits are read live from the cluster config. `max_frame_bytes` caps frames below
+        the live kafka_request_max_bytes (None: that property alone)."""
         self._services = services
         self._host = host
         self._port = port
