@@ -44,11 +44,23 @@ def _texts() -> st.SearchStrategy[str]:
         st.text(max_size=12),
         st.text("abc.-_", min_size=1, max_size=8),
         st.text("x", min_size=250, max_size=300),
+        st.just("h" * 20_000),  # huge (a classic string holds at most 32767 bytes)
     )
 
 
 def _binaries() -> st.SearchStrategy[bytes]:
-    return st.one_of(st.just(b""), st.binary(max_size=80), st.binary(min_size=300, max_size=400))
+    return st.one_of(
+        st.just(b""),
+        st.binary(max_size=80),
+        st.binary(min_size=300, max_size=400),
+        st.just(b"\x00" * 100_000),
+    )
+
+
+def _arrays(elem: st.SearchStrategy, most: int) -> st.SearchStrategy[tuple]:
+    """Short arrays, and now and then a long one (one value repeated, cheap to draw)."""
+    huge = elem.flatmap(lambda v: st.integers(most // 10, most).map(lambda n: (v,) * n))
+    return st.one_of(st.lists(elem, max_size=MAX_ARRAY).map(tuple), huge)
 
 
 def _primitive(kafka_type: str) -> st.SearchStrategy:
@@ -95,11 +107,10 @@ def entity_strategy(cls: type) -> st.SearchStrategy:
         tp = _inner(hints[field.name])
         if _is_tuple(tp):
             elem_tp = tp.__args__[0]
-            if dataclasses.is_dataclass(elem_tp):
-                elem = st.deferred(lambda e=elem_tp: entity_strategy(e))
+            if dataclasses.is_dataclass(elem_tp):  # nested: long arrays multiply
+                strat = _arrays(st.deferred(lambda e=elem_tp: entity_strategy(e)), 100)
             else:
-                elem = _primitive(get_schema_field_type(field))
-            strat = st.lists(elem, max_size=MAX_ARRAY).map(tuple)
+                strat = _arrays(_primitive(get_schema_field_type(field)), 3000)
         elif dataclasses.is_dataclass(tp):
             strat = st.deferred(lambda t=tp: entity_strategy(t))
         else:
