@@ -137,7 +137,7 @@ def test_kio_errors_are_decode_errors():
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=IDS)
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=__import__("hypothesis").strategies.data())
 def test_guard_accepts_what_kio_writes_unchanged(cls, data):
     body = data.draw(entity_strategy(cls))
