@@ -14,8 +14,9 @@ from __future__ import annotations
 from functools import cache
 
 from core.protocol.walk_compile import GuardError, compile_walker
+from core.protocol.walk_runtime import ELEMENTS_LEFT, MAX_ELEMENTS_PER_REQUEST
 
-__all__ = ["GuardError", "check_request", "length_positions"]
+__all__ = ["MAX_ELEMENTS_PER_REQUEST", "GuardError", "check_request", "length_positions"]
 
 
 def check_request(payload: bytes, request_cls: type) -> bytes:
@@ -26,6 +27,7 @@ def check_request(payload: bytes, request_cls: type) -> bytes:
     header_walk, body_walk = _walkers(request_cls)
     end = len(payload)
     edits: list[tuple[int, int, bytes]] = []
+    ELEMENTS_LEFT[0] = MAX_ELEMENTS_PER_REQUEST
     pos = header_walk(payload, 0, end, edits, None)
     pos = body_walk(payload, pos, end, edits, None)
     if pos != end:
@@ -54,6 +56,7 @@ def apply_edits(payload: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
 def header_size(payload: bytes, request_cls: type) -> int:
     """Bytes taken by the request header at the start of `payload`."""
     header_walk, _ = _walkers(request_cls)
+    ELEMENTS_LEFT[0] = MAX_ELEMENTS_PER_REQUEST
     return header_walk(payload, 0, len(payload), [], None)
 
 
@@ -65,6 +68,7 @@ def length_positions(payload: bytes, request_cls: type) -> list[tuple[int, str, 
     """
     trace: list[tuple[int, str, str]] = []
     end = len(payload)
+    ELEMENTS_LEFT[0] = MAX_ELEMENTS_PER_REQUEST
     pos = compile_walker(request_cls.__header_schema__, True)(payload, 0, end, [], trace)
     compile_walker(request_cls, True)(payload, pos, end, [], trace)
     return trace

@@ -321,17 +321,28 @@ class _Gen:
         lines = [
             f"{pad}elif {var} * {least} > e - p:",
             f"{pad}    raise _under({label!r} + ' (%d elements)' % {var}, {var} * {least}, e - p)",
+            f"{pad}elif {var} > _left[0]:",
+            f"{pad}    raise _too_many({label!r}, {var})",
         ]
         size = elem.size if elem.tag == "fixed" else None
         if elem.tag == "entity" and not elem.nullable:
             size = fixed_size(elem.cls)
         if size is not None and not self.trace:
-            return lines + [f"{pad}else:", f"{pad}    p += {var} * {size}"]
+            return lines + [
+                f"{pad}else:",
+                f"{pad}    _left[0] -= {var}",
+                f"{pad}    p += {var} * {size}",
+            ]
         if elem.tag == "entity" and not elem.nullable:
             body = self.entity_body(elem.cls, ind + 2)  # inlined: no call per element
         else:
             body = self.value(elem, label + "[]", ind + 2)
-        return lines + [f"{pad}else:", f"{pad}    for _ in range({var}):", *body]
+        return lines + [
+            f"{pad}else:",
+            f"{pad}    _left[0] -= {var}",
+            f"{pad}    for _ in range({var}):",
+            *body,
+        ]
 
     def build(self, root: str) -> Any:
         source = "\n\n".join(self.sources)

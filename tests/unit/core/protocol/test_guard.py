@@ -145,3 +145,25 @@ def test_guard_accepts_what_kio_writes_unchanged(cls, data):
     assert guard.check_request(payload, cls) is payload
     header, used = entity_reader(cls.__header_schema__)(payload, 0)
     assert header.correlation_id == 9
+
+
+def _produce_v9_null_partitions(count: int) -> bytes:
+    """Produce v9, one topic "t" with `count` partitions whose records are null (6 bytes each)."""
+    varint = bytearray()
+    n = count + 1
+    while n >= 0x80:
+        varint.append((n & 0x7F) | 0x80)
+        n >>= 7
+    varint.append(n)
+    partition = struct.pack(">i", 0) + b"\0" + b"\0"  # index, null records, no tags
+    topic = b"\x02t" + bytes(varint) + partition * count + b"\0"
+    return HEADER_V2 + b"\0" + struct.pack(">hi", 1, 1000) + b"\x02" + topic + b"\0"
+
+
+def test_a_request_may_hold_at_most_the_element_cap_in_all():
+    """Decoded, small elements take ~14x their wire bytes: one request is capped in elements."""
+    cap = guard.MAX_ELEMENTS_PER_REQUEST
+    header, body = codec.decode_request(_produce_v9_null_partitions(cap - 1), 0, 9)
+    assert len(body.topic_data[0].partition_data) == cap - 1
+    with pytest.raises(codec.DecodeError, match="array elements in one request"):
+        codec.decode_request(_produce_v9_null_partitions(cap), 0, 9)
