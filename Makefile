@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA_DIR ?= $(CURDIR)/.ailurus-data
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint fuzz bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH" >&2; exit 1; }
@@ -32,6 +32,12 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 test: lint
 	$(PYTEST) -q -n $(TEST_WORKERS) --durations=15 tests
+
+# The fuzz suite at length (make test runs it bounded to about a minute). A failure prints
+# FUZZ_SEED=N: rerun with that variable set to replay it.
+FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) -q -s tests/fuzz
 
 bench: install
 	$(BIN)/python -m bench
