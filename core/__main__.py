@@ -114,6 +114,7 @@ def load_config(args: argparse.Namespace):
 
 async def serve(node) -> int:
     from core.app import BrokerApp
+    from core.app.listeners import ready_fields
 
     app = BrokerApp(node)
     stop = asyncio.Event()
@@ -128,7 +129,9 @@ async def serve(node) -> int:
     host = node.kafka_api.host
     print(
         f"Ailurus ready: node_id={app.node_id} kafka={host}:{app.kafka_port} "
-        f"admin={node.admin.host}:{app.admin_port} data_dir={app.data_dir}",
+        f"admin={node.admin.host}:{app.admin_port} "
+        + ready_fields(app.extra_listeners, node)
+        + f"data_dir={app.data_dir}",
         flush=True,
     )
     await stop.wait()

@@ -12,6 +12,12 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 
+from core.app.listeners import (
+    ListenerContext,
+    Served,
+    start_extra_listeners,
+    stop_extra_listeners,
+)
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.controller import Controller
 from core.cluster.housekeeping import Housekeeping
@@ -55,6 +61,7 @@ class BrokerApp:
         self.groups = None
         self._unregister_metrics = lambda: None
         self.housekeeping: Housekeeping | None = None
+        self.extra_listeners: dict[str, Served] = {}  # schema_registry, pandaproxy
 
     # ---- start -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -129,12 +136,22 @@ class BrokerApp:
             await self._start_admin()
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, "admin", None, str(self.node.admin)) from None
+        self.extra_listeners = await start_extra_listeners(
+            ListenerContext(self.node, self.services, self._kafka_bootstrap())
+        )
         self.housekeeping = Housekeeping(
             self.partitions, self.controller.topics, self.cluster_config, self.clock
         )
         self.housekeeping.start()
         self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
         self.ready = True
+
+    def _kafka_bootstrap(self) -> str:
+        """Where this process's own clients (proxy, registry) reach its Kafka listener."""
+        host = self.node.kafka_api.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"{host}:{self.listener.port}"
 
     def _advertise_bound_port(self) -> None:
         """With an ephemeral listener (port 0) clients must be told the port actually bound."""
@@ -258,6 +275,7 @@ class BrokerApp:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.housekeeping is not None:
             await self.housekeeping.stop()  # before the logs close
+        await stop_extra_listeners(self.extra_listeners)
         await self.listener.stop()
         if self.admin is not None:
             await self.admin.stop()
