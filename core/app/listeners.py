@@ -51,7 +51,9 @@ class ExtraListener:
         return getattr(importlib.import_module(module), function)
 
 
-EXTRA_LISTENERS: tuple[ExtraListener, ...] = ()
+EXTRA_LISTENERS: tuple[ExtraListener, ...] = (
+    ExtraListener("schema_registry", "schema_registry_api", "core.schema_registry.server:start"),
+)
 
 
 async def start_extra_listeners(ctx: ListenerContext) -> dict[str, Served]:

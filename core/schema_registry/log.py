@@ -1,0 +1,136 @@
+"""The `_schemas` topic through a Kafka client to this broker: tail it into the Store, and write.
+
+Reads are served from memory; a background task keeps applying records. A write first catches
+up to the topic's end (so it validates against everything written before), then produces, then
+waits until its own record has been read back and applied before the caller answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from core.schema_registry.records import TOPIC
+
+log = logging.getLogger("ailurus.schema_registry")
+
+FETCH_WAIT_MS = 200
+CATCH_UP_TIMEOUT_S = 10.0
+CLIENT_ID = "schema_registry"
+
+
+class SchemasLog:
+    def __init__(
+        self,
+        bootstrap: str,
+        apply: Callable[[bytes | None, bytes | None], None],
+        replication_factor: int = 1,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._apply = apply
+        self._replication = replication_factor
+        self._tp = TopicPartition(TOPIC, 0)
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._tail: asyncio.Task | None = None
+        self._applied = 0  # next offset to apply
+        self._progress = asyncio.Condition()
+        self._started = False
+        self._start_lock = asyncio.Lock()
+
+    async def ensure_started(self) -> None:
+        if self._started:
+            return
+        async with self._start_lock:
+            if self._started:
+                return
+            await self._create_topic()
+            self._consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                client_id=CLIENT_ID,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                fetch_max_wait_ms=FETCH_WAIT_MS,
+            )
+            await self._consumer.start()
+            self._consumer.assign([self._tp])
+            await self._consumer.seek_to_beginning(self._tp)
+            self._producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap, client_id=CLIENT_ID, acks="all", linger_ms=0
+            )
+            await self._producer.start()
+            self._tail = asyncio.create_task(self._tail_loop(), name="schemas-tail")
+            self._started = True
+        await self.catch_up()
+
+    async def _create_topic(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=CLIENT_ID)
+        await admin.start()
+        try:
+            topic = NewTopic(
+                TOPIC, 1, self._replication, topic_configs={"cleanup.policy": "compact"}
+            )
+            await admin.create_topics([topic])
+        except TopicAlreadyExistsError:
+            pass
+        finally:
+            await admin.close()
+
+    async def _tail_loop(self) -> None:
+        assert self._consumer is not None
+        while True:
+            try:
+                batches = await self._consumer.getmany(self._tp, timeout_ms=FETCH_WAIT_MS)
+                for message in batches.get(self._tp, []):
+                    try:
+                        self._apply(message.key, message.value)
+                    except Exception:  # one bad record must not stop the registry
+                        log.exception("applying _schemas offset %d failed", message.offset)
+                position = await self._consumer.position(self._tp)
+            except asyncio.CancelledError:
+                raise
+            except KafkaError as exc:
+                log.warning("reading _schemas failed: %s", exc)
+                await asyncio.sleep(FETCH_WAIT_MS / 1000)
+                continue
+            if position != self._applied:
+                async with self._progress:
+                    self._applied = position
+                    self._progress.notify_all()
+
+    async def _wait_applied(self, offset: int) -> None:
+        async with self._progress:
+            await asyncio.wait_for(
+                self._progress.wait_for(lambda: self._applied >= offset), CATCH_UP_TIMEOUT_S
+            )
+
+    async def catch_up(self) -> None:
+        """Wait until every record written before this call has been applied."""
+        assert self._consumer is not None
+        end = (await self._consumer.end_offsets([self._tp]))[self._tp]
+        await self._wait_applied(end)
+
+    async def write(self, records: list[tuple[bytes, bytes | None]]) -> None:
+        """Produce `records` in order and wait until they are applied."""
+        assert self._producer is not None
+        last = -1
+        for key, value in records:
+            metadata = await self._producer.send_and_wait(TOPIC, value=value, key=key, partition=0)
+            last = metadata.offset
+        await self._wait_applied(last + 1)
+
+    async def stop(self) -> None:
+        if self._tail is not None:
+            self._tail.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._tail
+        for client in (self._producer, self._consumer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
