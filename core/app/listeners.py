@@ -52,6 +52,7 @@ class ExtraListener:
 
 
 EXTRA_LISTENERS: tuple[ExtraListener, ...] = (
+    ExtraListener("pandaproxy", "pandaproxy_api", "core.proxy.server:start"),
     ExtraListener("schema_registry", "schema_registry_api", "core.schema_registry.server:start"),
 )
 

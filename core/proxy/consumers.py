@@ -1,0 +1,232 @@
+"""Consumer instances: real Kafka group members (aiokafka consumers), bounded in number and
+closed when idle for `consumer_instance_timeout_ms` (Redpanda's name)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from core.proxy.errors import (
+    CONSUMER_EXISTS,
+    CONSUMER_NOT_FOUND,
+    INVALID_CONSUMER_CONFIG,
+    TOO_MANY_INSTANCES,
+    ProxyError,
+)
+from core.proxy.kafka import ClientSettings
+from core.proxy.media import SCHEMA_FORMATS, SERVED_FORMATS
+
+log = logging.getLogger(__name__)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9._\-]{1,249}$")
+OFFSET_RESETS = {
+    "earliest": "earliest",
+    "latest": "latest",
+    "none": "none",
+    "smallest": "earliest",
+    "largest": "latest",
+}
+MAX_REQUEST_TIMEOUT_MS = 60_000
+LOCK_TIMEOUT_S = 65.0
+
+
+@dataclass
+class InstanceConfig:
+    name: str
+    fmt: str = "binary"
+    offset_reset: str = "latest"
+    auto_commit: bool = True
+    fetch_min_bytes: int = 1
+    request_timeout_ms: int = 1_000
+
+
+@dataclass
+class Instance:
+    group: str
+    config: InstanceConfig
+    consumer: AIOKafkaConsumer
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+    pattern: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def touch(self) -> None:
+        self.last_used = time.monotonic()
+
+    async def locked(self) -> Instance:
+        try:
+            async with asyncio.timeout(LOCK_TIMEOUT_S):
+                await self.lock.acquire()
+        except TimeoutError:
+            raise ProxyError(50003, "the consumer instance is busy; retry") from None
+        self.touch()
+        return self
+
+    def release(self) -> None:
+        self.touch()
+        self.lock.release()
+
+
+def _int_setting(body: dict[str, Any], key: str, default: int, lo: int, hi: int) -> int:
+    raw = body.get(key)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise ProxyError(INVALID_CONSUMER_CONFIG, f"{key} must be an integer in [{lo}, {hi}]")
+    return value
+
+
+def _bool_setting(body: dict[str, Any], key: str, default: bool) -> bool:
+    raw = body.get(key)
+    if raw is None:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise ProxyError(INVALID_CONSUMER_CONFIG, f"{key} must be true or false")
+
+
+def parse_instance_config(body: Any) -> InstanceConfig:
+    """The body of POST /consumers/{group}; 42204 for anything it cannot use."""
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ProxyError(INVALID_CONSUMER_CONFIG, "expected a JSON object")
+    name = body.get("name")
+    if name is None:
+        name = f"rest-consumer-{secrets.token_hex(8)}"
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ProxyError(INVALID_CONSUMER_CONFIG, "name must be 1-249 of [A-Za-z0-9._-]")
+    fmt = body.get("format", "binary")
+    if fmt in SCHEMA_FORMATS:
+        raise ProxyError(
+            INVALID_CONSUMER_CONFIG,
+            f"format {fmt} needs the Schema Registry, which this proxy does not use yet",
+        )
+    if fmt not in SERVED_FORMATS:
+        raise ProxyError(INVALID_CONSUMER_CONFIG, f"format must be one of {SERVED_FORMATS}")
+    reset = body.get("auto.offset.reset", "latest")
+    if reset not in OFFSET_RESETS:
+        raise ProxyError(
+            INVALID_CONSUMER_CONFIG, "auto.offset.reset must be earliest, latest or none"
+        )
+    return InstanceConfig(
+        name=name,
+        fmt=fmt,
+        offset_reset=OFFSET_RESETS[reset],
+        auto_commit=_bool_setting(body, "auto.commit.enable", True),
+        fetch_min_bytes=_int_setting(body, "fetch.min.bytes", 1, 0, 64 * 1024 * 1024),
+        request_timeout_ms=_int_setting(
+            body, "consumer.request.timeout.ms", 1_000, 0, MAX_REQUEST_TIMEOUT_MS
+        ),
+    )
+
+
+class ConsumerManager:
+    def __init__(self, settings: ClientSettings, max_instances: int, idle_timeout_ms: int):
+        self._settings = settings
+        self.max_instances = max_instances
+        self.idle_timeout_ms = idle_timeout_ms
+        self._instances: dict[tuple[str, str], Instance] = {}
+        self._creating = 0
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_loop(), name="pandaproxy-expiry")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        instances, self._instances = list(self._instances.values()), {}
+        await asyncio.gather(*(self._close(i) for i in instances), return_exceptions=True)
+
+    def get(self, group: str, name: str) -> Instance:
+        instance = self._instances.get((group, name))
+        if instance is None:
+            raise ProxyError(CONSUMER_NOT_FOUND, "Consumer instance not found.")
+        return instance
+
+    async def create(self, group: str, config: InstanceConfig) -> Instance:
+        key = (group, config.name)
+        if key in self._instances:
+            raise ProxyError(
+                CONSUMER_EXISTS,
+                f"Consumer with specified consumer ID "
+                f"{config.name} already exists in the specified consumer group.",
+            )
+        if len(self._instances) + self._creating >= self.max_instances:
+            raise ProxyError(
+                TOO_MANY_INSTANCES,
+                f"at most {self.max_instances} consumer instances; delete one or let one expire",
+            )
+        self._creating += 1
+        try:
+            consumer = self._consumer(group, config)
+            await consumer.start()
+        finally:
+            self._creating -= 1
+        if key in self._instances:  # created meanwhile by a concurrent request
+            await consumer.stop()
+            raise ProxyError(CONSUMER_EXISTS, f"Consumer {config.name} already exists.")
+        instance = Instance(group, config, consumer)
+        self._instances[key] = instance
+        return instance
+
+    def _consumer(self, group: str, config: InstanceConfig) -> AIOKafkaConsumer:
+        s = self._settings
+        return AIOKafkaConsumer(
+            bootstrap_servers=s.bootstrap,
+            client_id=config.name,
+            group_id=group,
+            enable_auto_commit=config.auto_commit,
+            auto_offset_reset=config.offset_reset,
+            fetch_min_bytes=max(1, config.fetch_min_bytes),
+            fetch_max_wait_ms=min(500, max(10, config.request_timeout_ms)),
+            session_timeout_ms=s.session_timeout_ms,
+            heartbeat_interval_ms=s.heartbeat_interval_ms,
+            max_poll_interval_ms=max(self.idle_timeout_ms + 60_000, 300_000),
+            request_timeout_ms=s.request_timeout_ms,
+        )
+
+    async def delete(self, group: str, name: str) -> None:
+        instance = self.get(group, name)
+        self._instances.pop((group, name), None)
+        await self._close(instance)
+
+    async def _close(self, instance: Instance) -> None:
+        try:
+            await instance.consumer.stop()
+        except Exception as exc:  # a consumer that fails to leave still goes
+            log.warning(
+                "pandaproxy: closing consumer %s/%s: %s", instance.group, instance.name, exc
+            )
+
+    async def _sweep_loop(self) -> None:
+        period_s = max(0.1, min(1.0, self.idle_timeout_ms / 4000))
+        while True:
+            await asyncio.sleep(period_s)
+            await self.expire_idle()
+
+    async def expire_idle(self) -> None:
+        limit = time.monotonic() - self.idle_timeout_ms / 1000
+        for key, instance in list(self._instances.items()):
+            if instance.last_used < limit and not instance.lock.locked():
+                self._instances.pop(key, None)
+                log.info("pandaproxy: consumer %s/%s expired", instance.group, instance.name)
+                await self._close(instance)

@@ -1,0 +1,181 @@
+"""The proxy's Kafka clients to this broker: one producer, one metadata client and one
+group-less reader, shared by every request.
+
+Everything goes over the Kafka protocol, so the proxy works the same in front of a cluster.
+Local partitions could be read and appended directly (skipping the loopback socket, the
+request encode/decode and the batch re-parse) — the produce and fetch paths below are where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.protocol.metadata import MetadataRequest
+
+from core.proxy.errors import PARTITION_NOT_FOUND, TOPIC_NOT_FOUND, ProxyError, from_kafka
+
+READER_LOCK_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    bootstrap: str
+    linger_ms: int = 2
+    max_batch_bytes: int = 1024 * 1024
+    request_timeout_ms: int = 30_000
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionInfo:
+    partition: int
+    leader: int
+    replicas: list[int]
+    isr: list[int]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "partition": self.partition,
+            "leader": self.leader,
+            "replicas": [
+                {"broker": b, "leader": b == self.leader, "in_sync": b in self.isr}
+                for b in self.replicas
+            ],
+        }
+
+
+class KafkaSide:
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap,
+            client_id="ailurus-pandaproxy",
+            acks="all",
+            linger_ms=settings.linger_ms,
+            max_batch_size=settings.max_batch_bytes,
+            request_timeout_ms=settings.request_timeout_ms,
+        )
+        self.admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.bootstrap,
+            client_id="ailurus-pandaproxy-admin",
+            request_timeout_ms=settings.request_timeout_ms,
+        )
+        self.reader = AIOKafkaConsumer(
+            bootstrap_servers=settings.bootstrap,
+            client_id="ailurus-pandaproxy-reader",
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="none",
+            request_timeout_ms=settings.request_timeout_ms,
+        )
+        self._reader_lock = asyncio.Lock()
+        self._partitions_cache: dict[str, tuple[float, int]] = {}
+
+    async def start(self) -> None:
+        await self.admin.start()
+        await self.producer.start()
+        await self.reader.start()
+
+    async def stop(self) -> None:
+        for close in (self.reader.stop, self.producer.stop, self.admin.close):
+            try:
+                await close()
+            except Exception:  # closing: nothing to report to a client
+                pass
+
+    async def _metadata(self, topics: list[str] | None) -> dict[str, Any]:
+        request = MetadataRequest(topics, allow_auto_topic_creation=False)
+        client = self.admin._client  # the admin client's connection pool
+        try:
+            response = await client.send(client.get_random_node(), request)
+        except Exception as exc:
+            raise from_kafka(exc) from None
+        return response.to_object()
+
+    async def brokers(self) -> list[int]:
+        md = await self._metadata([])
+        return sorted(b["node_id"] for b in md["brokers"])
+
+    async def topics(self) -> list[str]:
+        md = await self._metadata(None)
+        return sorted(t["topic"] for t in md["topics"] if t["error_code"] == 0)
+
+    async def partitions(self, topic: str) -> list[PartitionInfo]:
+        """The topic's partitions; 40401 when it does not exist."""
+        md = await self._metadata([topic])
+        for t in md["topics"]:
+            if t["topic"] == topic and t["error_code"] == 0:
+                infos = [
+                    PartitionInfo(p["partition"], p["leader"], list(p["replicas"]), list(p["isr"]))
+                    for p in t["partitions"]
+                ]
+                self._partitions_cache[topic] = (time.monotonic(), len(infos))
+                return sorted(infos, key=lambda i: i.partition)
+        self._partitions_cache.pop(topic, None)
+        raise ProxyError(TOPIC_NOT_FOUND, f"Topic {topic} not found.")
+
+    async def partition_count(self, topic: str, max_age_s: float = 1.0) -> int:
+        """The partition count, cached briefly for the produce path; 40401 when unknown."""
+        cached = self._partitions_cache.get(topic)
+        if cached is not None and time.monotonic() - cached[0] < max_age_s:
+            return cached[1]
+        return len(await self.partitions(topic))
+
+    async def check_partition(self, topic: str, partition: int) -> None:
+        count = await self.partition_count(topic)
+        if not 0 <= partition < count:
+            raise ProxyError(PARTITION_NOT_FOUND, f"Partition {partition} of {topic} not found.")
+
+    async def topic_configs(self, topic: str) -> dict[str, Any]:
+        resource = ConfigResource(ConfigResourceType.TOPIC, topic)
+        try:
+            responses = await self.admin.describe_configs([resource])
+        except Exception as exc:
+            raise from_kafka(exc) from None
+        configs: dict[str, Any] = {}
+        for response in responses:
+            for res in response.resources:
+                for entry in res[4]:
+                    configs[entry[0]] = entry[1]
+        return configs
+
+    async def offsets(self, topic: str, partition: int) -> tuple[int, int]:
+        await self.check_partition(topic, partition)
+        tp = TopicPartition(topic, partition)
+        try:
+            first = await self.reader.beginning_offsets([tp])
+            end = await self.reader.end_offsets([tp])
+        except Exception as exc:
+            raise from_kafka(exc) from None
+        return first[tp], end[tp]
+
+    async def read(
+        self, topic: str, partition: int, offset: int, timeout_ms: int, max_records: int
+    ) -> list[Any]:
+        """Records of one partition from `offset` (Redpanda's partition records GET).
+
+        One shared reader, so reads are serialised; reading a local partition's log directly
+        would avoid both the lock and the Fetch round trip."""
+        await self.check_partition(topic, partition)
+        tp = TopicPartition(topic, partition)
+        try:
+            async with asyncio.timeout(READER_LOCK_TIMEOUT_S):
+                await self._reader_lock.acquire()
+        except TimeoutError:
+            raise ProxyError(50003, "the partition reader is busy; retry") from None
+        try:
+            self.reader.assign([tp])
+            self.reader.seek(tp, offset)
+            batches = await self.reader.getmany(tp, timeout_ms=timeout_ms, max_records=max_records)
+        except Exception as exc:
+            raise from_kafka(exc) from None
+        finally:
+            self._reader_lock.release()
+        return batches.get(tp, [])

@@ -1,0 +1,345 @@
+"""Consumer instances: create/delete, subscription, assignments, positions, offsets, records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+from aiokafka import TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from core.proxy import media
+from core.proxy.consumers import Instance, parse_instance_config
+from core.proxy.errors import (
+    ILLEGAL_STATE,
+    INVALID_DATA,
+    ProxyError,
+    from_kafka,
+    json_response,
+)
+from core.proxy.formats import record_size, render_record
+from core.proxy.spec import TP, TP_OFFSET, RouteList, query_int, read_body, state, tp_list
+from core.proxy.state import ProxyState
+
+routes = RouteList()
+BASE = "/consumers/{group}/instances/{instance}"
+FORMAT_TYPES = tuple(f"application/vnd.kafka.{f}.v2+json" for f in media.SERVED_FORMATS)
+TOPICS = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 249}}
+
+
+def _no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+@asynccontextmanager
+async def _instance(request: web.Request) -> AsyncIterator[Instance]:
+    st: ProxyState = state(request)
+    inst = st.consumers.get(request.match_info["group"], request.match_info["instance"])
+    await inst.locked()
+    try:
+        yield inst
+    except ProxyError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.startswith("aiokafka"):
+            raise from_kafka(exc) from None
+        raise
+    finally:
+        inst.release()
+
+
+@routes.add(
+    "POST",
+    "/consumers/{group}",
+    summary="Create a consumer instance",
+    body={
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "format": {"type": "string"},
+            "auto.offset.reset": {"type": "string"},
+            "auto.commit.enable": {},
+            "fetch.min.bytes": {},
+            "consumer.request.timeout.ms": {},
+        },
+    },
+)
+async def create_consumer(request: web.Request) -> web.Response:
+    media.check_v2_body(request)
+    media.check_accept(request)
+    st: ProxyState = state(request)
+    group = request.match_info["group"]
+    if not 0 < len(group) <= 249:
+        raise ProxyError(42204, "the group name must be 1 to 249 characters")
+    config = parse_instance_config(await read_body(request, required=False))
+    inst = await st.consumers.create(group, config)
+    base = f"{request.scheme}://{request.host}/consumers/{group}/instances/{inst.name}"
+    return json_response({"instance_id": inst.name, "base_uri": base})
+
+
+@routes.add("DELETE", BASE, summary="Delete a consumer instance", ok_status=204)
+async def delete_consumer(request: web.Request) -> web.Response:
+    st: ProxyState = state(request)
+    await st.consumers.delete(request.match_info["group"], request.match_info["instance"])
+    return _no_content()
+
+
+@routes.add(
+    "POST",
+    BASE + "/subscription",
+    summary="Subscribe to topics or a pattern",
+    body={"type": "object", "properties": {"topics": TOPICS, "topic_pattern": {"type": "string"}}},
+    ok_status=204,
+)
+async def subscribe(request: web.Request) -> web.Response:
+    media.check_v2_body(request)
+    body = await read_body(request)
+    topics, pattern = _subscription(body)
+    async with _instance(request) as inst:
+        consumer = inst.consumer
+        if consumer.assignment() and not consumer.subscription():
+            raise ProxyError(
+                ILLEGAL_STATE,
+                "Subscription to topics, partitions and pattern are mutually exclusive.",
+            )
+        if pattern is not None:
+            consumer.subscribe(pattern=pattern)
+        else:
+            consumer.subscribe(topics=topics)
+        inst.pattern = pattern
+    return _no_content()
+
+
+def _subscription(body: Any) -> tuple[list[str], str | None]:
+    if not isinstance(body, dict):
+        raise ProxyError(INVALID_DATA, "expected an object with 'topics' or 'topic_pattern'")
+    topics, pattern = body.get("topics"), body.get("topic_pattern")
+    if (topics is None) == (pattern is None):
+        raise ProxyError(
+            ILLEGAL_STATE,
+            "Subscription to topics, partitions and pattern are "
+            "mutually exclusive: give exactly one of topics and topic_pattern.",
+        )
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern:
+            raise ProxyError(INVALID_DATA, "topic_pattern must be a regular expression")
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError):
+            raise ProxyError(INVALID_DATA, "topic_pattern is not a valid pattern") from None
+        return [], pattern
+    ok = (
+        isinstance(topics, list)
+        and topics
+        and all(isinstance(t, str) and 0 < len(t) <= 249 for t in topics)
+    )
+    if not ok:
+        raise ProxyError(INVALID_DATA, "topics must be a non-empty array of topic names")
+    return sorted(set(topics)), None
+
+
+@routes.add("GET", BASE + "/subscription", summary="Subscribed topics")
+async def get_subscription(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    async with _instance(request) as inst:
+        topics = sorted(inst.consumer.subscription())
+    return json_response({"topics": topics})
+
+
+@routes.add("DELETE", BASE + "/subscription", summary="Unsubscribe", ok_status=204)
+async def delete_subscription(request: web.Request) -> web.Response:
+    async with _instance(request) as inst:
+        inst.consumer.unsubscribe()
+        inst.pattern = None
+    return _no_content()
+
+
+@routes.add(
+    "POST",
+    BASE + "/assignments",
+    summary="Assign partitions manually",
+    ok_status=204,
+    body={"type": "object", "properties": {"partitions": {"type": "array", "items": TP}}},
+)
+async def assign(request: web.Request) -> web.Response:
+    media.check_v2_body(request)
+    tps = [TopicPartition(t, p) for t, p, _, _ in tp_list(await read_body(request), "partitions")]
+    async with _instance(request) as inst:
+        if inst.consumer.subscription():
+            raise ProxyError(
+                ILLEGAL_STATE,
+                "Subscription to topics, partitions and pattern are mutually exclusive.",
+            )
+        inst.consumer.assign(tps)
+    return _no_content()
+
+
+@routes.add("GET", BASE + "/assignments", summary="Assigned partitions")
+async def get_assignments(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    async with _instance(request) as inst:
+        tps = sorted(inst.consumer.assignment())
+    return json_response(
+        {"partitions": [{"topic": t.topic, "partition": t.partition} for t in tps]}
+    )
+
+
+def _assigned(inst: Instance, tps: list[TopicPartition]) -> None:
+    missing = [tp for tp in tps if tp not in inst.consumer.assignment()]
+    if missing:
+        raise ProxyError(
+            ILLEGAL_STATE,
+            f"No current assignment for partition {missing[0].topic}-{missing[0].partition}",
+        )
+
+
+@routes.add(
+    "POST",
+    BASE + "/positions",
+    summary="Seek to offsets",
+    ok_status=204,
+    body={"type": "object", "properties": {"offsets": {"type": "array", "items": TP_OFFSET}}},
+)
+async def seek(request: web.Request) -> web.Response:
+    media.check_v2_body(request)
+    entries = tp_list(await read_body(request), "offsets", with_offset=True)
+    async with _instance(request) as inst:
+        _assigned(inst, [TopicPartition(t, p) for t, p, _, _ in entries])
+        for t, p, offset, _ in entries:
+            inst.consumer.seek(TopicPartition(t, p), offset)
+    return _no_content()
+
+
+async def _seek_edge(request: web.Request, end: bool) -> web.Response:
+    media.check_v2_body(request)
+    tps = [TopicPartition(t, p) for t, p, _, _ in tp_list(await read_body(request), "partitions")]
+    async with _instance(request) as inst:
+        _assigned(inst, tps)
+        if tps:
+            if end:
+                await inst.consumer.seek_to_end(*tps)
+            else:
+                await inst.consumer.seek_to_beginning(*tps)
+    return _no_content()
+
+
+EDGE_BODY = {"type": "object", "properties": {"partitions": {"type": "array", "items": TP}}}
+
+
+@routes.add(
+    "POST",
+    BASE + "/positions/beginning",
+    summary="Seek to the beginning",
+    body=EDGE_BODY,
+    ok_status=204,
+)
+async def seek_beginning(request: web.Request) -> web.Response:
+    return await _seek_edge(request, end=False)
+
+
+@routes.add(
+    "POST", BASE + "/positions/end", summary="Seek to the end", body=EDGE_BODY, ok_status=204
+)
+async def seek_end(request: web.Request) -> web.Response:
+    return await _seek_edge(request, end=True)
+
+
+@routes.add(
+    "POST",
+    BASE + "/offsets",
+    summary="Commit offsets (all consumed when no body)",
+    body={"type": "object", "properties": {"offsets": {"type": "array", "items": TP_OFFSET}}},
+    ok_status=204,
+)
+async def commit(request: web.Request) -> web.Response:
+    media.check_v2_body(request)
+    body = await read_body(request, required=False)
+    offsets = None
+    if body is not None and not (isinstance(body, dict) and not body.get("offsets")):
+        entries = tp_list(body, "offsets", with_offset=True)
+        offsets = {TopicPartition(t, p): OffsetAndMetadata(o, m) for t, p, o, m in entries}
+    async with _instance(request) as inst:
+        if offsets is None and not inst.consumer.assignment():
+            return _no_content()
+        await inst.consumer.commit(offsets)
+    return _no_content()
+
+
+@routes.add(
+    "GET",
+    BASE + "/offsets",
+    summary="Committed offsets",
+    body={"type": "object", "properties": {"partitions": {"type": "array", "items": TP}}},
+)
+async def get_committed(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    entries = tp_list(await read_body(request), "partitions")
+    out = []
+    async with _instance(request) as inst:
+        for t, p, _, _ in entries:
+            offset = await inst.consumer.committed(TopicPartition(t, p))
+            out.append(
+                {
+                    "topic": t,
+                    "partition": p,
+                    "offset": -1 if offset is None else offset,
+                    "metadata": "",
+                }
+            )
+    return json_response({"offsets": out})
+
+
+@routes.add(
+    "GET",
+    BASE + "/records",
+    summary="Fetch records in the instance's format",
+    query={
+        "timeout": {"type": "integer", "minimum": 0, "maximum": 60000},
+        "max_bytes": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    },
+    response_types=FORMAT_TYPES,
+)
+async def get_records(request: web.Request) -> web.Response:
+    st: ProxyState = state(request)
+    inst = st.consumers.get(request.match_info["group"], request.match_info["instance"])
+    fmt = media.records_format(request, inst.config.fmt)
+    timeout_ms = query_int(
+        request, "timeout", inst.config.request_timeout_ms, 0, st.limits.max_fetch_timeout_ms
+    )
+    max_bytes = query_int(request, "max_bytes", st.limits.default_response_bytes, 0, 2**31 - 1)
+    max_bytes = min(max_bytes, st.limits.max_response_bytes)
+    async with _instance(request) as inst:
+        consumer = inst.consumer
+        if not consumer.subscription() and not consumer.assignment():
+            raise ProxyError(
+                ILLEGAL_STATE, "Consumer is not subscribed to any topics or assigned any partitions"
+            )
+        batches = await consumer.getmany(
+            timeout_ms=timeout_ms, max_records=st.limits.max_records_per_response
+        )
+        out = _take(consumer, fmt, batches, max_bytes)
+    return json_response(out, content_type=f"application/vnd.kafka.{fmt}.v2+json")
+
+
+def _take(consumer: Any, fmt: str, batches: dict[Any, list[Any]], max_bytes: int) -> list[Any]:
+    """Render records up to max_bytes (at least one); rewind partitions cut short so nothing
+    fetched but not returned is skipped."""
+    out: list[Any] = []
+    size = 0
+    for tp, records in batches.items():
+        for i, rec in enumerate(records):
+            size += record_size(rec)
+            if out and size > max_bytes:
+                consumer.seek(tp, records[i].offset)
+                break
+            try:
+                out.append(render_record(fmt, rec))
+            except ProxyError:
+                consumer.seek(tp, rec.offset)
+                if out:
+                    return out
+                raise
+    return out

@@ -1,0 +1,192 @@
+"""Metadata, produce and Redpanda's partition records GET."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from core.proxy import media
+from core.proxy.errors import PARTITION_NOT_FOUND, ProxyError, json_response, kafka_error_code
+from core.proxy.formats import OutRecord, parse_produce, record_size, render_record
+from core.proxy.spec import (
+    INT64,
+    NAME,
+    PARTITION,
+    RouteList,
+    partition_param,
+    query_int,
+    read_body,
+    state,
+)
+from core.proxy.state import ProxyState
+
+routes = RouteList()
+FORMAT_TYPES = tuple(f"application/vnd.kafka.{f}.v2+json" for f in media.SERVED_FORMATS)
+PRODUCE_BODY = {
+    "type": "object",
+    "properties": {
+        "records": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"key": {}, "value": {}, "partition": PARTITION},
+            },
+        }
+    },
+    "required": ["records"],
+}
+
+
+@routes.add("GET", "/brokers", summary="Broker ids")
+async def get_brokers(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    return json_response({"brokers": await state(request).kafka.brokers()})
+
+
+@routes.add("GET", "/topics", summary="Topic names")
+async def get_topics(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    return json_response(await state(request).kafka.topics())
+
+
+@routes.add("GET", "/topics/{topic}", summary="A topic's configs and partitions")
+async def get_topic(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    kafka = state(request).kafka
+    topic = request.match_info["topic"]
+    partitions = await kafka.partitions(topic)
+    configs = await kafka.topic_configs(topic)
+    body = {"name": topic, "configs": configs, "partitions": [p.as_json() for p in partitions]}
+    return json_response(body)
+
+
+@routes.add("GET", "/topics/{topic}/partitions", summary="A topic's partitions")
+async def get_partitions(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    partitions = await state(request).kafka.partitions(request.match_info["topic"])
+    return json_response([p.as_json() for p in partitions])
+
+
+@routes.add("GET", "/topics/{topic}/partitions/{partition}", summary="One partition")
+async def get_partition(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    topic, number = request.match_info["topic"], partition_param(request)
+    for info in await state(request).kafka.partitions(topic):
+        if info.partition == number:
+            return json_response(info.as_json())
+    raise ProxyError(PARTITION_NOT_FOUND, f"Partition {number} of {topic} not found.")
+
+
+@routes.add(
+    "GET", "/topics/{topic}/partitions/{partition}/offsets", summary="Beginning and end offsets"
+)
+async def get_offsets(request: web.Request) -> web.Response:
+    media.check_accept(request)
+    first, end = await state(request).kafka.offsets(
+        request.match_info["topic"], partition_param(request)
+    )
+    return json_response({"beginning_offset": first, "end_offset": end})
+
+
+async def _produce(request: web.Request, partition: int | None) -> web.Response:
+    fmt = media.produce_format(request)
+    media.check_accept(request)
+    st: ProxyState = state(request)
+    topic = request.match_info["topic"]
+    records = parse_produce(await read_body(request), fmt, st.limits.max_records_per_request)
+    count = await st.kafka.partition_count(topic)
+    if partition is not None:
+        records = [OutRecord(r.key, r.value, partition) for r in records]
+    for r in records:
+        if r.partition is not None and r.partition >= count:
+            raise ProxyError(PARTITION_NOT_FOUND, f"Partition {r.partition} of {topic} not found.")
+    offsets = await _send_all(st, topic, records)
+    return json_response({"key_schema_id": None, "value_schema_id": None, "offsets": offsets})
+
+
+async def _send_all(st: ProxyState, topic: str, records: list[OutRecord]) -> list[dict[str, Any]]:
+    """Queue every record in the producer's batches, then await them all: one request's records
+    travel in as few Produce requests as the partitions allow. (A local partition could take
+    the batch directly from here, without the loopback Kafka request.)"""
+    producer = st.kafka.producer
+    futures = []
+    for r in records:
+        try:
+            futures.append(await producer.send(topic, r.value, key=r.key, partition=r.partition))
+        except Exception as exc:
+            futures.append(exc)
+    results = await asyncio.gather(
+        *(f for f in futures if not isinstance(f, BaseException)), return_exceptions=True
+    )
+    it = iter(results)
+    out = []
+    for f in futures:
+        outcome = f if isinstance(f, BaseException) else next(it)
+        if isinstance(outcome, BaseException):
+            out.append(
+                {
+                    "partition": None,
+                    "offset": None,
+                    "error_code": kafka_error_code(outcome),
+                    "error": str(outcome) or type(outcome).__name__,
+                }
+            )
+        else:
+            out.append({"partition": outcome.partition, "offset": outcome.offset})
+    return out
+
+
+@routes.add(
+    "POST", "/topics/{topic}", summary="Produce records", body=PRODUCE_BODY, body_types=FORMAT_TYPES
+)
+async def post_topic(request: web.Request) -> web.Response:
+    return await _produce(request, None)
+
+
+@routes.add(
+    "POST",
+    "/topics/{topic}/partitions/{partition}",
+    summary="Produce records to one partition",
+    body=PRODUCE_BODY,
+    body_types=FORMAT_TYPES,
+)
+async def post_partition(request: web.Request) -> web.Response:
+    partition = partition_param(request)
+    await state(request).kafka.check_partition(request.match_info["topic"], partition)
+    return await _produce(request, partition)
+
+
+@routes.add(
+    "GET",
+    "/topics/{topic}/partitions/{partition}/records",
+    summary="Records of one partition from an offset (Redpanda)",
+    query={
+        "offset": INT64,
+        "timeout": {"type": "integer", "minimum": 0, "maximum": 60000},
+        "max_bytes": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    },
+    response_types=FORMAT_TYPES,
+)
+async def get_partition_records(request: web.Request) -> web.Response:
+    st: ProxyState = state(request)
+    fmt = media.records_format(request, None)
+    topic, partition = request.match_info["topic"], partition_param(request)
+    offset = query_int(request, "offset", None, 0, 2**63 - 1)
+    timeout_ms = query_int(request, "timeout", 1000, 0, st.limits.max_fetch_timeout_ms)
+    max_bytes = query_int(request, "max_bytes", st.limits.default_response_bytes, 0, 2**31 - 1)
+    max_bytes = min(max_bytes, st.limits.max_response_bytes)
+    fetched = await st.kafka.read(
+        topic, partition, offset, timeout_ms, st.limits.max_records_per_response
+    )
+    out, size = [], 0
+    for rec in fetched:
+        size += record_size(rec)
+        if out and size > max_bytes:
+            break
+        out.append(render_record(fmt, rec))
+    return json_response(out, content_type=f"application/vnd.kafka.{fmt}.v2+json")
+
+
+__all__ = ["routes", "NAME"]

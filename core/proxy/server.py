@@ -1,0 +1,118 @@
+"""The HTTP proxy listener: `start(ctx, address)` as core/app/listeners.py expects."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from core.config.node import Address
+from core.http import HttpServer, start_http_server
+from core.proxy import routes_consumers, routes_topics
+from core.proxy.consumers import ConsumerManager
+from core.proxy.errors import error_middleware, json_response
+from core.proxy.kafka import ClientSettings, KafkaSide
+from core.proxy.openapi import OPENAPI_PATH, build_openapi
+from core.proxy.spec import STATE_KEY, Route
+from core.proxy.state import Limits, ProxyState
+
+log = logging.getLogger(__name__)
+API_VERSION = "2.0.0"
+
+
+def all_routes() -> list[Route]:
+    return routes_topics.routes.routes + routes_consumers.routes.routes
+
+
+class ProxyServer:
+    def __init__(self, http: HttpServer, proxy: ProxyState) -> None:
+        self._http = http
+        self._proxy = proxy
+        self.host = http.host
+        self.port = http.port
+
+    async def stop(self) -> None:
+        await self._http.stop()
+        await self._proxy.consumers.stop()
+        await self._proxy.kafka.stop()
+
+
+def _int(section: dict[str, Any], key: str, default: int) -> int:
+    value = section.get(key, default)
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _bootstrap(client: dict[str, Any], default: str) -> str:
+    """pandaproxy_client.brokers ([{address, port}]) when given, else this broker."""
+    brokers = client.get("brokers")
+    if isinstance(brokers, list) and brokers:
+        addrs = [
+            f"{b.get('address')}:{b.get('port', 9092)}"
+            for b in brokers
+            if isinstance(b, dict) and b.get("address")
+        ]
+        if addrs:
+            return ",".join(addrs)
+    return default
+
+
+def settings_from(raw: dict[str, Any], kafka_bootstrap: str) -> tuple[ClientSettings, Limits]:
+    proxy = raw.get("pandaproxy") or {}
+    client = raw.get("pandaproxy_client") or {}
+    settings = ClientSettings(
+        bootstrap=_bootstrap(client, kafka_bootstrap),
+        linger_ms=_int(client, "produce_batch_delay_ms", 2),
+        session_timeout_ms=_int(client, "consumer_session_timeout_ms", 10_000),
+        heartbeat_interval_ms=_int(client, "consumer_heartbeat_interval_ms", 3_000),
+    )
+    default = Limits()
+    limits = Limits(
+        max_body_bytes=_int(proxy, "max_request_body_bytes", default.max_body_bytes),
+        max_consumer_instances=_int(
+            proxy, "consumer_instances_max", default.max_consumer_instances
+        ),
+        consumer_instance_timeout_ms=_int(
+            proxy, "consumer_instance_timeout_ms", default.consumer_instance_timeout_ms
+        ),
+    )
+    return settings, limits
+
+
+def build_app(proxy: ProxyState) -> web.Application:
+    routes = all_routes()
+    document = build_openapi(routes, API_VERSION)
+
+    async def get_openapi(request: web.Request) -> web.Response:
+        return json_response(document, content_type="application/json")
+
+    async def ready(request: web.Request) -> web.Response:
+        return json_response({"status": "ready"}, content_type="application/json")
+
+    app = web.Application(
+        middlewares=[error_middleware], client_max_size=proxy.limits.max_body_bytes
+    )
+    app[STATE_KEY] = proxy
+    app.router.add_get(OPENAPI_PATH, get_openapi, allow_head=False)
+    app.router.add_get("/status/ready", ready, allow_head=False)
+    for route in routes:
+        app.router.add_route(route.method, route.path, route.handler)
+    return app
+
+
+async def start(ctx: Any, address: Address) -> ProxyServer:
+    settings, limits = settings_from(ctx.node.raw, ctx.kafka_bootstrap)
+    kafka = KafkaSide(settings)
+    await kafka.start()
+    consumers = ConsumerManager(
+        settings, limits.max_consumer_instances, limits.consumer_instance_timeout_ms
+    )
+    proxy = ProxyState(kafka, consumers, limits)
+    try:
+        http = await start_http_server(build_app(proxy), address.host, address.port)
+    except BaseException:
+        await kafka.stop()
+        raise
+    consumers.start()
+    log.info("pandaproxy listening on %s:%d", address.host, http.port)
+    return ProxyServer(http, proxy)

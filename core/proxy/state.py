@@ -1,0 +1,27 @@
+"""What every proxy handler shares: the Kafka clients, the consumer instances, the bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.proxy.consumers import ConsumerManager
+from core.proxy.kafka import KafkaSide
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_records_per_request: int = 10_000
+    max_records_per_response: int = 10_000
+    max_response_bytes: int = 64 * 1024 * 1024
+    default_response_bytes: int = 8 * 1024 * 1024
+    max_fetch_timeout_ms: int = 60_000
+    max_consumer_instances: int = 100
+    consumer_instance_timeout_ms: int = 300_000
+
+
+@dataclass(slots=True)
+class ProxyState:
+    kafka: KafkaSide
+    consumers: ConsumerManager
+    limits: Limits
