@@ -63,6 +63,8 @@ def parse_produce(body: Any, fmt: str, max_records: int) -> list[OutRecord]:
             key, value = _binary(rec.get("key"), "key", i), _binary(rec.get("value"), "value", i)
         else:
             key, value = _json(rec.get("key")), _json(rec.get("value"))
+        if key is None and value is None:  # aiokafka cannot send a record without both
+            raise ProxyError(INVALID_DATA, f"records[{i}] needs a key or a value")
         out.append(OutRecord(key, value, _partition(rec.get("partition"), i)))
     return out
 
