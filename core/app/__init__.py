@@ -12,6 +12,8 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 
+from admin_api.server import AdminServer, start_admin_server
+from core.app.admin_services import BrokerAdminServices
 from core.app.listeners import (
     ListenerContext,
     Served,
@@ -30,6 +32,7 @@ from core.common.clock import SystemClock
 from core.config.cluster_properties import ClusterConfigStore
 from core.config.node import NodeConfig
 from core.config.overrides import apply_node_overrides
+from core.groups.coordinator import GroupCoordinator
 from core.raft.consensus import Consensus
 from core.raft.group_commit import GroupCommit
 from core.security.users import UserFrontend
@@ -57,10 +60,10 @@ class BrokerApp:
         self.version = _version()
         self._lock_fd: int | None = None
         self._tasks: list[asyncio.Task] = []
-        self.admin = None
-        self.groups = None
+        self.admin: AdminServer | None = None
         self._unregister_metrics = lambda: None
         self.housekeeping: Housekeeping | None = None
+        self.groups: GroupCoordinator | None = None
         self.extra_listeners: dict[str, Served] = {}  # schema_registry, pandaproxy
 
     # ---- start -------------------------------------------------------------------------------------
@@ -103,6 +106,14 @@ class BrokerApp:
             self.cluster_config.get("cluster_id") or f"redpanda.{self.cluster_uuid}",
             self.node_id,
         )
+        self.groups = groups = GroupCoordinator(
+            node_id=self.node_id,
+            clock=self.clock,
+            partitions=self.partitions,
+            topics=self.topics,
+            config=self.cluster_config,
+        )
+        self.partitions.on_topics_deleted(groups.on_topics_deleted)
         self.services = Services(
             node_id=self.node_id,
             advertised_kafka=(kafka.host, kafka.port),
@@ -112,11 +123,11 @@ class BrokerApp:
             partitions=self.partitions,
             cluster_config=self.cluster_config,
             producer_ids=self.producer_ids,
-            controller=self.controller,
             data_dir=self.data_dir,
+            groups=groups,
             config_frontend=self.config_frontend,
         )
-        await self._start_groups()
+        await groups.start()
         self.listener = KafkaListener(
             self.services,
             self.node.kafka_api.host,
@@ -131,7 +142,7 @@ class BrokerApp:
                 exc.errno, exc.strerror, "kafka", None, str(self.node.kafka_api)
             ) from None
         self._advertise_bound_port()
-        self.services.extras["kafka_api"] = (self.node.kafka_api.host, self.listener.port)
+        self.services.kafka_api = (self.node.kafka_api.host, self.listener.port)
         try:
             await self._start_admin()
         except OSError as exc:
@@ -212,30 +223,20 @@ class BrokerApp:
             self.cluster_config, self.cluster_overrides, developer_mode=self.node.developer_mode
         )
 
-    async def _start_groups(self) -> None:
-        try:
-            from core.groups.coordinator import GroupCoordinator
-        except ImportError:
-            return
-        self.groups = GroupCoordinator(
-            node_id=self.node_id,
-            clock=self.clock,
-            partitions=self.partitions,
-            topics=self.topics,
-            config=self.cluster_config,
-        )
-        self.services.groups = self.groups
-        if hasattr(self.groups, "on_topics_deleted"):
-            self.partitions.on_topics_deleted(self.groups.on_topics_deleted)
-        await self.groups.start()
-
     async def _start_admin(self) -> None:
-        from admin_api.server import start_admin_server
-        from core.app.admin_services import BrokerAdminServices
-
-        self.admin = await start_admin_server(
-            BrokerAdminServices(self), self.node.admin.host, self.node.admin.port
+        services = BrokerAdminServices(
+            node=self.node,
+            node_id=self.node_id,
+            version=self.version,
+            data_dir=self.data_dir,
+            controller=self.controller,
+            partitions=self.partitions,
+            cluster_config=self.cluster_config,
+            config_frontend=self.config_frontend,
+            users=self.users,
+            is_ready=lambda: self.ready,
         )
+        self.admin = await start_admin_server(services, self.node.admin.host, self.node.admin.port)
 
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
@@ -243,15 +244,13 @@ class BrokerApp:
                 metrics.PartitionSample(
                     topic=p.topic,
                     partition=p.index,
-                    is_leader=p.consensus.is_leader,
+                    is_leader=p.is_leader,
                     size_bytes=p.size_bytes,
                     high_watermark=p.high_watermark,
                 )
                 for p in self.partitions.all()
             ],
-            group_lags=list(self.groups.group_lags(self._high_watermark))
-            if self.groups and hasattr(self.groups, "group_lags")
-            else [],
+            group_lags=[] if self.groups is None else self.groups.group_lags(self._high_watermark),
         )
 
     def _high_watermark(self, topic: str, partition: int) -> int | None:

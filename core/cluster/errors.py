@@ -1,8 +1,21 @@
-"""Cluster-level outcomes. core.server.errors maps them to Kafka error codes."""
+"""Cluster-level outcomes, and the one place where errors become Kafka error codes.
+
+The partition facade (core.cluster.partition) and the frontends raise `ClusterError`; storage
+(`OffsetOutOfRange`) and Raft (`RaftError`) errors do not cross the facade synchronously: it
+turns them into a `ClusterError`. A write's acks future (`ProduceResult.acked`) may still fail
+with whatever consensus failed it with, and a batch a client got wrong fails with the model's
+`BatchError`/`InvalidBatch`. `to_error_code` maps every one of these to the Kafka code: handlers,
+the Admin API and the group coordinator use it and never inspect a lower layer's error.
+"""
 
 from __future__ import annotations
 
 import enum
+
+from core.model.batch import BatchError, CorruptBatch
+from core.protocol.errors import ErrorCode
+from core.raft.errors import RaftErrc, RaftError
+from core.storage.errors import OffsetOutOfRange
 
 
 class ClusterErrc(enum.Enum):
@@ -31,3 +44,67 @@ class ClusterError(Exception):
         super().__init__(message or errc.name)
         self.errc = errc
         self.message = message
+
+    @property
+    def error_code(self) -> ErrorCode:
+        return _CLUSTER[self.errc]
+
+
+_CLUSTER = {
+    ClusterErrc.success: ErrorCode.none,
+    ClusterErrc.topic_already_exists: ErrorCode.topic_already_exists,
+    ClusterErrc.topic_not_found: ErrorCode.unknown_topic_or_partition,
+    ClusterErrc.invalid_partitions: ErrorCode.invalid_partitions,
+    ClusterErrc.invalid_replication_factor: ErrorCode.invalid_replication_factor,
+    ClusterErrc.invalid_config: ErrorCode.invalid_config,
+    ClusterErrc.invalid_topic_name: ErrorCode.invalid_topic_exception,
+    ClusterErrc.partition_not_found: ErrorCode.unknown_topic_or_partition,
+    ClusterErrc.not_leader: ErrorCode.not_leader_or_follower,
+    ClusterErrc.message_too_large: ErrorCode.message_too_large,
+    ClusterErrc.corrupt_message: ErrorCode.corrupt_message,
+    ClusterErrc.invalid_record: ErrorCode.invalid_record,
+    ClusterErrc.out_of_order_sequence: ErrorCode.out_of_order_sequence_number,
+    ClusterErrc.invalid_producer_epoch: ErrorCode.invalid_producer_epoch,
+    ClusterErrc.offset_out_of_range: ErrorCode.offset_out_of_range,
+    ClusterErrc.shutting_down: ErrorCode.not_leader_or_follower,
+    ClusterErrc.timeout: ErrorCode.request_timed_out,
+    ClusterErrc.policy_violation: ErrorCode.policy_violation,
+}
+
+_RAFT = {
+    RaftErrc.not_leader: ErrorCode.not_leader_or_follower,
+    RaftErrc.timeout: ErrorCode.request_timed_out,
+    RaftErrc.shutting_down: ErrorCode.not_leader_or_follower,
+    RaftErrc.term_changed: ErrorCode.not_leader_or_follower,
+}
+
+
+def from_raft(exc: RaftError) -> ClusterError:
+    """A write consensus refused at once: the client should find the leader again."""
+    return ClusterError(ClusterErrc.not_leader, str(exc))
+
+
+def from_storage(exc: OffsetOutOfRange) -> ClusterError:
+    return ClusterError(ClusterErrc.offset_out_of_range, str(exc))
+
+
+def to_error_code(exc: BaseException) -> ErrorCode:
+    """The Kafka error code for any error the partition facade or a frontend lets out.
+
+    Anything else is a bug and is raised again (the connection answers it with
+    UNKNOWN_SERVER_ERROR and logs one line)."""
+    if isinstance(exc, ClusterError):
+        return exc.error_code
+    if isinstance(exc, RaftError):
+        return _RAFT.get(exc.errc, ErrorCode.unknown_server_error)
+    if isinstance(exc, CorruptBatch):
+        return ErrorCode.corrupt_message
+    if isinstance(exc, BatchError):
+        return ErrorCode.invalid_record
+    if isinstance(exc, OffsetOutOfRange):
+        return ErrorCode.offset_out_of_range
+    raise exc
+
+
+def error_message(exc: BaseException) -> str:
+    return getattr(exc, "message", None) or str(exc)

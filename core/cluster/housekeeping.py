@@ -22,8 +22,7 @@ from core.cluster.partition import Partition
 from core.cluster.partition_manager import PartitionManager
 from core.cluster.topic_table import TopicTable
 from core.common.clock import Clock
-from core.storage.compaction import install, prepare, rewrite
-from core.storage.log import DiskLog
+from core.storage.compaction import rewrite
 
 log = logging.getLogger("ailurus")
 
@@ -83,27 +82,16 @@ class Housekeeping:
             return
         policy = self._partitions.effective(meta, "cleanup.policy") or "delete"
         if "delete" in policy:
-            partition.log.gc(now_ms, max_collectible_offset=partition.high_watermark)
+            partition.apply_retention(now_ms)
         if "compact" in policy:
             retention = self._partitions.effective(meta, "delete.retention.ms")
-            await self._compact(
-                partition.log,
-                now_ms,
-                partition.high_watermark,
-                int(retention or DEFAULT_DELETE_RETENTION_MS),
-            )
+            await self._compact(partition, now_ms, int(retention or DEFAULT_DELETE_RETENTION_MS))
         partition.snapshot_producers()
 
-    async def _compact(
-        self, disk_log: DiskLog, now_ms: int, max_collectible_offset: int, delete_retention_ms: int
-    ) -> None:
+    async def _compact(self, partition: Partition, now_ms: int, delete_retention_ms: int) -> None:
         ratio = self._config.get("min_cleanable_dirty_ratio")
-        plan = prepare(
-            disk_log,
-            now_ms=now_ms,
-            max_collectible_offset=max_collectible_offset,
-            delete_retention_ms=delete_retention_ms,
-            min_cleanable_dirty_ratio=None if ratio is None else float(ratio),
+        plan = partition.compaction_plan(
+            now_ms, delete_retention_ms, None if ratio is None else float(ratio)
         )
         if plan is None:
             return
@@ -112,11 +100,11 @@ class Housekeeping:
         except asyncio.CancelledError:
             plan.cancel()  # the worker stops at its next batch and removes its files
             raise
-        stats = install(disk_log, result)
+        stats = partition.install_compaction(result)
         if stats.segments_rewritten or stats.segments_stale:
             log.info(
                 "compacted %s: %d segments, %d -> %d bytes, %d records removed, %d stale",
-                disk_log.directory,
+                partition.directory,
                 stats.segments_rewritten,
                 stats.bytes_before,
                 stats.bytes_after,

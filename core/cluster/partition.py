@@ -1,25 +1,41 @@
 """A partition: a Raft group (Consensus) over a DiskLog, plus idempotent-producer state.
 
-Kafka code reaches data only through this facade. Writes are validated here (size,
+Kafka code reaches data only through this facade: the request handlers, the group
+coordinator, the Admin API and housekeeping never touch `consensus` or `log` (only
+core.cluster does, to build and configure a partition). Writes are validated here (size,
 producer sequence, timestamp type) and then handed to consensus, which fixes their
 order at once and completes them at the requested acks level.
+
+Errors: what this facade raises is a `ClusterError` (Raft's refusal of a write and storage's
+OffsetOutOfRange are translated here) or, for a batch the client got wrong, the model's
+`BatchError`/`InvalidBatch`; a write's `acked` future may fail with consensus's error.
+`core.cluster.errors.to_error_code` is the one mapping of all of them to Kafka codes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import crc32c
 
-from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.errors import ClusterErrc, ClusterError, from_raft, from_storage
 from core.cluster.producer_state import Duplicate, ProducerStateTable
+from core.common.clock import Clock
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
 from core.model.records import decode_batch
 from core.model.validation import DEFAULT_POLICY, validate_client_batch
-from core.raft.consensus import NO_ACK, Appended, Consensus
+from core.raft.consensus import NO_ACK, Consensus
 from core.raft.errors import RaftError
+from core.storage.compaction import CompactionPlan, CompactionResult, CompactionStats
+from core.storage.compaction import install as install_compaction
+from core.storage.compaction import prepare as prepare_compaction
+from core.storage.errors import OffsetOutOfRange
+from core.storage.log import DiskLog, ReadSlice
 
 log = logging.getLogger("ailurus.partition")
 
@@ -33,7 +49,7 @@ _MAX_TS_AT = struct.Struct(">qq")
 class ProduceResult:
     base_offset: int
     last_offset: int
-    pending: Appended | None  # await .done when not None
+    acked: asyncio.Future | None  # resolves when the acks level is met; None: already met
 
 
 class Partition:
@@ -44,8 +60,8 @@ class Partition:
         topic_id: str,
         revision: int,
         consensus: Consensus,
-        disk_log,
-        clock,
+        disk_log: DiskLog,
+        clock: Clock,
     ) -> None:
         self.topic = topic
         self.index = index
@@ -58,7 +74,7 @@ class Partition:
         self.max_message_bytes = 1024 * 1024
         self.log_append_time = False
         self.produce_policy = DEFAULT_POLICY  # set from the topic's config by the manager
-        self._listeners: list = []
+        self._listeners: list[Callable[[], object]] = []
         self._snapshot_offset = -1
         consensus.add_visible_listener(self._on_visible)
 
@@ -119,6 +135,22 @@ class Partition:
     def size_bytes(self) -> int:
         return self.log.size_bytes
 
+    @property
+    def is_leader(self) -> bool:
+        return self.consensus.is_leader
+
+    @property
+    def raft_group_id(self) -> int:
+        return self.consensus.group_id
+
+    @property
+    def directory(self) -> Path:
+        return self.log.directory
+
+    def epoch_end_offset(self, epoch: int) -> tuple[int, int]:
+        """(largest epoch <= `epoch`, its end offset), as OffsetForLeaderEpoch answers."""
+        return self.consensus.end_offset_for_term(epoch)
+
     # ---- writes -------------------------------------------------------------------------------------
     def produce(self, records: bytes | bytearray | memoryview, acks: int) -> ProduceResult:
         """Validate and append the single v2 batch of a produce request partition."""
@@ -149,26 +181,33 @@ class Partition:
         try:
             appended = self.consensus.replicate(batch, acks)
         except RaftError as exc:
-            raise ClusterError(ClusterErrc.not_leader, str(exc)) from None
+            raise from_raft(exc) from None
         self.producers.record(header, appended.base_offset, appended.last_offset)
-        pending = appended if appended.done is not None and acks != NO_ACK else None
-        return ProduceResult(appended.base_offset, appended.last_offset, pending)
+        acked = appended.done if acks != NO_ACK else None
+        return ProduceResult(appended.base_offset, appended.last_offset, acked)
 
     async def replicate(self, batch: bytearray, acks: int = -1) -> tuple[int, int]:
         """Append an internally built batch (e.g. __consumer_offsets) and wait for `acks`."""
         header = split_batches(batch)[0][1]
         result = self._append(batch, header, acks)
-        if result.pending is not None:
-            await result.pending.done
+        if result.acked is not None:
+            await result.acked
         return result.base_offset, result.last_offset
 
     # ---- reads --------------------------------------------------------------------------------------
-    def read(self, offset: int, max_bytes: int, upper_offset: int | None = None):
-        """A ReadSlice of whole batches in [offset, high watermark), or None."""
+    def read(
+        self, offset: int, max_bytes: int, upper_offset: int | None = None
+    ) -> ReadSlice | None:
+        """A ReadSlice of whole batches in [offset, high watermark), or None.
+
+        Raises ClusterError(offset_out_of_range) for an offset the log no longer holds."""
         upper = (
             self.high_watermark if upper_offset is None else min(upper_offset, self.high_watermark)
         )
-        return self.log.read(offset, max_bytes, upper)
+        try:
+            return self.log.read(offset, max_bytes, upper)
+        except OffsetOutOfRange as exc:
+            raise from_storage(exc) from None
 
     def read_bytes(self, start_offset: int, max_bytes: int) -> bytes:
         return self.log.read_bytes(start_offset, max_bytes, self.high_watermark)
@@ -209,11 +248,32 @@ class Partition:
         if offset > self.log.start_offset:
             self.log.prefix_truncate(offset)
 
+    # ---- housekeeping (core.cluster.housekeeping) ---------------------------------------------------
+    def apply_retention(self, now_ms: int) -> int:
+        """Remove the closed segments past retention.ms/retention.bytes (never unread data)."""
+        return self.log.gc(now_ms, max_collectible_offset=self.high_watermark)
+
+    def compaction_plan(
+        self, now_ms: int, delete_retention_ms: int, min_cleanable_dirty_ratio: float | None
+    ) -> CompactionPlan | None:
+        """What a compaction pass would rewrite (taken on the loop), or None when nothing."""
+        return prepare_compaction(
+            self.log,
+            now_ms=now_ms,
+            max_collectible_offset=self.high_watermark,
+            delete_retention_ms=delete_retention_ms,
+            min_cleanable_dirty_ratio=min_cleanable_dirty_ratio,
+        )
+
+    def install_compaction(self, result: CompactionResult) -> CompactionStats:
+        """Swap in what the worker rewrote; segments that changed meanwhile are skipped."""
+        return install_compaction(self.log, result)
+
     # ---- fetch long-poll notification ----------------------------------------------------------------
-    def add_listener(self, fn) -> None:
+    def add_listener(self, fn: Callable[[], object]) -> None:
         self._listeners.append(fn)
 
-    def remove_listener(self, fn) -> None:
+    def remove_listener(self, fn: Callable[[], object]) -> None:
         try:
             self._listeners.remove(fn)
         except ValueError:

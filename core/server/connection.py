@@ -39,6 +39,7 @@ from core.protocol.framing import SIZE, FrameError, check_frame_size, peek_reque
 from core.server import dispatch
 from core.server.budget import RequestBudget, Units
 from core.server.context import RequestContext, Services
+from core.server.responses import NO_RESPONSE, RawResponse, error_response
 
 log = logging.getLogger("ailurus.kafka")
 
@@ -48,22 +49,6 @@ PRODUCE_KEY = 0
 MAX_ERROR_TEXT = 300
 
 
-class RawResponse:
-    """A response already encoded as parts (bytes and file regions), e.g. Fetch."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: list[bytes | FileRegion]) -> None:
-        self.parts = parts
-
-    def release(self) -> None:
-        for part in self.parts:
-            if isinstance(part, FileRegion):
-                os.close(part.fd)
-        self.parts = []
-
-
-NO_RESPONSE = object()  # Produce with acks=0: Kafka sends nothing back
 CLOSE = object()  # no response can carry the error: close the connection after what was sent
 
 
@@ -240,9 +225,7 @@ class KafkaConnection:
             result, outcome = CLOSE, "closing the connection (acks=0: no response)"
         else:
             try:
-                error = dispatch.error_response(
-                    ctx.api_key, ctx.api_version, ErrorCode.unknown_server_error
-                )
+                error = error_response(ctx.api_key, ctx.api_version, ErrorCode.unknown_server_error)
                 result, outcome = _encode(ctx, error), "answered UNKNOWN_SERVER_ERROR"
             except Exception as second:
                 result = CLOSE
@@ -273,7 +256,7 @@ class KafkaConnection:
             return codec.encode_response(api_key, 0, correlation_id, unsupported_version_response())
         log.info("%s asked for unsupported api key %d version %d", self.peer, api_key, api_version)
         if codec.request_class(api_key, api_version) is not None:
-            response = dispatch.error_response(api_key, api_version, ErrorCode.unsupported_version)
+            response = error_response(api_key, api_version, ErrorCode.unsupported_version)
             return codec.encode_response(api_key, api_version, correlation_id, response)
         return codec.unsupported_key_frame(correlation_id, ErrorCode.unsupported_version.value)
 

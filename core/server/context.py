@@ -1,11 +1,27 @@
-"""What a handler sees of a request: its header, version and the broker's services."""
+"""What a handler sees of a request: its header, version and the broker's services.
+
+A handler is `async def handle(ctx: RequestContext, request) -> response` in a module of
+core.server.handlers listed in core.server.dispatch.HANDLER_MODULES. It reaches the broker only
+through `ctx.services` (the Protocols of core.server.ports) and answers with the helpers of
+core.server.responses; it never imports the connection.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.protocol.codec import response_class
+from core.server.ports import (
+    ConfigReader,
+    ConfigWriter,
+    Groups,
+    MetadataSource,
+    Partitions,
+    ProducerIds,
+    TopicAdmin,
+)
 
 
 @dataclass(slots=True)
@@ -13,18 +29,17 @@ class Services:
     """The broker's services, built by the composition root (core.app)."""
 
     node_id: int
-    advertised_kafka: tuple[str, int]
+    advertised_kafka: tuple[str, int]  # host, port clients are told (Metadata, FindCoordinator)
     cluster_id: str
-    metadata: Any  # core.cluster.metadata.MetadataView
-    topics: Any  # core.cluster.topics.TopicsFrontend
-    partitions: Any  # core.cluster.partition_manager.PartitionManager
-    cluster_config: Any  # core.config.cluster_properties.ClusterConfigStore
-    producer_ids: Any  # core.cluster.id_allocator.ProducerIdAllocator
-    controller: Any  # core.cluster.controller.Controller
-    data_dir: Any  # pathlib.Path
-    groups: Any = None  # core.groups.coordinator.GroupCoordinator
-    config_frontend: Any = None  # core.cluster.config_frontend.ClusterConfigFrontend
-    extras: dict = field(default_factory=dict)
+    metadata: MetadataSource
+    topics: TopicAdmin
+    partitions: Partitions
+    cluster_config: ConfigReader
+    producer_ids: ProducerIds
+    data_dir: Path
+    groups: Groups
+    config_frontend: ConfigWriter
+    kafka_api: tuple[str, int] | None = None  # host, port the Kafka listener bound, once bound
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ def budget_cost_ns() -> float | None:
 
 def services() -> Services:
     return Services(
-        0, ("127.0.0.1", 0), "bench", None, None, None, ClusterConfigStore(), None, None, None
+        0, ("127.0.0.1", 0), "bench", None, None, None, ClusterConfigStore(), None, None, None, None
     )
 
 

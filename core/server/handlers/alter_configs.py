@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from core.cluster.errors import ClusterError
+from typing import Any
+
+from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import error_message, to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 33
 MIN_VERSION = 0
@@ -15,7 +17,7 @@ TOPIC = 2
 BROKER = 4
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     out = []
     for r in request.resources:
@@ -32,7 +34,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, responses=tuple(out))
 
 
-async def _alter(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+async def _alter(ctx: RequestContext, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
     if r.resource_type == BROKER:
         return (
             ErrorCode.invalid_config,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kio.schema.api_versions.v0.response import ApiVersion as ApiVersionV0
 from kio.schema.api_versions.v0.response import ApiVersionsResponse as ApiVersionsResponseV0
 
 from core.protocol.errors import ErrorCode
 from core.server import dispatch
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 18
 MIN_VERSION = 0
@@ -33,7 +36,7 @@ def unsupported_version_response() -> ApiVersionsResponseV0:
     return ApiVersionsResponseV0(error_code=ErrorCode.unsupported_version, api_keys=keys)
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     cls = ctx.response_class
     api_version_cls = module_of(cls).ApiVersion
     keys = tuple(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from core.cluster.errors import ClusterError
+from typing import Any
+
+from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import error_message, to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 37
 MIN_VERSION = 0
 MAX_VERSION = 3
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     results = []
     for t in request.topics:

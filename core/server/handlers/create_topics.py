@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from core.cluster import topic_config
-from core.cluster.errors import ClusterError
+from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import error_message, to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 19
 MIN_VERSION = 2
@@ -16,9 +17,10 @@ MAX_VERSION = 7
 
 SOURCE_DEFAULT = 5  # DEFAULT_CONFIG
 SOURCE_TOPIC = 1  # DYNAMIC_TOPIC_CONFIG
+CONFIGS_VERSION = 5  # the result describes the configs from v5
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     seen: dict[str, int] = {}
     for t in request.topics:
@@ -34,7 +36,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, topics=tuple(results))
 
 
-async def _create(ctx, m, t, validate_only: bool):
+async def _create(ctx: RequestContext, m, t, validate_only: bool):
     svc = ctx.services
     if t.assignments:
         return _result(
@@ -52,7 +54,7 @@ async def _create(ctx, m, t, validate_only: bool):
         return _result(m, t.name, to_error_code(exc), error_message(exc))
     described = (
         None
-        if not hasattr(m, "CreatableTopicConfigs")
+        if ctx.api_version < CONFIGS_VERSION
         else tuple(
             build(
                 m.CreatableTopicConfigs,

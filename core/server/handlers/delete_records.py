@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from core.cluster.errors import ClusterError
+from typing import Any
+
+from core.cluster.errors import ClusterError, to_error_code
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 21
 MIN_VERSION = 0
@@ -14,7 +16,7 @@ MAX_VERSION = 2
 HIGH_WATERMARK = -1  # offset -1 means "up to the high watermark"
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     topics = []
     for t in request.topics:

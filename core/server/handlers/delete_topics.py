@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from core.cluster.errors import ClusterError
+from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import error_message, to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 20
 MIN_VERSION = 1
 MAX_VERSION = 6
 
 _NO_ID = uuid.UUID(int=0)
+BY_ID_VERSION = 6  # v6 names topics by name or id; earlier versions list topic_names
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
-    if hasattr(request, "topic_names"):
+    if ctx.api_version < BY_ID_VERSION:
         wanted = [(name, None) for name in request.topic_names]
     else:
         wanted = [(t.name, t.topic_id) for t in request.topics]
@@ -26,7 +28,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, responses=tuple(results))
 
 
-async def _delete(ctx, m, name, topic_id):
+async def _delete(ctx: RequestContext, m, name, topic_id):
     svc = ctx.services
     if name is None and topic_id not in (None, _NO_ID):
         meta = svc.metadata.topic_by_id(str(topic_id))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.cluster import topic_config
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 32
 MIN_VERSION = 1
@@ -43,13 +46,13 @@ _TYPES = {
 }
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     results = [_describe(ctx, m, r, request) for r in request.resources]
     return build(ctx.response_class, throttle_time=ZERO, results=tuple(results))
 
 
-def _describe(ctx, m, resource, request):
+def _describe(ctx: RequestContext, m, resource, request):
     def result(code: ErrorCode, message: str | None, configs=()):
         return build(
             m.DescribeConfigsResult,
@@ -100,7 +103,7 @@ def _entry(m, name, value, source, ctype, doc, request):
     )
 
 
-def _topic_entries(ctx, m, meta, keys, request):
+def _topic_entries(ctx: RequestContext, m, meta, keys, request):
     for name in sorted(topic_config.PROPERTIES):
         if keys is not None and name not in keys:
             continue
@@ -114,7 +117,7 @@ def _topic_entries(ctx, m, meta, keys, request):
         yield _entry(m, name, value, source, _TYPES.get(name, TYPE_LONG), prop.doc, request)
 
 
-def _kafka_broker_entries(ctx, m, keys):
+def _kafka_broker_entries(ctx: RequestContext, m, keys):
     """Kafka's names for the broker settings clients ask about, with the effective values."""
     store = ctx.services.cluster_config
     explicit = store.values(include_defaults=False)
@@ -141,17 +144,17 @@ def _kafka_broker_entries(ctx, m, keys):
         )
 
 
-def _node_value(ctx, name: str) -> str:
+def _node_value(ctx: RequestContext, name: str) -> str:
     if name == "log.dirs":
         return str(ctx.services.data_dir)
     advertised = ctx.services.advertised_kafka
     if name == "advertised.listeners":
         return f"plain://{advertised[0]}:{advertised[1]}"
-    host, port = ctx.services.extras.get("kafka_api", advertised)
+    host, port = ctx.services.kafka_api or advertised
     return f"plain://{host}:{port}"
 
 
-def _broker_entries(ctx, m, keys):
+def _broker_entries(ctx: RequestContext, m, keys):
     store = ctx.services.cluster_config
     explicit = store.values(include_defaults=False)
     for name, value in store.values(include_defaults=True).items():

@@ -6,9 +6,11 @@ A group that does not exist is reported as Dead with no error.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.groups.results import GroupSummary
-from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 15
 MIN_VERSION = 0
@@ -19,7 +21,7 @@ _NOT_REQUESTED = -(2**31)
 _GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8)
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
     m = module_of(ctx.response_class)
     operations = (
@@ -29,11 +31,7 @@ async def handle(ctx, request):
     )
     described = []
     for group_id in request.groups[:GROUPS_PER_REQUEST_MAX]:
-        if groups is None:
-            summary = GroupSummary(group_id, ErrorCode.coordinator_not_available)
-        else:
-            summary = groups.describe(group_id)
-        described.append(_group(m, summary, operations))
+        described.append(_group(m, groups.describe(group_id), operations))
     return build(ctx.response_class, throttle_time=ZERO, groups=tuple(described))
 
 

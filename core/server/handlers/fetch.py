@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from typing import Any
 
+from core.cluster.errors import ClusterError
 from core.common import metrics
 from core.protocol.errors import ErrorCode
 from core.protocol.fetch_wire import FileRegion, PartitionResult, encode_fetch_response
-from core.server.connection import RawResponse
-from core.storage.errors import OffsetOutOfRange
+from core.server.context import RequestContext
+from core.server.responses import RawResponse
 
 API_KEY = 1
 MIN_VERSION = 4
@@ -24,7 +26,7 @@ MAX_VERSION = 11
 MAX_WAIT_CAP_MS = 30_000
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     svc = ctx.services
     # Fetch sessions (KIP-227) exist from v7; v4-v6 have neither field.
     if getattr(request, "session_id", 0) != 0 or getattr(request, "session_epoch", -1) > 0:
@@ -60,7 +62,9 @@ async def handle(ctx, request):
     return RawResponse(parts)
 
 
-def _collect(ctx, request, max_bytes: int, partition_cap: int) -> tuple[list, int, bool]:
+def _collect(
+    ctx: RequestContext, request, max_bytes: int, partition_cap: int
+) -> tuple[list, int, bool]:
     svc = ctx.services
     budget = max_bytes
     total = 0
@@ -103,7 +107,7 @@ def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionR
         return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
     try:
         read = partition.read(offset, max(limit, 1), upper_offset=lso)
-    except OffsetOutOfRange:
+    except ClusterError:  # offset_out_of_range: the log no longer holds it
         return PartitionResult(
             fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
         )
@@ -132,7 +136,7 @@ def _release(topics: list) -> None:
                 row.records = None
 
 
-async def _wait_for_data(ctx, request, timeout_s: float) -> None:
+async def _wait_for_data(ctx: RequestContext, request, timeout_s: float) -> None:
     event = asyncio.Event()
     watched = []
     for ftopic in request.topics:

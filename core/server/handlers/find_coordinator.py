@@ -6,8 +6,11 @@ leader of its `__consumer_offsets` partition.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 10
 MIN_VERSION = 0
@@ -15,7 +18,7 @@ MAX_VERSION = 4
 KEYS_PER_REQUEST_MAX = 10_000
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     key_type = getattr(request, "key_type", 0)
     if ctx.api_version < 4:
         error, node_id, host, port = _locate(ctx, request.key, key_type)
@@ -47,13 +50,8 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, coordinators=tuple(coordinators))
 
 
-def _locate(ctx, key: str, key_type: int) -> tuple[ErrorCode, int, str, int]:
-    groups = ctx.services.groups
-    error = (
-        ErrorCode.coordinator_not_available
-        if groups is None
-        else groups.coordinator_for(key, key_type)
-    )
+def _locate(ctx: RequestContext, key: str, key_type: int) -> tuple[ErrorCode, int, str, int]:
+    error = ctx.services.groups.coordinator_for(key, key_type)
     if error is not ErrorCode.none:
         return error, -1, "", -1
     host, port = ctx.services.advertised_kafka

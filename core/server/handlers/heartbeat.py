@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build
+from typing import Any
+
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build
 
 API_KEY = 12
 MIN_VERSION = 0
 MAX_VERSION = 4
 
 
-async def handle(ctx, request):
-    groups = ctx.services.groups
-    if groups is None:
-        error = ErrorCode.coordinator_not_available
-    else:
-        error = groups.heartbeat(
-            request.group_id,
-            request.generation_id,
-            request.member_id,
-            getattr(request, "group_instance_id", None),
-        )
+async def handle(ctx: RequestContext, request: Any) -> Any:
+    error = ctx.services.groups.heartbeat(
+        request.group_id,
+        request.generation_id,
+        request.member_id,
+        getattr(request, "group_instance_id", None),
+    )
     return build(ctx.response_class, throttle_time=ZERO, error_code=error)

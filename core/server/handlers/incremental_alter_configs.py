@@ -3,12 +3,14 @@ cluster configs when the broker resource name is empty (as Redpanda does)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.cluster.config_frontend import ConfigValidationError
-from core.cluster.errors import ClusterError
+from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.config.cluster_properties import parse_text
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import error_message, to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 44
 MIN_VERSION = 0
@@ -28,7 +30,7 @@ LIST_CONFIGS = frozenset(
 )
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     out = []
     for r in request.resources:
@@ -53,7 +55,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, responses=tuple(out))
 
 
-async def _alter_topic(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+async def _alter_topic(ctx: RequestContext, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
     topics = ctx.services.topics
     meta = ctx.services.metadata.topic(r.resource_name)
     if meta is None:
@@ -85,7 +87,9 @@ async def _alter_topic(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | No
     return ErrorCode.none, None
 
 
-def _apply_list_op(ctx, meta, name: str, op: int, value: str | None, pending: dict) -> str:
+def _apply_list_op(
+    ctx: RequestContext, meta, name: str, op: int, value: str | None, pending: dict
+) -> str:
     """APPEND/SUBTRACT start from the effective value, as Kafka does: the earlier operation
     on the same key in this request, else the topic's override, else the default. An empty
     result is kept as an empty list (Kafka stores cleanup.policy="": keep data forever)."""
@@ -104,15 +108,15 @@ def _apply_list_op(ctx, meta, name: str, op: int, value: str | None, pending: di
     return ",".join(x for x in parts if x not in items)
 
 
-async def _alter_cluster(ctx, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+async def _alter_cluster(
+    ctx: RequestContext, r, validate_only: bool
+) -> tuple[ErrorCode, str | None]:
     if r.resource_name:
         return (
             ErrorCode.invalid_config,
             "per-broker configuration is not supported; use an empty broker name",
         )
     frontend = ctx.services.config_frontend
-    if frontend is None:
-        return ErrorCode.invalid_config, "cluster configuration is not available"
     upsert = {c.name: parse_text(c.name, c.value) for c in r.configs if c.config_operation == SET}
     remove = [c.name for c in r.configs if c.config_operation == DELETE]
     if len(upsert) + len(remove) != len(r.configs):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build
 
 API_KEY = 22
 MIN_VERSION = 0
@@ -15,7 +17,7 @@ MAX_EPOCH = 32767
 log = logging.getLogger("ailurus.kafka")
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     cls = ctx.response_class
     if not ctx.services.cluster_config.get("enable_idempotence"):
         return build(

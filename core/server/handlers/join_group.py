@@ -7,10 +7,13 @@ group.instance.id for static membership.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.groups.membership import JoinParams
 from core.groups.results import JoinResult
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 11
 MIN_VERSION = 0
@@ -18,11 +21,10 @@ MAX_VERSION = 6
 PROTOCOLS_MAX = 64
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
-    if groups is None or len(request.protocols) > PROTOCOLS_MAX:
-        error = ErrorCode.coordinator_not_available if groups is None else ErrorCode.invalid_request
-        return _response(ctx, JoinResult(error, request.member_id))
+    if len(request.protocols) > PROTOCOLS_MAX:
+        return _response(ctx, JoinResult(ErrorCode.invalid_request, request.member_id))
     session_ms = _ms(request.session_timeout)
     rebalance = getattr(request, "rebalance_timeout", None)
     params = JoinParams(
@@ -44,7 +46,7 @@ def _ms(delta) -> int:
     return round(delta.total_seconds() * 1000)
 
 
-def _response(ctx, result: JoinResult):
+def _response(ctx: RequestContext, result: JoinResult):
     m = module_of(ctx.response_class)
     members = tuple(
         build(

@@ -3,9 +3,12 @@ timeout. v3+ carries a batch of members, by member id or group.instance.id."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.groups.results import LeaveRequestMember
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 13
 MIN_VERSION = 0
@@ -13,15 +16,19 @@ MAX_VERSION = 4
 MEMBERS_PER_REQUEST_MAX = 1_000
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
     if ctx.api_version < 3:
         leaving = [LeaveRequestMember(request.member_id)]
     else:
         leaving = [LeaveRequestMember(m.member_id, m.group_instance_id) for m in request.members]
-    if groups is None or len(leaving) > MEMBERS_PER_REQUEST_MAX:
-        error = ErrorCode.coordinator_not_available if groups is None else ErrorCode.invalid_request
-        return build(ctx.response_class, throttle_time=ZERO, error_code=error, members=())
+    if len(leaving) > MEMBERS_PER_REQUEST_MAX:
+        return build(
+            ctx.response_class,
+            throttle_time=ZERO,
+            error_code=ErrorCode.invalid_request,
+            members=(),
+        )
     result = groups.leave(request.group_id, leaving)
     if ctx.api_version < 3:
         error = result.error

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from typing import Any
+
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 16
 MIN_VERSION = 0
 MAX_VERSION = 4
 
 
-async def handle(ctx, request):
-    groups = ctx.services.groups
-    if groups is None:
-        return build(
-            ctx.response_class,
-            throttle_time=ZERO,
-            error_code=ErrorCode.coordinator_not_available,
-            groups=(),
-        )
-    error, listings = groups.list_groups(getattr(request, "states_filter", ()) or ())
+async def handle(ctx: RequestContext, request: Any) -> Any:
+    error, listings = ctx.services.groups.list_groups(getattr(request, "states_filter", ()) or ())
     m = module_of(ctx.response_class)
     rows = tuple(
         build(

@@ -8,8 +8,11 @@ lookups find nothing (offset -1), as Kafka answers when remote storage is off.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 2
 MIN_VERSION = 1
@@ -25,7 +28,7 @@ NOT_TIERED = (LATEST_TIERED, EARLIEST_PENDING_UPLOAD)
 READ_COMMITTED = 1
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     committed = getattr(request, "isolation_level", 0) == READ_COMMITTED
     topics = []
@@ -35,7 +38,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, topics=tuple(topics))
 
 
-def _one(ctx, m, topic: str, p, committed: bool):
+def _one(ctx: RequestContext, m, topic: str, p, committed: bool):
     def row(error: ErrorCode, offset: int = -1, timestamp: int = -1, epoch: int = -1):
         return build(
             m.ListOffsetsPartitionResponse,

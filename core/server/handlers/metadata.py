@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from core.cluster.errors import ClusterError
+from core.cluster.errors import ClusterError, to_error_code
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import to_error_code
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 3
 MIN_VERSION = 0
@@ -16,7 +17,7 @@ MAX_VERSION = 8  # as Redpanda; librdkafka 2.16 sends v12 all-topics requests ki
 _NO_ID = uuid.UUID(int=0)
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     svc = ctx.services
     m = module_of(ctx.response_class)
     brokers = tuple(
@@ -35,7 +36,7 @@ async def handle(ctx, request):
     )
 
 
-async def _topics(ctx, request, m) -> list:
+async def _topics(ctx: RequestContext, request, m) -> list:
     svc = ctx.services
     requested = request.topics
     if requested is None or (ctx.api_version == 0 and not requested):
@@ -82,7 +83,7 @@ def _error_entry(m, name, code: ErrorCode, topic_id=None):
     )
 
 
-def _topic_entry(ctx, m, name: str, meta):
+def _topic_entry(ctx: RequestContext, m, name: str, meta):
     svc = ctx.services
     node = svc.node_id
     partitions = []

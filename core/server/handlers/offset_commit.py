@@ -6,10 +6,13 @@ coordinator, which answers once the commit is replicated (acks=-1).
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.groups.offsets import CommitParams
 from core.groups.results import OffsetCommitItem
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 8
 MIN_VERSION = 2  # kio has no schema for v0-v1
@@ -17,13 +20,12 @@ MAX_VERSION = 8
 PARTITIONS_PER_REQUEST_MAX = 100_000
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
     wanted = [(t.name, p) for t in request.topics for p in t.partitions]
     errors: dict[tuple[str, int], ErrorCode] = {}
-    if groups is None or len(wanted) > PARTITIONS_PER_REQUEST_MAX:
-        error = ErrorCode.coordinator_not_available if groups is None else ErrorCode.invalid_request
-        errors = {(name, p.partition_index): error for name, p in wanted}
+    if len(wanted) > PARTITIONS_PER_REQUEST_MAX:
+        errors = {(name, p.partition_index): ErrorCode.invalid_request for name, p in wanted}
     else:
         errors = await _commit(ctx, groups, request, wanted)
     m = module_of(ctx.response_class)
@@ -45,7 +47,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, topics=topics)
 
 
-async def _commit(ctx, groups, request, wanted) -> dict[tuple[str, int], ErrorCode]:
+async def _commit(ctx: RequestContext, groups, request, wanted) -> dict[tuple[str, int], ErrorCode]:
     errors: dict[tuple[str, int], ErrorCode] = {}
     items = []
     for name, p in wanted:

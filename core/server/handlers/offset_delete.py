@@ -6,8 +6,11 @@ subscribes to the topic.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 47
 MIN_VERSION = 0
@@ -15,12 +18,13 @@ MAX_VERSION = 0
 PARTITIONS_PER_REQUEST_MAX = 100_000
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
     wanted = [(t.name, p.partition_index) for t in request.topics for p in t.partitions]
-    if groups is None or len(wanted) > PARTITIONS_PER_REQUEST_MAX:
-        error = ErrorCode.coordinator_not_available if groups is None else ErrorCode.invalid_request
-        return build(ctx.response_class, throttle_time=ZERO, error_code=error, topics=())
+    if len(wanted) > PARTITIONS_PER_REQUEST_MAX:
+        return build(
+            ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.invalid_request, topics=()
+        )
     known = [tp for tp in wanted if _exists(ctx, *tp)]
     error, results = await groups.delete_offsets(request.group_id, known)
     if error is not ErrorCode.none:
@@ -47,6 +51,6 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.none, topics=topics)
 
 
-def _exists(ctx, topic: str, partition: int) -> bool:
+def _exists(ctx: RequestContext, topic: str, partition: int) -> bool:
     meta = ctx.services.metadata.topic(topic)
     return meta is not None and 0 <= partition < meta.partitions

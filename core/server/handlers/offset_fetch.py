@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.groups.results import FetchedOffset
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 9
 MIN_VERSION = 1
 MAX_VERSION = 7
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
     wanted = None
     if request.topics is not None:
         wanted = [(t.name, p) for t in request.topics for p in t.partition_indexes]
-    if groups is None:
-        return _response(ctx, ErrorCode.coordinator_not_available, wanted, ())
     result = groups.fetch_offsets(request.group_id, wanted)
     return _response(ctx, result.error, wanted, result.offsets)
 
 
-def _response(ctx, error: ErrorCode, wanted, offsets: tuple[FetchedOffset, ...]):
+def _response(ctx: RequestContext, error: ErrorCode, wanted, offsets: tuple[FetchedOffset, ...]):
     if error is not ErrorCode.none and ctx.api_version < 2:
         # v1 has no top-level error: every requested partition carries it
         offsets = tuple(FetchedOffset(t, p, error=error) for t, p in wanted or [])

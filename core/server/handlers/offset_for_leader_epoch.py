@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build, module_of
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build, module_of
 
 API_KEY = 23
 MIN_VERSION = 2
 MAX_VERSION = 4
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     topics = []
     for t in request.topics:
@@ -19,7 +22,7 @@ async def handle(ctx, request):
     return build(ctx.response_class, throttle_time=ZERO, topics=tuple(topics))
 
 
-def _one(ctx, m, topic: str, p):
+def _one(ctx: RequestContext, m, topic: str, p):
     def row(code: ErrorCode, epoch: int = -1, end: int = -1):
         return build(
             m.EpochEndOffset,
@@ -39,7 +42,7 @@ def _one(ctx, m, topic: str, p):
             if p.current_leader_epoch < current
             else ErrorCode.unknown_leader_epoch
         )
-    epoch, end = partition.consensus.end_offset_for_term(p.leader_epoch)
+    epoch, end = partition.epoch_end_offset(p.leader_epoch)
     if epoch == current:
         end = partition.high_watermark
     return row(ErrorCode.none, epoch, end)

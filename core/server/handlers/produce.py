@@ -12,8 +12,9 @@ property `kafka_noproduce_topics` answer TOPIC_AUTHORIZATION_FAILED, as Redpanda
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from core.cluster.errors import ClusterError
+from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.common import metrics
 from core.model.batch import BatchError
 from core.model.validation import (
@@ -23,10 +24,8 @@ from core.model.validation import (
     InvalidBatch,
 )
 from core.protocol.errors import ErrorCode
-from core.raft.errors import RaftError
-from core.server.connection import NO_RESPONSE
-from core.server.entities import ZERO, build, module_of
-from core.server.errors import error_message, to_error_code
+from core.server.context import RequestContext
+from core.server.responses import NO_RESPONSE, ZERO, build, module_of
 
 API_KEY = 0
 MIN_VERSION = 3
@@ -40,7 +39,7 @@ _INVALID_BATCH_CODES = {
 }
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     acks = request.acks
     results: list[tuple[str, list]] = []
@@ -97,7 +96,7 @@ def _record_errors(m, errors) -> tuple:
     )
 
 
-def _append_one(ctx, topic: str, pdata, acks: int, waits: list) -> list:
+def _append_one(ctx: RequestContext, topic: str, pdata, acks: int, waits: list) -> list:
     """A mutable row [index, error, base_offset, log_start_offset, message, record_errors]."""
     svc = ctx.services
     if acks not in _ACKS:
@@ -113,12 +112,12 @@ def _append_one(ctx, topic: str, pdata, acks: int, waits: list) -> list:
     except InvalidBatch as exc:
         code = _INVALID_BATCH_CODES[exc.kind]
         return _error_row(pdata.index, code, exc.message, exc.record_errors)
-    except (ClusterError, BatchError, RaftError) as exc:
+    except (ClusterError, BatchError) as exc:
         return _error_row(pdata.index, to_error_code(exc), error_message(exc))
     metrics.add_bytes_produced(topic, len(records))
     row = [pdata.index, ErrorCode.none, result.base_offset, partition.start_offset, None, ()]
-    if result.pending is not None:
-        waits.append((row, result.base_offset, result.pending.done))
+    if result.acked is not None:
+        waits.append((row, result.base_offset, result.acked))
     return row
 
 

@@ -6,9 +6,12 @@ abandoned).
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.groups.membership import SyncParams
 from core.protocol.errors import ErrorCode
-from core.server.entities import ZERO, build
+from core.server.context import RequestContext
+from core.server.responses import ZERO, build
 
 API_KEY = 14
 MIN_VERSION = 0
@@ -16,10 +19,8 @@ MAX_VERSION = 4
 ASSIGNMENTS_MAX = 100_000
 
 
-async def handle(ctx, request):
+async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
-    if groups is None:
-        return _response(ctx, ErrorCode.coordinator_not_available, b"")
     if len(request.assignments) > ASSIGNMENTS_MAX:
         return _response(ctx, ErrorCode.invalid_request, b"")
     params = SyncParams(
@@ -33,5 +34,5 @@ async def handle(ctx, request):
     return _response(ctx, result.error, result.assignment)
 
 
-def _response(ctx, error: ErrorCode, assignment: bytes):
+def _response(ctx: RequestContext, error: ErrorCode, assignment: bytes):
     return build(ctx.response_class, throttle_time=ZERO, error_code=error, assignment=assignment)

@@ -71,8 +71,9 @@ class Served:
             partitions=None,
             cluster_config=ClusterConfigStore(),
             producer_ids=None,
-            controller=None,
             data_dir=None,
+            groups=None,
+            config_frontend=None,
         )
         self.budget = RequestBudget(lambda: 32 * MiB)
         self.runs: list[asyncio.Task] = []
