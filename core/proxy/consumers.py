@@ -55,6 +55,7 @@ class Instance:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
     pattern: str | None = None
+    manual: bool = False  # partitions were assigned by hand on this consumer
 
     @property
     def name(self) -> str:
@@ -203,6 +204,14 @@ class ConsumerManager:
             max_poll_interval_ms=max(self.idle_timeout_ms + 60_000, 300_000),
             request_timeout_ms=s.request_timeout_ms,
         )
+
+    async def renew(self, instance: Instance) -> None:
+        """A fresh consumer for an instance whose partitions were assigned by hand: aiokafka's
+        coordinator does not survive switching a consumer from assign() to subscribe()."""
+        await self._close(instance)
+        instance.consumer = self._consumer(instance.group, instance.config)
+        instance.manual = False
+        await instance.consumer.start()
 
     async def delete(self, group: str, name: str) -> None:
         instance = self.get(group, name)

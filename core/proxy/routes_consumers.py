@@ -99,12 +99,14 @@ async def subscribe(request: web.Request) -> web.Response:
     body = await read_body(request)
     topics, pattern = _subscription(body)
     async with _instance(request) as inst:
-        consumer = inst.consumer
-        if consumer.assignment() and not consumer.subscription():
+        if inst.manual and inst.consumer.assignment():
             raise ProxyError(
                 ILLEGAL_STATE,
                 "Subscription to topics, partitions and pattern are mutually exclusive.",
             )
+        if inst.manual:
+            await state(request).consumers.renew(inst)
+        consumer = inst.consumer
         if pattern is not None:
             consumer.subscribe(pattern=pattern)
         else:
@@ -145,7 +147,7 @@ def _subscription(body: Any) -> tuple[list[str], str | None]:
 async def get_subscription(request: web.Request) -> web.Response:
     media.check_accept(request)
     async with _instance(request) as inst:
-        topics = sorted(inst.consumer.subscription())
+        topics = [] if inst.manual else sorted(inst.consumer.subscription())
     return json_response({"topics": topics})
 
 
@@ -168,12 +170,13 @@ async def assign(request: web.Request) -> web.Response:
     media.check_v2_body(request)
     tps = [TopicPartition(t, p) for t, p, _, _ in tp_list(await read_body(request), "partitions")]
     async with _instance(request) as inst:
-        if inst.consumer.subscription():
+        if inst.consumer.subscription() and not inst.manual:
             raise ProxyError(
                 ILLEGAL_STATE,
                 "Subscription to topics, partitions and pattern are mutually exclusive.",
             )
         inst.consumer.assign(tps)
+        inst.manual = True
     return _no_content()
 
 
