@@ -40,6 +40,9 @@ class SchemasLog:
         self._producer: AIOKafkaProducer | None = None
         self._tail: asyncio.Task | None = None
         self._applied = 0  # next offset to apply
+        # End offsets go on a connection of their own: a broker answers one connection's
+        # requests in order, so behind the tail's long-poll fetch they would wait it out.
+        self._offsets: AIOKafkaConsumer | None = None
         self._progress = asyncio.Condition()
         self._started = False
         self._start_lock = asyncio.Lock()
@@ -65,6 +68,8 @@ class SchemasLog:
                 bootstrap_servers=self._bootstrap, client_id=CLIENT_ID, acks="all", linger_ms=0
             )
             await self._producer.start()
+            self._offsets = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, client_id=CLIENT_ID)
+            await self._offsets.start()
             self._tail = asyncio.create_task(self._tail_loop(), name="schemas-tail")
             self._started = True
         await self.catch_up()
@@ -112,8 +117,8 @@ class SchemasLog:
 
     async def catch_up(self) -> None:
         """Wait until every record written before this call has been applied."""
-        assert self._consumer is not None
-        end = (await self._consumer.end_offsets([self._tp]))[self._tp]
+        assert self._offsets is not None
+        end = (await self._offsets.end_offsets([self._tp]))[self._tp]
         await self._wait_applied(end)
 
     async def write(self, records: list[tuple[bytes, bytes | None]]) -> None:
@@ -130,7 +135,7 @@ class SchemasLog:
             self._tail.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._tail
-        for client in (self._producer, self._consumer):
+        for client in (self._producer, self._consumer, self._offsets):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await client.stop()

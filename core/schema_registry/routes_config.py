@@ -128,21 +128,19 @@ async def check_compatibility(request: web.Request) -> web.Response:
     store = await reg.ready()
     subject = request.match_info["subject"]
     candidate = parse_candidate(body)
-    new = reg.parsed(
+    new = await reg.parsed(
         candidate.schema_type, candidate.text, candidate.references, flag(request, "normalize")
     )
     level = store.level(subject)
     version_text = request.match_info.get("version")
     if version_text is None:
-        against = reg.versions_to_check(subject, level) if level != "NONE" else []
-        if level != "NONE" and not level.endswith("_TRANSITIVE"):
-            against = store.versions(subject)  # this endpoint checks against every version
+        against = reg.versions_to_check(subject, level)
     else:
         against = [reg.get_version(subject, version_text)]
     messages = []
     if level != "NONE":
         for old in against:
-            messages += check_pair(level, new, reg.parsed_version(old), old.version)
+            messages += check_pair(level, new, await reg.parsed_version(old), old.version)
     result: dict = {"is_compatible": not messages}
     if flag(request, "verbose"):
         result["messages"] = messages

@@ -55,7 +55,7 @@ async def lookup(request: web.Request) -> web.Response:
     deleted = flag(request, "deleted")
     if not store.versions(subject, deleted=True):
         raise errors.subject_not_found(subject)
-    found, _ = reg.find_in_subject(subject, candidate, flag(request, "normalize"), deleted)
+    found, _ = await reg.find_in_subject(subject, candidate, flag(request, "normalize"), deleted)
     if found is None:
         raise errors.schema_not_found()
     return ok(version_body(found))

@@ -112,13 +112,17 @@ class Registry:
             )
         return tuple(found)
 
-    def parsed(self, schema_type: str, text: str, references: list[dict], normalize=False):
+    async def parsed(
+        self, schema_type: str, text: str, references: list[dict], normalize: bool = False
+    ) -> Parsed:
+        """Parsed off the event loop (protoc runs as a process), then cached."""
         key = (schema_type, text, tuple(tuple(r.values()) for r in references), normalize)
         hit = self._parsed.get(key)
         if hit is not None:
             return hit
         try:
-            result = parse(schema_type, text, self.deps(references), normalize)
+            deps = self.deps(references)
+            result = await asyncio.to_thread(parse, schema_type, text, deps, normalize)
         except SchemaError as exc:
             raise errors.invalid_schema(str(exc)) from None
         if len(self._parsed) >= PARSE_CACHE_SIZE:
@@ -126,30 +130,36 @@ class Registry:
         self._parsed[key] = result
         return result
 
-    def parsed_version(self, version: Version) -> Parsed:
-        return self.parsed(version.schema_type, version.schema, version.references)
+    async def parsed_version(self, version: Version) -> Parsed:
+        return await self.parsed(version.schema_type, version.schema, version.references)
 
-    def find_in_subject(
+    async def find_in_subject(
         self, subject: str, candidate: Candidate, normalize: bool, deleted: bool
     ) -> tuple[Version | None, Parsed]:
-        new = self.parsed(candidate.schema_type, candidate.text, candidate.references, normalize)
+        new = await self.parsed(
+            candidate.schema_type, candidate.text, candidate.references, normalize
+        )
         identity = (new.schema_type, new.text, _refs_key(candidate.references))
         for version in reversed(self.store.versions(subject, deleted=deleted)):
             if version.identity() == identity:
                 return version, new
         if normalize:  # earlier versions registered without normalize still match
             for version in reversed(self.store.versions(subject, deleted=deleted)):
-                again = self.parsed(version.schema_type, version.schema, version.references, True)
+                again = await self.parsed(
+                    version.schema_type, version.schema, version.references, True
+                )
                 if (again.text, version.refs_key()) == (new.text, identity[2]):
                     return version, new
         return None, new
 
     # -- compatibility ----------------------------------------------------------------------
 
-    def incompatibilities(self, subject: str, new: Parsed, against: list[Version], level: str):
+    async def incompatibilities(
+        self, subject: str, new: Parsed, against: list[Version], level: str
+    ):
         messages: list[str] = []
         for old in against:
-            messages += check_pair(level, new, self.parsed_version(old), old.version)
+            messages += check_pair(level, new, await self.parsed_version(old), old.version)
         return messages
 
     def versions_to_check(self, subject: str, level: str) -> list[Version]:
@@ -184,7 +194,7 @@ class Registry:
             raise errors.not_permitted(
                 f"Subject {subject} is not in import mode; an id can be given only in IMPORT mode"
             )
-        existing, new = self.find_in_subject(subject, candidate, normalize, deleted=False)
+        existing, new = await self.find_in_subject(subject, candidate, normalize, deleted=False)
         if existing is not None and (wanted_id is None or wanted_id == existing.id):
             return existing.id
         identity = (new.schema_type, new.text, _refs_key(candidate.references))
@@ -204,7 +214,7 @@ class Registry:
                 schema_id = wanted_id
         else:
             level = store.level(subject)
-            messages = self.incompatibilities(
+            messages = await self.incompatibilities(
                 subject, new, self.versions_to_check(subject, level), level
             )
             if messages:
