@@ -1,0 +1,174 @@
+"""Every endpoint's error cases: Confluent's error bodies, the right status, never a 5xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.proxy import BINARY, JSON, V2, b64, new_consumer
+from tests.support.topics import make_topic
+
+MISSING = "/consumers/nog/instances/nobody"
+
+
+@pytest.fixture(scope="module")
+def topic(proxy_broker):
+    make_topic(proxy_broker.bootstrap, "err", partitions=2)
+    return "err"
+
+
+def _err(r, status: int, code: int) -> None:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["error_code"] == code and isinstance(body["message"], str), body
+    assert r.headers["Content-Type"].startswith(V2)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/topics/nope",
+        "/topics/nope/partitions",
+        "/topics/nope/partitions/0",
+        "/topics/nope/partitions/0/offsets",
+    ],
+)
+def test_unknown_topic(http, path):
+    _err(http.get(path), 404, 40401)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/topics/err/partitions/2",
+        "/topics/err/partitions/x",
+        "/topics/err/partitions/-1",
+        "/topics/err/partitions/5/offsets",
+        "/topics/err/partitions/9/records?offset=0",
+    ],
+)
+def test_unknown_partition(http, topic, path):
+    _err(http.get(path), 404, 40402)
+
+
+def test_produce_errors(http, topic):
+    ok = {"records": [{"value": b64("v")}]}
+    _err(http.post("/topics/nope", json=ok, headers={"Content-Type": BINARY}), 404, 40401)
+    _err(
+        http.post("/topics/err/partitions/7", json=ok, headers={"Content-Type": BINARY}), 404, 40402
+    )
+    bad_partition = {"records": [{"value": b64("v"), "partition": 5}]}
+    _err(http.post("/topics/err", json=bad_partition, headers={"Content-Type": BINARY}), 404, 40402)
+    for body in (
+        {"records": [{"value": "!!not base64"}]},
+        {"records": "x"},
+        [1],
+        {"records": [{"value": b64("v"), "partition": "0"}]},
+        {"records": [7]},
+        {"records": [{"key": None}]},
+    ):
+        _err(http.post("/topics/err", json=body, headers={"Content-Type": BINARY}), 422, 42205)
+    _err(http.post("/topics/err", content=b"{not json", headers={"Content-Type": JSON}), 422, 42205)
+    _err(http.post("/topics/err", json=ok, headers={"Content-Type": "text/plain"}), 415, 415)
+    _err(http.post("/topics/err", content=b'{"records": []}'), 415, 415)  # no Content-Type
+    r = http.post(
+        "/topics/err", json=ok, headers={"Content-Type": "application/vnd.kafka.avro.v2+json"}
+    )
+    _err(r, 415, 415)
+    assert "Schema Registry" in r.json()["message"]
+    _err(
+        http.post("/topics/err", json=ok, headers={"Content-Type": BINARY, "Accept": "text/html"}),
+        406,
+        406,
+    )
+    big = b'{"records": [{"value": "' + b"A" * (9 * 1024 * 1024) + b'"}]}'
+    _err(http.post("/topics/err", content=big, headers={"Content-Type": BINARY}), 422, 42205)
+
+
+def test_accept_and_method_errors(http, topic):
+    _err(http.get("/brokers", headers={"Accept": "text/html"}), 406, 406)
+    _err(http.get("/nowhere"), 404, 404)
+    _err(http.put("/brokers"), 405, 405)
+    r = http.get(
+        "/topics/err/partitions/0/records?offset=0",
+        headers={"Accept": "application/vnd.kafka.avro.v2+json"},
+    )
+    _err(r, 406, 406)
+    for query in ("", "?offset=x", "?offset=-1", "?offset=0&timeout=-5", "?offset=0&max_bytes=abc"):
+        _err(http.get(f"/topics/err/partitions/0/records{query}"), 400, 40002)
+
+
+def test_consumer_create_errors(http):
+    for body in (
+        {"format": "avro"},
+        {"format": "xml"},
+        {"auto.offset.reset": "soon"},
+        {"auto.commit.enable": "maybe"},
+        {"fetch.min.bytes": "many"},
+        {"consumer.request.timeout.ms": -1},
+        {"name": "bad name/x"},
+        [1],
+    ):
+        _err(http.post("/consumers/g-err", json=body), 422, 42204)
+    new_consumer(http, "g-err", name="dup")
+    _err(http.post("/consumers/g-err", json={"name": "dup"}), 409, 40902)
+    _err(http.post("/consumers/g-err", json={}, headers={"Content-Type": "text/plain"}), 415, 415)
+    assert http.delete("/consumers/g-err/instances/dup").status_code == 204
+    _err(http.delete("/consumers/g-err/instances/dup"), 404, 40403)
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("DELETE", "", None),
+        ("GET", "/subscription", None),
+        ("POST", "/subscription", {"topics": ["err"]}),
+        ("DELETE", "/subscription", None),
+        ("GET", "/assignments", None),
+        ("POST", "/assignments", {"partitions": [{"topic": "err", "partition": 0}]}),
+        ("POST", "/positions", {"offsets": [{"topic": "err", "partition": 0, "offset": 0}]}),
+        ("POST", "/positions/beginning", {"partitions": [{"topic": "err", "partition": 0}]}),
+        ("POST", "/positions/end", {"partitions": [{"topic": "err", "partition": 0}]}),
+        ("POST", "/offsets", None),
+        ("GET", "/offsets", {"partitions": [{"topic": "err", "partition": 0}]}),
+        ("GET", "/records", None),
+    ],
+)
+def test_unknown_instance(http, method, suffix, body):
+    _err(http.request(method, MISSING + suffix, json=body), 404, 40403)
+
+
+def test_instance_state_errors(http, topic):
+    name = new_consumer(http, "g-state", format="json")
+    base = f"/consumers/g-state/instances/{name}"
+    _err(http.get(f"{base}/records"), 409, 40903)  # neither subscribed nor assigned
+    _err(http.get(f"{base}/records", headers={"Accept": BINARY}), 406, 40601)
+    for body in ({}, {"topics": ["err"], "topic_pattern": "e.*"}):
+        _err(http.post(f"{base}/subscription", json=body), 409, 40903)
+    for body in ({"topics": []}, {"topics": [1]}, {"topic_pattern": "("}, [1]):
+        _err(http.post(f"{base}/subscription", json=body), 422, 42205)
+    tp = {"topic": "err", "partition": 0}
+    _err(http.post(f"{base}/positions", json={"offsets": [{**tp, "offset": 1}]}), 409, 40903)
+    _err(http.post(f"{base}/positions/end", json={"partitions": [tp]}), 409, 40903)
+    for body in (
+        {"partitions": [{"topic": "err"}]},
+        {"partitions": "x"},
+        {"partitions": [{"topic": "err", "partition": -1}]},
+    ):
+        _err(http.post(f"{base}/assignments", json=body), 422, 42205)
+        _err(http.request("GET", f"{base}/offsets", json=body), 422, 42205)
+    _err(http.post(f"{base}/offsets", json={"offsets": [{**tp, "offset": "x"}]}), 422, 42205)
+    assert http.post(f"{base}/subscription", json={"topics": ["err"]}).status_code == 204
+    _err(http.post(f"{base}/assignments", json={"partitions": [tp]}), 409, 40903)
+    _err(http.get(f"{base}/records", params={"timeout": "x"}), 400, 40002)
+    assert http.delete(base).status_code == 204
+
+
+def test_instance_limit(proxy_broker, http):
+    """consumer_instances_max is 100 by default; the test broker keeps the default."""
+    made = [new_consumer(http, "g-many") for _ in range(100)]
+    try:
+        _err(http.post("/consumers/g-many", json={}), 429, 42901)
+    finally:
+        for name in made:
+            http.delete(f"/consumers/g-many/instances/{name}")
+    new_consumer(http, "g-many", name="after")
