@@ -1,0 +1,81 @@
+"""Commit and visibility on the leader.
+
+* commit: the largest offset that a majority of voters hold *flushed* (fdatasync'ed)
+  in agreement with the leader, counted only from replicas whose log reaches an entry
+  of the current term (Raft's current-term rule; the term-start meta entry is such an
+  entry, so a new leader commits its predecessors' entries without a client write),
+  and never past the leader's own flushed offset (Redpanda's clamp: what a replica
+  applies locally is on its own disk).
+* majority_dirty: the same quorum over appended (not yet flushed) offsets: what
+  write-caching acks=all and acks=1 writes wait for.
+* visible (the high watermark): `majority_dirty` while no acks=all write is waiting,
+  else `commit` (an acks=all record is never visible before it commits, nor anything
+  after it); it only ever grows (Redpanda's visibility upper bound), whatever the mix
+  of acks, and nothing is made visible before the leader's term start commits.
+"""
+
+from __future__ import annotations
+
+from core.raft.state import RaftState
+from core.raft.types import Role as R
+
+
+class Commit(RaftState):
+    def _quorum(self, values: list[int]) -> int | None:
+        if len(values) < self.majority:
+            return None
+        values.sort(reverse=True)
+        return values[self.majority - 1]
+
+    def maybe_commit(self) -> None:
+        if self.role != R.leader:
+            return
+        term = self.term
+        caught_up = [p for p in self.progress.values() if p.match[1] == term]
+        start = self.term_start
+        flushed = self._quorum([self.flushed] + [min(p.match[0], p.flushed) for p in caught_up])
+        if flushed is not None:
+            flushed = min(flushed, self.flushed)  # as Redpanda: never past our own fdatasync
+        if flushed is not None and flushed >= start and flushed > self.commit:
+            self.commit = flushed
+            self.out().committed = flushed
+        dirty = self._quorum([self.log.next_offset] + [p.match[0] for p in caught_up])
+        if dirty is not None and dirty >= start and dirty > self.majority_dirty:
+            self.majority_dirty = dirty
+            self.out().majority_dirty = dirty
+        self.update_visible()
+
+    def update_visible(self) -> None:
+        if self.commit < self.term_start:
+            return  # not serving until this term's start entry commits
+        bound = self.majority_dirty if self.commit >= self.quorum_write_end else self.commit
+        if bound > self.visible:
+            self.visible = bound
+            self.out().visible = bound
+
+    def on_local_append(self, end_offset: int, quorum_ack: bool) -> None:
+        """The leader appended data up to `end_offset` (exclusive) in its term."""
+        self.log.next_offset = end_offset
+        if quorum_ack:
+            self.quorum_write_end = end_offset
+        if not self.progress:  # a single voter: appended is majority-replicated
+            self.majority_dirty = end_offset
+            self.update_visible()
+            return
+        for peer in self.progress:
+            self.send_append(peer)
+        self.maybe_commit()
+
+    def on_flushed(self, offset: int) -> None:
+        """The local log is fdatasync'ed up to `offset` (exclusive)."""
+        offset = min(offset, self.log.next_offset)
+        if offset <= self.flushed:
+            return
+        self.flushed = offset
+        if self.role == R.leader:
+            self.maybe_commit()
+        else:
+            self.follower_flushed()
+
+    def follower_flushed(self) -> None:
+        raise NotImplementedError

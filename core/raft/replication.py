@@ -1,0 +1,184 @@
+"""Log replication: the leader's AppendEntries, the follower's matching and truncation.
+
+The leader keeps one Progress per follower. A follower whose position is unknown is
+probed (one request at a time, from a guess of where its log agrees with ours); once a
+request succeeds it is replicated to with up to `max_inflight` pipelined requests. A
+rejection carries the follower's hint (its largest position at or below the requested
+`prev`), and the leader resumes from its own largest position at or below that hint,
+so a divergent follower is found in a few round trips (etcd's findConflictByTerm).
+
+A follower accepts a request only if it holds the prefix ending at `prev` (offset and
+term). Entries it already holds are skipped, so a duplicated or delayed request never
+truncates anything; at the first entry it lacks, it cuts its log back to the position
+before it (a divergent suffix; never below the commit index) and appends the rest.
+It answers at once with its dirty offset, and again after each fdatasync with its
+flushed offset: the leader counts only flushed offsets toward commit.
+"""
+
+from __future__ import annotations
+
+from core.raft.meta_log import NO_POSITION, merge_entries
+from core.raft.state import RaftState
+from core.raft.types import AppendReply, AppendRequest, Entry, Position
+from core.raft.types import Role as R
+
+
+class Replication(RaftState):
+    # ---- leader -----------------------------------------------------------------------------------
+    def broadcast_append(self) -> None:
+        for peer in self.progress:
+            self.send_append(peer, heartbeat=True)
+
+    def send_append(self, peer: int, *, heartbeat: bool = False) -> None:
+        p = self.progress[peer]
+        limit = 1 if p.probing else self.config.max_inflight
+        if p.inflight >= limit and not heartbeat:
+            return
+        entries = self._entries_after(p.next)
+        p.seq += 1
+        p.inflight += 1
+        prev = p.next
+        if entries and not p.probing:
+            p.next = entries[-1].end
+        self.send(
+            AppendRequest(
+                self.node_id, peer, self.term, prev, entries, self.commit, self.visible, p.seq
+            )
+        )
+
+    def _entries_after(self, position: Position) -> tuple[Entry, ...]:
+        offset = position[0]
+        data = (
+            self.reader(offset, self.config.max_append_bytes)
+            if offset < self.log.next_offset
+            else []
+        )
+        upto = data[-1].last + 1 if data else offset
+        return tuple(merge_entries(self.log.metas_after(position, upto), data))
+
+    def on_append_reply(self, m: AppendReply) -> None:
+        p = self.progress.get(m.src)
+        if self.role != R.leader or p is None:
+            return
+        p.last_ack_ms = self.now_ms
+        if not m.success:
+            if m.seq <= p.reject_floor:
+                return  # answers a request sent before the last rewind
+            p.reject_floor = p.seq
+            p.next = self.log.hint(m.match)
+            p.probing = True
+            p.inflight = 0
+            self.send_append(m.src)
+            return
+        p.match = max(p.match, m.match)
+        p.flushed = max(p.flushed, m.flushed)
+        p.dirty = max(p.dirty, m.dirty)
+        p.next = max(p.next, m.match)
+        p.probing = False
+        if m.seq > 0:  # not a flush report
+            p.inflight = max(0, p.inflight - 1)
+        self.maybe_commit()
+        self.maybe_send_timeout_now()
+        if p.next < self.log.last:
+            self.send_append(m.src)
+
+    # ---- follower ---------------------------------------------------------------------------------
+    def on_append_request(self, m: AppendRequest) -> None:
+        if self.role != R.follower or self.leader_id != m.src:
+            self.become_follower(self.term, m.src)
+        self.leader_contact_ms = self.now_ms
+        self.reset_election_timer()
+        if not self.log.has(m.prev):
+            self._reply(m, False, self.log.hint(m.prev))
+            return
+        end = self._accept(m.prev, m.entries)
+        self.leader_match = end
+        self.leader_seq = m.seq
+        self.leader_commit = m.commit
+        self._follow_commit()
+        visible = min(m.visible, end[0])
+        if visible > self.visible:
+            self.visible = visible
+            self.out().visible = visible
+        self._reply(m, True, end)
+
+    def _accept(self, prev: Position, entries: tuple[Entry, ...]) -> Position:
+        """Skip what we hold, cut a divergent suffix, append the rest; the request's end."""
+        position = prev
+        for i, entry in enumerate(entries):
+            if self.log.has(entry.end):
+                position = entry.end
+                continue
+            if position != self.log.last:
+                self.truncate_log(position)
+            self._append(entries[i:])
+            return entries[-1].end
+        return position
+
+    def _append(self, entries: tuple[Entry, ...]) -> None:
+        out = self.out()
+        for entry in entries:
+            if entry.is_meta:
+                self.log.add_meta(entry)
+                self.persist()
+            else:
+                assert entry.base == self.log.next_offset, (entry, self.log.last)
+                self.log.next_offset = entry.last + 1
+                out.append.append(entry)
+                out.flush = True
+
+    def truncate_log(self, position: Position) -> None:
+        """Keep the prefix ending at `position` (never below the commit index)."""
+        offset = position[0]
+        assert offset >= self.commit, ("truncating committed entries", position, self.commit)
+        cut_data = offset < self.log.next_offset
+        self.log.truncate(position)
+        self.persist()
+        if cut_data:
+            out = self.out()
+            out.truncate_to = offset if out.truncate_to is None else min(out.truncate_to, offset)
+            self.flushed = min(self.flushed, offset)
+            self.visible = min(self.visible, offset)
+            self.majority_dirty = min(self.majority_dirty, offset)
+            self.quorum_write_end = min(self.quorum_write_end, offset)
+
+    def _reply(self, m: AppendRequest, success: bool, match: Position) -> None:
+        self.send(
+            AppendReply(
+                self.node_id,
+                m.src,
+                self.term,
+                success,
+                match,
+                self.flushed,
+                self.log.next_offset,
+                m.seq,
+            )
+        )
+
+    def _follow_commit(self) -> None:
+        """A follower commits what the leader committed, it has flushed and it matched."""
+        if self.leader_match == NO_POSITION:
+            return
+        commit = min(self.leader_commit, self.flushed, self.leader_match[0])
+        if commit > self.commit:
+            self.commit = commit
+            self.out().committed = commit
+
+    def follower_flushed(self) -> None:
+        """After an fdatasync: report the flushed offset to the leader (the ack that counts)."""
+        self._follow_commit()
+        if self.leader_id is None or self.leader_match == NO_POSITION:
+            return
+        self.send(
+            AppendReply(
+                self.node_id,
+                self.leader_id,
+                self.term,
+                True,
+                self.leader_match,
+                self.flushed,
+                self.log.next_offset,
+                0,  # a flush report answers no particular request
+            )
+        )

@@ -1,0 +1,146 @@
+"""The state every part of the Raft core shares, and the transitions between roles."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.raft.meta_log import NO_POSITION, MetaLog
+from core.raft.types import Entry, HardState, Message, Position, Ready, Role
+
+# reader(from_offset, max_bytes) -> the data entries of the local log from that offset
+Reader = Callable[[int, int], list[Entry]]
+
+
+@dataclass(slots=True)
+class RaftConfig:
+    election_timeout_ms: int = 1500  # Redpanda's raft_election_timeout_ms
+    heartbeat_interval_ms: int = 150  # Redpanda's raft_heartbeat_interval_ms
+    max_append_bytes: int = 1024 * 1024  # data bytes in one AppendEntries
+    max_inflight: int = 4  # unanswered AppendEntries per follower while replicating
+
+
+@dataclass(slots=True)
+class Progress:
+    """The leader's view of one follower."""
+
+    next: Position  # send entries after this position
+    match: Position = NO_POSITION  # the follower's log agrees with ours up to here
+    flushed: int = 0  # the follower's fdatasync'ed offset (as reported)
+    dirty: int = 0
+    probing: bool = True  # next is a guess: one request at a time until it is confirmed
+    inflight: int = 0
+    seq: int = 0  # of the last request sent
+    reject_floor: int = 0  # rejections of requests up to this seq are stale
+    last_ack_ms: int = -(10**12)
+
+
+class RaftState:
+    def __init__(
+        self,
+        node_id: int,
+        voters: tuple[int, ...],
+        hard: HardState,
+        log: MetaLog,
+        flushed_offset: int,
+        now_ms: int,
+        rng: random.Random,
+        reader: Reader,
+        config: RaftConfig,
+    ) -> None:
+        self.node_id = node_id
+        self.voters = voters
+        self.term = hard.term
+        self.voted_for = hard.voted_for
+        self.log = log
+        self.flushed = min(flushed_offset, log.next_offset)
+        self.now_ms = now_ms
+        self.rng = rng
+        self.reader = reader
+        self.config = config
+        self.role = Role.follower
+        self.leader_id: int | None = None
+        self.commit = 0  # one past the last committed offset (data offsets)
+        self.visible = 0  # the high watermark: never decreases, except by truncation
+        self.majority_dirty = 0
+        self.quorum_write_end = 0  # one past the last acks=all write of this term
+        self.votes: dict[int, bool] = {}
+        self.progress: dict[int, Progress] = {}
+        self.election_due_ms = 0
+        self.heartbeat_due_ms = 0
+        self.quorum_check_due_ms = 0
+        self.leader_contact_ms = -(10**12)
+        self.leader_match: Position = NO_POSITION  # follower: end of the last accepted append
+        self.leader_seq = 0
+        self.leader_commit = 0
+        self.transfer_target: int | None = None
+        self.transfer_due_ms = 0
+        self._ready = Ready()
+        self._dirty_ready = False
+        self.reset_election_timer()
+
+    # ---- helpers shared by the parts -------------------------------------------------------------
+    @property
+    def majority(self) -> int:
+        return len(self.voters) // 2 + 1
+
+    @property
+    def peers(self) -> list[int]:
+        return [v for v in self.voters if v != self.node_id]
+
+    @property
+    def term_start(self) -> int:
+        start = self.log.run_start(self.term)
+        return start if start is not None else self.log.next_offset
+
+    def out(self) -> Ready:
+        self._dirty_ready = True
+        return self._ready
+
+    def send(self, msg: Message) -> None:
+        self.out().messages.append(msg)
+
+    def persist(self) -> None:
+        self.out().persist = HardState(self.term, self.voted_for, tuple(self.log.runs))
+
+    def reset_election_timer(self) -> None:
+        base = self.config.election_timeout_ms
+        self.election_due_ms = self.now_ms + base + self.rng.randrange(base)
+
+    def in_leader_lease(self) -> bool:
+        """Heard from a live leader within the minimum election timeout."""
+        if self.role == Role.leader:
+            return True
+        recent = self.now_ms - self.leader_contact_ms < self.config.election_timeout_ms
+        return self.leader_id is not None and recent
+
+    def become_follower(self, term: int, leader_id: int | None) -> None:
+        was_leader = self.role == Role.leader
+        if term > self.term:
+            self.term = term
+            self.voted_for = None
+            self.persist()
+        if self.role != Role.follower or self.leader_id != leader_id:
+            self.out().leader_changed = True
+        self.role = Role.follower
+        self.leader_id = leader_id
+        self.progress = {}
+        self.votes = {}
+        self.transfer_target = None
+        if leader_id is None or was_leader:
+            self.leader_match = NO_POSITION
+        self.reset_election_timer()
+
+    # ---- implemented by the parts ----------------------------------------------------------------
+    def broadcast_append(self) -> None:
+        raise NotImplementedError
+
+    def send_append(self, peer: int) -> None:
+        raise NotImplementedError
+
+    def maybe_commit(self) -> None:
+        raise NotImplementedError
+
+    def maybe_send_timeout_now(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,146 @@
+"""The messages and outputs of the Raft core (core.raft.raft.RaftCore).
+
+Positions. The log holds two kinds of entries: data batches, which take Kafka offsets
+(`base`..`last`), and zero-width meta entries (a term start, later a voter set), which
+take none. A position is `(offset, term)`: the end of a log prefix, i.e. one past the
+last offset it holds and the term of its last entry. A data entry ends at
+`(last + 1, term)`, the meta entry that starts term T at offset s ends at `(s, T)`.
+Terms never decrease along a log, so positions compare as tuples, and one leader
+writes every entry of its term, so `(offset, term)` names one prefix in every log
+that holds it (Raft's log matching property, with offsets in place of indexes).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+Position = tuple[int, int]  # (offset, term): the end of a log prefix
+
+
+class Role(enum.Enum):
+    follower = 0
+    pre_candidate = 1
+    candidate = 2
+    leader = 3
+
+
+@dataclass(slots=True, frozen=True)
+class Entry:
+    """A data batch (`last >= base`) or a zero-width meta entry (`last == base - 1`)."""
+
+    term: int
+    base: int
+    last: int
+    payload: Any = None  # data: the batch bytes as the leader wrote them; meta: voters
+
+    @property
+    def is_meta(self) -> bool:
+        return self.last < self.base
+
+    @property
+    def end(self) -> Position:
+        return (self.last + 1, self.term)
+
+
+@dataclass(slots=True, frozen=True)
+class TermStart:
+    """A zero-width meta entry: term `term` starts at offset `offset` with `voters`."""
+
+    term: int
+    offset: int
+    voters: tuple[int, ...]
+
+
+# ---- messages ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class VoteRequest:
+    src: int
+    dst: int
+    term: int  # a prevote carries the term the candidate would take, unchanged on both sides
+    last: Position
+    prevote: bool = False
+    transfer: bool = False  # sent after timeout_now: voters skip the leader-lease check
+
+
+@dataclass(slots=True, frozen=True)
+class VoteReply:
+    src: int
+    dst: int
+    term: int
+    granted: bool
+    prevote: bool = False
+
+
+@dataclass(slots=True, frozen=True)
+class AppendRequest:
+    src: int
+    dst: int
+    term: int
+    prev: Position
+    entries: tuple[Entry, ...]
+    commit: int  # the leader's commit offset (one past the last committed offset)
+    visible: int  # the leader's high watermark
+    seq: int  # per-follower sequence: replies to older requests are recognised
+
+
+@dataclass(slots=True, frozen=True)
+class AppendReply:
+    src: int
+    dst: int
+    term: int
+    success: bool
+    match: Position  # success: the end of the request; failure: the follower's hint
+    flushed: int  # one past the follower's last fdatasync'ed offset
+    dirty: int  # the follower's log end offset
+    seq: int
+
+
+@dataclass(slots=True, frozen=True)
+class TimeoutNow:
+    src: int
+    dst: int
+    term: int
+
+
+Message = VoteRequest | VoteReply | AppendRequest | AppendReply | TimeoutNow
+
+
+# ---- outputs ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class HardState:
+    """What must be durable before the messages of the same Ready are sent."""
+
+    term: int
+    voted_for: int | None
+    runs: tuple[TermStart, ...]  # the meta log: every term start still in the log
+
+
+@dataclass(slots=True)
+class Ready:
+    """One step's work for the driver, in this order:
+
+    1. `truncate_to`: cut the data log at this offset (a divergent suffix; never below
+       commit). Fail the waiters of entries at or past it (retriable); the layer above
+       rebuilds producer state from a snapshot at or below `commit`.
+    2. `persist`: write term, vote and meta log durably (before any message below).
+    3. `append`: write these data entries (the leader's bytes, as they are).
+    4. `flush`: start an fdatasync of the data log; report it with `on_flushed`.
+    5. `messages`: send.
+    6. `committed` / `visible` / `majority_dirty`: release waiters, wake readers.
+    """
+
+    truncate_to: int | None = None
+    persist: HardState | None = None
+    append: list[Entry] = field(default_factory=list)
+    flush: bool = False
+    messages: list[Message] = field(default_factory=list)
+    committed: int | None = None
+    visible: int | None = None
+    majority_dirty: int | None = None
+    leader_changed: bool = False

@@ -1,0 +1,120 @@
+"""Seeded simulation of the Raft core with 3 and 5 nodes: a lossy, duplicating,
+reordering network with partitions, crashes that lose unflushed data, leadership
+transfers; invariants checked after every step (tests/support/raft_sim.py):
+at most one leader per term, log matching, the committed prefix never changes, every
+acknowledged write is in every later leader's log, the high watermark a client sees
+(fenced by leader epoch) never decreases, and a leader is elected within a bound once
+the network heals. Reproduce a failure with the seed it prints:
+    SIM_SEED=<seed> pytest tests/sim/raft
+Run more seeds with SIM_SEEDS=<n> (default 200).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.raft_sim import InvariantError, World, check
+
+STEPS = 120
+ELECTION_BOUND_MS = 10 * 3000  # after healing: at most this long without a serving leader
+if "SIM_SEED" in os.environ:
+    SEEDS = [int(os.environ["SIM_SEED"])]
+else:
+    SEEDS = list(range(int(os.environ.get("SIM_SEEDS", "200"))))
+
+
+def chaos_step(world: World) -> None:
+    rng = world.rng
+    roll = rng.random()
+    if roll < 0.45:
+        for _ in range(rng.randint(1, 3)):
+            world.propose()
+        world.advance(rng.choice([0, 1, 5, 20]))
+    elif roll < 0.75:
+        world.advance(rng.choice([10, 50, 150, 400, 1500]))
+    elif roll < 0.82:
+        size = rng.randint(1, len(world.ids) // 2)
+        world.partition(set(rng.sample(world.ids, size)))
+    elif roll < 0.88:
+        world.heal()
+    elif roll < 0.94 and world.crashes:
+        node = world.nodes[rng.choice(world.ids)]
+        if node.alive:
+            world.crash(node.node_id)
+        else:
+            world.restart(node.node_id)
+    else:
+        leader = world.leader()
+        if leader is not None:
+            leader.core.transfer_leadership(rng.choice(world.ids))
+            world.process(leader)
+
+
+def settle(world: World) -> None:
+    """Heal everything: a serving leader with everything committed within the bound, and
+    a new write acknowledged within it too."""
+    world.heal()
+    world.drop_rate = 0.0
+    for node in world.nodes.values():
+        if not node.alive:
+            world.restart(node.node_id)
+    deadline_ms = world.now_ms + ELECTION_BOUND_MS
+    while not _settled(world):
+        check(world.now_ms <= deadline_ms, "no leader committing its log after healing")
+        world.advance(50)
+    acked = world.acked_count
+    deadline_ms = world.now_ms + ELECTION_BOUND_MS
+    while world.acked_count == acked:
+        check(world.now_ms <= deadline_ms, "a write did not commit after healing")
+        leader = world.leader()
+        if leader is not None and not leader.waiters:
+            world.propose()
+        world.advance(50)
+    leader = world.leader()
+    end, chain = world.acked
+    check(leader is not None and leader.chain_at(end) == chain, "the leader lacks acked writes")
+
+
+def _settled(world: World) -> bool:
+    leader = world.leader()
+    return leader is not None and leader.core.serving and leader.core.commit == leader.end
+
+
+def run(seed: int) -> World:
+    nodes = 3 if seed % 2 == 0 else 5
+    world = World(seed, nodes, crashes=seed % 3 != 0, relaxed=seed % 3 == 0)
+    try:
+        for _ in range(STEPS):
+            chaos_step(world)
+        settle(world)
+    except (InvariantError, AssertionError) as exc:
+        raise AssertionError(
+            f"raft simulation failed: SIM_SEED={seed} ({nodes} nodes): {exc}"
+        ) from exc
+    return world
+
+
+def test_raft_simulation() -> None:
+    acked = elections = 0
+    for seed in SEEDS:
+        world = run(seed)
+        acked += world.acked_count
+        elections += len(world.leaders)
+    assert acked > len(SEEDS) and elections >= len(SEEDS)
+
+
+@pytest.mark.parametrize("nodes", [3, 5])
+def test_a_quiet_cluster_elects_one_leader_and_commits(nodes: int) -> None:
+    world = World(1, nodes, crashes=False, relaxed=False)
+    world.drop_rate = world.dup_rate = 0.0
+    world.advance(5000)
+    leader = world.leader()
+    assert leader is not None and leader.core.serving
+    for _ in range(10):
+        world.propose()
+    world.advance(500)
+    assert world.acked_count == 10
+    assert all(n.end == leader.end for n in world.nodes.values())
+    assert all(n.core.commit == leader.end for n in world.nodes.values())
