@@ -1,0 +1,178 @@
+"""HTTP proxy load: records/s produced (JSON, 50 records of ~1 KiB per request, several
+concurrent clients) and consumed through the proxy, with request latency percentiles and broker
+CPU, beside the Kafka-protocol figures (confluent-kafka) of the same run.
+
+    .venv/bin/python -m bench.proxy_load [--seconds 10] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench import kafka_load
+from tests.support.broker import BrokerProcess
+from tests.support.proxy import JSON, V2, proxy_url
+
+RECORD_BYTES = 1024
+BATCH = 50
+
+
+def _cpu_s(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return t.user + t.system
+
+
+def _pct(samples: list[float], q: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def produce(url: str, topic: str, clients: int, seconds: float) -> dict:
+    value = "x" * (RECORD_BYTES - 2)  # a JSON string of ~1 KiB
+    body = json.dumps({"records": [{"value": value} for _ in range(BATCH)]}).encode()
+    headers = {"Content-Type": JSON, "Accept": V2}
+    latencies: list[float] = []
+    errors = [0]
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                r = await http.post(f"/topics/{topic}", content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 200 or any("error_code" in o for o in r.json()["offsets"]):
+                    errors[0] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    records = len(latencies) * BATCH
+    return {
+        "requests": len(latencies),
+        "records": records,
+        "failed_requests": errors[0],
+        "seconds": round(elapsed, 2),
+        "records_s": round(records / elapsed),
+        "mb_s": round(records * RECORD_BYTES / 1e6 / elapsed, 1),
+        "p50_ms": round(_pct(latencies, 0.5), 1),
+        "p99_ms": round(_pct(latencies, 0.99), 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0,
+    }
+
+
+async def consume(url: str, topic: str, partitions: int, count: int, seconds: float) -> dict:
+    """One instance per partition (manual assignment), each GETting records until done."""
+    latencies: list[float] = []
+    got = [0]
+    deadline = time.perf_counter() + seconds
+
+    async def instance(p: int) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            r = await http.post(
+                "/consumers/bench",
+                json={"format": "json", "name": f"b{p}", "auto.offset.reset": "earliest"},
+            )
+            base = f"/consumers/bench/instances/{r.json()['instance_id']}"
+            await http.post(
+                f"{base}/assignments", json={"partitions": [{"topic": topic, "partition": p}]}
+            )
+            while got[0] < count and time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                r = await http.get(
+                    f"{base}/records",
+                    params={"timeout": 200, "max_bytes": 4_000_000},
+                    headers={"Accept": JSON},
+                )
+                latencies.append(time.perf_counter() - t0)
+                got[0] += len(r.json())
+            await http.delete(base)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(instance(p) for p in range(partitions)))
+    elapsed = time.perf_counter() - started
+    return {
+        "records": got[0],
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "records_s": round(got[0] / elapsed),
+        "mb_s": round(got[0] * RECORD_BYTES / 1e6 / elapsed, 1),
+        "p50_ms": round(_pct(latencies, 0.5), 1),
+        "p99_ms": round(_pct(latencies, 0.99), 1),
+    }
+
+
+def _measure(proc: psutil.Process, step):
+    cpu0 = _cpu_s(proc)
+    result = step()
+    cpu = _cpu_s(proc) - cpu0
+    gb = result.get("records", 0) * RECORD_BYTES / 1e9
+    result["broker_cpu_s"] = round(cpu, 2)
+    result["broker_cpu_s_per_gb"] = round(cpu / gb, 1) if gb else None
+    return result
+
+
+def run(seconds: float, clients: int, partitions: int, kafka_records: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="ailurus-proxy-bench-", dir=".") as tmp:
+        broker = BrokerProcess(Path(tmp) / "broker", "--pandaproxy-addr", "127.0.0.1:0").start()
+        try:
+            proc = psutil.Process(broker.proc.pid)
+            url = proxy_url(broker)
+            kafka_load.create_topic(broker.bootstrap, "proxy", partitions)
+            kafka_load.create_topic(broker.bootstrap, "kafka", partitions)
+            out: dict = {
+                "clients": clients,
+                "partitions": partitions,
+                "batch": BATCH,
+                "record_bytes": RECORD_BYTES,
+            }
+            out["proxy_produce"] = _measure(
+                proc, lambda: asyncio.run(produce(url, "proxy", clients, seconds))
+            )
+            total = out["proxy_produce"]["records"]
+            out["proxy_consume"] = _measure(
+                proc, lambda: asyncio.run(consume(url, "proxy", partitions, total, 60))
+            )
+            out["kafka_produce"] = _measure(
+                proc,
+                lambda: kafka_load.produce(
+                    broker.bootstrap, "kafka", kafka_records, RECORD_BYTES, 60
+                ),
+            )
+            out["kafka_consume"] = _measure(
+                proc,
+                lambda: kafka_load.consume(
+                    broker.bootstrap, "kafka", partitions, kafka_records, 60
+                ),
+            )
+            out["karapace_anchor_records_s"] = 8100
+            return out
+        finally:
+            broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.proxy_load")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--partitions", type=int, default=3)
+    parser.add_argument("--kafka-records", type=int, default=200_000)
+    args = parser.parse_args()
+    print(
+        json.dumps(run(args.seconds, args.clients, args.partitions, args.kafka_records), indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()
