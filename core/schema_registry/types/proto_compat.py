@@ -58,11 +58,10 @@ def incompatibilities(reader, writer) -> list[str]:
         out.append(f"PACKAGE_CHANGED: '{w_file.package}' to '{r_file.package}'")
     r_msgs, w_msgs = _messages(r_file), _messages(w_file)
     for name, w_msg in w_msgs.items():
-        if w_msg.options.map_entry:
-            continue
         r_msg = r_msgs.get(name)
         if r_msg is None:
-            out.append(f"MESSAGE_REMOVED: {name}")
+            if not w_msg.options.map_entry:  # a removed map field takes its entry type along
+                out.append(f"MESSAGE_REMOVED: {name}")
             continue
         out += _fields(name, r_msg, w_msg)
     return out
@@ -114,12 +113,20 @@ def _oneof(where, r_msg, r, w_msg, w) -> list[str]:
 
 
 def _moved_to_oneof(name: str, r_msg: pb.DescriptorProto, w_msg: pb.DescriptorProto) -> list[str]:
-    """Several existing fields moved into one new oneof: old data may set them all."""
+    """Existing fields moved into a oneof: old data may set several of them at once. One field
+    into a new oneof is safe; into an existing oneof, or several together, is not."""
     w_fields = {f.number: f for f in w_msg.field}
+    w_oneofs = {_oneof_name(w_msg, f) for f in w_msg.field} - {None}
     moved: dict[str, int] = {}
     for r in r_msg.field:
         one = _oneof_name(r_msg, r)
         w = w_fields.get(r.number)
         if one is not None and w is not None and _oneof_name(w_msg, w) is None:
             moved[one] = moved.get(one, 0) + 1
-    return [f"MULTIPLE_FIELDS_MOVED_TO_ONEOF: {name}.{one}" for one, n in moved.items() if n > 1]
+    out = [f"FIELD_MOVED_TO_EXISTING_ONEOF: {name}.{one}" for one in moved if one in w_oneofs]
+    out += [
+        f"MULTIPLE_FIELDS_MOVED_TO_ONEOF: {name}.{one}"
+        for one, n in moved.items()
+        if n > 1 and one not in w_oneofs
+    ]
+    return out
