@@ -34,10 +34,10 @@ from core.config.node import NodeConfig
 from core.config.overrides import apply_node_overrides
 from core.groups.coordinator import GroupCoordinator
 from core.raft.consensus import Consensus
-from core.raft.group_commit import GroupCommit
 from core.security.users import UserFrontend
 from core.server.context import Services
 from core.server.listener import KafkaListener
+from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore
 from core.storage.log import DiskLog, LogConfig
 
@@ -68,6 +68,8 @@ class BrokerApp:
 
     # ---- start -------------------------------------------------------------------------------------
     async def start(self) -> None:
+        """Build the objects bottom-up (storage, controller, partitions, groups), then start the
+        listeners: Kafka, Admin, the extra ones (core.app.listeners), and housekeeping."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_data_dir()
         meta = KvStore.open(self.data_dir / "node.json")
@@ -90,19 +92,9 @@ class BrokerApp:
         )
         self.partitions.open_existing()
         self.topics = TopicsFrontend(self.controller, self.cluster_config)
-        kafka = self.node.kafka_advertised
         self.metadata = MetadataView(
             self.controller.topics,
-            [
-                BrokerInfo(
-                    self.node_id,
-                    kafka.host,
-                    kafka.port,
-                    self.node.rack,
-                    self.node.rpc_server.host,
-                    self.node.rpc_server.port,
-                )
-            ],
+            [self._broker_info(self.node.kafka_advertised.port)],
             self.cluster_config.get("cluster_id") or f"redpanda.{self.cluster_uuid}",
             self.node_id,
         )
@@ -114,7 +106,24 @@ class BrokerApp:
             config=self.cluster_config,
         )
         self.partitions.on_topics_deleted(groups.on_topics_deleted)
-        self.services = Services(
+        self.services = self._kafka_services(groups)
+        await groups.start()
+        await self._start_kafka()
+        await self._start_admin()
+        self.extra_listeners = await start_extra_listeners(
+            ListenerContext(self.node, self.services, self._kafka_bootstrap())
+        )
+        self.housekeeping = Housekeeping(
+            self.partitions, self.controller.topics, self.cluster_config, self.clock
+        )
+        self.housekeeping.start()
+        self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
+        self.ready = True
+
+    def _kafka_services(self, groups: GroupCoordinator) -> Services:
+        """What the Kafka request handlers may use (core.server.ports)."""
+        kafka = self.node.kafka_advertised
+        return Services(
             node_id=self.node_id,
             advertised_kafka=(kafka.host, kafka.port),
             cluster_id=self.metadata.cluster_id,
@@ -127,35 +136,18 @@ class BrokerApp:
             groups=groups,
             config_frontend=self.config_frontend,
         )
-        await groups.start()
-        self.listener = KafkaListener(
-            self.services,
-            self.node.kafka_api.host,
-            self.node.kafka_api.port,
-        )
-        # A listener that cannot bind is an OSError naming it (filename) and its address
-        # (filename2), which core.__main__ reports in one line.
+
+    # A listener that cannot bind is an OSError naming it (filename) and its address
+    # (filename2), which core.__main__ reports in one line.
+    async def _start_kafka(self) -> None:
+        api = self.node.kafka_api
+        self.listener = KafkaListener(self.services, api.host, api.port)
         try:
             await self.listener.start()
         except OSError as exc:
-            raise OSError(
-                exc.errno, exc.strerror, "kafka", None, str(self.node.kafka_api)
-            ) from None
+            raise OSError(exc.errno, exc.strerror, "kafka", None, str(api)) from None
         self._advertise_bound_port()
-        self.services.kafka_api = (self.node.kafka_api.host, self.listener.port)
-        try:
-            await self._start_admin()
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, "admin", None, str(self.node.admin)) from None
-        self.extra_listeners = await start_extra_listeners(
-            ListenerContext(self.node, self.services, self._kafka_bootstrap())
-        )
-        self.housekeeping = Housekeeping(
-            self.partitions, self.controller.topics, self.cluster_config, self.clock
-        )
-        self.housekeeping.start()
-        self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
-        self.ready = True
+        self.services.kafka_api = (api.host, self.listener.port)
 
     def _kafka_bootstrap(self) -> str:
         """Where this process's own clients (proxy, registry) reach its Kafka listener."""
@@ -169,17 +161,13 @@ class BrokerApp:
         kafka = self.node.kafka_advertised
         port = self.listener.port if kafka.port == 0 else kafka.port
         self.services.advertised_kafka = (kafka.host, port)
-        self.metadata.set_brokers(
-            [
-                BrokerInfo(
-                    self.node_id,
-                    kafka.host,
-                    port,
-                    self.node.rack,
-                    self.node.rpc_server.host,
-                    self.node.rpc_server.port,
-                )
-            ]
+        self.metadata.set_brokers([self._broker_info(port)])
+
+    def _broker_info(self, kafka_port: int) -> BrokerInfo:
+        node = self.node
+        rpc = node.rpc_server
+        return BrokerInfo(
+            self.node_id, node.kafka_advertised.host, kafka_port, node.rack, rpc.host, rpc.port
         )
 
     def _lock_data_dir(self) -> None:
@@ -224,6 +212,7 @@ class BrokerApp:
         )
 
     async def _start_admin(self) -> None:
+        """The Admin API is given the facades it reads (core.app.admin_services)."""
         services = BrokerAdminServices(
             node=self.node,
             node_id=self.node_id,
@@ -236,7 +225,11 @@ class BrokerApp:
             users=self.users,
             is_ready=lambda: self.ready,
         )
-        self.admin = await start_admin_server(services, self.node.admin.host, self.node.admin.port)
+        admin = self.node.admin
+        try:
+            self.admin = await start_admin_server(services, admin.host, admin.port)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "admin", None, str(admin)) from None
 
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
@@ -282,7 +275,7 @@ class BrokerApp:
             await self.groups.stop()
         await self.flusher.stop()
         self.partitions.close_all()
-        self.controller.consensus.close()
+        self.controller.close()
         self.controller_log.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)

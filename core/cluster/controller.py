@@ -62,6 +62,10 @@ class Controller:
         self._replay()
         self.started = True
 
+    def close(self) -> None:
+        """Stop its Raft group (the log is closed by whoever opened it)."""
+        self.consensus.close()
+
     def _replay(self) -> None:
         offset = self._log.start_offset
         end = self.consensus.commit_offset

@@ -133,7 +133,7 @@ class GroupCoordinator:
 
     def _is_leader(self, partition: int) -> bool:
         target = self._partitions.get(OFFSETS_TOPIC, partition)
-        return target is not None and target.consensus.is_leader
+        return target is not None and target.is_leader
 
     async def _load(self, partition: int) -> None:
         """Replay the partition up to its high watermark, then answer for its groups."""
