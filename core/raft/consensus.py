@@ -1,18 +1,25 @@
-"""Consensus for one Raft group, over a Log.
+"""Consensus for one Raft group: the asyncio driver of the sans-I/O RaftCore over a Log.
 
-This release runs single-voter groups, but the shape is Raft's (raft-notes section 7):
+RaftCore (core.raft.raft) decides; this driver does its I/O: it persists the hard
+state (term, vote, and the meta log of term starts) in the log's kvstore before it
+sends anything, appends and truncates the DiskLog, asks storage's group commit
+(core.storage.group_commit) for fdatasyncs and hears the flushed offset through one
+callback, sends messages through an injected transport, and turns what became
+committed and visible into resolved futures and woken readers.
 
-* every batch carries its term (stored in the batch's partitionLeaderEpoch field, and
-  segments hold a single term each), and a persisted term history maps terms to
-  their first offset (Kafka's leader-epoch cache), which serves OffsetForLeaderEpoch;
-* Raft's own non-data entries (the configuration/term-start entry every new leader
-  writes) live in the group's kvstore beside the log, not among the Kafka batches, so
-  Kafka offsets equal log offsets and segment bytes can be sent to consumers as-is;
-* offsets are kept apart: dirty (appended), flushed (fdatasync'ed), committed (for a
-  single voter, the flushed offset of entries of the current term's log), and visible
-  (the high watermark);
-* the produce path waits on the commit index, never on an fsync call: fsyncs are
-  requested from the node's GroupCommit flusher, which batches them across groups.
+Kept from the single-node design (raft-notes section 7):
+
+* every batch carries its term (the batch's partitionLeaderEpoch field; a segment holds
+  one term), and the meta log maps terms to their first offset (Kafka's leader-epoch
+  cache), which serves OffsetForLeaderEpoch;
+* Raft's own records (term starts, voter sets) are zero-width meta entries outside the
+  Kafka offset space (core.raft.meta_log), so Kafka offsets equal log offsets;
+* offsets are kept apart: dirty (appended), flushed (fdatasync'ed), committed (a majority
+  flushed, in the current term) and visible (the high watermark, which never decreases);
+* the produce path waits on the commit index, never on an fsync call.
+
+A single-voter group (this release) elects itself at start, with no timers and no
+messages; a group with more voters is ticked by a timer task and fed by `receive`.
 """
 
 from __future__ import annotations
@@ -20,10 +27,19 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import random
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.common.clock import Clock, SystemClock
+from core.model.batch import split_batches
 from core.raft.errors import RaftErrc, RaftError
 from core.raft.log import Log
+from core.raft.raft import RaftCore
+from core.raft.state import RaftConfig
+from core.raft.types import Entry, HardState, Message, Ready, TermStart
+from core.storage.flush import FlushPolicy, FlushTarget
 
 log = logging.getLogger("ailurus.raft")
 
@@ -32,6 +48,7 @@ LEADER_ACK = 1
 NO_ACK = 0
 
 _META_KEY = "raft"
+_TICK_S = 0.05
 
 
 @dataclass(slots=True)
@@ -43,56 +60,97 @@ class Appended:
 
 class Consensus:
     def __init__(
-        self, group_id: int, node_id: int, log_: Log, flusher, *, write_caching: bool = False
+        self,
+        group_id: int,
+        node_id: int,
+        log_: Log,
+        flusher,
+        *,
+        write_caching: bool = False,
+        voters: tuple[int, ...] | None = None,
+        transport: Callable[[Message], None] | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        config: RaftConfig | None = None,
     ) -> None:
         self.group_id = group_id
         self.node_id = node_id
         self.log = log_
         self._flusher = flusher
+        self.flush_target = FlushTarget(log_, self._on_flushed_offset, FlushPolicy())
         self.write_caching = write_caching
-        self.term = -1
-        self.voted_for: int | None = None
-        self.leader_id: int | None = None
-        self.voters: list[int] = [node_id]
-        self.term_history: list[tuple[int, int]] = []  # (term, first offset), ascending
-        self.commit_offset = 0  # one past the last committed offset
-        self._quorum_write_end = 0  # one past the last acks=all write
-        self._visible = 0  # the high watermark; never decreases (except by truncation)
-        self._waiters: list[
-            tuple[int, asyncio.Future]
-        ] = []  # (end offset, future), appended in order
-        self._visible_listeners: list = []
+        self._voters = tuple(voters) if voters else (node_id,)
+        self._transport = transport
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        self._config = config or RaftConfig()
+        self.core: RaftCore | None = None
+        self._waiters: deque[tuple[int, asyncio.Future]] = deque()  # acks=all, by end offset
+        self._wc_waiters: deque[tuple[int, asyncio.Future]] = deque()  # write caching
+        self._visible_listeners: list[Callable[[], None]] = []
+        self._truncate_listeners: list[Callable[[int], None]] = []
+        self._ticker: asyncio.Task | None = None
         self._closed = False
-        # Background flush policy for relaxed writes (topic flush.ms / flush.bytes).
-        self.flush_delay_ms = 100
-        self.flush_bytes_max = 256 * 1024
-        self.pending_flush_bytes = 0  # appended since the log was last fully flushed
+
+    # ---- flush policy (storage's; kept here for the layer above) -------------------------------
+    @property
+    def write_caching(self) -> bool:
+        return self.flush_target.policy.write_caching
+
+    @write_caching.setter
+    def write_caching(self, value: bool) -> None:
+        self.flush_target.policy.write_caching = value
+
+    @property
+    def flush_delay_ms(self) -> int:
+        return self.flush_target.policy.flush_ms
+
+    @flush_delay_ms.setter
+    def flush_delay_ms(self, value: int) -> None:
+        self.flush_target.policy.flush_ms = value
+
+    @property
+    def flush_bytes_max(self) -> int:
+        return self.flush_target.policy.flush_bytes
+
+    @flush_bytes_max.setter
+    def flush_bytes_max(self, value: int) -> None:
+        self.flush_target.policy.flush_bytes = value
+
+    @property
+    def pending_flush_bytes(self) -> int:
+        return self.flush_target.pending_bytes
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Recover persisted state and become leader of a new term (single voter: immediate election)."""
+        """Recover persisted state; a single voter elects itself at once (a new term)."""
         meta = self.log.kvstore.get(_META_KEY) or {}
-        history = [tuple(x) for x in meta.get("term_history", [])]
-        seg_terms = self.log.segment_terms()
-        known_terms = [meta.get("term", -1)] + [t for t, _ in history] + [t for t, _ in seg_terms]
-        self.term_history = self._merge_history(history, seg_terms)
-        # The recovered tail was fsynced during storage recovery; entries of earlier terms
-        # become committed once this term's start entry is durable (written below).
-        self.term = max(known_terms) + 1
-        self.voted_for = self.node_id
-        self.term_history.append((self.term, self.log.next_offset))
-        self._persist_meta()
-        self.leader_id = self.node_id
-        self.log.flush()
-        self.commit_offset = self.log.flushed_offset
-        self._quorum_write_end = self.commit_offset
-        self._visible = self.commit_offset
-        log.debug(
-            "group %d: leader for term %d at offset %d",
-            self.group_id,
-            self.term,
-            self.log.next_offset,
+        history = self._merge_history(
+            [tuple(x) for x in meta.get("term_history", [])], self.log.segment_terms()
         )
+        runs = tuple(TermStart(t, o, self._voters) for t, o in history)
+        hard = HardState(meta.get("term", -1), meta.get("voted_for"), runs)
+        self.core = RaftCore.create(
+            self.node_id,
+            self._voters,
+            hard,
+            start_offset=self.log.start_offset,
+            next_offset=self.log.next_offset,
+            flushed_offset=self.log.flushed_offset,
+            now_ms=self._clock.monotonic_ms(),
+            rng=self._rng,
+            reader=self._read_entries,
+            config=self._config,
+        )
+        if len(self._voters) == 1:
+            self.core.campaign()
+        self._process()
+        self.log.flush()  # the recovered tail and the term start: durable before serving
+        self.core.on_flushed(self.log.flushed_offset)
+        self._process()
+        if len(self._voters) > 1:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+        log.debug("group %d: term %d, leader %s", self.group_id, self.term, self.leader_id)
 
     def _merge_history(self, history: list, seg_terms: list) -> list[tuple[int, int]]:
         merged = {t: o for t, o in history if o <= self.log.next_offset}
@@ -100,28 +158,67 @@ class Consensus:
             merged[t] = min(merged.get(t, o), o)
         return sorted(merged.items())
 
-    def _persist_meta(self) -> None:
-        self.log.kvstore.put(
-            _META_KEY,
-            {
-                "term": self.term,
-                "voted_for": self.voted_for,
-                "voters": self.voters,
-                "term_history": [list(x) for x in self.term_history],
-            },
-        )
-
     def close(self) -> None:
         self._closed = True
-        for _, fut in self._waiters:
-            if not fut.done():
-                fut.set_exception(RaftError(RaftErrc.shutting_down))
-        self._waiters.clear()
+        if self._ticker is not None:
+            self._ticker.cancel()
+        self._fail_waiters(0, RaftErrc.shutting_down)
+
+    async def _tick_loop(self) -> None:
+        while not self._closed:
+            self.tick()
+            await asyncio.sleep(_TICK_S)
+
+    # ---- inputs ----------------------------------------------------------------------------------
+    def tick(self) -> None:
+        assert self.core is not None
+        self.core.tick(max(self._clock.monotonic_ms(), self.core.now_ms))
+        self._process()
+
+    def receive(self, msg: Message) -> None:
+        """A message from a peer (the RPC layer calls this)."""
+        if self.core is None or self._closed:
+            return
+        self.core.tick(max(self._clock.monotonic_ms(), self.core.now_ms))
+        self.core.step(msg)
+        self._process()
+
+    def transfer_leadership(self, target: int) -> bool:
+        assert self.core is not None
+        started = self.core.transfer_leadership(target)
+        self._process()
+        return started
 
     # ---- offsets -------------------------------------------------------------------------------
     @property
     def is_leader(self) -> bool:
-        return self.leader_id == self.node_id and not self._closed
+        return self.core is not None and self.core.is_leader and not self._closed
+
+    @property
+    def term(self) -> int:
+        return self.core.term if self.core is not None else -1
+
+    @property
+    def voted_for(self) -> int | None:
+        return self.core.voted_for if self.core is not None else None
+
+    @property
+    def leader_id(self) -> int | None:
+        return self.core.leader_id if self.core is not None else None
+
+    @property
+    def voters(self) -> list[int]:
+        return list(self._voters)
+
+    @property
+    def term_history(self) -> list[tuple[int, int]]:
+        """(term, first offset) of each term still in the log, ascending."""
+        return [(r.term, r.offset) for r in self.core.runs] if self.core is not None else []
+
+    @property
+    def commit_offset(self) -> int:
+        """One past the last committed offset."""
+        return self.core.commit if self.core is not None else 0
 
     @property
     def dirty_offset(self) -> int:
@@ -131,89 +228,156 @@ class Consensus:
     def visible_offset(self) -> int:
         """One past the last offset readers may see (the high watermark).
 
-        Relaxed (acks=1 / write-caching) writes are visible once appended (one voter:
-        "majority replicated"); an acks=all write is never visible before it commits,
-        and neither is anything after it. What was once visible stays visible: the
-        bound only grows (Redpanda's visibility upper bound), whatever the mix of acks.
+        Relaxed (acks=1 / write-caching) writes are visible once a majority appended them
+        (one voter: at append); an acks=all write is never visible before it commits, and
+        neither is anything after it. What was once visible stays visible: the bound only
+        grows (Redpanda's visibility upper bound), whatever the mix of acks.
         """
-        return self._visible
-
-    def _advance_visible(self) -> bool:
-        """Raise the high watermark to what the current writes allow; True if it moved."""
-        if self.commit_offset >= self._quorum_write_end:
-            bound = self.log.next_offset
-        else:
-            bound = self.commit_offset
-        if bound <= self._visible:
-            return False
-        self._visible = bound
-        return True
+        return self.core.visible if self.core is not None else 0
 
     def term_at(self, offset: int) -> int:
-        i = bisect.bisect_right([o for _, o in self.term_history], offset) - 1
-        return self.term_history[i][0] if i >= 0 else -1
+        history = self.term_history
+        i = bisect.bisect_right([o for _, o in history], offset) - 1
+        return history[i][0] if i >= 0 else -1
 
     def end_offset_for_term(self, term: int) -> tuple[int, int]:
         """(largest term <= `term`, its end offset), as OffsetForLeaderEpoch answers."""
+        history = self.term_history
         best = -1
-        for i, (t, _) in enumerate(self.term_history):
+        for i, (t, _) in enumerate(history):
             if t > term:
-                return (best, self.term_history[i][1]) if best >= 0 else (-1, -1)
+                return (best, history[i][1]) if best >= 0 else (-1, -1)
             best = t
         return (best, self.log.next_offset) if best >= 0 else (-1, -1)
 
     # ---- replication ---------------------------------------------------------------------------
     def replicate(self, batch: bytearray, acks: int) -> Appended:
         """Append one batch in this term. The order is fixed on return; await `done` for acks."""
-        if not self.is_leader:
+        core = self.core
+        if core is None or self._closed or not core.can_propose:
             raise RaftError(RaftErrc.not_leader)
-        base, last = self.log.append(batch, self.term)
-        self.pending_flush_bytes += len(batch)
+        base, last = self.log.append(batch, core.term)
+        target = self.flush_target
+        target.pending_bytes += len(batch)
         end = last + 1
-        if acks == QUORUM_ACK and not self.write_caching:
-            self._quorum_write_end = end
-            fut = asyncio.get_running_loop().create_future()
-            self._waiters.append((end, fut))
-            self._flusher.request(self, urgent=True)
-            return Appended(base, last, fut)
-        self._flusher.request(self, urgent=False)
-        if self._advance_visible():
-            self._notify_visible()
-        return Appended(base, last, None)
+        strict = acks == QUORUM_ACK and not target.policy.write_caching
+        core.on_local_append(end, strict)
+        self._flusher.request(target, urgent=strict)
+        done = None
+        if strict:
+            done = asyncio.get_running_loop().create_future()
+            self._waiters.append((end, done))
+        elif acks == QUORUM_ACK and core.majority_dirty < end:
+            done = asyncio.get_running_loop().create_future()
+            self._wc_waiters.append((end, done))
+        self._process()
+        return Appended(base, last, done)
 
     def on_flushed(self) -> None:
-        """Called by the flusher after flush_end: advance the commit index, release waiters."""
-        flushed = self.log.flushed_offset
-        if flushed >= self.log.next_offset:
-            self.pending_flush_bytes = 0
-        if flushed <= self.commit_offset:
+        """The log's flushed offset moved (kept for callers that flush the log themselves)."""
+        self._on_flushed_offset(self.log.flushed_offset)
+
+    def _on_flushed_offset(self, offset: int) -> None:
+        if self.core is None or self._closed:
             return
-        # One voter: the quorum of flushed offsets is our own; entries of this term make
-        # all earlier entries committed too.
-        self.commit_offset = flushed
-        released = 0
-        for end, fut in self._waiters:
-            if end > flushed:
-                break
-            if not fut.done():
-                fut.set_result(None)
-            released += 1
-        if released:
-            del self._waiters[:released]
-        self._advance_visible()
-        self._notify_visible()
+        self.core.on_flushed(offset)
+        self._process()
 
     def truncate_to(self, offset: int) -> None:
-        assert offset >= self.commit_offset, "never truncate committed entries"
-        self.log.truncate(offset)
-        self._visible = min(self._visible, offset)
-        self.term_history = [(t, o) for t, o in self.term_history if o <= offset]
-        self._persist_meta()
+        """Cut this replica's uncommitted tail at `offset` (a batch boundary)."""
+        assert self.core is not None and offset >= self.commit_offset, "never truncate commits"
+        self.core.local_truncate(offset)
+        self._process()
 
-    # ---- visibility listeners (fetch long polls) -------------------------------------------------
-    def add_visible_listener(self, fn) -> None:
+    # ---- applying the core's outputs ------------------------------------------------------------
+    def _process(self) -> None:
+        core = self.core
+        assert core is not None
+        ready = core.take_ready()
+        while ready is not None:
+            self._apply(ready)
+            ready = core.take_ready()
+
+    def _apply(self, ready: Ready) -> None:
+        if ready.truncate_to is not None:
+            self._truncate_data(ready.truncate_to)
+        if ready.persist is not None:
+            self._persist(ready.persist)
+        for entry in ready.append:
+            self._append_replicated(entry)
+        if ready.flush:
+            self._flusher.request(self.flush_target, urgent=True)
+        if ready.messages and self._transport is not None:
+            for msg in ready.messages:
+                self._transport(msg)
+        if ready.leader_changed and not self.is_leader:
+            self._fail_waiters(0, RaftErrc.not_leader)
+        if ready.committed is not None:
+            _release(self._waiters, ready.committed)
+        if ready.majority_dirty is not None:
+            _release(self._wc_waiters, ready.majority_dirty)
+        if ready.visible is not None:
+            for fn in self._visible_listeners:
+                fn()
+
+    def _persist(self, hard: HardState) -> None:
+        """Term, vote and the meta log, durable (the kvstore fsyncs) before any message."""
+        self.log.kvstore.put(
+            _META_KEY,
+            {
+                "term": hard.term,
+                "voted_for": hard.voted_for,
+                "voters": list(self._voters),
+                "term_history": [[r.term, r.offset] for r in hard.runs],
+            },
+        )
+
+    def _append_replicated(self, entry: Entry) -> None:
+        batch = bytearray(entry.payload)
+        base, last = self.log.append(batch, entry.term)
+        assert (base, last) == (entry.base, entry.last), (base, last, entry)
+        self.flush_target.pending_bytes += len(batch)
+
+    def _truncate_data(self, offset: int) -> None:
+        self.log.truncate(offset)  # fsyncs: the log is flushed up to `offset`
+        self._fail_waiters(offset, RaftErrc.term_changed)
+        for fn in self._truncate_listeners:
+            fn(offset)
+        assert self.core is not None
+        self.core.on_flushed(self.log.flushed_offset)
+
+    def _read_entries(self, offset: int, max_bytes: int) -> list[Entry]:
+        chunk = self.log.read_bytes(offset, max_bytes, self.log.next_offset)
+        out = []
+        batches = split_batches(chunk, check_crc=False)
+        for i, (pos, header) in enumerate(batches):
+            end = batches[i + 1][0] if i + 1 < len(batches) else len(chunk)
+            out.append(
+                Entry(header.leader_epoch, header.base_offset, header.last_offset, chunk[pos:end])
+            )
+        return out
+
+    def _fail_waiters(self, above: int, errc: RaftErrc) -> None:
+        """Fail the waiters of entries ending past `above` (all of them for 0)."""
+        for waiters in (self._waiters, self._wc_waiters):
+            while waiters and waiters[-1][0] > above:
+                _, fut = waiters.pop()
+                if not fut.done():
+                    fut.set_exception(RaftError(errc))
+
+    # ---- listeners -------------------------------------------------------------------------------
+    def add_visible_listener(self, fn: Callable[[], None]) -> None:
+        """Called whenever the high watermark moves (fetch long polls)."""
         self._visible_listeners.append(fn)
 
-    def _notify_visible(self) -> None:
-        for fn in self._visible_listeners:
-            fn()
+    def add_truncate_listener(self, fn: Callable[[int], None]) -> None:
+        """Called with the cut offset after a divergent suffix was truncated: the layer
+        above rebuilds producer state from a snapshot at or below the commit offset."""
+        self._truncate_listeners.append(fn)
+
+
+def _release(waiters: deque[tuple[int, asyncio.Future]], upto: int) -> None:
+    while waiters and waiters[0][0] <= upto:
+        _, fut = waiters.popleft()
+        if not fut.done():
+            fut.set_result(None)

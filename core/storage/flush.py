@@ -1,4 +1,11 @@
-"""Group-commit flush tickets: capture on the loop thread, fsync anywhere, settle on the loop.
+"""Flushing, owned by storage: flush tickets, the flush policy, and flush targets.
+
+Group commit (core.storage.group_commit) batches the fdatasyncs of every log; a log
+takes part through a FlushTarget, which holds its policy (topic flush.ms, flush.bytes,
+write.caching), the bytes appended since its last full flush, and the one callback by
+which its owner (consensus) learns the new flushed offset.
+
+Group-commit flush tickets: capture on the loop thread, fsync anywhere, settle on the loop.
 
 A ticket records the log end offset at capture time and the write fds that hold bytes
 not yet made durable. Its fds stay open (the segments are pinned) until the ticket is
@@ -12,7 +19,9 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.storage.fs import fsync_directory
 from core.storage.segment import Segment
@@ -51,7 +60,7 @@ class FlushQueue:
             assert segment.write_fd is not None and not segment.deleted
             segment.pins += 1
             segment.unflushed = False
-        fds = tuple(segment.write_fd for segment in segments)  # type: ignore[misc]
+        fds = tuple(segment.write_fd for segment in segments if segment.write_fd is not None)
         ticket = FlushTicket(target_offset, fds, directory, self.generation, tuple(segments))
         self.outstanding.append(ticket)
         return ticket
@@ -75,3 +84,37 @@ class FlushQueue:
     def invalidate(self) -> None:
         """After a truncation: tickets captured before it must not move the flushed offset."""
         self.generation += 1
+
+
+@dataclass(slots=True)
+class FlushPolicy:
+    """When relaxed writes are flushed (Redpanda's defaults: 100 ms / 256 KiB) and whether
+    acks=all waits for a flush at all (write caching: a majority received it)."""
+
+    flush_ms: int = 100
+    flush_bytes: int = 256 * 1024
+    write_caching: bool = False
+
+
+class FlushTarget:
+    """One log's part in group commit."""
+
+    __slots__ = ("log", "policy", "pending_bytes", "on_flushed")
+
+    def __init__(
+        self, log: Any, on_flushed: Callable[[int], None], policy: FlushPolicy | None = None
+    ) -> None:
+        self.log = log  # flush_begin / flush_run / flush_end, flushed_offset, next_offset
+        self.policy = policy or FlushPolicy()
+        self.pending_bytes = 0  # appended since the log was last fully flushed
+        self.on_flushed = on_flushed  # (flushed offset) -> None, on the loop thread
+
+    def appended(self, nbytes: int) -> None:
+        self.pending_bytes += nbytes
+
+    def settle(self) -> None:
+        """After a round: tell the owner where the log's flushed offset now stands."""
+        flushed = self.log.flushed_offset
+        if flushed >= self.log.next_offset:
+            self.pending_bytes = 0
+        self.on_flushed(flushed)

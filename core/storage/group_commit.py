@@ -1,10 +1,14 @@
-"""Group commit: one background flusher batches fdatasyncs across every Raft group.
+"""Group commit: one background flusher batches fdatasyncs across every log.
 
-Appends request a flush; while a round of fdatasyncs runs in a worker thread, new
-requests accumulate for the next round, so concurrent producers share fsyncs.
-acks=all writes ask for an urgent flush; relaxed writes are flushed once a group's
-`flush_delay_ms` has passed or its `flush_bytes_max` have accumulated (topic flush.ms /
-flush.bytes; Redpanda's defaults are 100 ms / 256 KiB).
+Appends request a flush of their log's FlushTarget (core.storage.flush); while a round
+of fdatasyncs runs, new requests accumulate for the next round, so concurrent producers
+share fsyncs. acks=all writes ask for an urgent flush; relaxed writes are flushed once
+their target's `flush_ms` has passed or its `flush_bytes` have accumulated (topic
+flush.ms / flush.bytes; Redpanda's defaults are 100 ms / 256 KiB).
+
+The fdatasyncs of one round run in parallel on a small bounded pool (different files
+sync independently on the device); the round completes when all of them finished, and
+only then does any target learn its new flushed offset. A failed fdatasync is fatal.
 """
 
 from __future__ import annotations
@@ -15,19 +19,24 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-log = logging.getLogger("ailurus.raft")
+from core.storage.flush import FlushTarget
+
+log = logging.getLogger("ailurus.storage")
+
+FSYNC_WORKERS = 4  # fdatasyncs in flight at once
 
 
 class GroupCommit:
     IDLE_WAIT_S = 1.0  # nothing pending: how long the loop sleeps between checks
     RETRY_DELAY_S = 0.1  # after a failed round
 
-    def __init__(self, *, observe_fsync=None, on_fatal=None) -> None:
+    def __init__(self, *, observe_fsync=None, on_fatal=None, workers: int = FSYNC_WORKERS) -> None:
         self._on_fatal = on_fatal or _exit_now
-        self._urgent: set = set()
-        self._lazy: dict = {}  # consensus -> flushed offset when first requested
+        self._urgent: set[FlushTarget] = set()
+        self._lazy: dict[FlushTarget, float] = {}  # target -> when first requested
         self._wakeup = asyncio.Event()
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fsync")
+        self._workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fsync")
         self._task: asyncio.Task | None = None
         self._observe = observe_fsync
         self.rounds = 0
@@ -45,30 +54,32 @@ class GroupCommit:
         await self._flush_round(list(self._urgent | set(self._lazy)))
         self._pool.shutdown(wait=True)
 
-    def request(self, group, *, urgent: bool) -> None:
+    def request(self, target: FlushTarget, *, urgent: bool) -> None:
         if urgent:
-            self._urgent.add(group)
+            self._urgent.add(target)
             self._wakeup.set()
             return
-        first = group not in self._lazy
-        self._lazy.setdefault(group, time.monotonic())
-        if first or group.pending_flush_bytes >= group.flush_bytes_max:
-            self._wakeup.set()  # re-arm the timer for this group, or flush now for bytes
+        first = target not in self._lazy
+        self._lazy.setdefault(target, time.monotonic())
+        if first or target.pending_bytes >= target.policy.flush_bytes:
+            self._wakeup.set()  # re-arm the timer for this target, or flush now for bytes
 
     @staticmethod
-    def _due_in_s(group, since: float, now: float) -> float:
-        if group.pending_flush_bytes >= group.flush_bytes_max:
+    def _due_in_s(target: FlushTarget, since: float, now: float) -> float:
+        if target.pending_bytes >= target.policy.flush_bytes:
             return 0.0
-        return max(since + group.flush_delay_ms / 1000 - now, 0.0)
+        return max(since + target.policy.flush_ms / 1000 - now, 0.0)
 
-    def forget(self, group) -> None:
-        self._urgent.discard(group)
-        self._lazy.pop(group, None)
+    def forget(self, owner) -> None:
+        """Stop flushing a target (or the target of an owner such as a Consensus)."""
+        target = getattr(owner, "flush_target", owner)
+        self._urgent.discard(target)
+        self._lazy.pop(target, None)
 
     async def _run(self) -> None:
         while True:
             now = time.monotonic()
-            waits = [self._due_in_s(g, since, now) for g, since in self._lazy.items()]
+            waits = [self._due_in_s(t, since, now) for t, since in self._lazy.items()]
             timeout_s = min(waits, default=self.IDLE_WAIT_S)
             if timeout_s > 0 and not self._urgent:
                 try:
@@ -78,34 +89,31 @@ class GroupCommit:
             self._wakeup.clear()
             now = time.monotonic()
             due = set(self._urgent)
-            due.update(g for g, since in self._lazy.items() if self._due_in_s(g, since, now) == 0)
+            due.update(t for t, since in self._lazy.items() if self._due_in_s(t, since, now) == 0)
             if not due:
                 continue
             try:
                 await self._flush_round(list(due))
-            except (
-                Exception
-            ):  # the flusher must outlive any one round, or every acks=all write hangs
+            except Exception:  # the flusher must outlive any one round, or acks=all hangs
                 log.exception("flush round failed; retrying")
                 self._urgent.update(due)
                 await asyncio.sleep(self.RETRY_DELAY_S)
 
-    async def _flush_round(self, groups: list) -> None:
+    async def _flush_round(self, targets: list[FlushTarget]) -> None:
         tickets = []
-        for group in groups:
-            self._urgent.discard(group)
-            self._lazy.pop(group, None)
-            ticket = group.log.flush_begin()
+        for target in targets:
+            self._urgent.discard(target)
+            self._lazy.pop(target, None)
+            ticket = target.log.flush_begin()
             if ticket is not None:
-                tickets.append((group, ticket))
+                tickets.append((target, ticket))
         if not tickets:
-            for group in groups:
-                group.on_flushed()
+            for target in targets:
+                target.settle()
             return
         started = time.perf_counter()
-        work = [(group.log.flush_run, ticket) for group, ticket in tickets]
         try:
-            await asyncio.get_running_loop().run_in_executor(self._pool, _run_tickets, work)
+            await self._sync_all([(target.log.flush_run, ticket) for target, ticket in tickets])
         except OSError as exc:
             # After a failed fsync the kernel may have marked the dirty pages clean, so a retry
             # could "succeed" without the data on disk. Nothing of this round was acknowledged;
@@ -116,9 +124,25 @@ class GroupCommit:
         if self._observe:
             self._observe(time.perf_counter() - started)
         self.rounds += 1
-        for group, ticket in tickets:
-            group.log.flush_end(ticket)
-            group.on_flushed()
+        for target, ticket in tickets:
+            target.log.flush_end(ticket)
+            target.settle()
+
+    async def _sync_all(self, work: list) -> None:
+        """Run the fdatasyncs in up to `workers` parallel shares; wait for all of them."""
+        loop = asyncio.get_running_loop()
+        shares = min(self._workers, len(work))
+        results = await asyncio.gather(
+            *(
+                loop.run_in_executor(self._pool, _run_tickets, work[i::shares])
+                for i in range(shares)
+            ),
+            return_exceptions=True,
+        )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        oserrors = [e for e in errors if isinstance(e, OSError)]
+        if oserrors or errors:
+            raise (oserrors or errors)[0]
 
 
 def _exit_now(reason: str) -> None:

@@ -1,14 +1,16 @@
-"""Group commit over real DiskLogs: acks=all writes share fsync rounds; relaxed writes
-flush on their group's byte threshold."""
+"""Group commit (core.storage.group_commit) over real DiskLogs: acks=all writes share
+fsync rounds; relaxed writes flush on their group's byte threshold; the fdatasyncs of
+different logs run in parallel."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from core.common.clock import ManualClock
 from core.model.records import Record, build_batch
 from core.raft.consensus import LEADER_ACK, QUORUM_ACK, Consensus
-from core.raft.group_commit import GroupCommit
+from core.storage.group_commit import GroupCommit
 from core.storage.log import DiskLog, LogConfig
 
 WAIT_S = 10
@@ -89,5 +91,28 @@ async def test_a_failed_fdatasync_is_fatal_and_acknowledges_nothing(tmp_path):
             await asyncio.sleep(0.05)
         assert fatal and "fdatasync failed" in fatal[0]
         assert not pending.done.done() and g.commit_offset == 0 and g.visible_offset == 0
+    finally:
+        await flusher.stop()
+
+
+async def test_fdatasyncs_of_different_logs_run_in_parallel(tmp_path):
+    flusher = GroupCommit(workers=2)
+    gs = groups(tmp_path, flusher, 2)
+    together = threading.Barrier(2, timeout=5)  # broken unless both syncs run at once
+
+    def meeting_flush_run(real):
+        def run(ticket) -> None:
+            together.wait()
+            real(ticket)
+
+        return run
+
+    for g in gs:
+        g.log.flush_run = meeting_flush_run(g.log.flush_run)
+    flusher.start()
+    try:
+        pending = [g.replicate(batch(), QUORUM_ACK) for g in gs]
+        await asyncio.wait_for(asyncio.gather(*(p.done for p in pending)), WAIT_S)
+        assert flusher.rounds == 1 and all(g.commit_offset == 1 for g in gs)
     finally:
         await flusher.stop()
