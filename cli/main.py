@@ -48,6 +48,9 @@ def _register_groups() -> None:
     )  # linux rpk's hidden `rpk start|stop|config|mode|tune|check`
     iotune.register(app)
     security.register(app)
+    from cli.commands import registry
+
+    registry.register(app)
 
 
 _register_groups()
