@@ -195,6 +195,12 @@ class Consensus:
         return self.core is not None and self.core.is_leader and not self._closed
 
     @property
+    def serving(self) -> bool:
+        """Leader whose term start committed: until then a new leader's high watermark may lag
+        what its predecessor showed, so the layer above answers with retriable errors."""
+        return self.core is not None and self.core.serving and not self._closed
+
+    @property
     def term(self) -> int:
         return self.core.term if self.core is not None else -1
 

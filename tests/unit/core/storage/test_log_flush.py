@@ -1,10 +1,12 @@
-"""Group-commit flushing: flush_begin / flush_run / flush_end."""
+"""Group-commit flushing: flush_begin / flush_run / flush_end, and the FlushTarget through
+which group commit tells a log's owner its flushed offset."""
 
 from __future__ import annotations
 
 import os
 import threading
 
+from core.storage.flush import FlushPolicy, FlushTarget
 from core.storage.log import DiskLog
 
 
@@ -106,3 +108,21 @@ def test_truncated_segment_fd_outlives_deletion_while_pinned(open_log, make_batc
     log.flush_end(ticket)
     assert not fd_points_to(pinned, doomed)
     assert log.active_term == 1 and log.flushed_offset == 1
+
+
+def test_flush_target_reports_the_flushed_offset_through_its_callback(open_log, make_batch) -> None:
+    log = open_log()
+    heard: list[int] = []
+    target = FlushTarget(log, heard.append, FlushPolicy(flush_ms=5, flush_bytes=10))
+    batch = make_batch()
+    log.append(batch, term=1)
+    target.appended(len(batch))
+    ticket = log.flush_begin()
+    log.append(make_batch(), term=1)  # appended after the capture: still pending
+    log.flush_run(ticket)
+    log.flush_end(ticket)
+    target.settle()
+    assert heard == [1] and target.pending_bytes == len(batch)
+    log.flush()
+    target.settle()
+    assert heard == [1, 2] and target.pending_bytes == 0
