@@ -57,6 +57,8 @@ async def json_body(request: web.Request) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.bad_request(f"Unrecognized JSON body: {exc}") from None
+    except RecursionError:
+        raise errors.bad_request("Unrecognized JSON body: nested too deeply") from None
 
 
 def version_body(v: Version) -> dict:
