@@ -1,0 +1,147 @@
+"""The wire form of RaftCore's messages (core.raft.types), tagged with their group id.
+
+`encode(group_id, message) -> (meta, blob)` and `decode(meta, blob) -> (group_id, message)`.
+The meta is struct-packed; an AppendRequest's data entries travel in the blob as the
+leader's batch bytes, one part per entry (sent one after another, never joined), and
+decode hands each entry a memoryview slice of the received blob: no record is decoded
+or copied. Meta entries (term starts) carry their voters in the meta.
+
+Common prefix: kind u8, group id u64, src i32, dst i32, term i64. Then per kind:
+  vote_request  last (offset i64, term i64), flags u8 (1 prevote, 2 transfer)
+  vote_reply    flags u8 (1 granted, 2 prevote)
+  append        prev (i64, i64), commit i64, visible i64, seq i64, entry count u32, then per
+                entry: term i64, base i64, last i64, kind u8 (0 data, 1 meta), n u32 (data:
+                blob bytes; meta: voter count, followed by n voters i32)
+  append_reply  success u8, match (i64, i64), flushed i64, dirty i64, seq i64
+  timeout_now   nothing more
+
+These are one-way messages (RaftCore's replies are messages of their own): send them with
+Method.raft_message, whose response is empty. Heartbeats (AppendRequests without entries)
+are small enough for the HeartbeatBatcher's opaque payloads: encode them with `encode` and
+carry `meta` as the payload.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from core.raft.types import (
+    AppendReply,
+    AppendRequest,
+    Entry,
+    Message,
+    TimeoutNow,
+    VoteReply,
+    VoteRequest,
+)
+from core.rpc.frame import Buffer, FrameError
+
+_PREFIX = struct.Struct("<BQiiq")
+_VOTE_REQ = struct.Struct("<qqB")
+_VOTE_REPLY = struct.Struct("<B")
+_APPEND = struct.Struct("<qqqqqI")
+_ENTRY = struct.Struct("<qqqBI")
+_APPEND_REPLY = struct.Struct("<Bqqqqq")
+_VOTERS_MAX = 1024
+_ENTRIES_MAX = 1_000_000
+
+VOTE_REQUEST, VOTE_REPLY, APPEND, APPEND_REPLY, TIMEOUT_NOW = 1, 2, 3, 4, 5
+
+
+def encode(group_id: int, m: Message) -> tuple[bytes, list[Buffer]]:
+    blob: list[Buffer] = []
+    if isinstance(m, VoteRequest):
+        flags = (1 if m.prevote else 0) | (2 if m.transfer else 0)
+        body = _VOTE_REQ.pack(m.last[0], m.last[1], flags)
+        kind = VOTE_REQUEST
+    elif isinstance(m, VoteReply):
+        body = _VOTE_REPLY.pack((1 if m.granted else 0) | (2 if m.prevote else 0))
+        kind = VOTE_REPLY
+    elif isinstance(m, AppendRequest):
+        body = _encode_append(m, blob)
+        kind = APPEND
+    elif isinstance(m, AppendReply):
+        body = _APPEND_REPLY.pack(
+            1 if m.success else 0, m.match[0], m.match[1], m.flushed, m.dirty, m.seq
+        )
+        kind = APPEND_REPLY
+    elif isinstance(m, TimeoutNow):
+        body, kind = b"", TIMEOUT_NOW
+    else:
+        raise TypeError(f"not a Raft message: {type(m).__name__}")
+    return _PREFIX.pack(kind, group_id, m.src, m.dst, m.term) + body, blob
+
+
+def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
+    parts = [_APPEND.pack(m.prev[0], m.prev[1], m.commit, m.visible, m.seq, len(m.entries))]
+    for e in m.entries:
+        if e.is_meta:
+            voters = tuple(e.payload or ())
+            parts.append(_ENTRY.pack(e.term, e.base, e.last, 1, len(voters)))
+            parts.append(struct.pack(f"<{len(voters)}i", *voters))
+        else:
+            payload = e.payload if e.payload is not None else b""
+            parts.append(_ENTRY.pack(e.term, e.base, e.last, 0, memoryview(payload).nbytes))
+            blob.append(payload)
+    return b"".join(parts)
+
+
+def decode(meta: Buffer, blob: Buffer = b"") -> tuple[int, Message]:
+    """Raises FrameError on anything malformed (the caller answers with an error status)."""
+    view = memoryview(meta)
+    try:
+        kind, group_id, src, dst, term = _PREFIX.unpack_from(view, 0)
+        pos = _PREFIX.size
+        if kind == VOTE_REQUEST:
+            off, t, flags = _VOTE_REQ.unpack_from(view, pos)
+            pos += _VOTE_REQ.size
+            m: Message = VoteRequest(src, dst, term, (off, t), bool(flags & 1), bool(flags & 2))
+        elif kind == VOTE_REPLY:
+            (flags,) = _VOTE_REPLY.unpack_from(view, pos)
+            pos += _VOTE_REPLY.size
+            m = VoteReply(src, dst, term, bool(flags & 1), bool(flags & 2))
+        elif kind == APPEND:
+            m, pos = _decode_append(view, pos, src, dst, term, memoryview(blob))
+        elif kind == APPEND_REPLY:
+            ok, mo, mt, flushed, dirty, seq = _APPEND_REPLY.unpack_from(view, pos)
+            pos += _APPEND_REPLY.size
+            m = AppendReply(src, dst, term, bool(ok), (mo, mt), flushed, dirty, seq)
+        elif kind == TIMEOUT_NOW:
+            m = TimeoutNow(src, dst, term)
+        else:
+            raise FrameError(f"unknown raft message kind {kind}")
+    except struct.error as e:
+        raise FrameError(f"raft message truncated: {e}") from None
+    if pos != len(view):
+        raise FrameError(f"raft message: {len(view) - pos} trailing bytes")
+    return group_id, m
+
+
+def _decode_append(
+    view: memoryview, pos: int, src: int, dst: int, term: int, blob: memoryview
+) -> tuple[AppendRequest, int]:
+    po, pt, commit, visible, seq, count = _APPEND.unpack_from(view, pos)
+    pos += _APPEND.size
+    if count > _ENTRIES_MAX:
+        raise FrameError(f"{count} entries")
+    entries: list[Entry] = []
+    at = 0
+    for _ in range(count):
+        et, base, last, ekind, n = _ENTRY.unpack_from(view, pos)
+        pos += _ENTRY.size
+        if ekind == 1:
+            if n > _VOTERS_MAX:
+                raise FrameError(f"{n} voters")
+            voters = struct.unpack_from(f"<{n}i", view, pos)
+            pos += 4 * n
+            entries.append(Entry(et, base, last, voters))
+        elif ekind == 0:
+            if at + n > len(blob):
+                raise FrameError(f"entry of {n} bytes past the blob's {len(blob)}")
+            entries.append(Entry(et, base, last, blob[at : at + n]))
+            at += n
+        else:
+            raise FrameError(f"unknown entry kind {ekind}")
+    if at != len(blob):
+        raise FrameError(f"{len(blob) - at} blob bytes past the entries")
+    return AppendRequest(src, dst, term, (po, pt), tuple(entries), commit, visible, seq), pos
