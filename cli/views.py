@@ -1,13 +1,18 @@
-"""Helpers shared by the topic commands: metadata views, regex selection, status cells."""
+"""Views shared by the rpk command groups (topic, cluster, group): topic metadata views,
+their tables, regex selection, status cells, offsets files. The command groups under
+cli/commands never import each other; what two of them share lives here."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import kafka.errors as kerr
+from kafka import TopicPartition
 
 from cli.errors import UsageError
+from cli.output import format_table
 
 
 @dataclass
@@ -99,4 +104,52 @@ def parse_kv_list(items: list[str] | None, what: str) -> dict[str, str]:
         if not sep or not key:
             raise UsageError(f"invalid {what} {item!r}: expected key=value")
         out[key.strip()] = value
+    return out
+
+
+def replicas_cell(replicas: list[int]) -> str:
+    return "[" + " ".join(str(r) for r in replicas) + "]"
+
+
+def summary_rows(views: list[TopicView]) -> list[list]:
+    return [[v.name, len(v.partitions), v.replicas] for v in views]
+
+
+def detailed_text(views: list[TopicView]) -> str:
+    blocks = []
+    for v in views:
+        rows = [[p.partition, p.leader, p.epoch, replicas_cell(p.replicas)] for p in v.partitions]
+        table = format_table(["partition", "leader", "epoch", "replicas"], rows)
+        indented = "\n".join("  " + line for line in table.splitlines())
+        blocks.append(
+            f"{v.name}, {len(v.partitions)} partitions, {v.replicas} replicas\n{indented}"
+        )
+    return "\n\n".join(blocks)
+
+
+def select(
+    views: list[TopicView], topics: list[str], regex: bool, internal: bool
+) -> list[TopicView]:
+    if regex and topics:
+        wanted = set(match_regex([v.name for v in views], topics, include_internal=internal))
+        return [v for v in views if v.name in wanted]
+    if topics:
+        return [v for v in views if v.name in set(topics)]
+    return [v for v in views if internal or not v.internal]
+
+
+def read_offsets_file(path: Path) -> dict[TopicPartition, int]:
+    """Lines of `topic partition offset`."""
+    out = {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        raise UsageError(f"unable to read {path}: {exc.strerror}") from None
+    for n, line in enumerate(lines, 1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 3 or not fields[1].isdigit() or not fields[2].lstrip("-").isdigit():
+            raise UsageError(f"{path}:{n}: expected 'topic partition offset'")
+        out[TopicPartition(fields[0], int(fields[1]))] = int(fields[2])
     return out

@@ -9,10 +9,9 @@ import typer
 from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
-from cli.commands.topic._common import topic_views
-from cli.commands.topic.list import detailed_text, select, summary_rows
 from cli.options import with_globals
 from cli.output import format_table, print_sections
+from cli.views import detailed_text, select, summary_rows, topic_views
 
 
 def broker_rows(cluster: dict) -> tuple[list[str], list[list]]:

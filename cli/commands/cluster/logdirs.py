@@ -10,10 +10,10 @@ import typer
 from cli import options
 from cli._app import new_group
 from cli.clients import kafka as kc
-from cli.commands.topic._common import error_text
 from cli.errors import UsageError
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import error_text
 
 AGGREGATES = ("broker", "dir", "topic")
 

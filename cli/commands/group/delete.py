@@ -11,10 +11,10 @@ from kafka import TopicPartition
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import error_text
 from cli.errors import PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import error_text
 
 
 def _status(error: object) -> str:

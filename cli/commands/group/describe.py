@@ -10,10 +10,10 @@ from cli import options
 from cli.clients import kafka as kc
 from cli.clients.offsets import watermarks
 from cli.commands.group._common import LagRow, groups_by_broker, member_index, offset_of
-from cli.commands.topic._common import match_regex
 from cli.errors import NotFound
 from cli.options import with_globals
 from cli.output import emit, format_columns, format_table
+from cli.views import match_regex
 
 LAG_HEADERS = [
     "topic",

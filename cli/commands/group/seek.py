@@ -14,11 +14,10 @@ from cli.clients import kafka as kc
 from cli.clients.offsets import offsets_for_time, watermarks
 from cli.commands.group._common import offset_of
 from cli.commands.group.delete import _status
-from cli.commands.topic._common import topic_views
-from cli.commands.topic.trim_prefix import read_offsets_file
 from cli.errors import KafkaRequestFailed, PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import read_offsets_file, topic_views
 
 
 def parse_to(to: str) -> tuple[str, int]:

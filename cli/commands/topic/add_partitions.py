@@ -8,10 +8,10 @@ import typer
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import status, topic_views
 from cli.errors import PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import status, topic_views
 
 
 @with_globals

@@ -10,10 +10,10 @@ from kafka.admin import AlterConfigOp, ConfigResource, ConfigResourceType
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import error_text, parse_kv_list
 from cli.errors import PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import error_text, parse_kv_list
 
 _RESULT = re.compile(r"\[Error (-?\d+)\][^:]*:?\s*(.*)", re.S)
 

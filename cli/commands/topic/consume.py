@@ -17,13 +17,13 @@ from kafka.errors import KafkaError
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import match_regex, topic_views
 from cli.commands.topic._consume_plan import Range, plan
 from cli.config.values import parse_duration
 from cli.errors import NotFound, UsageError
 from cli.options import with_globals
 from cli.records.offsets import OffsetSpec, parse_offset
 from cli.records.outformat import Record, compile_format
+from cli.views import match_regex, topic_views
 
 POLL_MS = 200
 PRETTY_FLAG = "--pretty-print"

@@ -8,10 +8,10 @@ import typer
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import parse_kv_list, status
 from cli.errors import PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import parse_kv_list, status
 
 EVEN_REPLICAS = "INVALID_REPLICATION_FACTOR: replication factor must be odd"
 

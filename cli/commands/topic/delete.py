@@ -8,10 +8,10 @@ import typer
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import match_regex, status
 from cli.errors import PartialFailure
 from cli.options import with_globals
 from cli.output import print_table
+from cli.views import match_regex, status
 
 
 @with_globals

@@ -12,11 +12,10 @@ from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
 from cli.clients.offsets import watermarks
-from cli.commands.topic._common import TopicView, match_regex, topic_views
-from cli.commands.topic.list import replicas_cell
 from cli.errors import NotFound
 from cli.options import FormatOpt, with_globals
 from cli.output import check_format, format_columns, format_table, print_sections, print_structured
+from cli.views import TopicView, match_regex, replicas_cell, topic_views
 
 
 def summary_block(v: TopicView) -> str:

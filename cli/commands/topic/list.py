@@ -9,40 +9,9 @@ import typer
 from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
-from cli.commands.topic._common import TopicView, match_regex, topic_views
 from cli.options import FormatOpt, with_globals
-from cli.output import check_format, emit, format_table, print_structured, print_table
-
-
-def replicas_cell(replicas: list[int]) -> str:
-    return "[" + " ".join(str(r) for r in replicas) + "]"
-
-
-def summary_rows(views: list[TopicView]) -> list[list]:
-    return [[v.name, len(v.partitions), v.replicas] for v in views]
-
-
-def detailed_text(views: list[TopicView]) -> str:
-    blocks = []
-    for v in views:
-        rows = [[p.partition, p.leader, p.epoch, replicas_cell(p.replicas)] for p in v.partitions]
-        table = format_table(["partition", "leader", "epoch", "replicas"], rows)
-        indented = "\n".join("  " + line for line in table.splitlines())
-        blocks.append(
-            f"{v.name}, {len(v.partitions)} partitions, {v.replicas} replicas\n{indented}"
-        )
-    return "\n\n".join(blocks)
-
-
-def select(
-    views: list[TopicView], topics: list[str], regex: bool, internal: bool
-) -> list[TopicView]:
-    if regex and topics:
-        wanted = set(match_regex([v.name for v in views], topics, include_internal=internal))
-        return [v for v in views if v.name in wanted]
-    if topics:
-        return [v for v in views if v.name in set(topics)]
-    return [v for v in views if internal or not v.internal]
+from cli.output import check_format, emit, print_structured, print_table
+from cli.views import detailed_text, select, summary_rows, topic_views
 
 
 @with_globals

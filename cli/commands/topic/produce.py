@@ -10,12 +10,12 @@ import typer
 
 from cli import options
 from cli.clients import kafka as kc
-from cli.commands.topic._common import topic_views
 from cli.config.values import parse_duration
 from cli.errors import KafkaRequestFailed, NotFound, UsageError
 from cli.options import with_globals
 from cli.records.informat import ByteReader, InputFormat, InRecord
 from cli.records.outformat import Record, compile_format
+from cli.views import topic_views
 
 COMPRESSION = {"none": None, "gzip": "gzip", "snappy": "snappy", "lz4": "lz4", "zstd": "zstd"}
 ACKS = {"-1": "all", "all": "all", "0": 0, "1": 1}

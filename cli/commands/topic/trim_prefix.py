@@ -13,29 +13,12 @@ from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
 from cli.clients.offsets import offsets_for_time, watermarks
-from cli.commands.topic._common import error_text, topic_views
 from cli.commands.topic.consume import parse_partitions
 from cli.errors import NotFound, PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import print_table
 from cli.records.offsets import parse_offset, resolve
-
-
-def read_offsets_file(path: Path) -> dict[TopicPartition, int]:
-    """Lines of `topic partition offset`."""
-    out = {}
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise UsageError(f"unable to read {path}: {exc.strerror}") from None
-    for n, line in enumerate(lines, 1):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) != 3 or not fields[1].isdigit() or not fields[2].lstrip("-").isdigit():
-            raise UsageError(f"{path}:{n}: expected 'topic partition offset'")
-        out[TopicPartition(fields[0], int(fields[1]))] = int(fields[2])
-    return out
+from cli.views import error_text, read_offsets_file, topic_views
 
 
 def _targets(
