@@ -114,9 +114,11 @@ async def consume(url: str, topic: str, partitions: int, count: int, seconds: fl
 
 
 def _measure(proc: psutil.Process, step):
-    cpu0 = _cpu_s(proc)
+    me = psutil.Process()
+    cpu0, mine0 = _cpu_s(proc), _cpu_s(me)
     result = step()
     cpu = _cpu_s(proc) - cpu0
+    result["client_cpu_s"] = round(_cpu_s(me) - mine0, 2)
     gb = result.get("records", 0) * RECORD_BYTES / 1e9
     result["broker_cpu_s"] = round(cpu, 2)
     result["broker_cpu_s_per_gb"] = round(cpu / gb, 1) if gb else None

@@ -31,6 +31,7 @@ class ClientSettings:
     request_timeout_ms: int = 30_000
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
+    producers: int = 4  # aiokafka keeps one Produce in flight per broker, so a pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +55,19 @@ class PartitionInfo:
 class KafkaSide:
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap,
-            client_id="ailurus-pandaproxy",
-            acks="all",
-            linger_ms=settings.linger_ms,
-            max_batch_size=settings.max_batch_bytes,
-            request_timeout_ms=settings.request_timeout_ms,
-        )
+        self.producers = [
+            AIOKafkaProducer(
+                bootstrap_servers=settings.bootstrap,
+                client_id=f"ailurus-pandaproxy-{i}",
+                acks="all",
+                linger_ms=settings.linger_ms,
+                max_batch_size=settings.max_batch_bytes,
+                request_timeout_ms=settings.request_timeout_ms,
+            )
+            for i in range(max(1, settings.producers))
+        ]
+        self._next_producer = 0
+        self._sticky = 0
         self.admin = AIOKafkaAdminClient(
             bootstrap_servers=settings.bootstrap,
             client_id="ailurus-pandaproxy-admin",
@@ -80,15 +86,27 @@ class KafkaSide:
 
     async def start(self) -> None:
         await self.admin.start()
-        await self.producer.start()
+        for producer in self.producers:
+            await producer.start()
         await self.reader.start()
 
     async def stop(self) -> None:
-        for close in (self.reader.stop, self.producer.stop, self.admin.close):
+        closers = [self.reader.stop, *(p.stop for p in self.producers), self.admin.close]
+        for close in closers:
             try:
                 await close()
             except Exception:  # closing: nothing to report to a client
                 pass
+
+    def producer(self) -> AIOKafkaProducer:
+        """The next producer of the pool: one request's records all go through one, in order;
+        concurrent requests spread over several in-flight Produce requests."""
+        self._next_producer = (self._next_producer + 1) % len(self.producers)
+        return self.producers[self._next_producer]
+
+    def sticky_partition(self, count: int) -> int:
+        self._sticky = (self._sticky + 1) % max(1, count)
+        return self._sticky
 
     async def _metadata(self, topics: list[str] | None) -> dict[str, Any]:
         request = MetadataRequest(topics, allow_auto_topic_creation=False)

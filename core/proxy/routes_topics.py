@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from aiokafka.partitioner import DefaultPartitioner
 
 from core.proxy import media
 from core.proxy.errors import PARTITION_NOT_FOUND, ProxyError, json_response, kafka_error_code
@@ -23,6 +24,7 @@ from core.proxy.spec import (
 from core.proxy.state import ProxyState
 
 routes = RouteList()
+_PARTITIONER = DefaultPartitioner()
 FORMAT_TYPES = tuple(f"application/vnd.kafka.{f}.v2+json" for f in media.SERVED_FORMATS)
 PRODUCE_BODY = {
     "type": "object",
@@ -102,40 +104,75 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
     for r in records:
         if r.partition is not None and r.partition >= count:
             raise ProxyError(PARTITION_NOT_FOUND, f"Partition {r.partition} of {topic} not found.")
-    offsets = await _send_all(st, topic, records)
+    offsets = await _send_all(st, topic, records, count)
     return json_response({"key_schema_id": None, "value_schema_id": None, "offsets": offsets})
 
 
-async def _send_all(st: ProxyState, topic: str, records: list[OutRecord]) -> list[dict[str, Any]]:
-    """Queue every record in the producer's batches, then await them all: one request's records
-    travel in as few Produce requests as the partitions allow. (A local partition could take
-    the batch directly from here, without the loopback Kafka request.)"""
-    producer = st.kafka.producer
-    futures = []
-    for r in records:
-        try:
-            futures.append(await producer.send(topic, r.value, key=r.key, partition=r.partition))
-        except Exception as exc:
-            futures.append(exc)
-    results = await asyncio.gather(
-        *(f for f in futures if not isinstance(f, BaseException)), return_exceptions=True
-    )
-    it = iter(results)
-    out = []
-    for f in futures:
-        outcome = f if isinstance(f, BaseException) else next(it)
-        if isinstance(outcome, BaseException):
-            out.append(
-                {
-                    "partition": None,
-                    "offset": None,
-                    "error_code": kafka_error_code(outcome),
-                    "error": str(outcome) or type(outcome).__name__,
-                }
-            )
-        else:
-            out.append({"partition": outcome.partition, "offset": outcome.offset})
+async def _send_all(
+    st: ProxyState, topic: str, records: list[OutRecord], count: int
+) -> list[dict[str, Any]]:
+    """One record batch per partition, sent whole: a request costs one append per record and
+    one accumulator entry per partition, not one producer future per record. Keyed records go
+    where Kafka's murmur2 partitioner puts them; keyless ones share one partition per request
+    (the sticky partitioner). A local partition could take the batch directly from here,
+    without the loopback Kafka request."""
+    producer = st.kafka.producer()
+    by_partition: dict[int, list[int]] = {}
+    sticky = st.kafka.sticky_partition(count)
+    everywhere = list(range(count))
+    for i, r in enumerate(records):
+        p = r.partition
+        if p is None:
+            p = sticky if r.key is None else _PARTITIONER(r.key, everywhere, everywhere)
+        by_partition.setdefault(p, []).append(i)
+    out: list[dict[str, Any]] = [{} for _ in records]
+    sends = [
+        _send_partition(producer, topic, p, records, idx, out) for p, idx in by_partition.items()
+    ]
+    await asyncio.gather(*sends)
     return out
+
+
+async def _send_partition(
+    producer: Any,
+    topic: str,
+    partition: int,
+    records: list[OutRecord],
+    indexes: list[int],
+    out: list[dict[str, Any]],
+) -> None:
+    chunks: list[tuple[Any, list[int]]] = []
+    batch, members = producer.create_batch(), []
+    for i in indexes:
+        r = records[i]
+        if batch.append(key=r.key, value=r.value, timestamp=None) is None:
+            chunks.append((batch, members))
+            batch, members = producer.create_batch(), []
+            if batch.append(key=r.key, value=r.value, timestamp=None) is None:
+                _fail(out, [i], ProxyError(42205, "record larger than a batch"))
+                continue
+        members.append(i)
+    if members:
+        chunks.append((batch, members))
+    for batch, members in chunks:
+        try:
+            meta = await (await producer.send_batch(batch, topic, partition=partition))
+        except Exception as exc:
+            _fail(out, members, exc)
+            continue
+        for n, i in enumerate(members):
+            out[i] = {"partition": partition, "offset": meta.offset + n}
+
+
+def _fail(out: list[dict[str, Any]], indexes: list[int], exc: BaseException) -> None:
+    code = exc.error_code if isinstance(exc, ProxyError) else kafka_error_code(exc)
+    for i in indexes:
+        out[i] = {
+            "partition": None,
+            "offset": None,
+            "error_code": code,
+            "error": str(exc) or type(exc).__name__,
+        }
 
 
 @routes.add(

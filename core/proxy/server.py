@@ -65,6 +65,7 @@ def settings_from(raw: dict[str, Any], kafka_bootstrap: str) -> tuple[ClientSett
         linger_ms=_int(client, "produce_batch_delay_ms", 2),
         session_timeout_ms=_int(client, "consumer_session_timeout_ms", 10_000),
         heartbeat_interval_ms=_int(client, "consumer_heartbeat_interval_ms", 3_000),
+        producers=max(1, min(16, _int(client, "producer_pool_size", 4))),
     )
     default = Limits()
     limits = Limits(

@@ -24,9 +24,13 @@ def proxy_url(broker: BrokerProcess) -> str:
     return f"http://{match.group(1)}:{match.group(2)}"
 
 
+# a group's first join waits group_initial_rebalance_delay (3 s by default); tests need not
+FAST_GROUPS = ("--set", "group_initial_rebalance_delay=300")
+
+
 def start_proxy_broker(tmp: Path, *extra_args: str) -> BrokerProcess:
     return BrokerProcess(
-        Path(tmp) / "broker", "--pandaproxy-addr", "127.0.0.1:0", *extra_args
+        Path(tmp) / "broker", "--pandaproxy-addr", "127.0.0.1:0", *FAST_GROUPS, *extra_args
     ).start()
 
 
