@@ -14,6 +14,7 @@ from core.schema_registry.http import (
     schema_id,
     version_body,
 )
+from core.schema_registry.openapi import build_openapi
 from core.schema_registry.types import TYPES
 
 routes = web.RouteTableDef()
@@ -22,6 +23,11 @@ routes = web.RouteTableDef()
 @routes.get("/")
 async def root(request: web.Request) -> web.Response:
     return ok({})
+
+
+@routes.get("/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(build_openapi())
 
 
 @routes.get("/status/ready")
