@@ -117,8 +117,10 @@ class TcpProxy:
         if self._server is not None:
             self._server.close()
         self._reset_all()
-        for task in list(self._tasks):
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
             task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def _accept(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
