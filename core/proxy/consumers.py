@@ -214,9 +214,16 @@ class ConsumerManager:
         await instance.consumer.start()
 
     async def delete(self, group: str, name: str) -> None:
-        instance = self.get(group, name)
-        self._instances.pop((group, name), None)
-        await self._close(instance)
+        """Waits for the instance's request in progress (a records GET ends within its
+        timeout), so that request answers normally before the consumer leaves its group."""
+        instance = await self.get(group, name).locked()
+        try:
+            if self._instances.get((group, name)) is not instance:
+                raise ProxyError(CONSUMER_NOT_FOUND, "Consumer instance not found.")
+            del self._instances[(group, name)]
+            await self._close(instance)
+        finally:
+            instance.release()
 
     async def _close(self, instance: Instance) -> None:
         try:

@@ -123,7 +123,9 @@ class KafkaSide:
 
     async def topics(self) -> list[str]:
         md = await self._metadata(None)
-        return sorted(t["topic"] for t in md["topics"] if t["error_code"] == 0)
+        return sorted(
+            t["topic"] for t in md["topics"] if t["error_code"] == 0 and not t.get("is_internal")
+        )
 
     async def partitions(self, topic: str) -> list[PartitionInfo]:
         """The topic's partitions; 40401 when it does not exist."""

@@ -154,7 +154,10 @@ async def get_subscription(request: web.Request) -> web.Response:
 @routes.add("DELETE", BASE + "/subscription", summary="Unsubscribe", ok_status=204)
 async def delete_subscription(request: web.Request) -> web.Response:
     async with _instance(request) as inst:
-        inst.consumer.unsubscribe()
+        if inst.manual:  # aiokafka's coordinator fails on unsubscribe() after assign()
+            await state(request).consumers.renew(inst)
+        else:
+            inst.consumer.unsubscribe()
         inst.pattern = None
     return _no_content()
 

@@ -3,6 +3,8 @@ Kafka admin API (kafka-python), positions and committed offsets through the prox
 
 from __future__ import annotations
 
+import time
+
 from kafka import TopicPartition
 
 from tests.support.proxy import V2, b64, consume_until, new_consumer, produce
@@ -109,3 +111,31 @@ def test_assignments_and_pattern(proxy_broker, http):
         timeout_s=20,
     )
     assert http.delete(base).status_code == 204
+
+
+def test_delete_waits_for_a_records_poll(proxy_broker, http):
+    """A DELETE during a long records GET lets the GET answer (200, no records), then leaves."""
+    import threading
+
+    make_topic(proxy_broker.bootstrap, "quiet")
+    name = new_consumer(http, "g3")
+    base = f"/consumers/g3/instances/{name}"
+    http.post(f"{base}/assignments", json={"partitions": [{"topic": "quiet", "partition": 0}]})
+    result = {}
+
+    def poll() -> None:
+        result["r"] = http.get(f"{base}/records", params={"timeout": 1500})
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.3)
+    assert http.delete(base).status_code == 204
+    thread.join(10)
+    assert result["r"].status_code == 200 and result["r"].json() == []
+    r = http.get(f"{base}/assignments")
+    assert (r.status_code, r.json()["error_code"]) == (404, 40403)
+
+
+def test_topics_lists_user_topics(http):
+    topics = http.get("/topics").json()
+    assert "grp" in topics and "__consumer_offsets" not in topics
