@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from core.schema_registry import errors, records
@@ -12,7 +13,10 @@ from core.schema_registry.store import LEVELS, MODES, Store, Version
 from core.schema_registry.types import Dep, Parsed, SchemaError, parse
 
 MAX_VERSION = 2**31 - 1
+WRITE_ATTEMPTS = 3
 PARSE_CACHE_SIZE = 1024
+
+log = logging.getLogger("ailurus.schema_registry")
 
 
 @dataclass(frozen=True)
@@ -174,10 +178,40 @@ class Registry:
         candidate = parse_candidate(body)
         await self.ready()
         async with self._write_lock:
-            await self.log.catch_up()
-            return await self._register_locked(subject, body, candidate, normalize)
+            for _ in range(WRITE_ATTEMPTS):
+                await self.log.catch_up()
+                schema_id, written = await self._register_locked(
+                    subject, body, candidate, normalize
+                )
+                if written is None or self._won(subject, schema_id, *written):
+                    return schema_id
+                # Another registry instance took the same version or id between our catch-up
+                # and our write; the first record in the topic won. Write the winner again so
+                # that compaction keeps it rather than ours, then try again on the new state.
+                log.info("registration in %s collided with another writer; retrying", subject)
+                await self._reassert(subject, written[0])
+        raise errors.RegistryError(50001, "Error in the backend data store: write collision")
 
-    async def _register_locked(self, subject, body, candidate: Candidate, normalize) -> int:
+    async def _reassert(self, subject: str, version: int) -> None:
+        winner = self.store.subjects.get(subject, {}).get(version)
+        if winner is not None:
+            value = records.schema_value(
+                subject, version, winner.id, winner.schema_type, winner.schema,
+                winner.references, winner.deleted,
+            )  # fmt: skip
+            await self.log.write([(records.schema_key(subject, version), value)])
+
+    def _won(self, subject: str, schema_id: int, version: int, identity: tuple) -> bool:
+        """Did our record for (subject, version) survive, holding `schema_id` alone?"""
+        mine = self.store.subjects.get(subject, {}).get(version)
+        if mine is None or mine.id != schema_id or mine.identity() != identity:
+            return False
+        return all(v.identity() == identity for v in self.store.all_versions() if v.id == schema_id)
+
+    async def _register_locked(
+        self, subject, body, candidate: Candidate, normalize
+    ) -> tuple[int, tuple[int, tuple] | None]:
+        """(id, (version, identity) written, or None when nothing was written)."""
         store = self.store
         mode = store.effective_mode(subject)
         if mode in ("READONLY", "READONLY_OVERRIDE"):
@@ -196,7 +230,7 @@ class Registry:
             )
         existing, new = await self.find_in_subject(subject, candidate, normalize, deleted=False)
         if existing is not None and (wanted_id is None or wanted_id == existing.id):
-            return existing.id
+            return existing.id, None
         identity = (new.schema_type, new.text, _refs_key(candidate.references))
         schema_id = store.id_by_identity.get(identity)
         if mode == "IMPORT":
@@ -235,7 +269,7 @@ class Registry:
             subject, version, schema_id, new.schema_type, new.text, candidate.references, False
         )
         await self.log.write([(records.schema_key(subject, version), value)])
-        return schema_id
+        return schema_id, (version, identity)
 
     async def write(self, pairs: list[tuple[bytes, bytes | None]]) -> None:
         await self.ready()

@@ -98,11 +98,18 @@ class Store:
             references=list(value.get("references") or []),
             deleted=bool(value.get("deleted", False)),
         )
-        old = self.subjects.setdefault(subject, {}).get(version)
-        self.subjects[subject][version] = entry
-        if old is not None and old.id != entry.id:
-            self._forget_id(old)
-        self.ids[entry.id] = entry if entry.id not in self.ids else self.ids[entry.id]
+        old = self.subjects.get(subject, {}).get(version)
+        holder = self.ids.get(entry.id)
+        if (old is not None and (old.id, old.identity()) != (entry.id, entry.identity())) or (
+            holder is not None and holder.identity() != entry.identity()
+        ):
+            # First writer wins: a later record for a taken version or id lost a race between
+            # two registry instances (its writer sees that, re-asserts the winner, retries).
+            log.info("ignoring a conflicting _schemas record for %s version %s", subject, version)
+            return
+        self.subjects.setdefault(subject, {})[version] = entry
+        if holder is None or holder.subject == subject and holder.version == version:
+            self.ids[entry.id] = entry
         self.id_by_identity.setdefault(entry.identity(), entry.id)
         self.max_id = max(self.max_id, entry.id)
 
