@@ -7,9 +7,11 @@ and its blob is handed over as a memoryview of that bytearray: a large blob (a l
 batch bytes) is never copied after the kernel's copy. Between frames the buffer holds
 less than one header, so compaction moves at most 23 bytes.
 
-Writing. The header and meta go out in one write, each blob part in its own write
-(asyncio sends it at once when the socket buffer has room). `drain()` waits while the
-transport is over its high-water mark.
+Writing. Headers, metas and small blob parts are corked: appended to one buffer written
+once per event-loop iteration, so 64 requests (or responses) made in one iteration cost
+one send() instead of 64. A blob part of DIRECT_WRITE_BYTES or more is written as it is,
+after the cork (asyncio sends it at once when the socket buffer has room; no copy).
+`drain()` waits while the transport is over its high-water mark.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ log = logging.getLogger("ailurus.rpc")
 
 RECV_BUFFER_BYTES = 64 * 1024
 _COMPACT_BELOW_BYTES = 4096
+DIRECT_WRITE_BYTES = 16 * 1024  # blob parts this large are written as they are, never copied
 
 
 class FrameProtocol(asyncio.BufferedProtocol):
@@ -52,6 +55,8 @@ class FrameProtocol(asyncio.BufferedProtocol):
         self._closing = False
         self._write_paused = False
         self._drain_waiters: deque[asyncio.Future[None]] = deque()
+        self._cork = bytearray()
+        self._flush_scheduled = False
 
     # ---- to override ------------------------------------------------------------------------------
     def frame_received(self, header: Header, meta: bytes, blob: Buffer) -> None:
@@ -161,12 +166,26 @@ class FrameProtocol(asyncio.BufferedProtocol):
     ) -> None:
         assert self.transport is not None
         meta_len = memoryview(meta).nbytes
-        header = encode_header(
+        cork = self._cork
+        cork += encode_header(
             method, correlation, meta_len, blob_length(blob), flags=flags, status=status
         )
-        self.transport.write(header + bytes(meta) if meta_len else header)
+        cork += meta
         for part in blob_parts(blob):
-            self.transport.write(part)
+            if memoryview(part).nbytes >= DIRECT_WRITE_BYTES:
+                self._flush_cork()
+                self.transport.write(part)
+            else:
+                self._cork += part
+        if self._cork and not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_cork)
+
+    def _flush_cork(self) -> None:
+        self._flush_scheduled = False
+        if self._cork and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(self._cork)
+        self._cork = bytearray()
 
     async def drain(self) -> None:
         if self._closing:
@@ -178,6 +197,8 @@ class FrameProtocol(asyncio.BufferedProtocol):
         await fut
 
     def close(self) -> None:
+        """Close after what was written (corked frames included) has been sent."""
+        self._flush_cork()
         self._closing = True
         if self.transport is not None:
             self.transport.close()

@@ -1,0 +1,155 @@
+"""Broker RPC (core.rpc) on loopback: small-request rate and latency with 1 and 64 in flight,
+and MB/s for 64 KiB blobs (a follower-append shape: blob in, empty answer out), beside a bare
+asyncio echo round trip measured in the same run (cluster-notes §6: p50 ~94 µs).
+
+The server runs in its own process (as a peer broker would); the client in this one.
+
+    .venv/bin/python -m bench.rpc_load [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+import psutil
+
+from core.rpc.client import ClientConfig, PeerClient
+from core.rpc.frame import Method
+from core.rpc.hello import IdentityBook, NodeIdentity
+from core.rpc.server import RpcServer
+
+SINK = 200
+CLUSTER = uuid.UUID(int=42)
+BLOB_BYTES = 64 * 1024
+
+
+# ---- server process -----------------------------------------------------------------------------
+class _Echo(asyncio.Protocol):
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(data)
+
+
+async def _serve() -> None:
+    server = RpcServer(IdentityBook(NodeIdentity(1, uuid.uuid4(), CLUSTER)))
+
+    async def echo(meta, blob):
+        return meta, blob
+
+    async def sink(meta, blob):
+        return b"", b""
+
+    server.register(Method.echo, echo)
+    server.register(SINK, sink)
+    port = await server.start("127.0.0.1", 0)
+    raw = await asyncio.get_running_loop().create_server(_Echo, "127.0.0.1", 0)
+    print(port, raw.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until closed
+
+
+# ---- client -------------------------------------------------------------------------------------
+def _pct_us(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e6, 1)
+
+
+async def _bare_rtt(port: int, seconds: float) -> dict:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    msg, lat = b"x" * 40, []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        writer.write(msg)
+        await reader.readexactly(len(msg))
+        lat.append(time.perf_counter() - t0)
+    writer.close()
+    return {"round_trips": len(lat), "p50_us": _pct_us(lat, 0.5), "p99_us": _pct_us(lat, 0.99)}
+
+
+async def _load(client: PeerClient, in_flight: int, seconds: float, method: int, blob) -> dict:
+    lat: list[float] = []
+    end = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            await client.call(method, b"0123456789abcdef", blob, timeout_ms=10_000)
+            lat.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*[worker() for _ in range(in_flight)])
+    elapsed = time.perf_counter() - t0
+    return {
+        "in_flight": in_flight,
+        "requests": len(lat),
+        "requests_per_s": round(len(lat) / elapsed),
+        "p50_us": _pct_us(lat, 0.5),
+        "p99_us": _pct_us(lat, 0.99),
+        "elapsed_s": round(elapsed, 2),
+    }
+
+
+async def _client(rpc_port: int, raw_port: int, seconds: float, server: psutil.Process) -> dict:
+    book = IdentityBook(NodeIdentity(2, uuid.uuid4(), CLUSTER))
+    client = PeerClient(book, 1, "127.0.0.1", rpc_port, ClientConfig(max_in_flight=64))
+    out: dict = {"bare_asyncio_echo_rtt": await _bare_rtt(raw_port, seconds)}
+    await client.call(Method.echo, timeout_ms=5_000)
+    for name, in_flight in (("small_1_in_flight", 1), ("small_64_in_flight", 64)):
+        cpu0 = _cpu_s(server)
+        out[name] = await _load(client, in_flight, seconds, Method.echo, b"")
+        out[name]["server_cpu_us_per_request"] = round(
+            (_cpu_s(server) - cpu0) * 1e6 / max(1, out[name]["requests"]), 1
+        )
+    blob = bytes(BLOB_BYTES)
+    for in_flight in (1, 16):
+        cpu0 = _cpu_s(server)
+        r = await _load(client, in_flight, seconds, SINK, blob)
+        r["blob_bytes"] = BLOB_BYTES
+        r["mb_per_s"] = round(r["requests"] * BLOB_BYTES / r["elapsed_s"] / 1e6, 1)
+        r["server_cpu_s_per_gb"] = round(
+            (_cpu_s(server) - cpu0) / max(1e-9, r["requests"] * BLOB_BYTES / 1e9), 2
+        )
+        out[f"blob_64KiB_{in_flight}_in_flight"] = r
+    await client.close()
+    return out
+
+
+def _cpu_s(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return t.user + t.system
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.rpc_load")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(_serve())
+        return
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.rpc_load", "--serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        rpc_port, raw_port = map(int, proc.stdout.readline().split())
+        result = asyncio.run(_client(rpc_port, raw_port, args.seconds, psutil.Process(proc.pid)))
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+    result["reference"] = {"cluster_notes_loopback_rtt_p50_us": 94}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
