@@ -263,3 +263,42 @@ def test_unknown_route_and_method(sr):
     error(sr.get("/nothing-here"), 404, 404)
     r = sr.patch("/config")
     assert r.status_code == 405 and r.json()["error_code"] == 405
+
+
+def test_json_references(sr):
+    address = json.dumps({"type": "object", "properties": {"city": {"type": "string"}}})
+    register(sr, "addr-json", address, schemaType="JSON")
+    person = json.dumps({"type": "object", "properties": {"home": {"$ref": "address.json"}}})
+    refs = [{"name": "address.json", "subject": "addr-json", "version": 1}]
+    pid = register(sr, "person-json", person, schemaType="JSON", references=refs)
+    assert sr.get("/subjects/addr-json/versions/1/referencedby").json() == [pid]
+    # a compatibility check follows the reference: city's type changes through it
+    address2 = json.dumps({"type": "object", "properties": {"city": {"type": "integer"}}})
+    assert sr.put("/config/addr-json", json={"compatibility": "NONE"}).status_code == 200
+    register(sr, "addr-json", address2, schemaType="JSON")
+    refs2 = [{"name": "address.json", "subject": "addr-json", "version": 2}]
+    r = sr.post(
+        "/compatibility/subjects/person-json/versions/latest",
+        params={"verbose": "true"},
+        json={"schema": person, "schemaType": "JSON", "references": refs2},
+    )
+    assert r.json()["is_compatible"] is False, r.text
+
+
+def test_protobuf_references_and_builtin_imports(sr):
+    common = 'syntax = "proto3";\npackage common;\nmessage Money {\n  int64 units = 1;\n}\n'
+    register(sr, "pb-common", common, schemaType="PROTOBUF")
+    order = (
+        'syntax = "proto3";\npackage shop;\nimport "common.proto";\n'
+        'import "google/type/date.proto";\nimport "confluent/meta.proto";\n'
+        'import "confluent/type/decimal.proto";\nimport "google/protobuf/timestamp.proto";\n'
+        "message Order {\n  common.Money price = 1;\n  google.type.Date day = 2;\n"
+        "  confluent.type.Decimal amount = 3;\n  google.protobuf.Timestamp at = 4;\n"
+        '  string note = 5 [(confluent.field_meta).doc = "free text"];\n}\n'
+    )
+    refs = [{"name": "common.proto", "subject": "pb-common", "version": 1}]
+    oid = register(sr, "pb-order", order, schemaType="PROTOBUF", references=refs)
+    assert sr.get("/subjects/pb-common/versions/1/referencedby").json() == [oid]
+    r = sr.post("/subjects/pb-order/versions", json={"schema": order, "schemaType": "PROTOBUF"})
+    msg = error(r, 422, 42201)  # without the reference, common.proto is not found
+    assert "common.proto" in msg
