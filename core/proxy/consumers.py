@@ -35,6 +35,8 @@ OFFSET_RESETS = {
 }
 MAX_REQUEST_TIMEOUT_MS = 60_000
 LOCK_TIMEOUT_S = 65.0
+FETCH_MAX_BYTES = 4 * 1024 * 1024  # per instance: 100 instances buffer at most ~400 MiB
+PARTITION_FETCH_MAX_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -198,6 +200,8 @@ class ConsumerManager:
             enable_auto_commit=config.auto_commit,
             auto_offset_reset=config.offset_reset,
             fetch_min_bytes=max(1, config.fetch_min_bytes),
+            fetch_max_bytes=FETCH_MAX_BYTES,
+            max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES,
             fetch_max_wait_ms=min(500, max(10, config.request_timeout_ms)),
             session_timeout_ms=s.session_timeout_ms,
             heartbeat_interval_ms=s.heartbeat_interval_ms,

@@ -18,7 +18,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.protocol.metadata import MetadataRequest
 
-from core.proxy.errors import PARTITION_NOT_FOUND, TOPIC_NOT_FOUND, ProxyError, from_kafka
+from core.proxy.errors import (
+    BAD_REQUEST,
+    PARTITION_NOT_FOUND,
+    TOPIC_NOT_FOUND,
+    ProxyError,
+    from_kafka,
+)
 
 READER_LOCK_TIMEOUT_S = 30.0
 
@@ -197,5 +203,14 @@ class KafkaSide:
         except Exception as exc:
             raise from_kafka(exc) from None
         finally:
+            self.reader.unsubscribe()  # no background prefetch of a partition nobody reads
             self._reader_lock.release()
-        return batches.get(tp, [])
+        records = batches.get(tp, [])
+        if not records:
+            first, end = await self.offsets(topic, partition)
+            if not first <= offset <= end:
+                raise ProxyError(
+                    BAD_REQUEST,
+                    f"offset {offset} is out of range [{first}, {end}] of {topic}/{partition}",
+                )
+        return records

@@ -172,3 +172,20 @@ def test_instance_limit(proxy_broker, http):
         for name in made:
             http.delete(f"/consumers/g-many/instances/{name}")
     new_consumer(http, "g-many", name="after")
+
+
+def test_partition_records_past_the_end(http, topic):
+    http.post(
+        "/topics/err/partitions/1",
+        json={"records": [{"value": b64("v")}]},
+        headers={"Content-Type": BINARY},
+    )
+    r = http.get("/topics/err/partitions/1/records", params={"offset": 1, "timeout": 100})
+    assert (r.status_code, r.json()) == (200, [])
+    _err(
+        http.get("/topics/err/partitions/1/records", params={"offset": 50, "timeout": 100}),
+        400,
+        40002,
+    )
+    r = http.get("/topics/err/partitions/1/records", params={"offset": 0, "timeout": 100})
+    assert [x["offset"] for x in r.json()] == [0]
