@@ -30,6 +30,9 @@ class Commit(RaftState):
     def maybe_commit(self) -> None:
         if self.role != R.leader:
             return
+        if not self.progress:
+            self._commit_alone()
+            return
         term = self.term
         caught_up = [p for p in self.progress.values() if p.match[1] == term]
         start = self.term_start
@@ -43,6 +46,15 @@ class Commit(RaftState):
         if dirty is not None and dirty >= start and dirty > self.majority_dirty:
             self.majority_dirty = dirty
             self.out().majority_dirty = dirty
+        self.update_visible()
+
+    def _commit_alone(self) -> None:
+        """A single voter: its own flushed offset is the quorum (the hot path of this release)."""
+        flushed = self.flushed
+        if flushed > self.commit and flushed >= self.leader_term_start:
+            self.commit = flushed
+            self.out().committed = flushed
+        self.majority_dirty = self.log.next_offset
         self.update_visible()
 
     def update_visible(self) -> None:

@@ -93,7 +93,7 @@ class Election(RaftState):
         self.votes = {}
         self.out().leader_changed = True
         before = self.log.last
-        self.log.start_term(self.term, self.voters)
+        self.leader_term_start = self.log.start_term(self.term, self.voters).offset
         self.persist()
         self.quorum_write_end = self.log.next_offset
         self.progress = {p: Progress(next=before) for p in self.peers}

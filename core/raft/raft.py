@@ -95,10 +95,7 @@ class RaftCore(Election, Replication, Commit):
 
     # ---- outputs ----------------------------------------------------------------------------------
     def take_ready(self) -> Ready | None:
-        if not self._dirty_ready:
-            return None
-        ready, self._ready = self._ready, Ready()
-        self._dirty_ready = False
+        ready, self._ready = self._ready, None
         return ready
 
     # ---- queries ----------------------------------------------------------------------------------

@@ -76,8 +76,8 @@ class RaftState:
         self.leader_commit = 0
         self.transfer_target: int | None = None
         self.transfer_due_ms = 0
-        self._ready = Ready()
-        self._dirty_ready = False
+        self._ready: Ready | None = None  # created by the first output of a step
+        self.leader_term_start = 0  # where this leader's term starts (cached: hot path)
         self.reset_election_timer()
 
     # ---- helpers shared by the parts -------------------------------------------------------------
@@ -91,12 +91,16 @@ class RaftState:
 
     @property
     def term_start(self) -> int:
+        if self.role == Role.leader:
+            return self.leader_term_start
         start = self.log.run_start(self.term)
         return start if start is not None else self.log.next_offset
 
     def out(self) -> Ready:
-        self._dirty_ready = True
-        return self._ready
+        ready = self._ready
+        if ready is None:
+            ready = self._ready = Ready()
+        return ready
 
     def send(self, msg: Message) -> None:
         self.out().messages.append(msg)

@@ -132,6 +132,9 @@ class GroupCommit:
         """Run the fdatasyncs in up to `workers` parallel shares; wait for all of them."""
         loop = asyncio.get_running_loop()
         shares = min(self._workers, len(work))
+        if shares == 1:  # the common case under light load: no gather
+            await loop.run_in_executor(self._pool, _run_tickets, work)
+            return
         results = await asyncio.gather(
             *(
                 loop.run_in_executor(self._pool, _run_tickets, work[i::shares])
