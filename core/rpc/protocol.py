@@ -57,6 +57,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
         self._drain_waiters: deque[asyncio.Future[None]] = deque()
         self._cork = bytearray()
         self._flush_scheduled = False
+        self._held = False
 
     # ---- to override ------------------------------------------------------------------------------
     def frame_received(self, header: Header, meta: bytes, blob: Buffer) -> None:
@@ -110,7 +111,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
 
     # ---- parsing ----------------------------------------------------------------------------------
     def _parse(self) -> None:
-        while not self._closing and self._end - self._start >= HEADER_SIZE:
+        while not self._closing and not self._held and self._end - self._start >= HEADER_SIZE:
             try:
                 h = decode_header(self._view, self._start, self.max_frame_bytes)
             except FrameError as e:
@@ -130,6 +131,22 @@ class FrameProtocol(asyncio.BufferedProtocol):
             self._body, self._body_view = body, memoryview(body)
             self._body_filled, self._body_header = have, h
             return
+
+    def hold(self) -> None:
+        """Stop reading and delivering frames (frames already buffered wait too)."""
+        if not self._held and self.is_open:
+            self._held = True
+            assert self.transport is not None
+            self.transport.pause_reading()
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        self._parse()  # the frames that waited in the buffer first
+        if not self._held and self.is_open:
+            assert self.transport is not None
+            self.transport.resume_reading()
 
     def _deliver_body(self) -> None:
         h, view = self._body_header, self._body_view

@@ -25,6 +25,7 @@ from core.rpc.frame import (
     Header,
     Method,
     Status,
+    blob_length,
 )
 from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.protocol import FrameProtocol
@@ -88,7 +89,6 @@ class ServerConnection(FrameProtocol):
         self.server = server
         self.peer: NodeIdentity | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._read_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -125,17 +125,13 @@ class ServerConnection(FrameProtocol):
             task = asyncio.get_running_loop().create_task(self._run(handler, header, meta, blob))
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
-            if len(self._tasks) >= self.server.max_in_flight and not self._read_paused:
-                self._read_paused = True
-                assert self.transport is not None
-                self.transport.pause_reading()
+            if len(self._tasks) >= self.server.max_in_flight:
+                self.hold()
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if self._read_paused and len(self._tasks) < self.server.max_in_flight and self.is_open:
-            self._read_paused = False
-            assert self.transport is not None
-            self.transport.resume_reading()
+        if len(self._tasks) < self.server.max_in_flight:
+            self.release()
 
     def _hello(self, header: Header, meta: bytes) -> None:
         if header.method != Method.hello:
@@ -171,6 +167,13 @@ class ServerConnection(FrameProtocol):
                 self.peer_label,
                 type(e).__name__,
                 e,
+            )
+            self._respond(header, Status.handler_error)
+            return
+        size = memoryview(out_meta).nbytes + blob_length(out_blob)
+        if size > self.server.max_frame_bytes:
+            log.warning(
+                "rpc: method %d answered %d bytes, over the frame bound", header.method, size
             )
             self._respond(header, Status.handler_error)
             return

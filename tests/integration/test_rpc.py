@@ -28,7 +28,7 @@ from core.rpc.server import RpcServer
 from tests.support.tcp_proxy import TcpProxy
 
 CLUSTER = uuid.uuid4()
-SLEEP, FAIL, BLOCK = 101, 102, 103
+SLEEP, FAIL, BLOCK, BIG = 101, 102, 103, 104
 
 
 def identity(node_id: int, cluster: uuid.UUID = CLUSTER) -> NodeIdentity:
@@ -411,3 +411,38 @@ async def test_cut_links_through_the_tcp_proxy(pair) -> None:
 
 def test_header_struct_is_stable() -> None:
     assert HEADER.size == 24 and struct.calcsize("<HBBHBBIIII") == 24
+
+
+async def test_server_runs_at_most_its_in_flight_bound_per_connection() -> None:
+    a, b = await Node(1, max_in_flight=3).start(), Node(2)
+    client = a.client(b, max_in_flight=20)
+    try:
+        calls = [asyncio.ensure_future(client.call(BLOCK, timeout_ms=5_000)) for _ in range(20)]
+        await asyncio.sleep(0.2)
+        assert a.running == 3 and client.in_flight == 20  # the rest wait in the server's buffer
+        a.gate.set()
+        await asyncio.gather(*calls)
+        assert a.max_running == 3
+    finally:
+        await client.close()
+        await a.server.close()
+
+
+async def test_an_answer_over_the_frame_bound_is_a_handler_error() -> None:
+    a, b = Node(1, max_frame_bytes=64 * 1024), Node(2)
+
+    async def big(meta, blob):
+        return b"", bytes(int(meta))
+
+    a.server.register(BIG, big)
+    await a.start()
+    client = a.client(b)
+    try:
+        assert len((await client.call(BIG, b"60000", timeout_ms=2_000))[1]) == 60_000
+        with pytest.raises(RpcStatusError) as err:
+            await client.call(BIG, b"70000", timeout_ms=2_000)
+        assert err.value.status == Status.handler_error
+        assert await client.call(Method.echo, b"ok", timeout_ms=2_000) == (b"ok", b"")
+    finally:
+        await client.close()
+        await a.server.close()
