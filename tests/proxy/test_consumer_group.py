@@ -8,6 +8,7 @@ import time
 from kafka import TopicPartition
 
 from tests.support.proxy import V2, b64, consume_until, new_consumer, produce
+from tests.support.rpk import run_in_process
 from tests.support.topics import admin_client, make_topic
 from tests.support.wait import wait_for
 
@@ -29,7 +30,7 @@ def _committed(bootstrap: str, group: str) -> dict[int, int]:
         admin.close()
 
 
-def test_membership_commits_and_leave(proxy_broker, http):
+def test_membership_commits_and_leave(proxy_broker, http, tmp_path):
     boot = proxy_broker.bootstrap
     make_topic(boot, "grp", partitions=2)
     produce(http, "grp", [{"value": b64(f"v{i}"), "partition": i % 2} for i in range(6)])
@@ -60,6 +61,12 @@ def test_membership_commits_and_leave(proxy_broker, http):
     assert _committed(boot, "g1") == {0: 2}
     assert http.post(f"{base}/offsets").status_code == 204  # everything consumed
     assert _committed(boot, "g1") == {0: 3, 1: 3}
+    described = run_in_process(
+        ["group", "describe", "g1", "-X", f"brokers={boot}"],
+        env={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    assert described.exit_code == 0, described.stderr
+    assert "member-a" in described.stdout and "Stable" in described.stdout, described.stdout
     r = http.request(
         "GET",
         f"{base}/offsets",
