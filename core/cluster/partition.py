@@ -228,7 +228,8 @@ class Partition:
         header, records = decode_batch(chunk)
         for record in records:
             if (
-                record.offset >= base
+                record.offset is not None
+                and record.offset >= base
                 and record.timestamp_ms is not None
                 and record.timestamp_ms >= timestamp_ms
             ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,7 +163,7 @@ NOOP_PROPERTIES = frozenset(
 )
 
 
-def validate(configs: dict[str, str | None]) -> dict[str, str]:
+def validate(configs: Mapping[str, str | None]) -> dict[str, str]:
     """Normalise topic configs; raise ClusterError(invalid_config) naming the bad key."""
     out: dict[str, str] = {}
     for key, value in configs.items():

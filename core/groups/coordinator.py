@@ -10,6 +10,7 @@ with an awaitable Completion.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterable
 
@@ -135,6 +136,9 @@ class GroupCoordinator:
         target = self._partitions.get(OFFSETS_TOPIC, partition)
         return target is not None and target.is_leader
 
+    def _loaded(self, partition: int, _task: asyncio.Task) -> None:
+        self._loading.pop(partition, None)
+
     async def _load(self, partition: int) -> None:
         """Replay the partition up to its high watermark, then answer for its groups."""
         target = self._partitions.get(OFFSETS_TOPIC, partition)
@@ -174,7 +178,7 @@ class GroupCoordinator:
             if leader and not owned and partition not in self._loading:
                 task = asyncio.create_task(self._load(partition), name=f"groups-load-{partition}")
                 self._loading[partition] = task
-                task.add_done_callback(lambda _t, p=partition: self._loading.pop(p, None))
+                task.add_done_callback(functools.partial(self._loaded, partition))
             elif not leader and owned:
                 log.info("%s/%d: no longer leader, unloading its groups", OFFSETS_TOPIC, partition)
                 self.manager.unload(partition)

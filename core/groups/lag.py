@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from core.common.metrics import GroupLagSample
 from core.groups.consumer_protocol import assignment_partitions
@@ -27,10 +28,10 @@ def group_lags(groups: Iterable[Group], high_watermark_fn: HighWatermarkFn) -> l
         GroupLagSample(
             str(r["group"]),
             str(r["topic"]),
-            int(r["partition"]),  # type: ignore[call-overload]
-            int(r["committed_offset"]),
-            int(r["lag"]),
-        )  # type: ignore[call-overload]
+            cast(int, r["partition"]),
+            cast(int, r["committed_offset"]),
+            cast(int, r["lag"]),
+        )
         for r in lag_rows(groups, high_watermark_fn)
         if r["lag"] is not None
     ]

@@ -123,11 +123,11 @@ class GroupManager:
         group.state = S.DEAD
         for member in group.members.values():
             self.timers.cancel(("hb", group.group_id, member.member_id))
-            if member.join_waiter is not None:
-                member.join_waiter, waiter = None, member.join_waiter
+            waiter, member.join_waiter = member.join_waiter, None
+            if waiter is not None:
                 waiter.resolve(JoinResult(error, member.member_id))
-            if member.sync_waiter is not None:
-                member.sync_waiter, swaiter = None, member.sync_waiter
+            swaiter, member.sync_waiter = member.sync_waiter, None
+            if swaiter is not None:
                 swaiter.resolve(SyncResult(error))
         for key in ("join", "sync"):
             self.timers.cancel((key, group.group_id))

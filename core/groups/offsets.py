@@ -127,7 +127,7 @@ class OffsetBook:
         """OffsetDelete: refused for topics an active consumer group subscribes to."""
         if group.is_(S.DEAD):
             return Completion.resolved((ErrorCode.group_id_not_found, []))
-        subscribed: set[str] = set()
+        subscribed: set[str] | None = set()
         if not group.is_(S.EMPTY):
             if group.protocol_type != "consumer":
                 return Completion.resolved((ErrorCode.non_empty_group, []))

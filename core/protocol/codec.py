@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import io
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from kio.index import UnknownAPIKey, UnknownEntity, load_request_schema, load_response_schema
 from kio.schema.response_header.v0.header import ResponseHeader as ResponseHeaderV0
 from kio.schema.response_header.v1.header import ResponseHeader as ResponseHeaderV1
 from kio.serial import entity_reader, entity_writer
+from kio.static.primitive import i32
 
 from core.protocol.framing import SIZE
 from core.protocol.guard import GuardError, check_request
+from core.protocol.walk_compile import header_schema
 
 API_VERSIONS_KEY = 18
 
@@ -65,7 +67,7 @@ def decode_request(payload: bytes | memoryview, api_key: int, api_version: int) 
     except GuardError as exc:
         raise DecodeError(f"malformed {name}: {exc}") from None
     try:
-        header, used = _reader(cls.__header_schema__)(payload, 0)
+        header, used = _reader(header_schema(cls))(payload, 0)
         body, used_body = _reader(cls)(payload, used)
     except BaseException as exc:  # kio's errors, KeyError, OverflowError, a Rust panic
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
@@ -79,19 +81,19 @@ def decode_request(payload: bytes | memoryview, api_key: int, api_version: int) 
 def response_header_bytes(api_key: int, api_version: int, correlation_id: int) -> bytes:
     cls = response_class(api_key, api_version)
     buf = io.BytesIO()
-    if cls.__header_schema__ is ResponseHeaderV1 and api_key != API_VERSIONS_KEY:
-        _writer(ResponseHeaderV1)(buf, ResponseHeaderV1(correlation_id=correlation_id))
+    if header_schema(cls) is ResponseHeaderV1 and api_key != API_VERSIONS_KEY:
+        _writer(ResponseHeaderV1)(buf, ResponseHeaderV1(correlation_id=cast(i32, correlation_id)))
     else:
-        _writer(ResponseHeaderV0)(buf, ResponseHeaderV0(correlation_id=correlation_id))
+        _writer(ResponseHeaderV0)(buf, ResponseHeaderV0(correlation_id=cast(i32, correlation_id)))
     return buf.getvalue()
 
 
-def encode_response(api_key: int, api_version: int, correlation_id: int, response: Any) -> bytes:
+def encode_response(api_key: int, api_version: int, correlation_id: int, response: object) -> bytes:
     """A whole response frame: size prefix, header, body."""
     buf = io.BytesIO()
     buf.write(b"\0\0\0\0")
     buf.write(response_header_bytes(api_key, api_version, correlation_id))
-    _writer(type(response))(buf, response)
+    _writer(_schema_of(response))(buf, response)
     frame = buf.getbuffer()
     SIZE.pack_into(frame, 0, len(frame) - 4)
     out = bytes(frame)
@@ -99,9 +101,14 @@ def encode_response(api_key: int, api_version: int, correlation_id: int, respons
     return out
 
 
-def encode_body(response: Any) -> bytes:
+def _schema_of(entity: object) -> type:
+    cls: type = type(entity)
+    return cls
+
+
+def encode_body(response: object) -> bytes:
     buf = io.BytesIO()
-    _writer(type(response))(buf, response)
+    _writer(_schema_of(response))(buf, response)
     return buf.getvalue()
 
 

@@ -100,5 +100,7 @@ def encode_fetch_response(
     if cur:
         parts.append(bytes(cur))
     body_size = sum(x.length if isinstance(x, FileRegion) else len(x) for x in parts)
-    parts[0] = _I32.pack(body_size) + parts[0]
+    first = parts[0]
+    assert isinstance(first, bytes)  # the header: a file region never comes first
+    parts[0] = _I32.pack(body_size) + first
     return parts, body_size + 4

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from core.protocol.walk_compile import GuardError, compile_walker
+from core.protocol.walk_compile import GuardError, compile_walker, header_schema
 from core.protocol.walk_runtime import ELEMENTS_LEFT, MAX_ELEMENTS_PER_REQUEST
 
 __all__ = ["MAX_ELEMENTS_PER_REQUEST", "GuardError", "check_request", "length_positions"]
@@ -39,7 +39,7 @@ def check_request(payload: bytes, request_cls: type) -> bytes:
 
 @cache
 def _walkers(request_cls: type):
-    return compile_walker(request_cls.__header_schema__), compile_walker(request_cls)
+    return compile_walker(header_schema(request_cls)), compile_walker(request_cls)
 
 
 def apply_edits(payload: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
@@ -69,6 +69,6 @@ def length_positions(payload: bytes, request_cls: type) -> list[tuple[int, str, 
     trace: list[tuple[int, str, str]] = []
     end = len(payload)
     ELEMENTS_LEFT[0] = MAX_ELEMENTS_PER_REQUEST
-    pos = compile_walker(request_cls.__header_schema__, True)(payload, 0, end, [], trace)
+    pos = compile_walker(header_schema(request_cls), True)(payload, 0, end, [], trace)
     compile_walker(request_cls, True)(payload, pos, end, [], trace)
     return trace

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from kio.serial._introspect import (
     EntityField,
@@ -61,10 +61,25 @@ class Kind:
     compact: bool = False  # array
     elem: Kind | None = None  # array
 
+    @property
+    def entity(self) -> type:
+        assert self.cls is not None, self
+        return self.cls
+
+
+def is_flexible(cls: type) -> bool:
+    """Whether a kio entity class is of a flexible (tagged fields) version."""
+    return bool(cast(Any, cls).__flexible__)
+
+
+def header_schema(cls: type) -> type:
+    """The request header class a kio request class is sent with."""
+    return cast(type, cast(Any, cls).__header_schema__)
+
 
 def field_kind(cls: type, field: dataclasses.Field, is_tag: bool) -> Kind:
     """The wire layout of `field` of entity `cls`, following kio's own writer rules."""
-    flexible = bool(cls.__flexible__)
+    flexible = bool(is_flexible(cls))
     if cls.__name__ == "RequestHeader" and field.name == "client_id":
         return Kind("lstr", nullable=True)  # always a legacy nullable string (KIP-482)
     nullable = False if is_tag else is_optional(field)
@@ -128,13 +143,13 @@ def _min_size(kind: Kind) -> int:
 @cache
 def entity_min_size(cls: type) -> int:
     plain, _ = split_fields(cls)
-    return sum(_min_size(k) for _, k in plain) + (1 if cls.__flexible__ else 0)
+    return sum(_min_size(k) for _, k in plain) + (1 if is_flexible(cls) else 0)
 
 
 @cache
 def fixed_size(cls: type) -> int | None:
     """Byte size of an entity whose every instance has the same size, else None."""
-    if cls.__flexible__:
+    if is_flexible(cls):
         return None
     plain, _ = split_fields(cls)
     total = 0
@@ -188,7 +203,7 @@ class _Gen:
             lines += self.value(kind, label, ind)
         if pending:
             lines += self._fixed(pending, ", ".join(pending_names), ind)
-        if cls.__flexible__:
+        if is_flexible(cls):
             lines += self._tag_section(cls, tagged, ind)
         return lines or ["    " * ind + "pass"]
 
@@ -209,7 +224,7 @@ class _Gen:
     def _value_fn(self, kind: Kind, label: str) -> Any:
         """A standalone walker for one value (a tagged field's)."""
         if kind.tag == "entity" and not kind.nullable:
-            return _Ref(self, self.entity(kind.cls))
+            return _Ref(self, self.entity(kind.entity))
         name = f"v_{self._next()}"
         lines = [f"def {name}(b, p, e, ed, tr):", *self.value(kind, label, 1), "    return p"]
         self.sources.append("\n".join(lines))
@@ -287,7 +302,7 @@ class _Gen:
         if kind.tag == "fixed":
             return self._fixed(kind.size, label, ind)
         if kind.tag == "entity":
-            fn = self.entity(kind.cls)
+            fn = self.entity(kind.entity)
             if not kind.nullable:
                 return [f"{pad}p = {fn}(b, p, e, ed, tr)"]
             return [
@@ -334,7 +349,7 @@ class _Gen:
                 f"{pad}    p += {var} * {size}",
             ]
         if elem.tag == "entity" and not elem.nullable:
-            body = self.entity_body(elem.cls, ind + 2)  # inlined: no call per element
+            body = self.entity_body(elem.entity, ind + 2)  # inlined: no call per element
         else:
             body = self.value(elem, label + "[]", ind + 2)
         return lines + [

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.common import metrics
@@ -140,7 +140,7 @@ class KafkaConnection:
             if item.done():
                 budget.release(units)
             else:
-                item.add_done_callback(lambda _, units=units: budget.release(units))
+                item.add_done_callback(_releaser(budget, units))
             self.inflight += 1
             if not queue.full():
                 queue.put_nowait(item)
@@ -361,6 +361,11 @@ async def _put(queue: asyncio.Queue, item: asyncio.Future, writer_task: asyncio.
         return True
     item.add_done_callback(_release_result)
     return False
+
+
+def _releaser(budget: RequestBudget, units: Units) -> Callable[[asyncio.Future], None]:
+    """A done-callback returning a request's budget units."""
+    return lambda _fut: budget.release(units)
 
 
 def _release_unsent(queue: asyncio.Queue) -> None:

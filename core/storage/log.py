@@ -298,8 +298,13 @@ class DiskLog:
             return None
         header, records = decode_batch(chunk)
         for record in records:
-            if record.timestamp_ms == header.max_timestamp and record.offset >= self.start_offset:
-                return record.offset, header.max_timestamp
+            offset = record.offset
+            if (
+                offset is not None
+                and record.timestamp_ms == header.max_timestamp
+                and offset >= self.start_offset
+            ):
+                return offset, header.max_timestamp
         return None
 
     # ------------------------------------------------------------ terms

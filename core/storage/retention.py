@@ -15,8 +15,11 @@ from core.storage.segment import Segment
 
 
 class RetentionLimits(Protocol):
-    retention_ms: int | None
-    retention_bytes: int | None
+    @property
+    def retention_ms(self) -> int | None: ...
+
+    @property
+    def retention_bytes(self) -> int | None: ...
 
 
 def collectible_prefix(

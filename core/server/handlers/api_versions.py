@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from kio.schema.api_versions.v0.response import ApiVersion as ApiVersionV0
 from kio.schema.api_versions.v0.response import ApiVersionsResponse as ApiVersionsResponseV0
+from kio.static.primitive import i16
 
 from core.protocol.errors import ErrorCode
 from core.server import dispatch
@@ -32,7 +33,10 @@ def served(cluster_config=None) -> list[tuple[int, int, int]]:
 
 
 def unsupported_version_response() -> ApiVersionsResponseV0:
-    keys = tuple(ApiVersionV0(api_key=k, min_version=lo, max_version=hi) for k, lo, hi in served())
+    keys = tuple(
+        ApiVersionV0(api_key=cast(i16, k), min_version=cast(i16, lo), max_version=cast(i16, hi))
+        for k, lo, hi in served()
+    )
     return ApiVersionsResponseV0(error_code=ErrorCode.unsupported_version, api_keys=keys)
 
 

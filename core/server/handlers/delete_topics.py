@@ -71,7 +71,7 @@ async def _delete(ctx: RequestContext, m, name, topic_id):
     return build(
         m.DeletableTopicResult,
         name=name,
-        topic_id=uuid.UUID(meta.topic_id),
+        topic_id=uuid.UUID(meta.topic_id) if meta is not None else _NO_ID,
         error_code=ErrorCode.none,
         error_message=None,
     )

@@ -108,6 +108,7 @@ def _topic_entries(ctx: RequestContext, m, meta, keys, request):
         if keys is not None and name not in keys:
             continue
         prop = topic_config.PROPERTIES[name]
+        value: str | None
         if name == "replication.factor":
             value, source = str(meta.replication_factor), SOURCE_DEFAULT
         elif name in meta.configs:

@@ -71,7 +71,7 @@ def _collect(
     has_error = False
     topics = []
     for ftopic in request.topics:
-        rows = []
+        rows: list[PartitionResult] = []
         topics.append((ftopic.topic, rows))
         for fp in ftopic.partitions:
             limit = min(budget, partition_cap)  # kafka_max_bytes_per_fetch caps each partition
