@@ -20,7 +20,7 @@ import uuid
 import psutil
 
 from core.rpc.client import ClientConfig, PeerClient
-from core.rpc.frame import Method
+from core.rpc.frame import FLAG_RESPONSE, HEADER_SIZE, Method, decode_header, encode_header
 from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 
@@ -38,8 +38,31 @@ class _Echo(asyncio.Protocol):
         self.transport.write(data)
 
 
+async def _stream_server(identity: NodeIdentity) -> asyncio.Server:
+    """The same frames read with StreamReader.readexactly (the comparison for FrameProtocol)."""
+
+    async def conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def answer(h, body: bytes) -> None:
+            out = identity.encode() if h.method == Method.hello else b""
+            head = encode_header(h.method, h.correlation, len(out), 0, flags=FLAG_RESPONSE)
+            writer.write(head + out)
+
+        tasks = set()
+        try:
+            while True:
+                h = decode_header(await reader.readexactly(HEADER_SIZE), 0, 64 << 20)
+                task = asyncio.ensure_future(answer(h, await reader.readexactly(h.body_len)))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    return await asyncio.start_server(conn, "127.0.0.1", 0)
+
+
 async def _serve() -> None:
-    server = RpcServer(IdentityBook(NodeIdentity(1, uuid.uuid4(), CLUSTER)))
+    identity = NodeIdentity(1, uuid.uuid4(), CLUSTER)
+    server = RpcServer(IdentityBook(identity))
 
     async def echo(meta, blob):
         return meta, blob
@@ -51,7 +74,9 @@ async def _serve() -> None:
     server.register(SINK, sink)
     port = await server.start("127.0.0.1", 0)
     raw = await asyncio.get_running_loop().create_server(_Echo, "127.0.0.1", 0)
-    print(port, raw.sockets[0].getsockname()[1], flush=True)
+    streams = await _stream_server(identity)
+    ports = (port, raw.sockets[0].getsockname()[1], streams.sockets[0].getsockname()[1])
+    print(*ports, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until closed
 
 
@@ -97,7 +122,8 @@ async def _load(client: PeerClient, in_flight: int, seconds: float, method: int,
     }
 
 
-async def _client(rpc_port: int, raw_port: int, seconds: float, server: psutil.Process) -> dict:
+async def _client(ports: list[int], seconds: float, server: psutil.Process) -> dict:
+    rpc_port, raw_port, stream_port = ports
     book = IdentityBook(NodeIdentity(2, uuid.uuid4(), CLUSTER))
     client = PeerClient(book, 1, "127.0.0.1", rpc_port, ClientConfig(max_in_flight=64))
     out: dict = {"bare_asyncio_echo_rtt": await _bare_rtt(raw_port, seconds)}
@@ -119,6 +145,18 @@ async def _client(rpc_port: int, raw_port: int, seconds: float, server: psutil.P
         )
         out[f"blob_64KiB_{in_flight}_in_flight"] = r
     await client.close()
+    stream_client = PeerClient(book, 1, "127.0.0.1", stream_port, ClientConfig(max_in_flight=64))
+    for in_flight in (1, 16):
+        cpu0 = _cpu_s(server)
+        r = await _load(stream_client, in_flight, seconds, SINK, blob)
+        out[f"streamreader_server_blob_64KiB_{in_flight}_in_flight"] = {
+            "mb_per_s": round(r["requests"] * BLOB_BYTES / r["elapsed_s"] / 1e6, 1),
+            "p50_us": r["p50_us"],
+            "server_cpu_s_per_gb": round(
+                (_cpu_s(server) - cpu0) / max(1e-9, r["requests"] * BLOB_BYTES / 1e9), 2
+            ),
+        }
+    await stream_client.close()
     return out
 
 
@@ -142,8 +180,8 @@ def main() -> None:
         text=True,
     )
     try:
-        rpc_port, raw_port = map(int, proc.stdout.readline().split())
-        result = asyncio.run(_client(rpc_port, raw_port, args.seconds, psutil.Process(proc.pid)))
+        ports = [int(p) for p in proc.stdout.readline().split()]
+        result = asyncio.run(_client(ports, args.seconds, psutil.Process(proc.pid)))
     finally:
         proc.stdin.close()
         proc.wait(10)
