@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import statistics
 import tempfile
@@ -20,7 +21,7 @@ import psutil
 
 from bench import kafka_load
 from tests.support.broker import BrokerProcess
-from tests.support.proxy import JSON, V2, proxy_url
+from tests.support.proxy import BINARY, JSON, V2, proxy_url
 
 RECORD_BYTES = 1024
 BATCH = 50
@@ -38,10 +39,13 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def produce(url: str, topic: str, clients: int, seconds: float) -> dict:
-    value = "x" * (RECORD_BYTES - 2)  # a JSON string of ~1 KiB
+async def produce(url: str, topic: str, clients: int, seconds: float, fmt: str = JSON) -> dict:
+    if fmt == JSON:
+        value = "x" * (RECORD_BYTES - 2)  # a JSON string of ~1 KiB
+    else:
+        value = base64.b64encode(b"x" * RECORD_BYTES).decode()
     body = json.dumps({"records": [{"value": value} for _ in range(BATCH)]}).encode()
-    headers = {"Content-Type": JSON, "Accept": V2}
+    headers = {"Content-Type": fmt, "Accept": V2}
     latencies: list[float] = []
     errors = [0]
     deadline = time.perf_counter() + seconds
@@ -133,6 +137,7 @@ def run(seconds: float, clients: int, partitions: int, kafka_records: int) -> di
             url = proxy_url(broker)
             kafka_load.create_topic(broker.bootstrap, "proxy", partitions)
             kafka_load.create_topic(broker.bootstrap, "kafka", partitions)
+            kafka_load.create_topic(broker.bootstrap, "proxy-bin", partitions)
             out: dict = {
                 "clients": clients,
                 "partitions": partitions,
@@ -141,6 +146,9 @@ def run(seconds: float, clients: int, partitions: int, kafka_records: int) -> di
             }
             out["proxy_produce"] = _measure(
                 proc, lambda: asyncio.run(produce(url, "proxy", clients, seconds))
+            )
+            out["proxy_produce_binary"] = _measure(
+                proc, lambda: asyncio.run(produce(url, "proxy-bin", clients, seconds, BINARY))
             )
             total = out["proxy_produce"]["records"]
             out["proxy_consume"] = _measure(
