@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 
 from bench import kafka_load, limits, validation
-from tests.support.broker import BrokerProcess
+from core.testing.process import BrokerProcess
 
 RECORD_BYTES = 1024
 

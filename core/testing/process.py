@@ -1,0 +1,136 @@
+"""Start real `ailurus` broker processes on 127.0.0.1 ephemeral ports (tests, benchmarks).
+
+Shipped with the package (bench and, later, a pytest plugin use it); tests import it through
+tests/support/broker.py."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+READY = re.compile(r"Ailurus ready: node_id=(\d+) kafka=([\d.]+):(\d+) admin=([\d.]+):(\d+)")
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 20.0
+
+
+class BrokerProcess:
+    """One broker process. Ports are ephemeral at first start and kept across restarts."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra_args: str,
+        log_path: Path | None = None,
+        wrapper: list[str] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.wrapper = list(wrapper or [])  # e.g. ["strace", "-f", ...]: runs the broker under it
+        self.extra_args = list(extra_args)
+        self.log_path = log_path or self.data_dir.parent / f"{self.data_dir.name}.log"
+        self.kafka_port = 0
+        self.admin_port = 0
+        self.node_id = -1
+        self.proc: subprocess.Popen | None = None
+        self._log_offset = 0
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    def command(self) -> list[str]:
+        return [
+            *self.wrapper,
+            sys.executable,
+            "-m",
+            "core",
+            "--data-dir",
+            str(self.data_dir),
+            "--kafka-addr",
+            f"127.0.0.1:{self.kafka_port}",
+            "--admin-addr",
+            f"127.0.0.1:{self.admin_port}",
+            "--rpc-addr",
+            "127.0.0.1:0",
+            *self.extra_args,
+        ]
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> BrokerProcess:
+        assert self.proc is None or self.proc.poll() is not None, "broker already running"
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self._log_offset = log.tell()
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
+        log.close()
+        self._wait_ready(timeout_s)
+        return self
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = self.log_text(since_start=True)
+            match = READY.search(text)
+            if match:
+                self.node_id = int(match.group(1))
+                self.kafka_port = int(match.group(3))
+                self.admin_port = int(match.group(5))
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"broker exited with {self.proc.returncode}:\n{text[-4000:]}")
+            time.sleep(0.05)
+        self.kill()
+        raise TimeoutError(
+            f"broker not ready after {timeout_s}s:\n{self.log_text(since_start=True)[-4000:]}"
+        )
+
+    def log_text(self, since_start: bool = False) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                if since_start:
+                    f.seek(self._log_offset)
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> int:
+        """SIGTERM and wait: a clean shutdown. Returns the exit code."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=timeout_s)
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL: a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT_S)
+
+    def restart(self, *, crash: bool = False) -> BrokerProcess:
+        self.kill() if crash else self.stop()
+        return self.start()
+
+    def __enter__(self) -> BrokerProcess:
+        return self.start() if self.proc is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.kill() if exc[0] is not None else self.stop()
+
+
+def start_broker(tmp_path: Path, *extra_args: str, name: str = "broker") -> BrokerProcess:
+    return BrokerProcess(Path(tmp_path) / name, *extra_args).start()
