@@ -118,6 +118,7 @@ class PeerClient:
         self._next_attempt_at = 0.0  # loop time
         self._slots = asyncio.Semaphore(self.config.max_in_flight)
         self._closed = False
+        self._in_flight = 0  # calls holding a slot
 
     @property
     def connected(self) -> bool:
@@ -125,7 +126,7 @@ class PeerClient:
 
     @property
     def in_flight(self) -> int:
-        return self.config.max_in_flight - self._slots._value
+        return self._in_flight
 
     async def call(
         self, method: int, meta: Buffer = b"", blob: Blob = b"", *, timeout_ms: int
@@ -139,10 +140,14 @@ class PeerClient:
         try:
             async with asyncio.timeout(timeout_ms / 1000):
                 async with self._slots:
-                    conn = await self._connection()
-                    corr, fut = conn.request(method, meta, blob)
-                    await conn.drain()
-                    header, rmeta, rblob = await fut
+                    self._in_flight += 1
+                    try:
+                        conn = await self._connection()
+                        corr, fut = conn.request(method, meta, blob)
+                        await conn.drain()
+                        header, rmeta, rblob = await fut
+                    finally:
+                        self._in_flight -= 1
         except TimeoutError:
             raise RpcTimeout(
                 f"method {method} to node {self.peer_node_id}: {timeout_ms} ms"
