@@ -77,6 +77,8 @@ class BrokerProcess:
         return self
 
     def _wait_ready(self, timeout_s: float) -> None:
+        proc = self.proc
+        assert proc is not None, "start() first"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             text = self.log_text(since_start=True)
@@ -86,8 +88,8 @@ class BrokerProcess:
                 self.kafka_port = int(match.group(3))
                 self.admin_port = int(match.group(5))
                 return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"broker exited with {self.proc.returncode}:\n{text[-4000:]}")
+            if proc.poll() is not None:
+                raise RuntimeError(f"broker exited with {proc.returncode}:\n{text[-4000:]}")
             time.sleep(0.05)
         self.kill()
         raise TimeoutError(
