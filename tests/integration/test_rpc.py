@@ -132,7 +132,7 @@ async def test_client_timeout_then_the_late_response_is_dropped(pair) -> None:
     t0 = time.monotonic()
     with pytest.raises(RpcTimeout) as err:
         await client.call(SLEEP, b"300", timeout_ms=100)
-    assert err.value.retriable and 0.09 < time.monotonic() - t0 < 0.25
+    assert err.value.retriable and 0.09 < time.monotonic() - t0 < 0.5
     await asyncio.sleep(0.3)
     assert client._conn.late_responses == 1 and not client._conn.pending
     assert await client.call(Method.echo, b"ok", timeout_ms=2_000) == (b"ok", b"")
@@ -264,7 +264,7 @@ async def test_server_killed_and_restarted(pair) -> None:
             assert err.value.retriable
             failures += 1
             await asyncio.sleep(0.005)
-        assert failures > 50 and 3 <= client.connect_attempts <= 10, client.connect_attempts
+        assert failures > 20 and 3 <= client.connect_attempts <= 10, client.connect_attempts
         restarted = Node(1)
         restarted.book = a.book  # the same node (same UUID) comes back on the same port
         restarted.server.book = a.book

@@ -55,14 +55,14 @@ def _echo(s: socket.socket, data: bytes) -> bytes:
 def test_forward_and_delay(proxy) -> None:
     s = _connect(proxy.port)
     assert _echo(s, b"x" * 200_000) == b"x" * 200_000
-    proxy.delay(100)
+    proxy.delay(200)
     t0 = time.monotonic()
     assert _echo(s, b"hello") == b"hello"
-    assert time.monotonic() - t0 >= 0.19  # delayed both ways
+    assert time.monotonic() - t0 >= 0.39  # delayed both ways
     proxy.forward()
     t0 = time.monotonic()
     assert _echo(s, b"again") == b"again"
-    assert time.monotonic() - t0 < 0.1
+    assert time.monotonic() - t0 < 0.2
 
 
 def test_blackhole_drops_bytes_but_keeps_the_connection(proxy) -> None:
