@@ -138,7 +138,7 @@ def _subscription(body: Any) -> tuple[list[str], str | None]:
         and topics
         and all(isinstance(t, str) and 0 < len(t) <= 249 for t in topics)
     )
-    if not ok:
+    if not ok or not isinstance(topics, list):
         raise ProxyError(INVALID_DATA, "topics must be a non-empty array of topic names")
     return sorted(set(topics)), None
 

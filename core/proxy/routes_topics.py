@@ -142,7 +142,8 @@ async def _send_partition(
     out: list[dict[str, Any]],
 ) -> None:
     chunks: list[tuple[Any, list[int]]] = []
-    batch, members = producer.create_batch(), []
+    batch = producer.create_batch()
+    members: list[int] = []
     for i in indexes:
         r = records[i]
         if batch.append(key=r.key, value=r.value, timestamp=None) is None:
@@ -217,7 +218,8 @@ async def get_partition_records(request: web.Request) -> web.Response:
     fetched = await st.kafka.read(
         topic, partition, offset, timeout_ms, st.limits.max_records_per_response
     )
-    out, size = [], 0
+    out: list[dict[str, Any]] = []
+    size = 0
     for rec in fetched:
         size += record_size(rec)
         if out and size > max_bytes:

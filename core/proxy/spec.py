@@ -134,18 +134,19 @@ def tp_list(body: Any, key: str, with_offset: bool = False) -> list[tuple[str, i
     """`[{"topic","partition"(,"offset","metadata")}]` under `key`; 42205 when malformed."""
     if not isinstance(body, dict) or not isinstance(body.get(key), list):
         raise ProxyError(42205, f"expected an object with a {key!r} array")
-    out = []
-    for i, item in enumerate(body[key]):
-        topic = item.get("topic") if isinstance(item, dict) else None
-        part = item.get("partition") if isinstance(item, dict) else None
-        offset = item.get("offset", 0) if isinstance(item, dict) else None
-        meta = item.get("metadata") if isinstance(item, dict) else None
+    out: list[tuple[str, int, int, str]] = []
+    for i, raw in enumerate(body[key]):
+        item: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        topic, part = item.get("topic"), item.get("partition")
+        offset, meta = item.get("offset"), item.get("metadata")
         ok = isinstance(topic, str) and 0 < len(topic) <= 249
         ok = ok and _int_in(part, 2**31 - 1) and (not with_offset or _int_in(offset, 2**63 - 1))
         if not ok or (meta is not None and not isinstance(meta, str)):
             fields = "topic, partition" + (", offset" if with_offset else "")
             raise ProxyError(42205, f"{key}[{i}] must have {fields}")
-        out.append((topic, part, offset if with_offset else 0, meta or ""))
+        out.append(
+            (item["topic"], item["partition"], item["offset"] if with_offset else 0, meta or "")
+        )
     return out
 
 
