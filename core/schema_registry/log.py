@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -121,7 +121,7 @@ class SchemasLog:
         end = (await self._offsets.end_offsets([self._tp]))[self._tp]
         await self._wait_applied(end)
 
-    async def write(self, records: list[tuple[bytes, bytes | None]]) -> None:
+    async def write(self, records: Sequence[tuple[bytes, bytes | None]]) -> None:
         """Produce `records` in order and wait until they are applied."""
         assert self._producer is not None
         last = -1

@@ -33,8 +33,8 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         body = {"error_code": exc.status, "message": exc.reason or "error"}
         return web.json_response(body, status=exc.status)
     except TimeoutError:
-        exc = errors.RegistryError(50002, "Timed out reading or writing the _schemas topic")
-        return web.json_response(exc.body(), status=exc.status)
+        timeout = errors.RegistryError(50002, "Timed out reading or writing the _schemas topic")
+        return web.json_response(timeout.body(), status=timeout.status)
     except Exception as exc:
         log.exception("unhandled error in %s %s", request.method, request.path)
         body = errors.backend(type(exc).__name__).body()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.schema_registry import errors, records
@@ -271,7 +272,7 @@ class Registry:
         await self.log.write([(records.schema_key(subject, version), value)])
         return schema_id, (version, identity)
 
-    async def write(self, pairs: list[tuple[bytes, bytes | None]]) -> None:
+    async def write(self, pairs: Sequence[tuple[bytes, bytes | None]]) -> None:
         await self.ready()
         await self.log.write(pairs)
 

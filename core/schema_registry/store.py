@@ -64,7 +64,7 @@ class Store:
             self._apply_setting(self.config, subject, value, "compatibilityLevel", LEVELS)
         elif keytype == "MODE":
             self._apply_setting(self.mode, subject, value, "mode", MODES)
-        elif keytype == "DELETE_SUBJECT" and isinstance(value, dict):
+        elif keytype == "DELETE_SUBJECT" and isinstance(value, dict) and isinstance(subject, str):
             upto = value.get("version")
             for v in self.subjects.get(subject, {}).values():
                 if not isinstance(upto, int) or v.version <= upto:

@@ -7,7 +7,9 @@ empty when compatible). `deps` are the resolved references, depth first.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 
@@ -35,16 +37,14 @@ class Parsed:
 TYPES = ("JSON", "PROTOBUF", "AVRO")
 
 
-def _module(schema_type: str):
-    if schema_type == "AVRO":
-        from core.schema_registry.types import avro_type as module
-    elif schema_type == "JSON":
-        from core.schema_registry.types import json_type as module
-    elif schema_type == "PROTOBUF":
-        from core.schema_registry.types import proto_type as module
-    else:
+_MODULES = {"AVRO": "avro_type", "JSON": "json_type", "PROTOBUF": "proto_type"}
+
+
+def _module(schema_type: str) -> ModuleType:
+    """Imported on first use: each type's libraries load only when a schema of it arrives."""
+    if schema_type not in _MODULES:
         raise SchemaError(f"unknown schema type '{schema_type}'")
-    return module
+    return importlib.import_module(f"core.schema_registry.types.{_MODULES[schema_type]}")
 
 
 def parse(schema_type: str, text: str, deps: tuple[Dep, ...], normalize: bool) -> Parsed:

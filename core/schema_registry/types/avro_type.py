@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import avro.constants
 import avro.errors
 import avro.name
 import avro.schema
@@ -12,7 +13,16 @@ from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibi
 from core.schema_registry.types import Dep, Parsed, SchemaError
 
 # The order Avro's own writers use; other attributes follow sorted.
-_KEY_ORDER = ("type", "name", "namespace", "doc", "aliases", "fields", "symbols", "items")
+_KEY_ORDER: tuple[str, ...] = (
+    "type",
+    "name",
+    "namespace",
+    "doc",
+    "aliases",
+    "fields",
+    "symbols",
+    "items",
+)
 _KEY_ORDER += ("values", "size", "default", "order", "logicalType", "precision", "scale")
 
 
@@ -21,7 +31,7 @@ def _load(text: str) -> object:
         return json.loads(text)
     except ValueError as exc:
         # A bare name such as `string` is how some clients write a primitive.
-        if text.strip() in avro.schema.PRIMITIVE_TYPES:
+        if text.strip() in avro.constants.PRIMITIVE_TYPES:
             return text.strip()
         raise SchemaError(f"not JSON: {exc}") from None
 
