@@ -1,6 +1,8 @@
 """Broker RPC (core.rpc) on loopback: small-request rate and latency with 1 and 64 in flight,
 and MB/s for 64 KiB blobs (a follower-append shape: blob in, empty answer out), beside a bare
-asyncio echo round trip measured in the same run (cluster-notes §6: p50 ~94 µs).
+asyncio echo round trip measured in the same run (cluster-notes §6: p50 ~94 µs), the same blobs
+read by a StreamReader server, and the CPU of 1,000 groups' heartbeats to one peer every 150 ms
+(Raft AppendRequest/AppendReply through raft_codec, batched by HeartbeatBatcher).
 
 The server runs in its own process (as a peer broker would); the client in this one.
 
@@ -19,8 +21,11 @@ import uuid
 
 import psutil
 
+from core.raft.types import AppendReply, AppendRequest
+from core.rpc import raft_codec
 from core.rpc.client import ClientConfig, PeerClient
 from core.rpc.frame import FLAG_RESPONSE, HEADER_SIZE, Method, decode_header, encode_header
+from core.rpc.heartbeat import HeartbeatBatcher, HeartbeatHandler
 from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 
@@ -36,6 +41,46 @@ class _Echo(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.transport.write(data)
+
+
+def _follower_heartbeat(src: int, group_id: int, payload: bytes) -> bytes:
+    """Decode the leader's heartbeat and answer as a follower would (codec cost included)."""
+    _, m = raft_codec.decode(payload)
+    reply = AppendReply(m.dst, m.src, m.term, True, m.prev, m.commit, m.prev[0], m.seq)
+    return raft_codec.encode(group_id, reply)[0]
+
+
+async def _heartbeats(client: PeerClient, groups: int, seconds: float, tick_ms: int) -> dict:
+    """`groups` Raft groups led here heartbeat one peer every tick, batched in one message."""
+
+    async def send(node_id: int, meta: bytes) -> bytes:
+        return (await client.call(Method.heartbeat_batch, meta, timeout_ms=3_000))[0]
+
+    batcher = HeartbeatBatcher(2, send, tick_ms=tick_ms)
+    proc = psutil.Process()
+    cpu0, t0, ticks, lat = _cpu_s(proc), time.perf_counter(), 0, []
+    while time.perf_counter() - t0 < seconds:
+        tick_at = time.perf_counter()
+        futs = []
+        for g in range(groups):
+            m = AppendRequest(2, 1, 7, (1000 + g, 7), (), 1000 + g, 1000 + g, ticks)
+            futs.append(batcher.submit(1, g, raft_codec.encode(g, m)[0]))
+        batcher.flush()
+        await asyncio.gather(*futs)
+        lat.append(time.perf_counter() - tick_at)
+        ticks += 1
+        await asyncio.sleep(max(0.0, tick_ms / 1000 - (time.perf_counter() - tick_at)))
+    elapsed = time.perf_counter() - t0
+    return {
+        "groups": groups,
+        "tick_ms": tick_ms,
+        "ticks": ticks,
+        "batches_sent": batcher.batches_sent,
+        "leader_cpu_pct_of_core": round((_cpu_s(proc) - cpu0) / elapsed * 100, 1),
+        "tick_p50_us": _pct_us(lat, 0.5),
+        "tick_p99_us": _pct_us(lat, 0.99),
+        "_elapsed_s": elapsed,
+    }
 
 
 async def _stream_server(identity: NodeIdentity) -> asyncio.Server:
@@ -72,6 +117,7 @@ async def _serve() -> None:
 
     server.register(Method.echo, echo)
     server.register(SINK, sink)
+    server.register(Method.heartbeat_batch, HeartbeatHandler(_follower_heartbeat))
     port = await server.start("127.0.0.1", 0)
     raw = await asyncio.get_running_loop().create_server(_Echo, "127.0.0.1", 0)
     streams = await _stream_server(identity)
@@ -144,6 +190,10 @@ async def _client(ports: list[int], seconds: float, server: psutil.Process) -> d
             (_cpu_s(server) - cpu0) / max(1e-9, r["requests"] * BLOB_BYTES / 1e9), 2
         )
         out[f"blob_64KiB_{in_flight}_in_flight"] = r
+    cpu0 = _cpu_s(server)
+    hb = await _heartbeats(client, 1_000, seconds, 150)
+    hb["follower_cpu_pct_of_core"] = round((_cpu_s(server) - cpu0) / hb.pop("_elapsed_s") * 100, 1)
+    out["heartbeats_1000_groups_one_peer"] = hb
     await client.close()
     stream_client = PeerClient(book, 1, "127.0.0.1", stream_port, ClientConfig(max_in_flight=64))
     for in_flight in (1, 16):
