@@ -32,6 +32,7 @@ from core.rpc.server import RpcServer
 SINK = 200
 CLUSTER = uuid.UUID(int=42)
 BLOB_BYTES = 64 * 1024
+ROUNDS = 3
 
 
 # ---- server process -----------------------------------------------------------------------------
@@ -180,34 +181,37 @@ async def _client(ports: list[int], seconds: float, server: psutil.Process) -> d
         out[name]["server_cpu_us_per_request"] = round(
             (_cpu_s(server) - cpu0) * 1e6 / max(1, out[name]["requests"]), 1
         )
-    blob = bytes(BLOB_BYTES)
-    for in_flight in (1, 16):
-        cpu0 = _cpu_s(server)
-        r = await _load(client, in_flight, seconds, SINK, blob)
-        r["blob_bytes"] = BLOB_BYTES
-        r["mb_per_s"] = round(r["requests"] * BLOB_BYTES / r["elapsed_s"] / 1e6, 1)
-        r["server_cpu_s_per_gb"] = round(
-            (_cpu_s(server) - cpu0) / max(1e-9, r["requests"] * BLOB_BYTES / 1e9), 2
-        )
-        out[f"blob_64KiB_{in_flight}_in_flight"] = r
     cpu0 = _cpu_s(server)
     hb = await _heartbeats(client, 1_000, seconds, 150)
     hb["follower_cpu_pct_of_core"] = round((_cpu_s(server) - cpu0) / hb.pop("_elapsed_s") * 100, 1)
     out["heartbeats_1000_groups_one_peer"] = hb
-    await client.close()
     stream_client = PeerClient(book, 1, "127.0.0.1", stream_port, ClientConfig(max_in_flight=64))
-    for in_flight in (1, 16):
-        cpu0 = _cpu_s(server)
-        r = await _load(stream_client, in_flight, seconds, SINK, blob)
-        out[f"streamreader_server_blob_64KiB_{in_flight}_in_flight"] = {
-            "mb_per_s": round(r["requests"] * BLOB_BYTES / r["elapsed_s"] / 1e6, 1),
-            "p50_us": r["p50_us"],
-            "server_cpu_s_per_gb": round(
-                (_cpu_s(server) - cpu0) / max(1e-9, r["requests"] * BLOB_BYTES / 1e9), 2
-            ),
-        }
+    for in_flight in (1, 16):  # interleaved rounds: both servers see the same machine load
+        runs: dict[str, list[dict]] = {"frame_protocol": [], "streamreader": []}
+        for _ in range(ROUNDS):
+            for name, c in (("frame_protocol", client), ("streamreader", stream_client)):
+                cpu0 = _cpu_s(server)
+                r = await _load(c, in_flight, seconds / ROUNDS, SINK, bytes(BLOB_BYTES))
+                r["server_cpu_s"] = _cpu_s(server) - cpu0
+                runs[name].append(r)
+        for name, rs in runs.items():
+            out[f"blob_64KiB_{in_flight}_in_flight_{name}"] = _blob_figures(rs)
+    await client.close()
     await stream_client.close()
     return out
+
+
+def _blob_figures(runs: list[dict]) -> dict:
+    requests = sum(r["requests"] for r in runs)
+    elapsed = sum(r["elapsed_s"] for r in runs)
+    gb = requests * BLOB_BYTES / 1e9
+    return {
+        "requests": requests,
+        "mb_per_s": round(gb * 1e3 / elapsed, 1),
+        "p50_us_per_round": [r["p50_us"] for r in runs],
+        "p99_us_per_round": [r["p99_us"] for r in runs],
+        "server_cpu_s_per_gb": round(sum(r["server_cpu_s"] for r in runs) / max(gb, 1e-9), 2),
+    }
 
 
 def _cpu_s(proc: psutil.Process) -> float:
