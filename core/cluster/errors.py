@@ -72,16 +72,16 @@ _CLUSTER = {
 }
 
 _RAFT = {
-    RaftErrc.not_leader: ErrorCode.not_leader_or_follower,
-    RaftErrc.timeout: ErrorCode.request_timed_out,
-    RaftErrc.shutting_down: ErrorCode.not_leader_or_follower,
-    RaftErrc.term_changed: ErrorCode.not_leader_or_follower,
+    RaftErrc.not_leader: ClusterErrc.not_leader,
+    RaftErrc.timeout: ClusterErrc.timeout,
+    RaftErrc.shutting_down: ClusterErrc.shutting_down,
+    RaftErrc.term_changed: ClusterErrc.not_leader,  # truncated by a new leader: find it
 }
 
 
 def from_raft(exc: RaftError) -> ClusterError:
-    """A write consensus refused at once: the client should find the leader again."""
-    return ClusterError(ClusterErrc.not_leader, str(exc))
+    """A write consensus failed, at once or while waiting for its acks level."""
+    return ClusterError(_RAFT.get(exc.errc, ClusterErrc.not_leader), str(exc))
 
 
 def from_storage(exc: OffsetOutOfRange) -> ClusterError:
@@ -96,7 +96,7 @@ def to_error_code(exc: BaseException) -> ErrorCode:
     if isinstance(exc, ClusterError):
         return exc.error_code
     if isinstance(exc, RaftError):
-        return _RAFT.get(exc.errc, ErrorCode.unknown_server_error)
+        return from_raft(exc).error_code
     if isinstance(exc, CorruptBatch):
         return ErrorCode.corrupt_message
     if isinstance(exc, BatchError):

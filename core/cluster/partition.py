@@ -191,7 +191,10 @@ class Partition:
         header = split_batches(batch)[0][1]
         result = self._append(batch, header, acks)
         if result.acked is not None:
-            await result.acked
+            try:
+                await result.acked
+            except RaftError as exc:
+                raise from_raft(exc) from None
         return result.base_offset, result.last_offset
 
     # ---- reads --------------------------------------------------------------------------------------

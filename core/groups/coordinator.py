@@ -17,7 +17,10 @@ from collections.abc import Iterable
 from kio.schema.errors import ErrorCode
 
 from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.partition_manager import PartitionManager
+from core.cluster.topics import TopicsFrontend
 from core.common.clock import Clock
+from core.config.cluster_properties import ClusterConfigStore
 from core.groups.completion import Completion
 from core.groups.config import GroupConfig
 from core.groups.journal import PartitionJournal
@@ -48,16 +51,22 @@ _TOPIC_WAIT_S = 30.0
 
 
 class GroupCoordinator:
-    def __init__(self, *, node_id: int, clock: Clock, partitions, topics, config) -> None:
+    def __init__(
+        self,
+        *,
+        node_id: int,
+        clock: Clock,
+        partitions: PartitionManager,
+        topics: TopicsFrontend,
+        config: ClusterConfigStore,
+    ) -> None:
         self.node_id = node_id
         self.clock = clock
-        self._partitions = partitions  # PartitionManager
-        self._topics = topics  # TopicsFrontend
+        self._partitions = partitions  # each partition through its facade
+        self._topics = topics
         self._config_store = config
         self.config = GroupConfig.from_store(config)
-        self._unsubscribe = (
-            config.subscribe(self._on_config_change) if hasattr(config, "subscribe") else None
-        )
+        self._unsubscribe = config.subscribe(self._on_config_change)
         self.journal = PartitionJournal(partitions, clock)
         self.manager = GroupManager(clock=clock, config=self.config, journal=self.journal)
         self._tasks: list[asyncio.Task] = []
@@ -95,8 +104,7 @@ class GroupCoordinator:
         self.manager.reconfigure(self.config)
 
     async def stop(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        self._unsubscribe()
         for task in [*self._tasks, *self._loading.values()]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._loading.values(), return_exceptions=True)
@@ -142,6 +150,8 @@ class GroupCoordinator:
     async def _load(self, partition: int) -> None:
         """Replay the partition up to its high watermark, then answer for its groups."""
         target = self._partitions.get(OFFSETS_TOPIC, partition)
+        if target is None:  # deleted since leadership was seen
+            return
         load = self.manager.begin_load(partition)
         offset, end = target.start_offset, target.high_watermark
         while offset < end:  # bounded: each pass advances past at least one batch, or stops

@@ -15,6 +15,7 @@ from collections import deque
 from kio.schema.errors import ErrorCode
 
 from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.partition_manager import PartitionManager
 from core.common.clock import Clock
 from core.groups.completion import Completion
 from core.groups.offsets import KV
@@ -40,8 +41,10 @@ def _size(records: list[KV]) -> int:
 
 
 class PartitionJournal:
-    def __init__(self, partitions, clock: Clock, topic: str = OFFSETS_TOPIC) -> None:
-        self._partitions = partitions  # core.cluster.partition_manager.PartitionManager
+    def __init__(
+        self, partitions: PartitionManager, clock: Clock, topic: str = OFFSETS_TOPIC
+    ) -> None:
+        self._partitions = partitions
         self._clock = clock
         self._topic = topic
         self._queues: dict[int, deque[tuple[list[KV], Completion[ErrorCode]]]] = {}
