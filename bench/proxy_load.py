@@ -20,8 +20,11 @@ import httpx
 import psutil
 
 from bench import kafka_load
-from tests.support.broker import BrokerProcess
-from tests.support.proxy import BINARY, JSON, V2, proxy_url
+from core.testing.process import BrokerProcess
+
+V2 = "application/vnd.kafka.v2+json"
+BINARY = "application/vnd.kafka.binary.v2+json"
+JSON = "application/vnd.kafka.json.v2+json"
 
 RECORD_BYTES = 1024
 BATCH = 50
@@ -134,7 +137,7 @@ def run(seconds: float, clients: int, partitions: int, kafka_records: int) -> di
         broker = BrokerProcess(Path(tmp) / "broker", "--pandaproxy-addr", "127.0.0.1:0").start()
         try:
             proc = psutil.Process(broker.proc.pid)
-            url = proxy_url(broker)
+            url = broker.listener_url("pandaproxy")
             kafka_load.create_topic(broker.bootstrap, "proxy", partitions)
             kafka_load.create_topic(broker.bootstrap, "kafka", partitions)
             kafka_load.create_topic(broker.bootstrap, "proxy-bin", partitions)

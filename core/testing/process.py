@@ -46,6 +46,16 @@ class BrokerProcess:
     def admin_url(self) -> str:
         return f"http://127.0.0.1:{self.admin_port}"
 
+    def listener_url(self, name: str) -> str:
+        """http://host:port of an extra listener (`pandaproxy`, `schema_registry`), from the
+        ready line of the latest start."""
+        pattern = re.compile(rf"Ailurus ready: .*\b{re.escape(name)}=([\w.:-]+):(\d+) ")
+        matches = pattern.findall(self.log_text(since_start=True))
+        if not matches:
+            raise RuntimeError(f"the broker's ready line names no {name} listener")
+        host, port = matches[-1]
+        return f"http://{host}:{port}"
+
     def command(self) -> list[str]:
         return [
             *self.wrapper,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -12,16 +11,13 @@ import httpx
 
 from tests.support.broker import BrokerProcess
 
-PROXY_FIELD = re.compile(r"Ailurus ready: .*pandaproxy=([\d.]+):(\d+)")
 V2 = "application/vnd.kafka.v2+json"
 BINARY = "application/vnd.kafka.binary.v2+json"
 JSON = "application/vnd.kafka.json.v2+json"
 
 
 def proxy_url(broker: BrokerProcess) -> str:
-    match = PROXY_FIELD.search(broker.log_text(since_start=True))
-    assert match, "no pandaproxy=HOST:PORT in the broker's ready line"
-    return f"http://{match.group(1)}:{match.group(2)}"
+    return broker.listener_url("pandaproxy")
 
 
 # a group's first join waits group_initial_rebalance_delay (3 s by default); tests need not
