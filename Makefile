@@ -41,6 +41,7 @@ fuzz: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.proxy_load
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) *.egg-info

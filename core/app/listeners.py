@@ -18,9 +18,10 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from core.config.node import Address, NodeConfig
+from core.server.context import Services
 
 log = logging.getLogger("ailurus")
 
@@ -36,7 +37,7 @@ class ListenerContext:
     """What an extra listener may use of the broker."""
 
     node: NodeConfig  # node.raw holds its redpanda.yaml section (and `*_client` sections)
-    services: Any  # core.server.context.Services: cluster config, topics, metadata
+    services: Services  # cluster config, topics, metadata, partitions
     kafka_bootstrap: str  # host:port of this broker's bound Kafka listener, for its clients
 
 
