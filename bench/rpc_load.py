@@ -171,8 +171,8 @@ async def _load(client: PeerClient, in_flight: int, seconds: float, method: int,
 
 async def _client(ports: list[int], seconds: float, server: psutil.Process) -> dict:
     rpc_port, raw_port, stream_port = ports
-    book = IdentityBook(NodeIdentity(2, uuid.uuid4(), CLUSTER))
-    client = PeerClient(book, 1, "127.0.0.1", rpc_port, ClientConfig(max_in_flight=64))
+    endpoint = RpcServer(IdentityBook(NodeIdentity(2, uuid.uuid4(), CLUSTER)))  # dials only
+    client = PeerClient(endpoint, 1, "127.0.0.1", rpc_port, ClientConfig(max_in_flight=64))
     out: dict = {"bare_asyncio_echo_rtt": await _bare_rtt(raw_port, seconds)}
     await client.call(Method.echo, timeout_ms=5_000)
     for name, in_flight in (("small_1_in_flight", 1), ("small_64_in_flight", 64)):
@@ -185,7 +185,9 @@ async def _client(ports: list[int], seconds: float, server: psutil.Process) -> d
     hb = await _heartbeats(client, 1_000, seconds, 150)
     hb["follower_cpu_pct_of_core"] = round((_cpu_s(server) - cpu0) / hb.pop("_elapsed_s") * 100, 1)
     out["heartbeats_1000_groups_one_peer"] = hb
-    stream_client = PeerClient(book, 1, "127.0.0.1", stream_port, ClientConfig(max_in_flight=64))
+    stream_client = PeerClient(
+        endpoint, 1, "127.0.0.1", stream_port, ClientConfig(max_in_flight=64)
+    )
     for in_flight in (1, 16):  # interleaved rounds: both servers see the same machine load
         runs: dict[str, list[dict]] = {"frame_protocol": [], "streamreader": []}
         for _ in range(ROUNDS):

@@ -4,9 +4,10 @@
                    correlation id, meta and blob lengths, crc32c), method ids, statuses
     protocol.py    FrameProtocol: BufferedProtocol reader (large blobs land in their own
                    buffer, handed over as memoryviews), corked writer, hold/release
+    connection.py  Connection: requests both ways on one TCP connection, handler dispatch
+                   with a per-connection in-flight bound, retirement after a tie-break
     hello.py       NodeIdentity (node id, node UUID, cluster id) and IdentityBook
-    server.py      RpcServer: method registration, statuses instead of tracebacks,
-                   per-connection in-flight bound, handler timeout
+    server.py      RpcServer: the node's endpoint: handlers, listener, `peers`
     client.py      PeerClient (one multiplexed connection to one peer: bounded in-flight,
                    per-call timeouts, lazy reconnect with jittered exponential backoff) and
                    PeerClients, the connection cache keyed by node id
@@ -15,8 +16,8 @@
     raft_codec.py  core.raft.types messages <-> (meta, blob), tagged with a group id
     errors.py      RpcError and its retriable subclasses
 
-Each node dials each of its peers once (Redpanda's connection_cache): requests from A to B
-and their responses share A's connection to B; B's requests to A travel on B's connection.
-Nothing here starts by itself: the composition root builds an RpcServer, registers the
+One TCP connection per node pair: whichever node needs the other first dials, and the other
+adopts the accepted connection (after its hello) for its own requests; if both dial at once,
+both keep the lower node id's connection and retire the other. Nothing here starts by itself: the composition root builds an RpcServer, registers the
 cluster's handlers and starts it on rpc_server.
 """

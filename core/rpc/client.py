@@ -1,6 +1,10 @@
-"""PeerClient: this node's one connection to one peer, multiplexed.
+"""PeerClient: this node's one connection to one peer, multiplexed, and PeerClients, the
+connection cache keyed by node id.
 
-Many requests are in flight on the connection at once, each under its correlation id;
+The connection is the one we dialed or the one the peer dialed to us (adopted by
+RpcServer after its hello): a node pair shares one connection. If both nodes dial at once,
+both keep the connection dialed by the lower node id and retire the other (it closes once
+idle). Many requests are in flight on the connection at once, each under its correlation id;
 responses are matched by it, in whatever order they come. At most `max_in_flight` are
 outstanding: a caller waits for a slot (inside its own timeout). Every call has a
 timeout covering the slot, the connect and the response; a response arriving after its
@@ -23,6 +27,7 @@ import random
 import uuid
 from dataclasses import dataclass
 
+from core.rpc.connection import Connection, Endpoint
 from core.rpc.errors import (
     FrameTooLarge,
     HandshakeRefused,
@@ -32,17 +37,13 @@ from core.rpc.errors import (
     RpcUnavailable,
 )
 from core.rpc.frame import (
-    DEFAULT_MAX_FRAME_BYTES,
-    MAX_CORRELATION,
     Blob,
     Buffer,
-    Header,
     Method,
     Status,
     blob_length,
 )
-from core.rpc.hello import IdentityBook, NodeIdentity
-from core.rpc.protocol import FrameProtocol
+from core.rpc.hello import NodeIdentity
 
 log = logging.getLogger("ailurus.rpc")
 
@@ -55,57 +56,21 @@ class ClientConfig:
     connect_timeout_ms: int = 1_000
     backoff_min_ms: int = 50
     backoff_max_ms: int = 5_000
-    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
-
-
-class ClientConnection(FrameProtocol):
-    def __init__(self, max_frame_bytes: int) -> None:
-        super().__init__(max_frame_bytes)
-        self.pending: dict[int, asyncio.Future[tuple[Header, bytes, Buffer]]] = {}
-        self.late_responses = 0
-        self._next_corr = 0
-
-    def request(
-        self, method: int, meta: Buffer, blob: Blob
-    ) -> tuple[int, asyncio.Future[tuple[Header, bytes, Buffer]]]:
-        if not self.is_open:
-            raise RpcConnectionLost("connection closed")
-        self._next_corr = self._next_corr + 1 if self._next_corr < MAX_CORRELATION else 1
-        corr = self._next_corr
-        fut = asyncio.get_running_loop().create_future()
-        self.pending[corr] = fut
-        self.write_frame(method, corr, meta, blob)
-        return corr, fut
-
-    def frame_received(self, header: Header, meta: bytes, blob: Buffer) -> None:
-        if not header.is_response:
-            self.malformed("a request sent to the client side")
-            return
-        fut = self.pending.pop(header.correlation, None)
-        if fut is None or fut.done():
-            self.late_responses += 1
-            return
-        fut.set_result((header, meta, blob))
-
-    def closed(self, exc: Exception | None) -> None:
-        pending, self.pending = self.pending, {}
-        for fut in pending.values():
-            if not fut.done():
-                fut.set_exception(RpcConnectionLost(f"connection to {self.peer_label} lost"))
 
 
 class PeerClient:
     def __init__(
         self,
-        book: IdentityBook,
+        endpoint: Endpoint,
         peer_node_id: int,
-        host: str,
+        host: str | None,
         port: int,
         config: ClientConfig | None = None,
         *,
         rng: random.Random | None = None,
     ) -> None:
-        self.book = book
+        self.endpoint = endpoint
+        self.book = endpoint.book
         self.peer_node_id = peer_node_id
         self.host, self.port = host, port
         self.config = config or ClientConfig()
@@ -113,8 +78,8 @@ class PeerClient:
         self.peer: NodeIdentity | None = None
         self.connect_attempts = 0
         self.connect_failures = 0  # consecutive
-        self._conn: ClientConnection | None = None
-        self._connecting: asyncio.Task[ClientConnection] | None = None
+        self._conn: Connection | None = None
+        self._connecting: asyncio.Task[Connection] | None = None
         self._next_attempt_at = 0.0  # loop time
         self._slots = asyncio.Semaphore(self.config.max_in_flight)
         self._closed = False
@@ -122,7 +87,15 @@ class PeerClient:
 
     @property
     def connected(self) -> bool:
-        return self._conn is not None and self._conn.is_open
+        return self._usable(self._conn)
+
+    @property
+    def connection(self) -> Connection | None:
+        return self._conn if self._usable(self._conn) else None
+
+    @staticmethod
+    def _usable(conn: Connection | None) -> bool:
+        return conn is not None and conn.is_open and not conn.retiring
 
     @property
     def in_flight(self) -> int:
@@ -133,9 +106,9 @@ class PeerClient:
     ) -> Reply:
         """Send one request and return the response's (meta, blob); raises RpcError."""
         size = memoryview(meta).nbytes + blob_length(blob)
-        if size > self.config.max_frame_bytes:
-            raise FrameTooLarge(f"{size} bytes over {self.config.max_frame_bytes}")
-        conn: ClientConnection | None = None
+        if size > self.endpoint.max_frame_bytes:
+            raise FrameTooLarge(f"{size} bytes over {self.endpoint.max_frame_bytes}")
+        conn: Connection | None = None
         corr, fut = 0, None
         try:
             async with asyncio.timeout(timeout_ms / 1000):
@@ -175,11 +148,13 @@ class PeerClient:
             self._conn.abort()
 
     # ---- connecting -------------------------------------------------------------------------------
-    async def _connection(self) -> ClientConnection:
-        if self._conn is not None and self._conn.is_open:
+    async def _connection(self) -> Connection:
+        if self._usable(self._conn):
             return self._conn
         if self._closed:
             raise RpcUnavailable("client closed")
+        if self.host is None:
+            raise RpcUnavailable(f"no connection from node {self.peer_node_id}, no address")
         if self._connecting is None:
             loop = asyncio.get_running_loop()
             wait_s = self._next_attempt_at - loop.time()
@@ -189,16 +164,17 @@ class PeerClient:
                 )
             self._connecting = loop.create_task(self._connect())
             self._connecting.add_done_callback(_retrieve)
-        return await asyncio.shield(self._connecting)
+        conn = await asyncio.shield(self._connecting)
+        return self._conn if self._usable(self._conn) else conn
 
-    async def _connect(self) -> ClientConnection:
+    async def _connect(self) -> Connection:
         loop = asyncio.get_running_loop()
         self.connect_attempts += 1
-        conn: ClientConnection | None = None
+        conn: Connection | None = None
         try:
             async with asyncio.timeout(self.config.connect_timeout_ms / 1000):
                 _, conn = await loop.create_connection(
-                    lambda: ClientConnection(self.config.max_frame_bytes), self.host, self.port
+                    lambda: Connection(self.endpoint, dialed=True), self.host, self.port
                 )
                 await self._hello(conn)
         except (OSError, TimeoutError, HandshakeRefused, RpcConnectionLost) as e:
@@ -211,10 +187,29 @@ class PeerClient:
         finally:
             self._connecting = None
         self.connect_failures = 0
-        self._conn = conn
+        self.install(conn)
         return conn
 
-    async def _hello(self, conn: ClientConnection) -> None:
+    def install(self, conn: Connection) -> None:
+        """Use `conn` (hello passed) for this peer; of two live ones keep the lower id's dial."""
+        cur = self._conn
+        if cur is conn:
+            return
+        if not self._usable(cur):
+            self._conn = conn
+            return
+        assert cur is not None
+        lower = min(self.book.local.node_id, self.peer_node_id)
+        keep_new = conn.dialer_id == cur.dialer_id or conn.dialer_id == lower
+        winner, loser = (conn, cur) if keep_new else (cur, conn)
+        self._conn = winner
+        loser.retire()
+
+    def lost(self, conn: Connection) -> None:
+        if self._conn is conn:
+            self._conn = None
+
+    async def _hello(self, conn: Connection) -> None:
         _, fut = conn.request(Method.hello, self.book.local.encode(), b"")
         header, meta, _ = await fut
         if header.status != Status.ok:
@@ -231,7 +226,8 @@ class PeerClient:
         reason = self.book.check(peer)
         if reason is not None:
             raise HandshakeRefused(reason)
-        self.peer = peer
+        self.peer = conn.peer = peer
+        conn.peer_label = f"node {peer.node_id} ({conn.peer_label})"
 
     def _failed(self, now: float) -> None:
         self.connect_failures += 1
@@ -252,39 +248,42 @@ def _status(code: int) -> Status:
         return Status.handler_error
 
 
-def _forget(conn: ClientConnection, corr: int, fut: asyncio.Future) -> None:
+def _forget(conn: Connection, corr: int, fut: asyncio.Future) -> None:
     """Drop a call's future: no late response resolves it, no exception goes unretrieved."""
     if not fut.done():
-        conn.pending.pop(corr, None)
         fut.cancel()
+        conn.forget(corr)
     elif not fut.cancelled():
         fut.exception()
 
 
-def _retrieve(task: asyncio.Task[ClientConnection]) -> None:
+def _retrieve(task: asyncio.Task[Connection]) -> None:
     if not task.cancelled():
         task.exception()
 
 
 class PeerClients:
-    """The connection cache: one PeerClient per peer node id."""
+    """The connection cache: one PeerClient per peer node id (bounded by the cluster size)."""
 
-    def __init__(self, book: IdentityBook, config: ClientConfig | None = None) -> None:
-        self.book = book
+    def __init__(self, endpoint: Endpoint, config: ClientConfig | None = None) -> None:
+        self.endpoint = endpoint
+        self.book = endpoint.book
         self.config = config or ClientConfig()
         self._clients: dict[int, PeerClient] = {}
 
     def set_peer(
         self, node_id: int, host: str, port: int, node_uuid: uuid.UUID | None = None
     ) -> PeerClient:
-        old = self._clients.get(node_id)
+        """Where node `node_id` listens (and, from the controller, what its UUID is)."""
         if node_uuid is not None:
             self.book.set(node_id, node_uuid)
-        if old is not None and (old.host, old.port) == (host, port):
-            return old
-        if old is not None:
-            old.drop_connection()
-        client = self._clients[node_id] = PeerClient(self.book, node_id, host, port, self.config)
+        client = self._clients.get(node_id)
+        if client is None:
+            client = self._clients[node_id] = PeerClient(
+                self.endpoint, node_id, host, port, self.config
+            )
+        elif (client.host, client.port) != (host, port):
+            client.host, client.port = host, port
         return client
 
     def get(self, node_id: int) -> PeerClient:
@@ -292,6 +291,25 @@ class PeerClients:
         if client is None:
             raise RpcUnavailable(f"no address for node {node_id}")
         return client
+
+    def adopt(self, conn: Connection) -> None:
+        """An accepted connection whose hello passed: our connection to that node too."""
+        assert conn.peer is not None
+        node_id = conn.peer.node_id
+        client = self._clients.get(node_id)
+        if client is None:
+            if len(self._clients) >= self.book.MAX_NODES:
+                conn.abort()
+                return
+            client = self._clients[node_id] = PeerClient(
+                self.endpoint, node_id, None, 0, self.config
+            )
+        client.peer = conn.peer
+        client.install(conn)
+
+    def lost(self, conn: Connection) -> None:
+        if conn.peer is not None and (client := self._clients.get(conn.peer.node_id)):
+            client.lost(conn)
 
     async def remove(self, node_id: int) -> None:
         client = self._clients.pop(node_id, None)

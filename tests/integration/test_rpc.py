@@ -13,7 +13,7 @@ import pytest
 
 from core.raft.types import AppendRequest, Entry
 from core.rpc import raft_codec
-from core.rpc.client import ClientConfig, PeerClient, PeerClients
+from core.rpc.client import ClientConfig, PeerClient
 from core.rpc.errors import (
     HandshakeRefused,
     RpcConnectionLost,
@@ -33,6 +33,11 @@ SLEEP, FAIL, BLOCK, BIG = 101, 102, 103, 104
 
 def identity(node_id: int, cluster: uuid.UUID = CLUSTER) -> NodeIdentity:
     return NodeIdentity(node_id, uuid.uuid4(), cluster)
+
+
+def _endpoint(me: NodeIdentity) -> RpcServer:
+    """A node's RPC side that dials but does not listen."""
+    return RpcServer(IdentityBook(me))
 
 
 class Node:
@@ -60,7 +65,7 @@ class Node:
 
     def client(self, other: Node, **config) -> PeerClient:
         return PeerClient(
-            other.book, self.book.local.node_id, "127.0.0.1", self.port, ClientConfig(**config)
+            other.server, self.book.local.node_id, "127.0.0.1", self.port, ClientConfig(**config)
         )
 
     async def echo(self, meta, blob):
@@ -289,9 +294,9 @@ async def test_changed_uuid_and_foreign_cluster_are_refused(pair) -> None:
     a, b, client = pair
     await client.call(Method.echo, timeout_ms=2_000)  # a now knows node 2's UUID
     wiped = NodeIdentity(2, uuid.uuid4(), CLUSTER)
-    impostor = PeerClient(IdentityBook(wiped), 1, "127.0.0.1", a.port)
-    foreign = PeerClient(IdentityBook(identity(5, uuid.uuid4())), 1, "127.0.0.1", a.port)
-    wrong_id = PeerClient(IdentityBook(identity(6)), 4, "127.0.0.1", a.port)  # 1 answers
+    impostor = PeerClient(_endpoint(wiped), 1, "127.0.0.1", a.port)
+    foreign = PeerClient(_endpoint(identity(5, uuid.uuid4())), 1, "127.0.0.1", a.port)
+    wrong_id = PeerClient(_endpoint(identity(6)), 4, "127.0.0.1", a.port)  # 1 answers
     try:
         with pytest.raises(HandshakeRefused, match="node 2 is"):
             await impostor.call(Method.echo, timeout_ms=2_000)
@@ -315,8 +320,7 @@ async def test_heartbeats_batched_per_peer_and_routed_back() -> None:
     peers = [Node(2), Node(3)]
     seen: dict[int, list[int]] = {2: [], 3: []}
     batches = {2: 0, 3: 0}
-    leader = IdentityBook(identity(1))
-    clients = PeerClients(leader)
+    clients = _endpoint(identity(1)).peers
     for p in peers:
         node_id = p.book.local.node_id
 
@@ -385,7 +389,7 @@ async def test_cut_links_through_the_tcp_proxy(pair) -> None:
     a, b, _ = pair
     with TcpProxy("127.0.0.1", a.port) as proxy:
         client = PeerClient(
-            b.book, 1, "127.0.0.1", proxy.port, ClientConfig(backoff_min_ms=20, backoff_max_ms=50)
+            b.server, 1, "127.0.0.1", proxy.port, ClientConfig(backoff_min_ms=20, backoff_max_ms=50)
         )
         try:
             assert await client.call(Method.echo, b"1", timeout_ms=2_000) == (b"1", b"")
@@ -446,3 +450,49 @@ async def test_an_answer_over_the_frame_bound_is_a_handler_error() -> None:
     finally:
         await client.close()
         await a.server.close()
+
+
+async def _eventually(cond, timeout_s: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not cond():
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+
+
+async def test_one_connection_per_node_pair_carries_calls_both_ways() -> None:
+    a, b = await Node(1).start(), await Node(2).start()
+    try:
+        b.server.peers.set_peer(1, "127.0.0.1", a.port)
+        a.server.peers.set_peer(2, "127.0.0.1", b.port)
+        assert await b.server.peers.get(1).call(Method.echo, b"b->a", timeout_ms=2_000)
+        to_b = a.server.peers.get(2)
+        assert await to_b.call(Method.echo, b"a->b", b"x", timeout_ms=2_000) == (b"a->b", b"x")
+        assert to_b.connect_attempts == 0  # a used the connection b dialed
+        assert len(a.server.connections) == 1 and len(b.server.connections) == 0
+        assert (a.calls, b.calls) == (1, 1)
+    finally:
+        await a.server.close()
+        await b.server.close()
+
+
+@pytest.mark.parametrize("attempt", range(3))
+async def test_simultaneous_dials_converge_on_the_lower_ids_connection(attempt: int) -> None:
+    a, b = await Node(1).start(), await Node(2).start()
+    try:
+        a.server.peers.set_peer(2, "127.0.0.1", b.port)
+        b.server.peers.set_peer(1, "127.0.0.1", a.port)
+        to_b, to_a = a.server.peers.get(2), b.server.peers.get(1)
+        await asyncio.gather(
+            *[to_b.call(Method.echo, b"%d" % i, timeout_ms=2_000) for i in range(20)],
+            *[to_a.call(Method.echo, b"%d" % i, timeout_ms=2_000) for i in range(20)],
+        )
+        assert to_b.connect_attempts == 1 and to_a.connect_attempts == 1  # both dialed
+        await _eventually(lambda: len(a.server.connections) + len(b.server.connections) == 1)
+        ca, cb = to_b.connection, to_a.connection
+        assert ca.dialer_id == cb.dialer_id == 1
+        assert ca.transport.get_extra_info("sockname") == cb.transport.get_extra_info("peername")
+        assert await to_a.call(Method.echo, b"after", timeout_ms=2_000) == (b"after", b"")
+        assert await to_b.call(Method.echo, b"after", timeout_ms=2_000) == (b"after", b"")
+    finally:
+        await a.server.close()
+        await b.server.close()

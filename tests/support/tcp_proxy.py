@@ -117,10 +117,11 @@ class TcpProxy:
         if self._server is not None:
             self._server.close()
         self._reset_all()
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in others:
+        for task in list(self._tasks):  # the pumps; each _accept then returns by itself
             task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=2)
 
     async def _accept(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
