@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,9 @@ from core.schema_registry.store import LEVELS, MODES, Store, Version
 from core.schema_registry.types import Dep, Parsed, SchemaError, parse
 
 MAX_VERSION = 2**31 - 1
-WRITE_ATTEMPTS = 3
+WRITE_ATTEMPTS = 50  # bounded by WRITE_RETRY_BUDGET_S too
+WRITE_RETRY_BUDGET_S = 5.0
+COLLISION_BACKOFF_MS = 20  # times the attempt number, jittered
 PARSE_CACHE_SIZE = 1024
 
 log = logging.getLogger("ailurus.schema_registry")
@@ -179,7 +182,8 @@ class Registry:
         candidate = parse_candidate(body)
         await self.ready()
         async with self._write_lock:
-            for _ in range(WRITE_ATTEMPTS):
+            deadline = asyncio.get_running_loop().time() + WRITE_RETRY_BUDGET_S
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
                 await self.log.catch_up()
                 schema_id, written = await self._register_locked(
                     subject, body, candidate, normalize
@@ -191,6 +195,10 @@ class Registry:
                 # that compaction keeps it rather than ours, then try again on the new state.
                 log.info("registration in %s collided with another writer; retrying", subject)
                 await self._reassert(subject, written[0])
+                if asyncio.get_running_loop().time() > deadline:
+                    break
+                backoff_ms = COLLISION_BACKOFF_MS * min(attempt, 10)
+                await asyncio.sleep(random.uniform(0, backoff_ms) / 1000)
         raise errors.RegistryError(50001, "Error in the backend data store: write collision")
 
     async def _reassert(self, subject: str, version: int) -> None:
