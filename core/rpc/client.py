@@ -149,8 +149,9 @@ class PeerClient:
 
     # ---- connecting -------------------------------------------------------------------------------
     async def _connection(self) -> Connection:
-        if self._usable(self._conn):
-            return self._conn
+        current = self._conn
+        if current is not None and self._usable(current):
+            return current
         if self._closed:
             raise RpcUnavailable("client closed")
         if self.host is None:
@@ -165,16 +166,19 @@ class PeerClient:
             self._connecting = loop.create_task(self._connect())
             self._connecting.add_done_callback(_retrieve)
         conn = await asyncio.shield(self._connecting)
-        return self._conn if self._usable(self._conn) else conn
+        current = self._conn
+        return current if current is not None and self._usable(current) else conn
 
     async def _connect(self) -> Connection:
         loop = asyncio.get_running_loop()
         self.connect_attempts += 1
+        host = self.host
+        assert host is not None, "checked by _connection"
         conn: Connection | None = None
         try:
             async with asyncio.timeout(self.config.connect_timeout_ms / 1000):
                 _, conn = await loop.create_connection(
-                    lambda: Connection(self.endpoint, dialed=True), self.host, self.port
+                    lambda: Connection(self.endpoint, dialed=True), host, self.port
                 )
                 await self._hello(conn)
         except (OSError, TimeoutError, HandshakeRefused, RpcConnectionLost) as e:
