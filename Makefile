@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA_DIR ?= $(CURDIR)/.ailurus-data
 
-.PHONY: install run test lint fuzz bench clean
+.PHONY: install run test lint fuzz sim bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH" >&2; exit 1; }
@@ -39,9 +39,16 @@ FUZZ_EXAMPLES ?= 5000
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) -q -s tests/fuzz
 
+# The seeded Raft and group-coordinator simulations at length (make test runs 200 seeds).
+# A failure prints SIM_SEED=N: rerun with that variable set to replay it.
+SIM_SEEDS ?= 5000
+sim: install
+	SIM_SEEDS=$(SIM_SEEDS) $(PYTEST) -q tests/sim
+
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.proxy_load
+	$(BIN)/python -m bench.registry_load
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) *.egg-info

@@ -1,4 +1,4 @@
-"""Schema Registry figures for `make bench`: python -m tests.support.registry_bench
+"""Schema Registry figures for `make bench`: python -m bench.registry_load
 
 Starts one broker with the registry, registers schemas (latency p50/p99, schemas/s), then
 drives lookups by id, by subject (POST /subjects/{s}) and latest version from 16 connections,
@@ -17,7 +17,7 @@ import aiohttp
 import httpx
 import psutil
 
-from tests.support.registry import start_registry_broker
+from core.testing.process import BrokerProcess
 
 SCHEMAS = 200
 SUBJECTS = 20
@@ -70,7 +70,9 @@ async def _load(url: str, proc: psutil.Process, make) -> tuple[float, float]:
 
 
 def main() -> None:
-    broker, url = start_registry_broker(Path(tempfile.mkdtemp(prefix="sr-bench-")) / "node")
+    data_dir = Path(tempfile.mkdtemp(prefix="sr-bench-")) / "node"
+    broker = BrokerProcess(data_dir, "--schema-registry-addr", "127.0.0.1:0").start()
+    url = broker.listener_url("schema_registry")
     try:
         print(register_figures(url))
         proc = psutil.Process(broker.proc.pid)
