@@ -18,6 +18,7 @@ from kafka.errors import KafkaError
 from cli import options
 from cli.clients import kafka as kc
 from cli.commands.topic._consume_plan import Range, plan
+from cli.commands.topic._interrupt import StopSignals
 from cli.config.values import parse_duration
 from cli.errors import NotFound, UsageError
 from cli.options import with_globals
@@ -29,6 +30,8 @@ POLL_MS = 200
 PRETTY_FLAG = "--pretty-print"
 CONSUME_EPILOG = "Also: --pretty-print[=BOOL]  Indent JSON output (default true; --pretty-print=false for one line)."
 COMMIT_INTERVAL_S = 5.0  # rpk (franz-go) autocommits marked offsets every 5s
+EXIT_COMMIT_TIMEOUT_MS = 3000  # the commit at exit, then the close, are bounded (Ctrl-C exits)
+CLOSE_TIMEOUT_MS = 2000
 BALANCERS = {
     "range": RangePartitionAssignor,
     "roundrobin": RoundRobinPartitionAssignor,
@@ -52,9 +55,12 @@ class Printer:
         self.render = compile_format(fmt, pretty, meta_only)
         self.num, self.count = num, 0
         self.marks: dict[TopicPartition, int] = {}  # next offset after the last printed record
+        self.stop: StopSignals | None = None  # Ctrl-C: stop before the next record
 
     @property
     def done(self) -> bool:
+        if self.stop is not None and self.stop.requested:
+            return True
         return self.num > 0 and self.count >= self.num
 
     def emit(self, msg) -> None:
@@ -195,13 +201,14 @@ def topic_consume(
             if not wanted or i in wanted
         ]
         ranges = None if group else plan(admin, tps, spec)
-    try:
-        if group:
-            _consume_group(p, group, balancer, sorted(found), spec, printer, consumer_opts)
-        else:
-            _consume_direct(p, ranges, printer, consumer_opts)
-    except KeyboardInterrupt:
-        return  # Ctrl-C ends a consume cleanly
+    with StopSignals() as printer.stop:
+        try:
+            if group:
+                _consume_group(p, group, balancer, sorted(found), spec, printer, consumer_opts)
+            else:
+                _consume_direct(p, ranges, printer, consumer_opts)
+        except KeyboardInterrupt:
+            return  # Ctrl-C ends a consume cleanly
 
 
 def _consume_direct(p, ranges: dict[TopicPartition, Range], printer: Printer, opts: dict) -> None:
@@ -215,7 +222,12 @@ def _consume_direct(p, ranges: dict[TopicPartition, Range], printer: Printer, op
             consumer.seek(tp, r.start)
         _poll_loop(consumer, printer, live)
     finally:
-        consumer.close(autocommit=False)
+        _close(consumer)
+
+
+def _close(consumer) -> None:
+    with contextlib.suppress(KafkaError):
+        consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
 
 
 def _poll_loop(
@@ -229,6 +241,8 @@ def _poll_loop(
         )
         for tp, messages in sorted(batches.items(), key=lambda kv: (kv[0].topic, kv[0].partition)):
             for msg in messages:
+                if printer.done:
+                    return
                 r = live.get(tp) if live is not None else None
                 if r is not None and r.end is not None and msg.offset >= r.end:
                     break
@@ -267,7 +281,7 @@ class GroupCommits(ConsumerRebalanceListener):
         self.committed: dict[TopicPartition, int] = {}
         self.last = time.monotonic()
 
-    def commit(self, only=None) -> None:
+    def commit(self, only=None, timeout_ms: int | None = None) -> None:
         pending = {
             tp: off
             for tp, off in self.printer.marks.items()
@@ -276,7 +290,8 @@ class GroupCommits(ConsumerRebalanceListener):
         self.last = time.monotonic()
         if pending:
             self.consumer.commit(
-                {tp: OffsetAndMetadata(off, "", -1) for tp, off in pending.items()}
+                {tp: OffsetAndMetadata(off, "", -1) for tp, off in pending.items()},
+                timeout_ms=timeout_ms,
             )
             self.committed.update(pending)
 
@@ -317,9 +332,10 @@ def _consume_group(
         try:
             _poll_loop(consumer, printer, None, tick=commits.tick)
         finally:
-            commits.commit()
+            with contextlib.suppress(KafkaError):  # as franz-go's Close: logged, not fatal
+                commits.commit(timeout_ms=EXIT_COMMIT_TIMEOUT_MS)
     finally:
-        consumer.close(autocommit=False)
+        _close(consumer)
 
 
 def register(app: typer.Typer) -> None:
