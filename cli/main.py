@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
@@ -15,6 +16,14 @@ from cli.errors import CliError, describe_exception, one_line
 app = new_group("rpk", "rpk is the Ailurus CLI & toolbox.", invoke_without_command=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from cli.commands.version import pretty
+
+        typer.echo(f"rpk version {pretty()}")  # cobra's version template
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -22,6 +31,10 @@ def _root(
     config: options.ConfigOpt = None,
     profile: options.ProfileOpt = None,
     verbose: options.VerboseOpt = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="version for rpk", is_eager=True, callback=_print_version),
+    ] = False,
 ) -> None:
     """rpk is the Ailurus CLI & toolbox."""
     options.enter(ctx, options.make_flags(config_opt, config, profile, verbose))

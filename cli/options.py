@@ -44,8 +44,25 @@ ConfigOpt = Annotated[
 ]
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="rpk profile to use.")]
 VerboseOpt = Annotated[bool, typer.Option("-v", "--verbose", help="Enable verbose logging.")]
-BrokersOpt = Annotated[Optional[list[str]], typer.Option("--brokers", hidden=True)]
-AdminUrlOpt = Annotated[Optional[list[str]], typer.Option("--api-urls", "--admin-url", hidden=True)]
+_ListOpt = Optional[list[str]]
+_StrOpt = Optional[str]
+# rpk's hidden back-compat flags, each turned into the -X key it stands for (rpk's
+# backcompatFlagsToOverrides): they come before the -X items, so an explicit -X wins.
+BACKCOMPAT = [
+    ("gx_brokers", _ListOpt, ("--brokers",), "brokers"),
+    ("gx_user", _StrOpt, ("--user",), "user"),
+    ("gx_password", _StrOpt, ("--password",), "pass"),
+    ("gx_sasl_mechanism", _StrOpt, ("--sasl-mechanism",), "sasl.mechanism"),
+    ("gx_tls_enabled", bool, ("--tls-enabled",), "tls.enabled"),
+    ("gx_tls_truststore", _StrOpt, ("--tls-truststore",), "tls.ca"),
+    ("gx_tls_cert", _StrOpt, ("--tls-cert",), "tls.cert"),
+    ("gx_tls_key", _StrOpt, ("--tls-key",), "tls.key"),
+    ("gx_admin_urls", _ListOpt, ("--api-urls", "--hosts", "--admin-url"), "admin.hosts"),
+    ("gx_admin_tls_enabled", bool, ("--admin-api-tls-enabled",), "admin.tls.enabled"),
+    ("gx_admin_tls_truststore", _StrOpt, ("--admin-api-tls-truststore",), "admin.tls.ca"),
+    ("gx_admin_tls_cert", _StrOpt, ("--admin-api-tls-cert",), "admin.tls.cert"),
+    ("gx_admin_tls_key", _StrOpt, ("--admin-api-tls-key",), "admin.tls.key"),
+]
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: json, yaml, text.")]
 
 
@@ -90,12 +107,25 @@ def params() -> Params:
     return inv.params
 
 
-def make_flags(x, config, profile, verbose, brokers=None, admin_urls=None) -> GlobalFlags:
+def backcompat_overrides(values: dict[str, object]) -> list[str]:
+    """The -X items for the hidden back-compat flags that were given."""
+    out = []
+    for name, _, _, key in BACKCOMPAT:
+        value = values.get(name)
+        if isinstance(value, list):
+            value = ",".join(v for item in value for v in item.split(",") if v)
+        elif value is True:
+            value = "true"
+        if value:
+            out.append(f"{key}={value}")
+    return out
+
+
+def make_flags(x, config, profile, verbose, **backcompat) -> GlobalFlags:
     """Turn raw flag values into GlobalFlags; hidden back-compat flags become -X overrides."""
-    extra = [f"brokers={','.join(brokers)}"] if brokers else []
-    extra += [f"admin.hosts={','.join(admin_urls)}"] if admin_urls else []
+    extra = backcompat_overrides(backcompat)
     return GlobalFlags(
-        x=tuple(x or ()) + tuple(extra), config=config, profile=profile, verbose=verbose
+        x=tuple(extra) + tuple(x or ()), config=config, profile=profile, verbose=verbose
     )
 
 
@@ -127,6 +157,12 @@ def reject_flags(args: list[str]) -> None:
     unknown = next((a for a in args if a.startswith("-") and a != "-"), None)
     if unknown is not None:
         raise UsageError(f"unknown flag: {unknown.partition('=')[0]}")
+
+
+def config_path(default: str) -> str:
+    """The global --config path (redpanda.yaml for the local commands), or `default`."""
+    given = current().config
+    return str(given) if given is not None else default
 
 
 def handle_x_help(flags: GlobalFlags) -> None:
@@ -176,22 +212,39 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("kafka").setLevel(logging.DEBUG)
 
 
-_EXTRA = [
+_GLOBALS = [
     ("gx_config_opt", XOpt, None),
     ("gx_config", ConfigOpt, None),
     ("gx_profile", ProfileOpt, None),
     ("gx_verbose", VerboseOpt, False),
-    ("gx_brokers", BrokersOpt, None),
-    ("gx_admin_urls", AdminUrlOpt, None),
+]
+_EXTRA = _GLOBALS + [
+    (name, Annotated[kind, typer.Option(*decls, hidden=True)], False if kind is bool else None)
+    for name, kind, decls, _ in BACKCOMPAT
 ]
 
 
+def _option_names(annotation) -> set[str]:
+    names: set[str] = set()
+    for meta in getattr(annotation, "__metadata__", ()):
+        names.update(d for d in getattr(meta, "param_decls", ()) or () if d.startswith("-"))
+        default = getattr(meta, "default", None)
+        names.update(d for d in [default] if isinstance(default, str) and d.startswith("-"))
+    return names
+
+
 def with_globals(func: Callable) -> Callable:
-    """Add rpk's persistent flags to a leaf command; they take effect before `func` runs."""
+    """Add rpk's persistent flags to a leaf command; they take effect before `func` runs.
+
+    A flag the command declares itself (e.g. `security user create --password`) stays its own.
+    """
     sig = inspect.signature(func, eval_str=True)
+    own = set().union(*(_option_names(p.annotation) for p in sig.parameters.values()))
+    taken = [n for n, a, _ in _EXTRA if _option_names(a) & own]
     extra = [
         inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d)
         for n, a, d in _EXTRA
+        if n not in taken
     ]
     own_ctx = next((p.name for p in sig.parameters.values() if p.annotation is typer.Context), None)
     if (
@@ -204,8 +257,9 @@ def with_globals(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         ctx = kwargs[own_ctx] if own_ctx else kwargs.pop("gx_ctx")
-        values = [kwargs.pop(name) for name, _, _ in _EXTRA]
-        enter(ctx, make_flags(*values))
+        values = [kwargs.pop(name, None) for name, _, _ in _GLOBALS]
+        compat = {name: kwargs.pop(name, None) for name, *_ in BACKCOMPAT}
+        enter(ctx, make_flags(*values, **compat))
         return func(*args, **kwargs)
 
     params_ = [

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli import options
 from cli.errors import CliError
 from cli.output import format_table
 from tuners.config import DEFAULT_CONFIG_PATH, data_directory, load_config
@@ -67,6 +68,7 @@ def _rows(results: list[DiskMeasurement]) -> list[list[str]]:
 
 def register(app: typer.Typer) -> None:
     @app.command("iotune", help=HELP)
+    @options.with_globals
     def iotune(
         out: Annotated[
             Optional[str],
@@ -96,12 +98,8 @@ def register(app: typer.Typer) -> None:
         no_confirm: Annotated[
             bool, typer.Option("--no-confirm", help="Overwrite an existing file without asking.")
         ] = False,
-        config: Annotated[
-            Optional[str],
-            typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH})."),
-        ] = None,
     ) -> None:
-        config_path = config or DEFAULT_CONFIG_PATH
+        config_path = options.config_path(DEFAULT_CONFIG_PATH)
         try:
             duration_s, timeout_s = parse_duration_s(duration), parse_duration_s(timeout)
             loaded = load_config(config_path)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from cli import options
 from cli.errors import CliError
 from cli.output import format_table
 from tuners.check import fatal_failures, run_checks
@@ -33,19 +34,16 @@ def register(app: typer.Typer, hidden: bool = False) -> None:
     @app.command(
         "check", help="Check if the system meets the requirements to run Ailurus.", hidden=hidden
     )
+    @options.with_globals
     def check(
         timeout: Annotated[
             str, typer.Option("--timeout", help="How long the checks may take (e.g. 2s).")
         ] = "2s",
-        config: Annotated[
-            Optional[str],
-            typer.Option("--config", help=f"redpanda.yaml (default {DEFAULT_CONFIG_PATH})."),
-        ] = None,
         root: Annotated[
             str, typer.Option("--root", help="Check the filesystem tree mounted here instead of /.")
         ] = "/",
     ) -> None:
-        config_path = config or DEFAULT_CONFIG_PATH
+        config_path = options.config_path(DEFAULT_CONFIG_PATH)
         try:
             timeout_s = parse_duration_s(timeout)
             loaded = load_config(config_path)

@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from cli.errors import CliError
+from cli.options import with_globals
 from tuners import registry
 
 
 def register(app: typer.Typer) -> None:
     @app.command("help", help="Display detailed information about a tuner.")
+    @with_globals
     def tune_help(tuner: Annotated[str, typer.Argument(help="The tuner to describe.")]) -> None:
         try:
             text = registry.help_text(tuner)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from cli.commands.redpanda.tune.options import (
-    ConfigOpt,
     CpuSetOpt,
     DirsOpt,
     DisksOpt,
@@ -14,6 +13,7 @@ from cli.commands.redpanda.tune.options import (
     RootOpt,
     build_context,
 )
+from cli.options import with_globals
 from cli.output import format_table
 from tuners import registry, run
 
@@ -25,16 +25,16 @@ Tuners are enabled in the rpk section of redpanda.yaml, for example with
 
 def register(app: typer.Typer) -> None:
     @app.command("list", help=HELP)
+    @with_globals
     def tune_list(
         disks: DisksOpt = [],
         dirs: DirsOpt = [],
         nic: NicOpt = [],
         mode: ModeOpt = "",
         cpu_set: CpuSetOpt = "all",
-        config: ConfigOpt = None,
         root: RootOpt = "/",
     ) -> None:
-        ctx = build_context(disks, dirs, nic, mode, cpu_set, config, root)
+        ctx = build_context(disks, dirs, nic, mode, cpu_set, root)
         reports = run.describe(ctx, registry.available())
         rows = [
             [r.name, str(r.enabled).lower(), str(r.supported).lower(), r.reason] for r in reports

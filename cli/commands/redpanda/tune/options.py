@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from cli import options
 from cli.errors import CliError
 from tuners.config import DEFAULT_CONFIG_PATH, load_config
 from tuners.context import TuneContext, TuneParams
@@ -33,13 +34,6 @@ ModeOpt = Annotated[
 CpuSetOpt = Annotated[
     str, typer.Option("--cpu-set", help="CPUs to use, cpuset(7) syntax, or 'all'.")
 ]
-ConfigOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--config",
-        help=f"redpanda.yaml to read the rpk.tune_* switches from (default {DEFAULT_CONFIG_PATH}).",
-    ),
-]
 RootOpt = Annotated[
     str,
     typer.Option(
@@ -59,16 +53,16 @@ def build_context(
     nics: list[str],
     mode: str,
     cpu_set: str,
-    config_path: str | None,
     root: str,
     executor_factory=None,
     reboot_allowed: bool = False,
 ) -> TuneContext:
     disks, dirs, nics = split_list(disks), split_list(dirs), split_list(nics)
+    config_path = options.current().config  # rpk's global --config: the redpanda.yaml to read
     if config_path and (disks or dirs or nics or mode):
         raise CliError("use either tuner params or redpanda config file")
     try:
-        config = load_config(config_path or DEFAULT_CONFIG_PATH)
+        config = load_config(str(config_path or DEFAULT_CONFIG_PATH))
         params = TuneParams(disks, dirs, nics, cpu_set, mode, reboot_allowed)
     except ValueError as exc:
         raise CliError(str(exc)) from None

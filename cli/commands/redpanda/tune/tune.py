@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from cli.commands.redpanda.tune.options import (
-    ConfigOpt,
     CpuSetOpt,
     DirsOpt,
     DisksOpt,
@@ -18,6 +17,7 @@ from cli.commands.redpanda.tune.options import (
     split_list,
 )
 from cli.errors import CliError
+from cli.options import with_globals
 from cli.output import format_table
 from tuners import registry, run
 from tuners.executors import DirectExecutor, ScriptRenderingExecutor
@@ -79,7 +79,6 @@ def tune(
     nic,
     mode,
     cpu_set,
-    config,
     root,
     reboot_allowed,
     timeout,
@@ -94,7 +93,7 @@ def tune(
         factory = lambda fs: ScriptRenderingExecutor(fs, output_script)
     else:
         factory = lambda fs: DirectExecutor(fs, command_timeout_s=timeout_s)
-    ctx = build_context(disks, dirs, nic, mode, cpu_set, config, root, factory, reboot_allowed)
+    ctx = build_context(disks, dirs, nic, mode, cpu_set, root, factory, reboot_allowed)
     reports = run.run(ctx, names, timeout_s)
     if not any(r.enabled for r in reports):
         typer.echo(ALL_DISABLED)
@@ -112,7 +111,7 @@ def tune(
 
 def register_tuner_commands(app: typer.Typer) -> None:
     for name in [ALL, *registry.available()]:
-        app.command(name, help=_help_for(name))(_command_for(name))
+        app.command(name, help=_help_for(name))(with_globals(_command_for(name)))
 
 
 def _help_for(name: str) -> str:
@@ -129,7 +128,6 @@ def _command_for(first: str):
         nic: NicOpt = [],
         mode: ModeOpt = "",
         cpu_set: CpuSetOpt = "all",
-        config: ConfigOpt = None,
         root: RootOpt = "/",
         reboot_allowed: RebootOpt = False,
         timeout: TimeoutOpt = "10s",
@@ -143,7 +141,6 @@ def _command_for(first: str):
             nic,
             mode,
             cpu_set,
-            config,
             root,
             reboot_allowed,
             timeout,
