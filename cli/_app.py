@@ -26,14 +26,19 @@ def add_command(
     app: typer.Typer, func: Callable, name: str, aliases: Sequence[str] = (), **kwargs
 ) -> None:
     """Register `func` as `name`, and each alias as a hidden copy (cobra's Aliases)."""
+    from cli._help import RpkCommand, alias_class
+
     app.command(name, **kwargs)(func)
     for alias in aliases:
-        app.command(alias, hidden=True, **kwargs)(func)
+        cls = alias_class(kwargs.pop("cls", RpkCommand), name)
+        app.command(alias, hidden=True, cls=cls, **kwargs)(func)
 
 
 def add_group(
     parent: typer.Typer, child: typer.Typer, name: str, aliases: Sequence[str] = ()
 ) -> None:
+    from cli._help import RpkGroup, alias_class
+
     parent.add_typer(child, name=name)
     for alias in aliases:
-        parent.add_typer(child, name=alias, hidden=True)
+        parent.add_typer(child, name=alias, hidden=True, cls=alias_class(RpkGroup, name))

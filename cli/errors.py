@@ -39,6 +39,14 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+class CommandUsageError(UsageError):
+    """A usage error as cobra reports it: `Error: <message>`, then the command's usage."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 class PartialFailure(CliError):
     """Per-item results (with their errors) were already printed; exit 1 without another line."""
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from cli import options
+from cli import _help, options
 from cli._app import new_group
 from cli.commands import redpanda
-from cli.errors import CliError, describe_exception, one_line
+from cli.errors import CliError, CommandUsageError, describe_exception, one_line
 
 app = new_group("rpk", "rpk is the Ailurus CLI & toolbox.", invoke_without_command=True)
 
@@ -67,6 +67,7 @@ def _register_groups() -> None:
 
 
 _register_groups()
+_help.apply(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         completion_init()
     try:
         rc = app(args=argv, prog_name="rpk", standalone_mode=False)
+    except CommandUsageError as exc:
+        print(f"Error: {exc}\n{exc.usage}", file=sys.stderr, end="")
+        return exc.exit_code
     except CliError as exc:
         if str(exc):
             print(one_line(str(exc)), file=sys.stderr)

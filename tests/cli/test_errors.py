@@ -78,11 +78,14 @@ def test_bad_offset_syntax(rpk, kafka_env, offset):
     ],
 )
 def test_usage_errors_through_main(home, capsys, args, needle):
-    """Typer's usage errors go through cli.main.main: one line, exit 1 (subprocess and in-process)."""
-    _one_line_failure(run_subprocess(args, home), needle)
+    """Usage errors go through cli.main.main as cobra's: `Error: ...` then the usage, exit 1."""
     code = main(args)
     captured = capsys.readouterr()
-    _one_line_failure(Result(code, captured.out, captured.err), needle)
+    for res in (run_subprocess(args, home), Result(code, captured.out, captured.err)):
+        assert res.exit_code == 1
+        first, second = res.stderr.splitlines()[:2]
+        assert first.startswith("Error: ") and needle in first
+        assert second == "Usage:" and "Traceback" not in res.stderr
 
 
 def test_x_help_and_list_exit_zero(rpk):

@@ -74,7 +74,8 @@ def test_top_level_aliases_run_the_redpanda_commands_and_warn(rpk, tmp_path):
 
 
 def test_aliases_are_hidden_from_help(rpk):
-    listed = rpk(["--help"]).stdout.split("Commands:", 1)[1].split()
+    block = rpk(["--help"]).stdout.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    listed = [line.split()[0] for line in block.splitlines()]
     for alias in ("start", "stop", "check", "tune", "mode", "config"):
         assert alias not in listed
     group_help = rpk(["redpanda", "--help"]).stdout

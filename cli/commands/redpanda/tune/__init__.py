@@ -6,9 +6,9 @@ The CLI owner adds it with `cli.commands.redpanda.tune.register(redpanda_app)`.
 from __future__ import annotations
 
 import typer
-from typer.core import TyperGroup
 
 from cli._app import new_group
+from cli._help import RpkGroup
 from cli.commands.redpanda.tune import help as help_cmd
 from cli.commands.redpanda.tune import list as list_cmd
 from cli.commands.redpanda.tune import tune as tune_cmd
@@ -21,7 +21,7 @@ Several tuners can be given, separated by commas or spaces: 'rpk redpanda tune n
 Tuners run only if enabled in the rpk section of redpanda.yaml."""
 
 
-class TuneGroup(TyperGroup):
+class TuneGroup(RpkGroup):
     """Accepts 'net,swappiness' as the tuner name and rejects unknown tuners as rpk does."""
 
     def resolve_command(self, ctx, args):

@@ -1,0 +1,265 @@
+"""Help and usage errors laid out as rpk's (cobra's usage template, pflag's flag lines).
+
+`apply(app)` gives every Typer command and group of the tree these classes (through
+CommandInfo.cls / TyperInfo.cls), so command modules need not know about them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+from typer.models import DefaultPlaceholder
+
+from cli.errors import CommandUsageError
+
+GLOBAL_FLAGS = ("--config", "--config-opt", "--profile", "--verbose")
+_PFLAG_TYPES = {int: "int", float: "float", bool: ""}
+MIN_NAME_PADDING = 11  # cobra's minNamePadding
+
+
+def _type_name(param) -> str:
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return ""
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", str)
+    if param.multiple:
+        return "stringArray"
+    return _PFLAG_TYPES.get(annotation, "string")
+
+
+def _default_text(param, kind: str) -> str:
+    default = param.default
+    if isinstance(default, DefaultPlaceholder) or default in (None, "", [], (), False, 0):
+        return ""
+    if callable(default):
+        return ""
+    if kind == "string":
+        return f' (default "{default}")'
+    if isinstance(default, (list, tuple)):
+        return f" (default [{','.join(str(d) for d in default)}])"
+    return f" (default {str(default).lower() if isinstance(default, bool) else default})"
+
+
+def _flag_line(param) -> tuple[str, str]:
+    shorts = [o for o in param.opts if not o.startswith("--")]
+    longs = [o for o in param.opts if o.startswith("--")]
+    left = f"  {shorts[0]}, " if shorts else "      "
+    left += longs[0] if longs else ""
+    kind = _type_name(param)
+    if kind:
+        left += f" {kind}"
+    return left, (param.help or "") + _default_text(param, kind)
+
+
+def _render_flags(rows: list[tuple[str, str]]) -> str:
+    width = max(len(left) for left, _ in rows)
+    return "\n".join(f"{left.ljust(width)}   {text}".rstrip() for left, text in rows)
+
+
+def _split_flags(cmd, ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    local, inherited = [], []
+    is_root = ctx.parent is None
+    for param in cmd.get_params(ctx):
+        if param.param_type_name != "option" or param.hidden or "--help" in param.opts:
+            continue
+        row = _flag_line(param)
+        is_global = any(o in GLOBAL_FLAGS for o in param.opts)
+        (inherited if is_global and not is_root else local).append(row)
+    local.append(("  -h, --help", f"Help for {cmd.name}"))
+    if not is_root:  # the persistent flags are the root's own: listed under Global Flags
+        inherited = _global_rows(ctx) or inherited
+    return sorted(local, key=_sort_key), sorted(inherited, key=_sort_key)
+
+
+def _global_rows(ctx) -> list[tuple[str, str]]:
+    root = ctx.find_root()
+    params = [p for p in root.command.get_params(root) if any(o in GLOBAL_FLAGS for o in p.opts)]
+    return [_flag_line(p) for p in params]
+
+
+def _sort_key(row: tuple[str, str]) -> str:
+    return row[0].strip().split(", ")[-1].lstrip("-")
+
+
+def _arguments(cmd) -> str:
+    parts = []
+    for param in cmd.params:
+        if param.param_type_name != "argument":
+            continue
+        name = (param.metavar or param.name or "").strip("{}").upper()
+        name += "..." if param.nargs == -1 else ""
+        parts.append(name if param.required else f"[{name}]")
+    return " ".join(parts)
+
+
+def _visible_commands(cmd, ctx) -> list[tuple[str, Any]]:
+    return [
+        (name, sub)
+        for name in sorted(cmd.list_commands(ctx))  # cobra sorts commands by name
+        if (sub := cmd.get_command(ctx, name)) is not None and not sub.hidden
+    ]
+
+
+def _aliases(cmd, ctx) -> list[str]:
+    parent = ctx.parent.command if ctx.parent is not None else None
+    if parent is None or not hasattr(parent, "commands"):
+        return []
+    return [
+        name
+        for name, sub in parent.commands.items()
+        if sub.hidden and name != cmd.name and getattr(sub, "rpk_alias_of", None) == cmd.name
+    ]
+
+
+def usage_text(cmd, ctx) -> str:
+    """cobra's usage template: Usage, Aliases, Available Commands, Flags, Global Flags."""
+    path = ctx.command_path
+    is_group = isinstance(cmd, TyperGroup)
+    subs = _visible_commands(cmd, ctx) if is_group else []
+    out = ["Usage:"]
+    if not is_group:
+        args = _arguments(cmd)
+        out.append(f"  {path}{' ' + args if args else ''} [flags]")
+    if subs:
+        out.append(f"  {path} [command]")
+    aliases = _aliases(cmd, ctx)
+    if aliases:
+        out += ["", "Aliases:", f"  {', '.join([cmd.name, *aliases])}"]
+    if subs:
+        pad = max(MIN_NAME_PADDING, *(len(n) for n, _ in subs))
+        out += ["", "Available Commands:"]
+        out += [f"  {n.ljust(pad)} {s.get_short_help_str(limit=200)}" for n, s in subs]
+    local, inherited = _split_flags(cmd, ctx)
+    out += ["", "Flags:", _render_flags(local)]
+    if inherited:
+        out += ["", "Global Flags:", _render_flags(inherited)]
+    if subs:
+        out += ["", f'Use "{path} [command] --help" for more information about a command.']
+    return "\n".join(out) + "\n"
+
+
+def help_text(cmd, ctx) -> str:
+    text = (cmd.help or cmd.short_help or "").strip()
+    epilog = (cmd.epilog or "").strip()
+    head = f"{text}\n\n" if text else ""
+    tail = f"\n{epilog}\n" if epilog else ""
+    return head + usage_text(cmd, ctx) + tail
+
+
+def _arg_count(cmd) -> tuple[int, bool]:
+    args = [p for p in cmd.params if p.param_type_name == "argument"]
+    return sum(1 for p in args if p.required), any(p.nargs == -1 for p in args)
+
+
+def _cobra_message(cmd, ctx, exc, args: list[str]) -> str:
+    """The cobra/pflag wording for one of Typer's usage errors."""
+    kind = type(exc).__name__
+    if kind == "NoSuchOption":
+        name = exc.option_name
+        if name.startswith("--"):
+            return f"unknown flag: {name}"
+        return f"unknown shorthand flag: '{name[1:2]}' in {name}"
+    required, variadic = _arg_count(cmd)
+    positional = [a for a in args if not a.startswith("-")]
+    param = getattr(exc, "param", None)
+    if kind == "MissingParameter" and getattr(param, "param_type_name", "") == "argument":
+        if variadic:
+            return f"requires at least {max(required, 1)} arg(s), only received {len(positional)}"
+        return f"accepts {required} arg(s), received {len(positional)}"
+    message = exc.format_message()
+    if message.startswith("Got unexpected extra argument"):
+        extra = message.rpartition("(")[2].rstrip(")").split()
+        if required == 0 and not variadic:
+            return f'unknown command "{extra[0]}" for "{ctx.command_path}"'
+        return f"accepts {required} arg(s), received {len(positional)}"
+    if kind == "BadParameter" and getattr(param, "param_type_name", "") == "option":
+        flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+        value = _value_after(args, param.opts)
+        kind_name = _type_name(param) or "bool"
+        return f'invalid argument "{value}" for "{flag}" flag: {_go_parse_error(kind_name, value)}'
+    if kind == "BadOptionUsage" and "requires an argument" in message:
+        name = exc.option_name
+        return f"flag needs an argument: {name if name.startswith('--') else repr(name[1:2]) + ' in ' + name}"
+    return message
+
+
+def _value_after(args: list[str], opts: list[str]) -> str:
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in opts:
+            return value if eq else (args[i + 1] if i + 1 < len(args) else "")
+        for o in opts:
+            if not o.startswith("--") and arg.startswith(o) and len(arg) > len(o):
+                return arg[len(o) :]
+    return ""
+
+
+def _go_parse_error(kind: str, value: str) -> str:
+    if kind.startswith("int"):
+        return f'strconv.ParseInt: parsing "{value}": invalid syntax'
+    if kind.startswith("float"):
+        return f'strconv.ParseFloat: parsing "{value}": invalid syntax'
+    return f'invalid value "{value}"'
+
+
+class _RpkHelp:
+    def format_help(self, ctx, formatter) -> None:
+        formatter.write(help_text(self, ctx))
+
+    def get_help(self, ctx) -> str:
+        return help_text(self, ctx).rstrip("\n")
+
+    def parse_args(self, ctx, args):
+        given = list(args)  # the parser consumes `args`
+        try:
+            return super().parse_args(ctx, args)
+        except typer.Exit:
+            raise
+        except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                typer.echo(help_text(self, ctx), nl=False)  # a group alone prints its help
+                raise typer.Exit(0) from None
+            if not hasattr(exc, "format_message") or not hasattr(exc, "ctx"):
+                raise
+            raise CommandUsageError(
+                _cobra_message(self, ctx, exc, given), usage_text(self, ctx)
+            ) from None
+
+
+class RpkCommand(_RpkHelp, TyperCommand):
+    rpk_alias_of: str | None = None
+
+
+class RpkGroup(_RpkHelp, TyperGroup):
+    rpk_alias_of: str | None = None
+
+    def resolve_command(self, ctx, args):
+        cmd = self.get_command(ctx, args[0]) if args else None
+        if args and cmd is None and not args[0].startswith("-"):
+            raise CommandUsageError(
+                f'unknown command "{args[0]}" for "{ctx.command_path}"', usage_text(self, ctx)
+            )
+        return super().resolve_command(ctx, args)
+
+
+def alias_class(base: type, target: str) -> type:
+    """A hidden alias's class: it knows the command it stands for (for the Aliases section)."""
+    return type(f"{base.__name__}Alias", (base,), {"rpk_alias_of": target})
+
+
+def apply(app: typer.Typer) -> None:
+    """Give every command and group under `app` the rpk help classes (unless they set one)."""
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand) or isinstance(info.cls, DefaultPlaceholder):
+            info.cls = RpkCommand
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        if sub is None:
+            continue
+        if isinstance(sub.info.cls, DefaultPlaceholder) or sub.info.cls is None:
+            sub.info.cls = RpkGroup
+        apply(sub)
+    if isinstance(app.info.cls, DefaultPlaceholder) or app.info.cls is None:
+        app.info.cls = RpkGroup
