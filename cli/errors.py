@@ -36,7 +36,7 @@ def describe_exception(exc: BaseException) -> str:
     if callable(message):  # Typer's usage errors
         return one_line(message())
     text = one_line(str(exc))
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text or "unexpected error; run with -v for details"
 
 
 class CommandUsageError(UsageError):

@@ -13,6 +13,7 @@ from typing import Any
 import kafka.errors as kerr
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
+from cli.clients.dial import first_dial_failure
 from cli.config.params import Params
 from cli.errors import ConnectionFailed, KafkaRequestFailed, UsageError
 
@@ -55,14 +56,8 @@ def translated(p: Params) -> Iterator[None]:
     where = ",".join(p.brokers)
     try:
         yield
-    except kerr.KafkaConnectionError as exc:
-        raise ConnectionFailed(
-            f"unable to connect to the Kafka API at {where}: {_text(exc)}"
-        ) from None
-    except kerr.KafkaTimeoutError as exc:
-        raise ConnectionFailed(
-            f"timed out talking to the Kafka API at {where}: {_text(exc)}"
-        ) from None
+    except (kerr.KafkaConnectionError, kerr.KafkaTimeoutError):
+        raise ConnectionFailed(unreachable_text(p)) from None
     except kerr.KafkaError as exc:
         if p.sasl is not None and _is_sasl_refusal(exc):
             raise ConnectionFailed(
@@ -93,22 +88,30 @@ def _is_sasl_refusal(exc: BaseException) -> bool:
     return isinstance(exc, kerr.UnsupportedVersionError) and (not exc.args or "Sasl" in str(exc))
 
 
+def unreachable_text(p: Params) -> str:
+    """rpk's words for brokers that cannot be reached: the dial error if a dial fails."""
+    dial = first_dial_failure(p.brokers, 9092, max(p.seconds("dial_timeout"), 0.5))
+    if dial is not None:
+        return f"unable to request metadata: unable to dial: {dial}"
+    return f"unable to request metadata: context deadline exceeded (brokers {','.join(p.brokers)})"
+
+
 def _text(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " ".join(lines) or type(exc).__name__
+    return " ".join(lines)
 
 
 def error_name(exc_or_type: Any) -> str:
     """Kafka's upper-case error name, e.g. UNKNOWN_TOPIC_OR_PARTITION."""
     cls = exc_or_type if isinstance(exc_or_type, type) else type(exc_or_type)
     msg = getattr(cls, "message", None)
-    return str(msg) if msg else cls.__name__
+    return str(msg) if msg else "UNKNOWN_SERVER_ERROR"
 
 
 def describe(exc: BaseException) -> str:
     name = error_name(exc)
     detail = _text(exc)
-    if detail in (name, type(exc).__name__) or detail.startswith("[Error"):
+    if detail in (name, type(exc).__name__) or detail.startswith("[Error") or not detail:
         detail = getattr(type(exc), "description", "") or ""
     return f"{name}: {detail}" if detail else name
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from cli.clients.dial import go_text, split_host_port
 from cli.errors import CliError, ConnectionFailed
 
 DEFAULT_ADMIN_URL = "http://127.0.0.1:9644"
@@ -56,17 +57,32 @@ class AdminClient:
                 try:
                     resp = client.request(method, base + path, json=json, params=params)
                 except httpx.HTTPError as exc:
-                    failures.append(f"{base}: {exc or type(exc).__name__}")
+                    failures.append(_go_http_error(method, base + path, exc))
                     continue
                 if resp.status_code in _RETRYABLE_STATUS and i < len(hosts) - 1:
                     failures.append(f"{base}: {resp.status_code}")
                     time.sleep(self.retry_pause_s)
                     continue
                 return _checked(method, resp)
-        raise ConnectionFailed(f"unable to reach the Admin API ({'; '.join(failures)})")
+        raise ConnectionFailed(f"unable to reach the Admin API: {'; '.join(failures)}")
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.send_any("GET", path, params=params).json()
+
+
+def _go_http_error(method: str, url: str, exc: httpx.HTTPError) -> str:
+    """Go's net/http wording: `Get "http://h:p/v1/x": dial tcp h:p: connect: connection refused`."""
+    prefix = f'{method.capitalize()} "{url}"'
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+        return (
+            f"{prefix}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        )
+    host, port = split_host_port(url.split("/", 3)[2] if "://" in url else url, 9644)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"{prefix}: dial tcp {host}:{port}: i/o timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return f"{prefix}: {go_text(host, port, exc)}"
+    return f"{prefix}: {str(exc) or 'request failed'}"
 
 
 def _checked(method: str, resp: httpx.Response) -> httpx.Response:
