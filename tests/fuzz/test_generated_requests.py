@@ -23,12 +23,19 @@ from kio.index import load_request_schema
 from core.server.handlers.api_versions import served
 from tests.support.broker import BrokerProcess
 from tests.support.frame_mutations import add_tagged_field, tag_sections
-from tests.support.fuzz_harness import FuzzTarget, decode_reply, fuzz_examples, fuzz_seed
+from tests.support.fuzz_harness import (
+    FuzzTarget,
+    decode_reply,
+    fuzz_examples,
+    fuzz_seconds,
+    fuzz_seed,
+)
 from tests.support.kio_strategies import entity_strategy, frame, request_bytes
 
 VERSIONS = [(key, v) for key, lo, hi in served() for v in range(lo, hi + 1)]
 SEED = fuzz_seed()
 EXAMPLES = fuzz_examples(800)
+BUDGET_S = fuzz_seconds(30.0)
 PROBE_EVERY = 10
 REPLY_WAIT_S = 0.3
 MAX_FRAME_BYTES = 4 * 1024 * 1024  # long arrays of long strings can multiply past this
@@ -69,6 +76,9 @@ def test_generated_requests_never_hurt_the_broker(target):
     )
     def run(request, client_id, correlation_id, data):
         note(f"replay with FUZZ_SEED={SEED}")
+        if time.monotonic() - started > BUDGET_S:
+            outcomes["skipped past the time budget"] += 1
+            return
         cls = type(request)
         key, version = cls.__api_key__, cls.__version__
         payload = request_bytes(request, correlation_id, client_id)

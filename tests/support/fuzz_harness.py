@@ -42,6 +42,15 @@ def fuzz_examples(default: int) -> int:
     return int(raw) if raw else default
 
 
+def fuzz_seconds(default: float) -> float:
+    """FUZZ_SECONDS: a wall-clock budget per test (examples past it are skipped), so the
+    bounded default run stays about a minute on a loaded machine; the long run sets both."""
+    raw = os.environ.get("FUZZ_SECONDS")
+    if raw:
+        return float(raw)
+    return float("inf") if os.environ.get("FUZZ_EXAMPLES") else default
+
+
 @dataclass
 class Outcome:
     kind: str  # "reply" | "closed" | "silent" (no answer within the wait)
