@@ -34,6 +34,7 @@ from core.config.node import NodeConfig
 from core.config.overrides import apply_node_overrides
 from core.groups.coordinator import GroupCoordinator
 from core.raft.consensus import Consensus
+from core.security.sasl import SaslAuthenticator
 from core.security.users import UserFrontend
 from core.server.context import Services
 from core.server.listener import KafkaListener
@@ -135,13 +136,19 @@ class BrokerApp:
             data_dir=self.data_dir,
             groups=groups,
             config_frontend=self.config_frontend,
+            sasl=SaslAuthenticator(self.users, self.cluster_config.get),
         )
 
     # A listener that cannot bind is an OSError naming it (filename) and its address
     # (filename2), which core.__main__ reports in one line.
     async def _start_kafka(self) -> None:
         api = self.node.kafka_api
-        self.listener = KafkaListener(self.services, api.host, api.port)
+        self.listener = KafkaListener(
+            self.services,
+            api.host,
+            api.port,
+            authentication_method=self.node.kafka_api_authentication_method,
+        )
         try:
             await self.listener.start()
         except OSError as exc:

@@ -637,6 +637,15 @@ PROPERTIES: tuple[Property, ...] = (
         items_enum=("SCRAM", "PLAIN"),
     ),
     _bool("enable_sasl", False, "Require SASL authentication on Kafka listeners."),
+    _p(
+        "kafka_sasl_max_reauth_ms",
+        "integer",
+        None,
+        "SASL session lifetime (KIP-368); clients re-authenticate before it ends. Null: no limit.",
+        nullable=True,
+        minimum=1000,
+        units="ms",
+    ),
     _bool(
         "kafka_enable_authorization", None, "Enforce ACLs; null follows enable_sasl.", nullable=True
     ),

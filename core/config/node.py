@@ -34,6 +34,7 @@ class NodeConfig:
     data_directory: Path
     node_id: int | None = None
     kafka_api: Address = Address("127.0.0.1", 9092)
+    kafka_api_authentication_method: str | None = None  # none, sasl; None: follow enable_sasl
     advertised_kafka_api: Address | None = None
     admin: Address = Address("127.0.0.1", 9644)
     rpc_server: Address = Address("127.0.0.1", 33145)
@@ -100,6 +101,24 @@ def parse_address(value: str | dict | list, default_port: int, what: str) -> Add
     return Address(host or "0.0.0.0", port)
 
 
+AUTHENTICATION_METHODS = ("none", "sasl")
+
+
+def authentication_method(value: Any) -> str | None:
+    """A kafka_api listener's `authentication_method` (the first listener's, as the address)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    method = value.get("authentication_method") if isinstance(value, dict) else None
+    if method is None:
+        return None
+    if method not in AUTHENTICATION_METHODS:
+        raise NodeConfigError(
+            f"kafka_api: authentication_method must be one of {', '.join(AUTHENTICATION_METHODS)}"
+            f", got {method!r}"
+        )
+    return str(method)
+
+
 def load_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
@@ -129,6 +148,7 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
     )
     if "kafka_api" in rp:
         cfg.kafka_api = parse_address(rp["kafka_api"], 9092, "kafka_api")
+        cfg.kafka_api_authentication_method = authentication_method(rp["kafka_api"])
     if rp.get("advertised_kafka_api"):
         cfg.advertised_kafka_api = parse_address(
             rp["advertised_kafka_api"], 9092, "advertised_kafka_api"

@@ -47,8 +47,6 @@ _TRANSACTIONS = Refusal(15)
 _QUOTAS = Refusal(17)
 
 REFUSED: dict[str, Refusal] = {
-    "enable_sasl": _SECURITY,
-    "sasl_mechanisms": _SECURITY,
     "kafka_enable_authorization": _SECURITY,
     "audit_enabled": _SECURITY,
     "enable_rack_awareness": _OPERATIONS,

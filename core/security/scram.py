@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from core.security.saslprep import SaslPrepError, saslprep
+
 SCRAM_SHA_256 = "SCRAM-SHA-256"
 SCRAM_SHA_512 = "SCRAM-SHA-512"
 MECHANISMS: dict[str, str] = {SCRAM_SHA_256: "sha256", SCRAM_SHA_512: "sha512"}
@@ -73,7 +75,7 @@ def derive_credential(
     """StoredKey = H(HMAC(SaltedPassword, "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key")."""
     assert iterations >= MIN_ITERATIONS
     salt = os.urandom(SALT_BYTES) if salt is None else salt
-    salted = salted_password(mechanism, password, salt, iterations)
+    salted = salted_password(mechanism, saslprep(password), salt, iterations)
     client_key = hmac_digest(mechanism, salted, b"Client Key")
     return ScramCredential(
         mechanism=mechanism,
@@ -85,8 +87,12 @@ def derive_credential(
 
 
 def password_matches(credential: ScramCredential, password: str) -> bool:
-    """Check a plain password (HTTP basic auth) against a stored credential, in constant time."""
-    again = derive_credential(
-        credential.mechanism, password, credential.salt, credential.iterations
-    )
+    """Check a plain password (HTTP basic auth, SASL/PLAIN) against a stored credential, in
+    constant time. A password SASLprep refuses matches nothing."""
+    try:
+        again = derive_credential(
+            credential.mechanism, password, credential.salt, credential.iterations
+        )
+    except SaslPrepError:
+        return False
     return hmac.compare_digest(again.stored_key, credential.stored_key)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from core.security.saslprep import SaslPrepError, saslprep
 from core.security.scram import (
     MECHANISMS,
     SCRAM_SHA_512,
@@ -73,6 +74,10 @@ def validate_password(password: Any) -> str:
         raise InvalidUserRequest(
             f"password must be a string of 1 to {MAX_PASSWORD_CHARS} characters"
         )
+    try:
+        saslprep(password, allow_unassigned=False)
+    except SaslPrepError as exc:
+        raise InvalidUserRequest(f"password is not allowed by SASLprep (RFC 4013): {exc}") from None
     return password
 
 

@@ -29,7 +29,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.common import metrics
 from core.protocol import codec
@@ -41,11 +41,17 @@ from core.server.budget import RequestBudget, Units
 from core.server.context import RequestContext, Services
 from core.server.responses import NO_RESPONSE, RawResponse, error_response
 
+if TYPE_CHECKING:
+    from core.security.sasl import SaslSession
+
 log = logging.getLogger("ailurus.kafka")
 
 MAX_INFLIGHT_PER_CONNECTION = 32
 REQUEST_MAX_BYTES = "kafka_request_max_bytes"
 PRODUCE_KEY = 0
+# What an unauthenticated connection on a SASL listener may send (anything else closes it).
+SASL_KEYS = frozenset({17, 36})
+BEFORE_AUTH_KEYS = frozenset({codec.API_VERSIONS_KEY, *SASL_KEYS})
 MAX_ERROR_TEXT = 300
 
 
@@ -77,6 +83,7 @@ class KafkaConnection:
         budget: RequestBudget,
         max_frame_bytes: int | None = None,
         handlers: Mapping[int, Any] | None = None,
+        session: SaslSession | None = None,
     ) -> None:
         self._reader = reader
         self._writer = writer
@@ -93,6 +100,8 @@ class KafkaConnection:
         self.inflight = 0
         self.last_active_at = time.monotonic()
         self.closed_reason: str | None = None
+        self.session = session  # SASL state; None on a listener without SASL
+        self._hold = False  # the last request must finish before the next frame is read
 
     async def run(self) -> None:
         queue: asyncio.Queue = asyncio.Queue(maxsize=MAX_INFLIGHT_PER_CONNECTION)
@@ -146,6 +155,10 @@ class KafkaConnection:
                 queue.put_nowait(item)
             elif not await _put(queue, item, writer_task):
                 return  # the writer is gone: so is the connection
+            if self._hold:  # authentication: Kafka mutes the connection until it is answered
+                await asyncio.wait((item,))
+                if self.session is not None and self.session.failed:
+                    return  # the queued answer is written, then the connection closes
 
     async def _read_frame(self) -> tuple[bytes, Units]:
         """The next frame's payload and the budget units it holds (the caller releases them)."""
@@ -187,7 +200,19 @@ class KafkaConnection:
             self.frame_started_at = time.monotonic()
 
     def _dispatch(self, payload: bytes) -> asyncio.Future:
+        session = self.session
+        if session is not None and session.raw_tokens:
+            self._hold = True
+            return asyncio.ensure_future(self._raw_token(session, payload))
         api_key, api_version, correlation_id = peek_request(payload)
+        self._hold = session is not None and (api_key in SASL_KEYS or not session.authenticated)
+        if self._hold and api_key not in BEFORE_AUTH_KEYS:
+            assert session is not None
+            state = "expired" if session.principal else "authentication"
+            raise ConnectionClosing(
+                f"api key {api_key} (correlation id {correlation_id}) sent before SASL "
+                f"{state}; only ApiVersions, SaslHandshake and SaslAuthenticate are allowed"
+            )
         if not dispatch.supported(api_key, api_version) or api_key not in self._handlers:
             return _ready(self._unsupported(api_key, api_version, correlation_id))
         try:
@@ -199,9 +224,21 @@ class KafkaConnection:
                 f"(correlation id {correlation_id}): {describe(exc)}"
             ) from None
         ctx = RequestContext(
-            api_key, api_version, correlation_id, header, self._services, self.peer
+            api_key, api_version, correlation_id, header, self._services, self.peer, session
         )
         return asyncio.ensure_future(self._handle(ctx, request))
+
+    async def _raw_token(self, session: SaslSession, token: bytes) -> Any:
+        """A bare SASL token after a v0 SaslHandshake: the answer is a bare token too; a
+        failure closes the connection without one (Kafka's pre-KIP-152 framing)."""
+        from core.security.sasl import AuthenticationFailed
+
+        try:
+            answer = await session.step(token)
+        except AuthenticationFailed as exc:
+            log.warning("SASL authentication failed from %s: %s", self.peer, exc)
+            return CLOSE
+        return SIZE.pack(len(answer)) + answer
 
     # Handling.
 

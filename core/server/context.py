@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from core.protocol.codec import response_class
+from core.security.sasl import ANONYMOUS, SaslAuthenticator, SaslSession
 from core.server.ports import (
+    Authorizer,
     ConfigReader,
     ConfigWriter,
     Groups,
@@ -40,6 +42,8 @@ class Services:
     groups: Groups
     config_frontend: ConfigWriter
     kafka_api: tuple[str, int] | None = None  # host, port the Kafka listener bound, once bound
+    sasl: SaslAuthenticator | None = None  # None: no SASL (every listener is `none`)
+    authorizer: Authorizer | None = None  # None: everything is allowed
 
 
 @dataclass(slots=True)
@@ -50,6 +54,26 @@ class RequestContext:
     header: Any
     services: Services
     peer: str
+    session: SaslSession | None = None  # the connection's SASL state on a SASL listener
+
+    @property
+    def principal(self) -> str:
+        """ "User:name" after SASL, "User:ANONYMOUS" without."""
+        session = self.session
+        return session.principal if session and session.principal else ANONYMOUS
+
+    @property
+    def host(self) -> str:
+        """The client's address, for ACL host matching."""
+        return self.peer.rsplit(":", 1)[0].strip("[]")
+
+    def authorized(self, operation: str, resource_type: str, name: str) -> bool:
+        """Whether this request's principal may do `operation` on the resource (core.security
+        .authorizer; operation and resource type as Kafka names them, e.g. "WRITE", "TOPIC")."""
+        authorizer = self.services.authorizer
+        if authorizer is None:
+            return True
+        return authorizer.authorize(self.principal, self.host, operation, resource_type, name)
 
     @property
     def response_class(self) -> type:

@@ -32,6 +32,8 @@ from core.server.handlers import (
     offset_fetch,
     offset_for_leader_epoch,
     produce,
+    sasl_authenticate,
+    sasl_handshake,
     sync_group,
 )
 
@@ -50,6 +52,7 @@ HANDLER_MODULES: tuple[types.ModuleType, ...] = (
     sync_group,  # 14
     describe_groups,  # 15
     list_groups,  # 16
+    sasl_handshake,  # 17
     api_versions,  # 18
     create_topics,  # 19
     delete_topics,  # 20
@@ -59,6 +62,7 @@ HANDLER_MODULES: tuple[types.ModuleType, ...] = (
     describe_configs,  # 32
     alter_configs,  # 33
     describe_log_dirs,  # 35
+    sasl_authenticate,  # 36
     create_partitions,  # 37
     delete_groups,  # 42
     incremental_alter_configs,  # 44

@@ -14,6 +14,7 @@ import logging
 import time
 
 from core.common import metrics
+from core.security.sasl import SaslSession
 from core.server.budget import RequestBudget
 from core.server.connection import KafkaConnection, describe
 from core.server.context import Services
@@ -36,13 +37,16 @@ class KafkaListener:
         port: int,
         *,
         max_frame_bytes: int | None = None,
+        authentication_method: str | None = None,
     ) -> None:
         """Limits are read live from the cluster config. `max_frame_bytes` caps frames below
-        the live kafka_request_max_bytes (None: that property alone)."""
+        the live kafka_request_max_bytes (None: that property alone). `authentication_method`
+        is the listener's (`none`, `sasl`; None follows the cluster's `enable_sasl`)."""
         self._services = services
         self._host = host
         self._port = port
         self._max_frame_bytes = max_frame_bytes
+        self._authentication_method = authentication_method
         config = services.cluster_config
         self._get = config.get
         self.budget = RequestBudget(lambda: config.get(INFLIGHT_BYTES))
@@ -75,6 +79,7 @@ class KafkaListener:
             self._services,
             budget=self.budget,
             max_frame_bytes=self._max_frame_bytes,
+            session=self._sasl_session(ip),
         )
         self._connections[task] = connection
         metrics.connection_opened()
@@ -90,6 +95,12 @@ class KafkaListener:
             metrics.connection_closed()
             self._connections.pop(task, None)
             self.limits.release(ip)
+
+    def _sasl_session(self, ip: str) -> SaslSession | None:
+        sasl = self._services.sasl
+        if sasl is None or not sasl.sasl_required(self._authentication_method):
+            return None
+        return SaslSession(sasl, ip)
 
     async def _watch(self) -> None:
         while True:

@@ -29,6 +29,14 @@ from core.groups.results import (
 from core.protocol.errors import ErrorCode
 
 
+class Authorizer(Protocol):
+    """ACL checks (core.security.authorizer.Authorizer)."""
+
+    def authorize(
+        self, principal: str, host: str, operation: str, resource_type: str, name: str
+    ) -> bool: ...
+
+
 class ConfigReader(Protocol):
     """The cluster properties (core.config.cluster_properties.ClusterConfigStore)."""
 

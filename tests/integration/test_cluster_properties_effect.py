@@ -76,10 +76,10 @@ def describe_topic(broker, topic: str) -> dict[str, str]:
 
 
 def test_admin_api_refuses_a_refused_value_with_its_issue(broker):
-    status, body = put_config(broker, {"enable_sasl": True})
+    status, body = put_config(broker, {"audit_enabled": True})
     assert status == 400 and body["code"] == 400 and body["message"]
-    assert body["errors"] == {"enable_sasl": SASL_REASON}
-    assert put_config(broker, {"enable_sasl": False})[0] == 200  # the default is accepted
+    assert body["errors"] == {"audit_enabled": SASL_REASON}
+    assert put_config(broker, {"audit_enabled": False})[0] == 200  # the default is accepted
 
 
 def test_incremental_alter_configs_refuses_a_refused_value(broker):
@@ -129,13 +129,13 @@ def test_a_protective_refused_override_stops_the_start_in_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "core", "--data-dir", str(tmp_path / "d")]
         + ["--kafka-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"]
-        + ["--rpc-addr", "127.0.0.1:0", "--set", "enable_sasl=true"],
+        + ["--rpc-addr", "127.0.0.1:0", "--set", "audit_enabled=true"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 1
-    assert f"enable_sasl: {SASL_REASON}" in result.stderr
+    assert f"audit_enabled: {SASL_REASON}" in result.stderr
     assert "Traceback" not in result.stderr
 
 

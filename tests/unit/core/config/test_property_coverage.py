@@ -26,6 +26,7 @@ GROUP_FIELDS = "tests/unit/core/config/test_group_properties.py::" + (
     "test_each_group_property_sets_its_group_config_field"
 )
 ROUTES = "tests/admin_api/test_routes.py"
+SASL = "tests/security/test_sasl.py"
 
 HONOURED: dict[str, tuple[str, ...]] = {
     "auto_create_topics_enabled": (
@@ -137,6 +138,9 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "cluster_id": (f"{EFFECT}::test_cluster_id_and_group_topic_partitions_given_at_start",),
     "admin_api_require_auth": (f"{ROUTES}::test_admin_auth_when_required",),
     "superusers": (f"{ROUTES}::test_admin_auth_when_required",),
+    "enable_sasl": (f"{SASL}::test_request_before_authentication_closes_the_connection",),
+    "sasl_mechanisms": (f"{SASL}::test_sasl_mechanisms_applies_live",),
+    "kafka_sasl_max_reauth_ms": (f"{SASL}::test_kafka_sasl_max_reauth_ms_ends_the_session",),
     "disable_public_metrics": (f"{ROUTES}::test_metrics_and_errors",),
     "disable_metrics": (f"{EFFECT}::test_disable_metrics_hides_the_metrics_endpoint",),
     "aggregate_metrics": (f"{ROUTES}::test_aggregate_metrics_sums_away_the_partition_label",),

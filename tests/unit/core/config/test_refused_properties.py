@@ -37,9 +37,9 @@ def test_every_refused_name_is_a_property_and_names_its_issue_or_says_not_planne
 
 def test_a_non_default_value_is_refused_with_a_one_line_reason():
     store = ClusterConfigStore()
-    errors = store.validate({"enable_sasl": True, "log_retention_ms": 5}, [])
-    assert errors == {"enable_sasl": "not supported yet: arrives with issue #16 (security)"}
-    assert "\n" not in errors["enable_sasl"]
+    errors = store.validate({"audit_enabled": True, "log_retention_ms": 5}, [])
+    assert errors == {"audit_enabled": "not supported yet: arrives with issue #16 (security)"}
+    assert "\n" not in errors["audit_enabled"]
 
 
 def test_the_default_value_and_a_removal_are_accepted():
@@ -79,8 +79,8 @@ def test_force_does_not_bypass_a_refusal():
 
 def test_a_protective_refused_override_stops_the_start():
     store = ClusterConfigStore()
-    with pytest.raises(ValueError, match=r"enable_sasl: not supported yet: .*#16"):
-        apply_node_overrides(store, {"enable_sasl": True})
+    with pytest.raises(ValueError, match=r"audit_enabled: not supported yet: .*#16"):
+        apply_node_overrides(store, {"audit_enabled": True})
 
 
 def test_other_refused_overrides_are_logged_and_ignored(caplog):
