@@ -11,7 +11,14 @@ import signal
 import sys
 from pathlib import Path
 
-from core.config.node import NodeConfigError, apply_set, from_document, load_file, parse_address
+from core.config.node import (
+    NodeConfigError,
+    apply_set,
+    from_document,
+    load_file,
+    parse_address,
+    user_data_dir,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +97,8 @@ def load_config(args: argparse.Namespace):
     rp = doc.setdefault("redpanda", {})
     if args.data_dir:
         rp["data_directory"] = args.data_dir
+    if args.config is None and not rp.get("data_directory"):
+        _developer_defaults(rp)
     if args.node_id is not None:
         rp["node_id"] = args.node_id
     if args.dev:
@@ -110,6 +119,23 @@ def load_config(args: argparse.Namespace):
     if args.schema_registry_addr:
         doc.setdefault("schema_registry", {})["schema_registry_api"] = args.schema_registry_addr
     return from_document(doc)
+
+
+def _developer_defaults(rp: dict) -> None:
+    """No redpanda.yaml and no data directory: a single-node developer broker (Kafka on
+    127.0.0.1:9092, topics created on first use) keeping its data under the user's data home."""
+    rp["data_directory"] = str(user_data_dir())
+    rp.setdefault("developer_mode", True)
+    logging.getLogger("ailurus").info(
+        "no --config and no --data-dir: developer broker with its data in %s",
+        rp["data_directory"],
+    )
+
+
+def _skip_unused_imports() -> None:
+    """kio registers hypothesis strategies for its types when hypothesis is importable, which
+    costs a quarter of a second at start; the broker never uses them."""
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
 
 
 async def serve(node) -> int:
@@ -160,6 +186,7 @@ def startup_error(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _skip_unused_imports()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
+import importlib
 import logging
 import os
 import uuid
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as pkg_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from admin_api.server import AdminServer, start_admin_server
-from core.app.admin_services import BrokerAdminServices
 from core.app.listeners import (
+    EXTRA_LISTENERS,
     ListenerContext,
     Served,
     start_extra_listeners,
@@ -42,6 +42,9 @@ from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore
 from core.storage.log import DiskLog, LogConfig
 
+if TYPE_CHECKING:
+    from admin_api.server import AdminServer
+
 log = logging.getLogger("ailurus")
 
 LOCK_FILE = "pid.lock"
@@ -58,7 +61,6 @@ class BrokerApp:
         self.clock = SystemClock()
         self.cluster_overrides = dict(node.cluster_overrides, **(cluster_overrides or {}))
         self.ready = False
-        self.version = _version()
         self._lock_fd: int | None = None
         self._tasks: list[asyncio.Task] = []
         self.admin: AdminServer | None = None
@@ -66,6 +68,10 @@ class BrokerApp:
         self.housekeeping: Housekeeping | None = None
         self.groups: GroupCoordinator | None = None
         self.extra_listeners: dict[str, Served] = {}  # schema_registry, pandaproxy
+
+    @functools.cached_property
+    def version(self) -> str:
+        return _version()
 
     # ---- start -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -110,6 +116,9 @@ class BrokerApp:
         self.services = self._kafka_services(groups)
         await groups.start()
         await self._start_kafka()
+        # The HTTP front ends' modules (aiohttp and up) load in a thread while the Kafka
+        # listener already answers; the ready line still waits for every listener.
+        await asyncio.to_thread(_import_http_front_ends, self.node)
         await self._start_admin()
         self.extra_listeners = await start_extra_listeners(
             ListenerContext(self.node, self.services, self._kafka_bootstrap())
@@ -220,6 +229,9 @@ class BrokerApp:
 
     async def _start_admin(self) -> None:
         """The Admin API is given the facades it reads (core.app.admin_services)."""
+        from admin_api.server import start_admin_server
+        from core.app.admin_services import BrokerAdminServices
+
         services = BrokerAdminServices(
             node=self.node,
             node_id=self.node_id,
@@ -289,7 +301,19 @@ class BrokerApp:
             self._lock_fd = None
 
 
+def _import_http_front_ends(node: NodeConfig) -> None:
+    """Load the Admin API's modules and those of the configured extra listeners."""
+    importlib.import_module("admin_api.server")
+    importlib.import_module("core.app.admin_services")
+    for spec in EXTRA_LISTENERS:
+        if getattr(node, spec.node_field) is not None:
+            importlib.import_module(spec.starter.partition(":")[0])
+
+
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as pkg_version
+
     try:
         return pkg_version("ailurus")
     except PackageNotFoundError:

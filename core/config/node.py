@@ -7,13 +7,21 @@ Only the node-level settings live here. Cluster-wide settings are in
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+DEFAULT_DATA_DIR = "/var/lib/redpanda/data"  # with a redpanda.yaml that names none (Redpanda's)
 
-DEFAULT_DATA_DIR = "/var/lib/redpanda/data"
+
+def user_data_dir() -> Path:
+    """The developer broker's data directory (no --config, no --data-dir): under the user's
+    data home, $XDG_DATA_HOME/ailurus or ~/.local/share/ailurus."""
+    home = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return Path(home) / "ailurus"
 
 
 class NodeConfigError(ValueError):
@@ -122,6 +130,8 @@ def authentication_method(value: Any) -> str | None:
 def load_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
+    import yaml  # only with a file: a broker started without one need not load it
+
     try:
         text = Path(path).read_text()
     except OSError as exc:
@@ -217,6 +227,8 @@ def apply_set(doc: dict[str, Any], assignment: str) -> None:
     path = key.strip().split(".")
     if path[0] not in ("redpanda", "pandaproxy", "schema_registry", "rpk", "pandaproxy_client"):
         path = ["redpanda", *path]
+    import yaml
+
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:

@@ -1,6 +1,6 @@
 """GroupCoordinator: the group service the broker runs, around the pure core.
 
-It owns the I/O: creating `__consumer_offsets`, replaying each partition this node
+It owns the I/O: creating `__consumer_offsets` on first use, replaying each partition this node
 leads before answering for its groups (COORDINATOR_LOAD_IN_PROGRESS meanwhile),
 writing through the partition API, and driving the core's timers from the Clock.
 Handlers call the methods below; each is the core's, answered synchronously or
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kio.schema.errors import ErrorCode
 
@@ -27,7 +27,7 @@ from core.groups.journal import PartitionJournal
 from core.groups.lag import HighWatermarkFn, group_lags
 from core.groups.manager import GroupManager, PartitionStatus
 from core.groups.membership import JoinParams, SyncParams
-from core.groups.offsets import CommitOutcome, CommitParams
+from core.groups.offsets import KV, CommitOutcome, CommitParams
 from core.groups.results import (
     GroupListing,
     GroupSummary,
@@ -48,6 +48,7 @@ _READ_CHUNK_BYTES = 1024 * 1024
 _TIMER_SLEEP_MAX_MS = 50
 _LEADERSHIP_CHECK_MS = 1_000
 _TOPIC_WAIT_S = 30.0
+_POLL_S = 0.01
 
 
 class GroupCoordinator:
@@ -67,16 +68,28 @@ class GroupCoordinator:
         self._config_store = config
         self.config = GroupConfig.from_store(config)
         self._unsubscribe = config.subscribe(self._on_config_change)
-        self.journal = PartitionJournal(partitions, clock)
+        self.journal = FirstWriteJournal(partitions, clock, self._topic_ready)
         self.manager = GroupManager(clock=clock, config=self.config, journal=self.journal)
         self._tasks: list[asyncio.Task] = []
         self._loading: dict[int, asyncio.Task] = {}
+        self._creating: asyncio.Task | None = None
         for partition in range(self.manager.partitions):  # nothing is answered before the replay
             self.manager.status[partition] = PartitionStatus.LOADING
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        """Load the partitions of `__consumer_offsets` when it exists. Otherwise every group
+        partition starts loaded and empty (there is nothing to replay) and the topic is created
+        on the first write (FirstWriteJournal), so a fresh broker starts without writing it."""
+        if self._topics.table.get(OFFSETS_TOPIC) is None:
+            for partition in range(self.manager.partitions):
+                self.manager.finish_load(self.manager.begin_load(partition))
+        else:
+            await self._open_topic()
+        self._tasks.append(asyncio.create_task(self._run_timers(), name="groups-timers"))
+
+    async def _open_topic(self) -> None:
         count = await self._ensure_topic()
         if count != self.manager.partitions:
             log.warning(
@@ -93,7 +106,25 @@ class GroupCoordinator:
                 await self._load(partition)
             else:
                 self.manager.status.pop(partition, None)
-        self._tasks.append(asyncio.create_task(self._run_timers(), name="groups-timers"))
+
+    def _topic_ready(self) -> asyncio.Task | None:
+        """None once `__consumer_offsets` exists; else the task creating it (started once)."""
+        failed = self._creating is not None and self._creating.done() and _failed(self._creating)
+        if self._creating is None or failed:
+            if self._topics.table.get(OFFSETS_TOPIC) is not None and not failed:
+                return None
+            self._creating = asyncio.create_task(self._create(), name="groups-create-topic")
+            self._tasks.append(self._creating)
+        return None if self._creating.done() else self._creating
+
+    async def _create(self) -> None:
+        """Create the topic; what the groups wrote meanwhile waits for it, so the loaded
+        (empty) state stays. Partitions not led once created are unloaded as usual."""
+        count = await self._ensure_topic()
+        for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
+            if all(self._is_leader(p) for p in range(count)):
+                break
+            await asyncio.sleep(_POLL_S)
 
     def _on_config_change(self, _changed: dict) -> None:
         try:
@@ -182,6 +213,10 @@ class GroupCoordinator:
 
     def _follow_leadership(self) -> None:
         """Load partitions this node came to lead; drop those it lost."""
+        if self._topics.table.get(OFFSETS_TOPIC) is None:
+            return  # not created yet: every partition is loaded and empty
+        if self._creating is not None and not self._creating.done():
+            return  # _create waits until it leads what it created
         for partition in range(self.manager.partitions):
             leader = self._is_leader(partition)
             owned = partition in self.manager.status
@@ -201,6 +236,7 @@ class GroupCoordinator:
             return ErrorCode.none  # one node: it coordinates every transaction
         if key_type != KEY_TYPE_GROUP:
             return ErrorCode.invalid_request
+        self._topic_ready()  # a group is looked up: create the topic (as Kafka does), once
         partition = self.manager.partition_of(key)
         if partition in self.manager.status or self._is_leader(partition):
             return ErrorCode.none
@@ -249,3 +285,38 @@ class GroupCoordinator:
 
     def delete_group(self, group_id: str) -> Completion[ErrorCode]:
         return self.manager.delete_group(group_id)
+
+
+class FirstWriteJournal(PartitionJournal):
+    """The journal of a coordinator whose topic may not exist yet: the first append starts
+    its creation, and appends wait for it, in order."""
+
+    def __init__(
+        self,
+        partitions: PartitionManager,
+        clock: Clock,
+        topic_ready: Callable[[], asyncio.Task | None],
+    ) -> None:
+        super().__init__(partitions, clock)
+        self._topic_ready = topic_ready
+
+    def append(self, partition: int, records: list[KV]) -> Completion[ErrorCode]:
+        creating = self._topic_ready()
+        if creating is None:
+            return super().append(partition, records)
+        completion: Completion[ErrorCode] = Completion()
+
+        def created(task: asyncio.Task) -> None:
+            if _failed(task):
+                completion.resolve(ErrorCode.coordinator_not_available)
+            else:
+                super(FirstWriteJournal, self).append(partition, records).on_done(
+                    completion.resolve
+                )
+
+        creating.add_done_callback(created)
+        return completion
+
+
+def _failed(task: asyncio.Task) -> bool:
+    return task.cancelled() or task.exception() is not None

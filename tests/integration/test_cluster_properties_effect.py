@@ -22,6 +22,7 @@ from kio.schema.incremental_alter_configs.v1 import request as iac
 
 from tests.support.broker import start_broker
 from tests.support.raw_client import RawClient
+from tests.support.wait import wait_for
 
 SASL_REASON = "not supported yet: arrives with issue #16 (security)"
 
@@ -344,8 +345,14 @@ def test_cluster_id_and_group_topic_partitions_given_at_start(tmp_path):
     try:
         admin = AdminClient({"bootstrap.servers": other.bootstrap})
         assert admin.describe_cluster().result(10).cluster_id == "my-cluster"
-        topics = admin.list_topics(topic="__consumer_offsets", timeout=10).topics
-        assert len(topics["__consumer_offsets"].partitions) == 2
+        # __consumer_offsets is created on first use (a group lookup), as Kafka does
+        admin.describe_consumer_groups(["first-use"])["first-use"].exception(10)
+
+        def offsets_topic():
+            topics = admin.list_topics(topic="__consumer_offsets", timeout=10).topics
+            return topics["__consumer_offsets"].partitions
+
+        assert len(wait_for(offsets_topic, "__consumer_offsets", 30)) == 2
     finally:
         other.stop()
 

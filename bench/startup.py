@@ -1,0 +1,180 @@
+"""Start-up and footprint: time from exec until the Kafka port listens and until the first
+Metadata request is answered (empty data directory), idle RSS, RSS per 1,000 partitions, and
+restart time (clean shutdown) over N partitions and over a large log. Prints JSON.
+
+    .venv/bin/python -m bench.startup [--partitions 2000] [--log-mb 256] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from bench import kafka_load
+from core.testing.process import BrokerProcess
+
+POLL_S = 0.002
+TIMEOUT_S = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _metadata_v0() -> bytes:
+    client = b"bench"
+    body = struct.pack(">hhih", 3, 0, 1, len(client)) + client + struct.pack(">i", 0)
+    return struct.pack(">i", len(body)) + body
+
+
+def _metadata_answered(port: int) -> bool:
+    """True once a Metadata v0 request gets a whole response."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(_metadata_v0())
+            head = s.recv(4, socket.MSG_WAITALL)
+            return len(head) == 4 and struct.unpack(">i", head)[0] > 0
+    except OSError:
+        return False
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def timed_start(data_dir: Path, port: int, extra: list[str]) -> tuple[subprocess.Popen, dict]:
+    """Exec a broker and poll: seconds until the port listens and until Metadata is answered."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "core",
+        "--data-dir",
+        str(data_dir),
+        "--kafka-addr",
+        f"127.0.0.1:{port}",
+        "--admin-addr",
+        "127.0.0.1:0",
+        "--rpc-addr",
+        "127.0.0.1:0",
+        *extra,
+    ]
+    log = open(data_dir.parent / f"{data_dir.name}.log", "ab")
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log.close()
+    listening_s = None
+    deadline = started + TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            tail = Path(log.name).read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"broker exited with {proc.returncode}:\n{tail}")
+        if listening_s is None and _listening(port):
+            listening_s = time.perf_counter() - started
+        if listening_s is not None and _metadata_answered(port):
+            ready_s = time.perf_counter() - started
+            return proc, {"listening_s": round(listening_s, 3), "metadata_s": round(ready_s, 3)}
+        time.sleep(POLL_S)
+    proc.kill()
+    raise TimeoutError(f"broker not ready within {TIMEOUT_S}s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=60)
+
+
+def rss_mb(proc: subprocess.Popen) -> float:
+    return round(psutil.Process(proc.pid).memory_info().rss / 1e6, 1)
+
+
+def cold_starts(tmp: Path, runs: int) -> dict:
+    samples = []
+    rss = []
+    for run in range(runs):
+        data = tmp / f"cold-{run}"
+        data.mkdir()
+        proc, timing = timed_start(data, free_port(), [])
+        time.sleep(1.0)  # idle: whatever starts after ready has started
+        rss.append(rss_mb(proc))
+        stop(proc)
+        samples.append(timing)
+    return {
+        "listening_s": statistics.median(s["listening_s"] for s in samples),
+        "metadata_s": statistics.median(s["metadata_s"] for s in samples),
+        "runs": samples,
+        "idle_rss_mb": statistics.median(rss),
+    }
+
+
+def partitions_figures(tmp: Path, partitions: int) -> dict:
+    """RSS per 1,000 partitions and restart time over `partitions` empty partitions."""
+    broker = BrokerProcess(tmp / "many").start()
+    try:
+        time.sleep(1.0)
+        before = psutil.Process(broker.proc.pid).memory_info().rss
+        created = time.perf_counter()
+        kafka_load.create_topic(broker.bootstrap, "many", partitions)
+        created_s = time.perf_counter() - created
+        time.sleep(1.0)
+        after = psutil.Process(broker.proc.pid).memory_info().rss
+    finally:
+        broker.stop()
+    proc, timing = timed_start(broker.data_dir, free_port(), [])
+    stop(proc)
+    return {
+        "partitions": partitions,
+        "create_s": round(created_s, 2),
+        "rss_mb_per_1000_partitions": round((after - before) / 1e6 * 1000 / partitions, 1),
+        "restart": timing,
+    }
+
+
+def large_log_figures(tmp: Path, log_mb: int) -> dict:
+    """Restart time after a clean shutdown over one partition holding `log_mb` MB."""
+    broker = BrokerProcess(tmp / "large").start()
+    try:
+        kafka_load.create_topic(broker.bootstrap, "large", 1)
+        record = 16 * 1024
+        produced = kafka_load.produce(broker.bootstrap, "large", log_mb * 64, record, 600)
+    finally:
+        broker.stop()
+    proc, timing = timed_start(broker.data_dir, free_port(), [])
+    stop(proc)
+    return {"log_mb": round(produced["records"] * record / 1e6), "restart": timing}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.startup")
+    parser.add_argument("--runs", type=int, default=3, help="cold starts (median reported)")
+    parser.add_argument("--partitions", type=int, default=2000)
+    parser.add_argument("--log-mb", type=int, default=256)
+    parser.add_argument("--skip", action="append", default=[], choices=["partitions", "log"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ailurus-bench-startup-", dir=".") as tmp:
+        tmp_path = Path(tmp)
+        result: dict = {"cold_start": cold_starts(tmp_path, args.runs)}
+        if "partitions" not in args.skip:
+            result["partitions"] = partitions_figures(tmp_path, args.partitions)
+        if "log" not in args.skip:
+            result["large_log"] = large_log_figures(tmp_path, args.log_mb)
+    print(json.dumps({"startup": result}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
