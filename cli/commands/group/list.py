@@ -10,8 +10,11 @@ from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
 from cli.commands.group._common import groups_by_broker
+from cli.errors import CliError
 from cli.options import with_globals
 from cli.output import print_table
+
+VALID_STATES = ("PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty")
 
 
 @with_globals
@@ -25,7 +28,11 @@ def group_list(
     ] = None,
 ) -> None:
     """List all groups."""
-    wanted = {s.strip().lower() for item in states or [] for s in item.split(",") if s.strip()}
+    wanted = set()
+    for state in (s.strip() for item in states or [] for s in item.split(",")):
+        if state.lower() not in {v.lower() for v in VALID_STATES}:
+            raise CliError(f"Invalid group state argument: {state}")
+        wanted.add(state.lower())
     with kc.admin_session(options.params()) as admin:
         groups = groups_by_broker(admin)
     rows = []

@@ -14,22 +14,28 @@ from cli.clients import kafka as kc
 from cli.clients.offsets import offsets_for_time, watermarks
 from cli.commands.group._common import offset_of
 from cli.commands.group.delete import _status
-from cli.errors import KafkaRequestFailed, PartialFailure, UsageError
+from cli.errors import CliError, UsageError
 from cli.options import with_globals
 from cli.output import print_table
 from cli.views import read_offsets_file, topic_views
 
 
 def parse_to(to: str) -> tuple[str, int]:
-    """('start'|'end', 0) or ('timestamp', unix ms) from --to (unix s, ms or ns)."""
+    """('start'|'end', 0) or ('timestamp', unix ms) from --to (unix s, ms or ns: 10, 13, 19 digits)."""
     if to in ("start", "end"):
         return to, 0
-    if not to.isdigit():
-        raise UsageError(f"invalid --to {to!r}: use start, end or a unix timestamp")
-    value = int(to)
-    digits = len(to)
-    ms = value * 1000 if digits <= 10 else value // 1_000_000 if digits >= 16 else value
-    return "timestamp", ms
+    try:
+        value = int(to, 10)
+    except ValueError:
+        raise CliError(
+            f'unable to parse millisecond "{to}": strconv.ParseInt: parsing "{to}": invalid syntax'
+        ) from None
+    scale = {10: 1000, 13: 1, 19: 0}.get(len(to))
+    if scale is None:
+        raise CliError(
+            f'--to timestamp "{to}" is not a second, nor a millisecond, nor a nanosecond'
+        )
+    return "timestamp", value * scale if scale else value // 1_000_000
 
 
 def _partitions(admin, topics: list[str]) -> list[TopicPartition]:
@@ -86,13 +92,14 @@ def group_seek(
     ] = False,
 ) -> None:
     """Modify a group's current offsets."""
-    if sum(x is not None for x in (to, to_group, to_file)) != 1:
-        raise UsageError("use exactly one of --to, --to-group or --to-file")
+    given = sum(x is not None for x in (to, to_group, to_file))
+    if given != 1:
+        raise CliError(
+            "Must specify one --to flag." if not given else "Cannot specify multiple --to flags."
+        )
     wanted = [t for item in topics or [] for t in item.split(",") if t]
     with kc.admin_session(options.params()) as admin:
         description = admin.describe_groups([group]).get(group) or {}
-        if description.get("members"):
-            raise KafkaRequestFailed("INVALID_OPERATION: seeking a non-empty group is not allowed.")
         committed = admin.list_group_offsets({group: None}).get(group, {})
         new_topics = set(wanted) - {tp.topic for tp in committed}
         if new_topics and not allow_new_topics:
@@ -103,28 +110,44 @@ def group_seek(
         targets = _targets(admin, to, to_group, to_file, tps)
         if not targets:
             return
-        results = admin.alter_group_offsets(
-            group, {tp: OffsetAndMetadata(off, "", -1) for tp, off in targets.items()}
-        )
+        if description.get("members"):  # the broker would refuse each commit (UNKNOWN_MEMBER_ID)
+            results = {tp: NON_EMPTY for tp in targets}
+        else:
+            results = admin.alter_group_offsets(
+                group, {tp: OffsetAndMetadata(off, "", -1) for tp, off in targets.items()}
+            )
+    _print_seek(committed, targets, results)
+
+
+NON_EMPTY = "INVALID_OPERATION: seeking a non-empty group is not allowed."
+
+
+def _print_seek(committed: dict, targets: dict, results: dict) -> None:
+    """rpk's table: prior -1 when never committed; with errors every offset column reads -1
+    (rpk prints its error rows that way) and the exit status stays 0."""
+    errors = {tp: _error_text(results.get(tp)) for tp in targets}
+    failed = any(errors.values())
     rows = []
     for tp in sorted(targets):
         prior = offset_of(committed.get(tp))
-        rows.append(
-            [
-                tp.topic,
-                tp.partition,
-                "-" if prior is None else prior,
-                targets[tp],
-                _status(results.get(tp)),
-            ]
-        )
-    failed = any(r[4] != "OK" for r in rows)
+        prior = -1 if prior is None else prior
+        if failed:
+            rows.append([tp.topic, tp.partition, -1, -1, errors[tp]])
+        else:
+            rows.append([tp.topic, tp.partition, prior, targets[tp]])
     headers = ["topic", "partition", "prior-offset", "current-offset"] + (
         ["error"] if failed else []
     )
-    print_table(headers, [r if failed else r[:4] for r in rows])
-    if failed:
-        raise PartialFailure()
+    print_table(headers, rows)
+
+
+def _error_text(result) -> str:
+    if result == NON_EMPTY:
+        return result
+    status = _status(result)
+    if "UNKNOWN_MEMBER_ID" in status:
+        return NON_EMPTY
+    return "" if status == "OK" else status
 
 
 def register(app: typer.Typer) -> None:

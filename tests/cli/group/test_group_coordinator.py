@@ -40,6 +40,6 @@ def test_describe_summary_has_coordinator(rpk, kafka_env, broker, committed_grou
 def test_delete_unknown_group_reports_the_error(rpk, kafka_env):
     group = f"nope-{uuid.uuid4().hex[:8]}"
     res = rpk(["group", "delete", group], env=kafka_env)
-    assert res.exit_code == 1
+    assert res.exit_code == 0  # rpk prints per-group errors in its table and exits 0
     row = res.stdout.splitlines()[1].split(None, 1)
     assert row[0] == group and row[1].startswith("GROUP_ID_NOT_FOUND"), res.stdout
