@@ -27,10 +27,14 @@ class BrokerProcess:
         *extra_args: str,
         log_path: Path | None = None,
         wrapper: list[str] | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.wrapper = list(wrapper or [])  # e.g. ["strace", "-f", ...]: runs the broker under it
         self.extra_args = list(extra_args)
+        # Linux: the broker gets SIGTERM when the process that started it dies (a killed
+        # pytest run leaves no broker behind)
+        self.die_with_parent = die_with_parent
         self.log_path = log_path or self.data_dir.parent / f"{self.data_dir.name}.log"
         self.kafka_port = 0
         self.admin_port = 0
@@ -80,7 +84,12 @@ class BrokerProcess:
         self._log_offset = log.tell()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=_term_with_parent if self.die_with_parent else None,
         )
         log.close()
         self._wait_ready(timeout_s)
@@ -142,6 +151,16 @@ class BrokerProcess:
 
     def __exit__(self, *exc) -> None:
         self.kill() if exc[0] is not None else self.stop()
+
+
+def _term_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def start_broker(tmp_path: Path, *extra_args: str, name: str = "broker") -> BrokerProcess:
