@@ -86,6 +86,11 @@ class KafkaBroker:
             self._admin_client.close()
             self._admin_client = None
 
+    def stop(self) -> None:
+        """Stop the broker now (a clean shutdown); its directory goes with the factory's."""
+        self.close()
+        self.process.stop()
+
 
 class KafkaBrokerFactory:
     """Starts brokers under one temporary directory; `close()` stops them and removes it."""

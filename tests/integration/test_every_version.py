@@ -9,12 +9,10 @@ answers to these minimal requests (an unknown group, an empty transactional id, 
 from __future__ import annotations
 
 import pytest
-from kafka.admin import KafkaAdminClient, NewTopic
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.errors import ErrorCode
 
 from core.server.handlers.api_versions import served
-from tests.support.broker import BrokerProcess
 from tests.support.kafka_requests import DATA_APIS, error_codes, minimal_request
 from tests.support.raw_client import RawClient
 
@@ -23,12 +21,12 @@ VERSIONS = [(key, v) for key, lo, hi in served() for v in range(lo, hi + 1)]
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    b = BrokerProcess(tmp_path_factory.mktemp("every-version") / "broker").start()
-    admin = KafkaAdminClient(bootstrap_servers=b.bootstrap)
-    admin.create_topics([NewTopic(TOPIC, 1, 1)])
-    admin.close()
-    yield b
+def broker(kafka_broker_factory):
+    """A broker of its own from the pytest plugin (core.testing.plugin): these requests change
+    state (ACLs, groups, quotas, ...) that the session's kafka_broker should not see."""
+    b = kafka_broker_factory(proxy=False, schema_registry=False)
+    b.create_topic(TOPIC, 1)
+    yield b.process
     b.stop()
 
 
