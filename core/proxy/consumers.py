@@ -21,7 +21,7 @@ from core.proxy.errors import (
     ProxyError,
 )
 from core.proxy.kafka import ClientSettings
-from core.proxy.media import SCHEMA_FORMATS, SERVED_FORMATS
+from core.proxy.media import SERVED_FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +116,6 @@ def parse_instance_config(body: Any) -> InstanceConfig:
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ProxyError(INVALID_CONSUMER_CONFIG, "name must be 1-249 of [A-Za-z0-9._-]")
     fmt = body.get("format", "binary")
-    if fmt in SCHEMA_FORMATS:
-        raise ProxyError(
-            INVALID_CONSUMER_CONFIG,
-            f"format {fmt} needs the Schema Registry, which this proxy does not use yet",
-        )
     if fmt not in SERVED_FORMATS:
         raise ProxyError(INVALID_CONSUMER_CONFIG, f"format must be one of {SERVED_FORMATS}")
     reset = body.get("auto.offset.reset", "latest")

@@ -8,8 +8,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from core.proxy.codecs import Codec, decode_record, split_wire
 from core.proxy.errors import INVALID_DATA, SERIALIZATION, ProxyError
-from core.proxy.media import BINARY
+from core.proxy.media import BINARY, SCHEMA_FORMATS
 
 MAX_PARTITION = 2**31 - 1
 
@@ -46,8 +47,8 @@ def _partition(raw: Any, index: int) -> int | None:
     return raw
 
 
-def parse_produce(body: Any, fmt: str, max_records: int) -> list[OutRecord]:
-    """The records of a produce body; 422 (42205) for anything malformed."""
+def produce_items(body: Any, max_records: int) -> list[dict[str, Any]]:
+    """The record objects of a produce body; 422 (42205) for anything malformed."""
     if not isinstance(body, dict):
         raise ProxyError(INVALID_DATA, "expected a JSON object with a 'records' array")
     records = body.get("records")
@@ -55,10 +56,16 @@ def parse_produce(body: Any, fmt: str, max_records: int) -> list[OutRecord]:
         raise ProxyError(INVALID_DATA, "field 'records' must be an array")
     if len(records) > max_records:
         raise ProxyError(INVALID_DATA, f"at most {max_records} records per request")
-    out = []
     for i, rec in enumerate(records):
         if not isinstance(rec, dict):
             raise ProxyError(INVALID_DATA, f"records[{i}] must be an object")
+    return records
+
+
+def parse_produce(body: Any, fmt: str, max_records: int) -> list[OutRecord]:
+    """The records of a binary or json produce body; 422 (42205) for anything malformed."""
+    out = []
+    for i, rec in enumerate(produce_items(body, max_records)):
         if fmt == BINARY:
             key, value = _binary(rec.get("key"), "key", i), _binary(rec.get("value"), "value", i)
         else:
@@ -85,10 +92,26 @@ def _from_json(data: bytes | None, topic: str, partition: int, offset: int) -> A
         ) from None
 
 
-def render_record(fmt: str, rec: Any) -> dict[str, Any]:
-    """An aiokafka ConsumerRecord as the v2 records response entry."""
+def schema_ids(records: list[Any]) -> set[int]:
+    """The schema ids named by records in Confluent's wire format."""
+    ids = set()
+    for rec in records:
+        for data in (rec.key, rec.value):
+            split = split_wire(data) if data else None
+            if split is not None:
+                ids.add(split[0])
+    return ids
+
+
+def render_record(fmt: str, rec: Any, codecs: dict[int, Codec] | None = None) -> dict[str, Any]:
+    """An aiokafka ConsumerRecord as the v2 records response entry; the schema formats decode
+    with `codecs` (by schema id, resolved beforehand)."""
     if fmt == BINARY:
         key, value = _b64(rec.key), _b64(rec.value)
+    elif fmt in SCHEMA_FORMATS:
+        where = f"record {rec.topic}/{rec.partition}@{rec.offset}"
+        key = decode_record(codecs or {}, rec.key, f"the key of {where}")
+        value = decode_record(codecs or {}, rec.value, f"the value of {where}")
     else:
         key = _from_json(rec.key, rec.topic, rec.partition, rec.offset)
         value = _from_json(rec.value, rec.topic, rec.partition, rec.offset)

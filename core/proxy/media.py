@@ -9,8 +9,8 @@ from aiohttp import web
 from core.proxy.errors import ProxyError
 
 BINARY, JSON = "binary", "json"
-SERVED_FORMATS = (BINARY, JSON)
 SCHEMA_FORMATS = ("avro", "jsonschema", "protobuf")
+SERVED_FORMATS = (BINARY, JSON, *SCHEMA_FORMATS)
 GENERIC = ("application/vnd.kafka.v2+json", "application/vnd.kafka+json", "application/json")
 V2 = GENERIC[0]
 
@@ -29,12 +29,6 @@ def embedded_format(media_type: str) -> str | None:
 
 
 def unsupported_format(fmt: str) -> ProxyError:
-    if fmt in SCHEMA_FORMATS:
-        return ProxyError(
-            415,
-            f"HTTP 415 Unsupported Media Type: the {fmt} embedded format "
-            "needs the Schema Registry, which this proxy does not use yet",
-        )
     return ProxyError(415, f"HTTP 415 Unsupported Media Type: unknown embedded format {fmt!r}")
 
 

@@ -326,11 +326,16 @@ async def get_records(request: web.Request) -> web.Response:
         batches = await consumer.getmany(
             timeout_ms=timeout_ms, max_records=st.limits.max_records_per_response
         )
-        out = _take(consumer, fmt, batches, max_bytes)
+        codecs = None
+        if fmt in media.SCHEMA_FORMATS:
+            codecs = await st.registry.codecs_for([r for rs in batches.values() for r in rs])
+        out = _take(consumer, fmt, batches, max_bytes, codecs)
     return json_response(out, content_type=f"application/vnd.kafka.{fmt}.v2+json")
 
 
-def _take(consumer: Any, fmt: str, batches: dict[Any, list[Any]], max_bytes: int) -> list[Any]:
+def _take(
+    consumer: Any, fmt: str, batches: dict[Any, list[Any]], max_bytes: int, codecs: Any
+) -> list[Any]:
     """Render records up to max_bytes (at least one); rewind partitions cut short so nothing
     fetched but not returned is skipped."""
     out: list[Any] = []
@@ -342,7 +347,7 @@ def _take(consumer: Any, fmt: str, batches: dict[Any, list[Any]], max_bytes: int
                 consumer.seek(tp, records[i].offset)
                 break
             try:
-                out.append(render_record(fmt, rec))
+                out.append(render_record(fmt, rec, codecs))
             except ProxyError:
                 consumer.seek(tp, rec.offset)
                 if out:

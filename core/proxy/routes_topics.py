@@ -11,6 +11,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from core.proxy import media
 from core.proxy.errors import PARTITION_NOT_FOUND, ProxyError, json_response, kafka_error_code
 from core.proxy.formats import OutRecord, parse_produce, record_size, render_record
+from core.proxy.schema_produce import encode_produce
 from core.proxy.spec import (
     INT64,
     NAME,
@@ -97,7 +98,14 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
     media.check_accept(request)
     st: ProxyState = state(request)
     topic = request.match_info["topic"]
-    records = parse_produce(await read_body(request), fmt, st.limits.max_records_per_request)
+    body = await read_body(request)
+    key_id = value_id = None
+    if fmt in media.SCHEMA_FORMATS:
+        records, key_id, value_id = await encode_produce(
+            st.registry, body, fmt, topic, st.limits.max_records_per_request
+        )
+    else:
+        records = parse_produce(body, fmt, st.limits.max_records_per_request)
     count = await st.kafka.partition_count(topic)
     if partition is not None:
         records = [OutRecord(r.key, r.value, partition) for r in records]
@@ -105,7 +113,7 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
         if r.partition is not None and r.partition >= count:
             raise ProxyError(PARTITION_NOT_FOUND, f"Partition {r.partition} of {topic} not found.")
     offsets = await _send_all(st, topic, records, count)
-    return json_response({"key_schema_id": None, "value_schema_id": None, "offsets": offsets})
+    return json_response({"key_schema_id": key_id, "value_schema_id": value_id, "offsets": offsets})
 
 
 async def _send_all(
@@ -218,13 +226,14 @@ async def get_partition_records(request: web.Request) -> web.Response:
     fetched = await st.kafka.read(
         topic, partition, offset, timeout_ms, st.limits.max_records_per_response
     )
+    codecs = await st.registry.codecs_for(fetched) if fmt in media.SCHEMA_FORMATS else None
     out: list[dict[str, Any]] = []
     size = 0
     for rec in fetched:
         size += record_size(rec)
         if out and size > max_bytes:
             break
-        out.append(render_record(fmt, rec))
+        out.append(render_record(fmt, rec, codecs))
     return json_response(out, content_type=f"application/vnd.kafka.{fmt}.v2+json")
 
 

@@ -14,6 +14,7 @@ from core.proxy.consumers import ConsumerManager
 from core.proxy.errors import error_middleware, json_response
 from core.proxy.kafka import ClientSettings, KafkaSide
 from core.proxy.openapi import OPENAPI_PATH, build_openapi
+from core.proxy.registry import RegistryClient
 from core.proxy.spec import STATE_KEY, Route
 from core.proxy.state import Limits, ProxyState
 
@@ -36,6 +37,7 @@ class ProxyServer:
         await self._http.stop()
         await self._proxy.consumers.stop()
         await self._proxy.kafka.stop()
+        await self._proxy.registry.stop()
 
 
 def _int(section: dict[str, Any], key: str, default: int) -> int:
@@ -80,6 +82,20 @@ def settings_from(raw: dict[str, Any], kafka_bootstrap: str) -> tuple[ClientSett
     return settings, limits
 
 
+def registry_url(raw: dict[str, Any]) -> str | None:
+    """The Schema Registry to use over HTTP when none runs in this broker."""
+    for section, key in (
+        ("pandaproxy_client", "schema_registry_url"),
+        ("schema_registry_client", "url"),
+    ):
+        value = (raw.get(section) or {}).get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def build_app(proxy: ProxyState) -> web.Application:
     routes = all_routes()
     document = build_openapi(routes, API_VERSION)
@@ -108,7 +124,8 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
     consumers = ConsumerManager(
         settings, limits.max_consumer_instances, limits.consumer_instance_timeout_ms
     )
-    proxy = ProxyState(kafka, consumers, limits)
+    registry = RegistryClient(ctx.kafka_bootstrap, registry_url(ctx.node.raw))
+    proxy = ProxyState(kafka, consumers, limits, registry)
     try:
         http = await start_http_server(build_app(proxy), address.host, address.port)
     except BaseException:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.proxy.consumers import ConsumerManager
 from core.proxy.kafka import KafkaSide
+from core.proxy.registry import RegistryClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +26,4 @@ class ProxyState:
     kafka: KafkaSide
     consumers: ConsumerManager
     limits: Limits
+    registry: RegistryClient

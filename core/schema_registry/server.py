@@ -10,7 +10,7 @@ from aiohttp import web
 from core.config.node import Address
 from core.http import start_http_server
 from core.http.server import MAX_BODY_BYTES
-from core.schema_registry import errors
+from core.schema_registry import client_api, errors
 from core.schema_registry.http import REGISTRY_KEY
 from core.schema_registry.routes_config import routes as config_routes
 from core.schema_registry.routes_schemas import routes as schema_routes
@@ -50,12 +50,15 @@ def build_app(reg: Registry) -> web.Application:
 
 
 class RegistryServer:
-    def __init__(self, http, reg: Registry) -> None:
+    def __init__(self, http, reg: Registry, broker_key: str = "") -> None:
         self._http = http
         self._registry = reg
         self.port = http.port
+        self._broker_key = broker_key
+        self._local = client_api.attach(broker_key, reg)  # for the proxy in this process
 
     async def stop(self) -> None:
+        client_api.detach(self._broker_key, self._local)
         await self._http.stop()
         await self._registry.log.stop()
 
@@ -68,4 +71,4 @@ async def start(ctx: Any, address: Address) -> RegistryServer:
     )
     reg = Registry(ctx.kafka_bootstrap, int(replication or 1))
     http = await start_http_server(build_app(reg), address.host, address.port)
-    return RegistryServer(http, reg)
+    return RegistryServer(http, reg, ctx.kafka_bootstrap)

@@ -70,11 +70,14 @@ def test_produce_errors(http, topic):
     _err(http.post("/topics/err", content=b"{not json", headers={"Content-Type": JSON}), 422, 42205)
     _err(http.post("/topics/err", json=ok, headers={"Content-Type": "text/plain"}), 415, 415)
     _err(http.post("/topics/err", content=b'{"records": []}'), 415, 415)  # no Content-Type
-    r = http.post(
-        "/topics/err", json=ok, headers={"Content-Type": "application/vnd.kafka.avro.v2+json"}
-    )
-    _err(r, 415, 415)
+    avro = {"Content-Type": "application/vnd.kafka.avro.v2+json"}
+    _err(http.post("/topics/err", json={"records": [{"value": 1}]}, headers=avro), 422, 42202)
+    with_schema = {"value_schema": '"int"', "records": [{"value": 1}]}
+    r = http.post("/topics/err", json=with_schema, headers=avro)
+    _err(r, 408, 40801)  # this broker runs no Schema Registry and none is configured
     assert "Schema Registry" in r.json()["message"]
+    xml = {"Content-Type": "application/vnd.kafka.xml.v2+json"}
+    _err(http.post("/topics/err", json=ok, headers=xml), 415, 415)
     _err(
         http.post("/topics/err", json=ok, headers={"Content-Type": BINARY, "Accept": "text/html"}),
         406,
@@ -90,7 +93,7 @@ def test_accept_and_method_errors(http, topic):
     _err(http.put("/brokers"), 405, 405)
     r = http.get(
         "/topics/err/partitions/0/records?offset=0",
-        headers={"Accept": "application/vnd.kafka.avro.v2+json"},
+        headers={"Accept": "application/vnd.kafka.xml.v2+json"},
     )
     _err(r, 406, 406)
     for query in ("", "?offset=x", "?offset=-1", "?offset=0&timeout=-5", "?offset=0&max_bytes=abc"):
@@ -99,7 +102,6 @@ def test_accept_and_method_errors(http, topic):
 
 def test_consumer_create_errors(http):
     for body in (
-        {"format": "avro"},
         {"format": "xml"},
         {"auto.offset.reset": "soon"},
         {"auto.commit.enable": "maybe"},
