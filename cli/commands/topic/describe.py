@@ -76,14 +76,15 @@ def topic_describe(
 ) -> None:
     """Describe topics: summary and configs by default, partitions with -p or -a."""
     fmt = check_format(fmt)
-    want_s, want_c, want_p = _sections(print_summary, print_configs, print_partitions, print_all)
     with kc.admin_session(options.params()) as admin:
         names = match_regex(admin.list_topics(), topics) if regex else topics
-        views = (
-            [v for v in topic_views(admin.describe_topics(names)) if v.name in set(names)]
-            if names
-            else []
-        )
+        if not names:
+            typer.echo("did not match any topics, exiting.")
+            return
+        # rpk: several topics, or json/yaml, always get every section
+        every = print_all or len(names) > 1 or fmt != "text"
+        want_s, want_c, want_p = _sections(print_summary, print_configs, print_partitions, every)
+        views = [v for v in topic_views(admin.describe_topics(names)) if v.name in set(names)]
         unknown = [v.name for v in views if v.error.startswith("UNKNOWN_TOPIC")]
         if unknown and len(unknown) == len(views):
             raise NotFound(f'UNKNOWN_TOPIC_OR_PARTITION: topic "{unknown[0]}" does not exist')
@@ -143,6 +144,9 @@ def _doc(v: TopicView, configs: dict | None, marks: dict, s: bool, c: bool, p: b
         doc["configs"] = [
             {"key": k, "value": val, "source": src} for k, val, src in config_rows(configs or {})
         ]
+    doc.setdefault("summary", {})
+    doc.setdefault("configs", [])
+    doc["partitions"] = []  # rpk's describedTopic always has summary, configs and partitions
     if p:
         doc["partitions"] = [
             dict(

@@ -37,22 +37,7 @@ def topic_list(
         views = select(topic_views(admin.describe_topics()), topics or [], regex, internal)
     if fmt != "text":
         if detailed:
-            doc = [
-                {
-                    "name": v.name,
-                    "internal": v.internal,
-                    "partitions": [
-                        {
-                            "partition": p.partition,
-                            "leader": p.leader,
-                            "epoch": p.epoch,
-                            "replicas": p.replicas,
-                        }
-                        for p in v.partitions
-                    ],
-                }
-                for v in views
-            ]
+            doc = [_detailed_doc(v, fmt) for v in views]
         else:
             doc = [
                 {"name": v.name, "partitions": len(v.partitions), "replicas": v.replicas}
@@ -64,6 +49,27 @@ def topic_list(
             emit(detailed_text(views))
     else:
         print_table(["name", "partitions", "replicas"], summary_rows(views))
+
+
+def _detailed_doc(v, fmt: str) -> dict:
+    """rpk's detailedListTopic: partitions is a count, partition_list the partitions (a nil
+    offline list is JSON null / YAML [], epoch is omitted from JSON when 0)."""
+    parts = []
+    for p in sorted(v.partitions, key=lambda p: p.partition):
+        part = {"partition": p.partition, "leader": p.leader, "epoch": max(p.epoch, 0)}
+        if fmt == "json" and not part["epoch"]:
+            del part["epoch"]
+        empty = None if fmt == "json" else []
+        part["replicas"] = sorted(p.replicas)
+        part["offline_replicas"] = sorted(p.offline) if p.offline else empty
+        part["load_error"] = p.error
+        parts.append(part)
+    return {
+        "name": v.name,
+        "partitions": len(v.partitions),
+        "replicas": v.replicas,
+        "partition_list": parts if parts else None,
+    }
 
 
 def register(app: typer.Typer) -> None:
