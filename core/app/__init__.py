@@ -34,6 +34,8 @@ from core.config.node import NodeConfig
 from core.config.overrides import apply_node_overrides
 from core.groups.coordinator import GroupCoordinator
 from core.raft.consensus import Consensus
+from core.security.acls import AclStore
+from core.security.authorizer import Authorizer
 from core.security.sasl import SaslAuthenticator
 from core.security.users import UserFrontend
 from core.server.context import Services
@@ -146,6 +148,8 @@ class BrokerApp:
             groups=groups,
             config_frontend=self.config_frontend,
             sasl=SaslAuthenticator(self.users, self.cluster_config.get),
+            authorizer=Authorizer(self.acls, self.cluster_config.get),
+            acls=self.acls,
         )
 
     # A listener that cannot bind is an OSError naming it (filename) and its address
@@ -218,6 +222,7 @@ class BrokerApp:
             self.controller, self.cluster_config, self.node_id
         )
         self.users = UserFrontend(self.controller)
+        self.acls = AclStore(self.controller)
         self.producer_ids = ProducerIdAllocator(self.controller)
         self.controller.start()
 

@@ -47,7 +47,6 @@ _TRANSACTIONS = Refusal(15)
 _QUOTAS = Refusal(17)
 
 REFUSED: dict[str, Refusal] = {
-    "kafka_enable_authorization": _SECURITY,
     "audit_enabled": _SECURITY,
     "enable_rack_awareness": _OPERATIONS,
     "enable_leader_balancer": _OPERATIONS,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.protocol.codec import response_class
+from core.security.acls import AclStore
 from core.security.sasl import ANONYMOUS, SaslAuthenticator, SaslSession
 from core.server.ports import (
     Authorizer,
@@ -44,6 +45,7 @@ class Services:
     kafka_api: tuple[str, int] | None = None  # host, port the Kafka listener bound, once bound
     sasl: SaslAuthenticator | None = None  # None: no SASL (every listener is `none`)
     authorizer: Authorizer | None = None  # None: everything is allowed
+    acls: AclStore | None = None  # the ACL table (Create/Describe/DeleteAcls); None: disabled
 
 
 @dataclass(slots=True)
@@ -74,6 +76,13 @@ class RequestContext:
         if authorizer is None:
             return True
         return authorizer.authorize(self.principal, self.host, operation, resource_type, name)
+
+    def authorized_any(self, operation: str, resource_type: str) -> bool:
+        """Whether some resource of the type allows `operation` (KIP-679)."""
+        authorizer = self.services.authorizer
+        if authorizer is None:
+            return True
+        return authorizer.authorize_any(self.principal, self.host, operation, resource_type)
 
     @property
     def response_class(self) -> type:

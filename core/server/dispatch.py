@@ -9,11 +9,14 @@ from core.protocol.codec import request_class
 from core.server.handlers import (
     alter_configs,
     api_versions,
+    create_acls,
     create_partitions,
     create_topics,
+    delete_acls,
     delete_groups,
     delete_records,
     delete_topics,
+    describe_acls,
     describe_configs,
     describe_groups,
     describe_log_dirs,
@@ -59,6 +62,9 @@ HANDLER_MODULES: tuple[types.ModuleType, ...] = (
     delete_records,  # 21
     init_producer_id,  # 22
     offset_for_leader_epoch,  # 23
+    describe_acls,  # 29
+    create_acls,  # 30
+    delete_acls,  # 31
     describe_configs,  # 32
     alter_configs,  # 33
     describe_log_dirs,  # 35

@@ -36,6 +36,10 @@ class Authorizer(Protocol):
         self, principal: str, host: str, operation: str, resource_type: str, name: str
     ) -> bool: ...
 
+    def authorize_any(
+        self, principal: str, host: str, operation: str, resource_type: str
+    ) -> bool: ...
+
 
 class ConfigReader(Protocol):
     """The cluster properties (core.config.cluster_properties.ClusterConfigStore)."""

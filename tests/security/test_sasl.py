@@ -40,7 +40,9 @@ SASL_FAILED = 58
 
 @pytest.fixture(scope="module")
 def sasl_broker(tmp_path_factory):
-    broker = BrokerProcess(tmp_path_factory.mktemp("sasl") / "broker", *sasl_args()).start()
+    # kafka_enable_authorization=false: SASL without ACL checks (null would follow enable_sasl)
+    args = sasl_args(authz=False)
+    broker = BrokerProcess(tmp_path_factory.mktemp("sasl") / "broker", *args).start()
     try:
         create_user(broker, *USERS["SCRAM-SHA-256"], mechanism="SCRAM-SHA-256")
         create_user(broker, *USERS["SCRAM-SHA-512"], mechanism="SCRAM-SHA-512")

@@ -35,6 +35,12 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
 
 
 async def _alter(ctx: RequestContext, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+    if r.resource_type == TOPIC and not ctx.authorized("ALTER_CONFIGS", "TOPIC", r.resource_name):
+        return ErrorCode.topic_authorization_failed, None
+    if r.resource_type == BROKER and not ctx.authorized(
+        "ALTER_CONFIGS", "CLUSTER", "kafka-cluster"
+    ):
+        return ErrorCode.cluster_authorization_failed, None
     if r.resource_type == BROKER:
         return (
             ErrorCode.invalid_config,

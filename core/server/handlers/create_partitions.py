@@ -18,6 +18,16 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     results = []
     for t in request.topics:
+        if not ctx.authorized("ALTER", "TOPIC", t.name):
+            results.append(
+                build(
+                    m.CreatePartitionsTopicResult,
+                    name=t.name,
+                    error_code=ErrorCode.topic_authorization_failed,
+                    error_message=None,
+                )
+            )
+            continue
         try:
             if t.assignments:
                 raise_msg = "manual replica assignment is not supported"

@@ -38,6 +38,11 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
 
 async def _create(ctx: RequestContext, m, t, validate_only: bool):
     svc = ctx.services
+    if not (
+        ctx.authorized("CREATE", "CLUSTER", "kafka-cluster")
+        or ctx.authorized("CREATE", "TOPIC", t.name)
+    ):
+        return _result(m, t.name, ErrorCode.topic_authorization_failed, None)
     if t.assignments:
         return _result(
             m, t.name, ErrorCode.invalid_request, "manual replica assignment is not supported"

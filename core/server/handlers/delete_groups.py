@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
 from core.server.responses import ZERO, build, module_of
 
@@ -18,6 +19,9 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     m = module_of(ctx.response_class)
     results = []
     for group_id in request.groups_names[:GROUPS_PER_REQUEST_MAX]:
-        error = await groups.delete_group(group_id)
+        if not ctx.authorized("DELETE", "GROUP", group_id):
+            error = ErrorCode.group_authorization_failed
+        else:
+            error = await groups.delete_group(group_id)
         results.append(build(m.DeletableGroupResult, group_id=group_id, error_code=error))
     return build(ctx.response_class, throttle_time=ZERO, results=tuple(results))

@@ -21,15 +21,21 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     topics = []
     for t in request.topics:
         rows = []
+        allowed = ctx.authorized("DELETE", "TOPIC", t.name)
         for p in t.partitions:
             partition = ctx.services.partitions.get(t.name, p.partition_index)
-            if partition is None:
+            if partition is None or not allowed:
+                code = (
+                    ErrorCode.unknown_topic_or_partition
+                    if allowed
+                    else (ErrorCode.topic_authorization_failed)
+                )
                 rows.append(
                     build(
                         m.DeleteRecordsPartitionResult,
                         partition_index=p.partition_index,
                         low_watermark=-1,
-                        error_code=ErrorCode.unknown_topic_or_partition,
+                        error_code=code,
                     )
                 )
                 continue

@@ -42,6 +42,14 @@ async def _delete(ctx: RequestContext, m, name, topic_id):
             )
         name = meta.name
     meta = svc.metadata.topic(name)
+    if not ctx.authorized("DELETE", "TOPIC", name):
+        return build(
+            m.DeletableTopicResult,
+            name=name,
+            topic_id=topic_id or _NO_ID,
+            error_code=ErrorCode.topic_authorization_failed,
+            error_message=None,
+        )
     if name in (svc.cluster_config.get("kafka_nodelete_topics") or ()):
         return build(  # as Redpanda: protected by name, whether or not the topic exists
             m.DeletableTopicResult,

@@ -65,6 +65,8 @@ def _describe(ctx: RequestContext, m, resource, request):
 
     keys = set(resource.configuration_keys) if resource.configuration_keys else None
     if resource.resource_type == TOPIC:
+        if not ctx.authorized("DESCRIBE_CONFIGS", "TOPIC", resource.resource_name):
+            return result(ErrorCode.topic_authorization_failed, None)
         meta = ctx.services.metadata.topic(resource.resource_name)
         if meta is None:
             return result(
@@ -72,6 +74,8 @@ def _describe(ctx: RequestContext, m, resource, request):
             )
         return result(ErrorCode.none, None, _topic_entries(ctx, m, meta, keys, request))
     if resource.resource_type == BROKER:
+        if not ctx.authorized("DESCRIBE_CONFIGS", "CLUSTER", "kafka-cluster"):
+            return result(ErrorCode.cluster_authorization_failed, None)
         name = resource.resource_name
         if name and not name.lstrip("-").isdigit():
             return result(

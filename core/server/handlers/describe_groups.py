@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.groups.results import GroupSummary
+from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
 from core.server.responses import ZERO, build, module_of
 
@@ -31,7 +32,11 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     )
     described = []
     for group_id in request.groups[:GROUPS_PER_REQUEST_MAX]:
-        described.append(_group(m, groups.describe(group_id), operations))
+        if ctx.authorized("DESCRIBE", "GROUP", group_id):
+            summary = groups.describe(group_id)
+        else:
+            summary = GroupSummary(group_id, ErrorCode.group_authorization_failed, state="")
+        described.append(_group(m, summary, operations))
     return build(ctx.response_class, throttle_time=ZERO, groups=tuple(described))
 
 

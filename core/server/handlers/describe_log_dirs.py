@@ -17,6 +17,13 @@ MAX_VERSION = 4
 async def handle(ctx: RequestContext, request: Any) -> Any:
     svc = ctx.services
     m = module_of(ctx.response_class)
+    if not ctx.authorized("DESCRIBE", "CLUSTER", "kafka-cluster"):
+        return build(
+            ctx.response_class,
+            throttle_time=ZERO,
+            error_code=ErrorCode.cluster_authorization_failed,
+            results=(),
+        )
     wanted = None
     if request.topics is not None:
         wanted = {t.topic: set(t.partitions) for t in request.topics}

@@ -73,6 +73,13 @@ def _collect(
     for ftopic in request.topics:
         rows: list[PartitionResult] = []
         topics.append((ftopic.topic, rows))
+        if not ctx.authorized("READ", "TOPIC", ftopic.topic):
+            has_error = True
+            denied = ErrorCode.topic_authorization_failed.value
+            rows.extend(
+                PartitionResult(fp.partition, denied, -1, -1, -1, None) for fp in ftopic.partitions
+            )
+            continue
         for fp in ftopic.partitions:
             limit = min(budget, partition_cap)  # kafka_max_bytes_per_fetch caps each partition
             row = _read_partition(svc, ftopic.topic, fp, limit, first=(total == 0))

@@ -51,6 +51,10 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
 
 
 def _locate(ctx: RequestContext, key: str, key_type: int) -> tuple[ErrorCode, int, str, int]:
+    if key_type == 1 and not ctx.authorized("DESCRIBE", "TRANSACTIONAL_ID", key):
+        return ErrorCode.transactional_id_authorization_failed, -1, "", -1
+    if key_type != 1 and not ctx.authorized("DESCRIBE", "GROUP", key):
+        return ErrorCode.group_authorization_failed, -1, "", -1
     error = ctx.services.groups.coordinator_for(key, key_type)
     if error is not ErrorCode.none:
         return error, -1, "", -1

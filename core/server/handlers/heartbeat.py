@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
 from core.server.responses import ZERO, build
 
@@ -13,6 +14,9 @@ MAX_VERSION = 4
 
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
+    if not ctx.authorized("READ", "GROUP", request.group_id):
+        code = ErrorCode.group_authorization_failed
+        return build(ctx.response_class, throttle_time=ZERO, error_code=code)
     error = ctx.services.groups.heartbeat(
         request.group_id,
         request.generation_id,

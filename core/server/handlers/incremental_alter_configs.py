@@ -56,6 +56,8 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
 
 
 async def _alter_topic(ctx: RequestContext, r, validate_only: bool) -> tuple[ErrorCode, str | None]:
+    if not ctx.authorized("ALTER_CONFIGS", "TOPIC", r.resource_name):
+        return ErrorCode.topic_authorization_failed, None
     topics = ctx.services.topics
     meta = ctx.services.metadata.topic(r.resource_name)
     if meta is None:
@@ -111,6 +113,8 @@ def _apply_list_op(
 async def _alter_cluster(
     ctx: RequestContext, r, validate_only: bool
 ) -> tuple[ErrorCode, str | None]:
+    if not ctx.authorized("ALTER_CONFIGS", "CLUSTER", "kafka-cluster"):
+        return ErrorCode.cluster_authorization_failed, None
     if r.resource_name:
         return (
             ErrorCode.invalid_config,

@@ -43,6 +43,17 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
             producer_id=-1,
             producer_epoch=-1,
         )
+    if not (
+        ctx.authorized("IDEMPOTENT_WRITE", "CLUSTER", "kafka-cluster")
+        or ctx.authorized_any("WRITE", "TOPIC")
+    ):
+        return build(
+            cls,
+            throttle_time=ZERO,
+            error_code=ErrorCode.cluster_authorization_failed,
+            producer_id=-1,
+            producer_epoch=-1,
+        )
     pid = getattr(request, "producer_id", -1)
     epoch = getattr(request, "producer_epoch", -1)
     if pid >= 0 and 0 <= epoch < MAX_EPOCH - 1:

@@ -23,6 +23,8 @@ PROTOCOLS_MAX = 64
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
+    if not ctx.authorized("READ", "GROUP", request.group_id):
+        return _response(ctx, JoinResult(ErrorCode.group_authorization_failed, request.member_id))
     if len(request.protocols) > PROTOCOLS_MAX:
         return _response(ctx, JoinResult(ErrorCode.invalid_request, request.member_id))
     session_ms = _ms(request.session_timeout)

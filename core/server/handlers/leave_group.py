@@ -22,6 +22,9 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         leaving = [LeaveRequestMember(request.member_id)]
     else:
         leaving = [LeaveRequestMember(m.member_id, m.group_instance_id) for m in request.members]
+    if not ctx.authorized("READ", "GROUP", request.group_id):
+        code = ErrorCode.group_authorization_failed
+        return build(ctx.response_class, throttle_time=ZERO, error_code=code, members=())
     if len(leaving) > MEMBERS_PER_REQUEST_MAX:
         return build(
             ctx.response_class,

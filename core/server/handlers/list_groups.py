@@ -14,6 +14,8 @@ MAX_VERSION = 4
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
     error, listings = ctx.services.groups.list_groups(getattr(request, "states_filter", ()) or ())
+    if not ctx.authorized("DESCRIBE", "CLUSTER", "kafka-cluster"):
+        listings = [g for g in listings if ctx.authorized("DESCRIBE", "GROUP", g.group_id)]
     m = module_of(ctx.response_class)
     rows = tuple(
         build(

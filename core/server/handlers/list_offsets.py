@@ -49,6 +49,8 @@ def _one(ctx: RequestContext, m, topic: str, p, committed: bool):
             leader_epoch=epoch,
         )
 
+    if not ctx.authorized("DESCRIBE", "TOPIC", topic):
+        return row(ErrorCode.topic_authorization_failed)
     partition = ctx.services.partitions.get(topic, p.partition_index)
     if partition is None:
         return row(ErrorCode.unknown_topic_or_partition)

@@ -40,7 +40,11 @@ async def _topics(ctx: RequestContext, request, m) -> list:
     svc = ctx.services
     requested = request.topics
     if requested is None or (ctx.api_version == 0 and not requested):
-        return [_topic_entry(ctx, m, meta.name, meta) for meta in svc.metadata.topics()]
+        return [
+            _topic_entry(ctx, m, meta.name, meta)
+            for meta in svc.metadata.topics()
+            if ctx.authorized("DESCRIBE", "TOPIC", meta.name)  # others are left out, as Kafka
+        ]
     allow_create = getattr(request, "allow_auto_topic_creation", True)
     out = []
     for item in requested:
@@ -51,10 +55,16 @@ async def _topics(ctx: RequestContext, request, m) -> list:
             if meta is None:
                 out.append(_error_entry(m, None, ErrorCode.unknown_topic_id, topic_id))
                 continue
+            if not ctx.authorized("DESCRIBE", "TOPIC", meta.name):
+                out.append(_error_entry(m, None, ErrorCode.topic_authorization_failed, topic_id))
+                continue
             out.append(_topic_entry(ctx, m, meta.name, meta))
             continue
+        if not ctx.authorized("DESCRIBE", "TOPIC", name):
+            out.append(_error_entry(m, name, ErrorCode.topic_authorization_failed))
+            continue
         meta = svc.metadata.topic(name)
-        if meta is None and allow_create and svc.cluster_config.get("auto_create_topics_enabled"):
+        if meta is None and allow_create and _may_create(ctx, name):
             try:
                 await svc.topics.create_topic(name)
                 meta = svc.metadata.topic(name)
@@ -69,6 +79,13 @@ async def _topics(ctx: RequestContext, request, m) -> list:
         else:
             out.append(_topic_entry(ctx, m, name, meta))
     return out
+
+
+def _may_create(ctx: RequestContext, name: str) -> bool:
+    return bool(ctx.services.cluster_config.get("auto_create_topics_enabled")) and (
+        ctx.authorized("CREATE", "CLUSTER", "kafka-cluster")
+        or ctx.authorized("CREATE", "TOPIC", name)
+    )
 
 
 def _error_entry(m, name, code: ErrorCode, topic_id=None):

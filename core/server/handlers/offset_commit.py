@@ -26,6 +26,9 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     errors: dict[tuple[str, int], ErrorCode] = {}
     if len(wanted) > PARTITIONS_PER_REQUEST_MAX:
         errors = {(name, p.partition_index): ErrorCode.invalid_request for name, p in wanted}
+    elif not ctx.authorized("READ", "GROUP", request.group_id):
+        denied = ErrorCode.group_authorization_failed
+        errors = {(name, p.partition_index): denied for name, p in wanted}
     else:
         errors = await _commit(ctx, groups, request, wanted)
     m = module_of(ctx.response_class)
@@ -51,6 +54,9 @@ async def _commit(ctx: RequestContext, groups, request, wanted) -> dict[tuple[st
     errors: dict[tuple[str, int], ErrorCode] = {}
     items = []
     for name, p in wanted:
+        if not ctx.authorized("READ", "TOPIC", name):
+            errors[(name, p.partition_index)] = ErrorCode.topic_authorization_failed
+            continue
         meta = ctx.services.metadata.topic(name)
         if meta is None or not 0 <= p.partition_index < meta.partitions:
             errors[(name, p.partition_index)] = ErrorCode.unknown_topic_or_partition

@@ -25,7 +25,10 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         return build(
             ctx.response_class, throttle_time=ZERO, error_code=ErrorCode.invalid_request, topics=()
         )
-    known = [tp for tp in wanted if _exists(ctx, *tp)]
+    if not ctx.authorized("DELETE", "GROUP", request.group_id):
+        code = ErrorCode.group_authorization_failed
+        return build(ctx.response_class, throttle_time=ZERO, error_code=code, topics=())
+    known = [tp for tp in wanted if _exists(ctx, *tp) and ctx.authorized("READ", "TOPIC", tp[0])]
     error, results = await groups.delete_offsets(request.group_id, known)
     if error is not ErrorCode.none:
         return build(ctx.response_class, throttle_time=ZERO, error_code=error, topics=())

@@ -19,8 +19,11 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     wanted = None
     if request.topics is not None:
         wanted = [(t.name, p) for t in request.topics for p in t.partition_indexes]
+    if not ctx.authorized("DESCRIBE", "GROUP", request.group_id):
+        return _response(ctx, ErrorCode.group_authorization_failed, wanted, ())
     result = groups.fetch_offsets(request.group_id, wanted)
-    return _response(ctx, result.error, wanted, result.offsets)
+    offsets = tuple(o for o in result.offsets if ctx.authorized("DESCRIBE", "TOPIC", o.topic))
+    return _response(ctx, result.error, wanted, offsets)
 
 
 def _response(ctx: RequestContext, error: ErrorCode, wanted, offsets: tuple[FetchedOffset, ...]):

@@ -32,6 +32,8 @@ def _one(ctx: RequestContext, m, topic: str, p):
             end_offset=end,
         )
 
+    if not ctx.authorized("DESCRIBE", "TOPIC", topic):
+        return row(ErrorCode.topic_authorization_failed)
     partition = ctx.services.partitions.get(topic, p.partition)
     if partition is None:
         return row(ErrorCode.unknown_topic_or_partition)

@@ -48,8 +48,9 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     for topic in request.topic_data:
         partitions: list = []
         results.append((topic.name, partitions))
+        allowed = ctx.authorized("WRITE", "TOPIC", topic.name)
         for pdata in topic.partition_data:
-            if topic.name in noproduce:
+            if topic.name in noproduce or not allowed:
                 row = _error_row(pdata.index, ErrorCode.topic_authorization_failed, None)
             else:
                 row = _append_one(ctx, topic.name, pdata, acks, waits)

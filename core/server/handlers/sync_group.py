@@ -21,6 +21,8 @@ ASSIGNMENTS_MAX = 100_000
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
     groups = ctx.services.groups
+    if not ctx.authorized("READ", "GROUP", request.group_id):
+        return _response(ctx, ErrorCode.group_authorization_failed, b"")
     if len(request.assignments) > ASSIGNMENTS_MAX:
         return _response(ctx, ErrorCode.invalid_request, b"")
     params = SyncParams(

@@ -27,6 +27,7 @@ GROUP_FIELDS = "tests/unit/core/config/test_group_properties.py::" + (
 )
 ROUTES = "tests/admin_api/test_routes.py"
 SASL = "tests/security/test_sasl.py"
+ACLS = "tests/security/test_acls.py"
 
 HONOURED: dict[str, tuple[str, ...]] = {
     "auto_create_topics_enabled": (
@@ -137,7 +138,14 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "kafka_request_read_timeout_ms": (f"{LISTENER}::{SLOW_FRAMES}",),
     "cluster_id": (f"{EFFECT}::test_cluster_id_and_group_topic_partitions_given_at_start",),
     "admin_api_require_auth": (f"{ROUTES}::test_admin_auth_when_required",),
-    "superusers": (f"{ROUTES}::test_admin_auth_when_required",),
+    "superusers": (
+        f"{ROUTES}::test_admin_auth_when_required",
+        f"{ACLS}::test_superusers_bypass_acls",
+    ),
+    "kafka_enable_authorization": (
+        f"{ACLS}::test_a_user_without_acls_is_denied_everything",
+        f"{SASL}::test_kafka_python_produces_and_consumes",
+    ),
     "enable_sasl": (f"{SASL}::test_request_before_authentication_closes_the_connection",),
     "sasl_mechanisms": (f"{SASL}::test_sasl_mechanisms_applies_live",),
     "kafka_sasl_max_reauth_ms": (f"{SASL}::test_kafka_sasl_max_reauth_ms_ends_the_session",),

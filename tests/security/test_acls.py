@@ -1,0 +1,179 @@
+"""ACLs and the authorizer with SASL on (kafka_enable_authorization null follows enable_sasl):
+a user without ACLs cannot produce, consume or see a topic; an ALLOW lets her; DENY wins;
+prefixed patterns; superusers bypass; Create/Describe/DeleteAcls through confluent-kafka's
+AdminClient; ACLs survive a restart. One broker for the module (restarted by the last test)."""
+
+from __future__ import annotations
+
+import time
+
+import confluent_kafka as ck
+import pytest
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    NewTopic,
+    ResourcePatternType,
+    ResourceType,
+)
+
+from tests.support.broker import BrokerProcess
+from tests.support.security import SUPERUSER, confluent_sasl, create_user, sasl_args
+
+MECH = "SCRAM-SHA-256"
+ALICE = ("alice", "alice-pw")
+BOB = ("bob", "bob-pw")
+TOPICS = ("t", "d-x", "d-y", "p-1", "q-1")
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    b = BrokerProcess(tmp_path_factory.mktemp("acls") / "broker", *sasl_args()).start()
+    try:
+        for user in (SUPERUSER, ALICE, BOB):
+            create_user(b, *user, mechanism=MECH)
+        admin = _admin(b, SUPERUSER)
+        for f in admin.create_topics([NewTopic(t, 1, 1) for t in TOPICS]).values():
+            f.result(15)
+        yield b
+    finally:
+        b.stop()
+
+
+def _cfg(broker, who) -> dict:
+    return confluent_sasl(broker, *who, MECH)
+
+
+def _admin(broker, who) -> AdminClient:
+    return AdminClient(_cfg(broker, who))
+
+
+def _acl(name, op, perm=AclPermissionType.ALLOW, principal="User:alice", pattern=None, rt=None):
+    return AclBinding(
+        rt or ResourceType.TOPIC,
+        name,
+        pattern or ResourcePatternType.LITERAL,
+        principal,
+        "*",
+        op,
+        perm,
+    )
+
+
+def _create(broker, *bindings) -> None:
+    admin = _admin(broker, SUPERUSER)  # kept alive until the futures resolve
+    for f in admin.create_acls(list(bindings)).values():
+        f.result(10)
+
+
+def _produce(broker, who, topic) -> ck.KafkaError | None:
+    errors: list = []
+    producer = ck.Producer({**_cfg(broker, who), "message.timeout.ms": 5000})
+    producer.produce(topic, b"v", on_delivery=lambda err, _msg: errors.append(err))
+    producer.flush(10)
+    return errors[0] if errors else "not delivered"
+
+
+def _read_errors(broker, who, topic) -> set[int]:
+    """The error codes a consumer (assigned, no group membership) meets reading `topic`."""
+    consumer = ck.Consumer({**_cfg(broker, who), "group.id": "g-a", "enable.auto.commit": False})
+    consumer.assign([ck.TopicPartition(topic, 0, ck.OFFSET_BEGINNING)])
+    codes = set()
+    deadline = time.monotonic() + 10
+    while ck.KafkaError.TOPIC_AUTHORIZATION_FAILED not in codes and time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None:
+            assert msg.error() is not None, "a record was read without READ"
+            codes.add(msg.error().code())
+    consumer.close()
+    return codes
+
+
+def _visible_topics(broker, who) -> set[str]:
+    admin = _admin(broker, who)
+    return set(admin.list_topics(timeout=10).topics)
+
+
+def test_a_user_without_acls_is_denied_everything(broker):
+    err = _produce(broker, ALICE, "t")
+    assert err is not None and err.code() == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+    assert "t" not in _visible_topics(broker, ALICE)  # left out of Metadata, as Kafka does
+
+
+def test_an_allow_acl_lets_her_write(broker):
+    _create(broker, _acl("t", AclOperation.WRITE))
+    assert _produce(broker, ALICE, "t") is None
+    assert "t" in _visible_topics(broker, ALICE)  # WRITE implies DESCRIBE
+    assert "t" not in _visible_topics(broker, BOB)
+    assert ck.KafkaError.TOPIC_AUTHORIZATION_FAILED in _read_errors(broker, ALICE, "t")
+
+
+def test_deny_wins_over_allow_and_prefixes_match(broker):
+    _create(
+        broker,
+        _acl("d-", AclOperation.ALL, pattern=ResourcePatternType.PREFIXED),
+        _acl("d-x", AclOperation.WRITE, perm=AclPermissionType.DENY),
+    )
+    assert _produce(broker, ALICE, "d-y") is None
+    err = _produce(broker, ALICE, "d-x")
+    assert err is not None and err.code() == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+    assert {"d-x", "d-y"} <= _visible_topics(broker, ALICE)  # DENY WRITE leaves DESCRIBE
+    err = _produce(broker, ALICE, "p-1")
+    assert err is not None and err.code() == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_superusers_bypass_acls(broker):
+    assert _produce(broker, SUPERUSER, "q-1") is None
+    assert set(TOPICS) <= _visible_topics(broker, SUPERUSER)
+
+
+def test_acl_apis_need_cluster_permissions(broker):
+    bob = _admin(broker, BOB)
+    futures = bob.create_acls([_acl("t", AclOperation.READ, principal="User:bob")])
+    with pytest.raises(ck.KafkaException) as info:
+        next(iter(futures.values())).result(10)
+    assert info.value.args[0].code() == ck.KafkaError.CLUSTER_AUTHORIZATION_FAILED
+
+
+def test_describe_and_delete_acls(broker):
+    _create(broker, _acl("gone", AclOperation.READ, principal="User:bob"))
+    any_filter = AclBindingFilter(
+        ResourceType.ANY,
+        None,
+        ResourcePatternType.ANY,
+        "User:bob",
+        None,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    admin = _admin(broker, SUPERUSER)
+    described = admin.describe_acls(any_filter).result(10)
+    assert [(b.name, b.operation) for b in described] == [("gone", AclOperation.READ)]
+    match = AclBindingFilter(
+        ResourceType.TOPIC,
+        "d-x",
+        ResourcePatternType.MATCH,
+        None,
+        None,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    names = sorted((b.name, b.resource_pattern_type) for b in admin.describe_acls(match).result(10))
+    assert names == [
+        ("d-", ResourcePatternType.PREFIXED),
+        ("d-x", ResourcePatternType.LITERAL),
+    ]
+    deleted = admin.delete_acls([any_filter])[any_filter].result(10)
+    assert [b.name for b in deleted] == ["gone"]
+    assert admin.describe_acls(any_filter).result(10) == []
+
+
+def test_acls_survive_a_restart(broker):
+    broker.stop()
+    broker.start()
+    assert _produce(broker, ALICE, "t") is None
+    err = _produce(broker, ALICE, "d-x")
+    assert err is not None and err.code() == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
