@@ -17,6 +17,8 @@ from cli.errors import CommandUsageError
 GLOBAL_FLAGS = ("--config", "--config-opt", "--profile", "--verbose")
 _PFLAG_TYPES = {int: "int", float: "float", bool: ""}
 MIN_NAME_PADDING = 11  # cobra's minNamePadding
+# Flags a command parses by hand (pflag's optional-value bools), by command path: their rows
+EXTRA_FLAGS: dict[str, list[tuple[str, str]]] = {}
 
 
 def _type_name(param) -> str:
@@ -68,6 +70,7 @@ def _split_flags(cmd, ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
         is_global = any(o in GLOBAL_FLAGS for o in param.opts)
         (inherited if is_global and not is_root else local).append(row)
     local.append(("  -h, --help", f"Help for {cmd.name}"))
+    local += EXTRA_FLAGS.get(ctx.command_path, [])
     if not is_root:  # the persistent flags are the root's own: listed under Global Flags
         inherited = _global_rows(ctx) or inherited
     return sorted(local, key=_sort_key), sorted(inherited, key=_sort_key)

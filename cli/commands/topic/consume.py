@@ -28,7 +28,10 @@ from cli.views import match_regex, topic_views
 
 POLL_MS = 200
 PRETTY_FLAG = "--pretty-print"
-CONSUME_EPILOG = "Also: --pretty-print[=BOOL]  Indent JSON output (default true; --pretty-print=false for one line)."
+PRETTY_ROW = (
+    "      --pretty-print",
+    "Pretty print each record over multiple lines (for -f json) (default true)",
+)
 COMMIT_INTERVAL_S = 5.0  # rpk (franz-go) autocommits marked offsets every 5s
 EXIT_COMMIT_TIMEOUT_MS = 3000  # the commit at exit, then the close, are bounded (Ctrl-C exits)
 CLOSE_TIMEOUT_MS = 2000
@@ -339,6 +342,7 @@ def _consume_group(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("consume", context_settings=options.GO_BOOL_CONTEXT, epilog=CONSUME_EPILOG)(
-        topic_consume
-    )
+    from cli._help import EXTRA_FLAGS
+
+    app.command("consume", context_settings=options.GO_BOOL_CONTEXT)(topic_consume)
+    EXTRA_FLAGS["rpk topic consume"] = [PRETTY_ROW]

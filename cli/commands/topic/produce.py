@@ -158,9 +158,16 @@ def _produce_all(producer, informat, reporter, topic, key, headers, partition, t
         part = (
             rec.partition if rec.partition is not None else (partition if partition >= 0 else None)
         )
-        future = producer.send(
-            target, value=value, key=rec.key, headers=rec.headers or None, partition=part
-        )
+        try:
+            future = producer.send(
+                target, value=value, key=rec.key, headers=rec.headers or None, partition=part
+            )
+        except ValueError:  # kafka-python: 'Unrecognized partition'; franz-go's words instead
+            available = len(producer.partitions_for(target) or ())
+            raise KafkaRequestFailed(
+                "unable to produce record: invalid record partitioning choice of "
+                f"{part} from {available} available"
+            ) from None
         reporter.track(future, rec, target)
 
 

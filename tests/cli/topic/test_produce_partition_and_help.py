@@ -1,0 +1,28 @@
+"""`topic produce -p` to a missing partition fails with franz-go's words; `topic consume --help`
+lists --pretty-print among its flags."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_produce_to_a_missing_partition(rpk, kafka_env):
+    topic = f"pp-{uuid.uuid4().hex[:8]}"
+    assert rpk(["topic", "create", topic, "-p", "1"], env=kafka_env).exit_code == 0
+    res = rpk(["topic", "produce", topic, "-p", "99"], env=kafka_env, input="x\n")
+    assert res.exit_code == 1
+    assert res.stderr == (
+        "unable to produce record: invalid record partitioning choice of 99 from 1 available\n"
+    )
+
+
+def test_consume_help_documents_pretty_print(rpk):
+    res = rpk(["topic", "consume", "--help"])
+    assert res.exit_code == 0
+    flags = res.stdout.split("\nFlags:\n", 1)[1].split("\n\n", 1)[0]
+    row = next(line for line in flags.splitlines() if "--pretty-print" in line)
+    assert row.startswith("      --pretty-print ") and "(default true)" in row
