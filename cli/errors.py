@@ -7,6 +7,7 @@ class CliError(Exception):
     """An error to print as one line on stderr, exiting with `exit_code`."""
 
     exit_code = 1
+    multiline = False  # True: printed as written (rpk's multi-line messages)
 
 
 class UsageError(CliError):

@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {exc}\n{exc.usage}", file=sys.stderr, end="")
         return exc.exit_code
     except CliError as exc:
-        if str(exc):
+        if str(exc) and exc.multiline:
+            print(str(exc), file=sys.stderr, end="" if str(exc).endswith("\n") else "\n")
+        elif str(exc):
             print(one_line(str(exc)), file=sys.stderr)
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):

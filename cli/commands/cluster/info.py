@@ -10,7 +10,7 @@ from cli import options
 from cli._app import add_command
 from cli.clients import kafka as kc
 from cli.options import with_globals
-from cli.output import format_table, print_sections
+from cli.output import emit, format_table, section
 from cli.views import detailed_text, select, summary_rows, topic_views
 
 
@@ -52,33 +52,36 @@ def cluster_info(
     ] = False,
 ) -> None:
     """Request broker and topic metadata."""
-    everything = not (print_cluster or print_brokers or print_topics)
-    want_topics = everything or print_topics or print_detailed
+    requested = sum((print_cluster, print_brokers, print_topics))
+    want_topics = print_topics or bool(topics) or print_detailed or print_internal
+    internal = print_internal
+    if requested == 0:  # rpk: no section flag means every section, internal topics included
+        print_cluster = print_brokers = want_topics = internal = True
+        requested = 4
     with kc.admin_session(options.params()) as admin:
         cluster = admin.describe_cluster()
         views = (
             select(
-                topic_views(admin.describe_topics(topics or None)),
-                topics or [],
-                False,
-                print_internal,
+                topic_views(admin.describe_topics(topics or None)), topics or [], False, internal
             )
             if want_topics
             else []
         )
     sections = []
-    if everything or print_cluster:
-        sections.append(("cluster", str(cluster.get("cluster_id") or "")))
-    if everything or print_brokers:
+    cluster_id = str(cluster.get("cluster_id") or "")
+    if print_cluster and cluster_id:
+        sections.append(("cluster", cluster_id))
+    if print_brokers:
         sections.append(("brokers", format_table(*broker_rows(cluster))))
-    if want_topics:
+    if want_topics and views:
         body = (
             detailed_text(views)
             if print_detailed
             else format_table(["name", "partitions", "replicas"], summary_rows(views))
         )
         sections.append(("topics", body))
-    print_sections(sections)
+    for title, body in sections:  # titles only when several sections were requested
+        emit(section(title, body) if requested > 1 else body)
 
 
 def register(app: typer.Typer) -> None:

@@ -41,3 +41,24 @@ def test_logdirs_describe(rpk, kafka_env):
     assert res.stdout.splitlines()[0].split() == ["TOPIC", "SIZE", "ERROR"]
     bad = rpk(["cluster", "logdirs", "describe", "--aggregate-into", "rack"], env=kafka_env)
     assert bad.exit_code == 1 and "--aggregate-into" in bad.stderr
+
+
+def test_cluster_info_without_flags_lists_internal_topics(rpk, kafka_env):
+    # rpk: no section flag means every section, internal topics included
+    rpk(["group", "describe", "warm-up"], env=kafka_env)  # __consumer_offsets exists by now
+    res = rpk(["cluster", "info"], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    topics = res.stdout.split("TOPICS\n======\n", 1)[1]
+    assert "__consumer_offsets" in topics
+    only = rpk(["cluster", "info", "-t"], env=kafka_env)
+    assert "__consumer_offsets" not in only.stdout and not only.stdout.startswith("TOPICS")
+
+
+def test_cluster_config_errors_read_as_rpks(rpk, kafka_env):
+    res = rpk(["cluster", "config", "set", "no_such_property", "1"], env=kafka_env)
+    assert res.exit_code == 1 and res.stderr == 'Unknown property "no_such_property"\n'
+    res = rpk(["cluster", "config", "set", "log_segment_size", "abc"], env=kafka_env)
+    assert res.exit_code == 1
+    assert res.stderr.startswith("No changes were made: Validation errors:\n * log_segment_size: ")
+    res = rpk(["cluster", "config", "get", "no_such_property"], env=kafka_env)
+    assert res.exit_code == 1 and res.stderr == "Property 'no_such_property' not found\n"

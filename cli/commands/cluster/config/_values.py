@@ -58,12 +58,14 @@ def render_export(
 
 
 def explain_rejection(exc: AdminApiError) -> CliError:
-    """One line naming every rejected key, from the broker's `errors` map."""
-    errors = exc.body.get("errors") if isinstance(exc.body, dict) else None
+    """rpk's `No changes were made: Validation errors:` with a ` * key: message` line each."""
+    errors = exc.body.get("errors", exc.body) if isinstance(exc.body, dict) else None
     if not isinstance(errors, dict) or not errors:
         return exc
-    detail = "; ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
-    return CliError(f"invalid configuration: {detail}")
+    lines = "".join(f" * {k}: {v}\n" for k, v in sorted(errors.items()))
+    error = CliError(f"No changes were made: Validation errors:\n{lines}\n")
+    error.multiline = True
+    return error
 
 
 def version_message(version: int) -> str:

@@ -21,7 +21,7 @@ def config_get(key: Annotated[str, typer.Argument(metavar="KEY")]) -> None:
         values = get_config(from_profile(), key=key)
     except AdminApiError as exc:
         if exc.status == 404:
-            raise NotFound(f"property {key!r} not found") from None
+            raise NotFound(f"Property '{key}' not found") from None
         raise
     typer.echo(format_value(next(iter(values.values()))))
 

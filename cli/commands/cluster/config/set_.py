@@ -10,7 +10,7 @@ from cli._app import add_command
 from cli.clients.admin import AdminApiError, from_profile
 from cli.clients.admin.config import config_schema, patch_config
 from cli.commands.cluster.config._values import explain_rejection, parse_value, version_message
-from cli.errors import UsageError
+from cli.errors import CliError, UsageError
 from cli.options import with_globals
 
 RESTART_NOTE = "Cluster needs to be restarted. See more details with 'rpk cluster config status'."
@@ -33,7 +33,13 @@ def config_set(
     """Set a single cluster configuration property."""
     name, text = split_args(key, value)
     client = from_profile()
-    entry = config_schema(client).get(name)
+    schema = config_schema(client)
+    entry = schema.get(name)
+    if entry is None:  # rpk also looks the key up among the properties' aliases
+        alias_of = next((k for k, e in schema.items() if name in (e.get("aliases") or [])), None)
+        if alias_of is None:
+            raise CliError(f'Unknown property "{name}"')
+        entry = schema[alias_of]
     upsert, remove = ({}, [name]) if text == "" else ({name: parse_value(text, entry)}, [])
     try:
         version = patch_config(client, upsert, remove)
