@@ -41,7 +41,7 @@ from core.security.users import UserFrontend
 from core.server.context import Services
 from core.server.listener import KafkaListener
 from core.storage.group_commit import GroupCommit
-from core.storage.kvstore import KvStore
+from core.storage.kvstore import KvStore, deferred_durability
 from core.storage.log import DiskLog, LogConfig
 
 if TYPE_CHECKING:
@@ -99,7 +99,9 @@ class BrokerApp:
             self.flusher,
             self.clock,
         )
-        self.partitions.open_existing()
+        # Nothing is served yet: every partition's state writes share two syncfs calls
+        with deferred_durability(self.data_dir):
+            self.partitions.open_existing()
         self.topics = TopicsFrontend(self.controller, self.cluster_config)
         self.metadata = MetadataView(
             self.controller.topics,

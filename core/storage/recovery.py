@@ -86,8 +86,9 @@ def recover_segments(
             changed |= _drop_later(directory, found[slot + 1 :], index_interval_bytes)
             break
     # What was scanned may sit only in the page cache of a crashed process: make it
-    # durable before the log reports it as flushed.
-    for segment in segments if not clean else segments[-1:]:
+    # durable before the log reports it as flushed. A clean shutdown flushed everything
+    # before writing its marker: then only a tail this scan cut needs it.
+    for segment in segments if not clean else segments[-1:] if changed else []:
         os.fsync(segment.read_fd)
     if changed or not clean:
         fsync_directory(directory)
