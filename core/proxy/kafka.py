@@ -1,9 +1,9 @@
 """The proxy's Kafka clients to this broker: one producer, one metadata client and one
 group-less reader, shared by every request.
 
-Everything goes over the Kafka protocol, so the proxy works the same in front of a cluster.
-Local partitions could be read and appended directly (skipping the loopback socket, the
-request encode/decode and the batch re-parse) — the produce and fetch paths below are where.
+Produce to partitions this broker leads skips these clients (core.proxy.local_produce); the
+producers serve the others, and reads still go over the Kafka protocol (reading a local
+partition's log directly is the next step for the fetch paths below).
 """
 
 from __future__ import annotations

@@ -122,9 +122,8 @@ async def _send_all(
     """One record batch per partition, sent whole: a request costs one append per record and
     one accumulator entry per partition, not one producer future per record. Keyed records go
     where Kafka's murmur2 partitioner puts them; keyless ones share one partition per request
-    (the sticky partitioner). A local partition could take the batch directly from here,
-    without the loopback Kafka request."""
-    producer = st.kafka.producer()
+    (the sticky partitioner). Partitions this broker leads take the batch directly
+    (core.proxy.local_produce); others go through an aiokafka producer."""
     by_partition: dict[int, list[int]] = {}
     sticky = st.kafka.sticky_partition(count)
     everywhere = list(range(count))
@@ -134,9 +133,16 @@ async def _send_all(
             p = sticky if r.key is None else _PARTITIONER(r.key, everywhere, everywhere)
         by_partition.setdefault(p, []).append(i)
     out: list[dict[str, Any]] = [{} for _ in records]
-    sends = [
-        _send_partition(producer, topic, p, records, idx, out) for p, idx in by_partition.items()
-    ]
+    sends = []
+    producer = None
+    for p, idx in by_partition.items():
+        part = st.local.leader(topic, p)
+        if part is not None:
+            st.local.check_topic(topic)
+            sends.append(st.local.append(part, records, idx, out))
+            continue
+        producer = producer or st.kafka.producer()
+        sends.append(_send_partition(producer, topic, p, records, idx, out))
     await asyncio.gather(*sends)
     return out
 

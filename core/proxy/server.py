@@ -13,6 +13,7 @@ from core.proxy import routes_consumers, routes_topics
 from core.proxy.consumers import ConsumerManager
 from core.proxy.errors import error_middleware, json_response
 from core.proxy.kafka import ClientSettings, KafkaSide
+from core.proxy.local_produce import LocalAppender
 from core.proxy.openapi import OPENAPI_PATH, build_openapi
 from core.proxy.registry import RegistryClient
 from core.proxy.spec import STATE_KEY, Route
@@ -125,7 +126,8 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
         settings, limits.max_consumer_instances, limits.consumer_instance_timeout_ms
     )
     registry = RegistryClient(ctx.kafka_bootstrap, registry_url(ctx.node.raw))
-    proxy = ProxyState(kafka, consumers, limits, registry)
+    local = LocalAppender(ctx.services, settings.request_timeout_ms)
+    proxy = ProxyState(kafka, consumers, limits, registry, local)
     try:
         http = await start_http_server(build_app(proxy), address.host, address.port)
     except BaseException:

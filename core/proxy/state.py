@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.proxy.consumers import ConsumerManager
 from core.proxy.kafka import KafkaSide
+from core.proxy.local_produce import LocalAppender
 from core.proxy.registry import RegistryClient
 
 
@@ -27,3 +28,4 @@ class ProxyState:
     consumers: ConsumerManager
     limits: Limits
     registry: RegistryClient
+    local: LocalAppender  # partitions this broker leads take batches directly

@@ -1,0 +1,108 @@
+"""Produce straight into the partitions this broker leads: one uncompressed v2 record batch
+per partition per request (producer id -1, CRC32C), handed to the partition facade
+(ctx.services.partitions) as the Kafka Produce handler does, then acks=all awaited. No
+loopback socket, no Produce request encode/decode, no client-side accumulator. Partitions led
+elsewhere still go through the aiokafka producers (core.proxy.kafka)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from core.cluster.errors import ClusterErrc, ClusterError, error_message
+from core.common import metrics
+from core.model.batch import BatchError
+from core.model.records import Record, build_batch
+from core.proxy.errors import (
+    INVALID_DATA,
+    KAFKA_ERROR,
+    KAFKA_RETRIABLE,
+    UNAUTHORIZED,
+    ProxyError,
+)
+
+ACKS_ALL = -1
+BATCH_OVERHEAD_BYTES = 61 + 64  # the v2 header, and slack for a chunk's last record's framing
+RECORD_OVERHEAD_BYTES = 24  # length, attributes, deltas, key/value lengths, header count
+
+
+class LocalAppender:
+    def __init__(self, services: Any, ack_timeout_ms: int) -> None:
+        self._services = services
+        self._ack_timeout_s = ack_timeout_ms / 1000
+
+    def leader(self, topic: str, partition: int) -> Any | None:
+        """The local partition when this broker leads it; None sends it over Kafka."""
+        if self._services is None:
+            return None
+        found = self._services.partitions.get(topic, partition)
+        return found if found is not None and found.is_leader else None
+
+    def check_topic(self, topic: str) -> None:
+        """Topics in `kafka_noproduce_topics` refuse produce, as the Kafka handler does."""
+        refused = self._services.cluster_config.get("kafka_noproduce_topics") or ()
+        if topic in refused:
+            raise ProxyError(UNAUTHORIZED, f"produce to topic {topic} is not allowed")
+
+    async def append(
+        self, part: Any, records: list[Any], indexes: list[int], out: list[dict[str, Any]]
+    ) -> None:
+        """Append records[i] for i in `indexes` (in order) and fill out[i] with each offset or
+        error. The appends happen before the first await, so one request's batches keep
+        their order."""
+        waits = []
+        for members in _chunks(records, indexes, part.max_message_bytes):
+            batch = build_batch(Record(records[i].key, records[i].value) for i in members)
+            try:
+                result = part.produce(batch, ACKS_ALL)
+            except (ClusterError, BatchError) as exc:
+                _fail(out, members, _error(exc))
+                continue
+            metrics.add_bytes_produced(part.topic, len(batch))
+            waits.append((result, members))
+        for result, members in waits:
+            if result.acked is not None:
+                try:
+                    async with asyncio.timeout(self._ack_timeout_s):
+                        await asyncio.shield(result.acked)
+                except TimeoutError:
+                    _fail(out, members, ProxyError(KAFKA_RETRIABLE, "timed out waiting for acks"))
+                    continue
+                except Exception as exc:  # replication failed (e.g. leadership lost)
+                    _fail(out, members, _error(exc))
+                    continue
+            for n, i in enumerate(members):
+                out[i] = {"partition": part.index, "offset": result.base_offset + n}
+
+
+def _chunks(records: list[Any], indexes: list[int], max_bytes: int) -> list[list[int]]:
+    """Indexes split so that each chunk's batch stays within max.message.bytes."""
+    chunks: list[list[int]] = [[]]
+    size = BATCH_OVERHEAD_BYTES
+    for i in indexes:
+        r = records[i]
+        n = RECORD_OVERHEAD_BYTES + len(r.key or b"") + len(r.value or b"")
+        if chunks[-1] and size + n > max_bytes:
+            chunks.append([])
+            size = BATCH_OVERHEAD_BYTES
+        chunks[-1].append(i)
+        size += n
+    return [c for c in chunks if c]
+
+
+def _error(exc: BaseException) -> ProxyError:
+    if isinstance(exc, ClusterError) and exc.errc == ClusterErrc.message_too_large:
+        return ProxyError(INVALID_DATA, error_message(exc))
+    if isinstance(exc, BatchError):
+        return ProxyError(INVALID_DATA, str(exc))
+    return ProxyError(KAFKA_ERROR, error_message(exc) or type(exc).__name__)
+
+
+def _fail(out: list[dict[str, Any]], indexes: list[int], exc: ProxyError) -> None:
+    for i in indexes:
+        out[i] = {
+            "partition": None,
+            "offset": None,
+            "error_code": exc.error_code,
+            "error": exc.message,
+        }
