@@ -44,7 +44,7 @@ class KvStore:
         """Load `path` (an empty store when it does not exist yet)."""
         path = pathlib.Path(path)
         temp = _temp(path)
-        if temp.exists():
+        if temp.exists() and (_deferred is None or path not in _deferred):
             temp.unlink()  # a write that never reached its rename: the old file stands
         if not path.exists():
             return cls(path, {})
