@@ -48,6 +48,7 @@ sim: install
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.proxy_load
+	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.registry_load
 
 clean:
