@@ -21,12 +21,13 @@ from confluent_kafka.admin import (
 )
 
 from tests.support.broker import BrokerProcess
+from tests.support.rpk import run_in_process
 from tests.support.security import SUPERUSER, confluent_sasl, create_user, sasl_args
 
 MECH = "SCRAM-SHA-256"
 ALICE = ("alice", "alice-pw")
 BOB = ("bob", "bob-pw")
-TOPICS = ("t", "d-x", "d-y", "p-1", "q-1")
+TOPICS = ("t", "d-x", "d-y", "p-1", "q-1", "r-1")
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +170,50 @@ def test_describe_and_delete_acls(broker):
     deleted = admin.delete_acls([any_filter])[any_filter].result(10)
     assert [b.name for b in deleted] == ["gone"]
     assert admin.describe_acls(any_filter).result(10) == []
+
+
+def _rpk(broker, *args: str, who=SUPERUSER) -> str:
+    x = [f"brokers={broker.bootstrap}", f"user={who[0]}", f"pass={who[1]}"]
+    x.append(f"sasl.mechanism={MECH}")
+    argv = [a for kv in x for a in ("-X", kv)]
+    result = run_in_process(["security", "acl", *args, *argv])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_rpk_security_acl_create_list_delete(broker):
+    err = _produce(broker, BOB, "r-1")
+    assert err is not None and err.code() == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
+    out = _rpk(
+        broker,
+        "create",
+        "--allow-principal",
+        "bob",
+        "--operation",
+        "write,describe",
+        "--topic",
+        "r-1",
+    )
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "PRINCIPAL",
+        "HOST",
+        "RESOURCE-TYPE",
+        "RESOURCE-NAME",
+        "RESOURCE-PATTERN-TYPE",
+        "OPERATION",
+        "PERMISSION",
+        "ERROR",
+    ]
+    assert lines[1].split() == ["User:bob", "*", "TOPIC", "r-1", "LITERAL", "DESCRIBE", "ALLOW"]
+    assert lines[2].split() == ["User:bob", "*", "TOPIC", "r-1", "LITERAL", "WRITE", "ALLOW"]
+    assert _produce(broker, BOB, "r-1") is None
+    listed = _rpk(broker, "list", "--allow-principal", "User:bob").splitlines()
+    assert [line.split()[5] for line in listed[1:]] == ["DESCRIBE", "WRITE"]
+    out = _rpk(broker, "delete", "--topic", "r-1", "--operation", "write", "--no-confirm")
+    assert "DELETIONS" in out and "WRITE" in out
+    err = _produce(broker, BOB, "r-1")
+    assert err is not None and err.code() == ck.KafkaError.TOPIC_AUTHORIZATION_FAILED
 
 
 def test_acls_survive_a_restart(broker):
