@@ -9,9 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from cli._app import add_command
-from cli.clients.admin import from_profile
+from cli.clients.admin import AdminApiError, from_profile
 from cli.clients.admin.security import create_user
 from cli.commands.security.user._common import FormatOpt, MechanismOpt, mechanism
+from cli.errors import CliError
 from cli.options import with_globals
 from cli.output import check_format, print_structured
 
@@ -40,14 +41,18 @@ def user_create(
     algorithm = mechanism(mech)
     generated = password is None
     secret = generate_password() if password is None else password
-    create_user(from_profile(), username, secret, algorithm)
+    try:
+        create_user(from_profile(), username, secret, algorithm)
+    except AdminApiError as exc:
+        raise CliError(f'unable to create user "{username}": {exc.message}') from None
     if fmt != "text":
         out = {"user": username, "mechanism": algorithm}
         print_structured({**out, "password": secret} if generated else out, fmt)
         return
     typer.echo(f'Created user "{username}".')
     if generated:
-        typer.echo(f"Automatically generated password: {secret}")
+        typer.echo("Automatically generated password:")
+        typer.echo(secret)  # on its own line, so `tail -1` takes it
 
 
 def register(app: typer.Typer) -> None:
