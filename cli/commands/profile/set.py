@@ -25,10 +25,10 @@ def profile_set(
             rpk.profiles.append(default_profile())
         rpk.current_profile = DEFAULT_PROFILE
     profile = rpk.require_profile(rpk.current_profile)
-    keys = [_store.set_key(profile, rpk.globals, item) for item in pairs]
+    for item in pairs:
+        _store.set_key(profile, rpk.globals, item)
     rpk.save()
-    for key in keys:
-        typer.echo(f'Set key "{key}" in profile "{rpk.current_profile}".')
+    typer.echo(f'Profile "{rpk.current_profile}" updated successfully.')
 
 
 def register(app: typer.Typer) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from cli.commands.profile import _store
-from cli.config.files import dump_yaml
 from cli.options import with_globals
+from cli.yaml_v3 import dump, profile_doc
 
 
 @with_globals
@@ -20,7 +20,7 @@ def profile_print(
     """Print an rpk profile as YAML."""
     rpk = _store.load()
     profile = rpk.require_profile(_store.name_or_current(rpk, name))
-    typer.echo(dump_yaml(profile), nl=False)
+    typer.echo(dump(profile_doc(profile)))  # rpk: fmt.Println of yaml.v3 output
 
 
 def register(app: typer.Typer) -> None:
