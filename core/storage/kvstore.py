@@ -120,7 +120,8 @@ def deferred_durability(directory: pathlib.Path) -> Iterator[None]:
     if _deferred is not None or not sys.platform.startswith("linux"):
         yield
         return
-    _deferred = pending = {}
+    pending: dict[pathlib.Path, bytes] = {}
+    _deferred = pending
     try:
         yield
     finally:

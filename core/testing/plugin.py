@@ -60,7 +60,7 @@ class KafkaBroker:
     def admin_client(self):
         """A kafka-python KafkaAdminClient for this broker (one, reused)."""
         if self._admin_client is None:
-            from kafka.admin import KafkaAdminClient
+            from kafka.admin import KafkaAdminClient  # type: ignore[import-untyped]
 
             self._admin_client = KafkaAdminClient(
                 bootstrap_servers=self.bootstrap_servers, client_id="ailurus-pytest"
