@@ -34,6 +34,7 @@ from core.config.node import NodeConfig
 from core.config.overrides import apply_node_overrides
 from core.groups.coordinator import GroupCoordinator
 from core.raft.consensus import Consensus
+from core.security import tls
 from core.security.acls import AclStore
 from core.security.authorizer import Authorizer
 from core.security.sasl import SaslAuthenticator
@@ -157,12 +158,13 @@ class BrokerApp:
     # A listener that cannot bind is an OSError naming it (filename) and its address
     # (filename2), which core.__main__ reports in one line.
     async def _start_kafka(self) -> None:
-        api = self.node.kafka_api
+        api, api_tls = self.node.kafka_api, self.node.kafka_api_tls
         self.listener = KafkaListener(
             self.services,
             api.host,
             api.port,
             authentication_method=self.node.kafka_api_authentication_method,
+            ssl_context=tls.server_context(api_tls) if api_tls else None,
         )
         try:
             await self.listener.start()

@@ -37,12 +37,23 @@ class Address:
         return f"{self.host}:{self.port}"
 
 
+@dataclass(frozen=True, slots=True)
+class TlsConfig:
+    """A listener's TLS settings (`kafka_api_tls` entries, as Redpanda names them)."""
+
+    cert_file: str
+    key_file: str
+    truststore_file: str | None = None
+    require_client_auth: bool = False
+
+
 @dataclass(slots=True)
 class NodeConfig:
     data_directory: Path
     node_id: int | None = None
     kafka_api: Address = Address("127.0.0.1", 9092)
     kafka_api_authentication_method: str | None = None  # none, sasl; None: follow enable_sasl
+    kafka_api_tls: TlsConfig | None = None  # None: plaintext
     advertised_kafka_api: Address | None = None
     admin: Address = Address("127.0.0.1", 9644)
     rpc_server: Address = Address("127.0.0.1", 33145)
@@ -112,6 +123,28 @@ def parse_address(value: str | dict | list, default_port: int, what: str) -> Add
 AUTHENTICATION_METHODS = ("none", "sasl")
 
 
+def tls_config(value: Any, what: str) -> TlsConfig | None:
+    """The first enabled entry of a `*_tls` list (or a single mapping); None if none is enabled."""
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise NodeConfigError(f"{what}: each entry must be a mapping")
+        if not entry.get("enabled", False):
+            continue
+        if not entry.get("cert_file") or not entry.get("key_file"):
+            raise NodeConfigError(f"{what}: an enabled entry needs cert_file and key_file")
+        require = bool(entry.get("require_client_auth", False))
+        if require and not entry.get("truststore_file"):
+            raise NodeConfigError(f"{what}: require_client_auth needs a truststore_file")
+        return TlsConfig(
+            str(entry["cert_file"]),
+            str(entry["key_file"]),
+            entry.get("truststore_file"),
+            require,
+        )
+    return None
+
+
 def authentication_method(value: Any) -> str | None:
     """A kafka_api listener's `authentication_method` (the first listener's, as the address)."""
     if isinstance(value, list):
@@ -159,6 +192,8 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
     if "kafka_api" in rp:
         cfg.kafka_api = parse_address(rp["kafka_api"], 9092, "kafka_api")
         cfg.kafka_api_authentication_method = authentication_method(rp["kafka_api"])
+    if rp.get("kafka_api_tls"):
+        cfg.kafka_api_tls = tls_config(rp["kafka_api_tls"], "kafka_api_tls")
     if rp.get("advertised_kafka_api"):
         cfg.advertised_kafka_api = parse_address(
             rp["advertised_kafka_api"], 9092, "advertised_kafka_api"

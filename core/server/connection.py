@@ -53,6 +53,7 @@ PRODUCE_KEY = 0
 SASL_KEYS = frozenset({17, 36})
 BEFORE_AUTH_KEYS = frozenset({codec.API_VERSIONS_KEY, *SASL_KEYS})
 MAX_ERROR_TEXT = 300
+TLS_CHUNK_BYTES = 256 * 1024  # a fetch over TLS is read from the segment in chunks this size
 
 
 CLOSE = object()  # no response can carry the error: close the connection after what was sent
@@ -101,6 +102,7 @@ class KafkaConnection:
         self.last_active_at = time.monotonic()
         self.closed_reason: str | None = None
         self.session = session  # SASL state; None on a listener without SASL
+        self._tls = writer.get_extra_info("sslcontext") is not None  # no sendfile through TLS
         self._hold = False  # the last request must finish before the next frame is read
 
     async def run(self) -> None:
@@ -342,6 +344,9 @@ class KafkaConnection:
                 continue
             if part.length == 0:
                 continue
+            if self._tls:  # the bytes must pass through the TLS layer: read, then write
+                await self._write_region(part)
+                continue
             with open(part.fd, "rb", buffering=0, closefd=False) as file:  # noqa: ASYNC230 (wraps an open fd)
                 try:
                     await loop.sendfile(
@@ -349,6 +354,16 @@ class KafkaConnection:
                     )
                 except NotImplementedError:
                     writer.write(os.pread(part.fd, part.length, part.position))
+
+    async def _write_region(self, part: FileRegion) -> None:
+        position, end = part.position, part.position + part.length
+        while position < end:
+            chunk = os.pread(part.fd, min(TLS_CHUNK_BYTES, end - position), position)
+            if not chunk:
+                raise ConnectionClosing("segment shorter than the fetch response claimed")
+            self._writer.write(chunk)
+            position += len(chunk)
+            await self._writer.drain()
 
     # Deadlines (called by the listener's watchdog).
 

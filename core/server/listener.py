@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 
 from core.common import metrics
@@ -38,15 +39,18 @@ class KafkaListener:
         *,
         max_frame_bytes: int | None = None,
         authentication_method: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         """Limits are read live from the cluster config. `max_frame_bytes` caps frames below
         the live kafka_request_max_bytes (None: that property alone). `authentication_method`
-        is the listener's (`none`, `sasl`; None follows the cluster's `enable_sasl`)."""
+        is the listener's (`none`, `sasl`; None follows the cluster's `enable_sasl`); `ssl_context`
+        serves TLS (None: plaintext)."""
         self._services = services
         self._host = host
         self._port = port
         self._max_frame_bytes = max_frame_bytes
         self._authentication_method = authentication_method
+        self._ssl_context = ssl_context
         config = services.cluster_config
         self._get = config.get
         self.budget = RequestBudget(lambda: config.get(INFLIGHT_BYTES))
@@ -62,7 +66,7 @@ class KafkaListener:
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
-            self._accept, self._host, self._port, backlog=1024
+            self._accept, self._host, self._port, backlog=1024, ssl=self._ssl_context
         )
         self._watchdog = asyncio.create_task(self._watch(), name="kafka-listener-watchdog")
 
