@@ -1,8 +1,9 @@
 """Startup recovery of a partition directory: load segments, cut torn tails.
 
-For the last segment always, and for every segment when the last shutdown was not
-clean or its index files are missing or invalid, each batch is scanned (header,
-CRC32C, contiguous offsets, term). The log is cut at the first bad batch: the file is
+After a clean shutdown each segment is taken from its index files (written by the
+close, and checked against the log file's size), so a restart reads no log data. When
+the last shutdown was not clean, or a segment's index files are missing or invalid,
+each batch of the segment is scanned (header, CRC32C, contiguous offsets, term). The log is cut at the first bad batch: the file is
 truncated there and every later segment is deleted. Segments wholly below the
 persisted start offset (a prefix truncation interrupted by a crash) are deleted too.
 Then what was kept is fsynced, so the log may start with flushed = next offset.
@@ -67,8 +68,7 @@ def recover_segments(
     changed = False
     for slot, (base_offset, term) in enumerate(found):
         segment = Segment.open_existing(directory, base_offset, term, index_interval_bytes)
-        is_last = slot == len(found) - 1
-        problem = _load_one(segment, must_scan=is_last or not clean)
+        problem = _load_one(segment, must_scan=not clean)
         gap = bool(segments) and segments[-1].next_offset != segment.base_offset
         if gap:
             problem = f"starts at {base_offset}, previous ends at {segments[-1].next_offset}"
