@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 from aiohttp import web
 
 from admin_api.auth import make_auth_middleware
@@ -49,5 +51,7 @@ def build_app(svc: AdminServices) -> web.Application:
     return app
 
 
-async def start_admin_server(services: AdminServices, host: str, port: int) -> AdminServer:
-    return AdminServer(await start_http_server(build_app(services), host, port))
+async def start_admin_server(
+    services: AdminServices, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> AdminServer:
+    return AdminServer(await start_http_server(build_app(services), host, port, ssl_context))

@@ -253,9 +253,10 @@ class BrokerApp:
             users=self.users,
             is_ready=lambda: self.ready,
         )
-        admin = self.node.admin
+        admin, admin_tls = self.node.admin, self.node.admin_api_tls
+        ssl_context = tls.server_context(admin_tls) if admin_tls else None
         try:
-            self.admin = await start_admin_server(services, admin.host, admin.port)
+            self.admin = await start_admin_server(services, admin.host, admin.port, ssl_context)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, "admin", None, str(admin)) from None
 

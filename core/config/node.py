@@ -54,6 +54,7 @@ class NodeConfig:
     kafka_api: Address = Address("127.0.0.1", 9092)
     kafka_api_authentication_method: str | None = None  # none, sasl; None: follow enable_sasl
     kafka_api_tls: TlsConfig | None = None  # None: plaintext
+    admin_api_tls: TlsConfig | None = None  # None: plain HTTP
     advertised_kafka_api: Address | None = None
     admin: Address = Address("127.0.0.1", 9644)
     rpc_server: Address = Address("127.0.0.1", 33145)
@@ -194,6 +195,8 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
         cfg.kafka_api_authentication_method = authentication_method(rp["kafka_api"])
     if rp.get("kafka_api_tls"):
         cfg.kafka_api_tls = tls_config(rp["kafka_api_tls"], "kafka_api_tls")
+    if rp.get("admin_api_tls"):
+        cfg.admin_api_tls = tls_config(rp["admin_api_tls"], "admin_api_tls")
     if rp.get("advertised_kafka_api"):
         cfg.advertised_kafka_api = parse_address(
             rp["advertised_kafka_api"], 9092, "advertised_kafka_api"

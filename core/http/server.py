@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 from aiohttp import web
 
 from core.http.errors import error_middleware
@@ -27,10 +29,12 @@ class HttpServer:
         await self._runner.cleanup()
 
 
-async def start_http_server(app: web.Application, host: str, port: int) -> HttpServer:
+async def start_http_server(
+    app: web.Application, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> HttpServer:
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
     try:
         await site.start()
     except BaseException:

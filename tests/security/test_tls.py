@@ -6,7 +6,10 @@ refused, one with a certificate signed by the truststore is served."""
 from __future__ import annotations
 
 import socket
+import ssl
 import time
+import urllib.error
+import urllib.request
 
 import confluent_kafka as ck
 import pytest
@@ -30,10 +33,12 @@ def certs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tls_broker(tmp_path_factory, certs):
-    args = sasl_args(*tls_set_arg(certs), authz=False)
+    admin_tls = tls_set_arg(certs, key="admin_api_tls")
+    args = sasl_args(*tls_set_arg(certs), *admin_tls, authz=False)
     broker = BrokerProcess(tmp_path_factory.mktemp("tls") / "broker", *args).start()
     try:
-        create_user(broker, *USER, mechanism="SCRAM-SHA-512")
+        context = ssl.create_default_context(cafile=str(certs.ca))
+        create_user(broker, *USER, mechanism="SCRAM-SHA-512", context=context)
         yield broker
     finally:
         broker.stop()
@@ -85,6 +90,17 @@ def test_sasl_ssl_produce_and_fetch_over_tls(tls_broker, certs):
             break
     consumer.close()
     assert values == [VALUE + str(i).encode() for i in range(COUNT)]
+
+
+def test_the_admin_api_serves_https_with_admin_api_tls(tls_broker, certs):
+    context = ssl.create_default_context(cafile=str(certs.ca))
+    url = f"https://127.0.0.1:{tls_broker.admin_port}/v1/security/users"
+    with urllib.request.urlopen(url, context=context, timeout=10) as response:
+        assert response.status == 200 and USER[0] in response.read().decode()
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        urllib.request.urlopen(
+            f"http://127.0.0.1:{tls_broker.admin_port}/v1/status/ready", timeout=5
+        )
 
 
 def test_a_plaintext_client_gets_no_kafka_answer(tls_broker):

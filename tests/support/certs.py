@@ -78,10 +78,12 @@ def make_certs(directory: Path) -> CertFiles:
     return files
 
 
-def tls_set_arg(files: CertFiles, *, require_client_auth: bool = False) -> list[str]:
-    """`--set redpanda.kafka_api_tls=...` for a broker serving TLS with these files."""
+def tls_set_arg(
+    files: CertFiles, *, require_client_auth: bool = False, key: str = "kafka_api_tls"
+) -> list[str]:
+    """`--set redpanda.<key>=...` (kafka_api_tls, admin_api_tls) serving TLS with these files."""
     entry = (
         f"{{enabled: true, cert_file: '{files.server_cert}', key_file: '{files.server_key}', "
         f"truststore_file: '{files.ca}', require_client_auth: {str(require_client_auth).lower()}}}"
     )
-    return ["--set", f"redpanda.kafka_api_tls={entry}"]
+    return ["--set", f"redpanda.{key}={entry}"]

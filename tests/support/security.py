@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.request
 from typing import Any
 
@@ -30,16 +31,20 @@ def sasl_args(
 
 
 def create_user(
-    broker: BrokerProcess, name: str, password: str, mechanism: str = "SCRAM-SHA-256"
+    broker: BrokerProcess,
+    name: str,
+    password: str,
+    mechanism: str = "SCRAM-SHA-256",
+    context: ssl.SSLContext | None = None,
 ) -> None:
     body = json.dumps({"username": name, "password": password, "algorithm": mechanism}).encode()
     request = urllib.request.Request(
-        f"{broker.admin_url}/v1/security/users",
+        f"{'https' if context else 'http'}://127.0.0.1:{broker.admin_port}/v1/security/users",
         data=body,
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=10, context=context) as response:
         assert response.status in (200, 201), response.status
 
 
