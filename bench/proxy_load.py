@@ -2,7 +2,13 @@
 concurrent clients) and consumed through the proxy, with request latency percentiles and broker
 CPU, beside the Kafka-protocol figures (confluent-kafka) of the same run.
 
-    .venv/bin/python -m bench.proxy_load [--seconds 10] [--clients 8]
+    .venv/bin/python -m bench.proxy_load [--seconds 10] [--clients 8] [--http-client aiohttp]
+        [--avro]
+
+`--http-client` picks the load generator's HTTP client (httpx by default; aiohttp costs the
+client about a third of the CPU, which matters when client and broker share a small machine).
+`--avro` adds a produce run in the avro format (records of one string field, the schema
+registered by the first request, its id used after).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 import psutil
 
@@ -25,6 +32,8 @@ from core.testing.process import BrokerProcess
 V2 = "application/vnd.kafka.v2+json"
 BINARY = "application/vnd.kafka.binary.v2+json"
 JSON = "application/vnd.kafka.json.v2+json"
+AVRO = "application/vnd.kafka.avro.v2+json"
+AVRO_SCHEMA = {"type": "record", "name": "Bench", "fields": [{"name": "payload", "type": "string"}]}
 
 RECORD_BYTES = 1024
 BATCH = 50
@@ -42,25 +51,54 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def produce(url: str, topic: str, clients: int, seconds: float, fmt: str = JSON) -> dict:
+def _body(url: str, topic: str, fmt: str) -> bytes:
     if fmt == JSON:
         value = "x" * (RECORD_BYTES - 2)  # a JSON string of ~1 KiB
+    elif fmt == AVRO:
+        value = {"payload": "x" * (RECORD_BYTES - 3)}
     else:
         value = base64.b64encode(b"x" * RECORD_BYTES).decode()
-    body = json.dumps({"records": [{"value": value} for _ in range(BATCH)]}).encode()
+    body: dict = {"records": [{"value": value} for _ in range(BATCH)]}
+    if fmt == AVRO:  # register once; every timed request names the id
+        first = {"value_schema": json.dumps(AVRO_SCHEMA), "records": body["records"][:1]}
+        headers = {"Content-Type": fmt, "Accept": V2}
+        r = httpx.post(f"{url}/topics/{topic}", json=first, headers=headers, timeout=30)
+        body["value_schema_id"] = r.json()["value_schema_id"]
+    return json.dumps(body).encode()
+
+
+def _failed(status: int, data: dict) -> bool:
+    return status != 200 or any("error_code" in o for o in data["offsets"])
+
+
+async def produce(
+    url: str, topic: str, clients: int, seconds: float, fmt: str = JSON, http_client="httpx"
+) -> dict:
+    body = _body(url, topic, fmt)
     headers = {"Content-Type": fmt, "Accept": V2}
     latencies: list[float] = []
     errors = [0]
     deadline = time.perf_counter() + seconds
 
-    async def client() -> None:
+    async def client_httpx() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
                 r = await http.post(f"/topics/{topic}", content=body, headers=headers)
                 latencies.append(time.perf_counter() - t0)
-                if r.status_code != 200 or any("error_code" in o for o in r.json()["offsets"]):
-                    errors[0] += 1
+                errors[0] += _failed(r.status_code, r.json())
+
+    async def client_aiohttp() -> None:
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(url, timeout=timeout) as http:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                async with http.post(f"/topics/{topic}", data=body, headers=headers) as r:
+                    data = await r.json(content_type=None)
+                latencies.append(time.perf_counter() - t0)
+                errors[0] += _failed(r.status, data)
+
+    client = client_aiohttp if http_client == "aiohttp" else client_httpx
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -132,9 +170,19 @@ def _measure(proc: psutil.Process, step):
     return result
 
 
-def run(seconds: float, clients: int, partitions: int, kafka_records: int) -> dict:
+def run(
+    seconds: float,
+    clients: int,
+    partitions: int,
+    kafka_records: int,
+    http_client: str = "httpx",
+    avro: bool = False,
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="ailurus-proxy-bench-", dir=".") as tmp:
-        broker = BrokerProcess(Path(tmp) / "broker", "--pandaproxy-addr", "127.0.0.1:0").start()
+        registry = ("--schema-registry-addr", "127.0.0.1:0") if avro else ()
+        broker = BrokerProcess(
+            Path(tmp) / "broker", "--pandaproxy-addr", "127.0.0.1:0", *registry
+        ).start()
         try:
             proc = psutil.Process(broker.proc.pid)
             url = broker.listener_url("pandaproxy")
@@ -146,13 +194,26 @@ def run(seconds: float, clients: int, partitions: int, kafka_records: int) -> di
                 "partitions": partitions,
                 "batch": BATCH,
                 "record_bytes": RECORD_BYTES,
+                "http_client": http_client,
             }
             out["proxy_produce"] = _measure(
-                proc, lambda: asyncio.run(produce(url, "proxy", clients, seconds))
+                proc,
+                lambda: asyncio.run(produce(url, "proxy", clients, seconds, JSON, http_client)),
             )
             out["proxy_produce_binary"] = _measure(
-                proc, lambda: asyncio.run(produce(url, "proxy-bin", clients, seconds, BINARY))
+                proc,
+                lambda: asyncio.run(
+                    produce(url, "proxy-bin", clients, seconds, BINARY, http_client)
+                ),
             )
+            if avro:
+                kafka_load.create_topic(broker.bootstrap, "proxy-avro", partitions)
+                out["proxy_produce_avro"] = _measure(
+                    proc,
+                    lambda: asyncio.run(
+                        produce(url, "proxy-avro", clients, seconds, AVRO, http_client)
+                    ),
+                )
             total = out["proxy_produce"]["records"]
             out["proxy_consume"] = _measure(
                 proc, lambda: asyncio.run(consume(url, "proxy", partitions, total, 60))
@@ -181,10 +242,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--kafka-records", type=int, default=200_000)
+    parser.add_argument("--http-client", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--avro", action="store_true")
     args = parser.parse_args()
-    print(
-        json.dumps(run(args.seconds, args.clients, args.partitions, args.kafka_records), indent=2)
+    result = run(
+        args.seconds,
+        args.clients,
+        args.partitions,
+        args.kafka_records,
+        args.http_client,
+        args.avro,
     )
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

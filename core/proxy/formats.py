@@ -28,7 +28,7 @@ def _binary(raw: Any, what: str, index: int) -> bytes | None:
     if not isinstance(raw, str):
         raise ProxyError(INVALID_DATA, f"records[{index}].{what} must be a base64 string or null")
     try:
-        return base64.b64decode(raw, validate=True)
+        return binascii.a2b_base64(raw, strict_mode=True)
     except (binascii.Error, ValueError):
         raise ProxyError(INVALID_DATA, f"records[{index}].{what} is not valid base64") from None
 

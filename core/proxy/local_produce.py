@@ -12,7 +12,7 @@ from typing import Any
 from core.cluster.errors import ClusterErrc, ClusterError, error_message
 from core.common import metrics
 from core.model.batch import BatchError
-from core.model.records import Record, build_batch
+from core.proxy.batch import record_batch
 from core.proxy.errors import (
     INVALID_DATA,
     KAFKA_ERROR,
@@ -52,7 +52,7 @@ class LocalAppender:
         their order."""
         waits = []
         for members in _chunks(records, indexes, part.max_message_bytes):
-            batch = build_batch(Record(records[i].key, records[i].value) for i in members)
+            batch = record_batch([(records[i].key, records[i].value) for i in members])
             try:
                 result = part.produce(batch, ACKS_ALL)
             except (ClusterError, BatchError) as exc:

@@ -1,0 +1,72 @@
+"""The proxy's record batches: one uncompressed v2 batch of (key, value) records, no headers,
+producer id -1, CRC32C, built with table-driven varints (the produce hot path; the general
+builder, core.model.records.build_batch, is kept for everything else)."""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections.abc import Sequence
+
+import crc32c
+
+from core.model.batch import CRC_START, HEADER_SIZE, LOG_OVERHEAD
+
+_HEADER = struct.Struct(">qiibIhiqqqhii")
+_CRC = struct.Struct(">I")
+_TABLE_SIZE = 1 << 15  # lengths and offset deltas below this come from the table
+
+
+def _zigzag_varint(value: int) -> bytes:
+    zigzag = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while zigzag >= 0x80:
+        out.append((zigzag & 0x7F) | 0x80)
+        zigzag >>= 7
+    out.append(zigzag)
+    return bytes(out)
+
+
+_VARINTS = [_zigzag_varint(i) for i in range(_TABLE_SIZE)]
+_NULL = _zigzag_varint(-1)
+_ZERO = _VARINTS[0]
+
+
+def _varint(value: int) -> bytes:
+    return _VARINTS[value] if 0 <= value < _TABLE_SIZE else _zigzag_varint(value)
+
+
+def record_batch(
+    pairs: Sequence[tuple[bytes | None, bytes | None]], timestamp_ms: int | None = None
+) -> bytearray:
+    """One v2 batch of the (key, value) pairs, offsets 0..n-1, all at one timestamp."""
+    assert pairs, "a batch holds at least one record"
+    stamp = time.time_ns() // 1_000_000 if timestamp_ms is None else timestamp_ms
+    parts: list[bytes] = []
+    append = parts.append
+    for delta, (key, value) in enumerate(pairs):
+        # attributes 0, timestamp delta 0, offset delta, key, value, no headers
+        head = b"\x00\x00" + _varint(delta)
+        key_len = _NULL if key is None else _varint(len(key))
+        value_len = _NULL if value is None else _varint(len(value))
+        size = len(head) + len(key_len) + len(key or b"") + len(value_len)
+        size += len(value or b"") + 1
+        append(_varint(size))
+        append(head)
+        append(key_len)
+        if key:
+            append(key)
+        append(value_len)
+        if value:
+            append(value)
+        append(_ZERO)
+    payload = b"".join(parts)
+    batch = bytearray(HEADER_SIZE)
+    count = len(pairs)
+    _HEADER.pack_into(
+        batch, 0, 0, HEADER_SIZE - LOG_OVERHEAD + len(payload), -1, 2, 0, 0,
+        count - 1, stamp, stamp, -1, -1, -1, count,
+    )  # fmt: skip
+    batch += payload
+    _CRC.pack_into(batch, 17, crc32c.crc32c(memoryview(batch)[CRC_START:]))
+    return batch
