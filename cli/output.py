@@ -23,19 +23,22 @@ def is_tty(stream=None) -> bool:
     return bool(isatty and isatty())
 
 
+TAB_MIN_WIDTH, TAB_PADDING = 6, 2  # rpk's tabwriter.NewWriter(os.Stdout, 6, 4, 2, ' ', 0)
+
+
 def _layout(rows: list[list[str]]) -> list[str]:
+    """Go's text/tabwriter: every cell but a line's last sits in a column as wide as its widest
+    cell plus the padding, at least the minimum width; the last cell is not padded (an empty
+    last cell leaves the padding of the one before, as Go prints it)."""
     widths: list[int] = []
     for row in rows:
-        for i, cell in enumerate(row):
+        for i, cell in enumerate(row[:-1]):
+            width = max(TAB_MIN_WIDTH, len(cell) + TAB_PADDING)
             if i < len(widths):
-                widths[i] = max(widths[i], len(cell))
+                widths[i] = max(widths[i], width)
             else:
-                widths.append(len(cell))
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-    return lines
+                widths.append(width)
+    return ["".join(c.ljust(widths[i]) for i, c in enumerate(row[:-1])) + row[-1] for row in rows]
 
 
 def _cells(row: Sequence[Any]) -> list[str]:

@@ -16,8 +16,8 @@ def test_cluster_info_sections(rpk, kafka_env, broker):
     assert res.exit_code == 0, res.stderr
     out = res.stdout
     assert out.startswith("CLUSTER\n=======\n")
-    assert "BROKERS\n=======\nID  HOST       PORT\n" in out
-    assert f"{broker.node_id}*  127.0.0.1  {broker.kafka_port}" in out
+    assert "BROKERS\n=======\nID    HOST       PORT\n" in out  # tabwriter minwidth 6
+    assert f"{broker.node_id}*    127.0.0.1  {broker.kafka_port}" in out
     assert "TOPICS\n======\nNAME" in out
     assert any(line.split() == [topic, "2", "1"] for line in out.splitlines())
     only = rpk(["cluster", "metadata", "-b"], env=kafka_env).stdout

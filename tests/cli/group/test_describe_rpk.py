@@ -60,6 +60,6 @@ def test_unknown_group_is_a_dead_summary(rpk, kafka_env):
     group = _name("nogroup")
     res = rpk(["group", "describe", group], env=kafka_env)
     assert res.exit_code == 0, res.stderr
-    fields = dict(line.split(None, 1) for line in res.stdout.splitlines() if " " in line)
+    fields = {p[0]: p[-1] for p in (line.split(None, 1) for line in res.stdout.splitlines()) if p}
     assert fields["GROUP"] == group and fields["STATE"] == "Dead"
     assert fields["MEMBERS"] == "0" and fields["TOTAL-LAG"] == "0"
