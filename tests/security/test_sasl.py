@@ -15,6 +15,7 @@ import time
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
+from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.metadata.v5.request import MetadataRequest
 from kio.schema.sasl_authenticate.v1.request import SaslAuthenticateRequest
 from kio.schema.sasl_handshake.v0.request import SaslHandshakeRequest as HandshakeV0
@@ -262,3 +263,64 @@ def _auth_bytes(frame: bytes) -> str:
     at = 8 + max(length, 0)
     (size,) = struct.unpack(">i", frame[at : at + 4])
     return frame[at + 4 : at + 4 + size].decode()
+
+
+@pytest.mark.parametrize(
+    "mechanism,token",
+    [
+        ("SCRAM-SHA-256", b""),
+        ("SCRAM-SHA-256", b"\xff\xfe\x00garbage"),
+        ("SCRAM-SHA-256", b"p=tls-unique,,n=a,r=b"),
+        ("SCRAM-SHA-512", b"n,,n=" + b"a" * 5000 + b",r=x"),
+        ("PLAIN", b"no-separators"),
+        ("PLAIN", b"\x00\x00\x00\x00"),
+    ],
+)
+def test_malformed_tokens_close_only_their_connection(sasl_broker, mechanism, token):
+    client = RawClient(sasl_broker.kafka_port)
+    try:
+        client.send_request(SaslHandshakeRequest(mechanism=mechanism))
+        client.recv_frame()
+        code, _ = _auth_error(_authenticate(client, token))
+        assert code == SASL_FAILED
+        assert client.is_closed_by_peer()
+    finally:
+        client.close()
+    other = RawClient(sasl_broker.kafka_port)  # the broker keeps serving other connections
+    try:
+        other.send_request(
+            ApiVersionsRequest(client_software_name="t", client_software_version="1")
+        )
+        assert other.recv_frame() is not None
+    finally:
+        other.close()
+
+
+def test_failed_attempts_are_rate_limited_per_address(sasl_broker):
+    """Last in the module: it spends this address's failure budget."""
+    messages = []
+    for _ in range(30):
+        client = RawClient(sasl_broker.kafka_port)
+        try:
+            client.send_request(SaslHandshakeRequest(mechanism="PLAIN"))
+            client.recv_frame()
+            messages.append(_auth_error(_authenticate(client, b"\0carol\0wrong"))[1])
+        finally:
+            client.close()
+        if "too many failed attempts" in messages[-1]:
+            break
+    assert "too many failed attempts" in messages[-1]
+    time.sleep(1.1)  # one attempt back per second
+    _assert_plain_login_works(sasl_broker)
+
+
+def _assert_plain_login_works(broker) -> None:
+    user, password = USERS["PLAIN"]
+    client = RawClient(broker.kafka_port)
+    try:
+        client.send_request(SaslHandshakeRequest(mechanism="PLAIN"))
+        client.recv_frame()
+        frame = _authenticate(client, b"\0" + user.encode() + b"\0" + password.encode())
+        assert _auth_error(frame)[0] == 0
+    finally:
+        client.close()
