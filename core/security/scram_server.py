@@ -103,12 +103,14 @@ class ScramExchange:
             raise ScramError("authorization identity differs from the user name")
         self.username = username
         credential = self._lookup(username)
-        self._known = credential is not None and credential.mechanism == self.mechanism
-        self._credential = credential if self._known else fake_credential(self.mechanism, username)
+        if credential is not None and credential.mechanism == self.mechanism:
+            self._known, cred = True, credential
+        else:
+            self._known, cred = False, fake_credential(self.mechanism, username)
+        self._credential = cred
         self._gs2 = f"{flag},{authzid},"
         self._client_first_bare = bare
         self._nonce = attrs[1][1] + base64.b64encode(os.urandom(NONCE_BYTES)).decode("ascii")
-        cred = self._credential
         salt = base64.b64encode(cred.salt).decode("ascii")
         self._server_first = f"r={self._nonce},s={salt},i={cred.iterations}"
         self._state = "final"

@@ -24,7 +24,8 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         return _all(ctx, m, creations, code, message)
     if not ctx.authorized("ALTER", "CLUSTER", "kafka-cluster"):
         return _all(ctx, m, creations, ErrorCode.cluster_authorization_failed, None)
-    results, valid = [], []
+    results: list[tuple[ErrorCode, str | None]] = []
+    valid: list[AclBinding] = []
     for c in creations:
         try:
             binding = AclBinding.checked(

@@ -26,10 +26,10 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         return _all(ctx, m, filters, ErrorCode.cluster_authorization_failed, None)
     parsed: list[AclFilter | str] = []
     for raw in filters:
-        f = acl_filter(raw)
+        candidate = acl_filter(raw)
         try:
-            f.check()
-            parsed.append(f)
+            candidate.check()
+            parsed.append(candidate)
         except AclError as exc:
             parsed.append(str(exc))
     matched = iter(await store.delete([f for f in parsed if isinstance(f, AclFilter)]))
