@@ -94,9 +94,12 @@ def timed_start(data_dir: Path, port: int, extra: list[str]) -> tuple[subprocess
     raise TimeoutError(f"broker not ready within {TIMEOUT_S}s")
 
 
-def stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> float:
+    """SIGTERM and wait; seconds the clean shutdown took."""
+    started = time.perf_counter()
     proc.terminate()
-    proc.wait(timeout=60)
+    proc.wait(timeout=TIMEOUT_S * 5)
+    return round(time.perf_counter() - started, 2)
 
 
 def rss_mb(proc: subprocess.Popen) -> float:
@@ -142,9 +145,9 @@ def partitions_figures(tmp: Path, partitions: int) -> dict:
         time.sleep(1.0)
         after = psutil.Process(broker.proc.pid).memory_info().rss
     finally:
-        broker.stop()
+        broker.stop(timeout_s=TIMEOUT_S * 5)
     proc, timing = timed_start(broker.data_dir, free_port(), [])
-    stop(proc)
+    timing["stop_s"] = stop(proc)
     return {
         "partitions": partitions,
         "create_s": round(created_s, 2),
@@ -161,7 +164,7 @@ def large_log_figures(tmp: Path, log_mb: int) -> dict:
         record = 16 * 1024
         produced = kafka_load.produce(broker.bootstrap, "large", log_mb * 64, record, 600)
     finally:
-        broker.stop()
+        broker.stop(timeout_s=TIMEOUT_S * 5)
     proc, timing = timed_start(broker.data_dir, free_port(), [])
     stop(proc)
     return {"log_mb": round(produced["records"] * record / 1e6), "restart": timing}

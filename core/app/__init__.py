@@ -303,7 +303,10 @@ class BrokerApp:
         if self.groups is not None:
             await self.groups.stop()
         await self.flusher.stop()
-        self.partitions.close_all()
+        # Each log's flush precedes its clean-shutdown marker; the markers are renamed into
+        # place after one syncfs covering every flush, then made durable by a second
+        with deferred_durability(self.data_dir):
+            self.partitions.close_all()
         self.controller.close()
         self.controller_log.close()
         if self._lock_fd is not None:
