@@ -5,6 +5,7 @@ One broker (enable_sasl=true, authorization off) for the module."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -96,6 +97,45 @@ def test_confluent_kafka_produces_and_consumes(sasl_broker, mechanism):
             values.append(msg.value())
     consumer.close()
     assert values == [f"v{i}".encode() for i in range(5)]
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"])
+def test_aiokafka_produces_and_consumes(sasl_broker, mechanism):
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    user, password = USERS[mechanism]
+    topic = f"aio-{mechanism.lower()}"
+    _create_topic(kafka_python_sasl(sasl_broker, user, password, mechanism), topic)
+    cfg = {
+        "bootstrap_servers": sasl_broker.bootstrap,
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": mechanism,
+        "sasl_plain_username": user,
+        "sasl_plain_password": password,
+    }
+
+    async def run() -> list[bytes]:
+        producer = AIOKafkaProducer(**cfg)
+        await producer.start()
+        try:
+            for i in range(3):
+                await producer.send_and_wait(topic, f"a{i}".encode())
+        finally:
+            await producer.stop()
+        consumer = AIOKafkaConsumer(topic, auto_offset_reset="earliest", **cfg)
+        await consumer.start()
+        try:
+            got = []
+            async with asyncio.timeout(15):
+                async for message in consumer:
+                    got.append(message.value)
+                    if len(got) == 3:
+                        break
+            return got
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(run()) == [b"a0", b"a1", b"a2"]
 
 
 @pytest.mark.parametrize(
