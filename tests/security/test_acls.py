@@ -9,13 +9,19 @@ import time
 
 import confluent_kafka as ck
 import pytest
+from confluent_kafka import ConsumerGroupTopicPartitions
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    NewPartitions,
     NewTopic,
+    OffsetSpec,
     ResourcePatternType,
     ResourceType,
 )
@@ -170,6 +176,82 @@ def test_describe_and_delete_acls(broker):
     deleted = admin.delete_acls([any_filter])[any_filter].result(10)
     assert [b.name for b in deleted] == ["gone"]
     assert admin.describe_acls(any_filter).result(10) == []
+
+
+def _denials(admin: AdminClient) -> dict[str, int]:
+    """What each Admin API call as a user without ACLs fails with (its Kafka error code)."""
+    topic, group = ck.TopicPartition("t", 0), "g-denied"
+    calls = {
+        "CreateTopics": lambda: admin.create_topics([NewTopic("new-t", 1, 1)])["new-t"],
+        "DeleteTopics": lambda: admin.delete_topics(["t"])["t"],
+        "CreatePartitions": lambda: admin.create_partitions([NewPartitions("t", 2)])["t"],
+        "DescribeConfigs(topic)": lambda: next(
+            iter(admin.describe_configs([ConfigResource("TOPIC", "t")]).values())
+        ),
+        "DescribeConfigs(broker)": lambda: next(
+            iter(admin.describe_configs([ConfigResource("BROKER", "0")]).values())
+        ),
+        "IncrementalAlterConfigs": lambda: next(
+            iter(
+                admin.incremental_alter_configs(
+                    [
+                        ConfigResource(
+                            "TOPIC",
+                            "t",
+                            incremental_configs=[
+                                ConfigEntry(
+                                    "retention.ms",
+                                    "1000",
+                                    incremental_operation=AlterConfigOpType.SET,
+                                )
+                            ],
+                        )
+                    ]
+                ).values()
+            )
+        ),
+        "DeleteRecords": lambda: admin.delete_records([ck.TopicPartition("t", 0, 0)])[
+            ck.TopicPartition("t", 0, 0)
+        ],
+        "ListOffsets": lambda: admin.list_offsets({topic: OffsetSpec.latest()})[topic],
+        "DescribeGroups": lambda: admin.describe_consumer_groups([group])[group],
+        "DeleteGroups": lambda: admin.delete_consumer_groups([group])[group],
+        "OffsetFetch": lambda: admin.list_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(group)]
+        )[group],
+    }
+    out = {}
+    for name, call in calls.items():
+        try:
+            call().result(10)
+            out[name] = 0
+        except ck.KafkaException as exc:
+            out[name] = exc.args[0].code()
+    return out
+
+
+def test_every_admin_request_without_acls_is_refused_with_kafkas_error(broker):
+    bob = _admin(broker, BOB)
+    topic_denied, cluster_denied = (
+        ck.KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        ck.KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+    )
+    group_denied = ck.KafkaError.GROUP_AUTHORIZATION_FAILED
+    assert _denials(bob) == {
+        "CreateTopics": topic_denied,
+        "DeleteTopics": topic_denied,
+        "CreatePartitions": topic_denied,
+        "DescribeConfigs(topic)": topic_denied,
+        "DescribeConfigs(broker)": cluster_denied,
+        "IncrementalAlterConfigs": topic_denied,
+        # The client finds no leader for a topic Metadata does not show it: as if it did not exist
+        "DeleteRecords": ck.KafkaError._NOENT,
+        "ListOffsets": ck.KafkaError._NOENT,
+        "DescribeGroups": group_denied,
+        "DeleteGroups": group_denied,
+        "OffsetFetch": group_denied,
+    }
+    assert bob.list_consumer_groups().result(10).valid == []  # none it may describe
 
 
 def _rpk(broker, *args: str, who=SUPERUSER) -> str:
