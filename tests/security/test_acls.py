@@ -28,7 +28,13 @@ from confluent_kafka.admin import (
 
 from tests.support.broker import BrokerProcess
 from tests.support.rpk import run_in_process
-from tests.support.security import SUPERUSER, confluent_sasl, create_user, sasl_args
+from tests.support.security import (
+    SUPERUSER,
+    confluent_sasl,
+    create_user,
+    kafka_python_sasl,
+    sasl_args,
+)
 
 MECH = "SCRAM-SHA-256"
 ALICE = ("alice", "alice-pw")
@@ -116,6 +122,19 @@ def test_an_allow_acl_lets_her_write(broker):
     assert "t" in _visible_topics(broker, ALICE)  # WRITE implies DESCRIBE
     assert "t" not in _visible_topics(broker, BOB)
     assert ck.KafkaError.TOPIC_AUTHORIZATION_FAILED in _read_errors(broker, ALICE, "t")
+
+
+def test_an_idempotent_producer_needs_only_a_topic_write(broker):
+    """InitProducerId is allowed to whoever may WRITE some topic (KIP-679), not only to holders
+    of IDEMPOTENT_WRITE on the cluster."""
+    from kafka import KafkaProducer
+
+    cfg = kafka_python_sasl(broker, *ALICE, MECH)
+    producer = KafkaProducer(enable_idempotence=True, **cfg)
+    try:
+        producer.send("t", b"idempotent").get(timeout=10)
+    finally:
+        producer.close()
 
 
 def test_deny_wins_over_allow_and_prefixes_match(broker):
