@@ -125,7 +125,15 @@ def test_backcompat_flags_reach_the_brokers(rpk, broker):
     assert res.exit_code == 0, res.stderr
 
 
-def test_no_stub_aliases_for_missing_commands(rpk):
-    # `rpk acl` -> `rpk security acl` and `rpk status` -> `rpk debug info` exist only with them
-    assert rpk(["acl"]).exit_code == 1
+def test_hidden_aliases_only_for_commands_that_exist(rpk):
+    # `rpk acl` is rpk's hidden `rpk security acl` (with a hidden `acl user`)
+    listed = rpk(["acl", "--help"])
+    assert listed.exit_code == 0 and "Usage:\n  rpk acl [command]" in listed.stdout
+    for name in ("create", "list", "delete"):
+        assert f"  {name} " in listed.stdout
+    assert "  user " not in listed.stdout
+    assert rpk(["acl", "user", "--help"]).exit_code == 0
+    root = rpk(["--help"]).stdout.split("Available Commands:\n", 1)[1].split("\n\n", 1)[0]
+    assert "acl" not in [line.split()[0] for line in root.splitlines()]
+    # `rpk status` -> `rpk debug info`: no debug command here, so no alias
     assert rpk(["status"]).exit_code == 1
