@@ -48,6 +48,11 @@ class CommandUsageError(UsageError):
         self.usage = usage
 
 
+class FlagError(UsageError):
+    """A flag/argument error a command finds itself (hand-parsed flags): cobra's format, printed
+    with the command's usage by options.with_globals."""
+
+
 class PartialFailure(CliError):
     """Per-item results (with their errors) were already printed; exit 1 without another line."""
 

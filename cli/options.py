@@ -22,7 +22,7 @@ import typer
 from cli.config import xflags
 from cli.config.params import Params, load_params
 from cli.config.values import parse_bool, split_kv
-from cli.errors import UsageError
+from cli.errors import CommandUsageError, FlagError, UsageError
 
 XOpt = Annotated[
     Optional[list[str]],
@@ -147,8 +147,11 @@ def take_go_bool(args: list[str], flag: str, default: bool) -> tuple[bool, list[
             continue
         try:
             value = parse_bool(text) if sep else True
-        except UsageError as exc:
-            raise UsageError(f'invalid argument "{text}" for "{flag}" flag: {exc}') from None
+        except UsageError:
+            raise FlagError(
+                f'invalid argument "{text}" for "{flag}" flag: '
+                f'strconv.ParseBool: parsing "{text}": invalid syntax'
+            ) from None
     return value, rest
 
 
@@ -156,7 +159,10 @@ def reject_flags(args: list[str]) -> None:
     """Unknown options that GO_BOOL_CONTEXT let through are an error, as in rpk."""
     unknown = next((a for a in args if a.startswith("-") and a != "-"), None)
     if unknown is not None:
-        raise UsageError(f"unknown flag: {unknown.partition('=')[0]}")
+        name = unknown.partition("=")[0]
+        if name.startswith("--"):
+            raise FlagError(f"unknown flag: {name}")
+        raise FlagError(f"unknown shorthand flag: '{name[1:2]}' in {name}")
 
 
 def config_path(default: str) -> str:
@@ -260,7 +266,12 @@ def with_globals(func: Callable) -> Callable:
         values = [kwargs.pop(name, None) for name, _, _ in _GLOBALS]
         compat = {name: kwargs.pop(name, None) for name, *_ in BACKCOMPAT}
         enter(ctx, make_flags(*values, **compat))
-        return func(*args, **kwargs)
+        try:
+            return func(*args, **kwargs)
+        except FlagError as exc:  # as cobra: `Error: ...` and the usage
+            from cli._help import usage_text
+
+            raise CommandUsageError(str(exc), usage_text(ctx.command, ctx)) from None
 
     params_ = [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == p.POSITIONAL_OR_KEYWORD else p

@@ -12,6 +12,9 @@ pytestmark = pytest.mark.timeout(60)
     [
         (["topic", "list", "--x"], "unknown flag: --x", "  rpk topic list [TOPICS...] [flags]"),
         (["topic", "list", "-z"], "unknown shorthand flag: 'z' in -z", None),
+        (["topic", "consume", "t", "-z"], "unknown shorthand flag: 'z' in -z", None),
+        (["topic", "consume", "t", "--zz"], "unknown flag: --zz", None),
+        (["topic", "consume"], "requires at least 1 arg(s), only received 0", None),
         (
             ["topic", "create"],
             "requires at least 1 arg(s), only received 0",

@@ -20,7 +20,7 @@ from cli.clients import kafka as kc
 from cli.commands.topic._consume_plan import Range, plan
 from cli.commands.topic._interrupt import StopSignals
 from cli.config.values import parse_duration
-from cli.errors import NotFound, UsageError
+from cli.errors import FlagError, NotFound, UsageError
 from cli.options import with_globals
 from cli.records.offsets import OffsetSpec, parse_offset
 from cli.records.outformat import Record, compile_format
@@ -173,7 +173,7 @@ def topic_consume(
     pretty_print, topics = options.take_go_bool(topics, PRETTY_FLAG, True)
     options.reject_flags(topics)
     if not topics:
-        raise UsageError("requires at least 1 arg(s), only received 0")
+        raise FlagError("requires at least 1 arg(s), only received 0")
     if group and partitions:
         raise UsageError("invalid flags: --group cannot be used with --partitions")
     spec = parse_offset(offset)
