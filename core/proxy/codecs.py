@@ -14,11 +14,11 @@ from typing import Any
 
 import fastavro
 import jsonschema_rs
-from fastavro.validation import ValidationError as AvroValidationError
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format
 from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
+from core.proxy.avro_json import AvroJsonError, from_json, strip_logical, to_json
 from core.proxy.errors import INVALID_DATA, SERIALIZATION, ProxyError
 
 MAGIC = 0
@@ -44,29 +44,27 @@ def split_wire(data: bytes) -> tuple[int, bytes] | None:
 
 class AvroCodec:
     def __init__(self, text: str, dep_texts: list[str]) -> None:
-        named: dict[str, Any] = {}
+        self.named: dict[str, Any] = {}
         for dep in dep_texts:
-            fastavro.parse_schema(json.loads(dep), named_schemas=named)
-        self.schema = fastavro.parse_schema(json.loads(text), named_schemas=named)
+            fastavro.parse_schema(strip_logical(json.loads(dep)), named_schemas=self.named)
+        raw = strip_logical(json.loads(text))
+        self.schema = fastavro.parse_schema(raw, named_schemas=self.named)
 
     def encode(self, datum: Any) -> bytes:
         try:
-            records = list(fastavro.json_reader(io.StringIO(json.dumps(datum)), self.schema))
-            obj = records[0]
-            fastavro.validation.validate(obj, self.schema, raise_errors=True)
-            out = io.BytesIO()
-            fastavro.schemaless_writer(out, self.schema, obj)
-        except AvroValidationError as exc:
+            obj = from_json(self.schema, datum, self.named)
+        except AvroJsonError as exc:
             raise CodecError(f"not valid for the Avro schema: {exc}") from None
+        out = io.BytesIO()
+        try:
+            fastavro.schemaless_writer(out, self.schema, obj)
         except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-            raise CodecError(f"not Avro JSON of the schema: {type(exc).__name__}: {exc}") from None
+            raise CodecError(f"not valid for the Avro schema: {exc}") from None
         return out.getvalue()
 
     def decode(self, payload: bytes) -> Any:
         obj = fastavro.schemaless_reader(io.BytesIO(payload), self.schema, None)
-        text = io.StringIO()
-        fastavro.json_writer(text, self.schema, [obj])
-        return json.loads(text.getvalue())
+        return to_json(self.schema, obj, self.named)
 
 
 class JsonSchemaCodec:
