@@ -77,6 +77,10 @@ class RequestContext:
             return True
         return authorizer.authorize(self.principal, self.host, operation, resource_type, name)
 
+    def authorized_operations(self, resource_type: str, name: str, operations: tuple) -> int:
+        """Kafka's authorized-operations bit field (bit n: operation code n) for a resource."""
+        return sum(1 << code for op, code in operations if self.authorized(op, resource_type, name))
+
     def authorized_any(self, operation: str, resource_type: str) -> bool:
         """Whether some resource of the type allows `operation` (KIP-679)."""
         authorizer = self.services.authorizer

@@ -27,12 +27,14 @@ from confluent_kafka.admin import (
 )
 
 from tests.support.broker import BrokerProcess
+from tests.support.raw_client import RawClient
 from tests.support.rpk import run_in_process
 from tests.support.security import (
     SUPERUSER,
     confluent_sasl,
     create_user,
     kafka_python_sasl,
+    raw_plain_login,
     sasl_args,
 )
 
@@ -135,6 +137,27 @@ def test_an_idempotent_producer_needs_only_a_topic_write(broker):
         producer.send("t", b"idempotent").get(timeout=10)
     finally:
         producer.close()
+
+
+def test_metadata_reports_the_authorized_operations(broker):
+    from kio.schema.metadata.v8.request import MetadataRequest, MetadataRequestTopic
+
+    client = RawClient(broker.kafka_port)
+    try:
+        raw_plain_login(client, *ALICE)
+        response = client.request(
+            MetadataRequest(
+                topics=(MetadataRequestTopic(name="t"),),
+                allow_auto_topic_creation=False,
+                include_cluster_authorized_operations=True,
+                include_topic_authorized_operations=True,
+            )
+        )
+    finally:
+        client.close()
+    (topic,) = response.topics
+    assert topic.topic_authorized_operations == (1 << 4) | (1 << 8)  # WRITE, DESCRIBE
+    assert response.cluster_authorized_operations == 0
 
 
 def test_deny_wins_over_allow_and_prefixes_match(broker):

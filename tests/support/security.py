@@ -84,3 +84,15 @@ def set_cluster_config(broker: BrokerProcess, **values: Any) -> None:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200, response.status
+
+
+def raw_plain_login(client: Any, user: str, password: str) -> None:
+    """SASL/PLAIN over a tests.support.raw_client.RawClient (SaslHandshake v1, SaslAuthenticate
+    v1); raises AssertionError unless it succeeds."""
+    from kio.schema.sasl_authenticate.v1.request import SaslAuthenticateRequest
+    from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
+
+    assert client.request(SaslHandshakeRequest(mechanism="PLAIN")).error_code == 0
+    token = b"\0" + user.encode() + b"\0" + password.encode()
+    response = client.request(SaslAuthenticateRequest(auth_bytes=token))
+    assert response.error_code == 0, response.error_message

@@ -15,6 +15,27 @@ MIN_VERSION = 0
 MAX_VERSION = 8  # as Redpanda; librdkafka 2.16 sends v12 all-topics requests kio cannot parse
 
 _NO_ID = uuid.UUID(int=0)
+NOT_REQUESTED = -(2**31)
+# The operations Kafka reports for each resource type, with their codes.
+TOPIC_OPERATIONS = (
+    ("READ", 3),
+    ("WRITE", 4),
+    ("CREATE", 5),
+    ("DELETE", 6),
+    ("ALTER", 7),
+    ("DESCRIBE", 8),
+    ("DESCRIBE_CONFIGS", 10),
+    ("ALTER_CONFIGS", 11),
+)
+CLUSTER_OPERATIONS = (
+    ("CREATE", 5),
+    ("ALTER", 7),
+    ("DESCRIBE", 8),
+    ("CLUSTER_ACTION", 9),
+    ("DESCRIBE_CONFIGS", 10),
+    ("ALTER_CONFIGS", 11),
+    ("IDEMPOTENT_WRITE", 12),
+)
 
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
@@ -25,6 +46,9 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         for b in svc.metadata.brokers()
     )
     topics = await _topics(ctx, request, m)
+    cluster_ops = NOT_REQUESTED
+    if getattr(request, "include_cluster_authorized_operations", False):
+        cluster_ops = ctx.authorized_operations("CLUSTER", "kafka-cluster", CLUSTER_OPERATIONS)
     return build(
         ctx.response_class,
         throttle_time=ZERO,
@@ -32,7 +56,7 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         cluster_id=svc.cluster_id,
         controller_id=svc.metadata.controller_id,
         topics=tuple(topics),
-        cluster_authorized_operations=-2147483648,
+        cluster_authorized_operations=cluster_ops,
     )
 
 
@@ -40,12 +64,14 @@ async def _topics(ctx: RequestContext, request, m) -> list:
     svc = ctx.services
     requested = request.topics
     if requested is None or (ctx.api_version == 0 and not requested):
+        ops = bool(getattr(request, "include_topic_authorized_operations", False))
         return [
-            _topic_entry(ctx, m, meta.name, meta)
+            _topic_entry(ctx, m, meta.name, meta, ops)
             for meta in svc.metadata.topics()
             if ctx.authorized("DESCRIBE", "TOPIC", meta.name)  # others are left out, as Kafka
         ]
     allow_create = getattr(request, "allow_auto_topic_creation", True)
+    ops = bool(getattr(request, "include_topic_authorized_operations", False))
     out = []
     for item in requested:
         name = item.name
@@ -58,7 +84,7 @@ async def _topics(ctx: RequestContext, request, m) -> list:
             if not ctx.authorized("DESCRIBE", "TOPIC", meta.name):
                 out.append(_error_entry(m, None, ErrorCode.topic_authorization_failed, topic_id))
                 continue
-            out.append(_topic_entry(ctx, m, meta.name, meta))
+            out.append(_topic_entry(ctx, m, meta.name, meta, ops))
             continue
         if not ctx.authorized("DESCRIBE", "TOPIC", name):
             out.append(_error_entry(m, name, ErrorCode.topic_authorization_failed))
@@ -77,7 +103,7 @@ async def _topics(ctx: RequestContext, request, m) -> list:
         if meta is None:
             out.append(_error_entry(m, name, ErrorCode.unknown_topic_or_partition))
         else:
-            out.append(_topic_entry(ctx, m, name, meta))
+            out.append(_topic_entry(ctx, m, name, meta, ops))
     return out
 
 
@@ -100,7 +126,7 @@ def _error_entry(m, name, code: ErrorCode, topic_id=None):
     )
 
 
-def _topic_entry(ctx: RequestContext, m, name: str, meta):
+def _topic_entry(ctx: RequestContext, m, name: str, meta, with_ops: bool = False):
     svc = ctx.services
     node = svc.node_id
     partitions = []
@@ -139,5 +165,9 @@ def _topic_entry(ctx: RequestContext, m, name: str, meta):
         topic_id=uuid.UUID(meta.topic_id),
         is_internal=meta.is_internal,
         partitions=tuple(partitions),
-        topic_authorized_operations=-2147483648,
+        topic_authorized_operations=(
+            ctx.authorized_operations("TOPIC", name, TOPIC_OPERATIONS)
+            if with_ops
+            else NOT_REQUESTED
+        ),
     )
