@@ -7,4 +7,8 @@ neither package imports the other), otherwise over HTTP (httpx) to
 `pandaproxy_client.schema_registry_url` (or `schema_registry_client.url`). Records are
 validated (fastavro, jsonschema_rs, protobuf's descriptor pool) and written in Confluent's
 wire format (core.proxy.codecs); consumer instances of those formats decode it to JSON.
+
+Produce to partitions this broker leads goes straight to the partition facade, one v2 batch
+per partition per request (core.proxy.local_produce); other partitions, metadata and every
+read go through aiokafka clients to the Kafka listener (core.proxy.kafka).
 """
