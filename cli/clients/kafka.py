@@ -14,6 +14,7 @@ import kafka.errors as kerr
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from cli.clients.dial import first_dial_failure
+from cli.clients.sasl_probe import handshake_refusal
 from cli.config.params import Params
 from cli.errors import ConnectionFailed, KafkaRequestFailed, UsageError
 
@@ -57,6 +58,9 @@ def translated(p: Params) -> Iterator[None]:
     try:
         yield
     except (kerr.KafkaConnectionError, kerr.KafkaTimeoutError):
+        refusal = _sasl_refusal_of(p)
+        if refusal is not None:
+            raise ConnectionFailed(refusal) from None
         raise ConnectionFailed(unreachable_text(p)) from None
     except kerr.KafkaError as exc:
         if p.sasl is not None and _is_sasl_refusal(exc):
@@ -72,6 +76,19 @@ _SASL_ERRORS = (
     kerr.UnsupportedSaslMechanismError,
     kerr.SaslAuthenticationFailedError,
 )
+
+
+def _sasl_refusal_of(p: Params) -> str | None:
+    """After a timeout with SASL configured: the first broker's refusal of the mechanism."""
+    if p.sasl is None or not p.brokers:
+        return None
+    reason = handshake_refusal(p.brokers[0], p.sasl.mechanism)
+    if reason is None:
+        return None
+    return (
+        f"SASL authentication failed: the broker at {','.join(p.brokers)} did not accept SASL "
+        f"{p.sasl.mechanism} authentication for user {p.sasl.user!r} ({reason})"
+    )
 
 
 def _sasl_reason(exc: BaseException) -> str:
