@@ -125,12 +125,19 @@ def cold_starts(tmp: Path, runs: int) -> dict:
     }
 
 
-def create_topic(bootstrap: str, name: str, partitions: int) -> None:
+TOPIC_PARTITIONS_MAX = 1000  # one CreateTopics request stays well within client timeouts
+
+
+def create_topics(bootstrap: str, prefix: str, partitions: int) -> None:
+    """`partitions` partitions over topics of at most TOPIC_PARTITIONS_MAX each."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    future = admin.create_topics([NewTopic(name, partitions, 1)], request_timeout=600)[name]
-    future.result(600)
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 300_000})
+    for start in range(0, partitions, TOPIC_PARTITIONS_MAX):
+        name = f"{prefix}-{start // TOPIC_PARTITIONS_MAX}"
+        count = min(TOPIC_PARTITIONS_MAX, partitions - start)
+        future = admin.create_topics([NewTopic(name, count, 1)], request_timeout=600)[name]
+        future.result(600)
 
 
 def partitions_figures(tmp: Path, partitions: int) -> dict:
@@ -140,7 +147,7 @@ def partitions_figures(tmp: Path, partitions: int) -> dict:
         time.sleep(1.0)
         before = psutil.Process(broker.proc.pid).memory_info().rss
         created = time.perf_counter()
-        create_topic(broker.bootstrap, "many", partitions)
+        create_topics(broker.bootstrap, "many", partitions)
         created_s = time.perf_counter() - created
         time.sleep(1.0)
         after = psutil.Process(broker.proc.pid).memory_info().rss
