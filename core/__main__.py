@@ -90,6 +90,15 @@ def _note_ignored(args: argparse.Namespace) -> None:
             logging.getLogger("ailurus").info("ignoring Seastar flag %s=%s", flag, value)
 
 
+def _with_address(entry, host: str, port: int) -> dict:
+    """A listener entry with the flag's address; the file's other keys for it (name,
+    authentication_method) are kept, from the first entry of a list."""
+    first = entry[0] if isinstance(entry, list) and entry else entry
+    kept = dict(first) if isinstance(first, dict) else {}
+    kept.update(address=host, port=port)
+    return kept
+
+
 def load_config(args: argparse.Namespace):
     doc = load_file(args.config)
     for assignment in args.set:
@@ -113,7 +122,7 @@ def load_config(args: argparse.Namespace):
         value = getattr(args, flag)
         if value:
             a = parse_address(value, port, flag)
-            rp[key] = {"address": a.host, "port": a.port}
+            rp[key] = _with_address(rp.get(key), a.host, a.port)
     if args.pandaproxy_addr:
         doc.setdefault("pandaproxy", {})["pandaproxy_api"] = args.pandaproxy_addr
     if args.schema_registry_addr:
