@@ -27,11 +27,13 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # Parallel workers (pytest-xdist); each worker starts its own brokers on ephemeral ports.
+# --dist loadfile keeps a module's tests on one worker, so a module-scoped broker is started
+# once and tests that build on each other's state stay in order.
 TEST_WORKERS ?= 3
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 test: lint
-	$(PYTEST) -q -n $(TEST_WORKERS) --durations=15 tests
+	$(PYTEST) -q -n $(TEST_WORKERS) --dist loadfile --durations=15 tests
 
 # The fuzz suite at length (make test runs it bounded to about a minute). A failure prints
 # FUZZ_SEED=N: rerun with that variable set to replay it.
