@@ -25,6 +25,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Parallel workers (pytest-xdist); each worker starts its own brokers on ephemeral ports.
 # --dist loadfile keeps a module's tests on one worker, so a module-scoped broker is started

@@ -5,7 +5,7 @@ values stay as their underlying Avro types both ways (as Confluent's proxy shows
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 PRIMITIVES = frozenset(("null", "boolean", "int", "long", "float", "double", "bytes", "string"))
 NAMED = frozenset(("record", "error", "enum", "fixed"))
@@ -183,9 +183,9 @@ def _matches(schema: Any, value: Any, named: dict[str, Any]) -> bool:
     if not isinstance(value, checks.get(kind, object)):
         return False
     if kind in ("record", "error"):
-        return set(value) <= {f["name"] for f in schema["fields"]}
+        return set(cast(dict, value)) <= {f["name"] for f in schema["fields"]}
     if kind == "enum":
         return value in schema["symbols"]
     if kind == "fixed":
-        return len(value) == schema["size"]
+        return len(cast(bytes, value)) == schema["size"]
     return True

@@ -77,8 +77,10 @@ async def encode_produce(
         key, value = rec.get("key"), rec.get("value")
         key_bytes = value_bytes = None
         if key is not None:
+            assert key_codec is not None and key_id is not None  # has_keys
             key_bytes = encode_record(key_codec, key_id, key, f"records[{i}].key")
         if value is not None:
+            assert value_codec is not None and value_id is not None  # has_values
             value_bytes = encode_record(value_codec, value_id, value, f"records[{i}].value")
         if key_bytes is None and value_bytes is None:
             raise ProxyError(INVALID_DATA, f"records[{i}] needs a key or a value")

@@ -1,29 +1,20 @@
-"""The Log interface: all Raft knows of storage (storage.DiskLog satisfies it structurally)."""
+"""The Log interface: all Raft knows of storage (storage.DiskLog satisfies it structurally).
+
+Flushing is storage's (core.storage.group_commit): Raft learns the flushed offset through
+its `on_flushed` callback and reads `flushed_offset`; it never runs a flush round itself."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
 
-class FlushTicketLike(Protocol):
-    target_offset: int
-
-
 class Log(Protocol):
     start_offset: int
     next_offset: int
     flushed_offset: int
-    active_term: int
     kvstore: Any
 
     def append(self, batch: bytearray, term: int) -> tuple[int, int]: ...
-
-    def flush_begin(self) -> FlushTicketLike | None: ...
-
-    @staticmethod
-    def flush_run(ticket: FlushTicketLike) -> None: ...
-
-    def flush_end(self, ticket: FlushTicketLike) -> None: ...
 
     def flush(self) -> None: ...
 
