@@ -19,7 +19,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/ailurus --dev --data-dir $(DATA_DIR)
+	$(BIN)/ailurus --dev --data-dir $(DATA_DIR) \
+		--pandaproxy-addr 127.0.0.1:8082 --schema-registry-addr 127.0.0.1:8081
 
 lint: install
 	$(BIN)/lint-imports
