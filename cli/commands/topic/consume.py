@@ -24,6 +24,7 @@ from cli.errors import FlagError, NotFound, UsageError
 from cli.options import with_globals
 from cli.records.offsets import OffsetSpec, parse_offset
 from cli.records.outformat import Record, compile_format
+from cli.records.serde import ConsumeDecoder, take_use_schema_registry
 from cli.views import match_regex, topic_views
 
 POLL_MS = 200
@@ -31,6 +32,11 @@ PRETTY_FLAG = "--pretty-print"
 PRETTY_ROW = (
     "      --pretty-print",
     "Pretty print each record over multiple lines (for -f json) (default true)",
+)
+REGISTRY_ROW = (
+    "      --use-schema-registry strings[=key,value]",
+    "If present, rpk will decode the key and the value with the schema registry. Also accepts "
+    "use-schema-registry=key or use-schema-registry=value (default [])",
 )
 COMMIT_INTERVAL_S = 5.0  # rpk (franz-go) autocommits marked offsets every 5s
 EXIT_COMMIT_TIMEOUT_MS = 3000  # the commit at exit, then the close, are bounded (Ctrl-C exits)
@@ -59,6 +65,7 @@ class Printer:
         self.num, self.count = num, 0
         self.marks: dict[TopicPartition, int] = {}  # next offset after the last printed record
         self.stop: StopSignals | None = None  # Ctrl-C: stop before the next record
+        self.decoder: ConsumeDecoder | None = None  # --use-schema-registry
 
     @property
     def done(self) -> bool:
@@ -67,20 +74,24 @@ class Printer:
         return self.num > 0 and self.count >= self.num
 
     def emit(self, msg) -> None:
+        key, value, decoded = msg.key, msg.value, True
+        if self.decoder is not None:
+            key, value, decoded = self.decoder.decode(key, value)
         rec = Record(
             msg.topic,
             msg.partition,
             msg.offset,
-            msg.key,
-            msg.value,
+            key,
+            value,
             msg.timestamp,
             [(k, v) for k, v in (msg.headers or [])],
             msg.timestamp_type,
             msg.leader_epoch if msg.leader_epoch is not None else -1,
             index=self.count,
         )
-        sys.stdout.buffer.write(self.render(rec))
-        sys.stdout.buffer.flush()
+        out = sys.stdout.buffer if decoded else sys.stderr.buffer  # undecodable: stderr, as rpk
+        out.write(self.render(rec))
+        out.flush()
         self.count += 1
         self.marks[TopicPartition(msg.topic, msg.partition)] = msg.offset + 1
 
@@ -171,6 +182,7 @@ def topic_consume(
 ) -> None:
     """Consume records from topics."""
     pretty_print, topics = options.take_go_bool(topics, PRETTY_FLAG, True)
+    use_registry, topics = take_use_schema_registry(topics)
     options.reject_flags(topics)
     if not topics:
         raise FlagError("requires at least 1 arg(s), only received 0")
@@ -181,6 +193,8 @@ def topic_consume(
         print_control_records
     )  # accepted as rpk; kafka-python never yields control records (nor does the broker write any)
     printer = Printer(fmt, pretty_print, num, meta_only)
+    if use_registry is not None:
+        printer.decoder = ConsumeDecoder(*use_registry)
     wanted = parse_partitions(partitions)
     consumer_opts = {
         "fetch_max_bytes": fetch_max_bytes,
@@ -345,4 +359,4 @@ def register(app: typer.Typer) -> None:
     from cli._help import EXTRA_FLAGS
 
     app.command("consume", context_settings=options.GO_BOOL_CONTEXT)(topic_consume)
-    EXTRA_FLAGS["rpk topic consume"] = [PRETTY_ROW]
+    EXTRA_FLAGS["rpk topic consume"] = [PRETTY_ROW, REGISTRY_ROW]

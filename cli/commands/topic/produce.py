@@ -15,6 +15,7 @@ from cli.errors import KafkaRequestFailed, NotFound, UsageError
 from cli.options import with_globals
 from cli.records.informat import ByteReader, InputFormat, InRecord
 from cli.records.outformat import Record, compile_format
+from cli.records.serde import ProduceSerdes
 from cli.views import topic_views
 
 COMPRESSION = {"none": None, "gzip": "gzip", "snappy": "snappy", "lz4": "lz4", "zstd": "zstd"}
@@ -124,6 +125,36 @@ def topic_produce(
         bool,
         typer.Option("--allow-auto-topic-creation", help="Let the broker create a missing topic."),
     ] = False,
+    schema_id: Annotated[
+        str,
+        typer.Option(
+            "--schema-id",
+            help="Schema ID to encode the record value with, use 'topic' for TopicName strategy",
+        ),
+    ] = "",
+    schema_key_id: Annotated[
+        str,
+        typer.Option(
+            "--schema-key-id",
+            help="Schema ID to encode the record key with, use 'topic' for TopicName strategy",
+        ),
+    ] = "",
+    schema_type: Annotated[
+        str,
+        typer.Option(
+            "--schema-type",
+            help="Name of the protobuf message type to be used to encode the record value "
+            "using schema registry",
+        ),
+    ] = "",
+    schema_key_type: Annotated[
+        str,
+        typer.Option(
+            "--schema-key-type",
+            help="Name of the protobuf message type to be used to encode the record key "
+            "using schema registry",
+        ),
+    ] = "",
 ) -> None:
     """Produce records to a topic, one per --format match on stdin."""
     informat = InputFormat(fmt)
@@ -131,10 +162,13 @@ def topic_produce(
     fixed_headers = parse_headers(header)
     if topic:
         _check_topic(topic, allow_auto_topic_creation)
+    serdes = ProduceSerdes(schema_id, schema_key_id, schema_type, schema_key_type)
     reporter = _Reporter(output_format)
     producer = kc.producer(options.params(), **opts)
     try:
-        _produce_all(producer, informat, reporter, topic, key, fixed_headers, partition, tombstone)
+        _produce_all(
+            producer, informat, reporter, topic, key, fixed_headers, partition, tombstone, serdes
+        )
         producer.flush(timeout=parse_duration(delivery_timeout) + 5)
     finally:
         producer.close(timeout=5)
@@ -142,7 +176,9 @@ def topic_produce(
         raise KafkaRequestFailed(f"unable to produce: {kc.describe(reporter.error)}")
 
 
-def _produce_all(producer, informat, reporter, topic, key, headers, partition, tombstone) -> None:
+def _produce_all(
+    producer, informat, reporter, topic, key, headers, partition, tombstone, serdes
+) -> None:
     reader = ByteReader(sys.stdin.buffer)
     while reporter.error is None:
         rec = informat.read(reader)
@@ -155,6 +191,9 @@ def _produce_all(producer, informat, reporter, topic, key, headers, partition, t
             rec.key = key.encode()
         rec.headers = headers + rec.headers
         value = None if tombstone and not rec.value else (rec.value or b"")
+        if serdes.enabled:
+            rec.key = serdes.encode_key(target, rec.key)
+            value = serdes.encode_value(target, value)
         part = (
             rec.partition if rec.partition is not None else (partition if partition >= 0 else None)
         )
