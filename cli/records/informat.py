@@ -3,13 +3,15 @@
 Verbs: %t topic, %k key, %v value, %h{...} headers (%k/%v inside, repeated %H times),
 %T/%K/%V/%H lengths and header count, %p partition. A text verb reads up to the literal that
 follows it (or to EOF at the end), exactly N bytes after its length verb, or %v{N} bytes.
-Numbers read ASCII digits, or {bigN|littleN|byte} binary. Text takes {hex|base64} decoding.
+Numbers read ASCII digits, or {bigN|littleN|byte} binary. Text takes {hex|base64} decoding;
+{json} reads one JSON value (its delimiter, if any, is then matched after it).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -72,6 +74,25 @@ class ByteReader:
         data = bytes(self._buf)
         self._buf.clear()
         return data
+
+    def read_json(self) -> bytes:
+        """One JSON value (leading whitespace skipped), as `{json}` reads it."""
+        decoder = json.JSONDecoder()
+        while True:
+            text = self._buf.decode("utf-8", "replace")
+            start = len(text) - len(text.lstrip())
+            try:
+                _, end = decoder.raw_decode(text, start)
+            except ValueError as exc:
+                end, error = -1, exc
+            if 0 <= end < len(text) or (end >= 0 and self._eof):
+                data = text[start:end].encode()
+                del self._buf[: len(text[:end].encode())]
+                return data
+            if not self._fill():
+                if end >= 0:
+                    continue
+                raise UsageError(f"input is not valid json: {error}")
 
     def read_exact(self, n: int) -> bytes:
         while len(self._buf) < n:
@@ -141,6 +162,8 @@ def _run(tokens, reader: ByteReader, rec: InRecord, state: dict) -> None:
 
 
 def _reads_to_delim(tok: Verb, state: dict) -> bool:
+    if tok.char in "tkv" and (tok.modifier or "").strip() == "json":
+        return False  # the JSON value ends itself; its delimiter is then matched as a literal
     if tok.char in "tkv":
         return tok.char.upper() not in state and not (tok.modifier or "").isdigit()
     return tok.char in "TKVHp" and (tok.modifier or "ascii") == "ascii"
@@ -179,6 +202,8 @@ def _read_text(
         length = int(tok.modifier)
     if length is not None:
         return reader.read_exact(length), True
+    if (tok.modifier or "").strip() == "json":
+        return reader.read_json(), True
     if delim is None:
         return reader.read_to_eof(), True
     return reader.read_until(delim)
@@ -213,6 +238,6 @@ def _decode(data: bytes, modifier: str | None) -> bytes:
             return base64.b64decode(data.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise UsageError(f"input is not valid {mod}: {data[:20]!r}") from None
-    if mod and not mod.isdigit():
+    if mod and not mod.isdigit() and mod != "json":
         raise UsageError(f"invalid text modifier {{{mod}}}")
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from typing import Annotated, Optional
@@ -157,12 +158,14 @@ def topic_produce(
     ] = "",
 ) -> None:
     """Produce records to a topic, one per --format match on stdin."""
+    serdes = ProduceSerdes(schema_id, schema_key_id, schema_type, schema_key_type)
+    if serdes.enabled:  # as rpk: %k and %v read one JSON value each
+        fmt = re.sub(r"%(v|k)([^{]|$)", r"%\1{json}\2", fmt)
     informat = InputFormat(fmt)
     opts = producer_options(compression, acks, delivery_timeout, max_message_bytes)
     fixed_headers = parse_headers(header)
     if topic:
         _check_topic(topic, allow_auto_topic_creation)
-    serdes = ProduceSerdes(schema_id, schema_key_id, schema_type, schema_key_type)
     reporter = _Reporter(output_format)
     producer = kc.producer(options.params(), **opts)
     try:

@@ -4,6 +4,7 @@ confluent-kafka's serializers and deserializers."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 
@@ -15,6 +16,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerialize
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from cli.records.informat import ByteReader, InputFormat
 from tests.support.registry import start_registry_broker
 from tests.support.topics import make_topic
 
@@ -99,7 +101,9 @@ def rpk_args(url: str, *args: str) -> list[str]:
 def test_produce_avro_by_id_reads_back_with_confluent(rpk, env, url, bootstrap):
     topic = new_topic(bootstrap)
     schema_id = register(url, f"{topic}-value", json.dumps(AVRO), "AVRO")
-    lines = '{"name":"ann","age":30,"email":null}\n{"name":"bo","age":4,"email":{"string":"b@x"}}\n'
+    # %v reads one JSON value (rpk turns it into %v{json}): a record may span lines
+    lines = '{"name":"ann","age":30,"email":null}\n{\n  "name": "bo",\n  "age": 4,\n'
+    lines += '  "email": {"string": "b@x"}\n}\n'
     res = rpk(
         rpk_args(url, "topic", "produce", topic, "--schema-id", str(schema_id)),
         env=env,
@@ -197,3 +201,12 @@ def test_protobuf_nested_type_round_trips_through_rpk(rpk, env, url, bootstrap):
     )
     assert out.exit_code == 0, out.stderr
     assert json.loads(out.stdout) == {"n": 5}
+
+
+def test_json_modifier_reads_one_value_across_chunks():
+    fmt = InputFormat("%k{json} %v{json}\n")
+    reader = ByteReader(io.BytesIO(b'"k" {\n "a": [1, 2]\n}\n"k2" 42\n'), chunk=3)
+    first, second = fmt.read(reader), fmt.read(reader)
+    assert (first.key, first.value) == (b'"k"', b'{\n "a": [1, 2]\n}')
+    assert (second.key, second.value) == (b'"k2"', b"42")
+    assert fmt.read(reader) is None
