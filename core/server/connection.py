@@ -2,7 +2,7 @@
 
 Requests are pipelined: each is dispatched as a task as soon as it is read (tasks
 start in creation order, so a produce's append happens in request order), and a
-writer coroutine sends the responses in request order. At most
+writer coroutine (response_writer.py) sends the responses in request order. At most
 `max_inflight` requests per connection are outstanding; reading pauses beyond that.
 
 Memory and time bounds (the listener's watchdog enforces the deadlines, see listener.py):
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,11 +33,17 @@ from typing import TYPE_CHECKING, Any
 from core.common import metrics
 from core.protocol import codec
 from core.protocol.errors import ErrorCode
-from core.protocol.fetch_wire import FileRegion
 from core.protocol.framing import SIZE, FrameError, check_frame_size, peek_request
 from core.server import dispatch
 from core.server.budget import RequestBudget, Units
 from core.server.context import RequestContext, Services
+from core.server.response_writer import (
+    CLOSE,
+    ConnectionClosing,
+    ResponseWriter,
+    enqueue,
+    release_unsent,
+)
 from core.server.responses import NO_RESPONSE, RawResponse, error_response
 
 if TYPE_CHECKING:
@@ -53,14 +58,6 @@ PRODUCE_KEY = 0
 SASL_KEYS = frozenset({17, 36})
 BEFORE_AUTH_KEYS = frozenset({codec.API_VERSIONS_KEY, *SASL_KEYS})
 MAX_ERROR_TEXT = 300
-TLS_CHUNK_BYTES = 256 * 1024  # a fetch over TLS is read from the segment in chunks this size
-
-
-CLOSE = object()  # no response can carry the error: close the connection after what was sent
-
-
-class ConnectionClosing(Exception):
-    """The connection must be closed; the message says why (logged on one line)."""
 
 
 def describe(exc: BaseException) -> str:
@@ -102,12 +99,12 @@ class KafkaConnection:
         self.last_active_at = time.monotonic()
         self.closed_reason: str | None = None
         self.session = session  # SASL state; None on a listener without SASL
-        self._tls = writer.get_extra_info("sslcontext") is not None  # no sendfile through TLS
+        self._response_writer = ResponseWriter(writer, self._answered)
         self._hold = False  # the last request must finish before the next frame is read
 
     async def run(self) -> None:
         queue: asyncio.Queue = asyncio.Queue(maxsize=MAX_INFLIGHT_PER_CONNECTION)
-        writer_task = asyncio.create_task(self._write_loop(queue))
+        writer_task = asyncio.create_task(self._response_writer.run(queue))
         try:
             await self._read_loop(queue, writer_task)
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -134,7 +131,7 @@ class KafkaConnection:
             log.warning("connection from %s failed while writing: %s", self.peer, describe(exc))
             log.debug("connection from %s failed while writing", self.peer, exc_info=exc)
         finally:
-            _release_unsent(queue)
+            release_unsent(queue)
             self._writer.close()
 
     # Reading.
@@ -155,7 +152,7 @@ class KafkaConnection:
             self.inflight += 1
             if not queue.full():
                 queue.put_nowait(item)
-            elif not await _put(queue, item, writer_task):
+            elif not await enqueue(queue, item, writer_task):
                 return  # the writer is gone: so is the connection
             if self._hold:  # authentication: Kafka mutes the connection until it is answered
                 await asyncio.wait((item,))
@@ -299,71 +296,9 @@ class KafkaConnection:
             return codec.encode_response(api_key, api_version, correlation_id, response)
         return codec.unsupported_key_frame(correlation_id, ErrorCode.unsupported_version.value)
 
-    # Writing.
-
-    async def _write_loop(self, queue: asyncio.Queue) -> None:
-        try:
-            await self._write_responses(queue)
-        finally:
-            self._writer.close()  # also ends the read loop (EOF) when writing failed
-
-    async def _write_responses(self, queue: asyncio.Queue) -> None:
-        writer = self._writer
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            try:
-                response = await item
-            finally:
-                self.inflight -= 1
-                self.last_active_at = time.monotonic()
-            if writer.transport.is_closing():  # the peer is gone: nothing more can be sent
-                _release_result(item)
-                return
-            if response is CLOSE:
-                return
-            if response is NO_RESPONSE:
-                continue
-            if isinstance(response, RawResponse):
-                try:
-                    await self._send_parts(response)
-                finally:
-                    response.release()
-            else:
-                writer.write(response)
-            if writer.transport.get_write_buffer_size() > 1024 * 1024:
-                await writer.drain()
-
-    async def _send_parts(self, response: RawResponse) -> None:
-        writer = self._writer
-        loop = asyncio.get_running_loop()
-        for part in response.parts:
-            if not isinstance(part, FileRegion):
-                writer.write(part)
-                continue
-            if part.length == 0:
-                continue
-            if self._tls:  # the bytes must pass through the TLS layer: read, then write
-                await self._write_region(part)
-                continue
-            with open(part.fd, "rb", buffering=0, closefd=False) as file:  # noqa: ASYNC230 (wraps an open fd)
-                try:
-                    await loop.sendfile(
-                        writer.transport, file, part.position, part.length, fallback=True
-                    )
-                except NotImplementedError:
-                    writer.write(os.pread(part.fd, part.length, part.position))
-
-    async def _write_region(self, part: FileRegion) -> None:
-        position, end = part.position, part.position + part.length
-        while position < end:
-            chunk = os.pread(part.fd, min(TLS_CHUNK_BYTES, end - position), position)
-            if not chunk:
-                raise ConnectionClosing("segment shorter than the fetch response claimed")
-            self._writer.write(chunk)
-            position += len(chunk)
-            await self._writer.drain()
+    def _answered(self) -> None:
+        self.inflight -= 1
+        self.last_active_at = time.monotonic()
 
     # Deadlines (called by the listener's watchdog).
 
@@ -401,36 +336,9 @@ def _encode(ctx: RequestContext, response: Any) -> Any:
     return codec.encode_response(ctx.api_key, ctx.api_version, ctx.correlation_id, response)
 
 
-async def _put(queue: asyncio.Queue, item: asyncio.Future, writer_task: asyncio.Task) -> bool:
-    """Queue `item`, waiting for room; False (item not queued) if the writer ended first."""
-    put = asyncio.ensure_future(queue.put(item))
-    try:
-        await asyncio.wait((put, writer_task), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not put.done():
-            put.cancel()
-    if put.done() and not put.cancelled():
-        return True
-    item.add_done_callback(_release_result)
-    return False
-
-
 def _releaser(budget: RequestBudget, units: Units) -> Callable[[asyncio.Future], None]:
     """A done-callback returning a request's budget units."""
     return lambda _fut: budget.release(units)
-
-
-def _release_unsent(queue: asyncio.Queue) -> None:
-    """Responses never written (the peer went away) still hold duplicated segment fds."""
-    while not queue.empty():
-        item = queue.get_nowait()
-        if item is not None:
-            item.add_done_callback(_release_result)
-
-
-def _release_result(fut: asyncio.Future) -> None:
-    if not fut.cancelled() and fut.exception() is None and isinstance(fut.result(), RawResponse):
-        fut.result().release()
 
 
 def _ready(value: Any) -> asyncio.Future:
