@@ -1,8 +1,8 @@
 """DiskLog: the segmented on-disk log of one partition.
 
 The hot path never decodes records: append patches baseOffset and
-partitionLeaderEpoch (outside the CRC) and writes the batch; read returns a byte range
-of one segment file for sendfile. Offsets: `start_offset` <= readable < `next_offset`
+partitionLeaderEpoch (outside the CRC) and writes the batch; read (log_reads.py) returns a
+byte range of one segment file for sendfile. Offsets: `start_offset` <= readable < `next_offset`
 (log end, "dirty"); `flushed_offset` <= `next_offset` is what fdatasync has covered.
 A segment holds batches of one Raft term; the term is in its file name.
 """
@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 from core.common.clock import Clock
 from core.model.batch import HEADER_SIZE, LOG_OVERHEAD, patch_base_offset, patch_leader_epoch
-from core.model.records import decode_batch
-from core.storage.errors import OffsetOutOfRange
 from core.storage.flush import FlushQueue, FlushTicket, run_ticket
-from core.storage.fs import fsync_directory, pread_exact
+from core.storage.fs import fsync_directory
 from core.storage.index import U32_MAX
 from core.storage.kvstore import KvStore
+from core.storage.log_reads import LogReads, ReadSlice
 from core.storage.recovery import recover_segments
 from core.storage.retention import Graveyard, collectible_prefix
 from core.storage.segment import Segment
@@ -30,6 +29,15 @@ from core.storage.segment import Segment
 START_OFFSET_KEY = "storage.start_offset"
 CLEAN_SHUTDOWN_KEY = "storage.clean_shutdown"
 KVSTORE_NAME = "kvstore.json"
+
+__all__ = [
+    "CLEAN_SHUTDOWN_KEY",
+    "KVSTORE_NAME",
+    "START_OFFSET_KEY",
+    "DiskLog",
+    "LogConfig",
+    "ReadSlice",
+]
 
 _LENGTH = struct.Struct(">i")  # batchLength, at byte 8
 _TAIL = struct.Struct(">iqq")  # lastOffsetDelta, firstTimestamp, maxTimestamp, at byte 23
@@ -55,23 +63,7 @@ class LogConfig:
         assert self.file_delete_delay_ms >= 0
 
 
-@dataclass(frozen=True, slots=True)
-class ReadSlice:
-    """Whole batches `first_offset..last_offset` at [position, position+length) of `fd`.
-
-    `fd` is the segment's read-only fd. It stays valid for file_delete_delay_ms after
-    the segment is deleted (truncate, prefix_truncate, gc), so an in-flight sendfile
-    finishes on the right file, and until the log is closed.
-    """
-
-    fd: int
-    position: int
-    length: int
-    first_offset: int
-    last_offset: int
-
-
-class DiskLog:
+class DiskLog(LogReads):
     def __init__(
         self,
         directory: pathlib.Path,
@@ -233,95 +225,6 @@ class DiskLog:
             segment.close_write_fd()  # the graveyard closes the read fd
         elif not self._segments or segment is not self._segments[-1]:
             segment.close_write_fd()
-
-    # ------------------------------------------------------------ read
-
-    def _first_segment_at(self, offset: int) -> int:
-        return max(bisect.bisect_right(self._bases, offset) - 1, 0)
-
-    def read(self, offset: int, max_bytes: int, upper_offset: int) -> ReadSlice | None:
-        """Whole batches of one segment from the batch holding `offset` (see Segment.read_range)."""
-        assert max_bytes >= 0
-        if offset < self.start_offset:
-            raise OffsetOutOfRange(offset, self.start_offset)
-        if offset >= min(upper_offset, self.next_offset):
-            return None
-        for segment in self._segments[self._first_segment_at(offset) :]:
-            if segment.next_offset <= offset:
-                continue  # only an empty segment can end at or below offset
-            found = segment.read_range(offset, max_bytes, upper_offset)
-            if found is None:
-                return None
-            assert found.first_offset < upper_offset and found.last_offset >= offset
-            return ReadSlice(
-                segment.read_fd, found.position, found.length, found.first_offset, found.last_offset
-            )
-        return None
-
-    def read_bytes(self, offset: int, max_bytes: int, upper_offset: int) -> bytes:
-        found = self.read(offset, max_bytes, upper_offset)
-        if found is None:
-            return b""
-        return pread_exact(found.fd, found.length, found.position)
-
-    def timequery(self, timestamp_ms: int, upper_offset: int) -> int | None:
-        """Base offset of the first batch below `upper_offset` whose max timestamp is
-        >= `timestamp_ms` (batch granularity: records before it in that batch may be
-        older), never below start_offset. None if there is none."""
-        for segment in self._segments:
-            if segment.base_offset >= upper_offset:
-                return None
-            found, reached_upper = segment.find_time(timestamp_ms, upper_offset)
-            if found is not None:
-                return max(found, self.start_offset)
-            if reached_upper:
-                return None
-        return None
-
-    def max_timestamp_query(self, upper_offset: int) -> tuple[int, int] | None:
-        """(offset, timestamp) of the first record below `upper_offset` carrying the log's
-        largest timestamp (ListOffsets MAX_TIMESTAMP, KIP-734); None if the log is empty or
-        that record is not below `upper_offset`. Off the hot path: decodes one batch."""
-        best = None
-        for segment in self._segments:
-            if segment.base_offset >= upper_offset:
-                break
-            if segment.size_bytes and (
-                best is None or segment.max_timestamp_ms > best.max_timestamp_ms
-            ):
-                best = segment
-        if best is None or best.max_timestamp_ms < 0:
-            return None
-        base, _ = best.find_time(best.max_timestamp_ms, upper_offset)
-        chunk = b"" if base is None else self.read_bytes(base, 1, upper_offset)
-        if not chunk:
-            return None
-        header, records = decode_batch(chunk)
-        for record in records:
-            offset = record.offset
-            if (
-                offset is not None
-                and record.timestamp_ms == header.max_timestamp
-                and offset >= self.start_offset
-            ):
-                return offset, header.max_timestamp
-        return None
-
-    # ------------------------------------------------------------ terms
-
-    def segment_terms(self) -> list[tuple[int, int]]:
-        """(term, first offset) of each run of same-term segments, in log order."""
-        runs: list[tuple[int, int]] = []
-        for segment in self._segments:
-            if not runs or runs[-1][0] != segment.term:
-                runs.append((segment.term, segment.base_offset))
-        return runs
-
-    def term_at(self, offset: int) -> int | None:
-        """Term of the batch holding `offset`; None outside [first segment, next_offset)."""
-        if not self._segments or not self._bases[0] <= offset < self.next_offset:
-            return None
-        return self._segments[self._first_segment_at(offset)].term
 
     # ------------------------------------------------------------ truncation
 
