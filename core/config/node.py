@@ -263,7 +263,8 @@ def apply_set(doc: dict[str, Any], assignment: str) -> None:
     if not sep or not key.strip():
         raise NodeConfigError(f"--set expects key=value, got {assignment!r}")
     path = key.strip().split(".")
-    if path[0] not in ("redpanda", "pandaproxy", "schema_registry", "rpk", "pandaproxy_client"):
+    sections = ("redpanda", "pandaproxy", "schema_registry", "rpk")
+    if path[0] not in (*sections, "pandaproxy_client", "schema_registry_client"):
         path = ["redpanda", *path]
     import yaml
 

@@ -14,6 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from core.proxy.errors import (
+    BROKER_NOT_AVAILABLE,
     CONSUMER_EXISTS,
     CONSUMER_NOT_FOUND,
     INVALID_CONSUMER_CONFIG,
@@ -176,7 +177,16 @@ class ConsumerManager:
         self._creating += 1
         try:
             consumer = self._consumer(group, config)
-            await consumer.start()
+            try:
+                await consumer.start()
+            except Exception as exc:
+                await _stop_quietly(consumer)
+                s = self._settings
+                raise ProxyError(
+                    BROKER_NOT_AVAILABLE,
+                    f"the consumer cannot connect to {s.bootstrap} {s.auth.describe()}: "
+                    f"{type(exc).__name__}: {exc}",
+                ) from None
         finally:
             self._creating -= 1
         if key in self._instances:  # created meanwhile by a concurrent request
@@ -202,6 +212,7 @@ class ConsumerManager:
             heartbeat_interval_ms=s.heartbeat_interval_ms,
             max_poll_interval_ms=max(self.idle_timeout_ms + 60_000, 300_000),
             request_timeout_ms=s.request_timeout_ms,
+            **s.auth.kafka_kwargs(),
         )
 
     async def renew(self, instance: Instance) -> None:
@@ -245,3 +256,10 @@ class ConsumerManager:
                 self._instances.pop(key, None)
                 log.info("pandaproxy: consumer %s/%s expired", instance.group, instance.name)
                 await self._close(instance)
+
+
+async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
+    try:
+        await consumer.stop()
+    except Exception:  # it never started: nothing to report
+        pass

@@ -9,6 +9,7 @@ partition's log directly is the next step for the fetch paths below).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +21,15 @@ from aiokafka.protocol.metadata import MetadataRequest
 
 from core.proxy.errors import (
     BAD_REQUEST,
+    BROKER_NOT_AVAILABLE,
     PARTITION_NOT_FOUND,
     TOPIC_NOT_FOUND,
     ProxyError,
     from_kafka,
 )
+from core.security.client_auth import ClientAuth
 
+log = logging.getLogger(__name__)
 READER_LOCK_TIMEOUT_S = 30.0
 
 
@@ -38,6 +42,7 @@ class ClientSettings:
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     producers: int = 4  # aiokafka keeps one Produce in flight per broker, so a pool
+    auth: ClientAuth = ClientAuth()  # pandaproxy_client's SASL / TLS settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +64,23 @@ class PartitionInfo:
 
 
 class KafkaSide:
+    """The clients connect at start when they can; otherwise (SCRAM users not created yet,
+    wrong credentials, the listener down) the first request needing Kafka retries and answers
+    a clear error while it fails."""
+
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
+        self._build()
+        self._next_producer = 0
+        self._sticky = 0
+        self._reader_lock = asyncio.Lock()
+        self._start_lock = asyncio.Lock()
+        self._started = False
+        self._partitions_cache: dict[str, tuple[float, int]] = {}
+
+    def _build(self) -> None:
+        settings = self.settings
+        auth = settings.auth.kafka_kwargs()
         self.producers = [
             AIOKafkaProducer(
                 bootstrap_servers=settings.bootstrap,
@@ -69,15 +89,15 @@ class KafkaSide:
                 linger_ms=settings.linger_ms,
                 max_batch_size=settings.max_batch_bytes,
                 request_timeout_ms=settings.request_timeout_ms,
+                **auth,
             )
             for i in range(max(1, settings.producers))
         ]
-        self._next_producer = 0
-        self._sticky = 0
         self.admin = AIOKafkaAdminClient(
             bootstrap_servers=settings.bootstrap,
             client_id="ailurus-pandaproxy-admin",
             request_timeout_ms=settings.request_timeout_ms,
+            **auth,
         )
         self.reader = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap,
@@ -86,17 +106,44 @@ class KafkaSide:
             enable_auto_commit=False,
             auto_offset_reset="none",
             request_timeout_ms=settings.request_timeout_ms,
+            **auth,
         )
-        self._reader_lock = asyncio.Lock()
-        self._partitions_cache: dict[str, tuple[float, int]] = {}
 
     async def start(self) -> None:
-        await self.admin.start()
-        for producer in self.producers:
-            await producer.start()
-        await self.reader.start()
+        try:
+            await self.ensure_started()
+        except ProxyError as exc:  # retried by requests; the reason is in each answer
+            log.warning("pandaproxy: %s", exc.message)
+
+    async def ensure_started(self) -> None:
+        if self._started:
+            return
+        async with self._start_lock:
+            if self._started:
+                return
+            try:
+                await self.admin.start()
+                for producer in self.producers:
+                    await producer.start()
+                await self.reader.start()
+            except Exception as exc:
+                await self._close_all()
+                self._build()  # aiokafka clients do not start again once closed
+                raise ProxyError(BROKER_NOT_AVAILABLE, self.connect_error(exc)) from None
+            self._started = True
+
+    def connect_error(self, exc: BaseException) -> str:
+        s = self.settings
+        return (
+            f"the proxy's Kafka client cannot connect to {s.bootstrap} {s.auth.describe()}: "
+            f"{type(exc).__name__}: {exc} (pandaproxy_client: sasl_mechanism, scram_username, "
+            "scram_password, broker_tls)"
+        )
 
     async def stop(self) -> None:
+        await self._close_all()
+
+    async def _close_all(self) -> None:
         closers = [self.reader.stop, *(p.stop for p in self.producers), self.admin.close]
         for close in closers:
             try:
@@ -115,6 +162,7 @@ class KafkaSide:
         return self._sticky
 
     async def _metadata(self, topics: list[str] | None) -> dict[str, Any]:
+        await self.ensure_started()
         request = MetadataRequest(topics, allow_auto_topic_creation=False)
         client = self.admin._client  # the admin client's connection pool
         try:
@@ -160,6 +208,7 @@ class KafkaSide:
             raise ProxyError(PARTITION_NOT_FOUND, f"Partition {partition} of {topic} not found.")
 
     async def topic_configs(self, topic: str) -> dict[str, Any]:
+        await self.ensure_started()
         resource = ConfigResource(ConfigResourceType.TOPIC, topic)
         try:
             responses = await self.admin.describe_configs([resource])

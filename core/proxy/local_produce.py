@@ -2,7 +2,14 @@
 per partition per request (producer id -1, CRC32C), handed to the partition facade
 (ctx.services.partitions) as the Kafka Produce handler does, then acks=all awaited. No
 loopback socket, no Produce request encode/decode, no client-side accumulator. Partitions led
-elsewhere still go through the aiokafka producers (core.proxy.kafka)."""
+elsewhere still go through the aiokafka producers (core.proxy.kafka).
+
+The direct path skips the Kafka listener's authentication and authorization, so it is taken
+only when the aiokafka path would have been allowed too: with SASL on, only when
+pandaproxy_client has credentials; with authorization on, only when that principal may WRITE
+the topic (the ACL check the Produce handler makes, from the client's address). Otherwise the
+partition goes through the aiokafka producers, and the answer is the listener's own (40301
+for a denied topic, 50302 when the client cannot authenticate)."""
 
 from __future__ import annotations
 
@@ -20,23 +27,54 @@ from core.proxy.errors import (
     UNAUTHORIZED,
     ProxyError,
 )
+from core.security.sasl import ANONYMOUS
 
 ACKS_ALL = -1
 BATCH_OVERHEAD_BYTES = 61 + 64  # the v2 header, and slack for a chunk's last record's framing
 RECORD_OVERHEAD_BYTES = 24  # length, attributes, deltas, key/value lengths, header count
 
 
+LOOPBACK = "127.0.0.1"
+
+
+def client_host(bootstrap: str) -> str:
+    """The address the aiokafka clients connect from to `bootstrap`'s first broker when it is
+    this one: the address itself (loopback for a wildcard or localhost)."""
+    host = bootstrap.split(",")[0].rpartition(":")[0].strip("[]")
+    return LOOPBACK if host in ("", "0.0.0.0", "::", "localhost") else host
+
+
 class LocalAppender:
-    def __init__(self, services: Any, ack_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        services: Any,
+        ack_timeout_ms: int,
+        principal: str = ANONYMOUS,
+        host: str = LOOPBACK,
+    ) -> None:
         self._services = services
         self._ack_timeout_s = ack_timeout_ms / 1000
+        self._principal = principal
+        self._host = host
 
     def leader(self, topic: str, partition: int) -> Any | None:
-        """The local partition when this broker leads it; None sends it over Kafka."""
+        """The local partition when this broker leads it and the Kafka path would have let the
+        proxy's client write it; None sends it over Kafka."""
         if self._services is None:
             return None
         found = self._services.partitions.get(topic, partition)
-        return found if found is not None and found.is_leader else None
+        if found is None or not found.is_leader:
+            return None
+        return found if self._may_write(topic) else None
+
+    def _may_write(self, topic: str) -> bool:
+        services = self._services
+        if self._principal == ANONYMOUS and services.cluster_config.get("enable_sasl"):
+            return False  # the listener would not let the client in
+        authorizer = services.authorizer
+        if authorizer is None:
+            return True
+        return authorizer.authorize(self._principal, self._host, "WRITE", "TOPIC", topic)
 
     def check_topic(self, topic: str) -> None:
         """Topics in `kafka_noproduce_topics` refuse produce, as the Kafka handler does."""

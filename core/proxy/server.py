@@ -13,11 +13,12 @@ from core.proxy import routes_consumers, routes_topics
 from core.proxy.consumers import ConsumerManager
 from core.proxy.errors import error_middleware, json_response
 from core.proxy.kafka import ClientSettings, KafkaSide
-from core.proxy.local_produce import LocalAppender
+from core.proxy.local_produce import LocalAppender, client_host
 from core.proxy.openapi import OPENAPI_PATH, build_openapi
 from core.proxy.registry import RegistryClient
 from core.proxy.spec import STATE_KEY, Route
 from core.proxy.state import Limits, ProxyState
+from core.security.client_auth import bootstrap, client_auth
 
 log = logging.getLogger(__name__)
 API_VERSION = "2.0.0"
@@ -46,29 +47,16 @@ def _int(section: dict[str, Any], key: str, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _bootstrap(client: dict[str, Any], default: str) -> str:
-    """pandaproxy_client.brokers ([{address, port}]) when given, else this broker."""
-    brokers = client.get("brokers")
-    if isinstance(brokers, list) and brokers:
-        addrs = [
-            f"{b.get('address')}:{b.get('port', 9092)}"
-            for b in brokers
-            if isinstance(b, dict) and b.get("address")
-        ]
-        if addrs:
-            return ",".join(addrs)
-    return default
-
-
 def settings_from(raw: dict[str, Any], kafka_bootstrap: str) -> tuple[ClientSettings, Limits]:
     proxy = raw.get("pandaproxy") or {}
     client = raw.get("pandaproxy_client") or {}
     settings = ClientSettings(
-        bootstrap=_bootstrap(client, kafka_bootstrap),
+        bootstrap=bootstrap(client, kafka_bootstrap),
         linger_ms=_int(client, "produce_batch_delay_ms", 2),
         session_timeout_ms=_int(client, "consumer_session_timeout_ms", 10_000),
         heartbeat_interval_ms=_int(client, "consumer_heartbeat_interval_ms", 3_000),
         producers=max(1, min(16, _int(client, "producer_pool_size", 4))),
+        auth=client_auth(client),
     )
     default = Limits()
     limits = Limits(
@@ -126,7 +114,12 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
         settings, limits.max_consumer_instances, limits.consumer_instance_timeout_ms
     )
     registry = RegistryClient(ctx.kafka_bootstrap, registry_url(ctx.node.raw))
-    local = LocalAppender(ctx.services, settings.request_timeout_ms)
+    local = LocalAppender(
+        ctx.services,
+        settings.request_timeout_ms,
+        settings.auth.principal,
+        client_host(settings.bootstrap),
+    )
     proxy = ProxyState(kafka, consumers, limits, registry, local)
     try:
         http = await start_http_server(build_app(proxy), address.host, address.port)

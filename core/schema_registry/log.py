@@ -11,12 +11,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from core.schema_registry import errors
 from core.schema_registry.records import TOPIC
+from core.security.client_auth import ClientAuth
 
 log = logging.getLogger("ailurus.schema_registry")
 
@@ -31,8 +34,12 @@ class SchemasLog:
         bootstrap: str,
         apply: Callable[[bytes | None, bytes | None], None],
         replication_factor: int = 1,
+        auth: ClientAuth = ClientAuth(),
     ) -> None:
         self._bootstrap = bootstrap
+        self._auth = auth
+        self._kwargs: dict[str, Any] = {"bootstrap_servers": bootstrap, "client_id": CLIENT_ID}
+        self._kwargs.update(auth.kafka_kwargs())  # schema_registry_client's SASL / TLS
         self._apply = apply
         self._replication = replication_factor
         self._tp = TopicPartition(TOPIC, 0)
@@ -48,36 +55,47 @@ class SchemasLog:
         self._start_lock = asyncio.Lock()
 
     async def ensure_started(self) -> None:
+        """Connect on first use; a failure (SCRAM user not created yet, wrong credentials,
+        the listener down) closes what was opened and answers 50001 saying why, and the next
+        request tries again."""
         if self._started:
             return
         async with self._start_lock:
             if self._started:
                 return
-            await self._create_topic()
-            self._consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
-                client_id=CLIENT_ID,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                fetch_max_wait_ms=FETCH_WAIT_MS,
-            )
-            await self._consumer.start()
-            self._consumer.assign([self._tp])
-            await self._consumer.seek_to_beginning(self._tp)
-            self._producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, client_id=CLIENT_ID, acks="all", linger_ms=0
-            )
-            await self._producer.start()
-            self._offsets = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, client_id=CLIENT_ID)
-            await self._offsets.start()
+            try:
+                await self._connect()
+            except KafkaError as exc:
+                await self._close_clients()
+                raise errors.backend(
+                    f"the registry's Kafka client cannot connect to {self._bootstrap} "
+                    f"{self._auth.describe()}: {type(exc).__name__}: {exc} "
+                    "(schema_registry_client: sasl_mechanism, scram_username, scram_password)"
+                ) from None
             self._tail = asyncio.create_task(self._tail_loop(), name="schemas-tail")
             self._started = True
         await self.catch_up()
 
+    async def _connect(self) -> None:
+        await self._create_topic()
+        self._consumer = AIOKafkaConsumer(
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=FETCH_WAIT_MS,
+            **self._kwargs,
+        )
+        await self._consumer.start()
+        self._consumer.assign([self._tp])
+        await self._consumer.seek_to_beginning(self._tp)
+        self._producer = AIOKafkaProducer(acks="all", linger_ms=0, **self._kwargs)
+        await self._producer.start()
+        self._offsets = AIOKafkaConsumer(**self._kwargs)
+        await self._offsets.start()
+
     async def _create_topic(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=CLIENT_ID)
-        await admin.start()
+        admin = AIOKafkaAdminClient(**self._kwargs)
         try:
+            await admin.start()
             topic = NewTopic(
                 TOPIC, 1, self._replication, topic_configs={"cleanup.policy": "compact"}
             )
@@ -85,7 +103,8 @@ class SchemasLog:
         except TopicAlreadyExistsError:
             pass
         finally:
-            await admin.close()
+            with contextlib.suppress(Exception):
+                await admin.close()
 
     async def _tail_loop(self) -> None:
         assert self._consumer is not None
@@ -135,7 +154,12 @@ class SchemasLog:
             self._tail.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._tail
-        for client in (self._producer, self._consumer, self._offsets):
+        await self._close_clients()
+
+    async def _close_clients(self) -> None:
+        clients = (self._producer, self._consumer, self._offsets)
+        self._producer = self._consumer = self._offsets = None
+        for client in clients:
             if client is not None:
                 with contextlib.suppress(Exception):
                     await client.stop()

@@ -16,6 +16,7 @@ from core.schema_registry.routes_config import routes as config_routes
 from core.schema_registry.routes_schemas import routes as schema_routes
 from core.schema_registry.routes_subjects import routes as subject_routes
 from core.schema_registry.service import Registry
+from core.security.client_auth import bootstrap, client_auth
 
 log = logging.getLogger("ailurus.schema_registry")
 
@@ -69,6 +70,9 @@ async def start(ctx: Any, address: Address) -> RegistryServer:
     replication = (
         section.get("schema_registry_replication_factor") if isinstance(section, dict) else None
     )
-    reg = Registry(ctx.kafka_bootstrap, int(replication or 1))
+    client = ctx.node.raw.get("schema_registry_client")
+    reg = Registry(
+        bootstrap(client, ctx.kafka_bootstrap), int(replication or 1), client_auth(client)
+    )
     http = await start_http_server(build_app(reg), address.host, address.port)
     return RegistryServer(http, reg, ctx.kafka_bootstrap)

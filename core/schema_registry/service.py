@@ -13,6 +13,7 @@ from core.schema_registry.compat import check_pair, is_transitive
 from core.schema_registry.log import SchemasLog
 from core.schema_registry.store import LEVELS, MODES, Store, Version
 from core.schema_registry.types import Dep, Parsed, SchemaError, parse
+from core.security.client_auth import ClientAuth
 
 MAX_VERSION = 2**31 - 1
 WRITE_ATTEMPTS = 50  # bounded by WRITE_RETRY_BUDGET_S too
@@ -72,9 +73,11 @@ def parse_version(text: str) -> int | None:
 
 
 class Registry:
-    def __init__(self, bootstrap: str, replication_factor: int = 1) -> None:
+    def __init__(
+        self, bootstrap: str, replication_factor: int = 1, auth: ClientAuth = ClientAuth()
+    ) -> None:
         self.store = Store()
-        self.log = SchemasLog(bootstrap, self.store.apply, replication_factor)
+        self.log = SchemasLog(bootstrap, self.store.apply, replication_factor, auth)
         self._write_lock = asyncio.Lock()
         self._parsed: dict[tuple, Parsed] = {}
 
