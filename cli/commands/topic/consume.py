@@ -8,7 +8,7 @@ import time
 from typing import Annotated, Optional
 
 import typer
-from kafka import ConsumerRebalanceListener, OffsetAndMetadata, TopicPartition
+from kafka import AsyncConsumerRebalanceListener, OffsetAndMetadata, TopicPartition
 from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
@@ -286,31 +286,38 @@ def _retire_finished(consumer, live: dict[TopicPartition, Range]) -> None:
             consumer.pause(*finished)
 
 
-class GroupCommits(ConsumerRebalanceListener):
+class GroupCommits(AsyncConsumerRebalanceListener):
     """Commits the offsets of printed records only: every few seconds, on revocation and at exit.
 
     Committing the consumer's positions instead would also commit records fetched but never
     printed (for example when Ctrl-C arrives mid-batch), and the group would skip them.
+
+    kafka-python calls the rebalance listener on its IO thread, where the blocking
+    `consumer.commit` raises RuntimeError; so this is an async listener that awaits
+    `commit_async` there. The main thread is blocked in `poll` meanwhile (rebalances run in
+    it), so `printer.marks` does not change under the listener.
     """
 
     def __init__(self, consumer, printer: Printer) -> None:
         self.consumer, self.printer = consumer, printer
         self.committed: dict[TopicPartition, int] = {}
         self.last = time.monotonic()
+        self.closing = False  # set before close: the exit commit has already run
 
-    def commit(self, only=None, timeout_ms: int | None = None) -> None:
-        pending = {
-            tp: off
+    def pending(self, only=None) -> dict[TopicPartition, OffsetAndMetadata]:
+        return {
+            tp: OffsetAndMetadata(off, "", -1)
             for tp, off in self.printer.marks.items()
             if self.committed.get(tp) != off and (only is None or tp in only)
         }
+
+    def commit(self, only=None, timeout_ms: int | None = None) -> None:
+        """Blocking commit, from the main thread only."""
+        pending = self.pending(only)
         self.last = time.monotonic()
         if pending:
-            self.consumer.commit(
-                {tp: OffsetAndMetadata(off, "", -1) for tp, off in pending.items()},
-                timeout_ms=timeout_ms,
-            )
-            self.committed.update(pending)
+            self.consumer.commit(pending, timeout_ms=timeout_ms)
+            self.committed.update({tp: meta.offset for tp, meta in pending.items()})
 
     def tick(self) -> None:
         if time.monotonic() - self.last >= COMMIT_INTERVAL_S:
@@ -319,12 +326,27 @@ class GroupCommits(ConsumerRebalanceListener):
             ):  # e.g. a rebalance in progress: retried on the next tick
                 self.commit()
 
-    def on_partitions_revoked(self, revoked) -> None:
-        with contextlib.suppress(KafkaError):
-            self.commit(set(revoked))
+    async def on_partitions_revoked(self, revoked) -> None:
+        """Commits what was printed from `revoked` before they are given up, then forgets them:
+        a later commit of a stale mark would rewind the new owner's progress."""
+        pending = {} if self.closing else self.pending(set(revoked))
+        try:
+            if pending:  # bounded by the request timeout, as any request
+                await self.consumer.commit_async(pending)
+        except KafkaError as exc:  # as franz-go: the new owner re-reads these records
+            print(f"unable to commit offsets of revoked partitions: {exc}", file=sys.stderr)
+        finally:
+            for tp in revoked:
+                self.printer.marks.pop(tp, None)
+                self.committed.pop(tp, None)
 
-    def on_partitions_assigned(self, assigned) -> None:
+    async def on_partitions_assigned(self, assigned) -> None:
         pass
+
+    async def on_partitions_lost(self, lost) -> None:
+        for tp in lost:  # no longer ours: nothing can be committed for them
+            self.printer.marks.pop(tp, None)
+            self.committed.pop(tp, None)
 
 
 def _consume_group(
@@ -352,6 +374,7 @@ def _consume_group(
             with contextlib.suppress(KafkaError):  # as franz-go's Close: logged, not fatal
                 commits.commit(timeout_ms=EXIT_COMMIT_TIMEOUT_MS)
     finally:
+        commits.closing = True  # close revokes all: the exit commit above was the last one
         _close(consumer)
 
 
