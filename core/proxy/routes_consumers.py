@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiokafka import TopicPartition
@@ -16,14 +17,25 @@ from core.proxy.consumers import Instance, parse_instance_config
 from core.proxy.errors import (
     ILLEGAL_STATE,
     INVALID_DATA,
+    KAFKA_RETRIABLE,
     ProxyError,
     from_kafka,
     json_response,
 )
 from core.proxy.formats import record_size, render_record
-from core.proxy.spec import TP, TP_OFFSET, RouteList, query_int, read_body, state, tp_list
+from core.proxy.spec import (
+    TP,
+    TP_OFFSET,
+    RouteList,
+    legal_topic,
+    query_int,
+    read_body,
+    state,
+    tp_list,
+)
 from core.proxy.state import ProxyState
 
+T = TypeVar("T")
 routes = RouteList()
 BASE = "/consumers/{group}/instances/{instance}"
 FORMAT_TYPES = tuple(f"application/vnd.kafka.{f}.v2+json" for f in media.SERVED_FORMATS)
@@ -133,13 +145,12 @@ def _subscription(body: Any) -> tuple[list[str], str | None]:
         except (re.error, RecursionError, OverflowError):
             raise ProxyError(INVALID_DATA, "topic_pattern is not a valid pattern") from None
         return [], pattern
-    ok = (
-        isinstance(topics, list)
-        and topics
-        and all(isinstance(t, str) and 0 < len(t) <= 249 for t in topics)
-    )
+    ok = isinstance(topics, list) and topics and all(isinstance(t, str) for t in topics)
     if not ok or not isinstance(topics, list):
         raise ProxyError(INVALID_DATA, "topics must be a non-empty array of topic names")
+    for topic in topics:
+        if not legal_topic(topic):
+            raise ProxyError(INVALID_DATA, f"{topic!r} is not a legal Kafka topic name")
     return sorted(set(topics)), None
 
 
@@ -172,6 +183,8 @@ async def delete_subscription(request: web.Request) -> web.Response:
 async def assign(request: web.Request) -> web.Response:
     media.check_v2_body(request)
     tps = [TopicPartition(t, p) for t, p, _, _ in tp_list(await read_body(request), "partitions")]
+    for tp in tps:  # 40401/40402 now, rather than seeks and fetches that wait for it forever
+        await state(request).kafka.check_partition(tp.topic, tp.partition)
     async with _instance(request) as inst:
         if inst.consumer.subscription() and not inst.manual:
             raise ProxyError(
@@ -219,6 +232,21 @@ async def seek(request: web.Request) -> web.Response:
     return _no_content()
 
 
+# aiokafka retries a commit, an offset fetch or a seek for as long as the group or the topic is
+# not ready (an unjoined group, a topic that does not exist), holding the instance meanwhile.
+KAFKA_OP_TIMEOUT_S = 5.0
+
+
+async def _bounded(op: Awaitable[T], what: str) -> T:
+    try:
+        async with asyncio.timeout(KAFKA_OP_TIMEOUT_S):
+            return await op
+    except TimeoutError:
+        raise ProxyError(
+            KAFKA_RETRIABLE, f"{what} did not complete within {KAFKA_OP_TIMEOUT_S:.0f} s; retry"
+        ) from None
+
+
 async def _seek_edge(request: web.Request, end: bool) -> web.Response:
     media.check_v2_body(request)
     tps = [TopicPartition(t, p) for t, p, _, _ in tp_list(await read_body(request), "partitions")]
@@ -226,9 +254,9 @@ async def _seek_edge(request: web.Request, end: bool) -> web.Response:
         _assigned(inst, tps)
         if tps:
             if end:
-                await inst.consumer.seek_to_end(*tps)
+                await _bounded(inst.consumer.seek_to_end(*tps), "seek to the end")
             else:
-                await inst.consumer.seek_to_beginning(*tps)
+                await _bounded(inst.consumer.seek_to_beginning(*tps), "seek to the beginning")
     return _no_content()
 
 
@@ -270,7 +298,7 @@ async def commit(request: web.Request) -> web.Response:
     async with _instance(request) as inst:
         if offsets is None and not inst.consumer.assignment():
             return _no_content()
-        await inst.consumer.commit(offsets)
+        await _bounded(inst.consumer.commit(offsets), "commit")
     return _no_content()
 
 
@@ -286,7 +314,7 @@ async def get_committed(request: web.Request) -> web.Response:
     out = []
     async with _instance(request) as inst:
         for t, p, _, _ in entries:
-            offset = await inst.consumer.committed(TopicPartition(t, p))
+            offset = await _bounded(inst.consumer.committed(TopicPartition(t, p)), "offset fetch")
             out.append(
                 {
                     "topic": t,

@@ -139,7 +139,7 @@ def tp_list(body: Any, key: str, with_offset: bool = False) -> list[tuple[str, i
         item: dict[str, Any] = raw if isinstance(raw, dict) else {}
         topic, part = item.get("topic"), item.get("partition")
         offset, meta = item.get("offset"), item.get("metadata")
-        ok = isinstance(topic, str) and 0 < len(topic) <= 249
+        ok = isinstance(topic, str) and legal_topic(topic)
         ok = ok and _int_in(part, 2**31 - 1) and (not with_offset or _int_in(offset, 2**63 - 1))
         if not ok or (meta is not None and not isinstance(meta, str)):
             fields = "topic, partition" + (", offset" if with_offset else "")
@@ -148,6 +148,14 @@ def tp_list(body: Any, key: str, with_offset: bool = False) -> list[tuple[str, i
             (item["topic"], item["partition"], item["offset"] if with_offset else 0, meta or "")
         )
     return out
+
+
+_LEGAL_TOPIC = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+
+
+def legal_topic(name: str) -> bool:
+    """Kafka's rule for topic names (aiokafka retries metadata for others in a tight loop)."""
+    return bool(_LEGAL_TOPIC.fullmatch(name)) and name not in (".", "..")
 
 
 def _int_in(value: Any, hi: int) -> bool:

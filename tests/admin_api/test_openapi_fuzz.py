@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.support.admin import run_broker
+from tests.support.fuzz_harness import derandomized
 
 MAX_EXAMPLES_PER_OPERATION = 25
 REQUEST_TIMEOUT_S = 10
@@ -22,6 +23,7 @@ def _fuzz(operation) -> None:
         max_examples=MAX_EXAMPLES_PER_OPERATION,
         deadline=None,
         database=None,
+        derandomize=derandomized(),
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy())

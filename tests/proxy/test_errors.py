@@ -146,7 +146,8 @@ def test_instance_state_errors(http, topic):
     _err(http.get(f"{base}/records", headers={"Accept": BINARY}), 406, 40601)
     for body in ({}, {"topics": ["err"], "topic_pattern": "e.*"}):
         _err(http.post(f"{base}/subscription", json=body), 409, 40903)
-    for body in ({"topics": []}, {"topics": [1]}, {"topic_pattern": "("}, [1]):
+    illegal = ({"topics": ["a b"]}, {"topics": [".."]}, {"topics": ["x" * 250]})
+    for body in ({"topics": []}, {"topics": [1]}, {"topic_pattern": "("}, [1], *illegal):
         _err(http.post(f"{base}/subscription", json=body), 422, 42205)
     tp = {"topic": "err", "partition": 0}
     _err(http.post(f"{base}/positions", json={"offsets": [{**tp, "offset": 1}]}), 409, 40903)
@@ -155,10 +156,13 @@ def test_instance_state_errors(http, topic):
         {"partitions": [{"topic": "err"}]},
         {"partitions": "x"},
         {"partitions": [{"topic": "err", "partition": -1}]},
+        {"partitions": [{"topic": "é", "partition": 0}]},
     ):
         _err(http.post(f"{base}/assignments", json=body), 422, 42205)
         _err(http.request("GET", f"{base}/offsets", json=body), 422, 42205)
     _err(http.post(f"{base}/offsets", json={"offsets": [{**tp, "offset": "x"}]}), 422, 42205)
+    missing = {"partitions": [{"topic": "no-such-topic", "partition": 0}]}
+    _err(http.post(f"{base}/assignments", json=missing), 404, 40401)  # not a forever-wait later
     assert http.post(f"{base}/subscription", json={"topics": ["err"]}).status_code == 204
     _err(http.post(f"{base}/assignments", json={"partitions": [tp]}), 409, 40903)
     _err(http.get(f"{base}/records", params={"timeout": "x"}), 400, 40002)

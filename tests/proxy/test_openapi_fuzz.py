@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from tests.support.fuzz_harness import derandomized
 from tests.support.proxy import b64, produce, proxy_url
 from tests.support.topics import make_topic
 
@@ -45,6 +46,7 @@ def _fuzz(operation, http) -> None:
         max_examples=MAX_EXAMPLES_PER_OPERATION,
         deadline=None,
         database=None,
+        derandomize=derandomized(),
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy(), data=st.data())

@@ -7,6 +7,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from tests.support.fuzz_harness import derandomized
+
 MAX_EXAMPLES_PER_OPERATION = 15
 REQUEST_TIMEOUT_S = 10
 
@@ -16,6 +18,7 @@ def _fuzz(operation) -> None:
         max_examples=MAX_EXAMPLES_PER_OPERATION,
         deadline=None,
         database=None,
+        derandomize=derandomized(),
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy())

@@ -42,6 +42,12 @@ def fuzz_examples(default: int) -> int:
     return int(raw) if raw else default
 
 
+def derandomized() -> bool:
+    """Fixed examples in the bounded default run (CI sees the same cases every time); the long
+    run (`make fuzz`, FUZZ_EXAMPLES) or FUZZ_RANDOM=1 draws new ones."""
+    return not (os.environ.get("FUZZ_EXAMPLES") or os.environ.get("FUZZ_RANDOM"))
+
+
 def fuzz_seconds(default: float) -> float:
     """FUZZ_SECONDS: a wall-clock budget per test (examples past it are skipped), so the
     bounded default run stays about a minute on a loaded machine; the long run sets both."""
