@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-from click.testing import CliRunner
-from click.testing import Result as ClickResult
+from typer.testing import CliRunner
+from typer.testing import Result as ClickResult
 
 REPO = Path(__file__).resolve().parents[2]
 RPK_TIMEOUT_S = 60
@@ -124,9 +124,8 @@ def admin_env(admin_url: str, home: Path, **extra: str) -> dict[str, str]:
 
 def typer_runner(root: typer.Typer, env: Mapping[str, str]) -> Callable[..., ClickResult]:
     """`run(*args, **extra_env)`: invoke a (throwaway) Typer root through CliRunner."""
-    from typer.testing import CliRunner as TyperRunner  # turns the Typer app into a command
 
-    runner = TyperRunner()
+    runner = CliRunner()
 
     def run(*args: str, **extra_env: str) -> ClickResult:
         return runner.invoke(root, list(args), env={**env, **extra_env})
