@@ -202,18 +202,33 @@ def enter(ctx: typer.Context | None, flags: GlobalFlags) -> None:
     _CURRENT.set(_Invocation(flags=flags))
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is emitted (rpk may run in-process
+    several times, each time with its own stderr)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def _configure_logging(verbose: bool) -> None:
     logger = logging.getLogger()
+    logger.handlers = [h for h in logger.handlers if not isinstance(h, _StderrHandler)]
     if not verbose:
+        logger.setLevel(logging.WARNING)
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         logging.Formatter(
             "%(asctime)s.%(msecs)03d  %(levelname)s  %(name)s  %(message)s", datefmt="%H:%M:%S"
         )
     )
-    logger.handlers = [handler]
+    logger.handlers.append(handler)
     logger.setLevel(logging.DEBUG)
     logging.getLogger("kafka").setLevel(logging.DEBUG)
 
