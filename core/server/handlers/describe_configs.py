@@ -92,7 +92,6 @@ def _describe(ctx: RequestContext, m, resource, request):
 
 
 def _entry(m, name, value, source, ctype, doc, request):
-    synonyms = ()
     return build(
         m.DescribeConfigsResourceResult,
         name=name,
@@ -100,7 +99,7 @@ def _entry(m, name, value, source, ctype, doc, request):
         read_only=False,
         config_source=source,
         is_sensitive=False,
-        synonyms=synonyms,
+        synonyms=(),
         config_type=ctype,
         documentation=doc if getattr(request, "include_documentation", False) else None,
         is_default=source == SOURCE_DEFAULT,
@@ -135,18 +134,7 @@ def _kafka_broker_entries(ctx: RequestContext, m, keys):
             raw = store.get(prop)
             value = "-1" if raw is None else _text(raw)
             source = SOURCE_STATIC_BROKER if prop in explicit else SOURCE_DEFAULT
-        yield build(
-            m.DescribeConfigsResourceResult,
-            name=name,
-            value=value,
-            read_only=False,
-            config_source=source,
-            is_sensitive=False,
-            synonyms=(),
-            config_type=ctype,
-            documentation=None,
-            is_default=source == SOURCE_DEFAULT,
-        )
+        yield _entry(m, name, value, source, ctype, None, None)
 
 
 def _node_value(ctx: RequestContext, name: str) -> str:
@@ -167,18 +155,7 @@ def _broker_entries(ctx: RequestContext, m, keys):
             continue
         text = None if value is None else _text(value)
         source = SOURCE_DYNAMIC_DEFAULT_BROKER if name in explicit else SOURCE_DEFAULT
-        yield build(
-            m.DescribeConfigsResourceResult,
-            name=name,
-            value=text,
-            read_only=False,
-            config_source=source,
-            is_sensitive=False,
-            synonyms=(),
-            config_type=TYPE_STRING,
-            documentation=None,
-            is_default=source == SOURCE_DEFAULT,
-        )
+        yield _entry(m, name, text, source, TYPE_STRING, None, None)
 
 
 def _text(value) -> str:
