@@ -18,7 +18,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, json_format
 from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
-from core.proxy.codecs import CodecError
+from core.proxy.batch import zigzag_varint
+from core.proxy.codecs import CodecError, read_zigzag_varint
 
 MAIN = "__rpk_schema__.proto"
 BUILTIN = Path(grpc_tools.__file__).parent / "_proto"
@@ -66,32 +67,6 @@ def compile_set(text: str, deps: list[tuple[str, str]]) -> descriptor_pb2.FileDe
         return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
 
 
-def _zigzag(value: int) -> bytes:
-    n = (value << 1) ^ (value >> 63)
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _read_zigzag(data: bytes, pos: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        if pos >= len(data) or shift > 63:
-            raise CodecError("unable to decode the message-index array")
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return (result >> 1) ^ -(result & 1), pos
-
-
 class ProtoCodec:
     def __init__(self, text: str, deps: list[tuple[str, str]]) -> None:
         pool = descriptor_pool.DescriptorPool()
@@ -131,18 +106,20 @@ class ProtoCodec:
             json_format.Parse(text, message)
         except (json_format.ParseError, TypeError, ValueError) as exc:
             raise CodecError(f"unable to unmarshal proto message: {exc}") from None
-        prefix = b"\x00" if indexes == [0] else b"".join(map(_zigzag, [len(indexes), *indexes]))
+        prefix = (
+            b"\x00" if indexes == [0] else b"".join(map(zigzag_varint, [len(indexes), *indexes]))
+        )
         return prefix + message.SerializeToString()
 
     def decode(self, payload: bytes) -> bytes:
-        count, pos = _read_zigzag(payload, 0)
+        count, pos = read_zigzag_varint(payload, 0)
         if not 0 <= count <= MAX_INDEXES:
             raise CodecError("unable to decode the message-index array")
         indexes = [0]
         if count:
             indexes = []
             for _ in range(count):
-                index, pos = _read_zigzag(payload, pos)
+                index, pos = read_zigzag_varint(payload, pos)
                 indexes.append(index)
         types = list(self.file.message_types_by_name.values())
         descriptor = None

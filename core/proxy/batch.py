@@ -17,7 +17,7 @@ _CRC = struct.Struct(">I")
 _TABLE_SIZE = 1 << 15  # lengths and offset deltas below this come from the table
 
 
-def _zigzag_varint(value: int) -> bytes:
+def zigzag_varint(value: int) -> bytes:
     zigzag = (value << 1) ^ (value >> 63)
     out = bytearray()
     while zigzag >= 0x80:
@@ -27,13 +27,13 @@ def _zigzag_varint(value: int) -> bytes:
     return bytes(out)
 
 
-_VARINTS = [_zigzag_varint(i) for i in range(_TABLE_SIZE)]
-_NULL = _zigzag_varint(-1)
+_VARINTS = [zigzag_varint(i) for i in range(_TABLE_SIZE)]
+_NULL = zigzag_varint(-1)
 _ZERO = _VARINTS[0]
 
 
 def _varint(value: int) -> bytes:
-    return _VARINTS[value] if 0 <= value < _TABLE_SIZE else _zigzag_varint(value)
+    return _VARINTS[value] if 0 <= value < _TABLE_SIZE else zigzag_varint(value)
 
 
 def record_batch(

@@ -84,7 +84,7 @@ class JsonSchemaCodec:
         return json.loads(payload)
 
 
-def _zigzag_varint(data: bytes, pos: int) -> tuple[int, int]:
+def read_zigzag_varint(data: bytes, pos: int) -> tuple[int, int]:
     shift = result = 0
     while True:
         if pos >= len(data) or shift > 63:
@@ -128,14 +128,14 @@ class ProtobufCodec:
         return GetMessageClass(descriptor)
 
     def decode(self, payload: bytes) -> Any:
-        count, pos = _zigzag_varint(payload, 0)
+        count, pos = read_zigzag_varint(payload, 0)
         if not 0 <= count <= MAX_INDEXES:
             raise CodecError("bad message-index array")
         indexes = [0]
         if count:
             indexes = []
             for _ in range(count):
-                index, pos = _zigzag_varint(payload, pos)
+                index, pos = read_zigzag_varint(payload, pos)
                 indexes.append(index)
         message = self._message(indexes)()
         try:
