@@ -150,3 +150,23 @@ def wait_for_log(broker: BrokerProcess, needle: str, since: int, timeout_s: floa
             return text
         time.sleep(0.05)
     raise AssertionError(f"{needle!r} not logged:\n{broker.log_text()[since:][-2000:]}")
+
+
+def fuzz_operation(operation, max_examples: int, request_timeout_s: float = 10.0) -> None:
+    """Schemathesis examples of one OpenAPI operation against a live server: never a 5xx."""
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=derandomized(),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case) -> None:
+        response = case.call(timeout=request_timeout_s)
+        case.validate_response(response, checks=[not_a_server_error])
+
+    run()
