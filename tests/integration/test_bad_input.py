@@ -14,12 +14,11 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.errors import ErrorCode
-from kio.schema.fetch.v11 import request as fetch11
 from kio.schema.fetch.v12 import request as fetch12
 from kio.schema.produce.v7 import request as produce7
 
 from core.model.records import Record, build_batch
-from tests.support.raw_client import RawClient
+from tests.support.raw_client import RawClient, fetch_v11
 
 
 def api_versions_ok(port: int) -> None:
@@ -181,31 +180,7 @@ def test_fetches_abandoned_by_a_vanished_client_release_their_file_handles(broke
     producer.close()
     proc = psutil.Process(broker.proc.pid)
     before = proc.num_fds()
-    req = fetch11.FetchRequest(
-        replica_id=-1,
-        max_wait=datetime.timedelta(0),
-        min_bytes=1,
-        max_bytes=1 << 20,
-        isolation_level=0,
-        session_id=0,
-        session_epoch=-1,
-        forgotten_topics_data=(),
-        rack_id="",
-        topics=(
-            fetch11.FetchTopic(
-                topic="fds",
-                partitions=(
-                    fetch11.FetchPartition(
-                        partition=0,
-                        current_leader_epoch=-1,
-                        fetch_offset=0,
-                        log_start_offset=-1,
-                        partition_max_bytes=1 << 20,
-                    ),
-                ),
-            ),
-        ),
-    )
+    req = fetch_v11("fds")
     for _ in range(5):
         client = RawClient(broker.kafka_port)
         for _ in range(30):  # pipelined fetches whose answers are never read

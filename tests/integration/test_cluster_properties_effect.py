@@ -17,11 +17,10 @@ import confluent_kafka as ck
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from kio.schema.errors import ErrorCode
-from kio.schema.fetch.v11 import request as fetch11
 from kio.schema.incremental_alter_configs.v1 import request as iac
 
 from tests.support.broker import start_broker
-from tests.support.raw_client import RawClient
+from tests.support.raw_client import RawClient, fetch_v11
 from tests.support.wait import wait_for
 
 SASL_REASON = "not supported yet: arrives with issue #16 (security)"
@@ -272,33 +271,7 @@ def _fetch_bytes(broker, topic: str) -> int:
     """Bytes of records one Fetch (max_bytes 1 MiB) returns from offset 0."""
     client = RawClient(broker.kafka_port)
     try:
-        resp = client.request(
-            fetch11.FetchRequest(
-                replica_id=-1,
-                max_wait=datetime.timedelta(0),
-                min_bytes=1,
-                max_bytes=1 << 20,
-                isolation_level=0,
-                session_id=0,
-                session_epoch=-1,
-                forgotten_topics_data=(),
-                rack_id="",
-                topics=(
-                    fetch11.FetchTopic(
-                        topic=topic,
-                        partitions=(
-                            fetch11.FetchPartition(
-                                partition=0,
-                                current_leader_epoch=-1,
-                                fetch_offset=0,
-                                log_start_offset=-1,
-                                partition_max_bytes=1 << 20,
-                            ),
-                        ),
-                    ),
-                ),
-            )
-        )
+        resp = client.request(fetch_v11(topic))
     finally:
         client.close()
     return len(resp.responses[0].partitions[0].records or b"")

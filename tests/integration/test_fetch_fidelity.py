@@ -15,12 +15,11 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kio.schema.errors import ErrorCode
-from kio.schema.fetch.v11 import request as fetch11
 from kio.schema.produce.v7 import request as produce7
 
 from core.model.records import Record, build_batch
 from tests.support.broker import BrokerProcess
-from tests.support.raw_client import RawClient
+from tests.support.raw_client import RawClient, fetch_v11
 
 RECORDS_PER_PARTITION = 10
 
@@ -115,30 +114,11 @@ def fetch_records(port: int, partition_max_bytes: int) -> bytes:
     client = RawClient(port)
     try:
         resp = client.request(
-            fetch11.FetchRequest(
-                replica_id=-1,
-                max_wait=datetime.timedelta(0),
-                min_bytes=0,
+            fetch_v11(
+                "capped",
                 max_bytes=100 * 1024 * 1024,
-                isolation_level=0,
-                session_id=0,
-                session_epoch=-1,
-                topics=(
-                    fetch11.FetchTopic(
-                        topic="capped",
-                        partitions=(
-                            fetch11.FetchPartition(
-                                partition=0,
-                                current_leader_epoch=-1,
-                                fetch_offset=0,
-                                log_start_offset=-1,
-                                partition_max_bytes=partition_max_bytes,
-                            ),
-                        ),
-                    ),
-                ),
-                forgotten_topics_data=(),
-                rack_id="",
+                partition_max_bytes=partition_max_bytes,
+                min_bytes=0,
             )
         )
     finally:

@@ -69,3 +69,44 @@ class RawClient:
         assert header.correlation_id == self._correlation
         response, _ = entity_reader(response_cls)(frame, used)
         return response
+
+
+def fetch_v11(
+    topic: str,
+    *,
+    partition: int = 0,
+    offset: int = 0,
+    max_bytes: int = 1 << 20,
+    partition_max_bytes: int = 1 << 20,
+    min_bytes: int = 1,
+):
+    """A Fetch v11 of one partition that does not wait (max_wait 0)."""
+    import datetime
+
+    from kio.schema.fetch.v11 import request as fetch11
+
+    return fetch11.FetchRequest(
+        replica_id=-1,
+        max_wait=datetime.timedelta(0),
+        min_bytes=min_bytes,
+        max_bytes=max_bytes,
+        isolation_level=0,
+        session_id=0,
+        session_epoch=-1,
+        forgotten_topics_data=(),
+        rack_id="",
+        topics=(
+            fetch11.FetchTopic(
+                topic=topic,
+                partitions=(
+                    fetch11.FetchPartition(
+                        partition=partition,
+                        current_leader_epoch=-1,
+                        fetch_offset=offset,
+                        log_start_offset=-1,
+                        partition_max_bytes=partition_max_bytes,
+                    ),
+                ),
+            ),
+        ),
+    )
