@@ -53,6 +53,11 @@ class Method(enum.IntEnum):
     hello = 0
     heartbeat_batch = 1  # core.rpc.heartbeat
     raft_message = 2  # core.rpc.raft_codec, one-way (empty response)
+    raft_batch = 3  # core.cluster.raft_groups: many groups' messages to one peer, one-way
+    controller_submit = 10  # core.cluster.controller: a command forwarded to the leader
+    node_join = 11  # core.cluster.bootstrap: a new node asks to be registered
+    leaders_update = 12  # core.cluster.leaders: partition leadership dissemination
+    node_status = 13  # core.cluster.members: liveness and per-node health
     echo = 100  # tests and bench/rpc_load.py
 
 
