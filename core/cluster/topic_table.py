@@ -1,4 +1,11 @@
-"""The controller's topic table: what topics exist, with their partitions and configs."""
+"""The controller's topic table: what topics exist, with their partitions, replica
+assignments and configs.
+
+Every partition has an assignment: the node ids holding a replica, the first being the
+preferred leader. `create_topic` and `create_partitions` commands carry them (computed by
+core.cluster.placement on the submitting side); a command written before assignments
+existed (a single-node log) puts every partition on `default_node_id`, the node that wrote it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ class TopicMeta:
     partition_revisions: list[int] = field(
         default_factory=list
     )  # controller offset that created each
+    assignments: list[tuple[int, ...]] = field(default_factory=list)  # replicas per partition
 
     @property
     def partitions(self) -> int:
@@ -26,6 +34,10 @@ class TopicMeta:
     def is_internal(self) -> bool:
         return self.name in INTERNAL_TOPICS
 
+    def replicas(self, partition: int) -> tuple[int, ...]:
+        """The node ids holding partition `partition`, preferred leader first."""
+        return self.assignments[partition]
+
 
 TopicListener = Callable[
     [str, TopicMeta], None
@@ -33,7 +45,8 @@ TopicListener = Callable[
 
 
 class TopicTable:
-    def __init__(self) -> None:
+    def __init__(self, default_node_id: int = 0) -> None:
+        self.default_node_id = default_node_id  # owner of partitions logged without assignments
         self.topics: dict[str, TopicMeta] = {}
         self._by_id: dict[str, str] = {}
         self._listeners: list[TopicListener] = []
@@ -52,6 +65,25 @@ class TopicTable:
         name = self._by_id.get(topic_id)
         return self.topics.get(name) if name else None
 
+    def replica_counts(self) -> tuple[dict[int, int], dict[int, int]]:
+        """(replicas per node, preferred leaderships per node) over every partition."""
+        replicas: dict[int, int] = {}
+        leaders: dict[int, int] = {}
+        for meta in self.topics.values():
+            for nodes in meta.assignments:
+                for node in nodes:
+                    replicas[node] = replicas.get(node, 0) + 1
+                if nodes:
+                    leaders[nodes[0]] = leaders.get(nodes[0], 0) + 1
+        return replicas, leaders
+
+    def _assignments(self, payload: dict, count: int) -> list[tuple[int, ...]]:
+        given = payload.get("assignments")
+        if given is None:
+            return [(self.default_node_id,)] * count
+        assert len(given) == count, ("assignments for every new partition", payload)
+        return [tuple(int(n) for n in nodes) for nodes in given]
+
     # ---- controller command appliers (called in log order) -----------------------------------
     def apply_create(self, payload: dict, offset: int) -> None:
         name = payload["name"]
@@ -63,6 +95,7 @@ class TopicTable:
             replication_factor=payload["replication_factor"],
             configs=dict(payload.get("configs") or {}),
             partition_revisions=[offset] * payload["partitions"],
+            assignments=self._assignments(payload, payload["partitions"]),
         )
         self.topics[name] = meta
         self._by_id[meta.topic_id] = name
@@ -78,7 +111,9 @@ class TopicTable:
         meta = self.topics.get(payload["name"])
         if meta is None or payload["count"] <= meta.partitions:
             return
-        meta.partition_revisions.extend([offset] * (payload["count"] - meta.partitions))
+        added = payload["count"] - meta.partitions
+        meta.partition_revisions.extend([offset] * added)
+        meta.assignments.extend(self._assignments(payload, added))
         self._emit("partitions", meta)
 
     def apply_update_config(self, payload: dict, offset: int) -> None:
