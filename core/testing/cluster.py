@@ -1,0 +1,380 @@
+"""A cluster of real `ailurus` processes on 127.0.0.1 ephemeral ports, for fault tests.
+
+    with BrokerCluster(3, tmp_path, rpc_proxies=True) as cluster:
+        producer = Producer({"bootstrap.servers": cluster.bootstrap})
+        leader = cluster.leader_of("t", 0)
+        cluster.kill(leader)          # SIGKILL; restart(leader) brings it back
+        cluster.isolate(1)            # cut every RPC link to and from node 1
+        cluster.heal()
+
+Each node gets a redpanda.yaml (node_id 0..n-1, kafka/admin/rpc on reserved ports, seed_servers =
+every node's RPC address). With `rpc_proxies=True` every directed RPC link i -> j goes through
+its own proxy: node i's seed list names, for every other node j, the proxy of link i -> j (its
+own entry is its real address, so it knows itself a founder), and `isolate(i)` cuts the links
+from and to i. Node indexes are node ids. The processes die with the test process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core.testing.link_proxy import LinkProxies
+from core.testing.metadata import PartitionInfo, fetch_metadata
+from core.testing.process import START_TIMEOUT_S, BrokerProcess, _term_with_parent
+
+HOST = "127.0.0.1"
+FORM_TIMEOUT_S = 60.0
+LEADER_TIMEOUT_S = 30.0
+LOG_TAIL_LINES = 40
+
+
+class ClusterError(AssertionError):
+    """The cluster did not reach the awaited state; the message carries each node's log tail."""
+
+
+class ClusterNode(BrokerProcess):
+    """One node: started from its own redpanda.yaml (ports fixed there)."""
+
+    def __init__(self, node_id: int, config_path: Path, data_dir: Path, *extra_args: str) -> None:
+        super().__init__(data_dir, *extra_args, die_with_parent=True)
+        self.node_id = node_id
+        self.config_path = config_path
+        self.rpc_port = 0
+        self.paused = False
+
+    def command(self) -> list[str]:
+        return [
+            *self.wrapper,
+            sys.executable,
+            "-m",
+            "core",
+            "--config",
+            str(self.config_path),
+            *self.extra_args,
+        ]
+
+    def spawn(self) -> None:
+        """Start the process without waiting (BrokerProcess.start's first half)."""
+        assert not self.alive, f"node {self.node_id} already running"
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self._log_offset = log.tell()
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                preexec_fn=_term_with_parent,
+            )
+        self.paused = False
+
+    def wait_ready(self, timeout_s: float) -> None:
+        self._wait_ready(timeout_s)
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> ClusterNode:
+        self.spawn()
+        self.wait_ready(timeout_s)
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None and self.alive, f"node {self.node_id} is not running"
+        os.kill(self.proc.pid, sig)
+
+
+class BrokerCluster:
+    def __init__(
+        self,
+        n: int,
+        base_dir: Path,
+        *,
+        extra_args: tuple[str, ...] | list[str] = (),
+        rpc_proxies: bool = False,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        assert n >= 1
+        self.n = n
+        self.base_dir = Path(base_dir)
+        self.extra_args = list(extra_args)
+        self.properties = dict(properties or {})  # cluster properties in every node's file
+        self.proxies: LinkProxies | None = LinkProxies().start() if rpc_proxies else None
+        self.link_ports: dict[tuple[int, int], int] = {}  # (from, to) -> proxy port
+        ports = reserve_ports(3 * n)
+        self.nodes: list[ClusterNode] = []
+        for i in range(n):
+            node = ClusterNode(
+                i,
+                self.base_dir / f"node{i}.yaml",
+                self.base_dir / f"node{i}",
+                *self.extra_args,
+            )
+            node.kafka_port, node.admin_port, node.rpc_port = ports[3 * i : 3 * i + 3]
+            self.nodes.append(node)
+        if self.proxies is not None:
+            for i in range(n):
+                for j in range(n):
+                    if i != j:
+                        self.link_ports[(i, j)] = self.proxies.add(HOST, self.nodes[j].rpc_port)
+        for node in self.nodes:
+            self._write_config(node)
+
+    # ---- configuration -----------------------------------------------------------------------
+    def seed_port(self, from_node: int, to_node: int) -> int:
+        """The port node `from_node` dials to reach `to_node` (a proxy when proxied)."""
+        if from_node == to_node or self.proxies is None:
+            return self.nodes[to_node].rpc_port
+        return self.link_ports[(from_node, to_node)]
+
+    def _write_config(self, node: ClusterNode) -> None:
+        i = node.node_id
+
+        def addr(port: int) -> dict[str, Any]:
+            return {"address": HOST, "port": port}
+
+        doc = {
+            "redpanda": {
+                "node_id": i,
+                "data_directory": str(node.data_dir),
+                "rpc_server": addr(node.rpc_port),
+                "advertised_rpc_api": addr(node.rpc_port),
+                "kafka_api": [addr(node.kafka_port)],
+                "admin": [addr(node.admin_port)],
+                "seed_servers": [{"host": addr(self.seed_port(i, j))} for j in range(self.n)],
+                **self.properties,
+            }
+        }
+        node.config_path.parent.mkdir(parents=True, exist_ok=True)
+        node.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def start(self, timeout_s: float = FORM_TIMEOUT_S) -> BrokerCluster:
+        """Start every node at once (a founder may wait for the others before it is ready),
+        then wait until every node lists all n brokers."""
+        self._start_nodes(self.nodes, timeout_s)
+        self.wait_formed(timeout_s)
+        return self
+
+    def _start_nodes(self, nodes: list[ClusterNode], timeout_s: float) -> None:
+        """Spawn every node first (from this thread: a child's parent-death signal follows the
+        thread that forked it), then wait for each ready line."""
+        for node in nodes:
+            node.spawn()
+        deadline = time.monotonic() + timeout_s
+        for node in nodes:
+            try:
+                node.wait_ready(max(0.1, deadline - time.monotonic()))
+            except (RuntimeError, TimeoutError) as exc:
+                raise ClusterError(
+                    f"node {node.node_id} failed to start: {str(exc)[:300]}\n" + self.log_tails()
+                ) from None
+
+    def wait_formed(self, timeout_s: float = FORM_TIMEOUT_S) -> None:
+        """Every running node's Admin API lists all n brokers and Metadata lists n brokers."""
+        wait_until(
+            lambda: all(self._sees_all(node) for node in self.running()),
+            f"every node to see {self.n} brokers",
+            self,
+            timeout_s,
+        )
+
+    def _sees_all(self, node: ClusterNode) -> bool:
+        brokers = admin_get(node.admin_port, "/v1/brokers")
+        if not isinstance(brokers, list) or len(brokers) != self.n:
+            return False
+        try:
+            meta = fetch_metadata(node.kafka_port, [])
+        except (OSError, ValueError):
+            return False
+        return len(meta.brokers) == self.n
+
+    def running(self) -> list[ClusterNode]:
+        """Nodes whose process runs and is not paused."""
+        return [node for node in self.nodes if node.alive and not node.paused]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(node.bootstrap for node in self.nodes)
+
+    def kill(self, i: int) -> None:
+        """SIGKILL node i (a crash)."""
+        node = self.nodes[i]
+        node.kill()
+        node.paused = False
+
+    def pause(self, i: int) -> None:
+        self.nodes[i].signal(signal.SIGSTOP)
+        self.nodes[i].paused = True
+
+    def resume(self, i: int) -> None:
+        self.nodes[i].signal(signal.SIGCONT)
+        self.nodes[i].paused = False
+
+    def restart(self, i: int, *, crash: bool = False, timeout_s: float = FORM_TIMEOUT_S) -> None:
+        """Stop node i (SIGTERM, or SIGKILL with crash=True) if it runs, start it again and wait
+        until it is ready and sees the whole cluster."""
+        node = self.nodes[i]
+        if node.paused:
+            self.resume(i)
+        node.kill() if crash else node.stop()
+        self._start_nodes([node], timeout_s)
+        wait_until(lambda: self._sees_all(node), f"node {i} to rejoin", self, timeout_s)
+
+    def start_node(self, i: int, timeout_s: float = FORM_TIMEOUT_S) -> None:
+        """Start a node that was killed or stopped (no-op wait if it runs)."""
+        node = self.nodes[i]
+        if not node.alive:
+            self._start_nodes([node], timeout_s)
+
+    def stop(self) -> None:
+        """Stop every node (SIGTERM, SIGKILL if it does not end) and the proxies."""
+        for node in self.nodes:
+            if node.paused and node.alive:
+                self.resume(node.node_id)
+
+        def end(node: ClusterNode) -> None:
+            try:
+                node.stop()
+            except Exception:
+                node.kill()
+
+        threads = [threading.Thread(target=end, args=(n,), daemon=True) for n in self.nodes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if self.proxies is not None:
+            self.proxies.stop()
+
+    def __enter__(self) -> BrokerCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- network faults ----------------------------------------------------------------------
+    def cut(self, from_node: int, to_node: int) -> None:
+        """Silence the directed RPC link from -> to (needs rpc_proxies=True)."""
+        self._links().cut(self.link_ports[(from_node, to_node)])
+
+    def isolate(self, i: int) -> None:
+        """Cut every RPC link from and to node i. Its Kafka and Admin listeners stay reachable."""
+        for j in range(self.n):
+            if j != i:
+                self.cut(i, j)
+                self.cut(j, i)
+
+    def heal(self) -> None:
+        links = self._links()
+        for port in self.link_ports.values():
+            links.mend(port)
+
+    def _links(self) -> LinkProxies:
+        if self.proxies is None:
+            raise RuntimeError("network faults need BrokerCluster(..., rpc_proxies=True)")
+        return self.proxies
+
+    # ---- observation -------------------------------------------------------------------------
+    def partition_info(self, topic: str, partition: int, node: int | None = None) -> PartitionInfo:
+        """The partition as node `node` (default: the first running node) answers in Metadata."""
+        target = self.nodes[node] if node is not None else self.running()[0]
+        meta = fetch_metadata(target.kafka_port, [topic])
+        return meta.partition(topic, partition)
+
+    def leader_of(
+        self, topic: str, partition: int, *, timeout_s: float = LEADER_TIMEOUT_S, among: Any = None
+    ) -> int:
+        """The leader's node id once a running node names a leader that runs (and, with
+        `among`, is one of those node ids)."""
+
+        def probe() -> int | None:
+            for node in self.running():
+                try:
+                    info = self.partition_info(topic, partition, node.node_id)
+                except (OSError, ValueError, KeyError):
+                    continue
+                leader = info.leader
+                if leader < 0 or leader >= self.n or not self.nodes[leader].alive:
+                    continue
+                if self.nodes[leader].paused or (among is not None and leader not in among):
+                    continue
+                return leader
+            return None
+
+        leader: int = wait_until(probe, f"a leader of {topic}/{partition}", self, timeout_s)
+        return leader
+
+    def partition_dirs(self, topic: str, partition: int) -> dict[int, Path]:
+        """node id -> the partition's directory on that node (nodes holding a replica)."""
+        out: dict[int, Path] = {}
+        for node in self.nodes:
+            topic_dir = node.data_dir / "kafka" / topic
+            if not topic_dir.is_dir():
+                continue
+            found = sorted(
+                (p for p in topic_dir.iterdir() if p.name.split("_")[0] == str(partition)),
+                key=lambda p: int(p.name.rpartition("_")[2] or 0),
+            )
+            if found:
+                out[node.node_id] = found[-1]
+        return out
+
+    def log_tails(self, lines: int = LOG_TAIL_LINES) -> str:
+        parts = []
+        for node in self.nodes:
+            state = "paused" if node.paused else ("running" if node.alive else "down")
+            tail = node.log_text().splitlines()[-lines:]
+            parts.append(f"--- node {node.node_id} ({state}) {node.log_path}\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+
+def wait_until(predicate: Any, what: str, cluster: BrokerCluster, timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value is not None and value is not False:
+            return value
+        if time.monotonic() >= deadline:
+            raise ClusterError(
+                f"timed out after {timeout_s}s waiting for {what}\n" + cluster.log_tails()
+            )
+        time.sleep(0.1)
+
+
+def admin_get(port: int, path: str, timeout_s: float = 2.0) -> Any:
+    """GET an Admin API path as JSON; None when the node does not answer or answers an error."""
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout_s) as resp:
+            return json.loads(resp.read())
+    except (OSError, urllib.error.URLError, ValueError):
+        return None
+
+
+def reserve_ports(count: int) -> list[int]:
+    """`count` distinct free TCP ports on loopback (held together, released on return)."""
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((HOST, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
