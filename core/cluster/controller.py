@@ -1,49 +1,108 @@
-"""The controller: a Raft group whose log holds cluster metadata commands.
+"""The controller: a Raft group (group 0) whose log holds cluster metadata commands.
 
-Commands (topic changes, cluster configuration, users, producer-id blocks) are
-replicated with acks=all into `<data>/redpanda/controller/0_0`, and applied in log
-order, at startup by replaying the log and at runtime once committed. A caller of
-`submit` returns only after its command has been applied locally.
+Commands (topics, members, cluster configuration, users, ACLs, producer-id blocks) are
+replicated with acks=all into `<data>/redpanda/controller/0_0` and applied on EVERY node
+from the committed log, in log order, never from the submitter's memory: at start by
+replaying the log up to what is known committed (the persisted `last_applied`, or the
+commit offset of a single voter), then whenever the commit offset moves.
+
+`submit` on the leader appends the command and waits until it is applied here; on a
+follower it forwards the command to the leader over RPC (Method.controller_submit, see
+core.cluster.controller_rpc), gets back the (offset, term) it was appended at and waits
+until local apply passes that offset. A command is known applied when the batch applied at
+its offset carries its term (log matching); if another term's batch was applied there, or a
+newer leader committed everything this node holds without it, it was lost with its leader
+and is submitted again. Leader changes are retried within the submit timeout; without a
+leader the caller gets ClusterErrc.not_leader (NOT_CONTROLLER-like), after the timeout.
+
+`last_applied` goes to the controller log's kvstore at most every PERSIST_INTERVAL_S (one
+fsync per interval, not per command), and at close.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections import deque
 from collections.abc import Callable
 
+from core.cluster.controller_rpc import (
+    Forwarder,
+    NotLeaderAnswer,
+    SubmitRequest,
+    appended_reply,
+    not_leader_reply,
+)
+from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.members import Members
 from core.cluster.topic_table import TopicTable
 from core.model.records import Record, build_batch, iter_batches
 from core.raft.consensus import QUORUM_ACK, Consensus
+from core.raft.errors import RaftError
+from core.rpc.errors import RpcError
 
 log = logging.getLogger("ailurus.controller")
 
 CONTROLLER_GROUP_ID = 0
 REPLAY_CHUNK_BYTES = 1024 * 1024
 MAX_PENDING_COMMANDS = 10_000
+DEFAULT_SUBMIT_TIMEOUT_MS = 10_000
+RETRY_DELAY_S = 0.05
+PERSIST_INTERVAL_S = 0.1
+APPLY_POLL_S = 0.05
+_KV_KEY = "controller"
 
 Applier = Callable[[dict], None]
 
 
+class CommandLost(Exception):
+    """The command's entry was replaced by another leader's: submit it again."""
+
+
 class Controller:
-    def __init__(self, consensus: Consensus, log_) -> None:
+    def __init__(
+        self,
+        consensus: Consensus,
+        log_,
+        *,
+        forwarder: Forwarder | None = None,
+        submit_timeout_ms: int = DEFAULT_SUBMIT_TIMEOUT_MS,
+    ) -> None:
         self.consensus = consensus
+        self.node_id = consensus.node_id
         self._log = log_
-        self.topics = TopicTable()
+        self.forwarder = forwarder  # set before start when there are several voters
+        self.submit_timeout_ms = submit_timeout_ms
+        self.topics = TopicTable(default_node_id=self.node_id)
+        self.members = Members()
         self._appliers: dict[str, Callable[[dict, int], None]] = {
             "create_topic": self.topics.apply_create,
             "delete_topic": self.topics.apply_delete,
             "create_partitions": self.topics.apply_create_partitions,
             "update_topic_config": self.topics.apply_update_config,
+            "bootstrap_cluster": self.members.apply_bootstrap,
+            "register_node": self.members.apply_register,
         }
-        self._pending: deque[tuple[int, str, dict]] = deque()
-        self.last_applied = -1
+        self._next = 0  # the next offset to apply
+        self._waiters: dict[int, tuple[int, asyncio.Future[None]]] = {}  # offset -> (term, fut)
+        self._persisted = -1
+        self._persist_handle: asyncio.TimerHandle | None = None
+        self._apply_scheduled = False
+        self._poller: asyncio.Task | None = None
         self.started = False
+        self._closed = False
 
     @property
     def leader_id(self) -> int | None:
         return self.consensus.leader_id
+
+    @property
+    def is_leader(self) -> bool:
+        return self.consensus.is_leader
+
+    @property
+    def last_applied(self) -> int:
+        return self._next - 1
 
     def register(self, command_type: str, apply_fn: Applier) -> None:
         """Route committed commands of `command_type` to `apply_fn` (register before start)."""
@@ -57,29 +116,77 @@ class Controller:
         assert not self.started
         self._appliers[command_type] = apply_fn
 
+    def knows(self, command_type: str) -> bool:
+        return command_type in self._appliers
+
+    # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        """Start the Raft group and apply what is known committed (the rest as it commits)."""
+        self._next = self._log.start_offset
+        persisted = (self._log.kvstore.get(_KV_KEY) or {}).get("last_applied", -1)
         self.consensus.start()
-        self._replay()
+        known = min(max(persisted + 1, self.consensus.commit_offset), self._log.next_offset)
+        count = self._apply_upto(known)
+        self._persisted = self.last_applied
+        log.info("controller replayed %d commands up to offset %d", count, known)
         self.started = True
+        self.consensus.add_visible_listener(self._schedule_apply)
+        self.consensus.add_truncate_listener(lambda _offset: self._check_lost())
+        if len(self.consensus.voters) > 1:
+            # A follower's commit may move after its visible offset (once its own flush
+            # completes): a light poll catches that without a listener of its own.
+            self._poller = asyncio.get_running_loop().create_task(self._poll())
+        self._apply_committed()
 
     def close(self) -> None:
         """Stop its Raft group (the log is closed by whoever opened it)."""
+        self._closed = True
+        if self._poller is not None:
+            self._poller.cancel()
+        if self._persist_handle is not None:
+            self._persist_handle.cancel()
+        self._persist()
         self.consensus.close()
+        for _, fut in self._waiters.values():
+            if not fut.done():
+                fut.set_exception(ClusterError(ClusterErrc.shutting_down, "controller closed"))
+        self._waiters.clear()
 
-    def _replay(self) -> None:
-        offset = self._log.start_offset
-        end = self.consensus.commit_offset
+    # ---- applying --------------------------------------------------------------------------------
+    def _schedule_apply(self) -> None:
+        if not self._apply_scheduled and not self._closed:
+            self._apply_scheduled = True
+            asyncio.get_running_loop().call_soon(self._apply_committed)
+
+    async def _poll(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(APPLY_POLL_S)
+            if self.consensus.commit_offset > self._next:
+                self._apply_committed()
+            elif self._waiters:
+                self._check_lost()
+
+    def _apply_committed(self) -> None:
+        self._apply_scheduled = False
+        if self._closed:
+            return
+        if self._apply_upto(self.consensus.commit_offset):
+            self._schedule_persist()
+        self._check_lost()
+
+    def _apply_upto(self, end: int) -> int:
         count = 0
-        while offset < end:
-            chunk = self._log.read_bytes(offset, REPLAY_CHUNK_BYTES, end)
+        while self._next < end:
+            chunk = self._log.read_bytes(self._next, REPLAY_CHUNK_BYTES, end)
             if not chunk:
                 break
             for header, records in iter_batches(chunk):
                 for record in records:
                     self._apply(record, header.base_offset)
                     count += 1
-                offset = header.last_offset + 1
-        log.info("controller replayed %d commands up to offset %d", count, end)
+                self._next = header.last_offset + 1
+                self._settle(header.base_offset, header.leader_epoch)
+        return count
 
     def _apply(self, record: Record, offset: int) -> None:
         command_type = (record.key or b"").decode()
@@ -87,27 +194,135 @@ class Controller:
         fn = self._appliers.get(command_type)
         if fn is None:
             log.warning("controller: no applier for command %r at offset %d", command_type, offset)
-        else:
+            return
+        try:
             fn(payload, offset)
-        self.last_applied = offset
+        except Exception:  # noqa: BLE001 - one bad command must not stop every later one
+            log.exception("controller: applying %r at offset %d failed", command_type, offset)
 
+    def _settle(self, offset: int, term: int) -> None:
+        """The batch at `offset` of `term` was applied: resolve or fail waiters up to it."""
+        for waited in [o for o in self._waiters if o <= offset]:
+            want, fut = self._waiters.pop(waited)
+            if fut.done():
+                continue
+            if waited == offset and want == term:
+                fut.set_result(None)
+            else:
+                fut.set_exception(CommandLost(f"offset {waited}: term {want} was replaced"))
+
+    def _check_lost(self) -> None:
+        """Fail waiters whose entry no longer exists: a newer term committed all we hold."""
+        if not self._waiters:
+            return
+        end = self._log.next_offset
+        if self.consensus.commit_offset < end:
+            return
+        for waited in [o for o in self._waiters if o >= end]:
+            want, fut = self._waiters[waited]
+            if self.consensus.term > want:
+                del self._waiters[waited]
+                if not fut.done():
+                    fut.set_exception(CommandLost(f"offset {waited} of term {want} truncated"))
+
+    def _schedule_persist(self) -> None:
+        if self._persist_handle is None:
+            loop = asyncio.get_running_loop()
+            self._persist_handle = loop.call_later(PERSIST_INTERVAL_S, self._persist)
+
+    def _persist(self) -> None:
+        self._persist_handle = None
+        if self.last_applied > self._persisted:
+            self._log.kvstore.put(_KV_KEY, {"last_applied": self.last_applied})
+            self._persisted = self.last_applied
+
+    # ---- submitting ------------------------------------------------------------------------------
     async def submit(self, command_type: str, payload: dict) -> int:
-        """Replicate a command, wait until it is committed and applied; returns its offset."""
-        assert command_type in self._appliers, f"unknown controller command {command_type}"
-        if len(self._pending) >= MAX_PENDING_COMMANDS:
-            raise RuntimeError("controller command queue is full")
-        record = Record(key=command_type.encode(), value=json.dumps(payload).encode())
-        batch = build_batch([record], timestamp_ms=None)
-        appended = self.consensus.replicate(batch, QUORUM_ACK)
-        self._pending.append((appended.base_offset, command_type, payload))
-        if appended.done is not None:
-            await appended.done
-        self._apply_committed()
-        return appended.base_offset
+        """Replicate a command, wait until it is committed and applied here; returns its offset.
 
-    def _apply_committed(self) -> None:
-        commit = self.consensus.commit_offset
-        while self._pending and self._pending[0][0] < commit:
-            offset, command_type, payload = self._pending.popleft()
-            self._appliers[command_type](payload, offset)
-            self.last_applied = offset
+        Raises ClusterError(not_leader) when no controller leader answered in time,
+        ClusterError(timeout) when one did but the command was not applied in time."""
+        assert command_type in self._appliers, f"unknown controller command {command_type}"
+        if len(self._waiters) >= MAX_PENDING_COMMANDS:
+            raise ClusterError(ClusterErrc.timeout, "controller command queue is full")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.submit_timeout_ms / 1000
+        request = SubmitRequest(command_type, payload)
+        last_error = "no controller leader"
+        while not self._closed:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                offset, term = await asyncio.wait_for(self._append(request), remaining)
+                await asyncio.wait_for(self._wait_applied(offset, term), deadline - loop.time())
+                return offset
+            except TimeoutError:
+                break
+            except (CommandLost, NotLeaderAnswer, RaftError, RpcError) as e:
+                last_error = f"{type(e).__name__}: {e}"
+                await asyncio.sleep(min(RETRY_DELAY_S, max(0.0, deadline - loop.time())))
+        if self._closed:
+            raise ClusterError(ClusterErrc.shutting_down, "controller closed")
+        if self.leader_id is None:
+            raise ClusterError(ClusterErrc.not_leader, f"no controller leader ({last_error})")
+        raise ClusterError(ClusterErrc.timeout, f"controller command {command_type} timed out")
+
+    async def _append(self, request: SubmitRequest) -> tuple[int, int]:
+        """Append on the leader (here or over RPC); returns (offset, term)."""
+        if self.consensus.is_leader:
+            return self.append_local(request)
+        leader = self.leader_id
+        if leader is None or leader == self.node_id or self.forwarder is None:
+            raise NotLeaderAnswer(leader)
+        return await self.forwarder.forward(leader, request)
+
+    def append_local(self, request: SubmitRequest) -> tuple[int, int]:
+        """Leader: append the command with acks=all; (offset, term). Raises RaftError."""
+        record = Record(
+            key=request.command_type.encode(), value=json.dumps(request.payload).encode()
+        )
+        batch = build_batch([record], timestamp_ms=None)
+        term = self.consensus.term
+        appended = self.consensus.replicate(batch, QUORUM_ACK)
+        if appended.done is not None:  # apply, not this future, tells the submitter
+            appended.done.add_done_callback(_retrieve)
+        return appended.base_offset, term
+
+    async def handle_submit(self, meta: bytes, blob) -> tuple[bytes, bytes]:
+        """Method.controller_submit (core.cluster.controller_rpc): append a forwarded command."""
+        request = SubmitRequest.decode(meta)
+        if request.command_type not in self._appliers:
+            raise ValueError(f"unknown controller command {request.command_type!r}")
+        if not self.consensus.is_leader:
+            return not_leader_reply(self.leader_id), b""
+        try:
+            offset, term = self.append_local(request)
+        except RaftError:
+            return not_leader_reply(self.leader_id), b""
+        return appended_reply(offset, term), b""
+
+    async def _wait_applied(self, offset: int, term: int) -> None:
+        if offset < self._next:
+            if self._terms_match(offset, term):
+                return
+            raise CommandLost(f"offset {offset} was applied from another term")
+        fut = asyncio.get_running_loop().create_future()
+        previous = self._waiters.get(offset)
+        if previous is not None and not previous[1].done():
+            previous[1].set_exception(CommandLost(f"offset {offset} is awaited for another term"))
+        self._waiters[offset] = (term, fut)
+        self._check_lost()
+        try:
+            await fut
+        finally:
+            if self._waiters.get(offset, (None, None))[1] is fut:
+                del self._waiters[offset]
+
+    def _terms_match(self, offset: int, term: int) -> bool:
+        return self.consensus.term_at(offset) == term
+
+
+def _retrieve(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()

@@ -1,11 +1,18 @@
-"""Topics frontend: validates topic operations and submits them to the controller."""
+"""Topics frontend: validates topic operations and submits them to the controller.
+
+New partitions get their replicas here, on the submitting node (core.cluster.placement over
+the controller's members; explicit CreateTopics/CreatePartitions assignments are validated
+instead), so the command carries them and every node applies the same assignment. The
+replication factor must be odd and at most the number of members.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 
-from core.cluster import topic_config
+from core.cluster import placement, topic_config
 from core.cluster.controller import Controller
 from core.cluster.errors import ClusterErrc, ClusterError
 
@@ -28,22 +35,59 @@ def validate_topic_name(name: str) -> None:
         )
 
 
+Assignments = Sequence[Sequence[int]]
+
+
 class TopicsFrontend:
-    def __init__(self, controller: Controller, cluster_config, brokers_count: int = 1) -> None:
+    def __init__(self, controller: Controller, cluster_config) -> None:
         self.controller = controller
         self.cluster_config = cluster_config
-        self.brokers_count = brokers_count
         self._creating: set[str] = set()  # names submitted to the controller, not yet applied
 
     @property
     def table(self):
         return self.controller.topics
 
+    def nodes(self) -> list[placement.Node]:
+        """Where replicas may go: the members (this node alone before it registered)."""
+        members = self.controller.members.all()
+        if not members:
+            return [placement.Node(self.controller.node_id)]
+        return [placement.Node(m.node_id, m.rack) for m in members]
+
+    @property
+    def brokers_count(self) -> int:
+        return len(self.nodes())
+
+    def _place(self, partitions: int, rf: int, first_index: int) -> list[tuple[int, ...]]:
+        replicas, leaders = self.table.replica_counts()
+        return placement.place(self.nodes(), partitions, rf, replicas, leaders, first_index)
+
+    def _validate_assignments(
+        self, assignments: Assignments, partitions: int | None
+    ) -> list[tuple[int, ...]]:
+        return placement.validate(assignments, [n.node_id for n in self.nodes()], partitions)
+
     def check_create(
-        self, name: str, partitions: int, replication_factor: int, configs: dict[str, str | None]
+        self,
+        name: str,
+        partitions: int,
+        replication_factor: int,
+        configs: dict[str, str | None],
+        assignments: Assignments | None = None,
     ) -> tuple[int, int, dict[str, str]]:
-        """Validate a create request; returns the resolved (partitions, rf, configs)."""
+        """Validate a create request; returns the resolved (partitions, rf, configs).
+        With explicit `assignments`, partitions and rf must be -1 (Kafka's rule) and come
+        from them."""
         validate_topic_name(name)
+        if assignments:
+            if partitions != -1 or replication_factor != -1:
+                raise ClusterError(
+                    ClusterErrc.invalid_partitions,
+                    "with a replica assignment, partitions and replication factor must be -1",
+                )
+            checked = self._validate_assignments(assignments, None)
+            partitions, replication_factor = len(checked), len(checked[0])
         if self.table.get(name) is not None or name in self._creating:
             raise ClusterError(ClusterErrc.topic_already_exists, f"topic {name!r} already exists")
         if partitions == -1:
@@ -73,11 +117,17 @@ class TopicsFrontend:
         partitions: int = -1,
         replication_factor: int = -1,
         configs: dict[str, str | None] | None = None,
+        assignments: Assignments | None = None,
     ) -> str:
-        """Create a topic; returns its topic id. Raises ClusterError."""
+        """Create a topic; returns its topic id. Raises ClusterError (topic_already_exists
+        when another creation of the name, submitted elsewhere, was applied first)."""
         partitions, rf, clean = self.check_create(
-            name, partitions, replication_factor, configs or {}
+            name, partitions, replication_factor, configs or {}, assignments
         )
+        if assignments:
+            placed = self._validate_assignments(assignments, partitions)
+        else:
+            placed = self._place(partitions, rf, 0)
         topic_id = str(uuid.uuid4())
         self._creating.add(name)
         try:
@@ -89,10 +139,14 @@ class TopicsFrontend:
                     "partitions": partitions,
                     "replication_factor": rf,
                     "configs": clean,
+                    "assignments": [list(a) for a in placed],
                 },
             )
         finally:
             self._creating.discard(name)
+        created = self.table.get(name)
+        if created is None or created.topic_id != topic_id:
+            raise ClusterError(ClusterErrc.topic_already_exists, f"topic {name!r} already exists")
         return topic_id
 
     async def delete_topic(self, name: str) -> None:
@@ -114,9 +168,24 @@ class TopicsFrontend:
                 ClusterErrc.invalid_partitions, f"at most {MAX_PARTITIONS_PER_TOPIC} partitions"
             )
 
-    async def create_partitions(self, name: str, count: int) -> None:
+    async def create_partitions(
+        self, name: str, count: int, assignments: Assignments | None = None
+    ) -> None:
+        """Grow `name` to `count` partitions; `assignments` (one per new partition) or
+        placement decide where the new ones go."""
         self.check_create_partitions(name, count)
-        await self.controller.submit("create_partitions", {"name": name, "count": count})
+        meta = self.table.get(name)
+        assert meta is not None, "checked above"
+        added = count - meta.partitions
+        if assignments:
+            placed = self._validate_assignments(assignments, added)
+        else:
+            rf = len(meta.assignments[0]) if meta.assignments else meta.replication_factor
+            placed = self._place(added, rf, meta.partitions)
+        await self.controller.submit(
+            "create_partitions",
+            {"name": name, "count": count, "assignments": [list(a) for a in placed]},
+        )
 
     def check_configs(self, name: str, configs: dict[str, str]) -> dict[str, str]:
         if self.table.get(name) is None:
