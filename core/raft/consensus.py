@@ -18,8 +18,13 @@ Kept from the single-node design (raft-notes section 7):
   flushed, in the current term) and visible (the high watermark, which never decreases);
 * the produce path waits on the commit index, never on an fsync call.
 
-A single-voter group (this release) elects itself at start, with no timers and no
-messages; a group with more voters is ticked by a timer task and fed by `receive`.
+A single-voter group elects itself at start, with no timers and no messages. A group with
+more voters starts as a follower (its recovered tail is not taken as committed: the leader
+says what is), except that the first voter of a fresh group campaigns at its first tick (prevote
+first, as Redpanda arms an immediate election for it). It is fed by `receive` and ticked
+either by its own timer task or, once registered with core.cluster.raft_groups, by that
+one ticker for every group (`detach_ticker`); a transport with a `light_heartbeat(dst, term)`
+method also carries light heartbeats for idle followers (core.rpc.raft_batch).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.common.clock import Clock, SystemClock
 from core.model.batch import split_batches
@@ -81,15 +86,19 @@ class Consensus:
         self.write_caching = write_caching
         self._voters = tuple(voters) if voters else (node_id,)
         self._transport = transport
+        self._light: Callable[[int, int], None] | None = getattr(transport, "light_heartbeat", None)
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
-        self._config = config or RaftConfig()
+        self._config = replace(config or RaftConfig(), light_heartbeats=self._light is not None)
         self.core: RaftCore | None = None
         self._waiters: deque[tuple[int, asyncio.Future]] = deque()  # acks=all, by end offset
         self._wc_waiters: deque[tuple[int, asyncio.Future]] = deque()  # write caching
         self._visible_listeners: list[Callable[[], None]] = []
         self._truncate_listeners: list[Callable[[int], None]] = []
+        self._leader_listeners: list[Callable[[int, int | None], None]] = []
+        self._leadership: tuple[int, int | None] = (-1, None)  # (term, leader) last announced
         self._ticker: asyncio.Task | None = None
+        self._external_ticks = False
         self._closed = False
 
     # ---- flush policy (storage's; kept here for the layer above) -------------------------------
@@ -142,13 +151,16 @@ class Consensus:
             reader=self._read_entries,
             config=self._config,
         )
+        fresh = hard.term < 0 and not runs and self.log.next_offset == self.log.start_offset
         if len(self._voters) == 1:
             self.core.campaign()
+        elif fresh and self._voters[0] == self.node_id:
+            self.core.expire_election_timer()  # campaigns at the first tick
         self._process()
         self.log.flush()  # the recovered tail and the term start: durable before serving
         self.core.on_flushed(self.log.flushed_offset)
         self._process()
-        if len(self._voters) > 1:
+        if len(self._voters) > 1 and not self._external_ticks:
             self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
         log.debug("group %d: term %d, leader %s", self.group_id, self.term, self.leader_id)
 
@@ -163,6 +175,22 @@ class Consensus:
         if self._ticker is not None:
             self._ticker.cancel()
         self._fail_waiters(0, RaftErrc.shutting_down)
+
+    def detach_ticker(self) -> None:
+        """Ticks come from outside from now on (core.cluster.raft_groups' one ticker)."""
+        self._external_ticks = True
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    @property
+    def multi_voter(self) -> bool:
+        return len(self._voters) > 1
+
+    @property
+    def next_timer_ms(self) -> int:
+        """When `tick` next has something to do (monotonic ms)."""
+        return self.core.next_timer_ms if self.core is not None else 0
 
     async def _tick_loop(self) -> None:
         while not self._closed:
@@ -182,6 +210,25 @@ class Consensus:
         self.core.tick(max(self._clock.monotonic_ms(), self.core.now_ms))
         self.core.step(msg)
         self._process()
+
+    # light heartbeats (core.rpc.raft_batch): no message objects, no Ready unless a nack
+    def light_heartbeat(self, src: int, term: int, now_ms: int) -> bool:
+        """The leader `src` of `term` says it lives: True to ack, False to ask for a full one."""
+        core = self.core
+        if core is None or self._closed:
+            return False
+        core.set_now(now_ms)
+        return core.on_light_heartbeat(src, term)
+
+    def light_ack(self, src: int, term: int, now_ms: int) -> None:
+        if self.core is not None and not self._closed:
+            self.core.set_now(now_ms)
+            self.core.on_light_ack(src, term)
+
+    def light_nack(self, src: int) -> None:
+        if self.core is not None and not self._closed:
+            self.core.on_light_nack(src)
+            self._process()
 
     def transfer_leadership(self, target: int) -> bool:
         assert self.core is not None
@@ -303,6 +350,11 @@ class Consensus:
         while ready is not None:
             self._apply(ready)
             ready = core.take_ready()
+        leadership = (core.term, core.leader_id)
+        if leadership != self._leadership:
+            self._leadership = leadership
+            for fn in self._leader_listeners:
+                fn(*leadership)
 
     def _apply(self, ready: Ready) -> None:
         if ready.truncate_to is not None:
@@ -316,6 +368,9 @@ class Consensus:
         if ready.messages and self._transport is not None:
             for msg in ready.messages:
                 self._transport(msg)
+        if ready.heartbeats and self._light is not None:
+            for dst in ready.heartbeats:
+                self._light(dst, self.core.term)  # type: ignore[union-attr]
         if ready.leader_changed and not self.is_leader:
             self._fail_waiters(0, RaftErrc.not_leader)
         if ready.committed is not None:
@@ -353,7 +408,7 @@ class Consensus:
         self.core.on_flushed(self.log.flushed_offset)
 
     def _read_entries(self, offset: int, max_bytes: int) -> list[Entry]:
-        chunk = self.log.read_bytes(offset, max_bytes, self.log.next_offset)
+        chunk = memoryview(self.log.read_bytes(offset, max_bytes, self.log.next_offset))
         out = []
         batches = split_batches(chunk, check_crc=False)
         for i, (pos, header) in enumerate(batches):
@@ -375,6 +430,11 @@ class Consensus:
     def add_visible_listener(self, fn: Callable[[], None]) -> None:
         """Called whenever the high watermark moves (fetch long polls)."""
         self._visible_listeners.append(fn)
+
+    def add_leader_listener(self, fn: Callable[[int, int | None], None]) -> None:
+        """Called with (term, leader id or None) whenever either changes (after the step
+        that changed it was applied: persisted, messages sent, waiters released or failed)."""
+        self._leader_listeners.append(fn)
 
     def add_truncate_listener(self, fn: Callable[[int], None]) -> None:
         """Called with the cut offset after a divergent suffix was truncated: the layer

@@ -38,7 +38,7 @@ class Election(RaftState):
                 return
         if self.now_ms >= self.heartbeat_due_ms:
             self.heartbeat_due_ms = self.now_ms + self.config.heartbeat_interval_ms
-            self.broadcast_append()
+            self.heartbeat_round()
 
     def _quorum_active(self) -> bool:
         since = self.now_ms - self.config.election_timeout_ms

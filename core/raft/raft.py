@@ -67,6 +67,15 @@ class RaftCore(Election, Replication, Commit):
         self.now_ms = now_ms
         self.tick_election()
 
+    def expire_election_timer(self) -> None:
+        """Campaign at the next tick (the preferred first voter of a fresh group)."""
+        self.election_due_ms = self.now_ms
+
+    def set_now(self, now_ms: int) -> None:
+        """Move the clock without running timers (before a light heartbeat or its answer)."""
+        if now_ms > self.now_ms:
+            self.now_ms = now_ms
+
     def step(self, m: Message) -> None:
         if m.term > self.term and not self._handled_by_vote(m):
             self.become_follower(m.term, m.src if isinstance(m, AppendRequest) else None)

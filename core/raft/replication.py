@@ -18,7 +18,7 @@ flushed offset: the leader counts only flushed offsets toward commit.
 from __future__ import annotations
 
 from core.raft.meta_log import NO_POSITION, merge_entries
-from core.raft.state import RaftState
+from core.raft.state import Progress, RaftState
 from core.raft.types import AppendReply, AppendRequest, Entry, Position
 from core.raft.types import Role as R
 
@@ -40,6 +40,7 @@ class Replication(RaftState):
         prev = p.next
         if entries and not p.probing:
             p.next = entries[-1].end
+        p.sent_commit, p.sent_visible = self.commit, self.visible
         self.send(
             AppendRequest(
                 self.node_id, peer, self.term, prev, entries, self.commit, self.visible, p.seq
@@ -77,10 +78,58 @@ class Replication(RaftState):
         p.probing = False
         if m.seq > 0:  # not a flush report
             p.inflight = max(0, p.inflight - 1)
+            p.acked_seq = max(p.acked_seq, m.seq)
         self.maybe_commit()
         self.maybe_send_timeout_now()
         if p.next < self.log.last:
             self.send_append(m.src)
+
+    # ---- light heartbeats ------------------------------------------------------------------------
+    def heartbeat_round(self) -> None:
+        """Every follower hears from us: idle ones by a light heartbeat (if the driver carries
+        them), the others by an AppendRequest (entries, or the commit index they lack)."""
+        light = self.config.light_heartbeats
+        for peer, p in self.progress.items():
+            if light and self._idle(p):
+                self.out().heartbeats.append(peer)
+            else:
+                self.send_append(peer, heartbeat=True)
+
+    def _idle(self, p: Progress) -> bool:
+        """The follower answered our last request, holds and flushed our whole log, and
+        knows our commit index and high watermark: nothing to tell it but that we live."""
+        return (
+            p.acked_seq == p.seq
+            and not p.probing
+            and p.match == self.log.last
+            and p.flushed >= self.log.next_offset
+            and p.sent_commit == self.commit
+            and p.sent_visible == self.visible
+            and self.transfer_target is None
+        )
+
+    def on_light_heartbeat(self, src: int, term: int) -> bool:
+        """A follower hears its leader of this term: True (ack) if it follows `src` in `term`
+        and took an append from it, else False (nack: the leader sends a full request)."""
+        if (
+            term != self.term
+            or self.role != R.follower
+            or self.leader_id != src
+            or self.leader_match == NO_POSITION
+        ):
+            return False
+        self.leader_contact_ms = self.now_ms
+        self.reset_election_timer()
+        return True
+
+    def on_light_ack(self, src: int, term: int) -> None:
+        if self.role == R.leader and term == self.term and (p := self.progress.get(src)):
+            p.last_ack_ms = self.now_ms
+
+    def on_light_nack(self, src: int) -> None:
+        if self.role == R.leader and (p := self.progress.get(src)):
+            p.acked_seq = -1  # full requests until one is answered
+            self.send_append(src, heartbeat=True)
 
     # ---- follower ---------------------------------------------------------------------------------
     def on_append_request(self, m: AppendRequest) -> None:

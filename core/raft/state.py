@@ -19,6 +19,9 @@ class RaftConfig:
     heartbeat_interval_ms: int = 150  # Redpanda's raft_heartbeat_interval_ms
     max_append_bytes: int = 1024 * 1024  # data bytes in one AppendEntries
     max_inflight: int = 4  # unanswered AppendEntries per follower while replicating
+    # idle followers get light heartbeats (Ready.heartbeats: no log position, no message
+    # object) instead of empty AppendRequests; the driver's transport must carry them
+    light_heartbeats: bool = False
 
 
 @dataclass(slots=True)
@@ -34,6 +37,9 @@ class Progress:
     seq: int = 0  # of the last request sent
     reject_floor: int = 0  # rejections of requests up to this seq are stale
     last_ack_ms: int = -(10**12)
+    acked_seq: int = 0  # of the last request answered with success
+    sent_commit: int = -1  # the commit index the last request carried
+    sent_visible: int = -1  # the high watermark the last request carried
 
 
 class RaftState:
@@ -141,6 +147,9 @@ class RaftState:
         raise NotImplementedError
 
     def send_append(self, peer: int) -> None:
+        raise NotImplementedError
+
+    def heartbeat_round(self) -> None:
         raise NotImplementedError
 
     def maybe_commit(self) -> None:

@@ -14,6 +14,8 @@
     heartbeat.py   HeartbeatBatcher / HeartbeatHandler: one message per peer per tick for
                    every group's (group id, opaque payload)
     raft_codec.py  core.raft.types messages <-> (meta, blob), tagged with a group id
+    raft_batch.py  Method.raft_batch: every group's messages and light heartbeats for one
+                   peer in one frame (sent by core.cluster.raft_groups)
     errors.py      RpcError and its retriable subclasses
 
 One TCP connection per node pair: whichever node needs the other first dials, and the other

@@ -16,7 +16,8 @@ Common prefix: kind u8, group id u64, src i32, dst i32, term i64. Then per kind:
   timeout_now   nothing more
 
 These are one-way messages (RaftCore's replies are messages of their own): send them with
-Method.raft_message, whose response is empty. Heartbeats (AppendRequests without entries)
+Method.raft_message, whose response is empty, or many groups' at once in a Method.raft_batch
+frame (core.rpc.raft_batch, which uses `decode_at`). Heartbeats (AppendRequests without entries)
 are small enough for the HeartbeatBatcher's opaque payloads: encode them with `encode` and
 carry `meta` as the payload.
 """
@@ -88,10 +89,23 @@ def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
 
 def decode(meta: Buffer, blob: Buffer = b"") -> tuple[int, Message]:
     """Raises FrameError on anything malformed (the caller answers with an error status)."""
-    view = memoryview(meta)
+    view, data = memoryview(meta), memoryview(blob)
+    group_id, m, pos, at = decode_at(view, 0, data, 0)
+    if pos != len(view):
+        raise FrameError(f"raft message: {len(view) - pos} trailing bytes")
+    if at != len(data):
+        raise FrameError(f"{len(data) - at} blob bytes past the entries")
+    return group_id, m
+
+
+def decode_at(
+    view: memoryview, pos: int, blob: memoryview, at: int
+) -> tuple[int, Message, int, int]:
+    """Decode the message whose meta starts at `view[pos]` and whose entries' bytes start at
+    `blob[at]`: (group id, message, meta position after it, blob position after it)."""
     try:
-        kind, group_id, src, dst, term = _PREFIX.unpack_from(view, 0)
-        pos = _PREFIX.size
+        kind, group_id, src, dst, term = _PREFIX.unpack_from(view, pos)
+        pos += _PREFIX.size
         if kind == VOTE_REQUEST:
             off, t, flags = _VOTE_REQ.unpack_from(view, pos)
             pos += _VOTE_REQ.size
@@ -101,7 +115,7 @@ def decode(meta: Buffer, blob: Buffer = b"") -> tuple[int, Message]:
             pos += _VOTE_REPLY.size
             m = VoteReply(src, dst, term, bool(flags & 1), bool(flags & 2))
         elif kind == APPEND:
-            m, pos = _decode_append(view, pos, src, dst, term, memoryview(blob))
+            m, pos, at = _decode_append(view, pos, src, dst, term, blob, at)
         elif kind == APPEND_REPLY:
             ok, mo, mt, flushed, dirty, seq = _APPEND_REPLY.unpack_from(view, pos)
             pos += _APPEND_REPLY.size
@@ -112,20 +126,17 @@ def decode(meta: Buffer, blob: Buffer = b"") -> tuple[int, Message]:
             raise FrameError(f"unknown raft message kind {kind}")
     except struct.error as e:
         raise FrameError(f"raft message truncated: {e}") from None
-    if pos != len(view):
-        raise FrameError(f"raft message: {len(view) - pos} trailing bytes")
-    return group_id, m
+    return group_id, m, pos, at
 
 
 def _decode_append(
-    view: memoryview, pos: int, src: int, dst: int, term: int, blob: memoryview
-) -> tuple[AppendRequest, int]:
+    view: memoryview, pos: int, src: int, dst: int, term: int, blob: memoryview, at: int
+) -> tuple[AppendRequest, int, int]:
     po, pt, commit, visible, seq, count = _APPEND.unpack_from(view, pos)
     pos += _APPEND.size
     if count > _ENTRIES_MAX:
         raise FrameError(f"{count} entries")
     entries: list[Entry] = []
-    at = 0
     for _ in range(count):
         et, base, last, ekind, n = _ENTRY.unpack_from(view, pos)
         pos += _ENTRY.size
@@ -142,6 +153,4 @@ def _decode_append(
             at += n
         else:
             raise FrameError(f"unknown entry kind {ekind}")
-    if at != len(blob):
-        raise FrameError(f"{len(blob) - at} blob bytes past the entries")
-    return AppendRequest(src, dst, term, (po, pt), tuple(entries), commit, visible, seq), pos
+    return AppendRequest(src, dst, term, (po, pt), tuple(entries), commit, visible, seq), pos, at

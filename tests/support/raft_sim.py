@@ -24,6 +24,16 @@ def check(cond: bool, what: str) -> None:
         raise InvariantError(what)
 
 
+@dataclass(frozen=True)
+class Light:
+    """A light heartbeat ("hb"), its ack or its nack (core.rpc.raft_batch's wire form)."""
+
+    src: int
+    dst: int
+    term: int
+    kind: str
+
+
 @dataclass
 class Waiter:
     end: int
@@ -66,9 +76,11 @@ class World:
         self.ids = tuple(range(nodes))
         self.crashes = crashes
         self.relaxed = relaxed
-        self.config = RaftConfig()
+        # half the seeds of each size send idle followers light heartbeats
+        self.config = RaftConfig(light_heartbeats=(seed // 2) % 2 == 0)
+        self.light_sent = 0
         self.nodes = {i: self._boot(i, None) for i in self.ids}
-        self.net: list[tuple[int, int, Message]] = []
+        self.net: list[tuple[int, int, Message | Light]] = []
         self.msg_seq = 0
         self.blocked: set[tuple[int, int]] = set()
         self.drop_rate = self.rng.choice([0.0, 0.02, 0.1])
@@ -118,7 +130,7 @@ class World:
         self.nodes[node_id] = self._boot(node_id, self.nodes[node_id])
 
     # ---- network ----------------------------------------------------------------------------------
-    def send(self, msg: Message) -> None:
+    def send(self, msg: Message | Light) -> None:
         if self.rng.random() < self.drop_rate:
             return
         copies = 2 if self.rng.random() < self.dup_rate else 1
@@ -133,8 +145,22 @@ class World:
             node = self.nodes[msg.dst]
             if not node.alive or (msg.src, msg.dst) in self.blocked:
                 continue
-            node.core.step(msg)
+            if isinstance(msg, Light):
+                self._deliver_light(node, msg)
+            else:
+                node.core.step(msg)
             self.process(node)
+
+    def _deliver_light(self, node: SimNode, msg: Light) -> None:
+        core = node.core
+        core.set_now(self.now_ms)
+        if msg.kind == "hb":
+            ok = core.on_light_heartbeat(msg.src, msg.term)
+            self.send(Light(node.node_id, msg.src, msg.term, "ack" if ok else "nack"))
+        elif msg.kind == "ack":
+            core.on_light_ack(msg.src, msg.term)
+        else:
+            core.on_light_nack(msg.src)
 
     def partition(self, group: set[int]) -> None:
         self.blocked = {(a, b) for a in self.ids for b in self.ids if (a in group) != (b in group)}
@@ -210,6 +236,9 @@ class World:
             node.flushes.append((self.now_ms + self.rng.randint(1, 20), node.end))
         for msg in ready.messages:
             self.send(msg)
+        for dst in ready.heartbeats:
+            self.light_sent += 1
+            self.send(Light(node.node_id, dst, node.core.term, "hb"))
         if ready.leader_changed and node.core.is_leader:
             self._check_new_leader(node)
         if ready.leader_changed and not node.core.is_leader:

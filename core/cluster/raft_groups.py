@@ -1,0 +1,327 @@
+"""RaftGroups: every Raft group of this node (the controller, group 0, and each partition)
+talking to its peers over broker RPC (core.rpc), Redpanda's heartbeat_manager style.
+
+    groups = RaftGroups(node_id, rpc_server, rpc_server.peers, clock)
+    consensus = Consensus(gid, node_id, log, flusher, voters=..., transport=groups.transport(gid))
+    groups.register(consensus)
+    consensus.start()
+    groups.start()          # the one ticker
+    ...
+    groups.unregister(gid); await groups.close()
+
+* Sending. A group's messages (and light heartbeats, core.rpc.raft_batch) go into a per-peer
+  outbox; the outboxes are flushed once per event-loop iteration (loop.call_soon) as ONE
+  Method.raft_batch frame per peer holding every group's messages, so the heartbeats of all
+  the groups two nodes share travel together (a frame is split only past `max_frame_bytes`).
+  At most `max_in_flight` frames per peer are unanswered; meanwhile messages wait in the
+  outbox, which holds at most `max_outbox_messages` messages: past that new ones are dropped
+  and counted (Raft tolerates loss: heartbeats and appends are resent, a gap is probed).
+  Entries' batch bytes travel as blob parts of the frame (never joined, never decoded).
+* Receiving. A raft_batch frame is decoded (the entries are memoryviews of the received
+  blob) and dispatched synchronously, in order, to each group's Consensus.receive; messages
+  for groups not registered here are dropped and counted. Light heartbeats are answered
+  with light acks/nacks in our next frame to the sender.
+* Ticking. One task ticks every registered multi-voter group whose timer is due, every
+  `tick_ms` (1,000 groups are not 1,000 tasks); single-voter groups need no ticks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.common.clock import Clock
+from core.raft.consensus import Consensus
+from core.raft.types import AppendRequest, Message
+from core.rpc.client import PeerClients
+from core.rpc.errors import RpcError
+from core.rpc.frame import Blob, Buffer, Method
+from core.rpc.raft_batch import RaftBatch, decode_batch, encode_batch
+from core.rpc.server import RpcServer
+
+log = logging.getLogger("ailurus.raft")
+
+DEFAULT_TICK_MS = 50
+MAX_OUTBOX_MESSAGES = 20_000  # per peer
+MAX_IN_FLIGHT = 4  # raft_batch frames per peer
+MAX_FRAME_BYTES = 8 * 1024 * 1024  # a frame is split past this (the RPC bound is 32 MiB)
+CALL_TIMEOUT_MS = 5_000
+_MESSAGE_OVERHEAD_BYTES = 64  # estimate of one message's meta, for frame splitting
+
+
+@dataclass(slots=True)
+class RaftGroupsStats:
+    frames_sent: int = 0
+    frames_failed: int = 0  # the call failed (peer down, timeout): its messages are lost
+    frames_received: int = 0
+    messages_sent: int = 0
+    messages_received: int = 0
+    light_sent: int = 0  # light heartbeats, acks and nacks
+    light_received: int = 0
+    dropped_outbox_full: int = 0
+    unknown_group: int = 0  # received for a group not registered here
+    misrouted: int = 0  # received messages addressed to another node
+    ticks: int = 0  # ticker rounds
+
+
+class _Outbox:
+    __slots__ = ("messages", "nbytes", "light", "acks", "nacks", "in_flight")
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, Message]] = []
+        self.nbytes = 0
+        self.light: dict[int, int] = {}  # group -> term
+        self.acks: dict[int, int] = {}  # group -> term
+        self.nacks: set[int] = set()
+        self.in_flight = 0
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.messages or self.light or self.acks or self.nacks)
+
+
+class GroupTransport:
+    """What one Consensus sends through (Consensus(transport=...))."""
+
+    __slots__ = ("_groups", "group_id")
+
+    def __init__(self, groups: RaftGroups, group_id: int) -> None:
+        self._groups = groups
+        self.group_id = group_id
+
+    def __call__(self, msg: Message) -> None:
+        self._groups.send(self.group_id, msg)
+
+    def light_heartbeat(self, dst: int, term: int) -> None:
+        self._groups.send_light(self.group_id, dst, term)
+
+
+class RaftGroups:
+    def __init__(
+        self,
+        node_id: int,
+        rpc_server: RpcServer,
+        peers: PeerClients,
+        clock: Clock,
+        tick_ms: int = DEFAULT_TICK_MS,
+        *,
+        max_outbox_messages: int = MAX_OUTBOX_MESSAGES,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+        call_timeout_ms: int = CALL_TIMEOUT_MS,
+    ) -> None:
+        self.node_id = node_id
+        self.tick_ms = tick_ms
+        self.max_outbox_messages = max_outbox_messages
+        self.max_in_flight = max_in_flight
+        self.max_frame_bytes = max_frame_bytes
+        self.call_timeout_ms = call_timeout_ms
+        self.stats = RaftGroupsStats()
+        self._peers = peers
+        self._clock = clock
+        self._groups: dict[int, Consensus] = {}
+        self._ticking: dict[int, Consensus] = {}  # multi-voter groups
+        self._outboxes: dict[int, _Outbox] = {}
+        self._flush_scheduled = False
+        self._ticker: asyncio.Task[None] | None = None
+        self._sends: set[asyncio.Task[None]] = set()
+        self._closed = False
+        rpc_server.register(Method.raft_batch, self._handle)
+
+    # ---- groups ------------------------------------------------------------------------------------
+    def register(self, consensus: Consensus) -> None:
+        """Deliver this group's messages to `consensus` and tick it (before or after its start)."""
+        group_id = consensus.group_id
+        if self._groups.get(group_id, consensus) is not consensus:
+            raise ValueError(f"raft group {group_id} is already registered")
+        self._groups[group_id] = consensus
+        consensus.detach_ticker()
+        if consensus.multi_voter:
+            self._ticking[group_id] = consensus
+
+    def unregister(self, group_id: int) -> None:
+        self._groups.pop(group_id, None)
+        self._ticking.pop(group_id, None)
+
+    def get(self, group_id: int) -> Consensus | None:
+        return self._groups.get(group_id)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def transport(self, group_id: int) -> Callable[[Message], None]:
+        """The transport to pass as Consensus(transport=...) for group `group_id`."""
+        return GroupTransport(self, group_id)
+
+    def start(self) -> None:
+        if self._ticker is None and not self._closed:
+            self._ticker = asyncio.get_running_loop().create_task(
+                self._tick_loop(), name="raft-groups-ticker"
+            )
+
+    async def close(self) -> None:
+        """Stop ticking and sending; frames arriving later are dropped."""
+        self._closed = True
+        tasks = [t for t in (self._ticker, *self._sends) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self._ticker = None
+        self._outboxes.clear()
+
+    # ---- ticking -----------------------------------------------------------------------------------
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_ms / 1000)
+            self.tick()
+
+    def tick(self) -> None:
+        """Tick every multi-voter group whose timer is due (the ticker calls this)."""
+        self.stats.ticks += 1
+        now = self._clock.monotonic_ms()
+        for consensus in list(self._ticking.values()):
+            if consensus.next_timer_ms <= now:
+                try:
+                    consensus.tick()
+                except Exception:  # noqa: BLE001 - one group's failure must not stop the others
+                    log.exception("raft group %d: tick failed", consensus.group_id)
+
+    # ---- sending -----------------------------------------------------------------------------------
+    def _outbox(self, node_id: int) -> _Outbox:
+        box = self._outboxes.get(node_id)
+        if box is None:
+            box = self._outboxes[node_id] = _Outbox()
+        return box
+
+    def send(self, group_id: int, msg: Message) -> None:
+        if self._closed:
+            return
+        box = self._outbox(msg.dst)
+        if len(box.messages) >= self.max_outbox_messages:
+            self.stats.dropped_outbox_full += 1
+            return
+        box.messages.append((group_id, msg))
+        box.nbytes += _size(msg)
+        self._schedule_flush()
+
+    def send_light(self, group_id: int, dst: int, term: int) -> None:
+        if not self._closed:
+            self._outbox(dst).light[group_id] = term
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        for dst, box in self._outboxes.items():
+            while box.pending and box.in_flight < self.max_in_flight:
+                meta, blob = self._take_frame(box)
+                box.in_flight += 1
+                task = loop.create_task(self._send(dst, box, meta, blob))
+                self._sends.add(task)
+                task.add_done_callback(self._sends.discard)
+
+    def _take_frame(self, box: _Outbox) -> tuple[bytes, list[Buffer]]:
+        """Everything pending for one peer, up to `max_frame_bytes` of messages."""
+        if box.nbytes <= self.max_frame_bytes:
+            messages, box.messages, box.nbytes = box.messages, [], 0
+        else:
+            size = n = 0
+            while n < len(box.messages) and (n == 0 or size <= self.max_frame_bytes):
+                size += _size(box.messages[n][1])
+                n += 1
+            messages, box.messages = box.messages[:n], box.messages[n:]
+            box.nbytes -= size
+        light = [x for pair in box.light.items() for x in pair]
+        acks = [x for pair in box.acks.items() for x in pair]
+        nacks = list(box.nacks)
+        box.light, box.acks, box.nacks = {}, {}, set()
+        self.stats.messages_sent += len(messages)
+        self.stats.light_sent += (len(light) + len(acks)) // 2 + len(nacks)
+        return encode_batch(self.node_id, messages, light, acks, nacks)
+
+    async def _send(self, dst: int, box: _Outbox, meta: bytes, blob: Blob) -> None:
+        try:
+            client = self._peers.get(dst)
+            await client.call(Method.raft_batch, meta, blob, timeout_ms=self.call_timeout_ms)
+            self.stats.frames_sent += 1
+        except RpcError as e:
+            self.stats.frames_failed += 1
+            log.debug("raft_batch to node %d failed: %s", dst, e)
+        finally:
+            box.in_flight -= 1
+            if box.pending and not self._closed:
+                self._schedule_flush()
+
+    # ---- receiving ---------------------------------------------------------------------------------
+    async def _handle(self, meta: bytes, blob: Buffer) -> tuple[bytes, bytes]:
+        batch = decode_batch(meta, blob)  # FrameError: answered as handler_error
+        if not self._closed:
+            self.dispatch(batch)
+        return b"", b""
+
+    def dispatch(self, batch: RaftBatch) -> None:
+        """Hand every message of a received frame to its group, in order (synchronously)."""
+        stats = self.stats
+        stats.frames_received += 1
+        stats.messages_received += len(batch.messages)
+        groups = self._groups
+        for group_id, msg in batch.messages:
+            consensus = groups.get(group_id)
+            if consensus is None:
+                stats.unknown_group += 1
+            elif msg.dst != self.node_id:
+                stats.misrouted += 1
+            else:
+                try:
+                    consensus.receive(msg)
+                except Exception:  # noqa: BLE001 - one group's failure must not stop the others
+                    log.exception("raft group %d: receive failed", group_id)
+        if batch.light or batch.acks or batch.nacks:
+            self._dispatch_light(batch)
+
+    def _dispatch_light(self, batch: RaftBatch) -> None:
+        src, groups, stats = batch.src, self._groups, self.stats
+        now = self._clock.monotonic_ms()
+        light, acks = batch.light, batch.acks
+        stats.light_received += (len(light) + len(acks)) // 2 + len(batch.nacks)
+        if light:
+            box = self._outbox(src)
+            for i in range(0, len(light), 2):
+                group_id, term = light[i], light[i + 1]
+                consensus = groups.get(group_id)
+                if consensus is None:
+                    stats.unknown_group += 1
+                elif consensus.light_heartbeat(src, term, now):
+                    box.acks[group_id] = term
+                else:
+                    box.nacks.add(group_id)
+            self._schedule_flush()
+        for i in range(0, len(acks), 2):
+            consensus = groups.get(acks[i])
+            if consensus is not None:
+                consensus.light_ack(src, acks[i + 1], now)
+        for group_id in batch.nacks:
+            consensus = groups.get(group_id)
+            if consensus is not None:
+                consensus.light_nack(src)
+
+
+def _size(msg: Message) -> int:
+    if isinstance(msg, AppendRequest) and msg.entries:
+        return _MESSAGE_OVERHEAD_BYTES + sum(
+            memoryview(e.payload).nbytes for e in msg.entries if not e.is_meta
+        )
+    return _MESSAGE_OVERHEAD_BYTES
