@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.cluster.topic_table import TopicMeta, TopicTable
 
@@ -17,14 +19,40 @@ class BrokerInfo:
     rpc_port: int
 
 
+class BrokerSource(Protocol):
+    """The cluster's members (core.cluster.members.Members)."""
+
+    def brokers(self) -> list[BrokerInfo]: ...
+
+
 class MetadataView:
+    """Brokers are the members table's (when one is given) with this node's own entry as
+    it was bound (`set_brokers`); the controller is the controller group's leader (when
+    `controller_leader` is given) or the fixed `controller_id`."""
+
     def __init__(
-        self, topics: TopicTable, brokers: list[BrokerInfo], cluster_id: str, controller_id: int
+        self,
+        topics: TopicTable,
+        brokers: list[BrokerInfo],
+        cluster_id: str,
+        controller_id: int,
+        *,
+        members: BrokerSource | None = None,
+        controller_leader: Callable[[], int | None] | None = None,
     ) -> None:
         self._topics = topics
         self._brokers = brokers
+        self._members = members
+        self._controller_leader = controller_leader
         self.cluster_id = cluster_id
-        self.controller_id = controller_id
+        self._controller_id = controller_id
+
+    @property
+    def controller_id(self) -> int:
+        if self._controller_leader is None:
+            return self._controller_id
+        leader = self._controller_leader()
+        return -1 if leader is None else leader
 
     def topic(self, name: str) -> TopicMeta | None:
         return self._topics.get(name)
@@ -36,7 +64,22 @@ class MetadataView:
         return sorted(self._topics.topics.values(), key=lambda t: t.name)
 
     def set_brokers(self, brokers: list[BrokerInfo]) -> None:
+        """This node's own entries (its listener as bound), kept over the members table's."""
         self._brokers = list(brokers)
 
+    def set_members(self, members: BrokerSource) -> None:
+        self._members = members
+
     def brokers(self) -> list[BrokerInfo]:
-        return list(self._brokers)
+        if self._members is None:
+            return list(self._brokers)
+        local = {b.node_id: b for b in self._brokers}
+        merged = {b.node_id: b for b in self._members.brokers()}
+        merged.update(local)
+        return [merged[n] for n in sorted(merged)]
+
+    def broker(self, node_id: int) -> BrokerInfo | None:
+        for b in self.brokers():
+            if b.node_id == node_id:
+                return b
+        return None

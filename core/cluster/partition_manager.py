@@ -1,4 +1,13 @@
-"""Owns every partition replica on this node, following the controller's topic table."""
+"""Owns every partition replica on this node, following the controller's topic table.
+
+A replica is opened only where this node is in the partition's assignment (the topic table's
+replica node ids, preferred leader first); its Consensus has the assignment as voters and,
+in a cluster (a RaftGroups given), the RaftGroups transport and ticker. Leadership changes
+of the groups hosted here feed the LeaderTable (core.cluster.leaders), which also holds what
+the other nodes said of theirs: `describe` answers leader, epoch, replicas and in-sync
+replicas of any partition of the cluster, `leader` the local replica only while it leads
+and serves (NOT_LEADER_OR_FOLLOWER otherwise).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +15,13 @@ import asyncio
 import logging
 import shutil
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.cluster import topic_config
+from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.leaders import LeaderTable
 from core.cluster.partition import Partition
 from core.cluster.topic_table import TopicMeta, TopicTable
 from core.raft.consensus import Consensus
@@ -36,23 +49,61 @@ KAFKA_FALLBACKS = {
 }
 
 
+REPLICA_LAG_TIME_MAX_MS = 30_000  # Kafka's replica.lag.time.max.ms default
+
+LeadershipListener = Callable[[Partition], None]
+
+
+def group_id_of(revision: int, index: int) -> int:
+    """The Raft group id of a partition: identical on every node (revision = the controller
+    offset of the command that created the partition)."""
+    return revision * 10_000 + index + 1
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionView:
+    """A partition of the cluster as Metadata and the Admin API show it."""
+
+    revision: int
+    raft_group_id: int
+    replicas: tuple[int, ...]
+    leader_id: int | None  # None: not known (LEADER_NOT_AVAILABLE)
+    leader_epoch: int  # -1 when the leader is not known
+    in_sync: tuple[int, ...]  # the leader's view when it is this node, else the replicas
+
+
 class PartitionManager:
     def __init__(
-        self, data_dir: Path, node_id: int, topics: TopicTable, cluster_config, flusher, clock
+        self,
+        data_dir: Path,
+        node_id: int,
+        topics: TopicTable,
+        cluster_config,
+        flusher,
+        clock,
+        *,
+        leaders: LeaderTable | None = None,
+        raft_groups=None,
+        replica_lag_time_max_ms: int = REPLICA_LAG_TIME_MAX_MS,
     ) -> None:
         self.root = data_dir / KAFKA_NAMESPACE
         self.trash = data_dir / TRASH_DIR
         self.node_id = node_id
         self.topics = topics
         self.cluster_config = cluster_config
+        self.leaders = leaders if leaders is not None else LeaderTable(node_id)
+        self.replica_lag_time_max_ms = replica_lag_time_max_ms
+        self._raft_groups = raft_groups  # core.cluster.raft_groups.RaftGroups; None: one node
         self._flusher = flusher
         self._clock = clock
         self._partitions: dict[tuple[str, int], Partition] = {}
         self._deleted_listeners: list = []
+        self._leadership_listeners: list[LeadershipListener] = []
         topics.subscribe(self._on_topic_event)
         cluster_config.subscribe(self._on_cluster_config)
 
     def get(self, topic: str, partition: int) -> Partition | None:
+        """The replica hosted here, leader or follower."""
         return self._partitions.get((topic, partition))
 
     def all(self) -> list[Partition]:
@@ -60,6 +111,76 @@ class PartitionManager:
 
     def on_topics_deleted(self, fn) -> None:
         self._deleted_listeners.append(fn)
+
+    def add_leadership_listener(self, fn: LeadershipListener) -> None:
+        """`fn(partition)` whenever a replica hosted here changes leader or term."""
+        self._leadership_listeners.append(fn)
+
+    # ---- leadership ----------------------------------------------------------------------------
+    def leader(self, topic: str, partition: int) -> Partition:
+        """The replica hosted here if it leads and serves; raises ClusterError: not_leader
+        (NOT_LEADER_OR_FOLLOWER, retriable) for a partition that exists elsewhere or whose
+        new leader has not committed its term start yet, partition_not_found otherwise."""
+        replica = self._partitions.get((topic, partition))
+        if replica is not None and replica.consensus.is_leader and replica.consensus.serving:
+            return replica
+        meta = self.topics.get(topic)
+        if meta is None or not 0 <= partition < meta.partitions:
+            raise ClusterError(ClusterErrc.partition_not_found, f"{topic}/{partition}")
+        raise ClusterError(ClusterErrc.not_leader, f"{topic}/{partition}: not led here")
+
+    def is_serving_leader(self, topic: str, partition: int) -> bool:
+        replica = self._partitions.get((topic, partition))
+        return replica is not None and replica.consensus.is_leader and replica.consensus.serving
+
+    def assignment(self, meta: TopicMeta, index: int) -> tuple[int, ...]:
+        """The node ids holding partition `index`, preferred leader first."""
+        assignments = getattr(meta, "assignments", ())  # H2's; until it is committed
+        return tuple(assignments[index]) if index < len(assignments) else (self.node_id,)
+
+    def describe(self, topic: str, index: int) -> PartitionView | None:
+        """Leader, epoch, replicas and ISR of any partition of the cluster (None: unknown)."""
+        meta = self.topics.get(topic)
+        if meta is None or not 0 <= index < meta.partitions:
+            return None
+        revision = meta.partition_revisions[index]
+        replicas = self.assignment(meta, index)
+        entry = self.leaders.get(topic, index)
+        leader_id, epoch = None, -1
+        if entry is not None and entry.revision == revision and entry.leader_id is not None:
+            leader_id, epoch = entry.leader_id, entry.term
+        in_sync = replicas
+        local = self._partitions.get((topic, index))
+        if local is not None and local.consensus.is_leader:
+            in_sync = self._in_sync(local, replicas)
+        return PartitionView(
+            revision, group_id_of(revision, index), replicas, leader_id, epoch, in_sync
+        )
+
+    def _in_sync(self, partition: Partition, replicas: tuple[int, ...]) -> tuple[int, ...]:
+        """The leader and the followers that answered it within replica_lag_time_max_ms."""
+        core = partition.consensus.core
+        if core is None:
+            return (self.node_id,)
+        since = core.now_ms - self.replica_lag_time_max_ms
+        progress = core.progress
+        return tuple(
+            n
+            for n in replicas
+            if n == self.node_id or (n in progress and progress[n].last_ack_ms >= since)
+        )
+
+    def _on_leader(self, partition: Partition) -> None:
+        consensus = partition.consensus
+        self.leaders.set_local(
+            partition.topic,
+            partition.index,
+            partition.revision,
+            consensus.leader_id,
+            consensus.term,
+        )
+        for fn in self._leadership_listeners:
+            fn(partition)
 
     # ---- startup / shutdown --------------------------------------------------------------------------
     def open_existing(self) -> None:
@@ -70,9 +191,15 @@ class PartitionManager:
 
     def close_all(self) -> None:
         for partition in list(self._partitions.values()):
-            self._flusher.forget(partition.consensus)
-            partition.close()
+            self._close(partition)
         self._partitions.clear()
+
+    def _close(self, partition: Partition) -> None:
+        if self._raft_groups is not None:
+            self._raft_groups.unregister(partition.raft_group_id)
+        self._flusher.forget(partition.consensus)
+        partition.close()
+        self.leaders.forget_local(partition.topic, partition.index)
 
     def _remove_orphans(self) -> None:
         shutil.rmtree(self.trash, ignore_errors=True)  # deletions a crash interrupted
@@ -88,6 +215,7 @@ class PartitionManager:
                     and rev.isdigit()
                     and int(idx) < meta.partitions
                     and meta.partition_revisions[int(idx)] == int(rev)
+                    and self.node_id in self.assignment(meta, int(idx))
                 )
                 if not keep:
                     log.info("removing stale replica directory %s", part_dir)
@@ -115,27 +243,46 @@ class PartitionManager:
 
     def _ensure_partitions(self, meta: TopicMeta) -> None:
         for i, revision in enumerate(meta.partition_revisions):
-            if (meta.name, i) not in self._partitions:
-                self._open(meta, i, revision)
+            voters = self.assignment(meta, i)
+            if (meta.name, i) not in self._partitions and self.node_id in voters:
+                self._open(meta, i, revision, voters)
 
-    def _open(self, meta: TopicMeta, index: int, revision: int) -> None:
+    def _open(self, meta: TopicMeta, index: int, revision: int, voters: tuple[int, ...]) -> None:
         directory = self.root / meta.name / f"{index}_{revision}"
         disk_log = DiskLog.open(directory, self._log_config(meta), self._clock)
-        group_id = revision * 10_000 + index + 1
-        consensus = Consensus(group_id, self.node_id, disk_log, self._flusher)
+        group_id = group_id_of(revision, index)
+        groups = self._raft_groups
+        if groups is None:
+            consensus = Consensus(group_id, self.node_id, disk_log, self._flusher, voters=voters)
+        else:
+            consensus = Consensus(
+                group_id,
+                self.node_id,
+                disk_log,
+                self._flusher,
+                voters=voters,
+                transport=groups.transport(group_id),
+                clock=self._clock,
+            )
         partition = Partition(
             meta.name, index, meta.topic_id, revision, consensus, disk_log, self._clock
         )
         self._configure(partition, meta)
+        listen = getattr(consensus, "add_leader_listener", None)  # H1's; until it lands
+        if listen is not None:
+            listen(lambda _term, _leader: self._on_leader(partition))
         partition.start()
+        if groups is not None:
+            groups.register(consensus)
         self._partitions[(meta.name, index)] = partition
+        self._on_leader(partition)  # what start decided (one voter: itself, in a new term)
 
     def _delete_topic(self, meta: TopicMeta) -> None:
         for i in range(meta.partitions):
             partition = self._partitions.pop((meta.name, i), None)
             if partition is not None:
-                self._flusher.forget(partition.consensus)
-                partition.close()
+                self._close(partition)
+        self.leaders.remove_topic(meta.name)
         self._remove_dir_in_background(self.root / meta.name)
         for fn in self._deleted_listeners:
             fn([meta.name])

@@ -19,7 +19,6 @@ class GroupConfig:
     groups_max: int = 100_000  # groups per coordinator
     offset_metadata_max_bytes: int = 4_096
     offset_commits_per_request_max: int = 100_000
-    replication_factor: int = 1
 
     def __post_init__(self) -> None:
         assert 0 < self.group_min_session_timeout_ms <= self.group_max_session_timeout_ms

@@ -5,6 +5,17 @@ leads before answering for its groups (COORDINATOR_LOAD_IN_PROGRESS meanwhile),
 writing through the partition API, and driving the core's timers from the Clock.
 Handlers call the methods below; each is the core's, answered synchronously or
 with an awaitable Completion.
+
+Leadership: the partition manager tells us when a `__consumer_offsets` replica hosted here
+changes leader or term (a 1 s check backs it up). A partition is (re)loaded for each term
+this node leads it, once that term serves (its term start committed: what the previous
+leader committed is all in the log), and unloaded when leadership goes (its groups answer
+NOT_COORDINATOR). FindCoordinator names the partition's leader from the leaders table.
+
+Alone (`clustered` False) a fresh broker answers for every group at once and creates the
+topic on the first write; in a cluster the topic (replication factor
+min(default_topic_replications, members), odd, as Redpanda's internal topics) is created
+when a group is first looked up, and groups are answered once its leaders load them.
 """
 
 from __future__ import annotations
@@ -60,8 +71,12 @@ class GroupCoordinator:
         partitions: PartitionManager,
         topics: TopicsFrontend,
         config: ClusterConfigStore,
+        clustered: bool = False,
+        member_count: Callable[[], int] = lambda: 1,
     ) -> None:
         self.node_id = node_id
+        self.clustered = clustered
+        self._member_count = member_count
         self.clock = clock
         self._partitions = partitions  # each partition through its facade
         self._topics = topics
@@ -72,9 +87,11 @@ class GroupCoordinator:
         self.manager = GroupManager(clock=clock, config=self.config, journal=self.journal)
         self._tasks: list[asyncio.Task] = []
         self._loading: dict[int, asyncio.Task] = {}
+        self._load_term: dict[int, int] = {}  # the term each owned partition was loaded for
         self._creating: asyncio.Task | None = None
         for partition in range(self.manager.partitions):  # nothing is answered before the replay
             self.manager.status[partition] = PartitionStatus.LOADING
+        partitions.add_leadership_listener(self._on_leadership)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -84,7 +101,10 @@ class GroupCoordinator:
         on the first write (FirstWriteJournal), so a fresh broker starts without writing it."""
         if self._topics.table.get(OFFSETS_TOPIC) is None:
             for partition in range(self.manager.partitions):
-                self.manager.finish_load(self.manager.begin_load(partition))
+                if self.clustered:  # answered once the topic exists and its leaders load
+                    self.manager.status.pop(partition, None)
+                else:
+                    self.manager.finish_load(self.manager.begin_load(partition))
         else:
             await self._open_topic()
         self._tasks.append(asyncio.create_task(self._run_timers(), name="groups-timers"))
@@ -102,7 +122,9 @@ class GroupCoordinator:
             self.manager.partitions = count
             self.manager.status = {p: PartitionStatus.LOADING for p in range(count)}
         for partition in range(count):
-            if self._is_leader(partition):
+            term = self._leader_term(partition)
+            if term is not None:
+                self._load_term[partition] = term
                 await self._load(partition)
             else:
                 self.manager.status.pop(partition, None)
@@ -118,13 +140,21 @@ class GroupCoordinator:
         return None if self._creating.done() else self._creating
 
     async def _create(self) -> None:
-        """Create the topic; what the groups wrote meanwhile waits for it, so the loaded
-        (empty) state stays. Partitions not led once created are unloaded as usual."""
+        """Create the topic. Alone: what the groups wrote meanwhile waits for it, so the
+        loaded (empty) state stays, adopted as the state of the first term. Partitions not
+        led once created are unloaded as usual."""
         count = await self._ensure_topic()
+        if self.clustered:
+            self._follow_leadership()
+            return
         for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
             if all(self._is_leader(p) for p in range(count)):
                 break
             await asyncio.sleep(_POLL_S)
+        for partition in range(count):
+            term = self._leader_term(partition)
+            if term is not None and partition in self.manager.status:
+                self._load_term[partition] = term
 
     def _on_config_change(self, _changed: dict) -> None:
         try:
@@ -149,7 +179,7 @@ class GroupCoordinator:
                 await self._topics.create_topic(
                     OFFSETS_TOPIC,
                     self.config.group_topic_partitions,
-                    self.config.replication_factor,
+                    self._replication_factor(),
                     {"cleanup.policy": "compact"},
                 )
                 log.info(
@@ -160,10 +190,12 @@ class GroupCoordinator:
             except ClusterError as exc:
                 if exc.errc is not ClusterErrc.topic_already_exists:
                     raise
-        count = table.get(OFFSETS_TOPIC).partitions
+        meta = table.get(OFFSETS_TOPIC)
+        count = meta.partitions
+        local = [p for p in range(count) if self.node_id in self._partitions.assignment(meta, p)]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + _TOPIC_WAIT_S
-        while any(self._partitions.get(OFFSETS_TOPIC, p) is None for p in range(count)):
+        while any(self._partitions.get(OFFSETS_TOPIC, p) is None for p in local):
             if loop.time() > deadline:
                 raise TimeoutError(
                     f"{OFFSETS_TOPIC} partitions did not open within {_TOPIC_WAIT_S}s"
@@ -171,19 +203,39 @@ class GroupCoordinator:
             await asyncio.sleep(0.01)
         return count
 
-    def _is_leader(self, partition: int) -> bool:
-        target = self._partitions.get(OFFSETS_TOPIC, partition)
-        return target is not None and target.is_leader
+    def _replication_factor(self) -> int:
+        """min(default_topic_replications, members), odd (Redpanda's internal topics)."""
+        wanted = int(self._config_store.get("default_topic_replications"))
+        rf = min(wanted, max(self._member_count(), 1))
+        return rf if rf % 2 == 1 else rf - 1
 
-    def _loaded(self, partition: int, _task: asyncio.Task) -> None:
-        self._loading.pop(partition, None)
+    def _is_leader(self, partition: int) -> bool:
+        """This node leads the partition and its term serves."""
+        return self._partitions.is_serving_leader(OFFSETS_TOPIC, partition)
+
+    def _leader_term(self, partition: int) -> int | None:
+        """The term in which this node leads the partition, None when it does not."""
+        target = self._partitions.get(OFFSETS_TOPIC, partition)
+        return target.leader_epoch if target is not None and target.is_leader else None
+
+    def _loaded(self, partition: int, task: asyncio.Task, _done: asyncio.Task) -> None:
+        if self._loading.get(partition) is task:
+            del self._loading[partition]
 
     async def _load(self, partition: int) -> None:
-        """Replay the partition up to its high watermark, then answer for its groups."""
+        """Once the term serves, replay the partition up to its high watermark, then answer
+        for its groups (COORDINATOR_LOAD_IN_PROGRESS meanwhile)."""
         target = self._partitions.get(OFFSETS_TOPIC, partition)
         if target is None:  # deleted since leadership was seen
             return
         load = self.manager.begin_load(partition)
+        for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
+            if self._is_leader(partition) or not target.is_leader:
+                break
+            await asyncio.sleep(_POLL_S)
+        if not self._is_leader(partition):  # leadership went, or its term never served
+            self._unload(partition)
+            return
         offset, end = target.start_offset, target.high_watermark
         while offset < end:  # bounded: each pass advances past at least one batch, or stops
             data = target.read_bytes(offset, _READ_CHUNK_BYTES)
@@ -211,36 +263,58 @@ class GroupCoordinator:
             wait_ms = min(max(self.manager.next_deadline_ms() - now_ms, 1), _TIMER_SLEEP_MAX_MS)
             await asyncio.sleep(wait_ms / 1000)
 
+    def _on_leadership(self, partition) -> None:
+        """A replica hosted here changed leader or term (called inside consensus: the
+        reaction runs on the next loop iteration)."""
+        if partition.topic == OFFSETS_TOPIC and partition.index < self.manager.partitions:
+            asyncio.get_running_loop().call_soon(self._follow, partition.index)
+
     def _follow_leadership(self) -> None:
-        """Load partitions this node came to lead; drop those it lost."""
-        if self._topics.table.get(OFFSETS_TOPIC) is None:
-            return  # not created yet: every partition is loaded and empty
-        if self._creating is not None and not self._creating.done():
-            return  # _create waits until it leads what it created
         for partition in range(self.manager.partitions):
-            leader = self._is_leader(partition)
-            owned = partition in self.manager.status
-            if leader and not owned and partition not in self._loading:
-                task = asyncio.create_task(self._load(partition), name=f"groups-load-{partition}")
-                self._loading[partition] = task
-                task.add_done_callback(functools.partial(self._loaded, partition))
-            elif not leader and owned:
+            self._follow(partition)
+
+    def _follow(self, partition: int) -> None:
+        """Load a partition for each term this node leads it; drop it when leadership goes."""
+        if self._topics.table.get(OFFSETS_TOPIC) is None:
+            return  # not created yet (alone: every partition is loaded and empty)
+        if self._creating is not None and not self._creating.done() and not self.clustered:
+            return  # _create waits until it leads what it created
+        term = self._leader_term(partition)
+        if term is None:
+            if partition in self.manager.status or partition in self._loading:
                 log.info("%s/%d: no longer leader, unloading its groups", OFFSETS_TOPIC, partition)
-                self.manager.unload(partition)
+                self._unload(partition)
+        elif self._load_term.get(partition) != term or partition not in self.manager.status:
+            self._unload(partition)
+            self._load_term[partition] = term
+            task = asyncio.create_task(self._load(partition), name=f"groups-load-{partition}")
+            self._loading[partition] = task
+            task.add_done_callback(functools.partial(self._loaded, partition, task))
+
+    def _unload(self, partition: int) -> None:
+        task = self._loading.pop(partition, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        self._load_term.pop(partition, None)
+        self.manager.unload(partition)
 
     # ------------------------------------------------------------ queries for handlers
 
-    def coordinator_for(self, key: str, key_type: int) -> ErrorCode:
-        """NONE when this node coordinates `key` (a group or a transactional id)."""
+    def coordinator_for(self, key: str, key_type: int) -> tuple[ErrorCode, int]:
+        """(NONE, node id) of the node coordinating `key` (a group or a transactional id):
+        the leader of the group's partition; COORDINATOR_NOT_AVAILABLE while unknown."""
         if key_type == KEY_TYPE_TRANSACTION:
-            return ErrorCode.none  # one node: it coordinates every transaction
+            return ErrorCode.none, self.node_id  # transactions stay on the node asked
         if key_type != KEY_TYPE_GROUP:
-            return ErrorCode.invalid_request
+            return ErrorCode.invalid_request, -1
         self._topic_ready()  # a group is looked up: create the topic (as Kafka does), once
         partition = self.manager.partition_of(key)
         if partition in self.manager.status or self._is_leader(partition):
-            return ErrorCode.none
-        return ErrorCode.coordinator_not_available
+            return ErrorCode.none, self.node_id
+        view = self._partitions.describe(OFFSETS_TOPIC, partition)
+        if view is None or view.leader_id is None:
+            return ErrorCode.coordinator_not_available, -1
+        return ErrorCode.none, view.leader_id
 
     def group_lags(self, high_watermark_fn: HighWatermarkFn) -> list:
         return group_lags(self.manager.groups.values(), high_watermark_fn)

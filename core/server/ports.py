@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from core.cluster.metadata import BrokerInfo
+from core.cluster.partition_manager import PartitionView
 from core.cluster.topic_table import TopicMeta
 from core.groups.completion import Completion
 from core.groups.membership import JoinParams, SyncParams
@@ -64,6 +65,8 @@ class MetadataSource(Protocol):
     def controller_id(self) -> int: ...
 
     def brokers(self) -> list[BrokerInfo]: ...
+
+    def broker(self, node_id: int) -> BrokerInfo | None: ...
 
     def topic(self, name: str) -> TopicMeta | None: ...
 
@@ -173,9 +176,18 @@ class PartitionData(Protocol):
 
 
 class Partitions(Protocol):
-    """The partitions this node holds (core.cluster.partition_manager.PartitionManager)."""
+    """The partitions this node holds (core.cluster.partition_manager.PartitionManager), and
+    the placement and leadership of every partition of the cluster."""
 
-    def get(self, topic: str, partition: int) -> PartitionData | None: ...
+    def get(self, topic: str, partition: int) -> PartitionData | None:
+        """The replica hosted here, leader or follower (None if not hosted here)."""
+
+    def leader(self, topic: str, partition: int) -> PartitionData:
+        """The replica hosted here while it leads and serves; raises ClusterError
+        (NOT_LEADER_OR_FOLLOWER, or UNKNOWN_TOPIC_OR_PARTITION for no such partition)."""
+
+    def describe(self, topic: str, partition: int) -> PartitionView | None:
+        """Leader, epoch, replicas and ISR of any partition of the cluster."""
 
     def all(self) -> Sequence[PartitionData]: ...
 
@@ -191,7 +203,8 @@ class ProducerIds(Protocol):
 class Groups(Protocol):
     """The consumer group coordinator (core.groups.coordinator.GroupCoordinator)."""
 
-    def coordinator_for(self, key: str, key_type: int) -> ErrorCode: ...
+    def coordinator_for(self, key: str, key_type: int) -> tuple[ErrorCode, int]:
+        """(NONE, the coordinator's node id) or (the error, -1)."""
 
     def join(self, params: JoinParams) -> Completion[JoinResult]: ...
 

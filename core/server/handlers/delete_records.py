@@ -7,6 +7,7 @@ from typing import Any
 from core.cluster.errors import ClusterError, to_error_code
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
+from core.server.handlers._leader import led_partition
 from core.server.responses import ZERO, build, module_of
 
 API_KEY = 21
@@ -23,13 +24,10 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         rows = []
         allowed = ctx.authorized("DELETE", "TOPIC", t.name)
         for p in t.partitions:
-            partition = ctx.services.partitions.get(t.name, p.partition_index)
-            if partition is None or not allowed:
-                code = (
-                    ErrorCode.unknown_topic_or_partition
-                    if allowed
-                    else (ErrorCode.topic_authorization_failed)
-                )
+            partition, code = None, ErrorCode.topic_authorization_failed
+            if allowed:
+                partition, code = led_partition(ctx.services, t.name, p.partition_index)
+            if partition is None:
                 rows.append(
                     build(
                         m.DeleteRecordsPartitionResult,

@@ -17,6 +17,7 @@ from core.common import metrics
 from core.protocol.errors import ErrorCode
 from core.protocol.fetch_wire import FileRegion, PartitionResult, encode_fetch_response
 from core.server.context import RequestContext
+from core.server.handlers._leader import led_partition
 from core.server.responses import RawResponse
 
 API_KEY = 1
@@ -93,11 +94,9 @@ def _collect(
 
 
 def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionResult:
-    partition = svc.partitions.get(topic, fp.partition)
+    partition, error = led_partition(svc, topic, fp.partition)
     if partition is None:
-        return PartitionResult(
-            fp.partition, ErrorCode.unknown_topic_or_partition.value, -1, -1, -1, None
-        )
+        return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
     hwm = partition.high_watermark
     lso = partition.last_stable_offset
     start = partition.start_offset

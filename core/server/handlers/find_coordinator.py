@@ -1,7 +1,8 @@
 """FindCoordinator (10): which broker coordinates a group or a transactional id.
 
 v4 takes a batch of keys; earlier versions one. Every group is coordinated by the
-leader of its `__consumer_offsets` partition.
+leader of its `__consumer_offsets` partition, wherever it is (COORDINATOR_NOT_AVAILABLE
+while that partition has no known leader).
 """
 
 from __future__ import annotations
@@ -55,11 +56,17 @@ def _locate(ctx: RequestContext, key: str, key_type: int) -> tuple[ErrorCode, in
         return ErrorCode.transactional_id_authorization_failed, -1, "", -1
     if key_type != 1 and not ctx.authorized("DESCRIBE", "GROUP", key):
         return ErrorCode.group_authorization_failed, -1, "", -1
-    error = ctx.services.groups.coordinator_for(key, key_type)
+    svc = ctx.services
+    error, node_id = svc.groups.coordinator_for(key, key_type)
     if error is not ErrorCode.none:
         return error, -1, "", -1
-    host, port = ctx.services.advertised_kafka
-    return ErrorCode.none, ctx.services.node_id, host, port
+    if node_id == svc.node_id:
+        host, port = svc.advertised_kafka
+        return ErrorCode.none, node_id, host, port
+    broker = svc.metadata.broker(node_id)
+    if broker is None:  # a leader not (yet) in the members table
+        return ErrorCode.coordinator_not_available, -1, "", -1
+    return ErrorCode.none, node_id, broker.host, broker.port
 
 
 def _message(error: ErrorCode) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
+from core.server.handlers._leader import led_partition
 from core.server.responses import ZERO, build, module_of
 
 API_KEY = 2
@@ -51,9 +52,9 @@ def _one(ctx: RequestContext, m, topic: str, p, committed: bool):
 
     if not ctx.authorized("DESCRIBE", "TOPIC", topic):
         return row(ErrorCode.topic_authorization_failed)
-    partition = ctx.services.partitions.get(topic, p.partition_index)
+    partition, error = led_partition(ctx.services, topic, p.partition_index)
     if partition is None:
-        return row(ErrorCode.unknown_topic_or_partition)
+        return row(error)
     epoch = partition.leader_epoch
     requested = getattr(p, "current_leader_epoch", -1)
     if requested >= 0 and requested != epoch:

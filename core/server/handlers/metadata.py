@@ -1,4 +1,8 @@
-"""Metadata (3): brokers, controller and topics; optional auto-creation."""
+"""Metadata (3): brokers, controller and topics; optional auto-creation.
+
+Brokers are the cluster's members; each partition's leader and epoch come from the leaders
+table (LEADER_NOT_AVAILABLE while unknown), its replicas from the topic's assignment.
+"""
 
 from __future__ import annotations
 
@@ -127,47 +131,44 @@ def _error_entry(m, name, code: ErrorCode, topic_id=None):
 
 
 def _topic_entry(ctx: RequestContext, m, name: str, meta, with_ops: bool = False):
-    svc = ctx.services
-    node = svc.node_id
-    partitions = []
-    for i in range(meta.partitions):
-        partition = svc.partitions.get(name, i)
-        if partition is None:
-            partitions.append(
-                build(
-                    m.MetadataResponsePartition,
-                    error_code=ErrorCode.leader_not_available,
-                    partition_index=i,
-                    leader_id=-1,
-                    leader_epoch=-1,
-                    replica_nodes=(node,),
-                    isr_nodes=(),
-                    offline_replicas=(),
-                )
-            )
-            continue
-        partitions.append(
-            build(
-                m.MetadataResponsePartition,
-                error_code=ErrorCode.none,
-                partition_index=i,
-                leader_id=node,
-                leader_epoch=partition.leader_epoch,
-                replica_nodes=(node,),
-                isr_nodes=(node,),
-                offline_replicas=(),
-            )
-        )
+    partitions = tuple(_partition_entry(ctx, m, name, i) for i in range(meta.partitions))
     return build(
         m.MetadataResponseTopic,
         error_code=ErrorCode.none,
         name=name,
         topic_id=uuid.UUID(meta.topic_id),
         is_internal=meta.is_internal,
-        partitions=tuple(partitions),
+        partitions=partitions,
         topic_authorized_operations=(
             ctx.authorized_operations("TOPIC", name, TOPIC_OPERATIONS)
             if with_ops
             else NOT_REQUESTED
         ),
+    )
+
+
+def _partition_entry(ctx: RequestContext, m, name: str, index: int):
+    """Leader and epoch from the leaders table, replicas from the assignment, ISR as the
+    leader sees it (the replicas when the leader is another node)."""
+    view = ctx.services.partitions.describe(name, index)
+    if view is None or view.leader_id is None:
+        return build(
+            m.MetadataResponsePartition,
+            error_code=ErrorCode.leader_not_available,
+            partition_index=index,
+            leader_id=-1,
+            leader_epoch=-1,
+            replica_nodes=view.replicas if view is not None else (),
+            isr_nodes=(),
+            offline_replicas=(),
+        )
+    return build(
+        m.MetadataResponsePartition,
+        error_code=ErrorCode.none,
+        partition_index=index,
+        leader_id=view.leader_id,
+        leader_epoch=view.leader_epoch,
+        replica_nodes=view.replicas,
+        isr_nodes=view.in_sync,
+        offline_replicas=(),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
+from core.server.handlers._leader import led_partition
 from core.server.responses import ZERO, build, module_of
 
 API_KEY = 23
@@ -34,9 +35,9 @@ def _one(ctx: RequestContext, m, topic: str, p):
 
     if not ctx.authorized("DESCRIBE", "TOPIC", topic):
         return row(ErrorCode.topic_authorization_failed)
-    partition = ctx.services.partitions.get(topic, p.partition)
+    partition, error = led_partition(ctx.services, topic, p.partition)
     if partition is None:
-        return row(ErrorCode.unknown_topic_or_partition)
+        return row(error)
     current = partition.leader_epoch
     if p.current_leader_epoch >= 0 and p.current_leader_epoch != current:
         return row(

@@ -25,6 +25,7 @@ from core.model.validation import (
 )
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
+from core.server.handlers._leader import led_partition
 from core.server.responses import NO_RESPONSE, ZERO, build, module_of
 
 API_KEY = 0
@@ -102,9 +103,9 @@ def _append_one(ctx: RequestContext, topic: str, pdata, acks: int, waits: list) 
     svc = ctx.services
     if acks not in _ACKS:
         return _error_row(pdata.index, ErrorCode.invalid_required_acks, "acks must be -1, 0 or 1")
-    partition = svc.partitions.get(topic, pdata.index)
+    partition, error = led_partition(svc, topic, pdata.index)
     if partition is None:
-        return _error_row(pdata.index, ErrorCode.unknown_topic_or_partition, None)
+        return _error_row(pdata.index, error, None)
     records = pdata.records
     if not records:
         return _error_row(pdata.index, ErrorCode.invalid_record, "empty record set")

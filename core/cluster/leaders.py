@@ -1,0 +1,307 @@
+"""LeaderTable: who leads each partition, as this node knows it (Redpanda's leaders table and
+metadata dissemination).
+
+An entry is (topic, partition) -> Leadership(revision, term, leader_id | None). The groups this
+node hosts feed it from their Consensus leader listeners (`set_local`); what other nodes tell
+us arrives by Method.leaders_update (`handle`). Every node sends its own groups' changes to
+every peer, coalesced every `flush_interval_ms`, plus a full refresh of the partitions it leads
+every `refresh_interval_ms` (and a ping, an empty update, every `ping_interval_ms`), so a
+node that missed a change, restarted or just joined converges. No gossip: each node speaks
+only for the groups it hosts.
+
+Merge rule (`merge`): a higher partition revision wins (a topic deleted and created again
+starts its terms afresh), then a higher term; in the same term a known leader replaces an
+unknown one, and only the leader itself may withdraw its own claim (same term, no leader),
+since Raft has at most one leader per term.
+
+Liveness: a peer is alive while we heard from it (any update or ping it sent, any answer it
+gave) within `alive_timeout_ms`; the Admin API's is_alive and health overview read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from core.common.clock import Clock, SystemClock
+from core.rpc.client import PeerClients
+from core.rpc.errors import RpcError
+from core.rpc.frame import Buffer, FrameError, Method
+
+log = logging.getLogger("ailurus.leaders")
+
+Key = tuple[str, int]
+
+_HEAD = struct.Struct("<iI")  # source node id, topic count
+_TOPIC = struct.Struct("<HI")  # name length, entry count
+_ENTRY = struct.Struct("<iqqi")  # partition, revision, term, leader (-1: none)
+NO_LEADER = -1
+MAX_ENTRIES_PER_FRAME = 8_192  # ~200 KiB of meta
+MAX_TOPIC_NAME_BYTES = 1_024
+
+
+@dataclass(frozen=True, slots=True)
+class Leadership:
+    revision: int  # the partition's revision (controller offset that created it)
+    term: int
+    leader_id: int | None
+
+
+def merge(current: Leadership | None, new: Leadership, source: int) -> bool:
+    """Whether `new`, reported by node `source`, replaces `current`."""
+    if current is None:
+        return True
+    if new.revision != current.revision:
+        return new.revision > current.revision
+    if new.term != current.term:
+        return new.term > current.term
+    if new.leader_id == current.leader_id:
+        return False
+    if current.leader_id is None:
+        return True
+    return new.leader_id is None and source == current.leader_id
+
+
+@dataclass(slots=True)
+class _Peer:
+    pending: dict[Key, Leadership]
+    refresh_due_ms: int = 0  # a new peer gets a full refresh at once
+    ping_due_ms: int = 0
+    sending: asyncio.Task | None = None
+
+
+class LeaderTable:
+    def __init__(
+        self,
+        node_id: int,
+        peers: PeerClients | None = None,
+        members: Callable[[], Iterable[int]] | None = None,
+        *,
+        clock: Clock | None = None,
+        flush_interval_ms: int = 100,
+        refresh_interval_ms: int = 5_000,
+        ping_interval_ms: int = 1_000,
+        alive_timeout_ms: int = 3_000,
+        rpc_timeout_ms: int = 2_000,
+    ) -> None:
+        self.node_id = node_id
+        self._peer_clients = peers
+        self._members = members or (lambda: ())
+        self._clock = clock or SystemClock()
+        self.flush_interval_ms = flush_interval_ms
+        self.refresh_interval_ms = refresh_interval_ms
+        self.ping_interval_ms = ping_interval_ms
+        self.alive_timeout_ms = alive_timeout_ms
+        self.rpc_timeout_ms = rpc_timeout_ms
+        self._table: dict[str, dict[int, Leadership]] = {}
+        self._local: dict[Key, Leadership] = {}  # what this node's own groups said last
+        self._changes: dict[Key, Leadership] = {}  # accepted local changes not yet queued
+        self._peers: dict[int, _Peer] = {}
+        self._contact_ms: dict[int, int] = {}
+        self._task: asyncio.Task | None = None
+        self.frames_received = 0
+        self.updates_received = 0
+        self.updates_rejected = 0
+
+    # ---- reads -----------------------------------------------------------------------------------
+    def get(self, topic: str, partition: int) -> Leadership | None:
+        return self._table.get(topic, {}).get(partition)
+
+    def leader_id(self, topic: str, partition: int, revision: int | None = None) -> int | None:
+        """The leader's node id, None when unknown (or known only for another revision)."""
+        entry = self.get(topic, partition)
+        if entry is None or (revision is not None and entry.revision != revision):
+            return None
+        return entry.leader_id
+
+    def entries(self) -> Iterator[tuple[str, int, Leadership]]:
+        for topic, parts in self._table.items():
+            for partition, entry in parts.items():
+                yield topic, partition, entry
+
+    def is_alive(self, node_id: int) -> bool:
+        if node_id == self.node_id:
+            return True
+        heard = self._contact_ms.get(node_id)
+        return heard is not None and self._clock.monotonic_ms() - heard <= self.alive_timeout_ms
+
+    def last_contact_ms(self, node_id: int) -> int | None:
+        return self._contact_ms.get(node_id)
+
+    # ---- writes ----------------------------------------------------------------------------------
+    def set_local(
+        self, topic: str, partition: int, revision: int, leader_id: int | None, term: int
+    ) -> bool:
+        """A group hosted here changed leader or term; queued for every peer if accepted."""
+        entry = Leadership(revision, term, leader_id)
+        key = (topic, partition)
+        self._local[key] = entry
+        if not self._merge(topic, partition, entry, self.node_id):
+            return False
+        self._changes[key] = entry
+        return True
+
+    def forget_local(self, topic: str, partition: int) -> None:
+        """The replica here was closed (its topic deleted or moved away)."""
+        self._local.pop((topic, partition), None)
+        self._changes.pop((topic, partition), None)
+
+    def remove_topic(self, topic: str) -> None:
+        self._table.pop(topic, None)
+        for key in [k for k in self._local if k[0] == topic]:
+            self.forget_local(*key)
+        for peer in self._peers.values():
+            for key in [k for k in peer.pending if k[0] == topic]:
+                del peer.pending[key]
+
+    def _merge(self, topic: str, partition: int, entry: Leadership, source: int) -> bool:
+        parts = self._table.setdefault(topic, {})
+        if not merge(parts.get(partition), entry, source):
+            return False
+        parts[partition] = entry
+        return True
+
+    # ---- RPC: receiving ----------------------------------------------------------------------------
+    def register(self, rpc_server) -> None:
+        """Serve Method.leaders_update on this node's RpcServer (core.rpc.server)."""
+        rpc_server.register(Method.leaders_update, self.handle)
+
+    async def handle(self, meta: bytes, _blob: Buffer) -> tuple[bytes, bytes]:
+        source, entries = decode(meta)
+        self.frames_received += 1
+        self._contact_ms[source] = self._clock.monotonic_ms()
+        for topic, partition, entry in entries:
+            self.updates_received += 1
+            if not self._merge(topic, partition, entry, source):
+                self.updates_rejected += 1
+        return b"", b""
+
+    # ---- RPC: sending -------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._peer_clients is not None and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="leaders")
+
+    async def stop(self) -> None:
+        tasks = [p.sending for p in self._peers.values() if p.sending is not None]
+        if self._task is not None:
+            tasks.append(self._task)
+            self._task = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception:  # one bad tick must not stop dissemination for good
+                log.exception("leaders: dissemination tick failed")
+            await asyncio.sleep(self.flush_interval_ms / 1000)
+
+    def tick(self) -> None:
+        """Queue the coalesced changes for every peer and send to each peer not busy."""
+        members = {n for n in self._members() if n != self.node_id}
+        for gone in set(self._peers) - members:
+            task = self._peers.pop(gone).sending
+            if task is not None:
+                task.cancel()
+        changes, self._changes = self._changes, {}
+        now = self._clock.monotonic_ms()
+        for node_id in members:
+            peer = self._peers.get(node_id)
+            if peer is None:
+                peer = self._peers[node_id] = _Peer(pending={})
+            peer.pending.update(changes)
+            if peer.sending is None:
+                self._maybe_send(node_id, peer, now)
+
+    def _maybe_send(self, node_id: int, peer: _Peer, now: int) -> None:
+        if now >= peer.refresh_due_ms:
+            peer.refresh_due_ms = now + self.refresh_interval_ms
+            batch = self._led_here()
+            batch.update(peer.pending)
+        elif peer.pending:
+            batch = dict(peer.pending)
+        elif now >= peer.ping_due_ms:
+            batch = {}
+        else:
+            return
+        peer.pending = {}
+        peer.ping_due_ms = now + self.ping_interval_ms
+        peer.sending = asyncio.get_running_loop().create_task(self._send(node_id, peer, batch))
+
+    def _led_here(self) -> dict[Key, Leadership]:
+        """The partitions this node leads (its own groups say so and the table agrees)."""
+        out = {}
+        for key, entry in self._local.items():
+            if entry.leader_id == self.node_id and self.get(*key) == entry:
+                out[key] = entry
+        return out
+
+    async def _send(self, node_id: int, peer: _Peer, batch: dict[Key, Leadership]) -> None:
+        assert self._peer_clients is not None
+        items = list(batch.items())
+        sent = 0
+        try:
+            client = self._peer_clients.get(node_id)
+            while True:
+                chunk = items[sent : sent + MAX_ENTRIES_PER_FRAME]
+                await client.call(
+                    Method.leaders_update,
+                    encode(self.node_id, chunk),
+                    timeout_ms=self.rpc_timeout_ms,
+                )
+                self._contact_ms[node_id] = self._clock.monotonic_ms()
+                sent += len(chunk)
+                if sent >= len(items):
+                    break
+        except RpcError as exc:
+            log.debug("leaders: update to node %d failed: %s", node_id, exc)
+            for key, entry in items[sent:]:  # resent next time unless a newer one is queued
+                peer.pending.setdefault(key, entry)
+        finally:
+            peer.sending = None
+
+
+# ---- wire format --------------------------------------------------------------------------------
+def encode(source: int, entries: Iterable[tuple[Key, Leadership]]) -> bytes:
+    by_topic: dict[str, list[tuple[int, Leadership]]] = {}
+    for (topic, partition), entry in entries:
+        by_topic.setdefault(topic, []).append((partition, entry))
+    out = bytearray(_HEAD.pack(source, len(by_topic)))
+    for topic, rows in by_topic.items():
+        name = topic.encode()
+        out += _TOPIC.pack(len(name), len(rows))
+        out += name
+        for partition, e in rows:
+            leader = NO_LEADER if e.leader_id is None else e.leader_id
+            out += _ENTRY.pack(partition, e.revision, e.term, leader)
+    return bytes(out)
+
+
+def decode(meta: bytes) -> tuple[int, list[tuple[str, int, Leadership]]]:
+    """(source node id, entries); raises FrameError on a malformed update."""
+    try:
+        source, topics = _HEAD.unpack_from(meta, 0)
+        pos = _HEAD.size
+        out = []
+        for _ in range(topics):
+            name_len, count = _TOPIC.unpack_from(meta, pos)
+            pos += _TOPIC.size
+            if name_len > MAX_TOPIC_NAME_BYTES or count > MAX_ENTRIES_PER_FRAME:
+                raise FrameError(f"leaders update: topic of {name_len} bytes, {count} entries")
+            topic = meta[pos : pos + name_len].decode()
+            pos += name_len
+            for _ in range(count):
+                partition, revision, term, leader = _ENTRY.unpack_from(meta, pos)
+                pos += _ENTRY.size
+                leader_id = None if leader == NO_LEADER else leader
+                out.append((topic, partition, Leadership(revision, term, leader_id)))
+    except (struct.error, UnicodeDecodeError) as exc:
+        raise FrameError(f"leaders update: {exc}") from None
+    if pos != len(meta):
+        raise FrameError(f"leaders update: {len(meta) - pos} trailing bytes")
+    return source, out
