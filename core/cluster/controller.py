@@ -126,12 +126,12 @@ class Controller:
         persisted = (self._log.kvstore.get(_KV_KEY) or {}).get("last_applied", -1)
         self.consensus.start()
         known = min(max(persisted + 1, self.consensus.commit_offset), self._log.next_offset)
-        count = self._apply_upto(known)
+        count = self.apply_upto(known)
         self._persisted = self.last_applied
         log.info("controller replayed %d commands up to offset %d", count, known)
         self.started = True
         self.consensus.add_visible_listener(self._schedule_apply)
-        self.consensus.add_truncate_listener(lambda _offset: self._check_lost())
+        self.consensus.add_truncate_listener(lambda _offset: self.check_lost())
         if len(self.consensus.voters) > 1:
             # A follower's commit may move after its visible offset (once its own flush
             # completes): a light poll catches that without a listener of its own.
@@ -164,17 +164,19 @@ class Controller:
             if self.consensus.commit_offset > self._next:
                 self._apply_committed()
             elif self._waiters:
-                self._check_lost()
+                self.check_lost()
 
     def _apply_committed(self) -> None:
         self._apply_scheduled = False
         if self._closed:
             return
-        if self._apply_upto(self.consensus.commit_offset):
+        if self.apply_upto(self.consensus.commit_offset):
             self._schedule_persist()
-        self._check_lost()
+        self.check_lost()
 
-    def _apply_upto(self, end: int) -> int:
+    def apply_upto(self, end: int) -> int:
+        """Apply the log's batches below `end` (known committed) not applied yet; returns
+        how many commands that was."""
         count = 0
         while self._next < end:
             chunk = self._log.read_bytes(self._next, REPLAY_CHUNK_BYTES, end)
@@ -211,7 +213,7 @@ class Controller:
             else:
                 fut.set_exception(CommandLost(f"offset {waited}: term {want} was replaced"))
 
-    def _check_lost(self) -> None:
+    def check_lost(self) -> None:
         """Fail waiters whose entry no longer exists: a newer term committed all we hold."""
         if not self._waiters:
             return
@@ -302,17 +304,25 @@ class Controller:
             return not_leader_reply(self.leader_id), b""
         return appended_reply(offset, term), b""
 
-    async def _wait_applied(self, offset: int, term: int) -> None:
+    def expect(self, offset: int, term: int) -> asyncio.Future[None]:
+        """A future resolved once the batch at `offset` applies here with `term`, failed with
+        CommandLost once another batch applied there or the entry is known truncated."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if offset < self._next:
             if self._terms_match(offset, term):
-                return
-            raise CommandLost(f"offset {offset} was applied from another term")
-        fut = asyncio.get_running_loop().create_future()
+                fut.set_result(None)
+            else:
+                fut.set_exception(CommandLost(f"offset {offset} was applied from another term"))
+            return fut
         previous = self._waiters.get(offset)
         if previous is not None and not previous[1].done():
             previous[1].set_exception(CommandLost(f"offset {offset} is awaited for another term"))
         self._waiters[offset] = (term, fut)
-        self._check_lost()
+        self.check_lost()
+        return fut
+
+    async def _wait_applied(self, offset: int, term: int) -> None:
+        fut = self.expect(offset, term)
         try:
             await fut
         finally:

@@ -43,13 +43,19 @@ class ProducerIdAllocator:
                 self._blocks.pop(next(iter(self._blocks)))
             self._blocks[offset] = (start, self._reserved_end)
 
+    def claim(self, offset: int) -> tuple[int, int] | None:
+        """The block (start, end) this node's command applied at `offset` got, once."""
+        return self._blocks.pop(offset, None)
+
     async def allocate(self) -> int:
         async with self._lock:
             if self._next >= self._block_end:
                 offset = await self._controller.submit(
                     "allocate_producer_ids", {"count": BLOCK_SIZE, "node_id": self._node_id}
                 )
-                self._next, self._block_end = self._blocks.pop(offset)
+                block = self.claim(offset)
+                assert block is not None, f"allocate_producer_ids at {offset} gave no block"
+                self._next, self._block_end = block
             pid = self._next
             self._next += 1
             return pid

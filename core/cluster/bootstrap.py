@@ -1,0 +1,216 @@
+"""Cluster bootstrap: this node's identity, the controller's voters, founding and registering.
+
+* Identity: node.json in the data directory keeps `node_id`, `node_uuid` (made once) and
+  `cluster_uuid`. A configured node_id must match the stored one.
+* Founder or not: empty `seed_servers`, or this node's advertised RPC address as the only
+  seed, founds a cluster of one (today's single node: voters = {self}). A node whose
+  advertised RPC address (advertised_rpc_api, else rpc_server) is among several seeds is a
+  founder: its node id, when not configured, is its index in seed_servers; it dials every
+  other seed's RPC address (a hello-only connection, core.rpc.discovery) until all answered,
+  and the controller voters are the sorted node ids of the seeds. They are persisted in
+  node.json with the seeds' addresses and UUIDs, so a restart needs no discovery. A node
+  outside seed_servers would join a running cluster (Method.node_join): not supported yet,
+  it is refused with a clear error.
+* Once the controller runs (`join`): the controller leader, when it is a founder and the log
+  names no cluster yet, submits `bootstrap_cluster {cluster_uuid, founders}` (the first one
+  applied wins, on every node); every node waits until the cluster is named, keeps its UUID
+  in node.json, and submits `register_node` for itself when the members table lacks it or
+  holds other addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+from core.cluster.controller import Controller
+from core.cluster.members import Member
+from core.config.node import Address, NodeConfig
+from core.rpc.client import PeerClients
+from core.rpc.discovery import hello
+from core.rpc.errors import RpcError
+from core.rpc.hello import NO_CLUSTER, NodeIdentity
+
+log = logging.getLogger("ailurus.bootstrap")
+
+DISCOVERY_RETRY_MIN_MS = 100
+DISCOVERY_RETRY_MAX_MS = 2_000
+DEFAULT_DISCOVERY_TIMEOUT_MS = 300_000  # founders wait this long for every seed to answer
+DEFAULT_JOIN_TIMEOUT_MS = 60_000
+POLL_S = 0.05
+
+
+class BootstrapError(RuntimeError):
+    """This node cannot take its place in the cluster (configuration or data directory)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeedPeer:
+    node_id: int
+    node_uuid: str
+    host: str
+    port: int
+
+
+def advertised_rpc(node: NodeConfig) -> Address:
+    return node.advertised_rpc_api or node.rpc_server
+
+
+class Bootstrap:
+    def __init__(self, node: NodeConfig, meta) -> None:
+        """`meta`: node.json (core.storage.kvstore.KvStore)."""
+        self.node = node
+        self.meta = meta
+        self.seeds = list(node.seed_servers)
+        own = advertised_rpc(node)
+        self.single = not self.seeds or self.seeds == [own]
+        if not self.single and own not in self.seeds:
+            raise BootstrapError(
+                f"this node's RPC address {own} is not among seed_servers "
+                f"{[str(s) for s in self.seeds]}: joining a running cluster is not supported yet"
+            )
+        self.node_id = self._node_id(own)
+        stored_uuid = meta.get("node_uuid")
+        self.node_uuid = uuid.UUID(stored_uuid) if stored_uuid else uuid.uuid4()
+        meta.put_many({"node_id": self.node_id, "node_uuid": str(self.node_uuid)})
+
+    def _node_id(self, own: Address) -> int:
+        stored = self.meta.get("node_id")
+        wanted = self.node.node_id
+        if wanted is None:
+            if stored is not None:
+                wanted = stored
+            else:
+                wanted = 0 if self.single else self.seeds.index(own)
+        if stored is not None and stored != wanted:
+            raise BootstrapError(f"data directory belongs to node {stored}, not node {wanted}")
+        return wanted
+
+    @property
+    def cluster_uuid(self) -> str | None:
+        """The cluster this node belongs to, once the controller named it (node.json)."""
+        return self.meta.get("cluster_uuid")
+
+    def identity(self) -> NodeIdentity:
+        """What this node says in its RPC hello (NO_CLUSTER until the cluster is named)."""
+        cluster = self.meta.get("cluster_uuid") if self.meta.get("cluster_named") else None
+        return NodeIdentity(
+            self.node_id, self.node_uuid, uuid.UUID(cluster) if cluster else NO_CLUSTER
+        )
+
+    # ---- before the controller starts --------------------------------------------------------
+    async def controller_voters(
+        self, peers: PeerClients | None, timeout_ms: int = DEFAULT_DISCOVERY_TIMEOUT_MS
+    ) -> tuple[int, ...]:
+        """The controller group's voters; tells `peers` where the other seeds listen."""
+        if self.single:
+            return (self.node_id,)
+        stored = self.meta.get("controller_voters")
+        if stored:
+            seeds = [SeedPeer(**s) for s in self.meta.get("seed_peers") or []]
+        else:
+            seeds = await self._discover(timeout_ms)
+            stored = sorted([self.node_id] + [s.node_id for s in seeds])
+            self.meta.put_many(
+                {
+                    "controller_voters": stored,
+                    "seed_peers": [
+                        {
+                            "node_id": s.node_id,
+                            "node_uuid": s.node_uuid,
+                            "host": s.host,
+                            "port": s.port,
+                        }
+                        for s in seeds
+                    ],
+                }
+            )
+            log.info("controller voters %s (seeds %s)", stored, [str(s) for s in self.seeds])
+        if peers is not None:
+            for s in seeds:
+                peers.set_peer(s.node_id, s.host, s.port, uuid.UUID(s.node_uuid))
+        return tuple(stored)
+
+    async def _discover(self, timeout_ms: int) -> list[SeedPeer]:
+        own = advertised_rpc(self.node)
+        pending = [s for s in self.seeds if s != own]
+        found: dict[Address, SeedPeer] = {}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_ms / 1000
+        delay_ms = DISCOVERY_RETRY_MIN_MS
+        local = self.identity()
+        while pending:
+            for seed in list(pending):
+                try:
+                    peer = await hello(seed.host, seed.port, local)
+                except RpcError as e:
+                    log.debug("seed %s: %s", seed, e)
+                    continue
+                found[seed] = SeedPeer(peer.node_id, str(peer.node_uuid), seed.host, seed.port)
+                pending.remove(seed)
+            if not pending:
+                break
+            if loop.time() >= deadline:
+                raise BootstrapError(f"seeds {[str(s) for s in pending]} did not answer")
+            await asyncio.sleep(delay_ms / 1000)
+            delay_ms = min(delay_ms * 2, DISCOVERY_RETRY_MAX_MS)
+        ids = [self.node_id] + [p.node_id for p in found.values()]
+        if len(set(ids)) != len(ids):
+            raise BootstrapError(f"seed_servers share node ids: {sorted(ids)}")
+        return [found[s] for s in self.seeds if s in found]
+
+    # ---- once the controller runs ------------------------------------------------------------
+    async def found(self, controller: Controller, timeout_ms: int = DEFAULT_JOIN_TIMEOUT_MS) -> str:
+        """Wait until the controller log names the cluster (submitting `bootstrap_cluster`
+        while this node leads it); keeps the name in node.json and returns it."""
+        members = controller.members
+        async with asyncio.timeout(timeout_ms / 1000):
+            while members.cluster_uuid is None:
+                if controller.is_leader and controller.consensus.serving:
+                    proposed = self.meta.get("cluster_uuid") or str(uuid.uuid4())
+                    founders = controller.consensus.voters
+                    await controller.submit(
+                        "bootstrap_cluster", {"cluster_uuid": proposed, "founders": founders}
+                    )
+                else:
+                    await asyncio.sleep(POLL_S)
+        self.meta.put_many({"cluster_uuid": members.cluster_uuid, "cluster_named": True})
+        return members.cluster_uuid
+
+    async def register(
+        self, controller: Controller, member: Member, timeout_ms: int = DEFAULT_JOIN_TIMEOUT_MS
+    ) -> None:
+        """Submit `register_node` for this node unless the members table already holds it
+        as `member` (call again when an address changes, e.g. an ephemeral port bound)."""
+        if member.node_id != self.node_id or member.uuid != str(self.node_uuid):
+            raise BootstrapError(f"{member} is not this node ({self.node_id}, {self.node_uuid})")
+        members = controller.members
+        if members.get(self.node_id) == member:
+            return
+        async with asyncio.timeout(timeout_ms / 1000):
+            await controller.submit("register_node", member.as_payload())
+        registered = members.get(self.node_id)
+        if registered != member:
+            raise BootstrapError(f"node {self.node_id} is registered as {registered}, not {member}")
+
+    async def join(self, controller: Controller, member: Member) -> str:
+        """found() then register(): the cluster UUID once this node is a member."""
+        cluster_uuid = await self.found(controller)
+        await self.register(controller, member)
+        return cluster_uuid
+
+    def member(self, kafka: Address, rpc: Address | None = None) -> Member:
+        """This node as the members table should hold it (kafka: the advertised Kafka
+        address with the port actually bound)."""
+        rpc = rpc or advertised_rpc(self.node)
+        return Member(
+            self.node_id,
+            str(self.node_uuid),
+            kafka.host,
+            kafka.port,
+            rpc.host,
+            rpc.port,
+            self.node.rack,
+        )
