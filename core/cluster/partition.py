@@ -17,19 +17,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import crc32c
 
 from core.cluster.errors import ClusterErrc, ClusterError, from_raft, from_storage
-from core.cluster.producer_state import Duplicate, ProducerStateTable
+from core.cluster.producer_state import Duplicate, ReplicaProducers
 from core.common.clock import Clock
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
 from core.model.records import decode_batch
 from core.model.validation import DEFAULT_POLICY, validate_client_batch
-from core.raft.consensus import NO_ACK, Consensus
+from core.raft.consensus import NO_ACK, QUORUM_ACK, Consensus
 from core.raft.errors import RaftError
 from core.storage.compaction import CompactionPlan, CompactionResult, CompactionStats
 from core.storage.compaction import install as install_compaction
@@ -70,13 +70,14 @@ class Partition:
         self.consensus = consensus
         self.log = disk_log
         self._clock = clock
-        self.producers = ProducerStateTable()
+        self.producers = ReplicaProducers(self._batch_headers)
         self.max_message_bytes = 1024 * 1024
         self.log_append_time = False
         self.produce_policy = DEFAULT_POLICY  # set from the topic's config by the manager
         self._listeners: list[Callable[[], object]] = []
         self._snapshot_offset = -1
         consensus.add_visible_listener(self._on_visible)
+        consensus.add_truncate_listener(self.producers.truncated)
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -89,26 +90,50 @@ class Partition:
         self.log.close()
 
     def snapshot_producers(self) -> None:
-        """Persist producer state so a restart replays only the batches after it."""
-        if self.producers.applied_offset != self._snapshot_offset:
-            self.log.kvstore.put(_PRODUCERS_KEY, self.producers.snapshot())
-            self._snapshot_offset = self.producers.applied_offset
+        """Persist the committed producer state so a restart replays only the batches after it
+        (never a batch above the commit offset: a new leader may cut those)."""
+        producers = self.producers
+        self._apply_committed()
+        if producers.committed.applied_offset != self._snapshot_offset:
+            self.log.kvstore.put(_PRODUCERS_KEY, producers.snapshot())
+            self._snapshot_offset = producers.committed.applied_offset
 
     def _recover_producers(self) -> None:
-        self.producers.load(self.log.kvstore.get(_PRODUCERS_KEY))
-        offset = max(self.producers.applied_offset, self.log.start_offset)
-        if self.producers.applied_offset > self.log.next_offset:
-            self.producers.truncate_from(self.log.next_offset)
-            offset = self.log.start_offset
-            self.producers.load(None)
-        end = self.log.next_offset
+        self.producers.load(self.log.kvstore.get(_PRODUCERS_KEY), self.log.next_offset)
+        self._snapshot_offset = self.producers.committed.applied_offset
+        self._apply_committed()
+
+    def _apply_committed(self) -> None:
+        c = self.consensus
+        self.producers.apply_committed(c.commit_offset, c.term if c.is_leader else -1)
+
+    def _batch_headers(self, start: int, end: int) -> Iterator[BatchHeader]:
+        """Headers of the log's batches in [start, end) (no record is decoded)."""
+        offset = max(start, self.log.start_offset)
         while offset < end:
             chunk = self.log.read_bytes(offset, _REPLAY_CHUNK_BYTES, end)
             if not chunk:
-                break
+                return
             for _, header in split_batches(chunk, check_crc=False):
-                self.producers.record(header, header.base_offset, header.last_offset)
+                if header.base_offset >= end:
+                    return
+                yield header
                 offset = header.last_offset + 1
+
+    def _lead(self) -> ReplicaProducers:
+        """The producer state, with the leader's view of this term (built at its first write:
+        the term start must have committed, so every earlier batch is in it)."""
+        c = self.consensus
+        producers = self.producers
+        if producers.leader_term != c.term or not c.is_leader:
+            if not c.is_leader:
+                raise ClusterError(ClusterErrc.not_leader, "not the leader")
+            if not c.serving:
+                raise ClusterError(
+                    ClusterErrc.not_leader, "leader not ready: term start uncommitted"
+                )
+            producers.lead(c.term, c.commit_offset, self.log.next_offset)
+        return producers
 
     # ---- offsets -----------------------------------------------------------------------------------
     @property
@@ -170,9 +195,9 @@ class Partition:
         validate_client_batch(
             batch, header, self.produce_policy, self._clock.now_ms(), f"{self.topic}-{self.index}"
         )
-        duplicate = self.producers.check(header)
-        if isinstance(duplicate, Duplicate):
-            return ProduceResult(duplicate.base_offset, duplicate.last_offset, None)
+        duplicate = self._lead().check(header)
+        if duplicate is not None:
+            return self._duplicate(duplicate, acks)
         if self.log_append_time:
             _stamp_log_append_time(batch, self._clock.now_ms())
         return self._append(batch, header, acks)
@@ -182,13 +207,25 @@ class Partition:
             appended = self.consensus.replicate(batch, acks)
         except RaftError as exc:
             raise from_raft(exc) from None
-        self.producers.record(header, appended.base_offset, appended.last_offset)
+        self.producers.appended(header, appended.base_offset, appended.last_offset, appended.done)
         acked = appended.done if acks != NO_ACK else None
         return ProduceResult(appended.base_offset, appended.last_offset, acked)
+
+    def _duplicate(self, dup: Duplicate, acks: int) -> ProduceResult:
+        """A retry of a batch this partition holds: its original offsets, once the retry's
+        acks level is met (acks=all: when the original commits)."""
+        if acks != QUORUM_ACK or dup.last_offset < self.consensus.commit_offset:
+            return ProduceResult(dup.base_offset, dup.last_offset, None)
+        waiter = self.producers.commit_future(dup.last_offset)
+        if waiter is None:  # appended with acks 0/1 and nothing after it waits: retry later
+            raise ClusterError(ClusterErrc.timeout, "the original batch is not committed yet")
+        return ProduceResult(dup.base_offset, dup.last_offset, waiter)
 
     async def replicate(self, batch: bytearray, acks: int = -1) -> tuple[int, int]:
         """Append an internally built batch (e.g. __consumer_offsets) and wait for `acks`."""
         header = split_batches(batch)[0][1]
+        if header.producer_id >= 0:
+            self._lead()
         result = self._append(batch, header, acks)
         if result.acked is not None:
             try:
@@ -284,6 +321,7 @@ class Partition:
             pass
 
     def _on_visible(self) -> None:
+        self._apply_committed()
         for fn in list(self._listeners):
             fn()
 

@@ -1,22 +1,52 @@
-"""Idempotent-producer state of one partition: epochs and the last five batches per producer.
+"""Idempotent-producer state of one partition replica: epochs and the last five batches per
+producer, built from batch headers only (producer id, epoch, base sequence, last offset
+delta; no record is decoded).
 
-Rules as Kafka applies them: a batch from a known producer and epoch must continue the
-sequence (last_seq + 1, wrapping at 2^31) or repeat one of the last five batches, in
-which case it is a duplicate answered with its original offsets; an older epoch is
-fenced; a newer epoch starts over at sequence 0; an unknown producer is accepted at any
-sequence. The state is rebuilt at startup from a snapshot plus the batch headers after it.
+Sequence rules, as Kafka applies them (`ProducerStateTable`): a batch from a known producer
+and epoch must continue the sequence (last_seq + 1, wrapping at 2^31) or repeat one of the
+last five batches, in which case it is a duplicate answered with its original offsets; an
+older epoch is fenced; a newer epoch starts over at sequence 0; an unknown producer is
+accepted at any sequence (Kafka and Redpanda do so: its batches may have been removed by
+retention or DeleteRecords).
+
+Every replica, leader or follower, keeps `ReplicaProducers`:
+
+* `committed`: the table over the log's COMMITTED batches, in log order. It is what
+  snapshots hold, so a snapshot never names data a new leader may cut. A follower brings it
+  up to the commit offset by reading batch headers from its log (the leader's bytes that
+  replication appended); the leader promotes its own in-flight batches as they commit.
+* on the leader, a `view`: `committed` plus the batches appended in its term and not yet
+  committed, against which requests are checked, so a concurrent retry of an in-flight batch
+  is a duplicate (it waits for the original's commit) and pipelined batches continue the
+  sequence. The view is built for one term once that term's start committed (Raft's barrier:
+  every batch of earlier terms is then committed and in `committed`), and dropped on any
+  truncation or leader change.
+
+After a truncation the state is `committed` (never above the commit offset, so untouched by
+the cut) plus a replay of the headers up to the new log end: no sequence survives for data
+that is gone, and epoch bumps or evictions of the cut batches are undone with them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.model.batch import BatchHeader
 
+log = logging.getLogger("ailurus.producer_state")
+
 BATCHES_REMEMBERED = 5  # Kafka's max.in.flight for idempotent producers
 MAX_PRODUCERS = 10_000  # per partition; the least recently used is evicted beyond it
+MAX_INFLIGHT_BATCHES = 20_000  # leader's uncommitted idempotent batches kept in memory
+_NEVER = 1 << 62
+
+# the headers of the log's batches in [start, end), in order
+HeaderSource = Callable[[int, int], Iterable[BatchHeader]]
 
 
 @dataclass(slots=True)
@@ -74,18 +104,27 @@ class ProducerStateTable:
 
     def record(self, header: BatchHeader, base_offset: int, last_offset: int) -> None:
         """Remember a batch appended at [base_offset, last_offset]."""
-        self.applied_offset = max(self.applied_offset, last_offset + 1)
+        if last_offset >= self.applied_offset:
+            self.applied_offset = last_offset + 1
         pid = header.producer_id
         if pid < 0:
             return
-        entry = self._producers.get(pid)
+        producers = self._producers
+        entry = producers.get(pid)
         if entry is None or header.producer_epoch > entry.epoch:
             entry = ProducerEntry(epoch=header.producer_epoch)
-            self._producers[pid] = entry
-        self._producers.move_to_end(pid)
+            producers[pid] = entry
+        producers.move_to_end(pid)
         entry.batches.append((header.base_sequence, header.last_sequence, base_offset, last_offset))
-        while len(self._producers) > MAX_PRODUCERS:
-            self._producers.popitem(last=False)
+        if len(producers) > MAX_PRODUCERS:
+            producers.popitem(last=False)
+
+    def clone(self) -> ProducerStateTable:
+        copy = ProducerStateTable()
+        copy.applied_offset = self.applied_offset
+        for pid, e in self._producers.items():
+            copy._producers[pid] = ProducerEntry(e.epoch, deque(e.batches, BATCHES_REMEMBERED))
+        return copy
 
     def snapshot(self) -> dict:
         return {
@@ -97,6 +136,7 @@ class ProducerStateTable:
 
     def load(self, snap: dict | None) -> None:
         self._producers.clear()
+        self.applied_offset = 0
         if not snap:
             return
         self.applied_offset = snap.get("applied_offset", 0)
@@ -105,11 +145,136 @@ class ProducerStateTable:
             entry.batches.extend(tuple(b) for b in batches)
             self._producers[pid] = entry
 
-    def truncate_from(self, offset: int) -> None:
-        """Forget batches at or after `offset` (suffix truncation of the log)."""
-        for pid in list(self._producers):
-            entry = self._producers[pid]
-            kept = [b for b in entry.batches if b[3] < offset]
-            entry.batches.clear()
-            entry.batches.extend(kept)
-        self.applied_offset = min(self.applied_offset, offset)
+
+@dataclass(slots=True)
+class InFlight:
+    """A batch the leader appended in its term and that has not committed yet."""
+
+    header: BatchHeader
+    base_offset: int
+    last_offset: int
+    done: asyncio.Future | None  # the append's acks future (None for acks 0/1)
+
+
+class ReplicaProducers:
+    """The producer state of one replica (see the module docstring).
+
+    `leading_term` is the caller's current term while it leads, else -1; every call that
+    moves the state passes it, so a view built for another term is never used."""
+
+    def __init__(self, headers: HeaderSource) -> None:
+        self._headers = headers
+        self.committed = ProducerStateTable()
+        self._view: ProducerStateTable | None = None
+        self.leader_term = -1  # the term `_view` was built for; -1: no view
+        self._inflight: deque[InFlight] = deque()  # ascending offsets
+        # every idempotent batch appended at or past this offset is in `_inflight`
+        self._inflight_from = _NEVER
+
+    # ---- recovery and followers --------------------------------------------------------------
+    def load(self, snap: dict | None, log_end: int) -> None:
+        """Start from a persisted snapshot (taken at or below a commit offset)."""
+        self.committed.load(snap)
+        if self.committed.applied_offset > log_end:
+            # not written by this release (older ones snapshotted at the leader's append):
+            # it names data the log does not hold. Rebuild from the log alone.
+            log.warning("producer snapshot at %d past the log end %d: replaying the log",
+                        self.committed.applied_offset, log_end)  # fmt: skip
+            self.committed.load(None)
+        self._drop_view()
+
+    def apply_committed(self, commit: int, leading_term: int) -> None:
+        """Bring `committed` up to `commit` (one past the last committed offset)."""
+        if leading_term != self.leader_term:
+            self._drop_view()
+        table = self.committed
+        if commit <= table.applied_offset:
+            return
+        inflight = self._inflight
+        if table.applied_offset >= self._inflight_from:  # the leader: promote, no log read
+            while inflight and inflight[0].last_offset < commit:
+                e = inflight.popleft()
+                table.record(e.header, e.base_offset, e.last_offset)
+        else:
+            for h in self._headers(table.applied_offset, commit):
+                table.record(h, h.base_offset, h.last_offset)
+            while inflight and inflight[0].last_offset < commit:
+                inflight.popleft()
+        table.applied_offset = max(table.applied_offset, commit)
+
+    def truncated(self, offset: int) -> None:
+        """The log was cut at `offset` (Consensus truncate listener)."""
+        inflight = self._inflight
+        while inflight and inflight[-1].last_offset >= offset:
+            inflight.pop()
+        if offset < self.committed.applied_offset:  # Raft never cuts commits: be safe anyway
+            log.warning("truncation at %d below the applied producer state %d: rebuilding",
+                        offset, self.committed.applied_offset)  # fmt: skip
+            self.committed.load(None)
+        self._drop_view()
+
+    def snapshot(self) -> dict:
+        return self.committed.snapshot()
+
+    # ---- the leader ----------------------------------------------------------------------------
+    def lead(self, term: int, commit: int, log_end: int) -> None:
+        """Build the view for `term`: call once the term's start committed (`commit` is then
+        past every batch of earlier terms), before the term's first write is checked."""
+        self._drop_view()
+        self.apply_committed(commit, -1)
+        pending = {e.last_offset: e.done for e in self._inflight if e.done is not None}
+        self._inflight.clear()
+        view = self.committed.clone()
+        start = self._inflight_from = view.applied_offset
+        for h in self._headers(start, log_end) if start < log_end else ():  # before the view
+            view.record(h, h.base_offset, h.last_offset)
+            if h.producer_id >= 0:
+                self._push(InFlight(h, h.base_offset, h.last_offset, pending.get(h.last_offset)))
+        self._view = view
+        self.leader_term = term
+
+    def check(self, header: BatchHeader) -> Duplicate | None:
+        """Check a batch against the leader's view (raises on epoch/sequence errors)."""
+        assert self._view is not None, "lead() first"
+        return self._view.check(header)
+
+    def appended(
+        self, header: BatchHeader, base: int, last: int, done: asyncio.Future | None
+    ) -> None:
+        """The leader appended `header`'s batch at [base, last] in its term."""
+        if header.producer_id < 0:
+            return
+        view = self._view
+        if view is not None:
+            view.record(header, base, last)
+        if last < self.committed.applied_offset:  # committed while it was being appended
+            self.committed.record(header, base, last)
+        else:
+            self._push(InFlight(header, base, last, done))
+
+    def commit_future(self, last_offset: int) -> asyncio.Future | None:
+        """A future resolved once the in-flight batch ending at `last_offset` commits: its
+        own acks future, or that of a later in-flight batch (commits are a log prefix)."""
+        found = None
+        for e in reversed(self._inflight):
+            if e.last_offset < last_offset:
+                break
+            if e.done is not None:
+                found = e.done
+        return found
+
+    # ---- internals -----------------------------------------------------------------------------
+    def _push(self, entry: InFlight) -> None:
+        inflight = self._inflight
+        if len(inflight) >= MAX_INFLIGHT_BATCHES:
+            # keep memory bounded: the oldest is then promoted from the log instead
+            dropped = inflight.popleft()
+            self._inflight_from = max(self._inflight_from, dropped.last_offset + 1)
+        inflight.append(entry)
+
+    def _drop_view(self) -> None:
+        """Forget the leader's view; in-flight entries stay for their futures until they
+        commit or are cut, but `committed` is then brought up from the log."""
+        self._view = None
+        self.leader_term = -1
+        self._inflight_from = _NEVER

@@ -65,12 +65,25 @@ def test_unknown_producer_accepted_at_any_sequence_and_wraparound():
     append(t, header(9, 0, 0), nxt)  # int32 wraparound continues the sequence
 
 
-def test_snapshot_round_trip_and_truncation():
+def test_snapshot_and_clone_round_trip():
     t = ProducerStateTable()
     nxt = append(t, header(2, 0, 0, 2), 0)
     append(t, header(2, 0, 2, 2), nxt)
     copy = ProducerStateTable()
     copy.load(t.snapshot())
-    assert copy.check(header(2, 0, 2, 2)) == Duplicate(2, 3)
-    copy.truncate_from(2)
-    assert copy.check(header(2, 0, 2, 2)) is None
+    assert copy.applied_offset == 4 and copy.check(header(2, 0, 2, 2)) == Duplicate(2, 3)
+    clone = t.clone()
+    append(clone, header(2, 0, 4), 4)  # the clone moves on, the original does not
+    assert clone.check(header(2, 0, 4)) == Duplicate(4, 4)
+    assert t.check(header(2, 0, 4)) is None and t.applied_offset == 4
+
+
+def test_an_epoch_bump_makes_the_producer_most_recently_used(monkeypatch):
+    monkeypatch.setattr("core.cluster.producer_state.MAX_PRODUCERS", 2)
+    t = ProducerStateTable()
+    append(t, header(1, 0, 0), 0)
+    append(t, header(2, 0, 0), 1)
+    append(t, header(1, 1, 0), 2)  # producer 1 bumps its epoch: now the most recent
+    append(t, header(3, 0, 0), 3)  # evicts producer 2, the least recently used
+    assert t.check(header(1, 1, 0)) == Duplicate(2, 2)
+    assert t.check(header(2, 0, 5)) is None  # unknown again: any sequence
