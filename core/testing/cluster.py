@@ -36,7 +36,7 @@ from core.testing.metadata import PartitionInfo, fetch_metadata
 from core.testing.process import START_TIMEOUT_S, BrokerProcess, _term_with_parent
 
 HOST = "127.0.0.1"
-FORM_TIMEOUT_S = 60.0
+FORM_TIMEOUT_S = 30.0
 LEADER_TIMEOUT_S = 30.0
 LOG_TAIL_LINES = 40
 
@@ -187,12 +187,29 @@ class BrokerCluster:
 
     def wait_formed(self, timeout_s: float = FORM_TIMEOUT_S) -> None:
         """Every running node's Admin API lists all n brokers and Metadata lists n brokers."""
-        wait_until(
-            lambda: all(self._sees_all(node) for node in self.running()),
-            f"every node to see {self.n} brokers",
-            self,
-            timeout_s,
-        )
+        try:
+            wait_until(
+                lambda: all(self._sees_all(node) for node in self.running()),
+                f"every node to see {self.n} brokers",
+                self,
+                timeout_s,
+            )
+        except ClusterError as exc:
+            raise ClusterError(f"{self.views()}\n{exc}") from None
+
+    def views(self) -> str:
+        """What each running node says of the cluster (one line each), for error messages."""
+        lines = []
+        for node in self.running():
+            brokers = admin_get(node.admin_port, "/v1/brokers")
+            ids = [b.get("node_id") for b in brokers] if isinstance(brokers, list) else brokers
+            try:
+                meta = fetch_metadata(node.kafka_port, [])
+                seen = f"Metadata brokers {sorted(meta.brokers)} controller {meta.controller_id}"
+            except (OSError, ValueError) as err:
+                seen = f"Metadata failed: {err!r}"
+            lines.append(f"node {node.node_id}: /v1/brokers {ids}; {seen}")
+        return "\n".join(lines)
 
     def _sees_all(self, node: ClusterNode) -> bool:
         brokers = admin_get(node.admin_port, "/v1/brokers")

@@ -57,6 +57,7 @@ class LinkProxies:
         self._links: dict[int, _Link] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._pumps: set[asyncio.Future[None]] = set()
 
     # ---- control (any thread) ----------------------------------------------------------------
     def start(self) -> LinkProxies:
@@ -132,9 +133,9 @@ class LinkProxies:
                 link.server.close()
             for conn in list(link.conns):
                 conn.abort()
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in others:
+        for task in list(self._pumps):  # each _accept then returns by itself
             task.cancel()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         if others:
             await asyncio.wait(others, timeout=CONTROL_TIMEOUT_S)
 
@@ -160,11 +161,13 @@ class LinkProxies:
                 asyncio.ensure_future(self._pump(link, conn, reader, up_writer)),
                 asyncio.ensure_future(self._pump(link, conn, up_reader, writer)),
             ]
+            self._pumps.update(pumps)
             try:
                 await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for p in pumps:
                     p.cancel()
+                    self._pumps.discard(p)
         finally:
             link.conns.discard(conn)
             conn.abort()

@@ -1,0 +1,82 @@
+"""Multi-process clusters for tests: BrokerCluster (core/testing/cluster.py, shipped so bench can
+use it) re-exported, plus the helpers the cluster tests share."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from core.testing.cluster import (
+    BrokerCluster,
+    ClusterError,
+    ClusterNode,
+    admin_get,
+    reserve_ports,
+)
+from core.testing.link_proxy import LinkProxies
+from core.testing.metadata import ClusterMetadata, PartitionInfo, fetch_metadata
+
+__all__ = [
+    "BrokerCluster",
+    "ClusterError",
+    "ClusterMetadata",
+    "ClusterNode",
+    "LinkProxies",
+    "PartitionInfo",
+    "admin_get",
+    "admin_put",
+    "create_topic",
+    "fetch_metadata",
+    "reserve_ports",
+    "running_cluster",
+]
+
+TOPIC_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def running_cluster(base_dir: Path, n: int = 3, **kwargs: Any) -> Iterator[BrokerCluster]:
+    cluster = BrokerCluster(n, base_dir, **kwargs)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def create_topic(
+    cluster: BrokerCluster,
+    topic: str,
+    partitions: int,
+    replication_factor: int,
+    config: dict[str, str] | None = None,
+    timeout_s: float = TOPIC_TIMEOUT_S,
+) -> None:
+    """Create a topic (CreateTopics through confluent-kafka) and wait until every partition has
+    a leader that lists `replication_factor` replicas."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    new = NewTopic(topic, partitions, replication_factor, config=config or {})
+    admin.create_topics([new], request_timeout=timeout_s)[topic].result(timeout_s)
+    deadline = time.monotonic() + timeout_s
+    for p in range(partitions):
+        cluster.leader_of(topic, p, timeout_s=max(1.0, deadline - time.monotonic()))
+        info = cluster.partition_info(topic, p)
+        assert len(info.replicas) == replication_factor, f"{topic}/{p}: {info}"
+
+
+def admin_put(port: int, path: str, body: dict[str, Any], timeout_s: float = 10.0) -> Any:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout_s) as resp:
+        return json.loads(resp.read() or b"null")
