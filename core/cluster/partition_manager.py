@@ -23,6 +23,7 @@ from core.cluster import topic_config
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.leaders import LeaderTable
 from core.cluster.partition import Partition
+from core.cluster.raft_groups import RaftGroups
 from core.cluster.topic_table import TopicMeta, TopicTable
 from core.raft.consensus import Consensus
 from core.storage.log import DiskLog, LogConfig
@@ -83,7 +84,7 @@ class PartitionManager:
         clock,
         *,
         leaders: LeaderTable | None = None,
-        raft_groups=None,
+        raft_groups: RaftGroups | None = None,
         replica_lag_time_max_ms: int = REPLICA_LAG_TIME_MAX_MS,
     ) -> None:
         self.root = data_dir / KAFKA_NAMESPACE
@@ -93,7 +94,7 @@ class PartitionManager:
         self.cluster_config = cluster_config
         self.leaders = leaders if leaders is not None else LeaderTable(node_id)
         self.replica_lag_time_max_ms = replica_lag_time_max_ms
-        self._raft_groups = raft_groups  # core.cluster.raft_groups.RaftGroups; None: one node
+        self._raft_groups = raft_groups  # None: one node, each group elects itself
         self._flusher = flusher
         self._clock = clock
         self._partitions: dict[tuple[str, int], Partition] = {}
@@ -268,12 +269,10 @@ class PartitionManager:
             meta.name, index, meta.topic_id, revision, consensus, disk_log, self._clock
         )
         self._configure(partition, meta)
-        listen = getattr(consensus, "add_leader_listener", None)  # H1's; until it lands
-        if listen is not None:
-            listen(lambda _term, _leader: self._on_leader(partition))
-        partition.start()
+        consensus.add_leader_listener(lambda _term, _leader: self._on_leader(partition))
         if groups is not None:
-            groups.register(consensus)
+            groups.register(consensus)  # ticked by the groups' one ticker from its start
+        partition.start()
         self._partitions[(meta.name, index)] = partition
         self._on_leader(partition)  # what start decided (one voter: itself, in a new term)
 
