@@ -302,6 +302,13 @@ class BrokerCluster:
         for port in self.link_ports.values():
             links.mend(port)
 
+    def link_traffic(self) -> dict[tuple[int, int], int]:
+        """(from, to) -> bytes forwarded so far through that link's proxy. All zero while the
+        cluster runs means the nodes reach each other some other way (isolation would cut
+        nothing)."""
+        links = self._links()
+        return {link: links.stats(port)[0] for link, port in self.link_ports.items()}
+
     def _links(self) -> LinkProxies:
         if self.proxies is None:
             raise RuntimeError("network faults need BrokerCluster(..., rpc_proxies=True)")

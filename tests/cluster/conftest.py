@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.cluster import BrokerCluster, running_cluster
+from tests.support.cluster import CLUSTER_PROPERTIES, BrokerCluster, running_cluster
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -15,5 +15,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def cluster3(tmp_path) -> BrokerCluster:
-    with running_cluster(tmp_path / "cluster", 3, rpc_proxies=True) as cluster:
+    with running_cluster(
+        tmp_path / "cluster", 3, rpc_proxies=True, properties=CLUSTER_PROPERTIES
+    ) as cluster:
         yield cluster

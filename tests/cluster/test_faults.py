@@ -31,10 +31,11 @@ def acks(workload: Workload) -> int:
     return workload.history.count("ok")
 
 
-def wait_acks(workload: Workload, at_least: int, timeout_s: float) -> bool:
+def wait_acks(workload: Workload, at_least: int, timeout_s: float, polls: int = 0) -> bool:
+    """Until `at_least` values are acknowledged (and `polls` records polled by the group)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if acks(workload) >= at_least:
+        if acks(workload) >= at_least and workload.history.count("poll") >= polls:
             return True
         time.sleep(0.1)
     return False
@@ -47,8 +48,12 @@ def run_with_fault(cluster: BrokerCluster, fault: Callable[[BrokerCluster, int],
     victim = cluster.leader_of(TOPIC, 0)
     workload = Workload(cluster.bootstrap, TOPIC, PARTITIONS).start()
     try:
-        warmed = wait_acks(workload, WARMUP_ACKS, PROGRESS_TIMEOUT_S)
-        assert warmed, f"no {WARMUP_ACKS} acks before the fault: {workload.errors[:5]}"
+        warmed = wait_acks(workload, WARMUP_ACKS, PROGRESS_TIMEOUT_S, polls=WARMUP_ACKS)
+        assert warmed, (
+            f"not {WARMUP_ACKS} acks and polls before the fault: {workload.history.count('ok')} "
+            f"acks, {workload.history.count('poll')} polls, {workload.errors[:5]}\n"
+            + cluster.log_tails(15)
+        )
         fault(cluster, victim)
         after_fault = acks(workload)
         progressed = wait_acks(workload, after_fault + PROGRESS_ACKS, PROGRESS_TIMEOUT_S)
@@ -86,7 +91,18 @@ def pause_and_resume(cluster: BrokerCluster, victim: int) -> None:
     cluster.resume(victim)
 
 
+def assert_rpc_through_proxies(cluster: BrokerCluster, victim: int) -> None:
+    """Isolation cuts the proxied links only: the nodes must reach each other through them."""
+    traffic = cluster.link_traffic()
+    silent = [link for link, sent in traffic.items() if victim in link and sent == 0]
+    assert not silent, (
+        f"no RPC bytes through the proxies of links {silent}: the nodes dial each other at "
+        f"other addresses (advertised, not the seed_servers entries), so isolation cuts nothing"
+    )
+
+
 def isolate_and_heal(cluster: BrokerCluster, victim: int) -> None:
+    assert_rpc_through_proxies(cluster, victim)
     cluster.isolate(victim)
     cluster.leader_of(TOPIC, 0, among=others(cluster, victim))
     time.sleep(FAULT_S / 2)
@@ -114,6 +130,7 @@ def test_writes_sent_to_a_cut_off_leader_are_acknowledged_only_if_they_survive(c
 
     create_topic(cluster3, TOPIC, 1, REPLICAS)
     victim = cluster3.leader_of(TOPIC, 0)
+    assert_rpc_through_proxies(cluster3, victim)
     cluster3.isolate(victim)
     producer = Producer(
         {

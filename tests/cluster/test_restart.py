@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from tests.cluster.workload import final_read
-from tests.support.cluster import BrokerCluster, admin_get, admin_put, create_topic, running_cluster
+from tests.support.cluster import (
+    CLUSTER_PROPERTIES,
+    BrokerCluster,
+    admin_get,
+    admin_put,
+    create_topic,
+    running_cluster,
+)
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(120)]
@@ -98,7 +105,7 @@ def snapshot(cluster: BrokerCluster) -> dict:
 
 @pytest.mark.parametrize("crash", [False, True], ids=["sigterm", "kill-9"])
 def test_a_whole_cluster_restart_keeps_topics_records_offsets_and_configs(tmp_path, crash) -> None:
-    with running_cluster(tmp_path / "cluster", 3) as cluster:
+    with running_cluster(tmp_path / "cluster", 3, properties=CLUSTER_PROPERTIES) as cluster:
         for topic, (partitions, config) in TOPICS.items():
             create_topic(cluster, topic, partitions, 3, config)
         produce_all(cluster)

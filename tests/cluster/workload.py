@@ -65,13 +65,23 @@ class Workload:
         self._stop.set()
         for t in self._threads[:2]:
             t.join(MESSAGE_TIMEOUT_MS / 1000 + 10)
-        time.sleep(drain_s)
+        self._wait_quiet(drain_s)
         self._stop_consumers.set()
         for t in self._threads[2:]:
             t.join(SESSION_TIMEOUT_MS / 1000 + 10)
         alive = [t.name for t in self._threads if t.is_alive()]
         if alive:
             self.errors.append(f"client threads still running: {alive}")
+
+    def _wait_quiet(self, max_s: float, quiet_s: float = 1.0) -> None:
+        """Until the consumers polled nothing new for `quiet_s` (they caught up), at most max_s."""
+        now = time.monotonic()
+        deadline, quiet_since, seen = now + max_s, now, self.history.count("poll")
+        while (now := time.monotonic()) < deadline and now - quiet_since < quiet_s:
+            time.sleep(0.1)
+            polled = self.history.count("poll")
+            if polled != seen:
+                seen, quiet_since = polled, time.monotonic()
 
     # ---- producers ----------------------------------------------------------------------------
     def _confluent_producer(self) -> None:

@@ -22,6 +22,7 @@ from core.testing.link_proxy import LinkProxies
 from core.testing.metadata import ClusterMetadata, PartitionInfo, fetch_metadata
 
 __all__ = [
+    "CLUSTER_PROPERTIES",
     "BrokerCluster",
     "ClusterError",
     "ClusterMetadata",
@@ -37,6 +38,11 @@ __all__ = [
 ]
 
 TOPIC_TIMEOUT_S = 30.0
+# Cluster properties of the fault tests' nodes. __consumer_offsets gets
+# min(default_topic_replications, members): 3 here, so group offsets survive the loss of a node
+# (Redpanda's internal topics default to RF 3 on their own: internal_topic_replication_factor).
+# A new group's first rebalance waits 300 ms for more members instead of 3 s.
+CLUSTER_PROPERTIES = {"default_topic_replications": 3, "group_initial_rebalance_delay": 300}
 
 
 @contextmanager
