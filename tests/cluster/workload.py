@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from tests.support.jepsen import FinalReads, History, Partition
 
@@ -21,6 +22,7 @@ MESSAGE_TIMEOUT_MS = 15_000
 SESSION_TIMEOUT_MS = 6_000
 FINAL_READ_TIMEOUT_S = 20.0
 MAX_ERRORS = 100
+T = TypeVar("T")
 
 
 class Workload:
@@ -258,7 +260,7 @@ class Workload:
         consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group})
         try:
             tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
-            for tp in consumer.committed(tps, timeout=10):
+            for tp in retry(lambda: consumer.committed(tps, timeout=5), FINAL_READ_TIMEOUT_S):
                 if tp.error is None and tp.offset >= 0:
                     self.history.commit(
                         "offset-fetch", self.group, (tp.topic, tp.partition), tp.offset
@@ -269,6 +271,18 @@ class Workload:
     def final_read(self, timeout_s: float = FINAL_READ_TIMEOUT_S) -> tuple[FinalReads, dict]:
         """Every partition read from offset 0 to its high watermark: (records, high watermarks)."""
         return final_read(self.bootstrap, self.topic, self.partitions, timeout_s)
+
+
+def retry(call: Callable[[], T], timeout_s: float, interval_s: float = 0.5) -> T:
+    """call() until it does not raise (a leader or coordinator moving), for at most timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return call()
+        except Exception:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(interval_s)
 
 
 def final_read(
@@ -288,7 +302,8 @@ def final_read(
     try:
         highs = {}
         for p in range(partitions):
-            _low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            tp = TopicPartition(topic, p)
+            _low, high = retry(lambda: consumer.get_watermark_offsets(tp, timeout=5), timeout_s)
             highs[(topic, p)] = high
         consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
         out: FinalReads = {(topic, p): [] for p in range(partitions)}
