@@ -8,7 +8,10 @@
   founder: its node id, when not configured, is its index in seed_servers; it dials every
   other seed's RPC address (a hello-only connection, core.rpc.discovery) until all answered,
   and the controller voters are the sorted node ids of the seeds. They are persisted in
-  node.json with the seeds' addresses and UUIDs, so a restart needs no discovery. A node
+  node.json with the seeds' ids, UUIDs and positions in seed_servers, so a restart needs no
+  discovery. `connect_members` keeps PeerClients pointed at every member: a seed at the
+  address seed_servers names for it (so per-link proxies in fault tests stay in the path),
+  any other member at its registered RPC address. A node
   outside seed_servers would join a running cluster (Method.node_join): not supported yet,
   it is refused with a clear error.
 * Once the controller runs (`join`): the controller leader, when it is a founder and the log
@@ -26,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 
 from core.cluster.controller import Controller
-from core.cluster.members import Member
+from core.cluster.members import Member, Members
 from core.config.node import Address, NodeConfig
 from core.rpc.client import PeerClients
 from core.rpc.discovery import hello
@@ -52,6 +55,7 @@ class SeedPeer:
     node_uuid: str
     host: str
     port: int
+    index: int = -1  # its position in seed_servers
 
 
 def advertised_rpc(node: NodeConfig) -> Address:
@@ -109,19 +113,21 @@ class Bootstrap:
             return (self.node_id,)
         stored = self.meta.get("controller_voters")
         if stored:
-            seeds = [SeedPeer(**s) for s in self.meta.get("seed_peers") or []]
+            seeds = self.seed_peers()
         else:
             seeds = await self._discover(timeout_ms)
             stored = sorted([self.node_id] + [s.node_id for s in seeds])
             self.meta.put_many(
                 {
                     "controller_voters": stored,
+                    "seed_count": len(self.seeds),
                     "seed_peers": [
                         {
                             "node_id": s.node_id,
                             "node_uuid": s.node_uuid,
                             "host": s.host,
                             "port": s.port,
+                            "index": s.index,
                         }
                         for s in seeds
                     ],
@@ -132,6 +138,38 @@ class Bootstrap:
             for s in seeds:
                 peers.set_peer(s.node_id, s.host, s.port, uuid.UUID(s.node_uuid))
         return tuple(stored)
+
+    def seed_peers(self) -> list[SeedPeer]:
+        """The other seeds as discovered, at the address seed_servers names for them now
+        (a seed list of another length: as discovered)."""
+        out = []
+        for s in self.meta.get("seed_peers") or []:
+            peer = SeedPeer(**s)
+            if 0 <= peer.index < len(self.seeds) and len(self.seeds) == self._seed_count():
+                now = self.seeds[peer.index]
+                peer = SeedPeer(peer.node_id, peer.node_uuid, now.host, now.port, peer.index)
+            out.append(peer)
+        return out
+
+    def _seed_count(self) -> int:
+        return int(self.meta.get("seed_count") or 0)
+
+    def connect_members(self, members: Members, peers: PeerClients) -> None:
+        """Tell `peers` where every other member listens, now and on every change: a seed at
+        the address this node's seed_servers names (a per-link proxy in fault tests), any
+        other member at its advertised RPC address; with its UUID for the hello check."""
+        seeds = {s.node_id: s for s in self.seed_peers()}
+
+        def set_peer(member: Member) -> None:
+            if member.node_id == self.node_id:
+                return
+            seed = seeds.get(member.node_id)
+            host, port = (seed.host, seed.port) if seed else (member.rpc_host, member.rpc_port)
+            peers.set_peer(member.node_id, host, port, uuid.UUID(member.uuid))
+
+        for member in members.all():
+            set_peer(member)
+        members.subscribe(lambda _event, member: set_peer(member))
 
     async def _discover(self, timeout_ms: int) -> list[SeedPeer]:
         own = advertised_rpc(self.node)
@@ -148,7 +186,9 @@ class Bootstrap:
                 except RpcError as e:
                     log.debug("seed %s: %s", seed, e)
                     continue
-                found[seed] = SeedPeer(peer.node_id, str(peer.node_uuid), seed.host, seed.port)
+                found[seed] = SeedPeer(
+                    peer.node_id, str(peer.node_uuid), seed.host, seed.port, self.seeds.index(seed)
+                )
                 pending.remove(seed)
             if not pending:
                 break

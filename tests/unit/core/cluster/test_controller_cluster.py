@@ -15,7 +15,7 @@ from core.cluster.bootstrap import Bootstrap
 from core.cluster.controller import Controller
 from core.cluster.controller_rpc import Forwarder
 from core.cluster.id_allocator import BLOCK_SIZE, ProducerIdAllocator
-from core.cluster.members import Member
+from core.cluster.members import Member, Members
 from core.cluster.topics import TopicsFrontend
 from core.common.clock import SystemClock
 from core.config.cluster_properties import ClusterConfigStore
@@ -168,6 +168,14 @@ async def test_founders_discover_each_other_and_agree_on_voters(tmp_path):
         )
         assert voters == [(10, 11, 12)] * 3
         assert servers[0][0].peers.get(12).port == seeds[2].port
+        # members' advertised addresses never replace a seed's (a per-link proxy in tests)
+        members, peers = Members(), servers[0][0].peers
+        boots[0].connect_members(members, peers)
+        for node_id, rpc_port in ((12, 1), (13, 2)):
+            registered = Member(node_id, str(uuid.uuid4()), "127.0.0.1", 9092, "10.0.0.1", rpc_port)
+            members.apply_register(registered.as_payload(), node_id)
+        assert (peers.get(12).host, peers.get(12).port) == ("127.0.0.1", seeds[2].port)
+        assert (peers.get(13).host, peers.get(13).port) == ("10.0.0.1", 2)
         again = Bootstrap(configs[1], KvStore.open(configs[1].data_directory / "node.json"))
         assert again.node_uuid == boots[1].node_uuid
         assert await again.controller_voters(None, timeout_ms=1) == (10, 11, 12)  # no dialing
