@@ -61,30 +61,32 @@ def assert_replicas_identical(
     replicas: int,
     timeout_s: float = CONVERGE_TIMEOUT_S,
 ) -> dict[int, int]:
-    """Wait until `replicas` nodes hold the partition up to the high watermark, then assert
-    their committed bytes are identical. Returns node id -> committed bytes compared."""
+    """Wait until `replicas` nodes hold the partition up to the high watermark with the same
+    bytes (a healed node may still have to truncate a divergent tail), else AssertionError naming
+    the laggards or the first differing batch. Returns node id -> committed bytes compared."""
     deadline = time.monotonic() + timeout_s
     while True:
         dirs = cluster.partition_dirs(topic, partition)
         prefixes = {node: committed_prefix(d, high_watermark) for node, d in dirs.items()}
         behind = {n: nxt for n, (_, nxt) in prefixes.items() if nxt < high_watermark}
-        if len(dirs) >= replicas and not behind:
-            break
+        differ = {n for n, (data, _) in prefixes.items() if data != prefixes[min(prefixes)][0]}
+        if len(dirs) >= replicas and not behind and not differ:
+            return {node: len(data) for node, (data, _) in prefixes.items()}
         if time.monotonic() >= deadline:
-            raise AssertionError(
-                f"{topic}/{partition}: replicas on {sorted(dirs)} (want {replicas}), "
-                f"behind the high watermark {high_watermark}: {behind}\n" + cluster.log_tails(15)
-            )
+            break
         time.sleep(0.2)
-    reference_node = min(prefixes)
-    reference = prefixes[reference_node][0]
-    for node, (data, _) in prefixes.items():
-        if data != reference:
-            raise AssertionError(
-                f"{topic}/{partition}: node {node}'s committed bytes differ from node "
-                f"{reference_node}'s: {first_difference(dirs[reference_node], dirs[node], high_watermark)}"
-            )
-    return {node: len(data) for node, (data, _) in prefixes.items()}
+    problems = [f"replicas on nodes {sorted(dirs)} (want {replicas})"]
+    if behind:
+        problems.append(f"behind the high watermark {high_watermark} (next offset): {behind}")
+    for node in sorted(differ):
+        diff = first_difference(dirs[min(prefixes)], dirs[node], high_watermark)
+        problems.append(f"node {node} differs from node {min(prefixes)}: {diff}")
+    raise AssertionError(
+        f"{topic}/{partition} after {timeout_s}s: "
+        + "; ".join(problems)
+        + "\n"
+        + cluster.log_tails(15)
+    )
 
 
 def first_difference(a: Path, b: Path, high_watermark: int) -> str:

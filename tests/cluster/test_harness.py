@@ -10,6 +10,8 @@ import time
 import pytest
 import yaml
 
+from core.model.records import Record, build_batch
+from tests.cluster.replicas import batches, committed_prefix, first_difference
 from tests.support.cluster import (
     BrokerCluster,
     ClusterError,
@@ -132,3 +134,30 @@ def test_a_node_that_cannot_start_fails_with_its_log(tmp_path) -> None:
             cluster.start(timeout_s=20)
     finally:
         cluster.stop()
+
+
+def write_segment(directory, base: int, term: int, batches: list[bytes], tail: bytes = b"") -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{base}-{term}-v1.log").write_bytes(b"".join(batches) + tail)
+
+
+def test_replica_bytes_are_compared_batch_by_batch_up_to_the_high_watermark(tmp_path) -> None:
+    def batch(base: int, n: int, term: int, tag: str) -> bytes:
+        records = [Record(key=None, value=f"{tag}{base + i}".encode()) for i in range(n)]
+        return bytes(build_batch(records, base_offset=base, leader_epoch=term, timestamp_ms=1))
+
+    common = [batch(0, 3, 1, "v"), batch(3, 2, 1, "v")]
+    # node a rolled a segment at the term change, node b did not: same batches, other files
+    write_segment(tmp_path / "a", 0, 1, common)
+    write_segment(tmp_path / "a", 5, 2, [batch(5, 1, 2, "v")], tail=b"\0" * 64)
+    write_segment(tmp_path / "b", 0, 1, [*common, batch(5, 1, 2, "v"), batch(6, 4, 2, "x")])
+    write_segment(tmp_path / "c", 0, 1, [common[0], batch(3, 2, 2, "w")])
+
+    assert [(b, last) for b, last, _ in batches(tmp_path / "a")] == [(0, 2), (3, 4), (5, 5)]
+    a, next_a = committed_prefix(tmp_path / "a", 6)
+    b, next_b = committed_prefix(tmp_path / "b", 6)  # b's uncommitted tail (6..9) is left out
+    assert (a, next_a) == (b, next_b) and next_a == 6
+    c, next_c = committed_prefix(tmp_path / "c", 5)
+    assert next_c == 5 and c != committed_prefix(tmp_path / "a", 5)[0]
+    diff = first_difference(tmp_path / "a", tmp_path / "c", 5)
+    assert diff.startswith("batch 3-4") and "leader epochs 00000001 vs 00000002" in diff
