@@ -10,9 +10,9 @@ commit offset of a single voter), then whenever the commit offset moves.
 follower it forwards the command to the leader over RPC (Method.controller_submit, see
 core.cluster.controller_rpc), gets back the (offset, term) it was appended at and waits
 until local apply passes that offset. A command is known applied when the batch applied at
-its offset carries its term (log matching); if another term's batch was applied there, or a
-newer leader committed everything this node holds without it, it was lost with its leader
-and is submitted again. Leader changes are retried within the submit timeout; without a
+its offset carries its term (log matching); it is known lost when another term's batch was
+applied there or a newer term starts at or before its offset (the meta log's term starts),
+and is then submitted again. Leader changes are retried within the submit timeout; without a
 leader the caller gets ClusterErrc.not_leader (NOT_CONTROLLER-like), after the timeout.
 
 `last_applied` goes to the controller log's kvstore at most every PERSIST_INTERVAL_S (one
@@ -214,18 +214,16 @@ class Controller:
                 fut.set_exception(CommandLost(f"offset {waited}: term {want} was replaced"))
 
     def check_lost(self) -> None:
-        """Fail waiters whose entry no longer exists: a newer term committed all we hold."""
+        """Fail waiters whose entry can no longer commit: a newer term starts at or before
+        its offset (every entry from that offset on is of that term or later)."""
         if not self._waiters:
             return
-        end = self._log.next_offset
-        if self.consensus.commit_offset < end:
-            return
-        for waited in [o for o in self._waiters if o >= end]:
-            want, fut = self._waiters[waited]
-            if self.consensus.term > want:
+        history = self.consensus.term_history
+        for waited, (want, fut) in list(self._waiters.items()):
+            if any(term > want and start <= waited for term, start in history):
                 del self._waiters[waited]
                 if not fut.done():
-                    fut.set_exception(CommandLost(f"offset {waited} of term {want} truncated"))
+                    fut.set_exception(CommandLost(f"offset {waited} of term {want} was replaced"))
 
     def _schedule_persist(self) -> None:
         if self._persist_handle is None:

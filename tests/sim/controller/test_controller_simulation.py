@@ -160,6 +160,12 @@ def check_outcome(world: World) -> None:
     blocks = sorted(world.blocks)
     for (_, end), (start, _) in zip(blocks, blocks[1:], strict=False):
         check(end <= start, f"producer-id blocks overlap: {blocks}")
+    leader = world.leader()
+    assert leader is not None
+    chunk = leader.log.read_bytes(0, 1 << 30, leader.core.commit)
+    terms = {h.base_offset: h.leader_epoch for h, _ in iter_batches(chunk)}
+    for offset, term in world.lost:  # declared lost, resubmitted: never committed after all
+        check(terms.get(offset) != term, f"offset {offset} of term {term} lost yet committed")
     members = world.nodes[0].controller.members
     check(members.node_ids() == list(world.ids), f"members {members.node_ids()}")
     check(

@@ -97,6 +97,10 @@ class SimConsensus:
     def term(self) -> int:
         return self.node.core.term
 
+    @property
+    def term_history(self) -> list[tuple[int, int]]:
+        return [(r.term, r.offset) for r in self.node.core.runs]
+
     def term_at(self, offset: int) -> int:
         entry = next((e for e in self.node.log.entries if e.base <= offset <= e.last), None)
         return entry.term if entry is not None else -1
@@ -149,6 +153,7 @@ class World:
         self.committed: dict[int, bytes] = {}  # end offset -> the committed prefix's last entry
         self.states: dict[int, str] = {}  # applied up to offset -> fingerprint of the tables
         self.blocks: list[tuple[int, int]] = []  # producer-id blocks handed out
+        self.lost: list[tuple[int, int]] = []  # (offset, term) of commands declared lost
         self.nodes = {i: self._boot(i, None) for i in self.ids}
 
     # ---- nodes ------------------------------------------------------------------------------------
@@ -368,6 +373,7 @@ class World:
                     check(block is not None, f"no block at {req.offset} on node {node.node_id}")
                     self.blocks.append(block)  # type: ignore[arg-type]
             else:  # lost with its leader: submit again
+                self.lost.append(req.waiting)
                 req.waiting = req.forwarded_at = req.future = req.future_node = None
 
 
