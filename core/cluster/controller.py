@@ -132,6 +132,7 @@ class Controller:
         self.started = True
         self.consensus.add_visible_listener(self._schedule_apply)
         self.consensus.add_truncate_listener(lambda _offset: self.check_lost())
+        self.consensus.add_leader_listener(lambda _term, _leader: self._schedule_apply())
         if len(self.consensus.voters) > 1:
             # A follower's commit may move after its visible offset (once its own flush
             # completes): a light poll catches that without a listener of its own.
