@@ -235,6 +235,16 @@ class Bootstrap:
         if registered != member:
             raise BootstrapError(f"node {self.node_id} is registered as {registered}, not {member}")
 
+    async def wait_for_founders(
+        self, controller: Controller, timeout_ms: int = DEFAULT_JOIN_TIMEOUT_MS
+    ) -> None:
+        """Wait until every controller voter (the founders) is a member, e.g. before sizing
+        internal topics' replication factor by the member count."""
+        voters = controller.consensus.voters
+        async with asyncio.timeout(timeout_ms / 1000):
+            while not all(v in controller.members for v in voters):
+                await asyncio.sleep(POLL_S)
+
     async def join(self, controller: Controller, member: Member) -> str:
         """found() then register(): the cluster UUID once this node is a member."""
         cluster_uuid = await self.found(controller)

@@ -198,6 +198,7 @@ async def test_a_single_node_founds_its_own_cluster(tmp_path):
         me = boot.member(Address("127.0.0.1", 9092))
         await boot.register(controller, me)
         await boot.register(controller, me)  # unchanged: nothing submitted
+        await boot.wait_for_founders(controller, timeout_ms=1_000)
         assert controller.members.all() == [me] and controller.members.cluster_uuid == cluster
         assert controller.last_applied == 1
     finally:
