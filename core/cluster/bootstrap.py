@@ -240,10 +240,20 @@ class Bootstrap:
     ) -> None:
         """Wait until every controller voter (the founders) is a member, e.g. before sizing
         internal topics' replication factor by the member count."""
-        voters = controller.consensus.voters
-        async with asyncio.timeout(timeout_ms / 1000):
-            while not all(v in controller.members for v in voters):
-                await asyncio.sleep(POLL_S)
+        voters, members = controller.consensus.voters, controller.members
+        all_in = asyncio.Event()
+
+        def check(*_: object) -> None:
+            if all(v in members for v in voters):
+                all_in.set()
+
+        unsubscribe = members.subscribe(check)
+        try:
+            check()
+            async with asyncio.timeout(timeout_ms / 1000):
+                await all_in.wait()
+        finally:
+            unsubscribe()
 
     async def join(self, controller: Controller, member: Member) -> str:
         """found() then register(): the cluster UUID once this node is a member."""

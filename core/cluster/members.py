@@ -94,8 +94,10 @@ class Members:
     def brokers(self) -> list[BrokerInfo]:
         return [m.broker_info() for m in self.all()]
 
-    def subscribe(self, fn: MemberListener) -> None:
+    def subscribe(self, fn: MemberListener) -> Callable[[], None]:
+        """Call `fn(event, member)` after each change; returns the unsubscribe call."""
         self._listeners.append(fn)
+        return lambda: self._listeners.remove(fn) if fn in self._listeners else None
 
     def on_bootstrap(self, fn: Callable[[str], None]) -> None:
         """`fn(cluster_uuid)` once the cluster is named (at once if it already is)."""
