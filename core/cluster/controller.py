@@ -88,6 +88,7 @@ class Controller:
         self._persisted = -1
         self._persist_handle: asyncio.TimerHandle | None = None
         self._apply_scheduled = False
+        self._submitting = 0  # submit calls in progress (bounded by MAX_PENDING_COMMANDS)
         self._poller: asyncio.Task | None = None
         self.started = False
         self._closed = False
@@ -244,11 +245,17 @@ class Controller:
         Raises ClusterError(not_leader) when no controller leader answered in time,
         ClusterError(timeout) when one did but the command was not applied in time."""
         assert command_type in self._appliers, f"unknown controller command {command_type}"
-        if len(self._waiters) >= MAX_PENDING_COMMANDS:
+        if self._submitting >= MAX_PENDING_COMMANDS:
             raise ClusterError(ClusterErrc.timeout, "controller command queue is full")
+        self._submitting += 1
+        try:
+            return await self._submit(SubmitRequest(command_type, payload))
+        finally:
+            self._submitting -= 1
+
+    async def _submit(self, request: SubmitRequest) -> int:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.submit_timeout_ms / 1000
-        request = SubmitRequest(command_type, payload)
         last_error = "no controller leader"
         while not self._closed:
             remaining = deadline - loop.time()
@@ -267,7 +274,9 @@ class Controller:
             raise ClusterError(ClusterErrc.shutting_down, "controller closed")
         if self.leader_id is None:
             raise ClusterError(ClusterErrc.not_leader, f"no controller leader ({last_error})")
-        raise ClusterError(ClusterErrc.timeout, f"controller command {command_type} timed out")
+        raise ClusterError(
+            ClusterErrc.timeout, f"controller command {request.command_type} timed out"
+        )
 
     async def _append(self, request: SubmitRequest) -> tuple[int, int]:
         """Append on the leader (here or over RPC); returns (offset, term)."""
