@@ -1,8 +1,13 @@
 """The broker's implementation of admin_api.deps.AdminServices (wired by core.app).
 
 It is given the facades it reads, never the app: the node configuration, the controller (for
-its leader), the partition manager (each partition through its facade), the cluster config
-store and frontend, the user frontend, and a readiness probe.
+its leader and voters), the partition manager (each partition of the cluster: replicas,
+leader, ISR; and its leaders table, whose contact times say which nodes are alive), the
+members (every broker; this node alone when not given), the cluster config store and
+frontend, the user frontend, and a readiness probe.
+
+What only a node itself knows (cores, disk space, version, maintenance) is reported for this
+node; other members show what the members table holds, with is_alive from recent contact.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from typing import Any, Protocol
 from admin_api.models import Broker, DiskSpace, MaintenanceStatus, Partition, Replica
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.controller import CONTROLLER_GROUP_ID
+from core.cluster.leaders import LeaderTable
+from core.cluster.metadata import BrokerInfo
+from core.cluster.partition_manager import PartitionView
+from core.cluster.topic_table import TopicTable
 from core.config.cluster_properties import ClusterConfigStore
 from core.config.node import NodeConfig
 from core.security.users import UserFrontend
@@ -26,24 +35,19 @@ class ControllerLeader(Protocol):
     def leader_id(self) -> int | None: ...
 
 
-class RaftPartition(Protocol):
-    """What the Admin API shows of a partition (core.cluster.partition.Partition)."""
-
-    @property
-    def topic(self) -> str: ...
-
-    @property
-    def index(self) -> int: ...
-
-    @property
-    def raft_group_id(self) -> int: ...
-
-    @property
-    def is_leader(self) -> bool: ...
-
-
 class PartitionSource(Protocol):
-    def all(self) -> Sequence[RaftPartition]: ...
+    """Placement and leadership (core.cluster.partition_manager.PartitionManager)."""
+
+    topics: TopicTable
+    leaders: LeaderTable
+
+    def describe(self, topic: str, partition: int) -> PartitionView | None: ...
+
+
+class BrokerSource(Protocol):
+    """The members table (core.cluster.members.Members)."""
+
+    def brokers(self) -> list[BrokerInfo]: ...
 
 
 class BrokerAdminServices:
@@ -60,6 +64,8 @@ class BrokerAdminServices:
         config_frontend: ClusterConfigFrontend,
         users: UserFrontend,
         is_ready: Callable[[], bool],
+        members: BrokerSource | None = None,
+        controller_voters: Callable[[], Sequence[int]] | None = None,
     ) -> None:
         self._node = node
         self._version = version
@@ -67,6 +73,8 @@ class BrokerAdminServices:
         self._controller = controller
         self._partitions = partitions
         self._is_ready = is_ready
+        self._members = members
+        self._controller_voters = controller_voters
         self.node_id = node_id
         self.node_config: dict[str, Any] = node.as_dict()
         self.node_config["node_id"] = node_id  # the effective id, also when assigned
@@ -83,27 +91,44 @@ class BrokerAdminServices:
         return -1 if leader is None else leader
 
     def brokers(self) -> list[Broker]:
+        others = [] if self._members is None else self._members.brokers()
+        out = {b.node_id: self._other_broker(b) for b in others if b.node_id != self.node_id}
+        out[self.node_id] = self._this_broker()
+        return [out[n] for n in sorted(out)]
+
+    def _this_broker(self) -> Broker:
         node = self._node
         usage = shutil.disk_usage(self._data_dir)
         rpc = node.advertised_rpc_api or node.rpc_server
-        return [
-            Broker(
-                node_id=self.node_id,
-                num_cores=os.cpu_count() or 1,
-                internal_rpc_address=rpc.host,
-                internal_rpc_port=rpc.port,
-                version=self._version,
-                rack=node.rack,
-                disk_space=[
-                    DiskSpace(path=str(self._data_dir), free=usage.free, total=usage.total)
-                ],
-                maintenance_status=MaintenanceStatus(
-                    draining=self._maintenance, finished=self._maintenance
-                ),
-            )
-        ]
+        return Broker(
+            node_id=self.node_id,
+            num_cores=os.cpu_count() or 1,
+            internal_rpc_address=rpc.host,
+            internal_rpc_port=rpc.port,
+            version=self._version,
+            rack=node.rack,
+            disk_space=[DiskSpace(path=str(self._data_dir), free=usage.free, total=usage.total)],
+            maintenance_status=MaintenanceStatus(
+                draining=self._maintenance, finished=self._maintenance
+            ),
+        )
+
+    def _other_broker(self, info: BrokerInfo) -> Broker:
+        return Broker(
+            node_id=info.node_id,
+            num_cores=1,  # not reported by other nodes yet
+            internal_rpc_address=info.rpc_host,
+            internal_rpc_port=info.rpc_port,
+            is_alive=self._partitions.leaders.is_alive(info.node_id),
+            rack=info.rack,
+        )
 
     def partitions(self) -> list[Partition]:
+        """Every partition of the cluster: the controller's, then each topic's in order.
+        Leaderless: no known leader, or a leader not alive; under-replicated: fewer in-sync
+        replicas than replicas (the leader's view here) or a replica on a node not alive."""
+        alive = self._partitions.leaders.is_alive
+        voters = list(self._controller_voters()) if self._controller_voters else [self.node_id]
         out = [
             Partition(
                 ns="redpanda",
@@ -111,20 +136,17 @@ class BrokerAdminServices:
                 partition_id=0,
                 raft_group_id=CONTROLLER_GROUP_ID,
                 leader_id=self.controller_id(),
-                replicas=[Replica(node_id=self.node_id)],
+                replicas=[Replica(node_id=n) for n in voters],
+                under_replicated=not all(alive(n) for n in voters),
             )
         ]
-        for p in sorted(self._partitions.all(), key=lambda p: (p.topic, p.index)):
-            out.append(
-                Partition(
-                    ns="kafka",
-                    topic=p.topic,
-                    partition_id=p.index,
-                    raft_group_id=p.raft_group_id,
-                    leader_id=self.node_id if p.is_leader else -1,
-                    replicas=[Replica(node_id=self.node_id)],
-                )
-            )
+        table = self._partitions.topics
+        for name in sorted(table.topics):
+            meta = table.topics[name]
+            for index in range(meta.partitions):
+                view = self._partitions.describe(name, index)
+                if view is not None:
+                    out.append(_partition(name, index, view, alive))
         return out
 
     async def set_maintenance(self, node_id: int, enabled: bool) -> None:
@@ -132,3 +154,19 @@ class BrokerAdminServices:
             raise KeyError(node_id)
         # One broker: there is no other replica to move leadership to, so draining finishes at once.
         self._maintenance = enabled
+
+
+def _partition(
+    topic: str, index: int, view: PartitionView, alive: Callable[[int], bool]
+) -> Partition:
+    leader = view.leader_id if view.leader_id is not None and alive(view.leader_id) else -1
+    return Partition(
+        ns="kafka",
+        topic=topic,
+        partition_id=index,
+        raft_group_id=view.raft_group_id,
+        leader_id=leader,
+        replicas=[Replica(node_id=n) for n in view.replicas],
+        under_replicated=len(view.in_sync) < len(view.replicas)
+        or not all(alive(n) for n in view.replicas),
+    )

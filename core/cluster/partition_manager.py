@@ -100,6 +100,7 @@ class PartitionManager:
         self._partitions: dict[tuple[str, int], Partition] = {}
         self._deleted_listeners: list = []
         self._leadership_listeners: list[LeadershipListener] = []
+        self._elected_ms: dict[tuple[str, int], int] = {}  # when each led replica was elected
         topics.subscribe(self._on_topic_event)
         cluster_config.subscribe(self._on_cluster_config)
 
@@ -136,7 +137,7 @@ class PartitionManager:
 
     def assignment(self, meta: TopicMeta, index: int) -> tuple[int, ...]:
         """The node ids holding partition `index`, preferred leader first."""
-        assignments = getattr(meta, "assignments", ())  # H2's; until it is committed
+        assignments = meta.assignments
         return tuple(assignments[index]) if index < len(assignments) else (self.node_id,)
 
     def describe(self, topic: str, index: int) -> PartitionView | None:
@@ -159,20 +160,30 @@ class PartitionManager:
         )
 
     def _in_sync(self, partition: Partition, replicas: tuple[int, ...]) -> tuple[int, ...]:
-        """The leader and the followers that answered it within replica_lag_time_max_ms."""
+        """The leader and the followers that answered it within replica_lag_time_max_ms.
+
+        As Kafka's new leader, which counts every follower caught up at its election, a
+        follower not heard from yet this term leaves the ISR only after that lag."""
         core = partition.consensus.core
         if core is None:
             return (self.node_id,)
         since = core.now_ms - self.replica_lag_time_max_ms
+        elected_ms = self._elected_ms.get((partition.topic, partition.index), since)
         progress = core.progress
         return tuple(
             n
             for n in replicas
-            if n == self.node_id or (n in progress and progress[n].last_ack_ms >= since)
+            if n == self.node_id
+            or (n in progress and max(progress[n].last_ack_ms, elected_ms) >= since)
         )
 
     def _on_leader(self, partition: Partition) -> None:
         consensus = partition.consensus
+        key = (partition.topic, partition.index)
+        if consensus.is_leader and consensus.core is not None:
+            self._elected_ms.setdefault(key, consensus.core.now_ms)
+        else:
+            self._elected_ms.pop(key, None)
         self.leaders.set_local(
             partition.topic,
             partition.index,
@@ -201,6 +212,7 @@ class PartitionManager:
         self._flusher.forget(partition.consensus)
         partition.close()
         self.leaders.forget_local(partition.topic, partition.index)
+        self._elected_ms.pop((partition.topic, partition.index), None)
 
     def _remove_orphans(self) -> None:
         shutil.rmtree(self.trash, ignore_errors=True)  # deletions a crash interrupted

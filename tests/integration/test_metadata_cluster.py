@@ -6,9 +6,10 @@ replica), the leader alone serves, and a killed leader is replaced in every tabl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,9 @@ async def until(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture
-async def nodes(tmp_path):
+@contextlib.asynccontextmanager
+async def cluster(tmp_path: Path) -> AsyncIterator[list[Node]]:
+    """Three started nodes holding topic "t" (ASSIGNMENTS, revision 7); stopped on the way out."""
     started = [Node(i, tmp_path / f"n{i}") for i in NODES]
     for node in started:
         await node.start()
@@ -107,9 +109,17 @@ async def nodes(tmp_path):
     }
     for node in started:  # the controller applies the same command on every node
         node.table.apply_create(dict(create), 7)
-    yield started
-    for node in started:
-        await node.stop()
+    try:
+        yield started
+    finally:
+        for node in started:
+            await node.stop()
+
+
+@pytest.fixture
+async def nodes(tmp_path):
+    async with cluster(tmp_path) as started:
+        yield started
 
 
 def views(nodes: list[Node], index: int) -> list:
@@ -165,12 +175,15 @@ async def test_isr_and_failover_follow_the_followers(nodes):
     view = rest[0].partitions.describe("t", 0)
     assert view.leader_epoch > old_epoch
     second = nodes[view.leader_id]
-    await until(
-        lambda: first.node_id not in second.partitions.describe("t", 0).in_sync,
-        5,
-        "the dead replica out of the ISR",
-    )
+    assert second.partitions.describe("t", 0).in_sync == (0, 1, 2)  # as elected: all, for now
+    # until its term start commits, the new leader answers NOT_LEADER_OR_FOLLOWER (retriable)
+    await until(lambda: second.partitions.is_serving_leader("t", 0), 5, "the new leader serving")
     assert second.partitions.leader("t", 0).high_watermark == 1  # the acked record survived
+    await until(
+        lambda: second.partitions.describe("t", 0).in_sync == (1, 2),
+        5,
+        "the dead replica out of the ISR after replica_lag_time_max_ms",
+    )
     await until(
         lambda: not any(n.leaders.is_alive(first.node_id) for n in rest), 3, "the dead node down"
     )
