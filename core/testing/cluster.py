@@ -186,7 +186,8 @@ class BrokerCluster:
                 ) from None
 
     def wait_formed(self, timeout_s: float = FORM_TIMEOUT_S) -> None:
-        """Every running node's Admin API lists all n brokers and Metadata lists n brokers."""
+        """Every running node's Admin API lists all n brokers, none of them down, and Metadata
+        lists n brokers."""
         try:
             wait_until(
                 lambda: all(self._sees_all(node) for node in self.running()),
@@ -202,18 +203,24 @@ class BrokerCluster:
         lines = []
         for node in self.running():
             brokers = admin_get(node.admin_port, "/v1/brokers")
-            ids = [b.get("node_id") for b in brokers] if isinstance(brokers, list) else brokers
+            ids = (
+                [(b.get("node_id"), b.get("is_alive")) for b in brokers]
+                if isinstance(brokers, list)
+                else brokers
+            )
             try:
                 meta = fetch_metadata(node.kafka_port, [])
                 seen = f"Metadata brokers {sorted(meta.brokers)} controller {meta.controller_id}"
             except (OSError, ValueError) as err:
                 seen = f"Metadata failed: {err!r}"
-            lines.append(f"node {node.node_id}: /v1/brokers {ids}; {seen}")
+            lines.append(f"node {node.node_id}: /v1/brokers (id, alive) {ids}; {seen}")
         return "\n".join(lines)
 
     def _sees_all(self, node: ClusterNode) -> bool:
         brokers = admin_get(node.admin_port, "/v1/brokers")
         if not isinstance(brokers, list) or len(brokers) != self.n:
+            return False
+        if any(b.get("is_alive") is False for b in brokers):  # a member not heard from lately
             return False
         try:
             meta = fetch_metadata(node.kafka_port, [])
