@@ -1,10 +1,10 @@
 """The broker's implementation of admin_api.deps.AdminServices (wired by core.app).
 
 It is given the facades it reads, never the app: the node configuration, the controller (for
-its leader and voters), the partition manager (each partition of the cluster: replicas,
-leader, ISR; and its leaders table, whose contact times say which nodes are alive), the
-members (every broker; this node alone when not given), the cluster config store and
-frontend, the user frontend, and a readiness probe.
+its leader, its voters and the members table: every broker), the partition manager (each
+partition of the cluster: replicas, leader, ISR; and its leaders table, whose contact times
+say which nodes are alive), the cluster config store and frontend, the user frontend, and a
+readiness probe.
 
 What only a node itself knows (cores, disk space, version, maintenance) is reported for this
 node; other members show what the members table holds, with is_alive from recent contact.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,9 +30,29 @@ from core.config.node import NodeConfig
 from core.security.users import UserFrontend
 
 
-class ControllerLeader(Protocol):
+class BrokerSource(Protocol):
+    """The members table (core.cluster.members.Members)."""
+
+    def brokers(self) -> list[BrokerInfo]: ...
+
+
+class ControllerGroup(Protocol):
+    @property
+    def voters(self) -> list[int]: ...
+
+
+class ControllerView(Protocol):
+    """The controller (core.cluster.controller.Controller): its leader, its Raft group's
+    voters and the members table it applies."""
+
     @property
     def leader_id(self) -> int | None: ...
+
+    @property
+    def consensus(self) -> ControllerGroup: ...
+
+    @property
+    def members(self) -> BrokerSource: ...
 
 
 class PartitionSource(Protocol):
@@ -44,12 +64,6 @@ class PartitionSource(Protocol):
     def describe(self, topic: str, partition: int) -> PartitionView | None: ...
 
 
-class BrokerSource(Protocol):
-    """The members table (core.cluster.members.Members)."""
-
-    def brokers(self) -> list[BrokerInfo]: ...
-
-
 class BrokerAdminServices:
     def __init__(
         self,
@@ -58,14 +72,12 @@ class BrokerAdminServices:
         node_id: int,
         version: str,
         data_dir: Path,
-        controller: ControllerLeader,
+        controller: ControllerView,
         partitions: PartitionSource,
         cluster_config: ClusterConfigStore,
         config_frontend: ClusterConfigFrontend,
         users: UserFrontend,
         is_ready: Callable[[], bool],
-        members: BrokerSource | None = None,
-        controller_voters: Callable[[], Sequence[int]] | None = None,
     ) -> None:
         self._node = node
         self._version = version
@@ -73,8 +85,6 @@ class BrokerAdminServices:
         self._controller = controller
         self._partitions = partitions
         self._is_ready = is_ready
-        self._members = members
-        self._controller_voters = controller_voters
         self.node_id = node_id
         self.node_config: dict[str, Any] = node.as_dict()
         self.node_config["node_id"] = node_id  # the effective id, also when assigned
@@ -91,7 +101,7 @@ class BrokerAdminServices:
         return -1 if leader is None else leader
 
     def brokers(self) -> list[Broker]:
-        others = [] if self._members is None else self._members.brokers()
+        others = self._controller.members.brokers()
         out = {b.node_id: self._other_broker(b) for b in others if b.node_id != self.node_id}
         out[self.node_id] = self._this_broker()
         return [out[n] for n in sorted(out)]
@@ -128,7 +138,7 @@ class BrokerAdminServices:
         Leaderless: no known leader, or a leader not alive; under-replicated: fewer in-sync
         replicas than replicas (the leader's view here) or a replica on a node not alive."""
         alive = self._partitions.leaders.is_alive
-        voters = list(self._controller_voters()) if self._controller_voters else [self.node_id]
+        voters = self._controller.consensus.voters
         out = [
             Partition(
                 ns="redpanda",

@@ -33,8 +33,8 @@ from tests.integration.test_metadata_cluster import (
 from tests.support.admin import loopback_node
 
 
-def members() -> Members:
-    table = Members()
+def register_members(table: Members) -> None:
+    """What the controller applies when the three nodes register."""
     for n in NODES:
         payload = {
             "node_id": n,
@@ -46,7 +46,6 @@ def members() -> Members:
             "rack": None,
         }
         table.apply_register(payload, n)
-    return table
 
 
 @contextlib.asynccontextmanager
@@ -54,6 +53,7 @@ async def admin_of(node: Node, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
     """Node `node`'s Admin API, its controller a single voter (it leads)."""
     log = DiskLog.open(tmp_path / "controller", LogConfig(), SystemClock())
     controller = Controller(Consensus(0, node.node_id, log, node.flusher), log)
+    register_members(controller.members)
     config = ClusterConfigStore()
     config_frontend = ClusterConfigFrontend(controller, config, node.node_id)
     users = UserFrontend(controller)
@@ -63,14 +63,12 @@ async def admin_of(node: Node, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
         node_id=node.node_id,
         version="test",
         data_dir=tmp_path,
-        controller=controller.consensus,
+        controller=controller,
         partitions=node.partitions,
         cluster_config=config,
         config_frontend=config_frontend,
         users=users,
         is_ready=lambda: True,
-        members=members(),
-        controller_voters=lambda: controller.consensus.voters,
     )
     admin = await start_admin_server(services, "127.0.0.1", 0)
     try:
