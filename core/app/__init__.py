@@ -9,10 +9,10 @@ import functools
 import importlib
 import logging
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.app.cluster import ClusterRuntime
 from core.app.listeners import (
     EXTRA_LISTENERS,
     ListenerContext,
@@ -21,7 +21,6 @@ from core.app.listeners import (
     stop_extra_listeners,
 )
 from core.cluster.config_frontend import ClusterConfigFrontend
-from core.cluster.controller import Controller
 from core.cluster.housekeeping import Housekeeping
 from core.cluster.id_allocator import ProducerIdAllocator
 from core.cluster.metadata import BrokerInfo, MetadataView
@@ -30,10 +29,9 @@ from core.cluster.topics import TopicsFrontend
 from core.common import metrics
 from core.common.clock import SystemClock
 from core.config.cluster_properties import ClusterConfigStore
-from core.config.node import NodeConfig
+from core.config.node import Address, NodeConfig
 from core.config.overrides import apply_node_overrides
 from core.groups.coordinator import GroupCoordinator
-from core.raft.consensus import Consensus
 from core.security import tls
 from core.security.acls import AclStore
 from core.security.authorizer import Authorizer
@@ -43,7 +41,6 @@ from core.server.context import Services
 from core.server.listener import KafkaListener
 from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore, deferred_durability
-from core.storage.log import DiskLog, LogConfig
 
 if TYPE_CHECKING:
     from admin_api.server import AdminServer
@@ -83,15 +80,18 @@ class BrokerApp:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_data_dir()
         meta = KvStore.open(self.data_dir / "node.json")
-        self.node_id = self._node_id(meta)
-        self.cluster_uuid = meta.get("cluster_uuid") or str(uuid.uuid4())
-        meta.put("cluster_uuid", self.cluster_uuid)
         self.cluster_config = ClusterConfigStore()
         self.flusher = GroupCommit(observe_fsync=metrics.observe_fsync)
         self.flusher.start()
-        self._start_controller()
+        self.cluster = cluster = ClusterRuntime(
+            self.node, meta, self.data_dir, self.clock, self.flusher
+        )
+        self.node_id = cluster.node_id
+        await cluster.start_rpc()
+        await self._start_controller()
         self._apply_overrides()
         self.cluster_config.mark_booted()
+        self.cluster_uuid = await cluster.found()
         self.partitions = PartitionManager(
             self.data_dir,
             self.node_id,
@@ -99,6 +99,8 @@ class BrokerApp:
             self.cluster_config,
             self.flusher,
             self.clock,
+            leaders=cluster.leaders,
+            raft_groups=None if cluster.single else cluster.groups,
         )
         # Nothing is served yet: every partition's state writes share two syncfs calls
         with deferred_durability(self.data_dir):
@@ -109,6 +111,8 @@ class BrokerApp:
             [self._broker_info(self.node.kafka_advertised.port)],
             self.cluster_config.get("cluster_id") or f"redpanda.{self.cluster_uuid}",
             self.node_id,
+            members=self.controller.members,
+            controller_leader=lambda: self.controller.leader_id,
         )
         self.groups = groups = GroupCoordinator(
             node_id=self.node_id,
@@ -116,11 +120,15 @@ class BrokerApp:
             partitions=self.partitions,
             topics=self.topics,
             config=self.cluster_config,
+            clustered=not cluster.single,
+            member_count=cluster.member_count,
         )
         self.partitions.on_topics_deleted(groups.on_topics_deleted)
         self.services = self._kafka_services(groups)
-        await groups.start()
         await self._start_kafka()
+        kafka_host, kafka_port = self.services.advertised_kafka
+        await cluster.register(Address(kafka_host, kafka_port))
+        await groups.start()
         # The HTTP front ends' modules (aiohttp and up) load in a thread while the Kafka
         # listener already answers; the ready line still waits for every listener.
         await asyncio.to_thread(_import_http_front_ends, self.node)
@@ -207,28 +215,15 @@ class BrokerApp:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._lock_fd = fd
 
-    def _node_id(self, meta) -> int:
-        stored = meta.get("node_id")
-        wanted = self.node.node_id
-        if wanted is None:
-            wanted = 0 if stored is None else stored
-        if stored is not None and stored != wanted:
-            raise RuntimeError(f"data directory belongs to node {stored}, not node {wanted}")
-        meta.put("node_id", wanted)
-        return wanted
-
-    def _start_controller(self) -> None:
-        directory = self.data_dir / "redpanda" / "controller" / "0_0"
-        self.controller_log = DiskLog.open(directory, LogConfig(), self.clock)
-        consensus = Consensus(0, self.node_id, self.controller_log, self.flusher)
-        self.controller = Controller(consensus, self.controller_log)
+    async def _start_controller(self) -> None:
+        self.controller = await self.cluster.open_controller()
         self.config_frontend = ClusterConfigFrontend(
             self.controller, self.cluster_config, self.node_id
         )
         self.users = UserFrontend(self.controller)
         self.acls = AclStore(self.controller)
         self.producer_ids = ProducerIdAllocator(self.controller)
-        self.controller.start()
+        self.cluster.start_controller()
 
     def _apply_overrides(self) -> None:
         """Cluster properties given on this node apply locally, unpersisted (core.config.overrides)."""
@@ -302,13 +297,13 @@ class BrokerApp:
             await self.admin.stop()
         if self.groups is not None:
             await self.groups.stop()
+        await self.cluster.stop_network()
         await self.flusher.stop()
         # Each log's flush precedes its clean-shutdown marker; the markers are renamed into
         # place after one syncfs covering every flush, then made durable by a second
         with deferred_durability(self.data_dir):
             self.partitions.close_all()
-        self.controller.close()
-        self.controller_log.close()
+        self.cluster.close_controller()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -53,7 +53,7 @@ async def running_app(data_dir: Path) -> AsyncIterator[BrokerApp]:
 
 def controller_commands(app: BrokerApp) -> list[tuple[str, dict[str, Any]]]:
     """Every committed command in the controller log, (type, payload), in log order."""
-    log, end = app.controller_log, app.controller.consensus.commit_offset
+    log, end = app.cluster.controller_log, app.controller.consensus.commit_offset
     offset, commands = log.start_offset, []
     while offset < end:
         chunk = log.read_bytes(offset, REPLAY_CHUNK_BYTES, end)
