@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 
 from core.cluster.controller import Controller
+from core.cluster.errors import ClusterError
 from core.cluster.members import Member, Members
 from core.config.node import Address, NodeConfig
 from core.rpc.client import PeerClients
@@ -206,18 +207,30 @@ class Bootstrap:
         """Wait until the controller log names the cluster (submitting `bootstrap_cluster`
         while this node leads it); keeps the name in node.json and returns it."""
         members = controller.members
-        async with asyncio.timeout(timeout_ms / 1000):
-            while members.cluster_uuid is None:
-                if controller.is_leader and controller.consensus.serving:
-                    proposed = self.meta.get("cluster_uuid") or str(uuid.uuid4())
-                    founders = controller.consensus.voters
-                    await controller.submit(
-                        "bootstrap_cluster", {"cluster_uuid": proposed, "founders": founders}
-                    )
-                else:
-                    await asyncio.sleep(POLL_S)
+        try:
+            async with asyncio.timeout(timeout_ms / 1000):
+                while members.cluster_uuid is None:
+                    if controller.is_leader and controller.consensus.serving:
+                        await self._propose_cluster(controller)
+                    else:
+                        await asyncio.sleep(POLL_S)
+        except TimeoutError:
+            raise BootstrapError(
+                f"no controller leader named the cluster within {timeout_ms} ms: are a "
+                f"majority of the seeds {[str(s) for s in self.seeds]} up?"
+            ) from None
         self.meta.put_many({"cluster_uuid": members.cluster_uuid, "cluster_named": True})
         return members.cluster_uuid
+
+    async def _propose_cluster(self, controller: Controller) -> None:
+        proposed = self.meta.get("cluster_uuid") or str(uuid.uuid4())
+        founders = controller.consensus.voters
+        try:
+            await controller.submit(
+                "bootstrap_cluster", {"cluster_uuid": proposed, "founders": founders}
+            )
+        except ClusterError as e:  # leadership moved meanwhile: look again
+            log.info("bootstrap_cluster not applied yet: %s", e)
 
     async def register(
         self, controller: Controller, member: Member, timeout_ms: int = DEFAULT_JOIN_TIMEOUT_MS

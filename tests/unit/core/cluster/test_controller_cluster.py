@@ -11,7 +11,9 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
-from core.cluster.bootstrap import Bootstrap
+import pytest
+
+from core.cluster.bootstrap import Bootstrap, BootstrapError
 from core.cluster.controller import Controller
 from core.cluster.controller_rpc import Forwarder
 from core.cluster.id_allocator import BLOCK_SIZE, ProducerIdAllocator
@@ -201,6 +203,25 @@ async def test_a_single_node_founds_its_own_cluster(tmp_path):
         await boot.wait_for_founders(controller, timeout_ms=1_000)
         assert controller.members.all() == [me] and controller.members.cluster_uuid == cluster
         assert controller.last_applied == 1
+    finally:
+        controller.close()
+        await flusher.stop()
+        log.close()
+
+
+async def test_founding_without_a_majority_fails_with_a_clear_error(tmp_path):
+    seeds = [Address("127.0.0.1", 1), Address("127.0.0.1", 2), Address("127.0.0.1", 3)]
+    node = NodeConfig(data_directory=tmp_path, rpc_server=seeds[0], seed_servers=seeds)
+    boot = Bootstrap(node, KvStore.open(tmp_path / "node.json"))
+    log = DiskLog.open(tmp_path / "controller", LogConfig(), SystemClock())
+    flusher = GroupCommit()
+    flusher.start()
+    controller = Controller(Consensus(0, boot.node_id, log, flusher, voters=VOTERS), log)
+    controller.start()  # no transport: its votes reach nobody
+    try:
+        with pytest.raises(BootstrapError, match="majority of the seeds"):
+            await boot.found(controller, timeout_ms=300)
+        assert boot.cluster_uuid is None
     finally:
         controller.close()
         await flusher.stop()
