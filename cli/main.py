@@ -64,6 +64,9 @@ def _register_groups() -> None:
     from cli.commands import registry
 
     registry.register(app)
+    from cli.commands import container
+
+    container.register(app)
 
 
 _register_groups()

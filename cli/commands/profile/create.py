@@ -16,10 +16,17 @@ from cli.config.rpk_yaml import is_rpk_yaml
 from cli.errors import UsageError
 from cli.options import with_globals
 
+CONTAINER_PROFILE = "rpk-container"
+
 
 @with_globals
 def profile_create(
-    name: Annotated[str, typer.Argument(help="Name of the profile to create.")],
+    name: Annotated[
+        Optional[str],
+        typer.Argument(
+            help="Name of the profile to create (default with --from-rpk-container: rpk-container)."
+        ),
+    ] = None,
     set_: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -40,17 +47,33 @@ def profile_create(
             help="Create from an existing profile name, a file holding a profile, or 'current'.",
         ),
     ] = None,
+    from_rpk_container: Annotated[
+        bool,
+        typer.Option(
+            "--from-rpk-container",
+            help="Create the profile from the cluster `rpk container start` runs.",
+        ),
+    ] = False,
     description: Annotated[
         str, typer.Option("-d", "--description", help="Optional description of the profile.")
     ] = "",
 ) -> None:
     """Create an rpk profile and switch to it."""
-    if from_redpanda and from_profile:
-        raise UsageError("--from-redpanda and --from-profile cannot be used together")
+    if sum(map(bool, (from_redpanda, from_profile, from_rpk_container))) > 1:
+        raise UsageError(
+            "only one of --from-redpanda, --from-profile and --from-rpk-container can be used"
+        )
+    if name is None:
+        if not from_rpk_container:
+            raise UsageError("a profile name is required")
+        name = CONTAINER_PROFILE
     rpk = _store.load()
     if rpk.profile(name) is not None:
         raise UsageError(f'profile "{name}" already exists')
-    profile = _base(rpk, from_redpanda, from_profile)
+    if from_rpk_container:
+        profile = _from_rpk_container(name)
+    else:
+        profile = _base(rpk, from_redpanda, from_profile)
     profile["name"] = name
     if description:
         profile["description"] = description
@@ -74,6 +97,20 @@ def _base(rpk, from_redpanda: str | None, from_profile: str | None) -> dict:
         profile.pop("description", None)
         return profile
     return {}
+
+
+def _from_rpk_container(name: str) -> dict:
+    """The profile `rpk container start` makes, from the rp-node-* containers now."""
+    from cli.container import engine
+    from cli.container.profile import container_profile
+
+    nodes = engine.existing_nodes(engine.connect())
+    if not nodes:
+        raise UsageError(
+            "no rpk container cluster found (no rp-node-* container); start one with "
+            "'rpk container start'"
+        )
+    return container_profile(nodes, name)
 
 
 def _copy_profile(rpk, source: str) -> dict:

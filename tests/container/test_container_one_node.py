@@ -1,0 +1,199 @@
+"""`rpk container` with one node on the real Docker engine: start, the generated profile, rpk and
+confluent-kafka from the host, the Schema Registry, stop/start with the data, errors, purge.
+
+The tests of this module build on each other in file order (one cluster for the module)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+import uuid
+
+import pytest
+
+from cli.container import engine
+from cli.container.profile import PROFILE_NAME
+
+pytestmark = pytest.mark.docker
+
+TOPIC = f"container-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def started(own_engine, rpk, start_cmd):
+    """`rpk container start -n 1` with free ports; the result of that run."""
+    result = rpk(*start_cmd("-n", "1"))
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def profile_of(rpk) -> dict:
+    from cli.container.profile import load
+
+    rpk_yaml = load()
+    assert rpk_yaml.current_profile == PROFILE_NAME
+    return rpk_yaml.require_profile(PROFILE_NAME)
+
+
+def test_start_prints_the_table_and_selects_the_profile(started, own_engine, rpk):
+    lines = started.stdout.splitlines()
+    assert "Cluster ready!" in lines
+    header = lines.index(
+        "NODE-ID  STATUS   KAFKA-ADDRESS    ADMIN-ADDRESS    PROXY-ADDRESS    "
+        "SCHEMA-REGISTRY-ADDRESS"
+    )
+    row = lines[header + 1].split()
+    assert row[:2] == ["0", "running"]
+    assert f'Created "{PROFILE_NAME}" profile.' in lines
+    profile = profile_of(rpk)
+    assert profile["kafka_api"]["brokers"] == [row[2]]
+    assert profile["admin_api"]["addresses"] == [row[3]]
+    assert profile["schema_registry"]["addresses"] == [row[5]]
+    (node,) = engine.existing_nodes(own_engine)
+    assert node.name == "rp-node-0"
+    assert own_engine.networks.get("redpanda").attrs["IPAM"]["Config"][0]["Subnet"] == (
+        "172.24.1.0/24"
+    )
+    node.container.reload()
+    address = node.container.attrs["NetworkSettings"]["Networks"]["redpanda"]["IPAddress"]
+    assert address == "172.24.1.2"
+    assert "--dev" in node.container.attrs["Args"]  # developer container mode
+
+
+def test_rpk_produces_and_consumes_through_the_profile(started, rpk):
+    info = rpk("cluster", "info", "-b")
+    assert info.exit_code == 0, info.stderr
+    assert len(info.stdout.strip().splitlines()[1:]) == 1  # one broker under the header
+    assert rpk("topic", "create", TOPIC).exit_code == 0
+    produced = rpk("topic", "produce", TOPIC, "-k", "k", input="one\ntwo\n")
+    assert produced.exit_code == 0, produced.stderr
+    consumed = rpk("topic", "consume", TOPIC, "-n", "2", "-f", "%k=%v\n")
+    assert consumed.exit_code == 0, consumed.stderr
+    assert consumed.stdout.splitlines() == ["k=one", "k=two"]
+
+
+def test_confluent_kafka_from_the_host(started, rpk):
+    from confluent_kafka import Consumer, Producer
+
+    brokers = ",".join(profile_of(rpk)["kafka_api"]["brokers"])
+    producer = Producer({"bootstrap.servers": brokers})
+    for i in range(3):
+        producer.produce(TOPIC, value=f"ck-{i}".encode())
+    assert producer.flush(20) == 0
+    consumer = Consumer(
+        {
+            "bootstrap.servers": brokers,
+            "group.id": f"container-test-{uuid.uuid4().hex[:6]}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([TOPIC])
+    values = []
+    try:
+        for _ in range(60):
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                values.append(msg.value().decode())
+            if len(values) == 5:
+                break
+    finally:
+        consumer.close()
+    assert values == ["one", "two", "ck-0", "ck-1", "ck-2"]
+
+
+def test_schema_registry_in_the_container_stores_a_schema(started, rpk):
+    """The registry is a Kafka client of its own broker inside the container: the advertised
+    address must reach it from there too."""
+    (registry,) = profile_of(rpk)["schema_registry"]["addresses"]
+    body = json.dumps({"schema": json.dumps({"type": "string"})}).encode()
+    request = urllib.request.Request(
+        f"http://{registry}/subjects/{TOPIC}-value/versions",
+        data=body,
+        headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert json.load(answer) == {"id": 1}
+
+
+def test_profile_create_from_rpk_container(started, rpk):
+    created = rpk("profile", "create", "container-test-copy", "--from-rpk-container")
+    assert created.exit_code == 0, created.stderr
+    from cli.container.profile import load
+
+    rpk_yaml = load()
+    copy = rpk_yaml.require_profile("container-test-copy")
+    assert copy["kafka_api"] == rpk_yaml.require_profile(PROFILE_NAME)["kafka_api"]
+    assert rpk("profile", "use", PROFILE_NAME).exit_code == 0
+    assert rpk("profile", "delete", "container-test-copy").exit_code == 0
+
+
+def test_start_on_a_running_cluster_says_so(started, rpk, start_cmd):
+    again = rpk(*start_cmd("-n", "3"))
+    assert again.exit_code == 0, again.stderr
+    assert "The cluster is already running." in again.stdout
+    assert "Found an existing cluster:" in again.stdout
+    assert "first purge the existing cluster with 'rpk container purge'" in again.stdout
+
+
+def test_stop_then_start_keeps_the_data(started, own_engine, rpk, start_cmd):
+    stopped = rpk("container", "stop")
+    assert stopped.exit_code == 0, stopped.stderr
+    assert stopped.stdout.splitlines() == ["Stopping rp-node-0"]
+    status = rpk("container", "status")
+    assert status.stdout.splitlines()[1].split()[:2] == ["0", "exited"]
+    assert rpk("container", "stop").stdout.splitlines() == ["rp-node-0 was stopped already."]
+    restarted = rpk(*start_cmd())
+    assert restarted.exit_code == 0, restarted.stderr
+    assert "Found an existing cluster:" in restarted.stdout
+    consumed = rpk("topic", "consume", TOPIC, "-n", "5", "-f", "%v\n")
+    assert consumed.stdout.splitlines() == ["one", "two", "ck-0", "ck-1", "ck-2"]
+
+
+def test_purge_leaves_nothing(started, own_engine, rpk):
+    purged = rpk("container", "purge")
+    assert purged.exit_code == 0, purged.stderr
+    assert "Removed container rp-node-0" in purged.stdout
+    assert "Deleted cluster data." in purged.stdout
+    assert f'Deleted profile "{PROFILE_NAME}".' in purged.stdout
+    assert engine.existing_nodes(own_engine) == []
+    assert engine.find_network(own_engine) is None
+    from cli.container.profile import load
+
+    assert load().profile(PROFILE_NAME) is None
+    again = rpk("container", "purge")
+    assert again.stdout.startswith("No nodes to remove.")
+
+
+def test_a_taken_port_names_its_flag(own_engine, rpk, start_cmd):
+    with socket.socket() as holder:
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        args = [a for a in start_cmd() if a != "--any-port"]
+        result = rpk(*args, "--kafka-ports", str(port), "--admin-ports", "any", "--rpc-ports", "any",
+                     "--proxy-ports", "any", "--schema-registry-ports", "any")  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"unable to start cluster: kafka port {port} already in use; choose other ports with "
+        "--kafka-ports (or --any-port for free ones)"
+    )
+    assert engine.existing_nodes(own_engine) == []
+
+
+def test_a_node_that_fails_shows_its_log(own_engine, rpk, start_cmd):
+    result = rpk(*start_cmd("--retries", "20", "--set", "redpanda.kafka_api=0.0.0.0:nine"))
+    assert result.exit_code == 1
+    first, *rest = result.stderr.splitlines()
+    assert first.startswith("unable to start cluster: ")
+    assert "rp-node-0 is exited" in first
+    assert "ailurus: kafka_api: port 'nine' is not a number" in rest, result.stderr
+    assert rpk("container", "purge").exit_code == 0
+
+
+def test_no_docker_engine_is_one_line_with_the_fix(rpk, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    result = rpk("container", "status")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("unable to connect to docker: ")
+    assert len(result.stderr.strip().splitlines()) == 1
