@@ -109,7 +109,9 @@ class ClusterRuntime:
     async def found(self) -> str:
         """Wait until the cluster is named; returns its UUID."""
         assert self.controller is not None
-        return await self.bootstrap.found(self.controller)
+        cluster_uuid = await self.bootstrap.found(self.controller)
+        self.rpc.book.local = self.bootstrap.identity()  # hellos now carry the cluster id
+        return cluster_uuid
 
     async def register(self, kafka: Address) -> None:
         """This node in the members table, with the Kafka address clients are given."""
@@ -119,6 +121,8 @@ class ClusterRuntime:
             advertised = Address(advertised.host, self.rpc_port)
         await self.bootstrap.register(self.controller, self.bootstrap.member(kafka, advertised))
         self.leaders.start()
+        if not self.single:  # internal topics are sized by the member count: all founders in
+            await self.bootstrap.wait_for_founders(self.controller)
 
     # ---- stop ------------------------------------------------------------------------------------
     async def stop_network(self) -> None:

@@ -13,7 +13,7 @@ until local apply passes that offset. A command is known applied when the batch 
 its offset carries its term (log matching); it is known lost when another term's batch was
 applied there or a newer term starts at or before its offset (the meta log's term starts),
 and is then submitted again. Leader changes are retried within the submit timeout; without a
-leader the caller gets ClusterErrc.not_leader (NOT_CONTROLLER-like), after the timeout.
+leader the caller gets ClusterErrc.not_controller (NOT_CONTROLLER), after the timeout.
 
 `last_applied` goes to the controller log's kvstore at most every PERSIST_INTERVAL_S (one
 fsync per interval, not per command), and at close.
@@ -273,7 +273,7 @@ class Controller:
         if self._closed:
             raise ClusterError(ClusterErrc.shutting_down, "controller closed")
         if self.leader_id is None:
-            raise ClusterError(ClusterErrc.not_leader, f"no controller leader ({last_error})")
+            raise ClusterError(ClusterErrc.not_controller, f"no controller leader ({last_error})")
         raise ClusterError(
             ClusterErrc.timeout, f"controller command {request.command_type} timed out"
         )

@@ -37,6 +37,8 @@ class ClusterErrc(enum.Enum):
     shutting_down = 15
     timeout = 16
     policy_violation = 17
+    not_controller = 18
+    invalid_replica_assignment = 19
 
 
 class ClusterError(Exception):
@@ -69,6 +71,8 @@ _CLUSTER = {
     ClusterErrc.shutting_down: ErrorCode.not_leader_or_follower,
     ClusterErrc.timeout: ErrorCode.request_timed_out,
     ClusterErrc.policy_violation: ErrorCode.policy_violation,
+    ClusterErrc.not_controller: ErrorCode.not_controller,
+    ClusterErrc.invalid_replica_assignment: ErrorCode.invalid_replica_assignment,
 }
 
 _RAFT = {

@@ -94,17 +94,17 @@ def validate(
     for i, nodes in enumerate(out):
         if not nodes or len(nodes) != width:
             raise ClusterError(
-                ClusterErrc.invalid_replication_factor,
+                ClusterErrc.invalid_replica_assignment,
                 f"partition {i}: {len(nodes)} replicas, every partition needs {width}",
             )
         if len(set(nodes)) != len(nodes):
             raise ClusterError(
-                ClusterErrc.invalid_replication_factor, f"partition {i}: a node listed twice"
+                ClusterErrc.invalid_replica_assignment, f"partition {i}: a node listed twice"
             )
         unknown = sorted(set(nodes) - known)
         if unknown:
             raise ClusterError(
-                ClusterErrc.invalid_replication_factor,
+                ClusterErrc.invalid_replica_assignment,
                 f"partition {i}: nodes {unknown} are not members of the cluster",
             )
     return out
