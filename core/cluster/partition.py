@@ -81,8 +81,11 @@ class Partition:
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        # the snapshot first: what consensus commits while starting is applied on top of it
+        self.producers.load(self.log.kvstore.get(_PRODUCERS_KEY), self.log.next_offset)
+        self._snapshot_offset = self.producers.committed.applied_offset
         self.consensus.start()
-        self._recover_producers()
+        self._apply_committed()
 
     def close(self) -> None:
         self.consensus.close()
@@ -97,11 +100,6 @@ class Partition:
         if producers.committed.applied_offset != self._snapshot_offset:
             self.log.kvstore.put(_PRODUCERS_KEY, producers.snapshot())
             self._snapshot_offset = producers.committed.applied_offset
-
-    def _recover_producers(self) -> None:
-        self.producers.load(self.log.kvstore.get(_PRODUCERS_KEY), self.log.next_offset)
-        self._snapshot_offset = self.producers.committed.applied_offset
-        self._apply_committed()
 
     def _apply_committed(self) -> None:
         c = self.consensus

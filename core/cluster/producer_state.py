@@ -47,6 +47,10 @@ _NEVER = 1 << 62
 
 # the headers of the log's batches in [start, end), in order
 HeaderSource = Callable[[int, int], Iterable[BatchHeader]]
+Batch = tuple[int, int, int, int]  # (first_seq, last_seq, base_offset, last_offset)
+# a batch the leader appended in its term, not committed yet (a plain tuple: the hot path):
+# (last_offset, producer_id, epoch, batch, the append's acks future or None for acks 0/1)
+InFlight = tuple[int, int, int, Batch, "asyncio.Future | None"]
 
 
 @dataclass(slots=True)
@@ -104,18 +108,24 @@ class ProducerStateTable:
 
     def record(self, header: BatchHeader, base_offset: int, last_offset: int) -> None:
         """Remember a batch appended at [base_offset, last_offset]."""
-        if last_offset >= self.applied_offset:
-            self.applied_offset = last_offset + 1
         pid = header.producer_id
-        if pid < 0:
-            return
+        if pid >= 0:
+            batch = (header.base_sequence, header.last_sequence, base_offset, last_offset)
+            self.add(pid, header.producer_epoch, batch)
+        elif last_offset >= self.applied_offset:
+            self.applied_offset = last_offset + 1
+
+    def add(self, pid: int, epoch: int, batch: Batch) -> None:
+        """Remember an idempotent batch (first_seq, last_seq, base_offset, last_offset)."""
+        if batch[3] >= self.applied_offset:
+            self.applied_offset = batch[3] + 1
         producers = self._producers
         entry = producers.get(pid)
-        if entry is None or header.producer_epoch > entry.epoch:
-            entry = ProducerEntry(epoch=header.producer_epoch)
+        if entry is None or epoch > entry.epoch:
+            entry = ProducerEntry(epoch=epoch)
             producers[pid] = entry
         producers.move_to_end(pid)
-        entry.batches.append((header.base_sequence, header.last_sequence, base_offset, last_offset))
+        entry.batches.append(batch)
         if len(producers) > MAX_PRODUCERS:
             producers.popitem(last=False)
 
@@ -144,16 +154,6 @@ class ProducerStateTable:
             entry = ProducerEntry(epoch=epoch)
             entry.batches.extend(tuple(b) for b in batches)
             self._producers[pid] = entry
-
-
-@dataclass(slots=True)
-class InFlight:
-    """A batch the leader appended in its term and that has not committed yet."""
-
-    header: BatchHeader
-    base_offset: int
-    last_offset: int
-    done: asyncio.Future | None  # the append's acks future (None for acks 0/1)
 
 
 class ReplicaProducers:
@@ -192,20 +192,20 @@ class ReplicaProducers:
             return
         inflight = self._inflight
         if table.applied_offset >= self._inflight_from:  # the leader: promote, no log read
-            while inflight and inflight[0].last_offset < commit:
-                e = inflight.popleft()
-                table.record(e.header, e.base_offset, e.last_offset)
+            while inflight and inflight[0][0] < commit:
+                _, pid, epoch, batch, _ = inflight.popleft()
+                table.add(pid, epoch, batch)
         else:
             for h in self._headers(table.applied_offset, commit):
                 table.record(h, h.base_offset, h.last_offset)
-            while inflight and inflight[0].last_offset < commit:
+            while inflight and inflight[0][0] < commit:
                 inflight.popleft()
         table.applied_offset = max(table.applied_offset, commit)
 
     def truncated(self, offset: int) -> None:
         """The log was cut at `offset` (Consensus truncate listener)."""
         inflight = self._inflight
-        while inflight and inflight[-1].last_offset >= offset:
+        while inflight and inflight[-1][0] >= offset:
             inflight.pop()
         if offset < self.committed.applied_offset:  # Raft never cuts commits: be safe anyway
             log.warning("truncation at %d below the applied producer state %d: rebuilding",
@@ -222,14 +222,16 @@ class ReplicaProducers:
         past every batch of earlier terms), before the term's first write is checked."""
         self._drop_view()
         self.apply_committed(commit, -1)
-        pending = {e.last_offset: e.done for e in self._inflight if e.done is not None}
+        pending = {e[0]: e[4] for e in self._inflight if e[4] is not None}
         self._inflight.clear()
         view = self.committed.clone()
         start = self._inflight_from = view.applied_offset
         for h in self._headers(start, log_end) if start < log_end else ():  # before the view
-            view.record(h, h.base_offset, h.last_offset)
             if h.producer_id >= 0:
-                self._push(InFlight(h, h.base_offset, h.last_offset, pending.get(h.last_offset)))
+                last = h.last_offset
+                batch = (h.base_sequence, h.last_sequence, h.base_offset, last)
+                view.add(h.producer_id, h.producer_epoch, batch)
+                self._push((last, h.producer_id, h.producer_epoch, batch, pending.get(last)))
         self._view = view
         self.leader_term = term
 
@@ -242,25 +244,28 @@ class ReplicaProducers:
         self, header: BatchHeader, base: int, last: int, done: asyncio.Future | None
     ) -> None:
         """The leader appended `header`'s batch at [base, last] in its term."""
-        if header.producer_id < 0:
+        pid = header.producer_id
+        if pid < 0:
             return
+        epoch = header.producer_epoch
+        batch = (header.base_sequence, header.last_sequence, base, last)
         view = self._view
         if view is not None:
-            view.record(header, base, last)
+            view.add(pid, epoch, batch)
         if last < self.committed.applied_offset:  # committed while it was being appended
-            self.committed.record(header, base, last)
+            self.committed.add(pid, epoch, batch)
         else:
-            self._push(InFlight(header, base, last, done))
+            self._push((last, pid, epoch, batch, done))
 
     def commit_future(self, last_offset: int) -> asyncio.Future | None:
         """A future resolved once the in-flight batch ending at `last_offset` commits: its
         own acks future, or that of a later in-flight batch (commits are a log prefix)."""
         found = None
-        for e in reversed(self._inflight):
-            if e.last_offset < last_offset:
+        for last, _, _, _, done in reversed(self._inflight):
+            if last < last_offset:
                 break
-            if e.done is not None:
-                found = e.done
+            if done is not None:
+                found = done
         return found
 
     # ---- internals -----------------------------------------------------------------------------
@@ -269,7 +274,7 @@ class ReplicaProducers:
         if len(inflight) >= MAX_INFLIGHT_BATCHES:
             # keep memory bounded: the oldest is then promoted from the log instead
             dropped = inflight.popleft()
-            self._inflight_from = max(self._inflight_from, dropped.last_offset + 1)
+            self._inflight_from = max(self._inflight_from, dropped[0] + 1)
         inflight.append(entry)
 
     def _drop_view(self) -> None:
