@@ -126,10 +126,10 @@ def test_data_requests_to_a_follower_answer_not_leader(cluster):
         to_leader.close()
 
 
-def find_coordinator(port: int) -> tuple[ErrorCode, int, int]:
+def find_coordinator(port: int, group: str = GROUP) -> tuple[ErrorCode, int, int]:
     client = RawClient(port)
     try:
-        answer = client.request(FindCoordinatorRequest(key=GROUP, key_type=0))
+        answer = client.request(FindCoordinatorRequest(key=group, key_type=0))
         return answer.error_code, int(answer.node_id), int(answer.port)
     finally:
         client.close()
