@@ -6,7 +6,7 @@ from aiohttp import web
 
 from admin_api.models import Broker
 from admin_api.spec import INT, OBJ, SUPERUSER, RouteList, json_response, services
-from core.http import int_param, not_found
+from core.http import bad_request, int_param, not_found
 
 routes = RouteList("brokers")
 _ID = {"id": INT}
@@ -36,6 +36,8 @@ async def _set_maintenance(request: web.Request, enabled: bool) -> web.Response:
         await services(request).set_maintenance(node_id, enabled)
     except KeyError:
         raise not_found(f"broker {node_id} does not exist") from None
+    except ValueError as exc:  # another member: not settable from here
+        raise bad_request(str(exc)) from None
     return json_response({})
 
 

@@ -160,7 +160,11 @@ class BrokerAdminServices:
         return out
 
     async def set_maintenance(self, node_id: int, enabled: bool) -> None:
+        """This node's maintenance mode; ValueError for another member (set on that node's
+        Admin API: draining is not replicated yet), KeyError for no such node."""
         if node_id != self.node_id:
+            if any(b.node_id == node_id for b in self._controller.members.brokers()):
+                raise ValueError(f"maintenance of node {node_id} is set on its own Admin API")
             raise KeyError(node_id)
         # One broker: there is no other replica to move leadership to, so draining finishes at once.
         self._maintenance = enabled
