@@ -39,7 +39,7 @@ _HEAD = struct.Struct("<iI")  # source node id, topic count
 _TOPIC = struct.Struct("<HI")  # name length, entry count
 _ENTRY = struct.Struct("<iqqi")  # partition, revision, term, leader (-1: none)
 NO_LEADER = -1
-MAX_ENTRIES_PER_FRAME = 8_192  # ~200 KiB of meta
+MAX_ENTRIES_PER_FRAME = 2_048  # ~50 KiB of meta, ~10 ms to merge: bounds a loop stall
 MAX_TOPIC_NAME_BYTES = 1_024
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from core.cluster.leaders import Leadership, LeaderTable
+from core.cluster.leaders import MAX_ENTRIES_PER_FRAME, Leadership, LeaderTable
 from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 
@@ -69,6 +69,12 @@ async def test_changes_reach_the_peer_coalesced_and_the_higher_term_wins():
             a.table.set_local("burst", i, 7, 0, 1)
         await until(lambda: all(b.table.leader_id("burst", i) == 0 for i in range(500)))
         assert b.table.frames_received - frames <= 3
+        frames = b.table.frames_received
+        for i in range(3 * MAX_ENTRIES_PER_FRAME):  # more than a frame holds: split
+            a.table.set_local("big", i, 7, 0, 1)
+        await until(lambda: b.table.leader_id("big", 3 * MAX_ENTRIES_PER_FRAME - 1) == 0)
+        assert all(b.table.leader_id("big", i) == 0 for i in range(3 * MAX_ENTRIES_PER_FRAME))
+        assert 3 <= b.table.frames_received - frames <= 6
         # b was elected in a later term: a's table follows, a's stale view is not sent back
         b.table.set_local("t", 0, 5, 1, 2)
         await until(lambda: a.table.get("t", 0) == Leadership(5, 2, 1))
