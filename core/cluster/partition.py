@@ -6,6 +6,12 @@ core.cluster does, to build and configure a partition). Writes are validated her
 producer sequence, timestamp type) and then handed to consensus, which fixes their
 order at once and completes them at the requested acks level.
 
+Idempotent-producer state (core.cluster.producer_state.ReplicaProducers) is kept on every
+replica: followers apply the committed batch headers of their log as the high watermark
+moves, the leader checks writes against its committed state plus its in-flight batches,
+built at its term's first write once the term start committed (Consensus.serving), and a
+truncation drops what was cut. Snapshots (housekeeping, close) hold committed batches only.
+
 Errors: what this facade raises is a `ClusterError` (Raft's refusal of a write and storage's
 OffsetOutOfRange are translated here) or, for a batch the client got wrong, the model's
 `BatchError`/`InvalidBatch`; a write's `acked` future may fail with consensus's error.
@@ -319,7 +325,10 @@ class Partition:
             pass
 
     def _on_visible(self) -> None:
-        self._apply_committed()
+        try:
+            self._apply_committed()  # inside consensus's step: never let an error out
+        except Exception:
+            log.exception("%s/%d: producer state not advanced", self.topic, self.index)
         for fn in list(self._listeners):
             fn()
 

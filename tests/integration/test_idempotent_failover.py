@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -17,6 +18,7 @@ from core.common.clock import SystemClock
 from core.model.records import Record, build_batch
 from core.raft.consensus import LEADER_ACK, QUORUM_ACK, Consensus
 from core.raft.state import RaftConfig
+from core.raft.types import AppendRequest, Message
 from core.storage.group_commit import GroupCommit
 from core.storage.log import DiskLog, LogConfig
 
@@ -35,6 +37,7 @@ class Replicas:
     def __init__(self, tmp_path, flusher: GroupCommit) -> None:
         self.loop = asyncio.get_running_loop()
         self.cuts: set[frozenset[int]] = set()
+        self.drop: Callable[[Message], bool] = lambda msg: False
         self.nodes: dict[int, Partition] = {}
         config = RaftConfig(election_timeout_ms=150, heartbeat_interval_ms=30)
         clock = SystemClock()
@@ -49,7 +52,7 @@ class Replicas:
             p.start()
 
     def _send(self, msg) -> None:
-        if frozenset((msg.src, msg.dst)) not in self.cuts:
+        if frozenset((msg.src, msg.dst)) not in self.cuts and not self.drop(msg):
             self.loop.call_soon(self.nodes[msg.dst].consensus.receive, msg)
 
     def isolate(self, node: int) -> None:
@@ -127,6 +130,33 @@ async def test_retry_to_the_new_leader_is_a_duplicate_with_the_original_offsets(
     with pytest.raises(ClusterError) as info:
         new.produce(idem(1, 9), QUORUM_ACK)
     assert info.value.errc is ClusterErrc.out_of_order_sequence
+
+
+async def test_a_new_leader_answers_for_a_batch_it_held_uncommitted(replicas):
+    old = await replicas.leader()
+    a = old.consensus.node_id
+    b, c = (i for i in VOTERS if i != a)
+    replicas.cuts.add(frozenset((a, c)))
+    # b gets the batch but never hears that it committed
+    replicas.drop = lambda m: isinstance(m, AppendRequest) and m.src == a and m.commit > 0
+    original = await produce_all(old, idem(1, 0, 3))  # committed by a and b
+    follower = replicas.nodes[b]
+    await until(lambda: follower.log_end_offset == 3)
+    assert follower.consensus.commit_offset == 0
+    # b's appends to c are lost too: b wins c's vote (c's log lacks the batch) but its term
+    # start cannot commit, and until it does b refuses writes (retriable)
+    replicas.drop = lambda m: isinstance(m, AppendRequest) and m.src == b
+    replicas.isolate(a)
+    await until(lambda: follower.is_leader)
+    with pytest.raises(ClusterError) as info:
+        follower.produce(idem(1, 0, 3), QUORUM_ACK)
+    assert info.value.errc is ClusterErrc.not_leader and not follower.consensus.serving
+    replicas.drop = lambda m: False
+    new = await replicas.leader(other_than=a)
+    assert new is follower
+    retry = new.produce(idem(1, 0, 3), QUORUM_ACK)  # its term start committed the batch
+    assert (retry.base_offset, retry.last_offset, retry.acked) == (0, 2, None)
+    assert original.base_offset == 0 and new.log_end_offset == 3
 
 
 async def test_a_batch_cut_from_the_old_leader_is_forgotten_there(replicas):
