@@ -198,22 +198,27 @@ class BrokerCluster:
         except ClusterError as exc:
             raise ClusterError(f"{self.views()}\n{exc}") from None
 
-    def views(self) -> str:
-        """What each running node says of the cluster (one line each), for error messages."""
+    def views(self, topics: list[str] | tuple[str, ...] = ()) -> str:
+        """What each running node says of the cluster, and of `topics` (partition: leader/epoch
+        or error code), one line each: for error messages."""
         lines = []
         for node in self.running():
             brokers = admin_get(node.admin_port, "/v1/brokers")
-            ids = (
-                [(b.get("node_id"), b.get("is_alive")) for b in brokers]
-                if isinstance(brokers, list)
-                else brokers
-            )
+            if isinstance(brokers, list):
+                brokers = [(b.get("node_id"), b.get("is_alive")) for b in brokers]
             try:
-                meta = fetch_metadata(node.kafka_port, [])
+                meta = fetch_metadata(node.kafka_port, list(topics))
                 seen = f"Metadata brokers {sorted(meta.brokers)} controller {meta.controller_id}"
+                for t in topics:
+                    parts = sorted(tp[1] for tp in meta.partitions if tp[0] == t)
+                    seen += f"; {t} error {meta.topic_errors.get(t)}: " + " ".join(
+                        f"{i.partition}:{i.leader}/{i.leader_epoch}"
+                        + (f"!{i.error_code}" if i.error_code else "")
+                        for i in (meta.partitions[(t, p)] for p in parts)
+                    )
             except (OSError, ValueError) as err:
                 seen = f"Metadata failed: {err!r}"
-            lines.append(f"node {node.node_id}: /v1/brokers (id, alive) {ids}; {seen}")
+            lines.append(f"node {node.node_id}: /v1/brokers (id, alive) {brokers}; {seen}")
         return "\n".join(lines)
 
     def _sees_all(self, node: ClusterNode) -> bool:

@@ -62,7 +62,10 @@ def run_with_fault(cluster: BrokerCluster, fault: Callable[[BrokerCluster, int],
     workload.record_committed()
     final, highs = workload.final_read()
     result = check(workload.history, final)
-    context = f"\nclient errors: {workload.errors[:10]}\n" + cluster.log_tails(25)
+    context = (
+        f"\nclient errors: {workload.errors[:10]}\n{cluster.views([TOPIC])}\n"
+        + cluster.log_tails(25)
+    )
     assert result.valid, "Jepsen check failed:\n" + result.summary() + context
     assert progressed, (
         f"fewer than {PROGRESS_ACKS} acks within {PROGRESS_TIMEOUT_S}s after the fault "

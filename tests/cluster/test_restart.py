@@ -132,7 +132,12 @@ def test_a_whole_cluster_restart_keeps_topics_records_offsets_and_configs(tmp_pa
         for i in range(cluster.n):
             cluster.kill(i) if crash else cluster.nodes[i].stop()
         cluster.start()
-        after = snapshot(cluster)
+        try:
+            after = snapshot(cluster)
+        except Exception as exc:
+            raise AssertionError(
+                f"after the restart: {exc!r}\n{cluster.views(list(TOPICS))}\n" + cluster.log_tails()
+            ) from None
         for part in ("topics", "cluster_config", "configs", "offsets", "records"):
             assert after[part] == before[part], (
                 f"{part} changed by the restart\n" + cluster.log_tails(15)

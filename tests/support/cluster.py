@@ -69,7 +69,14 @@ def create_topic(
 
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
     new = NewTopic(topic, partitions, replication_factor, config=config or {})
-    admin.create_topics([new], request_timeout=timeout_s)[topic].result(timeout_s)
+    started = time.monotonic()
+    try:
+        admin.create_topics([new], request_timeout=timeout_s)[topic].result(timeout_s)
+    except Exception as exc:
+        raise ClusterError(
+            f"CreateTopics {topic} ({partitions}x{replication_factor}) failed after "
+            f"{time.monotonic() - started:.1f}s: {exc!r}\n{cluster.views()}\n" + cluster.log_tails()
+        ) from None
     deadline = time.monotonic() + timeout_s
     for p in range(partitions):
         cluster.leader_of(topic, p, timeout_s=max(1.0, deadline - time.monotonic()))
