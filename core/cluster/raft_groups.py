@@ -20,9 +20,11 @@ talking to its peers over broker RPC (core.rpc), Redpanda's heartbeat_manager st
 * Receiving. A raft_batch frame is decoded (the entries are memoryviews of the received
   blob) and dispatched synchronously, in order, to each group's Consensus.receive; messages
   for groups not registered here are dropped and counted. Light heartbeats are answered
-  with light acks/nacks in our next frame to the sender.
-* Ticking. One task ticks every registered multi-voter group whose timer is due, every
-  `tick_ms` (1,000 groups are not 1,000 tasks); single-voter groups need no ticks.
+  with light acks/nacks in our next frame to the sender (acks wait for it: at most a tick).
+* Ticking. One task, every `tick_ms`, ticks the registered multi-voter groups whose timer
+  is due (core.raft.ticker: a heap of due times, so idle followers cost nothing per tick;
+  at most `max_elections` groups campaign at once); 1,000 groups are not 1,000 tasks, and
+  single-voter groups need no ticks.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 
 from core.common.clock import Clock
 from core.raft.consensus import Consensus
+from core.raft.ticker import GroupTicker
 from core.raft.types import AppendRequest, Message
 from core.rpc.client import PeerClients
 from core.rpc.errors import RpcError
@@ -45,6 +48,7 @@ log = logging.getLogger("ailurus.raft")
 
 DEFAULT_TICK_MS = 50
 MAX_OUTBOX_MESSAGES = 20_000  # per peer
+MAX_ELECTIONS = 32  # groups campaigning at once (core.raft.ticker)
 MAX_IN_FLIGHT = 4  # raft_batch frames per peer
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # a frame is split past this (the RPC bound is 32 MiB)
 CALL_TIMEOUT_MS = 5_000
@@ -64,6 +68,7 @@ class RaftGroupsStats:
     unknown_group: int = 0  # received for a group not registered here
     misrouted: int = 0  # received messages addressed to another node
     ticks: int = 0  # ticker rounds
+    elections_deferred: int = 0  # due election timers that waited for a free campaign slot
 
 
 class _Outbox:
@@ -94,8 +99,8 @@ class GroupTransport:
     def __call__(self, msg: Message) -> None:
         self._groups.send(self.group_id, msg)
 
-    def light_heartbeat(self, dst: int, term: int) -> None:
-        self._groups.send_light(self.group_id, dst, term)
+    def light_heartbeats(self, dsts: list[int], term: int) -> None:
+        self._groups.send_light(self.group_id, dsts, term)
 
 
 class RaftGroups:
@@ -108,6 +113,7 @@ class RaftGroups:
         tick_ms: int = DEFAULT_TICK_MS,
         *,
         max_outbox_messages: int = MAX_OUTBOX_MESSAGES,
+        max_elections: int = MAX_ELECTIONS,
         max_in_flight: int = MAX_IN_FLIGHT,
         max_frame_bytes: int = MAX_FRAME_BYTES,
         call_timeout_ms: int = CALL_TIMEOUT_MS,
@@ -115,6 +121,7 @@ class RaftGroups:
         self.node_id = node_id
         self.tick_ms = tick_ms
         self.max_outbox_messages = max_outbox_messages
+        self.max_elections = max_elections
         self.max_in_flight = max_in_flight
         self.max_frame_bytes = max_frame_bytes
         self.call_timeout_ms = call_timeout_ms
@@ -122,7 +129,7 @@ class RaftGroups:
         self._peers = peers
         self._clock = clock
         self._groups: dict[int, Consensus] = {}
-        self._ticking: dict[int, Consensus] = {}  # multi-voter groups
+        self._ticker_heap = GroupTicker(max_elections, tick_ms)  # multi-voter groups
         self._outboxes: dict[int, _Outbox] = {}
         self._flush_scheduled = False
         self._ticker: asyncio.Task[None] | None = None
@@ -137,13 +144,13 @@ class RaftGroups:
         if self._groups.get(group_id, consensus) is not consensus:
             raise ValueError(f"raft group {group_id} is already registered")
         self._groups[group_id] = consensus
-        consensus.detach_ticker()
+        consensus.detach_ticker(self._ticker_heap.wake)
         if consensus.multi_voter:
-            self._ticking[group_id] = consensus
+            self._ticker_heap.add(consensus)
 
     def unregister(self, group_id: int) -> None:
         self._groups.pop(group_id, None)
-        self._ticking.pop(group_id, None)
+        self._ticker_heap.remove(group_id)
 
     def get(self, group_id: int) -> Consensus | None:
         return self._groups.get(group_id)
@@ -184,13 +191,10 @@ class RaftGroups:
     def tick(self) -> None:
         """Tick every multi-voter group whose timer is due (the ticker calls this)."""
         self.stats.ticks += 1
-        now = self._clock.monotonic_ms()
-        for consensus in list(self._ticking.values()):
-            if consensus.next_timer_ms <= now:
-                try:
-                    consensus.tick()
-                except Exception:  # noqa: BLE001 - one group's failure must not stop the others
-                    log.exception("raft group %d: tick failed", consensus.group_id)
+        self._ticker_heap.tick(self._clock.monotonic_ms())
+        self.stats.elections_deferred = self._ticker_heap.elections_deferred
+        if any(box.acks for box in self._outboxes.values()):
+            self._schedule_flush()
 
     # ---- sending -----------------------------------------------------------------------------------
     def _outbox(self, node_id: int) -> _Outbox:
@@ -210,9 +214,17 @@ class RaftGroups:
         box.nbytes += _size(msg)
         self._schedule_flush()
 
-    def send_light(self, group_id: int, dst: int, term: int) -> None:
-        if not self._closed:
-            self._outbox(dst).light[group_id] = term
+    def send_light(self, group_id: int, dsts: list[int], term: int) -> None:
+        """Light heartbeats of group `group_id` (leader in `term`) to `dsts`."""
+        if self._closed:
+            return
+        outboxes = self._outboxes
+        for dst in dsts:
+            box = outboxes.get(dst)
+            if box is None:
+                box = outboxes[dst] = _Outbox()
+            box.light[group_id] = term
+        if not self._flush_scheduled:
             self._schedule_flush()
 
     def _schedule_flush(self) -> None:
@@ -299,16 +311,20 @@ class RaftGroups:
         stats.light_received += (len(light) + len(acks)) // 2 + len(batch.nacks)
         if light:
             box = self._outbox(src)
+            acks_out = box.acks
             for i in range(0, len(light), 2):
                 group_id, term = light[i], light[i + 1]
                 consensus = groups.get(group_id)
                 if consensus is None:
                     stats.unknown_group += 1
                 elif consensus.light_heartbeat(src, term, now):
-                    box.acks[group_id] = term
+                    acks_out[group_id] = term
                 else:
                     box.nacks.add(group_id)
-            self._schedule_flush()
+            if box.nacks:
+                self._schedule_flush()
+            # acks only keep the leader's quorum check alive: they ride with our next frame
+            # to `src` (at the latest the next tick's), not a frame of their own
         for i in range(0, len(acks), 2):
             consensus = groups.get(acks[i])
             if consensus is not None:

@@ -1,7 +1,7 @@
 """Consensus for one Raft group: the asyncio driver of the sans-I/O RaftCore over a Log.
 
 RaftCore (core.raft.raft) decides; this driver does its I/O: it persists the hard
-state (term, vote, and the meta log of term starts) in the log's kvstore before it
+state (term, vote, and the meta log of term starts; core.raft.hard_state) before it
 sends anything, appends and truncates the DiskLog, asks storage's group commit
 (core.storage.group_commit) for fdatasyncs and hears the flushed offset through one
 callback, sends messages through an injected transport, and turns what became
@@ -23,8 +23,9 @@ more voters starts as a follower (its recovered tail is not taken as committed: 
 says what is), except that the first voter of a fresh group campaigns at its first tick (prevote
 first, as Redpanda arms an immediate election for it). It is fed by `receive` and ticked
 either by its own timer task or, once registered with core.cluster.raft_groups, by that
-one ticker for every group (`detach_ticker`); a transport with a `light_heartbeat(dst, term)`
-method also carries light heartbeats for idle followers (core.rpc.raft_batch).
+one ticker for every group (`detach_ticker`); a transport with a
+`light_heartbeats(dsts, term)` method also carries light heartbeats for idle followers
+(core.rpc.raft_batch).
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from dataclasses import dataclass, replace
 from core.common.clock import Clock, SystemClock
 from core.model.batch import split_batches
 from core.raft.errors import RaftErrc, RaftError
+from core.raft.hard_state import HardStateStore
 from core.raft.log import Log
 from core.raft.raft import RaftCore
 from core.raft.state import RaftConfig
-from core.raft.types import Entry, HardState, Message, Ready, TermStart
+from core.raft.types import Entry, HardState, Message, Ready, Role, TermStart
 from core.storage.flush import FlushPolicy, FlushTarget
 
 log = logging.getLogger("ailurus.raft")
@@ -52,7 +54,6 @@ QUORUM_ACK = -1  # Kafka acks=all
 LEADER_ACK = 1
 NO_ACK = 0
 
-_META_KEY = "raft"
 _TICK_S = 0.05
 
 
@@ -86,7 +87,9 @@ class Consensus:
         self.write_caching = write_caching
         self._voters = tuple(voters) if voters else (node_id,)
         self._transport = transport
-        self._light: Callable[[int, int], None] | None = getattr(transport, "light_heartbeat", None)
+        self._light: Callable[[list[int], int], None] | None = getattr(
+            transport, "light_heartbeats", None
+        )
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._config = replace(config or RaftConfig(), light_heartbeats=self._light is not None)
@@ -99,6 +102,11 @@ class Consensus:
         self._leadership: tuple[int, int | None] = (-1, None)  # (term, leader) last announced
         self._ticker: asyncio.Task | None = None
         self._external_ticks = False
+        self._wake: Callable[[int], None] | None = None
+        self._hard: HardStateStore = HardStateStore(log_.kvstore, None, (node_id,))  # by start
+        # messages waiting for the hard state of their step: (generation, messages); bounded
+        # by the steps of one write (~ms)
+        self._held: deque[tuple[int, list[Message]]] = deque()
         self._closed = False
 
     # ---- flush policy (storage's; kept here for the layer above) -------------------------------
@@ -133,7 +141,11 @@ class Consensus:
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         """Recover persisted state; a single voter elects itself at once (a new term)."""
-        meta = self.log.kvstore.get(_META_KEY) or {}
+        self._hard = HardStateStore(
+            self.log.kvstore, getattr(self.log, "directory", None), self._voters
+        )
+        self._hard.on_durable = self._release_held
+        meta = self._hard.load()
         history = self._merge_history(
             [tuple(x) for x in meta.get("term_history", [])], self.log.segment_terms()
         )
@@ -176,9 +188,11 @@ class Consensus:
             self._ticker.cancel()
         self._fail_waiters(0, RaftErrc.shutting_down)
 
-    def detach_ticker(self) -> None:
-        """Ticks come from outside from now on (core.cluster.raft_groups' one ticker)."""
+    def detach_ticker(self, wake: Callable[[int], None] | None = None) -> None:
+        """Ticks come from outside from now on (core.raft.ticker, one for every group);
+        `wake(group_id)` is called when the timers may have moved earlier (a new leader)."""
         self._external_ticks = True
+        self._wake = wake
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -186,6 +200,11 @@ class Consensus:
     @property
     def multi_voter(self) -> bool:
         return len(self._voters) > 1
+
+    @property
+    def campaigning(self) -> bool:
+        """A prevote or vote of ours is under way."""
+        return self.core is not None and self.core.role in (Role.pre_candidate, Role.candidate)
 
     @property
     def next_timer_ms(self) -> int:
@@ -198,16 +217,23 @@ class Consensus:
             await asyncio.sleep(_TICK_S)
 
     # ---- inputs ----------------------------------------------------------------------------------
-    def tick(self) -> None:
-        assert self.core is not None
-        self.core.tick(max(self._clock.monotonic_ms(), self.core.now_ms))
-        self._process()
+    def tick(self, now_ms: int | None = None) -> None:
+        core = self.core
+        if core is None or self._closed:
+            return
+        core.tick(max(self._clock.monotonic_ms() if now_ms is None else now_ms, core.now_ms))
+        if core.light_out:  # an idle leader's round: no Ready (never waits on hard state)
+            light, core.light_out = core.light_out, []
+            if self._light is not None:
+                self._light(light, core.term)
+        if core.has_ready:
+            self._process()
 
     def receive(self, msg: Message) -> None:
         """A message from a peer (the RPC layer calls this)."""
         if self.core is None or self._closed:
             return
-        self.core.tick(max(self._clock.monotonic_ms(), self.core.now_ms))
+        self.core.set_now(self._clock.monotonic_ms())  # timers fire from ticks only
         self.core.step(msg)
         self._process()
 
@@ -217,13 +243,16 @@ class Consensus:
         core = self.core
         if core is None or self._closed:
             return False
-        core.set_now(now_ms)
+        if now_ms > core.now_ms:
+            core.now_ms = now_ms
         return core.on_light_heartbeat(src, term)
 
     def light_ack(self, src: int, term: int, now_ms: int) -> None:
-        if self.core is not None and not self._closed:
-            self.core.set_now(now_ms)
-            self.core.on_light_ack(src, term)
+        core = self.core
+        if core is not None and not self._closed:
+            if now_ms > core.now_ms:
+                core.now_ms = now_ms
+            core.on_light_ack(src, term)
 
     def light_nack(self, src: int) -> None:
         if self.core is not None and not self._closed:
@@ -353,6 +382,8 @@ class Consensus:
         leadership = (core.term, core.leader_id)
         if leadership != self._leadership:
             self._leadership = leadership
+            if self._wake is not None:
+                self._wake(self.group_id)
             for fn in self._leader_listeners:
                 fn(*leadership)
 
@@ -365,12 +396,12 @@ class Consensus:
             self._append_replicated(entry)
         if ready.flush:
             self._flusher.request(self.flush_target, urgent=True)
-        if ready.messages and self._transport is not None:
-            for msg in ready.messages:
-                self._transport(msg)
-        if ready.heartbeats and self._light is not None:
-            for dst in ready.heartbeats:
-                self._light(dst, self.core.term)  # type: ignore[union-attr]
+        if ready.messages:
+            hard = self._hard
+            if self._held or hard.durable < hard.requested:  # after the hard state is durable
+                self._held.append((hard.requested, ready.messages))
+            else:
+                self._send(ready.messages)
         if ready.leader_changed and not self.is_leader:
             self._fail_waiters(0, RaftErrc.not_leader)
         if ready.committed is not None:
@@ -382,16 +413,21 @@ class Consensus:
                 fn()
 
     def _persist(self, hard: HardState) -> None:
-        """Term, vote and the meta log, durable (the kvstore fsyncs) before any message."""
-        self.log.kvstore.put(
-            _META_KEY,
-            {
-                "term": hard.term,
-                "voted_for": hard.voted_for,
-                "voters": list(self._voters),
-                "term_history": [[r.term, r.offset] for r in hard.runs],
-            },
-        )
+        """Term, vote and the meta log: durable before any later message (core.raft.hard_state)."""
+        self._hard.save(hard)
+
+    def _send(self, messages: list[Message]) -> None:
+        if self._transport is not None:
+            for msg in messages:
+                self._transport(msg)
+
+    def _release_held(self) -> None:
+        """The hard state reached a new generation: send what waited for it, in order."""
+        held, durable = self._held, self._hard.durable
+        while held and held[0][0] <= durable:
+            _, messages = held.popleft()
+            if not self._closed:
+                self._send(messages)
 
     def _append_replicated(self, entry: Entry) -> None:
         batch = bytearray(entry.payload)

@@ -103,6 +103,10 @@ class RaftCore(Election, Replication, Commit):
         return isinstance(m, VoteReply) and m.prevote
 
     # ---- outputs ----------------------------------------------------------------------------------
+    @property
+    def has_ready(self) -> bool:
+        return self._ready is not None
+
     def take_ready(self) -> Ready | None:
         ready, self._ready = self._ready, None
         return ready

@@ -88,24 +88,25 @@ class Replication(RaftState):
     def heartbeat_round(self) -> None:
         """Every follower hears from us: idle ones by a light heartbeat (if the driver carries
         them), the others by an AppendRequest (entries, or the commit index they lack)."""
-        light = self.config.light_heartbeats
+        light = self.config.light_heartbeats and self.transfer_target is None
+        last = self.log.last
         for peer, p in self.progress.items():
-            if light and self._idle(p):
-                self.out().heartbeats.append(peer)
+            if light and self._idle(p, last):
+                self.light_out.append(peer)
             else:
                 self.send_append(peer, heartbeat=True)
 
-    def _idle(self, p: Progress) -> bool:
-        """The follower answered our last request, holds and flushed our whole log, and
-        knows our commit index and high watermark: nothing to tell it but that we live."""
+    def _idle(self, p: Progress, last: Position) -> bool:
+        """The follower answered our last request, holds and flushed our whole log (ending
+        at `last`), and knows our commit index and high watermark: nothing to tell it but
+        that we live."""
         return (
             p.acked_seq == p.seq
+            and p.match == last
             and not p.probing
-            and p.match == self.log.last
-            and p.flushed >= self.log.next_offset
+            and p.flushed >= last[0]
             and p.sent_commit == self.commit
             and p.sent_visible == self.visible
-            and self.transfer_target is None
         )
 
     def on_light_heartbeat(self, src: int, term: int) -> bool:
@@ -118,8 +119,9 @@ class Replication(RaftState):
             or self.leader_match == NO_POSITION
         ):
             return False
-        self.leader_contact_ms = self.now_ms
-        self.reset_election_timer()
+        self.leader_contact_ms = now = self.now_ms
+        base = self.config.election_timeout_ms  # reset_election_timer, inline (hot path)
+        self.election_due_ms = now + base + int(self.rng.random() * base)
         return True
 
     def on_light_ack(self, src: int, term: int) -> None:

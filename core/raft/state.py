@@ -19,9 +19,9 @@ class RaftConfig:
     heartbeat_interval_ms: int = 150  # Redpanda's raft_heartbeat_interval_ms
     max_append_bytes: int = 1024 * 1024  # data bytes in one AppendEntries
     max_inflight: int = 4  # unanswered AppendEntries per follower while replicating
-    # idle followers get light heartbeats (Ready.heartbeats: no log position, no message
-    # object) instead of empty AppendRequests; the driver's transport must carry them
-    light_heartbeats: bool = False
+    # idle followers get light heartbeats (no log position, no message object) instead of
+    # empty AppendRequests; the driver's transport must carry them
+    light_heartbeats: bool = False  # RaftState.light_out
 
 
 @dataclass(slots=True)
@@ -83,6 +83,9 @@ class RaftState:
         self.transfer_target: int | None = None
         self.transfer_due_ms = 0
         self._ready: Ready | None = None  # created by the first output of a step
+        # peers owed a light heartbeat (RaftConfig.light_heartbeats), outside Ready so that an
+        # idle leader's round creates nothing: the driver sends them, at `term`, and clears it
+        self.light_out: list[int] = []
         self.leader_term_start = 0  # where this leader's term starts (cached: hot path)
         self.reset_election_timer()
 
@@ -115,8 +118,8 @@ class RaftState:
         self.out().persist = HardState(self.term, self.voted_for, tuple(self.log.runs))
 
     def reset_election_timer(self) -> None:
-        base = self.config.election_timeout_ms
-        self.election_due_ms = self.now_ms + base + self.rng.randrange(base)
+        base = self.config.election_timeout_ms  # (random() is cheaper than randrange: hot path)
+        self.election_due_ms = self.now_ms + base + int(self.rng.random() * base)
 
     def in_leader_lease(self) -> bool:
         """Heard from a live leader within the minimum election timeout."""

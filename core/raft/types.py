@@ -131,8 +131,7 @@ class Ready:
     2. `persist`: write term, vote and meta log durably (before any message below).
     3. `append`: write these data entries (the leader's bytes, as they are).
     4. `flush`: start an fdatasync of the data log; report it with `on_flushed`.
-    5. `messages`: send; `heartbeats`: send a light heartbeat (group, term) to each of
-       these peers (RaftConfig.light_heartbeats only).
+    5. `messages`: send.
     6. `committed` / `visible` / `majority_dirty`: release waiters, wake readers.
     """
 
@@ -141,7 +140,6 @@ class Ready:
     append: list[Entry] = field(default_factory=list)
     flush: bool = False
     messages: list[Message] = field(default_factory=list)
-    heartbeats: list[int] = field(default_factory=list)
     committed: int | None = None
     visible: int | None = None
     majority_dirty: int | None = None

@@ -224,6 +224,10 @@ class World:
         while ready is not None:
             self._apply(node, ready)
             ready = node.core.take_ready()
+        light, node.core.light_out = node.core.light_out, []
+        for dst in light:
+            self.light_sent += 1
+            self.send(Light(node.node_id, dst, node.core.term, "hb"))
 
     def _apply(self, node: SimNode, ready: Ready) -> None:
         if ready.truncate_to is not None:
@@ -236,9 +240,6 @@ class World:
             node.flushes.append((self.now_ms + self.rng.randint(1, 20), node.end))
         for msg in ready.messages:
             self.send(msg)
-        for dst in ready.heartbeats:
-            self.light_sent += 1
-            self.send(Light(node.node_id, dst, node.core.term, "hb"))
         if ready.leader_changed and node.core.is_leader:
             self._check_new_leader(node)
         if ready.leader_changed and not node.core.is_leader:

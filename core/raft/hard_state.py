@@ -1,0 +1,118 @@
+"""Where a Raft group's hard state (term, vote, the meta log of term starts) is kept durable.
+
+A single-voter group writes it into its log's kvstore (key "raft") synchronously, as the
+single-node broker always did: it sends no messages, so nothing waits on it.
+
+A group with several voters must make it durable before it sends the messages of the same
+step (a vote granted, a term adopted), but a synchronous write (temporary file, fsync,
+rename, directory fsync) on the event loop costs ~1-5 ms, and 1,000 groups electing at
+once then stall the loop for seconds: election timers fire meanwhile, the elections restart,
+and the cluster never settles (bench/raft_heartbeat.py saw exactly that). So it writes
+its own file, `raft_state.json` in the log directory, on a small shared thread pool, at
+most one write in flight per group: states asked for meanwhile are coalesced into the next
+write (the latest state covers the earlier ones). Each request gets a generation number;
+the driver holds its outgoing messages until `durable` reaches the generation current when
+they were produced (`on_durable` says when to look again).
+
+Recovery reads the file if it is there, else the kvstore key (a group that had one voter,
+or a data directory from before), whichever says the higher term.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import pathlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from core.raft.types import HardState
+from core.storage.fs import write_file_durably
+
+log = logging.getLogger("ailurus.raft")
+
+KVSTORE_KEY = "raft"
+STATE_FILE = "raft_state.json"
+WRITER_THREADS = 4
+_pool: ThreadPoolExecutor | None = None
+
+
+def _writer_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="raft-state")
+    return _pool
+
+
+def encode(hard: HardState, voters: tuple[int, ...]) -> dict[str, Any]:
+    return {
+        "term": hard.term,
+        "voted_for": hard.voted_for,
+        "voters": list(voters),
+        "term_history": [[r.term, r.offset] for r in hard.runs],
+    }
+
+
+class HardStateStore:
+    def __init__(
+        self, kvstore: Any, directory: pathlib.Path | None, voters: tuple[int, ...]
+    ) -> None:
+        self._kvstore = kvstore
+        self._voters = voters
+        # several voters and a directory of our own: asynchronous writes to STATE_FILE
+        self._path = directory / STATE_FILE if directory is not None and len(voters) > 1 else None
+        self.requested = 0  # generation of the latest state asked for
+        self.durable = 0  # generation of the latest state known durable
+        self.on_durable: Callable[[], None] | None = None
+        self._writing = False
+        self._latest: HardState | None = None
+        self.failed: BaseException | None = None
+
+    @property
+    def asynchronous(self) -> bool:
+        return self._path is not None
+
+    def load(self) -> dict[str, Any]:
+        stored = self._kvstore.get(KVSTORE_KEY) or {}
+        if self._path is not None and self._path.exists():
+            from_file = json.loads(self._path.read_bytes())
+            if from_file.get("term", -1) >= stored.get("term", -1):
+                return from_file
+        return stored
+
+    def save(self, hard: HardState) -> None:
+        if self._path is None:
+            self._kvstore.put(KVSTORE_KEY, encode(hard, self._voters))
+            self.requested += 1
+            self.durable = self.requested
+            return
+        self.requested += 1
+        self._latest = hard
+        if not self._writing:
+            self._start_write()
+
+    def _start_write(self) -> None:
+        hard, self._latest = self._latest, None
+        assert hard is not None and self._path is not None
+        generation = self.requested
+        payload = json.dumps(encode(hard, self._voters)).encode()
+        self._writing = True
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(_writer_pool(), write_file_durably, self._path, payload)
+        fut.add_done_callback(lambda f: self._written(f, generation))
+
+    def _written(self, fut: asyncio.Future[None], generation: int) -> None:
+        self._writing = False
+        if fut.cancelled() or fut.exception() is not None:
+            # The state is not durable: never release what waits on it. Fatal for the group,
+            # as a failed fsync is for the log (core.storage.group_commit).
+            self.failed = fut.exception() if not fut.cancelled() else RuntimeError("cancelled")
+            log.critical("raft hard state write to %s failed: %r", self._path, self.failed)
+            return
+        self.durable = max(self.durable, generation)
+        if self._latest is not None:
+            self._start_write()
+        if self.on_durable is not None:
+            self.on_durable()
