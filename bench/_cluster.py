@@ -1,0 +1,128 @@
+"""Shared pieces of the cluster benchmarks: a single node or a BrokerCluster of real `ailurus`
+processes, topic creation with a replication factor (waiting for every partition's leader),
+and per-process CPU accounting (user + system of each broker pid, psutil)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from core.testing.cluster import BrokerCluster
+from core.testing.metadata import fetch_metadata
+
+# Cluster properties of the benchmark's nodes: internal topics replicated like user topics
+# (Redpanda's internal_topic_replication_factor default 3).
+CLUSTER_PROPERTIES = {"default_topic_replications": 3}
+TOPIC_TIMEOUT_S = 120.0
+
+
+class Nodes:
+    """The broker processes under test: their Kafka ports and psutil handles (node id order)."""
+
+    def __init__(self, cluster: BrokerCluster) -> None:
+        self.cluster = cluster
+        self.procs = [psutil.Process(node.proc.pid) for node in cluster.nodes if node.proc]
+
+    @property
+    def bootstrap(self) -> str:
+        return self.cluster.bootstrap
+
+    @property
+    def kafka_ports(self) -> list[int]:
+        return [node.kafka_port for node in self.cluster.running()]
+
+    def cpu_s(self) -> list[float]:
+        """Each broker's CPU seconds so far (user + system); 0.0 for a process that ended."""
+        out = []
+        for proc in self.procs:
+            try:
+                t = proc.cpu_times()
+                out.append(t.user + t.system)
+            except psutil.NoSuchProcess:
+                out.append(0.0)
+        return out
+
+    def refresh(self) -> None:
+        """Re-read the pids (after a node restart)."""
+        self.procs = [psutil.Process(node.proc.pid) for node in self.cluster.nodes if node.proc]
+
+
+@contextmanager
+def running(n: int, base_dir: Path) -> Iterator[Nodes]:
+    """n broker processes forming one cluster (n=1: a cluster of one, as a broker alone)."""
+    cluster = BrokerCluster(n, base_dir, properties=CLUSTER_PROPERTIES if n > 1 else {})
+    try:
+        cluster.start(timeout_s=60.0)
+        yield Nodes(cluster)
+    finally:
+        cluster.stop()
+
+
+def create_topic(nodes: Nodes, topic: str, partitions: int, rf: int) -> float:
+    """CreateTopics, then wait until every node's Metadata names a leader for every partition.
+    Returns the seconds until then."""
+    started = time.perf_counter()
+    admin = AdminClient({"bootstrap.servers": nodes.bootstrap})
+    new = NewTopic(topic, partitions, rf)
+    try:
+        admin.create_topics([new], request_timeout=TOPIC_TIMEOUT_S)[topic].result(TOPIC_TIMEOUT_S)
+    except (TimeoutError, KafkaException) as exc:
+        raise TimeoutError(f"CreateTopics {topic}: {exc!r}\n{nodes.cluster.log_tails()}") from None
+    deadline = started + TOPIC_TIMEOUT_S
+    while not all(_all_led(port, topic, partitions) for port in nodes.kafka_ports):
+        if time.perf_counter() > deadline:
+            raise TimeoutError(
+                f"{topic}: not every partition has a leader\n" + nodes.cluster.log_tails()
+            )
+        time.sleep(0.2)
+    return time.perf_counter() - started
+
+
+def _all_led(port: int, topic: str, partitions: int) -> bool:
+    try:
+        meta = fetch_metadata(port, [topic])
+    except (OSError, ValueError):
+        return False
+    infos = [meta.partitions.get((topic, p)) for p in range(partitions)]
+    return all(i is not None and i.leader >= 0 and i.error_code == 0 for i in infos)
+
+
+def leaders(nodes: Nodes, topic: str, partitions: int) -> dict[int, int]:
+    """partition -> leader node id, as the first running node answers."""
+    meta = fetch_metadata(nodes.kafka_ports[0], [topic])
+    return {p: meta.partition(topic, p).leader for p in range(partitions)}
+
+
+def per_node(cpu0: list[float], cpu1: list[float], gb: float, seconds: float) -> list[dict]:
+    """Each node's CPU over a window: seconds per GB moved and percent of one core."""
+    out = []
+    for node_id, (a, b) in enumerate(zip(cpu0, cpu1, strict=True)):
+        used = b - a
+        out.append(
+            {
+                "node": node_id,
+                "cpu_s": round(used, 2),
+                "cpu_s_per_gb": round(used / gb, 1) if gb else None,
+                "cpu_pct_of_core": round(used / seconds * 100, 1) if seconds else None,
+            }
+        )
+    return out
+
+
+def spread(values: list[float], digits: int = 2) -> dict:
+    """min/median/max of repeated runs, and every value."""
+    s = sorted(values)
+    if not s:
+        return {"runs": []}
+    return {
+        "min": round(s[0], digits),
+        "median": round(s[len(s) // 2], digits),
+        "max": round(s[-1], digits),
+        "runs": [round(v, digits) for v in values],
+    }

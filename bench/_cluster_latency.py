@@ -1,0 +1,83 @@
+"""Latency at a fixed produce rate (confluent-kafka, acks=all, linger.ms=1, one partition):
+per record both the produce-ack latency (produce() call -> delivery report) and the end-to-end
+latency (produce() call -> a consumer in this process sees the record; both stamps from this
+process's clock, so no clock skew)."""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+
+import confluent_kafka as ck
+
+_TS = struct.Struct(">d")
+TAIL_S = 30.0
+
+
+def fixed_rate(bootstrap: str, topic: str, rate_per_s: int, seconds: float, size: int) -> dict:
+    consumer = ck.Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "bench-cluster-latency",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 100,
+        }
+    )
+    consumer.assign([ck.TopicPartition(topic, 0, ck.OFFSET_END)])
+    consumer.consume(1, 1.0)
+    producer = ck.Producer(
+        {"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 1, "enable.idempotence": True}
+    )
+    total = int(rate_per_s * seconds)
+    pad = b"y" * max(size - _TS.size, 0)
+    acks: list[float] = []
+    errors = [0]
+    produce_s = [0.0]
+
+    def delivered(err, msg) -> None:
+        if err is not None:
+            errors[0] += 1
+            return
+        acks.append((time.time() - _TS.unpack_from(msg.value())[0]) * 1000)
+
+    def run_producer() -> None:
+        start = time.perf_counter()
+        for i in range(total):
+            delay = start + i / rate_per_s - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            producer.produce(
+                topic, value=_TS.pack(time.time()) + pad, partition=0, on_delivery=delivered
+            )
+            producer.poll(0)
+        produce_s[0] = time.perf_counter() - start
+        producer.flush(TAIL_S)
+
+    thread = threading.Thread(target=run_producer, daemon=True)
+    thread.start()
+    e2e: list[float] = []
+    deadline = time.perf_counter() + seconds + TAIL_S
+    while len(e2e) < total and time.perf_counter() < deadline:
+        for m in consumer.consume(500, 0.005):  # return at once: batching would add latency
+            if m.error() is None:
+                e2e.append((time.time() - _TS.unpack_from(m.value())[0]) * 1000)
+    thread.join(timeout=TAIL_S)
+    consumer.close()
+    return {
+        "rate_per_s": rate_per_s,
+        "records": total,
+        "errors": errors[0],
+        "achieved_rate_per_s": round(total / produce_s[0], 1) if produce_s[0] else None,
+        "ack_ms": percentiles(acks),
+        "end_to_end_ms": percentiles(e2e),
+    }
+
+
+def percentiles(samples: list[float]) -> dict:
+    s = sorted(samples)
+
+    def pct(q: float) -> float:
+        return round(s[min(int(q * len(s)), len(s) - 1)], 2) if s else -1.0
+
+    return {"n": len(s), "p50": pct(0.50), "p99": pct(0.99), "p999": pct(0.999), "max": pct(1.0)}
