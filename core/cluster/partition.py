@@ -228,8 +228,8 @@ class Partition:
     async def replicate(self, batch: bytearray, acks: int = -1) -> tuple[int, int]:
         """Append an internally built batch (e.g. __consumer_offsets) and wait for `acks`."""
         header = split_batches(batch)[0][1]
-        if header.producer_id >= 0:
-            self._lead()
+        if header.producer_id >= 0 or self.consensus.serving:
+            self._lead()  # with the view, committed state advances without reading the log
         result = self._append(batch, header, acks)
         if result.acked is not None:
             try:
