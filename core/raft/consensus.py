@@ -31,7 +31,6 @@ one ticker for every group (`detach_ticker`); a transport with a
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import random
 from collections import deque
@@ -40,12 +39,13 @@ from dataclasses import dataclass, replace
 
 from core.common.clock import Clock, SystemClock
 from core.model.batch import split_batches
+from core.raft.consensus_view import ConsensusView
 from core.raft.errors import RaftErrc, RaftError
 from core.raft.hard_state import HardStateStore
 from core.raft.log import Log
 from core.raft.raft import RaftCore
 from core.raft.state import RaftConfig
-from core.raft.types import Entry, HardState, Message, Ready, Role, TermStart
+from core.raft.types import Entry, HardState, Message, Ready, TermStart
 from core.storage.flush import FlushPolicy, FlushTarget
 
 log = logging.getLogger("ailurus.raft")
@@ -64,7 +64,7 @@ class Appended:
     done: asyncio.Future | None  # resolves when the acks level is met; None when already met
 
 
-class Consensus:
+class Consensus(ConsensusView):
     def __init__(
         self,
         group_id: int,
@@ -108,35 +108,6 @@ class Consensus:
         # by the steps of one write (~ms)
         self._held: deque[tuple[int, list[Message]]] = deque()
         self._closed = False
-
-    # ---- flush policy (storage's; kept here for the layer above) -------------------------------
-    @property
-    def write_caching(self) -> bool:
-        return self.flush_target.policy.write_caching
-
-    @write_caching.setter
-    def write_caching(self, value: bool) -> None:
-        self.flush_target.policy.write_caching = value
-
-    @property
-    def flush_delay_ms(self) -> int:
-        return self.flush_target.policy.flush_ms
-
-    @flush_delay_ms.setter
-    def flush_delay_ms(self, value: int) -> None:
-        self.flush_target.policy.flush_ms = value
-
-    @property
-    def flush_bytes_max(self) -> int:
-        return self.flush_target.policy.flush_bytes
-
-    @flush_bytes_max.setter
-    def flush_bytes_max(self, value: int) -> None:
-        self.flush_target.policy.flush_bytes = value
-
-    @property
-    def pending_flush_bytes(self) -> int:
-        return self.flush_target.pending_bytes
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -188,6 +159,11 @@ class Consensus:
             self._ticker.cancel()
         self._fail_waiters(0, RaftErrc.shutting_down)
 
+    async def _tick_loop(self) -> None:
+        while not self._closed:
+            self.tick()
+            await asyncio.sleep(_TICK_S)
+
     def detach_ticker(self, wake: Callable[[int], None] | None = None) -> None:
         """Ticks come from outside from now on (core.raft.ticker, one for every group);
         `wake(group_id)` is called when the timers may have moved earlier (a new leader)."""
@@ -196,25 +172,6 @@ class Consensus:
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
-
-    @property
-    def multi_voter(self) -> bool:
-        return len(self._voters) > 1
-
-    @property
-    def campaigning(self) -> bool:
-        """A prevote or vote of ours is under way."""
-        return self.core is not None and self.core.role in (Role.pre_candidate, Role.candidate)
-
-    @property
-    def next_timer_ms(self) -> int:
-        """When `tick` next has something to do (monotonic ms)."""
-        return self.core.next_timer_ms if self.core is not None else 0
-
-    async def _tick_loop(self) -> None:
-        while not self._closed:
-            self.tick()
-            await asyncio.sleep(_TICK_S)
 
     # ---- inputs ----------------------------------------------------------------------------------
     def tick(self, now_ms: int | None = None) -> None:
@@ -264,73 +221,6 @@ class Consensus:
         started = self.core.transfer_leadership(target)
         self._process()
         return started
-
-    # ---- offsets -------------------------------------------------------------------------------
-    @property
-    def is_leader(self) -> bool:
-        return self.core is not None and self.core.is_leader and not self._closed
-
-    @property
-    def serving(self) -> bool:
-        """Leader whose term start committed: until then a new leader's high watermark may lag
-        what its predecessor showed, so the layer above answers with retriable errors."""
-        return self.core is not None and self.core.serving and not self._closed
-
-    @property
-    def term(self) -> int:
-        return self.core.term if self.core is not None else -1
-
-    @property
-    def voted_for(self) -> int | None:
-        return self.core.voted_for if self.core is not None else None
-
-    @property
-    def leader_id(self) -> int | None:
-        return self.core.leader_id if self.core is not None else None
-
-    @property
-    def voters(self) -> list[int]:
-        return list(self._voters)
-
-    @property
-    def term_history(self) -> list[tuple[int, int]]:
-        """(term, first offset) of each term still in the log, ascending."""
-        return [(r.term, r.offset) for r in self.core.runs] if self.core is not None else []
-
-    @property
-    def commit_offset(self) -> int:
-        """One past the last committed offset."""
-        return self.core.commit if self.core is not None else 0
-
-    @property
-    def dirty_offset(self) -> int:
-        return self.log.next_offset
-
-    @property
-    def visible_offset(self) -> int:
-        """One past the last offset readers may see (the high watermark).
-
-        Relaxed (acks=1 / write-caching) writes are visible once a majority appended them
-        (one voter: at append); an acks=all write is never visible before it commits, and
-        neither is anything after it. What was once visible stays visible: the bound only
-        grows (Redpanda's visibility upper bound), whatever the mix of acks.
-        """
-        return self.core.visible if self.core is not None else 0
-
-    def term_at(self, offset: int) -> int:
-        history = self.term_history
-        i = bisect.bisect_right([o for _, o in history], offset) - 1
-        return history[i][0] if i >= 0 else -1
-
-    def end_offset_for_term(self, term: int) -> tuple[int, int]:
-        """(largest term <= `term`, its end offset), as OffsetForLeaderEpoch answers."""
-        history = self.term_history
-        best = -1
-        for i, (t, _) in enumerate(history):
-            if t > term:
-                return (best, history[i][1]) if best >= 0 else (-1, -1)
-            best = t
-        return (best, self.log.next_offset) if best >= 0 else (-1, -1)
 
     # ---- replication ---------------------------------------------------------------------------
     def replicate(self, batch: bytearray, acks: int) -> Appended:

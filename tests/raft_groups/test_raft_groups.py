@@ -127,3 +127,31 @@ async def test_messages_for_unregistered_groups_are_counted_and_dropped(tmp_path
         assert nodes[2].groups.stats.messages_received >= nodes[2].groups.stats.unknown_group
     finally:
         await _stop(nodes)
+
+
+async def test_a_restarted_replica_recovers_its_term_and_vote_and_rejoins(tmp_path):
+    nodes = await start_nodes(tmp_path, 3)
+    try:
+        for n in nodes:
+            n.add_group(3, VOTERS, DEFAULTS)
+        await until(lambda: leader_of(nodes, 3) is not None, 5, "a leader")
+        leader = leader_of(nodes, 3)
+        assert leader is not None
+        done = leader.replicate(batch(1), QUORUM_ACK).done
+        assert done is not None
+        await asyncio.wait_for(done, 5)
+        follower = next(n for n in nodes if n.node_id != leader.node_id)
+        old = follower.replicas[3]
+        term, voted_for = old.term, old.voted_for
+        await until(lambda: old.commit_offset == 1, 5, "the follower's commit")
+        follower.groups.unregister(3)
+        old.close()
+        follower.logs[3].close()
+        assert (follower.directory / "g3" / "raft_state.json").exists()
+        again = follower.add_group(3, VOTERS, DEFAULTS)  # the same directory
+        assert (again.term, again.voted_for) == (term, voted_for)
+        assert not again.is_leader and again.commit_offset == 0  # the leader says what is
+        await until(lambda: again.commit_offset == 1, 5, "commit learnt from the leader")
+        assert again.leader_id == leader.node_id and leader.term == term
+    finally:
+        await _stop(nodes)
