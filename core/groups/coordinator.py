@@ -122,12 +122,13 @@ class GroupCoordinator:
             self.manager.partitions = count
             self.manager.status = {p: PartitionStatus.LOADING for p in range(count)}
         for partition in range(count):
-            term = self._leader_term(partition)
-            if term is not None:
-                self._load_term[partition] = term
-                await self._load(partition)
-            else:
+            if self._leader_term(partition) is None:
                 self.manager.status.pop(partition, None)
+        self._follow_leadership()  # a load task per partition led here
+        loads = list(self._loading.values())
+        for result in await asyncio.gather(*loads, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.error("loading %s failed: %r", OFFSETS_TOPIC, result)
 
     def _topic_ready(self) -> asyncio.Task | None:
         """None once `__consumer_offsets` exists; else the task creating it (started once)."""
