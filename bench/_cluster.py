@@ -126,3 +126,22 @@ def spread(values: list[float], digits: int = 2) -> dict:
         "max": round(s[-1], digits),
         "runs": [round(v, digits) for v in values],
     }
+
+
+def cpu_pressure_us() -> tuple[float, int] | None:
+    """(monotonic seconds, microseconds some task waited for a CPU) from Linux PSI, or None."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            some = f.readline().split()
+    except OSError:
+        return None
+    total = next((int(x[6:]) for x in some if x.startswith("total=")), None)
+    return (time.monotonic(), total) if total is not None else None
+
+
+def pressure_pct(a: tuple[float, int] | None, b: tuple[float, int] | None) -> float | None:
+    """Percent of the window in which some runnable task waited for a CPU (other work on the
+    machine included): how disturbed a figure measured over the window is."""
+    if a is None or b is None or b[0] <= a[0]:
+        return None
+    return round((b[1] - a[1]) / 1e6 / (b[0] - a[0]) * 100, 1)

@@ -25,11 +25,14 @@ GOAL_PCT_OF_CORE = 5.0
 
 
 def windows(nodes: _cluster.Nodes, count: int, seconds: float) -> list[list[dict]]:
+    """Each window: per node CPU, plus the machine's CPU pressure (PSI) in every node's row."""
     out = []
     for _ in range(count):
-        cpu0, t0 = nodes.cpu_s(), time.perf_counter()
+        cpu0, t0, psi0 = nodes.cpu_s(), time.perf_counter(), _cluster.cpu_pressure_us()
         time.sleep(seconds)
-        out.append(_cluster.per_node(cpu0, nodes.cpu_s(), 0.0, time.perf_counter() - t0))
+        rows = _cluster.per_node(cpu0, nodes.cpu_s(), 0.0, time.perf_counter() - t0)
+        psi = _cluster.pressure_pct(psi0, _cluster.cpu_pressure_us())
+        out.append([{**row, "cpu_pressure_pct": psi} for row in rows])
     return out
 
 
@@ -59,6 +62,7 @@ def measure(n: int, base: Path, args: argparse.Namespace) -> dict:
             },
             "empty_cluster_cpu_pct_of_core": pct_spread(empty, n),
             "cpu_pct_of_core": pct_spread(loaded, n),
+            "cpu_pressure_pct": [w[0]["cpu_pressure_pct"] for w in loaded],
             "cpu_pct_of_core_max_node_median": max(
                 _cluster.spread([w[i]["cpu_pct_of_core"] for w in loaded], 1)["median"]
                 for i in range(n)
