@@ -221,8 +221,9 @@ class LeaderTable:
     def _maybe_send(self, node_id: int, peer: _Peer, now: int) -> None:
         if now >= peer.refresh_due_ms:
             peer.refresh_due_ms = now + self.refresh_interval_ms
-            batch = self._led_here()
-            batch.update(peer.pending)
+            batch = self._led_here()  # current: wins over a queued change of the same key
+            for key, entry in peer.pending.items():
+                batch.setdefault(key, entry)
         elif peer.pending:
             batch = dict(peer.pending)
         elif now >= peer.ping_due_ms:
