@@ -32,6 +32,7 @@ class GroupCommit:
 
     def __init__(self, *, observe_fsync=None, on_fatal=None, workers: int = FSYNC_WORKERS) -> None:
         self._on_fatal = on_fatal or _exit_now
+        self._stopping = False
         self._urgent: set[FlushTarget] = set()
         self._lazy: dict[FlushTarget, float] = {}  # target -> when first requested
         self._wakeup = asyncio.Event()
@@ -45,8 +46,11 @@ class GroupCommit:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
 
     async def stop(self) -> None:
+        """Let a round in progress finish (a cancelled round would leave its flush tickets
+        outstanding, and closing their logs would fail), then flush what is left."""
+        self._stopping = True
+        self._wakeup.set()
         if self._task:
-            self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
@@ -77,7 +81,7 @@ class GroupCommit:
         self._lazy.pop(target, None)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             now = time.monotonic()
             waits = [self._due_in_s(t, since, now) for t, since in self._lazy.items()]
             timeout_s = min(waits, default=self.IDLE_WAIT_S)
@@ -87,6 +91,8 @@ class GroupCommit:
                 except TimeoutError:
                     pass
             self._wakeup.clear()
+            if self._stopping:
+                return
             now = time.monotonic()
             due = set(self._urgent)
             due.update(t for t, since in self._lazy.items() if self._due_in_s(t, since, now) == 0)
