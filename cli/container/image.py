@@ -33,6 +33,8 @@ BASE_PACKAGES = ("python3", "python3-venv")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DOCKERFILE = Path(__file__).with_name("Dockerfile")
 SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout (pyproject.toml) if editable
+PROJECT_FILES = ("pyproject.toml", "README.md")
+PACKAGES = ("cli", "core", "admin_api", "tuners")  # pyproject's packages.find include
 DEBOOTSTRAP_TIMEOUT_S = 900
 WHEELS_TIMEOUT_S = 900
 BUILD_TIMEOUT_S = 900
@@ -179,8 +181,9 @@ def build_wheels(dest: Path, out) -> None:
     dest.mkdir(parents=True)
     cached = cache_dir() / "wheels"
     cached.mkdir(parents=True, exist_ok=True)
+    source = _source_copy(dest.parent / "source")
     cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(cached)]
-    cmd += ["--find-links", str(cached), str(SOURCE_ROOT)]
+    cmd += ["--find-links", str(cached), str(source)]
     try:  # the wheels of an earlier build, if they still satisfy the dependencies: no index
         _run([*cmd, "--no-index", "--no-build-isolation"], out, WHEELS_TIMEOUT_S)
     except RuntimeError:
@@ -188,9 +191,22 @@ def build_wheels(dest: Path, out) -> None:
     for wheel in cached.glob("*.whl"):
         if not wheel.name.startswith("ailurus-"):
             _link_or_copy(wheel, dest / wheel.name)
+    shutil.rmtree(source)  # not part of the docker build context
     # The project's wheel is always the one just built (the cache keeps one per version).
     own = max(cached.glob("ailurus-*.whl"), key=lambda p: p.stat().st_mtime)
     shutil.copy(own, dest / own.name)
+
+
+def _source_copy(dest: Path) -> Path:
+    """The project's files in a fresh directory: pip builds a local project in place, and a
+    stale build/ of the checkout could slip removed modules into the wheel."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(SOURCE_ROOT / name, dest / name)
+    for name in PACKAGES:
+        shutil.copytree(SOURCE_ROOT / name, dest / name, ignore=ignore)
+    return dest
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -20,8 +20,11 @@ class NotReady(Exception):
     pass
 
 
-def metadata_brokers(address: str, timeout_s: float = DIAL_TIMEOUT_S) -> list[tuple[int, str, int]]:
-    """(node_id, host, port) of every broker in the Metadata answer of `address`."""
+def metadata_brokers(
+    address: str, timeout_s: float = DIAL_TIMEOUT_S
+) -> tuple[list[tuple[int, str, int]], int]:
+    """(node_id, host, port) of every broker in the Metadata answer of `address`, and the
+    controller id it names (-1: none)."""
     host, _, port = address.rpartition(":")
     # header v1: api key, version, correlation id, client id; body: topics = [] (none)
     body = struct.pack(">hhih", METADATA_KEY, METADATA_VERSION, 1, len(CLIENT_ID)) + CLIENT_ID
@@ -44,7 +47,8 @@ def metadata_brokers(address: str, timeout_s: float = DIAL_TIMEOUT_S) -> list[tu
         (broker_port, rack_len) = struct.unpack_from(">ih", data, pos)
         pos += 6 + max(rack_len, 0)
         brokers.append((node_id, broker_host, broker_port))
-    return brokers
+    (controller,) = struct.unpack_from(">i", data, pos)
+    return brokers, controller
 
 
 def _read(sock: socket.socket, n: int) -> bytes:
@@ -67,23 +71,31 @@ def wait_ready(
     sleep: Callable[[float], None] = time.sleep,
     gone: Callable[[], str | None] = lambda: None,
 ) -> None:
-    """Return once some address answers Metadata with >= `nodes` brokers. rpk retries
+    """Return once every address answers Metadata with >= `nodes` brokers and a controller
+    (rpk asks any one node for the brokers only: a node that answers before it knows the
+    controller, or a node not yet listening, would fail the user's first command). rpk retries
     `retries` times a second apart; the same time budget is polled every `poll_s` here, so a
     cluster ready in 1.2 s is seen then, not at 2 s. Raises NotReady with the last error, or
     at once when `gone()` (asked every `delay_s`) names a node that stopped."""
     deadline = time.monotonic() + max(retries, 1) * delay_s
     next_check = time.monotonic() + delay_s
+    pending = list(addresses)
     last = "no answer yet"
     while True:
-        for address in addresses:
+        for address in list(pending):
             try:
-                brokers = metadata_brokers(address)
+                brokers, controller = metadata_brokers(address)
             except (OSError, struct.error, UnicodeDecodeError, NotReady) as exc:
                 last = f"{address}: {exc or type(exc).__name__}"
                 continue
-            if len(brokers) >= nodes:
-                return
-            last = f"{address} lists {len(brokers)} of {nodes} brokers"
+            if len(brokers) < nodes:
+                last = f"{address} lists {len(brokers)} of {nodes} brokers"
+            elif controller < 0:
+                last = f"{address} knows no controller yet"
+            else:
+                pending.remove(address)
+        if not pending:
+            return
         if time.monotonic() >= deadline:
             raise NotReady(last)
         if time.monotonic() >= next_check:

@@ -1,12 +1,16 @@
-"""`rpk container` with one node on the real Docker engine: start, the generated profile, rpk and
+"""`rpk container` on the real Docker engine. One node: start, the generated profile, rpk and
 confluent-kafka from the host, the Schema Registry, stop/start with the data, errors, purge.
+Three nodes: one cluster (rpk cluster info lists 3 brokers), an RF 3 topic through rpk and
+confluent-kafka, served with rp-node-1 stopped, stop/start with the data, purge.
 
-The tests of this module build on each other in file order (one cluster for the module)."""
+The tests build on each other in file order, one cluster at a time, in one module: rpk
+container's names are fixed, so two modules on two xdist workers would collide."""
 
 from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.request
 import uuid
 
@@ -197,3 +201,121 @@ def test_no_docker_engine_is_one_line_with_the_fix(rpk, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("unable to connect to docker: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# Three nodes: one cluster formed by the founders (seed_servers = every node's RPC address).
+RF3_TOPIC = f"container-rf3-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def started3(own_engine, rpk, start_cmd):
+    """`rpk container start -n 3` on a clean engine (the one-node tests purged theirs)."""
+    remove_leftovers(own_engine, rpk)
+    result = rpk(*start_cmd("-n", "3"))
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def remove_leftovers(client, rpk) -> None:
+    if engine.existing_nodes(client) or engine.find_network(client) is not None:
+        assert rpk("container", "purge").exit_code == 0
+
+
+def consume_all(brokers: str, topic: str, count: int, partitions: int = 3) -> list[str]:
+    """Every value of the topic's partitions, read by assignment from the start (no group: the
+    group coordinator's availability is not what these tests are about)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": brokers,
+            "group.id": f"container-test-{uuid.uuid4().hex[:6]}",  # required, never joined
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+    values: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(values) < count and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                values.append(msg.value().decode())
+    finally:
+        consumer.close()
+    return sorted(values)
+
+
+def produce(brokers: str, topic: str, values: list[str]) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": brokers, "acks": "all"})
+    for value in values:
+        producer.produce(topic, value=value.encode())
+    assert producer.flush(30) == 0
+
+
+def test_three_nodes_form_one_cluster(started3, own_engine, rpk):
+    rows = started3.stdout.splitlines()
+    header = next(i for i, line in enumerate(rows) if line.startswith("NODE-ID"))
+    assert [r.split()[:2] for r in rows[header + 1 : header + 4]] == [
+        ["0", "running"],
+        ["1", "running"],
+        ["2", "running"],
+    ]
+    brokers = rpk("cluster", "info", "-b")
+    assert brokers.exit_code == 0, brokers.stderr
+    assert len(brokers.stdout.strip().splitlines()[1:]) == 3
+    addresses = {
+        n.name: n.container.attrs["NetworkSettings"]["Networks"]["redpanda"]["IPAddress"]
+        for n in engine.existing_nodes(own_engine)
+    }
+    assert addresses == {
+        "rp-node-0": "172.24.1.2",
+        "rp-node-1": "172.24.1.3",
+        "rp-node-2": "172.24.1.4",
+    }
+
+
+def test_rf3_topic_through_rpk_and_confluent_kafka(started3, rpk):
+    created = rpk("topic", "create", RF3_TOPIC, "-r", "3", "-p", "3")
+    assert created.exit_code == 0, created.stderr + created.stdout
+    produced = rpk("topic", "produce", RF3_TOPIC, input="r1\nr2\n")
+    assert produced.exit_code == 0, produced.stderr
+    brokers = ",".join(profile_of(rpk)["kafka_api"]["brokers"])
+    produce(brokers, RF3_TOPIC, ["c1", "c2"])
+    assert consume_all(brokers, RF3_TOPIC, 4) == ["c1", "c2", "r1", "r2"]
+    consumed = rpk("topic", "consume", RF3_TOPIC, "-n", "4", "-f", "%v\n")
+    assert sorted(consumed.stdout.splitlines()) == ["c1", "c2", "r1", "r2"]
+
+
+def test_a_stopped_node_leaves_the_topic_served(started3, own_engine, rpk):
+    node1 = next(n for n in engine.existing_nodes(own_engine) if n.node_id == 1)
+    node1.container.stop(timeout=20)
+    brokers = ",".join(profile_of(rpk)["kafka_api"]["brokers"])
+    produce(brokers, RF3_TOPIC, ["d1", "d2"])
+    assert consume_all(brokers, RF3_TOPIC, 6) == ["c1", "c2", "d1", "d2", "r1", "r2"]
+
+
+def test_stop_and_start_bring_three_nodes_back_with_the_data(started3, rpk, start_cmd):
+    assert rpk("container", "stop").exit_code == 0
+    restarted = rpk(*start_cmd("-n", "3"))
+    assert restarted.exit_code == 0, restarted.stderr
+    assert "Found an existing cluster:" in restarted.stdout
+    brokers = ",".join(profile_of(rpk)["kafka_api"]["brokers"])
+    assert consume_all(brokers, RF3_TOPIC, 6) == ["c1", "c2", "d1", "d2", "r1", "r2"]
+
+
+def test_purge_of_three_nodes_leaves_nothing(started3, own_engine, rpk):
+    purged = rpk("container", "purge")
+    assert purged.exit_code == 0, purged.stderr
+    assert [line for line in purged.stdout.splitlines() if line.startswith("Removed")] == [
+        "Removed container rp-node-0",
+        "Removed container rp-node-1",
+        "Removed container rp-node-2",
+    ]
+    assert engine.existing_nodes(own_engine) == []
+    assert engine.find_network(own_engine) is None
+    from cli.container.profile import load
+
+    assert load().profile(PROFILE_NAME) is None
