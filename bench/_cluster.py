@@ -4,6 +4,7 @@ and per-process CPU accounting (user + system of each broker pid, psutil)."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,9 +49,30 @@ class Nodes:
                 out.append(0.0)
         return out
 
+    def runqueue_wait_s(self) -> list[float]:
+        """Each broker's seconds spent runnable but waiting for a CPU so far (all its threads,
+        /proc/<pid>/task/*/schedstat; 0.0 where unavailable): how much the machine's other
+        work delays it."""
+        return [_runqueue_wait_s(proc.pid) for proc in self.procs]
+
     def refresh(self) -> None:
         """Re-read the pids (after a node restart)."""
         self.procs = [psutil.Process(node.proc.pid) for node in self.cluster.nodes if node.proc]
+
+
+def _runqueue_wait_s(pid: int) -> float:
+    total_ns = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total_ns += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total_ns / 1e9
 
 
 @contextmanager
@@ -113,6 +135,10 @@ def per_node(cpu0: list[float], cpu1: list[float], gb: float, seconds: float) ->
             }
         )
     return out
+
+
+def deltas(before: list[float], after: list[float]) -> list[float]:
+    return [round(b - a, 2) for a, b in zip(before, after, strict=True)]
 
 
 def spread(values: list[float], digits: int = 2) -> dict:

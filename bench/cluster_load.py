@@ -11,7 +11,8 @@ Both setups run at the same time and the runs alternate between them, so each pa
 the same load from other work on the machine (paired_throughput_ratio is per pair). Each figure
 is repeated (--runs, --latency-runs) and reported as min/median/max; every run carries the
 machine's CPU pressure over it (Linux PSI "some": percent of the time a runnable task waited
-for a CPU), to judge how disturbed it was. Prints JSON and writes it to
+for a CPU) and each broker's runqueue wait (seconds runnable but not running, from schedstat)
+beside its CPU seconds, to judge how disturbed it was. Prints JSON and writes it to
 bench/results/cluster-load-<time>.json.
 
     .venv/bin/python -m bench.cluster_load [--records 100000] [--runs 3] [--failovers 3]
@@ -85,11 +86,13 @@ def produce_figures(runs: list[dict]) -> dict:
 
 
 def latency_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
-    psi0 = _cluster.cpu_pressure_us()
+    psi0, cpu0, wait0 = _cluster.cpu_pressure_us(), nodes.cpu_s(), nodes.runqueue_wait_s()
     r = _cluster_latency.fixed_rate(
         nodes.bootstrap, "bench-latency", args.latency_rate, args.latency_seconds, RECORD_BYTES
     )
     r["cpu_pressure_pct"] = _cluster.pressure_pct(psi0, _cluster.cpu_pressure_us())
+    r["cpu_s_per_node"] = _cluster.deltas(cpu0, nodes.cpu_s())
+    r["runqueue_wait_s_per_node"] = _cluster.deltas(wait0, nodes.runqueue_wait_s())
     return r
 
 
@@ -117,9 +120,9 @@ def failover_figures(three: _cluster.Nodes, args: argparse.Namespace) -> dict:
 
 
 def produce_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
-    cpu0, psi0 = nodes.cpu_s(), _cluster.cpu_pressure_us()
+    cpu0, psi0, wait0 = nodes.cpu_s(), _cluster.cpu_pressure_us(), nodes.runqueue_wait_s()
     r = kafka_load.produce(nodes.bootstrap, "bench", args.records, RECORD_BYTES, 300)
-    cpu1, psi1 = nodes.cpu_s(), _cluster.cpu_pressure_us()
+    cpu1, psi1, wait1 = nodes.cpu_s(), _cluster.cpu_pressure_us(), nodes.runqueue_wait_s()
     gb = r["records"] * RECORD_BYTES / 1e9
     return {
         "records": r["records"],
@@ -128,6 +131,7 @@ def produce_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
         "mb_s": round(r["mb_s"], 2),
         "nodes": _cluster.per_node(cpu0, cpu1, gb, r["seconds"]),
         "cpu_pressure_pct": _cluster.pressure_pct(psi0, psi1),
+        "runqueue_wait_s_per_node": _cluster.deltas(wait0, wait1),
     }
 
 
