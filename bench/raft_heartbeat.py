@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import json
 import os
 import random
@@ -56,7 +57,13 @@ def _cpu_s(proc: psutil.Process) -> float:
 
 
 async def _node(
-    node_id: int, ports: list[int], groups: int, data: Path, seconds: float, heartbeat_ms: int
+    node_id: int,
+    ports: list[int],
+    groups: int,
+    data: Path,
+    seconds: float,
+    heartbeat_ms: int,
+    freeze_gc: bool,
 ) -> dict:
     server = RpcServer(IdentityBook(NodeIdentity(node_id, uuid.uuid4(), CLUSTER)))
     await server.start("127.0.0.1", ports[node_id])
@@ -97,8 +104,20 @@ async def _node(
             )
     elected_s = time.monotonic() - started
     await asyncio.sleep(3.0)  # settle: full heartbeats carry the last commit, then light ones
+    if freeze_gc:
+        gc.freeze()  # the groups' long-lived objects leave the collector's generations
+    gc_s = [0.0, 0.0]  # seconds in the cyclic collector, start of the current collection
+
+    def on_gc(phase: str, info: dict) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            gc_s[1] = now
+        else:
+            gc_s[0] += now - gc_s[1]
+
+    gc.callbacks.append(on_gc)
     proc, stats = psutil.Process(), raft.stats
-    cpu0, t0 = _cpu_s(proc), time.monotonic()
+    cpu0, t0, times0 = _cpu_s(proc), time.monotonic(), proc.cpu_times()
     frames0, light0, msgs0 = stats.frames_sent, stats.light_sent, stats.messages_sent
     profile = os.environ.get("RAFT_HB_PROFILE")  # python -m pstats <file>: node 0's window
     profiler = cProfile.Profile(time.process_time) if profile and node_id == 0 else None
@@ -115,6 +134,8 @@ async def _node(
         "groups_with_leader": sum(c.leader_id is not None for c in replicas),
         "elected_s": round(elected_s, 2),
         "cpu_pct_of_core": round((_cpu_s(proc) - cpu0) / elapsed * 100, 2),
+        "gc_pct_of_core": round(gc_s[0] / elapsed * 100, 2),
+        "system_pct_of_core": round((proc.cpu_times().system - times0.system) / elapsed * 100, 2),
         "frames_sent_per_s": round((stats.frames_sent - frames0) / elapsed, 1),
         "light_sent_per_s": round((stats.light_sent - light0) / elapsed, 1),
         "full_messages_sent_per_s": round((stats.messages_sent - msgs0) / elapsed, 1),
@@ -134,7 +155,15 @@ async def _node(
 def _run_node(args: argparse.Namespace) -> None:
     ports = [int(p) for p in args.ports.split(",")]
     asyncio.run(
-        _node(args.node, ports, args.groups, Path(args.data), args.seconds, args.heartbeat_ms)
+        _node(
+            args.node,
+            ports,
+            args.groups,
+            Path(args.data),
+            args.seconds,
+            args.heartbeat_ms,
+            args.freeze_gc,
+        )
     )
 
 
@@ -143,6 +172,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--heartbeat-ms", type=int, default=RaftConfig().heartbeat_interval_ms)
+    parser.add_argument("--freeze-gc", action="store_true", help="gc.freeze() once elected")
     parser.add_argument("--node", type=int, default=-1, help=argparse.SUPPRESS)
     parser.add_argument("--ports", default="", help=argparse.SUPPRESS)
     parser.add_argument("--data", default="", help=argparse.SUPPRESS)
@@ -168,10 +198,13 @@ def main() -> None:
                     str(args.groups),
                     "--seconds",
                     str(args.seconds),
+                    "--heartbeat-ms",
+                    str(args.heartbeat_ms),
+                    *(["--freeze-gc"] if args.freeze_gc else []),
                 ],
                 stdout=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for i in range(NODES)
         ]
         nodes = []
@@ -185,6 +218,7 @@ def main() -> None:
         "groups": args.groups,
         "replication_factor": NODES,
         "heartbeat_interval_ms": args.heartbeat_ms,
+        "gc_frozen": args.freeze_gc,
         "window_s": args.seconds,
         "cpu_pct_of_core_per_node_max": max(cpu),
         "goal_pct": 5.0,
