@@ -28,7 +28,7 @@ class BrokerSource(Protocol):
 class MetadataView:
     """Brokers are the members table's (when one is given) with this node's own entry as
     it was bound (`set_brokers`); the controller is the controller group's leader (when
-    `controller_leader` is given) or the fixed `controller_id`."""
+    `controller_leader` is given), else `controller_id`."""
 
     def __init__(
         self,
@@ -49,10 +49,16 @@ class MetadataView:
 
     @property
     def controller_id(self) -> int:
+        """The controller leader; while an election runs, the last one known (else this
+        node): any node takes controller requests and forwards them to the leader, and a
+        client told -1 waits for a metadata refresh before it asks anyone (librdkafka's
+        CreateTopics timed out 'waiting for controller')."""
         if self._controller_leader is None:
             return self._controller_id
         leader = self._controller_leader()
-        return -1 if leader is None else leader
+        if leader is not None:
+            self._controller_id = leader
+        return self._controller_id
 
     def topic(self, name: str) -> TopicMeta | None:
         return self._topics.get(name)
