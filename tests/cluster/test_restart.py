@@ -4,9 +4,11 @@ group offset, every topic config and the cluster configuration, as seen from eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from tests.cluster.workload import final_read
+from tests.cluster.workload import final_read, retry
 from tests.support.cluster import (
     CLUSTER_PROPERTIES,
     BrokerCluster,
@@ -26,6 +28,7 @@ TOPICS = {  # name -> (partitions, topic configs)
 RECORDS_PER_TOPIC = 300
 GROUP = "keeper"
 CLUSTER_PROPERTY = ("log_retention_ms", 86_400_000)
+READ_TIMEOUT_S = 20.0
 
 
 def produce_all(cluster: BrokerCluster) -> None:
@@ -64,10 +67,45 @@ def commit_offsets(cluster: BrokerCluster) -> None:
         consumer.close()
 
 
-def snapshot(cluster: BrokerCluster) -> dict:
-    """What must survive, read from every node where each node answers for itself."""
-    from confluent_kafka import Consumer, TopicPartition
+def topic_configs(cluster: BrokerCluster) -> Callable[[], dict]:
+    """A reader of every topic's non-default configs (DescribeConfigs), for retry()."""
     from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
+
+    def read() -> dict:
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        resources = [ConfigResource("topic", t) for t in TOPICS]
+        return {
+            resource.name: {
+                k: e.value
+                for k, e in future.result(5).items()
+                if e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+            }
+            for resource, future in admin.describe_configs(resources).items()
+        }
+
+    return read
+
+
+def committed_offsets(cluster: BrokerCluster) -> Callable[[], dict]:
+    """A reader of the group's committed offsets (OffsetFetch), for retry()."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    def read() -> dict:
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": GROUP})
+        try:
+            tps = [TopicPartition("orders", p) for p in range(3)]
+            return {
+                (tp.topic, tp.partition): tp.offset for tp in consumer.committed(tps, timeout=5)
+            }
+        finally:
+            consumer.close()
+
+    return read
+
+
+def snapshot(cluster: BrokerCluster) -> dict:
+    """What must survive, read from every node where each node answers for itself. Reads
+    through clients are retried (each with a new client) while leaders settle."""
 
     for topic, (partitions, _) in TOPICS.items():
         for p in range(partitions):
@@ -83,23 +121,9 @@ def snapshot(cluster: BrokerCluster) -> dict:
         out["cluster_config"][node.node_id] = admin_get(
             node.admin_port, f"/v1/cluster_config?key={name}"
         )
-    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
-    resources = [ConfigResource("topic", t) for t in TOPICS]
-    out["configs"] = {}
-    for resource, future in admin.describe_configs(resources).items():
-        entries = future.result(15)
-        out["configs"][resource.name] = {
-            k: e.value
-            for k, e in entries.items()
-            if e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
-        }
+    out["configs"] = retry(topic_configs(cluster), READ_TIMEOUT_S)
     out["records"] = {t: final_read(cluster.bootstrap, t, n)[0] for t, (n, _) in TOPICS.items()}
-    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": GROUP})
-    try:
-        committed = consumer.committed([TopicPartition("orders", p) for p in range(3)], timeout=15)
-        out["offsets"] = {(tp.topic, tp.partition): tp.offset for tp in committed}
-    finally:
-        consumer.close()
+    out["offsets"] = retry(committed_offsets(cluster), READ_TIMEOUT_S)
     return out
 
 

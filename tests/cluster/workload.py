@@ -285,11 +285,38 @@ def retry(call: Callable[[], T], timeout_s: float, interval_s: float = 0.5) -> T
             time.sleep(interval_s)
 
 
+def high_watermarks(
+    bootstrap: str, topic: str, partitions: int, timeout_s: float
+) -> dict[Partition, int]:
+    """Each partition's high watermark (ListOffsets latest). A failed attempt is retried with a
+    new client (so a stale metadata cache in librdkafka cannot hide a healed cluster)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "hw", "log_level": 3})
+        try:
+            return {
+                (topic, p): consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
+                for p in range(partitions)
+            }
+        except Exception as exc:
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"{topic}: no high watermarks after {timeout_s}s: {exc}"
+                ) from None
+        finally:
+            consumer.close()
+        time.sleep(0.5)
+
+
 def final_read(
     bootstrap: str, topic: str, partitions: int, timeout_s: float = FINAL_READ_TIMEOUT_S
 ) -> tuple[FinalReads, dict[Partition, int]]:
     from confluent_kafka import Consumer, TopicPartition
 
+    deadline = time.monotonic() + timeout_s
+    highs = high_watermarks(bootstrap, topic, partitions, timeout_s)
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -298,13 +325,7 @@ def final_read(
             "log_level": 3,
         }
     )
-    deadline = time.monotonic() + timeout_s
     try:
-        highs = {}
-        for p in range(partitions):
-            tp = TopicPartition(topic, p)
-            _low, high = retry(lambda: consumer.get_watermark_offsets(tp, timeout=5), timeout_s)
-            highs[(topic, p)] = high
         consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
         out: FinalReads = {(topic, p): [] for p in range(partitions)}
         nxt = {(topic, p): 0 for p in range(partitions)}

@@ -37,7 +37,8 @@ __all__ = [
     "running_cluster",
 ]
 
-TOPIC_TIMEOUT_S = 30.0
+TOPIC_TIMEOUT_S = 20.0
+CREATE_ATTEMPTS = 2  # a CreateTopics lost to a controller election is sent once more
 # Cluster properties of the fault tests' nodes. __consumer_offsets gets
 # min(default_topic_replications, members): 3 here, so group offsets survive the loss of a node
 # (Redpanda's internal topics default to RF 3 on their own: internal_topic_replication_factor).
@@ -63,20 +64,33 @@ def create_topic(
     config: dict[str, str] | None = None,
     timeout_s: float = TOPIC_TIMEOUT_S,
 ) -> None:
-    """Create a topic (CreateTopics through confluent-kafka) and wait until every partition has
-    a leader that lists `replication_factor` replicas."""
+    """Create a topic (CreateTopics through confluent-kafka, sent again once if the first one
+    gets no answer) and wait until every partition has a leader listing
+    `replication_factor` replicas."""
+    from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
     new = NewTopic(topic, partitions, replication_factor, config=config or {})
-    started = time.monotonic()
-    try:
-        admin.create_topics([new], request_timeout=timeout_s)[topic].result(timeout_s)
-    except Exception as exc:
+    errors = []
+    for _attempt in range(CREATE_ATTEMPTS):
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        started = time.monotonic()
+        try:
+            admin.create_topics([new], request_timeout=timeout_s)[topic].result(timeout_s)
+            break
+        except KafkaException as exc:
+            if exc.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS and errors:
+                break  # an earlier attempt created it after all
+            errors.append(f"{exc!r} after {time.monotonic() - started:.1f}s")
+        except TimeoutError:
+            errors.append(f"no answer in {timeout_s}s")
+    else:
         raise ClusterError(
-            f"CreateTopics {topic} ({partitions}x{replication_factor}) failed after "
-            f"{time.monotonic() - started:.1f}s: {exc!r}\n{cluster.views()}\n" + cluster.log_tails()
-        ) from None
+            f"CreateTopics {topic} ({partitions}x{replication_factor}) failed: {errors}\n"
+            f"{cluster.views()}\n" + cluster.log_tails()
+        )
+    if errors:  # an availability problem worth seeing in the test output, not a failure
+        print(f"CreateTopics {topic}: retried after {errors}")
     deadline = time.monotonic() + timeout_s
     for p in range(partitions):
         cluster.leader_of(topic, p, timeout_s=max(1.0, deadline - time.monotonic()))
