@@ -80,6 +80,7 @@ def ensure_image(
     """Build `tag` unless it exists (or `force`); True when a build ran."""
     if not force and image_exists(client, tag):
         return False
+    previous = _image_id(client, tag)
     log = log_path(tag)
     log.parent.mkdir(parents=True, exist_ok=True)
     say(f'Building image "{tag}" (log: {log})...')
@@ -91,8 +92,30 @@ def ensure_image(
             _step("wheels", log, lambda: build_wheels(context / "wheels", out), out)
             shutil.copy(DOCKERFILE, context / "Dockerfile")
             _step("docker build", log, lambda: docker_build(client, context, tag, out), out)
+    _remove_replaced(client, previous, tag)
     say(f'Built image "{tag}" in {time.monotonic() - started:.1f}s.')
     return True
+
+
+def _image_id(client, tag: str) -> str | None:
+    import docker.errors
+
+    try:
+        return client.images.get(tag).id
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _remove_replaced(client, previous: str | None, tag: str) -> None:
+    """A rebuild leaves the image it replaced untagged; remove it unless something uses it."""
+    import docker.errors
+
+    if previous is None or previous == _image_id(client, tag):
+        return
+    try:
+        client.images.remove(previous)
+    except docker.errors.APIError:
+        pass  # still used by a container, or tagged elsewhere: docker keeps it
 
 
 def _step(name: str, log: Path, run: Callable[[], None], out=None) -> None:
