@@ -273,13 +273,20 @@ class BrokerCluster:
 
     def stop(self) -> None:
         """Stop every node (SIGTERM, SIGKILL if it does not end) and the proxies."""
+        self.stop_nodes()
+        if self.proxies is not None:
+            self.proxies.stop()
+
+    def stop_nodes(self, *, crash: bool = False) -> None:
+        """Stop every node at once (SIGTERM, or SIGKILL with crash=True); the proxies stay, so
+        start() brings the same cluster back."""
         for node in self.nodes:
             if node.paused and node.alive:
                 self.resume(node.node_id)
 
         def end(node: ClusterNode) -> None:
             try:
-                node.stop()
+                node.kill() if crash else node.stop()
             except Exception:
                 node.kill()
 
@@ -288,8 +295,6 @@ class BrokerCluster:
             t.start()
         for t in threads:
             t.join()
-        if self.proxies is not None:
-            self.proxies.stop()
 
     def __enter__(self) -> BrokerCluster:
         return self.start()

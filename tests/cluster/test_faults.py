@@ -66,6 +66,7 @@ def run_with_fault(cluster: BrokerCluster, fault: Callable[[BrokerCluster, int],
         f"\nclient errors: {workload.errors[:10]}\n{cluster.views([TOPIC])}\n"
         + cluster.log_tails(25)
     )
+    print(f"{fault.__name__} of node {victim}: {result.summary()}")
     assert result.valid, "Jepsen check failed:\n" + result.summary() + context
     assert progressed, (
         f"fewer than {PROGRESS_ACKS} acks within {PROGRESS_TIMEOUT_S}s after the fault "

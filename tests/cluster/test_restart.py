@@ -153,8 +153,7 @@ def test_a_whole_cluster_restart_keeps_topics_records_offsets_and_configs(tmp_pa
         assert before["configs"]["orders"] == TOPICS["orders"][1]
         assert sum(len(r) for r in before["records"]["orders"].values()) == RECORDS_PER_TOPIC
 
-        for i in range(cluster.n):
-            cluster.kill(i) if crash else cluster.nodes[i].stop()
+        cluster.stop_nodes(crash=crash)
         cluster.start()
         try:
             after = snapshot(cluster)
