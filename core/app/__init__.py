@@ -113,6 +113,7 @@ class BrokerApp:
             self.node_id,
             members=self.controller.members,
             controller_leader=lambda: self.controller.leader_id,
+            alive=cluster.leaders.is_alive,
         )
         self.groups = groups = GroupCoordinator(
             node_id=self.node_id,

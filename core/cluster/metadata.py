@@ -26,8 +26,10 @@ class BrokerSource(Protocol):
 
 
 class MetadataView:
-    """Brokers are the members table's (when one is given) with this node's own entry as
-    it was bound (`set_brokers`); the controller is the controller group's leader (when
+    """Brokers are the members table's (when one is given) that are alive (`alive`: heard
+    from lately), with this node's own entry as it was bound (`set_brokers`), as Kafka lists
+    only live brokers: a client told of a dead one may spend its request timeout dialing it
+    (kafka-python's metadata refresh did, and rpk gave up); the controller is the controller group's leader (when
     `controller_leader` is given), else `controller_id`."""
 
     def __init__(
@@ -39,7 +41,9 @@ class MetadataView:
         *,
         members: BrokerSource | None = None,
         controller_leader: Callable[[], int | None] | None = None,
+        alive: Callable[[int], bool] | None = None,
     ) -> None:
+        self._alive = alive or (lambda _node_id: True)
         self._topics = topics
         self._brokers = brokers
         self._members = members
@@ -80,7 +84,7 @@ class MetadataView:
         if self._members is None:
             return list(self._brokers)
         local = {b.node_id: b for b in self._brokers}
-        merged = {b.node_id: b for b in self._members.brokers()}
+        merged = {b.node_id: b for b in self._members.brokers() if self._alive(b.node_id)}
         merged.update(local)
         return [merged[n] for n in sorted(merged)]
 
