@@ -102,6 +102,9 @@ class GroupTransport:
     def light_heartbeats(self, dsts: list[int], term: int) -> None:
         self._groups.send_light(self.group_id, dsts, term)
 
+    def commit_news(self, group_id: int) -> None:
+        self._groups.commit_news(group_id)
+
 
 class RaftGroups:
     def __init__(
@@ -132,6 +135,7 @@ class RaftGroups:
         self._ticker_heap = GroupTicker(max_elections, tick_ms)  # multi-voter groups
         self._outboxes: dict[int, _Outbox] = {}
         self._flush_scheduled = False
+        self._commit_news: set[int] = set()  # groups whose leader commit moved this iteration
         self._ticker: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -227,15 +231,32 @@ class RaftGroups:
         if not self._flush_scheduled:
             self._schedule_flush()
 
+    def commit_news(self, group_id: int) -> None:
+        """The leader of `group_id` committed more: it tells its followers at the end of this
+        loop iteration (one append per follower however often its commit moved meanwhile)."""
+        if not self._closed:
+            self._commit_news.add(group_id)
+            self._schedule_flush()
+
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
-        self._flush_scheduled = False
         if self._closed:
+            self._flush_scheduled = False
             return
+        if self._commit_news:  # while _flush_scheduled: their sends join this flush
+            news, self._commit_news = self._commit_news, set()
+            for group_id in news:
+                consensus = self._groups.get(group_id)
+                if consensus is not None:
+                    try:
+                        consensus.send_commit()
+                    except Exception:  # noqa: BLE001 - one group's failure must not stop the others
+                        log.exception("raft group %d: send_commit failed", group_id)
+        self._flush_scheduled = False
         loop = asyncio.get_running_loop()
         for dst, box in self._outboxes.items():
             while box.pending and box.in_flight < self.max_in_flight:

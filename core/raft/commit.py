@@ -41,7 +41,9 @@ class Commit(RaftState):
             flushed = min(flushed, self.flushed)  # as Redpanda: never past our own fdatasync
         if flushed is not None and flushed >= start and flushed > self.commit:
             self.commit = flushed
-            self.out().committed = flushed
+            out = self.out()
+            out.committed = flushed
+            out.commit_news = True
         dirty = self._quorum([self.log.next_offset] + [p.match[0] for p in caught_up])
         if dirty is not None and dirty >= start and dirty > self.majority_dirty:
             self.majority_dirty = dirty

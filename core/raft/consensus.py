@@ -90,6 +90,8 @@ class Consensus(ConsensusView):
         self._light: Callable[[list[int], int], None] | None = getattr(
             transport, "light_heartbeats", None
         )
+        # the transport may coalesce commit news (RaftGroups: once per loop iteration)
+        self._commit_news: Callable[[int], None] | None = getattr(transport, "commit_news", None)
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._config = replace(config or RaftConfig(), light_heartbeats=self._light is not None)
@@ -216,6 +218,12 @@ class Consensus(ConsensusView):
             self.core.on_light_nack(src)
             self._process()
 
+    def send_commit(self) -> None:
+        """Tell the followers our new commit offset (the transport's coalesced commit news)."""
+        if self.core is not None and not self._closed:
+            self.core.send_commit()
+            self._process()
+
     def transfer_leadership(self, target: int) -> bool:
         assert self.core is not None
         started = self.core.transfer_leadership(target)
@@ -301,6 +309,12 @@ class Consensus(ConsensusView):
         if ready.visible is not None:
             for fn in self._visible_listeners:
                 fn()
+        if ready.commit_news:
+            if self._commit_news is not None:
+                self._commit_news(self.group_id)  # send_commit at the end of the iteration
+            else:
+                assert self.core is not None
+                self.core.send_commit()  # its Ready is taken by _process's loop
 
     def _persist(self, hard: HardState) -> None:
         """Term, vote and the meta log: durable before any later message (core.raft.hard_state)."""

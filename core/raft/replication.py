@@ -75,6 +75,8 @@ class Replication(RaftState):
         p.flushed = max(p.flushed, m.flushed)
         p.dirty = max(p.dirty, m.dirty)
         p.next = max(p.next, m.match)
+        if p.probing and p.sent_commit < self.commit:
+            self.out().commit_news = True  # found where it agrees: it lacks our commit
         p.probing = False
         if m.seq > 0:  # not a flush report
             p.inflight = max(0, p.inflight - 1)
@@ -83,6 +85,21 @@ class Replication(RaftState):
         self.maybe_send_timeout_now()
         if p.next < self.log.last:
             self.send_append(m.src)
+
+    def send_commit(self) -> None:
+        """Tell each follower that lacks it our commit index (after Ready.commit_news): an
+        append within its in-flight window, or an empty one past it when nothing waits to be
+        sent (one message, bounded by the calls: drivers call this once per loop iteration).
+        A follower with a full window and entries waiting hears it with the entries sent when
+        a reply frees a slot; a probing one with its next probe."""
+        if self.role != R.leader:
+            return
+        last, commit, limit = self.log.last, self.commit, self.config.max_inflight
+        for peer, p in self.progress.items():
+            if p.sent_commit >= commit or p.probing:
+                continue
+            if p.inflight < limit or p.next >= last:
+                self.send_append(peer, heartbeat=True)
 
     # ---- light heartbeats ------------------------------------------------------------------------
     def heartbeat_round(self) -> None:

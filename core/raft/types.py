@@ -133,6 +133,10 @@ class Ready:
     4. `flush`: start an fdatasync of the data log; report it with `on_flushed`.
     5. `messages`: send.
     6. `committed` / `visible` / `majority_dirty`: release waiters, wake readers.
+    7. `commit_news` (a leader's commit moved): call `RaftCore.send_commit()` soon, so the
+       followers learn the new commit without waiting for a heartbeat; a driver may defer
+       it to the end of its loop iteration so that several moves cost one message per
+       follower (etcd broadcasts an append whenever its leader's commit advances).
     """
 
     truncate_to: int | None = None
@@ -144,3 +148,4 @@ class Ready:
     visible: int | None = None
     majority_dirty: int | None = None
     leader_changed: bool = False
+    commit_news: bool = False

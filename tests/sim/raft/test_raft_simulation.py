@@ -15,7 +15,9 @@ import os
 
 import pytest
 
-from tests.support.raft_sim import InvariantError, World, check
+from core.raft.types import Ready
+from tests.support.raft_sim import InvariantError, SimNode, check
+from tests.support.raft_sim import World as BaseWorld
 
 STEPS = 120
 # After healing, a serving leader within four election timeouts (a randomized timeout is
@@ -26,6 +28,37 @@ if "SIM_SEED" in os.environ:
     SEEDS = [int(os.environ["SIM_SEED"])]
 else:
     SEEDS = list(range(int(os.environ.get("SIM_SEEDS", "200"))))
+
+
+class World(BaseWorld):
+    """Drives commit news (Ready.commit_news) as RaftGroups does: the leader tells its
+    followers its new commit at once or, for a seeded share, at the next step (the end of a
+    loop iteration), after whatever else happened meanwhile."""
+
+    def __init__(self, seed: int, nodes: int, *, crashes: bool, relaxed: bool) -> None:
+        super().__init__(seed, nodes, crashes=crashes, relaxed=relaxed)
+        self.defer_news = self.rng.random() < 0.5
+        self.news: set[int] = set()
+        self.news_sent = 0
+
+    def _apply(self, node: SimNode, ready: Ready) -> None:
+        super()._apply(node, ready)
+        if ready.commit_news:
+            if self.defer_news:
+                self.news.add(node.node_id)
+            else:
+                self.news_sent += 1
+                node.core.send_commit()  # its Ready is taken by process()'s loop
+
+    def complete_flushes(self) -> None:
+        super().complete_flushes()
+        news, self.news = self.news, set()
+        for node_id in sorted(news):
+            node = self.nodes[node_id]
+            if node.alive:
+                self.news_sent += 1
+                node.core.send_commit()
+                self.process(node)
 
 
 def chaos_step(world: World) -> None:
@@ -100,13 +133,14 @@ def run(seed: int) -> World:
 
 
 def test_raft_simulation() -> None:
-    acked = elections = light = 0
+    acked = elections = light = news = 0
     for seed in SEEDS:
         world = run(seed)
         acked += world.acked_count
         elections += len(world.leaders)
         light += world.light_sent
-    assert acked > len(SEEDS) and elections >= len(SEEDS)
+        news += world.news_sent
+    assert acked > len(SEEDS) and elections >= len(SEEDS) and news > 0
     assert light > 0 or len(SEEDS) == 1  # half the seeds run with light heartbeats
 
 
@@ -145,3 +179,29 @@ def test_an_idle_leader_keeps_its_followers_with_light_heartbeats(nodes: int) ->
     assert world.light_sent - sent >= (rounds - 2) * (nodes - 1)
     assert world.leader() is leader and leader.core.term == term and len(world.leaders) == 1
     assert all(n.core.commit == leader.end == n.core.visible for n in world.nodes.values())
+
+
+@pytest.mark.parametrize("defer", [False, True])
+def test_followers_learn_each_commit_without_waiting_for_a_heartbeat(defer: bool) -> None:
+    """The leader's commit news reaches every follower within a message delay plus its own
+    fdatasync (here at most 5 + 20 ms), not at the next heartbeat (150 ms)."""
+    world = World(3, 3, crashes=False, relaxed=False)
+    world.drop_rate = world.dup_rate = 0.0
+    world.delay_ms = (1, 5)
+    world.defer_news = defer
+    world.advance(5000)
+    leader = world.leader()
+    assert leader is not None
+    lags = []
+    for _ in range(20):
+        world.propose()
+        end = leader.end
+        while leader.core.commit < end:
+            world.advance(1)
+        committed_ms = world.now_ms
+        while any(n.core.commit < end for n in world.nodes.values()):
+            world.advance(1)
+        lags.append(world.now_ms - committed_ms)
+        world.advance(world.rng.randint(0, 200))
+    assert max(lags) <= 30, lags
+    assert world.leader() is leader and len(world.leaders) == 1
