@@ -25,7 +25,8 @@ first, as Redpanda arms an immediate election for it). It is fed by `receive` an
 either by its own timer task or, once registered with core.cluster.raft_groups, by that
 one ticker for every group (`detach_ticker`); a transport with a
 `light_heartbeats(dsts, term)` method also carries light heartbeats for idle followers
-(core.rpc.raft_batch).
+(core.rpc.raft_batch), and one with `commit_news(group_id)` defers telling followers a new
+commit to the end of the loop iteration (else they are told at once).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from dataclasses import dataclass, replace
 
 from core.common.clock import Clock, SystemClock
 from core.model.batch import split_batches
+from core.raft.commit_waiters import CommitWatch
 from core.raft.consensus_view import ConsensusView
 from core.raft.errors import RaftErrc, RaftError
 from core.raft.hard_state import HardStateStore
@@ -100,6 +102,7 @@ class Consensus(ConsensusView):
         self._wc_waiters: deque[tuple[int, asyncio.Future]] = deque()  # write caching
         self._visible_listeners: list[Callable[[], None]] = []
         self._truncate_listeners: list[Callable[[int], None]] = []
+        self._commit_watch = CommitWatch(group_id)
         self._leader_listeners: list[Callable[[int, int | None], None]] = []
         self._leadership: tuple[int, int | None] = (-1, None)  # (term, leader) last announced
         self._ticker: asyncio.Task | None = None
@@ -160,6 +163,7 @@ class Consensus(ConsensusView):
         if self._ticker is not None:
             self._ticker.cancel()
         self._fail_waiters(0, RaftErrc.shutting_down)
+        self._commit_watch.close()
 
     async def _tick_loop(self) -> None:
         while not self._closed:
@@ -304,6 +308,7 @@ class Consensus(ConsensusView):
             self._fail_waiters(0, RaftErrc.not_leader)
         if ready.committed is not None:
             _release(self._waiters, ready.committed)
+            self._commit_watch.committed(ready.committed)
         if ready.majority_dirty is not None:
             _release(self._wc_waiters, ready.majority_dirty)
         if ready.visible is not None:
@@ -342,6 +347,7 @@ class Consensus(ConsensusView):
     def _truncate_data(self, offset: int) -> None:
         self.log.truncate(offset)  # fsyncs: the log is flushed up to `offset`
         self._fail_waiters(offset, RaftErrc.term_changed)
+        self._commit_watch.truncated(offset)
         for fn in self._truncate_listeners:
             fn(offset)
         assert self.core is not None
@@ -365,21 +371,6 @@ class Consensus(ConsensusView):
                 _, fut = waiters.pop()
                 if not fut.done():
                     fut.set_exception(RaftError(errc))
-
-    # ---- listeners -------------------------------------------------------------------------------
-    def add_visible_listener(self, fn: Callable[[], None]) -> None:
-        """Called whenever the high watermark moves (fetch long polls)."""
-        self._visible_listeners.append(fn)
-
-    def add_leader_listener(self, fn: Callable[[int, int | None], None]) -> None:
-        """Called with (term, leader id or None) whenever either changes (after the step
-        that changed it was applied: persisted, messages sent, waiters released or failed)."""
-        self._leader_listeners.append(fn)
-
-    def add_truncate_listener(self, fn: Callable[[int], None]) -> None:
-        """Called with the cut offset after a divergent suffix was truncated: the layer
-        above rebuilds producer state from a snapshot at or below the commit offset."""
-        self._truncate_listeners.append(fn)
 
 
 def _release(waiters: deque[tuple[int, asyncio.Future]], upto: int) -> None:

@@ -1,11 +1,15 @@
-"""ConsensusView: what the layer above reads of a Consensus (offsets, terms, roles) and the
-flush policy it sets; Consensus (core.raft.consensus) is the driver that owns the state."""
+"""ConsensusView: what the layer above reads of a Consensus (offsets, terms, roles), the
+flush policy it sets and the listeners it adds; Consensus (core.raft.consensus) is the
+driver that owns the state."""
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+from collections.abc import Callable
 from typing import Any
 
+from core.raft.commit_waiters import CommitWatch
 from core.raft.raft import RaftCore
 from core.raft.types import Role
 from core.storage.flush import FlushTarget
@@ -17,6 +21,10 @@ class ConsensusView:
     flush_target: FlushTarget
     _voters: tuple[int, ...]
     _closed: bool
+    _visible_listeners: list[Callable[[], None]]
+    _leader_listeners: list[Callable[[int, int | None], None]]
+    _truncate_listeners: list[Callable[[int], None]]
+    _commit_watch: CommitWatch
 
     # ---- flush policy (storage's; kept here for the layer above) -------------------------------
     @property
@@ -128,3 +136,34 @@ class ConsensusView:
                 return (best, history[i][1]) if best >= 0 else (-1, -1)
             best = t
         return (best, self.log.next_offset) if best >= 0 else (-1, -1)
+
+    # ---- listeners -------------------------------------------------------------------------------
+    def add_visible_listener(self, fn: Callable[[], None]) -> None:
+        """Called whenever the high watermark moves (fetch long polls)."""
+        self._visible_listeners.append(fn)
+
+    def add_leader_listener(self, fn: Callable[[int, int | None], None]) -> None:
+        """Called with (term, leader id or None) whenever either changes (after the step
+        that changed it was applied: persisted, messages sent, waiters released or failed)."""
+        self._leader_listeners.append(fn)
+
+    def add_commit_listener(self, fn: Callable[[int], None]) -> None:
+        """Called with the new commit offset (one past the last committed offset) whenever it
+        moves, on the leader and on followers, after the step that moved it was applied."""
+        self._commit_watch.add_listener(fn)
+
+    def wait_committed(
+        self, offset: int, *, keep_on_truncate: bool = False
+    ) -> asyncio.Future[None]:
+        """A future resolving once commit_offset > `offset` (at once if it already is).
+
+        It fails with RaftError: term_changed when this replica's log is cut at or below
+        `offset` (unless `keep_on_truncate`: a follower waiting for an offset its leader
+        reported committed), shutting_down when the replica closes. Bound the wait with
+        asyncio.wait_for; a cancelled future is forgotten (core.raft.commit_waiters)."""
+        return self._commit_watch.wait(offset, keep_on_truncate=keep_on_truncate)
+
+    def add_truncate_listener(self, fn: Callable[[int], None]) -> None:
+        """Called with the cut offset after a divergent suffix was truncated: the layer
+        above rebuilds producer state from a snapshot at or below the commit offset."""
+        self._truncate_listeners.append(fn)

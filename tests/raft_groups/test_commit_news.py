@@ -47,3 +47,28 @@ async def test_followers_learn_each_commit_within_milliseconds(tmp_path):
         assert p50 < 50, lags_ms  # 136 ms at 150 ms heartbeats before commit news
     finally:
         await _stop(nodes)
+
+
+async def test_commit_listeners_and_waiters_on_leader_and_followers(tmp_path):
+    """Every replica's commit listeners hear the commit moving (increasing, ending at the
+    leader's), and a follower's wait_committed for the last write resolves without polling."""
+    nodes = await start_nodes(tmp_path, 3)
+    heard: dict[int, list[int]] = {n.node_id: [] for n in nodes}
+    try:
+        for n in nodes:
+            n.add_group(1, VOTERS, QUIET).add_commit_listener(heard[n.node_id].append)
+        await until(lambda: leader_of(nodes, 1) is not None, 5, "a leader")
+        leader = leader_of(nodes, 1)
+        assert leader is not None
+        followers = [n.replicas[1] for n in nodes if n.replicas[1] is not leader]
+        end = leader.log.next_offset + 10
+        waiting = [f.wait_committed(end - 1) for f in followers]
+        before = [f.wait_committed(end - 6) for f in followers]
+        pending = [leader.replicate(batch(i), QUORUM_ACK) for i in range(10)]
+        assert pending[-1].last_offset + 1 == end
+        await asyncio.wait_for(asyncio.gather(*waiting, *before), 5)
+        assert all(f.commit_offset == end for f in followers)
+        for i, calls in heard.items():
+            assert calls and calls[-1] == end and calls == sorted(set(calls)), (i, calls)
+    finally:
+        await _stop(nodes)

@@ -1,14 +1,16 @@
 """A leader cut off from its peers keeps appending (acks=1) while the others elect a new
 leader; once the links heal, its divergent tail is truncated: its truncate listeners hear
-the cut offset, its acks=all waiter failed, and its log ends byte-identical to the new
-leader's. The links go through tests/support/tcp_proxy.py (one proxy per direction)."""
+the cut offset, its acks=all waiter and its wait_committed for a cut offset failed (one
+added with keep_on_truncate resolves when the new leader's entry there commits), and its
+log ends byte-identical to the new leader's. The links go through
+tests/support/tcp_proxy.py (one proxy per direction)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from core.raft.consensus import LEADER_ACK, QUORUM_ACK
-from core.raft.errors import RaftError
+from core.raft.errors import RaftErrc, RaftError
 from core.raft.state import RaftConfig
 from tests.raft_groups.nodes import batch, leader_of, log_bytes, start_nodes, until
 from tests.support.tcp_proxy import TcpProxy
@@ -43,6 +45,8 @@ async def test_an_isolated_leaders_tail_is_truncated_after_healing(tmp_path):
         lost = [old.replicate(batch(10 + i), LEADER_ACK) for i in range(2)]
         waiter = old.replicate(batch(20), QUORUM_ACK).done
         assert waiter is not None and old.log.next_offset == committed + 3
+        lost_commit = old.wait_committed(committed)  # fails at the cut: its entry is gone
+        kept_commit = old.wait_committed(committed, keep_on_truncate=True)  # the new one
 
         others = [n for n in nodes if n.node_id != old.node_id]
         await until(lambda: leader_of(others, 1) is not None, 10, "a new leader")
@@ -62,6 +66,13 @@ async def test_an_isolated_leaders_tail_is_truncated_after_healing(tmp_path):
         replica = old  # the old leader's replica, now a follower
         await until(lambda: replica.log.flushed_offset == end, 10, "the old leader caught up")
         assert cut and cut[0] == committed  # its own tail (acks=1, never committed) was cut
+        try:
+            await asyncio.wait_for(lost_commit, 5)
+            raise AssertionError("a wait for a cut entry resolved")
+        except RaftError as exc:
+            assert exc.errc == RaftErrc.term_changed
+        await asyncio.wait_for(kept_commit, 5)  # the new leader's entry there committed
+        assert replica.commit_offset > committed
         assert lost[0].base_offset == committed
         assert log_bytes(replica, end) == log_bytes(new, end)
         assert replica.term_history == new.term_history
