@@ -20,7 +20,7 @@ from core.testing.metadata import fetch_metadata
 # Cluster properties of the benchmark's nodes: internal topics replicated like user topics
 # (Redpanda's internal_topic_replication_factor default 3).
 CLUSTER_PROPERTIES = {"default_topic_replications": 3}
-TOPIC_TIMEOUT_S = 120.0
+TOPIC_TIMEOUT_S = 180.0  # 1,000 partitions RF 3: 25-40 s here, once over 120 s
 
 
 class Nodes:
