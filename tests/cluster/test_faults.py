@@ -41,11 +41,28 @@ def wait_acks(workload: Workload, at_least: int, timeout_s: float, polls: int = 
     return False
 
 
-def run_with_fault(cluster: BrokerCluster, fault: Callable[[BrokerCluster, int], None]) -> None:
-    """Start the workload, apply `fault` to the leader of partition 0 once writes are acked,
-    then check the history, liveness after the fault and the replicas' bytes."""
+def partition_leader(cluster: BrokerCluster, workload: Workload) -> int:
+    return cluster.leader_of(TOPIC, 0)
+
+
+def group_coordinator(cluster: BrokerCluster, workload: Workload) -> int:
+    """The node coordinating the workload's group (DescribeGroups through confluent-kafka)."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    described = admin.describe_consumer_groups([workload.group])[workload.group].result(10)
+    return int(described.coordinator.id)
+
+
+def run_with_fault(
+    cluster: BrokerCluster,
+    fault: Callable[[BrokerCluster, int], None],
+    victim_of: Callable[[BrokerCluster, Workload], int] = partition_leader,
+) -> None:
+    """Start the workload, apply `fault` to the victim (default: the leader of partition 0)
+    once writes are acked and the group consumes, then check the history, liveness after the
+    fault and the replicas' bytes."""
     create_topic(cluster, TOPIC, PARTITIONS, REPLICAS)
-    victim = cluster.leader_of(TOPIC, 0)
     workload = Workload(cluster.bootstrap, TOPIC, PARTITIONS).start()
     try:
         warmed = wait_acks(workload, WARMUP_ACKS, PROGRESS_TIMEOUT_S, polls=WARMUP_ACKS)
@@ -54,6 +71,7 @@ def run_with_fault(cluster: BrokerCluster, fault: Callable[[BrokerCluster, int],
             f"acks, {workload.history.count('poll')} polls, {workload.errors[:5]}\n"
             + cluster.log_tails(15)
         )
+        victim = victim_of(cluster, workload)
         fault(cluster, victim)
         after_fault = acks(workload)
         progressed = wait_acks(workload, after_fault + PROGRESS_ACKS, PROGRESS_TIMEOUT_S)
@@ -115,6 +133,12 @@ def isolate_and_heal(cluster: BrokerCluster, victim: int) -> None:
 
 def test_kill_9_of_a_partition_leader_loses_no_acknowledged_write(cluster3) -> None:
     run_with_fault(cluster3, kill_and_restart)
+
+
+def test_kill_9_of_the_group_coordinator_loses_no_commit_and_no_write(cluster3) -> None:
+    """The group's committed offsets live in __consumer_offsets (RF 3 here): the coordinator's
+    crash must not move a committed offset back (checked with the final OffsetFetch)."""
+    run_with_fault(cluster3, kill_and_restart, group_coordinator)
 
 
 def test_sigstop_of_a_partition_leader_loses_no_acknowledged_write(cluster3) -> None:
