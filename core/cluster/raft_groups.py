@@ -25,6 +25,11 @@ talking to its peers over broker RPC (core.rpc), Redpanda's heartbeat_manager st
   is due (core.raft.ticker: a heap of due times, so idle followers cost nothing per tick;
   at most `max_elections` groups campaign at once); 1,000 groups are not 1,000 tasks, and
   single-voter groups need no ticks.
+* Timing. Given a config getter (`config=cluster_config.get`), the cluster properties
+  raft_election_timeout_ms and raft_heartbeat_interval_ms apply to every registered group,
+  at register and, re-read at each tick, on change (Consensus.set_timeouts); the tick is
+  then at most a third of the heartbeat period. Without one, each group keeps the
+  RaftConfig it was built with.
 """
 
 from __future__ import annotations
@@ -33,15 +38,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.common.clock import Clock
 from core.raft.consensus import Consensus
 from core.raft.ticker import GroupTicker
-from core.raft.types import AppendRequest, Message
+from core.raft.types import Message
 from core.rpc.client import PeerClients
 from core.rpc.errors import RpcError
 from core.rpc.frame import Blob, Buffer, Method
 from core.rpc.raft_batch import RaftBatch, decode_batch, encode_batch
+from core.rpc.raft_outbox import Outbox
 from core.rpc.server import RpcServer
 
 log = logging.getLogger("ailurus.raft")
@@ -52,7 +59,9 @@ MAX_ELECTIONS = 32  # groups campaigning at once (core.raft.ticker)
 MAX_IN_FLIGHT = 4  # raft_batch frames per peer
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # a frame is split past this (the RPC bound is 32 MiB)
 CALL_TIMEOUT_MS = 5_000
-_MESSAGE_OVERHEAD_BYTES = 64  # estimate of one message's meta, for frame splitting
+ELECTION_TIMEOUT = "raft_election_timeout_ms"  # cluster properties (Redpanda's: 1500)
+HEARTBEAT_INTERVAL = "raft_heartbeat_interval_ms"  # (150)
+MIN_TICK_MS = 5
 
 
 @dataclass(slots=True)
@@ -69,22 +78,6 @@ class RaftGroupsStats:
     misrouted: int = 0  # received messages addressed to another node
     ticks: int = 0  # ticker rounds
     elections_deferred: int = 0  # due election timers that waited for a free campaign slot
-
-
-class _Outbox:
-    __slots__ = ("messages", "nbytes", "light", "acks", "nacks", "in_flight")
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[int, Message]] = []
-        self.nbytes = 0
-        self.light: dict[int, int] = {}  # group -> term
-        self.acks: dict[int, int] = {}  # group -> term
-        self.nacks: set[int] = set()
-        self.in_flight = 0
-
-    @property
-    def pending(self) -> bool:
-        return bool(self.messages or self.light or self.acks or self.nacks)
 
 
 class GroupTransport:
@@ -120,6 +113,7 @@ class RaftGroups:
         max_in_flight: int = MAX_IN_FLIGHT,
         max_frame_bytes: int = MAX_FRAME_BYTES,
         call_timeout_ms: int = CALL_TIMEOUT_MS,
+        config: Callable[[str], Any] | None = None,
     ) -> None:
         self.node_id = node_id
         self.tick_ms = tick_ms
@@ -133,12 +127,16 @@ class RaftGroups:
         self._clock = clock
         self._groups: dict[int, Consensus] = {}
         self._ticker_heap = GroupTicker(max_elections, tick_ms)  # multi-voter groups
-        self._outboxes: dict[int, _Outbox] = {}
+        self._outboxes: dict[int, Outbox] = {}
         self._flush_scheduled = False
         self._commit_news: set[int] = set()  # groups whose leader commit moved this iteration
         self._ticker: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._config = config
+        self._timeouts: tuple[int, int] | None = None  # (election, heartbeat) applied
+        self._tick_s = tick_ms / 1000
+        self._refresh_timeouts()
         rpc_server.register(Method.raft_batch, self._handle)
 
     # ---- groups ------------------------------------------------------------------------------------
@@ -149,6 +147,8 @@ class RaftGroups:
             raise ValueError(f"raft group {group_id} is already registered")
         self._groups[group_id] = consensus
         consensus.detach_ticker(self._ticker_heap.wake)
+        if self._timeouts is not None:
+            consensus.set_timeouts(*self._timeouts)
         if consensus.multi_voter:
             self._ticker_heap.add(consensus)
 
@@ -189,22 +189,52 @@ class RaftGroups:
     # ---- ticking -----------------------------------------------------------------------------------
     async def _tick_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.tick_ms / 1000)
+            await asyncio.sleep(self._tick_s)
             self.tick()
 
     def tick(self) -> None:
         """Tick every multi-voter group whose timer is due (the ticker calls this)."""
         self.stats.ticks += 1
+        if self._config is not None:
+            self._refresh_timeouts()
         self._ticker_heap.tick(self._clock.monotonic_ms())
         self.stats.elections_deferred = self._ticker_heap.elections_deferred
         if any(box.acks for box in self._outboxes.values()):
             self._schedule_flush()
 
+    # ---- timing ------------------------------------------------------------------------------------
+    def use_config(self, config: Callable[[str], Any]) -> None:
+        """Take the raft timing properties from `config` (e.g. ClusterConfigStore.get)."""
+        self._config = config
+        self._refresh_timeouts()
+
+    @property
+    def timeouts(self) -> tuple[int, int] | None:
+        """(election timeout, heartbeat interval) in ms applied to every group, if configured."""
+        return self._timeouts
+
+    def _refresh_timeouts(self) -> None:
+        if self._config is None:
+            return
+        try:
+            timeouts = (int(self._config(ELECTION_TIMEOUT)), int(self._config(HEARTBEAT_INTERVAL)))
+        except (KeyError, TypeError, ValueError):
+            log.exception("raft timing properties unreadable: keeping %s", self._timeouts)
+            return
+        if timeouts == self._timeouts:
+            return
+        if self._timeouts is not None:
+            log.info("raft: election timeout %d ms, heartbeat interval %d ms", *timeouts)
+        self._timeouts = timeouts
+        self._tick_s = min(self.tick_ms, max(MIN_TICK_MS, timeouts[1] // 3)) / 1000
+        for consensus in self._groups.values():
+            consensus.set_timeouts(*timeouts)
+
     # ---- sending -----------------------------------------------------------------------------------
-    def _outbox(self, node_id: int) -> _Outbox:
+    def _outbox(self, node_id: int) -> Outbox:
         box = self._outboxes.get(node_id)
         if box is None:
-            box = self._outboxes[node_id] = _Outbox()
+            box = self._outboxes[node_id] = Outbox()
         return box
 
     def send(self, group_id: int, msg: Message) -> None:
@@ -214,8 +244,7 @@ class RaftGroups:
         if len(box.messages) >= self.max_outbox_messages:
             self.stats.dropped_outbox_full += 1
             return
-        box.messages.append((group_id, msg))
-        box.nbytes += _size(msg)
+        box.add(group_id, msg)
         self._schedule_flush()
 
     def send_light(self, group_id: int, dsts: list[int], term: int) -> None:
@@ -226,7 +255,7 @@ class RaftGroups:
         for dst in dsts:
             box = outboxes.get(dst)
             if box is None:
-                box = outboxes[dst] = _Outbox()
+                box = outboxes[dst] = Outbox()
             box.light[group_id] = term
         if not self._flush_scheduled:
             self._schedule_flush()
@@ -266,26 +295,14 @@ class RaftGroups:
                 self._sends.add(task)
                 task.add_done_callback(self._sends.discard)
 
-    def _take_frame(self, box: _Outbox) -> tuple[bytes, list[Buffer]]:
+    def _take_frame(self, box: Outbox) -> tuple[bytes, list[Buffer]]:
         """Everything pending for one peer, up to `max_frame_bytes` of messages."""
-        if box.nbytes <= self.max_frame_bytes:
-            messages, box.messages, box.nbytes = box.messages, [], 0
-        else:
-            size = n = 0
-            while n < len(box.messages) and (n == 0 or size <= self.max_frame_bytes):
-                size += _size(box.messages[n][1])
-                n += 1
-            messages, box.messages = box.messages[:n], box.messages[n:]
-            box.nbytes -= size
-        light = [x for pair in box.light.items() for x in pair]
-        acks = [x for pair in box.acks.items() for x in pair]
-        nacks = list(box.nacks)
-        box.light, box.acks, box.nacks = {}, {}, set()
+        messages, light, acks, nacks = box.take(self.max_frame_bytes)
         self.stats.messages_sent += len(messages)
         self.stats.light_sent += (len(light) + len(acks)) // 2 + len(nacks)
         return encode_batch(self.node_id, messages, light, acks, nacks)
 
-    async def _send(self, dst: int, box: _Outbox, meta: bytes, blob: Blob) -> None:
+    async def _send(self, dst: int, box: Outbox, meta: bytes, blob: Blob) -> None:
         try:
             client = self._peers.get(dst)
             await client.call(Method.raft_batch, meta, blob, timeout_ms=self.call_timeout_ms)
@@ -354,11 +371,3 @@ class RaftGroups:
             consensus = groups.get(group_id)
             if consensus is not None:
                 consensus.light_nack(src)
-
-
-def _size(msg: Message) -> int:
-    if isinstance(msg, AppendRequest) and msg.entries:
-        return _MESSAGE_OVERHEAD_BYTES + sum(
-            memoryview(e.payload).nbytes for e in msg.entries if not e.is_meta
-        )
-    return _MESSAGE_OVERHEAD_BYTES

@@ -51,8 +51,6 @@ REFUSED: dict[str, Refusal] = {
     "enable_rack_awareness": _OPERATIONS,
     "enable_leader_balancer": _OPERATIONS,
     "partition_autobalancing_mode": _OPERATIONS,
-    "raft_election_timeout_ms": _RAFT,
-    "raft_heartbeat_interval_ms": _RAFT,
     "metadata_dissemination_interval_ms": _RAFT,
     "health_monitor_max_metadata_age": _RAFT,
     "create_topic_timeout_ms": _RAFT,

@@ -222,6 +222,17 @@ class Consensus(ConsensusView):
             self.core.on_light_nack(src)
             self._process()
 
+    def set_timeouts(self, election_timeout_ms: int, heartbeat_interval_ms: int) -> None:
+        """Election timeout and heartbeat period from now on (RaftGroups applies the cluster's
+        raft_election_timeout_ms / raft_heartbeat_interval_ms), before or after start."""
+        config = self._config
+        config.election_timeout_ms = election_timeout_ms
+        config.heartbeat_interval_ms = heartbeat_interval_ms
+        if self.core is not None:
+            self.core.set_timeouts(election_timeout_ms, heartbeat_interval_ms)
+            if self._wake is not None:
+                self._wake(self.group_id)  # its timers may have moved earlier
+
     def send_commit(self) -> None:
         """Tell the followers our new commit offset (the transport's coalesced commit news)."""
         if self.core is not None and not self._closed:

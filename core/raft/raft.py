@@ -71,6 +71,17 @@ class RaftCore(Election, Replication, Commit):
         """Campaign at the next tick (the preferred first voter of a fresh group)."""
         self.election_due_ms = self.now_ms
 
+    def set_timeouts(self, election_timeout_ms: int, heartbeat_interval_ms: int) -> None:
+        """New timer periods (the cluster's raft_* properties): timers armed later use them,
+        and a timer armed further out than a new period allows is brought in."""
+        config = self.config
+        config.election_timeout_ms = election_timeout_ms
+        config.heartbeat_interval_ms = heartbeat_interval_ms
+        now = self.now_ms
+        self.heartbeat_due_ms = min(self.heartbeat_due_ms, now + heartbeat_interval_ms)
+        self.quorum_check_due_ms = min(self.quorum_check_due_ms, now + election_timeout_ms)
+        self.election_due_ms = min(self.election_due_ms, now + 2 * election_timeout_ms)
+
     def set_now(self, now_ms: int) -> None:
         """Move the clock without running timers (before a light heartbeat or its answer)."""
         if now_ms > self.now_ms:

@@ -93,7 +93,9 @@ def test_incremental_alter_configs_refuses_a_refused_value(broker):
                         resource_name="",
                         configs=(
                             iac.AlterableConfig(
-                                name="raft_election_timeout_ms", config_operation=0, value="99"
+                                name="metadata_dissemination_interval_ms",
+                                config_operation=0,
+                                value="99",
                             ),
                         ),
                     ),
@@ -106,7 +108,8 @@ def test_incremental_alter_configs_refuses_a_refused_value(broker):
     (result,) = resp.responses
     assert result.error_code == ErrorCode.invalid_config
     assert result.error_message == (
-        "raft_election_timeout_ms: not supported yet: arrives with issue #10 (cluster and Raft)"
+        "metadata_dissemination_interval_ms: not supported yet: arrives with issue #10 "
+        "(cluster and Raft)"
     )
 
 

@@ -82,6 +82,13 @@ HONOURED: dict[str, tuple[str, ...]] = {
         "test_noproduce_topics_answer_topic_authorization_failed",
     ),
     "write_caching_default": (TOPIC_DEFAULT,),
+    "raft_election_timeout_ms": (
+        "tests/raft_groups/test_raft_config.py::test_raft_election_timeout_ms_shortens_failover",
+    ),
+    "raft_heartbeat_interval_ms": (
+        "tests/raft_groups/test_raft_config.py::"
+        "test_raft_heartbeat_interval_ms_changes_the_heartbeat_rate_live",
+    ),
     "raft_replica_max_pending_flush_bytes": (TOPIC_DEFAULT,),
     "raft_replica_max_flush_delay_ms": (TOPIC_DEFAULT,),
     "enable_idempotence": (f"{EFFECT}::test_enable_idempotence_false_refuses_producer_ids",),

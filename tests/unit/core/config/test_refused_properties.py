@@ -60,9 +60,9 @@ def test_refused_properties_stay_listed_with_their_defaults():
 
 def test_a_refused_value_applied_anyway_is_recorded_invalid_and_never_used():
     store = ClusterConfigStore()
-    store.apply({"raft_election_timeout_ms": 99}, [], version=1)  # e.g. an older controller log
-    assert store.get("raft_election_timeout_ms") == 1500
-    assert store.invalid == ["raft_election_timeout_ms"]
+    store.apply({"metadata_dissemination_interval_ms": 99}, [], version=1)  # an older log
+    assert store.get("metadata_dissemination_interval_ms") == 3000
+    assert store.invalid == ["metadata_dissemination_interval_ms"]
 
 
 def test_force_does_not_bypass_a_refusal():
