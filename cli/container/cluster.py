@@ -123,7 +123,8 @@ def _wait(client, state: list[NodeState], count: int, retries: int) -> None:
         return f"{', '.join(stopped)} stopped" if stopped else None
 
     try:
-        readiness.wait_ready(addresses, count, retries, gone=gone)
+        http = tuple(a for n in state for a in (n.proxy, n.schema_registry) if a)
+        readiness.wait_ready(addresses, count, retries, gone=gone, http=http)
     except readiness.NotReady as exc:
         raise NodeNotReady(not_ready_text(client, str(exc))) from None
 

@@ -51,6 +51,18 @@ def metadata_brokers(
     return brokers, controller
 
 
+def http_answers(address: str, timeout_s: float = DIAL_TIMEOUT_S) -> bool:
+    """True once something speaks HTTP at `address` (any status). A TCP connect is not enough:
+    Docker's port proxy accepts connections before the container listens."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s) as sock:
+            sock.sendall(b"GET / HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n")
+            return sock.recv(5) == b"HTTP/"
+    except OSError:
+        return False
+
+
 def _read(sock: socket.socket, n: int) -> bytes:
     chunks = []
     while n:
@@ -70,19 +82,23 @@ def wait_ready(
     poll_s: float = 0.1,
     sleep: Callable[[float], None] = time.sleep,
     gone: Callable[[], str | None] = lambda: None,
+    http: tuple[str, ...] = (),
 ) -> None:
     """Return once every address answers Metadata with >= `nodes` brokers and a controller
     (rpk asks any one node for the brokers only: a node that answers before it knows the
     controller, or a node not yet listening, would fail the user's first command). rpk retries
     `retries` times a second apart; the same time budget is polled every `poll_s` here, so a
     cluster ready in 1.2 s is seen then, not at 2 s. Raises NotReady with the last error, or
-    at once when `gone()` (asked every `delay_s`) names a node that stopped."""
+    at once when `gone()` (asked every `delay_s`) names a node that stopped. The `http`
+    addresses (the HTTP proxy and Schema Registry, which a broker starts after its Kafka
+    listener) must answer too: a broker still starting them is busy, and slow to the user's
+    first command on a loaded machine."""
     deadline = time.monotonic() + max(retries, 1) * delay_s
     next_check = time.monotonic() + delay_s
-    pending = list(addresses)
+    pending = [*addresses, *http]
     last = "no answer yet"
     while True:
-        for address in list(pending):
+        for address in [a for a in pending if a not in http]:
             try:
                 brokers, controller = metadata_brokers(address)
             except (OSError, struct.error, UnicodeDecodeError, NotReady) as exc:
@@ -94,6 +110,11 @@ def wait_ready(
                 last = f"{address} knows no controller yet"
             else:
                 pending.remove(address)
+        for address in [a for a in pending if a in http]:
+            if http_answers(address):
+                pending.remove(address)
+            else:
+                last = f"{address} does not answer HTTP yet"
         if not pending:
             return
         if time.monotonic() >= deadline:
