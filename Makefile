@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA_DIR ?= $(CURDIR)/.ailurus-data
 
-.PHONY: install run test lint fuzz sim bench clean
+.PHONY: install run test lint fuzz sim cluster image bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH" >&2; exit 1; }
@@ -49,11 +49,22 @@ SIM_SEEDS ?= 5000
 sim: install
 	SIM_SEEDS=$(SIM_SEEDS) $(PYTEST) -q tests/sim
 
+# The multi-process cluster tests alone (make test runs them too): kill -9, SIGSTOP and link
+# cuts under idempotent producers and a consumer group, checked by tests/support/jepsen.py.
+cluster: install
+	$(PYTEST) -q -m cluster -n $(TEST_WORKERS) --dist loadfile tests
+
+# The image `rpk container start` runs (built on first use when missing; this rebuilds it).
+image: install
+	$(BIN)/python -m cli.container.image
+
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.proxy_load
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.registry_load
+	$(BIN)/python -m bench.raft_heartbeat
+	$(BIN)/python -m bench.container_start
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) *.egg-info

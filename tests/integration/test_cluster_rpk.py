@@ -15,6 +15,7 @@ from tests.support.cluster import CLUSTER_PROPERTIES, running_cluster
 from tests.support.rpk import Result, run_subprocess
 
 RECORDS = 200
+pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
