@@ -49,6 +49,16 @@ class Nodes:
                 out.append(0.0)
         return out
 
+    def disk_write_mb(self) -> list[float]:
+        """Each broker's bytes written to storage so far (psutil io_counters), in MB."""
+        out = []
+        for proc in self.procs:
+            try:
+                out.append(proc.io_counters().write_bytes / 1e6)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+                out.append(0.0)
+        return out
+
     def runqueue_wait_s(self) -> list[float]:
         """Each broker's seconds spent runnable but waiting for a CPU so far (all its threads,
         /proc/<pid>/task/*/schedstat; 0.0 where unavailable): how much the machine's other

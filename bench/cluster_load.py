@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import _cluster, _cluster_failover, _cluster_latency, kafka_load
+from bench import _cluster, _cluster_failover, _cluster_latency, kafka_load, limits
 
 RECORD_BYTES = 1024
 GOALS = {
@@ -121,8 +121,10 @@ def failover_figures(three: _cluster.Nodes, args: argparse.Namespace) -> dict:
 
 def produce_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
     cpu0, psi0, wait0 = nodes.cpu_s(), _cluster.cpu_pressure_us(), nodes.runqueue_wait_s()
+    disk0 = nodes.disk_write_mb()
     r = kafka_load.produce(nodes.bootstrap, "bench", args.records, RECORD_BYTES, 300)
     cpu1, psi1, wait1 = nodes.cpu_s(), _cluster.cpu_pressure_us(), nodes.runqueue_wait_s()
+    disk1 = nodes.disk_write_mb()
     gb = r["records"] * RECORD_BYTES / 1e9
     return {
         "records": r["records"],
@@ -132,6 +134,7 @@ def produce_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
         "nodes": _cluster.per_node(cpu0, cpu1, gb, r["seconds"]),
         "cpu_pressure_pct": _cluster.pressure_pct(psi0, psi1),
         "runqueue_wait_s_per_node": _cluster.deltas(wait0, wait1),
+        "disk_write_mb_per_node": _cluster.deltas(disk0, disk1),
     }
 
 
@@ -159,6 +162,8 @@ def main() -> None:
         "goals": GOALS,
     }
     with tempfile.TemporaryDirectory(prefix="ailurus-cluster-bench-", dir=".") as tmp:
+        # every replica writes every byte to this one disk: 3 nodes RF 3 write 3x the bytes
+        result["limits"] = {"fdatasync_8mib_mb_s": round(limits.fdatasync_mb_s(Path(tmp)), 1)}
         result.update(measure(Path(tmp), args))
     result["summary"] = summary(result)
     result["wall_s"] = round(time.perf_counter() - started, 1)
