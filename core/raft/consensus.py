@@ -141,6 +141,8 @@ class Consensus(ConsensusView):
         )
         fresh = hard.term < 0 and not runs and self.log.next_offset == self.log.start_offset
         if len(self._voters) == 1:
+            if fresh:
+                self._hard.write_off_loop()  # nothing to lose yet (core.raft.hard_state)
             self.core.campaign()
         elif fresh and self._voters[0] == self.node_id:
             self.core.expire_election_timer()  # campaigns at the first tick
@@ -164,6 +166,7 @@ class Consensus(ConsensusView):
             self._ticker.cancel()
         self._fail_waiters(0, RaftErrc.shutting_down)
         self._commit_watch.close()
+        self._hard.close()
 
     async def _tick_loop(self) -> None:
         while not self._closed:

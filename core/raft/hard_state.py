@@ -14,8 +14,14 @@ write (the latest state covers the earlier ones). Each request gets a generation
 the driver holds its outgoing messages until `durable` reaches the generation current when
 they were produced (`on_durable` says when to look again).
 
-Recovery reads the file if it is there, else the kvstore key (a group that had one voter,
-or a data directory from before), whichever says the higher term.
+A single-voter group writes its file the same way while its log is brand new (no term,
+no entries: the partition was just created), so creating many partitions costs no fsync on
+the event loop. Nothing waits for that first term to be durable, and nothing needs to: a
+batch of the term that became durable carries it (its segment's name and its
+partitionLeaderEpoch; recovery merges segment terms into the history), and a crash before
+any did leaves an empty log, which elects a new term as at its creation.
+
+Recovery reads the file if it is there, and the kvstore key, whichever says the higher term.
 """
 
 from __future__ import annotations
@@ -61,23 +67,34 @@ class HardStateStore:
     ) -> None:
         self._kvstore = kvstore
         self._voters = voters
+        self._file = directory / STATE_FILE if directory is not None else None
         # several voters and a directory of our own: asynchronous writes to STATE_FILE
-        self._path = directory / STATE_FILE if directory is not None and len(voters) > 1 else None
+        self._path = self._file if len(voters) > 1 else None
         self.requested = 0  # generation of the latest state asked for
         self.durable = 0  # generation of the latest state known durable
         self.on_durable: Callable[[], None] | None = None
         self._writing = False
         self._latest: HardState | None = None
         self.failed: BaseException | None = None
+        self._closed = False
 
     @property
     def asynchronous(self) -> bool:
         return self._path is not None
 
+    def write_off_loop(self) -> None:
+        """A single voter over a brand-new log: write to STATE_FILE off the loop too (when
+        there is a loop: a caller without one keeps the synchronous kvstore key)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._path = self._file
+
     def load(self) -> dict[str, Any]:
         stored = self._kvstore.get(KVSTORE_KEY) or {}
-        if self._path is not None and self._path.exists():
-            from_file = json.loads(self._path.read_bytes())
+        if self._file is not None and self._file.exists():
+            from_file = json.loads(self._file.read_bytes())
             if from_file.get("term", -1) >= stored.get("term", -1):
                 return from_file
         return stored
@@ -100,11 +117,21 @@ class HardStateStore:
         payload = json.dumps(encode(hard, self._voters)).encode()
         self._writing = True
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(_writer_pool(), write_file_durably, self._path, payload)
+        fut = loop.run_in_executor(_writer_pool(), self._write, self._path, payload)
         fut.add_done_callback(lambda f: self._written(f, generation))
+
+    def _write(self, path: pathlib.Path, payload: bytes) -> None:
+        if not self._closed:  # a closed group's directory may be on its way to the trash
+            write_file_durably(path, payload)
+
+    def close(self) -> None:
+        """The group closed: a write not started yet is skipped, a failed one not fatal."""
+        self._closed = True
 
     def _written(self, fut: asyncio.Future[None], generation: int) -> None:
         self._writing = False
+        if self._closed:
+            return
         if fut.cancelled() or fut.exception() is not None:
             # The state is not durable: never release what waits on it. Fatal for the group,
             # as a failed fsync is for the log (core.storage.group_commit).

@@ -92,8 +92,21 @@ class DiskLog(LogReads):
 
     @classmethod
     def open(cls, directory: pathlib.Path, config: LogConfig, clock: Clock) -> DiskLog:
+        """Open (recover) the log in `directory`, or create it there.
+
+        A log created here costs no fsync: its directory has nothing to recover, and its
+        kvstore is not written, since a store without the clean-shutdown marker already
+        says "not clean" (what a crash before its first write must leave: an empty log,
+        or whatever its later, durable writes hold). An existing log is marked unclean,
+        durably, before anything is appended to it."""
         directory = pathlib.Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True)
+        except FileExistsError:
+            pass
+        else:
+            kvstore = KvStore.open(directory / KVSTORE_NAME)
+            return cls(directory, config, clock, kvstore, [], 0)
         kvstore = KvStore.open(directory / KVSTORE_NAME)
         clean = kvstore.get(CLEAN_SHUTDOWN_KEY, False) is True
         stored_start = int(kvstore.get(START_OFFSET_KEY, 0))
