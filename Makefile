@@ -64,6 +64,8 @@ bench: install
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.registry_load
 	$(BIN)/python -m bench.raft_heartbeat
+	$(BIN)/python -m bench.cluster_load
+	$(BIN)/python -m bench.cluster_idle
 	$(BIN)/python -m bench.container_start
 
 clean:
