@@ -9,6 +9,7 @@ import functools
 import importlib
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from core.app.listeners import (
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.housekeeping import Housekeeping
 from core.cluster.id_allocator import ProducerIdAllocator
-from core.cluster.metadata import BrokerInfo, MetadataView
+from core.cluster.metadata import BrokerInfo, KafkaEndpoint, MetadataView
 from core.cluster.partition_manager import PartitionManager
 from core.cluster.topics import TopicsFrontend
 from core.common import metrics
@@ -38,7 +39,7 @@ from core.security.authorizer import Authorizer
 from core.security.sasl import SaslAuthenticator
 from core.security.users import UserFrontend
 from core.server.context import Services
-from core.server.listener import KafkaListener
+from core.server.listener import KafkaListeners
 from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore, deferred_durability
 
@@ -167,20 +168,25 @@ class BrokerApp:
     # A listener that cannot bind is an OSError naming it (filename) and its address
     # (filename2), which core.__main__ reports in one line.
     async def _start_kafka(self) -> None:
-        api, api_tls = self.node.kafka_api, self.node.kafka_api_tls
-        self.listener = KafkaListener(
-            self.services,
-            api.host,
-            api.port,
-            authentication_method=self.node.kafka_api_authentication_method,
-            ssl_context=tls.server_context(api_tls) if api_tls else None,
-        )
-        try:
-            await self.listener.start()
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, "kafka", None, str(api)) from None
+        """Serve every kafka_api entry (the first one's port is `kafka_port`), each with its
+        authentication method and TLS; stop() stops them all."""
+        self.listener = listeners = KafkaListeners(self.services)
+        for config in self.node.kafka_listeners:
+            api, api_tls = config.address, config.tls
+            listener = listeners.make(
+                api.host,
+                api.port,
+                name=config.name,
+                authentication_method=config.authentication_method,
+                ssl_context=tls.server_context(api_tls) if api_tls else None,
+            )
+            try:
+                await listeners.start(listener)
+            except OSError as exc:
+                await listeners.stop()
+                raise OSError(exc.errno, exc.strerror, "kafka", None, str(api)) from None
         self._advertise_bound_port()
-        self.services.kafka_api = (api.host, self.listener.port)
+        self.services.kafka_api = (self.node.kafka_api.host, self.listener.port)
 
     def _kafka_bootstrap(self) -> str:
         """Where this process's own clients (proxy, registry) reach its Kafka listener."""
@@ -190,17 +196,41 @@ class BrokerApp:
         return f"{host}:{self.listener.port}"
 
     def _advertise_bound_port(self) -> None:
-        """With an ephemeral listener (port 0) clients must be told the port actually bound."""
-        kafka = self.node.kafka_advertised
-        port = self.listener.port if kafka.port == 0 else kafka.port
-        self.services.advertised_kafka = (kafka.host, port)
-        self.metadata.set_brokers([self._broker_info(port)])
+        """With an ephemeral listener (port 0) clients must be told the port actually bound:
+        the extra listeners' config is updated with it (register_node reads it there)."""
+        bound = [
+            replace(config, advertised=Address(config.advertised.host, listener.port))
+            if config.advertised.port == 0
+            else config
+            for config, listener in zip(
+                self.node.kafka_listeners, self.listener.listeners, strict=True
+            )
+        ]
+        self.node.kafka_extra_listeners = bound[1:]
+        first = bound[0].advertised
+        self.services.advertised_kafka = (first.host, first.port)
+        self.services.advertised_listeners = {
+            x.name: (x.advertised.host, x.advertised.port) for x in bound
+        }
+        self.metadata.set_brokers([self._broker_info(first.port)])
 
     def _broker_info(self, kafka_port: int) -> BrokerInfo:
+        """This node's Metadata entry: the first listener's advertised address with
+        `kafka_port`, and every listener's by name."""
         node = self.node
         rpc = node.rpc_server
+        first, *others = node.kafka_listeners
+        endpoints = (KafkaEndpoint(first.name, first.advertised.host, kafka_port),) + tuple(
+            KafkaEndpoint(x.name, x.advertised.host, x.advertised.port) for x in others
+        )
         return BrokerInfo(
-            self.node_id, node.kafka_advertised.host, kafka_port, node.rack, rpc.host, rpc.port
+            self.node_id,
+            first.advertised.host,
+            kafka_port,
+            node.rack,
+            rpc.host,
+            rpc.port,
+            endpoints,
         )
 
     def _lock_data_dir(self) -> None:

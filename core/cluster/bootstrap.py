@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from core.cluster.controller import Controller
 from core.cluster.errors import ClusterError
 from core.cluster.members import Member, Members
+from core.cluster.metadata import KafkaEndpoint
 from core.config.node import Address, NodeConfig
 from core.rpc.client import PeerClients
 from core.rpc.discovery import hello
@@ -275,9 +276,13 @@ class Bootstrap:
         return cluster_uuid
 
     def member(self, kafka: Address, rpc: Address | None = None) -> Member:
-        """This node as the members table should hold it (kafka: the advertised Kafka
-        address with the port actually bound)."""
+        """This node as the members table should hold it (kafka: the first listener's
+        advertised address with the port actually bound; every listener's advertised address
+        by name, as node config holds them once bound)."""
         rpc = rpc or advertised_rpc(self.node)
+        first, *others = self.node.kafka_listeners
+        endpoints = [KafkaEndpoint(first.name, kafka.host, kafka.port)]
+        endpoints += [KafkaEndpoint(x.name, x.advertised.host, x.advertised.port) for x in others]
         return Member(
             self.node_id,
             str(self.node_uuid),
@@ -286,4 +291,5 @@ class Bootstrap:
             rpc.host,
             rpc.port,
             self.node.rack,
+            tuple(endpoints),
         )

@@ -4,8 +4,11 @@ Commands (in controller log order, identical on every node):
 
 * `bootstrap_cluster {cluster_uuid, founders}`: the first one wins; it names the cluster
   (every node's cluster id comes from it) and the founding node ids.
-* `register_node {node_id, uuid, kafka_host, kafka_port, rpc_host, rpc_port, rack}`: adds or
-  updates a member. A node id held by another UUID is refused (a wiped node cannot pass as
+* `register_node {node_id, uuid, kafka_host, kafka_port, rpc_host, rpc_port, rack,
+  kafka_listeners}`: adds or updates a member. `kafka_host`/`kafka_port` are the first Kafka
+  listener's advertised address, `kafka_listeners` every listener's `{name, host, port}`
+  (absent in payloads written before listeners had names: the member's listeners are then
+  unknown and Metadata gives its first address on every listener). A node id held by another UUID is refused (a wiped node cannot pass as
   its old self); a `node_id` of None asks for one: the UUID's id if it has one, else one past
   the largest id ever assigned (decided at apply, so two joiners never get the same id).
 
@@ -18,7 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from core.cluster.metadata import BrokerInfo
+from core.cluster.metadata import BrokerInfo, KafkaEndpoint
 
 log = logging.getLogger("ailurus.members")
 
@@ -34,10 +37,17 @@ class Member:
     rpc_host: str
     rpc_port: int
     rack: str | None = None
+    kafka_listeners: tuple[KafkaEndpoint, ...] = ()  # () when registered without them
 
     def broker_info(self) -> BrokerInfo:
         return BrokerInfo(
-            self.node_id, self.kafka_host, self.kafka_port, self.rack, self.rpc_host, self.rpc_port
+            self.node_id,
+            self.kafka_host,
+            self.kafka_port,
+            self.rack,
+            self.rpc_host,
+            self.rpc_port,
+            self.kafka_listeners,
         )
 
     def as_payload(self) -> dict:
@@ -54,6 +64,10 @@ class Member:
             rpc_host=str(payload["rpc_host"]),
             rpc_port=int(payload["rpc_port"]),
             rack=payload.get("rack"),
+            kafka_listeners=tuple(
+                KafkaEndpoint(str(e["name"]), str(e["host"]), int(e["port"]))
+                for e in payload.get("kafka_listeners") or ()
+            ),
         )
 
 

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from core.cluster.topic_table import TopicMeta, TopicTable
 
 
 @dataclass(frozen=True, slots=True)
+class KafkaEndpoint:
+    """A broker's advertised address on one named Kafka listener ("": unnamed)."""
+
+    name: str
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
 class BrokerInfo:
     node_id: int
-    host: str
+    host: str  # the first listener's advertised address
     port: int
     rack: str | None
     rpc_host: str
     rpc_port: int
+    listeners: tuple[KafkaEndpoint, ...] = ()  # every listener's; () when not known
+
+    def on_listener(self, name: str | None) -> BrokerInfo | None:
+        """This broker as told to a client that came in on listener `name`: host and port
+        of its listener of that name, None when it has none (Kafka leaves such a broker
+        out). Unchanged when `name` is None or its listeners are not known (registered
+        before listeners had names)."""
+        if name is None or not self.listeners:
+            return self
+        for endpoint in self.listeners:
+            if endpoint.name == name:
+                return replace(self, host=endpoint.host, port=endpoint.port)
+        return None
 
 
 class BrokerSource(Protocol):

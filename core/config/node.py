@@ -47,6 +47,18 @@ class TlsConfig:
     require_client_auth: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class KafkaListenerConfig:
+    """One `kafka_api` entry with what redpanda.yaml gives it by name: the address clients are
+    told (`advertised_kafka_api`), its `authentication_method` and TLS (`kafka_api_tls`)."""
+
+    name: str  # "" for an unnamed entry
+    address: Address
+    advertised: Address
+    authentication_method: str | None = None  # none, sasl; None: follow enable_sasl
+    tls: TlsConfig | None = None  # None: plaintext
+
+
 @dataclass(slots=True)
 class NodeConfig:
     data_directory: Path
@@ -56,6 +68,9 @@ class NodeConfig:
     kafka_api_tls: TlsConfig | None = None  # None: plaintext
     admin_api_tls: TlsConfig | None = None  # None: plain HTTP
     advertised_kafka_api: Address | None = None
+    kafka_api_name: str = ""  # the first listener's name
+    # The kafka_api entries after the first (the fields above are the first's)
+    kafka_extra_listeners: list[KafkaListenerConfig] = field(default_factory=list)
     admin: Address = Address("127.0.0.1", 9644)
     rpc_server: Address = Address("127.0.0.1", 33145)
     advertised_rpc_api: Address | None = None
@@ -71,18 +86,34 @@ class NodeConfig:
     def kafka_advertised(self) -> Address:
         return self.advertised_kafka_api or self.kafka_api
 
+    @property
+    def kafka_listeners(self) -> list[KafkaListenerConfig]:
+        """Every Kafka listener, the first one (the `kafka_api*` fields) first."""
+        first = KafkaListenerConfig(
+            self.kafka_api_name,
+            self.kafka_api,
+            self.kafka_advertised,
+            self.kafka_api_authentication_method,
+            self.kafka_api_tls,
+        )
+        return [first, *self.kafka_extra_listeners]
+
     def as_dict(self) -> dict[str, Any]:
         """The effective node configuration, shaped like redpanda.yaml's `redpanda:` section."""
 
-        def addr(a: Address | None) -> dict[str, Any] | None:
-            return None if a is None else {"address": a.host, "port": a.port}
+        def addr(a: Address | None, name: str = "") -> dict[str, Any] | None:
+            if a is None:
+                return None
+            named = {"name": name} if name else {}
+            return {**named, "address": a.host, "port": a.port}
 
+        listeners = self.kafka_listeners
         return {
             "data_directory": str(self.data_directory),
             "node_id": self.node_id,
             "rack": self.rack,
-            "kafka_api": [addr(self.kafka_api)],
-            "advertised_kafka_api": [addr(self.kafka_advertised)],
+            "kafka_api": [addr(x.address, x.name) for x in listeners],
+            "advertised_kafka_api": [addr(x.advertised, x.name) for x in listeners],
             "admin": [addr(self.admin)],
             "rpc_server": addr(self.rpc_server),
             "advertised_rpc_api": addr(self.advertised_rpc_api or self.rpc_server),
@@ -161,6 +192,76 @@ def authentication_method(value: Any) -> str | None:
     return str(method)
 
 
+KAFKA_PORT = 9092
+
+
+def _named_entries(value: Any, what: str) -> list[tuple[str, Address, dict]]:
+    """A listener list (or one entry) as (name, address, entry) in file order; names are
+    unique ("" for an unnamed entry; `name://host:port` names a string entry)."""
+    entries = value if isinstance(value, list) else [value]
+    if not entries:
+        raise NodeConfigError(f"{what}: empty listener list")
+    out: list[tuple[str, Address, dict]] = []
+    for entry in entries:
+        name = ""
+        if isinstance(entry, dict):
+            name = str(entry.get("name") or "")
+        elif isinstance(entry, str) and "://" in entry:
+            name = entry.split("://", 1)[0].strip()
+        if any(name == seen for seen, _, _ in out):
+            raise NodeConfigError(f"{what}: two listeners named {name!r}")
+        address = parse_address(entry, KAFKA_PORT, what)
+        out.append((name, address, entry if isinstance(entry, dict) else {}))
+    return out
+
+
+def _tls_by_name(value: Any, names: list[str]) -> dict[str, TlsConfig]:
+    """kafka_api_tls: with one listener, the first enabled entry whatever its name (as
+    before listeners had names); with several, each enabled entry serves the listener of its
+    name (an entry naming no listener is refused: it would leave that listener plaintext)."""
+    if not value:
+        return {}
+    if len(names) == 1:
+        first = tls_config(value, "kafka_api_tls")
+        return {} if first is None else {names[0]: first}
+    out: dict[str, TlsConfig] = {}
+    for entry in value if isinstance(value, list) else [value]:
+        tls = tls_config(entry, "kafka_api_tls")
+        if tls is None:
+            continue
+        name = str(entry.get("name") or "")
+        if name not in names:
+            raise NodeConfigError(f"kafka_api_tls: no kafka_api listener is named {name!r}")
+        out.setdefault(name, tls)
+    return out
+
+
+def kafka_listeners(rp: dict[str, Any]) -> list[KafkaListenerConfig]:
+    """Every `kafka_api` entry (default 127.0.0.1:9092) with its advertised address: the
+    `advertised_kafka_api` entry of the same name; with one listener and one advertised
+    entry, that entry whatever the names (as before listeners had names); else the
+    listener's own address. TLS from `kafka_api_tls` by name (`_tls_by_name`)."""
+    default = {"address": "127.0.0.1", "port": KAFKA_PORT}
+    listeners = _named_entries(rp.get("kafka_api", default), "kafka_api")
+    advertised: dict[str, Address] = {}
+    if rp.get("advertised_kafka_api"):
+        entries = _named_entries(rp["advertised_kafka_api"], "advertised_kafka_api")
+        advertised = {name: address for name, address, _ in entries}
+        if len(listeners) == 1 and len(entries) == 1:
+            advertised = {listeners[0][0]: entries[0][1]}
+    tls = _tls_by_name(rp.get("kafka_api_tls"), [name for name, _, _ in listeners])
+    return [
+        KafkaListenerConfig(
+            name,
+            address,
+            advertised.get(name, address),
+            authentication_method(entry),
+            tls.get(name),
+        )
+        for name, address, entry in listeners
+    ]
+
+
 def load_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
@@ -190,17 +291,14 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
     cfg = NodeConfig(
         data_directory=Path(rp.get("data_directory") or DEFAULT_DATA_DIR), node_id=node_id
     )
-    if "kafka_api" in rp:
-        cfg.kafka_api = parse_address(rp["kafka_api"], 9092, "kafka_api")
-        cfg.kafka_api_authentication_method = authentication_method(rp["kafka_api"])
-    if rp.get("kafka_api_tls"):
-        cfg.kafka_api_tls = tls_config(rp["kafka_api_tls"], "kafka_api_tls")
+    first, *extra = kafka_listeners(rp)
+    cfg.kafka_api_name, cfg.kafka_api = first.name, first.address
+    cfg.kafka_api_authentication_method, cfg.kafka_api_tls = first.authentication_method, first.tls
+    if rp.get("advertised_kafka_api"):
+        cfg.advertised_kafka_api = first.advertised
+    cfg.kafka_extra_listeners = extra
     if rp.get("admin_api_tls"):
         cfg.admin_api_tls = tls_config(rp["admin_api_tls"], "admin_api_tls")
-    if rp.get("advertised_kafka_api"):
-        cfg.advertised_kafka_api = parse_address(
-            rp["advertised_kafka_api"], 9092, "advertised_kafka_api"
-        )
     if "admin" in rp:
         cfg.admin = parse_address(rp["admin"], 9644, "admin")
     if "rpc_server" in rp:

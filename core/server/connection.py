@@ -82,7 +82,10 @@ class KafkaConnection:
         max_frame_bytes: int | None = None,
         handlers: Mapping[int, Any] | None = None,
         session: SaslSession | None = None,
+        listener: str | None = None,
     ) -> None:
+        """`listener`: the name of the Kafka listener that accepted the connection (Metadata
+        and FindCoordinator answer with the brokers' addresses on that listener)."""
         self._reader = reader
         self._writer = writer
         self._services = services
@@ -99,6 +102,7 @@ class KafkaConnection:
         self.last_active_at = time.monotonic()
         self.closed_reason: str | None = None
         self.session = session  # SASL state; None on a listener without SASL
+        self.listener = listener
         self._response_writer = ResponseWriter(writer, self._answered)
         self._hold = False  # the last request must finish before the next frame is read
 
@@ -223,7 +227,14 @@ class KafkaConnection:
                 f"(correlation id {correlation_id}): {describe(exc)}"
             ) from None
         ctx = RequestContext(
-            api_key, api_version, correlation_id, header, self._services, self.peer, session
+            api_key,
+            api_version,
+            correlation_id,
+            header,
+            self._services,
+            self.peer,
+            session,
+            listener=self.listener,
         )
         return asyncio.ensure_future(self._handle(ctx, request))
 

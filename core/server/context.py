@@ -8,7 +8,7 @@ core.server.responses; it never imports the connection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,15 @@ class Services:
     sasl: SaslAuthenticator | None = None  # None: no SASL (every listener is `none`)
     authorizer: Authorizer | None = None  # None: everything is allowed
     acls: AclStore | None = None  # the ACL table (Create/Describe/DeleteAcls); None: disabled
+    # listener name -> host, port clients on that listener are told (empty: advertised_kafka)
+    advertised_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def advertised_on(self, listener: str | None) -> tuple[str, int]:
+        """This broker's address for a client on `listener` (its first listener's when the
+        name is unknown)."""
+        if listener is None:
+            return self.advertised_kafka
+        return self.advertised_listeners.get(listener, self.advertised_kafka)
 
 
 @dataclass(slots=True)
@@ -57,6 +66,7 @@ class RequestContext:
     services: Services
     peer: str
     session: SaslSession | None = None  # the connection's SASL state on a SASL listener
+    listener: str | None = None  # the name of the Kafka listener the request came in on
 
     @property
     def principal(self) -> str:

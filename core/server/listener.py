@@ -5,6 +5,9 @@ shares one `RequestBudget` (kafka_request_max_inflight_bytes) among them, and ru
 that closes connections past the frame read deadline (kafka_request_read_timeout_ms) or idle
 for kafka_connections_max_idle_ms. All limits are read from the live cluster config when they
 apply, so Admin API changes take effect without a restart.
+
+A broker serves every `kafka_api` entry (`KafkaListeners`): each listener has its name, its
+authentication method and TLS; all share the broker's one budget and connection limits.
 """
 
 from __future__ import annotations
@@ -40,11 +43,17 @@ class KafkaListener:
         max_frame_bytes: int | None = None,
         authentication_method: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        name: str | None = None,
+        budget: RequestBudget | None = None,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         """Limits are read live from the cluster config. `max_frame_bytes` caps frames below
         the live kafka_request_max_bytes (None: that property alone). `authentication_method`
         is the listener's (`none`, `sasl`; None follows the cluster's `enable_sasl`); `ssl_context`
-        serves TLS (None: plaintext)."""
+        serves TLS (None: plaintext). `name` is the listener's (redpanda.yaml's kafka_api
+        entry), given to each request; `budget` and `limits` are shared with the broker's
+        other listeners (None: this listener's own)."""
+        self.name = name
         self._services = services
         self._host = host
         self._port = port
@@ -53,8 +62,8 @@ class KafkaListener:
         self._ssl_context = ssl_context
         config = services.cluster_config
         self._get = config.get
-        self.budget = RequestBudget(lambda: config.get(INFLIGHT_BYTES))
-        self.limits = ConnectionLimits(config.get)
+        self.budget = budget or RequestBudget(lambda: config.get(INFLIGHT_BYTES))
+        self.limits = limits or ConnectionLimits(config.get)
         self._server: asyncio.base_events.Server | None = None
         self._connections: dict[asyncio.Task, KafkaConnection] = {}
         self._watchdog: asyncio.Task | None = None
@@ -84,6 +93,7 @@ class KafkaListener:
             budget=self.budget,
             max_frame_bytes=self._max_frame_bytes,
             session=self._sasl_session(ip),
+            listener=self.name,
         )
         self._connections[task] = connection
         metrics.connection_opened()
@@ -142,3 +152,54 @@ class KafkaListener:
             await asyncio.gather(*self._connections, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+
+
+class KafkaListeners:
+    """The broker's Kafka listeners, first one first, sharing one RequestBudget and one set of
+    ConnectionLimits (kafka_connections_max and the budget are per broker, as Redpanda's)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        config = services.cluster_config
+        self.budget = RequestBudget(lambda: config.get(INFLIGHT_BYTES))
+        self.limits = ConnectionLimits(config.get)
+        self.listeners: list[KafkaListener] = []
+
+    def make(
+        self,
+        host: str,
+        port: int,
+        *,
+        name: str,
+        authentication_method: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> KafkaListener:
+        """A listener sharing this group's budget and limits (not started)."""
+        return KafkaListener(
+            self._services,
+            host,
+            port,
+            name=name,
+            authentication_method=authentication_method,
+            ssl_context=ssl_context,
+            budget=self.budget,
+            limits=self.limits,
+        )
+
+    async def start(self, listener: KafkaListener) -> None:
+        """Start `listener` and serve it with the others (an OSError if it cannot bind)."""
+        await listener.start()
+        self.listeners.append(listener)
+
+    @property
+    def port(self) -> int:
+        """The first listener's bound port."""
+        return self.listeners[0].port
+
+    @property
+    def connection_count(self) -> int:
+        return sum(listener.connection_count for listener in self.listeners)
+
+    async def stop(self) -> None:
+        listeners, self.listeners = self.listeners, []
+        await asyncio.gather(*(listener.stop() for listener in listeners))

@@ -2,7 +2,8 @@
 
 v4 takes a batch of keys; earlier versions one. Every group is coordinated by the
 leader of its `__consumer_offsets` partition, wherever it is (COORDINATOR_NOT_AVAILABLE
-while that partition has no known leader).
+while that partition has no known leader). The coordinator's address is the one it advertises
+on the listener the request came in on (COORDINATOR_NOT_AVAILABLE if it has no such listener).
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ def _locate(ctx: RequestContext, key: str, key_type: int) -> tuple[ErrorCode, in
     if error is not ErrorCode.none:
         return error, -1, "", -1
     if node_id == svc.node_id:
-        host, port = svc.advertised_kafka
+        host, port = svc.advertised_on(ctx.listener)
         return ErrorCode.none, node_id, host, port
     broker = svc.metadata.broker(node_id)
-    if broker is None:  # a leader not (yet) in the members table
+    if broker is not None:
+        broker = broker.on_listener(ctx.listener)
+    if broker is None:  # a leader not (yet) in the members table, or not on this listener
         return ErrorCode.coordinator_not_available, -1, "", -1
     return ErrorCode.none, node_id, broker.host, broker.port
 

@@ -1,6 +1,7 @@
 """Metadata (3): brokers, controller and topics; optional auto-creation.
 
-Brokers are the cluster's members; each partition's leader and epoch come from the leaders
+Brokers are the cluster's members, each at its advertised address on the listener the request
+came in on (same name; a broker without that listener is left out, as Kafka does); each partition's leader and epoch come from the leaders
 table (LEADER_NOT_AVAILABLE while unknown), its replicas from the topic's assignment.
 """
 
@@ -45,9 +46,11 @@ CLUSTER_OPERATIONS = (
 async def handle(ctx: RequestContext, request: Any) -> Any:
     svc = ctx.services
     m = module_of(ctx.response_class)
+    on_listener = (b.on_listener(ctx.listener) for b in svc.metadata.brokers())
     brokers = tuple(
         build(m.MetadataResponseBroker, node_id=b.node_id, host=b.host, port=b.port, rack=b.rack)
-        for b in svc.metadata.brokers()
+        for b in on_listener
+        if b is not None
     )
     topics = await _topics(ctx, request, m)
     cluster_ops = NOT_REQUESTED
