@@ -88,6 +88,7 @@ class BrokerApp:
             self.node, meta, self.data_dir, self.clock, self.flusher
         )
         self.node_id = cluster.node_id
+        cluster.groups.use_config(self.cluster_config.get)  # raft_* timeouts, live
         await cluster.start_rpc()
         await self._start_controller()
         self._apply_overrides()
