@@ -5,6 +5,7 @@ broker without that listener is left out), on one broker and across a three-node
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 import ssl
@@ -22,9 +23,13 @@ from kio.schema.find_coordinator.v3.request import FindCoordinatorRequest
 from kio.serial import entity_reader, entity_writer
 from kio.static.primitive import i8, i32
 
+from core.app import BrokerApp
+from core.cluster.metadata import KafkaEndpoint
+from core.config.node import Address, KafkaListenerConfig
 from core.testing.cluster import BrokerCluster, reserve_ports
 from core.testing.cluster_node import ClusterNode
 from core.testing.metadata import fetch_metadata
+from tests.support.admin import loopback_node
 from tests.support.certs import make_certs
 
 HOST = "127.0.0.1"
@@ -217,3 +222,49 @@ def test_a_cluster_answers_with_every_nodes_address_on_the_requests_listener(tmp
         assert (host, port) == (ALIAS, listeners[coordinator]["b"])
         coordinator, host, port = _find_coordinator(listeners[0]["a"], "cluster-group")
         assert (host, port) == (HOST, listeners[coordinator]["a"])
+
+
+async def test_ephemeral_listeners_are_advertised_and_registered_with_their_bound_ports(tmp_path):
+    node = loopback_node(tmp_path / "data")
+    node.kafka_extra_listeners = [
+        KafkaListenerConfig("b", Address(HOST, 0), Address(ALIAS, 0)),
+    ]
+    app = BrokerApp(node)
+    await app.start()
+    try:
+        first, second = (listener.port for listener in app.listener.listeners)
+        assert app.kafka_port == first and 0 not in (first, second)
+        member = app.controller.members.get(app.node_id)
+        assert member is not None
+        assert member.kafka_listeners == (
+            KafkaEndpoint("", HOST, first),
+            KafkaEndpoint("b", ALIAS, second),
+        )
+        on_b = await asyncio.to_thread(fetch_metadata, second, [])
+        assert on_b.brokers == {app.node_id: (ALIAS, second)}
+        on_first = await asyncio.to_thread(fetch_metadata, first, [])
+        assert on_first.brokers == {app.node_id: (HOST, first)}
+    finally:
+        await app.stop()
+    assert not app.listener.listeners  # both stopped
+
+
+def test_a_listener_that_cannot_bind_stops_the_broker_naming_its_address(tmp_path):
+    first, admin, rpc = reserve_ports(3)
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        doc = {
+            "redpanda": {
+                "data_directory": str(tmp_path / "data"),
+                "rpc_server": {"address": HOST, "port": rpc},
+                "admin": [{"address": HOST, "port": admin}],
+                "kafka_api": [_entry("a", HOST, first), _entry("b", HOST, busy)],
+            }
+        }
+        config = tmp_path / "node.yaml"
+        config.write_text(yaml.safe_dump(doc))
+        node = ClusterNode(0, config, tmp_path / "data")
+        with pytest.raises(RuntimeError, match=f"kafka listener on {HOST}:{busy}"):
+            node.start()
