@@ -38,6 +38,14 @@ STORAGE_PROPERTIES: tuple[Property, ...] = (
         maximum=15,
     ),
     _int(
+        "internal_topic_replication_factor",
+        3,
+        "Target replication factor for internal topics (__consumer_offsets), at most the "
+        "number of brokers.",
+        minimum=1,
+        maximum=15,
+    ),
+    _int(
         "log_segment_size",
         128 * MiB,
         "Default segment size for new log segments (segment.bytes).",

@@ -14,7 +14,7 @@ NOT_COORDINATOR). FindCoordinator names the partition's leader from the leaders 
 
 Alone (`clustered` False) a fresh broker answers for every group at once and creates the
 topic on the first write; in a cluster the topic (replication factor
-min(default_topic_replications, members), odd, as Redpanda's internal topics) is created
+min(internal_topic_replication_factor, members), odd, as Redpanda's internal topics) is created
 when a group is first looked up, and groups are answered once its leaders load them.
 """
 
@@ -205,8 +205,8 @@ class GroupCoordinator:
         return count
 
     def _replication_factor(self) -> int:
-        """min(default_topic_replications, members), odd (Redpanda's internal topics)."""
-        wanted = int(self._config_store.get("default_topic_replications"))
+        """min(internal_topic_replication_factor, members), odd (Redpanda's internal topics)."""
+        wanted = int(self._config_store.get("internal_topic_replication_factor"))
         rf = min(wanted, max(self._member_count(), 1))
         return rf if rf % 2 == 1 else rf - 1
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.support.cluster import CLUSTER_PROPERTIES, running_cluster
+from tests.support.cluster import running_cluster
 from tests.support.rpk import Result, run_subprocess
 
 RECORDS = 200
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     with running_cluster(
-        tmp_path_factory.mktemp("rpk-cluster"), 3, properties=CLUSTER_PROPERTIES
+        tmp_path_factory.mktemp("rpk-cluster"), 3, properties={"group_initial_rebalance_delay": 300}
     ) as running:
         yield running
 
@@ -93,6 +93,12 @@ def test_rpk_sees_the_cluster_and_keeps_working_with_a_broker_down(cluster, tmp_
     )
     assert consumed.exit_code == 0, consumed.stderr
     assert sorted(int(v) for v in consumed.stdout.split()) == list(range(2 * RECORDS))
+    grouped = rpk(
+        cluster, tmp_path, "topic", "consume", "orders", "-g", "g", "-n", "10", nodes=survivors
+    )
+    assert grouped.exit_code == 0, grouped.stderr
     info = rpk(cluster, tmp_path, "cluster", "info", nodes=survivors)
     listed = re.findall(r"^(\d)\*?\s+127\.0\.0\.1", info.stdout, re.M)
     assert sorted(int(i) for i in listed) == list(survivors)
+    # internal_topic_replication_factor (3) sizes __consumer_offsets, not the topic default (1)
+    assert re.search(r"^__consumer_offsets\s+\d+\s+3$", info.stdout, re.M), info.stdout

@@ -38,6 +38,10 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "default_topic_replications": (
         f"{EFFECT}::test_default_topic_replications_applies_to_a_create_without_one",
     ),
+    "internal_topic_replication_factor": (
+        "tests/integration/test_cluster_rpk.py::"
+        "test_rpk_sees_the_cluster_and_keeps_working_with_a_broker_down",
+    ),
     "log_segment_size": (TOPIC_DEFAULT,),
     "log_segment_size_min": (
         f"{FIDELITY}::test_tiny_segment_bytes_is_reported_as_set_and_rolls_at_the_cluster_minimum",
