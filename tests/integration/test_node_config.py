@@ -41,6 +41,7 @@ def test_starts_from_dev_container_redpanda_yaml(tmp_path):
                     "developer_mode": True,
                     "kafka_api": [{"address": "127.0.0.1", "port": 0}],
                     "admin": [{"address": "127.0.0.1", "port": 0}],
+                    "rpc_server": {"address": "127.0.0.1", "port": 0},  # 33145 may be taken
                     **DEV_CONTAINER,
                 }
             }
