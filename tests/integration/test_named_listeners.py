@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import socket
 import ssl
 import struct
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import confluent_kafka as ck
 import pytest
 import yaml
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, NewTopic
 from kio.index import load_response_schema
 from kio.schema.find_coordinator.v3.request import FindCoordinatorRequest
 from kio.serial import entity_reader, entity_writer
@@ -268,3 +271,56 @@ def test_a_listener_that_cannot_bind_stops_the_broker_naming_its_address(tmp_pat
         node = ClusterNode(0, config, tmp_path / "data")
         with pytest.raises(RuntimeError, match=f"kafka listener on {HOST}:{busy}"):
             node.start()
+
+
+def _proxy_produce(port: int, topic: str, partitions: int) -> tuple[int, dict]:
+    """POST one JSON record to each partition through the HTTP proxy: (status, body)."""
+    records = [{"value": {"n": p}, "partition": p} for p in range(partitions)]
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}/topics/{topic}",
+        data=json.dumps({"records": records}).encode(),
+        headers={"Content-Type": "application/vnd.kafka.json.v2+json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_in_process_clients_pointed_at_the_internal_listener_reach_every_leader(tmp_path):
+    """As in containers: the first listener (`external`) advertises addresses the nodes cannot
+    reach (host ports), `internal` their own. The HTTP proxy's Kafka client learns leaders from
+    Metadata on the listener it bootstraps from: with pandaproxy_client.brokers naming the
+    internal listener (node 0) it produces to partitions led anywhere; from the first listener
+    (node 1, the default) a partition led elsewhere is unreachable."""
+    cluster = BrokerCluster(3, tmp_path)
+    ports, unreachable = reserve_ports(6), reserve_ports(3)
+    proxy_ports = {}
+    for node in cluster.nodes:
+        i = node.node_id
+        internal, proxy_ports[i] = ports[2 * i], ports[2 * i + 1]
+        doc = yaml.safe_load(node.config_path.read_text())
+        doc["redpanda"]["kafka_api"] = [
+            _entry("external", HOST, node.kafka_port),
+            _entry("internal", HOST, internal),
+        ]
+        doc["redpanda"]["advertised_kafka_api"] = [
+            _entry("external", HOST, unreachable[i]),
+            _entry("internal", HOST, internal),
+        ]
+        doc["pandaproxy"] = {"pandaproxy_api": [{"address": HOST, "port": proxy_ports[i]}]}
+        if i == 0:
+            doc["pandaproxy_client"] = {"brokers": [{"address": HOST, "port": internal}]}
+        node.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with cluster:
+        admin = AdminClient({"bootstrap.servers": f"{HOST}:{ports[0]}"})
+        admin.create_topics([NewTopic("spread", 3, 1)])["spread"].result(TIMEOUT_S)
+        leaders = {cluster.leader_of("spread", p) for p in range(3)}
+        assert leaders - {1}, leaders  # some partition is led by a node other than 1
+        status, body = _proxy_produce(proxy_ports[0], "spread", 3)
+        assert status == 200, body
+        assert [o["partition"] for o in body["offsets"]] == [0, 1, 2]
+        status, body = _proxy_produce(proxy_ports[1], "spread", 3)
+        assert status == 503, body  # a leader at its unreachable external address
