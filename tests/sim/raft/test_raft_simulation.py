@@ -6,7 +6,7 @@ acknowledged write is in every later leader's log, the high watermark a client s
 (fenced by leader epoch) never decreases, and a leader is elected within a bound once
 the network heals. Reproduce a failure with the seed it prints:
     SIM_SEED=<seed> pytest tests/sim/raft
-Run more seeds with SIM_SEEDS=<n> (default 200).
+Run more seeds with SIM_SEEDS=<n> (default 2000).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ WRITE_BOUND_MS = 10_000
 if "SIM_SEED" in os.environ:
     SEEDS = [int(os.environ["SIM_SEED"])]
 else:
-    SEEDS = list(range(int(os.environ.get("SIM_SEEDS", "200"))))
+    SEEDS = list(range(int(os.environ.get("SIM_SEEDS", "2000"))))
 
 
 class World(BaseWorld):
