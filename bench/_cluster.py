@@ -4,7 +4,9 @@ and per-process CPU accounting (user + system of each broker pid, psutil)."""
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,6 +85,23 @@ def _runqueue_wait_s(pid: int) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total_ns / 1e9
+
+
+def machine() -> dict:
+    """The machine a benchmark runs on (a result's "machine" entry), read at its start."""
+    return {
+        "cpus": psutil.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_1m_at_start": round(psutil.getloadavg()[0], 2),
+    }
+
+
+def save(result: dict, out_dir: Path, name: str) -> None:
+    """Print the result as JSON and write it to out_dir/<name>-<local time>.json."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(text + "\n")
 
 
 @contextmanager

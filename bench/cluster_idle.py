@@ -11,8 +11,6 @@ user partitions) is measured first for both.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -82,11 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     result: dict = {
-        "machine": {
-            "cpus": psutil.cpu_count(),
-            "python": platform.python_version(),
-            "load_avg_1m_at_start": round(psutil.getloadavg()[0], 2),
-        },
+        "machine": _cluster.machine(),
         "goal_pct_of_core_per_node": GOAL_PCT_OF_CORE,
         "window_s": args.window_s,
     }
@@ -96,10 +90,7 @@ def main() -> None:
         result["three_nodes"] = measure(3, Path(tmp), args)
     result["wall_s"] = round(time.perf_counter() - started, 1)
     result["load_avg_1m_at_end"] = round(psutil.getloadavg()[0], 2)
-    text = json.dumps(result, indent=2)
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"cluster-idle-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(text + "\n")
+    _cluster.save(result, args.out, "cluster-idle")
 
 
 if __name__ == "__main__":

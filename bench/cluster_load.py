@@ -21,13 +21,9 @@ bench/results/cluster-load-<time>.json.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import tempfile
 import time
 from pathlib import Path
-
-import psutil
 
 from bench import _cluster, _cluster_failover, _cluster_latency, kafka_load, limits
 
@@ -152,11 +148,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     result: dict = {
-        "machine": {
-            "cpus": psutil.cpu_count(),
-            "python": platform.python_version(),
-            "load_avg_1m_at_start": round(psutil.getloadavg()[0], 2),
-        },
+        "machine": _cluster.machine(),
         "record_bytes": RECORD_BYTES,
         "acks": "all",
         "goals": GOALS,
@@ -167,10 +159,7 @@ def main() -> None:
         result.update(measure(Path(tmp), args))
     result["summary"] = summary(result)
     result["wall_s"] = round(time.perf_counter() - started, 1)
-    text = json.dumps(result, indent=2)
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"cluster-load-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(text + "\n")
+    _cluster.save(result, args.out, "cluster-load")
 
 
 def summary(result: dict) -> dict:
