@@ -10,7 +10,6 @@ import time
 
 import pytest
 from kio.schema.errors import ErrorCode
-from kio.schema.find_coordinator.v3.request import FindCoordinatorRequest
 from kio.schema.list_offsets.v4 import request as list_offsets4
 from kio.schema.offset_for_leader_epoch.v3 import request as epoch3
 
@@ -19,8 +18,10 @@ from tests.support.batches import partition_response, produce_request
 from tests.support.cluster import (
     CLUSTER_PROPERTIES,
     admin_get,
+    commit_offset,
     create_topic,
     fetch_metadata,
+    find_coordinator,
     running_cluster,
 )
 from tests.support.raw_client import RawClient, fetch_v11
@@ -126,61 +127,22 @@ def test_data_requests_to_a_follower_answer_not_leader(cluster):
         to_leader.close()
 
 
-def find_coordinator(port: int, group: str = GROUP) -> tuple[ErrorCode, int, int]:
-    client = RawClient(port)
-    try:
-        answer = client.request(FindCoordinatorRequest(key=group, key_type=0))
-        return answer.error_code, int(answer.node_id), int(answer.port)
-    finally:
-        client.close()
-
-
 def test_find_coordinator_names_the_offsets_partition_leader_everywhere(cluster):
     deadline = time.monotonic() + 30
-    answers = [find_coordinator(n.kafka_port) for n in cluster.nodes]
+    answers = [find_coordinator(n.kafka_port, GROUP) for n in cluster.nodes]
     while not all(a[0] == ErrorCode.none for a in answers) or len(set(answers)) != 1:
         assert time.monotonic() < deadline, f"coordinators never agreed: {answers}"
         time.sleep(0.2)
-        answers = [find_coordinator(n.kafka_port) for n in cluster.nodes]
+        answers = [find_coordinator(n.kafka_port, GROUP) for n in cluster.nodes]
     _, coordinator, port = answers[0]
     assert port == cluster.nodes[coordinator].kafka_port
     meta = fetch_metadata(cluster.nodes[0].kafka_port, [OFFSETS])
     partitions = [info for (t, _), info in meta.partitions.items() if t == OFFSETS]
     assert {len(info.replicas) for info in partitions} == {3}  # min(3 wanted, 3 members)
     assert coordinator in {info.leader for info in partitions}
-    _commit_on(cluster, coordinator, expect=ErrorCode.none)
-    _commit_on(cluster, (coordinator + 1) % 3, expect=ErrorCode.not_coordinator)
-
-
-def _commit_on(cluster, node: int, expect: ErrorCode) -> None:
-    from kio.schema.offset_commit.v8 import request as commit8
-
-    client = RawClient(cluster.nodes[node].kafka_port)
-    try:
-        answer = client.request(
-            commit8.OffsetCommitRequest(
-                group_id=GROUP,
-                generation_id_or_member_epoch=-1,
-                member_id="",
-                group_instance_id=None,
-                topics=(
-                    commit8.OffsetCommitRequestTopic(
-                        name="m",
-                        partitions=(
-                            commit8.OffsetCommitRequestPartition(
-                                partition_index=0,
-                                committed_offset=1,
-                                committed_leader_epoch=-1,
-                                committed_metadata=None,
-                            ),
-                        ),
-                    ),
-                ),
-            )
-        )
-        assert answer.topics[0].partitions[0].error_code == expect
-    finally:
-        client.close()
+    assert commit_offset(port, GROUP, "m", 1) == ErrorCode.none
+    other = cluster.nodes[(coordinator + 1) % 3].kafka_port
+    assert commit_offset(other, GROUP, "m", 1) == ErrorCode.not_coordinator
 
 
 def test_admin_api_lists_every_broker_alive_and_a_healthy_cluster(cluster):

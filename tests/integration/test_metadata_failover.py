@@ -9,11 +9,15 @@ from __future__ import annotations
 import time
 
 from kio.schema.errors import ErrorCode
-from kio.schema.offset_commit.v8 import request as commit8
 from kio.schema.offset_fetch.v7 import request as fetch7
 
-from tests.integration.test_metadata_clients import find_coordinator
-from tests.support.cluster import CLUSTER_PROPERTIES, create_topic, running_cluster
+from tests.support.cluster import (
+    CLUSTER_PROPERTIES,
+    commit_offset,
+    create_topic,
+    find_coordinator,
+    running_cluster,
+)
 from tests.support.raw_client import RawClient
 
 GROUP = "failover-group"
@@ -38,32 +42,7 @@ def coordinator(cluster, among: list[int], timeout_s: float = 30) -> int:
 
 
 def commit(port: int, offset: int) -> ErrorCode:
-    client = RawClient(port)
-    try:
-        answer = client.request(
-            commit8.OffsetCommitRequest(
-                group_id=GROUP,
-                generation_id_or_member_epoch=-1,
-                member_id="",
-                group_instance_id=None,
-                topics=(
-                    commit8.OffsetCommitRequestTopic(
-                        name="f",
-                        partitions=(
-                            commit8.OffsetCommitRequestPartition(
-                                partition_index=0,
-                                committed_offset=offset,
-                                committed_leader_epoch=-1,
-                                committed_metadata=None,
-                            ),
-                        ),
-                    ),
-                ),
-            )
-        )
-        return answer.topics[0].partitions[0].error_code
-    finally:
-        client.close()
+    return commit_offset(port, GROUP, "f", offset)
 
 
 def committed(port: int) -> tuple[ErrorCode, int]:

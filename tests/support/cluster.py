@@ -11,6 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kio.schema.errors import ErrorCode
+from kio.schema.find_coordinator.v3.request import FindCoordinatorRequest
+from kio.schema.offset_commit.v8 import request as commit8
+
 from core.testing.cluster import (
     BrokerCluster,
     ClusterError,
@@ -20,6 +24,7 @@ from core.testing.cluster import (
 )
 from core.testing.link_proxy import LinkProxies
 from core.testing.metadata import ClusterMetadata, PartitionInfo, fetch_metadata
+from tests.support.raw_client import RawClient
 
 __all__ = [
     "CLUSTER_PROPERTIES",
@@ -31,8 +36,10 @@ __all__ = [
     "PartitionInfo",
     "admin_get",
     "admin_put",
+    "commit_offset",
     "create_topic",
     "fetch_metadata",
+    "find_coordinator",
     "reserve_ports",
     "running_cluster",
 ]
@@ -107,3 +114,44 @@ def admin_put(port: int, path: str, body: dict[str, Any], timeout_s: float = 10.
     )
     with urllib.request.urlopen(request, timeout=timeout_s) as resp:
         return json.loads(resp.read() or b"null")
+
+
+def find_coordinator(port: int, group: str) -> tuple[ErrorCode, int, int]:
+    """The node at `port`'s FindCoordinator answer for `group`: (error, node id, port)."""
+    client = RawClient(port)
+    try:
+        answer = client.request(FindCoordinatorRequest(key=group, key_type=0))
+        return answer.error_code, int(answer.node_id), int(answer.port)
+    finally:
+        client.close()
+
+
+def commit_offset(port: int, group: str, topic: str, offset: int) -> ErrorCode:
+    """One OffsetCommit of `offset` for `group` on `topic` partition 0, sent to the node at
+    `port` outside any generation (as a simple consumer commits); the partition's error."""
+    client = RawClient(port)
+    try:
+        answer = client.request(
+            commit8.OffsetCommitRequest(
+                group_id=group,
+                generation_id_or_member_epoch=-1,
+                member_id="",
+                group_instance_id=None,
+                topics=(
+                    commit8.OffsetCommitRequestTopic(
+                        name=topic,
+                        partitions=(
+                            commit8.OffsetCommitRequestPartition(
+                                partition_index=0,
+                                committed_offset=offset,
+                                committed_leader_epoch=-1,
+                                committed_metadata=None,
+                            ),
+                        ),
+                    ),
+                ),
+            )
+        )
+        return answer.topics[0].partitions[0].error_code
+    finally:
+        client.close()
