@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from core.cluster.controller_snapshot import offer_state
 from core.config.cluster_properties import ClusterConfigStore
 
 CLUSTER_CONFIG_DELTA = "cluster_config_delta"
@@ -54,18 +55,41 @@ class ClusterConfigFrontend:
         self._store = store
         self._node_id = node_id
         self._lock = asyncio.Lock()
+        # What the log alone set: `store` also holds node-local overrides, never snapshotted.
+        self._logged = ClusterConfigStore()
         controller.register(CLUSTER_CONFIG_DELTA, self._apply)
+        offer_state(
+            controller, "cluster_config", (CLUSTER_CONFIG_DELTA,), self.snapshot, self.restore
+        )
 
     @property
     def store(self) -> ClusterConfigStore:
         return self._store
 
     def _apply(self, payload: dict[str, Any]) -> None:
-        self._store.apply(
-            dict(payload.get("upsert", {})),
-            list(payload.get("remove", [])),
-            version=self._store.version + 1,
-        )
+        upsert, remove = dict(payload.get("upsert", {})), list(payload.get("remove", []))
+        self._logged.apply(upsert, remove, version=self._logged.version + 1)
+        self._store.apply(upsert, remove, version=self._store.version + 1)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the applied deltas set (not node-local overrides), JSON-ready: the values,
+        the names of unknown and invalid keys (forced), and the version."""
+        logged = self._logged
+        return {
+            "version": logged.version,
+            "values": logged.values(include_defaults=False),
+            "unknown": logged.unknown,
+            "invalid": logged.invalid,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Apply what `snapshot` returned as one delta (subscribers hear the changes)."""
+        version = int(state["version"])
+        for store in (self._logged, self._store):
+            store.apply(dict(state["values"]), [], version=version)
+            store.apply({name: None for name in state["unknown"]}, [], version=version)
+            # A forced invalid value was never stored, only its name: mark it as apply did.
+            store._invalid.update(state["invalid"])
 
     async def patch(
         self,

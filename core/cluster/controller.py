@@ -17,6 +17,13 @@ leader the caller gets ClusterErrc.not_controller (NOT_CONTROLLER), after the ti
 
 `last_applied` goes to the controller log's kvstore at most every PERSIST_INTERVAL_S (one
 fsync per interval, not per command), and at close.
+
+Snapshots (core.cluster.controller_snapshot): every state owner registers snapshot/restore
+hooks with `register_state`; the state of all of them at the last applied offset is written
+to `<log dir>/controller.snapshot` every `snapshot_every_commands` commands (or
+`snapshot_every_bytes` command bytes) on a worker thread, and at close; `start` restores it
+and replays only the commands after it (`replayed_at_start` counts them). The log itself is
+kept whole (see controller_snapshot for why).
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+import pathlib
+from collections.abc import Callable, Iterable
 
 from core.cluster.controller_rpc import (
     Forwarder,
@@ -32,6 +40,12 @@ from core.cluster.controller_rpc import (
     SubmitRequest,
     appended_reply,
     not_leader_reply,
+)
+from core.cluster.controller_snapshot import (
+    SNAPSHOT_EVERY_BYTES,
+    SNAPSHOT_EVERY_COMMANDS,
+    ControllerSnapshot,
+    Snapshots,
 )
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.members import Members
@@ -67,7 +81,12 @@ class Controller:
         *,
         forwarder: Forwarder | None = None,
         submit_timeout_ms: int = DEFAULT_SUBMIT_TIMEOUT_MS,
+        snapshot_dir: pathlib.Path | None = None,
+        snapshot_every_commands: int = SNAPSHOT_EVERY_COMMANDS,
+        snapshot_every_bytes: int = SNAPSHOT_EVERY_BYTES,
     ) -> None:
+        """`snapshot_dir`: where snapshots are written; None: the log's directory, if the
+        log has one (without a directory, snapshots are only taken by `capture_snapshot`)."""
         self.consensus = consensus
         self.node_id = consensus.node_id
         self._log = log_
@@ -92,6 +111,25 @@ class Controller:
         self._poller: asyncio.Task | None = None
         self.started = False
         self._closed = False
+        self.replayed_at_start = 0  # commands applied from the log by start
+        self._applied_term = -1  # the term of the last batch applied
+        self.snapshots = Snapshots(
+            snapshot_dir or getattr(log_, "directory", None),
+            snapshot_every_commands,
+            snapshot_every_bytes,
+        )
+        self.register_state(
+            "topics",
+            commands=("create_topic", "delete_topic", "create_partitions", "update_topic_config"),
+            snapshot=self.topics.snapshot,
+            restore=self.topics.restore,
+        )
+        self.register_state(
+            "members",
+            commands=("bootstrap_cluster", "register_node"),
+            snapshot=self.members.snapshot,
+            restore=self.members.restore,
+        )
 
     @property
     def leader_id(self) -> int | None:
@@ -117,6 +155,19 @@ class Controller:
         assert not self.started
         self._appliers[command_type] = apply_fn
 
+    def register_state(
+        self,
+        name: str,
+        *,
+        commands: Iterable[str],
+        snapshot: Callable[[], dict],
+        restore: Callable[[dict], None],
+    ) -> None:
+        """The snapshot hooks of a state owner holding the effects of `commands` (register
+        before start, next to its appliers; see core.cluster.controller_snapshot)."""
+        assert not self.started, "register state owners before the controller replays its log"
+        self.snapshots.owners.add(name, commands, snapshot, restore)
+
     def knows(self, command_type: str) -> bool:
         return command_type in self._appliers
 
@@ -126,10 +177,20 @@ class Controller:
         self._next = self._log.start_offset
         persisted = (self._log.kvstore.get(_KV_KEY) or {}).get("last_applied", -1)
         self.consensus.start()
+        restored = self._restore_latest()
         known = min(max(persisted + 1, self.consensus.commit_offset), self._log.next_offset)
-        count = self.apply_upto(known)
+        self.replayed_at_start = count = self.apply_upto(known)
         self._persisted = self.last_applied
-        log.info("controller replayed %d commands up to offset %d", count, known)
+        if restored is not None:
+            log.info(
+                "controller restored its snapshot at offset %d, then replayed %d commands"
+                " up to offset %d",
+                restored,
+                count,
+                known,
+            )
+        else:
+            log.info("controller replayed %d commands up to offset %d", count, known)
         self.started = True
         self.consensus.add_visible_listener(self._schedule_apply)
         self.consensus.add_truncate_listener(lambda _offset: self.check_lost())
@@ -148,6 +209,7 @@ class Controller:
         if self._persist_handle is not None:
             self._persist_handle.cancel()
         self._persist()
+        self._snapshot_at_close()
         self.consensus.close()
         for _, fut in self._waiters.values():
             if not fut.done():
@@ -174,12 +236,13 @@ class Controller:
             return
         if self.apply_upto(self.consensus.commit_offset):
             self._schedule_persist()
+            self._maybe_snapshot()
         self.check_lost()
 
     def apply_upto(self, end: int) -> int:
         """Apply the log's batches below `end` (known committed) not applied yet; returns
         how many commands that was."""
-        count = 0
+        count = size_bytes = 0
         while self._next < end:
             chunk = self._log.read_bytes(self._next, REPLAY_CHUNK_BYTES, end)
             if not chunk:
@@ -188,8 +251,11 @@ class Controller:
                 for record in records:
                     self._apply(record, header.base_offset)
                     count += 1
+                    size_bytes += len(record.value or b"")
                 self._next = header.last_offset + 1
+                self._applied_term = header.leader_epoch
                 self._settle(header.base_offset, header.leader_epoch)
+        self.snapshots.note(count, size_bytes)
         return count
 
     def _apply(self, record: Record, offset: int) -> None:
@@ -237,6 +303,47 @@ class Controller:
         if self.last_applied > self._persisted:
             self._log.kvstore.put(_KV_KEY, {"last_applied": self.last_applied})
             self._persisted = self.last_applied
+
+    # ---- snapshots -------------------------------------------------------------------------------
+    def capture_snapshot(self) -> ControllerSnapshot:
+        """Every state owner's state at the last applied offset."""
+        return self.snapshots.owners.capture(self.last_applied, self._applied_term)
+
+    def restore_snapshot(self, snapshot: ControllerSnapshot) -> bool:
+        """Restore every owner from `snapshot` before any command applies; the next command
+        applied is the one after it. False (nothing restored, logged) if it cannot be used."""
+        assert self._next == self._log.start_offset, "restore before anything is applied"
+        log_ = self._log
+        reason = self.snapshots.unusable(
+            snapshot, log_.start_offset, log_.next_offset, self.consensus.term_at
+        )
+        if reason is not None:
+            log.warning("controller snapshot at offset %d ignored: %s", snapshot.offset, reason)
+            return False
+        self.snapshots.owners.restore(snapshot)
+        self._next = snapshot.offset + 1
+        self._applied_term = snapshot.term
+        self.snapshots.offset = snapshot.offset
+        return True
+
+    def _restore_latest(self) -> int | None:
+        """At start: restore the snapshot on disk if there is a usable one; its offset."""
+        self.snapshots.turn_on(self._appliers)
+        snapshot = self.snapshots.load()
+        if snapshot is None or not self.restore_snapshot(snapshot):
+            return None
+        return snapshot.offset
+
+    def _flushed(self) -> int:
+        return getattr(self._log, "flushed_offset", self._log.next_offset)
+
+    def _maybe_snapshot(self) -> None:
+        if self.snapshots.due(self.last_applied, self._flushed()):
+            self.snapshots.write_soon(self.capture_snapshot())
+
+    def _snapshot_at_close(self) -> None:
+        if self.snapshots.ready(self.last_applied, self._flushed()):
+            self.snapshots.write_now(self.capture_snapshot())
 
     # ---- submitting ------------------------------------------------------------------------------
     async def submit(self, command_type: str, payload: dict) -> int:

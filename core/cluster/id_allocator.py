@@ -27,6 +27,12 @@ class ProducerIdAllocator:
         self._block_end = 0
         self._lock = asyncio.Lock()
         controller.register_with_offset("allocate_producer_ids", self._apply)
+        controller.register_state(
+            "producer_ids",
+            commands=("allocate_producer_ids",),
+            snapshot=self.snapshot,
+            restore=self.restore,
+        )
 
     @property
     def reserved_end(self) -> int:
@@ -42,6 +48,14 @@ class ProducerIdAllocator:
             if len(self._blocks) >= MAX_UNCLAIMED_BLOCKS:
                 self._blocks.pop(next(iter(self._blocks)))
             self._blocks[offset] = (start, self._reserved_end)
+
+    def snapshot(self) -> dict:
+        """The reserved end (blocks this node's pending commands got are not kept: after a
+        restart no caller waits for them)."""
+        return {"reserved_end": self._reserved_end}
+
+    def restore(self, state: dict) -> None:
+        self._reserved_end = int(state["reserved_end"])
 
     def claim(self, offset: int) -> tuple[int, int] | None:
         """The block (start, end) this node's command applied at `offset` got, once."""

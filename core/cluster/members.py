@@ -159,3 +159,33 @@ class Members:
             log.warning("register_node: node %s is %s, not %s", wanted, holder.uuid, node_uuid)
             return None
         return int(wanted)
+
+    # ---- controller snapshot hooks (core.cluster.controller_snapshot) --------------------------
+    def snapshot(self) -> dict:
+        """The table as fresh JSON-ready data (each member as its register_node payload)."""
+        return {
+            "cluster_uuid": self.cluster_uuid,
+            "founders": list(self.founders),
+            "max_id": self._max_id,
+            "members": [member.as_payload() for member in self.all()],
+        }
+
+    def restore(self, state: dict) -> None:
+        """The table `snapshot` returned replaces this one; listeners hear what applying the
+        commands would have told them ("added"/"updated", then the cluster's naming)."""
+        old, self._members = self._members, {}
+        for payload in state["members"]:
+            member = Member.from_payload(payload, int(payload["node_id"]))
+            self._members[member.node_id] = member
+        self._max_id = int(state["max_id"])
+        self.founders = tuple(int(n) for n in state["founders"])
+        for member in self.all():
+            before = old.get(member.node_id)
+            if before != member:
+                for fn in self._listeners:
+                    fn("added" if before is None else "updated", member)
+        named = self.cluster_uuid is None and state["cluster_uuid"] is not None
+        self.cluster_uuid = state["cluster_uuid"]
+        if named:
+            for named_fn in self._bootstrap_listeners:
+                named_fn(state["cluster_uuid"])

@@ -122,3 +122,37 @@ class TopicTable:
             return
         meta.configs = dict(payload["configs"])
         self._emit("config", meta)
+
+    # ---- controller snapshot hooks (core.cluster.controller_snapshot) ------------------------
+    def snapshot(self) -> dict:
+        """Every topic, as fresh JSON-ready data."""
+        return {
+            "topics": [
+                {
+                    "name": meta.name,
+                    "topic_id": meta.topic_id,
+                    "replication_factor": meta.replication_factor,
+                    "configs": dict(meta.configs),
+                    "partition_revisions": list(meta.partition_revisions),
+                    "assignments": [list(nodes) for nodes in meta.assignments],
+                }
+                for meta in self.topics.values()
+            ]
+        }
+
+    def restore(self, state: dict) -> None:
+        """The table `snapshot` returned replaces this one; listeners hear "created" for
+        each topic, as when the commands creating them apply."""
+        self.topics, self._by_id = {}, {}
+        for row in state["topics"]:
+            meta = TopicMeta(
+                name=row["name"],
+                topic_id=row["topic_id"],
+                replication_factor=int(row["replication_factor"]),
+                configs=dict(row["configs"]),
+                partition_revisions=[int(r) for r in row["partition_revisions"]],
+                assignments=[tuple(int(n) for n in nodes) for nodes in row["assignments"]],
+            )
+            self.topics[meta.name] = meta
+            self._by_id[meta.topic_id] = meta.name
+            self._emit("created", meta)

@@ -16,6 +16,8 @@ from dataclasses import astuple, dataclass
 from enum import IntEnum
 from typing import Any, Protocol
 
+from core.cluster.controller_snapshot import offer_state
+
 WILDCARD = "*"
 ACLS_CREATE = "acls_create"
 ACLS_DELETE = "acls_delete"
@@ -197,6 +199,7 @@ class AclStore:
         self.version = 0  # bumped on every change (the authorizer's cache key)
         controller.register(ACLS_CREATE, self._apply_create)
         controller.register(ACLS_DELETE, self._apply_delete)
+        offer_state(controller, "acls", (ACLS_CREATE, ACLS_DELETE), self.snapshot, self.restore)
 
     def on_change(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
@@ -216,6 +219,20 @@ class AclStore:
 
     def _apply_delete(self, payload: dict[str, Any]) -> None:
         self._acls.difference_update(AclBinding.checked(*row) for row in payload["acls"])
+        self._changed()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every binding as its wire values, and the change count."""
+        return {
+            "acls": [b.to_json() for b in sorted(self._acls, key=_sort_key)],
+            "version": self.version,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """The bindings `snapshot` returned replace these; listeners hear one change and the
+        version ends where applying the commands would have left it."""
+        self._acls = {AclBinding.checked(*row) for row in state["acls"]}
+        self.version = int(state["version"]) - 1
         self._changed()
 
     def for_type(self, resource_type: ResourceType) -> tuple[AclBinding, ...]:

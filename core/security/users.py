@@ -11,6 +11,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from core.cluster.controller_snapshot import offer_state
 from core.security.saslprep import SaslPrepError, saslprep
 from core.security.scram import (
     MECHANISMS,
@@ -96,12 +97,22 @@ class UserFrontend:
         self._lock = asyncio.Lock()
         controller.register(USER_UPSERT, self._apply_upsert)
         controller.register(USER_DELETE, self._apply_delete)
+        offer_state(controller, "users", (USER_UPSERT, USER_DELETE), self.snapshot, self.restore)
 
     def _apply_upsert(self, payload: dict[str, Any]) -> None:
         self._credentials[payload["username"]] = ScramCredential.from_json(payload["credential"])
 
     def _apply_delete(self, payload: dict[str, Any]) -> None:
         self._credentials.pop(payload["username"], None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every user's credential (salted SCRAM keys, as in the log), JSON-ready."""
+        return {"users": {name: cred.to_json() for name, cred in self._credentials.items()}}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self._credentials = {
+            name: ScramCredential.from_json(cred) for name, cred in state["users"].items()
+        }
 
     def list(self) -> list[str]:
         return sorted(self._credentials)
