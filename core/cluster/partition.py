@@ -42,6 +42,7 @@ from core.storage.compaction import install as install_compaction
 from core.storage.compaction import prepare as prepare_compaction
 from core.storage.errors import OffsetOutOfRange
 from core.storage.log import DiskLog, ReadSlice
+from core.storage.retention import collectible_prefix
 
 log = logging.getLogger("ailurus.partition")
 
@@ -84,6 +85,8 @@ class Partition:
         self._snapshot_offset = -1
         consensus.add_visible_listener(self._on_visible)
         consensus.add_truncate_listener(self.producers.truncated)
+        consensus.add_start_listener(self._on_start)
+        consensus.add_leader_listener(self._on_leader)
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -285,18 +288,52 @@ class Partition:
         return self.log.max_timestamp_query(self.high_watermark)
 
     def prefix_truncate(self, offset: int) -> None:
+        """DeleteRecords: make `offset` the log start of every replica. The start moves here
+        (`start_offset`) once a majority holds it: at once with one replica, else the caller
+        waits for `start_offset` to reach it (listeners are called when it moves) or for
+        `start_pending` to say this replica stopped leading."""
         if offset > self.high_watermark or offset < 0:
             raise ClusterError(
                 ClusterErrc.offset_out_of_range,
                 f"offset {offset} outside [0, {self.high_watermark}]",
             )
         if offset > self.log.start_offset:
-            self.log.prefix_truncate(offset)
+            try:
+                self.consensus.propose_start(offset)
+            except RaftError as exc:
+                raise from_raft(exc) from None
+
+    @property
+    def start_pending(self) -> bool:
+        """This replica leads and replicates a start offset not yet applied here."""
+        c = self.consensus
+        return c.is_leader and c.start_goal > self.log.start_offset
+
+    def _on_start(self, _offset: int) -> None:
+        for fn in list(self._listeners):
+            fn()
+
+    def _on_leader(self, _term: int, _leader: int | None) -> None:
+        if not self.consensus.is_leader:
+            self._on_start(self.log.start_offset)  # DeleteRecords waiting here stop
 
     # ---- housekeeping (core.cluster.housekeeping) ---------------------------------------------------
     def apply_retention(self, now_ms: int) -> int:
-        """Remove the closed segments past retention.ms/retention.bytes (never unread data)."""
-        return self.log.gc(now_ms, max_collectible_offset=self.high_watermark)
+        """Remove the closed segments past retention.ms/retention.bytes (never unread data).
+
+        One replica removes them itself. In a replicated group only the leader decides: it
+        proposes the new start (core.raft.log_start) and every replica removes what lies
+        below it once it committed it; the bytes removed here are counted when that lands."""
+        if not self.consensus.multi_voter:
+            return self.log.gc(now_ms, max_collectible_offset=self.high_watermark)
+        if not self.consensus.is_leader:
+            return 0
+        doomed = collectible_prefix(
+            self.log._segments, self.log.config, self.log.size_bytes, now_ms, self.high_watermark
+        )
+        if doomed and doomed[-1].next_offset > self.consensus.start_goal:
+            self.consensus.propose_start(doomed[-1].next_offset)
+        return 0
 
     def compaction_plan(
         self, now_ms: int, delete_retention_ms: int, min_cleanable_dirty_ratio: float | None

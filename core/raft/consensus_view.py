@@ -24,6 +24,7 @@ class ConsensusView:
     _visible_listeners: list[Callable[[], None]]
     _leader_listeners: list[Callable[[int, int | None], None]]
     _truncate_listeners: list[Callable[[int], None]]
+    _start_listeners: list[Callable[[int], None]]
     _commit_watch: CommitWatch
 
     # ---- flush policy (storage's; kept here for the layer above) -------------------------------
@@ -162,6 +163,10 @@ class ConsensusView:
         reported committed), shutting_down when the replica closes. Bound the wait with
         asyncio.wait_for; a cancelled future is forgotten (core.raft.commit_waiters)."""
         return self._commit_watch.wait(offset, keep_on_truncate=keep_on_truncate)
+
+    def add_start_listener(self, fn: Callable[[int], None]) -> None:
+        """Called with the new log start offset after it was applied (durably) here."""
+        self._start_listeners.append(fn)
 
     def add_truncate_listener(self, fn: Callable[[int], None]) -> None:
         """Called with the cut offset after a divergent suffix was truncated: the layer

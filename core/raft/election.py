@@ -96,6 +96,8 @@ class Election(RaftState):
         self.leader_term_start = self.log.start_term(self.term, self.voters).offset
         self.persist()
         self.quorum_write_end = self.log.next_offset
+        self.start_goal = max(self.start_goal, self.log.start_offset)
+        self.serve_start = self.start_goal  # serving once applied (core.raft.log_start)
         self.progress = {p: Progress(next=before) for p in self.peers}
         self.heartbeat_due_ms = self.now_ms + self.config.heartbeat_interval_ms
         self.quorum_check_due_ms = self.now_ms + self.config.election_timeout_ms
@@ -131,7 +133,7 @@ class Election(RaftState):
             self.voted_for = m.src
             self.persist()
             self.reset_election_timer()
-        self.send(VoteReply(self.node_id, m.src, self.term, grant))
+        self.send(VoteReply(self.node_id, m.src, self.term, grant, start=self.log.start_offset))
 
     def on_vote_reply(self, m: VoteReply) -> None:
         if m.prevote:
@@ -148,6 +150,8 @@ class Election(RaftState):
             self.become_follower(m.term, None)
             return
         if self.role == R.candidate and m.term == self.term:
+            if m.granted and m.start > self.start_goal:  # core.raft.log_start
+                self.start_goal = min(m.start, self.log.next_offset)
             self.votes.setdefault(m.src, m.granted)
             self._tally()
 

@@ -105,6 +105,12 @@ class MetaLog:
         self.runs.append(TermStart(entry.term, entry.base, tuple(entry.payload or ())))
         self._terms.append(entry.term)
 
+    def reset(self, runs: list[TermStart], offset: int) -> None:
+        """An empty log starting at `offset` whose earlier terms are `runs` (a snapshot)."""
+        self.runs = sorted(runs, key=lambda r: (r.offset, r.term))
+        self._terms = [r.term for r in self.runs]
+        self.start_offset = self.next_offset = offset
+
     def truncate(self, position: Position) -> None:
         """Keep only the prefix ending at `position`."""
         offset, term = position

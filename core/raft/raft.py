@@ -19,6 +19,7 @@ import random
 
 from core.raft.commit import Commit
 from core.raft.election import Election
+from core.raft.log_start import LogStart
 from core.raft.meta_log import MetaLog
 from core.raft.replication import Replication
 from core.raft.state import RaftConfig, Reader
@@ -36,7 +37,7 @@ from core.raft.types import (
 )
 
 
-class RaftCore(Election, Replication, Commit):
+class RaftCore(Election, Replication, Commit, LogStart):
     @classmethod
     def create(
         cls,
@@ -133,8 +134,13 @@ class RaftCore(Election, Replication, Commit):
 
     @property
     def serving(self) -> bool:
-        """Leader whose term start has committed: its high watermark may be shown."""
-        return self.role == Role.leader and self.commit >= self.term_start
+        """Leader whose term start has committed: its high watermark may be shown; and
+        which applied the largest log start its voters held (core.raft.log_start)."""
+        return (
+            self.role == Role.leader
+            and self.commit >= self.term_start
+            and self.log.start_offset >= self.serve_start
+        )
 
     @property
     def next_timer_ms(self) -> int:

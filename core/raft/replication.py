@@ -34,6 +34,12 @@ class Replication(RaftState):
         limit = 1 if p.probing else self.config.max_inflight
         if p.inflight >= limit and not heartbeat:
             return
+        if self.needs_snapshot(p):
+            p.seq += 1
+            p.inflight += 1
+            p.sent_commit, p.sent_visible = self.commit, self.visible
+            self.send(self.snapshot_request(peer, p))
+            return
         entries = self._entries_after(p.next)
         p.seq += 1
         p.inflight += 1
@@ -43,7 +49,15 @@ class Replication(RaftState):
         p.sent_commit, p.sent_visible = self.commit, self.visible
         self.send(
             AppendRequest(
-                self.node_id, peer, self.term, prev, entries, self.commit, self.visible, p.seq
+                self.node_id,
+                peer,
+                self.term,
+                prev,
+                entries,
+                self.commit,
+                self.visible,
+                p.seq,
+                self.start_goal,
             )
         )
 
@@ -71,6 +85,7 @@ class Replication(RaftState):
             p.inflight = 0
             self.send_append(m.src)
             return
+        self.adopt_start(p, m.start)
         p.match = max(p.match, m.match)
         p.flushed = max(p.flushed, m.flushed)
         p.dirty = max(p.dirty, m.dirty)
@@ -124,6 +139,7 @@ class Replication(RaftState):
             and p.flushed >= last[0]
             and p.sent_commit == self.commit
             and p.sent_visible == self.visible
+            and p.start >= self.start_goal
         )
 
     def on_light_heartbeat(self, src: int, term: int) -> bool:
@@ -156,14 +172,16 @@ class Replication(RaftState):
             self.become_follower(self.term, m.src)
         self.leader_contact_ms = self.now_ms
         self.reset_election_timer()
-        if not self.log.has(m.prev):
+        if not self.log.has(m.prev) and not (m.snapshot and self.install_snapshot(m)):
             self._reply(m, False, self.log.hint(m.prev))
             return
         end = self._accept(m.prev, m.entries)
         self.leader_match = end
         self.leader_seq = m.seq
         self.leader_commit = m.commit
+        self.leader_start = m.start
         self._follow_commit()
+        self.follow_start()
         visible = min(m.visible, end[0])
         if visible > self.visible:
             self.visible = visible
@@ -221,6 +239,7 @@ class Replication(RaftState):
                 self.flushed,
                 self.log.next_offset,
                 m.seq,
+                self.log.start_offset,
             )
         )
 
@@ -236,6 +255,7 @@ class Replication(RaftState):
     def follower_flushed(self) -> None:
         """After an fdatasync: report the flushed offset to the leader (the ack that counts)."""
         self._follow_commit()
+        self.follow_start()
         if self.leader_id is None or self.leader_match == NO_POSITION:
             return
         self.send(
@@ -248,5 +268,6 @@ class Replication(RaftState):
                 self.flushed,
                 self.log.next_offset,
                 0,  # a flush report answers no particular request
+                self.log.start_offset,
             )
         )

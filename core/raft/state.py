@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.raft.meta_log import NO_POSITION, MetaLog
-from core.raft.types import Entry, HardState, Message, Position, Ready, Role
+from core.raft.types import AppendRequest, Entry, HardState, Message, Position, Ready, Role
 
 # reader(from_offset, max_bytes) -> the data entries of the local log from that offset
 Reader = Callable[[int, int], list[Entry]]
@@ -40,6 +40,7 @@ class Progress:
     acked_seq: int = 0  # of the last request answered with success
     sent_commit: int = -1  # the commit index the last request carried
     sent_visible: int = -1  # the high watermark the last request carried
+    start: int = 0  # the follower's log start offset (as reported)
 
 
 class RaftState:
@@ -87,6 +88,9 @@ class RaftState:
         # idle leader's round creates nothing: the driver sends them, at `term`, and clears it
         self.light_out: list[int] = []
         self.leader_term_start = 0  # where this leader's term starts (cached: hot path)
+        self.start_goal = log.start_offset  # leader: the log start to replicate (log_start)
+        self.leader_start = 0  # follower: the start its leader last sent
+        self.serve_start = 0  # leader: the start it must apply before it serves
         self.reset_election_timer()
 
     # ---- helpers shared by the parts -------------------------------------------------------------
@@ -151,7 +155,7 @@ class RaftState:
     def broadcast_append(self) -> None:
         raise NotImplementedError
 
-    def send_append(self, peer: int) -> None:
+    def send_append(self, peer: int, *, heartbeat: bool = False) -> None:
         raise NotImplementedError
 
     def heartbeat_round(self) -> None:
@@ -161,4 +165,19 @@ class RaftState:
         raise NotImplementedError
 
     def maybe_send_timeout_now(self) -> None:
+        raise NotImplementedError
+
+    def adopt_start(self, p: Progress, start: int) -> None:
+        raise NotImplementedError
+
+    def follow_start(self) -> None:
+        raise NotImplementedError
+
+    def needs_snapshot(self, p: Progress) -> bool:
+        raise NotImplementedError
+
+    def snapshot_request(self, peer: int, p: Progress) -> Message:
+        raise NotImplementedError
+
+    def install_snapshot(self, m: AppendRequest) -> bool:
         raise NotImplementedError

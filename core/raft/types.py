@@ -73,6 +73,7 @@ class VoteReply:
     term: int
     granted: bool
     prevote: bool = False
+    start: int = 0  # the voter's log start offset (a new leader serves from at least it)
 
 
 @dataclass(slots=True, frozen=True)
@@ -85,6 +86,10 @@ class AppendRequest:
     commit: int  # the leader's commit offset (one past the last committed offset)
     visible: int  # the leader's high watermark
     seq: int  # per-follower sequence: replies to older requests are recognised
+    start: int = 0  # the leader's log start offset goal (DeleteRecords, retention)
+    # non-empty: a snapshot (core.raft.log_start): `prev` is the leader's log start and
+    # these its term starts below it
+    snapshot: tuple[TermStart, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)
@@ -97,6 +102,7 @@ class AppendReply:
     flushed: int  # one past the follower's last fdatasync'ed offset
     dirty: int  # the follower's log end offset
     seq: int
+    start: int = 0  # the follower's log start offset (durable: applied before the reply)
 
 
 @dataclass(slots=True, frozen=True)
@@ -130,6 +136,8 @@ class Ready:
        rebuilds producer state from a snapshot at or below `commit`.
     2. `persist`: write term, vote and meta log durably (before any message below).
     3. `append`: write these data entries (the leader's bytes, as they are).
+    3b. `start_to`: prefix-truncate the data log to this offset, durably, before any message
+       below (the log start offset is replicated state: core.raft.log_start).
     4. `flush`: start an fdatasync of the data log; report it with `on_flushed`.
     5. `messages`: send.
     6. `committed` / `visible` / `majority_dirty`: release waiters, wake readers.
@@ -140,6 +148,7 @@ class Ready:
     """
 
     truncate_to: int | None = None
+    start_to: int | None = None
     persist: HardState | None = None
     append: list[Entry] = field(default_factory=list)
     flush: bool = False

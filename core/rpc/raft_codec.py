@@ -8,11 +8,14 @@ or copied. Meta entries (term starts) carry their voters in the meta.
 
 Common prefix: kind u8, group id u64, src i32, dst i32, term i64. Then per kind:
   vote_request  last (offset i64, term i64), flags u8 (1 prevote, 2 transfer)
-  vote_reply    flags u8 (1 granted, 2 prevote)
-  append        prev (i64, i64), commit i64, visible i64, seq i64, entry count u32, then per
-                entry: term i64, base i64, last i64, kind u8 (0 data, 1 meta), n u32 (data:
-                blob bytes; meta: voter count, followed by n voters i32)
-  append_reply  success u8, match (i64, i64), flushed i64, dirty i64, seq i64
+  vote_reply    flags u8 (1 granted, 2 prevote), start i64
+  append        prev (i64, i64), commit i64, visible i64, seq i64, entry count u32 (bit 31:
+                a log start follows), then per entry: term i64, base i64, last i64, kind u8
+                (0 data, 1 meta), n u32 (data: blob bytes; meta: voter count, followed by n
+                voters i32); with bit 31: start i64 and the snapshot's term starts: count
+                u32, per run term i64, offset i64, n u32, voters i32 (a log starting at 0
+                and no snapshot leave it out: heartbeats stay small)
+  append_reply  success u8, match (i64, i64), flushed i64, dirty i64, seq i64, start i64
   timeout_now   nothing more
 
 These are one-way messages (RaftCore's replies are messages of their own): send them with
@@ -31,6 +34,7 @@ from core.raft.types import (
     AppendRequest,
     Entry,
     Message,
+    TermStart,
     TimeoutNow,
     VoteReply,
     VoteRequest,
@@ -39,10 +43,13 @@ from core.rpc.frame import Buffer, FrameError
 
 _PREFIX = struct.Struct("<BQiiq")
 _VOTE_REQ = struct.Struct("<qqB")
-_VOTE_REPLY = struct.Struct("<B")
+_VOTE_REPLY = struct.Struct("<Bq")
 _APPEND = struct.Struct("<qqqqqI")
+_HAS_START = 1 << 31
+_RUN = struct.Struct("<qqI")
+_START = struct.Struct("<qI")
 _ENTRY = struct.Struct("<qqqBI")
-_APPEND_REPLY = struct.Struct("<Bqqqqq")
+_APPEND_REPLY = struct.Struct("<Bqqqqqq")
 _VOTERS_MAX = 1024
 _ENTRIES_MAX = 1_000_000
 
@@ -56,14 +63,14 @@ def encode(group_id: int, m: Message) -> tuple[bytes, list[Buffer]]:
         body = _VOTE_REQ.pack(m.last[0], m.last[1], flags)
         kind = VOTE_REQUEST
     elif isinstance(m, VoteReply):
-        body = _VOTE_REPLY.pack((1 if m.granted else 0) | (2 if m.prevote else 0))
+        body = _VOTE_REPLY.pack((1 if m.granted else 0) | (2 if m.prevote else 0), m.start)
         kind = VOTE_REPLY
     elif isinstance(m, AppendRequest):
         body = _encode_append(m, blob)
         kind = APPEND
     elif isinstance(m, AppendReply):
         body = _APPEND_REPLY.pack(
-            1 if m.success else 0, m.match[0], m.match[1], m.flushed, m.dirty, m.seq
+            1 if m.success else 0, m.match[0], m.match[1], m.flushed, m.dirty, m.seq, m.start
         )
         kind = APPEND_REPLY
     elif isinstance(m, TimeoutNow):
@@ -74,7 +81,9 @@ def encode(group_id: int, m: Message) -> tuple[bytes, list[Buffer]]:
 
 
 def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
-    parts = [_APPEND.pack(m.prev[0], m.prev[1], m.commit, m.visible, m.seq, len(m.entries))]
+    prev, n, extended = m.prev, len(m.entries), bool(m.start or m.snapshot)
+    count = n | _HAS_START if extended else n
+    parts = [_APPEND.pack(prev[0], prev[1], m.commit, m.visible, m.seq, count)]
     for e in m.entries:
         if e.is_meta:
             voters = tuple(e.payload or ())
@@ -84,6 +93,12 @@ def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
             payload = e.payload if e.payload is not None else b""
             parts.append(_ENTRY.pack(e.term, e.base, e.last, 0, memoryview(payload).nbytes))
             blob.append(payload)
+    if not extended:
+        return b"".join(parts)
+    parts.append(_START.pack(m.start, len(m.snapshot)))
+    for r in m.snapshot:
+        parts.append(_RUN.pack(r.term, r.offset, len(r.voters)))
+        parts.append(struct.pack(f"<{len(r.voters)}i", *r.voters))
     return b"".join(parts)
 
 
@@ -111,15 +126,15 @@ def decode_at(
             pos += _VOTE_REQ.size
             m: Message = VoteRequest(src, dst, term, (off, t), bool(flags & 1), bool(flags & 2))
         elif kind == VOTE_REPLY:
-            (flags,) = _VOTE_REPLY.unpack_from(view, pos)
+            flags, start = _VOTE_REPLY.unpack_from(view, pos)
             pos += _VOTE_REPLY.size
-            m = VoteReply(src, dst, term, bool(flags & 1), bool(flags & 2))
+            m = VoteReply(src, dst, term, bool(flags & 1), bool(flags & 2), start)
         elif kind == APPEND:
             m, pos, at = _decode_append(view, pos, src, dst, term, blob, at)
         elif kind == APPEND_REPLY:
-            ok, mo, mt, flushed, dirty, seq = _APPEND_REPLY.unpack_from(view, pos)
+            ok, mo, mt, flushed, dirty, seq, start = _APPEND_REPLY.unpack_from(view, pos)
             pos += _APPEND_REPLY.size
-            m = AppendReply(src, dst, term, bool(ok), (mo, mt), flushed, dirty, seq)
+            m = AppendReply(src, dst, term, bool(ok), (mo, mt), flushed, dirty, seq, start)
         elif kind == TIMEOUT_NOW:
             m = TimeoutNow(src, dst, term)
         else:
@@ -134,6 +149,7 @@ def _decode_append(
 ) -> tuple[AppendRequest, int, int]:
     po, pt, commit, visible, seq, count = _APPEND.unpack_from(view, pos)
     pos += _APPEND.size
+    extended, count = bool(count & _HAS_START), count & ~_HAS_START
     if count > _ENTRIES_MAX:
         raise FrameError(f"{count} entries")
     entries: list[Entry] = []
@@ -153,4 +169,26 @@ def _decode_append(
             at += n
         else:
             raise FrameError(f"unknown entry kind {ekind}")
-    return AppendRequest(src, dst, term, (po, pt), tuple(entries), commit, visible, seq), pos, at
+    start, snapshot = 0, tuple[TermStart, ...]()
+    if extended:
+        start, snapshot, pos = _decode_start(view, pos)
+    m = AppendRequest(
+        src, dst, term, (po, pt), tuple(entries), commit, visible, seq, start, snapshot
+    )
+    return m, pos, at
+
+
+def _decode_start(view: memoryview, pos: int) -> tuple[int, tuple[TermStart, ...], int]:
+    start, count = _START.unpack_from(view, pos)
+    pos += _START.size
+    if count > _ENTRIES_MAX:
+        raise FrameError(f"{count} term starts")
+    runs = []
+    for _ in range(count):
+        term, offset, n = _RUN.unpack_from(view, pos)
+        pos += _RUN.size
+        if n > _VOTERS_MAX:
+            raise FrameError(f"{n} voters")
+        runs.append(TermStart(term, offset, struct.unpack_from(f"<{n}i", view, pos)))
+        pos += 4 * n
+    return start, tuple(runs), pos
