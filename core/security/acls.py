@@ -123,7 +123,17 @@ class AclBinding:
         return binding
 
     def to_json(self) -> list[Any]:
-        return [int(v) if isinstance(v, IntEnum) else v for v in astuple(self)]
+        """The wire values, in field order (no dataclasses.astuple: snapshots call this for
+        every binding)."""
+        return [
+            int(self.resource_type),
+            self.name,
+            int(self.pattern_type),
+            self.principal,
+            self.host,
+            int(self.operation),
+            int(self.permission),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +234,7 @@ class AclStore:
     def snapshot(self) -> dict[str, Any]:
         """Every binding as its wire values, and the change count."""
         return {
-            "acls": [b.to_json() for b in sorted(self._acls, key=_sort_key)],
+            "acls": sorted(b.to_json() for b in self._acls),
             "version": self.version,
         }
 

@@ -70,6 +70,15 @@ async def submit(app: BrokerApp, start: int, count: int) -> None:
         await asyncio.gather(*(command(app, i) for i in range(first, last)))
 
 
+async def periodic_snapshot(app: BrokerApp, timeout_s: float = 5.0) -> None:
+    """Until a periodic snapshot (written on a worker thread) is on disk."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while app.controller.snapshots.offset < SNAPSHOT_EVERY_COMMANDS - 1:
+        assert loop.time() < deadline, "no periodic snapshot"
+        await asyncio.sleep(0.01)
+
+
 def restored_line(caplog) -> str:
     lines = [r.getMessage() for r in caplog.records if "controller restored" in r.getMessage()]
     assert len(lines) == 1, lines
@@ -83,7 +92,7 @@ async def test_2000_commands_restart_from_the_snapshot_with_the_same_state(tmp_p
         first_applied = app.controller.last_applied  # bootstrap, register_node, internal topics
         await submit(app, 0, COMMANDS)
         assert app.controller.last_applied == first_applied + COMMANDS
-        assert app.controller.snapshots.offset >= SNAPSHOT_EVERY_COMMANDS  # periodic ones
+        await periodic_snapshot(app)
         before, applied = state(app), app.controller.last_applied
     assert SnapshotFile(data.joinpath(*CONTROLLER_DIR)).read().offset == applied  # at stop
 
@@ -103,7 +112,7 @@ async def test_a_crash_image_replays_only_the_commands_after_the_last_periodic_s
     async with running_app(tmp_path / "data") as app:
         await submit(app, 0, COMMANDS)
         ctl = app.controller
-        assert ctl.snapshots.offset >= SNAPSHOT_EVERY_COMMANDS
+        await periodic_snapshot(app)
         ctl.snapshots.every_commands = 10**9  # no periodic snapshot from here on
         await submit(app, COMMANDS, 120)
         await asyncio.sleep(0.3)  # last_applied persisted (batched every 100 ms)
