@@ -46,6 +46,7 @@ from core.raft.errors import RaftErrc, RaftError
 from core.raft.hard_state import HardStateStore
 from core.raft.log import Log
 from core.raft.raft import RaftCore
+from core.raft.start_driver import StartDriver
 from core.raft.state import RaftConfig
 from core.raft.types import Entry, HardState, Message, Ready, TermStart
 from core.storage.flush import FlushPolicy, FlushTarget
@@ -66,7 +67,7 @@ class Appended:
     done: asyncio.Future | None  # resolves when the acks level is met; None when already met
 
 
-class Consensus(ConsensusView):
+class Consensus(StartDriver, ConsensusView):
     def __init__(
         self,
         group_id: int,
@@ -103,9 +104,7 @@ class Consensus(ConsensusView):
         self._visible_listeners: list[Callable[[], None]] = []
         self._truncate_listeners: list[Callable[[int], None]] = []
         self._start_listeners: list[Callable[[int], None]] = []
-        # DeleteRecords waiting for their start offset to be applied (by offset; bounded by
-        # the requests in flight)
-        self._start_waiters: deque[tuple[int, asyncio.Future]] = deque()
+        self._start_waiters: deque[tuple[int, asyncio.Future]] = deque()  # StartDriver
         self._commit_watch = CommitWatch(group_id)
         self._leader_listeners: list[Callable[[int, int | None], None]] = []
         self._leadership: tuple[int, int | None] = (-1, None)  # (term, leader) last announced
@@ -276,27 +275,6 @@ class Consensus(ConsensusView):
         self._process()
         return Appended(base, last, done)
 
-    def propose_start(self, offset: int) -> asyncio.Future | None:
-        """Move the group's log start offset to `offset` (DeleteRecords, retention; at most
-        the log end). It is applied here once a majority holds it (core.raft.log_start):
-        None if it already is (a single voter: at once), else a future resolving then and
-        failing with not_leader if this replica stops leading first."""
-        core = self.core
-        if core is None or self._closed or not core.is_leader:
-            raise RaftError(RaftErrc.not_leader)
-        core.propose_start(offset)
-        self._process()
-        if self.log.start_offset >= min(offset, self.log.next_offset):
-            return None
-        fut = asyncio.get_running_loop().create_future()
-        self._start_waiters.append((offset, fut))
-        return fut
-
-    @property
-    def start_goal(self) -> int:
-        """The log start this leader replicates (>= the applied `log.start_offset`)."""
-        return self.core.start_goal if self.core is not None else self.log.start_offset
-
     def on_flushed(self) -> None:
         """The log's flushed offset moved (kept for callers that flush the log themselves)."""
         self._on_flushed_offset(self.log.flushed_offset)
@@ -395,29 +373,6 @@ class Consensus(ConsensusView):
             fn(offset)
         assert self.core is not None
         self.core.on_flushed(self.log.flushed_offset)
-
-    def _apply_start(self, offset: int) -> None:
-        """Prefix-truncate the data log (the start offset is persisted before it returns)."""
-        if offset > self.log.start_offset:
-            self.log.prefix_truncate(offset)
-        waiters, kept = self._start_waiters, deque[tuple[int, asyncio.Future]]()
-        while waiters:
-            want, fut = waiters.popleft()
-            if fut.done():
-                continue
-            if want <= offset:
-                fut.set_result(None)
-            else:
-                kept.append((want, fut))
-        self._start_waiters = kept
-        for fn in self._start_listeners:
-            fn(offset)
-
-    def _fail_start_waiters(self, errc: RaftErrc) -> None:
-        waiters, self._start_waiters = self._start_waiters, deque()
-        for _, fut in waiters:
-            if not fut.done():
-                fut.set_exception(RaftError(errc))
 
     def _read_entries(self, offset: int, max_bytes: int) -> list[Entry]:
         chunk = memoryview(self.log.read_bytes(offset, max_bytes, self.log.next_offset))
