@@ -118,17 +118,16 @@ class Controller:
             snapshot_every_commands,
             snapshot_every_bytes,
         )
-        self.register_state(
-            "topics",
-            commands=("create_topic", "delete_topic", "create_partitions", "update_topic_config"),
-            snapshot=self.topics.snapshot,
-            restore=self.topics.restore,
+        owners, topics, members = self.snapshots.owners, self.topics, self.members
+        topic_commands = (
+            "create_topic",
+            "delete_topic",
+            "create_partitions",
+            "update_topic_config",
         )
-        self.register_state(
-            "members",
-            commands=("bootstrap_cluster", "register_node"),
-            snapshot=self.members.snapshot,
-            restore=self.members.restore,
+        owners.add("topics", topic_commands, topics.snapshot, topics.restore)
+        owners.add(
+            "members", ("bootstrap_cluster", "register_node"), members.snapshot, members.restore
         )
 
     @property
@@ -181,16 +180,8 @@ class Controller:
         known = min(max(persisted + 1, self.consensus.commit_offset), self._log.next_offset)
         self.replayed_at_start = count = self.apply_upto(known)
         self._persisted = self.last_applied
-        if restored is not None:
-            log.info(
-                "controller restored its snapshot at offset %d, then replayed %d commands"
-                " up to offset %d",
-                restored,
-                count,
-                known,
-            )
-        else:
-            log.info("controller replayed %d commands up to offset %d", count, known)
+        since = "" if restored is None else f"restored its snapshot at offset {restored}, then "
+        log.info("controller %sreplayed %d commands up to offset %d", since, count, known)
         self.started = True
         self.consensus.add_visible_listener(self._schedule_apply)
         self.consensus.add_truncate_listener(lambda _offset: self.check_lost())
@@ -314,25 +305,18 @@ class Controller:
         applied is the one after it. False (nothing restored, logged) if it cannot be used."""
         assert self._next == self._log.start_offset, "restore before anything is applied"
         log_ = self._log
-        reason = self.snapshots.unusable(
+        if not self.snapshots.restore(
             snapshot, log_.start_offset, log_.next_offset, self.consensus.term_at
-        )
-        if reason is not None:
-            log.warning("controller snapshot at offset %d ignored: %s", snapshot.offset, reason)
+        ):
             return False
-        self.snapshots.owners.restore(snapshot)
-        self._next = snapshot.offset + 1
-        self._applied_term = snapshot.term
-        self.snapshots.offset = snapshot.offset
+        self._next, self._applied_term = snapshot.offset + 1, snapshot.term
         return True
 
     def _restore_latest(self) -> int | None:
         """At start: restore the snapshot on disk if there is a usable one; its offset."""
         self.snapshots.turn_on(self._appliers)
         snapshot = self.snapshots.load()
-        if snapshot is None or not self.restore_snapshot(snapshot):
-            return None
-        return snapshot.offset
+        return snapshot.offset if snapshot and self.restore_snapshot(snapshot) else None
 
     def _flushed(self) -> int:
         return getattr(self._log, "flushed_offset", self._log.next_offset)

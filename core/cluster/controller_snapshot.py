@@ -222,23 +222,29 @@ class Snapshots:
     def load(self) -> ControllerSnapshot | None:
         return self.file.read() if self.on and self.file is not None else None
 
-    def unusable(
+    def restore(
         self,
         snapshot: ControllerSnapshot,
         log_start: int,
         log_end: int,
         term_at: Callable[[int], int],
-    ) -> str | None:
-        """Why `snapshot` cannot be restored over a log holding [log_start, log_end)."""
+    ) -> bool:
+        """Restore every owner from `snapshot`, taken over a log now holding
+        [log_start, log_end); False (logged, nothing restored) if it cannot be used."""
+        reason = None
         missing = self.owners.missing(snapshot)
         if missing:
-            return f"it lacks the state of {', '.join(missing)}"
-        if not log_start <= snapshot.offset < log_end:
-            return f"the log holds [{log_start}, {log_end}) only"
-        term = term_at(snapshot.offset)
-        if term != snapshot.term:
-            return f"the log has term {term} there, the snapshot {snapshot.term}"
-        return None
+            reason = f"it lacks the state of {', '.join(missing)}"
+        elif not log_start <= snapshot.offset < log_end:
+            reason = f"the log holds [{log_start}, {log_end}) only"
+        elif term_at(snapshot.offset) != snapshot.term:
+            reason = f"the log has term {term_at(snapshot.offset)} there, not {snapshot.term}"
+        if reason is not None:
+            log.warning("controller snapshot at offset %d ignored: %s", snapshot.offset, reason)
+            return False
+        self.owners.restore(snapshot)
+        self.offset = snapshot.offset
+        return True
 
     def note(self, commands: int, size_bytes: int) -> None:
         self._commands += commands
