@@ -227,7 +227,7 @@ class Controller:
             return
         if self.apply_upto(self.consensus.commit_offset):
             self._schedule_persist()
-            self._maybe_snapshot()
+        self._maybe_snapshot()  # also right after start: a long replay is snapshotted at once
         self.check_lost()
 
     def apply_upto(self, end: int) -> int:
