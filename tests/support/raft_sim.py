@@ -70,14 +70,24 @@ class SimNode:
 
 
 class World:
-    def __init__(self, seed: int, nodes: int, *, crashes: bool, relaxed: bool) -> None:
+    def __init__(
+        self,
+        seed: int,
+        nodes: int,
+        *,
+        crashes: bool,
+        relaxed: bool,
+        light_heartbeats: bool | None = None,
+    ) -> None:
         self.rng = random.Random(seed)
         self.now_ms = 0
         self.ids = tuple(range(nodes))
         self.crashes = crashes
         self.relaxed = relaxed
-        # half the seeds of each size send idle followers light heartbeats
-        self.config = RaftConfig(light_heartbeats=(seed // 2) % 2 == 0)
+        # half the seeds of each size send idle followers light heartbeats (unless told)
+        if light_heartbeats is None:
+            light_heartbeats = (seed // 2) % 2 == 0
+        self.config = RaftConfig(light_heartbeats=light_heartbeats)
         self.light_sent = 0
         self.nodes = {i: self._boot(i, None) for i in self.ids}
         self.net: list[tuple[int, int, Message | Light]] = []

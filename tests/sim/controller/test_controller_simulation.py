@@ -117,16 +117,17 @@ def _settled(world: World) -> bool:
     leader = world.leader()
     if leader is None or any(r.outcome is None for r in world.requests):
         return False
-    end = leader.log.next_offset
+    end = leader.end
     return all(
-        n.core.commit == end and n.controller.last_applied == end - 1 for n in world.nodes.values()
+        n.core.commit == end and world.replicas[i].controller.last_applied == end - 1
+        for i, n in world.nodes.items()
     )
 
 
 def committed_commands(world: World) -> list[tuple[int, str, dict]]:
     leader = world.leader()
     assert leader is not None
-    chunk = leader.log.read_bytes(0, 1 << 30, leader.core.commit)
+    chunk = world.replicas[leader.node_id].log.read_bytes(0, 1 << 30, leader.core.commit)
     return [
         (h.base_offset, (r.key or b"").decode(), json.loads(r.value or b"{}"))
         for h, records in iter_batches(chunk)
@@ -135,10 +136,10 @@ def committed_commands(world: World) -> list[tuple[int, str, dict]]:
 
 
 def check_outcome(world: World) -> None:
-    fingerprints = {n.node_id: repr(n.controller.topics.topics) for n in world.nodes.values()}
+    fingerprints = {i: repr(r.controller.topics.topics) for i, r in world.replicas.items()}
     check(len(set(fingerprints.values())) == 1, "nodes hold different topic tables")
     commands = committed_commands(world)
-    table = world.nodes[0].controller.topics
+    table = world.replicas[0].controller.topics
     for name in NAMES:
         creates = [(o, p) for o, c, p in commands if c == "create_topic" and p["name"] == name]
         meta = table.get(name)
@@ -164,11 +165,11 @@ def check_outcome(world: World) -> None:
         check(end <= start, f"producer-id blocks overlap: {blocks}")
     leader = world.leader()
     assert leader is not None
-    chunk = leader.log.read_bytes(0, 1 << 30, leader.core.commit)
+    chunk = world.replicas[leader.node_id].log.read_bytes(0, 1 << 30, leader.core.commit)
     terms = {h.base_offset: h.leader_epoch for h, _ in iter_batches(chunk)}
     for offset, term in world.lost:  # declared lost, resubmitted: never committed after all
         check(terms.get(offset) != term, f"offset {offset} of term {term} lost yet committed")
-    members = world.nodes[0].controller.members
+    members = world.replicas[0].controller.members
     check(members.node_ids() == list(world.ids), f"members {members.node_ids()}")
     check(
         members.cluster_uuid is not None
