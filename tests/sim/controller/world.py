@@ -6,20 +6,25 @@ topic table, members, producer-id blocks) over the real batch bytes, and clients
 commands through any node by the controller's protocol: a follower forwards to the leader,
 gets (offset, term) back, and the command is done when the node's own apply passes that
 offset with that term; a command lost with its leader is submitted again (same topic id)
-until a deadline.
+until a deadline. Nodes snapshot their controller state (Controller.capture_snapshot, at
+seeded moments once the applied offset is flushed) and a restarted node restores its latest
+snapshot, then replays only what follows.
 
 Invariants after every step, beside raft_sim's: two nodes that applied the same log prefix
-hold identical tables; a node never applies past its commit nor truncates what it applied."""
+hold identical tables; a node never applies past its commit nor truncates what it applied;
+a restored snapshot is usable and holds the state every node had at its offset."""
 
 from __future__ import annotations
 
 import asyncio
 import bisect
 import json
+import random
 from dataclasses import dataclass
 from typing import Any
 
 from core.cluster.controller import Controller
+from core.cluster.controller_snapshot import ControllerSnapshot
 from core.cluster.id_allocator import ProducerIdAllocator
 from core.model.records import Record, build_batch
 from core.raft.types import Entry
@@ -129,6 +134,7 @@ class Replica:
     controller: Controller
     pids: ProducerIdAllocator
     persisted_applied: int = -1  # last_applied in the kvstore: survives a crash
+    snapshot: bytes | None = None  # the controller snapshot file (replaced atomically)
 
 
 class World(RaftWorld):
@@ -138,6 +144,9 @@ class World(RaftWorld):
         self.blocks: list[tuple[int, int]] = []  # producer-id blocks handed out
         self.lost: list[tuple[int, int]] = []  # (offset, term) of commands declared lost
         self.replicas: dict[int, Replica] = {}
+        # snapshot moments from their own generator: a seed's run is the same as without them
+        self.snapshot_rng = random.Random(f"snapshots-{seed}")
+        self.restores = 0  # restarts that restored a snapshot
         # full heartbeats only (RaftConfig's default): a follower whose commit lags learns it
         # from the next one
         super().__init__(seed, nodes, crashes=True, relaxed=False, light_heartbeats=False)
@@ -146,15 +155,35 @@ class World(RaftWorld):
     # ---- nodes: raft_sim's, each with a Controller ---------------------------------------------
     def _boot(self, node_id: int, old: SimNode | None) -> SimNode:
         node = super()._boot(node_id, old)
-        persisted = self.replicas[node_id].persisted_applied if old is not None else -1
+        before = self.replicas.get(node_id) if old is not None else None
+        persisted = before.persisted_applied if before is not None else -1
+        snapshot = before.snapshot if before is not None else None
         log = SimLog(node)
         controller = Controller(SimConsensus(node), log)  # type: ignore[arg-type]
-        self.replicas[node_id] = Replica(
-            log, controller, ProducerIdAllocator(controller), persisted
-        )
+        replica = Replica(log, controller, ProducerIdAllocator(controller), persisted, snapshot)
+        self.replicas[node_id] = replica
+        if snapshot is not None:  # restart: restore the snapshot, replay only what follows
+            self._restore(node, replica, ControllerSnapshot.decode(snapshot))
         # restart: replay what was applied (and persisted) before, the rest once committed
         self._apply_upto(node, min(persisted + 1, node.end))
         return node
+
+    def _restore(self, node: SimNode, replica: Replica, snapshot: ControllerSnapshot) -> None:
+        """A snapshot is only written at an offset the node's log has flushed, and committed
+        entries are never cut: it is always usable, and its state is the state every node
+        had after applying up to its offset."""
+        where = f"node {node.node_id}'s snapshot at {snapshot.offset}"
+        check(replica.controller.restore_snapshot(snapshot), f"{where} is unusable")
+        check(replica.controller.last_applied == snapshot.offset, f"{where}: not resumed after")
+        check(self.states.get(snapshot.offset) == fingerprint(replica), f"{where} differs")
+        self.restores += 1
+
+    def _maybe_snapshot(self, node: SimNode, replica: Replica) -> None:
+        """As Controller does (at seeded moments here): every owner's state at the last
+        applied offset, once that offset is flushed in the node's log."""
+        ctl = replica.controller
+        if node.durable > ctl.last_applied and self.snapshot_rng.random() < 0.25:
+            replica.snapshot = ctl.capture_snapshot().encode()
 
     def _deliver_light(self, node: SimNode, msg: Light) -> None:
         if isinstance(msg, Rpc):
@@ -182,6 +211,7 @@ class World(RaftWorld):
             check(known == fp, f"node {node.node_id} differs after offset {ctl.last_applied}")
             if self.rng.random() < 0.3:
                 replica.persisted_applied = ctl.last_applied  # the batched kvstore write
+            self._maybe_snapshot(node, replica)
         self._settle_requests(node)
 
     def check_all(self) -> None:
