@@ -9,7 +9,8 @@
     links.stop()
 
 Bounded: at most `max_connections` per link, reads of `chunk_bytes`, writes awaited (a slow
-reader slows the writer). core.testing cannot import tests/support/tcp_proxy.py, hence this one.
+reader slows the writer). ProxyLoop, the thread and event loop these proxies run on, is shared
+with tests/support/tcp_proxy.py (one link with delay, blackhole and reset modes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Self
 
 CONTROL_TIMEOUT_S = 5.0
 
@@ -47,27 +48,83 @@ class _Link:
         self.bytes_dropped = 0
 
 
-class LinkProxies:
-    def __init__(
-        self, *, listen_host: str = "127.0.0.1", max_connections: int = 64, chunk_bytes: int = 65536
-    ) -> None:
-        self.listen_host = listen_host
-        self.max_connections = max_connections
-        self.chunk_bytes = chunk_bytes
-        self._links: dict[int, _Link] = {}
+class ProxyLoop:
+    """An event loop in one daemon thread for TCP proxies, driven from any thread: start,
+    run a coroutine on it (`_run`), stop (subclasses close their servers and connections in
+    `_close`; the byte pumps are cancelled, then the loop ends)."""
+
+    def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._pumps: set[asyncio.Future[None]] = set()
 
-    # ---- control (any thread) ----------------------------------------------------------------
-    def start(self) -> LinkProxies:
+    def start(self) -> Self:
         ready = threading.Event()
         self._thread = threading.Thread(target=self._main, args=(ready,), daemon=True)
         self._thread.start()
         if not ready.wait(CONTROL_TIMEOUT_S):
-            raise RuntimeError("link proxies did not start")
+            raise RuntimeError(f"{type(self).__name__} did not start")
         return self
 
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        with contextlib.suppress(Exception):
+            self._run(self._shutdown())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(CONTROL_TIMEOUT_S)
+        self._loop = None
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        if self._loop is None:
+            coro.close()
+            raise RuntimeError(f"{type(self).__name__} not started")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(CONTROL_TIMEOUT_S)
+
+    def _main(self, ready: threading.Event) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        loop.call_soon(ready.set)
+        loop.run_forever()
+        loop.close()
+
+    def _close(self) -> None:
+        """On the loop, at stop: close the servers and abort the connections."""
+        raise NotImplementedError
+
+    async def _shutdown(self) -> None:
+        self._close()
+        for task in list(self._pumps):  # each accept handler then returns by itself
+            task.cancel()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=CONTROL_TIMEOUT_S)
+
+    async def _splice(
+        self, there: Coroutine[Any, Any, None], back: Coroutine[Any, Any, None]
+    ) -> None:
+        """Run a connection's two pumps (one a direction) until either ends; cancel both."""
+        pumps = [asyncio.ensure_future(there), asyncio.ensure_future(back)]
+        self._pumps.update(pumps)
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for p in pumps:
+                p.cancel()
+                self._pumps.discard(p)
+
+
+class LinkProxies(ProxyLoop):
+    def __init__(
+        self, *, listen_host: str = "127.0.0.1", max_connections: int = 64, chunk_bytes: int = 65536
+    ) -> None:
+        super().__init__()
+        self.listen_host = listen_host
+        self.max_connections = max_connections
+        self.chunk_bytes = chunk_bytes
+        self._links: dict[int, _Link] = {}
+
+    # ---- control (any thread) ----------------------------------------------------------------
     def add(self, target_host: str, target_port: int) -> int:
         """A new link forwarding to target; returns its listening port."""
         return self._run(self._add((target_host, target_port)))
@@ -86,29 +143,7 @@ class LinkProxies:
         link = self._links[port]
         return link.bytes_forwarded, link.bytes_dropped
 
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        with contextlib.suppress(Exception):
-            self._run(self._shutdown())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(CONTROL_TIMEOUT_S)
-        self._loop = None
-
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        if self._loop is None:
-            coro.close()
-            raise RuntimeError("link proxies not started")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(CONTROL_TIMEOUT_S)
-
     # ---- the proxies' own loop ---------------------------------------------------------------
-    def _main(self, ready: threading.Event) -> None:
-        loop = self._loop = asyncio.new_event_loop()
-        loop.call_soon(ready.set)
-        loop.run_forever()
-        loop.close()
-
     async def _add(self, target: tuple[str, int]) -> int:
         link = _Link(target)
         link.server = await asyncio.start_server(
@@ -127,17 +162,12 @@ class LinkProxies:
             elif conn.tainted:
                 conn.abort()
 
-    async def _shutdown(self) -> None:
+    def _close(self) -> None:
         for link in self._links.values():
             if link.server is not None:
                 link.server.close()
             for conn in list(link.conns):
                 conn.abort()
-        for task in list(self._pumps):  # each _accept then returns by itself
-            task.cancel()
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if others:
-            await asyncio.wait(others, timeout=CONTROL_TIMEOUT_S)
 
     async def _accept(
         self, link: _Link, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -157,17 +187,9 @@ class LinkProxies:
             except OSError:
                 return
             conn.writers.append(up_writer)
-            pumps = [
-                asyncio.ensure_future(self._pump(link, conn, reader, up_writer)),
-                asyncio.ensure_future(self._pump(link, conn, up_reader, writer)),
-            ]
-            self._pumps.update(pumps)
-            try:
-                await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for p in pumps:
-                    p.cancel()
-                    self._pumps.discard(p)
+            await self._splice(
+                self._pump(link, conn, reader, up_writer), self._pump(link, conn, up_reader, writer)
+            )
         finally:
             link.conns.discard(conn)
             conn.abort()

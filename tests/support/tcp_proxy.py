@@ -7,8 +7,9 @@
     proxy.forward()        # back to normal (connections cut before stay cut)
     proxy.stop()
 
-It runs its own event loop in one daemon thread, so synchronous tests (broker processes)
-and asyncio tests alike can use it. Bounded: at most `max_connections` connections,
+It runs its own event loop in one daemon thread (core.testing.link_proxy.ProxyLoop, shared
+with the cluster's link proxies), so synchronous tests (broker processes) and asyncio tests
+alike can use it. Bounded: at most `max_connections` connections,
 reads of `chunk_bytes`, at most `queue_chunks` chunks waiting per direction (a slow
 reader slows the writer, as TCP would). The mode applies per chunk as it is read.
 """
@@ -16,14 +17,14 @@ reader slows the writer, as TCP would). The mode applies per chunk as it is read
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import time
+
+from core.testing.link_proxy import ProxyLoop
 
 FORWARD, BLACKHOLE, DELAY, CLOSE = "forward", "blackhole", "delay", "close"
 
 
-class TcpProxy:
+class TcpProxy(ProxyLoop):
     def __init__(
         self,
         target_host: str,
@@ -34,6 +35,7 @@ class TcpProxy:
         chunk_bytes: int = 64 * 1024,
         queue_chunks: int = 64,
     ) -> None:
+        super().__init__()
         self.target = (target_host, target_port)
         self.listen_host = listen_host
         self.max_connections = max_connections
@@ -45,19 +47,13 @@ class TcpProxy:
         self.accepted = 0
         self.bytes_forwarded = 0
         self.bytes_dropped = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     # ---- control (any thread) ---------------------------------------------------------------------
     def start(self) -> TcpProxy:
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, args=(ready,), daemon=True)
-        self._thread.start()
-        if not ready.wait(5):
-            raise RuntimeError("tcp proxy did not start")
+        super().start()
+        self.port = self._run(self._listen())
         return self
 
     def forward(self) -> None:
@@ -73,17 +69,6 @@ class TcpProxy:
         self.mode = CLOSE
         self._call(self._reset_all)
 
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        fut = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
-        with contextlib.suppress(Exception):
-            fut.result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
-        self._loop = None
-
     def __enter__(self) -> TcpProxy:
         return self.start()
 
@@ -95,15 +80,10 @@ class TcpProxy:
         return len(self._writers) // 2
 
     # ---- the proxy's own loop ---------------------------------------------------------------------
-    def _main(self, ready: threading.Event) -> None:
-        loop = self._loop = asyncio.new_event_loop()
-        self._server = loop.run_until_complete(
-            asyncio.start_server(self._accept, self.listen_host, 0)
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-        ready.set()
-        loop.run_forever()
-        loop.close()
+    async def _listen(self) -> int:
+        self._server = await asyncio.start_server(self._accept, self.listen_host, 0)
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
 
     def _call(self, fn) -> None:
         if self._loop is not None:
@@ -113,15 +93,10 @@ class TcpProxy:
         for w in list(self._writers):
             _abort(w)
 
-    async def _shutdown(self) -> None:
+    def _close(self) -> None:
         if self._server is not None:
             self._server.close()
         self._reset_all()
-        for task in list(self._tasks):  # the pumps; each _accept then returns by itself
-            task.cancel()
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if others:
-            await asyncio.wait(others, timeout=2)
 
     async def _accept(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
@@ -134,17 +109,11 @@ class TcpProxy:
             _abort(c_writer)
             return
         self._writers |= {c_writer, u_writer}
-        pumps = [
-            asyncio.ensure_future(self._pump(c_reader, u_writer, c_writer)),
-            asyncio.ensure_future(self._pump(u_reader, c_writer, u_writer)),
-        ]
-        self._tasks.update(pumps)
         try:
-            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            await self._splice(
+                self._pump(c_reader, u_writer, c_writer), self._pump(u_reader, c_writer, u_writer)
+            )
         finally:
-            for p in pumps:
-                p.cancel()
-                self._tasks.discard(p)
             for w in (c_writer, u_writer):
                 self._writers.discard(w)
                 _abort(w)
