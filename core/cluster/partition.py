@@ -332,17 +332,21 @@ class Partition:
             self.log._segments, self.log.config, self.log.size_bytes, now_ms, self.high_watermark
         )
         if doomed and doomed[-1].next_offset > self.consensus.start_goal:
-            self.consensus.propose_start(doomed[-1].next_offset)
+            landed = self.consensus.propose_start(doomed[-1].next_offset)
+            if landed is not None:  # nobody waits: a lost leadership is no error here
+                landed.add_done_callback(lambda f: f.cancelled() or f.exception())
         return 0
 
     def compaction_plan(
         self, now_ms: int, delete_retention_ms: int, min_cleanable_dirty_ratio: float | None
     ) -> CompactionPlan | None:
-        """What a compaction pass would rewrite (taken on the loop), or None when nothing."""
+        """What a compaction pass would rewrite (taken on the loop), or None when nothing:
+        committed batches only (a follower's high watermark may cover acks=1 batches its
+        leader has not committed, which a new leader may cut)."""
         return prepare_compaction(
             self.log,
             now_ms=now_ms,
-            max_collectible_offset=self.high_watermark,
+            max_collectible_offset=min(self.high_watermark, self.consensus.commit_offset),
             delete_retention_ms=delete_retention_ms,
             min_cleanable_dirty_ratio=min_cleanable_dirty_ratio,
         )

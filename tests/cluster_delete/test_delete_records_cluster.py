@@ -135,3 +135,64 @@ def test_delete_records_is_replicated_and_survives_failover_and_restart(cluster)
         RECORDS,
     )
     assert replica_starts(cluster) == {0: NEW_START, 1: NEW_START, 2: NEW_START}
+
+
+AGING = "aging"
+RETENTION = {"segment.bytes": "4096", "retention.bytes": "8192"}
+
+
+def test_retention_moves_every_replicas_start_and_never_back_across_failover(tmp_path):
+    """Retention by size on a replicated partition: the leader proposes the new start, every
+    replica applies it (the same persisted start everywhere), and after kill -9 of the leader
+    the new leader's earliest offset is not below what the old one showed."""
+    from confluent_kafka import Producer
+
+    properties = {
+        **CLUSTER_PROPERTIES,
+        "log_compaction_interval_ms": 300,
+        "log_segment_size_min": 1024,  # segment.bytes 4096 rolls at 4096
+    }
+    with running_cluster(tmp_path / "cluster", 3, properties=properties) as cluster:
+        create_topic(cluster, AGING, 1, 3, RETENTION)
+        producer = Producer(  # one record per batch: segments roll between batches
+            {"bootstrap.servers": cluster.bootstrap, "acks": "all", "batch.num.messages": 1}
+        )
+        for i in range(RECORDS):
+            producer.produce(AGING, b"%04d" % i + b"x" * 500, partition=0)
+            producer.poll(0)
+        assert producer.flush(30) == 0
+
+        def starts() -> dict[int, int]:
+            out = {}
+            for node_id, directory in cluster.partition_dirs(AGING, 0).items():
+                path = directory / "kvstore.json"
+                store = json.loads(path.read_bytes() or b"{}") if path.exists() else {}
+                out[node_id] = int(store.get(START_KEY, 0))
+            return out
+
+        def settled() -> int | None:
+            seen = starts()
+            values = set(seen.values())
+            return values.pop() if len(seen) == 3 and len(values) == 1 and 0 not in values else None
+
+        start = wait_for(settled, "one start > 0 on every replica", 30)
+        low = wait_for(lambda: low_of(cluster, AGING), "the leader's earliest offset", 20)
+        assert low >= start
+        old = cluster.leader_of(AGING, 0)
+        cluster.kill(old)
+        cluster.leader_of(AGING, 0, among=[n for n in range(3) if n != old], timeout_s=30)
+        after = wait_for(lambda: low_of(cluster, AGING), "the new leader's earliest", 30)
+        assert after >= low, (after, low)
+
+
+def low_of(cluster: BrokerCluster, topic: str) -> int | None:
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "probe"})
+    try:
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5)
+        return int(low) if high == RECORDS and low > 0 else None
+    except KafkaException:
+        return None
+    finally:
+        consumer.close()
