@@ -178,7 +178,7 @@ class Replication(RaftState):
         end = self._accept(m.prev, m.entries)
         self.leader_match = end
         self.leader_seq = m.seq
-        self.leader_commit = m.commit
+        self.leader_commit = max(self.leader_commit, m.commit)  # a late request cannot lower it
         self.leader_start = m.start
         self._follow_commit()
         self.follow_start()
