@@ -121,6 +121,14 @@ def broker_args(node: NodeSpec, cluster: list[NodeSpec], user_sets: list[str]) -
         "--set",
         f"redpanda.seed_servers={_yaml(seeds)}",
     ]
+    # The in-broker HTTP proxy and Schema Registry are Kafka clients too: they start from the
+    # internal listener (this node first), whose Metadata names addresses that containers reach.
+    internal = [
+        {"address": n.ip, "port": INTERNAL_KAFKA_PORT}
+        for n in [node, *(m for m in cluster if m is not node)]
+    ]
+    args += ["--set", f"pandaproxy_client.brokers={_yaml(internal)}"]
+    args += ["--set", f"schema_registry_client.brokers={_yaml(internal)}"]
     for key, value in DEV_CONTAINER_PROPERTIES.items():
         if key in NOT_IN_BROKER:
             continue

@@ -289,6 +289,50 @@ def test_rf3_topic_through_rpk_and_confluent_kafka(started3, rpk):
     assert sorted(consumed.stdout.splitlines()) == ["c1", "c2", "r1", "r2"]
 
 
+def test_every_nodes_proxy_and_registry_reach_the_whole_cluster(started3, rpk):
+    """The in-container HTTP proxy and Schema Registry start from the internal listener, so
+    they reach partitions and the _schemas leader on the other nodes too."""
+    profile = profile_of(rpk)
+    for n, registry in enumerate(profile["schema_registry"]["addresses"]):
+        body = json.dumps({"schema": json.dumps({"type": "string"})}).encode()
+        request = urllib.request.Request(
+            f"http://{registry}/subjects/node-{n}-value/versions",
+            data=body,
+            headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert "id" in json.load(answer)
+    topic = "container-test-proxy"
+    created = rpk("topic", "create", topic, "-r", "3", "-p", "3")
+    assert created.exit_code == 0, created.stderr + created.stdout
+    records = [{"value": f"p{i}", "partition": i} for i in range(3)]  # one led by each node
+    rows = started3.stdout.splitlines()
+    header = next(i for i, line in enumerate(rows) if line.startswith("NODE-ID"))
+    proxies = [r.split()[4] for r in rows[header + 1 : header + 4]]
+    for proxy in proxies:
+        offsets = proxy_produce(proxy, topic, records)
+        assert all("error_code" not in o or o["error_code"] is None for o in offsets), offsets
+
+
+def proxy_produce(proxy: str, topic: str, records: list[dict]) -> list[dict]:
+    """POST records to the HTTP proxy; a topic this proxy's client does not know yet (404, the
+    create was just applied elsewhere) is retried for a while."""
+    deadline = time.monotonic() + 20
+    while True:
+        request = urllib.request.Request(
+            f"http://{proxy}/topics/{topic}",
+            data=json.dumps({"records": records}).encode(),
+            headers={"Content-Type": "application/vnd.kafka.json.v2+json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return json.load(answer)["offsets"]
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
 def test_a_stopped_node_leaves_the_topic_served(started3, own_engine, rpk):
     node1 = next(n for n in engine.existing_nodes(own_engine) if n.node_id == 1)
     node1.container.stop(timeout=20)
