@@ -10,6 +10,7 @@ import asyncio
 
 from core.common.clock import SystemClock
 from core.raft.consensus import QUORUM_ACK
+from core.raft.errors import RaftErrc, RaftError
 from core.raft.state import RaftConfig
 from core.storage.log import DiskLog, LogConfig
 from tests.raft_groups.nodes import batch, leader_of, start_nodes, until
@@ -55,8 +56,8 @@ async def test_a_replica_behind_the_start_installs_a_snapshot(tmp_path):
 
         for proxy in proxies.values():
             proxy.forward()
-        await until(lambda: behind.log.next_offset == end, 10, "the snapshot and the rest")
-        assert behind.log.start_offset == 8 and behind.commit_offset == end
+        await until(lambda: behind.commit_offset == end, 10, "the snapshot and the rest")
+        assert behind.log.start_offset == 8 and behind.log.next_offset == end
         assert behind.log.read_bytes(8, 1 << 20, end) == leader.log.read_bytes(8, 1 << 20, end)
         assert behind.term_at(7) == leader.term_at(7)
     finally:
@@ -69,3 +70,38 @@ async def test_a_replica_behind_the_start_installs_a_snapshot(tmp_path):
         assert (reopened.start_offset, reopened.next_offset) == (8, end)
     finally:
         reopened.close()
+
+
+async def test_a_start_no_majority_holds_is_not_applied_and_fails_on_step_down(tmp_path):
+    proxies: dict[tuple[int, int], TcpProxy] = {}
+
+    def address(src: int, dst: int, port: int) -> tuple[str, int]:
+        proxy = proxies[(src, dst)] = TcpProxy("127.0.0.1", port).start()
+        return "127.0.0.1", proxy.port
+
+    nodes = await start_nodes(tmp_path, 3, address=address)
+    try:
+        for n in nodes:
+            n.add_group(1, VOTERS, FAST)
+        await until(lambda: leader_of(nodes, 1) is not None, 5, "a leader")
+        leader = leader_of(nodes, 1)
+        assert leader is not None
+        await write(leader, 0, 5)
+        for (src, dst), proxy in proxies.items():
+            if leader.node_id in (src, dst):
+                proxy.close_links()
+        waiter = leader.propose_start(3)
+        assert waiter is not None
+        await asyncio.sleep(0.2)
+        assert leader.log.start_offset == 0 and leader.log.read_bytes(0, 1 << 20, 5)
+        try:
+            await asyncio.wait_for(waiter, 5)
+            raise AssertionError("a start without a majority was applied")
+        except RaftError as exc:
+            assert exc.errc == RaftErrc.not_leader  # stepped down: the client retries
+        assert leader.log.start_offset == 0
+    finally:
+        for n in nodes:
+            await n.stop()
+        for proxy in proxies.values():
+            proxy.stop()
