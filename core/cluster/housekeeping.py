@@ -1,6 +1,11 @@
 """Log housekeeping: retention for `delete` topics, compaction for `compact` ones, producer
 snapshots, every `log_compaction_interval_ms` for each partition this node holds.
 
+Retention of a replicated partition is its leader's: it proposes the new log start, which
+every replica applies once it committed it (core.raft.log_start), so all replicas start at
+the same offset and the start a client sees never goes back across a failover; followers
+remove nothing on their own. Compaction runs on every replica over committed batches only.
+
 Compaction rewrites segments in one worker thread, never on the event loop (one pass at a time):
 `prepare` snapshots on the loop, `rewrite` runs in the worker, `install` swaps on the loop. The
 log may change meanwhile (appends, retention, DeleteRecords, truncation, close): install checks

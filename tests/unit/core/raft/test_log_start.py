@@ -159,3 +159,22 @@ def test_a_follower_behind_the_start_installs_a_snapshot() -> None:
     assert follower.data == leader.data
     assert follower.core.commit == 20
     assert follower.core.log.term_of_offset(14) == leader.core.log.term_of_offset(14)
+
+
+def test_the_start_and_a_snapshot_cross_the_wire() -> None:
+    from core.raft.types import AppendReply, TermStart, VoteReply
+    from core.rpc.raft_codec import decode, encode
+
+    runs = (TermStart(1, 0, VOTERS), TermStart(3, 7, (0, 2)))
+    messages = [
+        AppendRequest(0, 1, 4, (12, 3), (), 20, 20, 5, 12, runs),
+        AppendRequest(0, 1, 4, (20, 4), (), 20, 20, 6, 12),
+        AppendReply(1, 0, 4, True, (20, 4), 20, 20, 6, 12),
+        VoteReply(1, 0, 4, True, False, 12),
+    ]
+    for m in messages:
+        meta, blob = encode(7, m)
+        assert decode(meta, b"".join(bytes(b) for b in blob)) == (7, m)
+    plain, _ = encode(7, AppendRequest(0, 1, 4, (20, 4), (), 20, 20, 6))
+    started, _ = encode(7, messages[1])
+    assert len(started) == len(plain) + 12  # a log starting at 0 costs heartbeats nothing
