@@ -65,6 +65,7 @@ RETRY_DELAY_S = 0.05
 PERSIST_INTERVAL_S = 0.1
 APPLY_POLL_S = 0.05
 _KV_KEY = "controller"
+NOOP = "controller_noop"  # appended by each new leader of a multi-voter controller
 
 Applier = Callable[[dict], None]
 
@@ -103,7 +104,7 @@ class Controller:
             "register_node": self.members.apply_register,
         }
         self._next = 0  # the next offset to apply
-        self._waiters: dict[int, tuple[int, asyncio.Future[None]]] = {}  # offset -> (term, fut)
+        self._waiters: dict[tuple[int, int], asyncio.Future[None]] = {}  # (offset, term) -> fut
         self._persisted = -1
         self._persist_handle: asyncio.TimerHandle | None = None
         self._apply_scheduled = False
@@ -129,6 +130,8 @@ class Controller:
         owners.add(
             "members", ("bootstrap_cluster", "register_node"), members.snapshot, members.restore
         )
+        self._appliers[NOOP] = lambda _payload, _offset: None
+        owners.add("controller", (NOOP,), dict, lambda _state: None)  # no state
 
     @property
     def leader_id(self) -> int | None:
@@ -185,7 +188,7 @@ class Controller:
         self.started = True
         self.consensus.add_visible_listener(self._schedule_apply)
         self.consensus.add_truncate_listener(lambda _offset: self.check_lost())
-        self.consensus.add_leader_listener(lambda _term, _leader: self._schedule_apply())
+        self.consensus.add_leader_listener(self._on_leader)
         if len(self.consensus.voters) > 1:
             # A follower's commit may move after its visible offset (once its own flush
             # completes): a light poll catches that without a listener of its own.
@@ -202,10 +205,26 @@ class Controller:
         self._persist()
         self._snapshot_at_close()
         self.consensus.close()
-        for _, fut in self._waiters.values():
+        for fut in self._waiters.values():
             if not fut.done():
                 fut.set_exception(ClusterError(ClusterErrc.shutting_down, "controller closed"))
         self._waiters.clear()
+
+    def _on_leader(self, term: int, leader: int | None) -> None:
+        self._schedule_apply()
+        if leader == self.node_id and not self._closed:
+            asyncio.get_running_loop().call_soon(self._append_noop, term)
+
+    def _append_noop(self, term: int) -> None:
+        """A new leader's first command (Raft's no-op): once it applies, every node's
+        waiters for entries of older terms the new leader lacks fail at once (check_lost)
+        and are submitted again, instead of waiting for the next command."""
+        if self._closed or not self.consensus.is_leader or self.consensus.term != term:
+            return
+        try:
+            self.append_local(SubmitRequest(NOOP, {"term": term}))
+        except RaftError:
+            pass  # no longer leader: the next one appends its own
 
     # ---- applying --------------------------------------------------------------------------------
     def _schedule_apply(self) -> None:
@@ -263,8 +282,8 @@ class Controller:
 
     def _settle(self, offset: int, term: int) -> None:
         """The batch at `offset` of `term` was applied: resolve or fail waiters up to it."""
-        for waited in [o for o in self._waiters if o <= offset]:
-            want, fut = self._waiters.pop(waited)
+        for waited, want in [key for key in self._waiters if key[0] <= offset]:
+            fut = self._waiters.pop((waited, want))
             if fut.done():
                 continue
             if waited == offset and want == term:
@@ -273,14 +292,14 @@ class Controller:
                 fut.set_exception(CommandLost(f"offset {waited}: term {want} was replaced"))
 
     def check_lost(self) -> None:
-        """Fail waiters whose entry can no longer commit: a newer term starts at or before
-        its offset (every entry from that offset on is of that term or later)."""
-        if not self._waiters:
-            return
-        history = self.consensus.term_history
-        for waited, (want, fut) in list(self._waiters.items()):
-            if any(term > want and start <= waited for term, start in history):
-                del self._waiters[waited]
+        """Fail waiters whose entry can no longer commit: the last batch applied (so
+        committed), below their offset, is of a newer term (log terms never decrease and
+        committed entries stay: every entry after it is of that term or later). A newer term
+        merely starting at or before the offset is not enough: its entries may be uncommitted
+        and replaced in turn by a later leader's log holding the awaited entry."""
+        for (waited, want), fut in list(self._waiters.items()):
+            if waited >= self._next and self._applied_term > want:
+                del self._waiters[(waited, want)]
                 if not fut.done():
                     fut.set_exception(CommandLost(f"offset {waited} of term {want} was replaced"))
 
@@ -413,10 +432,10 @@ class Controller:
             else:
                 fut.set_exception(CommandLost(f"offset {offset} was applied from another term"))
             return fut
-        previous = self._waiters.get(offset)
-        if previous is not None and not previous[1].done():
-            previous[1].set_exception(CommandLost(f"offset {offset} is awaited for another term"))
-        self._waiters[offset] = (term, fut)
+        previous = self._waiters.get((offset, term))  # the same command, awaited again
+        if previous is not None and not previous.done():
+            previous.set_exception(CommandLost(f"offset {offset} of term {term} awaited again"))
+        self._waiters[(offset, term)] = fut
         self.check_lost()
         return fut
 
@@ -425,8 +444,8 @@ class Controller:
         try:
             await fut
         finally:
-            if self._waiters.get(offset, (None, None))[1] is fut:
-                del self._waiters[offset]
+            if self._waiters.get((offset, term)) is fut:
+                del self._waiters[(offset, term)]
 
     def _terms_match(self, offset: int, term: int) -> bool:
         return self.consensus.term_at(offset) == term

@@ -30,7 +30,10 @@ NAMES = tuple(f"topic-{i}" for i in range(10))
 if "SIM_SEED" in os.environ:
     SEEDS = [int(os.environ["SIM_SEED"])]
 else:
-    SEEDS = list(range(int(os.environ.get("SIM_SEEDS", "100"))))
+    # plus seeds that once failed: 1214 (two submitters on one node waiting for offset 5, of
+    # terms 0 and 1: the second wait failed the first; and a newer term starting at the
+    # offset was taken for loss though its entries were replaced by the awaited one)
+    SEEDS = sorted({*range(int(os.environ.get("SIM_SEEDS", "100"))), 575, 1214})
 
 
 def submit_random(world: World) -> None:
