@@ -160,7 +160,7 @@ def run(seed: int) -> World:
     world = World(seed, nodes, crashes=seed % 3 != 0, relaxed=seed % 3 == 0)
     try:
         for _ in range(STEPS):
-            if world.rng.random() < 0.1:
+            if world.rng.random() < 0.3:
                 world.propose_start()
             chaos_step(world)
         settle(world)
