@@ -290,8 +290,8 @@ class Partition:
     def prefix_truncate(self, offset: int) -> None:
         """DeleteRecords: make `offset` the log start of every replica. The start moves here
         (`start_offset`) once a majority holds it: at once with one replica, else the caller
-        waits for `start_offset` to reach it (listeners are called when it moves) or for
-        `start_pending` to say this replica stopped leading."""
+        waits for `start_offset` to reach it (listeners are called when it moves, and when
+        this replica stops leading)."""
         if offset > self.high_watermark or offset < 0:
             raise ClusterError(
                 ClusterErrc.offset_out_of_range,
@@ -299,15 +299,9 @@ class Partition:
             )
         if offset > self.log.start_offset:
             try:
-                self.consensus.propose_start(offset)
+                _unwatched(self.consensus.propose_start(offset))
             except RaftError as exc:
                 raise from_raft(exc) from None
-
-    @property
-    def start_pending(self) -> bool:
-        """This replica leads and replicates a start offset not yet applied here."""
-        c = self.consensus
-        return c.is_leader and c.start_goal > self.log.start_offset
 
     def _on_start(self, _offset: int) -> None:
         for fn in list(self._listeners):
@@ -332,9 +326,7 @@ class Partition:
             self.log._segments, self.log.config, self.log.size_bytes, now_ms, self.high_watermark
         )
         if doomed and doomed[-1].next_offset > self.consensus.start_goal:
-            landed = self.consensus.propose_start(doomed[-1].next_offset)
-            if landed is not None:  # nobody waits: a lost leadership is no error here
-                landed.add_done_callback(lambda f: f.cancelled() or f.exception())
+            _unwatched(self.consensus.propose_start(doomed[-1].next_offset))
         return 0
 
     def compaction_plan(
@@ -372,6 +364,13 @@ class Partition:
             log.exception("%s/%d: producer state not advanced", self.topic, self.index)
         for fn in list(self._listeners):
             fn()
+
+
+def _unwatched(landed: asyncio.Future | None) -> None:
+    """A start proposal's future nobody awaits (callers watch `start_offset`): a lost
+    leadership is no error to log."""
+    if landed is not None:
+        landed.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 def _stamp_log_append_time(batch: bytearray, now_ms: int) -> None:
