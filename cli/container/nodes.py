@@ -34,6 +34,7 @@ from cli.container.ports import NodePorts
 from cli.errors import UsageError
 
 INTERNAL_KAFKA_PORT = 19092
+CONTAINER_MEMORY = "1g"
 ADMIN_PORT = 9644
 PROXY_PORT = 8082
 SCHEMA_REGISTRY_PORT = 8081
@@ -161,5 +162,6 @@ def create(client, image: str, node: NodeSpec, cluster: list[NodeSpec], user_set
         },
         network=NETWORK,
         networking_config={NETWORK: endpoint},
+        mem_limit=CONTAINER_MEMORY,  # dev-container mode's small memory (rpk: --memory 1G)
         detach=True,
     )

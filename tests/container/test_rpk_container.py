@@ -270,6 +270,8 @@ def test_three_nodes_form_one_cluster(started3, own_engine, rpk):
         n.name: n.container.attrs["NetworkSettings"]["Networks"]["redpanda"]["IPAddress"]
         for n in engine.existing_nodes(own_engine)
     }
+    limits = {n.container.attrs["HostConfig"]["Memory"] for n in engine.existing_nodes(own_engine)}
+    assert limits == {1024**3}  # developer container mode: small memory
     assert addresses == {
         "rp-node-0": "172.24.1.2",
         "rp-node-1": "172.24.1.3",
