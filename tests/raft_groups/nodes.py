@@ -9,7 +9,8 @@ import pathlib
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from core.cluster.raft_groups import RaftGroups
@@ -21,6 +22,7 @@ from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 from core.storage.group_commit import GroupCommit
 from core.storage.log import DiskLog, LogConfig
+from tests.support.tcp_proxy import TcpProxy
 
 CLUSTER = uuid.UUID(int=0xA11)
 
@@ -99,6 +101,53 @@ async def start_nodes(
                 a.server.peers.set_peer(b.node_id, host, port)
         a.groups.start()
     return nodes
+
+
+class Links:
+    """One TCP proxy per directed link between in-process nodes (`start_nodes(address=...)`)."""
+
+    def __init__(self) -> None:
+        self.proxies: dict[tuple[int, int], TcpProxy] = {}
+
+    def address(self, src: int, dst: int, port: int) -> tuple[str, int]:
+        proxy = self.proxies[(src, dst)] = TcpProxy("127.0.0.1", port).start()
+        return "127.0.0.1", proxy.port
+
+    def isolate(self, node_id: int) -> None:
+        """Cut every link to and from `node_id` (connections reset, new ones refused)."""
+        for (src, dst), proxy in self.proxies.items():
+            if node_id in (src, dst):
+                proxy.close_links()
+
+    def heal(self) -> None:
+        for proxy in self.proxies.values():
+            proxy.forward()
+
+    def stop(self) -> None:
+        for proxy in self.proxies.values():
+            proxy.stop()
+
+
+FAST = RaftConfig(election_timeout_ms=500, heartbeat_interval_ms=50)
+
+
+@asynccontextmanager
+async def group_over_links(
+    tmp: pathlib.Path, n: int = 3, group_id: int = 1, config: RaftConfig = FAST
+) -> AsyncIterator[tuple[list[Node], Links]]:
+    """`n` nodes dialing each other through per-link proxies, all voters of one group that
+    has elected a leader; nodes and proxies stopped on the way out."""
+    links = Links()
+    nodes = await start_nodes(tmp, n, address=links.address)
+    try:
+        for node in nodes:
+            node.add_group(group_id, tuple(range(n)), config)
+        await until(lambda: leader_of(nodes, group_id) is not None, 5, "a leader")
+        yield nodes, links
+    finally:
+        for node in nodes:
+            await node.stop()
+        links.stop()
 
 
 async def until(cond: Callable[[], bool], timeout_s: float, what: str = "condition") -> float:

@@ -11,26 +11,11 @@ import asyncio
 
 from core.raft.consensus import LEADER_ACK, QUORUM_ACK
 from core.raft.errors import RaftErrc, RaftError
-from core.raft.state import RaftConfig
-from tests.raft_groups.nodes import batch, leader_of, log_bytes, start_nodes, until
-from tests.support.tcp_proxy import TcpProxy
-
-VOTERS = (0, 1, 2)
-FAST = RaftConfig(election_timeout_ms=500, heartbeat_interval_ms=50)
+from tests.raft_groups.nodes import batch, group_over_links, leader_of, log_bytes, until
 
 
 async def test_an_isolated_leaders_tail_is_truncated_after_healing(tmp_path):
-    proxies: dict[tuple[int, int], TcpProxy] = {}
-
-    def address(src: int, dst: int, port: int) -> tuple[str, int]:
-        proxy = proxies[(src, dst)] = TcpProxy("127.0.0.1", port).start()
-        return "127.0.0.1", proxy.port
-
-    nodes = await start_nodes(tmp_path, 3, address=address)
-    try:
-        for n in nodes:
-            n.add_group(1, VOTERS, FAST)
-        await until(lambda: leader_of(nodes, 1) is not None, 5, "a leader")
+    async with group_over_links(tmp_path) as (nodes, links):
         old = leader_of(nodes, 1)
         assert old is not None
         kept = [old.replicate(batch(i), QUORUM_ACK) for i in range(3)]
@@ -39,9 +24,7 @@ async def test_an_isolated_leaders_tail_is_truncated_after_healing(tmp_path):
         cut: list[int] = []
         old.add_truncate_listener(cut.append)
 
-        for (src, dst), proxy in proxies.items():  # isolate the leader both ways
-            if old.node_id in (src, dst):
-                proxy.close_links()
+        links.isolate(old.node_id)  # both ways
         lost = [old.replicate(batch(10 + i), LEADER_ACK) for i in range(2)]
         waiter = old.replicate(batch(20), QUORUM_ACK).done
         assert waiter is not None and old.log.next_offset == committed + 3
@@ -61,8 +44,7 @@ async def test_an_isolated_leaders_tail_is_truncated_after_healing(tmp_path):
         except RaftError:
             pass  # failed (not_leader when it stepped down, or term_changed at the cut)
 
-        for proxy in proxies.values():
-            proxy.forward()
+        links.heal()
         replica = old  # the old leader's replica, now a follower
         await until(lambda: replica.log.flushed_offset == end, 10, "the old leader caught up")
         assert cut and cut[0] == committed  # its own tail (acks=1, never committed) was cut
@@ -77,8 +59,3 @@ async def test_an_isolated_leaders_tail_is_truncated_after_healing(tmp_path):
         assert log_bytes(replica, end) == log_bytes(new, end)
         assert replica.term_history == new.term_history
         assert replica.leader_id == new.node_id
-    finally:
-        for n in nodes:
-            await n.stop()
-        for proxy in proxies.values():
-            proxy.stop()
