@@ -31,9 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="data directory (redpanda.data_directory)")
     p.add_argument("--node-id", type=int, help="node id (redpanda.node_id)")
     p.add_argument(
-        "--kafka-addr", help="Kafka API listener host:port (default 127.0.0.1:9092; port 0 = any)"
+        "--kafka-addr",
+        help="Kafka API listeners, [name://]host:port[,...] (default 127.0.0.1:9092; port 0 = any)",
     )
-    p.add_argument("--advertise-kafka-addr", help="address given to clients in Metadata")
+    p.add_argument(
+        "--advertise-kafka-addr",
+        help="addresses given to clients in Metadata, [name://]host:port[,...] by listener name",
+    )
     p.add_argument("--admin-addr", help="Admin API listener host:port (default 127.0.0.1:9644)")
     p.add_argument("--rpc-addr", help="broker RPC host:port (default 127.0.0.1:33145)")
     p.add_argument("--advertise-rpc-addr", help="RPC address given to other brokers")
@@ -99,6 +103,29 @@ def _with_address(entry, host: str, port: int) -> dict:
     return kept
 
 
+def _listener_entries(entry, value: str, flag: str) -> list[dict]:
+    """Redpanda's `--kafka-addr` form: `[name://]host:port` entries separated by commas.
+    Each keeps the file's other keys (authentication_method) of the entry with its name, or of
+    the first entry when the flag names none."""
+    by_name = {e.get("name"): e for e in (entry if isinstance(entry, list) else [entry]) if e}
+    entries = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        name = part.split("://", 1)[0] if "://" in part else None
+        a = parse_address(part, 9092, flag)
+        kept = by_name.get(name) if name is not None else None
+        new = _with_address(kept if kept is not None else entry, a.host, a.port)
+        if name is not None:
+            new["name"] = name
+        elif entries:
+            new.pop("name", None)  # only the first unnamed entry keeps the file's name
+        entries.append(new)
+    if not entries:
+        raise NodeConfigError(f"{flag}: no address in {value!r}")
+    return entries
+
+
 def load_config(args: argparse.Namespace):
     doc = load_file(args.config)
     for assignment in args.set:
@@ -112,9 +139,14 @@ def load_config(args: argparse.Namespace):
         rp["node_id"] = args.node_id
     if args.dev:
         rp["developer_mode"] = True
+    for flag, key in (
+        ("kafka_addr", "kafka_api"),
+        ("advertise_kafka_addr", "advertised_kafka_api"),
+    ):
+        value = getattr(args, flag)
+        if value:
+            rp[key] = _listener_entries(rp.get(key), value, flag)
     for flag, key, port in (
-        ("kafka_addr", "kafka_api", 9092),
-        ("advertise_kafka_addr", "advertised_kafka_api", 9092),
         ("admin_addr", "admin", 9644),
         ("rpc_addr", "rpc_server", 33145),
         ("advertise_rpc_addr", "advertised_rpc_api", 33145),

@@ -142,7 +142,8 @@ def _node_value(ctx: RequestContext, name: str) -> str:
         return str(ctx.services.data_dir)
     advertised = ctx.services.advertised_kafka
     if name == "advertised.listeners":
-        return f"plain://{advertised[0]}:{advertised[1]}"
+        named = ctx.services.advertised_listeners or {"plain": advertised}
+        return ",".join(f"{n or 'plain'}://{h}:{p}" for n, (h, p) in named.items())
     host, port = ctx.services.kafka_api or advertised
     return f"plain://{host}:{port}"
 
