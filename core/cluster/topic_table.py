@@ -41,7 +41,7 @@ class TopicMeta:
 
 TopicListener = Callable[
     [str, TopicMeta], None
-]  # (event, topic): created|deleted|partitions|config
+]  # (event, topic): created|deleted|partitions|config|replicas
 
 
 class TopicTable:
@@ -115,6 +115,15 @@ class TopicTable:
         meta.partition_revisions.extend([offset] * added)
         meta.assignments.extend(self._assignments(payload, added))
         self._emit("partitions", meta)
+
+    def set_replicas(self, name: str, partition: int, replicas: tuple[int, ...]) -> None:
+        """A finished (or force-cancelled) move: the partition's replicas are `replicas`
+        (core.cluster.moves, in controller log order); listeners hear "replicas"."""
+        meta = self.topics.get(name)
+        if meta is None or not 0 <= partition < len(meta.assignments):
+            return
+        meta.assignments[partition] = tuple(replicas)
+        self._emit("replicas", meta)
 
     def apply_update_config(self, payload: dict, offset: int) -> None:
         meta = self.topics.get(payload["name"])

@@ -1,0 +1,60 @@
+"""Wiring of replica-set changes into a broker (called by the composition root, core.app):
+
+self.replica_moves = MovesRuntime(self.controller)    # before the controller starts
+self.replica_moves.attach(self.partitions)            # before partitions open
+self.replica_moves.start()                             # once the node registered
+await self.replica_moves.stop()                        # before the network stops
+"""
+
+from __future__ import annotations
+
+from core.cluster import decommission, moves
+from core.cluster.decommission import DecommissionDriver, DecommissionFrontend
+from core.cluster.move_frontend import MovesFrontend
+from core.cluster.reconciler import Reconciler
+
+
+class MovesRuntime:
+    def __init__(self, controller) -> None:
+        self.controller = controller
+        self.table = moves.install(controller)
+        self.decommission_table = decommission.install(controller)
+        self.frontend = MovesFrontend(controller, self.table, self.decommission_table.draining)
+        self.decommission = DecommissionFrontend(controller, self.decommission_table, self.table)
+        self.reconciler: Reconciler | None = None
+        self.driver = DecommissionDriver(controller, self.decommission_table, self.frontend)
+
+    def attach(self, partitions) -> None:
+        """The partition manager opens (and keeps at start) replicas moving here too."""
+        partitions.extra_hosts = self.table.hosts
+        self.reconciler = Reconciler(self.controller.node_id, partitions, self.table, self.frontend)
+
+    def start(self) -> None:
+        assert self.reconciler is not None, "attach first"
+        self.reconciler.start()
+        self.driver.start()
+
+    async def stop(self) -> None:
+        await self.driver.stop()
+        if self.reconciler is not None:
+            await self.reconciler.stop()
+
+    def progress(self, move: moves.Move) -> tuple[int, int]:
+        """(partition size, bytes moved) as this node sees them: the size of its replica, and,
+        when it leads, how far the slowest new replica has flushed (0 moved otherwise)."""
+        if self.reconciler is None:
+            return 0, 0
+        local = self.reconciler.partitions.get(move.topic, move.partition)
+        if local is None:
+            return 0, 0
+        size = local.size_bytes
+        core = local.consensus.core
+        if not local.consensus.is_leader or core is None or not move.adding:
+            return size, 0
+        start, end = local.start_offset, local.log_end_offset
+        if end <= start:
+            return size, size
+        flushed = min(
+            core.progress[n].flushed if n in core.progress else start for n in move.adding
+        )
+        return size, size * max(0, min(flushed, end) - start) // (end - start)
