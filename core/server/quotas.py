@@ -1,0 +1,165 @@
+"""Produce and fetch byte-rate quotas, enforced per client as Kafka does (KIP-13, KIP-219).
+
+The quotas themselves live in the controller (core.cluster.quotas.QuotaStore: per client id,
+per client-id prefix, and a default). Each budget is a token bucket refilled at the quota's
+rate and holding at most one second of it (`BURST_S`), so a client may burst briefly and
+averages the quota. A request that overdraws its bucket is still served, answered with
+`throttle_time_ms` = the time the debt takes to repay (at most `max_kafka_throttle_delay_ms`),
+and its connection is muted for that long: no further request is read from it (Kafka's
+channel mute). Clients older than KIP-219 (Produce < v6, Fetch < v8) also get the response
+only after the throttle time, as Kafka delays it for them.
+
+- Produce counts the request's size.
+- Fetch counts the response's size. A Fetch arriving while its budget is still in debt is
+  answered at once with no records and the remaining throttle time, and counts nothing (Kafka's
+  throttled, "unrecorded" fetch response).
+
+Buckets are kept for at most `MAX_BUCKETS` budgets (least recently used ones are dropped: a
+dropped budget starts full again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from core.protocol.fetch_wire import FileRegion, encode_fetch_response
+from core.server.responses import NO_RESPONSE, RawResponse
+
+PRODUCE_KEY, FETCH_KEY = 0, 1
+PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE = "producer_byte_rate", "consumer_byte_rate"
+CLIENT_THROTTLES = {PRODUCE_KEY: 6, FETCH_KEY: 8}  # first version the client throttles itself
+BURST_S = 1.0
+MAX_BUCKETS = 10_000
+MAX_THROTTLE_PROPERTY = "max_kafka_throttle_delay_ms"
+_THROTTLE_AT = slice(8, 12)  # a Fetch response frame: size, correlation id, throttle_time_ms
+
+
+class QuotaLookup(Protocol):
+    """The replicated quota table (core.cluster.quotas.QuotaStore)."""
+
+    def limit(self, client_id: str | None, key: str) -> tuple[str, float] | None: ...
+
+
+class Muteable(Protocol):
+    """A connection that stops reading until `muted_until` (time.monotonic seconds)."""
+
+    muted_until: float
+
+
+@dataclasses.dataclass(slots=True)
+class Bucket:
+    rate: float
+    tokens: float
+    stamp: float
+
+    def refill(self, rate: float, now: float) -> None:
+        self.rate = rate
+        self.tokens = min(rate * BURST_S, self.tokens + (now - self.stamp) * rate)
+        self.stamp = now
+
+    def debt_ms(self) -> int:
+        return 0 if self.tokens >= 0 else int(-self.tokens * 1000 / self.rate) + 1
+
+
+class ClientQuotas:
+    """The quota table (`store`, for Describe/AlterClientQuotas) and its enforcement."""
+
+    def __init__(
+        self,
+        store: Any,
+        config_get: Callable[[str], Any],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self._config_get = config_get
+        self._clock = clock
+        self._buckets: OrderedDict[tuple[str, str], Bucket] = OrderedDict()
+        self.throttled_requests = 0
+
+    def _bucket(self, key: str, client_id: str | None) -> Bucket | None:
+        found = self.store.limit(client_id, key)
+        if found is None:
+            return None
+        name, rate = found
+        now = self._clock()
+        bucket = self._buckets.get((key, name))
+        if bucket is None:
+            bucket = self._buckets[(key, name)] = Bucket(rate, rate * BURST_S, now)
+            if len(self._buckets) > MAX_BUCKETS:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end((key, name))
+            bucket.refill(rate, now)
+        return bucket
+
+    def _cap(self, ms: int) -> int:
+        return max(0, min(ms, int(self._config_get(MAX_THROTTLE_PROPERTY))))
+
+    def debt_ms(self, key: str, client_id: str | None) -> int:
+        """The throttle time the client's budget owes now (0: none), recording nothing."""
+        bucket = self._bucket(key, client_id)
+        return 0 if bucket is None else self._cap(bucket.debt_ms())
+
+    def record(self, key: str, client_id: str | None, nbytes: int) -> int:
+        """Take `nbytes` from the client's budget; the throttle time it now owes."""
+        bucket = self._bucket(key, client_id)
+        if bucket is None:
+            return 0
+        bucket.tokens -= nbytes
+        return self._cap(bucket.debt_ms())
+
+
+async def throttle(ctx: Any, response: Any, request_bytes: int, conn: Muteable) -> Any:
+    """Account a Produce or Fetch against its client's quota; return the response carrying
+    the throttle time, mute `conn` for it, and delay it for clients that do not throttle
+    themselves. Other requests pass through."""
+    quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
+    if quotas is None or ctx.api_key not in CLIENT_THROTTLES:
+        return response
+    if ctx.api_key == PRODUCE_KEY:
+        ms = quotas.record(PRODUCER_BYTE_RATE, ctx.client_id, request_bytes)
+        if ms and response is not NO_RESPONSE and hasattr(response, "throttle_time"):
+            response = dataclasses.replace(
+                response, throttle_time=datetime.timedelta(milliseconds=ms)
+            )
+    elif isinstance(response, RawResponse):
+        response, ms = _fetch(quotas, ctx, response)
+    else:
+        return response
+    if ms <= 0:
+        return response
+    quotas.throttled_requests += 1
+    conn.muted_until = max(conn.muted_until, time.monotonic() + ms / 1000)
+    if ctx.api_version < CLIENT_THROTTLES[ctx.api_key]:
+        await asyncio.sleep(ms / 1000)
+    return response
+
+
+def _fetch(quotas: ClientQuotas, ctx: Any, response: RawResponse) -> tuple[RawResponse, int]:
+    owed = quotas.debt_ms(CONSUMER_BYTE_RATE, ctx.client_id)
+    if owed > 0:  # still in debt: no records, nothing counted
+        response.release()
+        parts, _ = encode_fetch_response(
+            ctx.api_version, ctx.correlation_id, [], throttle_time_ms=owed
+        )
+        return RawResponse(parts), owed
+    size = sum(p.length if isinstance(p, FileRegion) else len(p) for p in response.parts)
+    ms = quotas.record(CONSUMER_BYTE_RATE, ctx.client_id, size)
+    if ms > 0 and response.parts and isinstance(response.parts[0], bytes):
+        head = bytearray(response.parts[0])
+        head[_THROTTLE_AT] = ms.to_bytes(4, "big", signed=True)
+        response.parts[0] = bytes(head)
+    return response, ms
+
+
+async def wait_unmuted(conn: Muteable) -> None:
+    """Kafka's channel mute: return once the connection's throttle time has passed."""
+    delay = conn.muted_until - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)

@@ -1,0 +1,157 @@
+"""Client quotas enforced on a real broker: produce and fetch byte rates per client id, per
+client-id prefix and by default, answered with throttle_time_ms and the connection muted (no
+request read from it) for that long, as Kafka does; clients without a quota are not slowed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kio.schema.metadata.v1 import request as metadata1
+
+from core.model.records import Record, build_batch
+from tests.support.batches import partition_response, produce_request
+from tests.support.broker import start_broker
+from tests.support.raw_client import RawClient, fetch_v11
+from tests.support.rpk import run_in_process
+from tests.support.topics import make_topic
+
+RATE = 20_000  # bytes per second
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    proc = start_broker(tmp_path_factory.mktemp("quotas"))
+    yield proc
+    proc.stop()
+
+
+def rpk(broker, *args: str):
+    env = {"RPK_BROKERS": broker.bootstrap}
+    result = run_in_process(["cluster", "quotas", *args], env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def set_quota(broker, entity_flag: str, key: str, value: int) -> None:
+    flag, _, name = entity_flag.partition(" ")
+    rpk(broker, "alter", "--add", f"{key}={value}", flag, name)
+
+
+def batch(size: int) -> bytes:
+    return bytes(build_batch([Record(key=None, value=b"x" * size)]))
+
+
+def throttle_ms(response) -> int:
+    return int(response.throttle_time.total_seconds() * 1000)
+
+
+def test_produce_over_quota_is_throttled_and_the_connection_muted(broker):
+    make_topic(broker.bootstrap, "q-produce")
+    set_quota(broker, "--name client-id=slow-producer", "producer_byte_rate", RATE)
+    client = RawClient(broker.kafka_port)
+    try:
+        first = client.request(
+            produce_request("q-produce", batch(10_000)), client_id="slow-producer"
+        )
+        assert partition_response(first).error_code == 0
+        assert throttle_ms(first) == 0  # within the one-second burst
+        second = client.request(
+            produce_request("q-produce", batch(50_000)), client_id="slow-producer"
+        )
+        assert partition_response(second).error_code == 0  # appended all the same
+        owed = throttle_ms(second)
+        assert 1_500 <= owed <= 2_500, owed  # ~40 KB of debt at 20 KB/s
+        started = time.monotonic()
+        client.request(metadata1.MetadataRequest(topics=()), client_id="slow-producer")
+        muted_s = time.monotonic() - started
+        assert muted_s >= owed / 1000 - 0.2, (muted_s, owed)
+    finally:
+        client.close()
+
+
+def test_other_clients_are_not_throttled(broker):
+    make_topic(broker.bootstrap, "q-free")
+    client = RawClient(broker.kafka_port)
+    try:
+        for _ in range(3):
+            response = client.request(produce_request("q-free", batch(100_000)), client_id="free")
+            assert throttle_ms(response) == 0
+    finally:
+        client.close()
+
+
+def test_prefix_quota_is_shared_by_its_clients(broker):
+    make_topic(broker.bootstrap, "q-prefix")
+    set_quota(broker, "--name client-id-prefix=team-", "producer_byte_rate", RATE)
+    a, b = RawClient(broker.kafka_port), RawClient(broker.kafka_port)
+    try:
+        r1 = a.request(produce_request("q-prefix", batch(15_000)), client_id="team-a")
+        r2 = b.request(produce_request("q-prefix", batch(15_000)), client_id="team-b")
+        assert throttle_ms(r1) == 0
+        assert 200 <= throttle_ms(r2) <= 800, throttle_ms(r2)  # one budget for both
+    finally:
+        a.close()
+        b.close()
+
+
+def test_fetch_over_quota_is_throttled_then_answered_empty_while_in_debt(broker):
+    make_topic(broker.bootstrap, "q-fetch")
+    writer = RawClient(broker.kafka_port)
+    for _ in range(4):
+        writer.request(produce_request("q-fetch", batch(20_000)), client_id="writer")
+    writer.close()
+    set_quota(broker, "--default client-id", "consumer_byte_rate", RATE)
+    client = RawClient(broker.kafka_port)
+    try:
+        first = client.request(fetch_v11("q-fetch"), client_id="slow-consumer")
+        records = first.responses[0].partitions[0].records
+        assert records is not None and len(records) > 60_000
+        owed = throttle_ms(first)
+        assert 2_000 <= owed <= 4_000, owed  # ~60 KB over the burst at 20 KB/s
+        twin = RawClient(broker.kafka_port)  # same client id, another connection: in debt
+        try:
+            started = time.monotonic()
+            empty = twin.request(fetch_v11("q-fetch"), client_id="slow-consumer")
+            assert time.monotonic() - started < 1.0  # answered at once ...
+            assert empty.responses == () and throttle_ms(empty) > 1_000  # ... without records
+        finally:
+            twin.close()
+        started = time.monotonic()
+        second = client.request(fetch_v11("q-fetch"), client_id="slow-consumer")
+        assert time.monotonic() - started >= owed / 1000 - 0.2  # muted until repaid
+        assert second.responses[0].partitions[0].records  # then served again
+    finally:
+        client.close()
+    other = RawClient(broker.kafka_port)
+    try:  # the default gives every client id its own budget
+        response = other.request(fetch_v11("q-fetch", max_bytes=15_000), client_id="another")
+        assert throttle_ms(response) < 500  # one 20 KB batch against its own 20 KB burst
+    finally:
+        other.close()
+
+
+def test_confluent_kafka_producer_is_held_to_its_quota(broker):
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    make_topic(broker.bootstrap, "q-librdkafka")
+    set_quota(broker, "--name client-id=rdkafka-slow", "producer_byte_rate", RATE)
+    throttles: list[int] = []
+    producer = confluent_kafka.Producer(
+        {
+            "bootstrap.servers": broker.bootstrap,
+            "client.id": "rdkafka-slow",
+            "linger.ms": 5,
+            "batch.size": 8_000,
+            "throttle_cb": lambda event: throttles.append(int(event.throttle_time * 1000)),
+        }
+    )
+    started = time.monotonic()
+    for _ in range(80):  # 80 KB
+        producer.produce("q-librdkafka", b"y" * 1_000)
+        producer.poll(0)
+    assert producer.flush(30) == 0
+    elapsed = time.monotonic() - started
+    producer.poll(0.5)
+    # 80 KB at 20 KB/s with a one-second burst: about three seconds at least
+    assert elapsed >= 2.0, elapsed
+    assert throttles and max(throttles) > 0
