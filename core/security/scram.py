@@ -76,6 +76,18 @@ def derive_credential(
     assert iterations >= MIN_ITERATIONS
     salt = os.urandom(SALT_BYTES) if salt is None else salt
     salted = salted_password(mechanism, saslprep(password), salt, iterations)
+    return credential_from_salted(mechanism, salted, salt, iterations)
+
+
+MAX_ITERATIONS = 16384  # Kafka's maximum for AlterUserScramCredentials
+KAFKA_MECHANISM_CODES: dict[int, str] = {1: SCRAM_SHA_256, 2: SCRAM_SHA_512}  # ScramMechanism
+
+
+def credential_from_salted(
+    mechanism: str, salted: bytes, salt: bytes, iterations: int
+) -> ScramCredential:
+    """The credential of a password a client salted itself (AlterUserScramCredentials sends
+    SaltedPassword = Hi(password, salt, iterations), never the password)."""
     client_key = hmac_digest(mechanism, salted, b"Client Key")
     return ScramCredential(
         mechanism=mechanism,

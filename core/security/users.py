@@ -160,6 +160,25 @@ class UserFrontend:
                 return
             await self._controller.submit(USER_DELETE, {"username": username})
 
+    async def put_credential(self, username: str, credential: ScramCredential) -> None:
+        """Set a user's one credential (Kafka's AlterUserScramCredentials upsertion): creates the
+        user, or replaces the credential whatever its mechanism (Redpanda keeps one a user)."""
+        validate_username(username)
+        async with self._lock:
+            await self._controller.submit(
+                USER_UPSERT, {"username": username, "credential": credential.to_json()}
+            )
+
+    async def delete_credential(self, username: str, mechanism: str) -> bool:
+        """Remove the user whose credential is of `mechanism` (Kafka's deletion); False when the
+        user has no such credential."""
+        async with self._lock:
+            existing = self._credentials.get(username)
+            if existing is None or existing.mechanism != mechanism:
+                return False
+            await self._controller.submit(USER_DELETE, {"username": username})
+            return True
+
     async def _submit_upsert(self, username: str, password: str, mechanism: str) -> None:
         # PBKDF2 costs milliseconds; keep it off the event loop.
         credential = await asyncio.to_thread(derive_credential, mechanism, password)
