@@ -15,7 +15,9 @@ unknown one, and only the leader itself may withdraw its own claim (same term, n
 since Raft has at most one leader per term.
 
 Liveness: a peer is alive while we heard from it (any update or ping it sent, any answer it
-gave) within `alive_timeout_ms`; the Admin API's is_alive and health overview read it.
+gave) within `alive_timeout_ms`; the Admin API's is_alive and health overview read it. Every
+update carries its sender's uptime (8 bytes, the frame's blob), so `uptime_ms` tells a node
+that just restarted (the leader balancer mutes it a while, as Redpanda does).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ Key = tuple[str, int]
 _HEAD = struct.Struct("<iI")  # source node id, topic count
 _TOPIC = struct.Struct("<HI")  # name length, entry count
 _ENTRY = struct.Struct("<iqqi")  # partition, revision, term, leader (-1: none)
+_UPTIME = struct.Struct("<q")  # the blob: the sender's uptime in ms
 NO_LEADER = -1
 MAX_ENTRIES_PER_FRAME = 2_048  # ~50 KiB of meta, ~10 ms to merge: bounds a loop stall
 MAX_TOPIC_NAME_BYTES = 1_024
@@ -101,6 +104,8 @@ class LeaderTable:
         self._changes: dict[Key, Leadership] = {}  # accepted local changes not yet queued
         self._peers: dict[int, _Peer] = {}
         self._contact_ms: dict[int, int] = {}
+        self._started_ms = self._clock.monotonic_ms()
+        self._uptime: dict[int, tuple[int, int]] = {}  # node -> (its uptime, when we heard it)
         self._task: asyncio.Task | None = None
         self.frames_received = 0
         self.updates_received = 0
@@ -130,6 +135,14 @@ class LeaderTable:
 
     def last_contact_ms(self, node_id: int) -> int | None:
         return self._contact_ms.get(node_id)
+
+    def uptime_ms(self, node_id: int) -> int | None:
+        """How long `node_id`'s process has run, as it last told us (None: never told)."""
+        now = self._clock.monotonic_ms()
+        if node_id == self.node_id:
+            return now - self._started_ms
+        told = self._uptime.get(node_id)
+        return None if told is None else told[0] + now - told[1]
 
     # ---- writes ----------------------------------------------------------------------------------
     def set_local(
@@ -169,10 +182,12 @@ class LeaderTable:
         """Serve Method.leaders_update on this node's RpcServer (core.rpc.server)."""
         rpc_server.register(Method.leaders_update, self.handle)
 
-    async def handle(self, meta: bytes, _blob: Buffer) -> tuple[bytes, bytes]:
+    async def handle(self, meta: bytes, blob: Buffer) -> tuple[bytes, bytes]:
         source, entries = decode(meta)
         self.frames_received += 1
-        self._contact_ms[source] = self._clock.monotonic_ms()
+        now = self._contact_ms[source] = self._clock.monotonic_ms()
+        if len(blob) == _UPTIME.size:
+            self._uptime[source] = (_UPTIME.unpack(bytes(blob))[0], now)
         for topic, partition, entry in entries:
             self.updates_received += 1
             if not self._merge(topic, partition, entry, source):
@@ -250,9 +265,11 @@ class LeaderTable:
             client = self._peer_clients.get(node_id)
             while True:
                 chunk = items[sent : sent + MAX_ENTRIES_PER_FRAME]
+                uptime = _UPTIME.pack(self._clock.monotonic_ms() - self._started_ms)
                 await client.call(
                     Method.leaders_update,
                     encode(self.node_id, chunk),
+                    uptime,
                     timeout_ms=self.rpc_timeout_ms,
                 )
                 self._contact_ms[node_id] = self._clock.monotonic_ms()

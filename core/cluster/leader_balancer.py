@@ -1,0 +1,244 @@
+"""The leader balancer (Redpanda's cluster::leader_balancer): spreads partition leadership
+evenly over the nodes. It runs on every node and acts only on the controller leader.
+
+A round counts the leaders of every partition with more than one replica (the leaders
+table) per eligible node, then repeatedly moves one leadership from the node leading the
+most to a replica node leading at least two fewer, preferring the partition's preferred
+leader (the first replica of its placement), until no such move is left or
+`leader_balancer_transfer_limit_per_shard` transfers are in flight (one shard per node here).
+Transfers go to the group's leader (core.cluster.leader_transfer) and run concurrently; a
+moved group is muted for `leader_balancer_mute_timeout`. The result: no node leads more
+than one partition over another where the replica sets allow it.
+
+Not eligible (muted) nodes: not heard from within `leader_balancer_node_mute_timeout` (or
+not alive), in maintenance mode, or up for less than that same timeout (a node that just
+restarted; Redpanda mutes it for a fixed 30 s, leader_activation_delay). Their leaderships
+are left alone and none is given to them.
+
+Timing: after a round that moved something the next one follows MIN_ITERATION_MS later
+(Redpanda: the dissemination interval + 1 s); when balanced, after
+`leader_balancer_idle_timeout`, or sooner once the set of eligible nodes, the topics or this
+node's controller leadership change (checked every CHECK_INTERVAL_MS).
+`enable_leader_balancer` false stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core.cluster.leader_transfer import LeaderTransfers
+from core.cluster.partition_manager import group_id_of
+
+log = logging.getLogger("ailurus.leader_balancer")
+
+ENABLED = "enable_leader_balancer"
+IDLE_TIMEOUT = "leader_balancer_idle_timeout"
+MUTE_TIMEOUT = "leader_balancer_mute_timeout"
+NODE_MUTE_TIMEOUT = "leader_balancer_node_mute_timeout"
+TRANSFER_LIMIT = "leader_balancer_transfer_limit_per_shard"
+MIN_ITERATION_MS = 1_000
+CHECK_INTERVAL_MS = 500
+TRANSFER_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    group_id: int
+    replicas: tuple[int, ...]  # preferred leader first
+    leader: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    group_id: int
+    source: int
+    target: int
+
+
+def plan(groups: list[Group], nodes: set[int], muted_groups: set[int], limit: int) -> list[Move]:
+    """At most `limit` moves, each from the node leading the most to a replica node leading
+    at least two fewer (preferred leaders first); only among `nodes`."""
+    counts = {n: 0 for n in nodes}
+    led: dict[int, list[Group]] = {n: [] for n in nodes}
+    for g in groups:
+        if g.leader in counts:
+            counts[g.leader] += 1
+            if g.group_id not in muted_groups and len(g.replicas) > 1:
+                led[g.leader].append(g)
+    moves: list[Move] = []
+    while len(moves) < limit:
+        move = _best_move(counts, led)
+        if move is None:
+            break
+        moves.append(move)
+        counts[move.source] -= 1
+        counts[move.target] += 1
+        led[move.source] = [g for g in led[move.source] if g.group_id != move.group_id]
+    return moves
+
+
+def _best_move(counts: dict[int, int], led: dict[int, list[Group]]) -> Move | None:
+    for source in sorted(counts, key=lambda n: -counts[n]):
+        best: tuple[tuple[int, bool], Move] | None = None
+        for g in led[source]:
+            for target in g.replicas:
+                if target == source or target not in counts:
+                    continue
+                gain = counts[source] - counts[target]
+                if gain < 2:
+                    continue
+                key = (gain, target == g.replicas[0])
+                if best is None or key > best[0]:
+                    best = (key, Move(g.group_id, source, target))
+        if best is not None:
+            return best[1]
+    return None
+
+
+class LeaderBalancer:
+    def __init__(
+        self,
+        node_id: int,
+        controller,
+        leaders,
+        transfers: LeaderTransfers,
+        in_maintenance: Callable[[int], bool],
+        config: Callable[[str], Any],
+        clock,
+    ) -> None:
+        self.node_id = node_id
+        self._controller = controller
+        self._topics = controller.topics
+        self._leaders = leaders
+        self._transfers = transfers
+        self._in_maintenance = in_maintenance
+        self._config = config
+        self._clock = clock
+        self._muted: dict[int, int] = {}  # group id -> unmuted at (ms)
+        self._in_flight: dict[int, Move] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._task: asyncio.Task | None = None
+        self._next_ms = 0
+        self._signature: tuple = ()
+        self.rounds = 0
+        self.transfers_ok = 0
+        self.transfers_failed = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="leader-balancer")
+
+    async def stop(self) -> None:
+        tasks = [*self._tasks, *([self._task] if self._task else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+
+    def _ms(self, name: str, default: int) -> int:
+        try:
+            value = self._config(name)
+        except KeyError:
+            return default
+        return default if value is None else int(value)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_INTERVAL_MS / 1000)
+            try:
+                self._maybe_round()
+            except Exception:  # noqa: BLE001 - one bad round must not stop balancing
+                log.exception("leader balancer: round failed")
+                self._next_ms = self._clock.monotonic_ms() + MIN_ITERATION_MS
+
+    def _maybe_round(self) -> None:
+        if not self._config(ENABLED) or not self._controller.is_leader:
+            self._signature = ()
+            return
+        now = self._clock.monotonic_ms()
+        nodes = self.eligible_nodes(now)
+        signature = (
+            tuple(sorted(nodes)),
+            len(self._topics.topics),
+            self._controller.consensus.term,
+        )
+        if signature == self._signature and now < self._next_ms:
+            return
+        self._signature = signature
+        moved = self.balance_round(nodes, now)
+        idle = self._ms(IDLE_TIMEOUT, 120_000)
+        self._next_ms = now + (MIN_ITERATION_MS if moved or self._in_flight else idle)
+
+    def eligible_nodes(self, now_ms: int) -> set[int]:
+        mute_ms = self._ms(NODE_MUTE_TIMEOUT, 20_000)
+        out = set()
+        for node in self._controller.members.node_ids():
+            if self._in_maintenance(node) or not self._leaders.is_alive(node):
+                continue
+            if node != self.node_id:
+                contact = self._leaders.last_contact_ms(node)
+                if contact is None or now_ms - contact > mute_ms:
+                    continue
+            uptime = self._leaders.uptime_ms(node)
+            if uptime is None or uptime < mute_ms:
+                continue  # just (re)started
+            out.add(node)
+        return out
+
+    def groups(self) -> list[Group]:
+        out = []
+        for name, meta in self._topics.topics.items():
+            for index, revision in enumerate(meta.partition_revisions):
+                replicas = tuple(meta.assignments[index]) if index < len(meta.assignments) else ()
+                leader = self._leaders.leader_id(name, index, revision)
+                out.append(Group(group_id_of(revision, index), replicas, leader))
+        return out
+
+    def balance_round(self, nodes: set[int], now_ms: int) -> int:
+        """Plan and dispatch moves; returns how many were dispatched."""
+        self.rounds += 1
+        self._muted = {g: t for g, t in self._muted.items() if t > now_ms}
+        if len(nodes) < 2:
+            return 0
+        limit = self._ms(TRANSFER_LIMIT, 512) * len(nodes) - len(self._in_flight)
+        groups = [self._with_in_flight(g) for g in self.groups()]
+        moves = plan(groups, nodes, set(self._muted) | set(self._in_flight), max(0, limit))
+        mute_ms = self._ms(MUTE_TIMEOUT, 300_000)
+        for move in moves:
+            self._muted[move.group_id] = now_ms + mute_ms
+            self._in_flight[move.group_id] = move
+            task = asyncio.get_running_loop().create_task(self._transfer(move))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if moves:
+            log.info(
+                "leader balancer: moving %d leaderships over nodes %s", len(moves), sorted(nodes)
+            )
+        return len(moves)
+
+    def _with_in_flight(self, g: Group) -> Group:
+        move = self._in_flight.get(g.group_id)
+        return g if move is None else Group(g.group_id, g.replicas, move.target)
+
+    async def _transfer(self, move: Move) -> None:
+        try:
+            outcome = await self._transfers.transfer_group(
+                move.group_id, move.target, TRANSFER_TIMEOUT_MS
+            )
+        finally:
+            self._in_flight.pop(move.group_id, None)
+        if outcome.ok:
+            self.transfers_ok += 1
+        else:
+            self.transfers_failed += 1
+            log.info(
+                "leader balancer: group %d %d -> %d: %s %s",
+                move.group_id,
+                move.source,
+                move.target,
+                outcome.errc,
+                outcome.message,
+            )
