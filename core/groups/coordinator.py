@@ -49,6 +49,7 @@ from core.groups.results import (
     SyncResult,
 )
 from core.groups.router import OFFSETS_TOPIC
+from core.groups.txn_offsets import CONTROL_COMMIT, control_type
 from core.model.records import iter_batches
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,14 @@ class GroupCoordinator:
             if not data:
                 break
             for header, records in iter_batches(data):
-                if not header.is_control:
+                if header.is_control:
+                    marker = control_type(records)
+                    if marker is not None:
+                        load.apply_marker(header.producer_id, marker == CONTROL_COMMIT)
+                elif header.is_transactional and header.producer_id >= 0:
+                    for record in records:
+                        load.apply_txn(header.producer_id, record.key, record.value)
+                else:
                     for record in records:
                         load.apply(record.key, record.value)
                 offset = header.last_offset + 1
@@ -347,6 +355,15 @@ class GroupCoordinator:
     ) -> OffsetFetchResult:
         return self.manager.fetch_offsets(group_id, partitions)
 
+    def txn_commit_offsets(
+        self, params: CommitParams, producer_id: int, producer_epoch: int
+    ) -> Completion[CommitOutcome]:
+        return self.manager.txn_commit_offsets(params, producer_id, producer_epoch)
+
+    def complete_txn(self, partition: int, producer_id: int, commit: bool) -> None:
+        """A transaction marker was written to `__consumer_offsets/partition` (led here)."""
+        self.manager.complete_txn(partition, producer_id, commit)
+
     def delete_offsets(
         self, group_id: str, partitions: list[tuple[str, int]]
     ) -> Completion[tuple[ErrorCode, list[ErrorCode]]]:
@@ -375,17 +392,19 @@ class FirstWriteJournal(PartitionJournal):
         super().__init__(partitions, clock)
         self._topic_ready = topic_ready
 
-    def append(self, partition: int, records: list[KV]) -> Completion[ErrorCode]:
+    def append(
+        self, partition: int, records: list[KV], producer: tuple[int, int] | None = None
+    ) -> Completion[ErrorCode]:
         creating = self._topic_ready()
         if creating is None:
-            return super().append(partition, records)
+            return super().append(partition, records, producer)
         completion: Completion[ErrorCode] = Completion()
 
         def created(task: asyncio.Task) -> None:
             if _failed(task):
                 completion.resolve(ErrorCode.coordinator_not_available)
             else:
-                super(FirstWriteJournal, self).append(partition, records).on_done(
+                super(FirstWriteJournal, self).append(partition, records, producer).on_done(
                     completion.resolve
                 )
 

@@ -63,6 +63,9 @@ class Group:
         self.pending_commits: Counter[tuple[str, int]] = (
             Counter()
         )  # commits being written, per partition
+        # offsets committed in open transactions (TxnOffsetCommit): producer id -> offsets,
+        # made visible by the transaction's commit marker, dropped by its abort
+        self.txn_pending: dict[int, dict[tuple[str, int], OffsetEntry]] = {}
         self.subscribed: set[str] | None = None  # topics of this generation; None when unknown
         self.new_member_added = False  # extends the initial rebalance delay
         self.initial_delay_remaining_ms: int | None = None  # set while an initial delay runs

@@ -36,6 +36,9 @@ _CLUSTER_TO_KAFKA = {
 }
 
 
+Producer = tuple[int, int] | None  # (producer id, epoch) of a transaction's records
+
+
 def _size(records: list[KV]) -> int:
     return sum(len(k) + len(v or b"") + 16 for k, v in records)
 
@@ -47,18 +50,22 @@ class PartitionJournal:
         self._partitions = partitions
         self._clock = clock
         self._topic = topic
-        self._queues: dict[int, deque[tuple[list[KV], Completion[ErrorCode]]]] = {}
+        self._queues: dict[int, deque[tuple[list[KV], Completion[ErrorCode], Producer]]] = {}
         self._writers: dict[int, asyncio.Task] = {}
         self._closed = False
 
-    def append(self, partition: int, records: list[KV]) -> Completion[ErrorCode]:
+    def append(
+        self, partition: int, records: list[KV], producer: Producer = None
+    ) -> Completion[ErrorCode]:
+        """`producer` (id, epoch): the records are a transaction's (TxnOffsetCommit), written
+        as a batch of their own with the producer and the transactional flag, as Kafka does."""
         assert records, "an append carries at least one record"
         completion: Completion[ErrorCode] = Completion()
         queue = self._queues.setdefault(partition, deque())
         if self._closed or len(queue) >= QUEUED_APPENDS_MAX:
             completion.resolve(ErrorCode.coordinator_not_available)
             return completion
-        queue.append((records, completion))
+        queue.append((records, completion, producer))
         writer = self._writers.get(partition)
         if writer is None or writer.done():
             self._writers[partition] = asyncio.get_running_loop().create_task(
@@ -70,23 +77,35 @@ class PartitionJournal:
         queue = self._queues[partition]
         while queue:  # bounded: every pass removes at least one append
             taken = [queue.popleft()]
+            producer = taken[0][2]
             size = _size(taken[0][0])
-            while queue and size + _size(queue[0][0]) <= BATCH_BYTES_MAX:
+            while (
+                producer is None
+                and queue
+                and queue[0][2] is None
+                and size + _size(queue[0][0]) <= BATCH_BYTES_MAX
+            ):
                 size += _size(queue[0][0])
                 taken.append(queue.popleft())
             error = ErrorCode.coordinator_not_available
             try:
-                error = await self._write(partition, [r for records, _ in taken for r in records])
+                records = [r for records, _, _ in taken for r in records]
+                error = await self._write(partition, records, producer)
             finally:  # cancelled writes are answered too
-                for _, completion in taken:
+                for _, completion, _ in taken:
                     completion.resolve(error)
 
-    async def _write(self, partition: int, records: list[KV]) -> ErrorCode:
+    async def _write(self, partition: int, records: list[KV], producer: Producer) -> ErrorCode:
         target = self._partitions.get(self._topic, partition)
         if target is None:
             return ErrorCode.not_coordinator
         now_ms = self._clock.now_ms()
-        batch = build_batch([Record(key=k, value=v, timestamp_ms=now_ms) for k, v in records])
+        items = [Record(key=k, value=v, timestamp_ms=now_ms) for k, v in records]
+        if producer is None:
+            batch = build_batch(items)
+        else:
+            pid, epoch = producer
+            batch = build_batch(items, producer_id=pid, producer_epoch=epoch, transactional=True)
         try:
             await target.replicate(batch, acks=-1)
         except ClusterError as exc:

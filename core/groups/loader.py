@@ -40,6 +40,31 @@ class PartitionLoad:
         self.groups: dict[str, _Pending] = {}
         self.records = 0
         self.skipped = 0
+        # offsets of open transactions: producer id -> group -> offsets
+        self.txn: dict[int, dict[str, dict[tuple[str, int], OffsetEntry]]] = {}
+
+    def apply_txn(self, producer_id: int, key: bytes | None, value: bytes | None) -> None:
+        """A record of a transactional batch (TxnOffsetCommit): held until its marker."""
+        self.records += 1
+        try:
+            decoded = decode_key(key) if key is not None else None
+            if not isinstance(decoded, OffsetKey) or value is None:
+                self.skipped += 1
+                return
+            v = decode_offset_value(value)
+        except (FormatError, UnicodeDecodeError):
+            self.skipped += 1
+            return
+        entry = OffsetEntry(v.offset, v.leader_epoch, v.metadata, v.commit_timestamp_ms)
+        by_group = self.txn.setdefault(producer_id, {})
+        by_group.setdefault(decoded.group, {})[(decoded.topic, decoded.partition)] = entry
+
+    def apply_marker(self, producer_id: int, commit: bool) -> None:
+        """A transaction marker: its offsets become committed, or are dropped."""
+        by_group = self.txn.pop(producer_id, None)
+        if by_group and commit:
+            for group_id, offsets in by_group.items():
+                self.groups.setdefault(group_id, _Pending()).offsets.update(offsets)
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         self.records += 1
@@ -70,13 +95,22 @@ class PartitionLoad:
 
     def groups_loaded(self, now_ms: int) -> list[Group]:
         out = []
+        open_txn: dict[str, dict[int, dict[tuple[str, int], OffsetEntry]]] = {}
+        for producer_id, by_group in self.txn.items():
+            for group_id, offsets in by_group.items():
+                open_txn.setdefault(group_id, {})[producer_id] = offsets
         for group_id, pending in self.groups.items():
-            if pending.metadata is None and not pending.offsets:
+            if pending.metadata is None and not pending.offsets and group_id not in open_txn:
                 continue
             group = Group(group_id, self.partition, now_ms)
             group.offsets = dict(pending.offsets)
+            group.txn_pending = open_txn.pop(group_id, {})
             if pending.metadata is not None:
                 _restore(group, pending.metadata, now_ms)
+            out.append(group)
+        for group_id, txn_pending in open_txn.items():
+            group = Group(group_id, self.partition, now_ms)
+            group.txn_pending = txn_pending
             out.append(group)
         return out
 

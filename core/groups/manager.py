@@ -43,6 +43,7 @@ from core.groups.results import (
 )
 from core.groups.router import partition_for
 from core.groups.timers import TimerQueue
+from core.groups.txn_offsets import TxnOffsets
 
 log = logging.getLogger(__name__)
 S = GroupState
@@ -50,8 +51,11 @@ _TIMERS_PER_TICK_MAX = 100_000
 
 
 class Journal(Protocol):
-    def append(self, partition: int, records: list[KV]) -> Completion[ErrorCode]:
-        """Store records in `__consumer_offsets/partition`; resolve with NONE once durable."""
+    def append(
+        self, partition: int, records: list[KV], producer: tuple[int, int] | None = None
+    ) -> Completion[ErrorCode]:
+        """Store records in `__consumer_offsets/partition`; resolve with NONE once durable.
+        `producer`: a transaction's records (one transactional batch of that producer)."""
 
 
 class PartitionStatus(enum.Enum):
@@ -79,6 +83,7 @@ class GroupManager:
         self.rebalancer = Rebalancer(clock, config, self.timers, self._store_group)
         self.membership = Membership(self.rebalancer, rng)
         self.book = OffsetBook(clock, config, journal.append)
+        self.txn_offsets = TxnOffsets(clock, journal.append)
         self._next_expiry_ms = clock.monotonic_ms() + config.group_offset_retention_check_ms
 
     def reconfigure(self, config: GroupConfig) -> None:
@@ -231,6 +236,26 @@ class GroupManager:
             self.rebalancer.schedule_heartbeat(group, member)
         return self.book.commit(group, p)
 
+    def txn_commit_offsets(
+        self, p: CommitParams, producer_id: int, producer_epoch: int
+    ) -> Completion[CommitOutcome]:
+        """TxnOffsetCommit: offsets written now, visible once the transaction commits."""
+        error = self._check(p.group_id)
+        group = self.groups.get(p.group_id)
+        if error is ErrorCode.none and group is None:
+            group = self._get_or_create(p.group_id)
+            error = ErrorCode.none if group is not None else ErrorCode.coordinator_not_available
+        if error is ErrorCode.none and group is not None and p.member_id:
+            error = self.book.validate(group, p)
+        if error is not ErrorCode.none or group is None:
+            return Completion.resolved([(item, error) for item in p.items])
+        return self.txn_offsets.commit(group, p, producer_id, producer_epoch)
+
+    def complete_txn(self, partition: int, producer_id: int, commit: bool) -> None:
+        """A commit or abort marker of `producer_id` was written to `partition`."""
+        for group in [g for g in self.groups.values() if g.partition == partition]:
+            TxnOffsets.complete(group, producer_id, commit)
+
     def fetch_offsets(
         self, group_id: str, partitions: list[tuple[str, int]] | None
     ) -> OffsetFetchResult:
@@ -357,6 +382,7 @@ class GroupManager:
                 and not group.offsets
                 and not group.pending_members
                 and not group.pending_commits
+                and not group.txn_pending
             ):
                 records.append((encode_group_key(GroupKey(group.group_id)), None))
                 self._drop(group, ErrorCode.group_id_not_found)

@@ -27,7 +27,9 @@ class MemoryJournal:
         self.log: dict[int, list[KV]] = {}
         self._in_flight: list[tuple[int, list[KV], Completion[ErrorCode]]] = []
 
-    def append(self, partition: int, records: list[KV]) -> Completion[ErrorCode]:
+    def append(
+        self, partition: int, records: list[KV], producer: tuple[int, int] | None = None
+    ) -> Completion[ErrorCode]:
         assert records, "an append carries at least one record"
         completion: Completion[ErrorCode] = Completion()
         if self.auto_resolve:

@@ -1,8 +1,9 @@
 """FindCoordinator (10): which broker coordinates a group or a transactional id.
 
 v4 takes a batch of keys; earlier versions one. Every group is coordinated by the
-leader of its `__consumer_offsets` partition, wherever it is (COORDINATOR_NOT_AVAILABLE
-while that partition has no known leader). The coordinator's address is the one it advertises
+leader of its `__consumer_offsets` partition, every transactional id (key type 1) by the
+leader of its `__transaction_state` partition, wherever it is (COORDINATOR_NOT_AVAILABLE
+while that partition has no known leader, or the topic is being created on first use). The coordinator's address is the one it advertises
 on the listener the request came in on (COORDINATOR_NOT_AVAILABLE if it has no such listener).
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
+from core.server.handlers._txn import coordinator
 from core.server.responses import ZERO, build, module_of
 
 API_KEY = 10
@@ -58,7 +60,13 @@ def _locate(ctx: RequestContext, key: str, key_type: int) -> tuple[ErrorCode, in
     if key_type != 1 and not ctx.authorized("DESCRIBE", "GROUP", key):
         return ErrorCode.group_authorization_failed, -1, "", -1
     svc = ctx.services
-    error, node_id = svc.groups.coordinator_for(key, key_type)
+    if key_type == 1:
+        txn = coordinator(ctx)
+        if txn is None:
+            return ErrorCode.unsupported_version, -1, "", -1
+        error, node_id = txn.coordinator_for(key)
+    else:
+        error, node_id = svc.groups.coordinator_for(key, key_type)
     if error is not ErrorCode.none:
         return error, -1, "", -1
     if node_id == svc.node_id:

@@ -1,0 +1,134 @@
+"""Writing a transaction's commit or abort markers to every partition it touched.
+
+A marker goes to the partition's leader: here through the partition facade's
+`write_txn_marker` (TXN-DATA's seam), elsewhere through broker RPC (marker_rpc). A partition
+that is leaderless, moving or unreachable is retried with a growing backoff for as long as the
+caller still coordinates the transaction (`still_valid`); a deleted topic needs no marker.
+A marker written to a `__consumer_offsets` partition also commits or drops the transaction's
+offsets in the group coordinator of this node (it leads that partition).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from kio.schema.errors import ErrorCode
+
+from core.cluster.errors import to_error_code
+from core.cluster.partition_manager import PartitionManager
+from core.groups.router import OFFSETS_TOPIC
+from core.rpc.client import PeerClients
+from core.rpc.errors import RpcError
+from core.transactions import marker_rpc
+from core.transactions.marker_rpc import MarkerRequest
+from core.transactions.state import TxnMetadata
+
+log = logging.getLogger("ailurus.txn")
+
+BACKOFF_MIN_S = 0.05
+BACKOFF_MAX_S = 1.0
+GroupMarker = Callable[[int, int, bool], None]  # (offsets partition, producer id, commit)
+_DONE = (ErrorCode.none, ErrorCode.unknown_topic_or_partition)
+
+
+class MarkerWriter:
+    def __init__(
+        self,
+        node_id: int,
+        partitions: PartitionManager,
+        peers: PeerClients | None,
+        group_marker: GroupMarker | None = None,
+    ) -> None:
+        self.node_id = node_id
+        self._partitions = partitions
+        self._peers = peers
+        self._group_marker = group_marker
+
+    async def write_local(self, req: MarkerRequest) -> ErrorCode:
+        """Write a marker to a partition this node leads (the RPC server side too)."""
+        target = self._partitions.get(req.topic, req.partition)
+        if target is None or not self._partitions.is_serving_leader(req.topic, req.partition):
+            if self._partitions.describe(req.topic, req.partition) is None:
+                return ErrorCode.unknown_topic_or_partition
+            return ErrorCode.not_leader_or_follower
+        write = getattr(target, "write_txn_marker", None)
+        if write is None:  # the partition side of transactions is not in this build
+            return ErrorCode.unknown_server_error
+        try:
+            error = await write(
+                req.producer_id, req.producer_epoch, req.commit, req.coordinator_epoch
+            )
+        except Exception as exc:  # noqa: BLE001 - the partition's errors become Kafka codes
+            try:
+                error = to_error_code(exc)
+            except Exception:  # noqa: BLE001 - a bug: logged, retried by the sender
+                log.exception("%s/%d: marker failed", req.topic, req.partition)
+                error = ErrorCode.unknown_server_error
+        if error is ErrorCode.none and req.topic == OFFSETS_TOPIC and self._group_marker:
+            self._group_marker(req.partition, req.producer_id, req.commit)
+        return error
+
+    async def write_one(self, req: MarkerRequest) -> ErrorCode:
+        view = self._partitions.describe(req.topic, req.partition)
+        if view is None:
+            return ErrorCode.unknown_topic_or_partition
+        leader = view.leader_id
+        if leader is None:
+            return ErrorCode.leader_not_available
+        if leader == self.node_id:
+            return await self.write_local(req)
+        if self._peers is None:
+            return ErrorCode.not_leader_or_follower
+        try:
+            return await marker_rpc.send(self._peers, leader, req)
+        except RpcError as exc:
+            log.debug("marker to node %d for %s/%d: %s", leader, req.topic, req.partition, exc)
+            return ErrorCode.network_exception
+
+    async def write_all(
+        self,
+        meta: TxnMetadata,
+        commit: bool,
+        coordinator_epoch: int,
+        still_valid: Callable[[], bool],
+    ) -> bool:
+        """Write every partition's marker; False when `still_valid()` turned false first."""
+        results = await asyncio.gather(
+            *(
+                self._until_written(
+                    MarkerRequest(
+                        topic,
+                        partition,
+                        meta.producer_id,
+                        meta.producer_epoch,
+                        commit,
+                        coordinator_epoch,
+                    ),
+                    still_valid,
+                )  # fmt: skip
+                for topic, partition in sorted(meta.partitions)
+            )
+        )
+        return all(results)
+
+    async def _until_written(self, req: MarkerRequest, still_valid: Callable[[], bool]) -> bool:
+        backoff_s = BACKOFF_MIN_S
+        attempts = 0
+        while still_valid():
+            error = await self.write_one(req)
+            if error in _DONE:
+                return True
+            if error is ErrorCode.invalid_producer_epoch or error is ErrorCode.producer_fenced:
+                log.warning("%s/%d: marker for producer %d epoch %d refused: %s",
+                            req.topic, req.partition, req.producer_id, req.producer_epoch,
+                            error.name)  # fmt: skip
+                return True  # a newer epoch wrote there already: nothing left to close
+            attempts += 1
+            if attempts % 20 == 0:
+                log.warning("%s/%d: marker still not written after %d attempts: %s",
+                            req.topic, req.partition, attempts, error.name)  # fmt: skip
+            await asyncio.sleep(backoff_s)
+            backoff_s = min(backoff_s * 2, BACKOFF_MAX_S)
+        return False

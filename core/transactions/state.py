@@ -1,0 +1,74 @@
+"""One transactional id's state, as Kafka's TransactionMetadata keeps it.
+
+Empty ──AddPartitions──▶ Ongoing ──EndTxn──▶ PrepareCommit ──markers──▶ CompleteCommit
+  ▲                        │  └───EndTxn(abort), timeout, re-init──▶ PrepareAbort ──▶ CompleteAbort
+  └── InitProducerId (epoch bump) from Empty / Complete*; Complete* ──AddPartitions──▶ Ongoing
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+TopicPartition = tuple[str, int]
+MAX_EPOCH = 32767  # Short.MAX_VALUE: an epoch this high takes a new producer id
+
+
+class TxnState(enum.IntEnum):
+    """Kafka's TransactionState ids (the byte stored in __transaction_state)."""
+
+    EMPTY = 0
+    ONGOING = 1
+    PREPARE_COMMIT = 2
+    PREPARE_ABORT = 3
+    COMPLETE_COMMIT = 4
+    COMPLETE_ABORT = 5
+    DEAD = 6
+    PREPARE_EPOCH_FENCE = 7
+
+    @property
+    def label(self) -> str:
+        """The name DescribeTransactions and ListTransactions use."""
+        return _LABELS[self]
+
+    @property
+    def preparing(self) -> bool:
+        return self in (TxnState.PREPARE_COMMIT, TxnState.PREPARE_ABORT)
+
+    @property
+    def complete(self) -> bool:
+        return self in (TxnState.COMPLETE_COMMIT, TxnState.COMPLETE_ABORT)
+
+
+_LABELS = {
+    TxnState.EMPTY: "Empty",
+    TxnState.ONGOING: "Ongoing",
+    TxnState.PREPARE_COMMIT: "PrepareCommit",
+    TxnState.PREPARE_ABORT: "PrepareAbort",
+    TxnState.COMPLETE_COMMIT: "CompleteCommit",
+    TxnState.COMPLETE_ABORT: "CompleteAbort",
+    TxnState.DEAD: "Dead",
+    TxnState.PREPARE_EPOCH_FENCE: "PrepareEpochFence",
+}
+STATE_BY_LABEL = {label.lower(): state for state, label in _LABELS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TxnMetadata:
+    """An immutable value: every change is a new value written, then installed."""
+
+    transactional_id: str
+    producer_id: int
+    producer_epoch: int
+    timeout_ms: int
+    state: TxnState = TxnState.EMPTY
+    partitions: frozenset[TopicPartition] = field(default_factory=frozenset)
+    start_ms: int = -1  # when the ongoing transaction began (-1: none)
+    update_ms: int = -1
+    last_epoch: int = -1  # the epoch before the last bump (memory only: KIP-360 retries)
+
+    def but(self, **changes) -> TxnMetadata:
+        return replace(self, **changes)
+
+    def expired(self, now_ms: int) -> bool:
+        return self.state is TxnState.ONGOING and 0 <= self.start_ms <= now_ms - self.timeout_ms
