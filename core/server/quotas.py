@@ -115,6 +115,17 @@ class ClientQuotas:
         return self._cap(bucket.debt_ms())
 
 
+def bound(ctx: Any) -> bool:
+    """Whether a Produce or Fetch is under a byte-rate quota: its connection then reads its
+    next request only once this one is answered (Kafka handles one request per connection at
+    a time, so a throttle mutes what a pipelining client sends next)."""
+    quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
+    if quotas is None or ctx.api_key not in CLIENT_THROTTLES:
+        return False
+    key = PRODUCER_BYTE_RATE if ctx.api_key == PRODUCE_KEY else CONSUMER_BYTE_RATE
+    return quotas.store.limit(ctx.client_id, key) is not None
+
+
 async def throttle(ctx: Any, response: Any, request_bytes: int, conn: Muteable) -> Any:
     """Account a Produce or Fetch against its client's quota; return the response carrying
     the throttle time, mute `conn` for it, and delay it for clients that do not throttle

@@ -155,3 +155,40 @@ def test_confluent_kafka_producer_is_held_to_its_quota(broker):
     # 80 KB at 20 KB/s with a one-second burst: about three seconds at least
     assert elapsed >= 2.0, elapsed
     assert throttles and max(throttles) > 0
+
+
+def test_old_produce_versions_get_the_response_after_the_throttle_time(broker):
+    make_topic(broker.bootstrap, "q-old")
+    set_quota(broker, "--name client-id=old-producer", "producer_byte_rate", RATE)
+    client = RawClient(broker.kafka_port)
+    try:
+        client.request(produce_request("q-old", batch(20_000), version=3), client_id="old-producer")
+        started = time.monotonic()
+        late = client.request(
+            produce_request("q-old", batch(20_000), version=3), client_id="old-producer"
+        )
+        owed = throttle_ms(late)
+        assert owed >= 800
+        assert time.monotonic() - started >= owed / 1000 - 0.2  # Produce v3: delayed by Kafka
+    finally:
+        client.close()
+
+
+def test_quotas_are_replicated_state_and_survive_a_restart(broker):
+    set_quota(broker, "--name client-id=persisted", "consumer_byte_rate", 123_456)
+    broker.restart()
+    out = rpk(broker, "describe", "--name", "client-id=persisted")
+    assert out == "client-id=persisted\n\tconsumer_byte_rate=123456\n"
+
+
+def test_invalid_alterations_are_refused_per_entry_and_dry_runs_store_nothing(broker):
+    out = rpk(broker, "alter", "--add", "nonsense=1", "--name", "client-id=bad")
+    assert "Error: Unknown quota key 'nonsense'" in out
+    out = rpk(broker, "alter", "--add", "producer_byte_rate=0", "--name", "client-id=bad")
+    assert "must be a positive integer" in out
+    out = rpk(broker, "alter", "--add", "producer_byte_rate=1", "--name", "user=u")
+    assert "user=u" in out and "not supported" in out
+    out = rpk(broker, "alter", "--dry", "--add", "producer_byte_rate=5", "--name", "client-id=dry")
+    assert out.splitlines()[1].split() == ["client-id=dry", "OK"]
+    assert rpk(broker, "describe", "--name", "client-id=dry") == "no quotas matched to describe\n"
+    assert rpk(broker, "describe", "--name", "client-id=bad") == "no quotas matched to describe\n"
