@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core.cluster import decommission, moves
 from core.cluster.decommission import DecommissionDriver, DecommissionFrontend
+from core.cluster.elections import Elections
 from core.cluster.move_frontend import MovesFrontend
 from core.cluster.reconciler import Reconciler
 
@@ -22,12 +23,14 @@ class MovesRuntime:
         self.frontend = MovesFrontend(controller, self.table, self.decommission_table.draining)
         self.decommission = DecommissionFrontend(controller, self.decommission_table, self.table)
         self.reconciler: Reconciler | None = None
+        self.elections = Elections(controller.topics, None)  # partitions: given by attach
         self.driver = DecommissionDriver(controller, self.decommission_table, self.frontend)
 
     def attach(self, partitions) -> None:
         """The partition manager opens (and keeps at start) replicas moving here too."""
         partitions.extra_hosts = self.table.hosts
         self.reconciler = Reconciler(self.controller.node_id, partitions, self.table, self.frontend)
+        self.elections.partitions = partitions
 
     def start(self) -> None:
         assert self.reconciler is not None, "attach first"

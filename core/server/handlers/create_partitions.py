@@ -1,10 +1,13 @@
-"""CreatePartitions (37): grow a topic's partition count."""
+"""CreatePartitions (37): grow a topic's partition count, with explicit replica assignments
+(one per new partition: validated as placement.validate does, INVALID_REPLICA_ASSIGNMENT /
+INVALID_PARTITIONS) or placed by the topics frontend."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from core.cluster.errors import ClusterError, error_message, to_error_code
+from core.cluster import placement
+from core.cluster.errors import ClusterErrc, ClusterError, error_message, to_error_code
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
 from core.server.responses import ZERO, build, module_of
@@ -12,6 +15,38 @@ from core.server.responses import ZERO, build, module_of
 API_KEY = 37
 MIN_VERSION = 0
 MAX_VERSION = 3
+
+
+def _assignments(topic: Any) -> list[list[int]] | None:
+    """The explicit replicas of each new partition (None: placement decides)."""
+    if not topic.assignments:
+        return None
+    return [[int(n) for n in a.broker_ids] for a in topic.assignments]
+
+
+def _validate(ctx: RequestContext, name: str, count: int, assignments: list[list[int]]) -> None:
+    """Kafka's checks: one assignment per new partition, each as wide as the existing ones,
+    members only, no node twice (ClusterError: INVALID_REPLICA_ASSIGNMENT)."""
+    meta = ctx.services.metadata.topic(name)
+    if meta is None:
+        return  # check_create_partitions answers UNKNOWN_TOPIC_OR_PARTITION
+    added = count - meta.partitions
+    if len(assignments) != added:
+        raise ClusterError(
+            ClusterErrc.invalid_replica_assignment,
+            f"increasing the number of partitions by {added} but {len(assignments)} "
+            "assignments provided",
+        )
+    width = len(meta.assignments[0]) if meta.assignments else meta.replication_factor
+    for i, nodes in enumerate(assignments):
+        if len(nodes) != width:
+            raise ClusterError(
+                ClusterErrc.invalid_replica_assignment,
+                f"inconsistent replication factor: new partition {meta.partitions + i} has "
+                f"{len(nodes)} replicas, the topic {width}",
+            )
+    members = [b.node_id for b in ctx.services.metadata.brokers()]
+    placement.validate(assignments, members, added)
 
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
@@ -29,21 +64,12 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
             )
             continue
         try:
-            if t.assignments:
-                raise_msg = "manual replica assignment is not supported"
-                results.append(
-                    build(
-                        m.CreatePartitionsTopicResult,
-                        name=t.name,
-                        error_code=ErrorCode.invalid_replica_assignment,
-                        error_message=raise_msg,
-                    )
-                )
-                continue
-            if request.validate_only:
-                ctx.services.topics.check_create_partitions(t.name, t.count)
-            else:
-                await ctx.services.topics.create_partitions(t.name, t.count)
+            assignments = _assignments(t)
+            ctx.services.topics.check_create_partitions(t.name, t.count)
+            if assignments is not None:
+                _validate(ctx, t.name, t.count, assignments)
+            if not request.validate_only:
+                await ctx.services.topics.create_partitions(t.name, t.count, assignments)
             results.append(
                 build(
                     m.CreatePartitionsTopicResult,
