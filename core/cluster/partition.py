@@ -24,15 +24,16 @@ import asyncio
 import logging
 import struct
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import crc32c
 
 from core.cluster.errors import ClusterErrc, ClusterError, from_raft, from_storage
+from core.cluster.partition_txn import PartitionTxns, ProduceResult
 from core.cluster.producer_state import Duplicate, ReplicaProducers
 from core.common.clock import Clock
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
+from core.model.control import Marker, read_marker
 from core.model.records import decode_batch
 from core.model.validation import DEFAULT_POLICY, validate_client_batch
 from core.raft.consensus import NO_ACK, QUORUM_ACK, Consensus
@@ -43,6 +44,7 @@ from core.storage.compaction import prepare as prepare_compaction
 from core.storage.errors import OffsetOutOfRange
 from core.storage.log import DiskLog, ReadSlice
 from core.storage.retention import collectible_prefix
+from core.storage.txn_index import AbortedIndex
 
 log = logging.getLogger("ailurus.partition")
 
@@ -52,14 +54,7 @@ _ATTR_AT = struct.Struct(">h")
 _MAX_TS_AT = struct.Struct(">qq")
 
 
-@dataclass(slots=True)
-class ProduceResult:
-    base_offset: int
-    last_offset: int
-    acked: asyncio.Future | None  # resolves when the acks level is met; None: already met
-
-
-class Partition:
+class Partition(PartitionTxns):
     def __init__(
         self,
         topic: str,
@@ -78,12 +73,15 @@ class Partition:
         self.log = disk_log
         self._clock = clock
         self.producers = ReplicaProducers(self._batch_headers)
+        self.aborted = AbortedIndex(disk_log.directory)
+        self.producers.committed.on_abort = self.aborted.add
         self.max_message_bytes = 1024 * 1024
         self.log_append_time = False
         self.produce_policy = DEFAULT_POLICY  # set from the topic's config by the manager
         self._listeners: list[Callable[[], object]] = []
         self._snapshot_offset = -1
         consensus.add_visible_listener(self._on_visible)
+        consensus.add_commit_listener(self._on_commit)
         consensus.add_truncate_listener(self.producers.truncated)
         consensus.add_start_listener(self._on_start)
         consensus.add_leader_listener(self._on_leader)
@@ -91,6 +89,7 @@ class Partition:
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         # the snapshot first: what consensus commits while starting is applied on top of it
+        self.aborted.load(self.log.start_offset, self.log.next_offset)
         self.producers.load(self.log.kvstore.get(_PRODUCERS_KEY), self.log.next_offset)
         self._snapshot_offset = self.producers.committed.applied_offset
         self.consensus.start()
@@ -99,6 +98,7 @@ class Partition:
     def close(self) -> None:
         self.consensus.close()
         self.snapshot_producers()
+        self.aborted.close()
         self.log.close()
 
     def snapshot_producers(self) -> None:
@@ -106,7 +106,9 @@ class Partition:
         (never a batch above the commit offset: a new leader may cut those)."""
         producers = self.producers
         self._apply_committed()
+        self.aborted.prune(self.log.start_offset)
         if producers.committed.applied_offset != self._snapshot_offset:
+            self.aborted.sync()  # the aborts it names as applied are durable first
             self.log.kvstore.put(_PRODUCERS_KEY, producers.snapshot())
             self._snapshot_offset = producers.committed.applied_offset
 
@@ -114,17 +116,18 @@ class Partition:
         c = self.consensus
         self.producers.apply_committed(c.commit_offset, c.term if c.is_leader else -1)
 
-    def _batch_headers(self, start: int, end: int) -> Iterator[BatchHeader]:
-        """Headers of the log's batches in [start, end) (no record is decoded)."""
+    def _batch_headers(self, start: int, end: int) -> Iterator[tuple[BatchHeader, Marker | None]]:
+        """Headers of the log's batches in [start, end), each with its transaction marker
+        (only a control batch's record is decoded)."""
         offset = max(start, self.log.start_offset)
         while offset < end:
             chunk = self.log.read_bytes(offset, _REPLAY_CHUNK_BYTES, end)
             if not chunk:
                 return
-            for _, header in split_batches(chunk, check_crc=False):
+            for pos, header in split_batches(chunk, check_crc=False):
                 if header.base_offset >= end:
                     return
-                yield header
+                yield header, read_marker(chunk, pos, header) if header.is_control else None
                 offset = header.last_offset + 1
 
     def _lead(self) -> ReplicaProducers:
@@ -145,10 +148,6 @@ class Partition:
     # ---- offsets -----------------------------------------------------------------------------------
     @property
     def high_watermark(self) -> int:
-        return self.consensus.visible_offset
-
-    @property
-    def last_stable_offset(self) -> int:
         return self.consensus.visible_offset
 
     @property
@@ -209,12 +208,16 @@ class Partition:
             _stamp_log_append_time(batch, self._clock.now_ms())
         return self._append(batch, header, acks)
 
-    def _append(self, batch: bytearray, header: BatchHeader, acks: int) -> ProduceResult:
+    def _append(
+        self, batch: bytearray, header: BatchHeader, acks: int, marker: Marker | None = None
+    ) -> ProduceResult:
         try:
             appended = self.consensus.replicate(batch, acks)
         except RaftError as exc:
             raise from_raft(exc) from None
-        self.producers.appended(header, appended.base_offset, appended.last_offset, appended.done)
+        self.producers.appended(
+            header, appended.base_offset, appended.last_offset, appended.done, marker
+        )
         acked = appended.done if acks != NO_ACK else None
         return ProduceResult(appended.base_offset, appended.last_offset, acked)
 
@@ -319,12 +322,13 @@ class Partition:
         proposes the new start (core.raft.log_start) and every replica removes what lies
         below it once it committed it; the bytes removed here are counted when that lands."""
         if not self.consensus.multi_voter:
-            return self.log.gc(now_ms, max_collectible_offset=self.high_watermark)
+            return self.log.gc(now_ms, max_collectible_offset=self.last_stable_offset)
         if not self.consensus.is_leader:
             return 0
         doomed = collectible_prefix(
-            self.log._segments, self.log.config, self.log.size_bytes, now_ms, self.high_watermark
-        )
+            self.log._segments, self.log.config, self.log.size_bytes, now_ms,
+            self.last_stable_offset,
+        )  # fmt: skip
         if doomed and doomed[-1].next_offset > self.consensus.start_goal:
             _unwatched(self.consensus.propose_start(doomed[-1].next_offset))
         return 0
@@ -338,7 +342,7 @@ class Partition:
         return prepare_compaction(
             self.log,
             now_ms=now_ms,
-            max_collectible_offset=min(self.high_watermark, self.consensus.commit_offset),
+            max_collectible_offset=min(self.last_stable_offset, self.consensus.commit_offset),
             delete_retention_ms=delete_retention_ms,
             min_cleanable_dirty_ratio=min_cleanable_dirty_ratio,
         )
@@ -356,6 +360,12 @@ class Partition:
             self._listeners.remove(fn)
         except ValueError:
             pass
+
+    def _on_commit(self, _commit: int) -> None:
+        try:
+            self._apply_committed()  # a marker closes its transaction once committed
+        except Exception:
+            log.exception("%s/%d: producer state not advanced", self.topic, self.index)
 
     def _on_visible(self) -> None:
         try:

@@ -25,135 +25,68 @@ Every replica, leader or follower, keeps `ReplicaProducers`:
 After a truncation the state is `committed` (never above the commit offset, so untouched by
 the cut) plus a replay of the headers up to the new log end: no sequence survives for data
 that is gone, and epoch bumps or evictions of the cut batches are undone with them.
+
+Transactions (Kafka's ProducerStateManager, Redpanda's rm_stm): a transactional data batch
+opens a transaction for its producer at its base offset unless one is open; a control batch
+(COMMIT/ABORT marker, core.model.control) closes it, takes the marker's epoch when newer and
+its coordinator epoch. A data batch that is not transactional while the producer's
+transaction is open is INVALID_TXN_STATE. `committed` reports each ABORT it applies to
+`on_abort` (the partition's aborted-transactions index, core.storage.txn_index), with the
+last stable offset once it completed; the leader's view never does (its markers may be cut).
+
+The last stable offset (`last_stable_offset`) is the smallest of: the high watermark, the
+first offset of the oldest transaction open in `committed`, and the first uncommitted
+transactional batch the leader appended in its term; without the leader's view (a follower,
+or in-flight batches not all tracked) the applied offset bounds it too. A marker thus ends a
+transaction for readers only once it committed, and its ABORT is in the index by then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.producer_table import (
+    BATCHES_REMEMBERED,
+    MAX_PRODUCERS,
+    Batch,
+    Duplicate,
+    Kind,
+    ProducerEntry,
+    ProducerInfo,
+    ProducerStateTable,
+    kind_of,
+)
+from core.cluster.txn_state import TxnError
 from core.model.batch import BatchHeader
+from core.model.control import Marker
+from core.protocol.errors import ErrorCode
+
+__all__ = [
+    "BATCHES_REMEMBERED",
+    "MAX_PRODUCERS",
+    "Duplicate",
+    "ProducerEntry",
+    "ProducerInfo",
+    "ProducerStateTable",
+    "ReplicaProducers",
+]
 
 log = logging.getLogger("ailurus.producer_state")
 
-BATCHES_REMEMBERED = 5  # Kafka's max.in.flight for idempotent producers
-MAX_PRODUCERS = 10_000  # per partition; the least recently used is evicted beyond it
 MAX_INFLIGHT_BATCHES = 20_000  # leader's uncommitted idempotent batches kept in memory
 _NEVER = 1 << 62
 
-# the headers of the log's batches in [start, end), in order
-HeaderSource = Callable[[int, int], Iterable[BatchHeader]]
-Batch = tuple[int, int, int, int]  # (first_seq, last_seq, base_offset, last_offset)
+# the headers of the log's batches in [start, end), in order, each with the marker a control
+# batch holds (None for any other batch)
+HeaderSource = Callable[[int, int], Iterable[tuple[BatchHeader, Marker | None]]]
 # a batch the leader appended in its term, not committed yet (a plain tuple: the hot path):
-# (last_offset, producer_id, epoch, batch, the append's acks future or None for acks 0/1)
-InFlight = tuple[int, int, int, Batch, "asyncio.Future | None"]
-
-
-@dataclass(slots=True)
-class ProducerEntry:
-    epoch: int
-    batches: deque = field(default_factory=lambda: deque(maxlen=BATCHES_REMEMBERED))
-    # each: (first_seq, last_seq, base_offset, last_offset)
-
-
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    base_offset: int
-    last_offset: int
-
-
-class ProducerStateTable:
-    def __init__(self) -> None:
-        self._producers: OrderedDict[int, ProducerEntry] = OrderedDict()
-        self.applied_offset = 0  # one past the last batch reflected here
-
-    def __len__(self) -> int:
-        return len(self._producers)
-
-    def check(self, header: BatchHeader) -> Duplicate | None:
-        """Validate an idempotent batch before append. Duplicate => do not append."""
-        pid = header.producer_id
-        if pid < 0:
-            return None
-        entry = self._producers.get(pid)
-        if entry is None:
-            return None
-        if header.producer_epoch < entry.epoch:
-            raise ClusterError(
-                ClusterErrc.invalid_producer_epoch,
-                f"producer {pid} epoch {header.producer_epoch} < {entry.epoch}",
-            )
-        if header.producer_epoch > entry.epoch:
-            if header.base_sequence != 0:
-                raise ClusterError(
-                    ClusterErrc.out_of_order_sequence,
-                    f"producer {pid} new epoch must start at sequence 0",
-                )
-            return None
-        for first_seq, last_seq, base, last in entry.batches:
-            if first_seq == header.base_sequence and last_seq == header.last_sequence:
-                return Duplicate(base, last)
-        if entry.batches:
-            expected = (entry.batches[-1][1] + 1) & 0x7FFFFFFF
-            if header.base_sequence != expected:
-                raise ClusterError(
-                    ClusterErrc.out_of_order_sequence,
-                    f"producer {pid} sequence {header.base_sequence}, expected {expected}",
-                )
-        return None
-
-    def record(self, header: BatchHeader, base_offset: int, last_offset: int) -> None:
-        """Remember a batch appended at [base_offset, last_offset]."""
-        pid = header.producer_id
-        if pid >= 0:
-            batch = (header.base_sequence, header.last_sequence, base_offset, last_offset)
-            self.add(pid, header.producer_epoch, batch)
-        elif last_offset >= self.applied_offset:
-            self.applied_offset = last_offset + 1
-
-    def add(self, pid: int, epoch: int, batch: Batch) -> None:
-        """Remember an idempotent batch (first_seq, last_seq, base_offset, last_offset)."""
-        if batch[3] >= self.applied_offset:
-            self.applied_offset = batch[3] + 1
-        producers = self._producers
-        entry = producers.get(pid)
-        if entry is None or epoch > entry.epoch:
-            entry = ProducerEntry(epoch=epoch)
-            producers[pid] = entry
-        producers.move_to_end(pid)
-        entry.batches.append(batch)
-        if len(producers) > MAX_PRODUCERS:
-            producers.popitem(last=False)
-
-    def clone(self) -> ProducerStateTable:
-        copy = ProducerStateTable()
-        copy.applied_offset = self.applied_offset
-        for pid, e in self._producers.items():
-            copy._producers[pid] = ProducerEntry(e.epoch, deque(e.batches, BATCHES_REMEMBERED))
-        return copy
-
-    def snapshot(self) -> dict:
-        return {
-            "applied_offset": self.applied_offset,
-            "producers": [
-                [pid, e.epoch, [list(b) for b in e.batches]] for pid, e in self._producers.items()
-            ],
-        }
-
-    def load(self, snap: dict | None) -> None:
-        self._producers.clear()
-        self.applied_offset = 0
-        if not snap:
-            return
-        self.applied_offset = snap.get("applied_offset", 0)
-        for pid, epoch, batches in snap.get("producers", []):
-            entry = ProducerEntry(epoch=epoch)
-            entry.batches.extend(tuple(b) for b in batches)
-            self._producers[pid] = entry
+# (last_offset, producer_id, epoch, batch, the append's acks future or None for acks 0/1,
+#  kind, max timestamp)
+InFlight = tuple[int, int, int, Batch, "asyncio.Future | None", Kind, int]
 
 
 class ReplicaProducers:
@@ -168,6 +101,8 @@ class ReplicaProducers:
         self._view: ProducerStateTable | None = None
         self.leader_term = -1  # the term `_view` was built for; -1: no view
         self._inflight: deque[InFlight] = deque()  # ascending offsets
+        # (base, last) of the transactional data batches among them: they bound the LSO
+        self._txn_inflight: deque[tuple[int, int]] = deque()
         # every idempotent batch appended at or past this offset is in `_inflight`
         self._inflight_from = _NEVER
 
@@ -193,13 +128,16 @@ class ReplicaProducers:
         inflight = self._inflight
         if table.applied_offset >= self._inflight_from:  # the leader: promote, no log read
             while inflight and inflight[0][0] < commit:
-                _, pid, epoch, batch, _ = inflight.popleft()
-                table.add(pid, epoch, batch)
+                _, pid, epoch, batch, _, kind, ts = inflight.popleft()
+                table.apply(pid, epoch, batch, kind, ts)
         else:
-            for h in self._headers(table.applied_offset, commit):
-                table.record(h, h.base_offset, h.last_offset)
+            for h, marker in self._headers(table.applied_offset, commit):
+                table.record(h, h.base_offset, h.last_offset, marker)
             while inflight and inflight[0][0] < commit:
                 inflight.popleft()
+        txns = self._txn_inflight
+        while txns and txns[0][1] < commit:
+            txns.popleft()
         table.applied_offset = max(table.applied_offset, commit)
 
     def truncated(self, offset: int) -> None:
@@ -207,6 +145,9 @@ class ReplicaProducers:
         inflight = self._inflight
         while inflight and inflight[-1][0] >= offset:
             inflight.pop()
+        txns = self._txn_inflight
+        while txns and txns[-1][1] >= offset:
+            txns.pop()
         if offset < self.committed.applied_offset:  # Raft never cuts commits: be safe anyway
             log.warning("truncation at %d below the applied producer state %d: rebuilding",
                         offset, self.committed.applied_offset)  # fmt: skip
@@ -216,6 +157,43 @@ class ReplicaProducers:
     def snapshot(self) -> dict:
         return self.committed.snapshot()
 
+    # ---- transactions ------------------------------------------------------------------------
+    def last_stable_offset(self, high_watermark: int) -> int:
+        """The LSO (see the module docstring) given the replica's high watermark."""
+        table = self.committed
+        lso = high_watermark
+        first = table.ongoing.first()
+        if first is not None and first < lso:
+            lso = first
+        if table.applied_offset < lso:
+            if self._view is not None and table.applied_offset >= self._inflight_from:
+                if self._txn_inflight and self._txn_inflight[0][0] < lso:
+                    lso = self._txn_inflight[0][0]
+            else:
+                lso = table.applied_offset
+        return lso
+
+    def describe(self) -> list[ProducerInfo]:
+        """The producers of the leader's view (else of the committed state)."""
+        return (self._view or self.committed).describe()
+
+    def check_marker(self, producer_id: int, epoch: int, coordinator_epoch: int) -> None:
+        """Refuse a marker from an older producer epoch or an older coordinator (leader)."""
+        assert self._view is not None, "lead() first"
+        current = self._view.epoch_of(producer_id)
+        if current is not None and epoch < current:
+            raise ClusterError(
+                ClusterErrc.invalid_producer_epoch,
+                f"marker for producer {producer_id} at epoch {epoch} < {current}",
+            )
+        known = self._view.coordinator_epoch_of(producer_id)
+        if coordinator_epoch < known:
+            raise TxnError(
+                ErrorCode.transaction_coordinator_fenced,
+                f"marker for producer {producer_id} from coordinator epoch {coordinator_epoch}"
+                f" < {known}",
+            )
+
     # ---- the leader ----------------------------------------------------------------------------
     def lead(self, term: int, commit: int, log_end: int) -> None:
         """Build the view for `term`: call once the term's start committed (`commit` is then
@@ -224,14 +202,17 @@ class ReplicaProducers:
         self.apply_committed(commit, -1)
         pending = {e[0]: e[4] for e in self._inflight if e[4] is not None}
         self._inflight.clear()
+        self._txn_inflight.clear()
         view = self.committed.clone()
         start = self._inflight_from = view.applied_offset
-        for h in self._headers(start, log_end) if start < log_end else ():  # before the view
+        for h, marker in self._headers(start, log_end) if start < log_end else ():
             if h.producer_id >= 0:
                 last = h.last_offset
                 batch = (h.base_sequence, h.last_sequence, h.base_offset, last)
-                view.add(h.producer_id, h.producer_epoch, batch)
-                self._push((last, h.producer_id, h.producer_epoch, batch, pending.get(last)))
+                kind = kind_of(h, marker)
+                view.apply(h.producer_id, h.producer_epoch, batch, kind, h.max_timestamp)
+                entry = (last, h.producer_id, h.producer_epoch, batch, pending.get(last))
+                self._push((*entry, kind, h.max_timestamp))
         self._view = view
         self.leader_term = term
 
@@ -241,7 +222,12 @@ class ReplicaProducers:
         return self._view.check(header)
 
     def appended(
-        self, header: BatchHeader, base: int, last: int, done: asyncio.Future | None
+        self,
+        header: BatchHeader,
+        base: int,
+        last: int,
+        done: asyncio.Future | None,
+        marker: Marker | None = None,
     ) -> None:
         """The leader appended `header`'s batch at [base, last] in its term."""
         pid = header.producer_id
@@ -249,23 +235,25 @@ class ReplicaProducers:
             return
         epoch = header.producer_epoch
         batch = (header.base_sequence, header.last_sequence, base, last)
+        kind = kind_of(header, marker)
+        ts = header.max_timestamp
         view = self._view
         if view is not None:
-            view.add(pid, epoch, batch)
+            view.apply(pid, epoch, batch, kind, ts)
         if last < self.committed.applied_offset:  # committed while it was being appended
-            self.committed.add(pid, epoch, batch)
+            self.committed.apply(pid, epoch, batch, kind, ts)
         else:
-            self._push((last, pid, epoch, batch, done))
+            self._push((last, pid, epoch, batch, done, kind, ts))
 
     def commit_future(self, last_offset: int) -> asyncio.Future | None:
         """A future resolved once the in-flight batch ending at `last_offset` commits: its
         own acks future, or that of a later in-flight batch (commits are a log prefix)."""
         found = None
-        for last, _, _, _, done in reversed(self._inflight):
-            if last < last_offset:
+        for entry in reversed(self._inflight):
+            if entry[0] < last_offset:
                 break
-            if done is not None:
-                found = done
+            if entry[4] is not None:
+                found = entry[4]
         return found
 
     # ---- internals -----------------------------------------------------------------------------
@@ -275,7 +263,12 @@ class ReplicaProducers:
             # keep memory bounded: the oldest is then promoted from the log instead
             dropped = inflight.popleft()
             self._inflight_from = max(self._inflight_from, dropped[0] + 1)
+            txns = self._txn_inflight
+            while txns and txns[0][1] <= dropped[0]:
+                txns.popleft()
         inflight.append(entry)
+        if entry[5] is True:
+            self._txn_inflight.append((entry[3][2], entry[0]))
 
     def _drop_view(self) -> None:
         """Forget the leader's view; in-flight entries stay for their futures until they

@@ -3,6 +3,11 @@
 A partition's data is a byte range of one segment file (whole batches up to the high
 watermark). The response is encoded by hand (core.protocol.fetch_wire) so those
 ranges are never copied through Python.
+
+isolation_level=1 (read_committed) reads up to the last stable offset instead, and lists the
+aborted transactions (producer id, first offset) with data in the range returned, which the
+client uses to drop their records (Kafka's FetchResponse.abortedTransactions); every
+response carries the partition's last stable offset.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
+from typing import Any, Protocol, cast
 
 from core.cluster.errors import ClusterError
 from core.common import metrics
@@ -25,6 +30,22 @@ MIN_VERSION = 4
 MAX_VERSION = 11
 
 MAX_WAIT_CAP_MS = 30_000
+READ_COMMITTED = 1
+
+
+class _TxnReads(Protocol):
+    """What a read_committed fetch reads of a partition (core.cluster.partition_txn)."""
+
+    def aborted_transactions(
+        self, start_offset: int, upper_offset: int
+    ) -> list[tuple[int, int]]: ...
+
+
+class _Slice(Protocol):
+    """The batches a read returned (core.storage.log_reads.ReadSlice)."""
+
+    @property
+    def last_offset(self) -> int: ...
 
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
@@ -67,6 +88,7 @@ def _collect(
     ctx: RequestContext, request, max_bytes: int, partition_cap: int
 ) -> tuple[list, int, bool]:
     svc = ctx.services
+    committed = getattr(request, "isolation_level", 0) == READ_COMMITTED
     budget = max_bytes
     total = 0
     has_error = False
@@ -83,7 +105,7 @@ def _collect(
             continue
         for fp in ftopic.partitions:
             limit = min(budget, partition_cap)  # kafka_max_bytes_per_fetch caps each partition
-            row = _read_partition(svc, ftopic.topic, fp, limit, first=(total == 0))
+            row = _read_partition(svc, ftopic.topic, fp, limit, total == 0, committed)
             if row.error_code != 0:
                 has_error = True
             size = row.records_size
@@ -93,7 +115,9 @@ def _collect(
     return topics, total, has_error
 
 
-def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionResult:
+def _read_partition(
+    svc, topic: str, fp, budget: int, first: bool, committed: bool
+) -> PartitionResult:
     partition, error = led_partition(svc, topic, fp.partition)
     if partition is None:
         return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
@@ -109,20 +133,23 @@ def _read_partition(svc, topic: str, fp, budget: int, first: bool) -> PartitionR
             fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
         )
     limit = min(max(fp.partition_max_bytes, 0), budget)
-    if offset >= hwm or (limit == 0 and not first):
-        return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
+    upper = lso if committed else hwm
+    aborted: list[tuple[int, int]] | None = [] if committed else None
+    if offset >= upper or (limit == 0 and not first):
+        return PartitionResult(fp.partition, 0, hwm, lso, start, b"", aborted)
     try:
-        read = partition.read(offset, max(limit, 1), upper_offset=lso)
+        read = partition.read(offset, max(limit, 1), upper_offset=upper)
     except ClusterError:  # offset_out_of_range: the log no longer holds it
         return PartitionResult(
             fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
         )
-    if read is None:
-        return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
-    if read.length > limit and not first:
-        return PartitionResult(fp.partition, 0, hwm, lso, start, b"")
+    if read is None or (read.length > limit and not first):
+        return PartitionResult(fp.partition, 0, hwm, lso, start, b"", aborted)
+    if committed:
+        txns = cast(_TxnReads, partition)
+        aborted = txns.aborted_transactions(offset, cast(_Slice, read).last_offset + 1)
     region = FileRegion(os.dup(read.fd), read.position, read.length)
-    return PartitionResult(fp.partition, 0, hwm, lso, start, region, aborted=None)
+    return PartitionResult(fp.partition, 0, hwm, lso, start, region, aborted)
 
 
 def _check_epoch(fp, leader_epoch: int) -> int | None:

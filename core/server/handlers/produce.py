@@ -7,6 +7,12 @@ A batch Kafka's LogValidator would refuse (core.model.validation) is answered wi
 Kafka error (INVALID_RECORD, INVALID_TIMESTAMP, CORRUPT_MESSAGE), the message and, from
 v8, the per-record errors; nothing of it is appended. Topics named in the cluster
 property `kafka_noproduce_topics` answer TOPIC_AUTHORIZATION_FAILED, as Redpanda does.
+
+Transactional batches need the request's transactional id (and WRITE on it when
+authorization is on), else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka answers; the
+partition then opens the producer's transaction (core.cluster.producer_state). A batch of an
+older producer epoch is INVALID_PRODUCER_EPOCH, a non-transactional batch from a producer
+whose transaction is open INVALID_TXN_STATE.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 
 from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.common import metrics
-from core.model.batch import BatchError
+from core.model.batch import ATTR_TRANSACTIONAL, HEADER_SIZE, BatchError
 from core.model.validation import (
     CORRUPT_MESSAGE,
     INVALID_RECORD,
@@ -46,6 +52,7 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     results: list[tuple[str, list]] = []
     waits: list[tuple[list, int, asyncio.Future]] = []
     noproduce = ctx.services.cluster_config.get("kafka_noproduce_topics") or ()
+    transactional_id = getattr(request, "transactional_id", None)
     for topic in request.topic_data:
         partitions: list = []
         results.append((topic.name, partitions))
@@ -54,7 +61,7 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
             if topic.name in noproduce or not allowed:
                 row = _error_row(pdata.index, ErrorCode.topic_authorization_failed, None)
             else:
-                row = _append_one(ctx, topic.name, pdata, acks, waits)
+                row = _append_one(ctx, topic.name, pdata, acks, waits, transactional_id)
             partitions.append(row)
     if acks == 0:
         return NO_RESPONSE
@@ -98,7 +105,9 @@ def _record_errors(m, errors) -> tuple:
     )
 
 
-def _append_one(ctx: RequestContext, topic: str, pdata, acks: int, waits: list) -> list:
+def _append_one(
+    ctx: RequestContext, topic: str, pdata, acks: int, waits: list, transactional_id: str | None
+) -> list:
     """A mutable row [index, error, base_offset, log_start_offset, message, record_errors]."""
     svc = ctx.services
     if acks not in _ACKS:
@@ -109,6 +118,12 @@ def _append_one(ctx: RequestContext, topic: str, pdata, acks: int, waits: list) 
     records = pdata.records
     if not records:
         return _error_row(pdata.index, ErrorCode.invalid_record, "empty record set")
+    if _transactional(records) and not _may_write_txn(ctx, transactional_id):
+        return _error_row(
+            pdata.index,
+            ErrorCode.transactional_id_authorization_failed,
+            "transactional records need an authorized transactional id",
+        )
     try:
         result = partition.produce(records, acks)
     except InvalidBatch as exc:
@@ -121,6 +136,17 @@ def _append_one(ctx: RequestContext, topic: str, pdata, acks: int, waits: list) 
     if result.acked is not None:
         waits.append((row, result.base_offset, result.acked))
     return row
+
+
+def _transactional(records: bytes | bytearray | memoryview) -> bool:
+    """The transactional bit of the (first) batch's attributes, read without parsing."""
+    return len(records) >= HEADER_SIZE and bool(records[22] & ATTR_TRANSACTIONAL)
+
+
+def _may_write_txn(ctx: RequestContext, transactional_id: str | None) -> bool:
+    return transactional_id is not None and ctx.authorized(
+        "WRITE", "TRANSACTIONAL_ID", transactional_id
+    )
 
 
 async def _wait_for_acks(waits: list, timeout_s: float) -> None:

@@ -79,7 +79,7 @@ def test_snapshot_and_clone_round_trip():
 
 
 def test_an_epoch_bump_makes_the_producer_most_recently_used(monkeypatch):
-    monkeypatch.setattr("core.cluster.producer_state.MAX_PRODUCERS", 2)
+    monkeypatch.setattr("core.cluster.producer_table.MAX_PRODUCERS", 2)
     t = ProducerStateTable()
     append(t, header(1, 0, 0), 0)
     append(t, header(2, 0, 0), 1)

@@ -42,7 +42,7 @@ class HeaderLog:
 
     def read(self, start: int, end: int):
         self.reads.append((start, end))
-        return [h for h in self.headers if h.base_offset >= start and h.base_offset < end]
+        return [(h, None) for h in self.headers if h.base_offset >= start and h.base_offset < end]
 
 
 def lead_append(log: HeaderLog, state: ReplicaProducers, pid: int, seq: int, n: int = 1, done=None):

@@ -1,0 +1,118 @@
+"""The transaction side of the partition facade (a mixin of core.cluster.partition.Partition).
+
+Seam 1 (the transaction coordinator calls it, on the leader): `write_txn_marker` appends a
+COMMIT or ABORT control batch (core.model.control) through Raft like any batch, acks=all, and
+returns a Kafka error code once it committed: NONE, NOT_LEADER_OR_FOLLOWER (also while a new
+leader's term start is uncommitted), INVALID_PRODUCER_EPOCH (the marker's epoch is below the
+producer's), TRANSACTION_COORDINATOR_FENCED (an older coordinator epoch than a marker already
+applied), or REQUEST_TIMED_OUT (retriable: not committed within `timeout_ms`; it may still
+commit, and a repeated marker for a closed transaction is harmless). A marker for a producer
+with no open transaction here is written and answered NONE, as Kafka does.
+
+Reads: `last_stable_offset`, `aborted_transactions(start, upper)` (Fetch read_committed) and
+`describe_producers()` (DescribeProducers) read the replica's producer state
+(core.cluster.producer_state) and its aborted-transactions index (core.storage.txn_index).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from core.cluster.errors import ClusterError, to_error_code
+from core.cluster.producer_state import ProducerInfo, ReplicaProducers
+from core.common.clock import Clock
+from core.model.batch import BatchHeader, split_batches
+from core.model.control import Marker, build_marker_batch
+from core.protocol.errors import ErrorCode
+from core.raft.consensus import QUORUM_ACK, Consensus
+from core.raft.errors import RaftError
+from core.storage.txn_index import AbortedIndex
+
+log = logging.getLogger("ailurus.partition")
+
+MARKER_TIMEOUT_MS = 30_000
+
+
+@dataclass(slots=True)
+class ProduceResult:
+    base_offset: int
+    last_offset: int
+    acked: asyncio.Future | None  # resolves when the acks level is met; None: already met
+
+
+class PartitionTxns:
+    """What Partition provides to the mixin."""
+
+    topic: str
+    index: int
+    consensus: Consensus
+    producers: ReplicaProducers
+    aborted: AbortedIndex
+    _clock: Clock
+
+    def _lead(self) -> ReplicaProducers:  # pragma: no cover - Partition's
+        raise NotImplementedError
+
+    def _append(
+        self, batch: bytearray, header: BatchHeader, acks: int, marker: Marker | None = None
+    ) -> ProduceResult:
+        raise NotImplementedError  # pragma: no cover - Partition's
+
+    @property
+    def high_watermark(self) -> int:  # pragma: no cover - Partition's
+        raise NotImplementedError
+
+    # ---- reads ---------------------------------------------------------------------------------
+    @property
+    def last_stable_offset(self) -> int:
+        """The first offset a read_committed consumer may not read yet (<= high watermark)."""
+        c = self.consensus
+        if c.is_leader and c.serving and self.producers.leader_term != c.term:
+            try:
+                self._lead()  # the view knows this term's in-flight transactional batches
+            except ClusterError:
+                pass
+        return self.producers.last_stable_offset(self.high_watermark)
+
+    def aborted_transactions(self, start_offset: int, upper_offset: int) -> list[tuple[int, int]]:
+        """(producer id, first offset) of each aborted transaction with data in
+        [start_offset, upper_offset) (Fetch read_committed)."""
+        return self.aborted.overlapping(start_offset, upper_offset)
+
+    def describe_producers(self) -> list[ProducerInfo]:
+        """The producers of this partition (DescribeProducers; leader only)."""
+        if self.consensus.is_leader and self.consensus.serving:
+            self._lead()
+        return self.producers.describe()
+
+    # ---- Seam 1: markers -----------------------------------------------------------------------
+    async def write_txn_marker(
+        self,
+        producer_id: int,
+        producer_epoch: int,
+        commit: bool,
+        coordinator_epoch: int,
+        timeout_ms: int = MARKER_TIMEOUT_MS,
+    ) -> ErrorCode:
+        """Append a COMMIT/ABORT marker for the producer and wait until it committed."""
+        marker = Marker(commit, coordinator_epoch)
+        try:
+            self._lead().check_marker(producer_id, producer_epoch, coordinator_epoch)
+            batch = build_marker_batch(producer_id, producer_epoch, marker, self._clock.now_ms())
+            header = split_batches(batch)[0][1]
+            result = self._append(batch, header, QUORUM_ACK, marker)
+            acked = result.acked
+            if acked is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(acked), timeout_ms / 1000)
+                except TimeoutError:
+                    acked.add_done_callback(lambda f: f.cancelled() or f.exception())
+                    return ErrorCode.request_timed_out
+        except (ClusterError, RaftError) as exc:
+            return to_error_code(exc)
+        log.debug("%s/%d: %s marker for producer %d (epoch %d) at %d", self.topic, self.index,
+                  "COMMIT" if commit else "ABORT", producer_id, producer_epoch,
+                  result.base_offset)  # fmt: skip
+        return ErrorCode.none
