@@ -29,6 +29,7 @@ ANONYMOUS = "User:ANONYMOUS"
 MAX_TRACKED_ADDRESSES = 10_000
 FAILURE_BURST = 10  # failed attempts a client address may make at once...
 FAILURE_REFILL_PER_S = 1.0  # ...and then one more per second
+FAILURE_FLOOR_S = 0.1  # a refused step is answered no sooner than this after it arrived
 FAILED_MESSAGE = "Authentication failed: invalid credentials with SASL mechanism {}"
 
 
@@ -143,6 +144,15 @@ class SaslSession:
         mechanism = self.mechanism
         if mechanism is None:
             raise AuthenticationFailed("no SASL handshake", "SaslHandshake must come first")
+        started = time.monotonic()
+        try:
+            return await self._step(mechanism, token)
+        except AuthenticationFailed:
+            # Every refusal takes the same time, whatever failed (unknown user, wrong password)
+            await asyncio.sleep(max(0.0, FAILURE_FLOOR_S - (time.monotonic() - started)))
+            raise
+
+    async def _step(self, mechanism: str, token: bytes) -> bytes:
         limiter = self.authenticator.limiter
         if not limiter.allowed(self.client_ip):
             self._fail()
