@@ -220,3 +220,60 @@ async def get_decommission(request: web.Request) -> web.Response:
         return json_response(_runtime(request).decommission.status(node_id))
     except MoveError as exc:
         raise _http(exc) from None
+
+
+def _cluster_partition(p) -> dict:
+    row = {
+        "ns": p.ns,
+        "topic": p.topic,
+        "partition_id": p.partition_id,
+        "replicas": _replicas([r.node_id for r in p.replicas]),
+        "disabled": False,
+    }
+    if p.leader_id >= 0:
+        row["leader_id"] = p.leader_id
+    return row
+
+
+@routes.get(
+    "/v1/cluster/partitions",
+    summary="Every partition of the cluster: replicas and leader",
+    query={"with_internal": {"type": "boolean"}, "disabled": {"type": "boolean"}},
+    response=_ARRAY,
+)
+async def get_cluster_partitions(request: web.Request) -> web.Response:
+    internal = request.query.get("with_internal", "false").lower() == "true"
+    disabled = request.query.get("disabled", "false").lower() == "true"
+    rows = [
+        _cluster_partition(p)
+        for p in services(request).partitions()
+        if (internal or p.ns == "kafka") and not disabled
+    ]
+    return json_response(rows)
+
+
+@routes.get(
+    "/v1/cluster/partitions/{namespace}/{topic}",
+    summary="The partitions of one topic: replicas and leader",
+    query={"disabled": {"type": "boolean"}},
+    response=_ARRAY,
+)
+async def get_cluster_partitions_topic(request: web.Request) -> web.Response:
+    ns, topic = request.match_info["namespace"], request.match_info["topic"]
+    found = [p for p in services(request).partitions() if p.ns == ns and p.topic == topic]
+    if not found:
+        raise not_found(f"topic {ns}/{topic} does not exist")
+    disabled = request.query.get("disabled", "false").lower() == "true"
+    return json_response([] if disabled else [_cluster_partition(p) for p in found])
+
+
+@routes.get(
+    "/v1/broker_uuids",
+    summary="Node id to UUID of every broker, decommissioned ones included",
+    response=_ARRAY,
+)
+async def get_broker_uuids(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    rows = {m.node_id: m.uuid for m in runtime.controller.members.all()}
+    rows.update(runtime.decommission_table.uuids)
+    return json_response([{"node_id": n, "uuid": u} for n, u in sorted(rows.items())])

@@ -39,6 +39,7 @@ MAX_MOVES = 32
 class DecommissionTable:
     members: Any  # core.cluster.members.Members
     status: dict[int, str] = field(default_factory=dict)
+    uuids: dict[int, str] = field(default_factory=dict)  # of removed nodes (GET /v1/broker_uuids)
 
     def draining(self) -> frozenset[int]:
         return frozenset(n for n, s in self.status.items() if s == DRAINING)
@@ -67,16 +68,23 @@ class DecommissionTable:
         if self.status.get(node_id) != DRAINING:
             return
         self.status[node_id] = REMOVED
+        member = self.members.get(node_id)
+        if member is not None:
+            self.uuids[node_id] = member.uuid
         remove = getattr(self.members, "remove", None)
         if remove is not None:
             remove(node_id)
         log.info("node %d decommissioned: removed from the cluster", node_id)
 
     def snapshot(self) -> dict:
-        return {"status": {str(n): s for n, s in self.status.items()}}
+        return {
+            "status": {str(n): s for n, s in self.status.items()},
+            "uuids": {str(n): u for n, u in self.uuids.items()},
+        }
 
     def restore(self, state: dict) -> None:
         self.status = {int(n): str(s) for n, s in state["status"].items()}
+        self.uuids = {int(n): str(u) for n, u in state.get("uuids", {}).items()}
         remove = getattr(self.members, "remove", None)
         for node_id in self.removed():
             if remove is not None:
@@ -130,6 +138,15 @@ class DecommissionFrontend:
                 ErrorCode.invalid_request, f"node {node_id} is not being decommissioned", 400
             )
         await self._submit("recommission_node", node_id)
+        for move in self.moves.all():  # as Redpanda: the moves away from it are cancelled
+            if node_id in move.removing and move.state == "in_progress":
+                await self._submit_cancel(move.topic, move.partition)
+
+    async def _submit_cancel(self, topic: str, partition: int) -> None:
+        try:
+            await self.controller.submit("cancel_update", {"topic": topic, "partition": partition})
+        except ClusterError as exc:
+            raise MoveError(exc.error_code, exc.message or str(exc), 503) from None
 
     def _replica_sets_on(self, node_id: int) -> list[tuple[int, ...]]:
         out = []
