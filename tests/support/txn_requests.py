@@ -234,3 +234,42 @@ def describe_producers(client: RawClient, topic: str, partition: int):
         )
     )
     return resp.topics[0].partitions[0]
+
+
+COMMITTED_BEFORE_C = [b"a0", b"a1", b"a2", b"p0", b"p1", b"a3"]
+EVERYTHING = [b"a0", b"a1", b"a2", b"p0", b"b0", b"p1", b"b1", b"a3", b"c0", b"c1", b"p2", b"d0"]
+
+
+def vals(prefix: str, n: int) -> list[bytes]:
+    return [f"{prefix}{i}".encode() for i in range(n)]
+
+
+def build_history(client: RawClient, topic: str) -> dict:
+    """committed a0-a2, aborted b0-b1, plain p0-p1 between, committed a3 (second txn of A),
+    then producer C's open transaction c0-c1 followed by plain p2 and A's aborted d0."""
+    a_pid, a_epoch = init_producer_id(client)
+    c_pid, c_epoch = init_producer_id(client)
+    plain_pid, plain_epoch = init_producer_id(client)
+    seq = {a_pid: 0, c_pid: 0, plain_pid: 0}
+
+    def send(pid: int, epoch: int, values: list[bytes], transactional: bool = True) -> int:
+        batch = txn_batch(pid, epoch, seq[pid], values, transactional=transactional)
+        code, base = produce(client, topic, 0, batch)
+        assert code == 0, code
+        seq[pid] += len(values)
+        return base
+
+    send(a_pid, a_epoch, vals("a", 3))
+    send(plain_pid, plain_epoch, [b"p0"], transactional=False)
+    assert write_markers(client, a_pid, a_epoch, True, [(topic, 0)]) == [0]
+    send(a_pid, a_epoch, [b"b0"])
+    send(plain_pid, plain_epoch, [b"p1"], transactional=False)
+    send(a_pid, a_epoch, [b"b1"])
+    assert write_markers(client, a_pid, a_epoch, False, [(topic, 0)]) == [0]
+    send(a_pid, a_epoch, [b"a3"])
+    assert write_markers(client, a_pid, a_epoch, True, [(topic, 0)]) == [0]
+    c_first = send(c_pid, c_epoch, vals("c", 2))
+    send(plain_pid, plain_epoch, [b"p2"], transactional=False)
+    send(a_pid, a_epoch, [b"d0"])
+    assert write_markers(client, a_pid, a_epoch, False, [(topic, 0)]) == [0]
+    return {"a": (a_pid, a_epoch), "c": (c_pid, c_epoch), "c_first": c_first, "seq": seq}

@@ -14,8 +14,11 @@ from core.protocol.errors import ErrorCode
 from tests.support.raw_client import RawClient
 from tests.support.topics import make_topic
 from tests.support.txn_requests import (
+    COMMITTED_BEFORE_C,
+    EVERYTHING,
     READ_COMMITTED,
     READ_UNCOMMITTED,
+    build_history,
     committed_values,
     describe_producers,
     fetch,
@@ -30,45 +33,6 @@ from tests.support.txn_requests import (
 TOPIC = "txn"
 TP = [(TOPIC, 0)]
 CONSUME_TIMEOUT_S = 20
-
-
-def vals(prefix: str, n: int) -> list[bytes]:
-    return [f"{prefix}{i}".encode() for i in range(n)]
-
-
-def build_history(client: RawClient) -> dict:
-    """committed a0-a2, aborted b0-b1, plain p0-p1 between, committed a3 (second txn of A),
-    then producer C's open transaction c0-c1 followed by plain p2 and A's aborted d0."""
-    a_pid, a_epoch = init_producer_id(client)
-    c_pid, c_epoch = init_producer_id(client)
-    plain_pid, plain_epoch = init_producer_id(client)
-    seq = {a_pid: 0, c_pid: 0, plain_pid: 0}
-
-    def send(pid: int, epoch: int, values: list[bytes], transactional: bool = True) -> int:
-        batch = txn_batch(pid, epoch, seq[pid], values, transactional=transactional)
-        code, base = produce(client, TOPIC, 0, batch)
-        assert code == 0, code
-        seq[pid] += len(values)
-        return base
-
-    send(a_pid, a_epoch, vals("a", 3))
-    send(plain_pid, plain_epoch, [b"p0"], transactional=False)
-    assert write_markers(client, a_pid, a_epoch, True, TP) == [0]
-    send(a_pid, a_epoch, [b"b0"])
-    send(plain_pid, plain_epoch, [b"p1"], transactional=False)
-    send(a_pid, a_epoch, [b"b1"])
-    assert write_markers(client, a_pid, a_epoch, False, TP) == [0]
-    send(a_pid, a_epoch, [b"a3"])
-    assert write_markers(client, a_pid, a_epoch, True, TP) == [0]
-    c_first = send(c_pid, c_epoch, vals("c", 2))
-    send(plain_pid, plain_epoch, [b"p2"], transactional=False)
-    send(a_pid, a_epoch, [b"d0"])
-    assert write_markers(client, a_pid, a_epoch, False, TP) == [0]
-    return {"a": (a_pid, a_epoch), "c": (c_pid, c_epoch), "c_first": c_first, "seq": seq}
-
-
-COMMITTED_BEFORE_C = [b"a0", b"a1", b"a2", b"p0", b"p1", b"a3"]
-EVERYTHING = [b"a0", b"a1", b"a2", b"p0", b"b0", b"p1", b"b1", b"a3", b"c0", b"c1", b"p2", b"d0"]
 
 
 def check_open(client: RawClient, state: dict) -> None:
@@ -151,7 +115,7 @@ def txn_broker(broker):
 def test_read_committed_sees_committed_records_only_and_stops_at_an_open_txn(txn_broker):
     client = RawClient(txn_broker.kafka_port)
     try:
-        state = build_history(client)
+        state = build_history(client, TOPIC)
         check_open(client, state)
         assert consume(txn_broker.bootstrap, "read_committed", 6) == COMMITTED_BEFORE_C
         assert consume(txn_broker.bootstrap, "read_uncommitted", 12) == EVERYTHING
@@ -170,7 +134,7 @@ def test_read_committed_sees_committed_records_only_and_stops_at_an_open_txn(txn
 @pytest.mark.parametrize("crash", [False, True], ids=["restart", "kill-9"])
 def test_lso_and_aborted_index_survive_a_restart(txn_broker, crash):
     client = RawClient(txn_broker.kafka_port)
-    state = build_history(client)
+    state = build_history(client, TOPIC)
     client.close()
     txn_broker.restart(crash=crash)
     client = RawClient(txn_broker.kafka_port)
