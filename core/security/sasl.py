@@ -84,6 +84,7 @@ class SaslAuthenticator:
     def __init__(self, users: Users, config_get: Callable[[str], Any]) -> None:
         self.users = users
         self._get = config_get
+        self.config = config_get  # the live cluster config, for core.security.mtls
         self.limiter = FailureLimiter()
 
     def mechanisms(self) -> list[str]:
@@ -112,6 +113,7 @@ class SaslSession:
         self.raw_tokens = False  # v0 handshake: the next frames are bare SASL tokens
         self.failed = False  # the connection closes after the current answer
         self.expires_at: float | None = None  # KIP-368 session end (monotonic seconds)
+        self.fixed_identity = False  # mtls_identity: the principal is the certificate's
         self._scram: ScramExchange | None = None
 
     @property

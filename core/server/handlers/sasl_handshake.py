@@ -1,6 +1,6 @@
 """SaslHandshake (17): choose the SASL mechanism (core.security.sasl.SaslSession).
 
-On a listener without SASL, or mid-exchange, the answer is ILLEGAL_SASL_STATE; an unknown or
+On a listener without SASL (mtls_identity included), or mid-exchange, the answer is ILLEGAL_SASL_STATE; an unknown or
 disabled mechanism is UNSUPPORTED_SASL_MECHANISM with the enabled ones, and the connection
 closes after it, as Kafka does."""
 
@@ -22,7 +22,7 @@ MAX_VERSION = 1
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
     session = ctx.session
-    if session is None or session.in_progress:
+    if session is None or session.in_progress or session.fixed_identity:
         return build(ctx.response_class, error_code=ErrorCode.illegal_sasl_state, mechanisms=())
     mechanisms = tuple(session.authenticator.mechanisms())
     if not session.handshake(request.mechanism, ctx.api_version):
