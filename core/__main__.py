@@ -108,7 +108,7 @@ def _listener_entries(entry, value: str, flag: str) -> list[dict]:
     Each keeps the file's other keys (authentication_method) of the entry with its name, or of
     the first entry when the flag names none."""
     by_name = {e.get("name"): e for e in (entry if isinstance(entry, list) else [entry]) if e}
-    entries = []
+    entries: list[dict] = []
     for part in (p.strip() for p in value.split(",")):
         if not part:
             continue
