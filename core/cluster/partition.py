@@ -345,6 +345,7 @@ class Partition(PartitionTxns):
             max_collectible_offset=min(self.last_stable_offset, self.consensus.commit_offset),
             delete_retention_ms=delete_retention_ms,
             min_cleanable_dirty_ratio=min_cleanable_dirty_ratio,
+            aborted=tuple((pid, first, last) for pid, first, last, _ in self.aborted.entries()),
         )
 
     def install_compaction(self, result: CompactionResult) -> CompactionStats:

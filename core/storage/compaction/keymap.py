@@ -35,7 +35,10 @@ class KeyMap:
                     _, records = parse_records(header, data)
                     if key_map.full(len(records), plan.max_keys):
                         return key_map  # the pass stops before this batch
-                    key_map.add(header.base_offset, records, slot)
+                    if plan.aborted.holds(header):
+                        key_map.dead[slot] += len(records)  # dropped, never a key's latest
+                    else:
+                        key_map.add(header.base_offset, records, slot)
                     if header.producer_id >= 0:
                         key_map.last_batch[header.producer_id] = header.base_offset
                 key_map.end = header.last_offset + 1

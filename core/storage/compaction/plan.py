@@ -8,6 +8,7 @@ import pathlib
 import threading
 from dataclasses import dataclass, field
 
+from core.storage.compaction.aborted import AbortedRanges
 from core.storage.log import DiskLog
 from core.storage.recovery import COMPACTION_TEMP_SUFFIX
 from core.storage.segment import Segment
@@ -70,6 +71,7 @@ class CompactionPlan:
     max_keys: int
     index_interval_bytes: int
     token: str  # in this pass's temporary file names
+    aborted: AbortedRanges = field(default_factory=AbortedRanges, repr=False)
     _cancelled: threading.Event = field(default_factory=threading.Event, repr=False)
     _fds_closed: bool = False
 
@@ -98,6 +100,7 @@ def prepare(
     delete_retention_ms: int,
     max_keys: int = DEFAULT_MAX_KEYS,
     min_cleanable_dirty_ratio: float | None = None,
+    aborted: tuple[tuple[int, int, int], ...] = (),
 ) -> CompactionPlan | None:
     """Loop thread: what a pass would compact, or None when it has nothing new to do.
 
@@ -130,6 +133,7 @@ def prepare(
         max_keys,
         log.config.index_interval_bytes,
         os.urandom(4).hex(),
+        AbortedRanges(aborted),
     )
 
 

@@ -116,7 +116,8 @@ def _rewrite_segment(
                 if header.is_control or header.base_offset >= key_map.end:
                     writer.keep(data)
                 else:
-                    _filter_batch(header, data, key_map, drop_tombstones, writer, stats)
+                    aborted = plan.aborted.holds(header)
+                    _filter_batch(header, data, key_map, drop_tombstones, aborted, writer, stats)
         done = _index_rewritten(plan, snapshot, temp_paths, stats)
     except BaseException:
         for path in temp_paths:
@@ -168,12 +169,13 @@ def _filter_batch(
     data: bytes,
     key_map: KeyMap,
     drop_tombstones: bool,
+    aborted: bool,
     writer: SegmentWriter,
     stats: CompactionStats,
 ) -> None:
     body, records = parse_records(header, data)
     kept = []
-    for record in records:
+    for record in records if not aborted else ():
         offset = header.base_offset + record.offset_delta
         latest = record.key is None or key_map.is_latest(record, offset)
         if latest and not (record.tombstone and record.key is not None and drop_tombstones):
@@ -181,6 +183,8 @@ def _filter_batch(
         else:
             stats.records_removed += 1
             stats.tombstones_removed += latest
+    if aborted:
+        stats.records_removed += len(records)
     if len(kept) == len(records) and records:
         writer.keep(data)
     elif kept:
