@@ -196,6 +196,8 @@ class Reconciler:
                     self._log_waiting(key)
                     self._retry_later(key)
                     return
+                if _heading_elsewhere(consensus, goal):  # a cancel found the change under way
+                    consensus.cancel_change()
                 await change(list(goal), timeout_ms=self.change_timeout_ms)
             await self.frontend.finish(key[0], key[1], goal)
             self.finished += 1
@@ -244,3 +246,12 @@ def _has_config(consensus, goal: tuple[int, ...]) -> bool:
     """The group's configuration is `goal` and no change is under way."""
     state = getattr(consensus, "config_state", "stable")
     return state == "stable" and set(consensus.voters) == set(goal)
+
+
+def _heading_elsewhere(consensus, goal: tuple[int, ...]) -> bool:
+    """A change is under way to another set than `goal` (learners: its target; joint: the
+    new voters)."""
+    config = getattr(consensus, "configuration", None)
+    if config is None or config.state == "stable":
+        return False
+    return set(config.target or config.voters) != set(goal)

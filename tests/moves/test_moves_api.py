@@ -46,28 +46,56 @@ def _replica_dir(cluster, node: int, topic: str):
     return sorted((cluster.nodes[node].data_dir / "kafka" / topic).glob("0_*"))
 
 
-def test_move_opens_target_and_cancel_removes_it(cluster4, admin):
-    create_topic(cluster4, "m", 1, 3)
+def _replicas(admin, port: int, topic: str) -> list[int]:
+    _, part = admin(port, "GET", f"/v1/partitions/kafka/{topic}/0")
+    return [r["node_id"] for r in part["replicas"]]
+
+
+def test_move_finishes_and_removes_the_old_replica(cluster4, admin):
+    create_topic(cluster4, "f", 1, 3)
     port = cluster4.nodes[1].admin_port
-    _, part = admin(port, "GET", "/v1/partitions/kafka/m/0")
-    old = [r["node_id"] for r in part["replicas"]]
+    old = _replicas(admin, port, "f")
     new_node = ({0, 1, 2, 3} - set(old)).pop()
     target = [*old[1:], new_node]
-    status, _ = admin(port, "POST", REPLICAS.format("m", 0), body(*target))
-    assert status == 200
-    status, err = admin(port, "POST", REPLICAS.format("m", 0), body(*old))
-    assert status == 400 and "already being moved" in err["message"]
-    _, moves = admin(cluster4.nodes[2].admin_port, "GET", RECONF)
-    assert [(m["topic"], m["partition"]) for m in moves] == [("m", 0)]
-    assert [r["node_id"] for r in moves[0]["previous_replicas"]] == old
-    assert [r["node_id"] for r in moves[0]["current_replicas"]] == target
-    wait_for(lambda: _replica_dir(cluster4, new_node, "m"), "replica opened on the target", 20)
-    # the move survives a restart of its target: the replica stays
-    cluster4.restart(new_node)
-    assert _replica_dir(cluster4, new_node, "m")
-    status, _ = admin(port, "POST", "/v1/partitions/kafka/m/0/cancel_reconfiguration")
-    assert status == 200
-    wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "the cancelled move finished", 30)
-    _, part = admin(port, "GET", "/v1/partitions/kafka/m/0")
-    assert [r["node_id"] for r in part["replicas"]] == old
-    wait_for(lambda: not _replica_dir(cluster4, new_node, "m"), "target replica deleted", 20)
+    status, err = admin(port, "POST", REPLICAS.format("f", 0), body(*target))
+    assert status == 200, err
+    wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "the move finished", 60)
+    assert _replicas(admin, port, "f") == target
+    assert _replicas(admin, cluster4.nodes[3].admin_port, "f") == target
+    wait_for(lambda: _replica_dir(cluster4, new_node, "f"), "replica on the target", 20)
+    wait_for(lambda: not _replica_dir(cluster4, old[0], "f"), "old replica deleted", 20)
+    wait_for(lambda: cluster4.leader_of("f", 0) in target, "a leader among the new replicas", 20)
+
+
+def test_cancel_halfway_survives_restarts(cluster4, admin):
+    """The target is paused, so its learner never catches up: the move stays halfway; it
+    survives a kill -9 of the partition leader; cancelled, the group goes back to the
+    previous replicas and the target, resumed, keeps nothing."""
+    create_topic(cluster4, "m", 1, 3)
+    old = _replicas(admin, cluster4.nodes[0].admin_port, "m")
+    new_node = ({0, 1, 2, 3} - set(old)).pop()
+    port = cluster4.nodes[old[0]].admin_port
+    target = [*old[1:], new_node]
+    cluster4.pause(new_node)
+    try:
+        status, err = admin(port, "POST", REPLICAS.format("m", 0), body(*target))
+        assert status == 200, err
+        status, err = admin(port, "POST", REPLICAS.format("m", 0), body(*old))
+        assert status == 400 and "already being moved" in err["message"]
+        _, moves = admin(port, "GET", RECONF)
+        assert [(m["topic"], m["partition"]) for m in moves] == [("m", 0)]
+        assert [r["node_id"] for r in moves[0]["previous_replicas"]] == old
+        assert [r["node_id"] for r in moves[0]["current_replicas"]] == target
+        leader = cluster4.leader_of("m", 0)
+        cluster4.kill(leader)  # kill -9; restart() would wait for the paused node too
+        cluster4.start_node(leader)
+        _, moves = admin(port, "GET", RECONF)
+        assert [(m["topic"], m["partition"]) for m in moves] == [("m", 0)]
+        status, err = admin(port, "POST", "/v1/partitions/kafka/m/0/cancel_reconfiguration")
+        assert status == 200, err
+        wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "the cancelled move ended", 60)
+        assert _replicas(admin, port, "m") == old
+    finally:
+        cluster4.resume(new_node)
+    wait_for(lambda: not _replica_dir(cluster4, new_node, "m"), "no replica on the target", 30)
+    wait_for(lambda: cluster4.leader_of("m", 0) in old, "a leader among the old replicas", 20)
