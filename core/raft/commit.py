@@ -21,22 +21,19 @@ from core.raft.types import Role as R
 
 
 class Commit(RaftState):
-    def _quorum(self, values: list[int]) -> int | None:
-        if len(values) < self.majority:
-            return None
-        values.sort(reverse=True)
-        return values[self.majority - 1]
-
     def maybe_commit(self) -> None:
         if self.role != R.leader:
             return
         if not self.progress:
             self._commit_alone()
+            self.maybe_commit_config()
             return
-        term = self.term
-        caught_up = [p for p in self.progress.values() if p.match[1] == term]
+        term, me = self.term, self.node_id
+        caught_up = [(n, p) for n, p in self.progress.items() if p.match[1] == term]
         start = self.term_start
-        flushed = self._quorum([self.flushed] + [min(p.match[0], p.flushed) for p in caught_up])
+        flushed_of = {n: min(p.match[0], p.flushed) for n, p in caught_up}
+        flushed_of[me] = self.flushed
+        flushed = self.quorum(flushed_of)
         if flushed is not None:
             flushed = min(flushed, self.flushed)  # as Redpanda: never past our own fdatasync
         if flushed is not None and flushed >= start and flushed > self.commit:
@@ -44,11 +41,14 @@ class Commit(RaftState):
             out = self.out()
             out.committed = flushed
             out.commit_news = True
-        dirty = self._quorum([self.log.next_offset] + [p.match[0] for p in caught_up])
+        dirty_of = {n: p.match[0] for n, p in caught_up}
+        dirty_of[me] = self.log.next_offset
+        dirty = self.quorum(dirty_of)
         if dirty is not None and dirty >= start and dirty > self.majority_dirty:
             self.majority_dirty = dirty
             self.out().majority_dirty = dirty
         self.update_visible()
+        self.maybe_commit_config()
 
     def _commit_alone(self) -> None:
         """A single voter: its own flushed offset is the quorum (the hot path of this release)."""
@@ -72,7 +72,7 @@ class Commit(RaftState):
         self.log.next_offset = end_offset
         if quorum_ack:
             self.quorum_write_end = end_offset
-        if not self.progress:  # a single voter: appended is majority-replicated
+        if not self.progress and self.node_id in self.voters:  # a single voter
             self.majority_dirty = end_offset
             self.update_visible()
             return

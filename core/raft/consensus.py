@@ -41,9 +41,10 @@ from dataclasses import dataclass, replace
 from core.common.clock import Clock, SystemClock
 from core.model.batch import split_batches
 from core.raft.commit_waiters import CommitWatch
+from core.raft.config_driver import ConfigDriver, ConfigWaiter
 from core.raft.consensus_view import ConsensusView
 from core.raft.errors import RaftErrc, RaftError
-from core.raft.hard_state import HardStateStore
+from core.raft.hard_state import HardStateStore, decode_configs
 from core.raft.log import Log
 from core.raft.raft import RaftCore
 from core.raft.start_driver import StartDriver
@@ -67,7 +68,7 @@ class Appended:
     done: asyncio.Future | None  # resolves when the acks level is met; None when already met
 
 
-class Consensus(StartDriver, ConsensusView):
+class Consensus(StartDriver, ConfigDriver, ConsensusView):
     def __init__(
         self,
         group_id: int,
@@ -115,6 +116,8 @@ class Consensus(StartDriver, ConsensusView):
         # messages waiting for the hard state of their step: (generation, messages); bounded
         # by the steps of one write (~ms)
         self._held: deque[tuple[int, list[Message]]] = deque()
+        self._config_waiters: list[ConfigWaiter] = []  # ConfigDriver
+        self._own_ticks = False  # ticking itself although registered (core.raft.config_driver)
         self._closed = False
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -129,7 +132,8 @@ class Consensus(StartDriver, ConsensusView):
             [tuple(x) for x in meta.get("term_history", [])], self.log.segment_terms()
         )
         runs = tuple(TermStart(t, o, self._voters) for t, o in history)
-        hard = HardState(meta.get("term", -1), meta.get("voted_for"), runs)
+        configs, forced = decode_configs(meta)
+        hard = HardState(meta.get("term", -1), meta.get("voted_for"), runs, configs, forced)
         self.core = RaftCore.create(
             self.node_id,
             self._voters,
@@ -143,7 +147,7 @@ class Consensus(StartDriver, ConsensusView):
             config=self._config,
         )
         fresh = hard.term < 0 and not runs and self.log.next_offset == self.log.start_offset
-        if len(self._voters) == 1:
+        if self.core.membership.voters == (self.node_id,):
             if fresh:
                 self._hard.write_off_loop()  # nothing to lose yet (core.raft.hard_state)
             self.core.campaign()
@@ -153,8 +157,7 @@ class Consensus(StartDriver, ConsensusView):
         self.log.flush()  # the recovered tail and the term start: durable before serving
         self.core.on_flushed(self.log.flushed_offset)
         self._process()
-        if len(self._voters) > 1 and not self._external_ticks:
-            self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+        self._ensure_ticks()
         log.debug("group %d: term %d, leader %s", self.group_id, self.term, self.leader_id)
 
     def _merge_history(self, history: list, seg_terms: list) -> list[tuple[int, int]]:
@@ -163,10 +166,24 @@ class Consensus(StartDriver, ConsensusView):
             merged[t] = min(merged.get(t, o), o)
         return sorted(merged.items())
 
+    def _ensure_ticks(self) -> None:
+        """A group of several members is ticked: by RaftGroups' ticker if it registered as
+        one, else (single-voter at register, grown since by a membership change) by a timer
+        task of its own."""
+        core = self.core
+        if self._ticker is not None or self._closed or core is None:
+            return
+        if len(core.membership.members) < 2 and core.forced is None:
+            return
+        if self._external_ticks and not self._own_ticks:
+            return
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+
     def close(self) -> None:
         self._closed = True
         if self._ticker is not None:
             self._ticker.cancel()
+        self._fail_config_waiters(RaftErrc.shutting_down)
         self._fail_waiters(0, RaftErrc.shutting_down)
         self._fail_start_waiters(RaftErrc.shutting_down)
         self._commit_watch.close()
@@ -182,9 +199,13 @@ class Consensus(StartDriver, ConsensusView):
         `wake(group_id)` is called when the timers may have moved earlier (a new leader)."""
         self._external_ticks = True
         self._wake = wake
+        # RaftGroups' ticker ticks the groups that are multi-voter when they register
+        self._own_ticks = not self.multi_voter
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+        if self.core is not None:
+            self._ensure_ticks()
 
     # ---- inputs ----------------------------------------------------------------------------------
     def tick(self, now_ms: int | None = None) -> None:
@@ -299,6 +320,10 @@ class Consensus(StartDriver, ConsensusView):
         while ready is not None:
             self._apply(ready)
             ready = core.take_ready()
+        if self._config_waiters:
+            self._settle_config_waiters()
+        if self._ticker is None and len(core.membership.members) > 1:
+            self._ensure_ticks()
         leadership = (core.term, core.leader_id)
         if leadership != self._leadership:
             self._leadership = leadership
@@ -344,7 +369,10 @@ class Consensus(StartDriver, ConsensusView):
 
     def _persist(self, hard: HardState) -> None:
         """Term, vote and the meta log: durable before any later message (core.raft.hard_state)."""
-        self._hard.save(hard)
+        store = self._hard
+        store.save(hard)
+        if store.durable == store.requested and self.core is not None:
+            self.core.on_persisted(hard)  # written synchronously
 
     def _send(self, messages: list[Message]) -> None:
         if self._transport is not None:
@@ -358,6 +386,11 @@ class Consensus(StartDriver, ConsensusView):
             _, messages = held.popleft()
             if not self._closed:
                 self._send(messages)
+        state, core = self._hard.durable_state, self.core
+        if state is not None and core is not None and not self._closed:
+            core.on_persisted(state)  # our own configuration entries count from now on
+            if core.has_ready:
+                self._process()
 
     def _append_replicated(self, entry: Entry) -> None:
         batch = bytearray(entry.payload)

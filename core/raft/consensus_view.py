@@ -59,6 +59,9 @@ class ConsensusView:
     # ---- queries ---------------------------------------------------------------------------------
     @property
     def multi_voter(self) -> bool:
+        """More than one member (voters and learners; before start: the voters given)."""
+        if self.core is not None:
+            return len(self.core.membership.members) > 1
         return len(self._voters) > 1
 
     @property
@@ -96,6 +99,10 @@ class ConsensusView:
 
     @property
     def voters(self) -> list[int]:
+        """The nodes whose votes count: the configuration's voters (both sets while joint,
+        core.raft.config); before start, the voters given."""
+        if self.core is not None:
+            return list(self.core.membership.voting)
         return list(self._voters)
 
     @property

@@ -15,9 +15,10 @@
 
 from __future__ import annotations
 
+from core.raft.meta_log import NO_POSITION
 from core.raft.state import Progress, RaftState
+from core.raft.types import Position, TimeoutNow, VoteReply, VoteRequest
 from core.raft.types import Role as R
-from core.raft.types import TimeoutNow, VoteReply, VoteRequest
 
 
 class Election(RaftState):
@@ -25,8 +26,11 @@ class Election(RaftState):
     def tick_election(self) -> None:
         if self.role == R.leader:
             self._tick_leader()
-        elif self.now_ms >= self.election_due_ms and self.node_id in self.voters:
-            self.campaign()
+        elif self.now_ms >= self.election_due_ms:
+            if self.may_campaign and self.node_id in self.voters:
+                self.campaign()
+            else:
+                self.reset_election_timer()  # a learner, a removed node, maintenance
 
     def _tick_leader(self) -> None:
         if self.transfer_target is not None and self.now_ms >= self.transfer_due_ms:
@@ -42,12 +46,15 @@ class Election(RaftState):
 
     def _quorum_active(self) -> bool:
         since = self.now_ms - self.config.election_timeout_ms
-        alive = 1 + sum(1 for p in self.progress.values() if p.last_ack_ms >= since)
-        return alive >= self.majority
+        alive = {n for n, p in self.progress.items() if p.last_ack_ms >= since}
+        alive.add(self.node_id)
+        return self.has_quorum(alive)
 
     # ---- campaigning ----------------------------------------------------------------------------
     def campaign(self, *, transfer: bool = False) -> None:
         """Prevote (or, after timeout_now, vote at once) for term + 1."""
+        if self.node_id not in self.voters:
+            return  # a learner or a removed node never campaigns
         if transfer:
             self._start_election(transfer=True)
             return
@@ -57,7 +64,7 @@ class Election(RaftState):
         self.reset_election_timer()
         if self._tally():
             return
-        for peer in self.peers:
+        for peer in self._electors():
             self.send(VoteRequest(self.node_id, peer, self.term + 1, self.log.last, prevote=True))
 
     def _start_election(self, *, transfer: bool = False) -> None:
@@ -70,21 +77,27 @@ class Election(RaftState):
         self.reset_election_timer()
         if self._tally():
             return
-        for peer in self.peers:
+        for peer in self._electors():
             self.send(VoteRequest(self.node_id, peer, self.term, self.log.last, transfer=transfer))
 
+    def _electors(self) -> list[int]:
+        return [v for v in self.voters if v != self.node_id]
+
     def _tally(self) -> bool:
-        """Act on the votes counted so far; True once decided."""
-        granted = sum(1 for v in self.votes.values() if v)
-        if granted >= self.majority:
+        """Act on the votes counted so far (a majority of each voter set wins); True once
+        decided."""
+        granted = {n for n, v in self.votes.items() if v}
+        if self.has_quorum(granted):
             if self.role == R.pre_candidate:
                 self._start_election()
             else:
                 self.become_leader()
             return True
-        if len(self.votes) - granted >= self.majority:
-            self.become_follower(self.term, None)
-            return True
+        refused = {n for n, v in self.votes.items() if not v}
+        for voters in self.membership.quorum_sets:
+            if sum(1 for v in voters if v in refused) > len(voters) - (len(voters) // 2 + 1):
+                self.become_follower(self.term, None)  # this set's majority is out of reach
+                return True
         return False
 
     def become_leader(self) -> None:
@@ -93,25 +106,33 @@ class Election(RaftState):
         self.votes = {}
         self.out().leader_changed = True
         before = self.log.last
-        self.leader_term_start = self.log.start_term(self.term, self.voters).offset
+        self.leader_term_start = self.log.start_term(self.term, self.membership.voters).offset
         self.persist()
         self.quorum_write_end = self.log.next_offset
         self.start_goal = max(self.start_goal, self.log.start_offset)
         self.serve_start = self.start_goal  # serving once applied (core.raft.log_start)
+        self.config_committed = NO_POSITION
+        self.config_done = None
+        self.config_goal = None
         self.progress = {p: Progress(next=before) for p in self.peers}
         self.heartbeat_due_ms = self.now_ms + self.config.heartbeat_interval_ms
         self.quorum_check_due_ms = self.now_ms + self.config.election_timeout_ms
         if self.flushed < self.log.next_offset:
             self.out().flush = True
+        if self.forced is not None:  # force_voters: written as our first configuration entry
+            self.append_config(self.forced)
         self.broadcast_append()
         self.maybe_commit()
 
     # ---- voting -----------------------------------------------------------------------------------
-    def _log_ok(self, last: tuple[int, int]) -> bool:
+    def _log_ok(self, last: Position) -> bool:
         mine = self.log.last
-        return (last[1], last[0]) >= (mine[1], mine[0])
+        return (last[1], last[0], *last[2:]) >= (mine[1], mine[0], *mine[2:])
 
     def on_vote_request(self, m: VoteRequest) -> None:
+        if self.stranger_vote(m.src, m.last):  # core.raft.config: a removed node
+            self.send(VoteReply(self.node_id, m.src, self.term, False, m.prevote))
+            return
         if m.prevote:
             grant = m.term > self.term and self._log_ok(m.last) and not self.in_leader_lease()
             self.send(VoteReply(self.node_id, m.src, m.term if grant else self.term, grant, True))
@@ -158,7 +179,7 @@ class Election(RaftState):
     # ---- leadership transfer --------------------------------------------------------------------
     def transfer_leadership(self, target: int) -> bool:
         """Start handing leadership to `target`; proposals are refused meanwhile."""
-        if self.role != R.leader or target not in self.progress:
+        if self.role != R.leader or target not in self.progress or target not in self.voters:
             return False
         self.transfer_target = target
         self.transfer_due_ms = self.now_ms + self.config.election_timeout_ms
@@ -169,10 +190,17 @@ class Election(RaftState):
 
     def maybe_send_timeout_now(self) -> None:
         target = self.transfer_target
-        if target is None or self.progress[target].match != self.log.last:
+        if target is None:
+            return
+        p = self.progress.get(target)
+        if p is None or target not in self.voters:  # removed meanwhile
+            self.transfer_target = None
+            return
+        if p.match != self.log.last:
             return
         self.send(TimeoutNow(self.node_id, target, self.term))
 
     def on_timeout_now(self, m: TimeoutNow) -> None:
         if m.term == self.term and self.role == R.follower and self.node_id in self.voters:
-            self.campaign(transfer=True)
+            if self.may_campaign:
+                self.campaign(transfer=True)

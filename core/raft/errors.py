@@ -11,6 +11,8 @@ class RaftErrc(enum.Enum):
     timeout = 2
     shutting_down = 3
     term_changed = 4
+    config_in_progress = 5  # another membership change is under way (core.raft.config)
+    config_cancelled = 6  # the membership change was cancelled or replaced
 
 
 class RaftError(Exception):

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from core.raft.types import HardState
+from core.raft.types import Config, ConfigAt, HardState
 from core.storage.fs import write_file_durably
 
 log = logging.getLogger("ailurus.raft")
@@ -53,12 +53,41 @@ def _writer_pool() -> ThreadPoolExecutor:
 
 
 def encode(hard: HardState, voters: tuple[int, ...]) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "term": hard.term,
         "voted_for": hard.voted_for,
         "voters": list(voters),
         "term_history": [[r.term, r.offset] for r in hard.runs],
     }
+    if hard.configs:  # core.raft.config: configuration entries, only once there are any
+        out["configs"] = [[c.term, c.offset, c.seq, _config_out(c.config)] for c in hard.configs]
+    if hard.forced is not None:
+        out["forced"] = _config_out(hard.forced)
+    return out
+
+
+def _config_out(c: Config) -> dict[str, list[int]]:
+    out = {"voters": list(c.voters)}
+    for name in ("old", "learners", "target"):
+        if getattr(c, name):
+            out[name] = list(getattr(c, name))
+    return out
+
+
+def config_in(d: dict[str, Any]) -> Config:
+    def nodes(name: str) -> tuple[int, ...]:
+        return tuple(int(n) for n in d.get(name, ()))
+
+    return Config(nodes("voters"), nodes("old"), nodes("learners"), nodes("target"))
+
+
+def decode_configs(meta: dict[str, Any]) -> tuple[tuple[ConfigAt, ...], Config | None]:
+    """The configuration entries and the forced configuration `encode` stored."""
+    configs = tuple(
+        ConfigAt(int(t), int(o), int(q), config_in(c)) for t, o, q, c in meta.get("configs", [])
+    )
+    forced = meta.get("forced")
+    return configs, (config_in(forced) if forced is not None else None)
 
 
 class HardStateStore:
@@ -72,6 +101,7 @@ class HardStateStore:
         self._path = self._file if len(voters) > 1 else None
         self.requested = 0  # generation of the latest state asked for
         self.durable = 0  # generation of the latest state known durable
+        self.durable_state: HardState | None = None  # the state of generation `durable`
         self.on_durable: Callable[[], None] | None = None
         self._writing = False
         self._latest: HardState | None = None
@@ -104,6 +134,7 @@ class HardStateStore:
             self._kvstore.put(KVSTORE_KEY, encode(hard, self._voters))
             self.requested += 1
             self.durable = self.requested
+            self.durable_state = hard
             return
         self.requested += 1
         self._latest = hard
@@ -118,7 +149,7 @@ class HardStateStore:
         self._writing = True
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(_writer_pool(), self._write, self._path, payload)
-        fut.add_done_callback(lambda f: self._written(f, generation))
+        fut.add_done_callback(lambda f: self._written(f, generation, hard))
 
     def _write(self, path: pathlib.Path, payload: bytes) -> None:
         if not self._closed:  # a closed group's directory may be on its way to the trash
@@ -128,7 +159,7 @@ class HardStateStore:
         """The group closed: a write not started yet is skipped, a failed one not fatal."""
         self._closed = True
 
-    def _written(self, fut: asyncio.Future[None], generation: int) -> None:
+    def _written(self, fut: asyncio.Future[None], generation: int, hard: HardState) -> None:
         self._writing = False
         if self._closed:
             return
@@ -138,7 +169,9 @@ class HardStateStore:
             self.failed = fut.exception() if not fut.cancelled() else RuntimeError("cancelled")
             log.critical("raft hard state write to %s failed: %r", self._path, self.failed)
             return
-        self.durable = max(self.durable, generation)
+        if generation > self.durable:
+            self.durable = generation
+            self.durable_state = hard
         if self._latest is not None:
             self._start_write()
         if self.on_durable is not None:

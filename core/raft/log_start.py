@@ -57,16 +57,18 @@ class LogStart(RaftState):
     def maybe_apply_start(self) -> None:
         if self.role != R.leader or self.start_goal <= self.log.start_offset:
             return
-        values = [self.start_goal] + [p.start for p in self.progress.values()]
-        if len(values) < self.majority:
+        values = {n: p.start for n, p in self.progress.items()}
+        values[self.node_id] = self.start_goal
+        quorum = self.quorum(values)
+        if quorum is None:
             return
-        values.sort(reverse=True)
-        held = min(values[self.majority - 1], self.start_goal, self.log.next_offset)
+        held = min(quorum, self.start_goal, self.log.next_offset)
         if held > self.log.start_offset:
             self.apply_start(held)
 
     def apply_start(self, offset: int) -> None:
         self.log.start_offset = offset
+        self.log.trim_configs(offset)
         self.out().start_to = offset
 
     def needs_snapshot(self, p: Progress) -> bool:
@@ -79,6 +81,7 @@ class LogStart(RaftState):
         start = self.log.start_offset
         prev: Position = (start, self.log.term_of_offset(start - 1))
         runs = tuple(r for r in self.log.runs if r.offset < start)
+        config = self.log.config_at_or_before(prev)
         p.next = prev
         p.probing = True
         return AppendRequest(
@@ -92,6 +95,7 @@ class LogStart(RaftState):
             p.seq,
             self.start_goal,
             runs,
+            (config,) if config is not None else (),
         )
 
     # ---- follower ---------------------------------------------------------------------------------
@@ -108,7 +112,8 @@ class LogStart(RaftState):
         if self.commit > offset or self.log.start_offset > offset:
             return False
         old_start, had_data = self.log.start_offset, self.log.next_offset > self.log.start_offset
-        self.log.reset(list(m.snapshot), offset)
+        self.log.reset(list(m.snapshot), offset, list(m.snapshot_configs))
+        self.refresh_config()
         self.persist()
         out = self.out()
         if had_data:

@@ -10,7 +10,8 @@ Ready's messages (term and vote are persisted before any reply).
 
 Parts: state.py (shared state, role changes), election.py (prevote, vote, transfer),
 replication.py (AppendEntries on both sides), commit.py (commit and visibility),
-meta_log.py (the zero-width meta entries: term starts and voter sets).
+meta_log.py (the zero-width meta entries: term starts and voter sets), config.py
+(membership changes by joint consensus).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import random
 
 from core.raft.commit import Commit
+from core.raft.config import Reconfig
 from core.raft.election import Election
 from core.raft.log_start import LogStart
 from core.raft.meta_log import MetaLog
@@ -37,7 +39,7 @@ from core.raft.types import (
 )
 
 
-class RaftCore(Election, Replication, Commit, LogStart):
+class RaftCore(Election, Replication, Commit, LogStart, Reconfig):
     @classmethod
     def create(
         cls,
@@ -56,8 +58,10 @@ class RaftCore(Election, Replication, Commit, LogStart):
         """Recover from durable state: meta entries past the durable data are dropped
         (they were never reported durable, see MetaLog)."""
         runs = [r for r in hard.runs if r.offset <= next_offset]
-        log = MetaLog(runs, start_offset, next_offset)
-        hard = HardState(max([hard.term] + [r.term for r in runs]), hard.voted_for, tuple(runs))
+        configs = [c for c in hard.configs if c.offset <= next_offset]
+        log = MetaLog(runs, start_offset, next_offset, configs)
+        term = max([hard.term] + [r.term for r in runs])
+        hard = HardState(term, hard.voted_for, tuple(runs), tuple(configs), hard.forced)
         return cls(
             node_id, voters, hard, log, flushed_offset, now_ms, rng, reader, config or RaftConfig()
         )
@@ -155,7 +159,10 @@ class RaftCore(Election, Replication, Commit, LogStart):
         return self.log.runs
 
     def hard_state(self) -> HardState:
-        return HardState(self.term, self.voted_for, tuple(self.log.runs))
+        log = self.log
+        return HardState(
+            self.term, self.voted_for, tuple(log.runs), tuple(log.configs), self.forced
+        )
 
     def local_truncate(self, offset: int) -> None:
         """Cut the local log at data offset `offset` (a leader's own uncommitted tail)."""

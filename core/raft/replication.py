@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from core.raft.meta_log import NO_POSITION, merge_entries
 from core.raft.state import Progress, RaftState
-from core.raft.types import AppendReply, AppendRequest, Entry, Position
+from core.raft.types import AppendReply, AppendRequest, ConfigAt, Entry, Position
 from core.raft.types import Role as R
 
 
@@ -98,7 +98,7 @@ class Replication(RaftState):
             p.acked_seq = max(p.acked_seq, m.seq)
         self.maybe_commit()
         self.maybe_send_timeout_now()
-        if p.next < self.log.last:
+        if p.next < self.log.last and self.progress.get(m.src) is p:  # still a member
             self.send_append(m.src)
 
     def send_commit(self) -> None:
@@ -206,6 +206,9 @@ class Replication(RaftState):
         for entry in entries:
             if entry.is_meta:
                 self.log.add_meta(entry)
+                if isinstance(entry.payload, ConfigAt):
+                    self.forced = None  # the group's own configuration supersedes a forced one
+                    self.refresh_config()
                 self.persist()
             else:
                 assert entry.base == self.log.next_offset, (entry, self.log.last)
@@ -218,7 +221,12 @@ class Replication(RaftState):
         offset = position[0]
         assert offset >= self.commit, ("truncating committed entries", position, self.commit)
         cut_data = offset < self.log.next_offset
+        had = self.log.config_entry()
         self.log.truncate(position)
+        if self.log.config_entry() is not had:
+            self.refresh_config()
+            if self.role == R.leader:
+                self.sync_progress()
         self.persist()
         if cut_data:
             out = self.out()

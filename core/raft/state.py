@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.raft.meta_log import NO_POSITION, MetaLog
-from core.raft.types import AppendRequest, Entry, HardState, Message, Position, Ready, Role
+from core.raft.types import (
+    AppendRequest,
+    Config,
+    Entry,
+    HardState,
+    Message,
+    Position,
+    Ready,
+    Role,
+)
 
 # reader(from_offset, max_bytes) -> the data entries of the local log from that offset
 Reader = Callable[[int, int], list[Entry]]
@@ -57,7 +66,17 @@ class RaftState:
         config: RaftConfig,
     ) -> None:
         self.node_id = node_id
-        self.voters = voters
+        self.bootstrap = Config(tuple(voters))  # the configuration of a log that has none
+        self.forced: Config | None = hard.forced  # force_voters, until written in the log
+        self.membership = self.bootstrap  # the configuration in force (core.raft.config)
+        self.voters: tuple[int, ...] = self.bootstrap.voting
+        self._sets: tuple[tuple[int, ...], ...] = ((),)
+        self.config_committed: Position = NO_POSITION  # leader: config entries committed to here
+        # leader: the latest configuration seen committed in this leadership (kept after a
+        # removed leader steps down: its change_voters succeeded)
+        self.config_done: Config | None = None
+        self.config_goal: tuple[int, ...] | None = None  # leader: voters to move to next
+        self.durable_meta: Position = NO_POSITION  # leader: our meta log is durable up to here
         self.term = hard.term
         self.voted_for = hard.voted_for
         self.log = log
@@ -82,6 +101,7 @@ class RaftState:
         self.leader_seq = 0
         self.leader_commit = 0
         self.transfer_target: int | None = None
+        self.may_campaign = True  # False: never campaigns, refuses timeout_now (maintenance)
         self.transfer_due_ms = 0
         self._ready: Ready | None = None  # created by the first output of a step
         # peers owed a light heartbeat (RaftConfig.light_heartbeats), outside Ready so that an
@@ -91,16 +111,46 @@ class RaftState:
         self.start_goal = log.start_offset  # leader: the log start to replicate (log_start)
         self.leader_start = 0  # follower: the start its leader last sent
         self.serve_start = 0  # leader: the start it must apply before it serves
+        self.refresh_config()
         self.reset_election_timer()
 
     # ---- helpers shared by the parts -------------------------------------------------------------
+    def refresh_config(self) -> None:
+        """The configuration in force: forced, else the log's latest, else the bootstrap one."""
+        config = self.forced or self.log.config() or self.bootstrap
+        self.membership = config
+        self.voters = config.voting
+        self._sets = config.quorum_sets
+
     @property
     def majority(self) -> int:
-        return len(self.voters) // 2 + 1
+        """A majority of the (new) voters (one set; quorum() handles joint configurations)."""
+        return len(self.membership.voters) // 2 + 1
 
     @property
     def peers(self) -> list[int]:
-        return [v for v in self.voters if v != self.node_id]
+        """The nodes this one replicates to as leader (voters, old voters, learners)."""
+        return [v for v in self.membership.members if v != self.node_id]
+
+    def quorum(self, value: dict[int, int]) -> int | None:
+        """The largest value that a majority of every voter set (both while joint) holds at
+        least; `value` maps nodes to what they hold (absent: nothing)."""
+        best: int | None = None
+        for voters in self._sets:
+            held = sorted((value[v] for v in voters if v in value), reverse=True)
+            need = len(voters) // 2 + 1
+            if len(held) < need:
+                return None
+            q = held[need - 1]
+            best = q if best is None else min(best, q)
+        return best
+
+    def has_quorum(self, nodes: set[int] | dict[int, bool]) -> bool:
+        """`nodes` hold a majority of every voter set."""
+        for voters in self._sets:
+            if sum(1 for v in voters if v in nodes) < len(voters) // 2 + 1:
+                return False
+        return True
 
     @property
     def term_start(self) -> int:
@@ -119,7 +169,10 @@ class RaftState:
         self.out().messages.append(msg)
 
     def persist(self) -> None:
-        self.out().persist = HardState(self.term, self.voted_for, tuple(self.log.runs))
+        log = self.log
+        self.out().persist = HardState(
+            self.term, self.voted_for, tuple(log.runs), tuple(log.configs), self.forced
+        )
 
     def reset_election_timer(self) -> None:
         # Redpanda's timeout_jitter: the base plus up to half of it (random() is cheaper than
@@ -165,6 +218,18 @@ class RaftState:
         raise NotImplementedError
 
     def maybe_send_timeout_now(self) -> None:
+        raise NotImplementedError
+
+    def maybe_commit_config(self) -> None:
+        raise NotImplementedError
+
+    def sync_progress(self) -> None:
+        raise NotImplementedError
+
+    def append_config(self, config: Config) -> None:
+        raise NotImplementedError
+
+    def stranger_vote(self, src: int, last: Position) -> bool:
         raise NotImplementedError
 
     def adopt_start(self, p: Progress, start: int) -> None:

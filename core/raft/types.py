@@ -16,7 +16,11 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-Position = tuple[int, int]  # (offset, term): the end of a log prefix
+# (offset, term) or, at a configuration entry, (offset, term, seq): the end of a log prefix.
+# Canonical form: seq 0 is left out, so every position without configuration entries is the
+# pair it always was, and tuples compare in log order: (c, T) < (c, T, 1) < (c, T, 2) <
+# (c + 1, T) < ... (core.raft.config).
+Position = tuple[int, ...]
 
 
 class Role(enum.Enum):
@@ -27,13 +31,69 @@ class Role(enum.Enum):
 
 
 @dataclass(slots=True, frozen=True)
+class Config:
+    """A group's configuration (core.raft.config). States:
+
+    * stable: `voters` only;
+    * learners: `voters` vote, `learners` (not voting, not counted) catch up, and `target`
+      is the voter set the group moves to once they have;
+    * joint: C(`old`, `voters`): commit and election need a majority of both.
+    """
+
+    voters: tuple[int, ...]
+    old: tuple[int, ...] = ()
+    learners: tuple[int, ...] = ()
+    target: tuple[int, ...] = ()
+
+    @property
+    def state(self) -> str:
+        if self.old:
+            return "joint"
+        return "learners" if self.target else "stable"
+
+    @property
+    def voting(self) -> tuple[int, ...]:
+        """Every node whose vote counts (both sets while joint)."""
+        if not self.old:
+            return self.voters
+        return self.voters + tuple(n for n in self.old if n not in self.voters)
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        """Every node the leader replicates to (voters, old voters and learners)."""
+        voting = self.voting
+        return voting + tuple(n for n in self.learners if n not in voting)
+
+    @property
+    def quorum_sets(self) -> tuple[tuple[int, ...], ...]:
+        return (self.voters, self.old) if self.old else (self.voters,)
+
+
+@dataclass(slots=True, frozen=True)
+class ConfigAt:
+    """A zero-width configuration entry: `config` in force from offset `offset` of term
+    `term`; `seq` ranks it among the configuration entries at that offset in that term."""
+
+    term: int
+    offset: int
+    seq: int
+    config: Config
+
+    @property
+    def position(self) -> Position:
+        return (self.offset, self.term, self.seq)
+
+
+@dataclass(slots=True, frozen=True)
 class Entry:
     """A data batch (`last >= base`) or a zero-width meta entry (`last == base - 1`)."""
 
     term: int
     base: int
     last: int
-    payload: Any = None  # data: the batch bytes as the leader wrote them; meta: voters
+    # data: the batch bytes as the leader wrote them; meta: a term start's voters, or the
+    # ConfigAt of a configuration entry
+    payload: Any = None
 
     @property
     def is_meta(self) -> bool:
@@ -41,6 +101,9 @@ class Entry:
 
     @property
     def end(self) -> Position:
+        payload = self.payload
+        if self.last < self.base and isinstance(payload, ConfigAt):
+            return (self.base, self.term, payload.seq)
         return (self.last + 1, self.term)
 
 
@@ -90,6 +153,8 @@ class AppendRequest:
     # non-empty: a snapshot (core.raft.log_start): `prev` is the leader's log start and
     # these its term starts below it
     snapshot: tuple[TermStart, ...] = ()
+    # a snapshot's configuration: the leader's latest configuration entry at or before `prev`
+    snapshot_configs: tuple[ConfigAt, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)
@@ -125,6 +190,8 @@ class HardState:
     term: int
     voted_for: int | None
     runs: tuple[TermStart, ...]  # the meta log: every term start still in the log
+    configs: tuple[ConfigAt, ...] = ()  # and every configuration entry (core.raft.config)
+    forced: Config | None = None  # a forced configuration not yet in the log (force_voters)
 
 
 @dataclass(slots=True)

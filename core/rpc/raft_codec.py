@@ -4,17 +4,26 @@
 The meta is struct-packed; an AppendRequest's data entries travel in the blob as the
 leader's batch bytes, one part per entry (sent one after another, never joined), and
 decode hands each entry a memoryview slice of the received blob: no record is decoded
-or copied. Meta entries (term starts) carry their voters in the meta.
+or copied. Meta entries (term starts, configurations) carry their voters in the meta.
+
+Positions travel as (offset i64, term word i64): the term word is the term, and at a
+configuration entry (a position (offset, term, seq), core.raft.types) seq << 48 is added to it,
+so positions without one (every position of a group that never changed its configuration)
+are encoded as they always were.
 
 Common prefix: kind u8, group id u64, src i32, dst i32, term i64. Then per kind:
   vote_request  last (offset i64, term i64), flags u8 (1 prevote, 2 transfer)
   vote_reply    flags u8 (1 granted, 2 prevote), start i64
   append        prev (i64, i64), commit i64, visible i64, seq i64, entry count u32 (bit 31:
-                a log start follows), then per entry: term i64, base i64, last i64, kind u8
-                (0 data, 1 meta), n u32 (data: blob bytes; meta: voter count, followed by n
-                voters i32); with bit 31: start i64 and the snapshot's term starts: count
-                u32, per run term i64, offset i64, n u32, voters i32 (a log starting at 0
-                and no snapshot leave it out: heartbeats stay small)
+                a log start follows; bit 30: snapshot configurations follow), then per
+                entry: term i64, base i64, last i64, kind u8 (0 data, 1 term start,
+                2 configuration), n u32 (data: blob bytes; term start: voter count, followed
+                by n voters i32; configuration: its seq, followed by a config); with bit 31:
+                start i64 and the snapshot's term starts: count u32, per run term i64, offset
+                i64, n u32, voters i32 (a log starting at 0 and no snapshot leave it out:
+                heartbeats stay small); with bit 30: count u32, per configuration term i64,
+                offset i64, seq u32, config. A config: voters, old, learners, target counts
+                (u16 each), then their node ids (i32 each).
   append_reply  success u8, match (i64, i64), flushed i64, dirty i64, seq i64, start i64
   timeout_now   nothing more
 
@@ -32,8 +41,11 @@ import struct
 from core.raft.types import (
     AppendReply,
     AppendRequest,
+    Config,
+    ConfigAt,
     Entry,
     Message,
+    Position,
     TermStart,
     TimeoutNow,
     VoteReply,
@@ -46,6 +58,12 @@ _VOTE_REQ = struct.Struct("<qqB")
 _VOTE_REPLY = struct.Struct("<Bq")
 _APPEND = struct.Struct("<qqqqqI")
 _HAS_START = 1 << 31
+_HAS_CONFIGS = 1 << 30
+_COUNT_MASK = _HAS_CONFIGS - 1
+_CONFIG_HEAD = struct.Struct("<HHHH")
+_CONFIG_AT = struct.Struct("<qqI")
+_SEQ_SHIFT = 48
+_TERM_MASK = (1 << _SEQ_SHIFT) - 1
 _RUN = struct.Struct("<qqI")
 _START = struct.Struct("<qI")
 _ENTRY = struct.Struct("<qqqBI")
@@ -60,7 +78,7 @@ def encode(group_id: int, m: Message) -> tuple[bytes, list[Buffer]]:
     blob: list[Buffer] = []
     if isinstance(m, VoteRequest):
         flags = (1 if m.prevote else 0) | (2 if m.transfer else 0)
-        body = _VOTE_REQ.pack(m.last[0], m.last[1], flags)
+        body = _VOTE_REQ.pack(m.last[0], _word(m.last), flags)
         kind = VOTE_REQUEST
     elif isinstance(m, VoteReply):
         body = _VOTE_REPLY.pack((1 if m.granted else 0) | (2 if m.prevote else 0), m.start)
@@ -70,7 +88,7 @@ def encode(group_id: int, m: Message) -> tuple[bytes, list[Buffer]]:
         kind = APPEND
     elif isinstance(m, AppendReply):
         body = _APPEND_REPLY.pack(
-            1 if m.success else 0, m.match[0], m.match[1], m.flushed, m.dirty, m.seq, m.start
+            1 if m.success else 0, m.match[0], _word(m.match), m.flushed, m.dirty, m.seq, m.start
         )
         kind = APPEND_REPLY
     elif isinstance(m, TimeoutNow):
@@ -83,9 +101,14 @@ def encode(group_id: int, m: Message) -> tuple[bytes, list[Buffer]]:
 def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
     prev, n, extended = m.prev, len(m.entries), bool(m.start or m.snapshot)
     count = n | _HAS_START if extended else n
-    parts = [_APPEND.pack(prev[0], prev[1], m.commit, m.visible, m.seq, count)]
+    if m.snapshot_configs:
+        count |= _HAS_CONFIGS
+    parts = [_APPEND.pack(prev[0], _word(prev), m.commit, m.visible, m.seq, count)]
     for e in m.entries:
-        if e.is_meta:
+        if isinstance(e.payload, ConfigAt):
+            parts.append(_ENTRY.pack(e.term, e.base, e.last, 2, e.payload.seq))
+            parts.append(_pack_config(e.payload.config))
+        elif e.is_meta:
             voters = tuple(e.payload or ())
             parts.append(_ENTRY.pack(e.term, e.base, e.last, 1, len(voters)))
             parts.append(struct.pack(f"<{len(voters)}i", *voters))
@@ -93,13 +116,50 @@ def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
             payload = e.payload if e.payload is not None else b""
             parts.append(_ENTRY.pack(e.term, e.base, e.last, 0, memoryview(payload).nbytes))
             blob.append(payload)
-    if not extended:
-        return b"".join(parts)
-    parts.append(_START.pack(m.start, len(m.snapshot)))
-    for r in m.snapshot:
-        parts.append(_RUN.pack(r.term, r.offset, len(r.voters)))
-        parts.append(struct.pack(f"<{len(r.voters)}i", *r.voters))
+    if extended:
+        parts.append(_START.pack(m.start, len(m.snapshot)))
+        for r in m.snapshot:
+            parts.append(_RUN.pack(r.term, r.offset, len(r.voters)))
+            parts.append(struct.pack(f"<{len(r.voters)}i", *r.voters))
+    if m.snapshot_configs:
+        parts.append(struct.pack("<I", len(m.snapshot_configs)))
+        for c in m.snapshot_configs:
+            parts.append(_CONFIG_AT.pack(c.term, c.offset, c.seq))
+            parts.append(_pack_config(c.config))
     return b"".join(parts)
+
+
+def _word(position: Position) -> int:
+    """A position's term word: the term, plus seq << 48 at a configuration entry."""
+    return position[1] | (position[2] << _SEQ_SHIFT) if len(position) > 2 else position[1]
+
+
+def _position(offset: int, word: int) -> Position:
+    if word > _TERM_MASK:
+        return (offset, word & _TERM_MASK, word >> _SEQ_SHIFT)
+    return (offset, word)
+
+
+def _pack_config(c: Config) -> bytes:
+    sets = (c.voters, c.old, c.learners, c.target)
+    nodes = [n for group in sets for n in group]
+    head = _CONFIG_HEAD.pack(*(len(group) for group in sets))
+    return head + struct.pack(f"<{len(nodes)}i", *nodes)
+
+
+def _unpack_config(view: memoryview, pos: int) -> tuple[Config, int]:
+    counts = _CONFIG_HEAD.unpack_from(view, pos)
+    pos += _CONFIG_HEAD.size
+    total = sum(counts)
+    if total > 4 * _VOTERS_MAX:
+        raise FrameError(f"a configuration of {total} nodes")
+    nodes = struct.unpack_from(f"<{total}i", view, pos)
+    pos += 4 * total
+    sets, at = [], 0
+    for n in counts:
+        sets.append(tuple(nodes[at : at + n]))
+        at += n
+    return Config(sets[0], sets[1], sets[2], sets[3]), pos
 
 
 def decode(meta: Buffer, blob: Buffer = b"") -> tuple[int, Message]:
@@ -124,7 +184,8 @@ def decode_at(
         if kind == VOTE_REQUEST:
             off, t, flags = _VOTE_REQ.unpack_from(view, pos)
             pos += _VOTE_REQ.size
-            m: Message = VoteRequest(src, dst, term, (off, t), bool(flags & 1), bool(flags & 2))
+            last = _position(off, t)
+            m: Message = VoteRequest(src, dst, term, last, bool(flags & 1), bool(flags & 2))
         elif kind == VOTE_REPLY:
             flags, start = _VOTE_REPLY.unpack_from(view, pos)
             pos += _VOTE_REPLY.size
@@ -134,7 +195,8 @@ def decode_at(
         elif kind == APPEND_REPLY:
             ok, mo, mt, flushed, dirty, seq, start = _APPEND_REPLY.unpack_from(view, pos)
             pos += _APPEND_REPLY.size
-            m = AppendReply(src, dst, term, bool(ok), (mo, mt), flushed, dirty, seq, start)
+            match = _position(mo, mt)
+            m = AppendReply(src, dst, term, bool(ok), match, flushed, dirty, seq, start)
         elif kind == TIMEOUT_NOW:
             m = TimeoutNow(src, dst, term)
         else:
@@ -149,14 +211,18 @@ def _decode_append(
 ) -> tuple[AppendRequest, int, int]:
     po, pt, commit, visible, seq, count = _APPEND.unpack_from(view, pos)
     pos += _APPEND.size
-    extended, count = bool(count & _HAS_START), count & ~_HAS_START
+    extended, configs = bool(count & _HAS_START), bool(count & _HAS_CONFIGS)
+    count &= _COUNT_MASK
     if count > _ENTRIES_MAX:
         raise FrameError(f"{count} entries")
     entries: list[Entry] = []
     for _ in range(count):
         et, base, last, ekind, n = _ENTRY.unpack_from(view, pos)
         pos += _ENTRY.size
-        if ekind == 1:
+        if ekind == 2:
+            config, pos = _unpack_config(view, pos)
+            entries.append(Entry(et, base, last, ConfigAt(et, base, n, config)))
+        elif ekind == 1:
             if n > _VOTERS_MAX:
                 raise FrameError(f"{n} voters")
             voters = struct.unpack_from(f"<{n}i", view, pos)
@@ -172,10 +238,38 @@ def _decode_append(
     start, snapshot = 0, tuple[TermStart, ...]()
     if extended:
         start, snapshot, pos = _decode_start(view, pos)
+    snapshot_configs: tuple[ConfigAt, ...] = ()
+    if configs:
+        snapshot_configs, pos = _decode_configs(view, pos)
+    prev = _position(po, pt)
     m = AppendRequest(
-        src, dst, term, (po, pt), tuple(entries), commit, visible, seq, start, snapshot
+        src,
+        dst,
+        term,
+        prev,
+        tuple(entries),
+        commit,
+        visible,
+        seq,
+        start,
+        snapshot,
+        snapshot_configs,
     )
     return m, pos, at
+
+
+def _decode_configs(view: memoryview, pos: int) -> tuple[tuple[ConfigAt, ...], int]:
+    (count,) = struct.unpack_from("<I", view, pos)
+    pos += 4
+    if count > _VOTERS_MAX:
+        raise FrameError(f"{count} snapshot configurations")
+    out = []
+    for _ in range(count):
+        term, offset, seq = _CONFIG_AT.unpack_from(view, pos)
+        pos += _CONFIG_AT.size
+        config, pos = _unpack_config(view, pos)
+        out.append(ConfigAt(term, offset, seq, config))
+    return tuple(out), pos
 
 
 def _decode_start(view: memoryview, pos: int) -> tuple[int, tuple[TermStart, ...], int]:

@@ -1,0 +1,330 @@
+"""Seeded simulation of membership changes by joint consensus (core.raft.config) among the
+faults of tests/sim/raft/test_raft_simulation.py: a lossy, duplicating, reordering network
+with partitions, crashes that lose unflushed data, leadership transfers. The group starts
+with 3 voters out of 5 nodes (even seeds) or 5 out of 6 (odd seeds); leaders are asked to
+add, remove and replace nodes, to go 3 -> 5 -> 3, and to cancel changes halfway.
+
+Checked after every step, beside the base invariants (one leader per term, log matching,
+committed prefix never changes, acked writes in every later leader, monotone high watermark):
+* configuration entries match across logs (one configuration per position);
+* every committed configuration entry is in every later leader's log;
+* a leader is a voter of its own configuration;
+* a removed node (outside the latest committed configuration and every later one) never
+  starts a real election (its prevotes fail; members ignore it);
+and after healing: a leader serving, everything committed, a new write acknowledged, and the
+configuration stable (a joint or learners configuration left by a failed leader is finished
+by the next one) within bounds.
+    SIM_SEED=<seed> pytest tests/sim/raft/test_reconfig_simulation.py
+Run more seeds with RECONFIG_SEEDS=<n> (default 400).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from core.raft.meta_log import NO_POSITION
+from core.raft.raft import RaftCore
+from core.raft.types import Config, HardState, Message, Position, Ready, VoteRequest
+from tests.support.raft_sim import InvariantError, Light, SimNode, check
+from tests.support.raft_sim import World as BaseWorld
+
+STEPS = 120
+LEADER_BOUND_MS = 4 * 1500
+WRITE_BOUND_MS = 10_000
+CONFIG_BOUND_MS = 20_000
+if "SIM_SEED" in os.environ:
+    SEEDS = [int(os.environ["SIM_SEED"])]
+else:
+    SEEDS = list(range(int(os.environ.get("RECONFIG_SEEDS", "400"))))
+
+
+class World(BaseWorld):
+    def __init__(self, seed: int, universe: int, voters: int, *, crashes: bool) -> None:
+        self.initial = tuple(range(voters))
+        super().__init__(seed, universe, crashes=crashes, relaxed=seed % 3 == 0)
+        self.config_of: dict[Position, Config] = {}  # every configuration entry seen
+        self.config_commits: list[tuple[Position, Config]] = []  # in commit order
+        self.removed: set[int] = set()
+        self.proposed = self.cancelled = self.elections_by_removed_attempts = 0
+
+    # ---- nodes: every node boots with the initial voters (the others are not members) --------
+    def _boot(self, node_id: int, old: SimNode | None) -> SimNode:
+        node = super()._boot(node_id, old)
+        hard = node.hard if old is not None else HardState(-1, None, ())
+        node.core = RaftCore.create(
+            node_id,
+            self.initial,
+            hard,
+            start_offset=0,
+            next_offset=node.end,
+            flushed_offset=node.end,
+            now_ms=self.now_ms,
+            rng=random.Random(self.rng.random()),
+            reader=node.read,
+            config=self.config,
+        )
+        return node
+
+    # ---- the driver: our own hard state is durable at once ----------------------------------
+    def _apply(self, node: SimNode, ready: Ready) -> None:
+        super()._apply(node, ready)
+        if ready.persist is not None:
+            node.core.on_persisted(ready.persist)
+        if node.core.is_leader:
+            self._leader_configs(node)
+
+    def _leader_configs(self, node: SimNode) -> None:
+        core = node.core
+        self.removed -= set(core.membership.voting)
+        if core.config_committed == NO_POSITION or core.config_done is None:
+            return
+        pos = core.config_committed
+        if not self.config_commits or self.config_commits[-1][0] < pos:
+            self.config_commits.append((pos, core.config_done))
+            if core.config_done.state == "stable" and core.config_done is core.membership:
+                self.removed |= set(self.ids) - set(core.config_done.voting)
+
+    def send(self, msg: Message | Light) -> None:
+        if isinstance(msg, VoteRequest) and not msg.prevote and msg.src in self.removed:
+            raise InvariantError(f"removed node {msg.src} started an election in {msg.term}")
+        super().send(msg)
+
+    # ---- invariants ----------------------------------------------------------------------------
+    def _check_new_leader(self, node: SimNode) -> None:
+        super()._check_new_leader(node)
+        core = node.core
+        check(node.node_id in core.voters, f"leader {node.node_id} is not a voter of its config")
+        for pos, config in self.config_commits[-1:]:
+            check(core.log.has(pos), f"leader {node.node_id} lacks committed config {config}")
+
+    def check_all(self) -> None:
+        super().check_all()
+        for node in self.nodes.values():
+            for c in node.core.log.configs[-3:]:
+                known = self.config_of.setdefault(c.position, c.config)
+                check(known == c.config, f"two configurations at {c.position}")
+
+    # ---- membership operations ----------------------------------------------------------------
+    def reconfigure(self) -> None:
+        leader = self.leader()
+        if leader is None:
+            return
+        rng, voters = self.rng, list(leader.core.membership.voters)
+        others = [n for n in self.ids if n not in voters]
+        kind = rng.random()
+        if kind < 0.3 and others:  # replace one
+            voters[rng.randrange(len(voters))] = rng.choice(others)
+        elif kind < 0.5 and others:  # add one
+            voters.append(rng.choice(others))
+        elif kind < 0.7 and len(voters) > 1:  # remove one
+            voters.pop(rng.randrange(len(voters)))
+        else:  # 3 <-> 5
+            size = 5 if len(voters) <= 3 and len(self.ids) >= 5 else 3
+            voters = rng.sample(self.ids, size)
+        self.proposed += 1
+        leader.core.propose_config(tuple(voters))
+        self.process(leader)
+
+    def cancel(self) -> None:
+        leader = self.leader()
+        if leader is not None and leader.core.cancel_config():
+            self.cancelled += 1
+            self.process(leader)
+
+
+def chaos_step(world: World) -> None:
+    rng = world.rng
+    roll = rng.random()
+    if roll < 0.40:
+        for _ in range(rng.randint(1, 3)):
+            world.propose()
+        world.advance(rng.choice([0, 1, 5, 20]))
+    elif roll < 0.48:
+        world.reconfigure()
+        world.advance(rng.choice([0, 5, 50]))
+    elif roll < 0.50:
+        world.cancel()
+    elif roll < 0.75:
+        world.advance(rng.choice([10, 50, 150, 400, 1500]))
+    elif roll < 0.82:
+        size = rng.randint(1, len(world.ids) // 2)
+        world.partition(set(rng.sample(world.ids, size)))
+    elif roll < 0.88:
+        world.heal()
+    elif roll < 0.94 and world.crashes:
+        node = world.nodes[rng.choice(world.ids)]
+        if node.alive:
+            world.crash(node.node_id)
+        else:
+            world.restart(node.node_id)
+    else:
+        leader = world.leader()
+        if leader is not None:
+            leader.core.transfer_leadership(rng.choice(world.ids))
+            world.process(leader)
+
+
+def settle(world: World) -> None:
+    world.heal()
+    world.drop_rate = 0.0
+    for node in world.nodes.values():
+        if not node.alive:
+            world.restart(node.node_id)
+    deadline_ms = world.now_ms + CONFIG_BOUND_MS
+    while not _config_settled(world):
+        check(world.now_ms <= deadline_ms, "the configuration change did not finish")
+        world.advance(50)
+    deadline_ms = world.now_ms + LEADER_BOUND_MS
+    while not _settled(world):
+        check(world.now_ms <= deadline_ms, "no leader committing its log after healing")
+        world.advance(50)
+    acked = world.acked_count
+    deadline_ms = world.now_ms + WRITE_BOUND_MS
+    while world.acked_count == acked:
+        check(world.now_ms <= deadline_ms, "a write did not commit after healing")
+        leader = world.leader()
+        if leader is not None and not leader.waiters:
+            world.propose()
+        world.advance(50)
+    leader = world.leader()
+    end, chain = world.acked
+    check(leader is not None and leader.chain_at(end) == chain, "the leader lacks acked writes")
+
+
+def _config_settled(world: World) -> bool:
+    leader = world.leader()
+    if leader is None:
+        return False
+    core = leader.core
+    return core.membership.state == "stable" and core.config_done is core.membership
+
+
+def _settled(world: World) -> bool:
+    leader = world.leader()
+    return leader is not None and leader.core.serving and leader.core.commit == leader.end
+
+
+def run(seed: int) -> World:
+    universe, voters = (5, 3) if seed % 2 == 0 else (6, 5)
+    world = World(seed, universe, voters, crashes=seed % 3 != 0)
+    try:
+        for _ in range(STEPS):
+            chaos_step(world)
+        settle(world)
+    except (InvariantError, AssertionError) as exc:
+        raise AssertionError(
+            f"reconfig simulation failed: SIM_SEED={seed} ({voters} of {universe}): {exc}"
+        ) from exc
+    return world
+
+
+def test_reconfig_simulation() -> None:
+    changes = acked = removed = 0
+    for seed in SEEDS:
+        world = run(seed)
+        changes += len(world.config_commits)
+        acked += world.acked_count
+        removed += len(world.removed)
+    assert acked > len(SEEDS) and (changes > len(SEEDS) or len(SEEDS) < 5)
+    assert removed > 0 or len(SEEDS) < 5
+
+
+def _quiet(seed: int, universe: int, voters: int) -> World:
+    world = World(seed, universe, voters, crashes=False)
+    world.drop_rate = world.dup_rate = 0.0
+    world.advance(5000)
+    return world
+
+
+def _change(world: World, voters: tuple[int, ...], bound_ms: int = 10_000) -> None:
+    leader = world.leader()
+    assert leader is not None
+    assert leader.core.propose_config(voters)
+    world.process(leader)
+    deadline = world.now_ms + bound_ms
+    while True:
+        world.advance(20)
+        assert world.now_ms < deadline, "the change did not finish"
+        leader = world.leader()
+        if leader is None or not _config_settled(world):
+            continue
+        if set(leader.core.membership.voters) == set(voters):
+            return
+
+
+@pytest.mark.parametrize("path", [[(0, 1, 2, 3, 4), (2, 3, 4)], [(1, 2, 3)], [(0,), (0, 4)]])
+def test_changes_finish_and_keep_every_write(path: list[tuple[int, ...]]) -> None:
+    """3 -> 5 -> 3, a replacement, 3 -> 1 -> 2: each change finishes under writes, and every
+    write acknowledged before it is on every voter of the new configuration."""
+    world = _quiet(7, 5, 3)
+    for voters in path:
+        for _ in range(5):
+            world.propose()
+        _change(world, voters)
+        world.advance(2000)
+        leader = world.leader()
+        assert leader is not None and leader.node_id in voters
+        end, chain = world.acked
+        for n in voters:
+            assert world.nodes[n].chain_at(end) == chain, (voters, n)
+    assert world.acked_count == 5 * len(path)
+
+
+def test_a_removed_leader_hands_over_and_never_campaigns() -> None:
+    world = _quiet(11, 4, 3)
+    leader = world.leader()
+    assert leader is not None
+    old = leader.node_id
+    voters = tuple(n for n in world.ids if n != old)
+    _change(world, voters)
+    new = world.leader()
+    assert new is not None and new.node_id != old
+    term = new.core.term
+    world.advance(30_000)  # twenty election timeouts: the removed node stays quiet
+    assert world.leader() is new and new.core.term == term
+    assert not world.nodes[old].core.is_leader and old in world.removed
+
+
+def test_cancel_returns_to_the_old_voters() -> None:
+    world = _quiet(5, 5, 3)
+    world.partition({3, 4})  # the learners cannot catch up: the change stays in learners
+    leader = world.leader()
+    assert leader is not None and leader.core.propose_config((0, 3, 4))
+    world.process(leader)
+    world.advance(2000)
+    assert leader.core.membership.state == "learners"
+    assert leader.core.cancel_config()
+    world.process(leader)
+    world.advance(2000)
+    assert _config_settled(world) and leader.core.membership.voters == (0, 1, 2)
+    world.heal()
+    world.propose()
+    world.advance(2000)
+    assert world.acked_count == 1
+
+
+def test_force_voters_recovers_a_group_that_lost_its_majority() -> None:
+    """The unsafe override: with two of three voters gone for good, the survivor forced to
+    voters {it} elects itself and serves writes again."""
+    world = _quiet(4, 3, 3)
+    leader = world.leader()
+    assert leader is not None
+    world.propose()
+    world.advance(1000)
+    survivor = leader.node_id
+    for n in world.ids:
+        if n != survivor:
+            world.crash(n)
+    world.advance(5000)
+    assert world.leader() is None
+    world.nodes[survivor].core.force_config((survivor,))
+    world.process(world.nodes[survivor])
+    world.advance(5000)
+    assert world.leader() is world.nodes[survivor]
+    world.propose()
+    world.advance(500)
+    assert world.acked_count == 2
+    assert world.nodes[survivor].core.membership.voters == (survivor,)
