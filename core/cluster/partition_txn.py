@@ -28,6 +28,7 @@ from core.model.control import Marker, build_marker_batch
 from core.protocol.errors import ErrorCode
 from core.raft.consensus import QUORUM_ACK, Consensus
 from core.raft.errors import RaftError
+from core.storage.log import DiskLog
 from core.storage.txn_index import AbortedIndex
 
 log = logging.getLogger("ailurus.partition")
@@ -50,6 +51,7 @@ class PartitionTxns:
     consensus: Consensus
     producers: ReplicaProducers
     aborted: AbortedIndex
+    log: DiskLog
     _clock: Clock
 
     def _lead(self) -> ReplicaProducers:  # pragma: no cover - Partition's
@@ -67,14 +69,16 @@ class PartitionTxns:
     # ---- reads ---------------------------------------------------------------------------------
     @property
     def last_stable_offset(self) -> int:
-        """The first offset a read_committed consumer may not read yet (<= high watermark)."""
+        """The first offset a read_committed consumer may not read yet (<= high watermark):
+        never below the log start, as Kafka's (DeleteRecords may pass an open transaction)."""
         c = self.consensus
         if c.is_leader and c.serving and self.producers.leader_term != c.term:
             try:
                 self._lead()  # the view knows this term's in-flight transactional batches
             except ClusterError:
                 pass
-        return self.producers.last_stable_offset(self.high_watermark)
+        lso = self.producers.last_stable_offset(self.high_watermark)
+        return max(lso, self.log.start_offset)  # DeleteRecords past an open transaction
 
     def aborted_transactions(self, start_offset: int, upper_offset: int) -> list[tuple[int, int]]:
         """(producer id, first offset) of each aborted transaction with data in
