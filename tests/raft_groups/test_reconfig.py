@@ -205,3 +205,36 @@ async def test_cancel_while_learners_catch_up_returns_to_the_old_voters(tmp_path
         await asyncio.wait_for(appended.done, 5)
     finally:
         await _stop(nodes)
+
+
+async def test_a_single_voter_group_grows_to_three_and_shrinks_back(tmp_path):
+    """RF 1 -> 3 -> 1: the lone voter (no ticks of its own group until then) replicates to
+    two learners, goes joint, then C(new); the shrink removes the others again."""
+    nodes = await start_nodes(tmp_path, 3)
+    try:
+        lone = nodes[0].add_group(GROUP, (0,), FAST)
+        assert lone.is_leader and not lone.multi_voter
+        for i in range(20):
+            appended = lone.replicate(_batch(i), QUORUM_ACK)
+            assert appended.done is not None
+            await asyncio.wait_for(appended.done, 5)
+        for node in nodes[1:]:
+            node.add_group(GROUP, (0,), FAST)
+        await asyncio.wait_for(lone.change_voters([0, 1, 2], timeout_ms=10_000), 15)
+        assert lone.is_leader and lone.voters == [0, 1, 2] and lone.multi_voter
+        end = lone.commit_offset
+        replicas = [n.replicas[GROUP] for n in nodes]
+        await until(lambda: all(c.commit_offset >= end for c in replicas), 5, "followers")
+        assert len({log_bytes(c, end) for c in replicas}) == 1
+        appended = lone.replicate(_batch(99), QUORUM_ACK)  # now needs a follower's flush
+        assert appended.done is not None
+        await asyncio.wait_for(appended.done, 5)
+        await asyncio.sleep(1.5)  # heartbeats keep the followers (no election)
+        assert lone.is_leader and all(c.leader_id == 0 for c in replicas)
+        await asyncio.wait_for(lone.change_voters([0], timeout_ms=10_000), 15)
+        assert lone.is_leader and lone.voters == [0]
+        appended = lone.replicate(_batch(100), QUORUM_ACK)
+        assert appended.done is not None
+        await asyncio.wait_for(appended.done, 5)
+    finally:
+        await _stop(nodes)
