@@ -36,6 +36,10 @@ def _varint(value: int) -> bytes:
     return _VARINTS[value] if 0 <= value < _TABLE_SIZE else zigzag_varint(value)
 
 
+# attributes 0, timestampDelta 0 and the offsetDelta of each record position
+_HEADS = [b"\x00\x00" + _VARINTS[delta] for delta in range(_TABLE_SIZE)]
+
+
 def record_batch(
     pairs: Sequence[tuple[bytes | None, bytes | None]], timestamp_ms: int | None = None
 ) -> bytearray:
@@ -44,21 +48,27 @@ def record_batch(
     stamp = time.time_ns() // 1_000_000 if timestamp_ms is None else timestamp_ms
     parts: list[bytes] = []
     append = parts.append
+    varints, heads = _VARINTS, _HEADS
     for delta, (key, value) in enumerate(pairs):
-        # attributes 0, timestamp delta 0, offset delta, key, value, no headers
-        head = b"\x00\x00" + _varint(delta)
-        key_len = _NULL if key is None else _varint(len(key))
-        value_len = _NULL if value is None else _varint(len(value))
-        size = len(head) + len(key_len) + len(key or b"") + len(value_len)
-        size += len(value or b"") + 1
-        append(_varint(size))
+        head = heads[delta] if delta < _TABLE_SIZE else b"\x00\x00" + zigzag_varint(delta)
+        if key is None:
+            key_part = _NULL
+        else:
+            n = len(key)
+            key_part = (varints[n] if n < _TABLE_SIZE else zigzag_varint(n)) + key
+        if value is None:
+            value_len = _NULL
+            value = b""
+        else:
+            n = len(value)
+            value_len = varints[n] if n < _TABLE_SIZE else zigzag_varint(n)
+        # the record's length, then the record (no headers: a count of 0 at the end)
+        size = len(head) + len(key_part) + len(value_len) + len(value) + 1
+        append(varints[size] if size < _TABLE_SIZE else zigzag_varint(size))
         append(head)
-        append(key_len)
-        if key:
-            append(key)
+        append(key_part)
         append(value_len)
-        if value:
-            append(value)
+        append(value)
         append(_ZERO)
     payload = b"".join(parts)
     batch = bytearray(HEADER_SIZE)

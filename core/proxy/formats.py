@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from core.proxy.codecs import Codec, decode_record, split_wire
@@ -15,16 +16,16 @@ from core.proxy.media import BINARY, SCHEMA_FORMATS
 MAX_PARTITION = 2**31 - 1
 
 
-@dataclass(frozen=True, slots=True)
-class OutRecord:
-    key: bytes | None
-    value: bytes | None
-    partition: int | None
+@dataclass(slots=True)
+class Records:
+    """A produce request's records, column by column (no object per record)."""
+
+    keys: list[bytes | None]
+    values: list[bytes | None]
+    partitions: list[int | None] | None = None  # None when no record names a partition
 
 
-def _binary(raw: Any, what: str, index: int) -> bytes | None:
-    if raw is None:
-        return None
+def _binary(raw: Any, what: str, index: int) -> bytes:
     if not isinstance(raw, str):
         raise ProxyError(INVALID_DATA, f"records[{index}].{what} must be a base64 string or null")
     try:
@@ -33,10 +34,23 @@ def _binary(raw: Any, what: str, index: int) -> bytes | None:
         raise ProxyError(INVALID_DATA, f"records[{index}].{what} is not valid base64") from None
 
 
-def _json(raw: Any) -> bytes | None:
-    if raw is None:
-        return None
-    return json.dumps(raw, separators=(",", ":")).encode()
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+# What json.dumps leaves unescaped: printable ASCII but the quote and the backslash.
+_JSON_PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+
+
+def _json(raw: Any, what: str, index: int) -> bytes:
+    """json.dumps(raw, separators=(",", ":")), byte for byte. A string (the common value)
+    skips the encoder; one with nothing to escape is only quoted, after a C-speed check."""
+    if type(raw) is str:
+        if raw.isascii():
+            data = raw.encode()
+            if not data.translate(None, _JSON_PLAIN):
+                return b'"' + data + b'"'
+        return encode_basestring_ascii(raw).encode()
+    return _ENCODER.encode(raw).encode()
 
 
 def _partition(raw: Any, index: int) -> int | None:
@@ -62,18 +76,35 @@ def produce_items(body: Any, max_records: int) -> list[dict[str, Any]]:
     return records
 
 
-def parse_produce(body: Any, fmt: str, max_records: int) -> list[OutRecord]:
+def parse_produce(body: Any, fmt: str, max_records: int) -> Records:
     """The records of a binary or json produce body; 422 (42205) for anything malformed."""
-    out = []
+    convert = _binary if fmt == BINARY else _json
+    keys: list[bytes | None] = []
+    values: list[bytes | None] = []
+    partitions: list[int | None] | None = None
     for i, rec in enumerate(produce_items(body, max_records)):
-        if fmt == BINARY:
-            key, value = _binary(rec.get("key"), "key", i), _binary(rec.get("value"), "value", i)
-        else:
-            key, value = _json(rec.get("key")), _json(rec.get("value"))
-        if key is None and value is None:  # aiokafka cannot send a record without both
+        raw_key, raw_value = rec.get("key"), rec.get("value")
+        if raw_key is None and raw_value is None:  # aiokafka cannot send a record without both
             raise ProxyError(INVALID_DATA, f"records[{i}] needs a key or a value")
-        out.append(OutRecord(key, value, _partition(rec.get("partition"), i)))
-    return out
+        keys.append(None if raw_key is None else convert(raw_key, "key", i))
+        values.append(None if raw_value is None else convert(raw_value, "value", i))
+        partitions = add_partition(partitions, rec, i)
+    return Records(keys, values, partitions)
+
+
+def add_partition(
+    partitions: list[int | None] | None, rec: dict[str, Any], index: int
+) -> list[int | None] | None:
+    """`partitions` with records[index]'s partition appended; None until one names one."""
+    raw = rec.get("partition")
+    if raw is None:
+        if partitions is not None:
+            partitions.append(None)
+        return partitions
+    if partitions is None:
+        partitions = [None] * index
+    partitions.append(_partition(raw, index))
+    return partitions
 
 
 def _b64(data: bytes | None) -> str | None:

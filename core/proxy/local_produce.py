@@ -14,6 +14,7 @@ for a denied topic, 50302 when the client cannot authenticate)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from core.cluster.errors import ClusterErrc, ClusterError, error_message
@@ -27,6 +28,8 @@ from core.proxy.errors import (
     UNAUTHORIZED,
     ProxyError,
 )
+from core.proxy.formats import Records
+from core.proxy.produce import failed, ok_offsets
 from core.security.sasl import ANONYMOUS
 
 ACKS_ALL = -1
@@ -83,43 +86,55 @@ class LocalAppender:
             raise ProxyError(UNAUTHORIZED, f"produce to topic {topic} is not allowed")
 
     async def append(
-        self, part: Any, records: list[Any], indexes: list[int], out: list[dict[str, Any]]
+        self, part: Any, records: Records, members: Sequence[int], out: list[str]
     ) -> None:
-        """Append records[i] for i in `indexes` (in order) and fill out[i] with each offset or
+        """Append the records at `members` (in order) and set out[i] to each one's offset or
         error. The appends happen before the first await, so one request's batches keep
         their order."""
         waits = []
-        for members in _chunks(records, indexes, part.max_message_bytes):
-            batch = record_batch([(records[i].key, records[i].value) for i in members])
+        for chunk in _chunks(records, members, part.max_message_bytes):
+            keys, values = records.keys, records.values
+            if isinstance(chunk, range) and len(chunk) == len(values):
+                batch = record_batch(list(zip(keys, values)))
+            else:
+                batch = record_batch([(keys[i], values[i]) for i in chunk])
             try:
                 result = part.produce(batch, ACKS_ALL)
             except (ClusterError, BatchError) as exc:
-                _fail(out, members, _error(exc))
+                failed(out, chunk, _error(exc))
                 continue
             metrics.add_bytes_produced(part.topic, len(batch))
-            waits.append((result, members))
-        for result, members in waits:
+            waits.append((result, chunk))
+        for result, chunk in waits:
             if result.acked is not None:
                 try:
                     async with asyncio.timeout(self._ack_timeout_s):
                         await asyncio.shield(result.acked)
                 except TimeoutError:
-                    _fail(out, members, ProxyError(KAFKA_RETRIABLE, "timed out waiting for acks"))
+                    failed(out, chunk, ProxyError(KAFKA_RETRIABLE, "timed out waiting for acks"))
                     continue
                 except Exception as exc:  # replication failed (e.g. leadership lost)
-                    _fail(out, members, _error(exc))
+                    failed(out, chunk, _error(exc))
                     continue
-            for n, i in enumerate(members):
-                out[i] = {"partition": part.index, "offset": result.base_offset + n}
+            ok_offsets(out, chunk, part.index, result.base_offset)
 
 
-def _chunks(records: list[Any], indexes: list[int], max_bytes: int) -> list[list[int]]:
-    """Indexes split so that each chunk's batch stays within max.message.bytes."""
+def _size(data: bytes | None) -> int:
+    return 0 if data is None else len(data)
+
+
+def _chunks(records: Records, members: Sequence[int], max_bytes: int) -> list[Sequence[int]]:
+    """`members` split so that each chunk's batch stays within max.message.bytes (whole when
+    it fits, without looking at records one by one)."""
+    keys, values = records.keys, records.values
+    if isinstance(members, range) and len(members) == len(values):
+        total = sum(map(_size, keys)) + sum(map(_size, values))
+        if BATCH_OVERHEAD_BYTES + RECORD_OVERHEAD_BYTES * len(values) + total <= max_bytes:
+            return [members]
     chunks: list[list[int]] = [[]]
     size = BATCH_OVERHEAD_BYTES
-    for i in indexes:
-        r = records[i]
-        n = RECORD_OVERHEAD_BYTES + len(r.key or b"") + len(r.value or b"")
+    for i in members:
+        n = RECORD_OVERHEAD_BYTES + _size(keys[i]) + _size(values[i])
         if chunks[-1] and size + n > max_bytes:
             chunks.append([])
             size = BATCH_OVERHEAD_BYTES
@@ -134,13 +149,3 @@ def _error(exc: BaseException) -> ProxyError:
     if isinstance(exc, BatchError):
         return ProxyError(INVALID_DATA, str(exc))
     return ProxyError(KAFKA_ERROR, error_message(exc) or type(exc).__name__)
-
-
-def _fail(out: list[dict[str, Any]], indexes: list[int], exc: ProxyError) -> None:
-    for i in indexes:
-        out[i] = {
-            "partition": None,
-            "offset": None,
-            "error_code": exc.error_code,
-            "error": exc.message,
-        }

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
-from aiokafka.partitioner import DefaultPartitioner
 
 from core.proxy import media
-from core.proxy.errors import PARTITION_NOT_FOUND, ProxyError, json_response, kafka_error_code
-from core.proxy.formats import OutRecord, parse_produce, record_size, render_record
+from core.proxy.errors import PARTITION_NOT_FOUND, V2_JSON, ProxyError, json_response
+from core.proxy.formats import parse_produce, record_size, render_record
+from core.proxy.produce import check_partitions, response_text, send_all
 from core.proxy.schema_produce import encode_produce
 from core.proxy.spec import (
     INT64,
@@ -25,7 +24,6 @@ from core.proxy.spec import (
 from core.proxy.state import ProxyState
 
 routes = RouteList()
-_PARTITIONER = DefaultPartitioner()
 FORMAT_TYPES = tuple(f"application/vnd.kafka.{f}.v2+json" for f in media.SERVED_FORMATS)
 PRODUCE_BODY = {
     "type": "object",
@@ -107,87 +105,9 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
     else:
         records = parse_produce(body, fmt, st.limits.max_records_per_request)
     count = await st.kafka.partition_count(topic)
-    if partition is not None:
-        records = [OutRecord(r.key, r.value, partition) for r in records]
-    for r in records:
-        if r.partition is not None and r.partition >= count:
-            raise ProxyError(PARTITION_NOT_FOUND, f"Partition {r.partition} of {topic} not found.")
-    offsets = await _send_all(st, topic, records, count)
-    return json_response({"key_schema_id": key_id, "value_schema_id": value_id, "offsets": offsets})
-
-
-async def _send_all(
-    st: ProxyState, topic: str, records: list[OutRecord], count: int
-) -> list[dict[str, Any]]:
-    """One record batch per partition, sent whole: a request costs one append per record and
-    one accumulator entry per partition, not one producer future per record. Keyed records go
-    where Kafka's murmur2 partitioner puts them; keyless ones share one partition per request
-    (the sticky partitioner). Partitions this broker leads take the batch directly
-    (core.proxy.local_produce); others go through an aiokafka producer."""
-    by_partition: dict[int, list[int]] = {}
-    sticky = st.kafka.sticky_partition(count)
-    everywhere = list(range(count))
-    for i, r in enumerate(records):
-        p = r.partition
-        if p is None:
-            p = sticky if r.key is None else _PARTITIONER(r.key, everywhere, everywhere)
-        by_partition.setdefault(p, []).append(i)
-    out: list[dict[str, Any]] = [{} for _ in records]
-    sends = []
-    producer = None
-    for p, idx in by_partition.items():
-        part = st.local.leader(topic, p)
-        if part is not None:
-            st.local.check_topic(topic)
-            sends.append(st.local.append(part, records, idx, out))
-            continue
-        producer = producer or st.kafka.producer()
-        sends.append(_send_partition(producer, topic, p, records, idx, out))
-    await asyncio.gather(*sends)
-    return out
-
-
-async def _send_partition(
-    producer: Any,
-    topic: str,
-    partition: int,
-    records: list[OutRecord],
-    indexes: list[int],
-    out: list[dict[str, Any]],
-) -> None:
-    chunks: list[tuple[Any, list[int]]] = []
-    batch = producer.create_batch()
-    members: list[int] = []
-    for i in indexes:
-        r = records[i]
-        if batch.append(key=r.key, value=r.value, timestamp=None) is None:
-            chunks.append((batch, members))
-            batch, members = producer.create_batch(), []
-            if batch.append(key=r.key, value=r.value, timestamp=None) is None:
-                _fail(out, [i], ProxyError(42205, "record larger than a batch"))
-                continue
-        members.append(i)
-    if members:
-        chunks.append((batch, members))
-    for batch, members in chunks:
-        try:
-            meta = await (await producer.send_batch(batch, topic, partition=partition))
-        except Exception as exc:
-            _fail(out, members, exc)
-            continue
-        for n, i in enumerate(members):
-            out[i] = {"partition": partition, "offset": meta.offset + n}
-
-
-def _fail(out: list[dict[str, Any]], indexes: list[int], exc: BaseException) -> None:
-    code = exc.error_code if isinstance(exc, ProxyError) else kafka_error_code(exc)
-    for i in indexes:
-        out[i] = {
-            "partition": None,
-            "offset": None,
-            "error_code": code,
-            "error": str(exc) or type(exc).__name__,
-        }
+    check_partitions(topic, records, count, partition)
+    offsets = await send_all(st, topic, records, count, partition)
+    return web.Response(text=response_text(key_id, value_id, offsets), content_type=V2_JSON)
 
 
 @routes.add(

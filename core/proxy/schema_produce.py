@@ -9,7 +9,7 @@ from typing import Any
 
 from core.proxy.codecs import FORMAT_TYPES, encode_record
 from core.proxy.errors import INVALID_DATA, SERIALIZATION, ProxyError
-from core.proxy.formats import OutRecord, _partition, produce_items
+from core.proxy.formats import Records, add_partition, produce_items
 from core.proxy.registry import RegistryClient
 
 KEY_SCHEMA_MISSING = 42201
@@ -51,7 +51,7 @@ async def _codec(registry: RegistryClient, schema_id: int, fmt: str) -> Any:
 
 async def encode_produce(
     registry: RegistryClient, body: Any, fmt: str, topic: str, max_records: int
-) -> tuple[list[OutRecord], int | None, int | None]:
+) -> tuple[Records, int | None, int | None]:
     """(records in wire format, key schema id, value schema id)."""
     items = produce_items(body, max_records)
     has_keys = any(rec.get("key") is not None for rec in items)
@@ -72,7 +72,9 @@ async def encode_produce(
     value_codec = (
         await _codec(registry, value_id, fmt) if has_values and value_id is not None else None
     )
-    out = []
+    keys: list[bytes | None] = []
+    values: list[bytes | None] = []
+    partitions: list[int | None] | None = None
     for i, rec in enumerate(items):
         key, value = rec.get("key"), rec.get("value")
         key_bytes = value_bytes = None
@@ -84,5 +86,7 @@ async def encode_produce(
             value_bytes = encode_record(value_codec, value_id, value, f"records[{i}].value")
         if key_bytes is None and value_bytes is None:
             raise ProxyError(INVALID_DATA, f"records[{i}] needs a key or a value")
-        out.append(OutRecord(key_bytes, value_bytes, _partition(rec.get("partition"), i)))
-    return out, key_id, value_id
+        keys.append(key_bytes)
+        values.append(value_bytes)
+        partitions = add_partition(partitions, rec, i)
+    return Records(keys, values, partitions), key_id, value_id

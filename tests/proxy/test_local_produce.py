@@ -57,3 +57,25 @@ def test_keyed_and_keyless_records_across_partitions(http, proxy_broker):
         assert mine == list(range(len(mine)))
         msgs = read_all(proxy_broker.bootstrap, topic, p, len(mine))
         assert len(msgs) == len(mine)
+
+
+def test_named_partitions_beside_keyless_and_empty_requests(http, proxy_broker):
+    """Records naming a partition keep it; the others share one partition; an empty records
+    array is answered with no offsets (the fuzz test once found it failing)."""
+    topic = f"lp-{uuid.uuid4().hex[:8]}"
+    make_topic(proxy_broker.bootstrap, topic, 3)
+    records = [{"value": b64(f"v{i}")} for i in range(6)]
+    records[2]["partition"] = 2
+    records[4]["partition"] = 0
+    body = produce(http, topic, records, BINARY)
+    assert body["key_schema_id"] is None and body["value_schema_id"] is None
+    offsets = body["offsets"]
+    assert offsets[2]["partition"] == 2 and offsets[4]["partition"] == 0
+    rest = {offsets[i]["partition"] for i in (0, 1, 3, 5)}
+    assert len(rest) == 1
+    assert produce(http, topic, [], BINARY)["offsets"] == []
+    assert produce(http, topic, [], BINARY, path="/partitions/1")["offsets"] == []
+    for p in range(3):
+        mine = [i for i, o in enumerate(offsets) if o["partition"] == p]
+        msgs = read_all(proxy_broker.bootstrap, topic, p, len(mine))
+        assert [m.value() for m in msgs] == [f"v{i}".encode() for i in mine]
