@@ -1,0 +1,14 @@
+"""`rpk debug`: debug the local Redpanda process (bundle)."""
+
+from __future__ import annotations
+
+import typer
+
+from cli._app import new_group
+from cli.commands.debug import bundle
+
+
+def register(root: typer.Typer) -> None:
+    app = new_group("debug", "Debug the local Redpanda process.")
+    bundle.register(app)
+    root.add_typer(app, name="debug")
