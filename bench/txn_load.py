@@ -1,0 +1,126 @@
+"""Transactional produce throughput and commit latency beside the idempotent figure of the run.
+
+confluent-kafka producers write records of `--record-bytes` (100) to topics of 3 partitions:
+a transactional producer in transactions of `--per-txn` (100) records spread over the 3
+partitions (begin, produce, commit_transaction), and an idempotent non-transactional producer
+the same number of records (produced back to back, one flush at the end). Runs alternate `--runs` times; the medians are reported: txn/s, rec/s,
+MB/s, commit latency p50/p99 (the commit_transaction call, markers included), and the ratio of
+the transactional rec/s to the idempotent one. Prints JSON and writes it to
+bench/results/txn-load-<time>.json.
+
+    .venv/bin/python -m bench.txn_load [--txns 300] [--per-txn 100] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import confluent_kafka as ck
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from core.testing.process import BrokerProcess
+
+PARTITIONS = 3
+
+
+def _topic(bootstrap: str) -> str:
+    name = f"txn-load-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the answer
+    admin.create_topics([NewTopic(name, PARTITIONS, 1)])[name].result(30)
+    return name
+
+
+def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes) -> dict:
+    topic = _topic(bootstrap)
+    p = ck.Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "transactional.id": f"bench-{uuid.uuid4().hex[:8]}",
+            "linger.ms": 5,
+        }
+    )
+    p.init_transactions(30)
+    latencies_ms = []
+    start = time.perf_counter()
+    for _ in range(txns):
+        p.begin_transaction()
+        for i in range(per_txn):
+            p.produce(topic, payload, partition=i % PARTITIONS)
+        t0 = time.perf_counter()
+        p.commit_transaction(60)
+        latencies_ms.append((time.perf_counter() - t0) * 1000)
+    elapsed = time.perf_counter() - start
+    latencies_ms.sort()
+    return {
+        "txn_s": txns / elapsed,
+        "rec_s": txns * per_txn / elapsed,
+        "commit_p50_ms": latencies_ms[len(latencies_ms) // 2],
+        "commit_p99_ms": latencies_ms[min(len(latencies_ms) - 1, int(len(latencies_ms) * 0.99))],
+    }
+
+
+def idempotent(bootstrap: str, records: int, payload: bytes) -> dict:
+    topic = _topic(bootstrap)
+    p = ck.Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5})
+    start = time.perf_counter()
+    for i in range(records):
+        while True:
+            try:
+                p.produce(topic, payload, partition=i % PARTITIONS)
+                break
+            except BufferError:
+                p.poll(0.01)
+    assert p.flush(60) == 0
+    elapsed = time.perf_counter() - start
+    return {"rec_s": records / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.txn_load")
+    parser.add_argument("--txns", type=int, default=300)
+    parser.add_argument("--per-txn", type=int, default=100)
+    parser.add_argument("--record-bytes", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    payload = b"x" * args.record_bytes
+    txn_runs, idem_runs = [], []
+    with tempfile.TemporaryDirectory(prefix="ailurus-bench-", dir=".") as tmp:
+        broker = BrokerProcess(Path(tmp) / "broker").start()
+        try:
+            for _ in range(args.runs):
+                txn_runs.append(transactional(broker.bootstrap, args.txns, args.per_txn, payload))
+                idem_runs.append(idempotent(broker.bootstrap, args.txns * args.per_txn, payload))
+        finally:
+            broker.stop()
+
+    def med(runs: list[dict], key: str) -> float:
+        return round(statistics.median(r[key] for r in runs), 2)
+
+    result = {
+        "params": vars(args) | {"out": str(args.out), "partitions": PARTITIONS},
+        "transactional": {
+            k: med(txn_runs, k) for k in ("txn_s", "rec_s", "commit_p50_ms", "commit_p99_ms")
+        },
+        "idempotent": {"rec_s": med(idem_runs, "rec_s")},
+        "runs": {"transactional": txn_runs, "idempotent": idem_runs},
+    }
+    result["transactional_vs_idempotent"] = round(
+        result["transactional"]["rec_s"] / result["idempotent"]["rec_s"], 3
+    )
+    text = json.dumps(result, indent=2)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (args.out / f"txn-load-{stamp}.json").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
