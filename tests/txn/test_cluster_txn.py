@@ -25,6 +25,8 @@ PROPERTIES = dict(
 
 
 def test_eos_through_coordinator_and_leader_kills(tmp_path):
+    """transaction_coordinator_partitions=3: the id's coordinator is the leader of its
+    partition of __transaction_state (RF 3), found and killed here."""
     with running_cluster(tmp_path / "cluster", 3, properties=PROPERTIES) as cluster:
         bootstrap = cluster.bootstrap
         create_topic(cluster, "in", PARTITIONS, 3)

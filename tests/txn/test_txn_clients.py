@@ -103,6 +103,8 @@ def test_zombie_is_fenced_and_its_open_transaction_aborted(txn_broker):
 
 
 def test_hanging_transaction_is_aborted_after_its_timeout(txn_broker):
+    """The coordinator checks every tx_timeout_delay_ms (200 ms here) for transactions past
+    their transaction.timeout.ms and aborts them with an epoch bump."""
     bootstrap = txn_broker.bootstrap
     topic = new_topic(bootstrap, 1)
     tid = f"hang-{uuid.uuid4().hex[:6]}"
@@ -127,6 +129,8 @@ def test_hanging_transaction_is_aborted_after_its_timeout(txn_broker):
 
 
 def test_transaction_timeout_above_the_maximum_is_refused(txn_broker):
+    """transaction.timeout.ms above transaction_max_timeout_ms (60000 here):
+    INVALID_TRANSACTION_TIMEOUT, fatal for the producer."""
     p = _producer(
         txn_broker.bootstrap, f"big-{uuid.uuid4().hex[:6]}", **{"transaction.timeout.ms": 120000}
     )
