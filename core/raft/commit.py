@@ -28,12 +28,8 @@ class Commit(RaftState):
             self._commit_alone()
             self.maybe_commit_config()
             return
-        term, me = self.term, self.node_id
-        caught_up = [(n, p) for n, p in self.progress.items() if p.match[1] == term]
+        flushed, dirty = self._quorums()
         start = self.term_start
-        flushed_of = {n: min(p.match[0], p.flushed) for n, p in caught_up}
-        flushed_of[me] = self.flushed
-        flushed = self.quorum(flushed_of)
         if flushed is not None:
             flushed = min(flushed, self.flushed)  # as Redpanda: never past our own fdatasync
         if flushed is not None and flushed >= start and flushed > self.commit:
@@ -41,14 +37,39 @@ class Commit(RaftState):
             out = self.out()
             out.committed = flushed
             out.commit_news = True
-        dirty_of = {n: p.match[0] for n, p in caught_up}
-        dirty_of[me] = self.log.next_offset
-        dirty = self.quorum(dirty_of)
         if dirty is not None and dirty >= start and dirty > self.majority_dirty:
             self.majority_dirty = dirty
             self.out().majority_dirty = dirty
         self.update_visible()
         self.maybe_commit_config()
+
+    def _quorums(self) -> tuple[int | None, int | None]:
+        """(flushed, dirty): what a majority of every voter set holds flushed / appended,
+        counting only replicas whose log reaches an entry of our term."""
+        term, me, progress = self.term, self.node_id, self.progress
+        flushed_q: int | None = None
+        dirty_q: int | None = None
+        for voters in self._sets:
+            flushed, dirty = [], []
+            for v in voters:
+                if v == me:
+                    flushed.append(self.flushed)
+                    dirty.append(self.log.next_offset)
+                    continue
+                p = progress.get(v)
+                if p is not None and p.match[1] == term:
+                    match = p.match[0]
+                    flushed.append(match if match < p.flushed else p.flushed)
+                    dirty.append(match)
+            need = len(voters) // 2 + 1
+            if len(flushed) < need:
+                return None, None
+            flushed.sort(reverse=True)
+            dirty.sort(reverse=True)
+            f, d = flushed[need - 1], dirty[need - 1]
+            flushed_q = f if flushed_q is None or f < flushed_q else flushed_q
+            dirty_q = d if dirty_q is None or d < dirty_q else dirty_q
+        return flushed_q, dirty_q
 
     def _commit_alone(self) -> None:
         """A single voter: its own flushed offset is the quorum (the hot path of this release)."""
