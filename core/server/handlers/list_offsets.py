@@ -4,6 +4,9 @@ v7 adds MAX_TIMESTAMP (KIP-734), v8 EARLIEST_LOCAL and v9 LATEST_TIERED (KIP-405
 v10 a timeout for tiered reads, v11 EARLIEST_PENDING_UPLOAD (KIP-1023). Without tiered
 storage the local log is the whole log: EARLIEST_LOCAL is EARLIEST, and the tiered
 lookups find nothing (offset -1), as Kafka answers when remote storage is off.
+
+isolation_level=1 (read_committed): LATEST is the last stable offset, and a lookup by time
+or MAX_TIMESTAMP that lands at or past it finds nothing (offset -1), as Kafka answers.
 """
 
 from __future__ import annotations
@@ -66,9 +69,10 @@ def _one(ctx: RequestContext, m, topic: str, p, committed: bool):
     if p.timestamp == LATEST:
         end = partition.last_stable_offset if committed else partition.high_watermark
         return row(ErrorCode.none, end, -1, epoch)
+    stable = partition.last_stable_offset if committed else None
     if p.timestamp == MAX_TIMESTAMP:
         found = partition.max_timestamp_query()
-        if found is None:
+        if found is None or (stable is not None and found[0] >= stable):
             return row(ErrorCode.none, -1, -1, epoch)
         return row(ErrorCode.none, found[0], found[1], epoch)
     if p.timestamp in NOT_TIERED:
@@ -79,4 +83,6 @@ def _one(ctx: RequestContext, m, topic: str, p, committed: bool):
     if found is None:
         return row(ErrorCode.none, -1, -1, epoch)
     offset, timestamp = found if isinstance(found, tuple) else (found, p.timestamp)
+    if stable is not None and offset >= stable:
+        return row(ErrorCode.none, -1, -1, epoch)
     return row(ErrorCode.none, offset, timestamp, epoch)
