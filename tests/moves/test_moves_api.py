@@ -99,3 +99,32 @@ def test_cancel_halfway_survives_restarts(cluster4, admin):
         cluster4.resume(new_node)
     wait_for(lambda: not _replica_dir(cluster4, new_node, "m"), "no replica on the target", 30)
     wait_for(lambda: cluster4.leader_of("m", 0) in old, "a leader among the old replicas", 20)
+
+
+def test_force_cancel_reverts_at_once(cluster4, admin):
+    """unclean_abort_reconfiguration: the assignment is the previous replicas at once and
+    every replica forces its voters back; the partition still takes writes."""
+    from confluent_kafka import Producer
+
+    create_topic(cluster4, "x", 1, 3)
+    old = _replicas(admin, cluster4.nodes[0].admin_port, "x")
+    new_node = ({0, 1, 2, 3} - set(old)).pop()
+    port = cluster4.nodes[old[1]].admin_port
+    cluster4.pause(new_node)
+    try:
+        status, err = admin(port, "POST", REPLICAS.format("x", 0), body(*old[1:], new_node))
+        assert status == 200, err
+        status, err = admin(port, "POST", "/v1/partitions/kafka/x/0/unclean_abort_reconfiguration")
+        assert status == 200, err
+        assert admin(port, "GET", RECONF)[1] == []
+        assert _replicas(admin, port, "x") == old
+        status, err = admin(port, "POST", "/v1/partitions/kafka/x/0/unclean_abort_reconfiguration")
+        assert status == 400 and "no move" in err["message"]
+        producer = Producer({"bootstrap.servers": cluster4.bootstrap, "acks": "all"})
+        acked = []
+        producer.produce("x", b"after", partition=0, on_delivery=lambda e, m: acked.append(e))
+        producer.flush(30)
+        assert acked == [None]
+    finally:
+        cluster4.resume(new_node)
+    wait_for(lambda: not _replica_dir(cluster4, new_node, "x"), "no replica on the target", 30)
