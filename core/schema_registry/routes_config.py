@@ -72,8 +72,9 @@ async def get_global_mode(request: web.Request) -> web.Response:
 async def get_mode(request: web.Request) -> web.Response:
     store = await registry(request).ready()
     subject = request.match_info["subject"]
-    if subject in store.mode:
-        return ok({"mode": store.mode[subject]})
+    mode = store.subject_mode(subject)
+    if mode is not None:
+        return ok({"mode": mode})
     if flag(request, "defaultToGlobal"):
         return ok({"mode": store.effective_mode(None)})
     raise errors.RegistryError(
@@ -87,6 +88,7 @@ async def put_mode(request: web.Request) -> web.Response:
     reg = registry(request)
     mode = reg.set_mode(_field(await json_body(request), "mode"))
     subject = request.match_info.get("subject")
+    reg.check_mode_mutability(flag(request, "force"))
     lock = await reg.locked()
     try:
         store = reg.store
@@ -111,6 +113,7 @@ async def delete_mode(request: web.Request) -> web.Response:
     reg = registry(request)
     store = await reg.ready()
     subject = request.match_info["subject"]
+    reg.check_mode_mutability(flag(request, "force"))
     if subject not in store.mode:
         raise errors.RegistryError(
             40409, f"Subject '{subject}' does not have subject-level mode configured"

@@ -7,6 +7,7 @@ from aiohttp import web
 from core.schema_registry import errors, records
 from core.schema_registry.http import flag, json_body, ok, registry, version_body
 from core.schema_registry.service import parse_candidate, parse_version
+from core.schema_registry.store import READ_ONLY
 
 routes = web.RouteTableDef()
 
@@ -166,7 +167,7 @@ async def delete_subject(request: web.Request) -> web.Response:
 
 
 def _check_writable(store, subject: str) -> None:
-    if store.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
+    if store.effective_mode(subject) in READ_ONLY:
         raise errors.not_permitted(f"Subject {subject} is in read-only mode")
 
 

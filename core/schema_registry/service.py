@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from core.schema_registry import errors, records
 from core.schema_registry.compat import check_pair, is_transitive
 from core.schema_registry.log import SchemasLog
-from core.schema_registry.store import LEVELS, MODES, Store, Version
+from core.schema_registry.store import LEVELS, MODES, READ_ONLY, Store, Version
 from core.schema_registry.types import Dep, Parsed, SchemaError, parse
 from core.security.client_auth import ClientAuth
 
@@ -72,10 +72,21 @@ def parse_version(text: str) -> int | None:
     return number
 
 
+def mode_mutability(section: object) -> bool:
+    """`schema_registry.mode_mutability` of redpanda.yaml (true unless set false, as Redpanda)."""
+    value = section.get("mode_mutability", True) if isinstance(section, dict) else True
+    return not (value is False or str(value).strip().lower() == "false")
+
+
 class Registry:
     def __init__(
-        self, bootstrap: str, replication_factor: int = 1, auth: ClientAuth = ClientAuth()
+        self,
+        bootstrap: str,
+        replication_factor: int = 1,
+        auth: ClientAuth = ClientAuth(),
+        mode_mutable: bool = True,
     ) -> None:
+        self.mode_mutable = mode_mutable
         self.store = Store()
         self.log = SchemasLog(bootstrap, self.store.apply, replication_factor, auth)
         self._write_lock = asyncio.Lock()
@@ -226,7 +237,7 @@ class Registry:
         """(id, (version, identity) written, or None when nothing was written)."""
         store = self.store
         mode = store.effective_mode(subject)
-        if mode in ("READONLY", "READONLY_OVERRIDE"):
+        if mode in READ_ONLY:
             raise errors.not_permitted(f"Subject {subject} is in read-only mode")
         wanted_id, wanted_version = body.get("id"), body.get("version")
         for name, value in (("id", wanted_id), ("version", wanted_version)):
@@ -301,6 +312,11 @@ class Registry:
         if not isinstance(level, str) or level.upper() not in LEVELS:
             raise errors.invalid_level(level)
         return level.upper()
+
+    def check_mode_mutability(self, force: bool) -> None:
+        """With `mode_mutability: false`, modes change only with ?force=true (Redpanda)."""
+        if not self.mode_mutable and not force:
+            raise errors.not_permitted("Mode changes are not allowed")
 
     def set_mode(self, mode: object) -> str:
         if not isinstance(mode, str) or mode.upper() not in MODES:

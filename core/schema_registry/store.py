@@ -19,6 +19,8 @@ LEVELS = (
     "FULL_TRANSITIVE",
 )
 MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
+OVERRIDE = "READONLY_OVERRIDE"
+READ_ONLY = ("READONLY", OVERRIDE)
 DEFAULT_LEVEL = "BACKWARD"
 DEFAULT_MODE = "READWRITE"
 
@@ -138,9 +140,19 @@ class Store:
         return self.config.get(None, DEFAULT_LEVEL)
 
     def effective_mode(self, subject: str | None) -> str:
+        """The mode a subject is in: its own, else the global one; a global READONLY_OVERRIDE
+        wins over subject modes (Confluent's getModeInScope)."""
+        global_mode = self.mode.get(None, DEFAULT_MODE)
+        if global_mode == OVERRIDE:
+            return global_mode
         if subject is not None and subject in self.mode:
             return self.mode[subject]
-        return self.mode.get(None, DEFAULT_MODE)
+        return global_mode
+
+    def subject_mode(self, subject: str) -> str | None:
+        """The subject's own mode, or the global READONLY_OVERRIDE; None when neither is set."""
+        global_mode = self.mode.get(None)
+        return global_mode if global_mode == OVERRIDE else self.mode.get(subject)
 
     def referenced_by(self, subject: str, version: int) -> list[int]:
         return sorted(
