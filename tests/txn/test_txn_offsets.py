@@ -1,0 +1,76 @@
+"""Group offsets committed in a transaction (send_offsets_to_transaction: AddOffsetsToTxn and
+TxnOffsetCommit) become visible at commit, never after an abort, and survive restarts of the
+broker (the group coordinator replays the transactional batches and markers of
+__consumer_offsets; the transaction coordinator its __transaction_state)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from tests.support.txn_clients import new_topic
+
+WAIT_S = 30.0
+
+
+def _committed(bootstrap: str, group: str, topic: str) -> int:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            try:
+                return c.committed([TopicPartition(topic, 0)], 10)[0].offset
+            except Exception:  # the coordinator is loading after a restart
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        c.close()
+
+
+def _txn_offsets(producer: Producer, metadata, topic: str, offset: int, commit: bool) -> None:
+    producer.begin_transaction()
+    producer.send_offsets_to_transaction([TopicPartition(topic, 0, offset)], metadata, 30)
+    if commit:
+        producer.commit_transaction(30)
+    else:
+        producer.abort_transaction(30)
+
+
+def test_offsets_of_a_transaction_visible_at_commit_only_and_after_restarts(txn_broker):
+    bootstrap = txn_broker.bootstrap
+    topic = new_topic(bootstrap, 1)
+    group, tid = f"g-{uuid.uuid4().hex[:6]}", f"offs-{uuid.uuid4().hex[:6]}"
+    member = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    metadata = member.consumer_group_metadata()
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    p.init_transactions(30)
+
+    _txn_offsets(p, metadata, topic, 10, commit=True)
+    assert _committed(bootstrap, group, topic) == 10
+    p.begin_transaction()
+    p.send_offsets_to_transaction([TopicPartition(topic, 0, 20)], metadata, 30)
+    assert _committed(bootstrap, group, topic) == 10  # pending: not visible before the commit
+    p.abort_transaction(30)
+    assert _committed(bootstrap, group, topic) == 10  # aborted: never
+    _txn_offsets(p, metadata, topic, 30, commit=True)
+    assert _committed(bootstrap, group, topic) == 30
+
+    txn_broker.restart()  # clean: replayed from __consumer_offsets
+    assert _committed(bootstrap, group, topic) == 30
+
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.send_offsets_to_transaction([TopicPartition(topic, 0, 40)], metadata, 30)
+    txn_broker.restart(crash=True)  # SIGKILL with the transaction open
+    assert _committed(bootstrap, group, topic) == 30
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    p.init_transactions(30)  # the open transaction (offset 40) is aborted
+    _txn_offsets(p, metadata, topic, 50, commit=True)
+    assert _committed(bootstrap, group, topic) == 50
+    txn_broker.restart(crash=True)
+    assert _committed(bootstrap, group, topic) == 50
+    member.close()
