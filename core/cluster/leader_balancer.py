@@ -1,10 +1,12 @@
 """The leader balancer (Redpanda's cluster::leader_balancer): spreads partition leadership
 evenly over the nodes. It runs on every node and acts only on the controller leader.
 
-A round counts the leaders of every partition with more than one replica (the leaders
-table) per eligible node, then repeatedly moves one leadership from the node leading the
-most to a replica node leading at least two fewer, preferring the partition's preferred
-leader (the first replica of its placement), until no such move is left or
+A round counts the leaders of every partition (the leaders table) per eligible node and per
+topic and node, then repeatedly moves one leadership (of a partition with more than one
+replica) to another replica when that lowers the sum of squared counts (per node, weighted
+twice, plus per topic and node; Redpanda's hill climbing also balances topics), relieving
+the node leading the most first and preferring the partition's preferred leader (the first
+replica of its placement), until no move improves or
 `leader_balancer_transfer_limit_per_shard` transfers are in flight (one shard per node here).
 Transfers go to the group's leader (core.cluster.leader_transfer) and run concurrently; a
 moved group is muted for `leader_balancer_mute_timeout`. The result: no node leads more
@@ -48,6 +50,7 @@ TRANSFER_TIMEOUT_MS = 10_000
 @dataclass(frozen=True, slots=True)
 class Group:
     group_id: int
+    topic: str
     replicas: tuple[int, ...]  # preferred leader first
     leader: int | None
 
@@ -59,43 +62,66 @@ class Move:
     target: int
 
 
+class _Counts:
+    """Leaders per node, and per (topic, node)."""
+
+    def __init__(self, nodes: set[int]) -> None:
+        self.node = {n: 0 for n in nodes}
+        self.topic: dict[tuple[str, int], int] = {}
+
+    def add(self, topic: str, node: int, delta: int) -> None:
+        self.node[node] += delta
+        self.topic[(topic, node)] = self.topic.get((topic, node), 0) + delta
+
+    def score(self, g: Group, source: int, target: int) -> int:
+        """How much moving `g` from `source` to `target` lowers the objective (the sum of
+        squared leader counts per node, weighted 2, plus per topic and node): > 0 improves."""
+        node_gain = self.node[source] - self.node[target]
+        topic_gain = self.topic.get((g.topic, source), 0) - self.topic.get((g.topic, target), 0)
+        return 2 * (node_gain - 1) + (topic_gain - 1)
+
+
 def plan(groups: list[Group], nodes: set[int], muted_groups: set[int], limit: int) -> list[Move]:
-    """At most `limit` moves, each from the node leading the most to a replica node leading
-    at least two fewer (preferred leaders first); only among `nodes`."""
-    counts = {n: 0 for n in nodes}
+    """At most `limit` moves among `nodes`, each lowering the objective of _Counts.score
+    (nodes first: a move from a node leading two more is always taken unless it unbalances
+    the topic; a swap between equally loaded nodes only when it balances a topic), preferred
+    leaders first among equal moves; the node leading the most is relieved first."""
+    counts = _Counts(nodes)
     led: dict[int, list[Group]] = {n: [] for n in nodes}
     for g in groups:
-        if g.leader in counts:
-            counts[g.leader] += 1
+        if g.leader in counts.node:
+            counts.add(g.topic, g.leader, 1)
             if g.group_id not in muted_groups and len(g.replicas) > 1:
                 led[g.leader].append(g)
     moves: list[Move] = []
     while len(moves) < limit:
-        move = _best_move(counts, led)
-        if move is None:
+        found = _best_move(counts, led)
+        if found is None:
             break
+        g, move = found
         moves.append(move)
-        counts[move.source] -= 1
-        counts[move.target] += 1
-        led[move.source] = [g for g in led[move.source] if g.group_id != move.group_id]
+        counts.add(g.topic, move.source, -1)
+        counts.add(g.topic, move.target, 1)
+        led[move.source].remove(g)
     return moves
 
 
-def _best_move(counts: dict[int, int], led: dict[int, list[Group]]) -> Move | None:
-    for source in sorted(counts, key=lambda n: -counts[n]):
-        best: tuple[tuple[int, bool], Move] | None = None
+def _best_move(counts: _Counts, led: dict[int, list[Group]]) -> tuple[Group, Move] | None:
+    for source in sorted(counts.node, key=lambda n: -counts.node[n]):
+        best: tuple[tuple[int, bool], Group, int] | None = None
         for g in led[source]:
             for target in g.replicas:
-                if target == source or target not in counts:
+                if target == source or target not in counts.node:
                     continue
-                gain = counts[source] - counts[target]
-                if gain < 2:
+                score = counts.score(g, source, target)
+                if score <= 0:
                     continue
-                key = (gain, target == g.replicas[0])
+                key = (score, target == g.replicas[0])
                 if best is None or key > best[0]:
-                    best = (key, Move(g.group_id, source, target))
+                    best = (key, g, target)
         if best is not None:
-            return best[1]
+            _, g, target = best
+            return g, Move(g.group_id, source, target)
     return None
 
 
@@ -194,7 +220,7 @@ class LeaderBalancer:
             for index, revision in enumerate(meta.partition_revisions):
                 replicas = tuple(meta.assignments[index]) if index < len(meta.assignments) else ()
                 leader = self._leaders.leader_id(name, index, revision)
-                out.append(Group(group_id_of(revision, index), replicas, leader))
+                out.append(Group(group_id_of(revision, index), name, replicas, leader))
         return out
 
     def balance_round(self, nodes: set[int], now_ms: int) -> int:
@@ -221,7 +247,7 @@ class LeaderBalancer:
 
     def _with_in_flight(self, g: Group) -> Group:
         move = self._in_flight.get(g.group_id)
-        return g if move is None else Group(g.group_id, g.replicas, move.target)
+        return g if move is None else Group(g.group_id, g.topic, g.replicas, move.target)
 
     async def _transfer(self, move: Move) -> None:
         try:
