@@ -1,6 +1,8 @@
 """The reconciliation loop of one node (Redpanda's controller_backend), OFF the controller's
 apply path: appliers only mark partitions dirty; this loop then makes the replicas hosted
-here match the controller's tables.
+here match the controller's tables. New topics' and partitions' replicas are opened here too
+(PartitionManager.defer_open), a batch of them per loop iteration, so applying a 1,000
+partition create_topic does not stall the event loop.
 
 For each dirty partition (topic, index):
 
@@ -75,6 +77,7 @@ class Reconciler:
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        self.partitions.defer_open = self._on_new_partitions
         self.moves.subscribe(lambda key, _move: self.mark(key))
         self.moves.on_forced(self._on_forced)
         self.moves.topics.subscribe(self._on_topic_event)
@@ -103,6 +106,14 @@ class Reconciler:
         if not self._closed:
             self._dirty.add(key)
             self._wake.set()
+
+    def _on_new_partitions(self, meta) -> None:
+        """A topic or partitions created: open the replicas hosted here in the loop."""
+        for index in range(meta.partitions):
+            if (meta.name, index) not in self._dirty and self.partitions.get(
+                meta.name, index
+            ) is None:
+                self.mark((meta.name, index))
 
     def _on_topic_event(self, event: str, meta) -> None:
         if event == "replicas":
@@ -143,7 +154,8 @@ class Reconciler:
         if hosted and local is None:
             local = self.partitions.open_replica(topic, index)
             self.opened += 1
-            log.info("opened replica %s/%d (moving here)", topic, index)
+            if move is not None:
+                log.info("opened replica %s/%d (moving here)", topic, index)
         elif not hosted and local is not None and move is None:
             self._cancel_drive(key)
             self.partitions.remove_replica(topic, index)
