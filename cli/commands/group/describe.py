@@ -48,6 +48,16 @@ def lag_rows(admin, description: dict, committed: dict) -> list[LagRow]:
     return rows
 
 
+def find_coordinator(admin, group: str) -> int | None:
+    """FindCoordinator for a group no broker lists (rpk's kadm asks it for every group, so
+    an unknown group's Dead summary names its coordinator too)."""
+    try:
+        found = admin._manager.run(admin._find_coordinator_ids, [group])
+    except Exception:  # no coordinator: the row is left out
+        return None
+    return found.get(group) if isinstance(found, dict) else None
+
+
 def summary_text(name: str, description: dict, rows: list[LagRow], coordinator) -> str:
     head = [
         ["group", name],
@@ -134,7 +144,10 @@ def group_describe(
             description = descriptions.get(name) or {}
             committed = admin.list_group_offsets({name: None}).get(name, {})
             rows = lag_rows(admin, description, committed)
-            described.append((name, description, rows, coordinators.get(name)))
+            coordinator = coordinators.get(name)
+            if coordinator is None:
+                coordinator = find_coordinator(admin, name)
+            described.append((name, description, rows, coordinator))
     mode = "t" if print_lag_per_topic else "s" if print_summary else "c" if print_commits else ""
     emit(render_all(described, mode))
 
