@@ -327,6 +327,25 @@ class TransactionCoordinator(TxnOperations):
             return ErrorCode.transactional_id_not_found, None
         return ErrorCode.none, meta
 
+    def partition_transactions(self, partition: int) -> list[TxnMetadata] | None:
+        """The ids of one `__transaction_state` partition, None unless loaded here."""
+        if partition not in self.loaded:
+            return None
+        return sorted(
+            (m for m in self.txns.values() if self.partition_of(m.transactional_id) == partition),
+            key=lambda m: m.transactional_id,
+        )
+
+    def coordinator_epoch_of(self, partition: int) -> int:
+        return self._load_term.get(partition, -1)
+
+    def find_producer(self, producer_id: int, epoch: int) -> TxnMetadata | None:
+        """The transaction of (producer id, epoch) coordinated here, if any."""
+        for meta in self.txns.values():
+            if meta.producer_id == producer_id and meta.producer_epoch == epoch:
+                return meta
+        return None
+
     def list(self) -> tuple[ErrorCode, list[TxnMetadata]]:
         if self._loading:
             return ErrorCode.coordinator_load_in_progress, []

@@ -70,11 +70,13 @@ class Transformer:
             proc = self.proc if self.proc is not None and self.proc.poll() is None else self.start()
             try:
                 _, err = proc.communicate(timeout=RUN_TIMEOUT_S)
-            finally:
+            except subprocess.TimeoutExpired:
                 proc.kill()
+                _, err = proc.communicate()
             if proc.returncode == 0:
                 return
-            last = err.decode()[-2000:]
+            tail = "\n".join(self.log_path.read_text().splitlines()[-5:])
+            last = f"{err.decode(errors='replace')[-3000:]}\nlog tail:\n{tail}"
             self.proc = None
         raise AssertionError(f"the transformer kept failing: {last}")
 

@@ -13,6 +13,7 @@ IDLE_EXIT_S without input; the tests SIGKILL it at random moments and start it a
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import sys
@@ -23,9 +24,11 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 BATCH_MAX = 25
 IDLE_EXIT_S = 6.0
 RECORD_DELAY_S = 0.02
+STUCK_DUMP_S = 100.0
 
 
 def main(bootstrap: str, in_topic: str, out_topic: str, group: str, tid: str, log_path: str):
+    faulthandler.dump_traceback_later(STUCK_DUMP_S, exit=True)  # where a stuck run hangs
     log = open(log_path, "a", buffering=1)
     run = f"{os.getpid()}"
 
@@ -54,6 +57,7 @@ def main(bootstrap: str, in_topic: str, out_topic: str, group: str, tid: str, lo
         if not msgs:
             continue
         idle_since = time.monotonic()
+        faulthandler.dump_traceback_later(STUCK_DUMP_S, exit=True)
         seq += 1
         txn = f"{run}-{seq}"
         producer.begin_transaction()
@@ -61,12 +65,13 @@ def main(bootstrap: str, in_topic: str, out_topic: str, group: str, tid: str, lo
         for m in msgs:
             value = "out-" + m.value().decode()
             producer.produce(out_topic, value=value.encode(), partition=m.partition())
-            note(type="write", txn=txn, partition=m.partition(), value=value)
+            note(type="write", txn=txn, partition=m.partition(), value=value, at=m.offset())
             time.sleep(RECORD_DELAY_S)  # transactions take a while: kills land inside them
         try:
             producer.send_offsets_to_transaction(
                 consumer.position(consumer.assignment()), consumer.consumer_group_metadata(), 30
             )
+            note(type="commit", txn=txn, t=time.time())
             producer.commit_transaction(60)
             note(type="end", txn=txn, outcome="committed")
         except KafkaException as exc:

@@ -46,7 +46,10 @@ def test_eos_through_coordinator_and_leader_kills(tmp_path):
         cluster.kill(leader)
         time.sleep(3)
         cluster.start_node(leader)
-        transformer.finish(attempts=4)
+        try:
+            transformer.finish(attempts=4)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{cluster.log_tails(60)}") from None
         final = read_all(bootstrap, "out", PARTITIONS)
         result = check_txn(
             transformer.history(), final, expected_once=expected, transform=lambda v: f"out-{v}"

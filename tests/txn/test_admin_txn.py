@@ -1,0 +1,77 @@
+"""Admin API transaction endpoints (Redpanda's): find a transactional id's coordinator, list a
+coordinator partition's transactions, and mark an ongoing transaction expired (aborted now)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+from confluent_kafka import Producer
+
+from tests.support.txn_clients import new_topic, read_all, values
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def _post(url: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_find_list_and_mark_expired(txn_broker):
+    bootstrap, admin = txn_broker.bootstrap, txn_broker.admin_url
+    topic = new_topic(bootstrap, 1)
+    tid = f"adm-{uuid.uuid4().hex[:6]}"
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.produce(topic, b"doomed", partition=0)
+    p.flush(30)
+
+    found = _get(f"{admin}/v1/transaction/{tid}/find_coordinator")
+    assert found["ec"] == 0 and found["coordinator"] == 0
+    partition = found["ntp"]["partition"]
+    assert found["ntp"]["topic"] == "__transaction_state"
+
+    listed = _get(f"{admin}/v1/transactions?coordinator_partition_id={partition}")
+    mine = [t for t in listed if t["transactional_id"] == tid]
+    assert len(mine) == 1 and mine[0]["status"] == "ongoing"
+    assert mine[0]["partitions"] == [
+        {"ns": "kafka", "topic": topic, "partition_id": 0, "etag": mine[0]["etag"]}
+    ]
+    assert mine[0]["timeout_ms"] == 60000
+    pid, epoch = mine[0]["pid"]["id"], mine[0]["pid"]["epoch"]
+
+    status, body = _post(
+        f"{admin}/v1/partitions/kafka/{topic}/0/mark_transaction_expired?id={pid}&epoch={epoch}"
+    )
+    assert status == 200, body
+    listed = _get(f"{admin}/v1/transactions?coordinator_partition_id={partition}")
+    assert [t["status"] for t in listed if t["transactional_id"] == tid] == ["completed_abort"]
+    deadline = time.monotonic() + 10
+    while values(read_all(bootstrap, topic, 1)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert values(read_all(bootstrap, topic, 1)) == []  # aborted: the LSO moved past it
+    assert values(read_all(bootstrap, topic, 1, "read_uncommitted")) == ["doomed"]
+
+    for bad in ("zz", "-1", "9999"):
+        try:
+            _get(f"{admin}/v1/transactions?coordinator_partition_id={bad}")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 400, bad
+        else:
+            raise AssertionError(f"coordinator_partition_id={bad} was accepted")
+    status, body = _post(
+        f"{admin}/v1/partitions/kafka/{topic}/0/mark_transaction_expired?id={pid}&epoch={epoch}"
+    )
+    assert status == 400, body  # nothing ongoing any more
