@@ -1,0 +1,69 @@
+"""The coordinator's pure parts: the __transaction_state record format, timeouts, and
+transactional group offsets in the group coordinator core and its loader."""
+
+from __future__ import annotations
+
+from core.groups.loader import PartitionLoad
+from core.groups.log_format import OffsetKey, OffsetValue, encode_offset_key, encode_offset_value
+from core.groups.offsets import CommitParams
+from core.groups.results import OffsetCommitItem
+from core.transactions.log_format import decode_key, decode_value, encode_key, encode_value
+from core.transactions.state import TxnMetadata, TxnState
+from tests.support.groups import Harness
+
+
+def test_transaction_log_records_round_trip_in_kafkas_layout():
+    meta = TxnMetadata(
+        "tx-é", 7, 3, 60000, TxnState.PREPARE_COMMIT,
+        frozenset({("a", 1), ("a", 0), ("b", 2)}), 1000, 2000,
+    )  # fmt: skip
+    key, value = encode_key(meta.transactional_id), encode_value(meta)
+    assert key[:2] == b"\x00\x00" and value[:2] == b"\x00\x00"  # version 0 key and value
+    assert value[2:10] == (7).to_bytes(8, "big") and value[10:12] == (3).to_bytes(2, "big")
+    assert decode_key(key) == "tx-é"
+    assert decode_value("tx-é", value) == meta
+
+
+def test_expired_only_while_ongoing_past_the_timeout():
+    meta = TxnMetadata("t", 1, 0, 1000, TxnState.ONGOING, start_ms=5000)
+    assert not meta.expired(5999) and meta.expired(6000)
+    assert not meta.but(state=TxnState.PREPARE_ABORT).expired(10_000)
+
+
+def _commit(h: Harness, pid: int, offset: int):
+    params = CommitParams("g", [OffsetCommitItem("t", 0, offset, -1, "")])
+    return h.mgr.txn_commit_offsets(params, pid, 0)
+
+
+def test_txn_offsets_visible_at_commit_dropped_at_abort():
+    h = Harness()
+    assert [e for _, e in _commit(h, 5, 10).value] == [h.mgr.coordinator_error("g")]
+    fetched = h.mgr.fetch_offsets("g", [("t", 0)]).offsets[0]
+    assert fetched.offset == -1  # pending: not visible
+    partition = h.mgr.partition_of("g")
+    h.mgr.complete_txn(partition, 5, commit=True)
+    assert h.mgr.fetch_offsets("g", [("t", 0)]).offsets[0].offset == 10
+    _commit(h, 6, 20)
+    h.mgr.complete_txn(partition, 6, commit=False)
+    assert h.mgr.fetch_offsets("g", [("t", 0)]).offsets[0].offset == 10
+
+
+def _offset_record(offset: int) -> tuple[bytes, bytes]:
+    return (
+        encode_offset_key(OffsetKey("g", "t", 0)),
+        encode_offset_value(OffsetValue(offset, -1, "", 0)),
+    )
+
+
+def test_loader_replays_transactional_offsets_with_their_markers():
+    load = PartitionLoad(0)
+    load.apply(*_offset_record(1))
+    load.apply_txn(5, *_offset_record(10))  # committed below
+    load.apply_txn(6, *_offset_record(20))  # aborted below
+    load.apply_txn(7, *_offset_record(30))  # still open at the end of the log
+    load.apply_marker(6, commit=False)
+    load.apply_marker(5, commit=True)
+    (group,) = load.groups_loaded(0)
+    assert group.offsets[("t", 0)].offset == 10
+    assert set(group.txn_pending) == {7}
+    assert group.txn_pending[7][("t", 0)].offset == 30
