@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 
 from cli._app import new_group
-from cli.commands.debug import bundle
+from cli.commands.debug import bundle, info
 
 
 def register(root: typer.Typer) -> None:
     app = new_group("debug", "Debug the local Redpanda process.")
     bundle.register(app)
+    info.register(app, root)
     root.add_typer(app, name="debug")
