@@ -24,9 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from core.rpc import tls as rpc_tls
 from core.rpc.connection import Connection, Endpoint
 from core.rpc.errors import (
     FrameTooLarge,
@@ -56,6 +58,8 @@ class ClientConfig:
     connect_timeout_ms: int = 1_000
     backoff_min_ms: int = 50
     backoff_max_ms: int = 5_000
+    # dial peers over TLS (rpc_server_tls; default: this process's, core.rpc.tls), None: TCP
+    tls: ssl.SSLContext | None = field(default_factory=rpc_tls.client_context)
 
 
 class PeerClient:
@@ -178,7 +182,10 @@ class PeerClient:
         try:
             async with asyncio.timeout(self.config.connect_timeout_ms / 1000):
                 _, conn = await loop.create_connection(
-                    lambda: Connection(self.endpoint, dialed=True), host, self.port
+                    lambda: Connection(self.endpoint, dialed=True),
+                    host,
+                    self.port,
+                    ssl=self.config.tls,
                 )
                 await self._hello(conn)
         except (OSError, TimeoutError, HandshakeRefused, RpcConnectionLost) as e:

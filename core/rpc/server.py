@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 
 from core.rpc.client import ClientConfig, PeerClients
 from core.rpc.connection import Connection, Handler
@@ -53,11 +54,12 @@ class RpcServer:
             raise ValueError(f"method {method} already registered")
         self.handlers[method] = handler
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen; returns the bound port (0 picks an ephemeral one)."""
+    async def start(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
+        """Listen (TLS with `ssl_context`: rpc_server_tls); returns the bound port (0 picks an
+        ephemeral one)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: Connection(self, dialed=False), host, port, reuse_address=True
+            lambda: Connection(self, dialed=False), host, port, reuse_address=True, ssl=ssl_context
         )
         return self._server.sockets[0].getsockname()[1]
 

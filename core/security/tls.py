@@ -43,6 +43,7 @@ def client_context(cfg: TlsConfig) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cfg.truststore_file)
     ctx.check_hostname = False
     ctx.load_cert_chain(cfg.cert_file, cfg.key_file)
+    _watch(ctx, cfg)
     return ctx
 
 
