@@ -15,12 +15,16 @@ CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 REGISTRY_KEY: web.AppKey[Registry] = web.AppKey("registry", Registry)
 
 
+def encode(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def ok(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
-        content_type=CONTENT_TYPE,
-    )
+    return ok_bytes(encode(body), status)
+
+
+def ok_bytes(data: bytes, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=data, content_type=CONTENT_TYPE)
 
 
 def registry(request: web.Request) -> Registry:
@@ -79,3 +83,19 @@ def schema_body(v: Version) -> dict:
         body["references"] = v.references
     body["schema"] = v.schema
     return body
+
+
+def version_json(v: Version) -> bytes:
+    """version_body(v) encoded, once per version (lookups answer it again and again)."""
+    data = v.encoded.get("version")
+    if data is None:
+        data = v.encoded["version"] = encode(version_body(v))
+    return data
+
+
+def schema_json(v: Version) -> bytes:
+    """schema_body(v) encoded, once per version."""
+    data = v.encoded.get("schema")
+    if data is None:
+        data = v.encoded["schema"] = encode(schema_body(v))
+    return data

@@ -9,9 +9,10 @@ from core.schema_registry.http import (
     flag,
     int_param,
     ok,
+    ok_bytes,
     registry,
-    schema_body,
     schema_id,
+    schema_json,
     version_body,
 )
 from core.schema_registry.openapi import build_openapi
@@ -71,7 +72,7 @@ def _by_id(request: web.Request):
 @routes.get("/schemas/ids/{id}")
 async def get_schema(request: web.Request) -> web.Response:
     await registry(request).ready()
-    return ok(schema_body(_by_id(request)[1]))
+    return ok_bytes(schema_json(_by_id(request)[1]))
 
 
 @routes.get("/schemas/ids/{id}/schema")

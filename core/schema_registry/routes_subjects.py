@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.schema_registry import errors, records
-from core.schema_registry.http import flag, json_body, ok, registry, version_body
+from core.schema_registry.http import flag, json_body, ok, ok_bytes, registry, version_json
 from core.schema_registry.service import parse_candidate, parse_version
 from core.schema_registry.store import READ_ONLY
 
@@ -59,7 +59,7 @@ async def lookup(request: web.Request) -> web.Response:
     found, _ = await reg.find_in_subject(subject, candidate, flag(request, "normalize"), deleted)
     if found is None:
         raise errors.schema_not_found()
-    return ok(version_body(found))
+    return ok_bytes(version_json(found))
 
 
 @routes.get("/subjects/{subject}/versions/{version}")
@@ -67,7 +67,8 @@ async def get_version(request: web.Request) -> web.Response:
     reg = registry(request)
     await reg.ready()
     m = request.match_info
-    return ok(version_body(reg.get_version(m["subject"], m["version"], flag(request, "deleted"))))
+    found = reg.get_version(m["subject"], m["version"], flag(request, "deleted"))
+    return ok_bytes(version_json(found))
 
 
 @routes.get("/subjects/{subject}/versions/{version}/schema")

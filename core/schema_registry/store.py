@@ -34,12 +34,18 @@ class Version:
     schema: str
     references: list[dict]
     deleted: bool = False
+    # Derived once (the fields above but `deleted` never change): the identity lookups compare,
+    # and the JSON bodies the read endpoints answer (core.schema_registry.http).
+    _identity: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    encoded: dict[str, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def refs_key(self) -> tuple:
         return tuple((r.get("name"), r.get("subject"), r.get("version")) for r in self.references)
 
     def identity(self) -> tuple:
-        return (self.schema_type, self.schema, self.refs_key())
+        if self._identity is None:
+            self._identity = (self.schema_type, self.schema, self.refs_key())
+        return self._identity
 
 
 @dataclass

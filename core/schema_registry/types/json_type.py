@@ -11,7 +11,7 @@ import jsonschema.exceptions
 import jsonschema.validators
 import referencing
 import referencing.exceptions
-from referencing.jsonschema import DRAFT7, specification_with
+from referencing.jsonschema import DRAFT7, UnknownDialect, specification_with
 
 from core.schema_registry.types import Dep, Parsed, SchemaError
 from core.schema_registry.types.json_compat import incompatibilities
@@ -61,7 +61,7 @@ def parse(text: str, deps: tuple[Dep, ...], normalize: bool) -> Parsed:
         if dialect is not None:
             try:
                 specification_with(str(dialect))
-            except referencing.exceptions.CannotDetermineSpecification:
+            except (referencing.exceptions.CannotDetermineSpecification, UnknownDialect):
                 raise SchemaError(f"unknown $schema dialect '{dialect}'") from None
         validator = jsonschema.validators.validator_for(obj, default=jsonschema.Draft7Validator)
         try:
