@@ -207,7 +207,10 @@ def committed_values(fetched: Fetched) -> list[bytes | None]:
     return out
 
 
-def list_offset(client: RawClient, topic: str, partition: int, isolation: int) -> int:
+def list_offset(
+    client: RawClient, topic: str, partition: int, isolation: int, timestamp: int = -1
+) -> int:
+    """ListOffsets v4: LATEST (-1) by default, EARLIEST (-2), or by time."""
     resp = client.request(
         offsets4.ListOffsetsRequest(
             replica_id=-1,
@@ -216,7 +219,9 @@ def list_offset(client: RawClient, topic: str, partition: int, isolation: int) -
                 offsets4.ListOffsetsTopic(
                     name=topic,
                     partitions=(
-                        offsets4.ListOffsetsPartition(partition_index=partition, timestamp=-1),
+                        offsets4.ListOffsetsPartition(
+                            partition_index=partition, timestamp=timestamp
+                        ),
                     ),
                 ),
             ),

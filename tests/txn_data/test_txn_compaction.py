@@ -15,6 +15,7 @@ from tests.support.txn_requests import (
     committed_values,
     fetch_all,
     init_producer_id,
+    list_offset,
     produce,
     write_markers,
 )
@@ -22,6 +23,7 @@ from tests.support.txn_requests import (
 TOPIC = "txn-compacted"
 TP = [(TOPIC, 0)]
 DEADLINE_S = 40
+EARLIEST = -2
 FILLER = 40  # 1 KiB records with distinct keys: closes the segments above them (4 KiB)
 
 
@@ -82,3 +84,37 @@ def test_compaction_drops_aborted_records_and_keeps_markers(tmp_path) -> None:
         client.close()
         broker.stop()
     assert "Traceback" not in broker.log_text()
+
+
+def test_retention_stops_at_an_open_transaction(tmp_path) -> None:
+    """retention.bytes removes closed segments below the last stable offset only: the segment
+    where a transaction is open stays until its marker, then goes."""
+    broker = BrokerProcess(
+        tmp_path / "b",
+        "--set", "log_compaction_interval_ms=200",
+        "--set", "log_segment_size_min=1024",
+    ).start()  # fmt: skip
+    client = RawClient(broker.kafka_port)
+    try:
+        configs = {"segment.bytes": "4096", "retention.bytes": "8192"}
+        make_topic(broker.bootstrap, "txn-retained", 1, configs)
+        tp = [("txn-retained", 0)]
+        plain, plain_epoch = init_producer_id(client)
+        pid, epoch = init_producer_id(client)
+        open_txn = keyed(pid, epoch, 0, [(b"t", b"open")], True)
+        code, first = produce(client, "txn-retained", 0, open_txn)
+        assert code == 0
+        for i in range(FILLER):
+            pair = [(b"f%d" % i, b"x" * 1024)]
+            batch = keyed(plain, plain_epoch, i, pair, False)
+            assert produce(client, "txn-retained", 0, batch)[0] == 0
+        time.sleep(2)  # ten housekeeping rounds
+        assert list_offset(client, "txn-retained", 0, READ_UNCOMMITTED, EARLIEST) == first
+        assert write_markers(client, pid, epoch, True, tp) == [0]
+        deadline = time.monotonic() + DEADLINE_S
+        while list_offset(client, "txn-retained", 0, READ_UNCOMMITTED, EARLIEST) == first:
+            assert time.monotonic() < deadline, "retention did not resume after the marker"
+            time.sleep(0.3)
+    finally:
+        client.close()
+        broker.stop()
