@@ -200,6 +200,22 @@ class TransactionCoordinator(TxnOperations):
         self.txns[tid] = meta
         return ErrorCode.none
 
+    def _store_background(self, meta: TxnMetadata) -> None:
+        """Install a state now and write it behind (the Complete* after the markers)."""
+        tid = meta.transactional_id
+        if self._coordinator_epoch(tid) is None:
+            return
+        self.txns[tid] = meta
+        written = self.journal.append(
+            self.partition_of(tid), [(encode_key(tid), encode_value(meta))]
+        )
+
+        def stored(error: ErrorCode) -> None:
+            if error is not ErrorCode.none:
+                log.info("transaction %r: %s not stored (%s)", tid, meta.state.label, error.name)
+
+        written.on_done(stored)
+
     # ------------------------------------------------------------ leadership
 
     def _on_leadership(self, partition) -> None:

@@ -62,6 +62,9 @@ class TxnOperations:
     async def _store(self, meta: TxnMetadata) -> ErrorCode:
         raise NotImplementedError
 
+    def _store_background(self, meta: TxnMetadata) -> None:
+        raise NotImplementedError
+
     def _coordinator_epoch(self, transactional_id: str) -> int | None:
         raise NotImplementedError
 
@@ -281,17 +284,14 @@ class TxnOperations:
             if meta != prepared or not still_valid():
                 return
             done = S.COMPLETE_COMMIT if commit else S.COMPLETE_ABORT
-            try:
-                await self._put(
-                    meta.but(
-                        state=done,
-                        partitions=frozenset(),
-                        start_ms=-1,
-                        update_ms=self.clock.now_ms(),
-                    )
+            # Not awaited: every marker is written, so losing this record only means a next
+            # coordinator finds Prepare* and writes the markers again (idempotent). The
+            # journal keeps its order before any later change of the id (often one batch).
+            self._store_background(
+                meta.but(
+                    state=done, partitions=frozenset(), start_ms=-1, update_ms=self.clock.now_ms()
                 )
-            except Fenced as exc:
-                log.info("transaction %r: complete not stored (%s)", tid, exc.error.name)
+            )
 
     # ---- timeouts
     async def abort_expired(self) -> int:

@@ -40,6 +40,7 @@ class Transformer:
         self.out_topic = out_topic
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.failures: list[str] = []  # stderr tails of runs that ended in an error
 
     def start(self) -> subprocess.Popen:
         self.starts += 1
@@ -77,6 +78,7 @@ class Transformer:
                 return
             tail = "\n".join(self.log_path.read_text().splitlines()[-5:])
             last = f"{err.decode(errors='replace')[-3000:]}\nlog tail:\n{tail}"
+            self.failures.append(last)
             self.proc = None
         raise AssertionError(f"the transformer kept failing: {last}")
 

@@ -55,5 +55,6 @@ def test_eos_through_coordinator_and_leader_kills(tmp_path):
             transformer.history(), final, expected_once=expected, transform=lambda v: f"out-{v}"
         )
         print(result.stats, "coordinator", coordinator, "leader", leader)
+        print("transformer runs:", transformer.starts, "failed:", *transformer.failures, sep="\n")
         result.assert_valid()
         assert result.stats["final_records"] == INPUTS
