@@ -101,6 +101,8 @@ class PartitionTxns:
         timeout_ms: int = MARKER_TIMEOUT_MS,
     ) -> ErrorCode:
         """Append a COMMIT/ABORT marker for the producer and wait until it committed."""
+        if producer_id < 0 or producer_epoch < 0:
+            return ErrorCode.invalid_request  # a marker needs a producer
         marker = Marker(commit, coordinator_epoch)
         try:
             self._lead().check_marker(producer_id, producer_epoch, coordinator_epoch)
