@@ -11,9 +11,12 @@
   node.json with the seeds' ids, UUIDs and positions in seed_servers, so a restart needs no
   discovery. `connect_members` keeps PeerClients pointed at every member: a seed at the
   address seed_servers names for it (so per-link proxies in fault tests stay in the path),
-  any other member at its registered RPC address. A node
-  outside seed_servers would join a running cluster (Method.node_join): not supported yet,
-  it is refused with a clear error.
+  any other member at its registered RPC address.
+* Joiners: a node outside seed_servers joins a running cluster through its seeds before
+  anything else starts (core.cluster.node_join.prepare_join: node_join, its node id assigned
+  by the controller when its configuration leaves it out); its controller voters and the
+  members' addresses come from the answer, kept in node.json. `serve_joins` answers other
+  nodes' node_join and, on the controller leader, adds every member to the controller group.
 * Once the controller runs (`join`): the controller leader, when it is a founder and the log
   names no cluster yet, submits `bootstrap_cluster {cluster_uuid, founders}` (the first one
   applied wins, on every node); every node waits until the cluster is named, keeps its UUID
@@ -32,11 +35,14 @@ from core.cluster.controller import Controller
 from core.cluster.errors import ClusterError
 from core.cluster.members import Member, Members
 from core.cluster.metadata import KafkaEndpoint
+from core.cluster.node_join import ControllerVoters, JoinHandler
 from core.config.node import Address, NodeConfig
 from core.rpc.client import PeerClients
 from core.rpc.discovery import hello
 from core.rpc.errors import RpcError
+from core.rpc.frame import Method
 from core.rpc.hello import NO_CLUSTER, NodeIdentity
+from core.rpc.server import RpcServer
 
 log = logging.getLogger("ailurus.bootstrap")
 
@@ -72,10 +78,12 @@ class Bootstrap:
         self.seeds = list(node.seed_servers)
         own = advertised_rpc(node)
         self.single = not self.seeds or self.seeds == [own]
-        if not self.single and own not in self.seeds:
+        self.joining = not self.single and own not in self.seeds
+        if self.joining and not meta.get("joined"):
             raise BootstrapError(
                 f"this node's RPC address {own} is not among seed_servers "
-                f"{[str(s) for s in self.seeds]}: joining a running cluster is not supported yet"
+                f"{[str(s) for s in self.seeds]}: it joins through them first "
+                "(core.cluster.node_join.prepare_join)"
             )
         self.node_id = self._node_id(own)
         stored_uuid = meta.get("node_uuid")
@@ -113,6 +121,17 @@ class Bootstrap:
         """The controller group's voters; tells `peers` where the other seeds listen."""
         if self.single:
             return (self.node_id,)
+        if self.joining:  # as the node_join answer said (node.json)
+            if peers is not None:
+                for m in self.meta.get("join_members") or []:
+                    if int(m["node_id"]) != self.node_id:
+                        peers.set_peer(
+                            int(m["node_id"]),
+                            m["rpc_host"],
+                            int(m["rpc_port"]),
+                            uuid.UUID(m["uuid"]),
+                        )
+            return tuple(int(v) for v in self.meta.get("controller_voters"))
         stored = self.meta.get("controller_voters")
         if stored:
             seeds = self.seed_peers()
@@ -204,6 +223,14 @@ class Bootstrap:
         return [found[s] for s in self.seeds if s in found]
 
     # ---- once the controller runs ------------------------------------------------------------
+    def serve_joins(self, controller: Controller, rpc: RpcServer) -> ControllerVoters:
+        """Answer node_join (core.cluster.node_join) and, while this node leads the controller,
+        make every member a controller voter; `await returned.close()` at shutdown."""
+        rpc.register(Method.node_join, JoinHandler(controller).handle)
+        voters = ControllerVoters(controller)
+        voters.start()
+        return voters
+
     async def found(self, controller: Controller, timeout_ms: int = DEFAULT_JOIN_TIMEOUT_MS) -> str:
         """Wait until the controller log names the cluster (submitting `bootstrap_cluster`
         while this node leads it); keeps the name in node.json and returns it."""

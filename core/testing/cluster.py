@@ -54,6 +54,7 @@ class BrokerCluster:
     ) -> None:
         assert n >= 1
         self.n = n
+        self.founders = n  # nodes 0..founders-1 are the seeds; later ones joined (add_node)
         self.base_dir = Path(base_dir)
         self.extra_args = list(extra_args)
         self.properties = dict(properties or {})  # cluster properties in every node's file
@@ -80,29 +81,35 @@ class BrokerCluster:
 
     # ---- configuration -----------------------------------------------------------------------
     def seed_port(self, from_node: int, to_node: int) -> int:
-        """The port node `from_node` dials to reach `to_node` (a proxy when proxied)."""
+        """The port node `from_node` dials to reach `to_node` (a proxy when proxied; a node
+        that joined later dials directly)."""
         if from_node == to_node or self.proxies is None:
             return self.nodes[to_node].rpc_port
-        return self.link_ports[(from_node, to_node)]
+        return self.link_ports.get((from_node, to_node), self.nodes[to_node].rpc_port)
 
-    def _write_config(self, node: ClusterNode) -> None:
+    def _write_config(self, node: ClusterNode, node_id: int | None = -1) -> None:
+        """`node_id` -1: the node's index; None: left out (a joiner the controller numbers)."""
         i = node.node_id
 
         def addr(port: int) -> dict[str, Any]:
             return {"address": HOST, "port": port}
 
-        doc = {
+        doc: dict[str, Any] = {
             "redpanda": {
-                "node_id": i,
+                "node_id": i if node_id == -1 else node_id,
                 "data_directory": str(node.data_dir),
                 "rpc_server": addr(node.rpc_port),
                 "advertised_rpc_api": addr(node.rpc_port),
                 "kafka_api": [addr(node.kafka_port)],
                 "admin": [addr(node.admin_port)],
-                "seed_servers": [{"host": addr(self.seed_port(i, j))} for j in range(self.n)],
+                "seed_servers": [
+                    {"host": addr(self.seed_port(i, j))} for j in range(self.founders)
+                ],
                 **self.properties,
             }
         }
+        if doc["redpanda"]["node_id"] is None:
+            del doc["redpanda"]["node_id"]
         node.config_path.parent.mkdir(parents=True, exist_ok=True)
         node.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
@@ -127,6 +134,32 @@ class BrokerCluster:
                 raise ClusterError(
                     f"node {node.node_id} failed to start: {str(exc)[:300]}\n" + self.log_tails()
                 ) from None
+
+    def add_node(
+        self, *, node_id: int | None = None, timeout_s: float = FORM_TIMEOUT_S, wait: bool = True
+    ) -> ClusterNode:
+        """Start one more node, outside seed_servers: it joins the running cluster through the
+        seeds (core.cluster.node_join), its node id assigned by the controller unless
+        `node_id` is given. It is `nodes[n]` (its index is the id the controller assigns to
+        a first joiner). With `wait`, returns once every node lists n + 1 brokers."""
+        i = len(self.nodes)
+        node = ClusterNode(
+            i, self.base_dir / f"node{i}.yaml", self.base_dir / f"node{i}", *self.extra_args
+        )
+        node.kafka_port, node.admin_port, node.rpc_port = reserve_ports(3)
+        self.nodes.append(node)
+        self._write_config(node, node_id)
+        self.n += 1
+        node.spawn()
+        if wait:
+            try:
+                node.wait_ready(timeout_s)
+            except (RuntimeError, TimeoutError) as exc:
+                raise ClusterError(
+                    f"node {i} failed to join: {str(exc)[:300]}\n" + self.log_tails()
+                ) from None
+            self.wait_formed(timeout_s)
+        return node
 
     def wait_formed(self, timeout_s: float = FORM_TIMEOUT_S) -> None:
         """Every running node's Admin API lists all n brokers, none of them down, and Metadata
