@@ -3,12 +3,15 @@
 confluent-kafka producers write records of `--record-bytes` (100) to topics of 3 partitions:
 a transactional producer in transactions of `--per-txn` (100) records spread over the 3
 partitions (begin, produce, commit_transaction), and an idempotent non-transactional producer
-the same number of records (produced back to back, one flush at the end). Runs alternate `--runs` times; the medians are reported: txn/s, rec/s,
-MB/s, commit latency p50/p99 (the commit_transaction call, markers included), and the ratio of
-the transactional rec/s to the idempotent one. Prints JSON and writes it to
+the same number of records (produced back to back, one flush at the end). Runs alternate
+`--runs` times; the medians are reported: txn/s, rec/s, commit latency p50/p99 (the
+commit_transaction call, markers included), and the ratio of the transactional rec/s to the
+idempotent one. Prints JSON and writes it to
 bench/results/txn-load-<time>.json.
 
-    .venv/bin/python -m bench.txn_load [--txns 300] [--per-txn 100] [--runs 3]
+`--producers N` runs N producers at once on each side (threads, one topic).
+
+    .venv/bin/python -m bench.txn_load [--txns 300] [--per-txn 100] [--runs 3] [--producers 1]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import confluent_kafka as ck
@@ -37,8 +41,7 @@ def _topic(bootstrap: str) -> str:
     return name
 
 
-def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes) -> dict:
-    topic = _topic(bootstrap)
+def _one_transactional(bootstrap: str, topic: str, txns: int, per_txn: int, payload: bytes):
     p = ck.Producer(
         {
             "bootstrap.servers": bootstrap,
@@ -48,7 +51,6 @@ def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes) -> di
     )
     p.init_transactions(30)
     latencies_ms = []
-    start = time.perf_counter()
     for _ in range(txns):
         p.begin_transaction()
         for i in range(per_txn):
@@ -56,20 +58,32 @@ def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes) -> di
         t0 = time.perf_counter()
         p.commit_transaction(60)
         latencies_ms.append((time.perf_counter() - t0) * 1000)
-    elapsed = time.perf_counter() - start
-    latencies_ms.sort()
+    return latencies_ms
+
+
+def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes, producers: int) -> dict:
+    """`producers` transactional producers at once (threads), `txns` transactions in all."""
+    topic = _topic(bootstrap)
+    each = txns // producers
+    with ThreadPoolExecutor(producers) as pool:
+        start = time.perf_counter()
+        futures = [
+            pool.submit(_one_transactional, bootstrap, topic, each, per_txn, payload)
+            for _ in range(producers)
+        ]
+        latencies_ms = sorted(x for f in futures for x in f.result())
+        elapsed = time.perf_counter() - start
+    done = each * producers
     return {
-        "txn_s": txns / elapsed,
-        "rec_s": txns * per_txn / elapsed,
+        "txn_s": done / elapsed,
+        "rec_s": done * per_txn / elapsed,
         "commit_p50_ms": latencies_ms[len(latencies_ms) // 2],
         "commit_p99_ms": latencies_ms[min(len(latencies_ms) - 1, int(len(latencies_ms) * 0.99))],
     }
 
 
-def idempotent(bootstrap: str, records: int, payload: bytes) -> dict:
-    topic = _topic(bootstrap)
+def _one_idempotent(bootstrap: str, topic: str, records: int, payload: bytes) -> None:
     p = ck.Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5})
-    start = time.perf_counter()
     for i in range(records):
         while True:
             try:
@@ -78,8 +92,19 @@ def idempotent(bootstrap: str, records: int, payload: bytes) -> dict:
             except BufferError:
                 p.poll(0.01)
     assert p.flush(60) == 0
-    elapsed = time.perf_counter() - start
-    return {"rec_s": records / elapsed}
+
+
+def idempotent(bootstrap: str, records: int, payload: bytes, producers: int) -> dict:
+    topic = _topic(bootstrap)
+    each = records // producers
+    with ThreadPoolExecutor(producers) as pool:
+        start = time.perf_counter()
+        for f in [
+            pool.submit(_one_idempotent, bootstrap, topic, each, payload) for _ in range(producers)
+        ]:
+            f.result()
+        elapsed = time.perf_counter() - start
+    return {"rec_s": each * producers / elapsed}
 
 
 def main() -> None:
@@ -88,6 +113,7 @@ def main() -> None:
     parser.add_argument("--per-txn", type=int, default=100)
     parser.add_argument("--record-bytes", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--producers", type=int, default=1, help="producers at once, each side")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     payload = b"x" * args.record_bytes
@@ -96,8 +122,14 @@ def main() -> None:
         broker = BrokerProcess(Path(tmp) / "broker").start()
         try:
             for _ in range(args.runs):
-                txn_runs.append(transactional(broker.bootstrap, args.txns, args.per_txn, payload))
-                idem_runs.append(idempotent(broker.bootstrap, args.txns * args.per_txn, payload))
+                txn_runs.append(
+                    transactional(
+                        broker.bootstrap, args.txns, args.per_txn, payload, args.producers
+                    )
+                )
+                idem_runs.append(
+                    idempotent(broker.bootstrap, args.txns * args.per_txn, payload, args.producers)
+                )
         finally:
             broker.stop()
 
