@@ -19,7 +19,7 @@ again gets its id back). The joiner keeps the answer in node.json and starts as 
 its controller replica opens with the controller's current voters (which leave it out: it
 waits for the leader's entries) and `ControllerVoters`, on the controller leader, adds every
 new member to the controller group by joint consensus (core.raft.config), as Redpanda adds
-nodes to raft0.
+nodes to raft0 (and takes out a member decommissioned while it runs).
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def joining(node: NodeConfig) -> bool:
 
 # ---- the joining side --------------------------------------------------------------------------
 async def prepare_join(node: NodeConfig, meta, timeout_ms: int = JOIN_TIMEOUT_MS) -> None:
-    """Join through the seeds unless this node is a founder or joined before (node.json)."""
+    """Join through the seeds unless this node is a founder or joined before (node.json).
+    Dials with core.rpc.tls's context: set it first (rpc_server_tls)."""
     if not joining(node) or meta.get("joined"):
         return
     stored = meta.get("node_uuid")
@@ -233,16 +234,25 @@ class JoinHandler:
 
 
 class ControllerVoters:
-    """On the controller leader: every member becomes a voter of the controller group
-    (joint consensus; one change at a time). Nodes only ever get added here: a decommission
-    shrinks the group itself."""
+    """On the controller leader: every member becomes a voter of the controller group, and a
+    member removed (decommissioned) while this node runs stops being one (joint consensus,
+    one change at a time; looked at on every member or leadership change and every
+    `RECHECK_S`)."""
+
+    RECHECK_S = 5.0
 
     def __init__(self, controller: Controller) -> None:
         self.controller = controller
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        controller.members.subscribe(lambda _event, _member: self._wake.set())
+        self._removed: set[int] = set()
+        controller.members.subscribe(self._on_member)
         controller.consensus.add_leader_listener(lambda _term, _leader: self._wake.set())
+
+    def _on_member(self, event: str, member: Any) -> None:
+        if event == "removed":
+            self._removed.add(member.node_id)
+        self._wake.set()
 
     def start(self) -> None:
         if self._task is None:
@@ -258,19 +268,28 @@ class ControllerVoters:
                 pass
             self._task = None
 
-    def missing(self) -> list[int]:
+    def goal(self) -> list[int] | None:
+        """The controller voters to move to, or None when they are right (or a change runs)."""
         consensus = self.controller.consensus
-        voters = set(consensus.voters)
-        return [n for n in self.controller.members.node_ids() if n not in voters]
+        if consensus.config_state != "stable":
+            return None
+        voters = list(consensus.voters)
+        keep = [v for v in voters if v not in self._removed]
+        add = [n for n in self.controller.members.node_ids() if n not in voters]
+        goal = keep + [n for n in add if n not in self._removed]
+        return goal if goal and set(goal) != set(voters) else None
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.RECHECK_S)
+            except TimeoutError:
+                pass
             self._wake.clear()
             consensus = self.controller.consensus
-            if not consensus.is_leader or not self.missing():
+            goal = self.goal() if consensus.is_leader else None
+            if goal is None:
                 continue
-            goal = list(consensus.voters) + self.missing()
             try:
                 await consensus.change_voters(goal, timeout_ms=CHANGE_TIMEOUT_MS)
                 log.info("controller voters now %s", goal)
