@@ -328,3 +328,25 @@ def test_force_voters_recovers_a_group_that_lost_its_majority() -> None:
     world.advance(500)
     assert world.acked_count == 2
     assert world.nodes[survivor].core.membership.voters == (survivor,)
+
+
+def test_a_follower_removed_while_cut_off_never_disrupts_after_healing() -> None:
+    """The removed follower never hears C(new): healed, it times out and campaigns under its
+    old configuration, but its prevotes fail (the members' logs are ahead, and it is a
+    stranger to them): the leader and its term stay, and it never sends a real vote."""
+    world = _quiet(13, 3, 3)
+    leader = world.leader()
+    assert leader is not None
+    victim = next(n for n in world.ids if n != leader.node_id)
+    world.partition({victim})
+    world.advance(3000)  # the victim's election timer runs out meanwhile: prevotes fail
+    _change(world, tuple(n for n in world.ids if n != victim))
+    term = world.leader().core.term  # type: ignore[union-attr]
+    world.heal()
+    for _ in range(5):
+        world.propose()
+    world.advance(30_000)
+    now = world.leader()
+    assert now is not None and now.core.term == term and victim in world.removed
+    assert victim in world.nodes[victim].core.voters  # it never learned it was removed
+    assert world.acked_count == 5
