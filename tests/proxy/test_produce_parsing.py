@@ -3,14 +3,16 @@ json.dumps's, records are grouped as Kafka's partitioners would, errors name the
 
 from __future__ import annotations
 
+import binascii
 import json
+import string
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.proxy.errors import ProxyError
-from core.proxy.formats import Records, parse_produce
+from core.proxy.formats import Records, _binary, parse_produce
 from core.proxy.produce import group, response_text
 
 JSON_VALUES = st.recursive(
@@ -80,3 +82,24 @@ def test_response_text_is_json():
         "value_schema_id": 7,
         "offsets": [{"partition": 0, "offset": 5}],
     }
+
+
+def _strict(text: str) -> bytes | None:
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@given(st.text(alphabet=string.ascii_letters + string.digits + "+/=\n -\u00e9", max_size=16))
+def test_base64_decodes_as_strict_mode(text):
+    try:
+        mine: bytes | None = _binary(text, "value", 0)
+    except ProxyError:
+        mine = None
+    assert mine == _strict(text)
+
+
+@given(st.binary(max_size=3000))
+def test_base64_round_trip(data):
+    assert _binary(binascii.b2a_base64(data, newline=False).decode(), "value", 0) == data
