@@ -109,5 +109,10 @@ async def _one(
             errors[(name, p)] = ErrorCode.unknown_topic_or_partition
     if errors:
         return {tp: errors.get(tp, ErrorCode.operation_not_attempted) for tp in wanted}
-    error = await txn.add_partitions(tid, pid, epoch, wanted, fenced_error(ctx), verify_only)
+    if verify_only:  # answered per partition: which of them the transaction holds
+        return {
+            tp: await txn.add_partitions(tid, pid, epoch, [tp], fenced_error(ctx), True)
+            for tp in wanted
+        }
+    error = await txn.add_partitions(tid, pid, epoch, wanted, fenced_error(ctx))
     return dict.fromkeys(wanted, error)

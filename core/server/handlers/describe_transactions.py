@@ -33,7 +33,7 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         for topic, partition in sorted(meta.partitions if meta is not None else ()):
             if ctx.authorized("DESCRIBE", "TOPIC", topic):
                 by_topic.setdefault(topic, []).append(partition)
-        start_ms = meta.start_ms if meta is not None else -1
+        start_ms = meta.start_ms if meta is not None else 0  # -1: no transaction running
         states.append(
             build(
                 m.TransactionState,
