@@ -12,8 +12,6 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import yaml
-
 from cli.errors import UsageError
 
 
@@ -101,8 +99,10 @@ def print_structured(value: Any, fmt: str, file=None) -> None:
     out = file or sys.stdout
     if fmt == "json":
         print(json.dumps(value, separators=(",", ":")), file=out)
-    elif fmt == "yaml":
-        print(yaml.safe_dump(value, sort_keys=False).rstrip(), file=out)
+    elif fmt == "yaml":  # yaml.v3's Marshal, then Println: rpk ends it with a blank line
+        from cli import yaml_v3
+
+        print(yaml_v3.dump(value), file=out)
     else:
         raise UsageError(f"unsupported structured format {fmt!r}")
 

@@ -41,7 +41,7 @@ def _emit(value: Any, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(value, separators=(",", ":")))
     else:
-        print(yaml_v3.dump(value).rstrip())
+        print(yaml_v3.dump(value))
 
 
 def _entity_doc(entity: q.Entity) -> list[dict[str, str]]:
