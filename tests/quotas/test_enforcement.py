@@ -192,3 +192,18 @@ def test_invalid_alterations_are_refused_per_entry_and_dry_runs_store_nothing(br
     assert out.splitlines()[1].split() == ["client-id=dry", "OK"]
     assert rpk(broker, "describe", "--name", "client-id=dry") == "no quotas matched to describe\n"
     assert rpk(broker, "describe", "--name", "client-id=bad") == "no quotas matched to describe\n"
+
+
+def test_max_kafka_throttle_delay_ms_caps_the_throttle(broker):
+    make_topic(broker.bootstrap, "q-cap")
+    set_quota(broker, "--name client-id=capped", "producer_byte_rate", 10_000)
+    env = {"RPK_ADMIN_HOSTS": f"127.0.0.1:{broker.admin_port}"}
+    cap = ["cluster", "config", "set", "max_kafka_throttle_delay_ms"]
+    assert run_in_process([*cap, "700"], env).exit_code == 0
+    client = RawClient(broker.kafka_port)
+    try:
+        response = client.request(produce_request("q-cap", batch(100_000)), client_id="capped")
+        assert throttle_ms(response) == 700  # ~9 s owed, capped live
+    finally:
+        client.close()
+        assert run_in_process([*cap, "30000"], env).exit_code == 0
