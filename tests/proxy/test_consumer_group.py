@@ -67,6 +67,9 @@ def test_membership_commits_and_leave(proxy_broker, http, tmp_path):
     )
     assert described.exit_code == 0, described.stderr
     assert "member-a" in described.stdout and "Stable" in described.stdout, described.stdout
+    # the commits as rpk shows them: each partition's CURRENT-OFFSET 3 and LAG 0
+    rows = [line.split() for line in described.stdout.splitlines() if line.startswith("grp ")]
+    assert sorted((row[1], row[2], row[5]) for row in rows) == [("0", "3", "0"), ("1", "3", "0")]
     r = http.request(
         "GET",
         f"{base}/offsets",
