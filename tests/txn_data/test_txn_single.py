@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from core.model.control import Marker, build_marker_batch
 from core.protocol.errors import ErrorCode
 from tests.support.raw_client import RawClient
 from tests.support.topics import make_topic
@@ -168,6 +169,9 @@ def test_fencing_and_refusals(txn_broker):
         # a plain batch while the producer's transaction is open
         plain = txn_batch(pid, epoch, 1, [b"x1"], transactional=False)
         assert produce(client, TOPIC, 0, plain)[0] == ErrorCode.invalid_txn_state.value
+        # a client may not write a marker itself
+        forged = build_marker_batch(pid, epoch, Marker(True, 0), 0)
+        assert produce(client, TOPIC, 0, forged)[0] == ErrorCode.invalid_record.value
         # transactional records without a transactional id
         batch = txn_batch(pid, epoch, 1, [b"x1"])
         code, _ = produce(client, TOPIC, 0, batch, transactional_id=None)
