@@ -216,10 +216,17 @@ async def recommission(request: web.Request) -> web.Response:
 )
 async def get_decommission(request: web.Request) -> web.Response:
     node_id = int_param(request.match_info["id"], "id")
+    runtime = _runtime(request)
     try:
-        return json_response(_runtime(request).decommission.status(node_id))
+        status = runtime.decommission.status(node_id)
     except MoveError as exc:
         raise _http(exc) from None
+    for row in status["partitions"]:
+        move = runtime.table.get(row["topic"], row["partition"])
+        if move is not None:
+            size, moved = runtime.progress(move)
+            row.update(partition_size=size, bytes_moved=moved, bytes_left_to_move=size - moved)
+    return json_response(status)
 
 
 def _cluster_partition(p) -> dict:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.cluster
 
 
 def replicas_of(cluster, topic: str, partition: int) -> list[int]:
-    meta = fetch_metadata(cluster.nodes[0].kafka_port, [topic])
+    meta = fetch_metadata(cluster.running()[0].kafka_port, [topic])
     return list(meta.partition(topic, partition).replicas)
 
 
@@ -62,11 +62,19 @@ def test_elect_leaders_and_create_partitions_with_assignments(cluster4):
         response = admin.elect_leaders(1, {"e": [0]}, raise_errors=False)
         [result] = response.replica_election_results
         assert result.partition_result[0].error_code == 84  # ELECTION_NOT_NEEDED: it has one
-        response = admin.elect_leaders(0, {"e": [0]}, raise_errors=False)
-        code = response.replica_election_results[0].partition_result[0].error_code
-        assert code in (0, 84)  # elected, or the preferred replica already led
         preferred = replicas_of(cluster4, "e", 0)[0]
         wait_for(lambda: cluster4.leader_of("e", 0) == preferred, "preferred leads", 20)
+        others = [n for n in replicas_of(cluster4, "e", 0) if n != preferred]
+        cluster4.kill(preferred)  # leadership moves to another replica
+        cluster4.leader_of("e", 0, among=others)
+        cluster4.start_node(preferred)
+        cluster4.wait_formed()
+        response = admin.elect_leaders(0, {"e": [0]}, raise_errors=False)
+        code = response.replica_election_results[0].partition_result[0].error_code
+        assert code in (0, 84)  # elected (84: a leader balancer was quicker)
+        wait_for(lambda: cluster4.leader_of("e", 0) == preferred, "preferred leads", 20)
+        response = admin.elect_leaders(0, {"e": [0]}, raise_errors=False)
+        assert response.replica_election_results[0].partition_result[0].error_code == 84
         response = admin.elect_leaders(0, {"nope": [0]}, raise_errors=False)
         assert response.replica_election_results[0].partition_result[0].error_code == 3
     finally:
