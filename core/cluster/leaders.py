@@ -4,7 +4,8 @@ metadata dissemination).
 An entry is (topic, partition) -> Leadership(revision, term, leader_id | None). The groups this
 node hosts feed it from their Consensus leader listeners (`set_local`); what other nodes tell
 us arrives by Method.leaders_update (`handle`). Every node sends its own groups' changes to
-every peer, coalesced every `flush_interval_ms`, plus a full refresh of the partitions it leads
+every peer, coalesced every `flush_interval_ms` (a leadership won here at once, at the end of
+the loop iteration), plus a full refresh of the partitions it leads
 every `refresh_interval_ms` (and a ping, an empty update, every `ping_interval_ms`), so a
 node that missed a change, restarted or just joined converges. No gossip: each node speaks
 only for the groups it hosts.
@@ -15,7 +16,7 @@ unknown one, and only the leader itself may withdraw its own claim (same term, n
 since Raft has at most one leader per term.
 
 Liveness: a peer is alive while we heard from it (any update or ping it sent, any answer it
-gave) within `alive_timeout_ms`; the Admin API's is_alive and health overview read it. Every
+gave) within `alive_timeout_ms` and our RPC client is not failing to reach it (`unreachable`); the Admin API's is_alive and health overview read it. Every
 update carries its sender's uptime (8 bytes, the frame's blob), so `uptime_ms` tells a node
 that just restarted (the leader balancer mutes it a while, as Redpanda does).
 """
@@ -107,13 +108,20 @@ class LeaderTable:
         self._started_ms = self._clock.monotonic_ms()
         self._uptime: dict[int, tuple[int, int]] = {}  # node -> (its uptime, when we heard it)
         self._task: asyncio.Task | None = None
+        self._flush_scheduled = False
         self.frames_received = 0
         self.updates_received = 0
         self.updates_rejected = 0
 
     # ---- reads -----------------------------------------------------------------------------------
     def get(self, topic: str, partition: int) -> Leadership | None:
-        return self._table.get(topic, {}).get(partition)
+        """The partition's leadership; a leader this node cannot reach (`unreachable`) is
+        reported as none, so Metadata answers LEADER_NOT_AVAILABLE and clients look for the
+        next leader at once rather than at their next periodic metadata refresh."""
+        entry = self._table.get(topic, {}).get(partition)
+        if entry is not None and entry.leader_id is not None and self.unreachable(entry.leader_id):
+            return Leadership(entry.revision, entry.term, None)
+        return entry
 
     def leader_id(self, topic: str, partition: int, revision: int | None = None) -> int | None:
         """The leader's node id, None when unknown (or known only for another revision)."""
@@ -131,7 +139,20 @@ class LeaderTable:
         if node_id == self.node_id:
             return True
         heard = self._contact_ms.get(node_id)
-        return heard is not None and self._clock.monotonic_ms() - heard <= self.alive_timeout_ms
+        if heard is None or self._clock.monotonic_ms() - heard > self.alive_timeout_ms:
+            return False
+        return not self.unreachable(node_id)
+
+    def unreachable(self, node_id: int) -> bool:
+        """Our RPC connection to `node_id` is down and the last attempt to connect failed: a
+        crashed or stopped node shows so within a Raft heartbeat (heartbeats redial it)."""
+        if node_id == self.node_id or self._peer_clients is None:
+            return False
+        try:
+            client = self._peer_clients.get(node_id)
+        except RpcError:
+            return False
+        return not client.connected and client.connect_failures > 0
 
     def last_contact_ms(self, node_id: int) -> int | None:
         return self._contact_ms.get(node_id)
@@ -155,7 +176,21 @@ class LeaderTable:
         if not self._merge(topic, partition, entry, self.node_id):
             return False
         self._changes[key] = entry
+        if leader_id == self.node_id:
+            self._flush_soon()  # a new leader here: the others (and their clients) learn it now
         return True
+
+    def _flush_soon(self) -> None:
+        if self._task is not None and not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._early_tick)
+
+    def _early_tick(self) -> None:
+        self._flush_scheduled = False
+        try:
+            self.tick()
+        except Exception:  # the periodic tick retries
+            log.exception("leaders: dissemination tick failed")
 
     def forget_local(self, topic: str, partition: int) -> None:
         """The replica here was closed (its topic deleted or moved away)."""
