@@ -1,0 +1,114 @@
+"""rpk cluster self-test start | status | stop: disk and network benchmarks run by every broker
+through its Admin API, reported in rpk's layout; on three broker processes the network test
+runs between every pair."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from core.testing.cluster import BrokerCluster
+
+FAST = ["--no-confirm", "--disk-duration-ms", "200", "--network-duration-ms", "300"]
+
+
+def wait_idle(rpk, env, timeout_s: float = 60) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = rpk(["cluster", "self-test", "status", "--format", "json"], env=env)
+        assert result.exit_code == 0, result.stderr
+        reports = json.loads(result.stdout)
+        if all(r["status"] == "idle" for r in reports):
+            return reports
+        assert time.monotonic() < deadline, reports
+        time.sleep(0.3)
+
+
+def test_a_run_on_one_broker_reports_every_test(rpk, kafka_env, broker):
+    started = rpk(["cluster", "self-test", "start", *FAST], env=kafka_env)
+    assert started.exit_code == 0, started.stderr
+    head, tail = started.stdout.splitlines()
+    assert head.startswith("Redpanda self-test has started, test identifier: ")
+    assert (
+        head.endswith(", To check the status run:") and tail == "    rpk cluster self-test status"
+    )
+    test_id = head.split("identifier: ")[1].split(",")[0]
+    running = rpk(["cluster", "self-test", "status"], env=kafka_env).stdout
+    assert running.startswith("Node 0 is still running ") or running.startswith("NODE ID: 0")
+    (report,) = wait_idle(rpk, kafka_env)
+    results = report["results"]
+    assert [r["test_type"] for r in results] == ["disk"] * 7 + ["network", "cloud"]
+    assert {r["test_id"] for r in results} == {test_id}
+    disk = results[0]
+    assert disk["name"] == "512KB sequential r/w" and disk["rps"] > 0 and disk["bps"] > 0
+    assert 0 < disk["p50"] <= disk["p99"] <= disk["max_latency"]
+    assert results[7]["warning"] == "No peers to run the network test against"
+    assert results[8]["warning"] == "Cloud storage is not enabled."
+    assert not list(broker.data_dir.glob("self_test_*.tmp"))  # the test files are removed
+    text = rpk(["cluster", "self-test", "status"], env=kafka_env).stdout.splitlines()
+    assert text[:3] == [
+        "NODE ID: 0 | STATUS: idle",
+        "=========================",
+        "NAME          512KB sequential r/w",
+    ]
+    assert text[text.index("NAME          512KB sequential r/w") + 3] == f"TEST ID       {test_id}"
+    latency = next(i for i, line in enumerate(text) if line.startswith("LATENCY"))
+    assert text[latency].split() == ["LATENCY", "P50", "P90", "P99", "P999", "MAX"]
+    assert all(v.endswith("us") for v in text[latency + 1].split())
+    assert any(line.startswith("THROUGHPUT    ") and line.endswith("/sec") for line in text)
+
+
+def test_stop_ends_a_run_and_only_disk_runs_disk(rpk, kafka_env):
+    slow = ["--no-confirm", "--only-disk-test", "--disk-duration-ms", "20000"]
+    assert rpk(["cluster", "self-test", "start", *slow], env=kafka_env).exit_code == 0
+    time.sleep(0.5)
+    busy = rpk(["cluster", "self-test", "start", *FAST], env=kafka_env)
+    assert busy.exit_code == 1  # one run at a time
+    assert busy.stderr.startswith("unable to start self test: ") and "still running" in busy.stderr
+    started = time.monotonic()
+    stopped = rpk(["cluster", "self-test", "stop"], env=kafka_env)
+    assert stopped.exit_code == 0 and stopped.stdout == "All self-test jobs have been stopped\n"
+    assert time.monotonic() - started < 10
+    (report,) = wait_idle(rpk, kafka_env, timeout_s=5)
+    assert {r["test_type"] for r in report["results"]} <= {"disk"}
+    assert len(report["results"]) < 7
+
+
+def test_start_asks_first_and_checks_its_flags(rpk, kafka_env):
+    declined = rpk(["cluster", "self-test", "start"], env=kafka_env, input="n\n")
+    assert declined.exit_code == 0 and declined.stdout.rstrip().endswith(
+        "self-test start was cancelled"
+    )
+    both = rpk(
+        ["cluster", "self-test", "start", "--only-disk-test", "--only-network-test"], env=kafka_env
+    )
+    assert both.exit_code == 1
+    assert "none of the others can be" in both.stderr
+
+
+@pytest.mark.cluster
+def test_network_test_runs_between_every_pair_of_brokers(rpk, tmp_path):
+    with BrokerCluster(3, tmp_path) as cluster:
+        hosts = ",".join(f"127.0.0.1:{n.admin_port}" for n in cluster.nodes)
+        env = {"RPK_BROKERS": cluster.bootstrap, "RPK_ADMIN_HOSTS": hosts}
+        args = ["cluster", "self-test", "start", "--no-confirm", "--only-network-test"]
+        assert rpk([*args, "--network-duration-ms", "500"], env=env).exit_code == 0
+        reports = wait_idle(rpk, env)
+        assert [r["node_id"] for r in reports] == [0, 1, 2]
+        for report in reports:
+            (net,) = report["results"]
+            assert net["test_type"] == "network" and "error" not in net, net
+            assert net["rps"] > 0 and net["bps"] > 0 and net["p50"] > 0
+            others = sorted({0, 1, 2} - {report["node_id"]})
+            assert f"peers: {others}" in net["info"]
+        only = ["--participant-node-ids", "1", "--only-disk-test", "--disk-duration-ms", "100"]
+        assert rpk([*args[:4], "--no-confirm", *only], env=env).exit_code == 0
+        reports = wait_idle(rpk, env)
+        assert [r["results"][0]["test_type"] for r in reports] == ["network", "disk", "network"]
+        status = httpx.get(
+            f"http://127.0.0.1:{cluster.nodes[1].admin_port}/v1/debug/self_test/status"
+        )
+        assert status.json()[0]["node_id"] == 1
