@@ -44,7 +44,8 @@ class ProduceResult:
 
 
 class PartitionTxns:
-    """What Partition provides to the mixin."""
+    """The transaction side of Partition (a mixin). The attributes and the three methods
+    declared first are Partition's own (core.cluster.partition)."""
 
     topic: str
     index: int
