@@ -288,9 +288,7 @@ class TxnOperations:
             # coordinator finds Prepare* and writes the markers again (idempotent). The
             # journal keeps its order before any later change of the id (often one batch).
             self._store_background(
-                meta.but(
-                    state=done, partitions=frozenset(), start_ms=-1, update_ms=self.clock.now_ms()
-                )
+                meta.but(state=done, partitions=frozenset(), update_ms=self.clock.now_ms())
             )
 
     # ---- timeouts

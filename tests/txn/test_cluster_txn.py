@@ -4,6 +4,7 @@ killed with SIGKILL during its commits (and restarted); the output holds each in
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -58,3 +59,68 @@ def test_eos_through_coordinator_and_leader_kills(tmp_path):
         print("transformer runs:", transformer.starts, "failed:", *transformer.failures, sep="\n")
         result.assert_valid()
         assert result.stats["final_records"] == INPUTS
+
+
+def test_a_prepared_commit_is_finished_by_the_next_coordinator(tmp_path):
+    """The coordinator stores PrepareCommit but cannot reach the leader of the output partition
+    (its RPC links to that node cut); it is then SIGKILLed. The coordinator elected next loads
+    PrepareCommit from __transaction_state and writes the markers: the records become visible
+    to read_committed readers and the id ends CompleteCommit."""
+    from confluent_kafka import Producer
+
+    from tests.support.txn_clients import values
+
+    with running_cluster(
+        tmp_path / "cluster", 3, rpc_proxies=True, properties=PROPERTIES
+    ) as cluster:
+        bootstrap = cluster.bootstrap
+        tid = "prepared-1"
+        p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+        p.init_transactions(60)
+        coordinator = cluster.leader_of("__transaction_state", partition_for(tid, TXN_PARTITIONS))
+        create_topic(cluster, "solo", 6, 1)  # one replica each, spread over the nodes
+        leaders = {q: cluster.leader_of("solo", q) for q in range(6)}
+        out = next(q for q, node in leaders.items() if node != coordinator)
+        out_node = leaders[out]
+        p.begin_transaction()
+        for i in range(10):
+            p.produce("solo", f"v{i}".encode(), partition=out)
+        p.flush(30)
+        cluster.cut(coordinator, out_node)
+        cluster.cut(out_node, coordinator)
+        committing = threading.Thread(target=_commit_quietly, args=(p,), daemon=True)
+        committing.start()
+        time.sleep(3)  # PrepareCommit stored; the marker to out_node cannot get through
+        assert values(read_all(bootstrap, "solo", 6)) == []
+        assert _state(cluster.nodes[coordinator].kafka_port, tid) == "PrepareCommit"
+        cluster.kill(coordinator)
+        deadline = time.monotonic() + 60
+        seen: list[str] = []
+        while time.monotonic() < deadline and len(seen) < 10:
+            seen = values(read_all(bootstrap, "solo", 6))
+        assert seen == sorted(f"v{i}" for i in range(10))
+        new = cluster.leader_of("__transaction_state", partition_for(tid, TXN_PARTITIONS))
+        assert _state(cluster.nodes[new].kafka_port, tid) == "CompleteCommit"
+        cluster.heal()
+        cluster.start_node(coordinator)
+
+
+def _state(kafka_port: int, tid: str) -> str:
+    from kio.schema.describe_transactions.v0.request import DescribeTransactionsRequest
+
+    from tests.support.raw_client import RawClient
+
+    client = RawClient(kafka_port)
+    try:
+        request = DescribeTransactionsRequest(transactional_ids=(tid,))
+        (state,) = client.request(request).transaction_states
+        return state.transaction_state
+    finally:
+        client.close()
+
+
+def _commit_quietly(p) -> None:
+    try:
+        p.commit_transaction(60)
+    except Exception:  # the coordinator it talked to was killed: the outcome is the test's
+        pass
