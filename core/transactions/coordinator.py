@@ -200,6 +200,17 @@ class TransactionCoordinator(TxnOperations):
         self.txns[tid] = meta
         return ErrorCode.none
 
+    async def _remove(self, tid: str) -> ErrorCode:
+        """Write the id's tombstone; forget it once stored (it expired)."""
+        term = self._coordinator_epoch(tid)
+        if term is None:
+            return ErrorCode.not_coordinator
+        error = await self.journal.append(self.partition_of(tid), [(encode_key(tid), None)])
+        if error is ErrorCode.none and self._coordinator_epoch(tid) == term:
+            self.txns.pop(tid, None)
+            log.info("transactional id %r expired", tid)
+        return error
+
     def _store_background(self, meta: TxnMetadata) -> None:
         """Install a state now and write it behind (the Complete* after the markers)."""
         tid = meta.transactional_id
@@ -304,6 +315,7 @@ class TransactionCoordinator(TxnOperations):
             await asyncio.sleep(min(delay_ms, _LEADERSHIP_CHECK_MS) / 1000)
             try:
                 await self.abort_expired()
+                await self.expire_ids(int(self._config.get("transactional_id_expiration_ms")))
             except Exception:
                 log.exception("transaction timeout check failed")
             now_ms = self.clock.monotonic_ms()

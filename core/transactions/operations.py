@@ -313,6 +313,25 @@ class TxnOperations:
                 log.info("transaction %r: timeout abort not stored (%s)", tid, exc.error.name)
         return started
 
+    async def expire_ids(self, idle_ms: int) -> int:
+        """Forget transactional ids idle (no transaction running) for `idle_ms`
+        (transactional_id_expiration_ms): a tombstone each; returns how many."""
+        cutoff_ms = self.clock.now_ms() - idle_ms
+        removed = 0
+        for meta in [m for m in self.txns.values() if _idle_since(m, cutoff_ms)]:
+            tid = meta.transactional_id
+            if self.coordinator_error(tid) is not ErrorCode.none:
+                continue
+            async with self._lock(tid):
+                current = self.txns.get(tid)
+                if current is not None and _idle_since(current, cutoff_ms):
+                    if await self._remove(tid) is ErrorCode.none:
+                        removed += 1
+        return removed
+
+    async def _remove(self, tid: str) -> ErrorCode:
+        raise NotImplementedError
+
     async def mark_expired(self, tid: str) -> ErrorCode:
         """Admin API: abort an ongoing transaction now (as if it had timed out)."""
         error = self.coordinator_error(tid)
@@ -330,3 +349,8 @@ class TxnOperations:
             return exc.error
         await self._wait_completion(tid, END_TXN_WAIT_S)
         return ErrorCode.none
+
+
+def _idle_since(meta: TxnMetadata, cutoff_ms: int) -> bool:
+    idle = meta.state is S.EMPTY or meta.state.complete
+    return idle and 0 <= meta.update_ms <= cutoff_ms

@@ -75,3 +75,42 @@ def test_find_list_and_mark_expired(txn_broker):
         f"{admin}/v1/partitions/kafka/{topic}/0/mark_transaction_expired?id={pid}&epoch={epoch}"
     )
     assert status == 400, body  # nothing ongoing any more
+
+
+def _put_config(admin: str, body: dict) -> None:
+    request = urllib.request.Request(
+        f"{admin}/v1/cluster_config",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as r:
+        assert r.status == 200
+
+
+def test_idle_transactional_ids_expire(txn_broker):
+    """transactional_id_expiration_ms: an id with no transaction running for that long is
+    forgotten (a tombstone in __transaction_state); its next producer gets a new producer id."""
+    bootstrap, admin = txn_broker.bootstrap, txn_broker.admin_url
+    topic = new_topic(bootstrap, 1)
+    tid = f"idle-{uuid.uuid4().hex[:6]}"
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.produce(topic, b"x", partition=0)
+    p.commit_transaction(30)
+    partition = _get(f"{admin}/v1/transaction/{tid}/find_coordinator")["ntp"]["partition"]
+    url = f"{admin}/v1/transactions?coordinator_partition_id={partition}"
+    (before,) = [t for t in _get(url) if t["transactional_id"] == tid]
+    _put_config(admin, {"upsert": {"transactional_id_expiration_ms": 1500}, "remove": []})
+    try:
+        deadline = time.monotonic() + 15
+        while any(t["transactional_id"] == tid for t in _get(url)):
+            assert time.monotonic() < deadline, "the idle id did not expire"
+            time.sleep(0.3)
+    finally:
+        _put_config(admin, {"upsert": {}, "remove": ["transactional_id_expiration_ms"]})
+    again = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
+    again.init_transactions(30)
+    (after,) = [t for t in _get(url) if t["transactional_id"] == tid]
+    assert after["pid"]["id"] != before["pid"]["id"] and after["pid"]["epoch"] == 0
