@@ -22,7 +22,8 @@ from core.proxy.errors import (
     from_kafka,
     json_response,
 )
-from core.proxy.formats import record_size, render_record
+from core.proxy.formats import record_size
+from core.proxy.render import RecordWriter, array_text
 from core.proxy.spec import (
     TP,
     TP_OFFSET,
@@ -357,16 +358,16 @@ async def get_records(request: web.Request) -> web.Response:
         codecs = None
         if fmt in media.SCHEMA_FORMATS:
             codecs = await st.registry.codecs_for([r for rs in batches.values() for r in rs])
-        out = _take(consumer, fmt, batches, max_bytes, codecs)
-    return json_response(out, content_type=f"application/vnd.kafka.{fmt}.v2+json")
+        out = _take(consumer, RecordWriter(fmt, codecs), batches, max_bytes)
+    return web.Response(body=array_text(out), content_type=f"application/vnd.kafka.{fmt}.v2+json")
 
 
 def _take(
-    consumer: Any, fmt: str, batches: dict[Any, list[Any]], max_bytes: int, codecs: Any
-) -> list[Any]:
+    consumer: Any, writer: RecordWriter, batches: dict[Any, list[Any]], max_bytes: int
+) -> list[bytes]:
     """Render records up to max_bytes (at least one); rewind partitions cut short so nothing
     fetched but not returned is skipped."""
-    out: list[Any] = []
+    out: list[bytes] = []
     size = 0
     for tp, records in batches.items():
         for i, rec in enumerate(records):
@@ -375,7 +376,7 @@ def _take(
                 consumer.seek(tp, records[i].offset)
                 break
             try:
-                out.append(render_record(fmt, rec, codecs))
+                out.append(writer.text(rec))
             except ProxyError:
                 consumer.seek(tp, rec.offset)
                 if out:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from core.proxy import media
 from core.proxy.errors import PARTITION_NOT_FOUND, V2_JSON, ProxyError, json_response
-from core.proxy.formats import parse_produce, record_size, render_record
+from core.proxy.formats import parse_produce, record_size
 from core.proxy.produce import check_partitions, response_text, send_all
+from core.proxy.render import RecordWriter, array_text
 from core.proxy.schema_produce import encode_produce
 from core.proxy.spec import (
     INT64,
@@ -153,14 +152,15 @@ async def get_partition_records(request: web.Request) -> web.Response:
         topic, partition, offset, timeout_ms, st.limits.max_records_per_response
     )
     codecs = await st.registry.codecs_for(fetched) if fmt in media.SCHEMA_FORMATS else None
-    out: list[dict[str, Any]] = []
+    writer = RecordWriter(fmt, codecs)
+    out: list[bytes] = []
     size = 0
     for rec in fetched:
         size += record_size(rec)
         if out and size > max_bytes:
             break
-        out.append(render_record(fmt, rec, codecs))
-    return json_response(out, content_type=f"application/vnd.kafka.{fmt}.v2+json")
+        out.append(writer.text(rec))
+    return web.Response(body=array_text(out), content_type=f"application/vnd.kafka.{fmt}.v2+json")
 
 
 __all__ = ["routes", "NAME"]
