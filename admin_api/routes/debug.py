@@ -169,8 +169,7 @@ async def post_bundle(request: web.Request) -> web.Response:
         uuid.UUID(str(job_id))
     except ValueError:
         raise HttpError(422, f"invalid job_id {job_id!r}: expected a UUID") from None
-    if not isinstance(config, dict):
-        raise HttpError(422, "config must be an object")
+    _check_config(config)
     current = _jobs.get(svc.node_id)
     if current is not None and current.status == "running":
         raise HttpError(409, f"debug bundle job {current.job_id} is still running")
@@ -188,6 +187,38 @@ async def post_bundle(request: web.Request) -> web.Response:
     _jobs[svc.node_id] = job
     asyncio.ensure_future(_wait(job))
     return json_response({"job_id": job.job_id})
+
+
+_INT_KEYS = (
+    "controller_logs_size_limit_bytes",
+    "cpu_profiler_wait_seconds",
+    "logs_size_limit_bytes",
+    "metrics_interval_seconds",
+    "metrics_samples",
+)
+_STR_KEYS = ("logs_since", "logs_until", "partition", "namespace")
+
+
+def _check_config(config: Any) -> None:
+    """422 for a config rpk could not take (wrong types, option-like strings)."""
+    if not isinstance(config, dict):
+        raise HttpError(422, "config must be an object")
+    for key in _INT_KEYS:
+        value = config.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise HttpError(422, f"config.{key} must be a non-negative integer")
+    for key in _STR_KEYS:
+        value = config.get(key)
+        if value is not None and (not isinstance(value, str) or value.startswith("-")):
+            raise HttpError(422, f"config.{key} must be a string")
+    auth = config.get("authentication")
+    names = ("mechanism", "username", "password")
+    if auth is not None and not (
+        isinstance(auth, dict) and all(isinstance(auth.get(k, ""), str) for k in names)
+    ):
+        raise HttpError(422, "config.authentication: mechanism, username and password strings")
 
 
 def _rpk_argv(request: web.Request, svc: Any, job: Job, config: dict[str, Any]) -> list[str]:

@@ -260,6 +260,42 @@ async def _execute(
         run.status, run.stage = "idle", "idle"
 
 
+_NUMBERS = ("duration_ms", "request_size", "data_size", "parallelism", "timeout_ms", "backoff_ms")
+_TYPES = ("disk", "network", "cloud")
+
+
+def _checked(body: dict[str, Any]) -> tuple[list[dict], list[int], dict[int, str]]:
+    """The start body's tests, nodes and peers, or 400 naming what is wrong."""
+    tests, nodes, peers = body["tests"], body.get("nodes") or [], body.get("peers") or {}
+    if not isinstance(tests, list) or not all(isinstance(t, dict) for t in tests):
+        raise bad_request("'tests' must be a list of objects")
+    for t in tests:
+        if t.get("type") not in _TYPES:
+            raise bad_request(
+                f"test type must be one of {', '.join(_TYPES)}, got {t.get('type')!r}"
+            )
+        for key in _NUMBERS:
+            value = t.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad_request(f"test field {key!r} must be a non-negative integer")
+    if not isinstance(nodes, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in nodes
+    ):
+        raise bad_request("'nodes' must be a list of node ids")
+    if not isinstance(peers, dict):
+        raise bad_request("'peers' must map node ids to Admin API URLs")
+    checked: dict[int, str] = {}
+    for key, url in peers.items():
+        if (
+            not str(key).isdigit()
+            or not isinstance(url, str)
+            or not url.startswith(("http://", "https://"))
+        ):
+            raise bad_request("'peers' must map node ids to Admin API URLs")
+        checked[int(key)] = url.rstrip("/")
+    return tests, nodes, checked
+
+
 @routes.post(
     "/v1/debug/self_test/start",
     summary="Start self-test benchmarks on this node",
@@ -272,24 +308,14 @@ async def start(request: web.Request) -> web.Response:
     body = await read_json_object(
         request, required=("tests",), allowed=("tests", "nodes", "id", "peers")
     )
-    tests, nodes = body["tests"], body.get("nodes") or []
-    if (
-        not isinstance(tests, list)
-        or not all(isinstance(t, dict) for t in tests)
-        or not isinstance(nodes, list)
-    ):
-        raise bad_request("'tests' must be a list of objects and 'nodes' a list of node ids")
+    tests, nodes, peers = _checked(body)
     current = _runs.get(svc.node_id)
     if current is not None and current.status == "running":
         raise HttpError(409, f"self test {current.test_id} is still running")
     test_id = str(body.get("id") or uuid.uuid4())
     if nodes and svc.node_id not in nodes:
         return json_response(test_id)
-    peers = {
-        int(k): str(v).rstrip("/")
-        for k, v in (body.get("peers") or {}).items()
-        if int(k) != svc.node_id
-    }
+    peers = {k: v for k, v in peers.items() if k != svc.node_id}
     run = Run(test_id)
     _runs[svc.node_id] = run
     directory = Path(svc.node_config["data_directory"])

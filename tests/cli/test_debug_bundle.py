@@ -179,3 +179,10 @@ def test_bundle_kafka_metadata_reads_as_json_objects(rpk, kafka_env, broker, bun
     assert by_name["broker_configs"]["Error"] is None
     assert by_name["broker_configs"]["Response"] and by_name["topic_configs"]["Response"]
     assert all(isinstance(v, (dict, int)) for v in by_name["high_watermarks"]["Response"].values())
+
+
+def test_remote_bundle_refuses_malformed_configs(broker):
+    base = f"{broker.admin_url}/v1/debug/bundle"
+    for config in ({"metrics_samples": "two"}, {"logs_since": "--upload-url=x"}, []):
+        response = httpx.post(base, json={"job_id": str(uuid.uuid4()), "config": config})
+        assert response.status_code == 422, (config, response.text)

@@ -112,3 +112,16 @@ def test_network_test_runs_between_every_pair_of_brokers(rpk, tmp_path):
             f"http://127.0.0.1:{cluster.nodes[1].admin_port}/v1/debug/self_test/status"
         )
         assert status.json()[0]["node_id"] == 1
+
+
+def test_start_refuses_malformed_bodies(broker):
+    url = f"{broker.admin_url}/v1/debug/self_test/start"
+    for body in (
+        {"tests": [{"type": "disk", "duration_ms": "long"}]},
+        {"tests": [{"type": "warp"}]},
+        {"tests": [], "nodes": ["x"]},
+        {"tests": [], "peers": {"one": "http://h:1"}},
+        {"tests": "disk"},
+    ):
+        response = httpx.post(url, json=body)
+        assert response.status_code == 400, (body, response.text)
