@@ -164,7 +164,8 @@ BUNDLE_BODY = obj_schema({"job_id": STR, "config": OBJ}, ("job_id",))
 async def post_bundle(request: web.Request) -> web.Response:
     svc = services(request)
     body = await read_json_object(request, required=("job_id",), allowed=("job_id", "config"))
-    job_id, config = body["job_id"], body.get("config") or {}
+    job_id, config = body["job_id"], body.get("config", {})
+    config = {} if config is None else config
     try:
         uuid.UUID(str(job_id))
     except ValueError:
