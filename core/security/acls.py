@@ -204,6 +204,7 @@ class AclStore:
         self._controller = controller
         self._acls: set[AclBinding] = set()
         self._by_type: dict[ResourceType, tuple[AclBinding, ...]] = {}
+        self._index: dict[ResourceType, _TypeIndex] = {}
         self._lock = asyncio.Lock()
         self._listeners: list[Callable[[], None]] = []
         self.version = 0  # bumped on every change (the authorizer's cache key)
@@ -219,6 +220,7 @@ class AclStore:
         for b in self._acls:
             by_type.setdefault(b.resource_type, []).append(b)
         self._by_type = {k: tuple(v) for k, v in by_type.items()}
+        self._index = {k: _TypeIndex(v) for k, v in by_type.items()}
         self.version += 1
         for fn in self._listeners:
             fn()
@@ -248,6 +250,12 @@ class AclStore:
     def for_type(self, resource_type: ResourceType) -> tuple[AclBinding, ...]:
         return self._by_type.get(resource_type, ())
 
+    def applying_to(self, resource_type: ResourceType, name: str) -> list[AclBinding]:
+        """The bindings that apply to the resource `name` of the type (resource_matches), found
+        through an index: the literal name's, the literal wildcard's and the prefixes'."""
+        index = self._index.get(resource_type)
+        return [] if index is None else index.applying_to(name)
+
     def describe(self, acl_filter: AclFilter) -> list[AclBinding]:
         return sorted((b for b in self._acls if acl_filter.matches(b)), key=_sort_key)
 
@@ -265,6 +273,30 @@ class AclStore:
                 rows = [b.to_json() for b in sorted(gone, key=_sort_key)]
                 await self._controller.submit(ACLS_DELETE, {"acls": rows})
             return matched
+
+
+class _TypeIndex:
+    """One resource type's bindings by literal name, the literal wildcard's, and the prefixed
+    ones by prefix length (checked with startswith: there are few in practice)."""
+
+    def __init__(self, bindings: list[AclBinding]) -> None:
+        literal: dict[str, list[AclBinding]] = {}
+        prefixed: list[AclBinding] = []
+        for b in bindings:
+            if b.pattern_type == PatternType.LITERAL:
+                literal.setdefault(b.name, []).append(b)
+            else:
+                prefixed.append(b)
+        self._literal = {k: tuple(v) for k, v in literal.items()}
+        self._wildcard = self._literal.get(WILDCARD, ())
+        self._prefixed = tuple(prefixed)
+
+    def applying_to(self, name: str) -> list[AclBinding]:
+        out = list(self._literal.get(name, ()))
+        if name != WILDCARD:
+            out.extend(self._wildcard)
+        out.extend(b for b in self._prefixed if name.startswith(b.name))
+        return out
 
 
 def _sort_key(b: AclBinding) -> tuple:

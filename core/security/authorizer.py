@@ -84,10 +84,8 @@ class Authorizer:
     ) -> bool:
         allowing = {op, Operation.ALL} | IMPLIED_BY.get(op, frozenset())
         allowed = False
-        for b in self.acls.for_type(rtype):
+        for b in self.acls.applying_to(rtype, name):
             if b.principal not in (principal, ANY_PRINCIPAL) or b.host not in (host, ANY_HOST):
-                continue
-            if not resource_matches(b, name):
                 continue
             if b.permission is Permission.DENY:
                 if b.operation in (op, Operation.ALL):
