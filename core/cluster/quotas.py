@@ -135,6 +135,7 @@ class QuotaStore:
         self._controller = controller
         self._quotas: dict[Entity, dict[str, float]] = {}
         self._prefixes: list[tuple[str, dict[str, float]]] = []  # longest prefix first
+        self.empty = True  # no quota at all: enforcement has nothing to look up
         controller.register(CLIENT_QUOTAS_ALTER, self._apply)
         offer_state(
             controller, "client_quotas", (CLIENT_QUOTAS_ALTER,), self.snapshot, self.restore
@@ -159,6 +160,7 @@ class QuotaStore:
             (str(e[0][1]), v) for e, v in self._quotas.items() if e[0][0] == CLIENT_ID_PREFIX
         ]
         self._prefixes = sorted(prefixes, key=lambda p: -len(p[0]))
+        self.empty = not self._quotas
 
     def snapshot(self) -> dict[str, Any]:
         return {

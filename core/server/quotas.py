@@ -43,6 +43,9 @@ _THROTTLE_AT = slice(8, 12)  # a Fetch response frame: size, correlation id, thr
 class QuotaLookup(Protocol):
     """The replicated quota table (core.cluster.quotas.QuotaStore)."""
 
+    @property
+    def empty(self) -> bool: ...
+
     def limit(self, client_id: str | None, key: str) -> tuple[str, float] | None: ...
 
 
@@ -120,7 +123,7 @@ def bound(ctx: Any) -> bool:
     next request only once this one is answered (Kafka handles one request per connection at
     a time, so a throttle mutes what a pipelining client sends next)."""
     quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
-    if quotas is None or ctx.api_key not in CLIENT_THROTTLES:
+    if quotas is None or quotas.store.empty or ctx.api_key not in CLIENT_THROTTLES:
         return False
     key = PRODUCER_BYTE_RATE if ctx.api_key == PRODUCE_KEY else CONSUMER_BYTE_RATE
     return quotas.store.limit(ctx.client_id, key) is not None
@@ -131,7 +134,7 @@ async def throttle(ctx: Any, response: Any, request_bytes: int, conn: Muteable) 
     the throttle time, mute `conn` for it, and delay it for clients that do not throttle
     themselves. Other requests pass through."""
     quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
-    if quotas is None or ctx.api_key not in CLIENT_THROTTLES:
+    if quotas is None or quotas.store.empty or ctx.api_key not in CLIENT_THROTTLES:
         return response
     if ctx.api_key == PRODUCE_KEY:
         ms = quotas.record(PRODUCER_BYTE_RATE, ctx.client_id, request_bytes)
