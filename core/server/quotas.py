@@ -9,6 +9,8 @@ and its connection is muted for that long: no further request is read from it (K
 channel mute). Clients older than KIP-219 (Produce < v6, Fetch < v8) also get the response
 only after the throttle time, as Kafka delays it for them.
 
+- Every request also draws from this node's budget when `kafka_throughput_limit_node_in_bps`
+  (Produce) or `_out_bps` (Fetch) is set: shared by all clients, read live.
 - Produce counts the request's size.
 - Fetch counts the response's size. A Fetch arriving while its budget is still in debt is
   answered at once with no records and the remaining throttle time, and counts nothing (Kafka's
@@ -37,6 +39,10 @@ CLIENT_THROTTLES = {PRODUCE_KEY: 6, FETCH_KEY: 8}  # first version the client th
 BURST_S = 1.0
 MAX_BUCKETS = 10_000
 MAX_THROTTLE_PROPERTY = "max_kafka_throttle_delay_ms"
+NODE_LIMITS = {
+    PRODUCER_BYTE_RATE: "kafka_throughput_limit_node_in_bps",
+    CONSUMER_BYTE_RATE: "kafka_throughput_limit_node_out_bps",
+}
 _THROTTLE_AT = slice(8, 12)  # a Fetch response frame: size, correlation id, throttle_time_ms
 
 
@@ -85,37 +91,50 @@ class ClientQuotas:
         self._buckets: OrderedDict[tuple[str, str], Bucket] = OrderedDict()
         self.throttled_requests = 0
 
-    def _bucket(self, key: str, client_id: str | None) -> Bucket | None:
-        found = self.store.limit(client_id, key)
-        if found is None:
-            return None
-        name, rate = found
+    def _limits(self, key: str, client_id: str | None) -> list[tuple[tuple[str, str], float]]:
+        """The budgets a request draws from: its client's quota, and this node's throughput
+        limit (kafka_throughput_limit_node_in_bps / _out_bps) shared by every client."""
+        out = []
+        if not self.store.empty:
+            found = self.store.limit(client_id, key)
+            if found is not None:
+                out.append(((key, found[0]), found[1]))
+        node = self._config_get(NODE_LIMITS[key])
+        if node:
+            out.append(((key, "node"), float(node)))
+        return out
+
+    def applies(self, key: str, client_id: str | None) -> bool:
+        return bool(self._limits(key, client_id))
+
+    def _buckets_for(self, key: str, client_id: str | None) -> list[Bucket]:
         now = self._clock()
-        bucket = self._buckets.get((key, name))
-        if bucket is None:
-            bucket = self._buckets[(key, name)] = Bucket(rate, rate * BURST_S, now)
-            if len(self._buckets) > MAX_BUCKETS:
-                self._buckets.popitem(last=False)
-        else:
-            self._buckets.move_to_end((key, name))
-            bucket.refill(rate, now)
-        return bucket
+        buckets = []
+        for name, rate in self._limits(key, client_id):
+            bucket = self._buckets.get(name)
+            if bucket is None:
+                bucket = self._buckets[name] = Bucket(rate, rate * BURST_S, now)
+                if len(self._buckets) > MAX_BUCKETS:
+                    self._buckets.popitem(last=False)
+            else:
+                self._buckets.move_to_end(name)
+                bucket.refill(rate, now)
+            buckets.append(bucket)
+        return buckets
 
     def _cap(self, ms: int) -> int:
         return max(0, min(ms, int(self._config_get(MAX_THROTTLE_PROPERTY))))
 
     def debt_ms(self, key: str, client_id: str | None) -> int:
-        """The throttle time the client's budget owes now (0: none), recording nothing."""
-        bucket = self._bucket(key, client_id)
-        return 0 if bucket is None else self._cap(bucket.debt_ms())
+        """The throttle time the request's budgets owe now (0: none), recording nothing."""
+        return self._cap(max((b.debt_ms() for b in self._buckets_for(key, client_id)), default=0))
 
     def record(self, key: str, client_id: str | None, nbytes: int) -> int:
-        """Take `nbytes` from the client's budget; the throttle time it now owes."""
-        bucket = self._bucket(key, client_id)
-        if bucket is None:
-            return 0
-        bucket.tokens -= nbytes
-        return self._cap(bucket.debt_ms())
+        """Take `nbytes` from the request's budgets; the throttle time they now owe."""
+        buckets = self._buckets_for(key, client_id)
+        for bucket in buckets:
+            bucket.tokens -= nbytes
+        return self._cap(max((b.debt_ms() for b in buckets), default=0))
 
 
 def bound(ctx: Any) -> bool:
@@ -123,10 +142,10 @@ def bound(ctx: Any) -> bool:
     next request only once this one is answered (Kafka handles one request per connection at
     a time, so a throttle mutes what a pipelining client sends next)."""
     quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
-    if quotas is None or quotas.store.empty or ctx.api_key not in CLIENT_THROTTLES:
+    if quotas is None or ctx.api_key not in CLIENT_THROTTLES:
         return False
     key = PRODUCER_BYTE_RATE if ctx.api_key == PRODUCE_KEY else CONSUMER_BYTE_RATE
-    return quotas.store.limit(ctx.client_id, key) is not None
+    return quotas.applies(key, ctx.client_id)
 
 
 async def throttle(ctx: Any, response: Any, request_bytes: int, conn: Muteable) -> Any:
@@ -134,7 +153,7 @@ async def throttle(ctx: Any, response: Any, request_bytes: int, conn: Muteable) 
     the throttle time, mute `conn` for it, and delay it for clients that do not throttle
     themselves. Other requests pass through."""
     quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
-    if quotas is None or quotas.store.empty or ctx.api_key not in CLIENT_THROTTLES:
+    if quotas is None or ctx.api_key not in CLIENT_THROTTLES:
         return response
     if ctx.api_key == PRODUCE_KEY:
         ms = quotas.record(PRODUCER_BYTE_RATE, ctx.client_id, request_bytes)

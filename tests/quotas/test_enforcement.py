@@ -207,3 +207,31 @@ def test_max_kafka_throttle_delay_ms_caps_the_throttle(broker):
     finally:
         client.close()
         assert run_in_process([*cap, "30000"], env).exit_code == 0
+
+
+def test_node_throughput_limits_are_shared_by_every_client(broker):
+    make_topic(broker.bootstrap, "q-node")
+    env = {"RPK_ADMIN_HOSTS": f"127.0.0.1:{broker.admin_port}"}
+    limit_in = ["cluster", "config", "set", "kafka_throughput_limit_node_in_bps"]
+    limit_out = ["cluster", "config", "set", "kafka_throughput_limit_node_out_bps"]
+    assert run_in_process([*limit_in, "20000"], env).exit_code == 0
+    assert run_in_process([*limit_out, "20000"], env).exit_code == 0
+    a, b = RawClient(broker.kafka_port), RawClient(broker.kafka_port)
+    try:
+        first = a.request(produce_request("q-node", batch(15_000)), client_id="node-a")
+        second = b.request(produce_request("q-node", batch(15_000)), client_id="node-b")
+        assert throttle_ms(first) == 0
+        assert 200 <= throttle_ms(second) <= 800, throttle_ms(second)  # one budget for both
+        read = a.request(fetch_v11("q-node"), client_id="node-a")
+        assert throttle_ms(read) >= 200  # ~30 KB out against 20 KB/s
+    finally:
+        a.close()
+        b.close()
+        assert run_in_process([*limit_in, ""], env).exit_code == 0
+        assert run_in_process([*limit_out, ""], env).exit_code == 0
+    c = RawClient(broker.kafka_port)
+    try:  # unlimited again
+        after = c.request(produce_request("q-node", batch(50_000)), client_id="node-c")
+        assert throttle_ms(after) == 0
+    finally:
+        c.close()
