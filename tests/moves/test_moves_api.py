@@ -89,8 +89,15 @@ def test_cancel_halfway_survives_restarts(cluster4, admin):
         leader = cluster4.leader_of("m", 0)
         cluster4.kill(leader)  # kill -9; restart() would wait for the paused node too
         cluster4.start_node(leader)
-        _, moves = admin(port, "GET", RECONF)
-        assert [(m["topic"], m["partition"]) for m in moves] == [("m", 0)]
+        for node in cluster4.running():  # every node, the restarted one too, still has it
+            wait_for(
+                lambda n=node: (
+                    [(m["topic"], m["partition"]) for m in admin(n.admin_port, "GET", RECONF)[1]]
+                    == [("m", 0)]
+                ),
+                f"the move listed on node {node.node_id}",
+                20,
+            )
         status, err = admin(port, "POST", "/v1/partitions/kafka/m/0/cancel_reconfiguration")
         assert status == 200, err
         wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "the cancelled move ended", 60)

@@ -11,15 +11,15 @@ from tests.support.rpk import admin_env, run_in_process
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.cluster
+RECONF = "/v1/partitions/reconfigurations"
 
 
 @pytest.fixture
 def rpk(cluster4, tmp_path):
-    hosts = ",".join(f"127.0.0.1:{n.admin_port}" for n in cluster4.nodes)
-    env = admin_env(hosts, tmp_path / "home")
-
     def run(*args: str, input: str | None = None):
-        return run_in_process(list(args), env, input=input)
+        """rpk with every running (not paused) node's Admin API as its hosts."""
+        hosts = ",".join(f"127.0.0.1:{n.admin_port}" for n in cluster4.running())
+        return run_in_process(list(args), admin_env(hosts, tmp_path / "home"), input=input)
 
     return run
 
@@ -42,6 +42,32 @@ def test_partitions_list_move_status_cancel(cluster4, rpk):
     new_node = ({0, 1, 2, 3} - set(old)).pop()
     target = [*old[1:], new_node]
     spec = ",".join(map(str, target))
+    cluster4.pause(new_node)  # its learner never catches up: the move stays in progress
+    try:
+        moving(rpk, spec, target)
+    finally:
+        cluster4.resume(new_node)
+    wait_for(
+        lambda: "There are no ongoing" in rpk("cluster", "partitions", "move-status").stdout,
+        "the cancelled move ended",
+        30,
+    )
+    again = rpk("cluster", "partitions", "move-cancel", "--no-confirm")
+    assert again.stdout.strip() == "There are no ongoing partition movements to cancel"
+    moved = rpk("cluster", "partitions", "move", "r", "-p", f"0:{spec}")  # this one finishes
+    assert moved.exit_code == 0, moved.stderr
+    wait_for(
+        lambda: (
+            f"[{' '.join(f'{n}-0' for n in target)}]"
+            in rpk("cluster", "partitions", "list", "r").stdout
+        ),
+        "the partition on its new replicas",
+        60,
+    )
+
+
+def moving(rpk, spec: str, target: list[int]) -> None:
+    """move, move-status and move-cancel of a move that stays in progress."""
     bad = rpk("cluster", "partitions", "move", "-p", "r/0:1,2")
     assert bad.exit_code == 1 and "cannot modify replication factor" in bad.stderr
     moved = rpk("cluster", "partitions", "move", "r", "-p", f"0:{spec}")
@@ -73,17 +99,14 @@ def test_partitions_list_move_status_cancel(cluster4, rpk):
         ["NAMESPACE", "TOPIC", "PARTITION", "RESULT"],
         ["kafka", "r", "0", "success"],
     ]
-    wait_for(
-        lambda: "There are no ongoing" in rpk("cluster", "partitions", "move-status").stdout,
-        "the cancelled move ended",
-        30,
-    )
-    again = rpk("cluster", "partitions", "move-cancel", "--no-confirm")
-    assert again.stdout.strip() == "There are no ongoing partition movements to cancel"
 
 
-def test_brokers_decommission_and_recommission(cluster4, rpk):
-    create_topic(cluster4, "d", 2, 3)
+def test_brokers_decommission_and_recommission(cluster4, rpk, admin):
+    create_topic(cluster4, "d", 1, 3)
+    port = cluster4.nodes[0].admin_port
+    status, err = admin(port, "POST", "/v1/partitions/kafka/d/0/replicas", body(0, 1, 3))
+    assert status == 200 or "already" in str(err), err
+    wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "d on nodes 0, 1, 3", 60)
     listed = rpk("redpanda", "admin", "brokers", "list")
     assert listed.exit_code == 0, listed.stderr
     rows = table(listed.stdout)
@@ -108,14 +131,48 @@ def test_brokers_decommission_and_recommission(cluster4, rpk):
         "invalid negative broker id -1"
         in rpk("redpanda", "admin", "brokers", "decommission", "--", "-1").stderr
     )
-    started = rpk("redpanda", "admin", "brokers", "decommission", "3")
-    assert started.exit_code == 0, started.stderr
-    assert started.stdout.startswith("Success, broker 3 decommission started.")
+    cluster4.pause(2)  # d/0 can only move to node 2: the decommission stays in progress
+    try:
+        started = rpk("redpanda", "admin", "brokers", "decommission", "3")
+        assert started.exit_code == 0, started.stderr
+        assert started.stdout.startswith("Success, broker 3 decommission started.")
+        rows = table(rpk("redpanda", "admin", "brokers", "list").stdout)
+        assert [r[5] for r in rows[1:]] == ["active", "active", "active", "draining"]
+        wait_for(
+            lambda: (
+                "kafka/d" in rpk("redpanda", "admin", "brokers", "decommission-status", "3").stdout
+            ),
+            "d/0 moving off node 3",
+            20,
+        )
+        status = rpk("redpanda", "admin", "brokers", "decommission-status", "3", "-d")
+        assert status.stdout.startswith("DECOMMISSION PROGRESS"), status.stdout
+        head = table(status.stdout)[2]
+        assert head[:3] == ["NAMESPACE-TOPIC", "PARTITION", "MOVING-TO"] and "BYTES-MOVED" in head
+        back = rpk("redpanda", "admin", "brokers", "recommission", "3")
+        assert back.stdout.strip() == "Success, broker 3 has been recommissioned!"
+        rows = table(rpk("redpanda", "admin", "brokers", "list").stdout)
+        assert {r[5] for r in rows[1:]} == {"active"}
+    finally:
+        cluster4.resume(2)
+    wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "the cancelled move ended", 60)
+    # now for real: node 3 leaves, and is listed only with -d, by its UUID
+    assert rpk("redpanda", "admin", "brokers", "decommission", "3").exit_code == 0
+    wait_for(
+        lambda: (
+            "decommissioned successfully"
+            in rpk("redpanda", "admin", "brokers", "decommission-status", "3").stdout
+        ),
+        "node 3 decommissioned",
+        90,
+    )
     rows = table(rpk("redpanda", "admin", "brokers", "list").stdout)
-    assert [r[5] for r in rows[1:]] == ["active", "active", "active", "draining"]
-    status = rpk("redpanda", "admin", "brokers", "decommission-status", "3", "-d")
-    assert status.stdout.startswith("DECOMMISSION PROGRESS"), status.stdout
-    back = rpk("redpanda", "admin", "brokers", "recommission", "3")
-    assert back.stdout.strip() == "Success, broker 3 has been recommissioned!"
-    rows = table(rpk("redpanda", "admin", "brokers", "list").stdout)
-    assert {r[5] for r in rows[1:]} == {"active"}
+    assert [r[0] for r in rows[1:]] == ["0", "1", "2"]
+    rows = table(rpk("redpanda", "admin", "brokers", "list", "-d").stdout)
+    assert rows[-1][:8] == ["3", "-", "-", "-", "-", "-", "-", "-"]
+    refused = rpk("redpanda", "admin", "brokers", "recommission", "3")
+    assert refused.exit_code == 1 and "decommissioned" in refused.stderr
+
+
+def body(*nodes: int) -> list[dict]:
+    return [{"node_id": n, "core": 0} for n in nodes]
