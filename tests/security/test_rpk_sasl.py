@@ -1,0 +1,47 @@
+"""rpk with a wrong SASL password or an unknown user reports the broker's refusal in one line
+(SASL_AUTHENTICATION_FAILED and the broker's message), as rpk does, not a timeout; the right
+password works."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.broker import BrokerProcess
+from tests.support.rpk import run_in_process
+from tests.support.security import create_user, sasl_args
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    b = BrokerProcess(tmp_path_factory.mktemp("rpk-sasl") / "broker", *sasl_args()).start()
+    try:
+        create_user(b, "alice", "right-pw")
+        yield b
+    finally:
+        b.stop()
+
+
+def _topic_list(broker, user: str, password: str, mechanism: str):
+    return run_in_process(
+        [
+            *("topic", "list", "-X", f"brokers={broker.bootstrap}"),
+            *("-X", f"user={user}", "-X", f"pass={password}", "-X", f"sasl.mechanism={mechanism}"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "PLAIN"])
+@pytest.mark.parametrize("user,password", [("alice", "wrong"), ("nobody", "x")])
+def test_a_refused_login_is_reported_as_such(broker, mechanism, user, password):
+    result = _topic_list(broker, user, password, mechanism)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SASL_AUTHENTICATION_FAILED: Authentication failed: invalid credentials" in lines[0]
+    assert f"for user {user!r}" in lines[0]
+    assert "deadline" not in lines[0]
+
+
+def test_the_right_password_works(broker):
+    result = _topic_list(broker, "alice", "right-pw", "SCRAM-SHA-256")
+    assert result.exit_code == 0, result.stderr
