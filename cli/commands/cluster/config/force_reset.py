@@ -37,7 +37,7 @@ def cache_path(explicit: str) -> Path:
 
 @with_globals
 def config_force_reset(
-    properties: Annotated[Optional[list[str]], typer.Argument(metavar="[PROPERTY...]")] = None,
+    properties: Annotated[Optional[list[str]], typer.Argument(metavar="PROPERTY")] = None,
     cache_file: Annotated[
         str,
         typer.Option(

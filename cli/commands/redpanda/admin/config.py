@@ -71,7 +71,7 @@ def config_print(host: HostOpt = "") -> None:
 
 @with_globals
 def log_level_set(
-    loggers: Annotated[Optional[list[str]], typer.Argument(metavar="[LOGGERS...]")] = None,
+    loggers: Annotated[Optional[list[str]], typer.Argument(metavar="LOGGERS")] = None,
     level: Annotated[
         str,
         typer.Option("-l", "--level", help="log level to set (error, warn, info, debug, trace)"),
