@@ -135,3 +135,25 @@ def test_force_cancel_reverts_at_once(cluster4, admin):
     finally:
         cluster4.resume(new_node)
     wait_for(lambda: not _replica_dir(cluster4, new_node, "x"), "no replica on the target", 30)
+
+
+def test_move_survives_restarts_of_the_leaving_and_the_target_node(cluster4, admin):
+    """Halfway (target paused), the node leaving and then the target are killed (-9) and
+    started again: the move finishes, the target holds the replica, the leaving node none."""
+    create_topic(cluster4, "s", 1, 3)
+    old = _replicas(admin, cluster4.nodes[0].admin_port, "s")
+    new_node = ({0, 1, 2, 3} - set(old)).pop()
+    port = cluster4.nodes[old[1]].admin_port
+    target = [*old[1:], new_node]
+    cluster4.pause(new_node)
+    status, err = admin(port, "POST", REPLICAS.format("s", 0), body(*target))
+    assert status == 200, err
+    cluster4.kill(old[0])
+    cluster4.start_node(old[0])
+    assert admin(port, "GET", RECONF)[1] != []
+    cluster4.kill(new_node)  # SIGKILL of the paused process
+    cluster4.start_node(new_node)
+    wait_for(lambda: admin(port, "GET", RECONF)[1] == [], "the move finished", 60)
+    assert _replicas(admin, port, "s") == target
+    wait_for(lambda: _replica_dir(cluster4, new_node, "s"), "replica on the target", 20)
+    wait_for(lambda: not _replica_dir(cluster4, old[0], "s"), "none on the leaving node", 30)
