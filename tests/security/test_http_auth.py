@@ -160,3 +160,39 @@ def test_the_proxy_acts_as_the_authenticated_user(broker, certs):
     assert alice.get("/topics", headers={"Accept": V2}).json() == ["a-ok"]
     everything = _proxy(broker, certs, SUPERUSER).get("/topics", headers={"Accept": V2}).json()
     assert {"a-ok", "a-no"} <= set(everything)
+
+
+def test_rpk_security_user_over_admin_tls_with_basic_auth(broker, certs):
+    from tests.support.rpk import run_in_process
+
+    base = [
+        *("-X", f"admin.hosts=127.0.0.1:{broker.admin_port}"),
+        *("-X", "admin.tls.enabled=true", "-X", f"admin.tls.ca={certs.ca}"),
+    ]
+    creds = ["-X", f"user={SUPERUSER[0]}", "-X", f"pass={SUPERUSER[1]}"]
+    listed = run_in_process(["security", "user", "list", *base, *creds])
+    assert listed.exit_code == 0, listed.stderr
+    assert ALICE[0] in listed.stdout.split()
+    refused = run_in_process(["security", "user", "list", *base])
+    assert refused.exit_code == 1
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "401" in refused.stderr or "authentication" in refused.stderr.lower()
+
+
+def test_admin_api_require_client_auth(tmp_path):
+    certs = make_certs(tmp_path / "certs")
+    entry = (
+        f"{{enabled: true, cert_file: '{certs.server_cert}', key_file: '{certs.server_key}', "
+        f"truststore_file: '{certs.ca}', require_client_auth: true}}"
+    )
+    b = BrokerProcess(tmp_path / "b", "--set", f"redpanda.admin_api_tls={entry}").start()
+    try:
+        url = f"https://127.0.0.1:{b.admin_port}/v1/status/ready"
+        context = ssl.create_default_context(cafile=str(certs.ca))
+        context.load_cert_chain(str(certs.client_cert), str(certs.client_key))
+        with_cert = httpx.Client(verify=context)
+        assert with_cert.get(url).status_code == 200
+        with pytest.raises(httpx.HTTPError):
+            httpx.Client(verify=str(certs.ca)).get(url)
+    finally:
+        b.stop()
