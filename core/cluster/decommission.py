@@ -221,6 +221,7 @@ class DecommissionDriver:
         self.interval_ms = interval_ms
         self.max_moves = max_moves
         self._task: asyncio.Task | None = None
+        self.allocation_failures: set[tuple[int, str, int]] = set()  # (node, topic, partition)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="decommission")
@@ -254,9 +255,16 @@ class DecommissionDriver:
                 current = self.frontend.current(topic, index)
                 target = self._replace(current, node_id)
                 if target is None:
-                    log.warning("decommission of %d: no node can take %s/%d", node_id, topic, index)
+                    self._unplaceable(node_id, topic, index)
                     continue
                 await self.frontend.move(topic, index, target)
+
+    def _unplaceable(self, node_id: int, topic: str, index: int) -> None:
+        """Logged once per partition (the driver retries every interval)."""
+        key = (node_id, topic, index)
+        if key not in self.allocation_failures and len(self.allocation_failures) < 10_000:
+            self.allocation_failures.add(key)
+            log.warning("decommission of %d: no node can take %s/%d", node_id, topic, index)
 
     def _partitions_on(self, node_id: int) -> list[tuple[str, int]]:
         table = self.controller.topics
