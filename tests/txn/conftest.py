@@ -6,6 +6,13 @@ import pytest
 
 from core.testing.process import BrokerProcess
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "cluster: starts a multi-node cluster of broker processes (fault tests)"
+    )
+
+
 TXN_PROPERTIES = (
     "--set",
     "tx_timeout_delay_ms=200",
