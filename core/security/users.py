@@ -7,7 +7,10 @@ Commands: "user_upsert" {"username", "credential": ScramCredential.to_json()} an
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -28,6 +31,8 @@ MAX_PASSWORD_CHARS = 1024
 
 
 _UNKNOWN_USER = derive_credential(SCRAM_SHA_512, os.urandom(16).hex())
+_VERIFIED_KEY = os.urandom(32)
+MAX_VERIFIED = 1024
 
 
 class Controller(Protocol):
@@ -95,6 +100,8 @@ class UserFrontend:
         self._controller = controller
         self._credentials: dict[str, ScramCredential] = {}
         self._lock = asyncio.Lock()
+        self._verified: OrderedDict[bytes, ScramCredential] = OrderedDict()
+        self._verified_lock = threading.Lock()  # verify_password runs on worker threads
         controller.register(USER_UPSERT, self._apply_upsert)
         controller.register(USER_DELETE, self._apply_delete)
         offer_state(controller, "users", (USER_UPSERT, USER_DELETE), self.snapshot, self.restore)
@@ -122,12 +129,26 @@ class UserFrontend:
         return self._credentials.get(username)
 
     def verify_password(self, username: str, password: str) -> bool:
-        """For HTTP basic auth on the Admin API."""
+        """For HTTP basic auth and SASL/PLAIN. A password that matched the user's current
+        credential is remembered (keyed by an HMAC under a per-process secret, bounded), so a
+        client sending the same basic auth on every request pays PBKDF2 once; any change of the
+        credential forgets it. Failures always pay PBKDF2 (an unknown user too)."""
         cred = self._credentials.get(username)
+        key = hmac.digest(_VERIFIED_KEY, f"{username}\0{password}".encode(), "sha256")
+        with self._verified_lock:
+            if cred is not None and self._verified.get(key) is cred:
+                self._verified.move_to_end(key)
+                return True
         if cred is None:  # pay the same PBKDF2 cost, so response time does not reveal who exists
             password_matches(_UNKNOWN_USER, password)
             return False
-        return password_matches(cred, password)
+        if not password_matches(cred, password):
+            return False
+        with self._verified_lock:
+            self._verified[key] = cred
+            while len(self._verified) > MAX_VERIFIED:
+                self._verified.popitem(last=False)
+        return True
 
     async def create(self, username: str, password: str, mechanism: str) -> None:
         """Create a user. As in Redpanda, creating an existing user again with the same password and
