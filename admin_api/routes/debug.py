@@ -197,7 +197,7 @@ _INT_KEYS = (
     "metrics_interval_seconds",
     "metrics_samples",
 )
-_STR_KEYS = ("logs_since", "logs_until", "partition", "namespace")
+_STR_KEYS = ("logs_since", "logs_until", "namespace")
 
 
 def _check_config(config: Any) -> None:
@@ -214,6 +214,13 @@ def _check_config(config: Any) -> None:
         value = config.get(key)
         if value is not None and (not isinstance(value, str) or value.startswith("-")):
             raise HttpError(422, f"config.{key} must be a string")
+    partition = config.get("partition")
+    parts = [partition] if isinstance(partition, str) else partition
+    if partition is not None and (
+        not isinstance(parts, list)
+        or not all(isinstance(x, str) and not x.startswith("-") for x in parts)
+    ):
+        raise HttpError(422, "config.partition must be a string or a list of strings")
     auth = config.get("authentication")
     names = ("mechanism", "username", "password")
     if auth is not None and not (
@@ -259,9 +266,11 @@ def _rpk_argv(request: web.Request, svc: Any, job: Job, config: dict[str, Any]) 
         "logs_size_limit_bytes": "--logs-size-limit",
         "controller_logs_size_limit_bytes": "--controller-logs-size-limit",
         "metrics_samples": "--metrics-samples",
-        "partition": "--partition",
         "namespace": "--namespace",
     }
+    partition = config.get("partition") or []
+    for part in [partition] if isinstance(partition, str) else partition:
+        argv += ["--partition", part]
     for key, flag in flags.items():
         if config.get(key) not in (None, ""):
             argv += [flag, str(config[key])]
