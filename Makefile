@@ -66,7 +66,9 @@ bench: install
 	$(BIN)/python -m bench.raft_heartbeat
 	$(BIN)/python -m bench.cluster_load
 	$(BIN)/python -m bench.cluster_idle
+	$(BIN)/python -m bench.move_load
 	$(BIN)/python -m bench.container_start
+	$(BIN)/python -m bench.security_load
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) *.egg-info

@@ -9,12 +9,42 @@ from aiohttp import web
 from admin_api.auth import make_auth_middleware
 from admin_api.deps import AdminServices
 from admin_api.openapi import OPENAPI_PATH, build_openapi
-from admin_api.routes import brokers, cluster, cluster_config, metrics, partitions, security, status
+from admin_api.routes import (
+    brokers,
+    cluster,
+    cluster_config,
+    debug,
+    leadership,
+    log_level,
+    maintenance,
+    metrics,
+    moves,
+    partitions,
+    security,
+    self_test,
+    status,
+    transactions,
+)
 from admin_api.spec import PUBLIC, SERVICES_KEY, RouteSpec, json_response
 from core.http import HttpServer, new_app, start_http_server
 
 API_VERSION = "1.0.0"
-AREAS = (status, brokers, cluster, cluster_config, partitions, security, metrics)
+AREAS = (
+    status,
+    brokers,
+    maintenance,
+    cluster,
+    cluster_config,
+    partitions,
+    moves,
+    leadership,
+    transactions,
+    security,
+    metrics,
+    log_level,
+    debug,
+    self_test,
+)
 
 
 def all_routes() -> list[RouteSpec]:

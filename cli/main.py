@@ -67,6 +67,9 @@ def _register_groups() -> None:
     from cli.commands import container
 
     container.register(app)
+    from cli.commands import debug
+
+    debug.register(app)
 
 
 _register_groups()

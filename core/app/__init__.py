@@ -21,11 +21,17 @@ from core.app.listeners import (
     start_extra_listeners,
     stop_extra_listeners,
 )
+from core.cluster.config_cache import ConfigCache
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.housekeeping import Housekeeping
 from core.cluster.id_allocator import ProducerIdAllocator
+from core.cluster.leadership import Leadership
+from core.cluster.maintenance import MaintenanceTable
 from core.cluster.metadata import BrokerInfo, KafkaEndpoint, MetadataView
+from core.cluster.moves_runtime import MovesRuntime
+from core.cluster.node_join import prepare_join
 from core.cluster.partition_manager import PartitionManager
+from core.cluster.quotas import QuotaStore
 from core.cluster.topics import TopicsFrontend
 from core.common import metrics
 from core.common.clock import SystemClock
@@ -33,6 +39,7 @@ from core.config.cluster_properties import ClusterConfigStore
 from core.config.node import Address, NodeConfig
 from core.config.overrides import apply_node_overrides
 from core.groups.coordinator import GroupCoordinator
+from core.rpc import tls as dial_tls
 from core.security import tls
 from core.security.acls import AclStore
 from core.security.authorizer import Authorizer
@@ -40,8 +47,10 @@ from core.security.sasl import SaslAuthenticator
 from core.security.users import UserFrontend
 from core.server.context import Services
 from core.server.listener import KafkaListeners
+from core.server.quotas import ClientQuotas
 from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore, deferred_durability
+from core.transactions.wiring import start_transactions
 
 if TYPE_CHECKING:
     from admin_api.server import AdminServer
@@ -84,6 +93,9 @@ class BrokerApp:
         self.cluster_config = ClusterConfigStore()
         self.flusher = GroupCommit(observe_fsync=metrics.observe_fsync)
         self.flusher.start()
+        rpc_tls = self.node.rpc_server_tls  # every RPC dial uses it, a join's first
+        dial_tls.use(tls.client_context(rpc_tls) if rpc_tls else None)
+        await prepare_join(self.node, meta)  # a node outside seed_servers joins through them
         self.cluster = cluster = ClusterRuntime(
             self.node, meta, self.data_dir, self.clock, self.flusher
         )
@@ -104,9 +116,22 @@ class BrokerApp:
             leaders=cluster.leaders,
             raft_groups=None if cluster.single else cluster.groups,
         )
+        self.replica_moves.attach(self.partitions)
         # Nothing is served yet: every partition's state writes share two syncfs calls
         with deferred_durability(self.data_dir):
             self.partitions.open_existing()
+        self.replica_moves.start()  # the reconciliation loop opens partitions created from now
+        self.leadership = Leadership(  # transfers, maintenance drain, leader balancer
+            self.node_id,
+            self.maintenance,
+            self.controller,
+            self.partitions,
+            cluster,
+            self.cluster_config.get,
+            self.clock,
+        )
+        self.leadership.start()
+        self.replica_moves.elections.transfers = self.leadership.transfers
         self.topics = TopicsFrontend(self.controller, self.cluster_config)
         self.metadata = MetadataView(
             self.controller.topics,
@@ -127,11 +152,14 @@ class BrokerApp:
             member_count=cluster.member_count,
         )
         self.partitions.on_topics_deleted(groups.on_topics_deleted)
+        self.transactions = start_transactions(self, groups)
         self.services = self._kafka_services(groups)
+        self.services.transactions = self.transactions
         await self._start_kafka()
         kafka_host, kafka_port = self.services.advertised_kafka
         await cluster.register(Address(kafka_host, kafka_port))
         await groups.start()
+        await self.transactions.start()
         # The HTTP front ends' modules (aiohttp and up) load in a thread while the Kafka
         # listener already answers; the ready line still waits for every listener.
         await asyncio.to_thread(_import_http_front_ends, self.node)
@@ -164,6 +192,8 @@ class BrokerApp:
             sasl=SaslAuthenticator(self.users, self.cluster_config.get),
             authorizer=Authorizer(self.acls, self.cluster_config.get),
             acls=self.acls,
+            replica_moves=self.replica_moves,
+            client_quotas=ClientQuotas(self.client_quotas, self.cluster_config.get),
         )
 
     # A listener that cannot bind is an OSError naming it (filename) and its address
@@ -250,11 +280,14 @@ class BrokerApp:
     async def _start_controller(self) -> None:
         self.controller = await self.cluster.open_controller()
         self.config_frontend = ClusterConfigFrontend(
-            self.controller, self.cluster_config, self.node_id
+            self.controller, self.cluster_config, self.node_id, ConfigCache(self.data_dir)
         )
         self.users = UserFrontend(self.controller)
         self.acls = AclStore(self.controller)
+        self.client_quotas = QuotaStore(self.controller)
         self.producer_ids = ProducerIdAllocator(self.controller)
+        self.replica_moves = MovesRuntime(self.controller)
+        self.maintenance = MaintenanceTable(self.controller)
         self.cluster.start_controller()
 
     def _apply_overrides(self) -> None:
@@ -280,6 +313,9 @@ class BrokerApp:
             users=self.users,
             is_ready=lambda: self.ready,
         )
+        services.moves = self.replica_moves
+        services.leadership = self.leadership
+        services.transactions = self.transactions
         admin, admin_tls = self.node.admin, self.node.admin_api_tls
         ssl_context = tls.server_context(admin_tls) if admin_tls else None
         try:
@@ -327,8 +363,14 @@ class BrokerApp:
         await self.listener.stop()
         if self.admin is not None:
             await self.admin.stop()
+        if getattr(self, "transactions", None) is not None:
+            await self.transactions.stop()
         if self.groups is not None:
             await self.groups.stop()
+        if hasattr(self, "replica_moves"):
+            await self.replica_moves.stop()
+        if hasattr(self, "leadership"):
+            await self.leadership.stop()
         await self.cluster.stop_network()
         await self.flusher.stop()
         # Each log's flush precedes its clean-shutdown marker; the markers are renamed into

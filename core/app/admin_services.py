@@ -92,6 +92,9 @@ class BrokerAdminServices:
         self.config_frontend = config_frontend
         self.users = users
         self._maintenance = False
+        self.moves: Any = None  # core.cluster.moves_runtime.MovesRuntime (admin_api.routes.moves)
+        self.leadership: Any = None  # core.cluster.leadership.Leadership (transfers, maintenance)
+        self.transactions: Any = None  # core.transactions (admin_api.routes.transactions)
 
     def is_ready(self) -> bool:
         return self._is_ready()
@@ -104,6 +107,9 @@ class BrokerAdminServices:
         others = self._controller.members.brokers()
         out = {b.node_id: self._other_broker(b) for b in others if b.node_id != self.node_id}
         out[self.node_id] = self._this_broker()
+        if self.moves is not None:  # draining while decommissioned
+            for broker in out.values():
+                broker.membership_status = self.moves.decommission_table.membership(broker.node_id)
         return [out[n] for n in sorted(out)]
 
     def _this_broker(self) -> Broker:

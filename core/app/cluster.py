@@ -24,12 +24,15 @@ from core.cluster.bootstrap import Bootstrap
 from core.cluster.controller import Controller
 from core.cluster.controller_rpc import Forwarder
 from core.cluster.leaders import LeaderTable
+from core.cluster.node_join import ControllerVoters
 from core.cluster.raft_groups import RaftGroups
 from core.config.node import Address, NodeConfig
 from core.raft.consensus import Consensus
+from core.rpc import tls as dial_tls
 from core.rpc.frame import Method
 from core.rpc.hello import IdentityBook
 from core.rpc.server import RpcServer
+from core.security import tls
 from core.storage.log import DiskLog, LogConfig
 
 log = logging.getLogger("ailurus")
@@ -46,6 +49,8 @@ class ClusterRuntime:
         self.flusher = flusher
         self.bootstrap = Bootstrap(node, meta)
         self.node_id = self.bootstrap.node_id
+        rpc_tls = node.rpc_server_tls  # every RPC dial of this process uses it
+        dial_tls.use(tls.client_context(rpc_tls) if rpc_tls else None)
         self.rpc = RpcServer(IdentityBook(self.bootstrap.identity()))
         self.groups = RaftGroups(self.node_id, self.rpc, self.rpc.peers, clock)
         self.controller: Controller | None = None
@@ -53,6 +58,7 @@ class ClusterRuntime:
         self.leaders = LeaderTable(self.node_id, self.rpc.peers, self._member_ids, clock=clock)
         self.rpc_port = -1
         self._rpc_started = False
+        self.joins: ControllerVoters | None = None
 
     @property
     def single(self) -> bool:
@@ -71,7 +77,9 @@ class ClusterRuntime:
     async def start_rpc(self) -> None:
         rpc = self.node.rpc_server
         try:
-            self.rpc_port = await self.rpc.start(rpc.host, rpc.port)
+            rpc_tls = self.node.rpc_server_tls
+            ssl_context = tls.server_context(rpc_tls) if rpc_tls else None
+            self.rpc_port = await self.rpc.start(rpc.host, rpc.port, ssl_context)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, "rpc", None, str(rpc)) from None
         self._rpc_started = True
@@ -105,6 +113,7 @@ class ClusterRuntime:
         self.controller.start()
         self.groups.start()
         self.bootstrap.connect_members(self.controller.members, self.rpc.peers)
+        self.joins = self.bootstrap.serve_joins(self.controller, self.rpc)  # node_join
 
     async def found(self) -> str:
         """Wait until the cluster is named; returns its UUID."""
@@ -128,6 +137,8 @@ class ClusterRuntime:
     async def stop_network(self) -> None:
         """Stop talking to peers (before partitions close)."""
         await self.leaders.stop()
+        if self.joins is not None:
+            await self.joins.close()
         await self.groups.close()
         if self._rpc_started:
             await self.rpc.close()

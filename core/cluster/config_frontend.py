@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from core.cluster.config_cache import ConfigCache
 from core.cluster.controller_snapshot import offer_state
 from core.config.cluster_properties import ClusterConfigStore
 
@@ -50,7 +51,14 @@ class NodeConfigStatus:
 
 
 class ClusterConfigFrontend:
-    def __init__(self, controller: Controller, store: ClusterConfigStore, node_id: int = 0) -> None:
+    def __init__(
+        self,
+        controller: Controller,
+        store: ClusterConfigStore,
+        node_id: int = 0,
+        cache: ConfigCache | None = None,
+    ) -> None:
+        self._cache = cache  # <data dir>/config_cache.yaml (rpk cluster config force-reset)
         self._controller = controller
         self._store = store
         self._node_id = node_id
@@ -68,8 +76,12 @@ class ClusterConfigFrontend:
 
     def _apply(self, payload: dict[str, Any]) -> None:
         upsert, remove = dict(payload.get("upsert", {})), list(payload.get("remove", []))
+        if self._cache is not None:
+            upsert = self._cache.filtered(self._logged.version + 1, upsert)
         self._logged.apply(upsert, remove, version=self._logged.version + 1)
         self._store.apply(upsert, remove, version=self._store.version + 1)
+        if self._cache is not None:
+            self._cache.save(self._logged.version, self._logged.values(include_defaults=False))
 
     def snapshot(self) -> dict[str, Any]:
         """What the applied deltas set (not node-local overrides), JSON-ready: the values,
@@ -85,11 +97,16 @@ class ClusterConfigFrontend:
     def restore(self, state: dict[str, Any]) -> None:
         """Apply what `snapshot` returned as one delta (subscribers hear the changes)."""
         version = int(state["version"])
+        values = dict(state["values"])
+        if self._cache is not None:
+            values = self._cache.filtered(version, values)
         for store in (self._logged, self._store):
-            store.apply(dict(state["values"]), [], version=version)
+            store.apply(values, [], version=version)
             store.apply({name: None for name in state["unknown"]}, [], version=version)
             # A forced invalid value was never stored, only its name: mark it as apply did.
             store._invalid.update(state["invalid"])
+        if self._cache is not None:
+            self._cache.save(version, self._logged.values(include_defaults=False))
 
     async def patch(
         self,

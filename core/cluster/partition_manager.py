@@ -101,6 +101,10 @@ class PartitionManager:
         self._deleted_listeners: list = []
         self._leadership_listeners: list[LeadershipListener] = []
         self._elected_ms: dict[tuple[str, int], int] = {}  # when each led replica was elected
+        # nodes hosting a partition beyond its assignment (a move's targets; core.cluster.moves)
+        self.extra_hosts: Callable[[str, int], tuple[int, ...]] = lambda _topic, _index: ()
+        # set: new partitions open in the reconciliation loop, off the controller's apply path
+        self.defer_open: Callable[[TopicMeta], None] | None = None
         topics.subscribe(self._on_topic_event)
         cluster_config.subscribe(self._on_cluster_config)
 
@@ -228,7 +232,7 @@ class PartitionManager:
                     and rev.isdigit()
                     and int(idx) < meta.partitions
                     and meta.partition_revisions[int(idx)] == int(rev)
-                    and self.node_id in self.assignment(meta, int(idx))
+                    and self._hosts_here(meta, int(idx))
                 )
                 if not keep:
                     log.info("removing stale replica directory %s", part_dir)
@@ -239,7 +243,10 @@ class PartitionManager:
     # ---- topic table events --------------------------------------------------------------------------
     def _on_topic_event(self, event: str, meta: TopicMeta) -> None:
         if event in ("created", "partitions"):
-            self._ensure_partitions(meta)
+            if self.defer_open is not None:
+                self.defer_open(meta)
+            else:
+                self._ensure_partitions(meta)
         elif event == "deleted":
             self._delete_topic(meta)
         elif event == "config":
@@ -257,8 +264,31 @@ class PartitionManager:
     def _ensure_partitions(self, meta: TopicMeta) -> None:
         for i, revision in enumerate(meta.partition_revisions):
             voters = self.assignment(meta, i)
-            if (meta.name, i) not in self._partitions and self.node_id in voters:
+            if (meta.name, i) not in self._partitions and self._hosts_here(meta, i):
                 self._open(meta, i, revision, voters)
+
+    def _hosts_here(self, meta: TopicMeta, index: int) -> bool:
+        return self.node_id in self.assignment(meta, index) or self.node_id in self.extra_hosts(
+            meta.name, index
+        )
+
+    # ---- replica-set changes (core.cluster.reconciler, off the controller's apply path) --------
+    def open_replica(self, topic: str, index: int) -> Partition | None:
+        """Open this node's replica of a partition moving here (voters: its assignment)."""
+        meta = self.topics.get(topic)
+        if meta is None or (topic, index) in self._partitions:
+            return self._partitions.get((topic, index))
+        revision = meta.partition_revisions[index]
+        self._open(meta, index, revision, self.assignment(meta, index))
+        return self._partitions[(topic, index)]
+
+    def remove_replica(self, topic: str, index: int) -> None:
+        """Close this node's replica of a partition moved away and delete its files."""
+        partition = self._partitions.pop((topic, index), None)
+        if partition is None:
+            return
+        self._close(partition)
+        self._remove_dir_in_background(self.root / topic / f"{index}_{partition.revision}")
 
     def _open(self, meta: TopicMeta, index: int, revision: int, voters: tuple[int, ...]) -> None:
         directory = self.root / meta.name / f"{index}_{revision}"

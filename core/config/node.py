@@ -67,6 +67,7 @@ class NodeConfig:
     kafka_api_authentication_method: str | None = None  # none, sasl; None: follow enable_sasl
     kafka_api_tls: TlsConfig | None = None  # None: plaintext
     admin_api_tls: TlsConfig | None = None  # None: plain HTTP
+    rpc_server_tls: TlsConfig | None = None  # None: plain TCP between brokers
     advertised_kafka_api: Address | None = None
     kafka_api_name: str = ""  # the first listener's name
     # The kafka_api entries after the first (the fields above are the first's)
@@ -152,7 +153,7 @@ def parse_address(value: str | dict | list, default_port: int, what: str) -> Add
     return Address(host or "0.0.0.0", port)
 
 
-AUTHENTICATION_METHODS = ("none", "sasl")
+AUTHENTICATION_METHODS = ("none", "sasl", "mtls_identity")
 
 
 def tls_config(value: Any, what: str) -> TlsConfig | None:
@@ -250,6 +251,13 @@ def kafka_listeners(rp: dict[str, Any]) -> list[KafkaListenerConfig]:
         if len(listeners) == 1 and len(entries) == 1:
             advertised = {listeners[0][0]: entries[0][1]}
     tls = _tls_by_name(rp.get("kafka_api_tls"), [name for name, _, _ in listeners])
+    for name, _, entry in listeners:
+        needs_cert = authentication_method(entry) == "mtls_identity"
+        if needs_cert and not (tls.get(name) and tls[name].require_client_auth):
+            raise NodeConfigError(
+                f"kafka_api {name!r}: mtls_identity needs kafka_api_tls with "
+                "require_client_auth: true"
+            )
     return [
         KafkaListenerConfig(
             name,
@@ -299,6 +307,8 @@ def from_document(doc: dict[str, Any]) -> NodeConfig:
     cfg.kafka_extra_listeners = extra
     if rp.get("admin_api_tls"):
         cfg.admin_api_tls = tls_config(rp["admin_api_tls"], "admin_api_tls")
+    if rp.get("rpc_server_tls"):
+        cfg.rpc_server_tls = tls_config(rp["rpc_server_tls"], "rpc_server_tls")
     if "admin" in rp:
         cfg.admin = parse_address(rp["admin"], 9644, "admin")
     if "rpc_server" in rp:

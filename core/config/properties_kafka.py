@@ -34,6 +34,13 @@ KAFKA_PROPERTIES: tuple[Property, ...] = (
         **_ms,
     ),
     _int(
+        "transaction_max_timeout_ms",
+        900_000,
+        "The largest transaction.timeout.ms a producer may ask for.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
         "tx_timeout_delay_ms",
         1000,
         "Delay before an expired transaction is aborted.",
@@ -231,6 +238,15 @@ KAFKA_PROPERTIES: tuple[Property, ...] = (
         items_enum=("SCRAM", "PLAIN"),
     ),
     _bool("enable_sasl", False, "Require SASL authentication on Kafka listeners."),
+    _p(
+        "kafka_mtls_principal_mapping_rules",
+        "array",
+        None,
+        "Rules mapping a client certificate's distinguished name to a principal on "
+        "mtls_identity listeners (RULE:regex/replacement/[LU], DEFAULT). Null: DEFAULT.",
+        items_type="string",
+        nullable=True,
+    ),
     _p(
         "kafka_sasl_max_reauth_ms",
         "integer",

@@ -259,6 +259,38 @@ STORAGE_PROPERTIES: tuple[Property, ...] = (
     _bool(
         "enable_leader_balancer", True, "Move partition leadership to balance it across brokers."
     ),
+    _int(
+        "leader_balancer_idle_timeout",
+        120_000,
+        "Leadership rebalancing idle timeout.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "leader_balancer_mute_timeout",
+        300_000,
+        "Leadership rebalancing mute timeout.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "leader_balancer_node_mute_timeout",
+        20_000,
+        "Leadership rebalancing node mute timeout.",
+        minimum=1,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "leader_balancer_transfer_limit_per_shard",
+        512,
+        "Per shard limit for in-progress leadership transfers.",
+        minimum=1,
+        maximum=2048,
+        **_tun,
+    ),
     _enum(
         "partition_autobalancing_mode",
         ("off", "node_add", "continuous"),

@@ -49,18 +49,11 @@ _QUOTAS = Refusal(17)
 REFUSED: dict[str, Refusal] = {
     "audit_enabled": _SECURITY,
     "enable_rack_awareness": _OPERATIONS,
-    "enable_leader_balancer": _OPERATIONS,
     "partition_autobalancing_mode": _OPERATIONS,
     "metadata_dissemination_interval_ms": _RAFT,
     "health_monitor_max_metadata_age": _RAFT,
     "create_topic_timeout_ms": _RAFT,
     "kafka_group_recovery_timeout_ms": _RAFT,
-    "transaction_coordinator_partitions": _TRANSACTIONS,
-    "transactional_id_expiration_ms": _TRANSACTIONS,
-    "tx_timeout_delay_ms": _TRANSACTIONS,
-    "kafka_throughput_limit_node_in_bps": _QUOTAS,
-    "kafka_throughput_limit_node_out_bps": _QUOTAS,
-    "max_kafka_throttle_delay_ms": _QUOTAS,
     "data_transforms_enabled": Refusal(None, why="no WebAssembly runtime"),
     "segment_fallocation_step": Refusal(None, why="segments grow by appends, not preallocated"),
     "max_compacted_log_segment_size": Refusal(

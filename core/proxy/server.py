@@ -19,6 +19,7 @@ from core.proxy.registry import RegistryClient
 from core.proxy.spec import STATE_KEY, Route
 from core.proxy.state import Limits, ProxyState
 from core.security.client_auth import bootstrap, client_auth
+from core.security.http_listener import listener_security, secure
 
 log = logging.getLogger(__name__)
 API_VERSION = "2.0.0"
@@ -122,7 +123,10 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
     )
     proxy = ProxyState(kafka, consumers, limits, registry, local)
     try:
-        http = await start_http_server(build_app(proxy), address.host, address.port)
+        app = build_app(proxy)
+        security = listener_security(ctx.node.raw, "pandaproxy", "pandaproxy_api")
+        tls = secure(app, security, ctx.services, "application/vnd.kafka.v2+json", as_user=True)
+        http = await start_http_server(app, address.host, address.port, tls)
     except BaseException:
         await kafka.stop()
         raise

@@ -58,6 +58,7 @@ class Method(enum.IntEnum):
     node_join = 11  # core.cluster.bootstrap: a new node asks to be registered
     leaders_update = 12  # core.cluster.leaders: partition leadership dissemination
     node_status = 13  # core.cluster.members: liveness and per-node health
+    leadership = 20  # core.cluster.leader_transfer: leadership transfer, drain status
     echo = 100  # tests and bench/rpc_load.py
 
 

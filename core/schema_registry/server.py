@@ -15,8 +15,9 @@ from core.schema_registry.http import REGISTRY_KEY
 from core.schema_registry.routes_config import routes as config_routes
 from core.schema_registry.routes_schemas import routes as schema_routes
 from core.schema_registry.routes_subjects import routes as subject_routes
-from core.schema_registry.service import Registry
+from core.schema_registry.service import Registry, mode_mutability
 from core.security.client_auth import bootstrap, client_auth
+from core.security.http_listener import listener_security, secure
 
 log = logging.getLogger("ailurus.schema_registry")
 
@@ -72,7 +73,13 @@ async def start(ctx: Any, address: Address) -> RegistryServer:
     )
     client = ctx.node.raw.get("schema_registry_client")
     reg = Registry(
-        bootstrap(client, ctx.kafka_bootstrap), int(replication or 1), client_auth(client)
+        bootstrap(client, ctx.kafka_bootstrap),
+        int(replication or 1),
+        client_auth(client),
+        mode_mutability(section),
     )
-    http = await start_http_server(build_app(reg), address.host, address.port)
+    app = build_app(reg)
+    security = listener_security(ctx.node.raw, "schema_registry", "schema_registry_api")
+    tls = secure(app, security, ctx.services, "application/vnd.schemaregistry.v1+json")
+    http = await start_http_server(app, address.host, address.port, tls)
     return RegistryServer(http, reg, ctx.kafka_bootstrap)

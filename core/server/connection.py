@@ -34,7 +34,7 @@ from core.common import metrics
 from core.protocol import codec
 from core.protocol.errors import ErrorCode
 from core.protocol.framing import SIZE, FrameError, check_frame_size, peek_request
-from core.server import dispatch
+from core.server import dispatch, quotas
 from core.server.budget import RequestBudget, Units
 from core.server.context import RequestContext, Services
 from core.server.response_writer import (
@@ -105,6 +105,7 @@ class KafkaConnection:
         self.listener = listener
         self._response_writer = ResponseWriter(writer, self._answered)
         self._hold = False  # the last request must finish before the next frame is read
+        self.muted_until = 0.0  # throttled by a client quota: read nothing before (monotonic s)
 
     async def run(self) -> None:
         queue: asyncio.Queue = asyncio.Queue(maxsize=MAX_INFLIGHT_PER_CONNECTION)
@@ -144,6 +145,7 @@ class KafkaConnection:
         budget = self._budget
         while True:
             payload, units = await self._read_frame()
+            await quotas.wait_unmuted(self)  # a throttled client's next request waits
             try:
                 item = self._dispatch(payload)
             except BaseException:
@@ -236,7 +238,8 @@ class KafkaConnection:
             session,
             listener=self.listener,
         )
-        return asyncio.ensure_future(self._handle(ctx, request))
+        self._hold = self._hold or quotas.bound(ctx)  # under a quota: one request at a time
+        return asyncio.ensure_future(self._handle(ctx, request, len(payload)))
 
     async def _raw_token(self, session: SaslSession, token: bytes) -> Any:
         """A bare SASL token after a v0 SaslHandshake: the answer is a bare token too; a
@@ -252,12 +255,13 @@ class KafkaConnection:
 
     # Handling.
 
-    async def _handle(self, ctx: RequestContext, request: Any) -> Any:
+    async def _handle(self, ctx: RequestContext, request: Any, size: int = 0) -> Any:
         module = self._handlers[ctx.api_key]
         started = time.perf_counter()
         name = api_name(module)
         try:
             response = await module.handle(ctx, request)
+            response = await quotas.throttle(ctx, response, size, self)
             error_code = int(getattr(response, "error_code", 0) or 0)
             result = _encode(ctx, response)
         except Exception as exc:

@@ -25,6 +25,7 @@ from core.server.ports import (
     ProducerIds,
     TopicAdmin,
 )
+from core.transactions.coordinator import TransactionCoordinator
 
 
 @dataclass(slots=True)
@@ -46,6 +47,9 @@ class Services:
     sasl: SaslAuthenticator | None = None  # None: no SASL (every listener is `none`)
     authorizer: Authorizer | None = None  # None: everything is allowed
     acls: AclStore | None = None  # the ACL table (Create/Describe/DeleteAcls); None: disabled
+    client_quotas: Any = None  # core.server.quotas.ClientQuotas: the quota table and enforcement
+    transactions: TransactionCoordinator | None = None  # core.transactions; None: off
+    replica_moves: Any = None  # core.cluster.moves_runtime.MovesRuntime (reassignments, elections)
     # listener name -> host, port clients on that listener are told (empty: advertised_kafka)
     advertised_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
 

@@ -7,7 +7,12 @@ from functools import lru_cache
 
 from core.protocol.codec import request_class
 from core.server.handlers import (
+    add_offsets_to_txn,
+    add_partitions_to_txn,
+    alter_client_quotas,
     alter_configs,
+    alter_partition_reassignments,
+    alter_user_scram_credentials,
     api_versions,
     create_acls,
     create_partitions,
@@ -17,9 +22,15 @@ from core.server.handlers import (
     delete_records,
     delete_topics,
     describe_acls,
+    describe_client_quotas,
     describe_configs,
     describe_groups,
     describe_log_dirs,
+    describe_producers,
+    describe_transactions,
+    describe_user_scram_credentials,
+    elect_leaders,
+    end_txn,
     fetch,
     find_coordinator,
     heartbeat,
@@ -29,6 +40,8 @@ from core.server.handlers import (
     leave_group,
     list_groups,
     list_offsets,
+    list_partition_reassignments,
+    list_transactions,
     metadata,
     offset_commit,
     offset_delete,
@@ -38,6 +51,8 @@ from core.server.handlers import (
     sasl_authenticate,
     sasl_handshake,
     sync_group,
+    txn_offset_commit,
+    write_txn_markers,
 )
 
 # Every handler module: API_KEY, MIN_VERSION, MAX_VERSION and `async def handle(ctx, request)`.
@@ -62,6 +77,11 @@ HANDLER_MODULES: tuple[types.ModuleType, ...] = (
     delete_records,  # 21
     init_producer_id,  # 22
     offset_for_leader_epoch,  # 23
+    add_partitions_to_txn,  # 24
+    add_offsets_to_txn,  # 25
+    end_txn,  # 26
+    write_txn_markers,  # 27
+    txn_offset_commit,  # 28
     describe_acls,  # 29
     create_acls,  # 30
     delete_acls,  # 31
@@ -71,8 +91,18 @@ HANDLER_MODULES: tuple[types.ModuleType, ...] = (
     sasl_authenticate,  # 36
     create_partitions,  # 37
     delete_groups,  # 42
+    elect_leaders,  # 43
     incremental_alter_configs,  # 44
+    alter_partition_reassignments,  # 45
+    list_partition_reassignments,  # 46
     offset_delete,  # 47
+    describe_transactions,  # 65
+    list_transactions,  # 66
+    describe_client_quotas,  # 48
+    alter_client_quotas,  # 49
+    describe_user_scram_credentials,  # 50
+    alter_user_scram_credentials,  # 51
+    describe_producers,  # 61
 )
 
 

@@ -18,6 +18,7 @@ import ssl
 import time
 
 from core.common import metrics
+from core.security.mtls import MappingError, identity_session
 from core.security.sasl import SaslSession
 from core.server.budget import RequestBudget
 from core.server.connection import KafkaConnection, describe
@@ -81,6 +82,12 @@ class KafkaListener:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ip = client_ip(writer.get_extra_info("peername"))
+        try:
+            session = self._sasl_session(ip, writer)
+        except MappingError as exc:
+            log.warning("closing connection from %s: mTLS identity: %s", ip, exc)
+            writer.close()
+            return
         if not self.limits.admit(ip):
             writer.close()
             return
@@ -92,7 +99,7 @@ class KafkaListener:
             self._services,
             budget=self.budget,
             max_frame_bytes=self._max_frame_bytes,
-            session=self._sasl_session(ip),
+            session=session,
             listener=self.name,
         )
         self._connections[task] = connection
@@ -110,8 +117,10 @@ class KafkaListener:
             self._connections.pop(task, None)
             self.limits.release(ip)
 
-    def _sasl_session(self, ip: str) -> SaslSession | None:
+    def _sasl_session(self, ip: str, writer: asyncio.StreamWriter) -> SaslSession | None:
         sasl = self._services.sasl
+        if sasl is not None and self._authentication_method == "mtls_identity":
+            return identity_session(sasl, ip, writer.get_extra_info("ssl_object"))
         if sasl is None or not sasl.sasl_required(self._authentication_method):
             return None
         return SaslSession(sasl, ip)

@@ -50,6 +50,7 @@ def _zero_uuid():
 
 
 DATA_APIS = {0, 1, 2, 23}  # Produce, Fetch, ListOffsets, OffsetForLeaderEpoch
+TXN_APIS = {24, 25, 26, 28}  # AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit
 
 
 def minimal_request(key: int, version: int, topic: str) -> Any:
@@ -76,6 +77,8 @@ def minimal_request(key: int, version: int, topic: str) -> Any:
         "rack_id": "",
         "client_id": None,
     }
+    if key in TXN_APIS:  # their transactional_id is not nullable
+        overrides["transactional_id"] = "every-version-txn"
     if key in DATA_APIS:
         overrides.update(_topic_overrides(topic))
         return minimal_entity(cls, array_len=1, overrides=overrides, fill_null=False)

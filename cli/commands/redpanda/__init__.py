@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from cli._app import new_group
-from cli.commands.redpanda import check, config, mode, start, stop, tune
+from cli.commands.redpanda import admin, check, config, mode, start, stop, tune
 
 COMMANDS = {
     "start": start,
@@ -25,6 +25,7 @@ def register(root: typer.Typer) -> None:
     app = new_group("redpanda", "Interact with a local Redpanda process.")
     for module in COMMANDS.values():
         module.register(app)
+    admin.register(app)
     root.add_typer(app, name="redpanda")
 
 

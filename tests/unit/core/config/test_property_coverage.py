@@ -158,6 +158,9 @@ HONOURED: dict[str, tuple[str, ...]] = {
         f"{SASL}::test_kafka_python_produces_and_consumes",
     ),
     "enable_sasl": (f"{SASL}::test_request_before_authentication_closes_the_connection",),
+    "kafka_mtls_principal_mapping_rules": (
+        "tests/security/test_mtls_identity.py::test_the_certificate_is_the_principal",
+    ),
     "sasl_mechanisms": (f"{SASL}::test_sasl_mechanisms_applies_live",),
     "kafka_sasl_max_reauth_ms": (f"{SASL}::test_kafka_sasl_max_reauth_ms_ends_the_session",),
     "disable_public_metrics": (f"{ROUTES}::test_metrics_and_errors",),
