@@ -155,6 +155,9 @@ class TransactionCoordinator(TxnOperations):
     # ------------------------------------------------------------ ownership
 
     def partition_of(self, transactional_id: str) -> int:
+        meta = self._topics.table.get(TXN_TOPIC)  # its count wins over the property's
+        if meta is not None and meta.partitions != self.partition_count:
+            self.partition_count = meta.partitions
         return partition_for(transactional_id, self.partition_count)
 
     def coordinator_error(self, transactional_id: str) -> ErrorCode:
