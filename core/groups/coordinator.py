@@ -351,9 +351,12 @@ class GroupCoordinator:
         return self.manager.commit_offsets(params)
 
     def fetch_offsets(
-        self, group_id: str, partitions: list[tuple[str, int]] | None
+        self,
+        group_id: str,
+        partitions: list[tuple[str, int]] | None,
+        require_stable: bool = False,
     ) -> OffsetFetchResult:
-        return self.manager.fetch_offsets(group_id, partitions)
+        return self.manager.fetch_offsets(group_id, partitions, require_stable)
 
     def txn_commit_offsets(
         self, params: CommitParams, producer_id: int, producer_epoch: int

@@ -33,6 +33,7 @@ from core.groups.membership import JoinParams, Membership, SyncParams
 from core.groups.offsets import KV, CommitOutcome, CommitParams, OffsetBook, offset_tombstone
 from core.groups.rebalance import Rebalancer
 from core.groups.results import (
+    FetchedOffset,
     GroupListing,
     GroupSummary,
     JoinResult,
@@ -257,14 +258,28 @@ class GroupManager:
             TxnOffsets.complete(group, producer_id, commit)
 
     def fetch_offsets(
-        self, group_id: str, partitions: list[tuple[str, int]] | None
+        self,
+        group_id: str,
+        partitions: list[tuple[str, int]] | None,
+        require_stable: bool = False,
     ) -> OffsetFetchResult:
+        """`require_stable` (OffsetFetch v7, KIP-447): a partition with offsets of an open
+        transaction answers UNSTABLE_OFFSET_COMMIT (the client retries) instead of the last
+        committed offset."""
         error = self._check(group_id, allow_empty_id=True)
         if error is not ErrorCode.none:
             return OffsetFetchResult(error)
-        return OffsetFetchResult(
-            ErrorCode.none, self.book.fetch(self.groups.get(group_id), partitions)
-        )
+        group = self.groups.get(group_id)
+        fetched = self.book.fetch(group, partitions)
+        if require_stable and group is not None and group.txn_pending:
+            unstable = ErrorCode.unstable_offset_commit
+            fetched = tuple(
+                FetchedOffset(f.topic, f.partition, error=unstable)
+                if TxnOffsets.pending_for(group, f.topic, f.partition)
+                else f
+                for f in fetched
+            )
+        return OffsetFetchResult(ErrorCode.none, fetched)
 
     def delete_offsets(
         self, group_id: str, partitions: list[tuple[str, int]]

@@ -3,6 +3,8 @@ transactional group offsets in the group coordinator core and its loader."""
 
 from __future__ import annotations
 
+from kio.schema.errors import ErrorCode
+
 from core.groups.loader import PartitionLoad
 from core.groups.log_format import OffsetKey, OffsetValue, encode_offset_key, encode_offset_value
 from core.groups.offsets import CommitParams
@@ -67,3 +69,15 @@ def test_loader_replays_transactional_offsets_with_their_markers():
     assert group.offsets[("t", 0)].offset == 10
     assert set(group.txn_pending) == {7}
     assert group.txn_pending[7][("t", 0)].offset == 30
+
+
+def test_require_stable_fetch_answers_unstable_while_a_transaction_holds_offsets():
+    h = Harness()
+    _commit(h, 5, 10)
+    (plain,) = h.mgr.fetch_offsets("g", [("t", 0)]).offsets
+    assert plain.offset == -1 and plain.error == ErrorCode.none
+    (stable,) = h.mgr.fetch_offsets("g", [("t", 0)], require_stable=True).offsets
+    assert stable.error == ErrorCode.unstable_offset_commit
+    h.mgr.complete_txn(h.mgr.partition_of("g"), 5, commit=True)
+    (done,) = h.mgr.fetch_offsets("g", [("t", 0)], require_stable=True).offsets
+    assert done.offset == 10 and done.error == ErrorCode.none
