@@ -3,8 +3,8 @@ Registry), independent of where users live: the caller gives the check and the f
 
 A refusal (no or malformed credentials, wrong password, unknown user, too many failures from the
 address) is answered 401 with a `WWW-Authenticate: Basic` challenge in the server's own error
-body. Every refusal takes at least `FAILURE_FLOOR_S` from the request's arrival, so a wrong
-password and an unknown user cost the client the same time; failed checks are counted per client
+body. Every refusal of credentials takes at least `FAILURE_FLOOR_S` from the request's arrival,
+so a wrong password and an unknown user cost the client the same time; failed checks are counted per client
 address by the limiter, and each refused check is one warning line with the address (refusals
 by the limiter itself are counted into the next such line, never a line each).
 """
@@ -75,7 +75,8 @@ class BasicAuth:
         try:
             return await self._check(request)
         except Refused:
-            await asyncio.sleep(max(0.0, FAILURE_FLOOR_S - (time.monotonic() - started)))
+            if credentials(request) is not None:  # no user named: nothing to hide
+                await asyncio.sleep(max(0.0, FAILURE_FLOOR_S - (time.monotonic() - started)))
             raise
 
     async def _check(self, request: web.Request) -> str:

@@ -62,16 +62,23 @@ def broker(tmp_path_factory):
             "proxy": b.listener_url("pandaproxy"),
             "registry": b.listener_url("schema_registry"),
         }
+        b.clients = {}  # type: ignore[attr-defined]
         yield b
+        for client in b.clients.values():
+            client.close()
     finally:
         b.stop()
         assert "Traceback" not in b.log_text(), b.log_text()[-3000:]
 
 
 def _status(broker, server: str, method: str, path: str, who=None) -> int:
+    client = broker.clients.get(server)
+    if client is None:  # one client a server: building an SSL context each time is slow
+        client = broker.clients[server] = httpx.Client(base_url=broker.urls[server], timeout=30)
     auth = httpx.BasicAuth(*who) if who else None
-    with httpx.Client(base_url=broker.urls[server], auth=auth, timeout=30) as client:
-        return client.request(method, _fill(path)).status_code
+    response = client.request(method, _fill(path), auth=auth)
+    client.cookies.clear()
+    return response.status_code
 
 
 @pytest.mark.parametrize("method,path,level", ADMIN, ids=[f"{m} {p}" for m, p, _ in ADMIN])
