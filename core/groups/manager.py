@@ -21,11 +21,10 @@ from core.common.clock import Clock
 from core.groups.completion import Completion, gather
 from core.groups.config import GroupConfig
 from core.groups.group import Group, GroupState
+from core.groups.group_value import group_value
 from core.groups.loader import PartitionLoad
 from core.groups.log_format import (
     GroupKey,
-    GroupValue,
-    MemberValue,
     encode_group_key,
     encode_group_value,
 )
@@ -421,32 +420,3 @@ class GroupManager:
             assert group.group_id == group_id and not group.is_(S.DEAD), group
             assert self.status.get(group.partition) is not None, group
             group.check_invariants()
-
-
-def group_value(group: Group, assignments: dict[str, bytes] | None, now_ms: int) -> GroupValue:
-    protocol = group.protocol_name
-    members = (
-        tuple(
-            MemberValue(
-                m.member_id,
-                m.group_instance_id,
-                m.client_id,
-                m.client_host,
-                m.rebalance_timeout_ms,
-                m.session_timeout_ms,
-                m.metadata_for(protocol) if protocol else b"",
-                assignments.get(m.member_id, b"") if assignments is not None else m.assignment,
-            )
-            for m in group.members.values()
-        )
-        if protocol is not None
-        else ()
-    )
-    return GroupValue(
-        group.protocol_type or "",
-        group.generation,
-        protocol,
-        group.leader_id if members else None,
-        group.state_timestamp_ms if group.state_timestamp_ms > 0 else now_ms,
-        members,
-    )
