@@ -30,9 +30,11 @@ locally, outside the log (persisted with its hard state), campaigns under them, 
 writes them as a configuration entry; it may lose committed entries and is for operators
 only (Redpanda's force reconfiguration).
 
-A removed node never disrupts the group: it does not campaign once it holds a configuration
-without itself, and a vote request from a node outside a replica's configuration whose log
-is not ahead of the replica's is refused without adopting its term.
+A removed node never disrupts the group: a vote request from a node outside a replica's
+configuration whose log is not ahead of the replica's is refused without adopting its term,
+so its prevotes fail once the members hold its log; it stops campaigning altogether once it
+led the commit of its own removal (`electable`: until it knows that, it may be the one voter
+of the old set holding the new configuration, whose vote the joint set needs).
 """
 
 from __future__ import annotations
@@ -186,6 +188,7 @@ class Reconfig(RaftState):
         last = self.log.last
         best = [n for n, p in self.progress.items() if n in self.voters and p.match == last]
         term = self.term
+        self.removal_known = True
         self.become_follower(term, None)
         if best:
             self.send(TimeoutNow(self.node_id, best[0], term))
@@ -204,6 +207,21 @@ class Reconfig(RaftState):
             self.maybe_commit_config()
 
     # ---- everyone ---------------------------------------------------------------------------------------
+    def electable(self) -> bool:
+        """May campaign: a voter of our latest configuration, or of the one before it while we
+        do not know the latest (which leaves us out) committed. Such a node may hold that
+        latest entry alone with a voter of the previous set, which then needs its vote (it
+        refuses shorter logs); elected, it commits the entry and steps down, as a leader
+        removed by it does (Raft thesis 4.2.2). Members refuse it once their logs hold
+        what it holds (stranger_vote)."""
+        if self.node_id in self.voters:
+            return True
+        configs = self.log.configs
+        if self.removal_known or not configs or self.forced is not None:
+            return False
+        previous = configs[-2].config if len(configs) > 1 else self.bootstrap
+        return self.node_id in previous.voting
+
     def stranger_vote(self, src: int, last: Position) -> bool:
         """A vote request from outside our configuration whose log is not ahead of ours (a
         removed node): refused without adopting its term."""

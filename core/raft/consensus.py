@@ -267,6 +267,15 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
             self.core.send_commit()
             self._process()
 
+    def leader_unreachable(self, node_id: int) -> None:
+        """The transport cannot reach `node_id`: if it leads this group, campaign soon."""
+        core = self.core
+        if core is not None and not self._closed and core.leader_id == node_id:
+            core.set_now(self._clock.monotonic_ms())
+            core.leader_unreachable(node_id)
+            if self._wake is not None:
+                self._wake(self.group_id)  # its election timer moved earlier
+
     def transfer_leadership(self, target: int) -> bool:
         assert self.core is not None
         started = self.core.transfer_leadership(target)

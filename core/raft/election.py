@@ -27,7 +27,7 @@ class Election(RaftState):
         if self.role == R.leader:
             self._tick_leader()
         elif self.now_ms >= self.election_due_ms:
-            if self.may_campaign and self.node_id in self.voters:
+            if self.may_campaign and self.electable():
                 self.campaign()
             else:
                 self.reset_election_timer()  # a learner, a removed node, maintenance
@@ -53,8 +53,8 @@ class Election(RaftState):
     # ---- campaigning ----------------------------------------------------------------------------
     def campaign(self, *, transfer: bool = False) -> None:
         """Prevote (or, after timeout_now, vote at once) for term + 1."""
-        if self.node_id not in self.voters:
-            return  # a learner or a removed node never campaigns
+        if not self.electable():
+            return  # a learner or a node known removed never campaigns
         if transfer:
             self._start_election(transfer=True)
             return
@@ -134,7 +134,10 @@ class Election(RaftState):
             self.send(VoteReply(self.node_id, m.src, self.term, False, m.prevote))
             return
         if m.prevote:
-            grant = m.term > self.term and self._log_ok(m.last) and not self.in_leader_lease()
+            lease = self.in_leader_lease()
+            grant = m.term > self.term and self._log_ok(m.last) and not lease
+            if m.term > self.term and not lease and not grant:
+                self._campaign_soon()  # no leader, and our log is ahead: we should lead
             self.send(VoteReply(self.node_id, m.src, m.term if grant else self.term, grant, True))
             return
         if m.term > self.term and self.in_leader_lease() and not m.transfer:
@@ -179,7 +182,9 @@ class Election(RaftState):
     # ---- leadership transfer --------------------------------------------------------------------
     def transfer_leadership(self, target: int) -> bool:
         """Start handing leadership to `target`; proposals are refused meanwhile."""
-        if self.role != R.leader or target not in self.progress or target not in self.voters:
+        if self.role != R.leader or target not in self.progress:
+            return False
+        if target not in self.membership.voters:  # not in C(new) (a joint config's new set)
             return False
         self.transfer_target = target
         self.transfer_due_ms = self.now_ms + self.config.election_timeout_ms
@@ -193,14 +198,36 @@ class Election(RaftState):
         if target is None:
             return
         p = self.progress.get(target)
-        if p is None or target not in self.voters:  # removed meanwhile
+        if p is None or target not in self.membership.voters:  # removed meanwhile
             self.transfer_target = None
             return
         if p.match != self.log.last:
             return
         self.send(TimeoutNow(self.node_id, target, self.term))
 
+    def leader_unreachable(self, node: int) -> None:
+        """The transport cannot reach node `node` (its connection failed): if it leads us, its
+        lease is over (we grant prevotes) and we campaign soon rather than after a whole
+        election timeout (a crashed leader is replaced sooner). The other voters go in their
+        configuration order, two heartbeat intervals apart, so they do not split the vote."""
+        if self.role == R.follower and self.leader_id == node:
+            self.leader_contact_ms = -(10**12)
+            others = [v for v in self.voters if v != node]
+            rank = others.index(self.node_id) if self.node_id in others else len(others)
+            self._campaign_soon(rank * 2 * self.config.heartbeat_interval_ms)
+
+    def _campaign_soon(self, after_ms: int = 0) -> None:
+        """Move the election timer to within half a heartbeat interval after `after_ms`."""
+        if self.role != R.leader:
+            jitter = int(self.rng.random() * self.config.heartbeat_interval_ms / 2)
+            self.election_due_ms = min(self.election_due_ms, self.now_ms + after_ms + jitter)
+
     def on_timeout_now(self, m: TimeoutNow) -> None:
-        if m.term == self.term and self.role == R.follower and self.node_id in self.voters:
+        # only a voter of C(new): a node a joint configuration removes ignores a late one
+        if (
+            m.term == self.term
+            and self.role == R.follower
+            and self.node_id in self.membership.voters
+        ):
             if self.may_campaign:
                 self.campaign(transfer=True)

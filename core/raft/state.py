@@ -76,6 +76,7 @@ class RaftState:
         # removed leader steps down: its change_voters succeeded)
         self.config_done: Config | None = None
         self.config_goal: tuple[int, ...] | None = None  # leader: voters to move to next
+        self.removal_known = False  # we led the commit of a configuration without us
         self.durable_meta: Position = NO_POSITION  # leader: our meta log is durable up to here
         self.term = hard.term
         self.voted_for = hard.voted_for
@@ -230,6 +231,9 @@ class RaftState:
         raise NotImplementedError
 
     def stranger_vote(self, src: int, last: Position) -> bool:
+        raise NotImplementedError
+
+    def electable(self) -> bool:
         raise NotImplementedError
 
     def adopt_start(self, p: Progress, start: int) -> None:

@@ -8,9 +8,11 @@ Checked after every step, beside the base invariants (one leader per term, log m
 committed prefix never changes, acked writes in every later leader, monotone high watermark):
 * configuration entries match across logs (one configuration per position);
 * every committed configuration entry is in every later leader's log;
-* a leader is a voter of its own configuration;
+* a leader is a voter of its configuration (or of the previous one, holding the latest
+  configuration that removes it, which it then commits and leaves);
 * a removed node (outside the latest committed configuration and every later one) never
-  starts a real election (its prevotes fail; members ignore it);
+  moves a leader, or a node hearing a live leader, to a term no member had (its prevotes
+  fail, members refuse it without adopting its term);
 and after healing: a leader serving, everything committed, a new write acknowledged, and the
 configuration stable (a joint or learners configuration left by a failed leader is finished
 by the next one) within bounds.
@@ -20,8 +22,10 @@ Run more seeds with RECONFIG_SEEDS=<n> (default 400).
 
 from __future__ import annotations
 
+import heapq
 import os
 import random
+from collections import Counter
 
 import pytest
 
@@ -48,7 +52,8 @@ class World(BaseWorld):
         self.config_of: dict[Position, Config] = {}  # every configuration entry seen
         self.config_commits: list[tuple[Position, Config]] = []  # in commit order
         self.removed: set[int] = set()
-        self.proposed = self.cancelled = self.elections_by_removed_attempts = 0
+        self.proposed = self.cancelled = 0
+        self.real_votes: Counter[int] = Counter()  # vote requests (not prevotes) sent, by node
 
     # ---- nodes: every node boots with the initial voters (the others are not members) --------
     def _boot(self, node_id: int, old: SimNode | None) -> SimNode:
@@ -88,15 +93,44 @@ class World(BaseWorld):
                 self.removed |= set(self.ids) - set(core.config_done.voting)
 
     def send(self, msg: Message | Light) -> None:
-        if isinstance(msg, VoteRequest) and not msg.prevote and msg.src in self.removed:
-            raise InvariantError(f"removed node {msg.src} started an election in {msg.term}")
+        if isinstance(msg, VoteRequest) and not msg.prevote:
+            self.real_votes[msg.src] += 1
         super().send(msg)
+
+    def deliver_due(self) -> None:
+        """As the base world, checking that a removed node disrupts nobody: a message from it
+        never moves a node that serves as leader or hears a live leader to a term that no
+        member had (a stale leader learning the members' newer term from it is fine)."""
+        while self.net and self.net[0][0] <= self.now_ms:
+            _, _, msg = heapq.heappop(self.net)
+            node = self.nodes[msg.dst]
+            if not node.alive or (msg.src, msg.dst) in self.blocked:
+                continue
+            if isinstance(msg, Light):
+                self._deliver_light(node, msg)
+            else:
+                core = node.core
+                core.set_now(self.now_ms)
+                settled = core.serving or (core.leader_id is not None and core.in_leader_lease())
+                term, known = core.term, self._members_term() if settled else 0
+                core.step(msg)
+                if settled and msg.src in self.removed and core.term > known:
+                    raise InvariantError(
+                        f"removed node {msg.src} moved node {msg.dst} from term {term} to "
+                        f"{core.term}, a term no member had: {msg}"
+                    )
+            self.process(node)
+
+    def _members_term(self) -> int:
+        return max(n.core.term for i, n in self.nodes.items() if i not in self.removed)
 
     # ---- invariants ----------------------------------------------------------------------------
     def _check_new_leader(self, node: SimNode) -> None:
         super()._check_new_leader(node)
         core = node.core
-        check(node.node_id in core.voters, f"leader {node.node_id} is not a voter of its config")
+        # a voter of its configuration, or of the previous one while the latest (without it)
+        # may not be committed (core.raft.config.electable)
+        check(core.electable(), f"leader {node.node_id} may not lead under {core.membership}")
         for pos, config in self.config_commits[-1:]:
             check(core.log.has(pos), f"leader {node.node_id} lacks committed config {config}")
 
@@ -343,9 +377,11 @@ def test_a_follower_removed_while_cut_off_never_disrupts_after_healing() -> None
     _change(world, tuple(n for n in world.ids if n != victim))
     term = world.leader().core.term  # type: ignore[union-attr]
     world.heal()
+    votes = world.real_votes[victim]
     for _ in range(5):
         world.propose()
     world.advance(30_000)
+    assert world.real_votes[victim] == votes  # its prevotes failed: no election
     now = world.leader()
     assert now is not None and now.core.term == term and victim in world.removed
     assert victim in world.nodes[victim].core.voters  # it never learned it was removed
