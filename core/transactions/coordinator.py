@@ -175,6 +175,8 @@ class TransactionCoordinator(TxnOperations):
         """(NONE, node id) of the leader of the id's partition (FindCoordinator key type 1)."""
         if self._topics.table.get(TXN_TOPIC) is None:
             self.ensure_topic()
+            if self._member_count() <= 1:  # alone, the coordinator is this node whatever comes
+                return ErrorCode.none, self.node_id
             return ErrorCode.coordinator_not_available, -1
         partition = self.partition_of(transactional_id)
         if partition in self.loaded or partition in self._loading:
