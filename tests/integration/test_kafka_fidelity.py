@@ -247,8 +247,13 @@ def test_segment_ms_rolls_within_log_segment_ms_min_and_max(broker):
 # ---- transactional producers fail fast -----------------------------------------------------------
 
 
-def test_transactional_init_fails_fast_with_a_fatal_error(broker):
-    producer = ck.Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "tx-1"})
+def test_transactional_init_fails_fast_when_transactions_are_off(kafka_broker_factory):
+    """enable_transactions: false answers as Redpanda does (TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
+    which clients treat as fatal at once instead of retrying for minutes."""
+    broker = kafka_broker_factory(
+        {"enable_transactions": "false"}, proxy=False, schema_registry=False
+    )
+    producer = ck.Producer({"bootstrap.servers": broker.bootstrap_servers, "transactional.id": "t"})
     started = time.monotonic()
     with pytest.raises(ck.KafkaException) as info:
         producer.init_transactions(30)

@@ -62,9 +62,9 @@ def _locate(ctx: RequestContext, key: str, key_type: int) -> tuple[ErrorCode, in
     svc = ctx.services
     if key_type == 1:
         txn = coordinator(ctx)
-        if txn is None:
-            return ErrorCode.unsupported_version, -1, "", -1
-        error, node_id = txn.coordinator_for(key)
+        # Transactions off: this node, whose InitProducerId then answers the fatal
+        # TRANSACTIONAL_ID_AUTHORIZATION_FAILED (librdkafka retries any FindCoordinator error)
+        error, node_id = (ErrorCode.none, svc.node_id) if txn is None else txn.coordinator_for(key)
     else:
         error, node_id = svc.groups.coordinator_for(key, key_type)
     if error is not ErrorCode.none:
