@@ -394,3 +394,32 @@ def test_a_follower_removed_while_cut_off_never_disrupts_after_healing() -> None
     assert now is not None and now.core.term == term and victim in world.removed
     assert victim in world.nodes[victim].core.voters  # it never learned it was removed
     assert world.acked_count == 5
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_a_new_leader_finishes_a_joint_configuration_it_finds(seed: int) -> None:
+    """The leader dies once the joint configuration reached the other voters but before it
+    wrote C(new): the next leader finds the joint configuration in its log and finishes it."""
+    world = _quiet(seed, 5, 3)
+    world.delay_ms = (1, 5)
+    leader = world.leader()
+    assert leader is not None
+    old = leader.node_id
+    goal = tuple(n for n in world.ids if n != old)[:3]  # the leader is not in C(new)
+    assert leader.core.propose_config(goal)
+    world.process(leader)
+
+    def joint_everywhere() -> bool:
+        holders = [n for n in world.nodes.values() if n.core.membership.state == "joint"]
+        return leader.core.membership.state == "joint" and len(holders) >= 4
+
+    deadline = world.now_ms + 10_000
+    while not joint_everywhere():
+        world.advance(1)
+        assert world.now_ms < deadline and leader.core.membership.state != "stable"
+    world.crash(old)
+    world.advance(10_000)
+    new = world.leader()
+    assert new is not None and new.node_id in goal
+    assert new.core.membership.state == "stable" and set(new.core.membership.voters) == set(goal)
+    assert _config_settled(world)
