@@ -74,3 +74,25 @@ def test_offsets_of_a_transaction_visible_at_commit_only_and_after_restarts(txn_
     txn_broker.restart(crash=True)
     assert _committed(bootstrap, group, topic) == 50
     member.close()
+
+
+def test_kafka_python_send_offsets_to_transaction(txn_broker):
+    from kafka import KafkaProducer
+    from kafka.structs import OffsetAndMetadata
+    from kafka.structs import TopicPartition as KTopicPartition
+
+    bootstrap = txn_broker.bootstrap
+    topic = new_topic(bootstrap, 1)
+    group = f"kpg-{uuid.uuid4().hex[:6]}"
+    p = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"kpo-{uuid.uuid4().hex[:6]}")
+    try:
+        p.init_transactions()
+        for offset, commit in ((7, True), (9, False), (11, True)):
+            p.begin_transaction()
+            p.send_offsets_to_transaction(
+                {KTopicPartition(topic, 0): OffsetAndMetadata(offset, "", -1)}, group
+            )
+            p.commit_transaction() if commit else p.abort_transaction()
+            assert _committed(bootstrap, group, topic) == (offset if commit else 7)
+    finally:
+        p.close(timeout=10)
