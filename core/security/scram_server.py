@@ -65,6 +65,7 @@ class ScramExchange:
         self._client_first_bare = ""
         self._server_first = ""
         self._nonce = ""
+        self._client_nonce = ""
         self._credential: ScramCredential | None = None
         self._known = False
 
@@ -110,7 +111,8 @@ class ScramExchange:
         self._credential = cred
         self._gs2 = f"{flag},{authzid},"
         self._client_first_bare = bare
-        self._nonce = attrs[1][1] + base64.b64encode(os.urandom(NONCE_BYTES)).decode("ascii")
+        self._client_nonce = attrs[1][1]
+        self._nonce = attrs[1][1] + os.urandom(NONCE_BYTES).hex()  # alphanumeric, as Kafka's
         salt = base64.b64encode(cred.salt).decode("ascii")
         self._server_first = f"r={self._nonce},s={salt},i={cred.iterations}"
         self._state = "final"
@@ -128,7 +130,9 @@ class ScramExchange:
             raise ScramError("malformed base64 in client-final message") from None
         if binding != self._gs2:
             raise ScramError("channel binding data does not match the client-first message")
-        if attrs[1][1] != self._nonce:
+        # librdkafka before 2.6.1 sends its own nonce again in front of the server's (its #4895;
+        # Debian's kcat links 2.0.2): that exact form is accepted too, as Kafka 3.8.1-3.9 do
+        if attrs[1][1] not in (self._nonce, self._client_nonce + self._nonce):
             raise ScramError("nonce does not match")
         without_proof = text[: text.rindex(",p=")]
         auth_message = f"{self._client_first_bare},{self._server_first},{without_proof}".encode()
