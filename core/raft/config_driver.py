@@ -31,9 +31,28 @@ class ConfigDriver:
     core: RaftCore | None
     _closed: bool
     _config_waiters: list[ConfigWaiter]
+    _ticker: asyncio.Task | None
+    _external_ticks: bool
+    _own_ticks: bool
 
     def _process(self) -> None:
         raise NotImplementedError
+
+    async def _tick_loop(self) -> None:
+        raise NotImplementedError
+
+    def _ensure_ticks(self) -> None:
+        """A group of several members is ticked: by RaftGroups' ticker if it registered as
+        one, else (single-voter at register, grown since by a membership change) by a timer
+        task of its own."""
+        core = self.core
+        if self._ticker is not None or self._closed or core is None:
+            return
+        if len(core.membership.members) < 2 and core.forced is None:
+            return
+        if self._external_ticks and not self._own_ticks:
+            return
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
 
     # ---- queries -------------------------------------------------------------------------------------
     @property

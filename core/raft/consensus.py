@@ -166,19 +166,6 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
             merged[t] = min(merged.get(t, o), o)
         return sorted(merged.items())
 
-    def _ensure_ticks(self) -> None:
-        """A group of several members is ticked: by RaftGroups' ticker if it registered as
-        one, else (single-voter at register, grown since by a membership change) by a timer
-        task of its own."""
-        core = self.core
-        if self._ticker is not None or self._closed or core is None:
-            return
-        if len(core.membership.members) < 2 and core.forced is None:
-            return
-        if self._external_ticks and not self._own_ticks:
-            return
-        self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
-
     def close(self) -> None:
         self._closed = True
         if self._ticker is not None:
