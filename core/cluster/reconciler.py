@@ -41,7 +41,7 @@ log = logging.getLogger("ailurus.reconciler")
 RETRY_MS = 1_000
 CHANGE_TIMEOUT_MS = 30_000
 MAX_CONCURRENT_MOVES = 64  # moves this node leads and drives at once
-BATCH_KEYS = 64  # partitions reconciled between two yields to the event loop
+BATCH_KEYS = 8  # partitions reconciled between two yields to the event loop
 
 
 class Reconciler:
