@@ -52,6 +52,7 @@ _READ_CHUNK_BYTES = 1024 * 1024
 _LEADERSHIP_CHECK_MS = 1_000
 _TOPIC_WAIT_S = 30.0
 _POLL_S = 0.01
+DEFERRED_WRITE_MS = 100
 
 
 class TransactionCoordinator(TxnOperations):
@@ -85,6 +86,7 @@ class TransactionCoordinator(TxnOperations):
         self._loading: dict[int, asyncio.Task] = {}
         self._load_term: dict[int, int] = {}
         self._creating: asyncio.Task | None = None
+        self._deferred: dict[str, asyncio.TimerHandle] = {}  # Complete* written behind
         self._tasks: list[asyncio.Task] = []
         self._init_ops()
         partitions.add_leadership_listener(self._on_leadership)
@@ -106,6 +108,9 @@ class TransactionCoordinator(TxnOperations):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        for meta in [m for m in self.txns.values() if m.transactional_id in self._deferred]:
+            self._cancel_deferred(meta.transactional_id)
+            self._write_deferred(meta)  # queued before the journal closes: written if it can
         await self.journal.close()
 
     def max_timeout_ms(self) -> int:
@@ -197,6 +202,7 @@ class TransactionCoordinator(TxnOperations):
         term = self._coordinator_epoch(tid)
         if term is None:
             return ErrorCode.not_coordinator
+        self._cancel_deferred(tid)  # this write replaces a Complete* not written yet
         error = await self.journal.append(partition, [(encode_key(tid), encode_value(meta))])
         if error is not ErrorCode.none:
             return error
@@ -210,6 +216,7 @@ class TransactionCoordinator(TxnOperations):
         term = self._coordinator_epoch(tid)
         if term is None:
             return ErrorCode.not_coordinator
+        self._cancel_deferred(tid)
         error = await self.journal.append(self.partition_of(tid), [(encode_key(tid), None)])
         if error is ErrorCode.none and self._coordinator_epoch(tid) == term:
             self.txns.pop(tid, None)
@@ -217,11 +224,28 @@ class TransactionCoordinator(TxnOperations):
         return error
 
     def _store_background(self, meta: TxnMetadata) -> None:
-        """Install a state now and write it behind (the Complete* after the markers)."""
+        """Install a state now and write it behind (the Complete* after the markers), after
+        DEFERRED_WRITE_MS unless the id's next change (the next transaction's Ongoing, most
+        often) is written first and replaces it: one replicated write less per transaction."""
         tid = meta.transactional_id
         if self._coordinator_epoch(tid) is None:
             return
         self.txns[tid] = meta
+        self._cancel_deferred(tid)
+        self._deferred[tid] = asyncio.get_running_loop().call_later(
+            DEFERRED_WRITE_MS / 1000, self._write_deferred, meta
+        )
+
+    def _cancel_deferred(self, tid: str) -> None:
+        handle = self._deferred.pop(tid, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _write_deferred(self, meta: TxnMetadata) -> None:
+        tid = meta.transactional_id
+        self._deferred.pop(tid, None)
+        if self.txns.get(tid) is not meta or self._coordinator_epoch(tid) is None:
+            return
         written = self.journal.append(
             self.partition_of(tid), [(encode_key(tid), encode_value(meta))]
         )

@@ -284,9 +284,9 @@ class TxnOperations:
             if meta != prepared or not still_valid():
                 return
             done = S.COMPLETE_COMMIT if commit else S.COMPLETE_ABORT
-            # Not awaited: every marker is written, so losing this record only means a next
-            # coordinator finds Prepare* and writes the markers again (idempotent). The
-            # journal keeps its order before any later change of the id (often one batch).
+            # Written behind, or replaced by the id's next change: every marker is written, so
+            # a log still saying Prepare* only makes a next coordinator write the markers
+            # again (idempotent); a later state (the next Ongoing) implies this one.
             self._store_background(
                 meta.but(state=done, partitions=frozenset(), update_ms=self.clock.now_ms())
             )
