@@ -39,12 +39,12 @@ def test_a_cluster_over_mutual_tls_rpc(tmp_path, certs):
     args = tls_set_arg(certs, require_client_auth=True, key="rpc_server_tls")
     with BrokerCluster(3, tmp_path, extra_args=args) as cluster:
         admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
-        admin.create_topics([NewTopic("rf3", 1, 3)])["rf3"].result(60)
+        admin.create_topics([NewTopic("rf3", 1, 3)])["rf3"].result(120)
         producer = ck.Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
         delivered: list = []
         for i in range(20):
             producer.produce("rf3", str(i).encode(), on_delivery=lambda e, m: delivered.append(e))
-        producer.flush(60)
+        producer.flush(120)
         assert delivered == [None] * 20
         rpc_port = cluster.nodes[0].rpc_port
         with socket.create_connection(("127.0.0.1", rpc_port), timeout=5) as raw:
