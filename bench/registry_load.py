@@ -70,7 +70,11 @@ async def _load(url: str, proc: psutil.Process, make) -> tuple[float, float]:
 
 
 def main() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="sr-bench-")) / "node"
+    with tempfile.TemporaryDirectory(prefix="sr-bench-") as tmp:  # the data dir goes too
+        _run(Path(tmp) / "node")
+
+
+def _run(data_dir: Path) -> None:
     broker = BrokerProcess(data_dir, "--schema-registry-addr", "127.0.0.1:0").start()
     url = broker.listener_url("schema_registry")
     try:
