@@ -166,8 +166,12 @@ def test_brokers_decommission_and_recommission(cluster4, rpk, admin):
         "node 3 decommissioned",
         90,
     )
-    rows = table(rpk("redpanda", "admin", "brokers", "list").stdout)
-    assert [r[0] for r in rows[1:]] == ["0", "1", "2"]
+    cluster4.kill(3)  # the operator stops it (its own Admin API still lists itself)
+
+    def listed_ids() -> list[str]:
+        return [r[0] for r in table(rpk("redpanda", "admin", "brokers", "list").stdout)[1:]]
+
+    wait_for(lambda: listed_ids() == ["0", "1", "2"], "node 3 gone from every node's list", 20)
     rows = table(rpk("redpanda", "admin", "brokers", "list", "-d").stdout)
     assert rows[-1][:8] == ["3", "-", "-", "-", "-", "-", "-", "-"]
     refused = rpk("redpanda", "admin", "brokers", "recommission", "3")
