@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import kafka.errors as kerr
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from cli.clients.dial import first_dial_failure
-from cli.clients.sasl_probe import handshake_refusal
+from cli.clients.sasl_probe import handshake_refusal, login_refusal
 from cli.config.params import Params
 from cli.errors import ConnectionFailed, KafkaRequestFailed, UsageError
 
@@ -84,11 +85,29 @@ def _sasl_refusal_of(p: Params) -> str | None:
         return None
     reason = handshake_refusal(p.brokers[0], p.sasl.mechanism)
     if reason is None:
+        sasl = p.sasl
+        reason = login_refusal(
+            p.brokers[0], sasl.mechanism, sasl.user, sasl.password, _probe_tls(p)
+        )
+    if reason is None:
         return None
     return (
         f"SASL authentication failed: the broker at {','.join(p.brokers)} did not accept SASL "
         f"{p.sasl.mechanism} authentication for user {p.sasl.user!r} ({reason})"
     )
+
+
+def _probe_tls(p: Params) -> ssl.SSLContext | None:
+    """The TLS the Kafka clients use, for the login probe (verification as configured)."""
+    tls = p.kafka_tls
+    if tls is None:
+        return None
+    context = ssl.create_default_context(cafile=tls.ca_file or None)
+    if tls.cert_file:
+        context.load_cert_chain(tls.cert_file, tls.key_file or None)
+    if tls.insecure_skip_verify:
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context
 
 
 def _sasl_reason(exc: BaseException) -> str:

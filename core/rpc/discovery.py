@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+from core.rpc import tls as rpc_tls
 from core.rpc.connection import Connection, Handler
 from core.rpc.errors import HandshakeRefused, RpcUnavailable
 from core.rpc.frame import DEFAULT_MAX_FRAME_BYTES, Method, Status
@@ -49,7 +50,7 @@ async def hello(
     try:
         async with asyncio.timeout(timeout_ms / 1000):
             _, conn = await loop.create_connection(
-                lambda: Connection(endpoint, dialed=True), host, port
+                lambda: Connection(endpoint, dialed=True), host, port, ssl=rpc_tls.client_context()
             )
             _, fut = conn.request(Method.hello, local.encode(), b"")
             header, meta, _ = await fut

@@ -17,4 +17,17 @@ def from_profile() -> AdminClient:
         list(p.admin_urls) or [DEFAULT_ADMIN_URL],
         auth=auth,
         timeout_s=p.seconds("dial_timeout") + p.seconds("request_timeout_overhead"),
+        verify=_tls_context(p.admin_tls) if p.admin_tls is not None else True,
     )
+
+
+def _tls_context(tls):
+    """-X admin.tls.ca / cert / key / insecure_skip_verify as an SSL context for httpx."""
+    import ssl
+
+    context = ssl.create_default_context(cafile=tls.ca_file or None)
+    if tls.cert_file:
+        context.load_cert_chain(tls.cert_file, tls.key_file or None)
+    if tls.insecure_skip_verify:
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context

@@ -38,13 +38,16 @@ class AdminClient:
     timeout_s: float = 10.0
     retry_pause_s: float = RETRY_PAUSE_S
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    verify: Any = field(default=True, repr=False)  # an ssl.SSLContext from admin.tls.*
 
     def __post_init__(self) -> None:
         assert self.urls, "need at least one admin URL"
         self.urls = [u.rstrip("/") if "://" in u else f"http://{u.rstrip('/')}" for u in self.urls]
 
     def _client(self) -> httpx.Client:
-        return httpx.Client(auth=self.auth, timeout=self.timeout_s, transport=self.transport)
+        return httpx.Client(
+            auth=self.auth, timeout=self.timeout_s, transport=self.transport, verify=self.verify
+        )
 
     def send_any(
         self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None

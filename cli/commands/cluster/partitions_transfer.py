@@ -61,7 +61,9 @@ def broker_url(client: AdminClient, node_id: int) -> str:
     """The admin URL of the broker `node_id` (each host's /v1/node_config says its id)."""
     errors = []
     for url in client.urls:
-        host = AdminClient([url], auth=client.auth, timeout_s=client.timeout_s)
+        host = AdminClient(
+            [url], auth=client.auth, timeout_s=client.timeout_s, verify=client.verify
+        )
         try:
             if int(host.get_json("/v1/node_config").get("node_id", -1)) == node_id:
                 return url
@@ -78,7 +80,7 @@ def transfer(
         url = broker_url(client, source)
     except CliError as exc:
         raise CliError(f"unable to get broker URL: {exc}") from None
-    host = AdminClient([url], auth=client.auth, timeout_s=client.timeout_s)
+    host = AdminClient([url], auth=client.auth, timeout_s=client.timeout_s, verify=client.verify)
     path = (
         f"/v1/partitions/{quote(ns, safe='')}/{quote(topic, safe='')}/{partition}"
         "/transfer_leadership"

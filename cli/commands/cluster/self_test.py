@@ -77,7 +77,7 @@ def _nodes() -> list[tuple[int, AdminClient]]:
     every = from_profile()
     out = []
     for url in every.urls:
-        one = AdminClient([url], auth=every.auth, timeout_s=every.timeout_s)
+        one = AdminClient([url], auth=every.auth, timeout_s=every.timeout_s, verify=every.verify)
         out.append((int(one.get_json("/v1/node_config")["node_id"]), one))
     return out
 
