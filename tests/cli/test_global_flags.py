@@ -137,5 +137,5 @@ def test_hidden_aliases_only_for_commands_that_exist(rpk):
     assert "acl" not in [line.split()[0] for line in root.splitlines()]
     # `rpk status` is rpk's hidden, deprecated copy of `rpk debug info` (a no-op)
     status = rpk(["status"])
-    assert status.exit_code == 0 and "use \"rpk debug info\" instead" in status.stderr
+    assert status.exit_code == 0 and 'use "rpk debug info" instead' in status.stderr
     assert "status" not in [line.split()[0] for line in root.splitlines()]
