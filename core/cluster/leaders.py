@@ -109,6 +109,9 @@ class LeaderTable:
         self._uptime: dict[int, tuple[int, int]] = {}  # node -> (its uptime, when we heard it)
         self._task: asyncio.Task | None = None
         self._flush_scheduled = False
+        self._unreachable: set[int] = set()
+        self._failed_ms: dict[int, int] = {}  # node -> when our last call to it failed
+        self._unreachable_listeners: list[Callable[[int], None]] = []
         self.frames_received = 0
         self.updates_received = 0
         self.updates_rejected = 0
@@ -143,16 +146,23 @@ class LeaderTable:
             return False
         return not self.unreachable(node_id)
 
+    def add_unreachable_listener(self, fn: Callable[[int], None]) -> None:
+        """`fn(node_id)` when a peer becomes unreachable (checked every flush tick; a peer
+        whose connection dropped is probed at once, so a crashed node shows within a tick)."""
+        self._unreachable_listeners.append(fn)
+
     def unreachable(self, node_id: int) -> bool:
-        """Our RPC connection to `node_id` is down and the last attempt to connect failed: a
-        crashed or stopped node shows so within a Raft heartbeat (heartbeats redial it)."""
-        if node_id == self.node_id or self._peer_clients is None:
+        """Our RPC connection to `node_id` is down and our last call to it failed after the
+        last time we heard from it: a crashed or stopped node shows so within a flush tick
+        (a dropped connection is probed at once)."""
+        failed = self._failed_ms.get(node_id)
+        if failed is None or failed < self._contact_ms.get(node_id, failed):
             return False
+        assert self._peer_clients is not None
         try:
-            client = self._peer_clients.get(node_id)
+            return not self._peer_clients.get(node_id).connected
         except RpcError:
             return False
-        return not client.connected and client.connect_failures > 0
 
     def last_contact_ms(self, node_id: int) -> int | None:
         return self._contact_ms.get(node_id)
@@ -265,8 +275,26 @@ class LeaderTable:
             if peer is None:
                 peer = self._peers[node_id] = _Peer(pending={})
             peer.pending.update(changes)
+            self._check_reachable(node_id, peer, now)
             if peer.sending is None:
                 self._maybe_send(node_id, peer, now)
+
+    def _check_reachable(self, node_id: int, peer: _Peer, now: int) -> None:
+        if self.unreachable(node_id):
+            if node_id not in self._unreachable:
+                self._unreachable.add(node_id)
+                log.info("leaders: node %d unreachable", node_id)
+                for fn in self._unreachable_listeners:
+                    fn(node_id)
+            return
+        self._unreachable.discard(node_id)
+        assert self._peer_clients is not None
+        try:
+            connected = self._peer_clients.get(node_id).connected
+        except RpcError:
+            return
+        if not connected:
+            peer.ping_due_ms = min(peer.ping_due_ms, now)  # probe now: redial it
 
     def _maybe_send(self, node_id: int, peer: _Peer, now: int) -> None:
         if now >= peer.refresh_due_ms:
@@ -312,6 +340,7 @@ class LeaderTable:
                 if sent >= len(items):
                     break
         except RpcError as exc:
+            self._failed_ms[node_id] = self._clock.monotonic_ms()
             log.debug("leaders: update to node %d failed: %s", node_id, exc)
             for key, entry in items[sent:]:  # resent next time unless a newer one is queued
                 peer.pending.setdefault(key, entry)

@@ -46,6 +46,15 @@ class Leadership:
         self.balancer = LeaderBalancer(
             node_id, controller, runtime.leaders, self.transfers, in_maintenance, config, clock
         )
+        self._controller, self._partitions = controller, partitions
+        runtime.leaders.add_unreachable_listener(self._leader_unreachable)
+
+    def _leader_unreachable(self, node_id: int) -> None:
+        """A peer cannot be reached: the groups it leads here campaign soon (Consensus)."""
+        for consensus in [self._controller.consensus] + [
+            p.consensus for p in self._partitions.all()
+        ]:
+            consensus.leader_unreachable(node_id)
 
     def start(self) -> None:
         self.drainer.start()
