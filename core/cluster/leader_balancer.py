@@ -6,7 +6,9 @@ topic and node, then repeatedly moves one leadership (of a partition with more t
 replica) to another replica when that lowers the sum of squared counts (per node, weighted
 twice, plus per topic and node; Redpanda's hill climbing also balances topics), relieving
 the node leading the most first and preferring the partition's preferred leader (the first
-replica of its placement), until no move improves or
+replica of its placement); when no single move improves, two moves of different topics
+between two nodes, one each way, balance the topics without unbalancing the nodes; until
+nothing improves or
 `leader_balancer_transfer_limit_per_shard` transfers are in flight (one shard per node here).
 Transfers go to the group's leader (core.cluster.leader_transfer) and run concurrently; a
 moved group is muted for `leader_balancer_mute_timeout`. The result: no node leads more
@@ -96,13 +98,16 @@ def plan(groups: list[Group], nodes: set[int], muted_groups: set[int], limit: in
     moves: list[Move] = []
     while len(moves) < limit:
         found = _best_move(counts, led)
-        if found is None:
+        chosen = [found] if found is not None else []
+        if not chosen and len(moves) + 2 <= limit:
+            chosen = _best_swap(counts, led)
+        if not chosen:
             break
-        g, move = found
-        moves.append(move)
-        counts.add(g.topic, move.source, -1)
-        counts.add(g.topic, move.target, 1)
-        led[move.source].remove(g)
+        for g, move in chosen:
+            moves.append(move)
+            counts.add(g.topic, move.source, -1)
+            counts.add(g.topic, move.target, 1)
+            led[move.source].remove(g)
     return moves
 
 
@@ -123,6 +128,38 @@ def _best_move(counts: _Counts, led: dict[int, list[Group]]) -> tuple[Group, Mov
             _, g, target = best
             return g, Move(g.group_id, source, target)
     return None
+
+
+def _best_swap(counts: _Counts, led: dict[int, list[Group]]) -> list[tuple[Group, Move]]:
+    """Two moves of different topics between two nodes, one each way: the nodes' counts stay,
+    the topics' balance improves (when no single move does)."""
+
+    def best(source: int, target: int, skip: str | None) -> tuple[int, Group | None]:
+        top: tuple[int, Group | None] = (-(10**9), None)
+        for g in led[source]:
+            if target in g.replicas and g.topic != skip:
+                t = counts.topic
+                gain = t.get((g.topic, source), 0) - t.get((g.topic, target), 0)
+                if gain > top[0]:
+                    top = (gain, g)
+        return top
+
+    found: tuple[int, Group, Group, int, int] | None = None
+    for s in counts.node:
+        for t in counts.node:
+            if s == t:
+                continue
+            gain1, g1 = best(s, t, None)
+            if g1 is None or gain1 < 2:
+                continue
+            gain2, g2 = best(t, s, g1.topic)
+            score = gain1 + gain2 - 2
+            if g2 is not None and score > 0 and (found is None or score > found[0]):
+                found = (score, g1, g2, s, t)
+    if found is None:
+        return []
+    _, g1, g2, s, t = found
+    return [(g1, Move(g1.group_id, s, t)), (g2, Move(g2.group_id, t, s))]
 
 
 class LeaderBalancer:
