@@ -80,6 +80,7 @@ class Members:
         self.cluster_uuid: str | None = None
         self.founders: tuple[int, ...] = ()
         self._max_id = -1  # the largest node id ever assigned (ids are never reused)
+        self._removed: set[int] = set()  # decommissioned ids (core.cluster.decommission)
         self._listeners: list[MemberListener] = []
         self._bootstrap_listeners: list[Callable[[str], None]] = []
 
@@ -154,11 +155,24 @@ class Members:
         if wanted is None:
             known = self.by_uuid(node_uuid)
             return known.node_id if known is not None else self._max_id + 1
+        if int(wanted) in self._removed:
+            log.warning("register_node: node %s was decommissioned", wanted)
+            return None
         holder = self._members.get(int(wanted))
         if holder is not None and holder.uuid != node_uuid:
             log.warning("register_node: node %s is %s, not %s", wanted, holder.uuid, node_uuid)
             return None
         return int(wanted)
+
+    def remove(self, node_id: int) -> None:
+        """A decommissioned node leaves for good (core.cluster.decommission applies
+        `remove_node` and restores it): a registration under its id is refused."""
+        self._removed.add(node_id)
+        member = self._members.pop(node_id, None)
+        if member is not None:
+            log.info("member %d removed", node_id)
+            for fn in self._listeners:
+                fn("removed", member)
 
     # ---- controller snapshot hooks (core.cluster.controller_snapshot) --------------------------
     def snapshot(self) -> dict:

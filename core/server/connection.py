@@ -144,8 +144,8 @@ class KafkaConnection:
     async def _read_loop(self, queue: asyncio.Queue, writer_task: asyncio.Task) -> None:
         budget = self._budget
         while True:
+            await quotas.wait_unmuted(self)  # throttled: read nothing more until it has passed
             payload, units = await self._read_frame()
-            await quotas.wait_unmuted(self)  # a throttled client's next request waits
             try:
                 item = self._dispatch(payload)
             except BaseException:

@@ -221,7 +221,10 @@ class Groups(Protocol):
     def commit_offsets(self, params: CommitParams) -> Completion[CommitOutcome]: ...
 
     def fetch_offsets(
-        self, group_id: str, partitions: list[tuple[str, int]] | None
+        self,
+        group_id: str,
+        partitions: list[tuple[str, int]] | None,
+        require_stable: bool = False,
     ) -> OffsetFetchResult: ...
 
     def delete_offsets(

@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 from tests.support.txn_clients import new_topic
 
@@ -16,7 +17,11 @@ WAIT_S = 30.0
 
 
 def _committed(bootstrap: str, group: str, topic: str) -> int:
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    """The committed offset as a read_uncommitted client asks (no require_stable: a pending
+    transactional offset does not hold the answer back)."""
+    c = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": group, "isolation.level": "read_uncommitted"}
+    )
     try:
         deadline = time.monotonic() + WAIT_S
         while True:
@@ -53,6 +58,10 @@ def test_offsets_of_a_transaction_visible_at_commit_only_and_after_restarts(txn_
     p.begin_transaction()
     p.send_offsets_to_transaction([TopicPartition(topic, 0, 20)], metadata, 30)
     assert _committed(bootstrap, group, topic) == 10  # pending: not visible before the commit
+    stable = Consumer({"bootstrap.servers": bootstrap, "group.id": group})  # read_committed
+    with pytest.raises(KafkaException):  # KIP-447 require_stable: UNSTABLE_OFFSET_COMMIT, retried
+        stable.committed([TopicPartition(topic, 0)], 2)
+    stable.close()
     p.abort_transaction(30)
     assert _committed(bootstrap, group, topic) == 10  # aborted: never
     _txn_offsets(p, metadata, topic, 30, commit=True)

@@ -17,7 +17,11 @@ API_KEY = 18
 MIN_VERSION = 0
 MAX_VERSION = 3
 
-_GATED = {22: "enable_idempotence"}  # key -> cluster property that must be true
+# key -> cluster property that must be true for the key to be advertised
+_GATED = {
+    22: "enable_idempotence",
+    **dict.fromkeys((24, 25, 26, 28), "enable_transactions"),
+}
 
 
 def served(cluster_config=None) -> list[tuple[int, int, int]]:

@@ -21,7 +21,11 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         wanted = [(t.name, p) for t in request.topics for p in t.partition_indexes]
     if not ctx.authorized("DESCRIBE", "GROUP", request.group_id):
         return _response(ctx, ErrorCode.group_authorization_failed, wanted, ())
-    result = groups.fetch_offsets(request.group_id, wanted)
+    # v7+ require_stable: a partition with offsets pending in an open transaction answers
+    # UNSTABLE_OFFSET_COMMIT (retriable) instead of the last stable offset
+    result = groups.fetch_offsets(
+        request.group_id, wanted, getattr(request, "require_stable", False)
+    )
     offsets = tuple(o for o in result.offsets if ctx.authorized("DESCRIBE", "TOPIC", o.topic))
     return _response(ctx, result.error, wanted, offsets)
 
