@@ -6,13 +6,11 @@ takes none while in maintenance (not even when a leader dies), and rpk prints rp
 from __future__ import annotations
 
 import pytest
-import typer
 
-from cli.commands.cluster import partitions_transfer
 from core.testing.cluster import admin_get
 from tests.leadership.support import admin, leaders, wait_for
 from tests.support.cluster import CLUSTER_PROPERTIES, create_topic, running_cluster
-from tests.support.rpk import admin_env, run_in_process, typer_runner
+from tests.support.rpk import admin_env, run_in_process
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(240)]
 
@@ -100,31 +98,34 @@ def _rpk_admin_hosts(cluster) -> str:
 
 
 def test_rpk_transfer_leadership_both_forms(cluster, tmp_path) -> None:
-    root = typer.Typer()  # `cluster partitions` is registered by its own group
-
-    @root.callback()
-    def _root() -> None:
-        """test root"""
-
-    partitions_transfer.register(root)
-    run = typer_runner(root, admin_env(_rpk_admin_hosts(cluster), tmp_path))
+    env = admin_env(_rpk_admin_hosts(cluster), tmp_path)
     for partition, args in ((2, [TOPIC, "-p"]), (3, ["-p"])):
         target = (cluster.leader_of(TOPIC, partition) + 1) % 3
         spec = f"{partition}:{target}" if args[0] == TOPIC else f"{TOPIC}/{partition}:{target}"
-        result = run("transfer-leadership", *args, spec)
-        assert result.exit_code == 0, result.output
-        assert result.output.startswith("Successfully began the partition leadership transfer(s).")
+        result = run_in_process(["cluster", "partitions", "transfer-leadership", *args, spec], env)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == (
+            "Successfully began the partition leadership transfer(s).\n\n"
+            "Check the new leader assignment with 'rpk topic describe -p TOPIC'.\n"
+        )
         wait_for(
             lambda: everyone_sees(cluster, partition, target),
             f"rpk transfer of {partition}",
             cluster,
             10,
         )
-    result = run("transfer-leadership", "-p", "nonsense")
-    # (cli.main prints a CliError on stderr; this throwaway root leaves it on the result)
-    assert (
-        str(result.exception) == "failed to extract topic/partition: invalid format for nonsense\n"
+    result = run_in_process(["cluster", "partitions", "transfer-leadership", "-p", "nonsense"], env)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "failed to extract topic/partition: invalid format for nonsense"
     )
+    # a target that is not a replica: rpk prints the failure and exits 0, as rpk does
+    result = run_in_process(
+        ["cluster", "partitions", "transfer-leadership", "-p", f"{TOPIC}/2:9"], env
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith("failed to transfer the partition leader: ")
+    assert "node 9 is not a voter" in result.stdout
 
 
 def test_rpk_maintenance_drains_and_blocks_leadership(cluster, tmp_path) -> None:
