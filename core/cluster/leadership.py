@@ -74,3 +74,9 @@ class Leadership:
 
     async def drain_status(self, node_id: int) -> DrainStatus:
         return await self.drainer.status_of(node_id)
+
+    def force_local_maintenance(self, enabled: bool) -> None:
+        self.drainer.force(enabled)
+
+    def local_drain_status(self) -> DrainStatus:
+        return self.drainer.local_status()

@@ -9,6 +9,8 @@
   another node, at most MAX_PARALLEL_TRANSFERS at once (Redpanda's 25), until it leads none:
   then the drain is `finished`. Leaving maintenance lets the groups campaign again; the
   leader balancer brings leadership back.
+* PUT/DELETE /v1/maintenance force this node's drain on or off locally (`Drainer.force`),
+  until the next maintenance command about it.
 * The drain status (Redpanda's drain_status: finished, errors, partitions, eligible,
   transferring, failed) of this node is local; another node's is asked over
   Method.leadership ("drain_status"), as Redpanda reads it from that node's health report.
@@ -124,6 +126,7 @@ class Drainer:
         self._controller = controller
         self._transfers = transfers
         self.status = DrainStatus()
+        self.forced: bool | None = None  # PUT/DELETE /v1/maintenance, until the next command
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         table.subscribe(self._on_change)
@@ -132,7 +135,13 @@ class Drainer:
 
     @property
     def active(self) -> bool:
-        return self.node_id in self.table
+        return self.node_id in self.table if self.forced is None else self.forced
+
+    def force(self, enabled: bool) -> None:
+        """Start or stop draining this node whatever the controller says (Redpanda's local
+        maintenance endpoints), until the next maintenance command about this node."""
+        self.forced = enabled
+        self._restart(enabled)
 
     def start(self) -> None:
         self._apply_blocking()
@@ -159,6 +168,10 @@ class Drainer:
     def _on_change(self, node_id: int, enabled: bool) -> None:
         if node_id != self.node_id:
             return
+        self.forced = None
+        self._restart(enabled)
+
+    def _restart(self, enabled: bool) -> None:
         self._apply_blocking()
         self.status = DrainStatus(draining=enabled)
         self._wake.set()

@@ -195,3 +195,22 @@ def test_rpk_maintenance_drains_and_blocks_leadership(cluster, tmp_path) -> None
     assert admin_get(cluster.nodes[node].admin_port, "/v1/maintenance") == {"draining": False}
     missing = run_in_process(["cluster", "maintenance", "disable", "9"], env)
     assert missing.exit_code == 1 and "The node 9 is likely dead?" in missing.stderr
+
+
+def test_local_maintenance_escape_hatch(cluster) -> None:
+    """PUT/DELETE /v1/maintenance drain this node (or stop draining it) locally, without a
+    controller command: the other nodes do not list it in maintenance."""
+    node = cluster.leader_of(TOPIC, 5)
+    port = cluster.nodes[node].admin_port
+    assert admin("PUT", port, "/v1/maintenance") == (200, {})
+    wait_for(
+        lambda: (s := admin_get(port, "/v1/maintenance")) and s.get("finished"),
+        "the local drain",
+        cluster,
+        20,
+    )
+    assert node not in leaders(cluster, TOPIC, node)
+    other = cluster.nodes[(node + 1) % 3].admin_port
+    assert admin_get(other, f"/v1/brokers/{node}")["maintenance_status"] == {"draining": False}
+    assert admin("DELETE", port, "/v1/maintenance") == (200, {})
+    assert admin_get(port, "/v1/maintenance") == {"draining": False}
