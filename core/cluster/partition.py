@@ -135,6 +135,10 @@ class Partition(PartitionTxns):
         the term start must have committed, so every earlier batch is in it)."""
         c = self.consensus
         producers = self.producers
+        if c.core is not None and c.core.transfer_target is not None:
+            # refused before any sequence check: a later batch checked against a view that
+            # lacks the refused one would get OUT_OF_ORDER_SEQUENCE (an epoch bump: duplicates)
+            raise ClusterError(ClusterErrc.not_leader, "leadership transfer in progress")
         if producers.leader_term != c.term or not c.is_leader:
             if not c.is_leader:
                 raise ClusterError(ClusterErrc.not_leader, "not the leader")

@@ -136,7 +136,7 @@ class Election(RaftState):
         if m.prevote:
             lease = self.in_leader_lease()
             grant = m.term > self.term and self._log_ok(m.last) and not lease
-            if m.term > self.term and not lease and not grant:
+            if m.term > self.term and not lease and not grant and self.role == R.follower:
                 self._campaign_soon()  # no leader, and our log is ahead: we should lead
             self.send(VoteReply(self.node_id, m.src, m.term if grant else self.term, grant, True))
             return
@@ -217,8 +217,9 @@ class Election(RaftState):
             self._campaign_soon(rank * 2 * self.config.heartbeat_interval_ms)
 
     def _campaign_soon(self, after_ms: int = 0) -> None:
-        """Move the election timer to within half a heartbeat interval after `after_ms`."""
-        if self.role != R.leader:
+        """A follower: move the election timer to within half a heartbeat interval after
+        `after_ms` (never a candidate's: restarting a round early could keep it from ending)."""
+        if self.role == R.follower:
             jitter = int(self.rng.random() * self.config.heartbeat_interval_ms / 2)
             self.election_due_ms = min(self.election_due_ms, self.now_ms + after_ms + jitter)
 
