@@ -89,9 +89,7 @@ async def test_brokers_partitions_and_health_follow_the_cluster(tmp_path):
         assert [(b["node_id"], b["is_alive"]) for b in brokers] == [(0, True), (1, True), (2, True)]
         assert brokers[2]["internal_rpc_port"] == 33145 + 2
         assert (await api.get("/v1/brokers/2")).json()["is_alive"] is True
-        other = await api.put("/v1/brokers/2/maintenance")  # set on node 2's own Admin API
-        assert other.status_code == 400 and "node 2" in other.json()["message"]
-        assert (await api.put("/v1/brokers/7/maintenance")).status_code == 404
+        # maintenance of any node through any node: tests/leadership (needs the whole broker)
         topic = (await api.get("/v1/partitions/kafka/t")).json()
         assert [[r["node_id"] for r in p["replicas"]] for p in topic] == ASSIGNMENTS
         assert [p["leader_id"] for p in topic] == [agreed_leader(nodes, i) for i in range(4)]
