@@ -42,6 +42,7 @@ from typing import Any
 
 from core.common.clock import Clock
 from core.raft.consensus import Consensus
+from core.raft.recovery_throttle import RecoveryThrottle
 from core.raft.ticker import GroupTicker
 from core.raft.types import Message
 from core.rpc.client import PeerClients
@@ -61,6 +62,7 @@ MAX_FRAME_BYTES = 8 * 1024 * 1024  # a frame is split past this (the RPC bound i
 CALL_TIMEOUT_MS = 5_000
 ELECTION_TIMEOUT = "raft_election_timeout_ms"  # cluster properties (Redpanda's: 1500)
 HEARTBEAT_INTERVAL = "raft_heartbeat_interval_ms"  # (150)
+LEARNER_RECOVERY_RATE = "raft_learner_recovery_rate"  # bytes/s (104857600)
 MIN_TICK_MS = 5
 
 
@@ -135,6 +137,8 @@ class RaftGroups:
         self._closed = False
         self._config = config
         self._timeouts: tuple[int, int] | None = None  # (election, heartbeat) applied
+        # raft_learner_recovery_rate: one bucket for every group led here (read at each tick)
+        self.learner_throttle = RecoveryThrottle()
         self._tick_s = tick_ms / 1000
         self._refresh_timeouts()
         rpc_server.register(Method.raft_batch, self._handle)
@@ -149,6 +153,7 @@ class RaftGroups:
         consensus.detach_ticker(self._ticker_heap.wake)
         if self._timeouts is not None:
             consensus.set_timeouts(*self._timeouts)
+        consensus.set_learner_throttle(self.learner_throttle)
         if consensus.multi_voter:
             self._ticker_heap.add(consensus)
 
@@ -216,6 +221,7 @@ class RaftGroups:
     def _refresh_timeouts(self) -> None:
         if self._config is None:
             return
+        self._refresh_learner_rate()
         try:
             timeouts = (int(self._config(ELECTION_TIMEOUT)), int(self._config(HEARTBEAT_INTERVAL)))
         except (KeyError, TypeError, ValueError):
@@ -229,6 +235,23 @@ class RaftGroups:
         self._tick_s = min(self.tick_ms, max(MIN_TICK_MS, timeouts[1] // 3)) / 1000
         for consensus in self._groups.values():
             consensus.set_timeouts(*timeouts)
+
+    def _refresh_learner_rate(self) -> None:
+        assert self._config is not None
+        try:
+            rate = int(self._config(LEARNER_RECOVERY_RATE))
+        except KeyError:
+            return  # a config store without the property: the default stands
+        except (TypeError, ValueError):
+            log.exception(
+                "%s unreadable: keeping %d",
+                LEARNER_RECOVERY_RATE,
+                self.learner_throttle.rate_bytes_s,
+            )
+            return
+        if rate != self.learner_throttle.rate_bytes_s:
+            log.info("raft: learner recovery rate %d bytes/s", rate)
+            self.learner_throttle.rate_bytes_s = rate
 
     # ---- sending -----------------------------------------------------------------------------------
     def _outbox(self, node_id: int) -> Outbox:

@@ -43,10 +43,12 @@ from core.model.batch import split_batches
 from core.raft.commit_waiters import CommitWatch
 from core.raft.config_driver import ConfigDriver, ConfigWaiter
 from core.raft.consensus_view import ConsensusView
+from core.raft.entry_cache import EntryCache
 from core.raft.errors import RaftErrc, RaftError
 from core.raft.hard_state import HardStateStore, decode_configs
 from core.raft.log import Log
 from core.raft.raft import RaftCore
+from core.raft.recovery_throttle import RecoveryThrottle
 from core.raft.start_driver import StartDriver
 from core.raft.state import RaftConfig
 from core.raft.types import Entry, HardState, Message, Ready, TermStart
@@ -107,6 +109,7 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         self._start_listeners: list[Callable[[int], None]] = []
         self._start_waiters: deque[tuple[int, asyncio.Future]] = deque()  # StartDriver
         self._commit_watch = CommitWatch(group_id)
+        self._sent_cache = EntryCache()  # what we appended as leader, to send without a read
         self._leader_listeners: list[Callable[[int, int | None], None]] = []
         self._leadership: tuple[int, int | None] = (-1, None)  # (term, leader) last announced
         self._ticker: asyncio.Task | None = None
@@ -168,6 +171,7 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
 
     def close(self) -> None:
         self._closed = True
+        self._sent_cache.clear()
         if self._ticker is not None:
             self._ticker.cancel()
         self._fail_config_waiters(RaftErrc.shutting_down)
@@ -248,6 +252,10 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
             if self._wake is not None:
                 self._wake(self.group_id)  # its timers may have moved earlier
 
+    def set_learner_throttle(self, throttle: RecoveryThrottle | None) -> None:
+        """The node's raft_learner_recovery_rate bucket (RaftGroups), before or after start."""
+        self._config.learner_throttle = throttle  # the core's config is this object
+
     def send_commit(self) -> None:
         """Tell the followers our new commit offset (the transport's coalesced commit news)."""
         if self.core is not None and not self._closed:
@@ -276,6 +284,7 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         if core is None or self._closed or not core.can_propose:
             raise RaftError(RaftErrc.not_leader)
         base, last = self.log.append(batch, core.term)
+        self._sent_cache.put(Entry(core.term, base, last, bytes(batch)))
         target = self.flush_target
         target.pending_bytes += len(batch)
         end = last + 1
@@ -389,12 +398,14 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
                 self._process()
 
     def _append_replicated(self, entry: Entry) -> None:
+        self._sent_cache.clear()
         batch = bytearray(entry.payload)
         base, last = self.log.append(batch, entry.term)
         assert (base, last) == (entry.base, entry.last), (base, last, entry)
         self.flush_target.pending_bytes += len(batch)
 
     def _truncate_data(self, offset: int) -> None:
+        self._sent_cache.clear()
         self.log.truncate(offset)  # fsyncs: the log is flushed up to `offset`
         self._fail_waiters(offset, RaftErrc.term_changed)
         self._commit_watch.truncated(offset)
@@ -404,6 +415,10 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         self.core.on_flushed(self.log.flushed_offset)
 
     def _read_entries(self, offset: int, max_bytes: int) -> list[Entry]:
+        if offset >= self.log.start_offset:
+            cached = self._sent_cache.read(offset, max_bytes, self.log.next_offset)
+            if cached is not None:
+                return cached
         chunk = memoryview(self.log.read_bytes(offset, max_bytes, self.log.next_offset))
         out = []
         batches = split_batches(chunk, check_crc=False)

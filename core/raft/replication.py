@@ -41,6 +41,10 @@ class Replication(RaftState):
             self.send(self.snapshot_request(peer, p))
             return
         entries = self._entries_after(p.next)
+        if entries and not self._learner_may_take(peer, entries):
+            if not heartbeat:
+                return
+            entries = ()  # a heartbeat still goes: the learner must not campaign or time out
         p.seq += 1
         p.inflight += 1
         prev = p.next
@@ -70,6 +74,15 @@ class Replication(RaftState):
         )
         upto = data[-1].last + 1 if data else offset
         return tuple(merge_entries(self.log.metas_after(position, upto), data))
+
+    def _learner_may_take(self, peer: int, entries: tuple[Entry, ...]) -> bool:
+        """A learner's entries are within raft_learner_recovery_rate (voters: always)."""
+        throttle = self.config.learner_throttle
+        cfg = self.membership
+        if throttle is None or peer not in cfg.learners or peer in cfg.voting:
+            return True
+        size = sum(len(e.payload) for e in entries if not e.is_meta)
+        return size == 0 or throttle.take(self.now_ms, size)
 
     def on_append_reply(self, m: AppendReply) -> None:
         p = self.progress.get(m.src)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.raft.meta_log import NO_POSITION, MetaLog
+from core.raft.recovery_throttle import RecoveryThrottle
 from core.raft.types import (
     AppendRequest,
     Config,
@@ -31,6 +32,9 @@ class RaftConfig:
     # idle followers get light heartbeats (no log position, no message object) instead of
     # empty AppendRequests; the driver's transport must carry them
     light_heartbeats: bool = False  # RaftState.light_out
+    # bytes/s learners may take from this node (core.raft.recovery_throttle; None: unlimited),
+    # one object shared by every group of a node
+    learner_throttle: RecoveryThrottle | None = None
 
 
 @dataclass(slots=True)
