@@ -69,6 +69,10 @@ bench: install
 	$(BIN)/python -m bench.move_load
 	$(BIN)/python -m bench.container_start
 	$(BIN)/python -m bench.security_load
+	$(BIN)/python -m bench.txn_load
+	$(BIN)/python -m bench.txn_fetch
+	$(BIN)/python -m bench.maintenance_drain
+	$(BIN)/python -m bench.failover
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) *.egg-info
