@@ -11,9 +11,9 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from core.app.cluster import ClusterRuntime
+from core.app.lazy_admin import LazyAdmin
 from core.app.listeners import (
     EXTRA_LISTENERS,
     ListenerContext,
@@ -52,9 +52,6 @@ from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore, deferred_durability
 from core.transactions.wiring import start_transactions
 
-if TYPE_CHECKING:
-    from admin_api.server import AdminServer
-
 log = logging.getLogger("ailurus")
 
 LOCK_FILE = "pid.lock"
@@ -73,7 +70,7 @@ class BrokerApp:
         self.ready = False
         self._lock_fd: int | None = None
         self._tasks: list[asyncio.Task] = []
-        self.admin: AdminServer | None = None
+        self.admin: LazyAdmin | None = None  # the Admin API, loaded at its first connection
         self._unregister_metrics = lambda: None
         self.housekeeping: Housekeeping | None = None
         self.groups: GroupCoordinator | None = None
@@ -160,9 +157,11 @@ class BrokerApp:
         await cluster.register(Address(kafka_host, kafka_port))
         await groups.start()
         await self.transactions.start()
-        # The HTTP front ends' modules (aiohttp and up) load in a thread while the Kafka
-        # listener already answers; the ready line still waits for every listener.
-        await asyncio.to_thread(_import_http_front_ends, self.node)
+        # The extra HTTP front ends' modules (aiohttp and up) load in a thread while the Kafka
+        # listener already answers; the ready line still waits for every listener. The Admin
+        # API's load at its first connection (core.app.lazy_admin).
+        if _extra_front_ends(self.node):
+            await asyncio.to_thread(_import_http_front_ends, self.node)
         await self._start_admin()
         self.extra_listeners = await start_extra_listeners(
             ListenerContext(self.node, self.services, self._kafka_bootstrap())
@@ -297,8 +296,18 @@ class BrokerApp:
         )
 
     async def _start_admin(self) -> None:
-        """The Admin API is given the facades it reads (core.app.admin_services)."""
-        from admin_api.server import start_admin_server
+        """The Admin API listens now; it is given the facades it reads
+        (core.app.admin_services) when its first connection loads it."""
+        admin, admin_tls = self.node.admin, self.node.admin_api_tls
+        ssl_context = tls.server_context(admin_tls) if admin_tls else None
+        try:
+            self.admin = await LazyAdmin.bind(
+                admin.host, admin.port, ssl_context, self._admin_services
+            )
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "admin", None, str(admin)) from None
+
+    def _admin_services(self):
         from core.app.admin_services import BrokerAdminServices
 
         services = BrokerAdminServices(
@@ -316,12 +325,7 @@ class BrokerApp:
         services.moves = self.replica_moves
         services.leadership = self.leadership
         services.transactions = self.transactions
-        admin, admin_tls = self.node.admin, self.node.admin_api_tls
-        ssl_context = tls.server_context(admin_tls) if admin_tls else None
-        try:
-            self.admin = await start_admin_server(services, admin.host, admin.port, ssl_context)
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, "admin", None, str(admin)) from None
+        return services
 
     def _metrics_snapshot(self):
         return metrics.ScrapeSnapshot(
@@ -383,13 +387,19 @@ class BrokerApp:
             self._lock_fd = None
 
 
+def _extra_front_ends(node: NodeConfig) -> list[str]:
+    """The modules of the configured extra listeners (HTTP proxy, Schema Registry)."""
+    return [
+        spec.starter.partition(":")[0]
+        for spec in EXTRA_LISTENERS
+        if getattr(node, spec.node_field) is not None
+    ]
+
+
 def _import_http_front_ends(node: NodeConfig) -> None:
-    """Load the Admin API's modules and those of the configured extra listeners."""
-    importlib.import_module("admin_api.server")
-    importlib.import_module("core.app.admin_services")
-    for spec in EXTRA_LISTENERS:
-        if getattr(node, spec.node_field) is not None:
-            importlib.import_module(spec.starter.partition(":")[0])
+    """Load the modules of the configured extra listeners."""
+    for module in _extra_front_ends(node):
+        importlib.import_module(module)
 
 
 def _version() -> str:
