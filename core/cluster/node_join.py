@@ -34,11 +34,10 @@ from core.cluster.controller import Controller
 from core.cluster.errors import ClusterError
 from core.config.node import Address, NodeConfig
 from core.raft.errors import RaftError
-from core.rpc import tls as rpc_tls
-from core.rpc.connection import Connection, Handler
-from core.rpc.errors import HandshakeRefused, RpcError, RpcUnavailable
-from core.rpc.frame import DEFAULT_MAX_FRAME_BYTES, Buffer, Method, Status
-from core.rpc.hello import IdentityBook, NodeIdentity
+from core.rpc.discovery import one_shot
+from core.rpc.errors import RpcError, RpcUnavailable
+from core.rpc.frame import Buffer, Method
+from core.rpc.hello import NodeIdentity
 
 log = logging.getLogger("ailurus.bootstrap")
 
@@ -123,26 +122,6 @@ async def _ask_seeds(
         delay_ms = min(2 * delay_ms, RETRY_MAX_MS)
 
 
-class _OneShot:
-    """The Endpoint (core.rpc.connection) of a connection that sends one request."""
-
-    def __init__(self, local: NodeIdentity) -> None:
-        self.book = IdentityBook(local)
-        self.handlers: dict[int, Handler] = {}
-        self.handler_timeout_ms = JOIN_CALL_TIMEOUT_MS
-        self.max_in_flight = 1
-        self.max_frame_bytes = DEFAULT_MAX_FRAME_BYTES
-
-    def admit(self, conn: Connection) -> bool:
-        return True
-
-    def accepted(self, conn: Connection) -> None:
-        pass
-
-    def lost(self, conn: Connection) -> None:
-        pass
-
-
 async def join_call(
     host: str,
     port: int,
@@ -151,30 +130,14 @@ async def join_call(
     timeout_ms: int = JOIN_CALL_TIMEOUT_MS,
 ) -> dict[str, Any]:
     """One node_join request on its own connection: the seed's JSON answer."""
-    loop = asyncio.get_running_loop()
-    conn: Connection | None = None
-    try:
-        async with asyncio.timeout(timeout_ms / 1000):
-            _, conn = await loop.create_connection(
-                lambda: Connection(_OneShot(local), dialed=True),
-                host,
-                port,
-                ssl=rpc_tls.client_context(),
-            )
-            _, hello = conn.request(Method.hello, local.encode(), b"")
-            header, meta, _ = await hello
-            if header.status != Status.ok:
-                raise HandshakeRefused(meta.decode(errors="replace"))
-            _, fut = conn.request(Method.node_join, json.dumps(request).encode(), b"")
-            header, meta, _ = await fut
-    except (OSError, TimeoutError) as e:
-        raise RpcUnavailable(f"node_join to {host}:{port}: {e!r}") from None
-    finally:
-        if conn is not None:
-            conn.abort()
-    if header.status != Status.ok:
-        raise RpcUnavailable(f"node_join to {host}:{port}: status {header.status}")
-    answer = json.loads(bytes(meta))
+    _, meta = await one_shot(
+        host,
+        port,
+        local,
+        (Method.node_join, json.dumps(request).encode()),
+        timeout_ms=timeout_ms,
+    )
+    answer = json.loads(meta or b"null")
     if not isinstance(answer, dict):
         raise ValueError("node_join answer is not an object")
     return answer
