@@ -26,6 +26,7 @@ from core.cluster.move_errors import MoveError
 from core.cluster.move_frontend import MovesFrontend
 from core.cluster.moves import MovesTable
 from core.protocol.errors import ErrorCode
+from core.raft.errors import RaftError
 
 log = logging.getLogger("ailurus.decommission")
 
@@ -33,6 +34,7 @@ DRAINING, REMOVED = "draining", "removed"
 COMMANDS = ("decommission_node", "recommission_node", "remove_node")
 INTERVAL_MS = 500
 MAX_MOVES = 32
+CHANGE_TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -234,14 +236,32 @@ class DecommissionDriver:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval_ms / 1000)
-            if not self.controller.is_leader or not self.table.draining():
+            if not self.controller.is_leader:
                 continue
             try:
-                await self.step()
+                await self.shrink_controller()
+                if self.table.draining():
+                    await self.step()
             except (MoveError, ClusterError) as exc:
                 log.info("decommission: %s (retrying)", exc)
             except Exception:  # noqa: BLE001 - the driver must keep running
                 log.exception("decommission step failed")
+
+    async def shrink_controller(self) -> None:
+        """A removed node still a voter of the controller group (decommissioned while no
+        node ran core.cluster.node_join.ControllerVoters' leader loop) leaves it, so the
+        controller's majority is counted over the nodes that remain."""
+        consensus = self.controller.consensus
+        removed = self.table.removed()
+        voters = list(consensus.voters)
+        if consensus.config_state != "stable" or not removed & set(voters):
+            return
+        keep = [v for v in voters if v not in removed]
+        try:
+            await consensus.change_voters(keep, timeout_ms=CHANGE_TIMEOUT_MS)
+            log.info("controller voters now %s (decommissioned nodes left)", keep)
+        except RaftError as exc:
+            log.info("controller voters %s: %s (retrying)", keep, exc)
 
     async def step(self) -> None:
         moves = self.frontend.moves

@@ -12,6 +12,7 @@ from core.cluster import decommission, moves
 from core.cluster.decommission import DecommissionDriver, DecommissionFrontend
 from core.cluster.elections import Elections
 from core.cluster.move_frontend import MovesFrontend
+from core.cluster.partition_balancer import PartitionBalancer
 from core.cluster.reconciler import Reconciler
 
 
@@ -25,19 +26,24 @@ class MovesRuntime:
         self.reconciler: Reconciler | None = None
         self.elections = Elections(controller.topics, None)  # partitions: given by attach
         self.driver = DecommissionDriver(controller, self.decommission_table, self.frontend)
+        self.balancer = PartitionBalancer(controller, self.frontend, self.decommission_table)
 
     def attach(self, partitions) -> None:
         """The partition manager opens (and keeps at start) replicas moving here too."""
         partitions.extra_hosts = self.table.hosts
         self.reconciler = Reconciler(self.controller.node_id, partitions, self.table, self.frontend)
         self.elections.partitions = partitions
+        self.balancer.config = partitions.cluster_config.get
+        self.balancer.is_alive = partitions.leaders.is_alive
 
     def start(self) -> None:
         assert self.reconciler is not None, "attach first"
         self.reconciler.start()
         self.driver.start()
+        self.balancer.start()
 
     async def stop(self) -> None:
+        await self.balancer.stop()
         await self.driver.stop()
         if self.reconciler is not None:
             await self.reconciler.stop()

@@ -11,7 +11,10 @@ from cli._app import new_group
 from cli.commands.cluster.partitions import list_, move, move_cancel, move_status
 
 # commands of this group kept in other modules (transfer-leadership, balancer ...), if present
-OTHER_MODULES = ("cli.commands.cluster.partitions_transfer",)
+OTHER_MODULES = (
+    "cli.commands.cluster.partitions_transfer",
+    "cli.commands.cluster.partitions_balancer",
+)
 
 
 def register(cluster_app: typer.Typer) -> None:

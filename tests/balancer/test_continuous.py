@@ -1,0 +1,63 @@
+"""partition_autobalancing_mode continuous on four real brokers: the replicas of a node down
+for longer than partition_autobalancing_node_availability_timeout_sec move to the nodes that
+remain (joint consensus with the dead node's vote never needed), nothing acknowledged is
+lost, and the balancer reports the node as a violation (Admin API and rpk)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.balancer.conftest import BALANCER_PROPERTIES, rpk
+from tests.balancer.test_node_add import _consume, _produce
+from tests.support.cluster import admin_get, create_topic, running_cluster
+from tests.support.wait import wait_for
+
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
+
+CONTINUOUS = dict(
+    BALANCER_PROPERTIES,
+    partition_autobalancing_mode="continuous",
+    partition_autobalancing_node_availability_timeout_sec=4,
+)
+
+
+def _hosts(port: int, topic: str) -> list[list[int]] | None:
+    parts = admin_get(port, f"/v1/cluster/partitions/kafka/{topic}")
+    if parts is None:
+        return None
+    return [[r["node_id"] for r in p["replicas"]] for p in parts]
+
+
+def test_replicas_leave_a_node_down_past_the_timeout(tmp_path) -> None:
+    with running_cluster(tmp_path / "c", 4, properties=CONTINUOUS) as cluster:
+        create_topic(cluster, "evac", 4, 3)
+        _produce(cluster, "evac", 40)
+        port = cluster.nodes[0].admin_port
+        assert any(3 in r for r in _hosts(port, "evac"))
+        cluster.kill(3)
+        status = wait_for(
+            lambda: (
+                (s := admin_get(port, "/v1/cluster/partition_balancer/status"))
+                and s["violations"]["unavailable_nodes"] == [3]
+                and s
+            ),
+            "node 3 reported unavailable",
+            60,
+        )
+        assert status["status"] in ("in_progress", "ready", "stalled")
+        wait_for(
+            lambda: (
+                (h := _hosts(port, "evac")) is not None
+                and all(3 not in r and len(r) == 3 for r in h)
+                and not admin_get(port, "/v1/partitions/reconfigurations")
+            ),
+            "every replica left node 3",
+            180,
+        )
+        out = rpk(cluster, tmp_path / "home", "cluster", "partitions", "balancer-status")
+        assert out.exit_code == 0, out.stderr
+        rows = [line.split() for line in out.stdout.splitlines()]
+        assert ["Unavailable", "Nodes:", "[3]"] in rows, out.stdout
+        assert ["Over", "Disk", "Limit", "Nodes:", "[]"] in rows
+        got = _consume(cluster.nodes[0].kafka_port, "evac", 40)
+        assert sorted(got) == sorted(b"v%d" % i for i in range(40))
