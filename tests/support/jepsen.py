@@ -23,6 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 Partition = tuple[str, int]  # (topic, partition index)
 MAX_EVENTS = 2_000_000
@@ -112,6 +113,8 @@ class Anomaly:
 class CheckResult:
     anomalies: list[Anomaly] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    kinds: ClassVar[tuple[str, ...]] = KINDS  # the summary's order
+    title: ClassVar[str] = "Jepsen check failed"
 
     @property
     def valid(self) -> bool:
@@ -122,7 +125,7 @@ class CheckResult:
 
     def summary(self, per_kind: int = 8) -> str:
         lines = [", ".join(f"{k}={v}" for k, v in self.stats.items())]
-        for kind in KINDS:
+        for kind in self.kinds:
             found = self.of(kind)
             if found:
                 lines.append(f"{kind}: {len(found)}")
@@ -132,7 +135,7 @@ class CheckResult:
         return "\n".join(lines)
 
     def assert_valid(self) -> None:
-        assert self.valid, "Jepsen check failed:\n" + self.summary()
+        assert self.valid, f"{self.title}:\n" + self.summary()
 
 
 FinalReads = dict[Partition, list[tuple[int, str]]]  # partition -> [(offset, value)] from 0

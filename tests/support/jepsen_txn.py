@@ -24,7 +24,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tests.support.jepsen import Anomaly, Partition
+from tests.support.jepsen import Anomaly, CheckResult, Partition
 
 MAX_TXNS = 500_000
 ABORTED_READ = "aborted_read"
@@ -80,31 +80,9 @@ class TxnHistory:
             return list(self.txns.values()), list(self.polls)
 
 
-@dataclass
-class TxnCheckResult:
-    anomalies: list[Anomaly] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.anomalies
-
-    def of(self, kind: str) -> list[Anomaly]:
-        return [a for a in self.anomalies if a.kind == kind]
-
-    def summary(self, per_kind: int = 8) -> str:
-        lines = [", ".join(f"{k}={v}" for k, v in self.stats.items())]
-        for kind in KINDS:
-            found = self.of(kind)
-            if found:
-                lines.append(f"{kind}: {len(found)}")
-                lines += [
-                    f"  {a.partition[0]}/{a.partition[1]} {a.detail}" for a in found[:per_kind]
-                ]
-        return "\n".join(lines)
-
-    def assert_valid(self) -> None:
-        assert self.valid, "transactional check failed:\n" + self.summary()
+class TxnCheckResult(CheckResult):
+    kinds = KINDS
+    title = "transactional check failed"
 
 
 FinalReads = dict[Partition, list[tuple[int, str]]]  # read_committed, from offset 0
