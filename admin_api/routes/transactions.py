@@ -1,6 +1,8 @@
 """Transactions, as Redpanda's Admin API shows them (transaction.json, the partition's
-mark_transaction_expired): the transactions of one coordinator partition, the coordinator of a
-transactional id, and aborting a transaction now.
+mark_transaction_expired, get_transactions, delete_partition): the transactions of one
+coordinator partition, the coordinator of a transactional id, aborting a transaction now, the
+open transactions of one data partition (on its leader), and dropping a partition from a
+transaction (the repair for a partition deleted under an ongoing transaction).
 
 The broker's services expose `transactions` (core.transactions.coordinator.TransactionCoordinator,
 used duck-typed: the Admin API does not import the broker's internals).
@@ -11,9 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from kio.schema.errors import ErrorCode
 
-from admin_api.spec import INT, OBJ, SUPERUSER, RouteList, json_response, services
+from admin_api.spec import INT, OBJ, STR, SUPERUSER, RouteList, json_response, services
 from core.http import HttpError, bad_request, int_param, not_found
+from core.transactions.admin_view import NotLeaderHere, PartitionTxn, partition_transactions
 from core.transactions.state import TxnMetadata, TxnState
 
 routes = RouteList("transactions")
@@ -119,4 +123,79 @@ async def mark_transaction_expired(request: web.Request) -> web.Response:
     error = await txn.mark_expired(meta.transactional_id)
     if int(error) != 0:
         raise bad_request(f"cannot expire the transaction: {error.name}")
+    return json_response({})
+
+
+def _txn_json(t: PartitionTxn) -> dict:
+    return {
+        "producer_id": {"id": t.producer_id, "epoch": t.producer_epoch},
+        "status": t.status,
+        "lso_bound": t.lso_bound,
+        "staleness_ms": t.staleness_ms,
+        "timeout_ms": t.timeout_ms,
+    }
+
+
+@routes.get(
+    "/v1/partitions/{namespace}/{topic}/{partition}/transactions",
+    summary="Get all transactions for partition",
+    path_types={"partition": INT},
+    response=OBJ,
+)
+async def get_transactions(request: web.Request) -> web.Response:
+    txn = _coordinator(request)
+    topic = request.match_info["topic"]
+    partition = int_param(request.match_info["partition"], "partition")
+    ntp = f"{request.match_info['namespace']}/{topic}/{partition}"
+    if request.match_info["namespace"] != "kafka":
+        raise not_found(f"partition {ntp} not found")
+    try:
+        found = partition_transactions(txn, topic, partition)
+    except NotLeaderHere as exc:
+        raise HttpError(503, f"partition {ntp}: this node is not its leader ({exc})") from None
+    if found is None:
+        raise not_found(f"partition {ntp} not found")
+    return json_response(
+        {
+            "active_transactions": [_txn_json(t) for t in found if not t.expired],
+            "expired_transactions": [_txn_json(t) for t in found if t.expired],
+        }
+    )
+
+
+_ERRORS = {
+    ErrorCode.transactional_id_not_found: (404, "transactional id {tid} not found"),
+    ErrorCode.unknown_topic_or_partition: (404, "partition {ntp} is not in transaction {tid}"),
+    ErrorCode.not_coordinator: (503, "this node does not coordinate transactional id {tid}"),
+    ErrorCode.coordinator_load_in_progress: (503, "coordinator of {tid} is still loading"),
+    ErrorCode.coordinator_not_available: (503, "Coordinator not available"),
+}
+
+
+@routes.post(
+    "/v1/transaction/{transactional_id}/delete_partition",
+    summary="Delete partition from transaction",
+    auth=SUPERUSER,
+    query={"namespace": STR, "topic": STR, "partition_id": INT, "etag": INT},
+    response=OBJ,
+)
+async def delete_partition(request: web.Request) -> web.Response:
+    txn = _coordinator(request)
+    tid = request.match_info["transactional_id"]
+    query = request.query
+    for name in ("namespace", "topic", "partition_id", "etag"):
+        if not query.get(name):
+            raise bad_request(f"missing query parameter {name}")
+    partition = int_param(query["partition_id"], "partition_id")
+    etag = int_param(query["etag"], "etag", maximum=2**63 - 1)
+    ntp = f"{query['namespace']}/{query['topic']}/{partition}"
+    if query["namespace"] != "kafka":
+        raise not_found(f"partition {ntp} is not in transaction {tid}")
+    coordinator_partition = txn.partition_of(tid)
+    if etag != txn.coordinator_epoch_of(coordinator_partition):  # the etag summaries show
+        raise bad_request(f"etag {etag} does not match transaction {tid}")
+    error = await txn.delete_partition(tid, (query["topic"], partition))
+    if error is not ErrorCode.none:
+        status, text = _ERRORS.get(error, (400, "cannot delete the partition: " + error.name))
+        raise HttpError(status, text.format(tid=tid, ntp=ntp))
     return json_response({})

@@ -375,6 +375,10 @@ class TransactionCoordinator(TxnOperations):
 
     # ------------------------------------------------------------ queries
 
+    @property
+    def partition_manager(self) -> PartitionManager:
+        return self._partitions
+
     def describe(self, tid: str) -> tuple[ErrorCode, TxnMetadata | None]:
         error = self.coordinator_error(tid)
         if error is not ErrorCode.none:

@@ -11,6 +11,7 @@ offsets in the group coordinator of this node (it leads that partition).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 
@@ -93,8 +94,10 @@ class MarkerWriter:
         commit: bool,
         coordinator_epoch: int,
         still_valid: Callable[[], bool],
+        wanted: Callable[[tuple[str, int]], bool] = lambda _tp: True,
     ) -> bool:
-        """Write every partition's marker; False when `still_valid()` turned false first."""
+        """Write every partition's marker; False when `still_valid()` turned false first.
+        A partition no longer `wanted` (dropped from the transaction) is given up."""
         results = await asyncio.gather(
             *(
                 self._until_written(
@@ -107,16 +110,21 @@ class MarkerWriter:
                         coordinator_epoch,
                     ),
                     still_valid,
+                    functools.partial(wanted, (topic, partition)),
                 )  # fmt: skip
                 for topic, partition in sorted(meta.partitions)
             )
         )
         return all(results)
 
-    async def _until_written(self, req: MarkerRequest, still_valid: Callable[[], bool]) -> bool:
+    async def _until_written(
+        self, req: MarkerRequest, still_valid: Callable[[], bool], wanted: Callable[[], bool]
+    ) -> bool:
         backoff_s = BACKOFF_MIN_S
         attempts = 0
         while still_valid():
+            if not wanted():
+                return True
             error = await self.write_one(req)
             if error in _DONE:
                 return True

@@ -5,8 +5,11 @@ two-phase completion and the timeout abort.
 Every change is written to `__transaction_state` first (replicated, acks=-1) and installed in
 memory only once stored, under a lock per transactional id. EndTxn stores Prepare{Commit,Abort},
 then the markers are written to every partition of the transaction and Complete{Commit,Abort}
-is stored; the client is answered once that finished (or after `END_TXN_WAIT_S`: the prepared
-outcome is durable and completes in the background, after a failover too).
+is stored. As Kafka does, EndTxn is answered once Prepare* is stored (the outcome is durable and
+completes in the background, after a failover too): the markers overlap the producer's next
+steps, and the id's next AddPartitionsToTxn/AddOffsetsToTxn (or InitProducerId) waits for them
+(up to `END_TXN_WAIT_S`) rather than answering CONCURRENT_TRANSACTIONS, so a transaction's
+records and offsets never meet the previous transaction's markers.
 """
 
 from __future__ import annotations
@@ -178,6 +181,8 @@ class TxnOperations:
         error = self.coordinator_error(tid)
         if error is not ErrorCode.none:
             return error
+        if not verify_only:  # the previous transaction's markers first (EndTxn did not wait)
+            await self._wait_completion(tid, END_TXN_WAIT_S)
         try:
             async with self._lock(tid):
                 meta = self.txns.get(tid)
@@ -224,9 +229,7 @@ class TxnOperations:
                 error = await self._end_locked(meta, commit)
         except Fenced as exc:
             return exc.error
-        if error is ErrorCode.none:
-            await self._wait_completion(tid, END_TXN_WAIT_S)
-        return error
+        return error  # as Kafka: answered once Prepare* is stored, markers written behind
 
     async def _end_locked(self, meta: TxnMetadata, commit: bool) -> ErrorCode:
         wanted = S.PREPARE_COMMIT if commit else S.PREPARE_ABORT
@@ -277,12 +280,19 @@ class TxnOperations:
         def still_valid() -> bool:
             return self._coordinator_epoch(tid) == coordinator_epoch
 
-        if not await self.markers.write_all(prepared, commit, coordinator_epoch, still_valid):
+        def wanted(partition: TopicPartition) -> bool:  # not dropped by delete_partition
+            meta = self.txns.get(tid)
+            return meta is None or partition in meta.partitions
+
+        if not await self.markers.write_all(
+            prepared, commit, coordinator_epoch, still_valid, wanted
+        ):
             return  # no longer the coordinator: the next one completes it after loading
         async with self._lock(tid):
             meta = self.txns.get(tid)
-            if meta != prepared or not still_valid():
+            if not _same_but_partitions(meta, prepared) or not still_valid():
                 return
+            assert meta is not None
             done = S.COMPLETE_COMMIT if commit else S.COMPLETE_ABORT
             # Written behind, or replaced by the id's next change: every marker is written, so
             # a log still saying Prepare* only makes a next coordinator write the markers
@@ -349,6 +359,38 @@ class TxnOperations:
             return exc.error
         await self._wait_completion(tid, END_TXN_WAIT_S)
         return ErrorCode.none
+
+    async def delete_partition(self, tid: str, partition: TopicPartition) -> ErrorCode:
+        """Admin API repair (Redpanda's delete_partition): drop a partition from the id's
+        transaction (its topic was deleted, say), so its commit or abort no longer waits for a
+        marker there. Stored like any change; a running completion stops retrying it."""
+        error = self.coordinator_error(tid)
+        if error is not ErrorCode.none:
+            return error
+        try:
+            async with self._lock(tid):
+                meta = self.txns.get(tid)
+                if meta is None:
+                    return ErrorCode.transactional_id_not_found
+                if partition not in meta.partitions:
+                    return ErrorCode.unknown_topic_or_partition
+                await self._put(
+                    meta.but(
+                        partitions=meta.partitions - {partition}, update_ms=self.clock.now_ms()
+                    )
+                )
+        except Fenced as exc:
+            return exc.error
+        return ErrorCode.none
+
+
+def _same_but_partitions(meta: TxnMetadata | None, prepared: TxnMetadata) -> bool:
+    """The prepared transaction, maybe with partitions dropped since (delete_partition)."""
+    return (
+        meta is not None
+        and meta.partitions <= prepared.partitions
+        and meta.but(partitions=prepared.partitions, update_ms=prepared.update_ms) == prepared
+    )
 
 
 def _idle_since(meta: TxnMetadata, cutoff_ms: int) -> bool:
