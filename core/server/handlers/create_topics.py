@@ -1,4 +1,5 @@
-"""CreateTopics (19): validate_only, configs, per-topic errors."""
+"""CreateTopics (19): validate_only, configs, explicit replica assignments (checked as Kafka
+does: placement.validate and the partition numbering here), per-topic errors."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ MAX_VERSION = 7
 SOURCE_DEFAULT = 5  # DEFAULT_CONFIG
 SOURCE_TOPIC = 1  # DYNAMIC_TOPIC_CONFIG
 CONFIGS_VERSION = 5  # the result describes the configs from v5
+BOTH_SET = (
+    "Both numPartitions or replicationFactor and replicasAssignments were set. "
+    "Both cannot be used at the same time."
+)
 
 
 async def handle(ctx: RequestContext, request: Any) -> Any:
@@ -43,18 +48,28 @@ async def _create(ctx: RequestContext, m, t, validate_only: bool):
         or ctx.authorized("CREATE", "TOPIC", t.name)
     ):
         return _result(m, t.name, ErrorCode.topic_authorization_failed, None)
+    assignments: list[list[int]] | None = None
     if t.assignments:
-        return _result(
-            m, t.name, ErrorCode.invalid_request, "manual replica assignment is not supported"
-        )
+        if t.num_partitions != -1 or t.replication_factor != -1:
+            return _result(m, t.name, ErrorCode.invalid_request, BOTH_SET)
+        numbered = _assignments(t.assignments)
+        if isinstance(numbered, str):
+            return _result(m, t.name, ErrorCode.invalid_replica_assignment, numbered)
+        assignments = numbered
     configs = {c.name: c.value for c in t.configs}
     try:
         partitions, rf, clean = svc.topics.check_create(
-            t.name, t.num_partitions, t.replication_factor, configs
+            t.name, t.num_partitions, t.replication_factor, configs, assignments
         )
         topic_id = None
         if not validate_only:
-            topic_id = await svc.topics.create_topic(t.name, partitions, rf, configs)
+            topic_id = await svc.topics.create_topic(
+                t.name,
+                -1 if assignments else partitions,
+                -1 if assignments else rf,
+                configs,
+                assignments,
+            )
     except ClusterError as exc:
         return _result(m, t.name, to_error_code(exc), error_message(exc))
     described = (
@@ -83,6 +98,19 @@ async def _create(ctx: RequestContext, m, t, validate_only: bool):
         replication_factor=rf,
         configs=described,
     )
+
+
+def _assignments(given) -> list[list[int]] | str:
+    """The replica lists in partition order, or why they are refused (Kafka's checks:
+    partitions numbered 0..n-1 once each)."""
+    by_index: dict[int, list[int]] = {}
+    for a in given:
+        if a.partition_index in by_index:
+            return f"partition {a.partition_index} is assigned twice"
+        by_index[a.partition_index] = list(a.broker_ids)
+    if sorted(by_index) != list(range(len(by_index))):
+        return "partitions should be consecutive and start from 0"
+    return [by_index[i] for i in range(len(by_index))]
 
 
 def _result(m, name: str, code: ErrorCode, message: str | None):
