@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 OFFSETS_TOPIC = "__consumer_offsets"
 _INT32_MIN = -(1 << 31)
 
 
+@functools.lru_cache(maxsize=16_384)  # every request of a group or transactional id asks
 def java_string_hashcode(text: str) -> int:
     """`String.hashCode()` of Java: 31-polynomial over UTF-16 code units, int32 wrap."""
     h = 0
