@@ -13,6 +13,7 @@ from core.cluster.decommission import DecommissionDriver, DecommissionFrontend
 from core.cluster.elections import Elections
 from core.cluster.move_frontend import MovesFrontend
 from core.cluster.partition_balancer import PartitionBalancer
+from core.cluster.partition_balancer_disk import DiskWatcher
 from core.cluster.reconciler import Reconciler
 
 
@@ -27,6 +28,7 @@ class MovesRuntime:
         self.elections = Elections(controller.topics, None)  # partitions: given by attach
         self.driver = DecommissionDriver(controller, self.decommission_table, self.frontend)
         self.balancer = PartitionBalancer(controller, self.frontend, self.decommission_table)
+        self.disk_watcher: DiskWatcher | None = None  # given by attach
 
     def attach(self, partitions) -> None:
         """The partition manager opens (and keeps at start) replicas moving here too."""
@@ -35,14 +37,21 @@ class MovesRuntime:
         self.elections.partitions = partitions
         self.balancer.config = partitions.cluster_config.get
         self.balancer.is_alive = partitions.leaders.is_alive
+        self.disk_watcher = DiskWatcher(
+            self.controller, self.balancer.disk, partitions.root.parent, self.balancer.config
+        )
 
     def start(self) -> None:
         assert self.reconciler is not None, "attach first"
         self.reconciler.start()
         self.driver.start()
         self.balancer.start()
+        if self.disk_watcher is not None:
+            self.disk_watcher.start()
 
     async def stop(self) -> None:
+        if self.disk_watcher is not None:
+            await self.disk_watcher.stop()
         await self.balancer.stop()
         await self.driver.stop()
         if self.reconciler is not None:

@@ -6,7 +6,10 @@ reallocations), driven by `partition_autobalancing_mode`:
   replicas (moves from the most loaded nodes until it holds its fair share, rounded down);
 * `continuous`: node_add, plus every replica of a node unavailable for longer than
   `partition_autobalancing_node_availability_timeout_sec` moves to the least-loaded
-  available node.
+  available node, and replicas leave a node whose disk is used past
+  `partition_autobalancing_max_disk_usage_percent` (core.cluster.partition_balancer_disk:
+  each node reports crossing it) until it reports being under the limit again; such a node
+  receives none.
 
 Every node runs the loop (each `partition_autobalancing_tick_interval_ms`, sooner on a member
 change) and computes the same plan from the controller's tables and its own view of which
@@ -29,6 +32,7 @@ from typing import Any
 
 from core.cluster.errors import ClusterError
 from core.cluster.move_errors import MoveError
+from core.cluster.partition_balancer_disk import DiskTable
 
 log = logging.getLogger("ailurus.balancer")
 
@@ -148,12 +152,15 @@ class PartitionBalancer:
         self.status = "starting"
         self.last_tick_s: float | None = None  # wall clock
         self.unavailable: list[int] = []
+        self.over_disk: list[int] = []
         self.submitted = 0
+        self.disk = DiskTable()
         controller.register("request_rebalance", self._apply_request)
+        controller.register("node_disk_full", self.disk.apply)
         controller.register_state(
             "partition_balancer",
-            commands=("request_rebalance",),
-            snapshot=lambda: {"ondemand": self.ondemand},
+            commands=("request_rebalance", "node_disk_full"),
+            snapshot=lambda: {"ondemand": self.ondemand, "full": sorted(self.disk.full)},
             restore=self._restore,
         )
 
@@ -174,6 +181,7 @@ class PartitionBalancer:
             self.pending_nodes.add(member.node_id)
         elif event == "removed":
             self.pending_nodes.discard(member.node_id)
+            self.disk.forget(member.node_id)
         self._wake.set()
 
     def _apply_request(self, payload: dict) -> None:
@@ -182,6 +190,7 @@ class PartitionBalancer:
 
     def _restore(self, state: dict) -> None:
         self.ondemand = bool(state.get("ondemand", False))
+        self.disk.full = {int(n) for n in state.get("full", ())}
 
     async def request_rebalance(self) -> None:
         """On-demand balancing (any node: a controller command reaches the leader)."""
@@ -257,6 +266,7 @@ class PartitionBalancer:
         mode = self.mode()
         members = self.controller.members.node_ids()
         self.unavailable = self._unavailable(members) if mode == CONTINUOUS else []
+        self.over_disk = sorted(self.disk.full & set(members)) if mode == CONTINUOUS else []
         self.last_tick_s = time.time()
         if mode == OFF and not self.ondemand:
             self.status = OFF
@@ -274,7 +284,7 @@ class PartitionBalancer:
             goals,
             moving,
             [n for n in active if self.is_alive(n)],
-            evacuate=self.unavailable,
+            evacuate=sorted({*self.unavailable, *self.over_disk}),
             targets=targets,
             limit=max(0, limit - len(moving)),
         )
@@ -306,7 +316,7 @@ class PartitionBalancer:
             "status": self.status if self.mode() != OFF or self.ondemand else OFF,
             "violations": {
                 "unavailable_nodes": list(self.unavailable),
-                "over_disk_limit_nodes": [],
+                "over_disk_limit_nodes": list(self.over_disk),
             },
             "current_reassignments_count": len(self.frontend.moves.all()),
             "partitions_pending_force_recovery_count": 0,

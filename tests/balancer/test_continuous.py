@@ -61,3 +61,45 @@ def test_replicas_leave_a_node_down_past_the_timeout(tmp_path) -> None:
         assert ["Over", "Disk", "Limit", "Nodes:", "[]"] in rows
         got = _consume(cluster.nodes[0].kafka_port, "evac", 40)
         assert sorted(got) == sorted(b"v%d" % i for i in range(40))
+
+
+def test_replicas_leave_a_node_over_the_disk_limit(tmp_path) -> None:
+    """Node 3 alone runs with partition_autobalancing_max_disk_usage_percent 5 (a node-local
+    override in its redpanda.yaml; the shared test disk is used more than that, less than the
+    others' 80): it reports itself over the limit and its replicas leave it."""
+    import yaml
+
+    with running_cluster(tmp_path / "c", 4, properties=CONTINUOUS) as cluster:
+        create_topic(cluster, "full", 4, 3)
+        _produce(cluster, "full", 40)
+        port = cluster.nodes[0].admin_port
+        assert any(3 in r for r in _hosts(port, "full"))
+        node3 = cluster.nodes[3]
+        doc = yaml.safe_load(node3.config_path.read_text())
+        doc["redpanda"]["partition_autobalancing_max_disk_usage_percent"] = 5
+        node3.config_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        cluster.restart(3)
+        wait_for(
+            lambda: (
+                (s := admin_get(port, "/v1/cluster/partition_balancer/status"))
+                and s["violations"]["over_disk_limit_nodes"] == [3]
+            ),
+            "node 3 reported over the disk limit",
+            60,
+        )
+        wait_for(
+            lambda: (
+                (h := _hosts(port, "full")) is not None
+                and all(3 not in r and len(r) == 3 for r in h)
+                and not admin_get(port, "/v1/partitions/reconfigurations")
+            ),
+            "every replica left node 3",
+            180,
+        )
+        for p in range(4):
+            wait_for(lambda p=p: 3 not in cluster.partition_dirs("full", p), "dirs gone", 60)
+        out = rpk(cluster, tmp_path / "home", "cluster", "partitions", "balancer-status")
+        rows = [line.split() for line in out.stdout.splitlines()]
+        assert ["Over", "Disk", "Limit", "Nodes:", "[3]"] in rows, out.stdout
+        got = _consume(cluster.nodes[0].kafka_port, "full", 40)
+        assert sorted(got) == sorted(b"v%d" % i for i in range(40))
