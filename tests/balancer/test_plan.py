@@ -44,3 +44,22 @@ def test_the_limit_bounds_a_pass_and_a_balanced_cluster_plans_nothing() -> None:
     assert len(plan(assignments, (), [0, 1, 2, 3], targets=[3], limit=5).moves) == 5
     even = {("t", i): ((i % 4), (i + 1) % 4, (i + 2) % 4) for i in range(8)}
     assert plan(even, (), [0, 1, 2, 3], targets=[0, 1, 2, 3]).moves == []
+
+
+def test_the_disk_limit_is_crossed_up_at_the_limit_and_down_one_percent_below() -> None:
+    from pathlib import Path
+
+    from core.cluster.partition_balancer_disk import DiskTable, DiskWatcher
+
+    limits = {"partition_autobalancing_max_disk_usage_percent": 50}
+    watcher = DiskWatcher(None, DiskTable(), Path("."), limits.__getitem__)
+    assert not watcher.wants_full(50.0, was_full=False)
+    assert watcher.wants_full(50.5, was_full=False)
+    assert watcher.wants_full(49.5, was_full=True)  # hysteresis: still full
+    assert not watcher.wants_full(48.9, was_full=True)
+    table = DiskTable()
+    table.apply({"node_id": 3, "full": True})
+    table.apply({"node_id": 3, "full": True})
+    assert table.full == {3}
+    table.apply({"node_id": 3, "full": False})
+    assert table.full == set()
