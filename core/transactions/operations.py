@@ -181,8 +181,12 @@ class TxnOperations:
         error = self.coordinator_error(tid)
         if error is not ErrorCode.none:
             return error
-        if not verify_only:  # the previous transaction's markers first (EndTxn did not wait)
+        if not verify_only and tid in self._completing:
+            # the previous transaction's markers first (EndTxn did not wait for them)
             await self._wait_completion(tid, END_TXN_WAIT_S)
+            error = self.coordinator_error(tid)  # it may have moved meanwhile
+            if error is not ErrorCode.none:
+                return error
         try:
             async with self._lock(tid):
                 meta = self.txns.get(tid)
