@@ -256,6 +256,10 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         """The node's raft_learner_recovery_rate bucket (RaftGroups), before or after start."""
         self._config.learner_throttle = throttle  # the core's config is this object
 
+    def set_idle_heartbeat_factor(self, factor: int) -> None:
+        """Idle groups heartbeat every `factor` intervals (RaftConfig.idle_heartbeat_factor)."""
+        self._config.idle_heartbeat_factor = factor
+
     def send_commit(self) -> None:
         """Tell the followers our new commit offset (the transport's coalesced commit news)."""
         if self.core is not None and not self._closed:
@@ -329,6 +333,10 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
             self._settle_config_waiters()
         if self._ticker is None and len(core.membership.members) > 1:
             self._ensure_ticks()
+        if core.timer_earlier:
+            core.timer_earlier = False
+            if self._wake is not None:
+                self._wake(self.group_id)
         leadership = (core.term, core.leader_id)
         if leadership != self._leadership:
             self._leadership = leadership

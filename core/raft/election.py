@@ -41,8 +41,13 @@ class Election(RaftState):
                 self.become_follower(self.term, None)  # cut off from a majority: step down
                 return
         if self.now_ms >= self.heartbeat_due_ms:
-            self.heartbeat_due_ms = self.now_ms + self.config.heartbeat_interval_ms
-            self.heartbeat_round()
+            config = self.config
+            period = config.heartbeat_interval_ms
+            if self.heartbeat_round() and config.idle_heartbeat_factor > 1:
+                # every follower idle: light heartbeats, less often (still 4 per timeout)
+                idle = min(config.idle_heartbeat_factor * period, config.election_timeout_ms // 4)
+                period = max(period, idle)
+            self.heartbeat_due_ms = self.now_ms + period
 
     def _quorum_active(self) -> bool:
         since = self.now_ms - self.config.election_timeout_ms

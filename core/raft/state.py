@@ -32,6 +32,9 @@ class RaftConfig:
     # idle followers get light heartbeats (no log position, no message object) instead of
     # empty AppendRequests; the driver's transport must carry them
     light_heartbeats: bool = False  # RaftState.light_out
+    # a leader whose followers are all idle (light heartbeats) heartbeats every this many
+    # heartbeat intervals, at most every election_timeout_ms / 4 (RaftGroups: 3; 1: never)
+    idle_heartbeat_factor: int = 1
     # bytes/s learners may take from this node (core.raft.recovery_throttle; None: unlimited),
     # one object shared by every group of a node
     learner_throttle: RecoveryThrottle | None = None
@@ -100,6 +103,7 @@ class RaftState:
         self.progress: dict[int, Progress] = {}
         self.election_due_ms = 0
         self.heartbeat_due_ms = 0
+        self.timer_earlier = False  # a timer moved earlier than the driver may have scheduled
         self.quorum_check_due_ms = 0
         self.leader_contact_ms = -(10**12)
         self.leader_match: Position = NO_POSITION  # follower: end of the last accepted append
@@ -216,7 +220,7 @@ class RaftState:
     def send_append(self, peer: int, *, heartbeat: bool = False) -> None:
         raise NotImplementedError
 
-    def heartbeat_round(self) -> None:
+    def heartbeat_round(self) -> bool:
         raise NotImplementedError
 
     def maybe_commit(self) -> None:
