@@ -57,13 +57,16 @@ def plan(
     active: Iterable[int],
     *,
     evacuate: Iterable[int] = (),
+    down: Iterable[int] = (),
     targets: Iterable[int] = (),
     limit: int = DEFAULT_CONCURRENT_MOVES,
 ) -> Plan:
     """Moves (partition, new replicas), at most `limit`: first every replica on an
     `evacuate` node goes to the least-loaded `active` node not holding the partition; then
     the `targets` (nodes to fill) take replicas from the most loaded active nodes while the
-    difference is more than one. `assignments` are the goals (a moving partition: its goal)."""
+    difference is more than one. `assignments` are the goals (a moving partition: its goal).
+    A partition whose majority is `down` cannot change its replicas (joint consensus needs the
+    old majority): it is left where it is and the plan is stalled."""
     active_set = sorted(set(active) - set(evacuate))
     counts = {n: 0 for n in active_set}
     for nodes in assignments.values():
@@ -75,6 +78,9 @@ def plan(
         nodes = assignments[key]
         gone = [n for n in nodes if n in set(evacuate)]
         if not gone or key in busy:
+            continue
+        if 2 * sum(1 for n in nodes if n not in set(down)) <= len(nodes):
+            out.stalled = True
             continue
         if len(out.moves) >= limit:
             break
@@ -285,6 +291,7 @@ class PartitionBalancer:
             moving,
             [n for n in active if self.is_alive(n)],
             evacuate=sorted({*self.unavailable, *self.over_disk}),
+            down=[n for n in members if not self.is_alive(n)],
             targets=targets,
             limit=max(0, limit - len(moving)),
         )

@@ -63,3 +63,11 @@ def test_the_disk_limit_is_crossed_up_at_the_limit_and_down_one_percent_below() 
     assert table.full == {3}
     table.apply({"node_id": 3, "full": False})
     assert table.full == set()
+
+
+def test_a_partition_without_its_majority_stays_and_stalls() -> None:
+    assignments = {("t", 0): (0, 1, 2), ("t", 1): (0, 3, 4)}
+    result = plan(assignments, (), [0, 1, 2, 3, 4, 5, 6], evacuate=[1, 2], down=[1, 2])
+    assert result.stalled and result.moves == []  # t/0 has only node 0 alive
+    ok = plan(assignments, (), [0, 1, 2, 3, 4, 5, 6], evacuate=[2], down=[2])
+    assert [k for k, _ in ok.moves] == [("t", 0)] and not ok.stalled
