@@ -175,8 +175,11 @@ def _developer_defaults(rp: dict) -> None:
 
 def _skip_unused_imports() -> None:
     """kio registers hypothesis strategies for its types when hypothesis is importable, which
-    costs a quarter of a second at start; the broker never uses them."""
-    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
+    costs a quarter of a second at start; the broker never uses them. prometheus_client loads
+    python-snappy (and with it cramjam's 3 MB of codecs) for pushing to a gateway, which the
+    broker never does (core.model imports cramjam itself for the Kafka codecs)."""
+    for unused in ("hypothesis", "snappy"):
+        sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
 
 
 async def serve(node) -> int:
