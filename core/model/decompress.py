@@ -11,14 +11,15 @@ from __future__ import annotations
 import mmap
 import struct
 
-import cramjam
-
 from core.model.batch import BatchError
+from core.model.lazy import LazyModule
+
+cramjam = LazyModule("cramjam")  # loaded at the first compressed batch
 
 _XERIAL_MAGIC = b"\x82SNAPPY\x00"
 _XERIAL_HEADER_BYTES = len(_XERIAL_MAGIC) + 8
 _INT32 = struct.Struct(">i")
-_CODECS = {1: cramjam.gzip, 3: cramjam.lz4, 4: cramjam.zstd}
+_CODECS = {1: "gzip", 3: "lz4", 4: "zstd"}  # cramjam's module for each codec
 _SNAPPY = 2
 
 
@@ -33,7 +34,7 @@ def decompress_bounded(payload: bytes | memoryview, codec: int, max_bytes: int) 
         if codec == _SNAPPY:
             written = _snappy_into(bytes(payload), out, max_bytes)
         elif codec in _CODECS:
-            written = _CODECS[codec].decompress_into(bytes(payload), out)
+            written = getattr(cramjam, _CODECS[codec]).decompress_into(bytes(payload), out)
         else:
             raise DecompressError(f"unknown compression codec {codec}")
     except cramjam.DecompressionError as error:

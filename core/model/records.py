@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import cramjam
 import crc32c
 
 from core.model.batch import (
@@ -33,6 +32,9 @@ from core.model.batch import (
     parse_header,
     verify_crc,
 )
+from core.model.lazy import LazyModule
+
+cramjam = LazyModule("cramjam")  # loaded at the first compressed batch
 
 COMPRESSION_NONE = 0
 COMPRESSION_GZIP = 1
