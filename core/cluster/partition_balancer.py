@@ -326,8 +326,7 @@ class PartitionBalancer:
                 "over_disk_limit_nodes": list(self.over_disk),
             },
             "current_reassignments_count": len(self.frontend.moves.all()),
-            "partitions_pending_force_recovery_count": 0,
-            "partitions_pending_force_recovery_sample": [],
+            "partitions_pending_force_recovery_count": 0,  # the sample is left out when empty
         }
         if self.last_tick_s is not None:
             out["seconds_since_last_tick"] = int(time.time() - self.last_tick_s)
