@@ -80,7 +80,12 @@ class TopicAdmin(Protocol):
     Failures raise core.cluster.errors.ClusterError."""
 
     def check_create(
-        self, name: str, partitions: int, replication_factor: int, configs: dict[str, str | None]
+        self,
+        name: str,
+        partitions: int,
+        replication_factor: int,
+        configs: dict[str, str | None],
+        assignments: Sequence[Sequence[int]] | None = None,
     ) -> tuple[int, int, dict[str, str]]: ...
 
     async def create_topic(
@@ -89,8 +94,10 @@ class TopicAdmin(Protocol):
         partitions: int = -1,
         replication_factor: int = -1,
         configs: dict[str, str | None] | None = None,
+        assignments: Sequence[Sequence[int]] | None = None,
     ) -> str:
-        """Create a topic (-1: the cluster default); returns its topic id."""
+        """Create a topic (-1: the cluster default; explicit assignments: partitions and
+        replication factor -1); returns its topic id."""
 
     async def delete_topic(self, name: str) -> None: ...
 
