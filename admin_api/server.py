@@ -10,6 +10,7 @@ from admin_api.auth import make_auth_middleware
 from admin_api.deps import AdminServices
 from admin_api.openapi import OPENAPI_PATH, build_openapi
 from admin_api.routes import (
+    balancer,
     brokers,
     cluster,
     cluster_config,
@@ -37,6 +38,7 @@ AREAS = (
     cluster_config,
     partitions,
     moves,
+    balancer,
     leadership,
     transactions,
     security,

@@ -256,6 +256,14 @@ STORAGE_PROPERTIES: tuple[Property, ...] = (
         **_ms,
         **_tun,
     ),
+    _int(
+        "raft_learner_recovery_rate",
+        100 * MiB,
+        "Bytes per second that learners catching up may take from this node's leaders.",
+        minimum=1,
+        **_bytes,
+        **_tun,
+    ),
     _bool(
         "enable_leader_balancer", True, "Move partition leadership to balance it across brokers."
     ),
@@ -296,6 +304,35 @@ STORAGE_PROPERTIES: tuple[Property, ...] = (
         ("off", "node_add", "continuous"),
         "node_add",
         "When partition replicas are moved automatically.",
+    ),
+    _int(
+        "partition_autobalancing_node_availability_timeout_sec",
+        900,
+        "In continuous mode, replicas leave a node unavailable this long.",
+        minimum=1,
+        units="s",
+    ),
+    _int(
+        "partition_autobalancing_max_disk_usage_percent",
+        80,
+        "In continuous mode, replicas leave a node whose disk is used past this share.",
+        minimum=5,
+        maximum=100,
+    ),
+    _int(
+        "partition_autobalancing_tick_interval_ms",
+        30_000,
+        "Period of the partition balancer's planning.",
+        minimum=100,
+        **_ms,
+        **_tun,
+    ),
+    _int(
+        "partition_autobalancing_concurrent_moves",
+        50,
+        "Most partition moves the balancer keeps in flight.",
+        minimum=1,
+        **_tun,
     ),
     _int(
         "health_monitor_max_metadata_age",

@@ -49,7 +49,6 @@ _QUOTAS = Refusal(17)
 REFUSED: dict[str, Refusal] = {
     "audit_enabled": _SECURITY,
     "enable_rack_awareness": _OPERATIONS,
-    "partition_autobalancing_mode": _OPERATIONS,
     "metadata_dissemination_interval_ms": _RAFT,
     "health_monitor_max_metadata_age": _RAFT,
     "create_topic_timeout_ms": _RAFT,

@@ -34,6 +34,8 @@ def test_plan_spreads_nodes_and_topics_preferring_preferred_leaders() -> None:
 
 
 def test_plan_leaves_muted_groups_and_ineligible_nodes_alone() -> None:
+    """Groups moved within `leader_balancer_mute_timeout` are muted; at most
+    `leader_balancer_transfer_limit_per_shard` transfers per node are planned."""
     groups = [Group(i, "t", (0, 1, 2), 0) for i in range(9)]
     assert plan(groups, {0, 1, 2}, set(range(9)), 512) == []
     moves = plan(groups, {0, 1}, set(), 512)  # node 2 muted (down, maintenance, restarted)

@@ -166,6 +166,63 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "disable_public_metrics": (f"{ROUTES}::test_metrics_and_errors",),
     "disable_metrics": (f"{EFFECT}::test_disable_metrics_hides_the_metrics_endpoint",),
     "aggregate_metrics": (f"{ROUTES}::test_aggregate_metrics_sums_away_the_partition_label",),
+    "partition_autobalancing_mode": (
+        "tests/balancer/test_node_add.py::test_a_joining_node_receives_its_share",
+        "tests/balancer/test_node_add.py::test_off_moves_nothing_until_balance_is_asked",
+        "tests/balancer/test_continuous.py::test_replicas_leave_a_node_down_past_the_timeout",
+    ),
+    "partition_autobalancing_node_availability_timeout_sec": (
+        "tests/balancer/test_continuous.py::test_replicas_leave_a_node_down_past_the_timeout",
+    ),
+    "partition_autobalancing_max_disk_usage_percent": (
+        "tests/balancer/test_continuous.py::test_replicas_leave_a_node_over_the_disk_limit",
+    ),
+    "partition_autobalancing_tick_interval_ms": (
+        "tests/balancer/test_node_add.py::test_off_moves_nothing_until_balance_is_asked",
+    ),
+    "partition_autobalancing_concurrent_moves": (
+        "tests/balancer/test_node_add.py::test_a_joining_node_receives_its_share",
+    ),
+    "transaction_coordinator_partitions": (
+        "tests/txn/test_cluster_txn.py::test_eos_through_coordinator_and_leader_kills",
+    ),
+    "transaction_max_timeout_ms": (
+        "tests/txn/test_txn_clients.py::test_transaction_timeout_above_the_maximum_is_refused",
+    ),
+    "transactional_id_expiration_ms": (
+        "tests/txn/test_admin_txn.py::test_idle_transactional_ids_expire",
+    ),
+    "tx_timeout_delay_ms": (
+        "tests/txn/test_txn_clients.py::test_hanging_transaction_is_aborted_after_its_timeout",
+    ),
+    "max_kafka_throttle_delay_ms": (
+        "tests/quotas/test_enforcement.py::test_max_kafka_throttle_delay_ms_caps_the_throttle",
+    ),
+    "kafka_throughput_limit_node_in_bps": (
+        "tests/quotas/test_enforcement.py::test_node_throughput_limits_are_shared_by_every_client",
+    ),
+    "kafka_throughput_limit_node_out_bps": (
+        "tests/quotas/test_enforcement.py::test_node_throughput_limits_are_shared_by_every_client",
+    ),
+    "enable_leader_balancer": (
+        "tests/leadership/test_balance.py::test_disabled_balancer_leaves_leadership_alone",
+    ),
+    "leader_balancer_node_mute_timeout": (
+        "tests/leadership/test_balance.py::test_leaders_spread_again_after_a_node_restarts",
+    ),
+    "leader_balancer_idle_timeout": (
+        "tests/leadership/test_balance.py::test_leaders_spread_again_after_a_node_restarts",
+    ),
+    "raft_learner_recovery_rate": (
+        "tests/raft_groups/test_learner_recovery_rate.py::"
+        "test_a_learner_catches_up_at_the_raft_learner_recovery_rate",
+    ),
+    "leader_balancer_mute_timeout": (
+        "tests/leadership/test_units.py::test_plan_leaves_muted_groups_and_ineligible_nodes_alone",
+    ),
+    "leader_balancer_transfer_limit_per_shard": (
+        "tests/leadership/test_units.py::test_plan_leaves_muted_groups_and_ineligible_nodes_alone",
+    ),
 }
 
 
