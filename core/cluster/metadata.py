@@ -84,6 +84,10 @@ class MetadataView:
         leader = self._controller_leader()
         if leader is not None:
             self._controller_id = leader
+        elif not self._alive(self._controller_id) and self._brokers:
+            # the last leader is gone (not listed in Metadata): a client told of it would
+            # wait for it ('waiting for controller'); this node forwards to the next one
+            return self._brokers[0].node_id
         return self._controller_id
 
     def topic(self, name: str) -> TopicMeta | None:
