@@ -228,6 +228,13 @@ KAFKA_PROPERTIES: tuple[Property, ...] = (
         needs_restart=True,  # read once at start
     ),
     _bool("admin_api_require_auth", False, "Require HTTP basic authentication on the Admin API."),
+    _bool(
+        "schema_registry_always_normalize",
+        False,
+        "Normalize schemas on every Schema Registry register, lookup and compatibility check, "
+        "as if each asked `normalize=true`.",
+        aliases=("schema_registry_normalize_on_startup",),
+    ),
     _p("superusers", "array", [], "Users with every permission.", items_type="string"),
     _p(
         "sasl_mechanisms",

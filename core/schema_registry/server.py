@@ -77,6 +77,7 @@ async def start(ctx: Any, address: Address) -> RegistryServer:
         int(replication or 1),
         client_auth(client),
         mode_mutability(section),
+        lambda: bool(ctx.services.cluster_config.get("schema_registry_always_normalize")),
     )
     app = build_app(reg)
     security = listener_security(ctx.node.raw, "schema_registry", "schema_registry_api")

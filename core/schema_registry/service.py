@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.schema_registry import errors, records
@@ -85,8 +85,10 @@ class Registry:
         replication_factor: int = 1,
         auth: ClientAuth = ClientAuth(),
         mode_mutable: bool = True,
+        always_normalize: Callable[[], bool] = lambda: False,
     ) -> None:
         self.mode_mutable = mode_mutable
+        self.always_normalize = always_normalize  # schema_registry_always_normalize, live
         self.store = Store()
         self.log = SchemasLog(bootstrap, self.store.apply, replication_factor, auth)
         self._write_lock = asyncio.Lock()
@@ -138,6 +140,7 @@ class Registry:
         self, schema_type: str, text: str, references: list[dict], normalize: bool = False
     ) -> Parsed:
         """Parsed off the event loop (protoc runs as a process), then cached."""
+        normalize = normalize or self.always_normalize()
         key = (schema_type, text, tuple(tuple(r.values()) for r in references), normalize)
         hit = self._parsed.get(key)
         if hit is not None:
@@ -165,7 +168,7 @@ class Registry:
         for version in reversed(self.store.versions(subject, deleted=deleted)):
             if version.identity() == identity:
                 return version, new
-        if normalize:  # earlier versions registered without normalize still match
+        if normalize or self.always_normalize():  # versions registered without it match
             for version in reversed(self.store.versions(subject, deleted=deleted)):
                 again = await self.parsed(
                     version.schema_type, version.schema, version.references, True

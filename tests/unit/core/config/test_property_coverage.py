@@ -223,6 +223,10 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "leader_balancer_transfer_limit_per_shard": (
         "tests/leadership/test_units.py::test_plan_leaves_muted_groups_and_ineligible_nodes_alone",
     ),
+    "schema_registry_always_normalize": (
+        "tests/schema_registry/test_always_normalize.py::"
+        "test_lookup_and_register_normalize_when_the_property_is_on",
+    ),
 }
 
 
