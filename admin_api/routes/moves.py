@@ -229,13 +229,24 @@ async def get_decommission(request: web.Request) -> web.Response:
     return json_response(status)
 
 
-def _cluster_partition(p) -> dict:
+def _disabled(request: web.Request, p) -> bool:  # core.cluster.partition_disable
+    table = getattr(services(request), "partition_disable", None)
+    return p.ns == "kafka" and table is not None and table.is_disabled(p.topic, p.partition_id)
+
+
+def _wanted(request: web.Request, p) -> bool:
+    """The ?disabled= filter: only disabled (true) or only enabled (false) partitions."""
+    raw = request.query.get("disabled")
+    return raw is None or (raw.lower() == "true") == _disabled(request, p)
+
+
+def _cluster_partition(p, request: web.Request) -> dict:
     row = {
         "ns": p.ns,
         "topic": p.topic,
         "partition_id": p.partition_id,
         "replicas": _replicas([r.node_id for r in p.replicas]),
-        "disabled": False,
+        "disabled": _disabled(request, p),
     }
     if p.leader_id >= 0:
         row["leader_id"] = p.leader_id
@@ -250,11 +261,10 @@ def _cluster_partition(p) -> dict:
 )
 async def get_cluster_partitions(request: web.Request) -> web.Response:
     internal = request.query.get("with_internal", "false").lower() == "true"
-    disabled = request.query.get("disabled", "false").lower() == "true"
     rows = [
-        _cluster_partition(p)
+        _cluster_partition(p, request)
         for p in services(request).partitions()
-        if (internal or p.ns == "kafka") and not disabled
+        if (internal or p.ns == "kafka") and _wanted(request, p)
     ]
     return json_response(rows)
 
@@ -270,8 +280,7 @@ async def get_cluster_partitions_topic(request: web.Request) -> web.Response:
     found = [p for p in services(request).partitions() if p.ns == ns and p.topic == topic]
     if not found:
         raise not_found(f"topic {ns}/{topic} does not exist")
-    disabled = request.query.get("disabled", "false").lower() == "true"
-    return json_response([] if disabled else [_cluster_partition(p) for p in found])
+    return json_response([_cluster_partition(p, request) for p in found if _wanted(request, p)])
 
 
 @routes.get(

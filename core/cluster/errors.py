@@ -39,6 +39,7 @@ class ClusterErrc(enum.Enum):
     policy_violation = 17
     not_controller = 18
     invalid_replica_assignment = 19
+    partition_disabled = 20  # core.cluster.partition_disable
 
 
 class ClusterError(Exception):
@@ -73,6 +74,7 @@ _CLUSTER = {
     ClusterErrc.policy_violation: ErrorCode.policy_violation,
     ClusterErrc.not_controller: ErrorCode.not_controller,
     ClusterErrc.invalid_replica_assignment: ErrorCode.invalid_replica_assignment,
+    ClusterErrc.partition_disabled: ErrorCode.replica_not_available,
 }
 
 _RAFT = {

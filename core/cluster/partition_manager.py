@@ -91,6 +91,7 @@ class PartitionManager:
         self.trash = data_dir / TRASH_DIR
         self.node_id = node_id
         self.topics = topics
+        self.is_disabled: Callable[[str, int], bool] = lambda _topic, _partition: False
         self.cluster_config = cluster_config
         self.leaders = leaders if leaders is not None else LeaderTable(node_id)
         self.replica_lag_time_max_ms = replica_lag_time_max_ms
@@ -127,6 +128,8 @@ class PartitionManager:
         """The replica hosted here if it leads and serves; raises ClusterError: not_leader
         (NOT_LEADER_OR_FOLLOWER, retriable) for a partition that exists elsewhere or whose
         new leader has not committed its term start yet, partition_not_found otherwise."""
+        if self.is_disabled(topic, partition):  # core.cluster.partition_disable
+            raise ClusterError(ClusterErrc.partition_disabled, f"{topic}/{partition}: disabled")
         replica = self._partitions.get((topic, partition))
         if replica is not None and replica.consensus.is_leader and replica.consensus.serving:
             return replica
