@@ -30,6 +30,7 @@ from core.cluster.maintenance import MaintenanceTable
 from core.cluster.metadata import BrokerInfo, KafkaEndpoint, MetadataView
 from core.cluster.moves_runtime import MovesRuntime
 from core.cluster.node_join import prepare_join
+from core.cluster.partition_disable import DisabledPartitions
 from core.cluster.partition_manager import PartitionManager
 from core.cluster.quotas import QuotaStore
 from core.cluster.topics import TopicsFrontend
@@ -114,6 +115,7 @@ class BrokerApp:
             raft_groups=None if cluster.single else cluster.groups,
         )
         self.replica_moves.attach(self.partitions)
+        self.partitions.is_disabled = self.partition_disable.is_disabled
         # Nothing is served yet: every partition's state writes share two syncfs calls
         with deferred_durability(self.data_dir):
             self.partitions.open_existing()
@@ -287,6 +289,7 @@ class BrokerApp:
         self.producer_ids = ProducerIdAllocator(self.controller)
         self.replica_moves = MovesRuntime(self.controller)
         self.maintenance = MaintenanceTable(self.controller)
+        self.partition_disable = DisabledPartitions(self.controller)
         self.cluster.start_controller()
 
     def _apply_overrides(self) -> None:
@@ -324,6 +327,7 @@ class BrokerApp:
         )
         services.moves = self.replica_moves
         services.leadership = self.leadership
+        services.partition_disable = self.partition_disable
         services.transactions = self.transactions
         return services
 

@@ -198,6 +198,9 @@ class Partitions(Protocol):
     def describe(self, topic: str, partition: int) -> PartitionView | None:
         """Leader, epoch, replicas and ISR of any partition of the cluster."""
 
+    def is_disabled(self, topic: str, partition: int) -> bool:
+        """Disabled by an operator (core.cluster.partition_disable)."""
+
     def all(self) -> Sequence[PartitionData]: ...
 
     def effective(self, meta: TopicMeta, name: str) -> str | None: ...

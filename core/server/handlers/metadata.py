@@ -154,10 +154,13 @@ def _partition_entry(ctx: RequestContext, m, name: str, index: int):
     """Leader and epoch from the leaders table, replicas from the assignment, ISR as the
     leader sees it (the replicas when the leader is another node)."""
     view = ctx.services.partitions.describe(name, index)
-    if view is None or view.leader_id is None:
+    disabled = ctx.services.partitions.is_disabled(name, index)  # core.cluster.partition_disable
+    if view is None or view.leader_id is None or disabled:
         return build(
             m.MetadataResponsePartition,
-            error_code=ErrorCode.leader_not_available,
+            error_code=ErrorCode.replica_not_available
+            if disabled
+            else ErrorCode.leader_not_available,
             partition_index=index,
             leader_id=-1,
             leader_epoch=-1,

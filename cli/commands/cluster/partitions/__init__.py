@@ -14,6 +14,7 @@ from cli.commands.cluster.partitions import list_, move, move_cancel, move_statu
 OTHER_MODULES = (
     "cli.commands.cluster.partitions_transfer",
     "cli.commands.cluster.partitions_balancer",
+    "cli.commands.cluster.partitions_toggle",
 )
 
 
