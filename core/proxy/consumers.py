@@ -242,6 +242,14 @@ class ConsumerManager:
             log.warning(
                 "pandaproxy: closing consumer %s/%s: %s", instance.group, instance.name, exc
             )
+        failure = _coordination_failure(instance.consumer)
+        if failure is not None:
+            log.warning(
+                "pandaproxy: consumer %s/%s had lost its group coordination: %s",
+                instance.group,
+                instance.name,
+                failure,
+            )
 
     async def _sweep_loop(self) -> None:
         period_s = max(0.1, min(1.0, self.idle_timeout_ms / 4000))
@@ -263,3 +271,13 @@ async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
         await consumer.stop()
     except Exception:  # it never started: nothing to report
         pass
+
+
+def _coordination_failure(consumer: AIOKafkaConsumer) -> BaseException | None:
+    """The exception aiokafka's coordination task ended with, retrieved (its close() does not:
+    asyncio then logs 'Task exception was never retrieved' with a traceback). aiokafka's own
+    assertion fails there when a subscription changes during a rebalance."""
+    task = getattr(getattr(consumer, "_coordinator", None), "_coordination_task", None)
+    if not isinstance(task, asyncio.Task) or not task.done() or task.cancelled():
+        return None
+    return task.exception()

@@ -240,3 +240,26 @@ def test_node_throughput_limits_are_shared_by_every_client(broker):
         assert throttle_ms(after) == 0
     finally:
         c.close()
+
+
+def test_an_entity_naming_one_type_twice_is_refused_per_entry(broker):
+    """Found by the generated-request fuzz: a default (null) and a named component of the same
+    type made the handler fail (UNKNOWN_SERVER_ERROR); it is a per-entry refusal."""
+    from kio.schema.alter_client_quotas.v0 import request as acq
+    from kio.schema.errors import ErrorCode
+
+    bad = acq.EntryData(
+        entity=(
+            acq.EntityData(entity_type="client-id", entity_name=None),
+            acq.EntityData(entity_type="client-id", entity_name="x"),
+        ),
+        ops=(acq.OpData(key="producer_byte_rate", value=1000.0, remove=False),),
+    )
+    client = RawClient(broker.kafka_port)
+    try:
+        response = client.request(acq.AlterClientQuotasRequest(entries=(bad,), validate_only=True))
+    finally:
+        client.close()
+    [entry] = response.entries
+    assert entry.error_code not in (ErrorCode.none, ErrorCode.unknown_server_error)
+    assert "Traceback" not in broker.log_text()

@@ -26,7 +26,8 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     store = None if quotas is None else quotas.store
     rows = request.entries[:MAX_ENTRIES]
     entities: list[Entity] = [
-        tuple(sorted((e.entity_type, e.entity_name) for e in row.entity)) for row in rows
+        tuple(sorted(((e.entity_type, e.entity_name) for e in row.entity), key=_component))
+        for row in rows
     ]
     if store is None:
         code, message = ErrorCode.unknown_server_error, "client quotas are not available"
@@ -65,3 +66,10 @@ def _answer(ctx: RequestContext, m: Any, results: list) -> Any:
         for entity, code, message in results
     )
     return build(ctx.response_class, throttle_time=ZERO, entries=entries)
+
+
+def _component(component: tuple[str, str | None]) -> tuple[str, bool, str]:
+    """Sort key of an entity component: a null name (the default entity) beside a named one of
+    the same type compares without a TypeError (a malformed request: refused per entry)."""
+    entity_type, name = component
+    return entity_type, name is not None, name or ""
