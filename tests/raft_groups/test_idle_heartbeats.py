@@ -14,7 +14,14 @@ import os
 from core.cluster.raft_groups import IDLE_HEARTBEAT_FACTOR
 from core.raft.consensus import QUORUM_ACK
 from tests.raft_groups.nodes import FAST, batch, group_over_links, leader_of
-from tests.support.raft_sim import InvariantError, World, check
+from tests.support.raft_sim import (
+    InvariantError,
+    World,
+    await_serving_leader,
+    chaos_step,
+    check_leader_holds_acked,
+    heal_everything,
+)
 
 SEEDS = range(int(os.environ.get("IDLE_SIM_SEEDS", "300")))
 STEPS = 120
@@ -27,47 +34,10 @@ def _world(seed: int, nodes: int, **kw) -> World:
     return world
 
 
-def _chaos_step(world: World) -> None:
-    rng = world.rng
-    roll = rng.random()
-    if roll < 0.45:
-        for _ in range(rng.randint(1, 3)):
-            world.propose()
-        world.advance(rng.choice([0, 1, 5, 20]))
-    elif roll < 0.75:
-        world.advance(rng.choice([10, 50, 150, 400, 1500]))
-    elif roll < 0.82:
-        world.partition(set(rng.sample(world.ids, rng.randint(1, len(world.ids) // 2))))
-    elif roll < 0.88:
-        world.heal()
-    elif roll < 0.94 and world.crashes:
-        node = world.nodes[rng.choice(world.ids)]
-        if node.alive:
-            world.crash(node.node_id)
-        else:
-            world.restart(node.node_id)
-    else:
-        leader = world.leader()
-        if leader is not None:
-            leader.core.transfer_leadership(rng.choice(world.ids))
-            world.process(leader)
-
-
 def _settle(world: World) -> None:
-    world.heal()
-    world.drop_rate = 0.0
-    for node in world.nodes.values():
-        if not node.alive:
-            world.restart(node.node_id)
-    deadline_ms = world.now_ms + LEADER_BOUND_MS
-    while True:
-        leader = world.leader()
-        if leader is not None and leader.core.serving and leader.core.commit == leader.end:
-            break
-        check(world.now_ms <= deadline_ms, "no leader committing its log after healing")
-        world.advance(50)
-    end, chain = world.acked
-    check(leader.chain_at(end) == chain, "the leader lacks acked writes")
+    heal_everything(world)
+    await_serving_leader(world, LEADER_BOUND_MS)
+    check_leader_holds_acked(world)
 
 
 def test_the_raft_simulation_holds_with_idle_heartbeats_every_three_intervals() -> None:
@@ -76,7 +46,7 @@ def test_the_raft_simulation_holds_with_idle_heartbeats_every_three_intervals() 
         world = _world(seed, nodes, crashes=seed % 3 != 0, relaxed=seed % 3 == 0)
         try:
             for _ in range(STEPS):
-                _chaos_step(world)
+                chaos_step(world)
             _settle(world)
         except (InvariantError, AssertionError) as exc:
             raise AssertionError(f"idle heartbeat simulation: seed {seed}: {exc}") from exc

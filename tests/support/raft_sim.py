@@ -312,3 +312,78 @@ class World:
                 check(seen[1] >= self.observed[1], f"high watermark went back: {seen}")
                 self.observed = seen
             check(core.visible <= node.end, "visible past the log end")
+
+
+# ---- what the chaos simulations share (tests/sim/raft, tests/raft_groups/test_idle_heartbeats) ----
+def chaos_step(world: World) -> None:
+    """One step of the plain chaos run: writes (45%), else `disturb`."""
+    rng = world.rng
+    roll = rng.random()
+    if roll < 0.45:
+        for _ in range(rng.randint(1, 3)):
+            world.propose()
+        world.advance(rng.choice([0, 1, 5, 20]))
+    else:
+        disturb(world, roll)
+
+
+def disturb(world: World, roll: float) -> None:
+    """The common tail of a chaos step, for `roll` in [0.5, 1): time passes, the network splits
+    or heals, a node crashes or restarts, or the leader hands over (the rng draws stay in this
+    order: seeds replay)."""
+    rng = world.rng
+    if roll < 0.75:
+        world.advance(rng.choice([10, 50, 150, 400, 1500]))
+    elif roll < 0.82:
+        size = rng.randint(1, len(world.ids) // 2)
+        world.partition(set(rng.sample(world.ids, size)))
+    elif roll < 0.88:
+        world.heal()
+    elif roll < 0.94 and world.crashes:
+        node = world.nodes[rng.choice(world.ids)]
+        if node.alive:
+            world.crash(node.node_id)
+        else:
+            world.restart(node.node_id)
+    else:
+        leader = world.leader()
+        if leader is not None:
+            leader.core.transfer_leadership(rng.choice(world.ids))
+            world.process(leader)
+
+
+def heal_everything(world: World) -> None:
+    world.heal()
+    world.drop_rate = 0.0
+    for node in world.nodes.values():
+        if not node.alive:
+            world.restart(node.node_id)
+
+
+def await_serving_leader(world: World, bound_ms: int) -> SimNode:
+    """Within `bound_ms`: a leader serving its term with its whole log committed."""
+    deadline_ms = world.now_ms + bound_ms
+    while True:
+        leader = world.leader()
+        if leader is not None and leader.core.serving and leader.core.commit == leader.end:
+            return leader
+        check(world.now_ms <= deadline_ms, "no leader committing its log after healing")
+        world.advance(50)
+
+
+def await_a_write(world: World, bound_ms: int) -> None:
+    """Within `bound_ms`: a new write acknowledged."""
+    acked = world.acked_count
+    deadline_ms = world.now_ms + bound_ms
+    while world.acked_count == acked:
+        check(world.now_ms <= deadline_ms, "a write did not commit after healing")
+        leader = world.leader()
+        if leader is not None and not leader.waiters:
+            world.propose()
+        world.advance(50)
+
+
+def check_leader_holds_acked(world: World) -> None:
+    leader = world.leader()
+    end, chain = world.acked
+    check(leader is not None and leader.chain_at(end) == chain, "the leader lacks acked writes")

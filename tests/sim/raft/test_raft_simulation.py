@@ -16,7 +16,15 @@ import os
 import pytest
 
 from core.raft.types import Ready
-from tests.support.raft_sim import InvariantError, SimNode, check
+from tests.support.raft_sim import (
+    InvariantError,
+    SimNode,
+    await_a_write,
+    await_serving_leader,
+    chaos_step,
+    check_leader_holds_acked,
+    heal_everything,
+)
 from tests.support.raft_sim import World as BaseWorld
 
 STEPS = 120
@@ -61,61 +69,13 @@ class World(BaseWorld):
                 self.process(node)
 
 
-def chaos_step(world: World) -> None:
-    rng = world.rng
-    roll = rng.random()
-    if roll < 0.45:
-        for _ in range(rng.randint(1, 3)):
-            world.propose()
-        world.advance(rng.choice([0, 1, 5, 20]))
-    elif roll < 0.75:
-        world.advance(rng.choice([10, 50, 150, 400, 1500]))
-    elif roll < 0.82:
-        size = rng.randint(1, len(world.ids) // 2)
-        world.partition(set(rng.sample(world.ids, size)))
-    elif roll < 0.88:
-        world.heal()
-    elif roll < 0.94 and world.crashes:
-        node = world.nodes[rng.choice(world.ids)]
-        if node.alive:
-            world.crash(node.node_id)
-        else:
-            world.restart(node.node_id)
-    else:
-        leader = world.leader()
-        if leader is not None:
-            leader.core.transfer_leadership(rng.choice(world.ids))
-            world.process(leader)
-
-
 def settle(world: World) -> None:
     """Heal everything: a serving leader with everything committed within the bound, and
     a new write acknowledged within it too."""
-    world.heal()
-    world.drop_rate = 0.0
-    for node in world.nodes.values():
-        if not node.alive:
-            world.restart(node.node_id)
-    deadline_ms = world.now_ms + LEADER_BOUND_MS
-    while not _settled(world):
-        check(world.now_ms <= deadline_ms, "no leader committing its log after healing")
-        world.advance(50)
-    acked = world.acked_count
-    deadline_ms = world.now_ms + WRITE_BOUND_MS
-    while world.acked_count == acked:
-        check(world.now_ms <= deadline_ms, "a write did not commit after healing")
-        leader = world.leader()
-        if leader is not None and not leader.waiters:
-            world.propose()
-        world.advance(50)
-    leader = world.leader()
-    end, chain = world.acked
-    check(leader is not None and leader.chain_at(end) == chain, "the leader lacks acked writes")
-
-
-def _settled(world: World) -> bool:
-    leader = world.leader()
-    return leader is not None and leader.core.serving and leader.core.commit == leader.end
+    heal_everything(world)
+    await_serving_leader(world, LEADER_BOUND_MS)
+    await_a_write(world, WRITE_BOUND_MS)
+    check_leader_holds_acked(world)
 
 
 def run(seed: int) -> World:

@@ -32,7 +32,17 @@ import pytest
 from core.raft.meta_log import NO_POSITION
 from core.raft.raft import RaftCore
 from core.raft.types import Config, HardState, Message, Position, Ready, VoteRequest
-from tests.support.raft_sim import InvariantError, Light, SimNode, check
+from tests.support.raft_sim import (
+    InvariantError,
+    Light,
+    SimNode,
+    await_a_write,
+    await_serving_leader,
+    check,
+    check_leader_holds_acked,
+    disturb,
+    heal_everything,
+)
 from tests.support.raft_sim import World as BaseWorld
 
 STEPS = 120
@@ -189,51 +199,19 @@ def chaos_step(world: World) -> None:
         world.advance(rng.choice([0, 5, 50]))
     elif roll < 0.50:
         world.cancel()
-    elif roll < 0.75:
-        world.advance(rng.choice([10, 50, 150, 400, 1500]))
-    elif roll < 0.82:
-        size = rng.randint(1, len(world.ids) // 2)
-        world.partition(set(rng.sample(world.ids, size)))
-    elif roll < 0.88:
-        world.heal()
-    elif roll < 0.94 and world.crashes:
-        node = world.nodes[rng.choice(world.ids)]
-        if node.alive:
-            world.crash(node.node_id)
-        else:
-            world.restart(node.node_id)
     else:
-        leader = world.leader()
-        if leader is not None:
-            leader.core.transfer_leadership(rng.choice(world.ids))
-            world.process(leader)
+        disturb(world, roll)
 
 
 def settle(world: World) -> None:
-    world.heal()
-    world.drop_rate = 0.0
-    for node in world.nodes.values():
-        if not node.alive:
-            world.restart(node.node_id)
+    heal_everything(world)
     deadline_ms = world.now_ms + CONFIG_BOUND_MS
     while not _config_settled(world):
         check(world.now_ms <= deadline_ms, "the configuration change did not finish")
         world.advance(50)
-    deadline_ms = world.now_ms + LEADER_BOUND_MS
-    while not _settled(world):
-        check(world.now_ms <= deadline_ms, "no leader committing its log after healing")
-        world.advance(50)
-    acked = world.acked_count
-    deadline_ms = world.now_ms + WRITE_BOUND_MS
-    while world.acked_count == acked:
-        check(world.now_ms <= deadline_ms, "a write did not commit after healing")
-        leader = world.leader()
-        if leader is not None and not leader.waiters:
-            world.propose()
-        world.advance(50)
-    leader = world.leader()
-    end, chain = world.acked
-    check(leader is not None and leader.chain_at(end) == chain, "the leader lacks acked writes")
+    await_serving_leader(world, LEADER_BOUND_MS)
+    await_a_write(world, WRITE_BOUND_MS)
+    check_leader_holds_acked(world)
 
 
 def _config_settled(world: World) -> bool:
@@ -242,11 +220,6 @@ def _config_settled(world: World) -> bool:
         return False
     core = leader.core
     return core.membership.state == "stable" and core.config_done is core.membership
-
-
-def _settled(world: World) -> bool:
-    leader = world.leader()
-    return leader is not None and leader.core.serving and leader.core.commit == leader.end
 
 
 def run(seed: int) -> World:
