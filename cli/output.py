@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -21,22 +22,71 @@ def is_tty(stream=None) -> bool:
     return bool(isatty and isatty())
 
 
-TAB_MIN_WIDTH, TAB_PADDING = 6, 2  # rpk's tabwriter.NewWriter(os.Stdout, 6, 4, 2, ' ', 0)
+# rpk's out.NewTabWriterTo: tabwriter.NewWriter(w, 6, 4, 2, ' ', 0) (minwidth 6, tabwidth 4,
+# padding 2, padchar ' ', no flags: tabwidth only matters when padding with tabs, never here).
+TAB_MIN_WIDTH, TAB_PADDING = 6, 2
+
+
+def _split_tabwriter_lines(text: str) -> list[list[str]]:
+    """Go tabwriter's Write: '\t' and '\v' end a cell, '\n' and '\f' end a cell and a line;
+    the text after a line's last tab is its last cell, which sits in no column."""
+    lines: list[list[str]] = []
+    cells: list[str] = []
+    pending = ""
+    for piece in re.split(r"([\t\v\n\f])", text):
+        if piece in ("\t", "\v"):
+            cells.append(pending)
+        elif piece in ("\n", "\f"):
+            lines.append([*cells, pending])
+            cells = []
+        else:
+            pending = piece
+            continue
+        pending = ""
+    if pending or cells:  # Flush: an unterminated last line keeps only its terminated cells
+        lines.append([*cells, pending] if pending else cells)
+    return lines
+
+
+def tabwrite(text: str, minwidth: int = TAB_MIN_WIDTH, padding: int = TAB_PADDING) -> str:
+    """Go's text/tabwriter with padchar ' ' and no flags, exactly: a column is aligned only over
+    a block of consecutive lines that each have a cell in it (a line with fewer cells ends the
+    block, and the next line with that column starts a new one); a column's width is its widest
+    cell (in runes) plus the padding, at least minwidth; a line's last cell is never padded."""
+    lines = _split_tabwriter_lines(text)
+    out: list[str] = []
+    widths: list[int] = []
+
+    def write(first: int, end: int) -> None:
+        for line in lines[first:end]:
+            out.append(
+                "".join(c.ljust(widths[j]) if j < len(widths) else c for j, c in enumerate(line))
+            )
+
+    def fmt(first: int, end: int) -> None:
+        column, this = len(widths), first
+        while this < end:
+            if column >= len(lines[this]) - 1:
+                this += 1
+                continue
+            write(first, this)
+            first, width = this, minwidth
+            while this < end and column < len(lines[this]) - 1:
+                width = max(width, len(lines[this][column]) + padding)
+                this += 1
+            widths.append(width)
+            fmt(first, this)
+            widths.pop()
+            first = this
+        write(first, end)
+
+    fmt(0, len(lines))
+    return "\n".join(out) + ("\n" if text.endswith(("\n", "\f")) else "")
 
 
 def _layout(rows: list[list[str]]) -> list[str]:
-    """Go's text/tabwriter: every cell but a line's last sits in a column as wide as its widest
-    cell plus the padding, at least the minimum width; the last cell is not padded (an empty
-    last cell leaves the padding of the one before, as Go prints it)."""
-    widths: list[int] = []
-    for row in rows:
-        for i, cell in enumerate(row[:-1]):
-            width = max(TAB_MIN_WIDTH, len(cell) + TAB_PADDING)
-            if i < len(widths):
-                widths[i] = max(widths[i], width)
-            else:
-                widths.append(width)
-    return ["".join(c.ljust(widths[i]) for i, c in enumerate(row[:-1])) + row[-1] for row in rows]
+    """rpk's TabWriter.Print for each row (cells joined by tabs, then a newline), flushed."""
+    return tabwrite("".join("\t".join(row) + "\n" for row in rows)).split("\n")[:-1]
 
 
 def _cells(row: Sequence[Any]) -> list[str]:
@@ -47,6 +97,11 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """rpk's tabwriter layout: headers upper-cased and trimmed, columns padded by two spaces."""
     head = [str(h).strip().upper() for h in headers]
     return "\n".join(_layout([head, *(_cells(r) for r in rows)]))
+
+
+def format_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """rpk's out.NewTable() with no headers (or NewTabWriter): rows printed as they are."""
+    return "\n".join(_layout([_cells(r) for r in rows]))
 
 
 def format_columns(rows: Iterable[Sequence[Any]]) -> str:

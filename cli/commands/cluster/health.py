@@ -13,7 +13,7 @@ from cli._app import add_command
 from cli.clients.admin import from_profile
 from cli.clients.admin.cluster import health_overview
 from cli.options import with_globals
-from cli.output import section
+from cli.output import format_rows, section
 
 WATCH_INTERVAL_S = 2.0
 MAX_WATCH_POLLS = 43_200  # a day at the default interval
@@ -39,13 +39,8 @@ def render(h: HealthOverview) -> str:
             ids(h.under_replicated_partitions),
         ]
     )
-    body = "\n".join("  ".join(str(c) for c in row) for row in _align(rows))
+    body = format_rows(rows)
     return section("cluster health overview", body)
-
-
-def _align(rows: list[list]) -> list[list[str]]:
-    width = max(len(str(r[0])) for r in rows)
-    return [[str(r[0]).ljust(width), str(r[1])] for r in rows]
 
 
 def watch(

@@ -12,6 +12,7 @@ from cli._app import add_command
 from cli.clients.admin import AdminApiError, from_profile
 from cli.errors import CliError
 from cli.options import with_globals
+from cli.output import format_rows
 
 BALANCE_HELP = """Triggers on-demand partition balancing.
 
@@ -73,8 +74,7 @@ def render_status(status: dict[str, Any]) -> str:
     if unavailable or full:
         rows.append(["Unavailable Nodes:", _go_ints(unavailable)])
         rows.append(["Over Disk Limit Nodes:", _go_ints(full)])
-    width = max(len(str(r[0])) for r in rows)
-    return "\n".join(f"{str(k).ljust(width)}  {v}" for k, v in rows)
+    return format_rows(rows)
 
 
 @with_globals

@@ -16,6 +16,7 @@ from cli._app import add_command, add_group, new_group
 from cli.clients.admin import AdminClient, from_profile
 from cli.errors import CliError, FlagError
 from cli.options import with_globals
+from cli.output import format_rows
 
 GIB, KIB = 1 << 30, 1 << 10
 WARNING = (
@@ -259,39 +260,6 @@ def report_rows(report: dict) -> list[list[str]]:
     return rows
 
 
-def go_tabwriter(lines: list[list[str]], minwidth: int = 6, padding: int = 2) -> list[str]:
-    """Go's text/tabwriter: a column is aligned over a block of consecutive lines that have a
-    cell in it (a line's last cell is in no column)."""
-    out = [""] * len(lines)
-    widths: list[int] = []
-
-    def write(l0: int, l1: int) -> None:
-        for i in range(l0, l1):
-            out[i] = "".join(
-                c.ljust(widths[j]) if j < len(widths) else c for j, c in enumerate(lines[i])
-            )
-
-    def fmt(l0: int, l1: int) -> None:
-        column, this = len(widths), l0
-        while this < l1:
-            if column >= len(lines[this]) - 1:
-                this += 1
-                continue
-            write(l0, this)
-            l0, width = this, minwidth
-            while this < l1 and column < len(lines[this]) - 1:
-                width = max(width, len(lines[this][column]) + padding)
-                this += 1
-            widths.append(width)
-            fmt(l0, this)
-            widths.pop()
-            l0 = this
-        write(l0, l1)
-
-    fmt(0, len(lines))
-    return out
-
-
 def status_text(all_reports: list[dict]) -> str:
     running = {
         r["node_id"]: r.get("stage", "") for r in all_reports if r.get("status") == "running"
@@ -308,7 +276,7 @@ def status_text(all_reports: list[dict]) -> str:
         lines += [[header], ["=" * len(header)]]
         rows = report_rows(report)
         lines += rows or [["INFO", "No cached results for node"], [""]]
-    return "\n".join(go_tabwriter(lines))
+    return format_rows(lines)
 
 
 @with_globals
