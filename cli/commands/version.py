@@ -24,7 +24,11 @@ version running on each node in your cluster.
 To list the Redpanda version of each node in your cluster you may pass the
 Admin API hosts using flags, profile, or environment variables.
 
-To get only the rpk version, use 'rpk --version'."""
+To get only the rpk version, use 'rpk --version'.
+
+This rpk is written in Python: the 'Go version' line, kept under rpk's label for
+scripts that read it, names the runtime it runs on instead (for example
+cpython3.11.7), not a Go release."""
 UNREACHABLE = """  Unreachable, to debug, use the '-v' flag. To get the broker versions, pass the
   hosts via flags, profile, or environment variables:
     rpk version -X admin.hosts=<host address>
@@ -75,13 +79,13 @@ def pretty() -> str:
 
 def rpk_block() -> str:
     os_arch = f"{sys.platform}/{_ARCH.get(platform.machine(), platform.machine())}"
-    runtime = f"{platform.python_implementation()} {platform.python_version()}"
+    runtime = f"{platform.python_implementation().lower()}{platform.python_version()}"
     return (
         f"Version:     v{package_version()}\n"
         f"Git ref:     {git_ref()}\n"
         f"Build date:  {build_date()}\n"
         f"OS/Arch:     {os_arch}\n"
-        f"Runtime:     {runtime}"
+        f"Go version:  {runtime}"  # rpk's label, runtime.Version()'s form: honest runtime
     )
 
 

@@ -65,8 +65,9 @@ def test_version_prints_rpk_block_and_broker_versions(rpk, broker):
         "Git ref",
         "Build date",
         "OS/Arch",
-        "Runtime",
+        "Go version",
     ]
+    assert re.fullmatch(r"Go version:  [a-z]+\d+\.\d+\.\d+\S*", lines[4]), lines[4]
     assert lines[5:7] == ["", "Redpanda Cluster"]
     assert re.fullmatch(r"  node-\d+  \S+", lines[7]), res.stdout
 
