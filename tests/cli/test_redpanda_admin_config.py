@@ -4,9 +4,14 @@ log-level endpoints themselves (levels change at runtime and revert when they ex
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 import time
 
 import httpx
+
+from tests.support.rpk import clean_env, rpk_command
 
 
 def admin_get(broker, path: str):
@@ -69,3 +74,32 @@ def test_log_level_endpoint_refuses_bad_levels_and_keeps_overrides_without_expir
     loggers = admin_get(broker, "/v1/loggers?include-levels=true").json()
     assert {"name": "storage", "level": "debug"} in loggers
     httpx.put(f"{base}/storage", params={"level": "info", "expires": "0"}, timeout=5)
+
+
+def test_log_level_set_without_loggers_reads_the_pick_from_stdin(rpk, kafka_env, broker):
+    base = ["redpanda", "admin", "config", "log-level", "set", "-e", "1", "--host", "0"]
+    ended = rpk(base, env=kafka_env, input="")  # survey's read ends: rpk's error, exit 1
+    assert ended.exit_code == 1
+    assert ended.stderr == "unable to pick logger: EOF\n" and ended.stdout == ""
+    picked = rpk(base, env=kafka_env, input="RAF\n")  # survey's filter, Enter: first match
+    assert picked.exit_code == 0, picked.stderr
+    assert picked.stdout == "SUCCESSES\nraft\n\n"
+
+
+def test_log_level_set_prompts_on_a_terminal(home, kafka_env, broker):
+    leader, follower = pty.openpty()
+    args = ["redpanda", "admin", "config", "log-level", "set", "-e", "1", "--host", "0"]
+    proc = subprocess.Popen(
+        rpk_command(*args),
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**clean_env(home), **kafka_env},
+    )
+    os.close(follower)
+    os.write(leader, b"storage\n")
+    out, err = proc.communicate(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, err
+    assert out.decode() == "SUCCESSES\nstorage\n\n"
+    assert "? Which logger would you like to set (all selects everything)?\n  all\n" in err.decode()

@@ -13,6 +13,7 @@ from cli.clients.admin import AdminClient
 from cli.clients.admin._http import AdminApiError
 from cli.errors import CliError, FlagError
 from cli.options import params, with_globals
+from cli.pick import PickError, pick
 
 LOGGERS = (
     "admin_api_server",
@@ -27,6 +28,7 @@ LOGGERS = (
     "storage",
     "tx",
 )
+PICK_QUESTION = "Which logger would you like to set (all selects everything)?"
 HostOpt = Annotated[
     str,
     typer.Option(
@@ -94,6 +96,10 @@ def log_level_set(
     limited amount of time, so as to ensure you do not accidentally enable debug logging
     permanently.
 
+    It is optional to specify a logger; if you do not, this command will prompt from the set
+    of available loggers (on a terminal: type part of a name, Enter picks the first match;
+    from a pipe, its first line is read the same way).
+
     The special logger "all" enables all loggers. Alternatively, you can specify many loggers
     at once. This command accepts loggers that it does not know of; the success or failure of
     enabling each logger is individually printed.
@@ -101,7 +107,11 @@ def log_level_set(
     client = host_client(host)
     names = list(loggers or [])
     if not names:
-        raise FlagError("requires at least 1 arg(s), only received 0")
+        try:
+            choice = pick(["all", *LOGGERS], PICK_QUESTION)
+        except PickError as exc:
+            raise CliError(f"unable to pick logger: {exc}") from None
+        names = [choice]
     if names == ["all"]:
         names = list(LOGGERS)
     successes, failures = [], []
