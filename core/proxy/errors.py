@@ -23,8 +23,13 @@ PARTITION_NOT_FOUND = 40402
 CONSUMER_NOT_FOUND = 40403
 FORMAT_MISMATCH = 40601
 SERIALIZATION = 40801
-ILLEGAL_STATE = 40903
+# Confluent's v2 consumers answer 40902 for a duplicate instance name and 40903 ("Illegal state: "
+# and the Java consumer's IllegalStateException message) for subscribing while partitions are
+# assigned or while subscribed the other way (topics vs pattern), assigning while subscribed, and
+# seeking a partition not assigned. 40901 ("already subscribed") is only its v1 API's, whose
+# topic read subscribed implicitly: no v2 route answers it (kafka-rest ConsumersResource).
 CONSUMER_EXISTS = 40902
+ILLEGAL_STATE = 40903
 INVALID_CONSUMER_CONFIG = 42204
 INVALID_DATA = 42205
 TOO_MANY_INSTANCES = 42901
@@ -43,6 +48,14 @@ class ProxyError(Exception):
         super().__init__(message)
         self.error_code = error_code
         self.message = message
+
+
+def illegal_state(message: str) -> ProxyError:
+    """Confluent's 40903: "Illegal state: " and the Kafka consumer's own message."""
+    return ProxyError(ILLEGAL_STATE, f"Illegal state: {message}")
+
+
+MUTUALLY_EXCLUSIVE = "Subscription to topics, partitions and pattern are mutually exclusive"
 
 
 def json_response(data: Any, status: int = 200, content_type: str = V2_JSON) -> web.Response:

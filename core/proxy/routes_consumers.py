@@ -15,11 +15,12 @@ from aiokafka.structs import OffsetAndMetadata
 from core.proxy import media
 from core.proxy.consumers import Instance, parse_instance_config
 from core.proxy.errors import (
-    ILLEGAL_STATE,
     INVALID_DATA,
     KAFKA_RETRIABLE,
+    MUTUALLY_EXCLUSIVE,
     ProxyError,
     from_kafka,
+    illegal_state,
     json_response,
 )
 from core.proxy.formats import record_size
@@ -112,14 +113,16 @@ async def subscribe(request: web.Request) -> web.Response:
     body = await read_body(request)
     topics, pattern = _subscription(body)
     async with _instance(request) as inst:
-        if inst.manual and inst.consumer.assignment():
-            raise ProxyError(
-                ILLEGAL_STATE,
-                "Subscription to topics, partitions and pattern are mutually exclusive.",
-            )
+        consumer = inst.consumer
+        if inst.manual and consumer.assignment():
+            raise illegal_state(MUTUALLY_EXCLUSIVE)
+        # the Java consumer's subscription types: topics and a pattern do not replace each other
+        by_topics = inst.pattern is None and not inst.manual and bool(consumer.subscription())
+        if (inst.pattern is not None and pattern is None) or (by_topics and pattern is not None):
+            raise illegal_state(MUTUALLY_EXCLUSIVE)
         if inst.manual:
             await state(request).consumers.renew(inst)
-        consumer = inst.consumer
+            consumer = inst.consumer
         if pattern is not None:
             consumer.subscribe(pattern=pattern)
         else:
@@ -132,12 +135,8 @@ def _subscription(body: Any) -> tuple[list[str], str | None]:
     if not isinstance(body, dict):
         raise ProxyError(INVALID_DATA, "expected an object with 'topics' or 'topic_pattern'")
     topics, pattern = body.get("topics"), body.get("topic_pattern")
-    if (topics is None) == (pattern is None):
-        raise ProxyError(
-            ILLEGAL_STATE,
-            "Subscription to topics, partitions and pattern are "
-            "mutually exclusive: give exactly one of topics and topic_pattern.",
-        )
+    if (topics is None) == (pattern is None):  # Confluent ignores such a body; refused here
+        raise ProxyError(INVALID_DATA, "give exactly one of topics and topic_pattern")
     if pattern is not None:
         if not isinstance(pattern, str) or not pattern:
             raise ProxyError(INVALID_DATA, "topic_pattern must be a regular expression")
@@ -188,10 +187,7 @@ async def assign(request: web.Request) -> web.Response:
         await state(request).kafka.check_partition(tp.topic, tp.partition)
     async with _instance(request) as inst:
         if inst.consumer.subscription() and not inst.manual:
-            raise ProxyError(
-                ILLEGAL_STATE,
-                "Subscription to topics, partitions and pattern are mutually exclusive.",
-            )
+            raise illegal_state(MUTUALLY_EXCLUSIVE)
         inst.consumer.assign(tps)
         inst.manual = True
     return _no_content()
@@ -210,10 +206,8 @@ async def get_assignments(request: web.Request) -> web.Response:
 def _assigned(inst: Instance, tps: list[TopicPartition]) -> None:
     missing = [tp for tp in tps if tp not in inst.consumer.assignment()]
     if missing:
-        raise ProxyError(
-            ILLEGAL_STATE,
-            f"No current assignment for partition {missing[0].topic}-{missing[0].partition}",
-        )
+        tp = missing[0]
+        raise illegal_state(f"No current assignment for partition {tp.topic}-{tp.partition}")
 
 
 @routes.add(
@@ -349,8 +343,8 @@ async def get_records(request: web.Request) -> web.Response:
     async with _instance(request) as inst:
         consumer = inst.consumer
         if not consumer.subscription() and not consumer.assignment():
-            raise ProxyError(
-                ILLEGAL_STATE, "Consumer is not subscribed to any topics or assigned any partitions"
+            raise illegal_state(
+                "Consumer is not subscribed to any topics or assigned any partitions"
             )
         batches = await consumer.getmany(
             timeout_ms=timeout_ms, max_records=st.limits.max_records_per_response

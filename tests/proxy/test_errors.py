@@ -16,11 +16,15 @@ def topic(proxy_broker):
     return "err"
 
 
-def _err(r, status: int, code: int) -> None:
+def _err(r, status: int, code: int, message: str = "") -> None:
     assert r.status_code == status, r.text
     body = r.json()
     assert body["error_code"] == code and isinstance(body["message"], str), body
+    assert body["message"].startswith(message), body
     assert r.headers["Content-Type"].startswith(V2)
+
+
+EXCLUSIVE = "Illegal state: Subscription to topics, partitions and pattern are mutually exclusive"
 
 
 @pytest.mark.parametrize(
@@ -142,16 +146,18 @@ def test_unknown_instance(http, method, suffix, body):
 def test_instance_state_errors(http, topic):
     name = new_consumer(http, "g-state", format="json")
     base = f"/consumers/g-state/instances/{name}"
-    _err(http.get(f"{base}/records"), 409, 40903)  # neither subscribed nor assigned
+    _err(http.get(f"{base}/records"), 409, 40903, "Illegal state: ")  # not subscribed/assigned
     _err(http.get(f"{base}/records", headers={"Accept": BINARY}), 406, 40601)
-    for body in ({}, {"topics": ["err"], "topic_pattern": "e.*"}):
-        _err(http.post(f"{base}/subscription", json=body), 409, 40903)
     illegal = ({"topics": ["a b"]}, {"topics": [".."]}, {"topics": ["x" * 250]})
+    neither_or_both = ({}, {"topics": ["err"], "topic_pattern": "e.*"})
     for body in ({"topics": []}, {"topics": [1]}, {"topic_pattern": "("}, [1], *illegal):
         _err(http.post(f"{base}/subscription", json=body), 422, 42205)
+    for body in neither_or_both:  # Confluent ignores such a body (topics win); refused here
+        _err(http.post(f"{base}/subscription", json=body), 422, 42205, "give exactly one")
     tp = {"topic": "err", "partition": 0}
+    unassigned = "Illegal state: No current assignment for partition err-0"
     _err(http.post(f"{base}/positions", json={"offsets": [{**tp, "offset": 1}]}), 409, 40903)
-    _err(http.post(f"{base}/positions/end", json={"partitions": [tp]}), 409, 40903)
+    _err(http.post(f"{base}/positions/end", json={"partitions": [tp]}), 409, 40903, unassigned)
     for body in (
         {"partitions": [{"topic": "err"}]},
         {"partitions": "x"},
@@ -164,7 +170,7 @@ def test_instance_state_errors(http, topic):
     missing = {"partitions": [{"topic": "no-such-topic", "partition": 0}]}
     _err(http.post(f"{base}/assignments", json=missing), 404, 40401)  # not a forever-wait later
     assert http.post(f"{base}/subscription", json={"topics": ["err"]}).status_code == 204
-    _err(http.post(f"{base}/assignments", json={"partitions": [tp]}), 409, 40903)
+    _err(http.post(f"{base}/assignments", json={"partitions": [tp]}), 409, 40903, EXCLUSIVE)
     _err(http.get(f"{base}/records", params={"timeout": "x"}), 400, 40002)
     assert http.delete(base).status_code == 204
 
@@ -195,3 +201,26 @@ def test_partition_records_past_the_end(http, topic):
     )
     r = http.get("/topics/err/partitions/1/records", params={"offset": 0, "timeout": 100})
     assert [x["offset"] for x in r.json()] == [0]
+
+
+def test_subscription_kinds_are_exclusive(http, topic):
+    """As the Java consumer Confluent's proxy drives: a topic list replaces a topic list and a
+    pattern a pattern, but one kind does not replace the other (40903) until DELETE
+    subscription; a duplicate instance name is the only 40902, and nothing answers 40901."""
+    name = new_consumer(http, "g-kinds")
+    base = f"/consumers/g-kinds/instances/{name}"
+    sub = f"{base}/subscription"
+    assert http.post(sub, json={"topic_pattern": "nothing-matches-.*"}).status_code == 204
+    _err(http.post(sub, json={"topics": ["err"]}), 409, 40903, EXCLUSIVE)
+    assert http.post(sub, json={"topic_pattern": "e.*"}).status_code == 204
+    assert http.delete(sub).status_code == 204
+    assert http.post(sub, json={"topics": ["err"]}).status_code == 204
+    assert http.post(sub, json={"topics": ["err", "other"]}).status_code == 204
+    assert http.get(sub).json() == {"topics": ["err", "other"]}
+    _err(http.post(sub, json={"topic_pattern": "e.*"}), 409, 40903, EXCLUSIVE)
+    assert http.delete(sub).status_code == 204
+    tp = {"topic": "err", "partition": 0}
+    assert http.post(f"{base}/assignments", json={"partitions": [tp]}).status_code == 204
+    _err(http.post(sub, json={"topic_pattern": "e.*"}), 409, 40903, EXCLUSIVE)
+    _err(http.post("/consumers/g-kinds", json={"name": name}), 409, 40902)
+    assert http.delete(base).status_code == 204
