@@ -1,274 +1,50 @@
-"""Self-test (Redpanda's /v1/debug/self_test/*): disk and network benchmarks run by this broker.
+"""Self-test (Redpanda's /v1/debug/self_test/*): disk and network benchmarks on every broker.
 
-- POST /v1/debug/self_test/start {"tests": [...], "nodes": [ids], "id": uuid, "peers": {id:
-  url}}: runs the tests in order on this node (when `nodes` is empty or names it) on worker
-  threads; answers the test id at once; 409 while a run is in progress. `id` and `peers` are
-  Ailurus extensions: rpk starts every broker of the cluster with one id, and a network test
-  runs against each peer's Admin API (`peers`: node id -> Admin API URL).
-- GET /v1/debug/self_test/status: [{"node_id", "status": idle|running, "stage", "results"}].
-- POST /v1/debug/self_test/stop: cancels the run (each test stops at its next operation).
-- PUT /v1/debug/self_test/netcheck_sink: a peer's network test requests land here.
+Any node answers for the whole cluster (core.cluster.self_test fans out over the internal
+RPC), so rpk needs one Admin API address:
 
-Disk test ("disk"): `parallelism` workers (at most MAX_WORKERS threads) write `request_size`
-blocks sequentially into a file in the data directory (O_DSYNC when dsync), then read them back
-unless skip_read, for `duration_ms` each or until `data_size` bytes. Network test
-("network"): `parallelism` concurrent PUTs of `request_size` bytes to each peer's sink for
-`duration_ms`. Results: latency percentiles in microseconds, requests and bytes per second.
-Cloud storage ("cloud") reports that cloud storage is not enabled, as Redpanda does.
+- POST /v1/debug/self_test/start {"tests": [...], "nodes": [ids]}: stops what runs, then starts
+  the tests on `nodes` (every member when absent or empty) with one test id, which it answers;
+  without "tests", one disk, one network and one cloud test with their defaults (Redpanda's).
+  503 `Failed to start self test, reason: ...` for ids outside the cluster or no tests.
+- GET /v1/debug/self_test/status: [{"node_id", "status": idle|running|unreachable, "stage",
+  "results"}] for every member.
+- POST /v1/debug/self_test/stop: stops every member's run; 503 naming those still running.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
-import time
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import web
 
 from admin_api.spec import ANY, OBJ, SUPERUSER, RouteList, json_response, services
+from core.cluster.self_test import SelfTest, SelfTestError
 from core.http import HttpError, bad_request, read_json_object
 
 routes = RouteList("self_test")
 
-MAX_WORKERS = 32
-MAX_DURATION_MS = 10 * 60 * 1000
-MAX_SINK_BYTES = 1 << 20
-MAX_LATENCY_SAMPLES = 200_000
-
-
-@dataclass
-class Run:
-    test_id: str
-    stage: str = "idle"
-    status: str = "running"
-    results: list[dict[str, Any]] = field(default_factory=list)
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-
-_runs: dict[int, Run] = {}  # node id -> the current or last run
-
-
-def percentiles(latencies_us: list[int]) -> dict[str, int]:
-    if not latencies_us:
-        return {"p50": 0, "p90": 0, "p99": 0, "p999": 0, "max_latency": 0}
-    ordered = sorted(latencies_us)
-
-    def at(q: float) -> int:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return {
-        "p50": at(0.5),
-        "p90": at(0.9),
-        "p99": at(0.99),
-        "p999": at(0.999),
-        "max_latency": ordered[-1],
-    }
-
-
-def _result(spec: dict[str, Any], test_id: str, kind: str, started: float) -> dict[str, Any]:
-    ended = time.time()
-    return {
-        "test_id": test_id,
-        "name": str(spec.get("name", kind)),
-        "info": "",
-        "test_type": kind,
-        "start_time": started,
-        "end_time": int(ended),
-        "duration": int((ended - started) * 1000),
-        "timeouts": 0,
-    }
-
-
-def _measured(result: dict, lat: list[int], ops: int, nbytes: int, seconds: float) -> dict:
-    ended = time.time()
-    result["end_time"] = int(ended)
-    result["duration"] = int((ended - result["start_time"]) * 1000)
-    seconds = max(seconds, 1e-6)
-    result.update(percentiles(lat[:MAX_LATENCY_SAMPLES]))
-    result["rps"] = int(ops / seconds)
-    result["bps"] = int(nbytes / seconds)
-    return result
-
-
-# ---- disk -------------------------------------------------------------------------------------
-
-
-def disk_test(spec: dict[str, Any], directory: Path, run: Run) -> dict[str, Any]:
-    started = time.time()
-    result = _result(spec, run.test_id, "disk", started)
-    size = max(512, int(spec.get("request_size", 4096)))
-    budget = int(spec.get("data_size", 1 << 30))
-    duration_s = min(int(spec.get("duration_ms", 5000)), MAX_DURATION_MS) / 1000
-    workers = max(1, min(int(spec.get("parallelism", 1)), MAX_WORKERS))
-    dsync = bool(spec.get("dsync", True))
-    path = directory / f"self_test_{uuid.uuid4().hex}.tmp"
-    flags = os.O_RDWR | os.O_CREAT | (os.O_DSYNC if dsync else 0)
-    fd = os.open(path, flags, 0o600)
-    try:
-        lat: list[int] = []
-        ops = nbytes = 0
-        elapsed = 0.0
-        if not spec.get("skip_write"):
-            w_ops, w_bytes, elapsed, written = _workers(
-                fd, size, budget, duration_s, workers, run, lat, write=True
-            )
-            ops, nbytes = w_ops, w_bytes
-        else:
-            written = 0
-        if not spec.get("skip_read") and written:
-            r_ops, r_bytes, r_elapsed, _ = _workers(
-                fd, size, written, duration_s, workers, run, lat, write=False
-            )
-            ops, nbytes, elapsed = ops + r_ops, nbytes + r_bytes, elapsed + r_elapsed
-        result["info"] = f"write dsync: {str(dsync).lower()}, io depth: {workers}"
-        return _measured(result, lat, ops, nbytes, elapsed)
-    finally:
-        os.close(fd)
-        path.unlink(missing_ok=True)
-
-
-def _workers(
-    fd, size, limit, duration_s, workers, run, lat, *, write
-) -> tuple[int, int, float, int]:
-    """`workers` threads each doing sequential blocks of one region; (ops, bytes, s, extent)."""
-    block = os.urandom(size)
-    lock = threading.Lock()
-    counters = {"ops": 0, "bytes": 0, "next": 0}
-    deadline = time.monotonic() + duration_s
-
-    def work() -> None:
-        mine: list[int] = []
-        while not run.cancel.is_set() and time.monotonic() < deadline:
-            with lock:
-                offset = counters["next"]
-                if offset + size > limit:
-                    if not write:
-                        counters["next"] = offset = 0  # read the file again
-                    else:
-                        break
-                counters["next"] = offset + size
-            t0 = time.perf_counter_ns()
-            done = os.pwrite(fd, block, offset) if write else len(os.pread(fd, size, offset))
-            mine.append((time.perf_counter_ns() - t0) // 1000)
-            with lock:
-                counters["ops"] += 1
-                counters["bytes"] += done
-        with lock:
-            lat.extend(mine[: MAX_LATENCY_SAMPLES // workers])
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return (
-        counters["ops"],
-        counters["bytes"],
-        time.monotonic() - started,
-        min(counters["next"], limit),
-    )
-
-
-# ---- network ----------------------------------------------------------------------------------
-
-
-async def network_test(
-    spec: dict[str, Any], peers: dict[int, str], auth: Any, run: Run
-) -> dict[str, Any]:
-    started = time.time()
-    result = _result(spec, run.test_id, "network", started)
-    if not peers:
-        result["warning"] = "No peers to run the network test against"
-        return _measured(result, [], 0, 0, 1)
-    size = max(1, min(int(spec.get("request_size", 8192)), MAX_SINK_BYTES))
-    duration_s = min(int(spec.get("duration_ms", 5000)), MAX_DURATION_MS) / 1000
-    parallelism = max(1, min(int(spec.get("parallelism", 10)), MAX_WORKERS))
-    payload = os.urandom(size)
-    lat: list[int] = []
-    totals = {"ops": 0, "errors": 0}
-    deadline = time.monotonic() + duration_s
-    timeout = ClientTimeout(total=5)
-
-    async def client(url: str) -> None:
-        async with ClientSession(timeout=timeout, auth=auth) as session:
-            while not run.cancel.is_set() and time.monotonic() < deadline:
-                t0 = time.perf_counter_ns()
-                try:
-                    async with session.put(
-                        f"{url}/v1/debug/self_test/netcheck_sink", data=payload
-                    ) as resp:
-                        await resp.read()
-                        ok = resp.status < 300
-                except Exception:  # refused, reset, timed out: counted, retried
-                    ok = False
-                if not ok:
-                    totals["errors"] += 1
-                    await asyncio.sleep(0.05)
-                    continue
-                lat.append((time.perf_counter_ns() - t0) // 1000)
-                totals["ops"] += 1
-
-    t0 = time.monotonic()
-    await asyncio.gather(*(client(url) for url in peers.values() for _ in range(parallelism)))
-    elapsed = time.monotonic() - t0
-    result["info"] = f"peers: {sorted(peers)}, parallelism: {parallelism}"
-    if totals["errors"] and not totals["ops"]:
-        result["error"] = f"every request to the peers failed ({totals['errors']} attempts)"
-    result["timeouts"] = totals["errors"]
-    return _measured(result, lat, totals["ops"], totals["ops"] * size, elapsed)
-
-
-# ---- the run ----------------------------------------------------------------------------------
-
-
-async def _execute(
-    run: Run, tests: list[dict[str, Any]], directory: Path, peers: dict[int, str], auth: Any
-) -> None:
-    try:
-        for spec in tests:
-            if run.cancel.is_set():
-                break
-            kind = str(spec.get("type", ""))
-            run.stage = {"disk": "disk", "network": "net", "cloud": "cloud"}.get(kind, kind)
-            started = time.time()
-            try:
-                if kind == "disk":
-                    run.results.append(await asyncio.to_thread(disk_test, spec, directory, run))
-                elif kind == "network":
-                    run.results.append(await network_test(spec, peers, auth, run))
-                elif kind == "cloud":
-                    cloud = _result(spec, run.test_id, "cloud", started)
-                    cloud["warning"] = "Cloud storage is not enabled."
-                    run.results.append(cloud)
-                else:
-                    failed = _result(spec, run.test_id, kind or "unknown", started)
-                    failed["error"] = f"unknown test type {kind!r}"
-                    run.results.append(failed)
-            except OSError as exc:
-                failed = _result(spec, run.test_id, kind, started)
-                failed["error"] = f"{exc.strerror or exc}"
-                run.results.append(failed)
-    finally:
-        for r in run.results:
-            r["start_time"] = int(r["start_time"])
-        run.status, run.stage = "idle", "idle"
-
-
+DEFAULT_TESTS = ({"type": "disk"}, {"type": "network"}, {"type": "cloud"})
 _NUMBERS = ("duration_ms", "request_size", "data_size", "parallelism", "timeout_ms", "backoff_ms")
 _TYPES = ("disk", "network", "cloud")
+MAX_TESTS = 64
 
 
-def _checked(body: dict[str, Any]) -> tuple[list[dict], list[int], dict[int, str]]:
-    """The start body's tests, nodes and peers, or 400 naming what is wrong."""
-    tests, nodes, peers = body["tests"], body.get("nodes") or [], body.get("peers") or {}
+def _frontend(request: web.Request) -> SelfTest:
+    frontend = getattr(services(request), "self_test", None)
+    if frontend is None:
+        raise HttpError(503, "self-test is not available on this broker yet")
+    return frontend
+
+
+def _checked(body: dict[str, Any]) -> tuple[list[dict], list[int]]:
+    """The start body's tests and nodes, or 400 naming what is wrong."""
+    tests = body.get("tests", [dict(t) for t in DEFAULT_TESTS])
+    nodes = body.get("nodes") or []
     if not isinstance(tests, list) or not all(isinstance(t, dict) for t in tests):
         raise bad_request("'tests' must be a list of objects")
+    if len(tests) > MAX_TESTS:
+        raise bad_request(f"at most {MAX_TESTS} tests per run")
     for t in tests:
         if t.get("type") not in _TYPES:
             raise bad_request(
@@ -282,90 +58,44 @@ def _checked(body: dict[str, Any]) -> tuple[list[dict], list[int], dict[int, str
         isinstance(n, int) and not isinstance(n, bool) for n in nodes
     ):
         raise bad_request("'nodes' must be a list of node ids")
-    if not isinstance(peers, dict):
-        raise bad_request("'peers' must map node ids to Admin API URLs")
-    checked: dict[int, str] = {}
-    for key, url in peers.items():
-        if (
-            not str(key).isdigit()
-            or not isinstance(url, str)
-            or not url.startswith(("http://", "https://"))
-        ):
-            raise bad_request("'peers' must map node ids to Admin API URLs")
-        checked[int(key)] = url.rstrip("/")
-    return tests, nodes, checked
+    return tests, nodes
 
 
 @routes.post(
     "/v1/debug/self_test/start",
-    summary="Start self-test benchmarks on this node",
+    summary="Start self-test benchmarks on the cluster's brokers",
     auth=SUPERUSER,
     body=OBJ,
     response=ANY,
 )
 async def start(request: web.Request) -> web.Response:
-    svc = services(request)
-    body = await read_json_object(
-        request, required=("tests",), allowed=("tests", "nodes", "id", "peers")
-    )
-    tests, nodes, peers = _checked(body)
-    current = _runs.get(svc.node_id)
-    if current is not None and current.status == "running":
-        raise HttpError(409, f"self test {current.test_id} is still running")
-    test_id = str(body.get("id") or uuid.uuid4())
-    if nodes and svc.node_id not in nodes:
-        return json_response(test_id)
-    peers = {k: v for k, v in peers.items() if k != svc.node_id}
-    run = Run(test_id)
-    _runs[svc.node_id] = run
-    directory = Path(svc.node_config["data_directory"])
-    auth = None
-    if request.headers.get("Authorization", "").startswith("Basic "):
-        from aiohttp import BasicAuth
-
-        auth = BasicAuth.decode(request.headers["Authorization"])
-    asyncio.ensure_future(_execute(run, tests, directory, peers, auth))
+    body = await read_json_object(request, allowed=("tests", "nodes"))
+    tests, nodes = _checked(body)
+    try:
+        test_id = await _frontend(request).start(tests, nodes)
+    except SelfTestError as exc:
+        raise HttpError(503, f"Failed to start self test, reason: {exc}") from None
     return json_response(test_id)
 
 
 @routes.get(
     "/v1/debug/self_test/status",
-    summary="Self-test status and the last results",
+    summary="Every broker's self-test status and last results",
     auth=SUPERUSER,
     response=ANY,
 )
 async def status(request: web.Request) -> web.Response:
-    svc = services(request)
-    run = _runs.get(svc.node_id)
-    report = {"node_id": svc.node_id, "status": "idle", "stage": "idle", "results": []}
-    if run is not None:
-        report.update(status=run.status, stage=run.stage, results=list(run.results))
-    return json_response([report])
+    return json_response(await _frontend(request).status())
 
 
 @routes.post(
-    "/v1/debug/self_test/stop", summary="Stop the running self-test", auth=SUPERUSER, response=ANY
+    "/v1/debug/self_test/stop",
+    summary="Stop the self-test on every broker",
+    auth=SUPERUSER,
+    response=ANY,
 )
 async def stop(request: web.Request) -> web.Response:
-    run = _runs.get(services(request).node_id)
-    if run is not None:
-        run.cancel.set()
-        for _ in range(600):  # synchronous, as Redpanda's: until the run has ended
-            if run.status != "running":
-                break
-            await asyncio.sleep(0.05)
+    active = await _frontend(request).stop()
+    if active:
+        raise HttpError(503, f"Failed to stop one or more self_test jobs: {active}")
     return web.Response(status=200, text="{}", content_type="application/json")
-
-
-@routes.put(
-    "/v1/debug/self_test/netcheck_sink",
-    summary="Receives a peer's network test requests",
-    auth=SUPERUSER,
-)
-async def netcheck_sink(request: web.Request) -> web.Response:
-    received = 0
-    async for chunk in request.content.iter_chunked(65536):
-        received += len(chunk)
-        if received > MAX_SINK_BYTES:
-            raise bad_request(f"netcheck requests are at most {MAX_SINK_BYTES} bytes")
-    return web.Response(status=204)

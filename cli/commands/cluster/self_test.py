@@ -1,19 +1,17 @@
 """`rpk cluster self-test start | status | stop`: disk and network benchmarks on every broker
 through the Admin API (admin_api/routes/self_test.py), with rpk's flags, tests, prompt,
-messages and status report. rpk starts the run on every Admin API address of the profile
-with one test id, telling each broker its peers for the network test, and merges their
-status reports."""
+messages and status report. As rpk, one request to one Admin API address starts, stops or
+reports the run on every broker: the broker fans out to the others."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Annotated, Any, Optional
 
 import typer
 
 from cli._app import add_command, add_group, new_group
-from cli.clients.admin import AdminClient, from_profile
+from cli.clients.admin import from_profile
 from cli.errors import CliError, FlagError
 from cli.options import with_globals
 from cli.output import format_rows
@@ -71,16 +69,6 @@ def assemble_tests(
         }
     ]
     return {"disk": disk, "network": net, "cloud": cloud}.get(only, disk + net + cloud)
-
-
-def _nodes() -> list[tuple[int, AdminClient]]:
-    """(node id, a client for that broker alone) for every admin address of the profile."""
-    every = from_profile()
-    out = []
-    for url in every.urls:
-        one = AdminClient([url], auth=every.auth, timeout_s=every.timeout_s, verify=every.verify)
-        out.append((int(one.get_json("/v1/node_config")["node_id"]), one))
-    return out
 
 
 @with_globals
@@ -173,13 +161,12 @@ def self_test_start(
     tests = assemble_tests(
         only, disk_duration_ms, network_duration_ms, cloud_timeout_ms, cloud_backoff_ms
     )
-    test_id = str(uuid.uuid4())
-    try:
-        nodes = _nodes()
-        peers = {node_id: client.urls[0] for node_id, client in nodes if not ids or node_id in ids}
-        for _, client in nodes:
-            body = {"tests": tests, "nodes": ids, "id": test_id, "peers": peers}
-            client.send_any("POST", "/v1/debug/self_test/start", json=body)
+    body: dict[str, Any] = {"tests": tests}
+    if ids:
+        body["nodes"] = ids
+    try:  # one broker starts the run on every one (Redpanda's self_test_frontend)
+        answer = from_profile().send_any("POST", "/v1/debug/self_test/start", json=body)
+        test_id = answer.json()
     except CliError as exc:
         raise CliError(f"unable to start self test: {exc}") from None
     print(
@@ -188,14 +175,12 @@ def self_test_start(
 
 
 def reports() -> list[dict]:
-    seen: dict[int, dict] = {}
+    """Every broker's report, from any one broker (it asks the others)."""
     try:
-        for _, client in _nodes():
-            for report in client.get_json("/v1/debug/self_test/status"):
-                seen.setdefault(int(report["node_id"]), report)
+        found = from_profile().get_json("/v1/debug/self_test/status")
     except CliError as exc:
         raise CliError(f"unable to query self-test status: {exc}") from None
-    return [seen[k] for k in sorted(seen)]
+    return sorted(found, key=lambda r: int(r["node_id"]))
 
 
 def _bytes_size(value: float) -> str:
@@ -273,7 +258,7 @@ def status_text(all_reports: list[dict]) -> str:
     lines: list[list[str]] = []
     for report in all_reports:
         header = f"NODE ID: {report['node_id']} | STATUS: {report.get('status', '')}"
-        lines += [[header], ["=" * len(header)]]
+        lines += [[header.upper()], ["=" * len(header)]]  # rpk's PrintColumn upper-cases
         rows = report_rows(report)
         lines += rows or [["INFO", "No cached results for node"], [""]]
     return format_rows(lines)
@@ -307,8 +292,7 @@ def self_test_stop() -> None:
     expired.
     """
     try:
-        for _, client in _nodes():
-            client.send_any("POST", "/v1/debug/self_test/stop")
+        from_profile().send_any("POST", "/v1/debug/self_test/stop")
     except CliError as exc:
         raise CliError(f"unable to stop self test: {exc}") from None
     print("All self-test jobs have been stopped")
