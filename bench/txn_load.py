@@ -6,7 +6,8 @@ partitions (begin, produce, commit_transaction), and an idempotent non-transacti
 the same number of records (produced back to back, one flush at the end). Runs alternate
 `--runs` times; the medians are reported: txn/s, rec/s, commit latency p50/p99 (the
 commit_transaction call, markers included), and the ratio of the transactional rec/s to the
-idempotent one. The transaction coordinator's topic is created by a warm-up transaction before
+idempotent one; beside each side, the broker's CPU time per record (all its threads: the
+event loop and the fsync workers). The transaction coordinator's topic is created by a warm-up transaction before
 the first run. Prints JSON and writes it to
 bench/results/txn-load-<time>.json.
 
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import confluent_kafka as ck
+import psutil
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from core.testing.process import BrokerProcess
@@ -114,6 +116,16 @@ def idempotent(bootstrap: str, records: int, payload: bytes, producers: int) -> 
     return {"rec_s": each * producers / elapsed}
 
 
+def _cpu_s(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def _per_rec(proc: psutil.Process, cpu0_s: float, records: int) -> float:
+    """The broker's CPU time (all its threads) per record since `cpu0_s`, in microseconds."""
+    return (_cpu_s(proc) - cpu0_s) * 1e6 / max(records, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.txn_load")
     parser.add_argument("--txns", type=int, default=300)
@@ -125,31 +137,32 @@ def main() -> None:
     args = parser.parse_args()
     payload = b"x" * args.record_bytes
     txn_runs, idem_runs = [], []
+    records = args.txns // args.producers * args.producers * args.per_txn
     with tempfile.TemporaryDirectory(prefix="ailurus-bench-", dir=".") as tmp:
         broker = BrokerProcess(Path(tmp) / "broker").start()
+        proc = psutil.Process(broker.proc.pid)
         try:
             _warm_up(broker.bootstrap)
             for _ in range(args.runs):
-                txn_runs.append(
-                    transactional(
-                        broker.bootstrap, args.txns, args.per_txn, payload, args.producers
-                    )
+                cpu0 = _cpu_s(proc)
+                run = transactional(
+                    broker.bootstrap, args.txns, args.per_txn, payload, args.producers
                 )
-                idem_runs.append(
-                    idempotent(broker.bootstrap, args.txns * args.per_txn, payload, args.producers)
-                )
+                txn_runs.append(run | {"broker_cpu_us_per_rec": _per_rec(proc, cpu0, records)})
+                cpu0 = _cpu_s(proc)
+                run = idempotent(broker.bootstrap, records, payload, args.producers)
+                idem_runs.append(run | {"broker_cpu_us_per_rec": _per_rec(proc, cpu0, records)})
         finally:
             broker.stop()
 
     def med(runs: list[dict], key: str) -> float:
         return round(statistics.median(r[key] for r in runs), 2)
 
+    keys = ("txn_s", "rec_s", "commit_p50_ms", "commit_p99_ms", "broker_cpu_us_per_rec")
     result = {
         "params": vars(args) | {"out": str(args.out), "partitions": PARTITIONS},
-        "transactional": {
-            k: med(txn_runs, k) for k in ("txn_s", "rec_s", "commit_p50_ms", "commit_p99_ms")
-        },
-        "idempotent": {"rec_s": med(idem_runs, "rec_s")},
+        "transactional": {k: med(txn_runs, k) for k in keys},
+        "idempotent": {k: med(idem_runs, k) for k in ("rec_s", "broker_cpu_us_per_rec")},
         "runs": {"transactional": txn_runs, "idempotent": idem_runs},
     }
     result["transactional_vs_idempotent"] = round(
