@@ -6,7 +6,8 @@ RPC), so rpk needs one Admin API address:
 - POST /v1/debug/self_test/start {"tests": [...], "nodes": [ids]}: stops what runs, then starts
   the tests on `nodes` (every member when absent or empty) with one test id, which it answers;
   without "tests", one disk, one network and one cloud test with their defaults (Redpanda's).
-  503 `Failed to start self test, reason: ...` for ids outside the cluster or no tests.
+  400 `Failed to start self test, reason: ...` (Redpanda's text; it answers 503) for ids
+  outside the cluster or no tests.
 - GET /v1/debug/self_test/status: [{"node_id", "status": idle|running|unreachable, "stage",
   "results"}] for every member.
 - POST /v1/debug/self_test/stop: stops every member's run; 503 naming those still running.
@@ -73,8 +74,8 @@ async def start(request: web.Request) -> web.Response:
     tests, nodes = _checked(body)
     try:
         test_id = await _frontend(request).start(tests, nodes)
-    except SelfTestError as exc:
-        raise HttpError(503, f"Failed to start self test, reason: {exc}") from None
+    except SelfTestError as exc:  # Redpanda answers 503; a request's own fault is a 400 here
+        raise bad_request(f"Failed to start self test, reason: {exc}") from None
     return json_response(test_id)
 
 

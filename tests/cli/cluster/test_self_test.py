@@ -134,6 +134,8 @@ def test_start_refuses_malformed_bodies(broker):
         {"tests": [], "nodes": ["x"]},
         {"tests": [], "peers": {"1": "http://h:1"}},
         {"tests": "disk"},
+        {"tests": []},  # Redpanda's "No tests specified to run"
+        {"tests": [{"type": "cloud"}], "nodes": [99]},  # not a member
     ):
         response = httpx.post(url, json=body)
         assert response.status_code == 400, (body, response.text)
