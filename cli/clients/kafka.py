@@ -15,7 +15,7 @@ import kafka.errors as kerr
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from cli.clients.dial import first_dial_failure
-from cli.clients.sasl_probe import handshake_refusal, login_refusal
+from cli.clients.sasl_probe import Refusal, franz_text, refusal
 from cli.config.params import Params
 from cli.errors import ConnectionFailed, KafkaRequestFailed, UsageError
 
@@ -55,19 +55,20 @@ def client_config(p: Params) -> dict[str, Any]:
 @contextlib.contextmanager
 def translated(p: Params) -> Iterator[None]:
     """Turn kafka-python errors into one-line CliErrors naming the brokers."""
-    where = ",".join(p.brokers)
     try:
         yield
     except (kerr.KafkaConnectionError, kerr.KafkaTimeoutError):
-        refusal = _sasl_refusal_of(p)
-        if refusal is not None:
-            raise ConnectionFailed(refusal) from None
+        refused = _sasl_refusal_of(p)
+        if refused is not None:
+            raise ConnectionFailed(_refusal_text(p, refused)) from None
         raise ConnectionFailed(unreachable_text(p)) from None
     except kerr.KafkaError as exc:
+        if p.sasl is not None and isinstance(exc, kerr.SaslAuthenticationFailedError):
+            detail = franz_text("SASL_AUTHENTICATION_FAILED", _text(exc) or None)
+            raise ConnectionFailed(_refusal_text(p, Refusal("login", detail))) from None
         if p.sasl is not None and _is_sasl_refusal(exc):
             raise ConnectionFailed(
-                f"SASL authentication failed: the broker at {where} did not accept SASL {p.sasl.mechanism} "
-                f"authentication for user {p.sasl.user!r} ({_sasl_reason(exc)})"
+                _refusal_text(p, Refusal("handshake", _sasl_reason(exc)))
             ) from None
         raise KafkaRequestFailed(describe(exc)) from None
 
@@ -77,23 +78,49 @@ _SASL_ERRORS = (
     kerr.UnsupportedSaslMechanismError,
     kerr.SaslAuthenticationFailedError,
 )
+_checked_logins: set[tuple] = set()  # logins this process saw accepted: asked once
 
 
-def _sasl_refusal_of(p: Params) -> str | None:
-    """After a timeout with SASL configured: the first broker's refusal of the mechanism."""
+def check_login(p: Params) -> None:
+    """With SASL: log in once before building a client, so a refused login fails at once with
+    the broker's answer as rpk does (kafka-python would retry it until its bootstrap timed out)."""
+    sasl = p.sasl
+    if sasl is None or not p.brokers or not sasl.password:
+        return
+    key = (p.brokers[0], sasl, p.kafka_tls)
+    if key in _checked_logins:
+        return
+    try:
+        tls = _probe_tls(p)
+    except (OSError, ssl.SSLError):
+        return  # the client reports unusable TLS files
+    refused = refusal(p.brokers[0], sasl.mechanism, sasl.user, sasl.password, tls)
+    if refused is not None:
+        raise ConnectionFailed(_refusal_text(p, refused))
+    _checked_logins.add(key)
+
+
+def _sasl_refusal_of(p: Params) -> Refusal | None:
+    """After a timeout with SASL configured: the first broker's refusal of the login."""
     if p.sasl is None or not p.brokers:
         return None
-    reason = handshake_refusal(p.brokers[0], p.sasl.mechanism)
-    if reason is None:
-        sasl = p.sasl
-        reason = login_refusal(
-            p.brokers[0], sasl.mechanism, sasl.user, sasl.password, _probe_tls(p)
-        )
-    if reason is None:
+    sasl = p.sasl
+    try:
+        tls = _probe_tls(p)
+    except (OSError, ssl.SSLError):
         return None
+    return refusal(p.brokers[0], sasl.mechanism, sasl.user, sasl.password, tls)
+
+
+def _refusal_text(p: Params, refused: Refusal) -> str:
+    """A refused login in rpk's words (franz-go's error under rpk's "unable to request
+    metadata"); a refused mechanism names what the broker offers."""
+    assert p.sasl is not None
+    if refused.stage == "login":
+        return f"unable to request metadata: {refused.detail}"
     return (
         f"SASL authentication failed: the broker at {','.join(p.brokers)} did not accept SASL "
-        f"{p.sasl.mechanism} authentication for user {p.sasl.user!r} ({reason})"
+        f"{p.sasl.mechanism} authentication for user {p.sasl.user!r} ({refused.detail})"
     )
 
 
@@ -166,11 +193,13 @@ def kafka_command(func: Callable) -> Callable:
 
 
 def admin(p: Params) -> KafkaAdminClient:
+    check_login(p)
     with translated(p):
         return KafkaAdminClient(**client_config(p))
 
 
 def producer(p: Params, **overrides: Any) -> KafkaProducer:
+    check_login(p)
     with translated(p):
         return KafkaProducer(**client_config(p), **overrides)
 
@@ -188,6 +217,7 @@ def consumer(p: Params, **overrides: Any) -> KafkaConsumer:
     cfg["connections_max_idle_ms"] = max(
         cfg.get("connections_max_idle_ms", 540000), cfg["request_timeout_ms"] + 1000
     )
+    check_login(p)
     with translated(p):
         return KafkaConsumer(**cfg)
 

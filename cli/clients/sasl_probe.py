@@ -1,11 +1,12 @@
-"""Why a SASL connection failed, asked of the broker directly.
+"""Whether the broker refuses rpk's SASL login, asked of the broker directly.
 
-kafka-python retries a connection whose SASL handshake or authentication the broker refused
-until its bootstrap times out, so the refusal reaches rpk only as a timeout. franz-go (rpk)
-reports the broker's answer; to say the same, rpk sends one SaslHandshake of its own after such
-a timeout (`handshake_refusal`) and, when the mechanism is accepted, one whole login with the
-same credentials over the same TLS settings (`login_refusal`), and reports what the broker
-answered.
+kafka-python drops the broker's SaslAuthenticate error when the connection closes right after it
+(as a broker closes it after a refused login), and retries until its bootstrap times out, so on
+its own a wrong password reaches rpk only as a timeout seconds later. franz-go (rpk) reports the
+broker's answer at once; to do the same, rpk logs in once itself before building a client
+(`refusal`): one SaslHandshake and, when the mechanism is accepted, one whole login with the same
+credentials over the same TLS settings, and reports what the broker answered in franz-go's words
+(`SASL_AUTHENTICATION_FAILED: SASL Authentication failed.: <the broker's message>`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import socket
 import ssl
 import struct
+from dataclasses import dataclass
 
 from kio.schema.sasl_authenticate.v1.request import SaslAuthenticateRequest
 from kio.schema.sasl_authenticate.v1.response import SaslAuthenticateResponse
@@ -27,57 +29,68 @@ from kio.serial import entity_reader, entity_writer
 
 PROBE_TIMEOUT_S = 3.0
 _MAX_REPLY_BYTES = 64 * 1024
+# franz-go's kerr descriptions of the errors a SASL login can end with (pkg/kerr/kerr.go)
+_DESCRIPTIONS = {
+    "UNSUPPORTED_SASL_MECHANISM": "The broker does not support the requested SASL mechanism.",
+    "ILLEGAL_SASL_STATE": "Request is not valid given the current SASL state.",
+    "SASL_AUTHENTICATION_FAILED": "SASL Authentication failed.",
+}
 
 
-def handshake_refusal(broker: str, mechanism: str) -> str | None:
-    """The broker's refusal of `mechanism` (e.g. 'ILLEGAL_SASL_STATE; enabled mechanisms:
-    none'), or None if it accepts it or cannot be asked."""
-    host, _, port = broker.rpartition(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S) as sock:
-            sock.sendall(_request(mechanism))
-            reply = _read_frame(sock)
-    except (OSError, ValueError):
-        return None
-    if reply is None:
-        return None
-    try:
-        header, used = entity_reader(SaslHandshakeResponse.__header_schema__)(reply, 0)
-        response, _ = entity_reader(SaslHandshakeResponse)(reply, used)
-    except Exception:  # an answer we cannot read says nothing about SASL
-        return None
-    if response.error_code.value == 0:
-        return None
-    enabled = ", ".join(response.mechanisms) or "none"
-    return f"{response.error_code.name.upper()}; enabled mechanisms: {enabled}"
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """`stage` "handshake": the mechanism was refused, `detail` e.g. "ILLEGAL_SASL_STATE;
+    enabled mechanisms: none". "login": the credentials were, `detail` in franz-go's words."""
+
+    stage: str
+    detail: str
 
 
 class _Refused(Exception):
     pass
 
 
-def login_refusal(
+def refusal(
     broker: str, mechanism: str, user: str, password: str, tls: ssl.SSLContext | None = None
-) -> str | None:
-    """The broker's refusal of these credentials (e.g. 'SASL_AUTHENTICATION_FAILED:
-    Authentication failed: invalid credentials with SASL mechanism SCRAM-SHA-256'), or None if
-    it accepts them or cannot be asked."""
+) -> Refusal | None:
+    """The broker's refusal of this login, or None if it accepts it or cannot be asked."""
     host, _, port = broker.rpartition(":")
     try:
         with socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S) as raw:
             sock = tls.wrap_socket(raw, server_hostname=host) if tls is not None else raw
-            sock.sendall(_request(mechanism))
-            if _read_frame(sock) is None:
-                return None
+            sock.sendall(_frame(SaslHandshakeRequest(mechanism=mechanism), 1))
+            refused = _handshake_refusal(_read_frame(sock))
+            if refused is not None:
+                return Refusal("handshake", refused)
             if mechanism == "PLAIN":
                 _authenticate(sock, b"\0" + user.encode() + b"\0" + password.encode(), 2)
             else:
                 _scram(sock, mechanism, user, password)
     except _Refused as exc:
-        return str(exc)
+        return Refusal("login", str(exc))
     except (OSError, ValueError, KeyError):
         return None
     return None
+
+
+def _handshake_refusal(reply: bytes | None) -> str | None:
+    if reply is None:
+        raise OSError("no answer")
+    try:
+        header, used = entity_reader(SaslHandshakeResponse.__header_schema__)(reply, 0)
+        response, _ = entity_reader(SaslHandshakeResponse)(reply, used)
+    except Exception:  # an answer we cannot read says nothing about SASL
+        raise OSError("an answer that cannot be read") from None
+    if response.error_code.value == 0:
+        return None
+    enabled = ", ".join(response.mechanisms) or "none"
+    return f"{response.error_code.name.upper()}; enabled mechanisms: {enabled}"
+
+
+def franz_text(name: str, message: str | None) -> str:
+    """franz-go's text for a Kafka error and the broker's message (kgo errCodeMessage)."""
+    described = f"{name}: {_DESCRIPTIONS[name]}" if name in _DESCRIPTIONS else name
+    return f"{described}: {message}" if message else described
 
 
 def _authenticate(sock: socket.socket, token: bytes, correlation: int) -> bytes:
@@ -91,7 +104,7 @@ def _authenticate(sock: socket.socket, token: bytes, correlation: int) -> bytes:
     except Exception:
         raise OSError("an answer that cannot be read") from None
     if response.error_code.value != 0:
-        raise _Refused(f"{response.error_code.name.upper()}: {response.error_message or ''}")
+        raise _Refused(franz_text(response.error_code.name.upper(), response.error_message))
     return response.auth_bytes
 
 
@@ -111,10 +124,6 @@ def _scram(sock: socket.socket, mechanism: str, user: str, password: str) -> Non
     signature = hmac.new(hashlib.new(digest, client_key).digest(), message, digest).digest()
     proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True)))
     _authenticate(sock, f"{final},p={proof.decode()}".encode(), 3)
-
-
-def _request(mechanism: str) -> bytes:
-    return _frame(SaslHandshakeRequest(mechanism=mechanism), 1)
 
 
 def _frame(body, correlation: int) -> bytes:
