@@ -106,6 +106,8 @@ class PartitionManager:
         self.extra_hosts: Callable[[str, int], tuple[int, ...]] = lambda _topic, _index: ()
         # set: new partitions open in the reconciliation loop, off the controller's apply path
         self.defer_open: Callable[[TopicMeta], None] | None = None
+        self._clean_at_open: bool | None = None  # see open_existing
+        self.opened_all = False  # open_existing finished: every replica hosted here is open
         topics.subscribe(self._on_topic_event)
         cluster_config.subscribe(self._on_cluster_config)
 
@@ -202,11 +204,18 @@ class PartitionManager:
             fn(partition)
 
     # ---- startup / shutdown --------------------------------------------------------------------------
-    def open_existing(self) -> None:
-        """Open a replica for every partition in the topic table; remove stale directories."""
-        for meta in list(self.topics.topics.values()):
-            self._ensure_partitions(meta)
+    def open_existing(self, clean: bool | None = None) -> None:
+        """Open a replica for every partition in the topic table; remove stale directories.
+        `clean`: what the one clean-shutdown record says of the last stop (None: each log keeps
+        a marker); a log opened later over an existing directory is scanned."""
+        self._clean_at_open = clean
+        try:
+            for meta in list(self.topics.topics.values()):
+                self._ensure_partitions(meta)
+        finally:
+            self._clean_at_open = None if clean is None else False
         self._remove_orphans()
+        self.opened_all = True
 
     def close_all(self) -> None:
         for partition in list(self._partitions.values()):
@@ -295,7 +304,7 @@ class PartitionManager:
 
     def _open(self, meta: TopicMeta, index: int, revision: int, voters: tuple[int, ...]) -> None:
         directory = self.root / meta.name / f"{index}_{revision}"
-        disk_log = DiskLog.open(directory, self._log_config(meta), self._clock)
+        disk_log = DiskLog.open(directory, self._log_config(meta), self._clock, self._clean_at_open)
         group_id = group_id_of(revision, index)
         groups = self._raft_groups
         if groups is None:

@@ -6,13 +6,16 @@ replaces the whole file atomically and durably: write a temporary file, fsync it
 rename it over the old one, fsync the directory. A crash leaves either the old or
 the new contents, never a mix. The store is meant for small values (kilobytes).
 
-`deferred_durability(directory)` batches that for the broker's start, where thousands of
-stores are written (a partition's clean-shutdown marker, its Raft term) before anything
-outside the process can see them: inside it a write leaves its temporary file unsynced and
-unrenamed; on exit one syncfs(2) makes every temporary file durable, the renames follow, and a
-second syncfs makes them durable. A crash before the exit leaves every store as it was (open()
-removes the temporary files); after it, as the writes left them. Two syncfs calls instead of
-two fsyncs per write.
+`deferred_durability(directory)` batches that for the broker's start and stop, where thousands
+of stores are written (a partition's Raft term, its producer snapshot) before anything outside
+the process can see them: inside it a write only records its new contents. On exit they are
+written together into one journal file under `directory` (temporary file, fsync, rename,
+directory fsync), then each store's file is overwritten in place (no temporary file, no rename,
+no fsync), one syncfs(2) makes them durable, and the journal is removed (directory fsync: a
+later write to a store must never be rolled back by a replay). A crash before the journal's
+rename leaves every store as it was; after it, `replay_journal` (run when the next batch
+begins, before any store under `directory` is opened) writes the journal's contents again.
+Four syncs in all instead of two fsyncs per write, and no file created or renamed per store.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from core.storage.errors import KvStoreError
-from core.storage.fs import TEMP_SUFFIX, write_all, write_file_durably
+from core.storage.fs import TEMP_SUFFIX, fsync_directory, write_all, write_file_durably
 
+JOURNAL_NAME = "kvstore_batch.json"  # a deferred batch's contents, while it is installed
 # final path -> payload of the writes deferred by deferred_durability (None: not deferring)
 _deferred: dict[pathlib.Path, bytes] | None = None
 
@@ -44,7 +48,7 @@ class KvStore:
         """Load `path` (an empty store when it does not exist yet)."""
         path = pathlib.Path(path)
         temp = _temp(path)
-        if temp.exists() and (_deferred is None or path not in _deferred):
+        if temp.exists():
             temp.unlink()  # a write that never reached its rename: the old file stands
         if not path.exists():
             return cls(path, {})
@@ -91,11 +95,6 @@ class KvStore:
         if _deferred is None:
             write_file_durably(self.path, payload)
             return
-        fd = os.open(_temp(self.path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            write_all(fd, payload)
-        finally:
-            os.close(fd)
         _deferred[self.path] = payload
 
 
@@ -110,16 +109,30 @@ def _syncfs(fd: int) -> None:
         raise OSError(errno, os.strerror(errno))
 
 
+def syncfs(directory: pathlib.Path) -> None:
+    """Make everything written on the file system holding `directory` durable: syncfs(2) on
+    Linux, sync(2) elsewhere."""
+    if not sys.platform.startswith("linux"):
+        os.sync()
+        return
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        _syncfs(fd)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def deferred_durability(directory: pathlib.Path) -> Iterator[None]:
     """Batch the durable writes of the stores under `directory` (one file system) until the
     block ends (module docstring). Only for code during which nothing outside the process sees
-    the stores' new contents: the broker's start, before its listeners. Without syncfs (not
-    Linux) or when already batching, writes stay durable one by one."""
+    the stores' new contents: the broker's start, before its listeners, and its stop. When
+    already batching, writes join the outer batch."""
     global _deferred
-    if _deferred is not None or not sys.platform.startswith("linux"):
+    if _deferred is not None:
         yield
         return
+    replay_journal(directory)
     pending: dict[pathlib.Path, bytes] = {}
     _deferred = pending
     try:
@@ -131,11 +144,36 @@ def deferred_durability(directory: pathlib.Path) -> Iterator[None]:
 
 
 def _commit(directory: pathlib.Path, pending: dict[pathlib.Path, bytes]) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    journal = {str(path): payload.decode() for path, payload in pending.items()}
+    write_file_durably(directory / JOURNAL_NAME, json.dumps(journal).encode())
+    _install(directory, pending)
+
+
+def replay_journal(directory: pathlib.Path) -> None:
+    """Write again what a batch interrupted by a crash had made durable in its journal."""
+    path = pathlib.Path(directory) / JOURNAL_NAME
+    _temp(path).unlink(missing_ok=True)  # a journal never renamed: its batch never happened
     try:
-        _syncfs(fd)  # every temporary file's contents
-        for path in pending:
-            os.replace(_temp(path), path)
-        _syncfs(fd)  # the renames
-    finally:
-        os.close(fd)
+        journal = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return
+    _install(directory, {pathlib.Path(k): v.encode() for k, v in journal.items()})
+
+
+def _install(directory: pathlib.Path, pending: dict[pathlib.Path, bytes]) -> None:
+    for path, payload in pending.items():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            continue  # its directory is gone (a partition deleted): nothing to restore
+        try:
+            # Over the old bytes, then cut what is left of them: O_TRUNC would free the
+            # file's blocks and allocate new ones (~0.5 ms each on ext4 under load)
+            write_all(fd, payload)  # from offset 0
+            if os.fstat(fd).st_size > len(payload):
+                os.ftruncate(fd, len(payload))
+        finally:
+            os.close(fd)
+    syncfs(directory)
+    (pathlib.Path(directory) / JOURNAL_NAME).unlink()
+    fsync_directory(directory)
