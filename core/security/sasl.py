@@ -31,6 +31,8 @@ FAILURE_BURST = 10  # failed attempts a client address may make at once...
 FAILURE_REFILL_PER_S = 1.0  # ...and then one more per second
 FAILURE_FLOOR_S = 0.1  # a refused step is answered no sooner than this after it arrived
 FAILED_MESSAGE = "Authentication failed: invalid credentials with SASL mechanism {}"
+MAX_PLAIN_BYTES = 4096  # longer is refused unread (SASLprep of a 1 MiB name costs ~0.2 s of loop)
+LOGGED_NAME_CHARS = 64
 
 
 class Users(Protocol):
@@ -180,6 +182,8 @@ class SaslSession:
         return answer
 
     async def _plain(self, token: bytes) -> str:
+        if len(token) > MAX_PLAIN_BYTES:
+            raise AuthenticationFailed(f"PLAIN message of {len(token)} bytes: too long", "")
         parts = token.split(b"\x00")
         if len(parts) != 3:
             raise AuthenticationFailed("malformed PLAIN message", "")
@@ -193,7 +197,10 @@ class SaslSession:
         users = self.authenticator.users
         # PBKDF2 costs milliseconds, also for an unknown user (the same cost): off the loop.
         if not await asyncio.to_thread(users.verify_password, username, password):
-            raise AuthenticationFailed(f"invalid credentials for user {username!r}", "")
+            shown = username[:LOGGED_NAME_CHARS] + (
+                "..." if len(username) > LOGGED_NAME_CHARS else ""
+            )
+            raise AuthenticationFailed(f"invalid credentials for user {shown!r}", "")
         return username
 
     def _succeeded(self, username: str) -> bytes:

@@ -1,27 +1,24 @@
 """SASL on the Kafka API: PLAIN and SCRAM-SHA-256/512 with kafka-python and confluent-kafka;
 wrong passwords and unknown users refused with SASL_AUTHENTICATION_FAILED and the connection
-closed; a request before authentication closes the connection; v0 raw-token framing.
-One broker (enable_sasl=true, authorization off) for the module."""
+closed; a request before authentication closes the connection; v0 raw-token framing; failed
+attempts rate limited per client address (malformed tokens: test_sasl_fuzz). One broker (enable_sasl=true, authorization off) for the module."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import os
+import datetime
 import struct
 import time
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
-from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.metadata.v5.request import MetadataRequest
 from kio.schema.sasl_authenticate.v1.request import SaslAuthenticateRequest
 from kio.schema.sasl_handshake.v0.request import SaslHandshakeRequest as HandshakeV0
 from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
 
+from tests.security.sasl_wire import SASL_AUTHENTICATION_FAILED, WireClient, scram_login
 from tests.support.broker import BrokerProcess
 from tests.support.raw_client import RawClient
 from tests.support.security import (
@@ -37,7 +34,6 @@ USERS = {
     "SCRAM-SHA-512": ("bob512", "bob-pw-512"),
     "PLAIN": ("carol", "carol-pw"),
 }
-SASL_FAILED = 58
 
 
 @pytest.fixture(scope="module")
@@ -145,17 +141,15 @@ def test_aiokafka_produces_and_consumes(sasl_broker, mechanism):
 )
 def test_bad_credentials_are_refused_and_the_connection_closed(sasl_broker, user, password):
     for mechanism in ("SCRAM-SHA-256", "PLAIN"):
-        client = RawClient(sasl_broker.kafka_port)
+        client = WireClient(sasl_broker.kafka_port, source="127.0.0.1")
         try:
-            client.send_request(SaslHandshakeRequest(mechanism=mechanism))
-            assert client.recv_frame() is not None
+            assert client.handshake(mechanism) == 0
             if mechanism == "PLAIN":
-                response = _authenticate(client, b"\0" + user.encode() + b"\0" + password.encode())
+                answer = client.authenticate(f"\0{user}\0{password}".encode())
             else:
-                response = _scram_with_raw_client(client, user, password)
-            code, message = _auth_error(response)
-            assert code == SASL_FAILED
-            assert "Authentication failed" in message
+                answer = scram_login(client, mechanism, user, password)
+            assert answer.code == SASL_AUTHENTICATION_FAILED
+            assert "Authentication failed" in (answer.message or "")
             assert client.is_closed_by_peer()
         finally:
             client.close()
@@ -230,20 +224,18 @@ def test_kafka_sasl_max_reauth_ms_ends_the_session(sasl_broker):
     request after it ends (without re-authenticating) closes the connection."""
     set_cluster_config(sasl_broker, kafka_sasl_max_reauth_ms=1000)
     user, password = USERS["PLAIN"]
-    client = RawClient(sasl_broker.kafka_port)
+    client = WireClient(sasl_broker.kafka_port)
     try:
-        client.send_request(SaslHandshakeRequest(mechanism="PLAIN"))
-        client.recv_frame()
-        frame = _authenticate(client, b"\0" + user.encode() + b"\0" + password.encode())
-        assert _auth_error(frame)[0] == 0
-        assert struct.unpack(">q", frame[-8:])[0] == 1000  # session_lifetime_ms
+        assert client.handshake("PLAIN") == 0
+        token = f"\0{user}\0{password}".encode()
+        response = client.request(SaslAuthenticateRequest(auth_bytes=token))
+        assert response.error_code.value == 0
+        assert response.session_lifetime == datetime.timedelta(milliseconds=1000)
         client.send_request(MetadataRequest(topics=None, allow_auto_topic_creation=False))
         assert client.recv_frame() is not None
         # Re-authentication within the lifetime keeps the connection.
-        client.send_request(SaslHandshakeRequest(mechanism="PLAIN"))
-        client.recv_frame()
-        frame = _authenticate(client, b"\0" + user.encode() + b"\0" + password.encode())
-        assert _auth_error(frame)[0] == 0
+        assert client.handshake("PLAIN") == 0
+        assert client.authenticate(f"\0{user}\0{password}".encode()).code == 0
         time.sleep(1.2)
         client.send_request(MetadataRequest(topics=None, allow_auto_topic_creation=False))
         assert client.recv_frame() is None
@@ -253,7 +245,7 @@ def test_kafka_sasl_max_reauth_ms_ends_the_session(sasl_broker):
     assert "sent before SASL expired" in sasl_broker.log_text()
 
 
-# Helpers: a SaslAuthenticate v1 exchange over the raw client.
+# Helpers.
 
 
 def _create_topic(cfg: dict, topic: str) -> None:
@@ -264,87 +256,14 @@ def _create_topic(cfg: dict, topic: str) -> None:
         admin.close()
 
 
-def _authenticate(client: RawClient, token: bytes) -> bytes:
-    client.send_request(SaslAuthenticateRequest(auth_bytes=token))
-    frame = client.recv_frame()
-    assert frame is not None
-    return frame
-
-
-def _auth_error(frame: bytes) -> tuple[int, str]:
-    code = struct.unpack(">h", frame[4:6])[0]
-    (length,) = struct.unpack(">h", frame[6:8])
-    return code, frame[8 : 8 + max(length, 0)].decode()
-
-
-def _scram_with_raw_client(client: RawClient, user: str, password: str) -> bytes:
-    nonce = base64.b64encode(os.urandom(12)).decode()
-    bare = f"n={user},r={nonce}"
-    first = _authenticate(client, f"n,,{bare}".encode())
-    code, _ = _auth_error(first)
-    assert code == 0
-    server_first = _auth_bytes(first)
-    attrs = dict(part.split("=", 1) for part in server_first.split(","))
-    salted = hashlib.pbkdf2_hmac(
-        "sha256", password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
-    )
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    without_proof = f"c=biws,r={attrs['r']}"
-    auth_message = f"{bare},{server_first},{without_proof}".encode()
-    signature = hmac.new(hashlib.sha256(client_key).digest(), auth_message, "sha256").digest()
-    proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
-    final = f"{without_proof},p={base64.b64encode(proof).decode()}"
-    return _authenticate(client, final.encode())
-
-
-def _auth_bytes(frame: bytes) -> str:
-    # v1 response: correlation id, error code, nullable error message, auth bytes, lifetime.
-    (length,) = struct.unpack(">h", frame[6:8])
-    at = 8 + max(length, 0)
-    (size,) = struct.unpack(">i", frame[at : at + 4])
-    return frame[at + 4 : at + 4 + size].decode()
-
-
-@pytest.mark.parametrize(
-    "mechanism,token",
-    [
-        ("SCRAM-SHA-256", b""),
-        ("SCRAM-SHA-256", b"\xff\xfe\x00garbage"),
-        ("SCRAM-SHA-256", b"p=tls-unique,,n=a,r=b"),
-        ("SCRAM-SHA-512", b"n,,n=" + b"a" * 5000 + b",r=x"),
-        ("PLAIN", b"no-separators"),
-        ("PLAIN", b"\x00\x00\x00\x00"),
-    ],
-)
-def test_malformed_tokens_close_only_their_connection(sasl_broker, mechanism, token):
-    client = RawClient(sasl_broker.kafka_port)
-    try:
-        client.send_request(SaslHandshakeRequest(mechanism=mechanism))
-        client.recv_frame()
-        code, _ = _auth_error(_authenticate(client, token))
-        assert code == SASL_FAILED
-        assert client.is_closed_by_peer()
-    finally:
-        client.close()
-    other = RawClient(sasl_broker.kafka_port)  # the broker keeps serving other connections
-    try:
-        other.send_request(
-            ApiVersionsRequest(client_software_name="t", client_software_version="1")
-        )
-        assert other.recv_frame() is not None
-    finally:
-        other.close()
-
-
 def test_failed_attempts_are_rate_limited_per_address(sasl_broker):
     """Last in the module: it spends this address's failure budget."""
     messages = []
     for _ in range(30):
-        client = RawClient(sasl_broker.kafka_port)
+        client = WireClient(sasl_broker.kafka_port, source="127.0.0.1")
         try:
-            client.send_request(SaslHandshakeRequest(mechanism="PLAIN"))
-            client.recv_frame()
-            messages.append(_auth_error(_authenticate(client, b"\0carol\0wrong"))[1])
+            assert client.handshake("PLAIN") == 0
+            messages.append(client.authenticate(b"\0carol\0wrong").message or "")
         finally:
             client.close()
         if "too many failed attempts" in messages[-1]:
@@ -356,11 +275,9 @@ def test_failed_attempts_are_rate_limited_per_address(sasl_broker):
 
 def _assert_plain_login_works(broker) -> None:
     user, password = USERS["PLAIN"]
-    client = RawClient(broker.kafka_port)
+    client = WireClient(broker.kafka_port, source="127.0.0.1")
     try:
-        client.send_request(SaslHandshakeRequest(mechanism="PLAIN"))
-        client.recv_frame()
-        frame = _authenticate(client, b"\0" + user.encode() + b"\0" + password.encode())
-        assert _auth_error(frame)[0] == 0
+        assert client.handshake("PLAIN") == 0
+        assert client.authenticate(f"\0{user}\0{password}".encode()).code == 0
     finally:
         client.close()
