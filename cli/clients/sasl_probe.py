@@ -109,21 +109,36 @@ def _authenticate(sock: socket.socket, token: bytes, correlation: int) -> bytes:
 
 
 def _scram(sock: socket.socket, mechanism: str, user: str, password: str) -> None:
-    digest = "sha256" if mechanism == "SCRAM-SHA-256" else "sha512"
+    bare, first = scram_client_first(user)
+    server_first = _authenticate(sock, first, 2).decode()
+    without_proof, proof = scram_client_final(mechanism, password, bare, server_first)
+    _authenticate(sock, f"{without_proof},p={proof}".encode(), 3)
+
+
+def scram_client_first(user: str) -> tuple[str, bytes]:
+    """SCRAM (RFC 5802) client-first: (client-first-message-bare, the whole message)."""
     nonce = base64.b64encode(os.urandom(18)).decode()
     name = user.replace("=", "=3D").replace(",", "=2C")
     bare = f"n={name},r={nonce}"
-    first = _authenticate(sock, f"n,,{bare}".encode(), 2).decode()
-    attrs = dict(part.split("=", 1) for part in first.split(","))
+    return bare, f"n,,{bare}".encode()
+
+
+def scram_client_final(
+    mechanism: str, password: str, bare: str, server_first: str
+) -> tuple[str, str]:
+    """SCRAM client-final answering `server_first`: (the message without its proof, the proof
+    in base64). KeyError/ValueError for a server-first message that cannot be read."""
+    digest = "sha256" if mechanism == "SCRAM-SHA-256" else "sha512"
+    attrs = dict(part.split("=", 1) for part in server_first.split(","))
     salted = hashlib.pbkdf2_hmac(
         digest, password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
     )
     client_key = hmac.new(salted, b"Client Key", digest).digest()
-    final = f"c=biws,r={attrs['r']}"
-    message = f"{bare},{first},{final}".encode()
+    without_proof = f"c=biws,r={attrs['r']}"
+    message = f"{bare},{server_first},{without_proof}".encode()
     signature = hmac.new(hashlib.new(digest, client_key).digest(), message, digest).digest()
-    proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True)))
-    _authenticate(sock, f"{final},p={proof.decode()}".encode(), 3)
+    proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
+    return without_proof, base64.b64encode(proof).decode()
 
 
 def _frame(body, correlation: int) -> bytes:

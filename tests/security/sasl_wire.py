@@ -1,15 +1,11 @@
 """SASL over the raw Kafka wire for the security tests: a client that can dial from any loopback
 address (the broker limits failed logins per client address, so each hostile case gets its own),
-SaslAuthenticate v0-v2, and the client side of SCRAM (RFC 5802) written with hashlib alone, so the
-broker's SCRAM is checked against an independent implementation."""
+SaslAuthenticate v0-v2, and the client side of SCRAM: rpk's (cli.clients.sasl_probe, hashlib
+alone), so the broker's SCRAM (core.security) is checked against another implementation."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
-import os
 import socket
 from dataclasses import dataclass
 
@@ -18,6 +14,7 @@ from kio.schema.sasl_authenticate.v1.request import SaslAuthenticateRequest as A
 from kio.schema.sasl_authenticate.v2.request import SaslAuthenticateRequest as Authenticate2
 from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
 
+from cli.clients.sasl_probe import scram_client_final, scram_client_first
 from tests.support.raw_client import RawClient
 
 AUTHENTICATE = {0: Authenticate0, 1: Authenticate1, 2: Authenticate2}
@@ -57,40 +54,13 @@ class Answer:
     auth_bytes: bytes
 
 
-def _digest(mechanism: str) -> str:
-    return {"SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512"}[mechanism]
-
-
-def client_first(user: str) -> tuple[str, bytes]:
-    """(client-first-message-bare, the whole client-first token)."""
-    nonce = base64.b64encode(os.urandom(18)).decode()
-    name = user.replace("=", "=3D").replace(",", "=2C")
-    bare = f"n={name},r={nonce}"
-    return bare, f"n,,{bare}".encode()
-
-
-def client_final(mechanism: str, password: str, bare: str, server_first: str) -> tuple[str, str]:
-    """(client-final-message-without-proof, the proof in base64) answering `server_first`."""
-    digest = _digest(mechanism)
-    attrs = dict(part.split("=", 1) for part in server_first.split(","))
-    salted = hashlib.pbkdf2_hmac(
-        digest, password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
-    )
-    client_key = hmac.new(salted, b"Client Key", digest).digest()
-    without_proof = f"c=biws,r={attrs['r']}"
-    message = f"{bare},{server_first},{without_proof}".encode()
-    signature = hmac.new(hashlib.new(digest, client_key).digest(), message, digest).digest()
-    proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
-    return without_proof, base64.b64encode(proof).decode()
-
-
 def scram_login(
     client: WireClient, mechanism: str, user: str, password: str, version: int = 1
 ) -> Answer:
     """A whole SCRAM exchange after the handshake; the last answer."""
-    bare, first = client_first(user)
+    bare, first = scram_client_first(user)
     answer = client.authenticate(first, version)
     if answer.code:
         return answer
-    without_proof, proof = client_final(mechanism, password, bare, answer.auth_bytes.decode())
+    without_proof, proof = scram_client_final(mechanism, password, bare, answer.auth_bytes.decode())
     return client.authenticate(f"{without_proof},p={proof}".encode(), version)

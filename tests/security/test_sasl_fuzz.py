@@ -20,12 +20,12 @@ import pytest
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.sasl_handshake.v0.request import SaslHandshakeRequest as HandshakeV0
 
+from cli.clients.sasl_probe import scram_client_final as client_final
+from cli.clients.sasl_probe import scram_client_first as client_first
 from tests.security.sasl_wire import (
     AUTHENTICATE,
     SASL_AUTHENTICATION_FAILED,
     WireClient,
-    client_final,
-    client_first,
     scram_login,
 )
 from tests.support.broker import BrokerProcess
