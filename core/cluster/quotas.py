@@ -2,10 +2,13 @@
 controller log and applied on every node.
 
 An entity is one component, as Redpanda supports: `client-id` with a name (that client id),
-`client-id` with no name (the default for every client id without its own quota), or
-`client-id-prefix` with a name (every client id starting with it; such clients share one
-budget). Keys: `producer_byte_rate`, `consumer_byte_rate` (bytes per second) and
-`controller_mutation_rate`. Command "client_quotas_alter" {"entries": [{"entity": [[type,
+`client-id` with no or an empty name (the default for every client id without its own quota),
+or `client-id-prefix` with a name (every client id starting with it; such clients share one
+budget). `user` and `ip` entities are refused as Redpanda refuses them (UNSUPPORTED_VERSION,
+"Entity type 'user' not yet supported"), other types too, with Redpanda's codes and texts.
+Keys: `producer_byte_rate`, `consumer_byte_rate` (bytes per second) and
+`controller_mutation_rate` (partitions created per second: core.server.quotas enforces it on
+CreateTopics and CreatePartitions). Command "client_quotas_alter" {"entries": [{"entity": [[type,
 name]], "ops": [[key, value, remove]]}]}; the leader validates, so replay never fails.
 
 `limit(client_id, key)` answers the enforcement question (core.server.quotas): the rate that
@@ -28,7 +31,12 @@ CLIENT_ID_PREFIX = "client-id-prefix"
 KAFKA_ONLY_TYPES = frozenset({"user", "ip"})  # valid Kafka entity types Redpanda does not keep
 PRODUCER_BYTE_RATE = "producer_byte_rate"
 CONSUMER_BYTE_RATE = "consumer_byte_rate"
-KEYS = frozenset({PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE, "controller_mutation_rate"})
+CONTROLLER_MUTATION_RATE = "controller_mutation_rate"
+KEYS = (PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE, CONTROLLER_MUTATION_RATE)  # Redpanda's order
+PREFIX_AS_DEFAULT = (
+    "Invalid quota entity type, client-id-prefix entity should not be used at the default "
+    "level (use client-id default instead)."
+)
 MATCH_EXACT, MATCH_DEFAULT, MATCH_ANY = 0, 1, 2
 
 Entity = tuple[tuple[str, str | None], ...]  # sorted (type, name|None) components
@@ -59,34 +67,33 @@ def entity_text(entity: Entity) -> str:
     return ",".join(f"{t}={'<default>' if n is None else n}" for t, n in entity)
 
 
-def check_entity(entity: Entity) -> None:
-    """Raise QuotaError unless Redpanda keeps quotas for `entity`."""
-    if not entity:
-        raise QuotaError(ErrorCode.invalid_request, "Entity must have at least one component")
-    if len({t for t, _ in entity}) != len(entity):
-        raise QuotaError(ErrorCode.invalid_request, "Duplicate entity type in entity")
-    for etype, name in entity:
-        if etype in KAFKA_ONLY_TYPES:
-            raise QuotaError(
-                ErrorCode.unsupported_version, f"Entity type '{etype}' is not supported"
-            )
-        if etype not in (CLIENT_ID, CLIENT_ID_PREFIX):
-            raise QuotaError(ErrorCode.invalid_request, f"Unknown entity type '{etype}'")
-        if etype == CLIENT_ID_PREFIX and name is None:
-            raise QuotaError(
-                ErrorCode.invalid_request, "Default client-id-prefix quotas are not supported"
-            )
-    if len(entity) > 1:
-        raise QuotaError(
-            ErrorCode.invalid_request,
-            f"Entity {entity_text(entity)}: only one component per entity is supported",
-        )
+def _unsupported(etype: str) -> QuotaError:
+    if etype in KAFKA_ONLY_TYPES:
+        return QuotaError(ErrorCode.unsupported_version, f"Entity type '{etype}' not yet supported")
+    return QuotaError(ErrorCode.unsupported_version, f"Custom entity type '{etype}' not supported")
+
+
+def check_entity(entity: Entity) -> Entity:
+    """The entity as stored (a client-id with an empty name is the default), or QuotaError
+    with Redpanda's code and text (its AlterClientQuotas make_key)."""
+    if len(entity) != 1:
+        raise QuotaError(ErrorCode.invalid_request, "Invalid client quota entity")
+    ((etype, name),) = entity
+    if etype == CLIENT_ID:
+        return ((CLIENT_ID, name or None),)
+    if etype == CLIENT_ID_PREFIX:
+        if not name:
+            raise QuotaError(ErrorCode.invalid_request, PREFIX_AS_DEFAULT)
+        return entity
+    if etype in KAFKA_ONLY_TYPES:
+        raise _unsupported(etype)
+    raise QuotaError(ErrorCode.invalid_request, f"Unhandled client quota entity type: {etype}")
 
 
 def check_ops(ops: Iterable[Op]) -> None:
     for op in ops:
         if op.key not in KEYS:
-            raise QuotaError(ErrorCode.invalid_request, f"Unknown quota key '{op.key}'")
+            raise QuotaError(ErrorCode.invalid_request, f"Invalid configuration key {op.key}")
         if not op.remove and not (op.value > 0 and op.value == int(op.value)):
             raise QuotaError(
                 ErrorCode.invalid_request,
@@ -95,13 +102,24 @@ def check_ops(ops: Iterable[Op]) -> None:
 
 
 def check_filters(filters: Iterable[Filter]) -> None:
-    for f in filters:
+    """Redpanda's DescribeClientQuotas make_filter, component by component; every component
+    filters the one client-id key part, so a second one is a duplicate."""
+    for i, f in enumerate(filters):
+        if f.match_type == MATCH_EXACT and f.match is None:
+            raise QuotaError(
+                ErrorCode.invalid_request, "Unspecified match field for exact_name match type"
+            )
         if f.match_type not in (MATCH_EXACT, MATCH_DEFAULT, MATCH_ANY):
             raise QuotaError(ErrorCode.invalid_request, f"Unknown match type {f.match_type}")
-        if f.match_type == MATCH_EXACT and f.match is None:
-            raise QuotaError(ErrorCode.invalid_request, "Exact match requires a name")
-        if f.entity_type not in (CLIENT_ID, CLIENT_ID_PREFIX, *KAFKA_ONLY_TYPES):
-            raise QuotaError(ErrorCode.invalid_request, f"Unknown entity type '{f.entity_type}'")
+        if f.entity_type not in (CLIENT_ID, CLIENT_ID_PREFIX):
+            raise _unsupported(f.entity_type)
+        if f.match_type == MATCH_DEFAULT and f.entity_type == CLIENT_ID_PREFIX:
+            raise QuotaError(ErrorCode.invalid_request, PREFIX_AS_DEFAULT)
+        if i > 0:
+            raise QuotaError(
+                ErrorCode.invalid_request,
+                f"Duplicate filter component for entity type '{f.entity_type}'",
+            )
 
 
 def _component_matches(f: Filter, name: str | None) -> bool:
@@ -177,7 +195,7 @@ class QuotaStore:
     ) -> list[tuple[Entity, dict[str, float]]]:
         check_filters(filters)
         return [
-            (e, dict(v))
+            (e, {k: v[k] for k in KEYS if k in v})  # values in Redpanda's order
             for e, v in sorted(self._quotas.items(), key=_k)
             if matches(e, filters, strict)
         ]

@@ -1,4 +1,5 @@
-"""Produce and fetch byte-rate quotas, enforced per client as Kafka does (KIP-13, KIP-219).
+"""Produce and fetch byte-rate quotas, enforced per client as Kafka does (KIP-13, KIP-219), and
+the controller mutation rate, as Redpanda enforces it (KIP-599).
 
 The quotas themselves live in the controller (core.cluster.quotas.QuotaStore: per client id,
 per client-id prefix, and a default). Each budget is a token bucket refilled at the quota's
@@ -15,6 +16,15 @@ only after the throttle time, as Kafka delays it for them.
 - Fetch counts the response's size. A Fetch arriving while its budget is still in debt is
   answered at once with no records and the remaining throttle time, and counts nothing (Kafka's
   throttled, "unrecorded" fetch response).
+
+- `controller_mutation_rate` (partitions per second) is drawn by CreateTopics (each topic's
+  partition count) and CreatePartitions (the partitions added), topic by topic, as Redpanda
+  does: a topic whose budget is already in debt is not created, answered
+  THROTTLING_QUOTA_EXCEEDED (CreateTopics v6+, CreatePartitions v3+; UNKNOWN_SERVER_ERROR for
+  older clients) "Too many partition mutations requested", and the response carries the
+  largest throttle time; its partitions are still counted (Redpanda records before it
+  decides). Validate-only requests count nothing. DeleteTopics is not limited (Redpanda does
+  not limit it).
 
 Buckets are kept for at most `MAX_BUCKETS` budgets (least recently used ones are dropped: a
 dropped budget starts full again).
@@ -35,6 +45,8 @@ from core.server.responses import NO_RESPONSE, RawResponse
 
 PRODUCE_KEY, FETCH_KEY = 0, 1
 PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE = "producer_byte_rate", "consumer_byte_rate"
+CONTROLLER_MUTATION_RATE = "controller_mutation_rate"
+MUTATIONS_REFUSED = "Too many partition mutations requested"
 CLIENT_THROTTLES = {PRODUCE_KEY: 6, FETCH_KEY: 8}  # first version the client throttles itself
 BURST_S = 1.0
 MAX_BUCKETS = 10_000
@@ -99,7 +111,7 @@ class ClientQuotas:
             found = self.store.limit(client_id, key)
             if found is not None:
                 out.append(((key, found[0]), found[1]))
-        node = self._config_get(NODE_LIMITS[key])
+        node = self._config_get(NODE_LIMITS[key]) if key in NODE_LIMITS else None
         if node:
             out.append(((key, "node"), float(node)))
         return out
@@ -135,6 +147,25 @@ class ClientQuotas:
         for bucket in buckets:
             bucket.tokens -= nbytes
         return self._cap(max((b.debt_ms() for b in buckets), default=0))
+
+    def record_mutations(self, client_id: str | None, mutations: int) -> int:
+        """Redpanda's record_partition_mutations: the throttle time the client's
+        controller_mutation_rate budget owes before these mutations (0: they may go ahead),
+        then the mutations taken from it, whether they go ahead or not, as Redpanda does."""
+        if self.store.empty:
+            return 0
+        buckets = self._buckets_for(CONTROLLER_MUTATION_RATE, client_id)
+        owed = self._cap(max((b.debt_ms() for b in buckets), default=0))
+        for bucket in buckets:
+            bucket.tokens -= mutations
+        return owed
+
+
+def mutations_owed_ms(ctx: Any, mutations: int) -> int:
+    """For one topic of a CreateTopics or CreatePartitions: the throttle time its client's
+    controller_mutation_rate owes (0: create it), its mutations recorded."""
+    quotas: ClientQuotas | None = getattr(ctx.services, "client_quotas", None)
+    return 0 if quotas is None else quotas.record_mutations(ctx.client_id, mutations)
 
 
 def bound(ctx: Any) -> bool:

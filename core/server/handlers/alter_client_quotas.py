@@ -40,12 +40,12 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     for entity, row in zip(entities, rows, strict=True):
         ops = [Op(o.key, float(o.value), bool(o.remove)) for o in row.ops]
         try:
-            check_entity(entity)
+            stored = check_entity(entity)
             check_ops(ops)
         except QuotaError as exc:
             results.append((entity, exc.code, exc.message))
             continue
-        valid.append((entity, ops))
+        valid.append((stored, ops))
         results.append((entity, ErrorCode.none, None))
     try:
         await store.alter(valid, bool(request.validate_only))

@@ -3,6 +3,7 @@ does: placement.validate and the partition numbering here), per-topic errors."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ from core.cluster import topic_config
 from core.cluster.errors import ClusterError, error_message, to_error_code
 from core.protocol.errors import ErrorCode
 from core.server.context import RequestContext
+from core.server.quotas import MUTATIONS_REFUSED, mutations_owed_ms
 from core.server.responses import ZERO, build, module_of
 
 API_KEY = 19
@@ -19,6 +21,7 @@ MAX_VERSION = 7
 SOURCE_DEFAULT = 5  # DEFAULT_CONFIG
 SOURCE_TOPIC = 1  # DYNAMIC_TOPIC_CONFIG
 CONFIGS_VERSION = 5  # the result describes the configs from v5
+THROTTLING_VERSION = 6  # clients from v6 understand THROTTLING_QUOTA_EXCEEDED (KIP-599)
 BOTH_SET = (
     "Both numPartitions or replicationFactor and replicasAssignments were set. "
     "Both cannot be used at the same time."
@@ -31,17 +34,19 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
     for t in request.topics:
         seen[t.name] = seen.get(t.name, 0) + 1
     results = []
+    throttle_ms = [0]  # the largest controller_mutation_rate throttle time of the topics
     for t in request.topics:
         if seen[t.name] > 1:
             results.append(
                 _result(m, t.name, ErrorCode.invalid_request, "topic listed more than once")
             )
             continue
-        results.append(await _create(ctx, m, t, request.validate_only))
-    return build(ctx.response_class, throttle_time=ZERO, topics=tuple(results))
+        results.append(await _create(ctx, m, t, request.validate_only, throttle_ms))
+    throttle = datetime.timedelta(milliseconds=throttle_ms[0]) if throttle_ms[0] else ZERO
+    return build(ctx.response_class, throttle_time=throttle, topics=tuple(results))
 
 
-async def _create(ctx: RequestContext, m, t, validate_only: bool):
+async def _create(ctx: RequestContext, m, t, validate_only: bool, throttle_ms: list[int]):
     svc = ctx.services
     if not (
         ctx.authorized("CREATE", "CLUSTER", "kafka-cluster")
@@ -62,6 +67,13 @@ async def _create(ctx: RequestContext, m, t, validate_only: bool):
             t.name, t.num_partitions, t.replication_factor, configs, assignments
         )
         topic_id = None
+        owed = 0 if validate_only else mutations_owed_ms(ctx, partitions)
+        if owed:  # Redpanda: the topic is refused while its client's mutation budget owes
+            throttle_ms[0] = max(throttle_ms[0], owed)
+            code = ErrorCode.throttling_quota_exceeded
+            if ctx.api_version < THROTTLING_VERSION:
+                code = ErrorCode.unknown_server_error
+            return _result(m, t.name, code, MUTATIONS_REFUSED)
         if not validate_only:
             topic_id = await svc.topics.create_topic(
                 t.name,

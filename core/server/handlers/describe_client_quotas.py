@@ -32,7 +32,7 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
         build(
             m.EntryData,
             entity=tuple(build(m.EntityData, entity_type=t, entity_name=n) for t, n in entity),
-            values=tuple(build(m.ValueData, key=k, value=v) for k, v in sorted(values.items())),
+            values=tuple(build(m.ValueData, key=k, value=v) for k, v in values.items()),
         )
         for entity, values in found
     )
@@ -46,6 +46,6 @@ async def handle(ctx: RequestContext, request: Any) -> Any:
 
 
 def _error(ctx: RequestContext, code: ErrorCode, message: str | None) -> Any:
-    return build(
-        ctx.response_class, throttle_time=ZERO, error_code=code, error_message=message, entries=None
+    return build(  # Redpanda answers an empty list of entries with an error
+        ctx.response_class, throttle_time=ZERO, error_code=code, error_message=message, entries=()
     )

@@ -58,7 +58,7 @@ def test_alter_then_describe_as_rpk_prints_them(quotas):
     )
     text = quotas("describe").stdout
     assert text == (
-        "client-id-prefix=cli-bar-\n\tconsumer_byte_rate=2000\n\tproducer_byte_rate=1000\n\n"
+        "client-id-prefix=cli-bar-\n\tproducer_byte_rate=1000\n\tconsumer_byte_rate=2000\n\n"
         "client-id=<default>\n\tproducer_byte_rate=180000\n\n"
         "client-id=cli-foo\n\tconsumer_byte_rate=200000\n"
     )
