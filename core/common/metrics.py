@@ -1,32 +1,24 @@
-"""Broker metrics on private prometheus-client registries.
+"""Broker metrics, recorded without prometheus_client.
 
 Two registries mirror Redpanda's endpoints: `REGISTRY` (internal, `vectorized_` prefix, served on
 /metrics) and `PUBLIC_REGISTRY` (`redpanda_` prefix, /public_metrics). The Kafka server calls the
 `record_*`/`add_*` functions; per-partition and per-group gauges are computed at scrape time from
-callbacks registered with `register_collector`.
+callbacks registered with `register_collector`. The metrics are core.common.light_metrics;
+prometheus_client is imported by the first render (core.common.metrics_render).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    disable_created_metrics,
-    generate_latest,
-)
-from prometheus_client.core import GaugeMetricFamily, Metric
+from core.common.light_metrics import Counter, Gauge, Histogram, Registry
 
 log = logging.getLogger(__name__)
-disable_created_metrics()  # Redpanda exposes no *_created samples
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-PUBLIC_REGISTRY = CollectorRegistry(auto_describe=True)
+REGISTRY = Registry()
+PUBLIC_REGISTRY = Registry()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 KAFKA_NAMESPACE = "kafka"
 
@@ -193,7 +185,8 @@ def register_collector(fn: SnapshotFn) -> Callable[[], None]:
     return lambda: _snapshot_fns.remove(fn) if fn in _snapshot_fns else None
 
 
-def _snapshot() -> ScrapeSnapshot:
+def snapshot() -> ScrapeSnapshot:
+    """Every registered source's samples, merged (a broken source is logged and left out)."""
     merged = ScrapeSnapshot()
     for fn in list(_snapshot_fns):
         try:
@@ -206,164 +199,22 @@ def _snapshot() -> ScrapeSnapshot:
     return merged
 
 
-def _gauge(
-    name: str, doc: str, labels: list[str], rows: Iterable[tuple[list[str], float]]
-) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(name, doc, labels=labels)
-    for values, value in rows:
-        family.add_metric(values, value)
-    return family
-
-
-def _partition_key(p: PartitionSample) -> list[str]:
-    return [p.namespace, p.topic, str(p.partition)]
-
-
-class _InternalScrape:
-    def collect(self) -> Iterator[Metric]:
-        snap = _snapshot()
-        labels = ["namespace", "topic", "partition"]
-        parts = snap.partitions
-        yield _gauge(
-            "vectorized_cluster_partition_leader",
-            "1 if this replica leads the partition",
-            labels,
-            ((_partition_key(p), float(p.is_leader)) for p in parts),
-        )
-        yield _gauge(
-            "vectorized_cluster_partition_high_watermark",
-            "Partition high watermark",
-            labels,
-            ((_partition_key(p), float(p.high_watermark)) for p in parts),
-        )
-        yield _gauge(
-            "vectorized_storage_log_partition_size_bytes",
-            "Bytes on disk per partition",
-            labels,
-            ((_partition_key(p), float(p.size_bytes)) for p in parts),
-        )
-        yield _gauge(
-            "vectorized_kafka_group_offset",
-            "Committed offset per group partition",
-            ["group", "topic", "partition"],
-            (
-                ([g.group, g.topic, str(g.partition)], float(g.committed_offset))
-                for g in snap.group_lags
-            ),
-        )
-        yield _gauge(
-            "vectorized_kafka_group_lag",
-            "Consumer lag per group partition",
-            ["group", "topic", "partition"],
-            (([g.group, g.topic, str(g.partition)], float(g.lag)) for g in snap.group_lags),
-        )
-
-
-class _PublicScrape:
-    def collect(self) -> Iterator[Metric]:
-        snap = _snapshot()
-        leaders = [p for p in snap.partitions if p.is_leader]
-        yield _gauge(
-            "redpanda_cluster_partitions",
-            "Partitions led by this broker",
-            [],
-            [([], float(len(leaders)))],
-        )
-        per_topic: dict[tuple[str, str], int] = {}
-        for p in leaders:
-            per_topic[(p.namespace, p.topic)] = per_topic.get((p.namespace, p.topic), 0) + 1
-        yield _gauge(
-            "redpanda_kafka_partitions",
-            "Partitions per topic",
-            ["redpanda_namespace", "redpanda_topic"],
-            (([ns, t], float(n)) for (ns, t), n in sorted(per_topic.items())),
-        )
-        labels = ["redpanda_namespace", "redpanda_topic", "redpanda_partition"]
-        yield _gauge(
-            "redpanda_kafka_max_offset",
-            "High watermark per partition",
-            labels,
-            ((_partition_key(p), float(p.high_watermark)) for p in leaders),
-        )
-        yield _gauge(
-            "redpanda_kafka_under_replicated_replicas",
-            "Under-replicated replicas per partition",
-            labels,
-            ((_partition_key(p), float(p.under_replicated)) for p in leaders),
-        )
-        yield _gauge(
-            "redpanda_storage_disk_used_bytes",
-            "Bytes on disk used by partition logs",
-            [],
-            [([], float(sum(p.size_bytes for p in snap.partitions)))],
-        )
-        yield from _public_group_families(snap.group_lags)
-
-
-def _public_group_families(lags: list[GroupLagSample]) -> Iterator[Metric]:
-    yield _gauge(
-        "redpanda_kafka_consumer_group_committed_offset",
-        "Committed offset per group partition",
-        ["redpanda_group", "redpanda_topic", "redpanda_partition"],
-        (([g.group, g.topic, str(g.partition)], float(g.committed_offset)) for g in lags),
-    )
-    by_group: dict[str, list[int]] = {}
-    for g in lags:
-        by_group.setdefault(g.group, []).append(g.lag)
-    yield _gauge(
-        "redpanda_kafka_consumer_group_lag_max",
-        "Largest partition lag per group",
-        ["redpanda_group"],
-        (([name], float(max(v))) for name, v in sorted(by_group.items())),
-    )
-    yield _gauge(
-        "redpanda_kafka_consumer_group_lag_sum",
-        "Sum of partition lags per group",
-        ["redpanda_group"],
-        (([name], float(sum(v))) for name, v in sorted(by_group.items())),
-    )
-
-
-REGISTRY.register(_InternalScrape())
-PUBLIC_REGISTRY.register(_PublicScrape())
-PARTITION_LABELS = ("partition", "redpanda_partition")
-
-
-def _without_partition(family: Metric) -> Metric:
-    """`family` with its partition label summed away (samples alike in every other label add up)."""
-    if not any(label in s.labels for s in family.samples for label in PARTITION_LABELS):
-        return family
-    sums: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-    for s in family.samples:
-        labels = tuple(sorted((k, v) for k, v in s.labels.items() if k not in PARTITION_LABELS))
-        sums[(s.name, labels)] = sums.get((s.name, labels), 0.0) + s.value
-    merged = Metric(family.name, family.documentation, family.type, family.unit)
-    for (name, labels), value in sums.items():
-        merged.add_sample(name, dict(labels), value)
-    return merged
-
-
-class _Aggregated:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self._registry = registry
-
-    def collect(self) -> Iterator[Metric]:
-        return (_without_partition(family) for family in self._registry.collect())
-
-
-def _render(registry: CollectorRegistry, aggregate: bool) -> bytes:
-    if not aggregate:
-        return generate_latest(registry)
-    view = CollectorRegistry(auto_describe=False)
-    view.register(_Aggregated(registry))
-    return generate_latest(view)
+# Where the scrape-time families come, among the metrics above (core.common.metrics_render)
+INTERNAL_SCRAPE = "internal_scrape"
+PUBLIC_SCRAPE = "public_scrape"
+REGISTRY.register(INTERNAL_SCRAPE)
+PUBLIC_REGISTRY.register(PUBLIC_SCRAPE)
 
 
 def render_internal(aggregate: bool = False) -> bytes:
     """Prometheus text for /metrics; `aggregate` (aggregate_metrics) drops the partition label."""
-    return _render(REGISTRY, aggregate)
+    from core.common.metrics_render import render
+
+    return render(REGISTRY, aggregate)
 
 
 def render_public(aggregate: bool = False) -> bytes:
     """Prometheus text for /public_metrics; `aggregate` (aggregate_metrics) drops the partition label."""
-    return _render(PUBLIC_REGISTRY, aggregate)
+    from core.common.metrics_render import render
+
+    return render(PUBLIC_REGISTRY, aggregate)

@@ -31,9 +31,8 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from prometheus_client import Counter, Gauge
-
 from core.common import metrics
+from core.common.light_metrics import Counter, Gauge
 
 _blocked = Counter(
     "vectorized_kafka_rpc_requests_blocked_memory",

@@ -31,9 +31,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from prometheus_client import Counter
-
 from core.common import metrics
+from core.common.light_metrics import Counter
 
 log = logging.getLogger("ailurus.kafka")
 
