@@ -408,7 +408,7 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
     def _append_replicated(self, entry: Entry) -> None:
         self._sent_cache.clear()
         batch = bytearray(entry.payload)
-        base, last = self.log.append(batch, entry.term)
+        base, last = self.log.append_replicated(batch, entry.term)  # written by the flush worker
         assert (base, last) == (entry.base, entry.last), (base, last, entry)
         self.flush_target.pending_bytes += len(batch)
 

@@ -35,11 +35,15 @@ class FlushTicket:
     generation: int  # truncations since open: a ticket from before one moves nothing
     segments: tuple[Segment, ...] = field(repr=False, default=())
     done: bool = False
+    drain: Callable[[], None] | None = field(repr=False, default=None)  # pending writes first
 
 
 def run_ticket(ticket: FlushTicket) -> None:
-    """fdatasync every fd of the ticket, then the directory. Safe in any thread."""
+    """Write the log's pending batches (core.storage.pending_writes), fdatasync every fd of
+    the ticket, then the directory. Safe in any thread."""
     assert not ticket.done, "ticket already settled"
+    if ticket.drain is not None:
+        ticket.drain()
     for fd in ticket.fds:
         os.fdatasync(fd)
     if ticket.directory is not None:
@@ -54,14 +58,20 @@ class FlushQueue:
         self.generation = 0
 
     def capture(
-        self, target_offset: int, segments: list[Segment], directory: str | None
+        self,
+        target_offset: int,
+        segments: list[Segment],
+        directory: str | None,
+        drain: Callable[[], None] | None = None,
     ) -> FlushTicket:
         for segment in segments:
             assert segment.write_fd is not None and not segment.deleted
             segment.pins += 1
             segment.unflushed = False
         fds = tuple(segment.write_fd for segment in segments if segment.write_fd is not None)
-        ticket = FlushTicket(target_offset, fds, directory, self.generation, tuple(segments))
+        ticket = FlushTicket(
+            target_offset, fds, directory, self.generation, tuple(segments), drain=drain
+        )
         self.outstanding.append(ticket)
         return ticket
 

@@ -22,6 +22,7 @@ from core.storage.fs import fsync_directory
 from core.storage.index import U32_MAX
 from core.storage.kvstore import KvStore
 from core.storage.log_reads import LogReads, ReadSlice
+from core.storage.pending_writes import PendingWrites
 from core.storage.recovery import recover_segments
 from core.storage.retention import Graveyard, collectible_prefix
 from core.storage.segment import Segment
@@ -72,8 +73,10 @@ class DiskLog(LogReads):
         kvstore: KvStore,
         segments: list[Segment],
         start_offset: int,
+        own_marker: bool = True,
     ) -> None:
         self.directory = directory
+        self._own_marker = own_marker  # False: the owner records clean shutdowns (open)
         self.config = config
         self.kvstore = kvstore
         self._clock = clock
@@ -82,6 +85,7 @@ class DiskLog(LogReads):
         self._unflushed: list[Segment] = []  # segments with bytes no ticket has taken
         self._directory_dirty = False  # segments created since the last flush ticket
         self._flushes = FlushQueue()
+        self._pending = PendingWrites()  # append_replicated's bytes not yet in the file
         self._graveyard = Graveyard()
         self.start_offset = start_offset
         self.next_offset = segments[-1].next_offset if segments else start_offset
@@ -91,14 +95,20 @@ class DiskLog(LogReads):
         self._check()
 
     @classmethod
-    def open(cls, directory: pathlib.Path, config: LogConfig, clock: Clock) -> DiskLog:
+    def open(
+        cls, directory: pathlib.Path, config: LogConfig, clock: Clock, clean: bool | None = None
+    ) -> DiskLog:
         """Open (recover) the log in `directory`, or create it there.
 
         A log created here costs no fsync: its directory has nothing to recover, and its
         kvstore is not written, since a store without the clean-shutdown marker already
         says "not clean" (what a crash before its first write must leave: an empty log,
         or whatever its later, durable writes hold). An existing log is marked unclean,
-        durably, before anything is appended to it."""
+        durably, before anything is appended to it.
+
+        `clean` given: the owner keeps one record of clean shutdowns for all its logs
+        (core.storage.clean_shutdown) and says what it holds; the log keeps no marker of its
+        own, and its close() leaves the directory fsync to the owner's one syncfs."""
         directory = pathlib.Path(directory)
         try:
             directory.mkdir(parents=True)
@@ -106,9 +116,11 @@ class DiskLog(LogReads):
             pass
         else:
             kvstore = KvStore.open(directory / KVSTORE_NAME)
-            return cls(directory, config, clock, kvstore, [], 0)
+            return cls(directory, config, clock, kvstore, [], 0, own_marker=clean is None)
         kvstore = KvStore.open(directory / KVSTORE_NAME)
-        clean = kvstore.get(CLEAN_SHUTDOWN_KEY, False) is True
+        own_marker = clean is None
+        if clean is None:
+            clean = kvstore.get(CLEAN_SHUTDOWN_KEY, False) is True
         stored_start = int(kvstore.get(START_OFFSET_KEY, 0))
         segments = recover_segments(directory, stored_start, clean, config.index_interval_bytes)
         # A gap up to the first segment is fine (retention moved past it).
@@ -117,8 +129,9 @@ class DiskLog(LogReads):
             segment.close_write_fd()
         if segments:
             segments[-1].open_for_append()
-        kvstore.put(CLEAN_SHUTDOWN_KEY, False)  # until close() says otherwise
-        return cls(directory, config, clock, kvstore, segments, start_offset)
+        if own_marker:
+            kvstore.put(CLEAN_SHUTDOWN_KEY, False)  # until close() says otherwise
+        return cls(directory, config, clock, kvstore, segments, start_offset, own_marker)
 
     # ------------------------------------------------------------ properties
 
@@ -147,6 +160,15 @@ class DiskLog(LogReads):
 
     def append(self, batch: bytearray, term: int) -> tuple[int, int]:
         """Assign offsets to one validated batch and write it (no fsync)."""
+        return self._append(batch, term, deferred=False)
+
+    def append_replicated(self, batch: bytearray, term: int) -> tuple[int, int]:
+        """As `append`, but the bytes are written by the next flush round's worker, off the
+        event loop (core.storage.pending_writes; a follower's appends, which it flushes at
+        once); reads and cuts write them first where they reach them."""
+        return self._append(batch, term, deferred=True)
+
+    def _append(self, batch: bytearray, term: int, *, deferred: bool) -> tuple[int, int]:
         assert not self._closed
         assert len(batch) >= HEADER_SIZE
         assert _LENGTH.unpack_from(batch, 8)[0] + LOG_OVERHEAD == len(batch), "one whole batch"
@@ -160,7 +182,13 @@ class DiskLog(LogReads):
         segment = self._segments[-1]
         patch_base_offset(batch, 0, base_offset)
         patch_leader_epoch(batch, 0, term)
-        segment.append(batch, base_offset, last_offset, max_timestamp_ms, now_ms)
+        if deferred:
+            position = segment.size_bytes
+            segment.record(len(batch), base_offset, last_offset, max_timestamp_ms, now_ms)
+            self._pending.add(segment, position, base_offset, batch)
+        else:
+            self._pending.drain()  # (a leader's append after following: keep file order)
+            segment.append(batch, base_offset, last_offset, max_timestamp_ms, now_ms)
         if segment not in self._unflushed:
             self._unflushed.append(segment)
         self.next_offset = last_offset + 1
@@ -203,14 +231,15 @@ class DiskLog(LogReads):
         if not self._unflushed and not self._directory_dirty:
             return None
         directory = str(self.directory) if self._directory_dirty else None
-        ticket = self._flushes.capture(self.next_offset, self._unflushed, directory)
+        drain = self._pending.drain if len(self._pending) else None
+        ticket = self._flushes.capture(self.next_offset, self._unflushed, directory, drain)
         self._unflushed = []
         self._directory_dirty = False
         return ticket
 
     @staticmethod
     def flush_run(ticket: FlushTicket) -> None:
-        """fdatasync the ticket's fds (any thread)."""
+        """Write the pending batches, fdatasync the ticket's fds (any thread)."""
         run_ticket(ticket)
 
     def flush_end(self, ticket: FlushTicket) -> None:
@@ -248,6 +277,7 @@ class DiskLog(LogReads):
         if offset >= self.next_offset:
             assert offset == self.next_offset, "truncate beyond the log end"
             return
+        self._pending.drain()
         slot = bisect.bisect_left(self._bases, offset)
         self._delete_segments(self._segments[slot:])
         if self._segments and self._segments[-1].next_offset > offset:
@@ -279,6 +309,7 @@ class DiskLog(LogReads):
         assert not self._closed
         if new_start <= self.start_offset:
             return
+        self._pending.drain()
         self.kvstore.put(START_OFFSET_KEY, new_start)
         self.start_offset = new_start
         below = [s for s in self._segments if s.next_offset <= new_start]
@@ -299,6 +330,7 @@ class DiskLog(LogReads):
         )
         if not doomed:
             return 0
+        self._pending.drain()
         removed_bytes = sum(segment.size_bytes for segment in doomed)
         new_start = max(self.start_offset, doomed[-1].next_offset)
         self.kvstore.put(START_OFFSET_KEY, new_start)
@@ -367,8 +399,9 @@ class DiskLog(LogReads):
         for segment in self._segments:
             if segment.index_dirty:
                 segment.write_index()
-        fsync_directory(self.directory)
-        self.kvstore.put(CLEAN_SHUTDOWN_KEY, True)
+        if self._own_marker:
+            fsync_directory(self.directory)
+            self.kvstore.put(CLEAN_SHUTDOWN_KEY, True)
         for segment in self._segments:
             segment.close()
         self._graveyard.reap(0, everything=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.model.records import decode_batch
 from core.storage.errors import OffsetOutOfRange
 from core.storage.fs import pread_exact
+from core.storage.pending_writes import PendingWrites
 from core.storage.segment import Segment
 
 
@@ -37,6 +38,7 @@ class LogReads:
 
     _segments: list[Segment]
     _bases: list[int]  # base offset of each segment, for bisect
+    _pending: PendingWrites  # batches placed but not yet written (a follower's appends)
     start_offset: int
     next_offset: int
 
@@ -52,10 +54,17 @@ class LogReads:
             raise OffsetOutOfRange(offset, self.start_offset)
         if offset >= min(upper_offset, self.next_offset):
             return None
+        unwritten = self._pending.oldest()
+        if unwritten is not None and min(upper_offset, self.next_offset) > unwritten.base_offset:
+            self._pending.drain()  # the read reaches batches not yet written: write them now
+            unwritten = None
         for segment in self._segments[self._first_segment_at(offset) :]:
             if segment.next_offset <= offset:
                 continue  # only an empty segment can end at or below offset
-            found = segment.read_range(offset, max_bytes, upper_offset)
+            end = None  # where the written file ends, if before the segment's end
+            if unwritten is not None and unwritten.segment is segment:
+                end = (unwritten.position, unwritten.base_offset)
+            found = segment.read_range(offset, max_bytes, upper_offset, end)
             if found is None:
                 return None
             assert found.first_offset < upper_offset and found.last_offset >= offset
@@ -74,6 +83,7 @@ class LogReads:
         """Base offset of the first batch below `upper_offset` whose max timestamp is
         >= `timestamp_ms` (batch granularity: records before it in that batch may be
         older), never below start_offset. None if there is none."""
+        self._pending.drain()
         for segment in self._segments:
             if segment.base_offset >= upper_offset:
                 return None
@@ -88,6 +98,7 @@ class LogReads:
         """(offset, timestamp) of the first record below `upper_offset` carrying the log's
         largest timestamp (ListOffsets MAX_TIMESTAMP, KIP-734); None if the log is empty or
         that record is not below `upper_offset`. Off the hot path: decodes one batch."""
+        self._pending.drain()
         best = None
         for segment in self._segments:
             if segment.base_offset >= upper_offset:

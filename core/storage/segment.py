@@ -172,7 +172,6 @@ class Segment:
         now_ms: int,
     ) -> None:
         assert self.write_fd is not None and not self.deleted
-        assert base_offset == self.next_offset, (base_offset, self.next_offset)
         position = self.size_bytes
         try:
             write_all(self.write_fd, batch)
@@ -181,12 +180,22 @@ class Segment:
             # ends on a batch boundary, and let the caller fail the request.
             os.ftruncate(self.write_fd, position)
             raise
-        self.size_bytes += len(batch)
+        self.record(len(batch), base_offset, last_offset, max_timestamp_ms, now_ms)
+
+    def record(
+        self, size: int, base_offset: int, last_offset: int, max_timestamp_ms: int, now_ms: int
+    ) -> None:
+        """Account a batch of `size` bytes at the end (written, or queued to be written by
+        core.storage.pending_writes before anything reads it)."""
+        assert self.write_fd is not None and not self.deleted
+        assert base_offset == self.next_offset, (base_offset, self.next_offset)
+        position = self.size_bytes
+        self.size_bytes += size
         self.next_offset = last_offset + 1
         self.max_timestamp_ms = max(self.max_timestamp_ms, max_timestamp_ms)
         if self.roll_anchor_ms is None:
             self.roll_anchor_ms = now_ms
-        self.index.on_batch(base_offset, position, len(batch), self.max_timestamp_ms)
+        self.index.on_batch(base_offset, position, size, self.max_timestamp_ms)
         self.unflushed = True
         self.index_dirty = True
 
@@ -205,15 +214,17 @@ class Segment:
     def _scan_steps_max(self) -> int:
         return self.size_bytes // HEADER_SIZE + 1
 
-    def locate(self, offset: int) -> tuple[int, int, int]:
+    def locate(self, offset: int, end: tuple[int, int] | None = None) -> tuple[int, int, int]:
         """(position, base offset, size) of the batch holding `offset`, or of the first
-        batch when `offset` is below the segment base."""
-        assert not self.is_empty and offset < self.next_offset
+        batch when `offset` is below the segment base. `end`: (byte position, offset) where
+        the written file ends, when it ends before `size_bytes` (pending writes)."""
+        end_bytes, end_offset = end if end is not None else (self.size_bytes, self.next_offset)
+        assert not self.is_empty and offset < end_offset
         position = self.index.floor(offset)
         base_offset, size_bytes = self.peek(position)
         for _ in range(self._scan_steps_max()):
             after = position + size_bytes
-            if after >= self.size_bytes:
+            if after >= end_bytes:
                 break
             next_base, next_size = self.peek(after)
             if next_base > offset:
@@ -222,18 +233,21 @@ class Segment:
         assert base_offset <= max(offset, self.base_offset)
         return position, base_offset, size_bytes
 
-    def read_range(self, offset: int, max_bytes: int, upper_offset: int) -> ByteRange | None:
+    def read_range(
+        self, offset: int, max_bytes: int, upper_offset: int, end: tuple[int, int] | None = None
+    ) -> ByteRange | None:
         """Whole batches from the one holding `offset`: the first always (KIP-74), then
-        more while the total stays <= max_bytes and each base offset < upper_offset."""
-        position, first_offset, first_bytes = self.locate(offset)
+        more while the total stays <= max_bytes and each base offset < upper_offset (and
+        before `end`, as in `locate`)."""
+        position, first_offset, first_bytes = self.locate(offset, end)
         if first_offset >= upper_offset:
             return None
-        end = position + first_bytes
-        limit = max(end, position + max_bytes)
-        cursor = max(end, self.index.scan_hint(limit, upper_offset))
-        stop_offset = self.next_offset
+        end_bytes, stop_offset = end if end is not None else (self.size_bytes, self.next_offset)
+        after_first = position + first_bytes
+        limit = max(after_first, position + max_bytes)
+        cursor = max(after_first, self.index.scan_hint(limit, upper_offset))
         for _ in range(self._scan_steps_max()):
-            if cursor >= self.size_bytes:
+            if cursor >= end_bytes:
                 break
             base_offset, size_bytes = self.peek(cursor)
             if base_offset >= upper_offset or cursor + size_bytes > limit:
