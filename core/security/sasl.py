@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from core.security.authorizer import Decisions
 from core.security.saslprep import SaslPrepError, saslprep
 from core.security.scram import MECHANISMS, ScramCredential
 from core.security.scram_server import ScramError, ScramExchange
@@ -116,6 +117,7 @@ class SaslSession:
         self.failed = False  # the connection closes after the current answer
         self.expires_at: float | None = None  # KIP-368 session end (monotonic seconds)
         self.fixed_identity = False  # mtls_identity: the principal is the certificate's
+        self.decisions = Decisions()  # this connection's ACL decisions (core.security.authorizer)
         self._scram: ScramExchange | None = None
 
     @property
