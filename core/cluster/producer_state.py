@@ -45,10 +45,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
 from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.producer_snapshot import (
+    MAX_ABORTED,
+    Aborted,
+    ProducerSnapshot,
+    ProducerSnapshotError,
+    decode,
+    encode,
+)
 from core.cluster.producer_table import (
     BATCHES_REMEMBERED,
     MAX_PRODUCERS,
@@ -57,6 +66,7 @@ from core.cluster.producer_table import (
     Kind,
     ProducerEntry,
     ProducerInfo,
+    ProducerLimits,
     ProducerStateTable,
     kind_of,
 )
@@ -77,6 +87,7 @@ __all__ = [
 
 log = logging.getLogger("ailurus.producer_state")
 
+PAYLOAD_REUSE_S = 5.0  # a snapshot payload serves this long (snapshot_payload)
 MAX_INFLIGHT_BATCHES = 20_000  # leader's uncommitted idempotent batches kept in memory
 _NEVER = 1 << 62
 
@@ -97,7 +108,8 @@ class ReplicaProducers:
 
     def __init__(self, headers: HeaderSource) -> None:
         self._headers = headers
-        self.committed = ProducerStateTable()
+        self.limits = ProducerLimits()  # shared by every table of this replica
+        self.committed = ProducerStateTable(self.limits)
         self._view: ProducerStateTable | None = None
         self.leader_term = -1  # the term `_view` was built for; -1: no view
         self._inflight: deque[InFlight] = deque()  # ascending offsets
@@ -105,12 +117,21 @@ class ReplicaProducers:
         self._txn_inflight: deque[tuple[int, int]] = deque()
         # every idempotent batch appended at or past this offset is in `_inflight`
         self._inflight_from = _NEVER
+        self._payload: tuple[int, float, bytes] = (-1, 0.0, b"")  # snapshot_payload's cache
 
     # ---- recovery and followers --------------------------------------------------------------
+    def configure(self, expiration_ms: int, max_producers: int) -> None:
+        """transactional_id_expiration_ms and max_concurrent_producer_ids, from now on."""
+        limits = self.limits
+        if (limits.expiration_ms, limits.max_producers) != (expiration_ms, max_producers):
+            limits.expiration_ms, limits.max_producers = expiration_ms, max_producers
+
     def load(self, snap: dict | None, log_end: int) -> None:
-        """Start from a persisted snapshot (taken at or below a commit offset)."""
+        """Start from a persisted snapshot (taken at or below a commit offset). From version 2
+        on it may name offsets past the log end: a snapshot installed from the leader, whose
+        batches up to its applied offset are committed and will be replicated here."""
         self.committed.load(snap)
-        if self.committed.applied_offset > log_end:
+        if self.committed.applied_offset > log_end and not (snap or {}).get("version"):
             # not written by this release (older ones snapshotted at the leader's append):
             # it names data the log does not hold. Rebuild from the log alone.
             log.warning("producer snapshot at %d past the log end %d: replaying the log",
@@ -156,6 +177,55 @@ class ReplicaProducers:
 
     def snapshot(self) -> dict:
         return self.committed.snapshot()
+
+    def snapshot_payload(self, start: int, aborted: Callable[[], list[Aborted]]) -> bytes:
+        """What a snapshot at log start `start` carries (core.cluster.producer_snapshot): the
+        committed table and the aborted transactions whose marker is at or past `start`.
+
+        The leader sends a snapshot with every heartbeat to a follower that needs one, also
+        while it is down: one payload per start serves for PAYLOAD_REUSE_S (an older one is as
+        valid: its table is at or past `start`, the follower applies the batches after it)."""
+        cached_start, made_s, payload = self._payload
+        now_s = time.monotonic()
+        if cached_start == start and now_s - made_s < PAYLOAD_REUSE_S:
+            return payload
+        payload = self._encode_payload(start, aborted())
+        self._payload = (start, now_s, payload)
+        return payload
+
+    def _encode_payload(self, start: int, aborted: list[Aborted]) -> bytes:
+        kept = [a for a in aborted if a[2] >= start]
+        if len(kept) > MAX_ABORTED:
+            log.error("%d aborted transactions past the snapshot offset %d: only the last %d"
+                      " travel", len(kept), start, MAX_ABORTED)  # fmt: skip
+            kept = kept[-MAX_ABORTED:]
+        return encode(self.committed, kept)
+
+    def install_payload(self, start: int, payload: bytes) -> list[Aborted]:
+        """Install a snapshot's payload (a log restarting empty at `start`); returns the aborted
+        transactions it carried. A payload that does not decode is logged and the state
+        restarts empty at `start` (as without a payload: the producers' batches are gone)."""
+        try:
+            snap = decode(payload, self.limits)
+        except ProducerSnapshotError as exc:
+            log.error("producer state of the snapshot at %d refused: %s", start, exc)
+            snap = ProducerSnapshot(ProducerStateTable(self.limits), [])
+        if snap.table.applied_offset < start:
+            snap.table.applied_offset = start
+        self.install(snap)
+        return snap.aborted
+
+    def install(self, snap: ProducerSnapshot) -> None:
+        """Replace the state by the leader's snapshot (core.cluster.producer_snapshot): the log
+        restarts empty at the snapshot offset, and the batches from there up to the table's
+        applied offset are already in it. In-flight entries (ours as an old leader) are cut."""
+        on_abort = self.committed.on_abort
+        self.committed = snap.table
+        self.committed.limits = self.limits
+        self.committed.on_abort = on_abort
+        self._inflight.clear()
+        self._txn_inflight.clear()
+        self._drop_view()
 
     # ---- transactions ------------------------------------------------------------------------
     def last_stable_offset(self, high_watermark: int) -> int:
