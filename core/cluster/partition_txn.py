@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from core.cluster.errors import ClusterError, to_error_code
 from core.cluster.producer_state import ProducerInfo, ReplicaProducers
 from core.common.clock import Clock
-from core.model.batch import BatchHeader, split_batches
+from core.model.batch import BatchHeader, parse_header
 from core.model.control import Marker, build_marker_batch
 from core.protocol.errors import ErrorCode
 from core.raft.consensus import QUORUM_ACK, Consensus
@@ -108,7 +108,7 @@ class PartitionTxns:
         try:
             self._lead().check_marker(producer_id, producer_epoch, coordinator_epoch)
             batch = build_marker_batch(producer_id, producer_epoch, marker, self._clock.now_ms())
-            header = split_batches(batch)[0][1]
+            header = parse_header(batch)  # built here: no CRC to check again
             result = self._append(batch, header, QUORUM_ACK, marker)
             acked = result.acked
             if acked is not None:

@@ -10,7 +10,10 @@ leads a partition, once the term serves (its start committed), the partition is 
 its ids answered (COORDINATOR_LOAD_IN_PROGRESS meanwhile); a Prepare* state found there is
 completed (markers re-sent, then Complete* stored). Leadership gone: NOT_COORDINATOR.
 The coordinator epoch of a partition is its Raft term. Every `tx_timeout_delay_ms` ongoing
-transactions past their timeout are aborted with an epoch bump.
+transactions past their timeout are aborted with an epoch bump; every half
+`transactional_id_expiration_ms` (at most a minute) ids idle that long (Empty or Complete*,
+never one with a transaction running) are removed with a tombstone, replicated like every
+record of the topic, so a successor coordinator does not load them either.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ _LEADERSHIP_CHECK_MS = 1_000
 _TOPIC_WAIT_S = 30.0
 _POLL_S = 0.01
 DEFERRED_WRITE_MS = 100
+EXPIRY_CHECK_MAX_MS = 60_000  # idle transactional ids are looked for at least this often
 
 
 class TransactionCoordinator(TxnOperations):
@@ -338,16 +342,23 @@ class TransactionCoordinator(TxnOperations):
                 self.start_completion(meta)
 
     async def _run_timers(self) -> None:
-        next_check_ms = 0
+        next_check_ms = next_expiry_ms = 0
+        checked_expiration_ms = None
         while True:
             delay_ms = max(int(self._config.get("tx_timeout_delay_ms")), 10)
             await asyncio.sleep(min(delay_ms, _LEADERSHIP_CHECK_MS) / 1000)
+            expiration_ms = int(self._config.get("transactional_id_expiration_ms"))
+            now_ms = self.clock.monotonic_ms()
             try:
                 await self.abort_expired()
-                await self.expire_ids(int(self._config.get("transactional_id_expiration_ms")))
+                # as Redpanda: every half expiration (an idle id lives at most 1.5 times it),
+                # at least every EXPIRY_CHECK_MAX_MS; at once when the property changed
+                if now_ms >= next_expiry_ms or expiration_ms != checked_expiration_ms:
+                    checked_expiration_ms = expiration_ms
+                    next_expiry_ms = now_ms + min(expiration_ms // 2, EXPIRY_CHECK_MAX_MS)
+                    await self.expire_ids(expiration_ms)
             except Exception:
                 log.exception("transaction timeout check failed")
-            now_ms = self.clock.monotonic_ms()
             if now_ms >= next_check_ms:
                 next_check_ms = now_ms + _LEADERSHIP_CHECK_MS
                 self._follow_leadership()

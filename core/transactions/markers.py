@@ -72,6 +72,8 @@ class MarkerWriter:
         return error
 
     async def write_one(self, req: MarkerRequest) -> ErrorCode:
+        if self._partitions.is_serving_leader(req.topic, req.partition):
+            return await self.write_local(req)  # the common case: no view of the cluster
         view = self._partitions.describe(req.topic, req.partition)
         if view is None:
             return ErrorCode.unknown_topic_or_partition

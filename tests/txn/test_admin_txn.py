@@ -4,12 +4,13 @@ coordinator partition's transactions, and mark an ongoing transaction expired (a
 from __future__ import annotations
 
 import json
+import struct
 import time
 import urllib.error
 import urllib.request
 import uuid
 
-from confluent_kafka import Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 from tests.support.txn_clients import new_topic, read_all, values
 
@@ -88,29 +89,87 @@ def _put_config(admin: str, body: dict) -> None:
         assert r.status == 200
 
 
+def _listed(admin: str, tid: str) -> list[dict]:
+    """The transactional id as its coordinator partition's listing shows it ([] if absent)."""
+    partition = _get(f"{admin}/v1/transaction/{tid}/find_coordinator")["ntp"]["partition"]
+    url = f"{admin}/v1/transactions?coordinator_partition_id={partition}"
+    return [t for t in _get(url) if t["transactional_id"] == tid]
+
+
+def _await_expired(admin: str, tid: str) -> None:
+    deadline = time.monotonic() + 15
+    while _listed(admin, tid):
+        assert time.monotonic() < deadline, f"{tid} did not expire"
+        time.sleep(0.3)
+
+
+def _last_stored(bootstrap: str, admin: str, tid: str) -> tuple[bool, bytes | None]:
+    """(found, value) of the last record of the id's key in its __transaction_state partition,
+    read by a Kafka consumer (None: a tombstone)."""
+    partition = _get(f"{admin}/v1/transaction/{tid}/find_coordinator")["ntp"]["partition"]
+    key = struct.pack(">hh", 0, len(tid)) + tid.encode()
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"state-{uuid.uuid4().hex[:6]}",
+            "enable.partition.eof": True,
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.assign([TopicPartition("__transaction_state", partition, OFFSET_BEGINNING)])
+    found, value = False, None
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            msg = consumer.poll(1)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    break
+                raise AssertionError(msg.error())
+            if msg.key() == key:
+                found, value = True, msg.value()
+    finally:
+        consumer.close()
+    return found, value
+
+
 def test_idle_transactional_ids_expire(txn_broker):
     """transactional_id_expiration_ms: an id with no transaction running for that long is
-    forgotten (a tombstone in __transaction_state); its next producer gets a new producer id."""
+    removed with a tombstone in __transaction_state (its next producer gets a new producer
+    id); an id whose transaction runs longer than that is kept until it ended and then idled."""
     bootstrap, admin = txn_broker.bootstrap, txn_broker.admin_url
     topic = new_topic(bootstrap, 1)
-    tid = f"idle-{uuid.uuid4().hex[:6]}"
+    tid, busy_tid = f"idle-{uuid.uuid4().hex[:6]}", f"busy-{uuid.uuid4().hex[:6]}"
     p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
     p.init_transactions(30)
     p.begin_transaction()
     p.produce(topic, b"x", partition=0)
     p.commit_transaction(30)
-    partition = _get(f"{admin}/v1/transaction/{tid}/find_coordinator")["ntp"]["partition"]
-    url = f"{admin}/v1/transactions?coordinator_partition_id={partition}"
-    (before,) = [t for t in _get(url) if t["transactional_id"] == tid]
+    busy = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "transactional.id": busy_tid,
+            "transaction.timeout.ms": 60_000,
+        }
+    )
+    busy.init_transactions(30)
+    busy.begin_transaction()
+    busy.produce(topic, b"y", partition=0)
+    assert busy.flush(30) == 0
+    (before,) = _listed(admin, tid)
     _put_config(admin, {"upsert": {"transactional_id_expiration_ms": 1500}, "remove": []})
     try:
-        deadline = time.monotonic() + 15
-        while any(t["transactional_id"] == tid for t in _get(url)):
-            assert time.monotonic() < deadline, "the idle id did not expire"
-            time.sleep(0.3)
+        _await_expired(admin, tid)
+        assert [t["status"] for t in _listed(admin, busy_tid)] == ["ongoing"]
+        busy.commit_transaction(30)
+        _await_expired(admin, busy_tid)  # idle from its commit on
     finally:
         _put_config(admin, {"upsert": {}, "remove": ["transactional_id_expiration_ms"]})
+    assert _last_stored(bootstrap, admin, tid) == (True, None)
+    assert values(read_all(bootstrap, topic, 1)) == ["x", "y"]
     again = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
     again.init_transactions(30)
-    (after,) = [t for t in _get(url) if t["transactional_id"] == tid]
+    (after,) = _listed(admin, tid)
     assert after["pid"]["id"] != before["pid"]["id"] and after["pid"]["epoch"] == 0
