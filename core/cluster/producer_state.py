@@ -125,6 +125,9 @@ class ReplicaProducers:
         limits = self.limits
         if (limits.expiration_ms, limits.max_producers) != (expiration_ms, max_producers):
             limits.expiration_ms, limits.max_producers = expiration_ms, max_producers
+            for table in (self.committed, self._view):
+                if table is not None:
+                    table.sweep_at_ms = -1  # the sweep period may have changed
 
     def load(self, snap: dict | None, log_end: int) -> None:
         """Start from a persisted snapshot (taken at or below a commit offset). From version 2

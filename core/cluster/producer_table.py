@@ -1,12 +1,24 @@
 """The producer table of one replica: per producer its epoch, its last five batches
 (sequence ranges and offsets), its coordinator epoch and last timestamp, plus the open
 transactions (core.cluster.txn_state.OpenTxns). core.cluster.producer_state explains the
-rules and keeps the replica's tables (committed state, the leader's view)."""
+rules and keeps the replica's tables (committed state, the leader's view).
+
+Expiry (Kafka's producer.id.expiration.ms; Redpanda's transactional_id_expiration_ms, which
+its producer_state_manager applies to partition producers too): a producer without an open
+transaction whose last batch is `limits.expiration_ms` older than the table's clock is
+forgotten. The clock is the log's, not a replica's: the largest batch timestamp applied
+(`clock_ms`), so every replica applying the same batches in the same order forgets the same
+producers at the same offset, and a restart (the clock is in snapshots) agrees too. Sweeps
+run when the clock crosses a multiple of `sweep_period_ms` (deterministic again), and never
+forget the producer of the batch being applied. Beyond `limits.max_producers`
+(max_concurrent_producer_ids; at most MAX_PRODUCERS) the least recently used producer
+without an open transaction is evicted, in log order as well.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from core.cluster.errors import ClusterErrc, ClusterError
@@ -17,6 +29,12 @@ from core.protocol.errors import ErrorCode
 
 BATCHES_REMEMBERED = 5  # Kafka's max.in.flight for idempotent producers
 MAX_PRODUCERS = 10_000  # per partition; the least recently used is evicted beyond it
+DEFAULT_EXPIRATION_MS = 7 * 24 * 3600 * 1000  # Redpanda's transactional_id_expiration_ms
+SWEEP_PERIOD_MAX_MS = 60_000  # of log time between two expiry sweeps (at most)
+
+# the persisted dict form (`snapshot`): 2 adds the clock and may name offsets past the local
+# log end (a snapshot installed from the leader: core.cluster.producer_state)
+SNAPSHOT_VERSION = 2
 
 Batch = tuple[int, int, int, int]  # (first_seq, last_seq, base_offset, last_offset)
 # what a batch is to the transaction state: False (not transactional), True (transactional
@@ -28,6 +46,18 @@ AbortListener = Callable[[int, int, int, int], None]
 
 def kind_of(header: BatchHeader, marker: Marker | None) -> Kind:
     return marker if header.is_control else header.is_transactional
+
+
+@dataclass(slots=True)
+class ProducerLimits:
+    """Shared by a replica's tables (core.cluster.producer_state.ReplicaProducers.configure)."""
+
+    expiration_ms: int = DEFAULT_EXPIRATION_MS
+    max_producers: int = MAX_PRODUCERS
+
+    @property
+    def sweep_period_ms(self) -> int:
+        return max(1, min(self.expiration_ms, SWEEP_PERIOD_MAX_MS))
 
 
 @dataclass(slots=True)
@@ -58,9 +88,12 @@ class Duplicate:
 
 
 class ProducerStateTable:
-    def __init__(self) -> None:
+    def __init__(self, limits: ProducerLimits | None = None) -> None:
         self._producers: OrderedDict[int, ProducerEntry] = OrderedDict()
         self.applied_offset = 0  # one past the last batch reflected here
+        self.clock_ms = -1  # the largest batch timestamp applied (the log's clock: expiry)
+        self.sweep_at_ms = -1  # the next multiple of the sweep period past it (-1: unknown)
+        self.limits = limits if limits is not None else ProducerLimits()
         self.ongoing = OpenTxns()
         self.on_abort: AbortListener | None = None  # set on a replica's committed table only
 
@@ -145,6 +178,10 @@ class ProducerStateTable:
         entry = self._entry(pid, epoch)
         entry.batches.append(batch)
         entry.last_timestamp = timestamp
+        if timestamp >= self.sweep_at_ms:  # the hot path: one comparison
+            self._advance_clock(timestamp, pid)
+        elif timestamp > self.clock_ms:
+            self.clock_ms = timestamp
 
     def end_txn(self, pid: int, epoch: int, marker: Marker, offset: int, timestamp: int) -> None:
         """A COMMIT/ABORT marker at `offset` for the producer's open transaction."""
@@ -158,6 +195,30 @@ class ProducerStateTable:
             oldest = self.ongoing.first()
             lso = offset + 1 if oldest is None else min(oldest, offset + 1)
             self.on_abort(pid, first, offset, lso)
+        self._advance_clock(timestamp, pid)
+
+    def _advance_clock(self, timestamp: int, current: int) -> None:
+        """Sweep when the clock crosses a multiple of the sweep period (or first moves)."""
+        old = self.clock_ms
+        period = self.limits.sweep_period_ms
+        if timestamp > old:
+            self.clock_ms = timestamp
+            if old < 0 or timestamp // period != old // period:
+                self.expire(current)
+        self.sweep_at_ms = (self.clock_ms // period + 1) * period
+
+    def expire(self, keep: int = -1) -> int:
+        """Forget the producers idle for `limits.expiration_ms` of log time, except those
+        with an open transaction and `keep`; returns how many."""
+        horizon = self.clock_ms - self.limits.expiration_ms
+        doomed = [
+            pid
+            for pid, e in self._producers.items()
+            if e.last_timestamp <= horizon and pid != keep and pid not in self.ongoing
+        ]
+        for pid in doomed:
+            del self._producers[pid]
+        return len(doomed)
 
     def _entry(self, pid: int, epoch: int) -> ProducerEntry:
         producers = self._producers
@@ -167,16 +228,31 @@ class ProducerStateTable:
             entry = ProducerEntry(epoch=epoch, coordinator_epoch=coordinator_epoch)
             producers[pid] = entry
         producers.move_to_end(pid)
-        if len(producers) > MAX_PRODUCERS:
-            self._evict()
+        if len(producers) > MAX_PRODUCERS or len(producers) > self.limits.max_producers:
+            self._evict(pid)
         return entry
 
-    def _evict(self) -> None:
-        """Drop the least recently used producer without an open transaction."""
+    def _evict(self, keep: int) -> None:
+        """Drop the least recently used producers without an open transaction (never `keep`)
+        until the table is within its limit."""
+        limit = min(self.limits.max_producers, MAX_PRODUCERS)
+        doomed: list[int] = []
+        excess = len(self._producers) - limit
         for pid in self._producers:
-            if pid not in self.ongoing:
-                del self._producers[pid]
-                return
+            if excess <= len(doomed):
+                break
+            if pid not in self.ongoing and pid != keep:
+                doomed.append(pid)
+        for pid in doomed:
+            del self._producers[pid]
+
+    # ---- snapshots (core.cluster.producer_snapshot encodes them) ------------------------------
+    def entries(self) -> Iterator[tuple[int, ProducerEntry]]:
+        return iter(self._producers.items())
+
+    def restore(self, pid: int, entry: ProducerEntry) -> None:
+        """Put a producer back (a snapshot's, in its order: least recently used first)."""
+        self._producers[pid] = entry
 
     def coordinator_epoch_of(self, producer_id: int) -> int:
         entry = self._producers.get(producer_id)
@@ -200,8 +276,9 @@ class ProducerStateTable:
         return out
 
     def clone(self) -> ProducerStateTable:
-        copy = ProducerStateTable()
+        copy = ProducerStateTable(self.limits)
         copy.applied_offset = self.applied_offset
+        copy.clock_ms, copy.sweep_at_ms = self.clock_ms, self.sweep_at_ms
         for pid, e in self._producers.items():
             copy._producers[pid] = ProducerEntry(
                 e.epoch, deque(e.batches, BATCHES_REMEMBERED), e.coordinator_epoch,
@@ -212,7 +289,9 @@ class ProducerStateTable:
 
     def snapshot(self) -> dict:
         return {
+            "version": SNAPSHOT_VERSION,
             "applied_offset": self.applied_offset,
+            "clock_ms": self.clock_ms,
             "producers": [
                 [pid, e.epoch, [list(b) for b in e.batches]] for pid, e in self._producers.items()
             ],
@@ -226,6 +305,7 @@ class ProducerStateTable:
         self._producers.clear()
         self.ongoing.clear()
         self.applied_offset = 0
+        self.clock_ms = self.sweep_at_ms = -1
         if not snap:
             return
         self.applied_offset = snap.get("applied_offset", 0)
@@ -239,3 +319,5 @@ class ProducerStateTable:
                 known.coordinator_epoch, known.last_timestamp = coordinator_epoch, last_timestamp
         for pid, first in snap.get("ongoing", []):
             self.ongoing.open(pid, first)
+        stamps = [e.last_timestamp for e in self._producers.values()]
+        self.clock_ms = snap.get("clock_ms", max(stamps, default=-1))
