@@ -96,6 +96,30 @@ def machine() -> dict:
     }
 
 
+def fdatasync_latency_ms(directory: Path, count: int = 200, size: int = 50 * 1024) -> dict:
+    """p50/p99/max of one fdatasync after appending `size` bytes to a file in `directory`
+    (a batch of ~50 records of 1 KiB): the floor under an acks=all commit, which waits for
+    one on the leader and one on a follower."""
+    path = directory / "fdatasync-probe"
+    data = b"x" * size
+    took: list[float] = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        for _ in range(count):
+            os.write(fd, data)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            took.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    took.sort()
+    return {q: round(took[min(int(f * count), count - 1)], 2) for q, f in _QUANTILES}
+
+
+_QUANTILES = (("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+
+
 def save(result: dict, out_dir: Path, name: str) -> None:
     """Print the result as JSON and write it to out_dir/<name>-<local time>.json."""
     text = json.dumps(result, indent=2)

@@ -3,7 +3,11 @@
 - produce throughput, 1 KiB records, acks=all (bench.kafka_load's idempotent confluent-kafka
   producer): one node (RF 1) vs three nodes (RF 3), MB/s and CPU-s per GB per broker process;
 - latency at a fixed rate (default 5,000 records/s for 10 s, one partition): produce-ack and
-  end-to-end (produce -> consumer sees it) p50/p99/p999, one node vs three nodes RF 3;
+  end-to-end (produce -> consumer sees it) p50/p99/p999, one node vs three nodes RF 3, with
+  librdkafka's idempotent producer (one request in flight per partition: a closed loop) and a
+  pipelined one (bench._cluster_latency), beside the longest stall of each run and the
+  latency of one fdatasync on the bench's disk (every acks=all commit waits for at least one
+  on the leader and one on a follower; limits.fdatasync_50kib_ms);
 - failover (three nodes only): kill -9 of a partition's leader -> first acknowledged acks=all
   write on that partition, and -> first Metadata naming a new leader.
 
@@ -50,15 +54,19 @@ def measure(base: Path, args: argparse.Namespace) -> dict:
             _cluster.create_topic(nodes, "bench-latency", 1, n)
             out[name]["leaders"] = _cluster.leaders(nodes, "bench", args.partitions)
         runs: dict[str, list[dict]] = {name: [] for name in setups}
-        lat: dict[str, list[dict]] = {name: [] for name in setups}
+        lat: dict[str, dict[str, list[dict]]] = {
+            name: {c: [] for c in args.latency_clients} for name in setups
+        }
         for _ in range(args.runs):
             for name, nodes in setups.items():
                 runs[name].append(produce_run(nodes, args))
         for _ in range(args.latency_runs):
-            for name, nodes in setups.items():
-                lat[name].append(latency_run(nodes, args))
+            for client in args.latency_clients:
+                for name, nodes in setups.items():
+                    lat[name][client].append(latency_run(nodes, args, client))
         for name in setups:
-            out[name].update(produce_figures(runs[name]))
+            if runs[name]:  # --runs 0: latency only
+                out[name].update(produce_figures(runs[name]))
             out[name].update(latency_figures(lat[name]))
         out["paired_throughput_ratio"] = _cluster.spread(
             [t["mb_s"] / o["mb_s"] for o, t in zip(runs["single_node"], runs["three_nodes"])], 3
@@ -81,10 +89,15 @@ def produce_figures(runs: list[dict]) -> dict:
     }
 
 
-def latency_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
+def latency_run(nodes: _cluster.Nodes, args: argparse.Namespace, client: str) -> dict:
     psi0, cpu0, wait0 = _cluster.cpu_pressure_us(), nodes.cpu_s(), nodes.runqueue_wait_s()
     r = _cluster_latency.fixed_rate(
-        nodes.bootstrap, "bench-latency", args.latency_rate, args.latency_seconds, RECORD_BYTES
+        nodes.bootstrap,
+        "bench-latency",
+        args.latency_rate,
+        args.latency_seconds,
+        RECORD_BYTES,
+        client,
     )
     r["cpu_pressure_pct"] = _cluster.pressure_pct(psi0, _cluster.cpu_pressure_us())
     r["cpu_s_per_node"] = _cluster.deltas(cpu0, nodes.cpu_s())
@@ -92,14 +105,17 @@ def latency_run(nodes: _cluster.Nodes, args: argparse.Namespace) -> dict:
     return r
 
 
-def latency_figures(lat: list[dict]) -> dict:
-    return {
-        "latency": {
-            kind: {q: _cluster.spread([r[kind][q] for r in lat]) for q in ("p50", "p99", "p999")}
+def latency_figures(lat: dict[str, list[dict]]) -> dict:
+    """Per client: the spread of each percentile over the runs, and of the longest stall."""
+    out: dict = {"latency": {}, "latency_runs": lat}
+    for client, runs in lat.items():
+        figures: dict = {
+            kind: {q: _cluster.spread([r[kind][q] for r in runs]) for q in ("p50", "p99", "p999")}
             for kind in ("ack_ms", "end_to_end_ms")
-        },
-        "latency_runs": lat,
-    }
+        }
+        figures["max_ack_gap_ms"] = _cluster.spread([r["max_ack_gap_ms"] for r in runs], 1)
+        out["latency"][client] = figures
+    return out
 
 
 def failover_figures(three: _cluster.Nodes, args: argparse.Namespace) -> dict:
@@ -142,6 +158,12 @@ def main() -> None:
     parser.add_argument("--latency-rate", type=int, default=5000)
     parser.add_argument("--latency-seconds", type=float, default=10.0)
     parser.add_argument("--latency-runs", type=int, default=2)
+    parser.add_argument(
+        "--latency-clients",
+        type=lambda s: s.split(","),
+        default=list(_cluster_latency.CLIENTS),
+        help="comma-separated: " + ",".join(_cluster_latency.CLIENTS),
+    )
     parser.add_argument("--failovers", type=int, default=3)
     parser.add_argument("--idempotent-failover", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
@@ -155,7 +177,10 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="ailurus-cluster-bench-", dir=".") as tmp:
         # every replica writes every byte to this one disk: 3 nodes RF 3 write 3x the bytes
-        result["limits"] = {"fdatasync_8mib_mb_s": round(limits.fdatasync_mb_s(Path(tmp)), 1)}
+        result["limits"] = {
+            "fdatasync_8mib_mb_s": round(limits.fdatasync_mb_s(Path(tmp)), 1),
+            "fdatasync_50kib_ms": _cluster.fdatasync_latency_ms(Path(tmp)),
+        }
         result.update(measure(Path(tmp), args))
     result["summary"] = summary(result)
     result["wall_s"] = round(time.perf_counter() - started, 1)
@@ -166,15 +191,31 @@ def summary(result: dict) -> dict:
     one, three = result["single_node"], result["three_nodes"]
     out = {
         "three_node_fraction_of_single_node_throughput": result["paired_throughput_ratio"],
-        "best_mb_s": {"single": one["produce_mb_s"]["max"], "three": three["produce_mb_s"]["max"]},
-        "p99_ack_ms": {"single": one["latency"]["ack_ms"]["p99"]["median"],
-                       "three": three["latency"]["ack_ms"]["p99"]["median"]},
-        "p99_end_to_end_ms": {"single": one["latency"]["end_to_end_ms"]["p99"]["median"],
-                              "three": three["latency"]["end_to_end_ms"]["p99"]["median"]},
-    }  # fmt: skip
+        "best_mb_s": {
+            "single": one.get("produce_mb_s", {}).get("max"),
+            "three": three.get("produce_mb_s", {}).get("max"),
+        },
+        "fdatasync_50kib_ms": result["limits"]["fdatasync_50kib_ms"],
+    }
+    for client, three_lat in three["latency"].items():
+        one_lat = one["latency"][client]
+        out[client] = {
+            name: {"single": _median(one_lat, *keys), "three": _median(three_lat, *keys)}
+            for name, keys in (
+                ("p99_ack_ms", ("ack_ms", "p99")),
+                ("p99_end_to_end_ms", ("end_to_end_ms", "p99")),
+                ("max_ack_gap_ms", ("max_ack_gap_ms",)),
+            )
+        }
     if "failover" in three:
         out["failover_first_ack_s_max"] = three["failover"]["first_ack_s"]["max"]
     return out
+
+
+def _median(figures: dict, *keys: str) -> float:
+    for key in keys:
+        figures = figures[key]
+    return figures["median"]
 
 
 if __name__ == "__main__":
