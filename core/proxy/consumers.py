@@ -59,6 +59,8 @@ class Instance:
     last_used: float = field(default_factory=time.monotonic)
     pattern: str | None = None
     manual: bool = False  # partitions were assigned by hand on this consumer
+    owner: str | None = None  # the principal that created it (http_basic); None: the proxy's
+    settings: ClientSettings | None = None  # its client's (the owner's credentials), or default
 
     @property
     def name(self) -> str:
@@ -155,13 +157,22 @@ class ConsumerManager:
         instances, self._instances = list(self._instances.values()), {}
         await asyncio.gather(*(self._close(i) for i in instances), return_exceptions=True)
 
-    def get(self, group: str, name: str) -> Instance:
+    def get(self, group: str, name: str, owner: str | None = None) -> Instance:
+        """The instance; 40403 when there is none, or it belongs to another user."""
         instance = self._instances.get((group, name))
-        if instance is None:
+        if instance is None or instance.owner != owner:
             raise ProxyError(CONSUMER_NOT_FOUND, "Consumer instance not found.")
         return instance
 
-    async def create(self, group: str, config: InstanceConfig) -> Instance:
+    async def create(
+        self,
+        group: str,
+        config: InstanceConfig,
+        settings: ClientSettings | None = None,
+        owner: str | None = None,
+    ) -> Instance:
+        """A started instance; with `settings` (a user's credentials) its consumer is that
+        user's Kafka client, and only `owner` finds it again."""
         key = (group, config.name)
         if key in self._instances:
             raise ProxyError(
@@ -176,12 +187,12 @@ class ConsumerManager:
             )
         self._creating += 1
         try:
-            consumer = self._consumer(group, config)
+            consumer = self._consumer(group, config, settings)
             try:
                 await consumer.start()
             except Exception as exc:
                 await _stop_quietly(consumer)
-                s = self._settings
+                s = settings or self._settings
                 raise ProxyError(
                     BROKER_NOT_AVAILABLE,
                     f"the consumer cannot connect to {s.bootstrap} {s.auth.describe()}: "
@@ -192,12 +203,14 @@ class ConsumerManager:
         if key in self._instances:  # created meanwhile by a concurrent request
             await consumer.stop()
             raise ProxyError(CONSUMER_EXISTS, f"Consumer {config.name} already exists.")
-        instance = Instance(group, config, consumer)
+        instance = Instance(group, config, consumer, owner=owner, settings=settings)
         self._instances[key] = instance
         return instance
 
-    def _consumer(self, group: str, config: InstanceConfig) -> AIOKafkaConsumer:
-        s = self._settings
+    def _consumer(
+        self, group: str, config: InstanceConfig, settings: ClientSettings | None = None
+    ) -> AIOKafkaConsumer:
+        s = settings or self._settings
         return AIOKafkaConsumer(
             bootstrap_servers=s.bootstrap,
             client_id=config.name,
@@ -219,14 +232,14 @@ class ConsumerManager:
         """A fresh consumer for an instance whose partitions were assigned by hand: aiokafka's
         coordinator does not survive switching a consumer from assign() to subscribe()."""
         await self._close(instance)
-        instance.consumer = self._consumer(instance.group, instance.config)
+        instance.consumer = self._consumer(instance.group, instance.config, instance.settings)
         instance.manual = False
         await instance.consumer.start()
 
-    async def delete(self, group: str, name: str) -> None:
+    async def delete(self, group: str, name: str, owner: str | None = None) -> None:
         """Waits for the instance's request in progress (a records GET ends within its
         timeout), so that request answers normally before the consumer leaves its group."""
-        instance = await self.get(group, name).locked()
+        instance = await self.get(group, name, owner).locked()
         try:
             if self._instances.get((group, name)) is not instance:
                 raise ProxyError(CONSUMER_NOT_FOUND, "Consumer instance not found.")

@@ -1,9 +1,10 @@
-"""The proxy's Kafka clients to this broker: one producer, one metadata client and one
-group-less reader, shared by every request.
+"""The proxy's Kafka clients: a pool of producers, one metadata client and one group-less
+reader, shared by every request (and one such set per authenticated user with http_basic,
+core.proxy.user_clients).
 
-Produce to partitions this broker leads skips these clients (core.proxy.local_produce); the
-producers serve the others, and reads still go over the Kafka protocol (reading a local
-partition's log directly is the next step for the fetch paths below).
+Partitions this broker leads skip these clients: produce goes into them directly
+(core.proxy.local_produce) and reads come from their logs (core.proxy.local_read); these
+clients serve the partitions led elsewhere and the metadata.
 """
 
 from __future__ import annotations
@@ -236,8 +237,7 @@ class KafkaSide:
     ) -> list[Any]:
         """Records of one partition from `offset` (Redpanda's partition records GET).
 
-        One shared reader, so reads are serialised; reading a local partition's log directly
-        would avoid both the lock and the Fetch round trip."""
+        One shared reader, so reads are serialised; used for partitions led elsewhere only."""
         await self.check_partition(topic, partition)
         tp = TopicPartition(topic, partition)
         try:

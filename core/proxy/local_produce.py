@@ -60,24 +60,27 @@ class LocalAppender:
         self._principal = principal
         self._host = host
 
-    def leader(self, topic: str, partition: int) -> Any | None:
-        """The local partition when this broker leads it and the Kafka path would have let the
-        proxy's client write it; None sends it over Kafka."""
+    def leader(
+        self, topic: str, partition: int, operation: str = "WRITE", principal: str | None = None
+    ) -> Any | None:
+        """The local partition when this broker leads it and the Kafka path would have let
+        `principal` (default: the proxy's own client) do `operation` (WRITE, READ) on the
+        topic; None sends it over Kafka."""
         if self._services is None:
             return None
         found = self._services.partitions.get(topic, partition)
         if found is None or not found.is_leader:
             return None
-        return found if self._may_write(topic) else None
+        return found if self._may(operation, topic, principal or self._principal) else None
 
-    def _may_write(self, topic: str) -> bool:
+    def _may(self, operation: str, topic: str, principal: str) -> bool:
         services = self._services
-        if self._principal == ANONYMOUS and services.cluster_config.get("enable_sasl"):
+        if principal == ANONYMOUS and services.cluster_config.get("enable_sasl"):
             return False  # the listener would not let the client in
         authorizer = services.authorizer
         if authorizer is None:
             return True
-        return authorizer.authorize(self._principal, self._host, "WRITE", "TOPIC", topic)
+        return authorizer.authorize(principal, self._host, operation, "TOPIC", topic)
 
     def check_topic(self, topic: str) -> None:
         """Topics in `kafka_noproduce_topics` refuse produce, as the Kafka handler does."""

@@ -68,22 +68,30 @@ def group(records: Records, count: int, sticky: int, fixed: int | None) -> dict[
 
 
 async def send_all(
-    st: Any, topic: str, records: Records, count: int, fixed: int | None = None
+    st: Any,
+    kafka: Any,
+    topic: str,
+    records: Records,
+    count: int,
+    fixed: int | None = None,
+    principal: str | None = None,
 ) -> list[str]:
-    """Each record's offset (or error) as a JSON object's text, in request order."""
+    """Each record's offset (or error) as a JSON object's text, in request order: through the
+    partitions led here when `principal` (None: the proxy's own client) may write them, else
+    through `kafka`'s producers (the user's own clients when it acts as the user)."""
     if not records.values:
         return []
-    groups = group(records, count, st.kafka.sticky_partition(count), fixed)
+    groups = group(records, count, kafka.sticky_partition(count), fixed)
     out = [""] * len(records.values)
     sends = []
     producer = None
     for p, members in groups.items():
-        part = st.local.leader(topic, p)
+        part = st.local.leader(topic, p, "WRITE", principal)
         if part is not None:
             st.local.check_topic(topic)
             sends.append(st.local.append(part, records, members, out))
             continue
-        producer = producer or st.kafka.producer()
+        producer = producer or kafka.producer()
         sends.append(_send_partition(producer, topic, p, records, members, out))
     if len(sends) == 1:
         await sends[0]

@@ -26,10 +26,13 @@ from core.proxy.errors import (
 from core.proxy.formats import record_size
 from core.proxy.render import RecordWriter, array_text
 from core.proxy.spec import (
+    KAFKA_KEY,
     TP,
     TP_OFFSET,
     RouteList,
+    kafka,
     legal_topic,
+    principal,
     query_int,
     read_body,
     state,
@@ -48,10 +51,14 @@ def _no_content() -> web.Response:
     return web.Response(status=204)
 
 
+def _get(request: web.Request) -> Instance:
+    info = request.match_info
+    return state(request).consumers.get(info["group"], info["instance"], principal(request))
+
+
 @asynccontextmanager
 async def _instance(request: web.Request) -> AsyncIterator[Instance]:
-    st: ProxyState = state(request)
-    inst = st.consumers.get(request.match_info["group"], request.match_info["instance"])
+    inst = _get(request)
     await inst.locked()
     try:
         yield inst
@@ -89,7 +96,9 @@ async def create_consumer(request: web.Request) -> web.Response:
     if not 0 < len(group) <= 249:
         raise ProxyError(42204, "the group name must be 1 to 249 characters")
     config = parse_instance_config(await read_body(request, required=False))
-    inst = await st.consumers.create(group, config)
+    side = request.get(KAFKA_KEY)  # the user's own clients: the instance joins as the user
+    settings = None if side is None else side.settings
+    inst = await st.consumers.create(group, config, settings, principal(request))
     base = f"{request.scheme}://{request.host}/consumers/{group}/instances/{inst.name}"
     return json_response({"instance_id": inst.name, "base_uri": base})
 
@@ -97,7 +106,8 @@ async def create_consumer(request: web.Request) -> web.Response:
 @routes.add("DELETE", BASE, summary="Delete a consumer instance", ok_status=204)
 async def delete_consumer(request: web.Request) -> web.Response:
     st: ProxyState = state(request)
-    await st.consumers.delete(request.match_info["group"], request.match_info["instance"])
+    info = request.match_info
+    await st.consumers.delete(info["group"], info["instance"], principal(request))
     return _no_content()
 
 
@@ -184,12 +194,13 @@ async def assign(request: web.Request) -> web.Response:
     media.check_v2_body(request)
     tps = [TopicPartition(t, p) for t, p, _, _ in tp_list(await read_body(request), "partitions")]
     for tp in tps:  # 40401/40402 now, rather than seeks and fetches that wait for it forever
-        await state(request).kafka.check_partition(tp.topic, tp.partition)
+        await kafka(request).check_partition(tp.topic, tp.partition)
     async with _instance(request) as inst:
         if inst.consumer.subscription() and not inst.manual:
             raise illegal_state(MUTUALLY_EXCLUSIVE)
         inst.consumer.assign(tps)
         inst.manual = True
+        state(request).reads.split(inst.consumer, inst.owner)  # aiokafka leaves local ones
     return _no_content()
 
 
@@ -333,7 +344,7 @@ async def get_committed(request: web.Request) -> web.Response:
 )
 async def get_records(request: web.Request) -> web.Response:
     st: ProxyState = state(request)
-    inst = st.consumers.get(request.match_info["group"], request.match_info["instance"])
+    inst = _get(request)
     fmt = media.records_format(request, inst.config.fmt)
     timeout_ms = query_int(
         request, "timeout", inst.config.request_timeout_ms, 0, st.limits.max_fetch_timeout_ms
@@ -346,8 +357,13 @@ async def get_records(request: web.Request) -> web.Response:
             raise illegal_state(
                 "Consumer is not subscribed to any topics or assigned any partitions"
             )
-        batches = await consumer.getmany(
-            timeout_ms=timeout_ms, max_records=st.limits.max_records_per_response
+        batches = await st.reads.getmany(
+            consumer,
+            timeout_ms,
+            st.limits.max_records_per_response,
+            max_bytes,
+            inst.config.offset_reset,
+            inst.owner,
         )
         codecs = None
         if fmt in media.SCHEMA_FORMATS:

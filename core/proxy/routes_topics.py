@@ -7,6 +7,7 @@ from aiohttp import web
 from core.proxy import media
 from core.proxy.errors import PARTITION_NOT_FOUND, V2_JSON, ProxyError, json_response
 from core.proxy.formats import parse_produce, record_size
+from core.proxy.local_read import read_at
 from core.proxy.produce import check_partitions, response_text, send_all
 from core.proxy.render import RecordWriter, array_text
 from core.proxy.schema_produce import encode_produce
@@ -15,7 +16,9 @@ from core.proxy.spec import (
     NAME,
     PARTITION,
     RouteList,
+    kafka,
     partition_param,
+    principal,
     query_int,
     read_body,
     state,
@@ -42,22 +45,22 @@ PRODUCE_BODY = {
 @routes.add("GET", "/brokers", summary="Broker ids")
 async def get_brokers(request: web.Request) -> web.Response:
     media.check_accept(request)
-    return json_response({"brokers": await state(request).kafka.brokers()})
+    return json_response({"brokers": await kafka(request).brokers()})
 
 
 @routes.add("GET", "/topics", summary="Topic names")
 async def get_topics(request: web.Request) -> web.Response:
     media.check_accept(request)
-    return json_response(await state(request).kafka.topics())
+    return json_response(await kafka(request).topics())
 
 
 @routes.add("GET", "/topics/{topic}", summary="A topic's configs and partitions")
 async def get_topic(request: web.Request) -> web.Response:
     media.check_accept(request)
-    kafka = state(request).kafka
+    side = kafka(request)
     topic = request.match_info["topic"]
-    partitions = await kafka.partitions(topic)
-    configs = await kafka.topic_configs(topic)
+    partitions = await side.partitions(topic)
+    configs = await side.topic_configs(topic)
     body = {"name": topic, "configs": configs, "partitions": [p.as_json() for p in partitions]}
     return json_response(body)
 
@@ -65,7 +68,7 @@ async def get_topic(request: web.Request) -> web.Response:
 @routes.add("GET", "/topics/{topic}/partitions", summary="A topic's partitions")
 async def get_partitions(request: web.Request) -> web.Response:
     media.check_accept(request)
-    partitions = await state(request).kafka.partitions(request.match_info["topic"])
+    partitions = await kafka(request).partitions(request.match_info["topic"])
     return json_response([p.as_json() for p in partitions])
 
 
@@ -73,7 +76,7 @@ async def get_partitions(request: web.Request) -> web.Response:
 async def get_partition(request: web.Request) -> web.Response:
     media.check_accept(request)
     topic, number = request.match_info["topic"], partition_param(request)
-    for info in await state(request).kafka.partitions(topic):
+    for info in await kafka(request).partitions(topic):
         if info.partition == number:
             return json_response(info.as_json())
     raise ProxyError(PARTITION_NOT_FOUND, f"Partition {number} of {topic} not found.")
@@ -84,9 +87,13 @@ async def get_partition(request: web.Request) -> web.Response:
 )
 async def get_offsets(request: web.Request) -> web.Response:
     media.check_accept(request)
-    first, end = await state(request).kafka.offsets(
-        request.match_info["topic"], partition_param(request)
-    )
+    st: ProxyState = state(request)
+    topic, partition = request.match_info["topic"], partition_param(request)
+    part = st.local.leader(topic, partition, "DESCRIBE", principal(request))
+    if part is not None:
+        first, end = part.start_offset, part.high_watermark
+    else:
+        first, end = await kafka(request).offsets(topic, partition)
     return json_response({"beginning_offset": first, "end_offset": end})
 
 
@@ -103,9 +110,10 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
         )
     else:
         records = parse_produce(body, fmt, st.limits.max_records_per_request)
-    count = await st.kafka.partition_count(topic)
+    side = kafka(request)
+    count = await side.partition_count(topic)
     check_partitions(topic, records, count, partition)
-    offsets = await send_all(st, topic, records, count, partition)
+    offsets = await send_all(st, side, topic, records, count, partition, principal(request))
     return web.Response(text=response_text(key_id, value_id, offsets), content_type=V2_JSON)
 
 
@@ -125,7 +133,7 @@ async def post_topic(request: web.Request) -> web.Response:
 )
 async def post_partition(request: web.Request) -> web.Response:
     partition = partition_param(request)
-    await state(request).kafka.check_partition(request.match_info["topic"], partition)
+    await kafka(request).check_partition(request.match_info["topic"], partition)
     return await _produce(request, partition)
 
 
@@ -148,9 +156,12 @@ async def get_partition_records(request: web.Request) -> web.Response:
     timeout_ms = query_int(request, "timeout", 1000, 0, st.limits.max_fetch_timeout_ms)
     max_bytes = query_int(request, "max_bytes", st.limits.default_response_bytes, 0, 2**31 - 1)
     max_bytes = min(max_bytes, st.limits.max_response_bytes)
-    fetched = await st.kafka.read(
-        topic, partition, offset, timeout_ms, st.limits.max_records_per_response
-    )
+    max_records = st.limits.max_records_per_response
+    part = st.local.leader(topic, partition, "READ", principal(request))
+    if part is not None:
+        fetched = await read_at(part, offset, timeout_ms, max_bytes, max_records)
+    else:
+        fetched = await kafka(request).read(topic, partition, offset, timeout_ms, max_records)
     codecs = await st.registry.codecs_for(fetched) if fmt in media.SCHEMA_FORMATS else None
     writer = RecordWriter(fmt, codecs)
     out: list[bytes] = []

@@ -9,15 +9,18 @@ from aiohttp import web
 
 from core.config.node import Address
 from core.http import HttpServer, start_http_server
+from core.http.basic_auth import PRINCIPAL_KEY, credentials
 from core.proxy import routes_consumers, routes_topics
-from core.proxy.consumers import ConsumerManager
+from core.proxy.consumers import PARTITION_FETCH_MAX_BYTES, ConsumerManager
 from core.proxy.errors import error_middleware, json_response
 from core.proxy.kafka import ClientSettings, KafkaSide
 from core.proxy.local_produce import LocalAppender, client_host
+from core.proxy.local_read import InstanceReader
 from core.proxy.openapi import OPENAPI_PATH, build_openapi
 from core.proxy.registry import RegistryClient
-from core.proxy.spec import STATE_KEY, Route
+from core.proxy.spec import KAFKA_KEY, STATE_KEY, Handler, Route
 from core.proxy.state import Limits, ProxyState
+from core.proxy.user_clients import DEFAULT_KEEP_ALIVE_MS, DEFAULT_MAX_USERS, UserClients
 from core.security.client_auth import bootstrap, client_auth
 from core.security.http_listener import listener_security, secure
 
@@ -39,6 +42,7 @@ class ProxyServer:
     async def stop(self) -> None:
         await self._http.stop()
         await self._proxy.consumers.stop()
+        await self._proxy.users.stop()
         await self._proxy.kafka.stop()
         await self._proxy.registry.stop()
 
@@ -46,6 +50,35 @@ class ProxyServer:
 def _int(section: dict[str, Any], key: str, default: int) -> int:
     value = section.get(key, default)
     return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def user_clients_from(raw: dict[str, Any], settings: ClientSettings) -> UserClients:
+    """Redpanda's pandaproxy client cache settings: client_cache_max_size, client_keep_alive."""
+    proxy = raw.get("pandaproxy") or {}
+    return UserClients(
+        settings,
+        max_users=_int(proxy, "client_cache_max_size", DEFAULT_MAX_USERS),
+        keep_alive_ms=_int(proxy, "client_keep_alive", DEFAULT_KEEP_ALIVE_MS),
+    )
+
+
+def as_user_middleware(users: UserClients):
+    """With http_basic: the request's Kafka work done by the authenticated user's own
+    clients (core.proxy.user_clients), when the proxy's clients use SASL."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        creds = credentials(request) if request.get(PRINCIPAL_KEY) else None
+        if creds is None or not users.enabled:
+            return await handler(request)
+        side = await users.acquire(*creds)
+        request[KAFKA_KEY] = side
+        try:
+            return await handler(request)
+        finally:
+            users.release(side)
+
+    return middleware
 
 
 def settings_from(raw: dict[str, Any], kafka_bootstrap: str) -> tuple[ClientSettings, Limits]:
@@ -121,15 +154,19 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
         settings.auth.principal,
         client_host(settings.bootstrap),
     )
-    proxy = ProxyState(kafka, consumers, limits, registry, local)
+    reads = InstanceReader(local, PARTITION_FETCH_MAX_BYTES)
+    users = user_clients_from(ctx.node.raw, settings)
+    proxy = ProxyState(kafka, consumers, limits, registry, local, reads, users)
     try:
         app = build_app(proxy)
         security = listener_security(ctx.node.raw, "pandaproxy", "pandaproxy_api")
         tls = secure(app, security, ctx.services, "application/vnd.kafka.v2+json", as_user=True)
+        app.middlewares.append(as_user_middleware(users))  # inside authentication
         http = await start_http_server(app, address.host, address.port, tls)
     except BaseException:
         await kafka.stop()
         raise
     consumers.start()
+    users.start()
     log.info("pandaproxy listening on %s:%d", address.host, http.port)
     return ProxyServer(http, proxy)

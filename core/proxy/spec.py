@@ -10,10 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
+from core.http.basic_auth import PRINCIPAL_KEY
 from core.proxy.errors import ProxyError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATE_KEY = web.AppKey("pandaproxy_state", object)
+KAFKA_KEY = "pandaproxy.kafka"  # request[KAFKA_KEY]: the authenticated user's Kafka clients
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 249}
 PARTITION = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
@@ -89,6 +91,20 @@ class RouteList:
 
 def state(request: web.Request) -> Any:
     return request.app[STATE_KEY]
+
+
+def kafka(request: web.Request) -> Any:
+    """The Kafka clients to act with: the authenticated user's (core.proxy.user_clients),
+    else the proxy's own."""
+    side = request.get(KAFKA_KEY)
+    return side if side is not None else state(request).kafka
+
+
+def principal(request: web.Request) -> str | None:
+    """The principal the request acts as on Kafka: the HTTP Basic user; None for the proxy's
+    own client (no http_basic)."""
+    found = request.get(PRINCIPAL_KEY)
+    return found if isinstance(found, str) else None
 
 
 def partition_param(request: web.Request) -> int:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from core.proxy.consumers import ConsumerManager
 from core.proxy.kafka import KafkaSide
 from core.proxy.local_produce import LocalAppender
+from core.proxy.local_read import InstanceReader
 from core.proxy.registry import RegistryClient
+from core.proxy.user_clients import UserClients
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +31,5 @@ class ProxyState:
     limits: Limits
     registry: RegistryClient
     local: LocalAppender  # partitions this broker leads take batches directly
+    reads: InstanceReader  # and are read from their logs directly
+    users: UserClients  # http_basic: each user's own Kafka clients

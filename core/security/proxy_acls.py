@@ -10,6 +10,13 @@ client address what Kafka would decide for the requests the route makes, and ref
 - `GET /topics` lists only the topics the user may DESCRIBE (Kafka's Metadata hides the others).
 
 Without an authenticated principal (no http_basic) nothing is checked here.
+
+This is a check ahead of the work, for a clear answer before anything happens (and on routes
+that would otherwise answer 40403 for an instance first); Kafka then authorizes the work itself
+for the same user: the proxy's Kafka requests are made by the user's own clients
+(core.proxy.user_clients) and its in-process paths to local partitions ask the authorizer for
+that user's principal (core.proxy.local_produce, core.proxy.local_read), from the address the
+proxy's Kafka connections come from.
 """
 
 from __future__ import annotations
