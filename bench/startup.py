@@ -7,8 +7,15 @@ broker used until its first Metadata answer, which load changes far less. The br
 with bytecode caching on, as an installed wheel does (pip compiles it): with
 PYTHONDONTWRITEBYTECODE set in the environment every start would compile each module again
 (about 0.2 CPU-s), so the bench removes it for the broker and compiles once before timing.
+`baseline_python_exec_s` is the same run's floor: exec of this Python doing nothing.
 
-    .venv/bin/python -m bench.startup [--partitions 2000] [--log-mb 256] [--runs 3]
+The restarts follow a clean shutdown. Partitions are counted as created once Metadata names a
+leader for each (CreateTopics answers before the replicas open). The large log is written with
+the storage API into a stopped broker's partition (1 MiB batches, far faster than producing
+them); a first start and clean stop make it a broker's own (producer snapshot, index files;
+`first_start` replays every batch, as after a crash with no snapshot), then `restart` is timed.
+
+    .venv/bin/python -m bench.startup [--partitions 2000] [--log-mb 1024] [--runs 3]
 """
 
 from __future__ import annotations
@@ -147,6 +154,17 @@ def cold_starts(tmp: Path, runs: int) -> dict:
     }
 
 
+def interpreter_floor_s(runs: int) -> float:
+    """The same run's baseline: seconds to exec this Python and exit (`-c pass`), which no
+    Python broker can start under."""
+    samples = []
+    for _ in range(max(runs, 3)):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        samples.append(time.perf_counter() - started)
+    return round(statistics.median(samples), 3)
+
+
 def compile_sources() -> None:
     """Bytecode for the broker's packages, as `pip install` leaves it (see the docstring)."""
     root = Path(__file__).resolve().parent.parent
@@ -169,14 +187,38 @@ def create_topics(bootstrap: str, prefix: str, partitions: int) -> None:
         future.result(600)
 
 
+def await_led(bootstrap: str, partitions: int) -> None:
+    """Until Metadata names a leader for `partitions` partitions (CreateTopics answers before
+    the replicas open: stopping sooner would leave the restart to create them)."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    deadline = time.perf_counter() + TIMEOUT_S * 5
+    while time.perf_counter() < deadline:
+        topics = admin.list_topics(timeout=60).topics.values()
+        led = sum(
+            1
+            for t in topics
+            if not t.topic.startswith("__")
+            for p in t.partitions.values()
+            if p.leader >= 0
+        )
+        if led >= partitions:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"fewer than {partitions} partitions led")
+
+
 def partitions_figures(tmp: Path, partitions: int) -> dict:
-    """RSS per 1,000 partitions and restart time over `partitions` empty partitions."""
+    """RSS per 1,000 partitions, and start and stop times over `partitions` empty partitions
+    after a clean shutdown."""
     broker = BrokerProcess(tmp / "many").start()
     try:
         time.sleep(1.0)
         before = psutil.Process(broker.proc.pid).memory_info().rss
         created = time.perf_counter()
         create_topics(broker.bootstrap, "many", partitions)
+        await_led(broker.bootstrap, partitions)
         created_s = time.perf_counter() - created
         time.sleep(1.0)
         after = psutil.Process(broker.proc.pid).memory_info().rss
@@ -192,31 +234,78 @@ def partitions_figures(tmp: Path, partitions: int) -> dict:
     }
 
 
+BATCH_RECORDS = 64
+RECORD_BYTES = 16 * 1024  # 1 MiB batches
+
+
+def write_log(directory: Path, log_mb: int) -> int:
+    """Append `log_mb` MiB of 1 MiB batches to the stopped broker's partition log in
+    `directory` with the storage API (far faster than producing them), in its Raft term, as
+    the broker's own log under its clean-shutdown record; the bytes written."""
+    from core.common.clock import SystemClock
+    from core.model.records import Record, build_batch
+    from core.raft.hard_state import STATE_FILE
+    from core.storage.kvstore import KvStore
+    from core.storage.log import KVSTORE_NAME, DiskLog, LogConfig
+
+    stored = KvStore.open(directory / KVSTORE_NAME).get("raft") or {}
+    from_file = directory / STATE_FILE
+    term = max(
+        stored.get("term", 0),
+        json.loads(from_file.read_bytes()).get("term", 0) if from_file.exists() else 0,
+    )
+    value = os.urandom(RECORD_BYTES)
+    log = DiskLog.open(directory, LogConfig(), SystemClock(), clean=True)
+    written = 0
+    for _ in range(log_mb):
+        stamp = int(time.time() * 1000)
+        batch = build_batch([Record(None, value, timestamp_ms=stamp)] * BATCH_RECORDS)
+        log.append(batch, term)
+        written += len(batch)
+        if log.next_offset % (BATCH_RECORDS * 64) == 0:
+            log.flush()  # bounded dirty pages
+    log.close()
+    return written
+
+
 def large_log_figures(tmp: Path, log_mb: int) -> dict:
-    """Restart time after a clean shutdown over one partition holding `log_mb` MB."""
+    """Start time after a clean shutdown over one partition holding `log_mb` MiB: the log is
+    written with the storage API into a stopped broker's partition, then one start and clean
+    stop leave it as a broker's own (producer snapshot, index files), then the timed start."""
     broker = BrokerProcess(tmp / "large").start()
     try:
         kafka_load.create_topic(broker.bootstrap, "large", 1)
-        record = 16 * 1024
-        produced = kafka_load.produce(broker.bootstrap, "large", log_mb * 64, record, 600)
+        await_led(broker.bootstrap, 1)
     finally:
         broker.stop(timeout_s=TIMEOUT_S * 5)
+    (directory,) = (broker.data_dir / "kafka" / "large").iterdir()
+    started = time.perf_counter()
+    written = write_log(directory, log_mb)
+    write_s = time.perf_counter() - started
+    proc, first = timed_start(broker.data_dir, free_port(), [])
+    first["stop_s"] = stop(proc)
     proc, timing = timed_start(broker.data_dir, free_port(), [])
-    stop(proc)
-    return {"log_mb": round(produced["records"] * record / 1e6), "restart": timing}
+    timing["stop_s"] = stop(proc)
+    return {
+        "log_mb": round(written / 2**20),
+        "write_s": round(write_s, 1),
+        "first_start": first,
+        "restart": timing,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.startup")
     parser.add_argument("--runs", type=int, default=3, help="cold starts (median reported)")
     parser.add_argument("--partitions", type=int, default=2000)
-    parser.add_argument("--log-mb", type=int, default=256)
+    parser.add_argument("--log-mb", type=int, default=1024, help="MiB in the large log")
     parser.add_argument("--skip", action="append", default=[], choices=["partitions", "log"])
     args = parser.parse_args()
     compile_sources()
     with tempfile.TemporaryDirectory(prefix="ailurus-bench-startup-", dir=".") as tmp:
         tmp_path = Path(tmp)
         result: dict = {"cold_start": cold_starts(tmp_path, args.runs)}
+        result["cold_start"]["baseline_python_exec_s"] = interpreter_floor_s(args.runs)
         if "partitions" not in args.skip:
             result["partitions"] = partitions_figures(tmp_path, args.partitions)
         if "log" not in args.skip:

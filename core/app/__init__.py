@@ -132,7 +132,8 @@ class BrokerApp:
                 self.partitions.open_existing(clean=self.clean_shutdown.was_clean)
         finally:
             gc.enable()
-        gc.freeze()  # and later collections leave them out
+        gc.collect()  # what the start left (once), then later collections leave the rest out
+        gc.freeze()
         self.replica_moves.start()  # the reconciliation loop opens partitions created from now
         self.leadership = Leadership(  # transfers, maintenance drain, leader balancer
             self.node_id,
@@ -208,7 +209,9 @@ class BrokerApp:
             groups=groups,
             config_frontend=self.config_frontend,
             sasl=SaslAuthenticator(self.users, self.cluster_config.get),
-            authorizer=Authorizer(self.acls, self.cluster_config.get),
+            authorizer=Authorizer(
+                self.acls, self.cluster_config.get, self.cluster_config.subscribe
+            ),
             acls=self.acls,
             replica_moves=self.replica_moves,
             client_quotas=ClientQuotas(self.client_quotas, self.cluster_config.get),

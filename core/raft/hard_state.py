@@ -122,12 +122,14 @@ class HardStateStore:
         self._path = self._file
 
     def load(self) -> dict[str, Any]:
-        stored = self._kvstore.get(KVSTORE_KEY) or {}
-        if self._file is not None and self._file.exists():
+        stored = self._kvstore.view(KVSTORE_KEY) or {}  # read, never modified
+        if self._file is None:
+            return stored
+        try:
             from_file = json.loads(self._file.read_bytes())
-            if from_file.get("term", -1) >= stored.get("term", -1):
-                return from_file
-        return stored
+        except FileNotFoundError:
+            return stored
+        return from_file if from_file.get("term", -1) >= stored.get("term", -1) else stored
 
     def save(self, hard: HardState) -> None:
         if self._path is None:

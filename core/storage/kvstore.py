@@ -47,13 +47,12 @@ class KvStore:
     def open(cls, path: pathlib.Path) -> KvStore:
         """Load `path` (an empty store when it does not exist yet)."""
         path = pathlib.Path(path)
-        temp = _temp(path)
-        if temp.exists():
-            temp.unlink()  # a write that never reached its rename: the old file stands
-        if not path.exists():
-            return cls(path, {})
+        with contextlib.suppress(FileNotFoundError):
+            _temp(path).unlink()  # a write that never reached its rename: the old file stands
         try:
             data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return cls(path, {})
         except (ValueError, UnicodeDecodeError) as error:
             raise KvStoreError(f"cannot read key-value store {path}: {error}") from error
         if not isinstance(data, dict):
@@ -61,9 +60,14 @@ class KvStore:
         return cls(path, data)
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key not in self._data:
-            return default
-        return copy.deepcopy(self._data[key])
+        value = self._data.get(key, default)
+        if value is None or isinstance(value, (str, int, float)):
+            return value  # immutable: no copy
+        return copy.deepcopy(value)
+
+    def view(self, key: str) -> Any:
+        """The stored value itself, not a copy: for readers that never modify it."""
+        return self._data.get(key)
 
     def keys(self) -> list[str]:
         return sorted(self._data)

@@ -28,10 +28,12 @@ COMPACTION_TEMP_SUFFIX = ".compaction" + TEMP_SUFFIX
 
 
 def _segment_files(directory: pathlib.Path) -> list[tuple[int, int]]:
-    """(base offset, term) of every segment file, by base offset."""
+    """(base offset, term) of every segment file, by base offset, after removing the orphans
+    (one listing of the directory for both)."""
+    names = os.listdir(directory)
     found = []
-    for path in directory.iterdir():
-        parsed = parse_segment_name(path.name)
+    for name in _remove_orphans(directory, names):
+        parsed = parse_segment_name(name)
         if parsed is not None:
             found.append(parsed)
     found.sort()
@@ -40,14 +42,19 @@ def _segment_files(directory: pathlib.Path) -> list[tuple[int, int]]:
     return found
 
 
-def _remove_orphans(directory: pathlib.Path) -> None:
-    """Index files whose log is gone (a deletion interrupted by a crash) and the
-    temporary files of an interrupted compaction pass."""
-    for path in directory.iterdir():
-        if path.name.endswith(COMPACTION_TEMP_SUFFIX):
-            path.unlink()
-        elif path.suffix in INDEX_SUFFIXES and not path.with_suffix(".log").exists():
-            path.unlink()
+def _remove_orphans(directory: pathlib.Path, names: list[str]) -> list[str]:
+    """Remove the index files whose log is gone (a deletion interrupted by a crash) and the
+    temporary files of an interrupted compaction pass; the names left."""
+    present = set(names)
+    kept = []
+    for name in names:
+        stem, dot, suffix = name.rpartition(".")
+        orphan = f".{suffix}" in INDEX_SUFFIXES and f"{stem}.log" not in present
+        if name.endswith(COMPACTION_TEMP_SUFFIX) or (dot and orphan):
+            os.unlink(directory / name)
+        else:
+            kept.append(name)
+    return kept
 
 
 def _load_one(segment: Segment, must_scan: bool) -> str | None:
@@ -62,7 +69,6 @@ def recover_segments(
     directory: pathlib.Path, start_offset: int, clean: bool, index_interval_bytes: int
 ) -> list[Segment]:
     """Open, check and repair the segments of `directory`; fsync what changed."""
-    _remove_orphans(directory)
     found = _segment_files(directory)
     segments: list[Segment] = []
     changed = False
