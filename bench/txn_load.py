@@ -6,10 +6,12 @@ partitions (begin, produce, commit_transaction), and an idempotent non-transacti
 the same number of records (produced back to back, one flush at the end). Runs alternate
 `--runs` times; the medians are reported: txn/s, rec/s, commit latency p50/p99 (the
 commit_transaction call, markers included), and the ratio of the transactional rec/s to the
-idempotent one; beside each side, the broker's CPU time per record (all its threads: the
-event loop and the fsync workers). The transaction coordinator's topic is created by a warm-up transaction before
-the first run. Prints JSON and writes it to
-bench/results/txn-load-<time>.json.
+idempotent one (and `median_pair_ratio`, the median of each run's ratio to the idempotent run
+right after it, steadier when the machine's load varies); beside each side, the CPU time per
+record of the broker (all its threads: the event loop and the fsync workers) and of the
+clients (this process: the producers' Python threads and librdkafka's). The transaction
+coordinator's topic is created by a warm-up transaction before the first run. Prints JSON and
+writes it to bench/results/txn-load-<time>.json.
 
 `--producers N` runs N producers at once on each side (threads, one topic).
 
@@ -27,6 +29,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import confluent_kafka as ck
 import psutil
@@ -116,14 +119,18 @@ def idempotent(bootstrap: str, records: int, payload: bytes, producers: int) -> 
     return {"rec_s": each * producers / elapsed}
 
 
-def _cpu_s(proc: psutil.Process) -> float:
-    times = proc.cpu_times()
-    return times.user + times.system
+def _cpus(broker: psutil.Process, client: psutil.Process) -> tuple[float, float]:
+    """CPU seconds (user + system, all threads) of the broker and of this process."""
+    return sum(broker.cpu_times()[:2]), sum(client.cpu_times()[:2])
 
 
-def _per_rec(proc: psutil.Process, cpu0_s: float, records: int) -> float:
-    """The broker's CPU time (all its threads) per record since `cpu0_s`, in microseconds."""
-    return (_cpu_s(proc) - cpu0_s) * 1e6 / max(records, 1)
+def _cpu_per_rec(
+    broker: psutil.Process, client: psutil.Process, cpu0: tuple[float, float], records: int
+) -> dict:
+    """CPU microseconds per record since `cpu0`, of the broker and of the clients."""
+    now = _cpus(broker, client)
+    broker_us, client_us = ((b - a) * 1e6 / max(records, 1) for a, b in zip(cpu0, now))
+    return {"broker_cpu_us_per_rec": broker_us, "client_cpu_us_per_rec": client_us}
 
 
 def main() -> None:
@@ -140,34 +147,40 @@ def main() -> None:
     records = args.txns // args.producers * args.producers * args.per_txn
     with tempfile.TemporaryDirectory(prefix="ailurus-bench-", dir=".") as tmp:
         broker = BrokerProcess(Path(tmp) / "broker").start()
-        proc = psutil.Process(broker.proc.pid)
+        assert broker.proc is not None
+        proc, client = psutil.Process(broker.proc.pid), psutil.Process()
         try:
             _warm_up(broker.bootstrap)
             for _ in range(args.runs):
-                cpu0 = _cpu_s(proc)
+                cpu0 = _cpus(proc, client)
                 run = transactional(
                     broker.bootstrap, args.txns, args.per_txn, payload, args.producers
                 )
-                txn_runs.append(run | {"broker_cpu_us_per_rec": _per_rec(proc, cpu0, records)})
-                cpu0 = _cpu_s(proc)
+                txn_runs.append(run | _cpu_per_rec(proc, client, cpu0, records))
+                cpu0 = _cpus(proc, client)
                 run = idempotent(broker.bootstrap, records, payload, args.producers)
-                idem_runs.append(run | {"broker_cpu_us_per_rec": _per_rec(proc, cpu0, records)})
+                idem_runs.append(run | _cpu_per_rec(proc, client, cpu0, records))
         finally:
             broker.stop()
 
     def med(runs: list[dict], key: str) -> float:
         return round(statistics.median(r[key] for r in runs), 2)
 
-    keys = ("txn_s", "rec_s", "commit_p50_ms", "commit_p99_ms", "broker_cpu_us_per_rec")
-    result = {
+    cpu = ("broker_cpu_us_per_rec", "client_cpu_us_per_rec")
+    keys = ("txn_s", "rec_s", "commit_p50_ms", "commit_p99_ms", *cpu)
+    result: dict[str, Any] = {
         "params": vars(args) | {"out": str(args.out), "partitions": PARTITIONS},
         "transactional": {k: med(txn_runs, k) for k in keys},
-        "idempotent": {k: med(idem_runs, k) for k in ("rec_s", "broker_cpu_us_per_rec")},
+        "idempotent": {k: med(idem_runs, k) for k in ("rec_s", *cpu)},
         "runs": {"transactional": txn_runs, "idempotent": idem_runs},
     }
     result["transactional_vs_idempotent"] = round(
         result["transactional"]["rec_s"] / result["idempotent"]["rec_s"], 3
     )
+    # each run's ratio to the idempotent run right after it: steadier on a shared machine
+    pairs = [t["rec_s"] / i["rec_s"] for t, i in zip(txn_runs, idem_runs, strict=True)]
+    result["pair_ratios"] = [round(r, 3) for r in pairs]
+    result["median_pair_ratio"] = round(statistics.median(pairs), 3)
     text = json.dumps(result, indent=2)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
