@@ -102,6 +102,21 @@ def confluent_filler(cluster, n: int, one_per_batch: bool = False) -> None:
     assert producer.flush(30) == 0 and not failures, failures[:3]
 
 
+def confluent_transaction(cluster):
+    """A confluent-kafka transactional producer with a transaction open on the partition."""
+    from confluent_kafka import Producer
+
+    producer = Producer(
+        {"bootstrap.servers": cluster.bootstrap, "transactional.id": "pstate-t",
+         "transaction.timeout.ms": 120_000}
+    )  # fmt: skip
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    producer.produce(TOPIC, b"t0", partition=0)
+    assert producer.flush(30) == 0
+    return producer
+
+
 def delete_records(cluster, offset: int) -> int:
     from confluent_kafka import TopicPartition
     from confluent_kafka.admin import AdminClient
@@ -150,7 +165,6 @@ def test_snapshot_carries_producer_state_across_failover(tmp_path, mover):
         t_pid, t_epoch = init_producer_id(client)
         p_pid, p_epoch = init_producer_id(client)
         a_pid, a_epoch = init_producer_id(client)
-        t_first = 0
         if not retention:
             assert produce(client, TOPIC, 0, txn_batch(t_pid, t_epoch, 0, [b"t0"])) == (0, 0)
         p_batches = [
@@ -173,15 +187,19 @@ def test_snapshot_carries_producer_state_across_failover(tmp_path, mover):
             start = p_offsets[-1] + 3  # past T's and P's batches, into the filler's batch
             assert delete_records(cluster, start) == start
 
+        if retention:  # T: a confluent-kafka transactional producer, its commit after failover
+            t_producer = confluent_transaction(cluster)
+            commit_t = lambda _client: t_producer.commit_transaction(60)  # noqa: E731
+        else:
+            commit_t = lambda client: (  # noqa: E731
+                write_markers(client, t_pid, t_epoch, True, [(TOPIC, 0)]) == [0] or pytest.fail()
+            )
         client = serving_client(cluster.nodes[leader].kafka_port)
-        if retention:
-            code, t_first = produce(client, TOPIC, 0, txn_batch(t_pid, t_epoch, 0, [b"t0"]))
-            assert code == 0
         code, a_first = produce(client, TOPIC, 0, txn_batch(a_pid, a_epoch, 0, [b"a0", b"a1"]))
         assert code == 0 and a_first >= start
         assert write_markers(client, a_pid, a_epoch, False, [(TOPIC, 0)]) == [0]
-        held = max(start, t_first)
-        assert fetch(client, TOPIC, 0, start, READ_COMMITTED).last_stable_offset == held
+        held = fetch(client, TOPIC, 0, start, READ_COMMITTED).last_stable_offset
+        assert start <= held < a_first  # T's transaction holds it
         client.close()
 
         cluster.restart(follower, crash=True)
@@ -197,7 +215,7 @@ def test_snapshot_carries_producer_state_across_failover(tmp_path, mover):
         cluster.kill(leader)
         make_leader(cluster, follower)
         check_follower_serves(cluster, follower, held, p_batches[-1], p_offsets[-1], a_pid,
-                              a_first, (t_pid, t_epoch))  # fmt: skip
+                              a_first, commit_t, retention)  # fmt: skip
 
         cluster.restart(leader, crash=True)  # killed above: back first (restarts wait for all)
         cluster.restart(follower, crash=True)
@@ -216,7 +234,9 @@ def earliest(client: RawClient) -> int:
     return list_offset(client, TOPIC, 0, READ_COMMITTED, timestamp=-2)
 
 
-def check_follower_serves(cluster, node, held, p_last, p_last_offset, a_pid, a_first, t):
+def check_follower_serves(
+    cluster, node, held, p_last, p_last_offset, a_pid, a_first, commit_t, t_visible
+):
     client = serving_client(cluster.nodes[node].kafka_port)
     try:
         code, base = produce(client, TOPIC, 0, p_last, transactional_id=None)
@@ -230,11 +250,18 @@ def check_follower_serves(cluster, node, held, p_last, p_last_offset, a_pid, a_f
         assert code == 0
         got = fetch(client, TOPIC, 0, earliest(client), READ_COMMITTED)
         assert got.last_stable_offset == held < got.high_watermark, "T's transaction is open"
-        assert write_markers(client, t[0], t[1], True, [(TOPIC, 0)]) == [0]
-        done = fetch_from(client, earliest(client))
-        assert done.last_stable_offset == done.high_watermark
+        commit_t(client)
+        done = wait_for(
+            lambda: (
+                (d := fetch_from(client, earliest(client))).last_stable_offset == d.high_watermark
+                and d
+            ),
+            "T's commit",
+            60,
+        )
         assert (a_pid, a_first) in done.aborted, "A's abort travelled"
         values = committed_values(done)
         assert b"a0" not in values and b"x0" in values
+        assert (b"t0" in values) == t_visible  # below the start after DeleteRecords
     finally:
         client.close()
