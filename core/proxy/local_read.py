@@ -50,7 +50,8 @@ async def read_partition(
     found = part.read(offset, max(1, max_bytes))
     if found is None:
         return [], offset
-    data = await asyncio.to_thread(_pread, os.dup(found.fd), found.length, found.position)
+    loop = asyncio.get_running_loop()
+    data = await loop.run_in_executor(None, _pread, os.dup(found.fd), found.length, found.position)
     out: list[ConsumerRecord] = []
     topic, index = part.topic, part.index
     records = MemoryRecords(data)

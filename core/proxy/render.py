@@ -75,4 +75,9 @@ class RecordWriter:
 
 
 def array_text(parts: list[bytes]) -> bytes:
-    return b"[" + b",".join(parts) + b"]"
+    """`[part,part,...]` with one copy of the parts (a response can be megabytes)."""
+    if not parts:
+        return b"[]"
+    parts[0] = b"[" + parts[0]
+    parts[-1] = parts[-1] + b"]"
+    return b",".join(parts)

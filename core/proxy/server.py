@@ -11,7 +11,7 @@ from core.config.node import Address
 from core.http import HttpServer, start_http_server
 from core.http.basic_auth import PRINCIPAL_KEY, credentials
 from core.proxy import routes_consumers, routes_topics
-from core.proxy.consumers import PARTITION_FETCH_MAX_BYTES, ConsumerManager
+from core.proxy.consumers import FETCH_MAX_BYTES, ConsumerManager
 from core.proxy.errors import error_middleware, json_response
 from core.proxy.kafka import ClientSettings, KafkaSide
 from core.proxy.local_produce import LocalAppender, client_host
@@ -69,7 +69,7 @@ def as_user_middleware(users: UserClients):
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         creds = credentials(request) if request.get(PRINCIPAL_KEY) else None
-        if creds is None or not users.enabled:
+        if creds is None:  # a public route
             return await handler(request)
         side = await users.acquire(*creds)
         request[KAFKA_KEY] = side
@@ -154,14 +154,15 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
         settings.auth.principal,
         client_host(settings.bootstrap),
     )
-    reads = InstanceReader(local, PARTITION_FETCH_MAX_BYTES)
+    reads = InstanceReader(local, FETCH_MAX_BYTES)
     users = user_clients_from(ctx.node.raw, settings)
     proxy = ProxyState(kafka, consumers, limits, registry, local, reads, users)
     try:
         app = build_app(proxy)
         security = listener_security(ctx.node.raw, "pandaproxy", "pandaproxy_api")
         tls = secure(app, security, ctx.services, "application/vnd.kafka.v2+json", as_user=True)
-        app.middlewares.append(as_user_middleware(users))  # inside authentication
+        if security.authentication_method == "http_basic" and users.enabled:
+            app.middlewares.append(as_user_middleware(users))  # inside authentication
         http = await start_http_server(app, address.host, address.port, tls)
     except BaseException:
         await kafka.stop()
