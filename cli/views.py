@@ -115,16 +115,40 @@ def summary_rows(views: list[TopicView]) -> list[list]:
     return [[v.name, len(v.partitions), v.replicas] for v in views]
 
 
-def detailed_text(views: list[TopicView]) -> str:
+def detailed_text(views: list[TopicView], cluster_info: bool = False) -> str:
+    """rpk's per-partition view: `topic list -d` (printDetailedListView) or, with
+    `cluster_info`, `cluster info -d` (PrintTopics). Each topic's table is nested under its
+    line by a leading empty column (tabwriter pads it to the minimum width, 6); the epoch,
+    offline replicas and load error columns appear only when a partition has one."""
     blocks = []
     for v in views:
-        rows = [[p.partition, p.leader, p.epoch, replicas_cell(p.replicas)] for p in v.partitions]
-        table = format_table(["partition", "leader", "epoch", "replicas"], rows)
-        indented = "\n".join("  " + line for line in table.splitlines())
-        blocks.append(
-            f"{v.name}, {len(v.partitions)} partitions, {v.replicas} replicas\n{indented}"
-        )
+        head = v.name + (" (internal)" if v.internal else "") + f", {len(v.partitions)} partitions"
+        if v.partitions or not cluster_info:
+            head += f", {v.replicas} replicas"
+        blocks.append(f"{head}\n{_partition_table(v, cluster_info)}")
     return "\n\n".join(blocks)
+
+
+def _partition_table(v: TopicView, cluster_info: bool) -> str:
+    use_epoch = any(p.epoch != -1 for p in v.partitions)
+    use_offline = any(p.offline for p in v.partitions)
+    use_err = any(p.error for p in v.partitions)
+    sep = "-" if cluster_info else "_"
+    headers = ["", "partition", "leader", *(["epoch"] if use_epoch else []), "replicas"]
+    headers += [f"offline{sep}replicas"] if use_offline else []
+    headers += [f"load{sep}error"] if use_err else []
+    rows = []
+    for p in sorted(v.partitions, key=lambda p: p.partition):
+        row: list = ["", p.partition, p.leader]
+        if use_epoch:  # topic list keeps 0 for a partition without an epoch
+            row.append(p.epoch if cluster_info or p.epoch != -1 else 0)
+        row.append(replicas_cell(sorted(p.replicas)))
+        if use_offline:
+            row.append(replicas_cell(sorted(p.offline)))
+        if use_err:
+            row.append(p.error or ("-" if cluster_info else ""))
+        rows.append(row)
+    return format_table(headers, rows)
 
 
 def select(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cli.output import format_columns, format_rows, format_table, tabwrite
+from cli.views import PartitionView, TopicView, detailed_text
 
 
 def test_minimum_column_width_and_padding():
@@ -77,3 +78,28 @@ def test_tabwrite_flushes_an_unterminated_last_line_as_go():
     assert tabwrite("a\tb\nccc\t") == "a     b\nccc"
     assert tabwrite("a\tb\n") == "a     b\n"
     assert tabwrite("") == ""
+
+
+def test_nested_partition_tables_are_indented_by_the_empty_column():
+    ok = PartitionView(partition=1, leader=2, epoch=3, replicas=[3, 1, 2])
+    down = PartitionView(0, -1, -1, [1, 2, 3], offline=[2], error="LEADER_NOT_AVAILABLE")
+    views = [TopicView("t", False, [ok, down]), TopicView("__c", True, [])]
+    assert detailed_text(views) == "\n".join(
+        [
+            "t, 2 partitions, 3 replicas",
+            "      PARTITION  LEADER  EPOCH  REPLICAS  OFFLINE_REPLICAS  LOAD_ERROR",
+            "      0          -1      0      [1 2 3]   [2]               LEADER_NOT_AVAILABLE",
+            "      1          2       3      [1 2 3]   []                ",
+            "",
+            "__c (internal), 0 partitions, 0 replicas",
+            "      PARTITION  LEADER  REPLICAS",
+        ]
+    )
+    assert detailed_text(views, cluster_info=True).splitlines()[1:4] == [
+        "      PARTITION  LEADER  EPOCH  REPLICAS  OFFLINE-REPLICAS  LOAD-ERROR",
+        "      0          -1      -1     [1 2 3]   [2]               LEADER_NOT_AVAILABLE",
+        "      1          2       3      [1 2 3]   []                -",
+    ]
+    assert detailed_text(views, cluster_info=True).endswith(
+        "__c (internal), 0 partitions\n      PARTITION  LEADER  REPLICAS"
+    )

@@ -75,7 +75,7 @@ def cluster_info(
         sections.append(("brokers", format_table(*broker_rows(cluster))))
     if want_topics and views:
         body = (
-            detailed_text(views)
+            detailed_text(views, cluster_info=True)
             if print_detailed
             else format_table(["name", "partitions", "replicas"], summary_rows(views))
         )

@@ -59,3 +59,18 @@ def test_list_detailed_json_uses_rpks_schema(rpk, kafka_env, two_topics):
     }
     assert first["partition"] == 0 and first["replicas"] == [first["leader"]]
     assert first["offline_replicas"] is None and first["load_error"] == ""
+
+
+def test_list_detailed_text_nests_each_table_under_its_topic(rpk, kafka_env, two_topics):
+    res = rpk(["topic", "list", "-d", *two_topics], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    blocks = res.stdout.rstrip("\n").split("\n\n")
+    assert len(blocks) == 2
+    for name, block in zip(two_topics, blocks, strict=True):
+        head, columns, *rows = block.splitlines()
+        assert head == f"{name}, 2 partitions, 1 replicas"
+        # rpk's leading empty column: tabwriter pads it to its minimum width, 6
+        assert columns.split() == ["PARTITION", "LEADER", "EPOCH", "REPLICAS"]
+        assert columns.startswith("      PARTITION  LEADER")
+        assert [r[:6] for r in rows] == ["      "] * 2
+        assert [r.split()[0] for r in rows] == ["0", "1"]
