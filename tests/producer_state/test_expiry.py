@@ -92,3 +92,48 @@ def test_max_concurrent_producer_ids_evicts_the_least_recently_used(broker):
         assert listed(client, "crowd") == {txn_pid, pids[-2][0], pids[-1][0]}
     finally:
         client.close()
+
+
+@pytest.mark.cluster
+@pytest.mark.timeout(120)
+def test_every_replica_forgets_the_same_producers(tmp_path):
+    """Three processes: after the leader forgot an idle producer, a new leader (kill -9)
+    lists the same producers: its replica forgot the same one at the same batch."""
+    from tests.support.cluster import CLUSTER_PROPERTIES, create_topic, running_cluster
+
+    properties = dict(CLUSTER_PROPERTIES, transactional_id_expiration_ms=EXPIRATION_MS)
+    with running_cluster(tmp_path / "c", 3, properties=properties) as cluster:
+        create_topic(cluster, "expiry3", 1, 3)
+        leader = cluster.leader_of("expiry3", 0)
+        client = serving(cluster.nodes[leader].kafka_port, "expiry3")
+        try:
+            now = int(time.time() * 1000)
+            old = now - 10 * EXPIRATION_MS
+            (idle, e1), (open_txn, e2), (active, e3) = (init_producer_id(client) for _ in range(3))
+            send(client, "expiry3", batch(idle, e1, 0, old))
+            send(client, "expiry3", batch(open_txn, e2, 0, old, txn=True), txn=True)
+            send(client, "expiry3", batch(active, e3, 0, now))
+            assert listed(client, "expiry3") == {open_txn, active}
+        finally:
+            client.close()
+        cluster.kill(leader)
+        others = [n for n in range(3) if n != leader]
+        new_leader = cluster.leader_of("expiry3", 0, among=others)
+        client = serving(cluster.nodes[new_leader].kafka_port, "expiry3")
+        try:
+            assert listed(client, "expiry3") == {open_txn, active}
+            assert send(client, "expiry3", batch(idle, e1, 0, old)) == 3  # not a duplicate of 0
+        finally:
+            client.close()
+
+
+def serving(port: int, topic: str) -> RawClient:
+    """A client of the node once it answers DescribeProducers for the partition as leader."""
+    deadline = time.monotonic() + 30
+    while True:
+        client = RawClient(port)
+        if describe_producers(client, topic, 0).error_code == 0:
+            return client
+        client.close()
+        assert time.monotonic() < deadline, "the partition is not served"
+        time.sleep(0.2)
