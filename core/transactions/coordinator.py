@@ -46,6 +46,7 @@ from core.transactions.log_format import (
 )
 from core.transactions.markers import MarkerWriter
 from core.transactions.operations import TxnOperations
+from core.transactions.queries import TxnQueries
 from core.transactions.state import TxnMetadata
 
 log = logging.getLogger("ailurus.txn")
@@ -59,7 +60,7 @@ DEFERRED_WRITE_MS = 100
 EXPIRY_CHECK_MAX_MS = 60_000  # idle transactional ids are looked for at least this often
 
 
-class TransactionCoordinator(TxnOperations):
+class TransactionCoordinator(TxnOperations, TxnQueries):
     def __init__(
         self,
         *,
@@ -383,45 +384,6 @@ class TransactionCoordinator(TxnOperations):
             error = ErrorCode.coordinator_not_available
             return Completion.resolved([(item, error) for item in params.items])
         return self.groups.txn_commit_offsets(params, producer_id, producer_epoch)
-
-    # ------------------------------------------------------------ queries
-
-    @property
-    def partition_manager(self) -> PartitionManager:
-        return self._partitions
-
-    def describe(self, tid: str) -> tuple[ErrorCode, TxnMetadata | None]:
-        error = self.coordinator_error(tid)
-        if error is not ErrorCode.none:
-            return error, None
-        meta = self.txns.get(tid)
-        if meta is None:
-            return ErrorCode.transactional_id_not_found, None
-        return ErrorCode.none, meta
-
-    def partition_transactions(self, partition: int) -> list[TxnMetadata] | None:
-        """The ids of one `__transaction_state` partition, None unless loaded here."""
-        if partition not in self.loaded:
-            return None
-        return sorted(
-            (m for m in self.txns.values() if self.partition_of(m.transactional_id) == partition),
-            key=lambda m: m.transactional_id,
-        )
-
-    def coordinator_epoch_of(self, partition: int) -> int:
-        return self._load_term.get(partition, -1)
-
-    def find_producer(self, producer_id: int, epoch: int) -> TxnMetadata | None:
-        """The transaction of (producer id, epoch) coordinated here, if any."""
-        for meta in self.txns.values():
-            if meta.producer_id == producer_id and meta.producer_epoch == epoch:
-                return meta
-        return None
-
-    def list(self) -> tuple[ErrorCode, list[TxnMetadata]]:
-        if self._loading:
-            return ErrorCode.coordinator_load_in_progress, []
-        return ErrorCode.none, sorted(self.txns.values(), key=lambda m: m.transactional_id)
 
 
 def _apply(found: dict[str, TxnMetadata | None], key, value, partition: int) -> None:
