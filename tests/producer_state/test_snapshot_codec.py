@@ -219,3 +219,29 @@ def test_leader_reuses_one_payload_per_start():
     assert leader.snapshot_payload(8, aborted) is first and len(reads) == 1
     assert ps.decode(first).aborted == [(12, 8, 9, 10)]  # the marker below the start stays
     assert leader.snapshot_payload(9, aborted) is not first and len(reads) == 2
+
+
+def test_any_damage_is_refused_cleanly():
+    """Random flips, cuts and splices of a valid payload, checksum resealed or not: decode
+    returns a snapshot or raises ProducerSnapshotError, never anything else."""
+    import random
+
+    good = ps.encode(sample_table(), [(11, 14, 15, 16)])
+    rng = random.Random(7)
+    for _ in range(1500):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            op = rng.randrange(3)
+            if op == 0 and data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            elif op == 1:
+                del data[rng.randrange(len(data) + 1) :]
+            else:
+                at = rng.randrange(len(data) + 1)
+                data[at:at] = rng.randbytes(rng.randint(1, 40))
+        if rng.random() < 0.7 and len(data) > 4:
+            data = bytearray(reseal(bytes(data[:-4])))
+        try:
+            ps.decode(bytes(data))
+        except ps.ProducerSnapshotError:
+            pass
