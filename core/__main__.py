@@ -239,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         node = load_config(args)
         return asyncio.run(serve(node))
-    except (NodeConfigError, ValueError, OSError, RuntimeError) as exc:
+    except Exception as exc:
+        from core.storage.errors import StorageError  # e.g. an unreadable state file
+
+        if not isinstance(exc, (NodeConfigError, ValueError, OSError, RuntimeError, StorageError)):
+            raise
         print(startup_error(exc), file=sys.stderr, flush=True)
         return 1
 

@@ -161,6 +161,8 @@ def replay_journal(directory: pathlib.Path) -> None:
         journal = json.loads(path.read_bytes())
     except FileNotFoundError:
         return
+    except (ValueError, UnicodeDecodeError) as error:  # it was whole when renamed into place
+        raise KvStoreError(f"cannot read key-value journal {path}: {error}") from error
     _install(directory, {pathlib.Path(k): v.encode() for k, v in journal.items()})
 
 

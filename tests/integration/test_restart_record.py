@@ -1,14 +1,18 @@
 """The broker's one clean-shutdown record over real processes: a clean stop records it, a
 running broker has it cleared, and after kill -9 the next start scans the logs (a batch
-corrupted on disk is cut), as an unclean stop requires."""
+corrupted on disk is cut), as an unclean stop requires; an unreadable journal of state writes
+stops a start with one line."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import confluent_kafka as ck
 
 from core.storage.clean_shutdown import RECORD_NAME
+from core.storage.kvstore import JOURNAL_NAME
 from tests.support.broker import BrokerProcess
 from tests.support.topics import make_topic, produce
 
@@ -48,3 +52,17 @@ def test_kill_9_makes_the_next_start_scan_the_logs(tmp_path):
         assert "truncating log" in broker.log_text(since_start=True)
     finally:
         broker.stop()
+
+
+def test_an_unreadable_state_journal_stops_the_start_with_one_line(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / JOURNAL_NAME).write_bytes(b'{"torn')
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "--data-dir", str(data), "--kafka-addr", "127.0.0.1:0",
+         "--admin-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"ailurus: cannot read key-value journal {data / JOURNAL_NAME}" in done.stderr
