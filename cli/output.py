@@ -149,11 +149,30 @@ def check_format(fmt: str, allowed: Sequence[str] = ("text", "json", "yaml")) ->
     return value
 
 
+_GO_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def go_json(value: Any, indent: str | None = None) -> str:
+    """Go's json.Marshal (or MarshalIndent with `indent`): UTF-8 kept as it is, and <, >, &,
+    U+2028 and U+2029 escaped (they only occur inside strings, so replacing them is safe)."""
+    separators = (",", ": ") if indent is not None else (",", ":")
+    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
+    for char, escaped in _GO_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text
+
+
 def print_structured(value: Any, fmt: str, file=None) -> None:
     """Print `value` as json (compact, like Go's json.Marshal) or yaml."""
     out = file or sys.stdout
     if fmt == "json":
-        print(json.dumps(value, separators=(",", ":")), file=out)
+        print(go_json(value), file=out)
     elif fmt == "yaml":  # yaml.v3's Marshal, then Println: rpk ends it with a blank line
         from cli import yaml_v3
 

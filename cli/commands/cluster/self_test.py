@@ -5,7 +5,6 @@ reports the run on every broker: the broker fans out to the others."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Optional
 
 import typer
@@ -14,7 +13,7 @@ from cli._app import add_command, add_group, new_group
 from cli.clients.admin import from_profile
 from cli.errors import CliError, FlagError
 from cli.options import with_globals
-from cli.output import format_rows
+from cli.output import format_rows, go_json
 
 GIB, KIB = 1 << 30, 1 << 10
 WARNING = (
@@ -183,6 +182,48 @@ def reports() -> list[dict]:
     return sorted(found, key=lambda r: int(r["node_id"]))
 
 
+# rpadmin.SelfTestNodeResult's fields in order; the pointers (omitempty) are left out when unset
+_RESULT_FIELDS = (
+    ("p50", None),
+    ("p90", None),
+    ("p99", None),
+    ("p999", None),
+    ("max_latency", None),
+    ("rps", None),
+    ("bps", None),
+    ("timeouts", 0),
+    ("test_id", ""),
+    ("name", ""),
+    ("info", ""),
+    ("test_type", ""),
+    ("start_time", 0),
+    ("end_time", 0),
+    ("duration", 0),
+    ("warning", None),
+    ("error", None),
+)
+
+
+def _as_rpadmin(report: dict) -> dict:
+    """A report as rpk decodes it (rpadmin.SelfTestNodeReport) and re-encodes it."""
+    out: dict[str, Any] = {
+        "node_id": report.get("node_id", 0),
+        "status": report.get("status", ""),
+        "stage": report.get("stage", ""),
+    }
+    results = []
+    for r in report.get("results") or []:
+        one = {}
+        for key, zero in _RESULT_FIELDS:
+            value = r.get(key, zero)
+            if value is not None:
+                one[key] = value
+        results.append(one)
+    if results:  # omitempty
+        out["results"] = results
+    return out
+
+
 def _bytes_size(value: float) -> str:
     """docker/go-units BytesSize: binary units, 4 significant digits."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
@@ -277,8 +318,8 @@ def self_test_status(
     microseconds (P50, P90, P99, P999, MAX).
     """
     found = reports()
-    if fmt == "json":
-        print(json.dumps(found, indent="\t"), end="")
+    if fmt == "json":  # rpk: MarshalIndent(reports, "", "\t"), printed without a newline
+        print(go_json([_as_rpadmin(r) for r in found], indent="\t"), end="")
         return
     print(status_text(found))
 

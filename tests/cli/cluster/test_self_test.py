@@ -44,6 +44,10 @@ def test_a_run_on_one_broker_reports_every_test(rpk, kafka_env, broker):
     assert [r["test_type"] for r in results] == ["disk"] * 7 + ["network", "cloud"]
     assert {r["test_id"] for r in results} == {test_id}
     disk = results[0]
+    assert list(disk) == [  # rpadmin.SelfTestNodeResult's order, as rpk re-encodes it
+        *("p50", "p90", "p99", "p999", "max_latency", "rps", "bps", "timeouts", "test_id"),
+        *("name", "info", "test_type", "start_time", "end_time", "duration"),
+    ]
     assert disk["name"] == "512KB sequential r/w" and disk["rps"] > 0 and disk["bps"] > 0
     assert 0 < disk["p50"] <= disk["p99"] <= disk["max_latency"]
     assert results[7]["warning"] == "No peers to run the network test against"
@@ -75,9 +79,9 @@ def test_stop_ends_a_run_and_only_disk_runs_disk(rpk, kafka_env):
     assert stopped.exit_code == 0 and stopped.stdout == "All self-test jobs have been stopped\n"
     assert time.monotonic() - started < 10
     (report,) = wait_idle(rpk, kafka_env, timeout_s=5)
-    assert {r["test_type"] for r in report["results"]} <= {"disk"}
-    assert {r["test_id"] for r in report["results"]} <= {second_id}
-    assert len(report["results"]) < 7
+    assert {r["test_type"] for r in report.get("results", [])} <= {"disk"}
+    assert {r["test_id"] for r in report.get("results", [])} <= {second_id}
+    assert len(report.get("results", [])) < 7
 
 
 def test_start_asks_first_and_checks_its_flags(rpk, kafka_env):
@@ -110,7 +114,7 @@ def test_one_admin_host_runs_the_test_on_every_broker(rpk, tmp_path):
         only = ["--participant-node-ids", "1", "--only-disk-test", "--disk-duration-ms", "100"]
         assert rpk([*args[:4], *only], env=env).exit_code == 0
         reports = wait_idle(rpk, env)  # the others' last results are cleared, as Redpanda's
-        assert [[r["test_type"] for r in rep["results"]] for rep in reports] == [
+        assert [[r["test_type"] for r in rep.get("results", [])] for rep in reports] == [
             [],
             ["disk"] * 7,
             [],
