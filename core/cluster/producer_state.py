@@ -172,9 +172,11 @@ class ReplicaProducers:
         txns = self._txn_inflight
         while txns and txns[-1][1] >= offset:
             txns.pop()
-        if offset < self.committed.applied_offset:  # Raft never cuts commits: be safe anyway
-            log.warning("truncation at %d below the applied producer state %d: rebuilding",
-                        offset, self.committed.applied_offset)  # fmt: skip
+        if offset < self.committed.applied_offset:
+            # Raft cuts committed batches only when a snapshot replaces the whole log (the
+            # snapshot's producer state is installed next): be safe anyway
+            log.info("log cut at %d below the applied producer state %d: rebuilding",
+                     offset, self.committed.applied_offset)  # fmt: skip
             self.committed.load(None)
         self._drop_view()
 
@@ -215,6 +217,8 @@ class ReplicaProducers:
             snap = ProducerSnapshot(ProducerStateTable(self.limits), [])
         if snap.table.applied_offset < start:
             snap.table.applied_offset = start
+        log.info("snapshot at %d: %d producers, %d open transactions, applied to %d",
+                 start, len(snap.table), len(snap.table.ongoing), snap.table.applied_offset)  # fmt: skip
         self.install(snap)
         return snap.aborted
 
