@@ -158,11 +158,14 @@ _GO_ESCAPES = {
 }
 
 
-def go_json(value: Any, indent: str | None = None) -> str:
+def go_json(value: Any, indent: str | None = None, sort_keys: bool = False) -> str:
     """Go's json.Marshal (or MarshalIndent with `indent`): UTF-8 kept as it is, and <, >, &,
-    U+2028 and U+2029 escaped (they only occur inside strings, so replacing them is safe)."""
+    U+2028 and U+2029 escaped (they only occur inside strings, so replacing them is safe);
+    `sort_keys` for a Go map (Marshal sorts its keys)."""
     separators = (",", ": ") if indent is not None else (",", ":")
-    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
+    text = json.dumps(
+        value, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys
+    )
     for char, escaped in _GO_ESCAPES.items():
         text = text.replace(char, escaped)
     return text

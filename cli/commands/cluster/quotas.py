@@ -17,7 +17,7 @@ from cli.clients import kafka as kc
 from cli.clients import quotas as q
 from cli.errors import CliError, FlagError, UsageError
 from cli.options import with_globals
-from cli.output import check_format, print_table
+from cli.output import check_format, go_json, print_table
 
 ANY_TYPES = ("client-id", "client-id-prefix", "user", "ip")
 DEFAULT_TYPES = ("client-id", "user", "ip")
@@ -39,7 +39,7 @@ def _format(fmt: str) -> str:
 
 def _emit(value: Any, fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(value, separators=(",", ":")))
+        print(go_json(value))
     else:
         print(yaml_v3.dump(value))
 

@@ -9,7 +9,6 @@ to each partition's leader.
 from __future__ import annotations
 
 import datetime
-import json
 from collections import defaultdict
 from typing import Annotated, Any, Optional
 
@@ -26,7 +25,7 @@ from cli._app import add_command, add_group, new_group
 from cli.clients import kafka as kc
 from cli.errors import CliError
 from cli.options import with_globals
-from cli.output import check_format, print_table
+from cli.output import check_format, go_json, print_table
 from cli.views import topic_views
 
 FORMATS = ("text", "json", "yaml", "long")
@@ -52,7 +51,7 @@ def _kind(fmt: str) -> str:
 
 def _emit(value: Any, kind: str) -> None:
     if kind == "json":
-        print(json.dumps(value, separators=(",", ":")))
+        print(go_json(value))
     else:
         print(yaml_v3.dump(value).rstrip())
 

@@ -3,7 +3,6 @@ the one broker `--host` names (a host, or an index into the profile's admin addr
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
 import typer
@@ -13,6 +12,7 @@ from cli.clients.admin import AdminClient
 from cli.clients.admin._http import AdminApiError
 from cli.errors import CliError, FlagError
 from cli.options import params, with_globals
+from cli.output import go_json
 from cli.pick import PickError, pick
 
 LOGGERS = (
@@ -68,7 +68,7 @@ def config_print(host: HostOpt = "") -> None:
         conf = client.get_json("/v1/cluster_config", {"include_defaults": "true"})
     except CliError as exc:
         raise CliError(f"unable to request configuration: {exc}") from None
-    print(json.dumps(conf, indent=2, sort_keys=True))
+    print(go_json(conf, indent="  ", sort_keys=True))  # Go: MarshalIndent(conf, "", "  ")
 
 
 @with_globals
