@@ -8,13 +8,13 @@ Two producers (`client`): "idempotent" (enable.idempotence, the default figure) 
 ProduceRequest in flight per partition whatever max.in.flight says (confluentinc/librdkafka
 PR #4989, open; seen here: the leader held no uncommitted batch of the partition when the next
 arrived for 466 of 466 batches on three nodes, 1,619 of 1,622 on one; 767 of 4,603 without
-idempotence), so each record also waits for the round trip
-before its own: a closed loop. The pipelined producer has up to 5 batches in flight
-(the broker answers them in order).
+idempotence), so each record also waits for the round trip before its own: a closed loop.
+The pipelined producer has up to 5 batches in flight (the broker answers them in order).
 
-At a fixed rate a stall of S ms delays ~S * rate records by up to S ms, so over a 10 s run at
-5,000 records/s the p99 (the 500th worst record) is about the longest stall minus 100 ms:
-`max_ack_gap_ms`, the longest time between two delivery reports, is reported beside it.
+At a fixed rate a stall of S ms delays ~S * rate records by up to S ms, so over a 10 s run
+at 5,000 records/s one stall longer than ~100 ms sets the p99 (the 500th worst record):
+`max_ack_gap_ms`, the longest time between two delivery reports, is reported beside it. A p99
+far above it means the client fell behind for the whole run, not one stall.
 """
 
 from __future__ import annotations
