@@ -1,11 +1,17 @@
 """`python -m bench.security_load`: what security costs, all in one run on this machine.
 
 - produce and consume MB/s (confluent-kafka, 1 KiB records, acks=all) over plaintext and over
-  TLS (`kafka_api_tls`), and with SASL/SCRAM with the authorizer off and on (a user with ACLs,
-  not a superuser, so every request is authorized), configurations alternated `--rounds` times;
+  TLS (`kafka_api_tls`), a broker each, alternated `--rounds` times;
+- the authorizer's cost: on ONE broker with SASL/SCRAM (a user with ACLs, not a superuser, so
+  every request is authorized), `kafka_enable_authorization` switched off and on live between
+  `--ab-reps` pairs of runs (order alternating, a fresh topic each run): MB/s and the broker's CPU
+  milliseconds per MB, medians, ranges and the per-pair on/off ratios, so the figure is not one
+  broker start's or one moment's noise; then one more run with py-spy sampling the broker: the
+  share of its samples inside authorization (the cost measured where it is paid);
 - SASL handshakes per second (SCRAM-SHA-256: the client's salted password computed once, so the
   figure is the broker's; PLAIN: the broker pays PBKDF2) and TLS handshakes per second;
-- the authorizer alone: microseconds per decision with 1,000 ACLs, cached and uncached.
+- the authorizer alone: microseconds per decision with 1,000 ACLs: uncached, from the global
+  cache, and from a connection's own decisions (the produce/fetch path).
 
 Prints JSON and writes it to bench/results/security-<time>.json.
 """
@@ -13,24 +19,16 @@ Prints JSON and writes it to bench/results/security-<time>.json.
 from __future__ import annotations
 
 import argparse
-import base64
-import datetime
-import hashlib
-import hmac
-import io
-import ipaddress
 import json
-import os
-import socket
-import ssl
 import statistics
-import struct
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import confluent_kafka as ck
+import psutil
 from confluent_kafka.admin import (
     AclBinding,
     AclOperation,
@@ -40,64 +38,21 @@ from confluent_kafka.admin import (
     ResourcePatternType,
     ResourceType,
 )
-from kio.schema.sasl_authenticate.v2.request import SaslAuthenticateRequest
-from kio.schema.sasl_authenticate.v2.response import SaslAuthenticateResponse
-from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
-from kio.serial import entity_reader, entity_writer
 
+from bench._security_tools import (
+    ScramClient,
+    Spy,
+    logins_per_s,
+    make_certs,
+    plain_login,
+    tls_handshakes_per_s,
+)
 from core.testing.process import BrokerProcess
 
 RECORD_BYTES = 1024
 ADMIN = ("admin", "admin-secret")
 USER = ("bench", "bench-secret")
 MECH = "SCRAM-SHA-256"
-
-
-# ---- certificates --------------------------------------------------------------------------------
-def make_certs(directory: Path) -> dict[str, str]:
-    """A CA and a server certificate for 127.0.0.1 (the `cryptography` package)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    now = datetime.datetime.now(datetime.UTC)
-
-    def cert(subject, key, issuer, issuer_key, ca, san=None):
-        b = (
-            x509.CertificateBuilder()
-            .subject_name(name(subject))
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        )
-        if san:
-            b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
-        return b.sign(issuer_key, hashes.SHA256())
-
-    directory.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = cert("bench-ca", ca_key, name("bench-ca"), ca_key, True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    san = [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    server = cert("127.0.0.1", key, ca.subject, ca_key, False, san)
-    files = {k: str(directory / k) for k in ("ca.pem", "server.pem", "server.key")}
-    Path(files["ca.pem"]).write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    Path(files["server.pem"]).write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    Path(files["server.key"]).write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return files
 
 
 # ---- brokers -------------------------------------------------------------------------------------
@@ -159,15 +114,18 @@ def prepare(kind: str, broker: BrokerProcess, certs: dict[str, str], partitions:
         allow = AclPermissionType.ALLOW
         lit = ResourcePatternType.LITERAL
         principal = f"User:{USER[0]}"
+        pre = ResourcePatternType.PREFIXED  # the A/B runs' topics: bench-<rep>-<mode>
         bindings = [
-            AclBinding(ResourceType.TOPIC, "bench", lit, principal, "*", AclOperation.ALL, allow),
+            AclBinding(ResourceType.TOPIC, "bench", pre, principal, "*", AclOperation.ALL, allow),
             AclBinding(ResourceType.GROUP, "bench", lit, principal, "*", AclOperation.ALL, allow),
         ]
         for f in admin.create_acls(bindings).values():
             f.result(10)
 
 
-def produce_consume(cfg: dict, count: int, partitions: int) -> dict[str, float]:
+def produce_consume(
+    cfg: dict, count: int, partitions: int, topic: str = "bench"
+) -> dict[str, float]:
     producer = ck.Producer(
         {
             **cfg,
@@ -189,7 +147,7 @@ def produce_consume(cfg: dict, count: int, partitions: int) -> dict[str, float]:
     for _ in range(count):
         while True:
             try:
-                producer.produce("bench", value=value, on_delivery=done)
+                producer.produce(topic, value=value, on_delivery=done)
                 break
             except BufferError:
                 producer.poll(0.01)
@@ -204,7 +162,7 @@ def produce_consume(cfg: dict, count: int, partitions: int) -> dict[str, float]:
             "max.partition.fetch.bytes": 10_485_760,
         }
     )
-    consumer.assign([ck.TopicPartition("bench", p, ck.OFFSET_BEGINNING) for p in range(partitions)])
+    consumer.assign([ck.TopicPartition(topic, p, ck.OFFSET_BEGINNING) for p in range(partitions)])
     got, size = 0, 0
     started = time.perf_counter()
     while got < acked[0] and time.perf_counter() - started < 300:
@@ -220,110 +178,11 @@ def produce_consume(cfg: dict, count: int, partitions: int) -> dict[str, float]:
     }
 
 
-# ---- handshakes ----------------------------------------------------------------------------------
-def _frame(body: Any, correlation: int) -> bytes:
-    header_cls = body.__header_schema__
-    buf = io.BytesIO()
-    entity_writer(header_cls)(
-        buf,
-        header_cls(
-            request_api_key=body.__api_key__,
-            request_api_version=body.__version__,
-            correlation_id=correlation,
-            client_id="bench",
-        ),
-    )
-    entity_writer(type(body))(buf, body)
-    payload = buf.getvalue()
-    return struct.pack(">i", len(payload)) + payload
-
-
-def _read(sock: socket.socket) -> bytes:
-    def exact(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            chunk = sock.recv(n - len(out))
-            if not chunk:
-                raise ConnectionError("closed")
-            out += chunk
-        return out
-
-    (size,) = struct.unpack(">i", exact(4))
-    return exact(size)
-
-
-def _authenticate(sock: socket.socket, token: bytes, correlation: int) -> bytes:
-    sock.sendall(_frame(SaslAuthenticateRequest(auth_bytes=token), correlation))
-    frame = _read(sock)
-    cls = SaslAuthenticateResponse
-    _, used = entity_reader(cls.__header_schema__)(frame, 0)
-    response, _ = entity_reader(cls)(frame, used)
-    if response.error_code.value != 0:
-        raise RuntimeError(response.error_message)
-    return response.auth_bytes
-
-
-class ScramClient:
-    """SCRAM-SHA-256 with the salted password cached per salt (the broker's cost only)."""
-
-    def __init__(self, user: str, password: str) -> None:
-        self.user, self.password = user, password
-        self._salted: dict[tuple[bytes, int], bytes] = {}
-
-    def login(self, sock: socket.socket) -> None:
-        sock.sendall(_frame(SaslHandshakeRequest(mechanism=MECH), 1))
-        _read(sock)
-        nonce = base64.b64encode(os.urandom(18)).decode()
-        bare = f"n={self.user},r={nonce}"
-        server_first = _authenticate(sock, f"n,,{bare}".encode(), 2).decode()
-        attrs = dict(part.split("=", 1) for part in server_first.split(","))
-        salt, iterations = base64.b64decode(attrs["s"]), int(attrs["i"])
-        key = (salt, iterations)
-        if key not in self._salted:
-            self._salted[key] = hashlib.pbkdf2_hmac(
-                "sha256", self.password.encode(), salt, iterations
-            )
-        salted = self._salted[key]
-        client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-        stored = hashlib.sha256(client_key).digest()
-        final = f"c=biws,r={attrs['r']}"
-        message = f"{bare},{server_first},{final}".encode()
-        signature = hmac.new(stored, message, "sha256").digest()
-        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True)))
-        _authenticate(sock, f"{final},p={proof.decode()}".encode(), 3)
-
-
-def plain_login(sock: socket.socket) -> None:
-    sock.sendall(_frame(SaslHandshakeRequest(mechanism="PLAIN"), 1))
-    _read(sock)
-    _authenticate(sock, b"\0" + USER[0].encode() + b"\0" + USER[1].encode(), 2)
-
-
-def logins_per_s(port: int, login, seconds: float) -> float:
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            login(sock)
-        done += 1
-    return done / (time.perf_counter() - started)
-
-
-def tls_handshakes_per_s(port: int, ca: str, seconds: float) -> float:
-    context = ssl.create_default_context(cafile=ca)
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-            with context.wrap_socket(raw, server_hostname="127.0.0.1"):
-                pass
-        done += 1
-    return done / (time.perf_counter() - started)
-
-
 # ---- the authorizer alone ------------------------------------------------------------------------
 def authorizer_us_per_decision(acl_count: int = 1000, decisions: int = 20_000) -> dict[str, float]:
     from core.security.acls import AclBinding as Binding
     from core.security.acls import AclStore
-    from core.security.authorizer import Authorizer
+    from core.security.authorizer import Authorizer, Decisions
 
     class Controller:
         def __init__(self) -> None:
@@ -341,6 +200,7 @@ def authorizer_us_per_decision(acl_count: int = 1000, decisions: int = 20_000) -
     controller.applied["acls_create"]({"acls": rows})
     config = {"kafka_enable_authorization": True, "enable_sasl": True, "superusers": []}
     authorizer = Authorizer(store, config.get)
+    followed = Authorizer(store, config.get, lambda _callback: None)  # settings read once
     names = [f"topic-{i}" for i in range(acl_count)]
 
     def run(clear: bool) -> float:
@@ -351,19 +211,106 @@ def authorizer_us_per_decision(acl_count: int = 1000, decisions: int = 20_000) -
             authorizer.authorize(f"User:u{i % 50}", "127.0.0.1", "WRITE", "TOPIC", names[i % 200])
         return (time.perf_counter() - started) / decisions * 1e6
 
-    return {"acls": acl_count, "cached_us": run(False), "uncached_us": run(True)}
+    def per_connection() -> float:
+        """One connection's requests (its principal and host fixed): Decisions first."""
+        who = Requester("User:u7", "127.0.0.1")
+        connection = Decisions()
+        started = time.perf_counter()
+        for i in range(decisions):
+            followed.authorize_for(connection, who, "WRITE", "TOPIC", names[i % 4 * 50 + 7])
+        return (time.perf_counter() - started) / decisions * 1e6
+
+    return {
+        "acls": acl_count,
+        "cached_us": run(False),
+        "uncached_us": run(True),
+        "per_connection_us": per_connection(),
+    }
+
+
+@dataclass(frozen=True)
+class Requester:
+    principal: str
+    host: str
+
+
+# ---- the authorizer's cost: A/B on one broker ---------------------------------------------------
+def set_authorization(broker: BrokerProcess, on: bool) -> None:
+    import urllib.request
+
+    body = {"upsert": {"kafka_enable_authorization": on}, "remove": []}
+    request = urllib.request.Request(
+        f"{broker.admin_url}/v1/cluster_config",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="PUT",
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+    time.sleep(0.5)  # applied through the controller log
+
+
+def authz_ab(broker: BrokerProcess, certs: dict, args: argparse.Namespace) -> dict[str, Any]:
+    """`args.ab_reps` pairs of runs, authorization off and on, alternating which goes first:
+    MB/s and the broker's CPU milliseconds per MB moved (less at the mercy of other load). Then
+    one more run with authorization on and py-spy sampling the broker (apart: sampling costs
+    CPU): the share of its samples in authorization."""
+    admin = AdminClient(client_config("sasl", broker, certs, ADMIN))
+    proc = psutil.Process(broker.proc.pid)
+    samples: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+
+    def run(topic: str, on: bool) -> dict[str, float]:
+        admin.create_topics([NewTopic(topic, args.partitions, 1)])[topic].result(30)
+        set_authorization(broker, on)
+        cpu = proc.cpu_times()
+        result = produce_consume(cfg, args.ab_records, args.partitions, topic)
+        after = proc.cpu_times()
+        moved_mb = 2 * args.ab_records * RECORD_BYTES / 1e6  # produced, then consumed
+        cpu_s = after.user + after.system - cpu.user - cpu.system
+        return result | {"broker_cpu_ms_per_mb": cpu_s * 1000 / moved_mb}
+
+    cfg = client_config("sasl", broker, certs)
+    for rep in range(args.ab_reps):
+        for mode in ("off", "on") if rep % 2 == 0 else ("on", "off"):
+            samples[mode].append(run(f"bench-{rep}-{mode}", mode == "on"))
+    out: dict[str, Any] = {"records_per_run": args.ab_records, "pairs": args.ab_reps}
+    for key in ("produce_mb_s", "consume_mb_s", "broker_cpu_ms_per_mb"):
+        out[key] = {mode: spread([x[key] for x in samples[mode]]) for mode in samples}
+        ratios = [on[key] / off[key] for on, off in zip(samples["on"], samples["off"], strict=True)]
+        out[key]["on_vs_off_per_pair"] = spread(ratios, 3)
+    spy = Spy(broker.proc.pid)
+    run("bench-spied", True)
+    total, hits = spy.stop()
+    out["py_spy_broker_samples"] = total
+    out["py_spy_authorization_share_pct"] = round(100 * hits / total, 2) if total else None
+    return out
+
+
+def spread(values: list[float], digits: int = 1) -> dict[str, Any]:
+    """Median, range and the values themselves."""
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+        "runs": [round(v, digits) for v in values],
+    }
 
 
 # ---- main ----------------------------------------------------------------------------------------
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.security_load")
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--partitions", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="plaintext/TLS rounds")
+    parser.add_argument("--ab-reps", type=int, default=6, help="authorization off/on pairs")
+    parser.add_argument("--ab-records", type=int, default=50_000)
     parser.add_argument("--handshake-seconds", type=float, default=5.0)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
-    args = parser.parse_args()
-    kinds = ("plaintext", "tls", "sasl", "sasl_authz")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    kinds = ("plaintext", "tls")
     runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="ailurus-bench-sec-", dir=".") as tmp:
@@ -380,26 +327,27 @@ def main() -> None:
                         result["tls_handshakes_per_s"] = tls_handshakes_per_s(
                             broker.kafka_port, certs["ca.pem"], args.handshake_seconds
                         )
-                    if r == 0 and kind == "sasl_authz":
-                        scram = ScramClient(*USER)
-                        result["scram_sha256_logins_per_s"] = logins_per_s(
-                            broker.kafka_port, scram.login, args.handshake_seconds
-                        )
-                        result["plain_logins_per_s"] = logins_per_s(
-                            broker.kafka_port, plain_login, args.handshake_seconds
-                        )
                 finally:
                     broker.stop()
-    for kind, samples in runs.items():
-        result[kind] = {
-            key: round(statistics.median(s[key] for s in samples), 1)
-            for key in ("produce_mb_s", "consume_mb_s")
-        } | {"rounds": [{k: round(v, 1) for k, v in s.items()} for s in samples]}
-    for kind, base in (("tls", "plaintext"), ("sasl_authz", "sasl")):
-        for key in ("produce_mb_s", "consume_mb_s"):
-            result[f"{kind}_vs_{base}_{key.split('_')[0]}"] = round(
-                result[kind][key] / result[base][key], 3
+        broker = BrokerProcess(Path(tmp) / "sasl", *broker_args("sasl_authz", certs)).start()
+        try:
+            prepare("sasl_authz", broker, certs, args.partitions)
+            result["authorization_off_vs_on"] = authz_ab(broker, certs, args)
+            scram = ScramClient(*USER)
+            result["scram_sha256_logins_per_s"] = logins_per_s(
+                broker.kafka_port, scram.login, args.handshake_seconds
             )
+            result["plain_logins_per_s"] = logins_per_s(
+                broker.kafka_port, plain_login(*USER), args.handshake_seconds
+            )
+        finally:
+            broker.stop()
+    for kind, samples in runs.items():
+        result[kind] = {key: spread([x[key] for x in samples]) for key in samples[0]}
+    for key in ("produce_mb_s", "consume_mb_s"):
+        result[f"tls_vs_plaintext_{key.split('_')[0]}"] = round(
+            result["tls"][key]["median"] / result["plaintext"][key]["median"], 3
+        )
     result["authorizer"] = {k: round(v, 2) for k, v in authorizer_us_per_decision().items()}
     for key in ("tls_handshakes_per_s", "scram_sha256_logins_per_s", "plain_logins_per_s"):
         result[key] = round(result[key], 1)

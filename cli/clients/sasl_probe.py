@@ -58,7 +58,7 @@ def refusal(
     try:
         with socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S) as raw:
             sock = tls.wrap_socket(raw, server_hostname=host) if tls is not None else raw
-            sock.sendall(_frame(SaslHandshakeRequest(mechanism=mechanism), 1))
+            sock.sendall(request_frame(SaslHandshakeRequest(mechanism=mechanism), 1))
             refused = _handshake_refusal(_read_frame(sock))
             if refused is not None:
                 return Refusal("handshake", refused)
@@ -94,7 +94,7 @@ def franz_text(name: str, message: str | None) -> str:
 
 
 def _authenticate(sock: socket.socket, token: bytes, correlation: int) -> bytes:
-    sock.sendall(_frame(SaslAuthenticateRequest(auth_bytes=token), correlation))
+    sock.sendall(request_frame(SaslAuthenticateRequest(auth_bytes=token), correlation))
     reply = _read_frame(sock)
     if reply is None:
         raise OSError("no answer")
@@ -141,7 +141,8 @@ def scram_client_final(
     return without_proof, base64.b64encode(proof).decode()
 
 
-def _frame(body, correlation: int) -> bytes:
+def request_frame(body, correlation: int) -> bytes:
+    """A kio request entity as a size-prefixed frame (client id `rpk`)."""
     header_cls = body.__header_schema__
     buf = io.BytesIO()
     entity_writer(header_cls)(
