@@ -21,7 +21,8 @@ batch of the term that became durable carries it (its segment's name and its
 partitionLeaderEpoch; recovery merges segment terms into the history), and a crash before
 any did leaves an empty log, which elects a new term as at its creation.
 
-Recovery reads the file if it is there, and the kvstore key, whichever says the higher term.
+Recovery reads the file if it is there, and the kvstore key, whichever says the higher term
+(a file older than the key is removed then: it can never say the higher term again).
 """
 
 from __future__ import annotations
@@ -129,7 +130,13 @@ class HardStateStore:
             from_file = json.loads(self._file.read_bytes())
         except FileNotFoundError:
             return stored
-        return from_file if from_file.get("term", -1) >= stored.get("term", -1) else stored
+        if from_file.get("term", -1) >= stored.get("term", -1):
+            return from_file
+        # Older than the kvstore's (a single voter's first term, written while its log was
+        # new): it can never win again, so later starts need not read it. Not durable, nor
+        # need it be: a file that comes back still loses to the kvstore.
+        self._file.unlink(missing_ok=True)
+        return stored
 
     def save(self, hard: HardState) -> None:
         if self._path is None:
