@@ -161,8 +161,15 @@ async def start(ctx: Any, address: Address) -> ProxyServer:
         app = build_app(proxy)
         security = listener_security(ctx.node.raw, "pandaproxy", "pandaproxy_api")
         tls = secure(app, security, ctx.services, "application/vnd.kafka.v2+json", as_user=True)
-        if security.authentication_method == "http_basic" and users.enabled:
-            app.middlewares.append(as_user_middleware(users))  # inside authentication
+        if security.authentication_method == "http_basic":
+            if users.enabled:
+                app.middlewares.append(as_user_middleware(users))  # inside authentication
+            else:
+                log.warning(
+                    "pandaproxy: http_basic without SASL credentials in pandaproxy_client: "
+                    "requests to partitions led elsewhere and metadata go to Kafka as the "
+                    "proxy's own client, not as each user"
+                )
         http = await start_http_server(app, address.host, address.port, tls)
     except BaseException:
         await kafka.stop()
