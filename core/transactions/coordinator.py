@@ -47,7 +47,7 @@ from core.transactions.log_format import (
 from core.transactions.markers import MarkerWriter
 from core.transactions.operations import TxnOperations
 from core.transactions.queries import TxnQueries
-from core.transactions.state import TxnMetadata
+from core.transactions.state import TxnMetadata, TxnTable
 
 log = logging.getLogger("ailurus.txn")
 
@@ -85,7 +85,7 @@ class TransactionCoordinator(TxnOperations, TxnQueries):
         group_marker = groups.complete_txn if groups is not None else None
         self.markers = MarkerWriter(node_id, partitions, peers, group_marker)
         self.journal = PartitionJournal(partitions, clock, TXN_TOPIC)
-        self.txns: dict[str, TxnMetadata] = {}
+        self.txns = TxnTable()
         self.partition_count = int(config.get("transaction_coordinator_partitions"))
         self.loaded: set[int] = set()
         self._loading: dict[int, asyncio.Task] = {}
@@ -223,8 +223,8 @@ class TransactionCoordinator(TxnOperations, TxnQueries):
             return ErrorCode.not_coordinator
         self._cancel_deferred(tid)
         error = await self.journal.append(self.partition_of(tid), [(encode_key(tid), None)])
-        if error is ErrorCode.none and self._coordinator_epoch(tid) == term:
-            self.txns.pop(tid, None)
+        if error is ErrorCode.none and self._coordinator_epoch(tid) == term and tid in self.txns:
+            del self.txns[tid]
             log.info("transactional id %r expired", tid)
         return error
 

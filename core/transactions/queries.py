@@ -9,12 +9,12 @@ import asyncio
 from kio.schema.errors import ErrorCode
 
 from core.cluster.partition_manager import PartitionManager
-from core.transactions.state import TxnMetadata
+from core.transactions.state import TxnMetadata, TxnTable
 
 
 class TxnQueries:
     # the coordinator's own state
-    txns: dict[str, TxnMetadata]
+    txns: TxnTable
     loaded: set[int]
     _loading: dict[int, asyncio.Task]
     _load_term: dict[int, int]

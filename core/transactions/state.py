@@ -72,3 +72,25 @@ class TxnMetadata:
 
     def expired(self, now_ms: int) -> bool:
         return self.state is TxnState.ONGOING and 0 <= self.start_ms <= now_ms - self.timeout_ms
+
+
+class TxnTable(dict[str, TxnMetadata]):
+    """The ids coordinated here, with those whose transaction is ongoing at hand (the timeout
+    check visits only them). Written through `table[tid] = meta` and `del table[tid]` only."""
+
+    __slots__ = ("ongoing",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ongoing: set[str] = set()
+
+    def __setitem__(self, tid: str, meta: TxnMetadata) -> None:
+        super().__setitem__(tid, meta)
+        if meta.state is TxnState.ONGOING:
+            self.ongoing.add(tid)
+        else:
+            self.ongoing.discard(tid)
+
+    def __delitem__(self, tid: str) -> None:
+        super().__delitem__(tid)
+        self.ongoing.discard(tid)

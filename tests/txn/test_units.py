@@ -10,7 +10,7 @@ from core.groups.log_format import OffsetKey, OffsetValue, encode_offset_key, en
 from core.groups.offsets import CommitParams
 from core.groups.results import OffsetCommitItem
 from core.transactions.log_format import decode_key, decode_value, encode_key, encode_value
-from core.transactions.state import TxnMetadata, TxnState
+from core.transactions.state import TxnMetadata, TxnState, TxnTable
 from tests.support.groups import Harness
 
 
@@ -30,6 +30,18 @@ def test_expired_only_while_ongoing_past_the_timeout():
     meta = TxnMetadata("t", 1, 0, 1000, TxnState.ONGOING, start_ms=5000)
     assert not meta.expired(5999) and meta.expired(6000)
     assert not meta.but(state=TxnState.PREPARE_ABORT).expired(10_000)
+
+
+def test_txn_table_keeps_the_ongoing_ids_at_hand():
+    table = TxnTable()
+    table["a"] = TxnMetadata("a", 1, 0, 1000, TxnState.ONGOING, start_ms=1)
+    table["b"] = TxnMetadata("b", 2, 0, 1000, TxnState.COMPLETE_COMMIT)
+    assert table.ongoing == {"a"}
+    table["a"] = table["a"].but(state=TxnState.PREPARE_COMMIT)
+    table["b"] = table["b"].but(state=TxnState.ONGOING)
+    assert table.ongoing == {"b"} and set(table) == {"a", "b"}
+    del table["b"]
+    assert table.ongoing == set() and list(table) == ["a"]
 
 
 def _commit(h: Harness, pid: int, offset: int):
