@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,9 +130,14 @@ def save(result: dict, out_dir: Path, name: str) -> None:
 
 
 @contextmanager
-def running(n: int, base_dir: Path) -> Iterator[Nodes]:
-    """n broker processes forming one cluster (n=1: a cluster of one, as a broker alone)."""
+def running(n: int, base_dir: Path, probe_dir: Path | None = None) -> Iterator[Nodes]:
+    """n broker processes forming one cluster (n=1: a cluster of one, as a broker alone);
+    with `probe_dir`, each runs under bench._cluster_probe, which writes its records there."""
     cluster = BrokerCluster(n, base_dir, properties=CLUSTER_PROPERTIES if n > 1 else {})
+    if probe_dir is not None:
+        probe_dir.mkdir(parents=True, exist_ok=True)
+        for node in cluster.nodes:
+            node.wrapper = [sys.executable, "-m", "bench._cluster_probe", str(probe_dir)]
     try:
         cluster.start(timeout_s=60.0)
         yield Nodes(cluster)

@@ -29,7 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import _cluster, _cluster_failover, _cluster_latency, kafka_load, limits
+from bench import (
+    _cluster,
+    _cluster_failover,
+    _cluster_latency,
+    _cluster_probe,
+    kafka_load,
+    limits,
+)
 
 RECORD_BYTES = 1024
 GOALS = {
@@ -43,7 +50,11 @@ def measure(base: Path, args: argparse.Namespace) -> dict:
     """Both setups run at once and every figure alternates between them (one node, then three
     nodes, run after run), so each pair of runs sees about the same load from the rest of the
     machine; the failovers run last, on three nodes alone."""
-    with _cluster.running(1, base / "n1") as one, _cluster.running(3, base / "n3") as three:
+    probe = args.out_probe if args.probe else None
+    with (
+        _cluster.running(1, base / "n1", probe) as one,
+        _cluster.running(3, base / "n3", probe) as three,
+    ):
         setups = {"single_node": one, "three_nodes": three}
         out: dict = {name: {"nodes": len(nodes.procs)} for name, nodes in setups.items()}
         for name, nodes in setups.items():
@@ -91,6 +102,7 @@ def produce_figures(runs: list[dict]) -> dict:
 
 def latency_run(nodes: _cluster.Nodes, args: argparse.Namespace, client: str) -> dict:
     psi0, cpu0, wait0 = _cluster.cpu_pressure_us(), nodes.cpu_s(), nodes.runqueue_wait_s()
+    started = time.time()
     r = _cluster_latency.fixed_rate(
         nodes.bootstrap,
         "bench-latency",
@@ -102,6 +114,14 @@ def latency_run(nodes: _cluster.Nodes, args: argparse.Namespace, client: str) ->
     r["cpu_pressure_pct"] = _cluster.pressure_pct(psi0, _cluster.cpu_pressure_us())
     r["cpu_s_per_node"] = _cluster.deltas(cpu0, nodes.cpu_s())
     r["runqueue_wait_s_per_node"] = _cluster.deltas(wait0, nodes.runqueue_wait_s())
+    if args.probe:
+        time.sleep(_cluster_probe.DUMP_PERIOD_S * 1.5)  # the brokers' next dump covers the run
+        leader = _cluster.leaders(nodes, "bench-latency", 1)[0]
+        pids = [proc.pid for proc in nodes.procs]
+        r["stages_ms"] = _cluster_probe.stages(
+            args.out_probe, pids[leader], [p for i, p in enumerate(pids) if i != leader],
+            started, time.time(),
+        )  # fmt: skip
     return r
 
 
@@ -166,6 +186,11 @@ def main() -> None:
     )
     parser.add_argument("--failovers", type=int, default=3)
     parser.add_argument("--idempotent-failover", action="store_true")
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="run the brokers under bench._cluster_probe: per-stage latency, loop lag, GC",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     started = time.perf_counter()
@@ -181,6 +206,7 @@ def main() -> None:
             "fdatasync_8mib_mb_s": round(limits.fdatasync_mb_s(Path(tmp)), 1),
             "fdatasync_50kib_ms": _cluster.fdatasync_latency_ms(Path(tmp)),
         }
+        args.out_probe = Path(tmp) / "probe"
         result.update(measure(Path(tmp), args))
     result["summary"] = summary(result)
     result["wall_s"] = round(time.perf_counter() - started, 1)
