@@ -76,9 +76,15 @@ def test_commit_and_out_of_range_reset(proxy_broker, http):
         http.post(f"{base}/positions", json={"offsets": [{**tp, "offset": 4}]}).status_code == 204
     )
     assert [g["offset"] for g in consume_until(http, base, 6)] == list(range(4, 10))
+    edge = {"partitions": [tp]}  # aiokafka resets paused (local) partitions too
+    assert http.post(f"{base}/positions/beginning", json=edge).status_code == 204
+    assert [g["offset"] for g in consume_until(http, base, 10)] == list(range(10))
+    assert http.post(f"{base}/positions/end", json=edge).status_code == 204
+    http.post(f"/topics/{topic}", json={"records": records[:1]}, headers={"Content-Type": BINARY})
+    assert [g["offset"] for g in consume_until(http, base, 1)] == [10]
     beyond = {"offsets": [{**tp, "offset": 10_000}]}
     assert http.post(f"{base}/positions", json=beyond).status_code == 204
-    assert [g["offset"] for g in consume_until(http, base, 10)] == list(range(10))  # earliest
+    assert [g["offset"] for g in consume_until(http, base, 11)] == list(range(11))  # earliest
     assert http.delete(base).status_code == 204
 
 
