@@ -10,7 +10,8 @@ which installs, before the broker's event loop starts:
 - per-stage stamps (wall clock, comparable across the processes of one machine): a leader's
   append (Consensus.replicate), every group's commit offset (CommitWatch.committed: where the
   acks=all waiters are released), a follower's append of the leader's entries and every
-  group's flushed offset;
+  group's flushed offset; and each Produce request's arrival and response (its handler's
+  start and end: the bench produces to one partition while it measures latency);
 - an event-loop lag probe (a 5 ms sleep, how late it wakes);
 - every loop step over 3 ms of wall time with its CPU time (time.thread_time): a step slow in
   wall time but not in CPU time was preempted, not blocking;
@@ -40,7 +41,7 @@ DUMP_PERIOD_S = 2.0
 
 
 def _records() -> dict[str, deque]:
-    names = ("append", "commit", "received", "flushed", "lag", "steps", "gc")
+    names = ("append", "commit", "received", "flushed", "request", "response", "lag", "steps", "gc")
     return {name: deque(maxlen=MAX_RECORDS) for name in names}
 
 
@@ -153,6 +154,18 @@ def _stamp_stages() -> None:
         R["flushed"].append((time.time(), self.group_id, offset))
         on_flushed(self, offset)
 
+    from core.server.handlers import produce
+
+    handle = produce.handle
+
+    async def handle_stamped(ctx, request):  # type: ignore[no-untyped-def]
+        R["request"].append((time.time(),))
+        try:
+            return await handle(ctx, request)
+        finally:
+            R["response"].append((time.time(),))
+
+    produce.handle = handle_stamped
     c.Consensus.replicate = replicate_stamped
     w.CommitWatch.committed = committed_stamped
     c.Consensus._append_replicated = append_replicated_stamped
@@ -178,6 +191,13 @@ def stages(out_dir: Path, leader_pid: int, follower_pids: list[int], t0: float, 
         "leader_flushed": _after(appends, _of(leader["flushed"], group)),
         "committed": _after(appends, _of(leader["commit"], group)),
     }
+    commits = _of(leader["commit"], group)
+    responses = [(t, 0) for (t,) in leader["response"] if t0 <= t <= t1]
+    requests = [(t, 0) for (t,) in leader["request"] if t0 <= t <= t1]
+    # commit -> the handler's end (wake-ups); the handler's end -> the next request's arrival
+    # (response written, client, request read: a round trip of the client's closed loop)
+    out["response_after_commit"] = _after([(t, 0) for t, _ in commits if t0 <= t <= t1], responses)
+    out["next_request_after_response"] = _after(responses, requests)
     for pid in follower_pids:
         f = _load(out_dir, pid)
         out[f"follower_{pid}_received"] = _after(appends, _of(f["received"], group))
