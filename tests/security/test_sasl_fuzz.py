@@ -1,7 +1,7 @@
 """Hostile SASL exchanges close only their own connection and the broker keeps serving: malformed
 SCRAM client-first and client-final messages (SCRAM-SHA-256 and -512) and malformed PLAIN tokens,
-each over SaslAuthenticate v0, v1 and v2, and over the raw framing of a v0 SaslHandshake; then
-random mutations of valid tokens and of whole SaslAuthenticate frames. A refused token is
+each over SaslAuthenticate v0, v1 and v2, and over the raw framing of a v0 SaslHandshake; a
+frame over 512 KiB before the first login; then random mutations of valid tokens and of whole SaslAuthenticate frames. A refused token is
 answered SASL_AUTHENTICATION_FAILED (raw framing: no answer) and the connection closed. Each
 case dials from its own loopback address, so the per-address failure limit never answers in the
 parser's place; cases run a few at a time (every refusal waits out the broker's failure floor).
@@ -93,7 +93,7 @@ MALFORMED_PLAIN = [
     b"\xff\x00\xfe\x00x",
     b"\x00bob512\x00bob-pw-512\x00extra",
     b"\x00" + b"a" * 5000 + b"\x00x",
-    b"\x00" + b"a" * (1 << 20) + b"\x00x",  # refused unread (SASLprep would hold the loop)
+    b"\x00" + b"a" * 65536 + b"\x00x",  # refused unread (SASLprep would hold the loop)
 ]
 
 
@@ -204,7 +204,25 @@ def test_malformed_plain_tokens(broker):
 
     _run_all([(v, t) for v in VERSIONS for t in MALFORMED_PLAIN], check)
     _assert_serving(broker)
-    assert "PLAIN message of 1048579 bytes: too long" in broker.log_text()
+    assert "PLAIN message of 65539 bytes: too long" in broker.log_text()
+
+
+def test_a_frame_over_512_kib_before_login_closes_the_connection(broker):
+    """Kafka's sasl.server.max.receive.size: before the first login a larger frame is not read
+    (it would hold the broker's request budget for a client that may never log in)."""
+    client = WireClient(broker.kafka_port)
+    try:
+        assert client.handshake("PLAIN") == 0
+        try:
+            client.send_request(AUTHENTICATE[1](auth_bytes=b"\x00" * (600 * 1024)))
+            reply = client.recv_frame()
+        except ConnectionError:  # closed (reset) while the frame was still being sent
+            reply = None
+        assert reply is None
+    finally:
+        client.close()
+    assert "exceeds the 524288-byte limit" in broker.log_text()
+    _assert_serving(broker)
 
 
 def test_malformed_raw_tokens_after_a_v0_handshake(broker):
