@@ -11,7 +11,6 @@ from tests.support.broker import BrokerProcess
 from tests.support.rpk import run_in_process
 from tests.support.security import create_user, sasl_args
 
-
 REFUSAL_LOG = "SASL authentication failed from 127.0.0.1"
 
 
