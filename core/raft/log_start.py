@@ -22,6 +22,15 @@ would share its `(offset, term)` position with the data entry before it):
   AppendRequest whose `prev` is the position at the leader's start and whose `snapshot`
   lists the leader's term starts below it; a follower lacking `prev` drops its whole log
   (nothing in it is committed past `prev`) and restarts it empty at the leader's start.
+* The start may fall inside a batch (DeleteRecords takes any offset). A snapshot is then
+  taken at the base of the leader's batch holding its start (`snapshot_offset`), so the
+  follower's log restarts at a batch boundary and the leader sends that batch next; the
+  follower moves its start on to the leader's once it committed it, as any follower.
+* A snapshot also carries the state machine's payload at the leader's start
+  (`RaftConfig.snapshot_state`, opaque here: a partition's producer state,
+  core.cluster.producer_snapshot). The follower's driver hands it to the state machine
+  (Ready.snapshot_state) before it moves the log start, in the same step: a replica never has
+  the new start without the state that goes with it.
 """
 
 from __future__ import annotations
@@ -33,6 +42,9 @@ from core.raft.types import Role as R
 
 
 class LogStart(RaftState):
+    # (log start, the base of the batch holding it): snapshot_offset's cache
+    _snapshot_base: tuple[int, int] = (-1, 0)
+
     # ---- leader -----------------------------------------------------------------------------------
     def propose_start(self, offset: int) -> None:
         """Make `offset` (at most the log end) the group's log start: applied here once a
@@ -75,13 +87,30 @@ class LogStart(RaftState):
         """The follower's next entries are below our log start (gone), or it shares no
         term start with us while our log no longer starts at 0."""
         start = self.log.start_offset
-        return p.next[0] < start or (p.next[1] < 0 < start)
+        behind = p.next[0] < start and p.next[0] < self.snapshot_offset()
+        return behind or (p.next[1] < 0 < start)
+
+    def snapshot_offset(self) -> int:
+        """Where a snapshot puts a follower's log: the base of our batch holding the log start
+        (the start itself at a batch boundary or the log end)."""
+        start = self.log.start_offset
+        cached, base = self._snapshot_base
+        if cached != start:
+            base = start
+            if start < self.log.next_offset:
+                entries = self.reader(start, 1)
+                if entries and entries[0].base <= start:
+                    base = entries[0].base
+            self._snapshot_base = (start, base)
+        return base
 
     def snapshot_request(self, peer: int, p: Progress) -> AppendRequest:
-        start = self.log.start_offset
+        start = self.snapshot_offset()
         prev: Position = (start, self.log.term_of_offset(start - 1))
         runs = tuple(r for r in self.log.runs if r.offset < start)
         config = self.log.config_at_or_before(prev)
+        source = self.config.snapshot_state
+        state = source(start) if source is not None else b""
         p.next = prev
         p.probing = True
         return AppendRequest(
@@ -96,6 +125,7 @@ class LogStart(RaftState):
             self.start_goal,
             runs,
             (config,) if config is not None else (),
+            state,
         )
 
     # ---- follower ---------------------------------------------------------------------------------
@@ -121,6 +151,7 @@ class LogStart(RaftState):
                 old_start if out.truncate_to is None else min(out.truncate_to, old_start)
             )
         out.start_to = offset
+        out.snapshot_state = m.snapshot_state
         self.flushed = offset
         self.majority_dirty = self.quorum_write_end = offset
         self.leader_match = NO_POSITION
