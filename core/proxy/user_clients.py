@@ -75,10 +75,10 @@ class UserClients:
         key = (user, hashlib.sha256(password.encode()).hexdigest())
         entry = self._entries.get(key)
         if entry is None:
-            await self._make_room()
-            entry = self._entries.get(key)  # made meanwhile by a concurrent request
-            if entry is None:
-                entry = self._entries[key] = _Entry(KafkaSide(self.settings_for(user, password)))
+            evicted = self._evict_for_room()  # no await between the check and the insert
+            entry = self._entries[key] = _Entry(KafkaSide(self.settings_for(user, password)))
+            if evicted is not None:
+                await self._close(user_of=evicted[0], entry=evicted[1])
         entry.in_use += 1
         entry.last_used = time.monotonic()
         try:
@@ -95,9 +95,11 @@ class UserClients:
                 entry.last_used = time.monotonic()
                 return
 
-    async def _make_room(self) -> None:
+    def _evict_for_room(self) -> tuple[str, _Entry] | None:
+        """Take the least recently used idle entry out when the pool is full (its user and
+        entry, to close); 50003 when every entry is busy."""
         if len(self._entries) < self.max_users:
-            return
+            return None
         idle = [(e.last_used, k) for k, e in self._entries.items() if e.in_use == 0]
         if not idle:
             raise ProxyError(
@@ -106,13 +108,11 @@ class UserClients:
                 "(pandaproxy.client_cache_max_size); retry",
             )
         _, key = min(idle)
-        await self._evict(key)
+        return key[0], self._entries.pop(key)
 
-    async def _evict(self, key: tuple[str, str]) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            log.info("pandaproxy: closing the Kafka clients of user %r", key[0])
-            await entry.side.stop()
+    async def _close(self, user_of: str, entry: _Entry) -> None:
+        log.info("pandaproxy: closing the Kafka clients of user %r", user_of)
+        await entry.side.stop()
 
     async def _sweep_loop(self) -> None:
         period_s = max(0.1, min(5.0, self.keep_alive_ms / 4000))
@@ -123,5 +123,6 @@ class UserClients:
     async def expire_idle(self) -> None:
         limit = time.monotonic() - self.keep_alive_ms / 1000
         for key, entry in list(self._entries.items()):
-            if entry.in_use == 0 and entry.last_used < limit:
-                await self._evict(key)
+            if entry.in_use == 0 and entry.last_used < limit and self._entries.get(key) is entry:
+                del self._entries[key]
+                await self._close(key[0], entry)
