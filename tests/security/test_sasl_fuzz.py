@@ -1,5 +1,5 @@
-"""Hostile SASL exchanges close only their own connection and the broker keeps serving: malformed
-SCRAM client-first and client-final messages (SCRAM-SHA-256 and -512) and malformed PLAIN tokens,
+"""Hostile SASL exchanges close only their own connection and the broker keeps serving: mechanism
+names that are not enabled ones, SaslAuthenticate before a handshake, malformed SCRAM client-first and client-final messages (SCRAM-SHA-256 and -512) and malformed PLAIN tokens,
 each over SaslAuthenticate v0, v1 and v2, and over the raw framing of a v0 SaslHandshake; a
 frame over 512 KiB before the first login; then random mutations of valid tokens and of whole SaslAuthenticate frames. A refused token is
 answered SASL_AUTHENTICATION_FAILED (raw framing: no answer) and the connection closed. Each
@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
 from kio.schema.sasl_handshake.v0.request import SaslHandshakeRequest as HandshakeV0
+from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
 
 from cli.clients.sasl_probe import scram_client_final as client_final
 from cli.clients.sasl_probe import scram_client_first as client_first
@@ -41,6 +42,8 @@ USERS = {
 }
 SCRAM = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 VERSIONS = (0, 1, 2)
+UNSUPPORTED_SASL_MECHANISM = 33
+ILLEGAL_SASL_STATE = 34
 WORKERS = 6
 SEED = fuzz_seed()
 EXAMPLES = fuzz_examples(90)
@@ -154,6 +157,31 @@ def _assert_serving(broker) -> None:
             assert answer.code == 0, (mechanism, answer)
         finally:
             client.close()
+
+
+def test_hostile_handshakes(broker):
+    """Mechanism names that are not enabled ones (SaslHandshake v0 and v1): refused with
+    UNSUPPORTED_SASL_MECHANISM and closed; a SaslAuthenticate before any handshake: refused with
+    ILLEGAL_SASL_STATE and closed."""
+    names = ["", "scram-sha-256", "A" * 10_000, "\x00", "PLAIN\x00", "SCRAM-SHA-1", "GSSAPI", "ÄÖ"]
+
+    def check(case):
+        version, mechanism = case
+        client = WireClient(broker.kafka_port)
+        try:
+            if mechanism is None:
+                answer = client.authenticate(b"\x00bob512\x00bob-pw-512", version)
+                assert answer.code == ILLEGAL_SASL_STATE, answer
+            else:
+                handshake = HandshakeV0 if version == 0 else SaslHandshakeRequest
+                code = client.request(handshake(mechanism=mechanism)).error_code.value
+                assert code == UNSUPPORTED_SASL_MECHANISM, code
+            assert client.is_closed_by_peer(), "the connection stayed open after a refusal"
+        finally:
+            client.close()
+
+    _run_all([(v, n) for v in (0, 1) for n in names] + [(v, None) for v in VERSIONS], check)
+    _assert_serving(broker)
 
 
 def test_malformed_client_first_messages(broker):
