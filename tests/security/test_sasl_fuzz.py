@@ -1,10 +1,12 @@
 """Hostile SASL exchanges close only their own connection and the broker keeps serving: mechanism
-names that are not enabled ones, SaslAuthenticate before a handshake, malformed SCRAM client-first and client-final messages (SCRAM-SHA-256 and -512) and malformed PLAIN tokens,
-each over SaslAuthenticate v0, v1 and v2, and over the raw framing of a v0 SaslHandshake; a
-frame over 512 KiB before the first login; then random mutations of valid tokens and of whole SaslAuthenticate frames. A refused token is
-answered SASL_AUTHENTICATION_FAILED (raw framing: no answer) and the connection closed. Each
-case dials from its own loopback address, so the per-address failure limit never answers in the
-parser's place; cases run a few at a time (every refusal waits out the broker's failure floor).
+names that are not enabled ones, SaslAuthenticate before a handshake, malformed SCRAM client-first
+and client-final messages (SCRAM-SHA-256 and -512) and malformed PLAIN tokens, each over
+SaslAuthenticate v0, v1 and v2 and over the raw framing of a v0 SaslHandshake, a frame over
+512 KiB before the first login, then random mutations of valid tokens and of whole
+SaslAuthenticate frames. A refused token is answered SASL_AUTHENTICATION_FAILED (raw framing: no
+answer) and the connection closed. Each case dials from its own loopback address, so the
+per-address failure limit never answers in the parser's place; cases run a few at a time (every
+refusal waits out the broker's failure floor).
 
 Replay the random part with the printed FUZZ_SEED; a longer run: FUZZ_EXAMPLES=2000.
 """
