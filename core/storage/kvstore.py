@@ -148,7 +148,8 @@ def deferred_durability(directory: pathlib.Path) -> Iterator[None]:
 
 
 def _commit(directory: pathlib.Path, pending: dict[pathlib.Path, bytes]) -> None:
-    journal = {str(path): payload.decode() for path, payload in pending.items()}
+    # paths relative to `directory` (a data directory moved after a crash still replays)
+    journal = {_relative(path, directory): payload.decode() for path, payload in pending.items()}
     write_file_durably(directory / JOURNAL_NAME, json.dumps(journal).encode())
     _install(directory, pending)
 
@@ -163,7 +164,14 @@ def replay_journal(directory: pathlib.Path) -> None:
         return
     except (ValueError, UnicodeDecodeError) as error:  # it was whole when renamed into place
         raise KvStoreError(f"cannot read key-value journal {path}: {error}") from error
-    _install(directory, {pathlib.Path(k): v.encode() for k, v in journal.items()})
+    _install(directory, {pathlib.Path(directory, k): v.encode() for k, v in journal.items()})
+
+
+def _relative(path: pathlib.Path, directory: pathlib.Path) -> str:
+    try:
+        return str(pathlib.Path(path).relative_to(directory))
+    except ValueError:
+        return str(path)  # outside `directory`: kept absolute (Path(directory, abs) is abs)
 
 
 def _install(directory: pathlib.Path, pending: dict[pathlib.Path, bytes]) -> None:

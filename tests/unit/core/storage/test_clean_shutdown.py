@@ -74,7 +74,8 @@ def test_a_journal_left_by_a_crash_is_written_again_before_the_next_batch(tmp_pa
         path.parent.mkdir()
         KvStore.open(path).put("term", 1)
     # the crash came after the journal's rename, with one store half written
-    journal = {str(path): json.dumps({"term": 2}) for path in stores}
+    # (paths relative to the batch's directory; an absolute one is read as such)
+    journal = {str(path.relative_to(tmp_path)): json.dumps({"term": 2}) for path in stores}
     journal[str(tmp_path / "gone" / "kvstore.json")] = "{}"  # a store deleted since
     write_file_durably(tmp_path / JOURNAL_NAME, json.dumps(journal).encode())
     stores[0].write_bytes(b'{"te')
