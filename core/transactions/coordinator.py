@@ -85,7 +85,7 @@ class TransactionCoordinator(TxnOperations, TxnQueries):
         group_marker = groups.complete_txn if groups is not None else None
         self.markers = MarkerWriter(node_id, partitions, peers, group_marker)
         self.journal = PartitionJournal(partitions, clock, TXN_TOPIC)
-        self.txns = TxnTable()
+        self.txns = TxnTable(self._hashed_partition)
         self.partition_count = int(config.get("transaction_coordinator_partitions"))
         self.loaded: set[int] = set()
         self._loading: dict[int, asyncio.Task] = {}
@@ -165,6 +165,10 @@ class TransactionCoordinator(TxnOperations, TxnQueries):
     # ------------------------------------------------------------ ownership
 
     def partition_of(self, transactional_id: str) -> int:
+        known = self.txns.partition(transactional_id)
+        return known if known is not None else self._hashed_partition(transactional_id)
+
+    def _hashed_partition(self, transactional_id: str) -> int:
         meta = self._topics.table.get(TXN_TOPIC)  # its count wins over the property's
         if meta is not None and meta.partitions != self.partition_count:
             self.partition_count = meta.partitions
@@ -303,7 +307,7 @@ class TransactionCoordinator(TxnOperations, TxnQueries):
             task.cancel()
         self._load_term.pop(partition, None)
         self.loaded.discard(partition)
-        for tid in [t for t in self.txns if self.partition_of(t) == partition]:
+        for tid in self.txns.in_partition(partition):
             del self.txns[tid]
 
     async def _load(self, partition: int) -> None:
@@ -333,13 +337,11 @@ class TransactionCoordinator(TxnOperations, TxnQueries):
             await asyncio.sleep(0)
         for tid, meta in found.items():
             if meta is not None:
-                self.txns[tid] = meta
+                self.txns.put_in(partition, tid, meta)
         self.loaded.add(partition)
         log.info("%s/%d loaded: %d transactional ids", TXN_TOPIC, partition, len(found))
-        for meta in [
-            m for m in self.txns.values() if self.partition_of(m.transactional_id) == partition
-        ]:
-            if meta.state.preparing:
+        for meta in found.values():
+            if meta is not None and meta.state.preparing:
                 self.start_completion(meta)
 
     async def _run_timers(self) -> None:

@@ -43,10 +43,7 @@ class TxnQueries:
         """The ids of one `__transaction_state` partition, None unless loaded here."""
         if partition not in self.loaded:
             return None
-        return sorted(
-            (m for m in self.txns.values() if self.partition_of(m.transactional_id) == partition),
-            key=lambda m: m.transactional_id,
-        )
+        return [self.txns[tid] for tid in sorted(self.txns.in_partition(partition))]
 
     def coordinator_epoch_of(self, partition: int) -> int:
         return self._load_term.get(partition, -1)

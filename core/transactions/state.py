@@ -8,6 +8,7 @@ Empty ──AddPartitions──▶ Ongoing ──EndTxn──▶ PrepareCommit �
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 TopicPartition = tuple[str, int]
@@ -76,15 +77,23 @@ class TxnMetadata:
 
 class TxnTable(dict[str, TxnMetadata]):
     """The ids coordinated here, with those whose transaction is ongoing at hand (the timeout
-    check visits only them). Written through `table[tid] = meta` and `del table[tid]` only."""
+    check visits only them) and each id's `__transaction_state` partition, computed once
+    (a Java string hash: ~10 us) and indexed (loading or unloading a partition visits its own
+    ids only). Written through `table[tid] = meta` and `del table[tid]` only."""
 
-    __slots__ = ("ongoing",)
+    __slots__ = ("ongoing", "_partition_of", "_partition", "_ids")
 
-    def __init__(self) -> None:
+    def __init__(self, partition_of: Callable[[str], int]) -> None:
         super().__init__()
         self.ongoing: set[str] = set()
+        self._partition_of = partition_of
+        self._partition: dict[str, int] = {}
+        self._ids: dict[int, set[str]] = {}
 
     def __setitem__(self, tid: str, meta: TxnMetadata) -> None:
+        if tid not in self._partition:
+            partition = self._partition[tid] = self._partition_of(tid)
+            self._ids.setdefault(partition, set()).add(tid)
         super().__setitem__(tid, meta)
         if meta.state is TxnState.ONGOING:
             self.ongoing.add(tid)
@@ -94,3 +103,23 @@ class TxnTable(dict[str, TxnMetadata]):
     def __delitem__(self, tid: str) -> None:
         super().__delitem__(tid)
         self.ongoing.discard(tid)
+        partition = self._partition.pop(tid)
+        ids = self._ids[partition]
+        ids.discard(tid)
+        if not ids:
+            del self._ids[partition]
+
+    def put_in(self, partition: int, tid: str, meta: TxnMetadata) -> None:
+        """`table[tid] = meta` for an id read from `partition` (loading it): no hash."""
+        if tid not in self._partition:
+            self._partition[tid] = partition
+            self._ids.setdefault(partition, set()).add(tid)
+        self[tid] = meta
+
+    def partition(self, tid: str) -> int | None:
+        """The id's partition, None unless the id is in the table."""
+        return self._partition.get(tid)
+
+    def in_partition(self, partition: int) -> list[str]:
+        """The ids of one partition (a copy: the table may change while it is walked)."""
+        return list(self._ids.get(partition, ()))

@@ -35,6 +35,15 @@ def _committed(bootstrap: str, group: str, topic: str) -> int:
         c.close()
 
 
+def _await_committed(bootstrap: str, group: str, topic: str, expected: int) -> None:
+    """A committed transaction's offsets become visible once its marker is written, which
+    EndTxn does not wait for (as Kafka): a read without require_stable may come first."""
+    deadline = time.monotonic() + WAIT_S
+    while (seen := _committed(bootstrap, group, topic)) != expected:
+        assert time.monotonic() < deadline, f"committed offset {seen}, not {expected}"
+        time.sleep(0.1)
+
+
 def _txn_offsets(producer: Producer, metadata, topic: str, offset: int, commit: bool) -> None:
     producer.begin_transaction()
     producer.send_offsets_to_transaction([TopicPartition(topic, 0, offset)], metadata, 30)
@@ -54,7 +63,7 @@ def test_offsets_of_a_transaction_visible_at_commit_only_and_after_restarts(txn_
     p.init_transactions(30)
 
     _txn_offsets(p, metadata, topic, 10, commit=True)
-    assert _committed(bootstrap, group, topic) == 10
+    _await_committed(bootstrap, group, topic, 10)
     p.begin_transaction()
     p.send_offsets_to_transaction([TopicPartition(topic, 0, 20)], metadata, 30)
     assert _committed(bootstrap, group, topic) == 10  # pending: not visible before the commit
@@ -65,7 +74,7 @@ def test_offsets_of_a_transaction_visible_at_commit_only_and_after_restarts(txn_
     p.abort_transaction(30)
     assert _committed(bootstrap, group, topic) == 10  # aborted: never
     _txn_offsets(p, metadata, topic, 30, commit=True)
-    assert _committed(bootstrap, group, topic) == 30
+    _await_committed(bootstrap, group, topic, 30)
 
     txn_broker.restart()  # clean: replayed from __consumer_offsets
     assert _committed(bootstrap, group, topic) == 30
@@ -79,7 +88,7 @@ def test_offsets_of_a_transaction_visible_at_commit_only_and_after_restarts(txn_
     p = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid})
     p.init_transactions(30)  # the open transaction (offset 40) is aborted
     _txn_offsets(p, metadata, topic, 50, commit=True)
-    assert _committed(bootstrap, group, topic) == 50
+    _await_committed(bootstrap, group, topic, 50)
     txn_broker.restart(crash=True)
     assert _committed(bootstrap, group, topic) == 50
     member.close()
@@ -102,6 +111,9 @@ def test_kafka_python_send_offsets_to_transaction(txn_broker):
                 {KTopicPartition(topic, 0): OffsetAndMetadata(offset, "", -1)}, group
             )
             p.commit_transaction() if commit else p.abort_transaction()
-            assert _committed(bootstrap, group, topic) == (offset if commit else 7)
+            if commit:
+                _await_committed(bootstrap, group, topic, offset)
+            else:
+                assert _committed(bootstrap, group, topic) == 7
     finally:
         p.close(timeout=10)

@@ -33,15 +33,19 @@ def test_expired_only_while_ongoing_past_the_timeout():
 
 
 def test_txn_table_keeps_the_ongoing_ids_at_hand():
-    table = TxnTable()
+    table = TxnTable(lambda tid: ord(tid) % 2)
     table["a"] = TxnMetadata("a", 1, 0, 1000, TxnState.ONGOING, start_ms=1)
     table["b"] = TxnMetadata("b", 2, 0, 1000, TxnState.COMPLETE_COMMIT)
     assert table.ongoing == {"a"}
     table["a"] = table["a"].but(state=TxnState.PREPARE_COMMIT)
     table["b"] = table["b"].but(state=TxnState.ONGOING)
     assert table.ongoing == {"b"} and set(table) == {"a", "b"}
+    assert (table.partition("a"), table.partition("b"), table.partition("c")) == (1, 0, None)
+    assert table.in_partition(0) == ["b"] and table.in_partition(1) == ["a"]
     del table["b"]
-    assert table.ongoing == set() and list(table) == ["a"]
+    assert table.ongoing == set() and list(table) == ["a"] and table.in_partition(0) == []
+    table.put_in(7, "c", TxnMetadata("c", 3, 0, 1000))  # read from partition 7: no hash
+    assert table.partition("c") == 7 and table.in_partition(7) == ["c"]
 
 
 def _commit(h: Harness, pid: int, offset: int):
