@@ -85,12 +85,16 @@ class Partition(PartitionTxns):
         consensus.add_truncate_listener(self.producers.truncated)
         consensus.add_start_listener(self._on_start)
         consensus.add_leader_listener(self._on_leader)
+        consensus.set_snapshot_state(self._snapshot_payload, self._install_snapshot)
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         # the snapshot first: what consensus commits while starting is applied on top of it
-        self.aborted.load(self.log.start_offset, self.log.next_offset)
-        self.producers.load(self.log.kvstore.get(_PRODUCERS_KEY), self.log.next_offset)
+        # (one installed from the leader may be past the log end, its aborts too)
+        snap = self.log.kvstore.get(_PRODUCERS_KEY)
+        applied = snap.get("applied_offset", 0) if snap and snap.get("version") else 0
+        self.aborted.load(self.log.start_offset, max(self.log.next_offset, applied))
+        self.producers.load(snap, self.log.next_offset)
         self._snapshot_offset = self.producers.committed.applied_offset
         self.consensus.start()
         self._apply_committed()
@@ -111,6 +115,18 @@ class Partition(PartitionTxns):
             self.aborted.sync()  # the aborts it names as applied are durable first
             self.log.kvstore.put(_PRODUCERS_KEY, producers.snapshot())
             self._snapshot_offset = producers.committed.applied_offset
+
+    def _snapshot_payload(self, start: int) -> bytes:
+        """The producer state a Raft snapshot at log start `start` carries (the leader)."""
+        self._apply_committed()
+        return self.producers.snapshot_payload(start, self.aborted.entries)
+
+    def _install_snapshot(self, start: int, payload: bytes) -> None:
+        """A Raft snapshot's producer state, durable before the log start moves to `start`."""
+        for entry in self.producers.install_payload(start, payload):
+            self.aborted.add(*entry)
+        self._snapshot_offset = -1
+        self.snapshot_producers()
 
     def _apply_committed(self) -> None:
         c = self.consensus
@@ -310,7 +326,12 @@ class Partition(PartitionTxns):
             except RaftError as exc:
                 raise from_raft(exc) from None
 
-    def _on_start(self, _offset: int) -> None:
+    def _on_start(self, offset: int) -> None:
+        if self._snapshot_offset < offset:
+            try:  # a restart must not replay from below the new start (inside consensus's step)
+                self.snapshot_producers()
+            except Exception:
+                log.exception("%s/%d: producer state not persisted", self.topic, self.index)
         for fn in list(self._listeners):
             fn()
 
@@ -326,6 +347,7 @@ class Partition(PartitionTxns):
         proposes the new start (core.raft.log_start) and every replica removes what lies
         below it once it committed it; the bytes removed here are counted when that lands."""
         if not self.consensus.multi_voter:
+            self.snapshot_producers()  # first: a restart then never replays from below the start
             return self.log.gc(now_ms, max_collectible_offset=self.last_stable_offset)
         if not self.consensus.is_leader:
             return 0

@@ -404,6 +404,10 @@ class PartitionManager:
         partition.produce_policy = topic_config.produce_policy(
             meta.configs, self.cluster_config.get
         )
+        partition.producers.configure(  # producer expiry (core.cluster.producer_table)
+            int(self.cluster_config.get("transactional_id_expiration_ms")),
+            int(self.cluster_config.get("max_concurrent_producer_ids")),
+        )
         consensus = partition.consensus
         consensus.write_caching = self.effective(meta, "write.caching") == "true"
         consensus.flush_delay_ms = int(self.effective(meta, "flush.ms") or 100)

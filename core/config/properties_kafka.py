@@ -34,6 +34,14 @@ KAFKA_PROPERTIES: tuple[Property, ...] = (
         **_ms,
     ),
     _int(
+        "max_concurrent_producer_ids",
+        2**64 - 1,
+        "Producers whose state a partition keeps (at most 10,000 per partition here); beyond"
+        " it the least recently used one without an open transaction is forgotten.",
+        minimum=1,
+        **_tun,
+    ),
+    _int(
         "transaction_max_timeout_ms",
         900_000,
         "The largest transaction.timeout.ms a producer may ask for.",

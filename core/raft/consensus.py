@@ -353,7 +353,7 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         for entry in ready.append:
             self._append_replicated(entry)
         if ready.start_to is not None:
-            self._apply_start(ready.start_to)
+            self._apply_start(ready.start_to, ready.snapshot_state)
         if ready.flush:
             self._flusher.request(self.flush_target, urgent=True)
         if ready.messages:

@@ -73,7 +73,8 @@ class Replication(RaftState):
     def _entries_after(self, position: Position) -> tuple[Entry, ...]:
         offset = position[0]
         data = (
-            self.reader(offset, self.config.max_append_bytes)
+            # past a snapshot at a batch holding the start (core.raft.log_start), read the batch
+            self.reader(max(offset, self.log.start_offset), self.config.max_append_bytes)
             if offset < self.log.next_offset
             else []
         )

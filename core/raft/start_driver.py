@@ -12,11 +12,14 @@ from typing import Any
 
 from core.raft.errors import RaftErrc, RaftError
 from core.raft.raft import RaftCore
+from core.raft.state import RaftConfig
 
 
 class StartDriver:
     core: RaftCore | None
     log: Any
+    _config: RaftConfig
+    _state_installer: Callable[[int, bytes], None] | None
     _closed: bool
     _start_listeners: list[Callable[[int], None]]
     # proposals waiting for their start to be applied, by offset (bounded by the DeleteRecords
@@ -47,8 +50,23 @@ class StartDriver:
         """The log start this leader replicates (>= the applied `log.start_offset`)."""
         return self.core.start_goal if self.core is not None else self.log.start_offset
 
-    def _apply_start(self, offset: int) -> None:
-        """Prefix-truncate the data log (the start offset is persisted before it returns)."""
+    def set_snapshot_state(
+        self,
+        provide: Callable[[int], bytes] | None,
+        install: Callable[[int, bytes], None] | None,
+    ) -> None:
+        """The state machine's snapshot payload (core.raft.log_start): `provide(start)` when
+        this leader sends a snapshot, `install(start, payload)` when this replica installs one
+        (before its log start moves, durably)."""
+        self._config.snapshot_state = provide
+        self._state_installer = install
+
+    def _apply_start(self, offset: int, state: bytes | None = None) -> None:
+        """Prefix-truncate the data log (the start offset is persisted before it returns);
+        a snapshot's state payload is installed first."""
+        install = getattr(self, "_state_installer", None)
+        if state and install is not None:
+            install(offset, state)
         if offset > self.log.start_offset:
             self.log.prefix_truncate(offset)
         waiters, kept = self._start_waiters, deque[tuple[int, asyncio.Future]]()

@@ -38,6 +38,9 @@ class RaftConfig:
     # bytes/s learners may take from this node (core.raft.recovery_throttle; None: unlimited),
     # one object shared by every group of a node
     learner_throttle: RecoveryThrottle | None = None
+    # the state machine's payload for a snapshot at this log start (the leader calls it when it
+    # sends one; core.raft.log_start), None: snapshots carry none
+    snapshot_state: Callable[[int], bytes] | None = None
 
 
 @dataclass(slots=True)

@@ -155,6 +155,8 @@ class AppendRequest:
     snapshot: tuple[TermStart, ...] = ()
     # a snapshot's configuration: the leader's latest configuration entry at or before `prev`
     snapshot_configs: tuple[ConfigAt, ...] = ()
+    # a snapshot's state-machine payload (RaftConfig.snapshot_state; opaque here)
+    snapshot_state: bytes = b""
 
 
 @dataclass(slots=True, frozen=True)
@@ -225,3 +227,5 @@ class Ready:
     majority_dirty: int | None = None
     leader_changed: bool = False
     commit_news: bool = False
+    # 3b's snapshot payload (AppendRequest.snapshot_state): installed before the start moves
+    snapshot_state: bytes | None = None

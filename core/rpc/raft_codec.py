@@ -23,7 +23,8 @@ Common prefix: kind u8, group id u64, src i32, dst i32, term i64. Then per kind:
                 i64, n u32, voters i32 (a log starting at 0 and no snapshot leave it out:
                 heartbeats stay small); with bit 30: count u32, per configuration term i64,
                 offset i64, seq u32, config. A config: voters, old, learners, target counts
-                (u16 each), then their node ids (i32 each).
+                (u16 each), then their node ids (i32 each); with bit 29: the snapshot's
+                state payload's length u32, its bytes in the blob after the entries'.
   append_reply  success u8, match (i64, i64), flushed i64, dirty i64, seq i64, start i64
   timeout_now   nothing more
 
@@ -59,7 +60,9 @@ _VOTE_REPLY = struct.Struct("<Bq")
 _APPEND = struct.Struct("<qqqqqI")
 _HAS_START = 1 << 31
 _HAS_CONFIGS = 1 << 30
-_COUNT_MASK = _HAS_CONFIGS - 1
+_HAS_STATE = 1 << 29
+_COUNT_MASK = _HAS_STATE - 1
+_STATE_MAX = 16 * 1024 * 1024
 _CONFIG_HEAD = struct.Struct("<HHHH")
 _CONFIG_AT = struct.Struct("<qqI")
 _SEQ_SHIFT = 48
@@ -103,6 +106,8 @@ def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
     count = n | _HAS_START if extended else n
     if m.snapshot_configs:
         count |= _HAS_CONFIGS
+    if m.snapshot_state:
+        count |= _HAS_STATE
     parts = [_APPEND.pack(prev[0], _word(prev), m.commit, m.visible, m.seq, count)]
     for e in m.entries:
         if isinstance(e.payload, ConfigAt):
@@ -126,6 +131,9 @@ def _encode_append(m: AppendRequest, blob: list[Buffer]) -> bytes:
         for c in m.snapshot_configs:
             parts.append(_CONFIG_AT.pack(c.term, c.offset, c.seq))
             parts.append(_pack_config(c.config))
+    if m.snapshot_state:
+        parts.append(struct.pack("<I", len(m.snapshot_state)))
+        blob.append(m.snapshot_state)
     return b"".join(parts)
 
 
@@ -212,6 +220,7 @@ def _decode_append(
     po, pt, commit, visible, seq, count = _APPEND.unpack_from(view, pos)
     pos += _APPEND.size
     extended, configs = bool(count & _HAS_START), bool(count & _HAS_CONFIGS)
+    has_state = bool(count & _HAS_STATE)
     count &= _COUNT_MASK
     if count > _ENTRIES_MAX:
         raise FrameError(f"{count} entries")
@@ -241,6 +250,13 @@ def _decode_append(
     snapshot_configs: tuple[ConfigAt, ...] = ()
     if configs:
         snapshot_configs, pos = _decode_configs(view, pos)
+    state = b""
+    if has_state:
+        (n,) = struct.unpack_from("<I", view, pos)
+        pos += 4
+        if n > _STATE_MAX or at + n > len(blob):
+            raise FrameError(f"snapshot state of {n} bytes (blob {len(blob)}, at {at})")
+        state, at = bytes(blob[at : at + n]), at + n
     prev = _position(po, pt)
     m = AppendRequest(
         src,
@@ -254,6 +270,7 @@ def _decode_append(
         start,
         snapshot,
         snapshot_configs,
+        state,
     )
     return m, pos, at
 

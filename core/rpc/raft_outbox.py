@@ -50,8 +50,10 @@ class Outbox:
 
 
 def message_size(msg: Message) -> int:
-    if isinstance(msg, AppendRequest) and msg.entries:
-        return MESSAGE_OVERHEAD_BYTES + sum(
-            memoryview(e.payload).nbytes for e in msg.entries if not e.is_meta
+    if isinstance(msg, AppendRequest) and (msg.entries or msg.snapshot_state):
+        return (
+            MESSAGE_OVERHEAD_BYTES
+            + sum(memoryview(e.payload).nbytes for e in msg.entries if not e.is_meta)
+            + len(msg.snapshot_state)
         )
     return MESSAGE_OVERHEAD_BYTES

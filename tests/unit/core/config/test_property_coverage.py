@@ -191,6 +191,10 @@ HONOURED: dict[str, tuple[str, ...]] = {
     ),
     "transactional_id_expiration_ms": (
         "tests/txn/test_admin_txn.py::test_idle_transactional_ids_expire",
+        "tests/producer_state/test_expiry.py::test_idle_producers_expire_by_log_time_unless_in_a_transaction",
+    ),
+    "max_concurrent_producer_ids": (
+        "tests/producer_state/test_expiry.py::test_max_concurrent_producer_ids_evicts_the_least_recently_used",
     ),
     "tx_timeout_delay_ms": (
         "tests/txn/test_txn_clients.py::test_hanging_transaction_is_aborted_after_its_timeout",
