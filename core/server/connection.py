@@ -54,6 +54,8 @@ log = logging.getLogger("ailurus.kafka")
 MAX_INFLIGHT_PER_CONNECTION = 32
 REQUEST_MAX_BYTES = "kafka_request_max_bytes"
 PRODUCE_KEY = 0
+# Kafka's sasl.server.max.receive.size: a larger frame before the first login closes the connection.
+UNAUTHENTICATED_MAX_FRAME_BYTES = 512 * 1024
 # What an unauthenticated connection on a SASL listener may send (anything else closes it).
 SASL_KEYS = frozenset({17, 36})
 BEFORE_AUTH_KEYS = frozenset({codec.API_VERSIONS_KEY, *SASL_KEYS})
@@ -192,7 +194,9 @@ class KafkaConnection:
     def _frame_limit(self) -> int:
         limit = self._services.cluster_config.get(REQUEST_MAX_BYTES)
         if self._max_frame_bytes is not None and self._max_frame_bytes < limit:
-            return self._max_frame_bytes
+            limit = self._max_frame_bytes
+        if self.session is not None and self.session.principal is None:  # not logged in yet
+            return min(limit, UNAUTHENTICATED_MAX_FRAME_BYTES)
         return limit
 
     async def _wait_for_budget(self, size: int) -> Units:

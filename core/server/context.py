@@ -89,6 +89,10 @@ class RequestContext:
         authorizer = self.services.authorizer
         if authorizer is None:
             return True
+        if self.session is not None:  # the connection's earlier decisions first
+            return authorizer.authorize_for(
+                self.session.decisions, self, operation, resource_type, name
+            )
         return authorizer.authorize(self.principal, self.host, operation, resource_type, name)
 
     def authorized_operations(self, resource_type: str, name: str, operations: tuple) -> int:

@@ -41,6 +41,10 @@ class Authorizer(Protocol):
         self, principal: str, host: str, operation: str, resource_type: str
     ) -> bool: ...
 
+    def authorize_for(
+        self, decisions: Any, requester: Any, operation: str, resource_type: str, name: str
+    ) -> bool: ...
+
 
 class ConfigReader(Protocol):
     """The cluster properties (core.config.cluster_properties.ClusterConfigStore)."""
