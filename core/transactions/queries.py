@@ -50,10 +50,8 @@ class TxnQueries:
 
     def find_producer(self, producer_id: int, epoch: int) -> TxnMetadata | None:
         """The transaction of (producer id, epoch) coordinated here, if any."""
-        for meta in self.txns.values():
-            if meta.producer_id == producer_id and meta.producer_epoch == epoch:
-                return meta
-        return None
+        meta = self.txns.of_producer(producer_id)
+        return meta if meta is not None and meta.producer_epoch == epoch else None
 
     def list(self) -> tuple[ErrorCode, list[TxnMetadata]]:
         if self._loading:

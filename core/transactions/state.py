@@ -77,11 +77,12 @@ class TxnMetadata:
 
 class TxnTable(dict[str, TxnMetadata]):
     """The ids coordinated here, with those whose transaction is ongoing at hand (the timeout
-    check visits only them) and each id's `__transaction_state` partition, computed once
-    (a Java string hash: ~10 us) and indexed (loading or unloading a partition visits its own
-    ids only). Written through `table[tid] = meta` and `del table[tid]` only."""
+    check visits only them), each id's `__transaction_state` partition, computed once (a Java
+    string hash: ~10 us) and indexed (loading or unloading a partition visits its own ids
+    only), and the id of each producer id. Written through `table[tid] = meta` and
+    `del table[tid]` only."""
 
-    __slots__ = ("ongoing", "_partition_of", "_partition", "_ids")
+    __slots__ = ("ongoing", "_partition_of", "_partition", "_ids", "_by_producer")
 
     def __init__(self, partition_of: Callable[[str], int]) -> None:
         super().__init__()
@@ -89,11 +90,16 @@ class TxnTable(dict[str, TxnMetadata]):
         self._partition_of = partition_of
         self._partition: dict[str, int] = {}
         self._ids: dict[int, set[str]] = {}
+        self._by_producer: dict[int, str] = {}
 
     def __setitem__(self, tid: str, meta: TxnMetadata) -> None:
         if tid not in self._partition:
             partition = self._partition[tid] = self._partition_of(tid)
             self._ids.setdefault(partition, set()).add(tid)
+        old = self.get(tid)
+        if old is not None and old.producer_id != meta.producer_id:
+            self._forget_producer(old)
+        self._by_producer[meta.producer_id] = tid
         super().__setitem__(tid, meta)
         if meta.state is TxnState.ONGOING:
             self.ongoing.add(tid)
@@ -101,6 +107,7 @@ class TxnTable(dict[str, TxnMetadata]):
             self.ongoing.discard(tid)
 
     def __delitem__(self, tid: str) -> None:
+        self._forget_producer(self[tid])
         super().__delitem__(tid)
         self.ongoing.discard(tid)
         partition = self._partition.pop(tid)
@@ -115,6 +122,15 @@ class TxnTable(dict[str, TxnMetadata]):
             self._partition[tid] = partition
             self._ids.setdefault(partition, set()).add(tid)
         self[tid] = meta
+
+    def _forget_producer(self, meta: TxnMetadata) -> None:
+        if self._by_producer.get(meta.producer_id) == meta.transactional_id:
+            del self._by_producer[meta.producer_id]
+
+    def of_producer(self, producer_id: int) -> TxnMetadata | None:
+        """The id's state whose producer id this is, if any."""
+        tid = self._by_producer.get(producer_id)
+        return None if tid is None else self.get(tid)
 
     def partition(self, tid: str) -> int | None:
         """The id's partition, None unless the id is in the table."""

@@ -46,6 +46,9 @@ def test_txn_table_keeps_the_ongoing_ids_at_hand():
     assert table.ongoing == set() and list(table) == ["a"] and table.in_partition(0) == []
     table.put_in(7, "c", TxnMetadata("c", 3, 0, 1000))  # read from partition 7: no hash
     assert table.partition("c") == 7 and table.in_partition(7) == ["c"]
+    assert table.of_producer(3) is table["c"] and table.of_producer(2) is None  # "b" deleted
+    table["c"] = table["c"].but(producer_id=9)  # a new producer id (epoch exhausted)
+    assert table.of_producer(3) is None and table.of_producer(9) is table["c"]
 
 
 def _commit(h: Harness, pid: int, offset: int):
