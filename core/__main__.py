@@ -41,9 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-addr", help="Admin API listener host:port (default 127.0.0.1:9644)")
     p.add_argument("--rpc-addr", help="broker RPC host:port (default 127.0.0.1:33145)")
     p.add_argument("--advertise-rpc-addr", help="RPC address given to other brokers")
-    p.add_argument("--pandaproxy-addr", help="HTTP proxy listener host:port (default 0.0.0.0:8082)")
     p.add_argument(
-        "--schema-registry-addr", help="Schema Registry listener host:port (default 0.0.0.0:8081)"
+        "--pandaproxy-addr",
+        help="HTTP proxy listeners, [name://]host:port[|authn][,...] (default 0.0.0.0:8082)",
+    )
+    p.add_argument(
+        "--schema-registry-addr",
+        help="Schema Registry listeners, [name://]host:port[|authn][,...] (default 0.0.0.0:8081)",
     )
     p.add_argument(
         "--dev", action="store_true", help="developer mode (redpanda.developer_mode: true)"
@@ -103,19 +107,29 @@ def _with_address(entry, host: str, port: int) -> dict:
     return kept
 
 
-def _listener_entries(entry, value: str, flag: str) -> list[dict]:
-    """Redpanda's `--kafka-addr` form: `[name://]host:port` entries separated by commas.
-    Each keeps the file's other keys (authentication_method) of the entry with its name, or of
-    the first entry when the flag names none."""
-    by_name = {e.get("name"): e for e in (entry if isinstance(entry, list) else [entry]) if e}
+def _listener_entries(entry, value: str, flag: str, default_port: int = 9092) -> list[dict]:
+    """`rpk redpanda start`'s `--kafka-addr` (and `--pandaproxy-addr`, `--schema-registry-addr`)
+    form: `[name://]host:port[|authn]` entries separated by commas. Each keeps the file's other
+    keys (authentication_method; TLS pairs by name) of the entry with its name, or of the first
+    entry when the flag names none; `|authn` sets the entry's authentication_method as rpk does."""
+    by_name = {
+        e.get("name"): e
+        for e in (entry if isinstance(entry, list) else [entry])
+        if isinstance(e, dict)
+    }
     entries: list[dict] = []
     for part in (p.strip() for p in value.split(",")):
         if not part:
             continue
+        part, *authn = part.split("|")
+        if len(authn) > 1:
+            raise NodeConfigError(f'{flag}: at most one "|" in a listener: {value!r}')
         name = part.split("://", 1)[0] if "://" in part else None
-        a = parse_address(part, 9092, flag)
+        a = parse_address(part, default_port, flag)
         kept = by_name.get(name) if name is not None else None
         new = _with_address(kept if kept is not None else entry, a.host, a.port)
+        if authn:
+            new["authentication_method"] = authn[0]
         if name is not None:
             new["name"] = name
         elif entries:
@@ -155,10 +169,16 @@ def load_config(args: argparse.Namespace):
         if value:
             a = parse_address(value, port, flag)
             rp[key] = _with_address(rp.get(key), a.host, a.port)
-    if args.pandaproxy_addr:
-        doc.setdefault("pandaproxy", {})["pandaproxy_api"] = args.pandaproxy_addr
-    if args.schema_registry_addr:
-        doc.setdefault("schema_registry", {})["schema_registry_api"] = args.schema_registry_addr
+    for flag, section, key, port in (
+        ("pandaproxy_addr", "pandaproxy", "pandaproxy_api", 8082),
+        ("schema_registry_addr", "schema_registry", "schema_registry_api", 8081),
+    ):
+        value = getattr(args, flag)
+        if value:
+            part = doc.get(section)
+            if not isinstance(part, dict):
+                part = doc[section] = {}
+            part[key] = _listener_entries(part.get(key), value, flag, port)
     return from_document(doc)
 
 
