@@ -219,6 +219,11 @@ class SaslSession:
         self.mechanism, self._scram, self.raw_tokens = None, None, False
         return b""
 
+    def abort(self) -> None:
+        """A SASL request out of the exchange's order (a second SaslHandshake mid-exchange):
+        Kafka answers ILLEGAL_SASL_STATE and closes the connection after that answer."""
+        self._fail()
+
     def _fail(self) -> None:
         self.failed = True
         self.mechanism, self._scram, self.raw_tokens = None, None, False

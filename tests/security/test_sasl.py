@@ -281,3 +281,30 @@ def _assert_plain_login_works(broker) -> None:
         assert client.authenticate(f"\0{user}\0{password}".encode()).code == 0
     finally:
         client.close()
+
+
+def test_second_handshake_mid_exchange_is_illegal_and_closes(sasl_broker):
+    """Kafka's SaslServerAuthenticator answers a request other than SaslAuthenticate during the
+    exchange with its error (ILLEGAL_SASL_STATE) and closes the connection."""
+    client = WireClient(sasl_broker.kafka_port)
+    try:
+        assert client.handshake("SCRAM-SHA-256") == 0
+        assert client.handshake("PLAIN") == 34  # ILLEGAL_SASL_STATE
+        assert client.is_closed_by_peer()
+    finally:
+        client.close()
+    assert "SaslHandshake during the SCRAM-SHA-256 exchange" in sasl_broker.log_text()
+
+
+def test_handshake_after_login_reauthenticates_on_the_same_connection(sasl_broker):
+    """On an authenticated connection a SaslHandshake starts re-authentication (KIP-368, as
+    Redpanda): it is accepted, the connection stays open and the new exchange succeeds."""
+    user, password = USERS["PLAIN"]
+    client = WireClient(sasl_broker.kafka_port)
+    try:
+        for _ in range(2):
+            assert client.handshake("PLAIN") == 0
+            assert client.authenticate(f"\0{user}\0{password}".encode()).code == 0
+        assert client.request(MetadataRequest(topics=None, allow_auto_topic_creation=False))
+    finally:
+        client.close()
