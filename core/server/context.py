@@ -1,7 +1,7 @@
 """What a handler sees of a request: its header, version and the broker's services.
 
 A handler is `async def handle(ctx: RequestContext, request) -> response` in a module of
-core.server.handlers listed in core.server.dispatch.HANDLER_MODULES. It reaches the broker only
+core.server.handlers listed in core.server.dispatch.HANDLER_TABLE. It reaches the broker only
 through `ctx.services` (the Protocols of core.server.ports) and answers with the helpers of
 core.server.responses; it never imports the connection.
 """
