@@ -6,7 +6,10 @@ its own a wrong password reaches rpk only as a timeout seconds later. franz-go (
 broker's answer at once; to do the same, rpk logs in once itself before building a client
 (`refusal`): one SaslHandshake and, when the mechanism is accepted, one whole login with the same
 credentials over the same TLS settings, and reports what the broker answered in franz-go's words
-(`SASL_AUTHENTICATION_FAILED: SASL Authentication failed.: <the broker's message>`).
+(`SASL_AUTHENTICATION_FAILED: SASL Authentication failed.: <the broker's message>`; a refused
+handshake as franz-go's kgo returns it, the bare kerr error: `UNSUPPORTED_SASL_MECHANISM: The
+broker does not support the requested SASL mechanism.` when the broker offers other mechanisms,
+`ILLEGAL_SASL_STATE: Request is not valid given the current SASL state.` when it has no SASL).
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ _DESCRIPTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """`stage` "handshake": the mechanism was refused, `detail` e.g. "ILLEGAL_SASL_STATE;
-    enabled mechanisms: none". "login": the credentials were, `detail` in franz-go's words."""
+    """`stage` "login": the broker refused the mechanism or the credentials, `detail` in
+    franz-go's words (what rpk prints after "unable to request metadata: "). "handshake": a
+    client library's own report of a refused handshake, `detail` its description."""
 
     stage: str
     detail: str
@@ -61,7 +65,7 @@ def refusal(
             sock.sendall(request_frame(SaslHandshakeRequest(mechanism=mechanism), 1))
             refused = _handshake_refusal(_read_frame(sock))
             if refused is not None:
-                return Refusal("handshake", refused)
+                return Refusal("login", refused)
             if mechanism == "PLAIN":
                 _authenticate(sock, b"\0" + user.encode() + b"\0" + password.encode(), 2)
             else:
@@ -83,8 +87,8 @@ def _handshake_refusal(reply: bytes | None) -> str | None:
         raise OSError("an answer that cannot be read") from None
     if response.error_code.value == 0:
         return None
-    enabled = ", ".join(response.mechanisms) or "none"
-    return f"{response.error_code.name.upper()}; enabled mechanisms: {enabled}"
+    # franz-go returns kerr's error as is (rpk asks for one mechanism, so kgo retries no other)
+    return franz_text(response.error_code.name.upper(), None)
 
 
 def franz_text(name: str, message: str | None) -> str:
