@@ -121,7 +121,9 @@ class BrokerApp:
         self.partitions.is_disabled = self.partition_disable.is_disabled
         # One record of clean shutdowns for every partition log (core.storage.clean_shutdown),
         # marked unclean before any opens. Nothing is served yet: every partition's state
-        # writes go into one journal (core.storage.kvstore.deferred_durability)
+        # writes go into one journal (core.storage.kvstore.deferred_durability). Only the
+        # internal topics open now; the others open in the background once the listeners
+        # serve (PartitionManager.open_queued), leaderless until then
         self.clean_shutdown = CleanShutdownRecord(self.data_dir)
         self.clean_shutdown.begin_run()
         # The replicas' objects are long-lived: a cyclic collection halfway would walk every one
@@ -129,7 +131,7 @@ class BrokerApp:
         gc.disable()
         try:
             with deferred_durability(self.data_dir):
-                self.partitions.open_existing(clean=self.clean_shutdown.was_clean)
+                self.partitions.open_urgent(clean=self.clean_shutdown.was_clean)
         finally:
             gc.enable()
         gc.collect()  # what the start left (once), then later collections leave the rest out
@@ -191,6 +193,7 @@ class BrokerApp:
         )
         self.housekeeping.start()
         self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
+        self._tasks.append(asyncio.create_task(self.partitions.open_queued(self.data_dir)))
         self.ready = True
 
     def _kafka_services(self, groups: GroupCoordinator) -> Services:
@@ -409,7 +412,8 @@ class BrokerApp:
         # then the one clean-shutdown record (after a syncfs of its own), if every log opened
         with deferred_durability(self.data_dir):
             self.partitions.close_all()
-        if self.partitions.opened_all:
+        # a replica still queued is as the last stop left it: clean if that stop was
+        if self.partitions.opened_all or self.clean_shutdown.was_clean:
             self.clean_shutdown.end_run()
         self.cluster.close_controller()
         if self._lock_fd is not None:

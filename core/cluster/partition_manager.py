@@ -12,44 +12,33 @@ and serves (NOT_LEADER_OR_FOLLOWER otherwise).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import shutil
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.cluster import topic_config
+from core.cluster import topic_settings
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.leaders import LeaderTable
+from core.cluster.open_queue import OpenQueue
 from core.cluster.partition import Partition
 from core.cluster.raft_groups import RaftGroups
 from core.cluster.topic_table import TopicMeta, TopicTable
 from core.raft.consensus import Consensus
-from core.storage.log import DiskLog, LogConfig
+from core.storage.kvstore import deferred_durability
+from core.storage.log import DiskLog
 
 log = logging.getLogger("ailurus.partitions")
 
 KAFKA_NAMESPACE = "kafka"
 TRASH_DIR = ".trash"  # beside the namespaces: deleted topics wait here for removal
-U32_MAX = 2**32 - 1  # a segment's positions are u32 in its index
 
-# What applies when neither the topic nor the cluster sets a value (a nullable cluster
-# default left unset): Kafka's defaults, so DescribeConfigs never reports null.
-KAFKA_FALLBACKS = {
-    "segment.ms": "604800000",  # Kafka's log.roll.ms default: 7 days
-    "flush.bytes": str(256 * 1024),
-    "flush.ms": "100",
-    "max.message.bytes": str(1024 * 1024),
-    "segment.bytes": str(128 * 1024 * 1024),
-    "cleanup.policy": "delete",
-    "message.timestamp.type": "CreateTime",
-    "write.caching": "false",
-    "retention.ms": "-1",
-    "retention.bytes": "-1",
-}
-
-
+OPEN_SLICE_S = 0.05  # the longest one batch of background opens holds the event loop
 REPLICA_LAG_TIME_MAX_MS = 30_000  # Kafka's replica.lag.time.max.ms default
 
 LeadershipListener = Callable[[Partition], None]
@@ -106,8 +95,10 @@ class PartitionManager:
         self.extra_hosts: Callable[[str, int], tuple[int, ...]] = lambda _topic, _index: ()
         # set: new partitions open in the reconciliation loop, off the controller's apply path
         self.defer_open: Callable[[TopicMeta], None] | None = None
-        self._clean_at_open: bool | None = None  # see open_existing
-        self.opened_all = False  # open_existing finished: every replica hosted here is open
+        self._clean_at_open: bool | None = None  # see open_urgent
+        self._queue = OpenQueue([])  # replicas opened after the listeners start
+        self._resolved: dict[str, topic_settings.TopicSettings] | None = None  # see _resolving
+        self.opened_all = False  # open_queued finished: every replica hosted here is open
         topics.subscribe(self._on_topic_event)
         cluster_config.subscribe(self._on_cluster_config)
 
@@ -135,6 +126,8 @@ class PartitionManager:
         replica = self._partitions.get((topic, partition))
         if replica is not None and replica.consensus.is_leader and replica.consensus.serving:
             return replica
+        if replica is None:
+            self._queue.hurry((topic, partition))  # still opening: a client waits for it
         meta = self.topics.get(topic)
         if meta is None or not 0 <= partition < meta.partitions:
             raise ClusterError(ClusterErrc.partition_not_found, f"{topic}/{partition}")
@@ -204,18 +197,63 @@ class PartitionManager:
             fn(partition)
 
     # ---- startup / shutdown --------------------------------------------------------------------------
-    def open_existing(self, clean: bool | None = None) -> None:
-        """Open a replica for every partition in the topic table; remove stale directories.
-        `clean`: what the one clean-shutdown record says of the last stop (None: each log keeps
-        a marker); a log opened later over an existing directory is scanned."""
+    def open_urgent(self, clean: bool | None = None) -> None:
+        """Open the internal topics' replicas now; queue every other replica hosted here for
+        `open_queued` (core.cluster.open_queue). `clean`: what the one clean-shutdown record
+        says of the last stop (None: each log keeps a marker); a log opened later over an
+        existing directory is scanned."""
         self._clean_at_open = clean
-        try:
+        queued: list[tuple[str, int]] = []
+        with self._resolving():
             for meta in list(self.topics.topics.values()):
-                self._ensure_partitions(meta)
+                if meta.is_internal:
+                    self._ensure_partitions(meta)
+                else:
+                    queued.extend((meta.name, i) for i in range(meta.partitions))
+        self._queue = OpenQueue(queued)
+
+    async def open_queued(self, data_dir: Path) -> None:
+        """Open the queued replicas in batches holding the loop at most OPEN_SLICE_S each
+        (their state writes in one kvstore journal per batch, cyclic GC paused), yielding
+        between batches; then remove stale directories. Cancelled (a stop): what is still
+        queued stays closed, untouched since the last stop."""
+        queue = self._queue
+        try:
+            while queue:
+                gc.disable()
+                try:
+                    with deferred_durability(data_dir), self._resolving():
+                        deadline = time.monotonic() + OPEN_SLICE_S
+                        while queue and time.monotonic() < deadline:
+                            self._open_queued(queue.pop())
+                finally:
+                    gc.enable()
+                gc.freeze()  # long-lived: later collections leave them out
+                await asyncio.sleep(0)
         finally:
-            self._clean_at_open = None if clean is None else False
+            self._clean_at_open = None if self._clean_at_open is None else False
+        self._queue = OpenQueue([])
         self._remove_orphans()
         self.opened_all = True
+        log.info("every partition replica hosted here is open (%d)", len(self._partitions))
+
+    def _open_queued(self, key: tuple[str, int] | None) -> None:
+        """Open one queued replica unless it was deleted, moved away or opened meanwhile."""
+        if key is None or key in self._partitions:
+            return
+        meta = self.topics.get(key[0])
+        index = key[1]
+        if meta is None or index >= meta.partitions or not self._hosts_here(meta, index):
+            return
+        try:
+            self._open(meta, index, meta.partition_revisions[index], self.assignment(meta, index))
+        except Exception:  # one unreadable replica stays leaderless, the others open
+            log.exception("cannot open replica %s/%d", *key)
+
+    @property
+    def opening(self) -> int:
+        """Replicas hosted here still waiting to open."""
+        return len(self._queue)
 
     def close_all(self) -> None:
         for partition in list(self._partitions.values()):
@@ -262,22 +300,24 @@ class PartitionManager:
         elif event == "deleted":
             self._delete_topic(meta)
         elif event == "config":
+            settings = topic_settings.resolve(meta, self.cluster_config.get)
             for i in range(meta.partitions):
                 partition = self.get(meta.name, i)
                 if partition is not None:
-                    self._configure(partition, meta)
+                    topic_settings.apply(partition, settings)
 
     def _on_cluster_config(self, *_args) -> None:
-        for partition in self._partitions.values():
-            meta = self.topics.get(partition.topic)
-            if meta is not None:
-                self._configure(partition, meta)
+        with self._resolving():
+            for partition in self._partitions.values():
+                meta = self.topics.get(partition.topic)
+                if meta is not None:
+                    self._configure(partition, meta)
 
     def _ensure_partitions(self, meta: TopicMeta) -> None:
-        for i, revision in enumerate(meta.partition_revisions):
-            voters = self.assignment(meta, i)
-            if (meta.name, i) not in self._partitions and self._hosts_here(meta, i):
-                self._open(meta, i, revision, voters)
+        with self._resolving():
+            for i, revision in enumerate(meta.partition_revisions):
+                if (meta.name, i) not in self._partitions and self._hosts_here(meta, i):
+                    self._open(meta, i, revision, self.assignment(meta, i))
 
     def _hosts_here(self, meta: TopicMeta, index: int) -> bool:
         return self.node_id in self.assignment(meta, index) or self.node_id in self.extra_hosts(
@@ -304,7 +344,8 @@ class PartitionManager:
 
     def _open(self, meta: TopicMeta, index: int, revision: int, voters: tuple[int, ...]) -> None:
         directory = self.root / meta.name / f"{index}_{revision}"
-        disk_log = DiskLog.open(directory, self._log_config(meta), self._clock, self._clean_at_open)
+        settings = self._settings(meta)
+        disk_log = DiskLog.open(directory, settings.log_config, self._clock, self._clean_at_open)
         group_id = group_id_of(revision, index)
         groups = self._raft_groups
         if groups is None:
@@ -322,7 +363,7 @@ class PartitionManager:
         partition = Partition(
             meta.name, index, meta.topic_id, revision, consensus, disk_log, self._clock
         )
-        self._configure(partition, meta)
+        topic_settings.apply(partition, settings)
         consensus.add_leader_listener(lambda _term, _leader: self._on_leader(partition))
         if groups is not None:
             groups.register(consensus)  # ticked by the groups' one ticker from its start
@@ -355,60 +396,29 @@ class PartitionManager:
 
     # ---- configuration -------------------------------------------------------------------------------
     def effective(self, meta: TopicMeta, name: str) -> str | None:
-        """The value that applies to the topic: its override, the cluster default, or
-        Kafka's default when the cluster leaves it unset (what DescribeConfigs reports)."""
-        value = topic_config.effective(name, meta.configs, self.cluster_config.get)
-        return KAFKA_FALLBACKS.get(name) if value is None else value
+        """The value that applies to the topic (core.cluster.topic_settings.effective)."""
+        return topic_settings.effective(meta, name, self.cluster_config.get)
 
-    def _log_config(self, meta: TopicMeta) -> LogConfig:
-        def num(name: str) -> int | None:
-            value = self.effective(meta, name)
-            if value is None or value == "":
-                return None
-            n = int(value)
-            return None if n < 0 else n
+    @contextlib.contextmanager
+    def _resolving(self) -> Iterator[None]:
+        """Resolve each topic's settings once within the block (opening many replicas)."""
+        if self._resolved is not None:  # an outer block's
+            yield
+            return
+        self._resolved = {}
+        try:
+            yield
+        finally:
+            self._resolved = None
 
-        retention_ms, retention_bytes = num("retention.ms"), num("retention.bytes")
-        if self.effective(meta, "cleanup.policy") == "":
-            retention_ms = retention_bytes = None  # Kafka: an empty policy keeps data forever
-        return LogConfig(
-            segment_bytes=self._clamp(
-                num("segment.bytes") or 128 * 1024 * 1024,
-                "log_segment_size_min",
-                "log_segment_size_max",
-                upper=U32_MAX,
-            ),
-            segment_ms=self._clamp(
-                num("segment.ms") or 604_800_000, "log_segment_ms_min", "log_segment_ms_max"
-            ),
-            retention_ms=retention_ms,
-            retention_bytes=retention_bytes,
-        )
-
-    def _clamp(self, value: int, min_name: str, max_name: str, upper: int | None = None) -> int:
-        """Redpanda's segment bounds: the log rolls at the clamped value, while the topic
-        keeps (and DescribeConfigs reports) the value the user set."""
-        lo, hi = self.cluster_config.get(min_name), self.cluster_config.get(max_name)
-        if hi is not None:
-            value = min(value, int(hi))
-        if lo is not None:
-            value = max(value, int(lo))
-        return min(value, upper) if upper is not None else value
+    def _settings(self, meta: TopicMeta) -> topic_settings.TopicSettings:
+        cache = self._resolved
+        settings = None if cache is None else cache.get(meta.name)
+        if settings is None:
+            settings = topic_settings.resolve(meta, self.cluster_config.get)
+            if cache is not None:
+                cache[meta.name] = settings
+        return settings
 
     def _configure(self, partition: Partition, meta: TopicMeta) -> None:
-        partition.log.update_config(self._log_config(meta))
-        partition.max_message_bytes = int(self.effective(meta, "max.message.bytes") or 1024 * 1024)
-        partition.log_append_time = (
-            self.effective(meta, "message.timestamp.type") == "LogAppendTime"
-        )
-        partition.produce_policy = topic_config.produce_policy(
-            meta.configs, self.cluster_config.get
-        )
-        partition.producers.configure(  # producer expiry (core.cluster.producer_table)
-            int(self.cluster_config.get("transactional_id_expiration_ms")),
-            int(self.cluster_config.get("max_concurrent_producer_ids")),
-        )
-        consensus = partition.consensus
-        consensus.write_caching = self.effective(meta, "write.caching") == "true"
-        consensus.flush_delay_ms = int(self.effective(meta, "flush.ms") or 100)
-        consensus.flush_bytes_max = int(self.effective(meta, "flush.bytes") or 256 * 1024)
+        topic_settings.apply(partition, self._settings(meta))
