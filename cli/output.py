@@ -116,13 +116,15 @@ def section(title: str, body: str) -> str:
 
 
 def print_sections(sections: Sequence[tuple[str, str]], file=None) -> None:
-    """Titled sections; with only one section the title is omitted (NewMaybeHeaderSections)."""
+    """rpk's NewMaybeHeaderSections: titles only when there are several sections, and a blank
+    line after each section but the last (Sections.Add prints one while others remain)."""
     out = file or sys.stdout
     if len(sections) == 1:
         emit(sections[0][1], file=out)
         return
-    for title, body in sections:
-        emit(section(title, body), file=out)
+    for i, (title, body) in enumerate(sections):
+        text = section(title, body)
+        emit(text if i < len(sections) - 1 else text.removesuffix("\n"), file=out)
 
 
 def emit(text: str, file=None) -> None:

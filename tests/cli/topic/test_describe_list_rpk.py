@@ -27,6 +27,12 @@ def test_describe_several_topics_prints_every_section_for_each(rpk, kafka_env, t
         line for line in res.stdout.splitlines() if line in ("SUMMARY", "CONFIGS", "PARTITIONS")
     ]
     assert headers == ["SUMMARY", "CONFIGS", "PARTITIONS"] * 2
+    # rpk's Sections: a blank line after each section but a topic's last, so the second
+    # topic's SUMMARY follows the first's partitions at once, and nothing trails the output
+    lines = res.stdout.splitlines()
+    second = [i for i, line in enumerate(lines) if line == "SUMMARY"][1]
+    assert lines[second - 1] != "" and lines[-1] != ""
+    assert lines[lines.index("CONFIGS") - 1] == ""
     for name in two_topics:
         assert f"NAME        {name}" in res.stdout
 
