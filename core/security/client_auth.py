@@ -19,6 +19,8 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
+from core.config.node import TlsConfig
+from core.security import tls
 from core.security.sasl import ANONYMOUS
 
 MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN")
@@ -94,14 +96,23 @@ def _text(value: object) -> str:
 
 
 def _tls(section: object) -> ssl.SSLContext | None:
+    """broker_tls as a context that reloads its files when they change (core.security.tls), so
+    the clients' new connections trust a rotated CA and present a renewed certificate."""
     if not isinstance(section, dict) or not section.get("enabled"):
         return None
+    cert = _text(section.get("cert_file"))
+    files = TlsConfig(
+        cert, _text(section.get("key_file")), _text(section.get("truststore_file")) or None
+    )
     try:
-        context = ssl.create_default_context(cafile=_text(section.get("truststore_file")) or None)
-        context.check_hostname = False
-        cert, key = _text(section.get("cert_file")), _text(section.get("key_file"))
-        if cert:
-            context.load_cert_chain(cert, key or None)
+        return tls.reloading(ssl.PROTOCOL_TLS_CLIENT, files, _broker_context)
     except (OSError, ssl.SSLError) as exc:
         raise ClientAuthError(f"broker_tls: {exc}") from None
+
+
+def _broker_context(files: TlsConfig) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=files.truststore_file)
+    context.check_hostname = False
+    if files.cert_file:
+        context.load_cert_chain(files.cert_file, files.key_file or None)
     return context

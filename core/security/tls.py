@@ -47,14 +47,14 @@ class ReloadingContext(ssl.SSLContext):
 def server_context(cfg: TlsConfig) -> ReloadingContext:
     """TLS 1.2+ with the listener's certificate; with `require_client_auth`, clients must present
     a certificate signed by the truststore (mTLS)."""
-    return _reloading(ssl.PROTOCOL_TLS_SERVER, cfg, _build_server)
+    return reloading(ssl.PROTOCOL_TLS_SERVER, cfg, _build_server)
 
 
 def client_context(cfg: TlsConfig) -> ReloadingContext:
     """For this broker's own connections to a TLS listener (broker RPC): verify the peer against
     the truststore (no host name: peers are dialled by address) and present this node's
     certificate, so a listener requiring client auth accepts it."""
-    return _reloading(ssl.PROTOCOL_TLS_CLIENT, cfg, _build_client)
+    return reloading(ssl.PROTOCOL_TLS_CLIENT, cfg, _build_client)
 
 
 def _build_server(cfg: TlsConfig) -> ssl.SSLContext:
@@ -77,7 +77,9 @@ def _build_client(cfg: TlsConfig) -> ssl.SSLContext:
 Builder = Callable[[TlsConfig], ssl.SSLContext]
 
 
-def _reloading(protocol: int, cfg: TlsConfig, build: Builder) -> ReloadingContext:
+def reloading(protocol: int, cfg: TlsConfig, build: Builder) -> ReloadingContext:
+    """`build(cfg)` behind a ReloadingContext, rebuilt when cfg's files change (polled on the
+    running loop; none outside one). Files left empty in cfg are not watched."""
     ctx = ReloadingContext(protocol)
     stamp = _stamp(cfg)
     ctx.current = build(cfg)
