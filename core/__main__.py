@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--node-id", type=int, help="node id (redpanda.node_id)")
     p.add_argument(
         "--kafka-addr",
-        help="Kafka API listeners, [name://]host:port[,...] (default 127.0.0.1:9092; port 0 = any)",
+        help="Kafka API listeners, [name://]host:port[|authn][,...] (default 127.0.0.1:9092; port 0 = any)",
     )
     p.add_argument(
         "--advertise-kafka-addr",
@@ -107,11 +107,14 @@ def _with_address(entry, host: str, port: int) -> dict:
     return kept
 
 
-def _listener_entries(entry, value: str, flag: str, default_port: int = 9092) -> list[dict]:
+def _listener_entries(
+    entry, value: str, flag: str, default_port: int = 9092, authn: bool = True
+) -> list[dict]:
     """`rpk redpanda start`'s `--kafka-addr` (and `--pandaproxy-addr`, `--schema-registry-addr`)
     form: `[name://]host:port[|authn]` entries separated by commas. Each keeps the file's other
     keys (authentication_method; TLS pairs by name) of the entry with its name, or of the first
-    entry when the flag names none; `|authn` sets the entry's authentication_method as rpk does."""
+    entry when the flag names none; `|authn` sets the entry's authentication_method as rpk does
+    (not on advertised addresses: `authn` False)."""
     by_name = {
         e.get("name"): e
         for e in (entry if isinstance(entry, list) else [entry])
@@ -121,15 +124,15 @@ def _listener_entries(entry, value: str, flag: str, default_port: int = 9092) ->
     for part in (p.strip() for p in value.split(",")):
         if not part:
             continue
-        part, *authn = part.split("|")
-        if len(authn) > 1:
-            raise NodeConfigError(f'{flag}: at most one "|" in a listener: {value!r}')
+        part, *method = part.split("|")
+        if len(method) > (1 if authn else 0):
+            raise NodeConfigError(f'{flag}: at most {int(authn)} "|" in a listener: {value!r}')
         name = part.split("://", 1)[0] if "://" in part else None
         a = parse_address(part, default_port, flag)
         kept = by_name.get(name) if name is not None else None
         new = _with_address(kept if kept is not None else entry, a.host, a.port)
-        if authn:
-            new["authentication_method"] = authn[0]
+        if method:
+            new["authentication_method"] = method[0]
         if name is not None:
             new["name"] = name
         elif entries:
@@ -159,7 +162,7 @@ def load_config(args: argparse.Namespace):
     ):
         value = getattr(args, flag)
         if value:
-            rp[key] = _listener_entries(rp.get(key), value, flag)
+            rp[key] = _listener_entries(rp.get(key), value, flag, authn=key == "kafka_api")
     for flag, key, port in (
         ("admin_addr", "admin", 9644),
         ("rpc_addr", "rpc_server", 33145),

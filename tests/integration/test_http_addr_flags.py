@@ -47,8 +47,12 @@ def test_rpk_list_form_with_names_and_authn():
         {"address": "127.0.0.1", "port": 1, "name": "a", "authentication_method": "http_basic"},
         {"address": "0.0.0.0", "port": 2, "name": "b"},
     ]
-    with pytest.raises(NodeConfigError, match='at most one "\\|"'):
+    with pytest.raises(NodeConfigError, match='at most 1 "\\|"'):
         _raw("--schema-registry-addr", "127.0.0.1:1|none|none")
+    kafka = _raw("--kafka-addr", "127.0.0.1:1|sasl")["redpanda"]["kafka_api"]
+    assert kafka == [{"address": "127.0.0.1", "port": 1, "authentication_method": "sasl"}]
+    with pytest.raises(NodeConfigError, match='advertise_kafka_addr: at most 0 "\\|"'):
+        _raw("--advertise-kafka-addr", "h:1|sasl")
 
 
 def test_flag_beside_http_basic_still_asks_for_credentials(tmp_path):
