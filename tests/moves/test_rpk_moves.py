@@ -89,10 +89,20 @@ def moving(rpk, spec: str, target: list[int]) -> None:
         .endswith("already being moved")
     )
     status = rpk("cluster", "partitions", "move-status")
-    head, row = table(status.stdout)
+    lines = status.stdout.splitlines()  # rpk always titles the section
+    assert lines[:2] == ["PARTITION MOVEMENTS", "==================="], status.stdout
+    head, row = table("\n".join(lines[2:]))
     assert head[:4] == ["NAMESPACE-TOPIC", "PARTITION", "MOVING-FROM", "MOVING-TO"]
     assert row[:2] == ["kafka/r", "0"]
-    assert f"[{' '.join(map(str, target))}]" in status.stdout
+    assert f"[{' '.join(map(str, sorted(target)))}]" in status.stdout  # rpk sorts replica sets
+    full = rpk("cluster", "partitions", "move-status", "-a").stdout.splitlines()
+    assert full[:4] == lines and full[4:8] == [
+        "",
+        "RECONCILIATION STATUSES",
+        "=======================",
+        "kafka/r/0",
+    ], full
+    assert full[8].split() == ["NODE-ID", "CORE", "TYPE", "RETRY-NUMBER", "REVISION", "STATUS"]
     cancelled = rpk("cluster", "partitions", "move-cancel", "--no-confirm")
     assert cancelled.exit_code == 0, cancelled.stderr
     assert table(cancelled.stdout) == [

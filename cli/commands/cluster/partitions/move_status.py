@@ -13,7 +13,7 @@ from cli.clients.admin import from_profile
 from cli.commands.cluster.partitions._admin import node_list, reconfigurations
 from cli.errors import CliError
 from cli.options import with_globals
-from cli.output import print_table, section
+from cli.output import emit, format_table, section
 
 
 def human_size(size: int) -> str:
@@ -48,11 +48,85 @@ def _row(r: dict, human: bool) -> list:
         r["partition"],
         node_list(r["previous_replicas"]),
         node_list(r["current_replicas"]),
+        # rpk carries the previous row's figure over when the size is 0; 0 is the honest one
         moved * 100 // size if size > 0 else 0,
         fmt(size),
         fmt(moved),
         fmt(r.get("bytes_left_to_move", 0)),
     ]
+
+
+def _sorted(moves: list[dict]) -> list[dict]:
+    """rpk's types.Sort (a deep sort): moves by namespace, topic, partition; inside each, the
+    replica sets by node then core, the statuses by node, each node's operations by core,
+    retry number, revision, status, type (the field order of rpadmin's structs)."""
+
+    def replicas(rs: list[dict]) -> list[dict]:
+        return sorted(rs or [], key=lambda x: (x["node_id"], x.get("core", 0)))
+
+    def op_key(op: dict) -> tuple:
+        fields = ("core", "retry_number", "revision")
+        return (*(op.get(f, 0) for f in fields), op.get("status", ""), op.get("type", ""))
+
+    out = []
+    for r in sorted(moves, key=lambda m: (m["ns"], m["topic"], m["partition"])):
+        statuses = [
+            {**s, "operations": sorted(s.get("operations") or [], key=op_key)}
+            for s in r.get("reconciliation_statuses") or []
+        ]
+        statuses.sort(key=lambda s: (s["node_id"], len(s["operations"])))
+        out.append(
+            {
+                **r,
+                "previous_replicas": replicas(r.get("previous_replicas")),
+                "current_replicas": replicas(r.get("current_replicas")),
+                "reconciliation_statuses": statuses,
+            }
+        )
+    return out
+
+
+def _statuses(r: dict) -> str:
+    """One partition's block: its name, then one row per node with every operation of that
+    node appended to the row (rpk prints them so: core, type, retry, revision, status each)."""
+    rows = [
+        [s["node_id"]]
+        + [
+            v
+            for op in s["operations"]
+            for v in (
+                op.get("core", 0),
+                op.get("type", ""),
+                op.get("retry_number", 0),
+                op.get("revision", 0),
+                op.get("status", ""),
+            )
+        ]
+        for s in r["reconciliation_statuses"]
+    ]
+    headers = ["Node-id", "Core", "Type", "Retry-number", "Revision", "Status"]
+    return f"{r['ns']}/{r['topic']}/{r['partition']}\n" + format_table(headers, rows)
+
+
+def render(moves: list[dict], human: bool, print_all: bool) -> str:
+    """rpk's move-status sections: PARTITION MOVEMENTS always titled; with -a, a blank line
+    and RECONCILIATION STATUSES, one block per partition separated by blank lines."""
+    moves = _sorted(moves)
+    headers = [
+        "Namespace-Topic",
+        "Partition",
+        "Moving-from",
+        "Moving-to",
+        "Completion-%",
+        "Partition-size",
+        "Bytes-moved",
+        "Bytes-remaining",
+    ]
+    text = section("partition movements", format_table(headers, [_row(r, human) for r in moves]))
+    if not print_all:
+        return text.removesuffix("\n")
+    blocks = "\n\n".join(_statuses(r) for r in moves)
+    return text + "\n" + section("reconciliation statuses", blocks).removesuffix("\n")
 
 
 @with_globals
@@ -80,41 +154,7 @@ def move_status(
         typer.echo("There are no ongoing partition movements.")
         return
     moves = _filter(moves, topics or [], parts)
-    headers = [
-        "Namespace-Topic",
-        "Partition",
-        "Moving-from",
-        "Moving-to",
-        "Completion-%",
-        "Partition-size",
-        "Bytes-moved",
-        "Bytes-remaining",
-    ]
-    if not print_all:
-        print_table(headers, [_row(r, human) for r in moves])
-        return
-    from cli.output import format_table
-
-    typer.echo(
-        section("partition movements", format_table(headers, [_row(r, human) for r in moves]))
-    )
-    blocks = []
-    for r in moves:
-        rows = [
-            [
-                s["node_id"],
-                op.get("core", 0),
-                op.get("type"),
-                op.get("retry_number"),
-                op.get("revision"),
-                op.get("status"),
-            ]
-            for s in r.get("reconciliation_statuses", [])
-            for op in s.get("operations", [])
-        ]
-        headers2 = ["Node-id", "Core", "Type", "Retry-number", "Revision", "Status"]
-        blocks.append(f"{r['ns']}/{r['topic']}/{r['partition']}\n" + format_table(headers2, rows))
-    typer.echo(section("reconciliation statuses", "\n\n".join(blocks)))
+    emit(render(moves, human, print_all))
 
 
 def register(app: typer.Typer) -> None:
