@@ -33,7 +33,7 @@ from core.cluster.partition_txn import PartitionTxns, ProduceResult
 from core.cluster.producer_state import Duplicate, ReplicaProducers
 from core.common.clock import Clock
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
-from core.model.control import Marker, read_marker
+from core.model.control import Marker
 from core.model.records import decode_batch
 from core.model.validation import DEFAULT_POLICY, validate_client_batch
 from core.raft.consensus import NO_ACK, QUORUM_ACK, Consensus
@@ -49,7 +49,6 @@ from core.storage.txn_index import AbortedIndex
 log = logging.getLogger("ailurus.partition")
 
 _PRODUCERS_KEY = "producer_state"
-_REPLAY_CHUNK_BYTES = 4 * 1024 * 1024
 _ATTR_AT = struct.Struct(">h")
 _MAX_TS_AT = struct.Struct(">qq")
 
@@ -133,18 +132,8 @@ class Partition(PartitionTxns):
         self.producers.apply_committed(c.commit_offset, c.term if c.is_leader else -1)
 
     def _batch_headers(self, start: int, end: int) -> Iterator[tuple[BatchHeader, Marker | None]]:
-        """Headers of the log's batches in [start, end), each with its transaction marker
-        (only a control batch's record is decoded)."""
-        offset = max(start, self.log.start_offset)
-        while offset < end:
-            chunk = self.log.read_bytes(offset, _REPLAY_CHUNK_BYTES, end)
-            if not chunk:
-                return
-            for pos, header in split_batches(chunk, check_crc=False):
-                if header.base_offset >= end:
-                    return
-                yield header, read_marker(chunk, pos, header) if header.is_control else None
-                offset = header.last_offset + 1
+        """Headers of the log's batches in [start, end), each with its transaction marker."""
+        return self.log.batch_headers(max(start, self.log.start_offset), end)
 
     def _lead(self) -> ReplicaProducers:
         """The producer state, with the leader's view of this term (built at its first write:

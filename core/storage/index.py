@@ -112,9 +112,14 @@ class SparseIndex:
     # ------------------------------------------------------------ persistence
 
     def write(
-        self, offset_path: pathlib.Path, time_path: pathlib.Path, summary: IndexSummary
+        self,
+        offset_path: pathlib.Path,
+        time_path: pathlib.Path,
+        summary: IndexSummary,
+        sync: bool = True,
     ) -> None:
-        """Write both files and fsync them (callers fsync the directory)."""
+        """Write both files and fsync them (callers fsync the directory); `sync` False: the
+        caller makes them durable (a syncfs of the file system)."""
         offsets = bytearray()
         times = bytearray()
         for relative, position, stamp in zip(
@@ -122,8 +127,8 @@ class SparseIndex:
         ):
             offsets += _OFFSET_ENTRY.pack(relative, position)
             times += _TIME_ENTRY.pack(stamp, relative)
-        _write_index_file(offset_path, self._header(OFFSET_MAGIC, summary), offsets)
-        _write_index_file(time_path, self._header(TIME_MAGIC, summary), times)
+        _write_index_file(offset_path, self._header(OFFSET_MAGIC, summary), offsets, sync)
+        _write_index_file(time_path, self._header(TIME_MAGIC, summary), times, sync)
 
     def _header(self, magic: bytes, summary: IndexSummary) -> bytes:
         return _HEADER.pack(
@@ -180,12 +185,15 @@ def _entries_valid(
     )
 
 
-def _write_index_file(path: pathlib.Path, header: bytes, entries: bytes | bytearray) -> None:
+def _write_index_file(
+    path: pathlib.Path, header: bytes, entries: bytes | bytearray, sync: bool
+) -> None:
     crc = crc32c.crc32c(entries, crc32c.crc32c(header))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         write_all(fd, header + _CRC.pack(crc) + bytes(entries))
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -391,14 +391,21 @@ class DiskLog(LogReads):
     # ------------------------------------------------------------ close
 
     def close(self) -> None:
-        """Flush, write index files, mark the shutdown clean, close every fd."""
+        """Flush, write index files, mark the shutdown clean, close every fd.
+
+        Under the owner's clean-shutdown record (`clean` given to open) the bytes are written
+        but not synced: the owner's one syncfs after every log closed makes them durable
+        before it records the clean stop (without it, the next start scans the log)."""
         if self._closed:
             return
         assert not self._flushes.outstanding, "close() while a flush ticket is outstanding"
-        self.flush()
+        if self._own_marker:
+            self.flush()
+        else:
+            self._pending.drain()  # written now; synced by the owner's syncfs
         for segment in self._segments:
             if segment.index_dirty:
-                segment.write_index()
+                segment.write_index(sync=self._own_marker)
         if self._own_marker:
             fsync_directory(self.directory)
             self.kvstore.put(CLEAN_SHUTDOWN_KEY, True)

@@ -8,13 +8,19 @@ file); only `max_timestamp_query`, off the hot path, decodes one batch.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from core.model.batch import HEADER_SIZE, BatchHeader, parse_header, split_batches
+from core.model.control import Marker, read_marker
 from core.model.records import decode_batch
 from core.storage.errors import OffsetOutOfRange
 from core.storage.fs import pread_exact
 from core.storage.pending_writes import PendingWrites
 from core.storage.segment import Segment
+
+REPLAY_CHUNK_BYTES = 4 * 1024 * 1024  # a replay of small batches reads this much at once
+REPLAY_LARGE_BATCH_BYTES = 64 * 1024  # from this size a replay reads the batch's header only
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,42 @@ class LogReads:
         if found is None:
             return b""
         return pread_exact(found.fd, found.length, found.position)
+
+    def read_header(self, offset: int, upper_offset: int) -> tuple[ReadSlice, bytes] | None:
+        """The batch holding `offset` (below `upper_offset`) and its first HEADER_SIZE bytes,
+        without reading the rest of it (None: no such batch)."""
+        found = self.read(offset, 0, upper_offset)  # the first batch only (KIP-74)
+        if found is None:
+            return None
+        return found, pread_exact(found.fd, min(HEADER_SIZE, found.length), found.position)
+
+    def batch_headers(
+        self, offset: int, upper_offset: int
+    ) -> Iterator[tuple[BatchHeader, Marker | None]]:
+        """Headers of the batches from the one holding `offset` below `upper_offset`, each with
+        its transaction marker (only a control batch's record is decoded). A large batch is not
+        read, only its header (a log of 1 MiB batches is replayed from 61 bytes a MiB); small
+        ones are read in chunks of REPLAY_CHUNK_BYTES."""
+        while offset < upper_offset:
+            first = self.read_header(offset, upper_offset)
+            if first is None:
+                return
+            found, head = first
+            if found.length >= REPLAY_LARGE_BATCH_BYTES:
+                header = parse_header(head)
+                marker = None
+                if header.is_control:
+                    batch = pread_exact(found.fd, found.length, found.position)
+                    marker = read_marker(batch, 0, header)
+                yield header, marker
+                offset = header.last_offset + 1
+                continue
+            chunk = self.read_bytes(offset, REPLAY_CHUNK_BYTES, upper_offset)
+            for pos, header in split_batches(chunk, check_crc=False):
+                if header.base_offset >= upper_offset:
+                    return
+                yield header, read_marker(chunk, pos, header) if header.is_control else None
+                offset = header.last_offset + 1
 
     def timequery(self, timestamp_ms: int, upper_offset: int) -> int | None:
         """Base offset of the first batch below `upper_offset` whose max timestamp is

@@ -156,9 +156,9 @@ class Segment:
         self.index_dirty = True
         return result
 
-    def write_index(self) -> None:
+    def write_index(self, sync: bool = True) -> None:
         summary = IndexSummary(self.next_offset, self.max_timestamp_ms, self.size_bytes)
-        self.index.write(*self.index_paths(), summary)
+        self.index.write(*self.index_paths(), summary, sync)
         self.index_dirty = False
 
     # ------------------------------------------------------------ append
