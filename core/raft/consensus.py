@@ -61,6 +61,9 @@ LEADER_ACK = 1
 NO_ACK = 0
 
 _TICK_S = 0.05
+# election jitter of every group not given a seeded one (simulations are): seeding one per
+# group read os.urandom 10,000 times at a start over 10,000 partitions
+_SHARED_RNG = random.Random()
 
 
 @dataclass(slots=True)
@@ -99,7 +102,7 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         # the transport may coalesce commit news (RaftGroups: once per loop iteration)
         self._commit_news: Callable[[int], None] | None = getattr(transport, "commit_news", None)
         self._clock = clock or SystemClock()
-        self._rng = rng or random.Random()
+        self._rng = rng or _SHARED_RNG
         self._config = replace(config or RaftConfig(), light_heartbeats=self._light is not None)
         self.core: RaftCore | None = None
         self._waiters: deque[tuple[int, asyncio.Future]] = deque()  # acks=all, by end offset
