@@ -130,9 +130,10 @@ def described_error(error: str | None) -> str:
     return kerr_text(int(found.group(1))) if found else error
 
 
-def topic_lags(rows: list[LagRow]) -> list[tuple[str, int]]:
-    """kadm's TotalByTopic, sorted: each topic's positive lags summed."""
-    lags: dict[str, int] = {}
+def topic_lags(rows: list[LagRow], subscribed: set[str]) -> list[tuple[str, int]]:
+    """kadm's TotalByTopic, sorted: each topic's positive lags summed; a topic members asked
+    for that has no partitions (it does not exist) counts 0."""
+    lags: dict[str, int] = dict.fromkeys(subscribed, 0)
     for r in rows:
         lags[r.topic] = lags.get(r.topic, 0) + max(r.lag, 0)
     return sorted(lags.items())
@@ -152,7 +153,9 @@ def render_all(described: list[tuple[str, dict, list[LagRow], int]], mode: str) 
         if i != last:
             out.append("\n")
     if mode == "t":  # then one TOPIC LAG table, each group's topics in turn
-        per_topic = [t for _, _, rows, _ in described for t in topic_lags(rows)]
+        per_topic = [
+            t for _, d, rows, _ in described for t in topic_lags(rows, subscribed_topics(d))
+        ]
         out.append("\n" + format_table(["topic", "lag"], per_topic) + "\n")
     return "".join(out)
 
