@@ -58,7 +58,7 @@ def test_partitions_list_move_status_cancel(cluster4, rpk):
     assert moved.exit_code == 0, moved.stderr
     wait_for(
         lambda: (
-            f"[{' '.join(f'{n}-0' for n in target)}]"
+            f"[{' '.join(f'{n}-0' for n in sorted(target))}]"  # rpk deep-sorts replicas
             in rpk("cluster", "partitions", "list", "r").stdout
         ),
         "the partition on its new replicas",

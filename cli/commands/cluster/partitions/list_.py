@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -10,22 +11,61 @@ import typer
 from cli._app import add_command
 from cli.clients.admin import from_profile
 from cli.commands.cluster.partitions._admin import all_partitions, topic_partitions
-from cli.errors import UsageError
+from cli.errors import CliError, FlagError
 from cli.options import with_globals
-from cli.output import check_format, print_structured, print_table
+from cli.output import print_structured, print_table
 
 
-def _ids(values: list[str] | None) -> list[int]:
+def _ids(values: list[str] | None, flag: str) -> list[int] | None:
+    """pflag's IntSlice: comma-separated strconv.Atoi values (None when the flag is absent)."""
+    if values is None:
+        return None
     out = []
-    for value in values or []:
+    for value in values:
         for part in value.split(","):
-            try:
-                out.append(int(part))
-            except ValueError:
-                raise UsageError(
-                    f'invalid argument "{value}": {part!r} is not an integer'
-                ) from None
+            if not re.fullmatch(r"[+-]?[0-9]+", part):
+                raise FlagError(
+                    f'invalid argument "{value}" for "{flag}" flag: '
+                    f'strconv.Atoi: parsing "{part}": invalid syntax'
+                )
+            out.append(int(part))
     return out
+
+
+def _die_with_usage(ctx: typer.Context, message: str) -> CliError:
+    """rpk's out.Die("...\n%v", cmd.UsageString()): the message, the usage, a blank line."""
+    from cli._help import usage_text
+
+    error = CliError(f"{message}\n{usage_text(ctx.command, ctx)}\n")
+    error.multiline = True
+    return error
+
+
+def _go_order(p: dict) -> dict:
+    """rpadmin.ClusterPartition as encoding/json and yaml.v3 write it: its field order,
+    leader_id and disabled left out when absent, replicas deep-sorted (rpk's types.Sort)."""
+    out: dict = {"ns": p["ns"], "topic": p["topic"], "partition_id": p["partition_id"]}
+    if p.get("leader_id") is not None:
+        out["leader_id"] = p["leader_id"]
+    replicas = [{"node_id": r["node_id"], "core": r.get("core", 0)} for r in p["replicas"]]
+    out["replicas"] = sorted(replicas, key=lambda r: (r["node_id"], r["core"]))
+    if p.get("disabled") is not None:
+        out["disabled"] = p["disabled"]
+    return out
+
+
+# rpk's --format help of []rpadmin.ClusterPartition (config.formatType)
+FORMAT_HELP = """[]{
+  ns: string
+  topic: string
+  partition_id: int
+  leader_id: *int,omitempty
+  replicas: []{
+    node_id: int
+    core: int
+  }
+  disabled: *bool,omitempty
+}"""
 
 
 def _ns_topic(name: str) -> tuple[str, str]:
@@ -64,23 +104,36 @@ def partitions_list(
     ] = False,
     partition: Annotated[
         list[str] | None,
-        typer.Option("-p", "--partition", help="List of comma-separated partitions IDs"),
+        typer.Option(
+            "-p",
+            "--partition",
+            help="List of comma-separated partitions IDs that you wish to filter the results with",
+        ),
     ] = None,
     node_ids: Annotated[
         list[str] | None,
-        typer.Option("-n", "--node-ids", help="List of comma-separated broker IDs"),
+        typer.Option(
+            "-n",
+            "--node-ids",
+            help="List of comma-separated broker IDs that you wish to filter the results with",
+        ),
     ] = None,
-    format_: Annotated[str, typer.Option("--format", help="Output format: text, json, yaml")] = (
-        "text"
-    ),
+    format_: Annotated[
+        str,
+        typer.Option("--format", help="Output format (json,yaml,text,wide,help)"),
+    ] = ("text"),
 ) -> None:
     """List partitions in the cluster."""
-    fmt = check_format(format_)
+    fmt = format_.lower()
+    if format_ == "help":
+        typer.echo(FORMAT_HELP)
+        return
     if not topics and not all_:
         typer.echo(ctx.get_help())
         return
     if topics and all_:
-        raise UsageError("flag '--all' cannot be used with topic filters.")
+        raise _die_with_usage(ctx, "flag '--all' cannot be used with topic filters.")
+    wanted, nodes = _ids(partition, "-p, --partition"), _ids(node_ids, "-n, --node-ids")
     client = from_profile()
     if all_:
         rows = all_partitions(client)
@@ -88,19 +141,25 @@ def partitions_list(
         rows = []
         for name in topics or []:
             if not name:
-                raise UsageError("invalid empty topic")
+                raise _die_with_usage(ctx, "invalid empty topic")
             rows.extend(topic_partitions(client, *_ns_topic(name)))
-    wanted, nodes = _ids(partition), _ids(node_ids)
-    if wanted:
+    if wanted is not None:
         rows = [p for p in rows if p["partition_id"] in wanted]
     if nodes:
         rows = [p for p in rows if all(n in {r["node_id"] for r in p["replicas"]} for n in nodes)]
     if disabled_only:
         rows = [p for p in rows if p.get("disabled")]
-    rows.sort(key=lambda p: (p["ns"], p["topic"], p["partition_id"]))
-    if fmt != "text":
-        print_structured(rows, fmt)
+    rows = sorted(
+        (_go_order(p) for p in rows), key=lambda p: (p["ns"], p["topic"], p["partition_id"])
+    )
+    if fmt in ("json", "yaml"):
+        print_structured(rows if rows or fmt == "yaml" else None, fmt)  # a nil slice: null
         return
+    if fmt not in ("text", "short", "wide", "long"):
+        raise CliError(
+            f'unable to print partitions in the required format "{format_}": '
+            f'--format "{format_}" not supported'
+        )
     _text(rows)
 
 
