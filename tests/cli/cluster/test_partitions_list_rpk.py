@@ -64,3 +64,16 @@ def test_errors_as_rpk(rpk, kafka_env, topic):
         "  rpk cluster partitions list [TOPICS...] [flags]",
     ]
     assert res.stderr.endswith("\n\n")  # rpk's Die after a usage that ends in a newline
+
+
+def test_unknown_topic_as_rpadmin_error(rpk, kafka_env, broker):
+    """The cluster endpoint's 404 sends rpk to /v1/partitions/{ns}/{topic}; its 404 is printed
+    as rpadmin's HTTPResponseError (status text and the body %q-quoted), then a blank line."""
+    res = rpk(["cluster", "partitions", "list", "nope-topic"], env=kafka_env)
+    assert res.exit_code == 1
+    url = f"http://127.0.0.1:{broker.admin_port}/v1/partitions/kafka/nope-topic"
+    assert res.stderr.startswith(
+        f'unable to query partition metadata of topic "nope-topic": request GET {url} '
+        'failed: Not Found, body: "{\\"message\\": '
+    ), res.stderr
+    assert res.stderr.endswith('}"\n\n')

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from http import HTTPStatus
 from typing import Annotated
 
 import typer
 
 from cli._app import add_command
-from cli.clients.admin import from_profile
+from cli.clients.admin import AdminApiError, from_profile
 from cli.commands.cluster.partitions._admin import all_partitions, topic_partitions
 from cli.errors import CliError, FlagError
 from cli.options import with_globals
@@ -52,6 +54,67 @@ def _go_order(p: dict) -> dict:
     if p.get("disabled") is not None:
         out["disabled"] = p["disabled"]
     return out
+
+
+def go_quote(text: str) -> str:
+    """Go's strconv.Quote (%q) for the texts here: backslash, quote and control characters
+    escaped, printable characters kept."""
+    named = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    out = []
+    for char in text:
+        if char in named:
+            out.append(named[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def rpadmin_text(exc: AdminApiError) -> str:
+    """rpadmin's HTTPResponseError text (its body re-encoded as our Admin API writes it)."""
+    method, _, rest = str(exc).partition(" ")
+    url = rest.partition(": ")[0]
+    raw = json.dumps(exc.body) if exc.body is not None else exc.message
+    known = exc.status in {s.value for s in HTTPStatus}
+    status = HTTPStatus(exc.status).phrase if known else ""
+    return f"request {method} {url} failed: {status}, body: {go_quote(raw)}\n"
+
+
+def _die(message: str) -> CliError:
+    """rpk's out.Die("%v", err): the text as it is, then a newline."""
+    error = CliError(message + "\n")
+    error.multiline = True
+    return error
+
+
+def topic_rows(client, ns: str, topic: str) -> list[dict]:
+    """GET /v1/cluster/partitions/{ns}/{topic}; on a 404, rpk's fallback to the older
+    /v1/partitions/{ns}/{topic} (no `disabled`), with rpk's errors for each."""
+    try:
+        return topic_partitions(client, ns, topic)
+    except AdminApiError as exc:
+        if exc.status != 404:
+            raise _die(
+                f"unable to query cluster partition metadata of topic {go_quote(topic)}: "
+                f"{rpadmin_text(exc)}"
+            ) from None
+    try:
+        found = client.get_json(f"/v1/partitions/{ns}/{topic}")
+    except AdminApiError as exc:
+        raise _die(
+            f"unable to query partition metadata of topic {go_quote(topic)}: {rpadmin_text(exc)}"
+        ) from None
+    return [
+        {
+            "ns": p.get("ns", ns),
+            "topic": p.get("topic", topic),
+            "partition_id": p["partition_id"],
+            "leader_id": p.get("leader_id", -1),
+            "replicas": p.get("replicas") or [],
+        }
+        for p in found
+    ]
 
 
 # rpk's --format help of []rpadmin.ClusterPartition (config.formatType)
@@ -142,7 +205,7 @@ def partitions_list(
         for name in topics or []:
             if not name:
                 raise _die_with_usage(ctx, "invalid empty topic")
-            rows.extend(topic_partitions(client, *_ns_topic(name)))
+            rows.extend(topic_rows(client, *_ns_topic(name)))
     if wanted is not None:
         rows = [p for p in rows if p["partition_id"] in wanted]
     if nodes:
