@@ -101,5 +101,5 @@ def read_offsets_file_two(path: Path) -> list[TopicPartition]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("delete")(group_delete)
-    app.command("offset-delete")(group_offset_delete)
+    app.command("delete", short_help="Delete groups from brokers")(group_delete)
+    app.command("offset-delete", short_help="Delete offsets for a kafka group")(group_offset_delete)

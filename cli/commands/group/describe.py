@@ -183,7 +183,14 @@ def group_describe(
         ),
     ] = False,
 ) -> None:
-    """Describe group offset status and lag."""
+    """Describe group offset status & lag.
+
+    This command describes group members, calculates their lag, and prints detailed
+    information about the members.
+
+    The --regex flag (-r) parses arguments as regular expressions
+    and describes groups that match any of the expressions.
+    """
     exclusive(print_lag_per_topic, print_summary, print_commits)
     with kc.admin_session(options.params()) as admin:
         listed = {g["group_id"]: broker_id for broker_id, g in groups_by_broker(admin)}
@@ -246,4 +253,4 @@ def describe_all(admin, names: list[str], listed: dict[str, int]) -> list[tuple]
 
 
 def register(app: typer.Typer) -> None:
-    app.command("describe")(group_describe)
+    app.command("describe", short_help="Describe group offset status & lag")(group_describe)

@@ -45,4 +45,4 @@ def group_list(
 
 
 def register(app: typer.Typer) -> None:
-    add_command(app, group_list, "list", aliases=("ls",))
+    add_command(app, group_list, "list", aliases=("ls",), short_help="List all groups")

@@ -151,4 +151,4 @@ def _error_text(result) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("seek")(group_seek)
+    app.command("seek", short_help="Modify a group's current offsets")(group_seek)

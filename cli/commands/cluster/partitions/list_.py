@@ -227,4 +227,10 @@ def partitions_list(
 
 
 def register(app: typer.Typer) -> None:
-    add_command(app, partitions_list, "list", aliases=("ls", "describe"))
+    add_command(
+        app,
+        partitions_list,
+        "list",
+        aliases=("ls", "describe"),
+        short_help="List partitions in the cluster",
+    )

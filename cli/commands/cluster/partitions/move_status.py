@@ -134,18 +134,54 @@ def move_status(
     topics: Annotated[list[str] | None, typer.Argument(help="Topics.")] = None,
     print_all: Annotated[
         bool,
-        typer.Option("-a", "--print-all", help="Print internal states about movements"),
+        typer.Option(
+            "-a", "--print-all", help="Print internal states about movements for debugging"
+        ),
     ] = False,
     human: Annotated[
         bool,
-        typer.Option("-H", "--human-readable", help="Print the partition size human-readably"),
+        typer.Option(
+            "-H", "--human-readable", help="Print the partition size in a human-readable form"
+        ),
     ] = False,
     partition: Annotated[
         list[str] | None,
-        typer.Option("-p", "--partition", help="Partitions to filter ongoing movements status"),
+        typer.Option(
+            "-p", "--partition", help="Partitions to filter ongoing movements status (repeatable)"
+        ),
     ] = None,
 ) -> None:
-    """Show ongoing partition movements."""
+    """Show ongoing partition movements.
+
+    By default this command lists all ongoing partition movements in the cluster.
+    Topics can be specified to print the move status of specific topics. By default,
+    this command assumes the "kafka" namespace, but you can use a "namespace/" to
+    specify internal namespaces.
+
+        rpk cluster partitions move-status
+        rpk cluster partitions move-status foo bar kafka_internal/tx
+
+    The "--partition / -p" flag can be used with topics to additional filter
+    requested partitions:
+
+        rpk cluster partitions move-status foo bar --partition 0,1,2
+
+    The output contains the following columns with PARTITION-SIZE in bytes.
+    Using -H, it prints the partition size in a human-readable format
+
+        NAMESPACE-TOPIC
+        PARTITION
+        MOVING-FROM
+        MOVING-TO
+        COMPLETION-%
+        PARTITION-SIZE
+        BYTES-MOVED
+        BYTES-REMAINING
+
+    Using "--print-all / -a" the command additionally prints the column
+    "RECONCILIATION STATUSES", which reveals the internal status of the ongoing
+    reconciliations. Reported errors do not necessarily mean real problems.
+    """
     parts = [p for value in partition or [] for p in value.split(",")]
     if not topics and parts:
         raise CliError("specify at least one topic when --partition is used, exiting.")
@@ -158,4 +194,4 @@ def move_status(
 
 
 def register(app: typer.Typer) -> None:
-    add_command(app, move_status, "move-status")
+    add_command(app, move_status, "move-status", short_help="Show ongoing partition movements")
