@@ -148,6 +148,7 @@ class ConsumerManager:
         self._sweeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        one_line_coordinator_errors()
         self._sweeper = asyncio.create_task(self._sweep_loop(), name="pandaproxy-expiry")
 
     async def stop(self) -> None:
@@ -294,3 +295,27 @@ def _coordination_failure(consumer: AIOKafkaConsumer) -> BaseException | None:
     if not isinstance(task, asyncio.Task) or not task.done() or task.cancelled():
         return None
     return task.exception()
+
+
+class _OneLine(logging.Filter):
+    """aiokafka logs its group-coordination task's unexpected failure with a traceback (its
+    own assertion, when a subscription changes during a rebalance); the proxy reports that
+    failure itself (_coordination_failure), so aiokafka's record is kept to one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc!r}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_COORDINATOR_LOGGER = "aiokafka.consumer.group_coordinator"
+
+
+def one_line_coordinator_errors() -> None:
+    logger = logging.getLogger(_COORDINATOR_LOGGER)
+    if not any(isinstance(f, _OneLine) for f in logger.filters):
+        logger.addFilter(_OneLine())

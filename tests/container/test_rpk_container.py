@@ -19,7 +19,10 @@ import pytest
 from cli.container import engine
 from cli.container.profile import PROFILE_NAME
 
-pytestmark = pytest.mark.docker
+# The first test's setup builds the image: on a machine whose engine has no base image yet
+# that includes the debootstrap of the base (several minutes, more on a loaded host), past
+# the suite's 300 s default.
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(1200)]
 
 TOPIC = f"container-test-{uuid.uuid4().hex[:8]}"
 
