@@ -23,7 +23,7 @@ from cli.commands.group._common import (
 from cli.errors import CliError, FlagError
 from cli.options import with_globals
 from cli.output import emit, format_columns, format_table
-from cli.views import match_regex, topic_views
+from cli.views import topic_views
 
 LAG_HEADERS = [
     "topic",
@@ -194,7 +194,7 @@ def group_describe(
     exclusive(print_lag_per_topic, print_summary, print_commits)
     with kc.admin_session(options.params()) as admin:
         listed = {g["group_id"]: broker_id for broker_id, g in groups_by_broker(admin)}
-        names = match_regex(list(listed), groups, True) if regex else groups
+        names = regex_groups(list(listed), groups) if regex else groups
         if not names:
             typer.echo("did not match any groups, exiting.")
             return
@@ -203,6 +203,47 @@ def group_describe(
     text = render_all(described, mode)
     if text:  # -c of groups without commits prints nothing
         emit(text.removesuffix("\n"))
+
+
+def _go_regexp_error(expression: str, exc: re.error) -> str:
+    """Go regexp's syntax.Error text for the usual mistakes (`error parsing regexp: <code>:
+    `<expr>``), from Python's report of the same one."""
+    pos = exc.pos or 0
+    code, expr = {
+        "missing ), unterminated subpattern": ("missing closing )", expression),
+        "unbalanced parenthesis": ("unexpected )", expression),
+        "nothing to repeat": ("missing argument to repetition operator", expression[pos : pos + 1]),
+        "multiple repeat": ("invalid nested repetition operator", expression[pos - 1 : pos + 1]),
+        "unterminated character set": ("missing closing ]", expression[pos:]),
+    }.get(exc.msg, (exc.msg, expression))
+    return f"error parsing regexp: {code}: `{expr}`"
+
+
+def regex_groups(names: list[str], expressions: list[str]) -> list[str]:
+    """rpk's utils.RegexListedItems: each expression anchored with ^ and $ unless it has them,
+    a group listed once, in the order the expressions match it."""
+    compiled = []
+    for expression in expressions:
+        anchored = ("" if expression.startswith("^") else "^") + expression
+        anchored += "" if anchored.endswith("$") else "$"
+        # Go lets an operator repeat the ^ it adds (`-r '*'` is `^*$`, matching every group):
+        # a `^*` or `^?` may match nowhere, `^+` is just `^`
+        start = re.match(r"\^([*+?])\??", anchored)
+        python = (
+            anchored if not start else ("^" if start[1] == "+" else "") + anchored[start.end() :]
+        )
+        try:
+            compiled.append(re.compile(python))
+        except re.error as exc:
+            raise CliError(
+                f'unable to filter groups by regex: unable to compile regex "{anchored}": '
+                + _go_regexp_error(anchored, exc)
+            ) from None
+    matched, remaining = [], list(names)
+    for rx in compiled:
+        matched += [n for n in remaining if rx.search(n)]
+        remaining = [n for n in remaining if not rx.search(n)]
+    return matched
 
 
 def exclusive(per_topic: bool, summary: bool, commits: bool) -> None:

@@ -163,3 +163,22 @@ def test_static_member_and_lag_per_topic_per_group(rpk, kafka_env, broker, empty
         assert [line.split()[0] for line in table.splitlines()] == ["TOPIC", topic, topic]
     finally:
         consumer.close()
+
+
+def test_regex_anchored_as_rpk(rpk, kafka_env, empty_group):
+    """rpk anchors each -r expression with ^ and $ (utils.RegexListedItems), so its own
+    example `-r '*'` (Go's `^*$`) matches every group and a substring matches none."""
+    _, group = empty_group
+    res = rpk(["group", "describe", "-r", "*", "-s"], env=kafka_env)
+    assert res.exit_code == 0, res.stderr
+    assert f"GROUP        {group}\n" in res.stdout
+    res = rpk(["group", "describe", "-r", group[2:]], env=kafka_env)
+    assert (res.exit_code, res.stdout) == (0, "did not match any groups, exiting.\n")
+    res = rpk(["group", "describe", "-r", f"{group[:3]}.*", "-s"], env=kafka_env)
+    assert f"GROUP        {group}\n" in res.stdout
+    res = rpk(["group", "describe", "-r", "("], env=kafka_env)
+    assert res.exit_code == 1
+    assert res.stderr == (
+        'unable to filter groups by regex: unable to compile regex "^($": '
+        "error parsing regexp: missing closing ): `^($`\n"
+    )
