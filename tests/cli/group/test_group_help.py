@@ -30,3 +30,12 @@ def test_partitions_shorts_and_describe_long(rpk):
         "Describe group offset status & lag.\n\nThis command describes group members, "
         "calculates their lag, and prints detailed\ninformation about the members.\n"
     )
+
+
+def test_partitions_list_long_as_rpk(rpk):
+    res = rpk(["cluster", "partitions", "list", "--help"])
+    assert res.stdout.startswith(
+        "List partitions in the cluster\n\nThis commands lists the cluster-level metadata of "
+        "all partitions in the cluster.\n"
+    )
+    assert "  rpk cluster partition list -a --format json\n\nUsage:\n" in res.stdout
