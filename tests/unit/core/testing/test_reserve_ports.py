@@ -1,0 +1,21 @@
+"""Ports reserved for cluster nodes come from below the kernel's ephemeral range, where no
+outgoing connection of another test can take one before the node listens on it."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from core.testing.cluster import reserve_ports
+
+
+def test_reserved_ports_are_distinct_free_and_below_the_ephemeral_range() -> None:
+    ports = reserve_ports(12)
+    assert len(set(ports)) == 12
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    if low - 20_000 >= 1_000:
+        assert all(20_000 <= p < low for p in ports), ports
+    for port in ports:  # released: each can be listened on now
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
+            s.listen()
