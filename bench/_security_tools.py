@@ -5,10 +5,8 @@ the figure is the broker's); py-spy sampling of the broker."""
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import hmac
-import ipaddress
 import os
 import shutil
 import signal
@@ -118,49 +116,15 @@ def tls_handshakes_per_s(port: int, ca: str, seconds: float) -> float:
 
 # ---- certificates --------------------------------------------------------------------------------
 def make_certs(directory: Path) -> dict[str, str]:
-    """A CA and a server certificate for 127.0.0.1 (the `cryptography` package)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """A CA and a server certificate for 127.0.0.1 (core.testing.certs), by file name."""
+    from core.testing.certs import make_certs as make
 
-    def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    now = datetime.datetime.now(datetime.UTC)
-
-    def cert(subject, key, issuer, issuer_key, ca, san=None):
-        b = (
-            x509.CertificateBuilder()
-            .subject_name(name(subject))
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        )
-        if san:
-            b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
-        return b.sign(issuer_key, hashes.SHA256())
-
-    directory.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = cert("bench-ca", ca_key, name("bench-ca"), ca_key, True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    san = [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    server = cert("127.0.0.1", key, ca.subject, ca_key, False, san)
-    files = {k: str(directory / k) for k in ("ca.pem", "server.pem", "server.key")}
-    Path(files["ca.pem"]).write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    Path(files["server.pem"]).write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    Path(files["server.key"]).write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return files
+    files = make(directory)
+    return {
+        "ca.pem": str(files.ca),
+        "server.pem": str(files.server_cert),
+        "server.key": str(files.server_key),
+    }
 
 
 # ---- py-spy ----------------------------------------------------------------------------------------

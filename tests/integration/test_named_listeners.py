@@ -29,11 +29,11 @@ from kio.static.primitive import i8, i32
 from core.app import BrokerApp
 from core.cluster.metadata import KafkaEndpoint
 from core.config.node import Address, KafkaListenerConfig
+from core.testing.certs import make_certs
 from core.testing.cluster import BrokerCluster, reserve_ports
 from core.testing.cluster_node import ClusterNode
 from core.testing.metadata import fetch_metadata
 from tests.support.admin import loopback_node
-from tests.support.certs import make_certs
 
 HOST = "127.0.0.1"
 ALIAS = "localhost"  # the other listeners' advertised host: resolves to 127.0.0.1 as well

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.testing.certs import make_certs, tls_set_arg
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs, tls_set_arg
 from tests.support.proxy import FAST_GROUPS, V2, new_consumer
 
 SR_JSON = "application/vnd.schemaregistry.v1+json"

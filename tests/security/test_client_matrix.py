@@ -14,9 +14,9 @@ import confluent_kafka as ck
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
+from core.testing.certs import make_certs
 from core.testing.cluster import reserve_ports
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs
 from tests.support.security import create_user
 
 MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN")

@@ -22,8 +22,8 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
+from core.testing.certs import make_certs
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs
 from tests.support.proxy import BINARY, V2, b64
 from tests.support.security import SUPERUSER, confluent_sasl, create_user, sasl_args
 

@@ -21,8 +21,8 @@ from confluent_kafka.admin import (
 )
 from kafka import KafkaProducer
 
+from core.testing.certs import make_certs
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs
 from tests.support.security import set_cluster_config
 
 TOPIC = "m-topic"

@@ -21,8 +21,8 @@ from core.rpc.frame import Method
 from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 from core.security import tls
+from core.testing.certs import make_certs, tls_set_arg
 from core.testing.cluster import BrokerCluster
-from tests.support.certs import make_certs, tls_set_arg
 
 
 @pytest.fixture(scope="module")

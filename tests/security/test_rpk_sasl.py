@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.testing.certs import make_certs, tls_set_arg
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs, tls_set_arg
 from tests.support.rpk import run_in_process
 from tests.support.security import create_user, sasl_args
 

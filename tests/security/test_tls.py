@@ -17,8 +17,8 @@ from confluent_kafka.admin import AdminClient
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from core.testing.certs import make_certs, tls_set_arg
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs, tls_set_arg
 from tests.support.security import create_user, sasl_args
 
 USER = ("tina", "tina-pw")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from core.testing.certs import make_certs, tls_set_arg
 from tests.support.broker import BrokerProcess
-from tests.support.certs import make_certs, tls_set_arg
 
 
 def _served_der(port: int) -> bytes:

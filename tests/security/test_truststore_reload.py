@@ -25,9 +25,9 @@ from core.rpc.frame import Method
 from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 from core.security import tls
+from core.testing.certs import CertFiles, make_certs
 from core.testing.cluster import reserve_ports
 from tests.support.broker import BrokerProcess
-from tests.support.certs import CertFiles, make_certs
 
 LISTENERS = ("kafka", "admin", "pandaproxy", "schema_registry", "rpc")
 API_VERSIONS = struct.pack(">hhih", 18, 0, 7, -1)  # ApiVersions v0, correlation id 7, null client

@@ -1,5 +1,6 @@
-"""Throw-away certificates for TLS tests: a CA, a server certificate for 127.0.0.1/localhost
-and a client certificate, all signed by the CA (the `cryptography` package)."""
+"""Throw-away certificates for TLS tests and benches: a CA, a server certificate for
+127.0.0.1/localhost and a client certificate, all signed by the CA (the `cryptography`
+package)."""
 
 from __future__ import annotations
 
