@@ -4,6 +4,7 @@ input, the transformer processes (started, SIGKILLed, restarted), and the histor
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import time
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
-from tests.support.jepsen_txn import TxnHistory
+from tests.support.jepsen_txn import TxnHistory, check_txn
+from tests.support.txn_clients import new_topic, read_all
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 120
@@ -102,3 +104,37 @@ class Transformer:
 
 def sleep_s(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def run_through_kills(
+    bootstrap: str,
+    make: type[Transformer],
+    prefix: str,
+    *,
+    inputs: int,
+    partitions: int,
+    kills: int,
+    run_s: tuple[float, float],
+    history_path: Path,
+):
+    """Fill an input topic, run the transformer `kills` times, each SIGKILLed after a random
+    `run_s` interval, let it finish, and check the output with the transactional checker
+    (asserted valid, every input in the output once). The checker's result is returned."""
+    in_topic = new_topic(bootstrap, partitions, prefix=f"{prefix}-in")
+    out_topic = new_topic(bootstrap, partitions, prefix=f"{prefix}-out")
+    expected = fill_input(bootstrap, in_topic, inputs, partitions)
+    transformer = make(bootstrap, in_topic, out_topic, history_path)
+    rng = random.Random()
+    for _ in range(kills):
+        transformer.start()
+        time.sleep(rng.uniform(*run_s))
+        transformer.kill()
+    transformer.finish()
+    final = read_all(bootstrap, out_topic, partitions)
+    result = check_txn(
+        transformer.history(), final, expected_once=expected, transform=lambda v: f"out-{v}"
+    )
+    print(result.stats)
+    result.assert_valid()
+    assert result.stats["final_records"] == inputs
+    return result

@@ -4,14 +4,10 @@ restarted; the output holds each input once (the Jepsen-style checker over its h
 
 from __future__ import annotations
 
-import random
 import subprocess
 import sys
-import time
 
-from tests.support.eos_run import ROOT, Transformer, fill_input
-from tests.support.jepsen_txn import check_txn
-from tests.support.txn_clients import new_topic, read_all
+from tests.support.eos_run import ROOT, Transformer, run_through_kills
 
 INPUTS = 400
 PARTITIONS = 3
@@ -38,22 +34,14 @@ class KafkaPythonTransformer(Transformer):
 
 
 def test_kafka_python_consume_transform_produce_exactly_once(txn_broker, tmp_path):
-    bootstrap = txn_broker.bootstrap
-    in_topic = new_topic(bootstrap, PARTITIONS, prefix="kp-in")
-    out_topic = new_topic(bootstrap, PARTITIONS, prefix="kp-out")
-    expected = fill_input(bootstrap, in_topic, INPUTS, PARTITIONS)
-    transformer = KafkaPythonTransformer(bootstrap, in_topic, out_topic, tmp_path / "kp.jsonl")
-    rng = random.Random()
-    for _ in range(KILLS):
-        transformer.start()
-        time.sleep(rng.uniform(2.5, 5.0))
-        transformer.kill()
-    transformer.finish()
-    final = read_all(bootstrap, out_topic, PARTITIONS)
-    result = check_txn(
-        transformer.history(), final, expected_once=expected, transform=lambda v: f"out-{v}"
+    result = run_through_kills(
+        txn_broker.bootstrap,
+        KafkaPythonTransformer,
+        "kp",
+        inputs=INPUTS,
+        partitions=PARTITIONS,
+        kills=KILLS,
+        run_s=(2.5, 5.0),
+        history_path=tmp_path / "kp.jsonl",
     )
-    print(result.stats)
-    result.assert_valid()
-    assert result.stats["final_records"] == INPUTS
     assert result.stats.get("committed", 0) >= 1, result.stats
