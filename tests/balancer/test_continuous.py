@@ -54,24 +54,12 @@ def test_replicas_leave_a_node_down_past_the_timeout(tmp_path) -> None:
             "every replica left node 3",
             180,
         )
-        # rpk asks any running node; each node's balancer ticks on its own (1 s here), so a
-        # node may show a tick-old view: ask until one answer carries the violation.
-        seen: list[str] = []
-
-        def shows_node_3_unavailable() -> bool:
-            out = rpk(cluster, tmp_path / "home", "cluster", "partitions", "balancer-status")
-            assert out.exit_code == 0, out.stderr
-            seen.append(out.stdout)
-            rows = [line.split() for line in out.stdout.splitlines()]
-            want = (["Unavailable", "Nodes:", "[3]"], ["Over", "Disk", "Limit", "Nodes:", "[]"])
-            return all(row in rows for row in want)
-
-        try:
-            wait_for(shows_node_3_unavailable, "rpk shows node 3 unavailable", 15, 0.5)
-        except AssertionError:
-            raise AssertionError(
-                f"rpk never showed node 3 unavailable; last:\n{seen[-1]}"
-            ) from None
+        _rpk_shows(
+            cluster,
+            tmp_path / "home",
+            ["Unavailable", "Nodes:", "[3]"],
+            ["Over", "Disk", "Limit", "Nodes:", "[]"],
+        )
         got = _consume(cluster.nodes[0].kafka_port, "evac", 40)
         assert sorted(got) == sorted(b"v%d" % i for i in range(40))
 
@@ -111,8 +99,25 @@ def test_replicas_leave_a_node_over_the_disk_limit(tmp_path) -> None:
         )
         for p in range(4):
             wait_for(lambda p=p: 3 not in cluster.partition_dirs("full", p), "dirs gone", 60)
-        out = rpk(cluster, tmp_path / "home", "cluster", "partitions", "balancer-status")
-        rows = [line.split() for line in out.stdout.splitlines()]
-        assert ["Over", "Disk", "Limit", "Nodes:", "[3]"] in rows, out.stdout
+        _rpk_shows(cluster, tmp_path / "home", ["Over", "Disk", "Limit", "Nodes:", "[3]"])
         got = _consume(cluster.nodes[0].kafka_port, "full", 40)
         assert sorted(got) == sorted(b"v%d" % i for i in range(40))
+
+
+def _rpk_shows(cluster, home, *want: list[str]) -> None:
+    """rpk balancer-status prints every row of `want`. rpk asks any running node and each
+    node's balancer ticks on its own, so one answer may be a tick old: ask until one shows them
+    (CI saw such an answer without the violation)."""
+    seen: list[str] = []
+
+    def shows() -> bool:
+        out = rpk(cluster, home, "cluster", "partitions", "balancer-status")
+        assert out.exit_code == 0, out.stderr
+        seen.append(out.stdout)
+        rows = [line.split() for line in out.stdout.splitlines()]
+        return all(row in rows for row in want)
+
+    try:
+        wait_for(shows, "rpk balancer-status rows", 15, 0.5)
+    except AssertionError:
+        raise AssertionError(f"rpk never showed {want}; last:\n{seen[-1]}") from None
