@@ -88,24 +88,34 @@ def produce_sequentially(broker: BrokerProcess, topic: str, configs: tuple = ())
 
 
 def acks_before_fsync(trace: Path, topic: str) -> tuple[int, int]:
-    """(responses checked, responses sent before their batch was fdatasync'ed)."""
+    """(responses checked, responses sent before their batch was fdatasync'ed). strace -f
+    splits a syscall another thread interleaves with into `<unfinished ...>` (which names the
+    fd's path) and `<... resumed>` (which does not): an fdatasync counts when it completes,
+    and only for the segment writes made before it began."""
     segment = f"/kafka/{topic}/0_"
-    pending_write = False  # a segment write not yet covered by a completed fdatasync
-    synced_since_write = True
+    writes = synced = 0  # segment writes begun; writes covered by a completed fdatasync
+    sync_began: dict[str, int] = {}  # pid -> writes when its segment fdatasync began
+    responded = 0  # writes covered by the responses sent so far
     checked = early = 0
     for line in trace.read_text().splitlines():
         m = SYSCALL.match(line)
-        if not m or "unfinished" in line:
+        if not m:
             continue
-        name, rest = m.group(2), m.group(3)
-        if name in ("write", "writev", "pwrite64") and segment in rest and ".log>" in rest:
-            pending_write, synced_since_write = True, False
-        elif name in ("fdatasync", "fsync") and segment in rest:
-            synced_since_write = True
-        elif name in ("sendto", "sendmsg", "write") and "TCP:[" in rest and pending_write:
+        pid, name, rest = m.group(1), m.group(2), m.group(3)
+        resumed = "resumed>" in line
+        if name in ("fdatasync", "fsync"):
+            if not resumed and segment in rest:
+                sync_began[pid] = writes
+            if "unfinished" not in line and pid in sync_began:
+                synced = max(synced, sync_began.pop(pid))
+        elif resumed:
+            continue
+        elif name in ("write", "writev", "pwrite64") and segment in rest and ".log>" in rest:
+            writes += 1
+        elif name in ("sendto", "sendmsg", "write") and "TCP:[" in rest and writes > responded:
             checked += 1
-            early += 0 if synced_since_write else 1
-            pending_write = False
+            early += 0 if synced >= writes else 1
+            responded = writes
     return checked, early
 
 
