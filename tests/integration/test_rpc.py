@@ -422,6 +422,7 @@ async def test_server_runs_at_most_its_in_flight_bound_per_connection() -> None:
     client = a.client(b, max_in_flight=20)
     try:
         calls = [asyncio.ensure_future(client.call(BLOCK, timeout_ms=5_000)) for _ in range(20)]
+        await _eventually(lambda: a.running == 3, timeout_s=10.0)  # connect + handshake first
         await asyncio.sleep(0.2)
         assert a.running == 3 and client.in_flight == 20  # the rest wait in the server's buffer
         a.gate.set()
