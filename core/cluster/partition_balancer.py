@@ -19,6 +19,12 @@ API POST /v1/partitions/rebalance) is the controller command `request_rebalance`
 may take it and the leader, whichever it is, runs one pass balancing every node's count.
 Draining (decommissioned) nodes never receive replicas; partitions already moving are left
 alone. `plan` is pure (tests/balancer/test_plan.py).
+
+The status (Admin API GET /v1/cluster/partition_balancer/status) is the controller leader's,
+as in Redpanda: other nodes forward it there (core.cluster.partition_balancer_rpc), and the
+leader answers from its last tick in its current term (the violations it planned from, the
+seconds since that tick), `starting` until it has ticked as leader (a leadership change wakes
+the loop).
 """
 
 from __future__ import annotations
@@ -157,6 +163,7 @@ class PartitionBalancer:
         self.down_since: dict[int, float] = {}
         self.status = "starting"
         self.last_tick_s: float | None = None  # wall clock
+        self.leader_term: int | None = None  # the controller term of the last tick, as leader
         self.unavailable: list[int] = []
         self.over_disk: list[int] = []
         self.submitted = 0
@@ -173,6 +180,7 @@ class PartitionBalancer:
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         self.controller.members.subscribe(self._on_member)
+        self.controller.consensus.add_leader_listener(lambda _term, _leader: self._wake.set())
         self._task = asyncio.get_running_loop().create_task(self._run(), name="partition-balancer")
 
     async def stop(self) -> None:
@@ -274,6 +282,8 @@ class PartitionBalancer:
         self.unavailable = self._unavailable(members) if mode == CONTINUOUS else []
         self.over_disk = sorted(self.disk.full & set(members)) if mode == CONTINUOUS else []
         self.last_tick_s = time.time()
+        leading = self.controller.is_leader
+        self.leader_term = self.controller.consensus.term if leading else None
         if mode == OFF and not self.ondemand:
             self.status = OFF
             return
@@ -296,7 +306,7 @@ class PartitionBalancer:
             limit=max(0, limit - len(moving)),
         )
         self._set_status(result, moving)
-        if not self.controller.is_leader:
+        if not leading:
             return
         for key, replicas in result.moves:
             try:
@@ -318,16 +328,20 @@ class PartitionBalancer:
             self.status = "ready"
 
     def overview(self) -> dict:
-        """GET /v1/cluster/partition_balancer/status (Redpanda's partition_balancer_status)."""
+        """GET /v1/cluster/partition_balancer/status (Redpanda's partition_balancer_status) as
+        this node, the controller leader, answers it: its last tick in its current term, or
+        `starting` (no violations, no tick time) before that tick."""
+        ticked = self.leader_term is not None and self.leader_term == self.controller.consensus.term
+        status = self.status if ticked else "starting"
         out: dict[str, Any] = {
-            "status": self.status if self.mode() != OFF or self.ondemand else OFF,
+            "status": status if self.mode() != OFF or self.ondemand else OFF,
             "violations": {
-                "unavailable_nodes": list(self.unavailable),
-                "over_disk_limit_nodes": list(self.over_disk),
+                "unavailable_nodes": list(self.unavailable) if ticked else [],
+                "over_disk_limit_nodes": list(self.over_disk) if ticked else [],
             },
             "current_reassignments_count": len(self.frontend.moves.all()),
             "partitions_pending_force_recovery_count": 0,  # the sample is left out when empty
         }
-        if self.last_tick_s is not None:
+        if ticked and self.last_tick_s is not None:
             out["seconds_since_last_tick"] = int(time.time() - self.last_tick_s)
         return out

@@ -15,6 +15,8 @@ def replica_counts(partitions: list[dict]) -> Counter:
     return Counter(r["node_id"] for p in partitions for r in p["replicas"] if p["ns"] == "kafka")
 
 
-def rpk(cluster, home, *args: str):
-    hosts = ",".join(f"127.0.0.1:{n.admin_port}" for n in cluster.running())
+def rpk(cluster, home, *args: str, nodes: list[int] | None = None):
+    """rpk against the Admin API of every running node, or of `nodes` (indexes) only."""
+    chosen = cluster.running() if nodes is None else [cluster.nodes[i] for i in nodes]
+    hosts = ",".join(f"127.0.0.1:{n.admin_port}" for n in chosen)
     return run_in_process(list(args), admin_env(hosts, home))
