@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
+import orjson
+
 from core.proxy.codecs import Codec, decode_record, split_wire
 from core.proxy.errors import INVALID_DATA, SERIALIZATION, ProxyError
+from core.proxy.jsonbody import InexactNumber
 from core.proxy.media import BINARY, SCHEMA_FORMATS
 
 MAX_PARTITION = 2**31 - 1
@@ -37,20 +41,39 @@ def _binary(raw: Any, what: str, index: int) -> bytes:
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
-# What json.dumps leaves unescaped: printable ASCII but the quote and the backslash.
-_JSON_PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
-
-
 def _json(raw: Any, what: str, index: int) -> bytes:
     """json.dumps(raw, separators=(",", ":")), byte for byte. A string (the common value)
-    skips the encoder; one with nothing to escape is only quoted, after a C-speed check."""
+    skips the encoder: orjson writes an ASCII string without DEL as json.dumps does when it
+    escapes nothing (only '"', '\\' and controls below 0x20 are escaped, each lengthening the
+    output, which the length check sees); others go through json's own string encoder."""
     if type(raw) is str:
-        if raw.isascii():
-            data = raw.encode()
-            if not data.translate(None, _JSON_PLAIN):
-                return b'"' + data + b'"'
+        if raw.isascii() and "\x7f" not in raw:
+            data = orjson.dumps(raw)
+            if len(data) == len(raw) + 2:
+                return data
         return encode_basestring_ascii(raw).encode()
     return _ENCODER.encode(raw).encode()
+
+
+Convert = Callable[[Any, str, int], bytes]
+
+
+def json_converter(exact: bool, plain: bool) -> Convert:
+    """_json for values of a body parsed by orjson unless `exact` (from json.loads), whose
+    strings need no escaping when `plain` (core.proxy.jsonbody.plain_strings): an ASCII one
+    is then written quoted as it is. Integers beyond 64 bits became floats in orjson: a value
+    whose encoding holds a float that may be one (repr writes floats from 1e16 up with an
+    exponent) raises InexactNumber, for the caller to parse the body again with json."""
+
+    def convert(raw: Any, what: str, index: int) -> bytes:
+        if plain and type(raw) is str and raw.isascii():
+            return f'"{raw}"'.encode()
+        data = _json(raw, what, index)
+        if not exact and type(raw) is not str and b"e+" in data:
+            raise InexactNumber
+        return data
+
+    return convert
 
 
 def _partition(raw: Any, index: int) -> int | None:
@@ -76,9 +99,12 @@ def produce_items(body: Any, max_records: int) -> list[dict[str, Any]]:
     return records
 
 
-def parse_produce(body: Any, fmt: str, max_records: int) -> Records:
-    """The records of a binary or json produce body; 422 (42205) for anything malformed."""
-    convert = _binary if fmt == BINARY else _json
+def parse_produce(
+    body: Any, fmt: str, max_records: int, exact: bool = True, plain: bool = False
+) -> Records:
+    """The records of a binary or json produce body; 422 (42205) for anything malformed.
+    `exact` and `plain`: how the body was parsed (json_converter)."""
+    convert = _binary if fmt == BINARY else json_converter(exact, plain)
     keys: list[bytes | None] = []
     values: list[bytes | None] = []
     partitions: list[int | None] | None = None

@@ -78,6 +78,7 @@ class KafkaSide:
         self._start_lock = asyncio.Lock()
         self._started = False
         self._partitions_cache: dict[str, tuple[float, int]] = {}
+        self._counting: dict[str, asyncio.Future[list[PartitionInfo]]] = {}
 
     def _build(self) -> None:
         settings = self.settings
@@ -197,11 +198,16 @@ class KafkaSide:
         raise ProxyError(TOPIC_NOT_FOUND, f"Topic {topic} not found.")
 
     async def partition_count(self, topic: str, max_age_s: float = 1.0) -> int:
-        """The partition count, cached briefly for the produce path; 40401 when unknown."""
+        """The partition count, cached briefly for the produce path; 40401 when unknown. The
+        requests that find it stale together share one metadata request."""
         cached = self._partitions_cache.get(topic)
         if cached is not None and time.monotonic() - cached[0] < max_age_s:
             return cached[1]
-        return len(await self.partitions(topic))
+        asking = self._counting.get(topic)
+        if asking is None:
+            asking = self._counting[topic] = asyncio.ensure_future(self.partitions(topic))
+            asking.add_done_callback(lambda _: self._counting.pop(topic, None))
+        return len(await asyncio.shield(asking))
 
     async def check_partition(self, topic: str, partition: int) -> None:
         count = await self.partition_count(topic)

@@ -6,7 +6,8 @@ from aiohttp import web
 
 from core.proxy import media
 from core.proxy.errors import PARTITION_NOT_FOUND, V2_JSON, ProxyError, json_response
-from core.proxy.formats import parse_produce, record_size
+from core.proxy.formats import Records, parse_produce, record_size
+from core.proxy.jsonbody import InexactNumber, fast_loads, loads, plain_strings
 from core.proxy.local_read import read_at
 from core.proxy.produce import check_partitions, response_text, send_all
 from core.proxy.render import RecordWriter, array_text
@@ -17,10 +18,10 @@ from core.proxy.spec import (
     PARTITION,
     RouteList,
     kafka,
+    parse_body,
     partition_param,
     principal,
     query_int,
-    read_body,
     state,
 )
 from core.proxy.state import ProxyState
@@ -102,19 +103,30 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
     media.check_accept(request)
     st: ProxyState = state(request)
     topic = request.match_info["topic"]
-    body = await read_body(request)
+    raw = await request.read()
     key_id = value_id = None
     if fmt in media.SCHEMA_FORMATS:
         records, key_id, value_id = await encode_produce(
-            st.registry, body, fmt, topic, st.limits.max_records_per_request
+            st.registry, parse_body(raw, parse=loads), fmt, topic, st.limits.max_records_per_request
         )
     else:
-        records = parse_produce(body, fmt, st.limits.max_records_per_request)
+        records = _parse_records(raw, fmt, st.limits.max_records_per_request)
     side = kafka(request)
     count = await side.partition_count(topic)
     check_partitions(topic, records, count, partition)
     offsets = await send_all(st, side, topic, records, count, partition, principal(request))
     return web.Response(text=response_text(key_id, value_id, offsets), content_type=V2_JSON)
+
+
+def _parse_records(raw: bytes, fmt: str, max_records: int) -> Records:
+    """A binary or json produce body's records: parsed by orjson, and again by json when a
+    number may have lost its exactness (core.proxy.jsonbody)."""
+    body, exact = parse_body(raw, parse=fast_loads)
+    plain = plain_strings(raw)
+    try:
+        return parse_produce(body, fmt, max_records, exact, plain)
+    except InexactNumber:
+        return parse_produce(parse_body(raw), fmt, max_records, True, plain)
 
 
 @routes.add(

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from core.http.basic_auth import PRINCIPAL_KEY
+from core.proxy import jsonbody
 from core.proxy.errors import ProxyError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -135,13 +136,19 @@ def query_int(request: web.Request, name: str, default: int | None, lo: int, hi:
 
 async def read_body(request: web.Request, required: bool = True) -> Any:
     """The JSON body; 42205 when malformed, None when empty and not required."""
-    raw = await request.read()
+    return parse_body(await request.read(), required, jsonbody.loads)
+
+
+def parse_body(
+    raw: bytes, required: bool = True, parse: Callable[[bytes], Any] = json.loads
+) -> Any:
+    """`raw` parsed by `parse`; 42205 when malformed, None when empty and not required."""
     if not raw.strip():
         if required:
             raise ProxyError(42205, "request body is empty, expected JSON")
         return None
     try:
-        return json.loads(raw)
+        return parse(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProxyError(42205, f"invalid JSON body: {exc}") from None
 

@@ -1,0 +1,79 @@
+"""Concurrent produce requests to one partition share batches (core.proxy.coalesce): each
+request still gets its own contiguous offsets, and a Kafka consumer reads every record once,
+in each request's order, at the offset the proxy reported."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import httpx
+
+from tests.proxy.test_local_produce import read_all
+from tests.support.proxy import BINARY, JSON, V2, b64, proxy_url
+from tests.support.topics import make_topic
+
+
+async def _post_all(url: str, topic: str, bodies: list[dict], fmt: str) -> list[list[dict]]:
+    headers = {"Content-Type": fmt, "Accept": V2}
+    limits = httpx.Limits(max_connections=len(bodies))
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+        answers = await asyncio.gather(
+            *(http.post(f"/topics/{topic}", json=body, headers=headers) for body in bodies)
+        )
+    for r in answers:
+        assert r.status_code == 200, r.text
+    return [r.json()["offsets"] for r in answers]
+
+
+def _check_offsets(all_offsets: list[list[dict]], sizes: list[int]) -> dict[int, tuple[int, int]]:
+    """Each request's offsets: one partition, contiguous, no offset given twice; the map
+    offset -> (request, position)."""
+    where: dict[int, tuple[int, int]] = {}
+    for req, (offsets, size) in enumerate(zip(all_offsets, sizes)):
+        assert len(offsets) == size
+        assert all("error_code" not in o and o["partition"] == 0 for o in offsets), offsets
+        first = offsets[0]["offset"]
+        assert [o["offset"] for o in offsets] == list(range(first, first + size))
+        for pos, o in enumerate(offsets):
+            assert o["offset"] not in where, f"offset {o['offset']} given twice"
+            where[o["offset"]] = (req, pos)
+    return where
+
+
+def test_concurrent_requests_get_contiguous_offsets_and_read_back_once(proxy_broker):
+    topic = f"co-{uuid.uuid4().hex[:8]}"
+    make_topic(proxy_broker.bootstrap, topic, 1)
+    bodies = [
+        {"records": [{"key": f"r{r}-k{i}", "value": {"r": r, "i": i}} for i in range(20)]}
+        for r in range(30)
+    ]
+    all_offsets = asyncio.run(_post_all(proxy_url(proxy_broker), topic, bodies, JSON))
+    where = _check_offsets(all_offsets, [20] * 30)
+    assert sorted(where) == list(range(600))
+    msgs = read_all(proxy_broker.bootstrap, topic, 0, 600)
+    assert [m.offset() for m in msgs] == list(range(600))  # each record once
+    for m in msgs:
+        req, pos = where[m.offset()]
+        assert m.key() == json.dumps(f"r{req}-k{pos}").encode()
+        assert m.value() == json.dumps({"r": req, "i": pos}, separators=(",", ":")).encode()
+
+
+def test_concurrent_large_requests_split_at_max_message_bytes(proxy_broker):
+    """12 requests of 40 records of 8 KiB (3.8 MB together, max.message.bytes 1 MiB):
+    several batches, a request's records possibly across two, offsets still per request."""
+    topic = f"co-{uuid.uuid4().hex[:8]}"
+    make_topic(proxy_broker.bootstrap, topic, 1)
+    bodies = [
+        {"records": [{"key": b64(f"{r}/{i}"), "value": b64(bytes([r]) * 8192)} for i in range(40)]}
+        for r in range(12)
+    ]
+    all_offsets = asyncio.run(_post_all(proxy_url(proxy_broker), topic, bodies, BINARY))
+    where = _check_offsets(all_offsets, [40] * 12)
+    msgs = read_all(proxy_broker.bootstrap, topic, 0, 480)
+    assert [m.offset() for m in msgs] == list(range(480))
+    for m in msgs:
+        req, pos = where[m.offset()]
+        assert m.key() == f"{req}/{pos}".encode()
+        assert m.value() == bytes([req]) * 8192
