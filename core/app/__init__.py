@@ -22,6 +22,7 @@ from core.app.listeners import (
     start_extra_listeners,
     stop_extra_listeners,
 )
+from core.cluster import partition_balancer_rpc
 from core.cluster.config_cache import ConfigCache
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.housekeeping import Housekeeping
@@ -311,6 +312,7 @@ class BrokerApp:
         self.client_quotas = QuotaStore(self.controller)
         self.producer_ids = ProducerIdAllocator(self.controller)
         self.replica_moves = MovesRuntime(self.controller)
+        partition_balancer_rpc.serve(self.cluster.rpc, self.replica_moves.balancer)
         self.maintenance = MaintenanceTable(self.controller)
         self.partition_disable = DisabledPartitions(self.controller)
         self.cluster.start_controller()

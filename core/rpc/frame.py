@@ -59,6 +59,8 @@ class Method(enum.IntEnum):
     leaders_update = 12  # core.cluster.leaders: partition leadership dissemination
     node_status = 13  # core.cluster.members: liveness and per-node health
     leadership = 20  # core.cluster.leader_transfer: leadership transfer, drain status
+    txn_marker = 21  # core.transactions.marker_rpc: WriteTxnMarkers between brokers
+    partition_balancer = 22  # core.cluster.partition_balancer_rpc: status from the leader
     echo = 100  # tests and bench/rpc_load.py
 
 
