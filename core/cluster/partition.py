@@ -240,18 +240,13 @@ class Partition(PartitionTxns):
             raise ClusterError(ClusterErrc.timeout, "the original batch is not committed yet")
         return ProduceResult(dup.base_offset, dup.last_offset, waiter)
 
-    async def replicate(self, batch: bytearray, acks: int = -1) -> tuple[int, int]:
-        """Append an internally built batch (e.g. __consumer_offsets) and wait for `acks`."""
+    def append_internal(self, batch: bytearray, acks: int = -1) -> ProduceResult:
+        """Append an internally built batch (e.g. __consumer_offsets) now, its log place fixed
+        on return; `acked` (acks met) may fail with consensus's RaftError (`from_raft`)."""
         header = split_batches(batch)[0][1]
         if header.producer_id >= 0 or self.consensus.serving:
             self._lead()  # with the view, committed state advances without reading the log
-        result = self._append(batch, header, acks)
-        if result.acked is not None:
-            try:
-                await result.acked
-            except RaftError as exc:
-                raise from_raft(exc) from None
-        return result.base_offset, result.last_offset
+        return self._append(batch, header, acks)
 
     # ---- reads --------------------------------------------------------------------------------------
     def read(

@@ -93,6 +93,28 @@ class PartitionTxns:
         return self.producers.describe()
 
     # ---- Seam 1: markers -----------------------------------------------------------------------
+    def append_txn_marker(
+        self, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int
+    ) -> ErrorCode | asyncio.Future | None:
+        """Append a COMMIT/ABORT marker now (its place in the log is fixed on return): the
+        future that resolves once it committed (None: already committed), or the error code of
+        a refusal. `write_txn_marker` waits for it; the coordinator's MarkerWriter appends the
+        markers of a transaction's partitions at once and waits for them together."""
+        if producer_id < 0 or producer_epoch < 0:
+            return ErrorCode.invalid_request  # a marker needs a producer
+        marker = Marker(commit, coordinator_epoch)
+        try:
+            self._lead().check_marker(producer_id, producer_epoch, coordinator_epoch)
+            batch = build_marker_batch(producer_id, producer_epoch, marker, self._clock.now_ms())
+            header = parse_header(batch)  # built here: no CRC to check again
+            result = self._append(batch, header, QUORUM_ACK, marker)
+        except (ClusterError, RaftError) as exc:
+            return to_error_code(exc)
+        log.debug("%s/%d: %s marker for producer %d (epoch %d) at %d", self.topic, self.index,
+                  "COMMIT" if commit else "ABORT", producer_id, producer_epoch,
+                  result.base_offset)  # fmt: skip
+        return result.acked
+
     async def write_txn_marker(
         self,
         producer_id: int,
@@ -102,24 +124,28 @@ class PartitionTxns:
         timeout_ms: int = MARKER_TIMEOUT_MS,
     ) -> ErrorCode:
         """Append a COMMIT/ABORT marker for the producer and wait until it committed."""
-        if producer_id < 0 or producer_epoch < 0:
-            return ErrorCode.invalid_request  # a marker needs a producer
-        marker = Marker(commit, coordinator_epoch)
-        try:
-            self._lead().check_marker(producer_id, producer_epoch, coordinator_epoch)
-            batch = build_marker_batch(producer_id, producer_epoch, marker, self._clock.now_ms())
-            header = parse_header(batch)  # built here: no CRC to check again
-            result = self._append(batch, header, QUORUM_ACK, marker)
-            acked = result.acked
-            if acked is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(acked), timeout_ms / 1000)
-                except TimeoutError:
-                    acked.add_done_callback(lambda f: f.cancelled() or f.exception())
-                    return ErrorCode.request_timed_out
-        except (ClusterError, RaftError) as exc:
-            return to_error_code(exc)
-        log.debug("%s/%d: %s marker for producer %d (epoch %d) at %d", self.topic, self.index,
-                  "COMMIT" if commit else "ABORT", producer_id, producer_epoch,
-                  result.base_offset)  # fmt: skip
+        acked = self.append_txn_marker(producer_id, producer_epoch, commit, coordinator_epoch)
+        if acked is None or isinstance(acked, ErrorCode):
+            return acked or ErrorCode.none
+        done, _ = await asyncio.wait((acked,), timeout=timeout_ms / 1000)
+        return marker_outcome(acked) if done else timed_out(acked)
+
+
+def marker_outcome(acked: asyncio.Future) -> ErrorCode:
+    """The code of a marker whose acked future is done: NONE once committed."""
+    if acked.cancelled():
+        return ErrorCode.request_timed_out  # retriable: it may still commit
+    exc = acked.exception()
+    if exc is None:
         return ErrorCode.none
+    try:
+        return to_error_code(exc)
+    except Exception:  # noqa: BLE001 - not a partition error: a bug, retried by the sender
+        log.error("marker failed: %r", exc)
+        return ErrorCode.unknown_server_error
+
+
+def timed_out(acked: asyncio.Future) -> ErrorCode:
+    """A marker not committed in time: REQUEST_TIMED_OUT (retriable; it may still commit)."""
+    acked.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return ErrorCode.request_timed_out

@@ -9,18 +9,21 @@ errors become the codes Kafka's coordinator returns for a failed write.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import time
 from collections import deque
 
 from kio.schema.errors import ErrorCode
 
-from core.cluster.errors import ClusterErrc, ClusterError
+from core.cluster.errors import ClusterErrc, ClusterError, from_raft
 from core.cluster.partition_manager import PartitionManager
 from core.common.clock import Clock
 from core.groups.completion import Completion
 from core.groups.offsets import KV
 from core.groups.router import OFFSETS_TOPIC
 from core.model.records import Record, build_batch
+from core.raft.errors import RaftError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ _CLUSTER_TO_KAFKA = {
 
 
 Producer = tuple[int, int] | None  # (producer id, epoch) of a transaction's records
+_Append = tuple[list[KV], Completion[ErrorCode], Producer]
 
 
 def _size(records: list[KV]) -> int:
@@ -44,14 +48,19 @@ def _size(records: list[KV]) -> int:
 
 
 class PartitionJournal:
+    """A partition's writes are started by a callback scheduled from `append` (so the appends
+    of one loop iteration share a batch) and by the previous write's acknowledgement: no task
+    per write, one batch in flight per partition."""
+
     def __init__(
         self, partitions: PartitionManager, clock: Clock, topic: str = OFFSETS_TOPIC
     ) -> None:
         self._partitions = partitions
         self._clock = clock
         self._topic = topic
-        self._queues: dict[int, deque[tuple[list[KV], Completion[ErrorCode], Producer]]] = {}
-        self._writers: dict[int, asyncio.Task] = {}
+        self._queues: dict[int, deque[_Append]] = {}
+        self._inflight: dict[int, tuple[asyncio.Future, list[_Append]]] = {}
+        self._scheduled: set[int] = set()  # partitions whose next write starts this iteration
         self._closed = False
 
     def append(
@@ -66,64 +75,105 @@ class PartitionJournal:
             completion.resolve(ErrorCode.coordinator_not_available)
             return completion
         queue.append((records, completion, producer))
-        writer = self._writers.get(partition)
-        if writer is None or writer.done():
-            self._writers[partition] = asyncio.get_running_loop().create_task(
-                self._drain(partition), name=f"groups-journal-{partition}"
-            )
+        if partition not in self._inflight and partition not in self._scheduled:
+            self._scheduled.add(partition)
+            asyncio.get_running_loop().call_soon(self._kick, partition)
         return completion
 
-    async def _drain(self, partition: int) -> None:
+    def _kick(self, partition: int) -> None:
+        self._scheduled.discard(partition)
+        if partition not in self._inflight:
+            self._write_next(partition)
+
+    def _write_next(self, partition: int) -> None:
+        """Start the next batch of the partition's queue (answering the ones refused at once)."""
         queue = self._queues[partition]
         while queue:  # bounded: every pass removes at least one append
-            taken = [queue.popleft()]
-            producer = taken[0][2]
-            size = _size(taken[0][0])
-            while (
-                producer is None
-                and queue
-                and queue[0][2] is None
-                and size + _size(queue[0][0]) <= BATCH_BYTES_MAX
-            ):
-                size += _size(queue[0][0])
-                taken.append(queue.popleft())
-            error = ErrorCode.coordinator_not_available
-            try:
-                records = [r for records, _, _ in taken for r in records]
-                error = await self._write(partition, records, producer)
-            finally:  # cancelled writes are answered too
-                for _, completion, _ in taken:
-                    completion.resolve(error)
+            taken = _take(queue)
+            error, acked = self._start(partition, taken)
+            if acked is None:
+                _resolve(taken, error)
+                continue
+            self._inflight[partition] = (acked, taken)
+            acked.add_done_callback(functools.partial(self._landed, partition, taken))
+            return
 
-    async def _write(self, partition: int, records: list[KV], producer: Producer) -> ErrorCode:
+    def _landed(self, partition: int, taken: list[_Append], acked: asyncio.Future) -> None:
+        entry = self._inflight.get(partition)
+        if entry is None or entry[1] is not taken:
+            return  # answered by close() already
+        del self._inflight[partition]
+        _resolve(taken, self._outcome(partition, acked))
+        self._write_next(partition)
+
+    def _start(
+        self, partition: int, taken: list[_Append]
+    ) -> tuple[ErrorCode, asyncio.Future | None]:
+        """Append the batch: (NONE, its acked future), or (the error, None)."""
         target = self._partitions.get(self._topic, partition)
         if target is None:
-            return ErrorCode.not_coordinator
+            return ErrorCode.not_coordinator, None
         now_ms = self._clock.now_ms()
-        items = [Record(key=k, value=v, timestamp_ms=now_ms) for k, v in records]
+        items = [Record(key=k, value=v, timestamp_ms=now_ms) for rs, _, _ in taken for k, v in rs]
+        producer = taken[0][2]
         if producer is None:
             batch = build_batch(items)
         else:
             pid, epoch = producer
             batch = build_batch(items, producer_id=pid, producer_epoch=epoch, transactional=True)
         try:
-            await target.replicate(batch, acks=-1)
+            result = target.append_internal(batch, acks=-1)
         except ClusterError as exc:
-            log.warning("%s/%d: write failed: %s", self._topic, partition, exc)
-            return _CLUSTER_TO_KAFKA.get(exc.errc, ErrorCode.coordinator_not_available)
+            return self._failed(partition, exc), None
         except Exception:  # the I/O edge: every append must still be answered
             log.exception("%s/%d: write failed", self._topic, partition)
+            return ErrorCode.coordinator_not_available, None
+        return ErrorCode.none, result.acked
+
+    def _outcome(self, partition: int, acked: asyncio.Future) -> ErrorCode:
+        if acked.cancelled():
             return ErrorCode.coordinator_not_available
-        return ErrorCode.none
+        exc = acked.exception()
+        if exc is None:
+            return ErrorCode.none
+        if isinstance(exc, RaftError):
+            return self._failed(partition, from_raft(exc))
+        log.error("%s/%d: write failed: %r", self._topic, partition, exc)
+        return ErrorCode.coordinator_not_available
+
+    def _failed(self, partition: int, exc: ClusterError) -> ErrorCode:
+        log.warning("%s/%d: write failed: %s", self._topic, partition, exc)
+        return _CLUSTER_TO_KAFKA.get(exc.errc, ErrorCode.coordinator_not_available)
 
     async def close(self, timeout_s: float = 5.0) -> None:
         """Stop taking appends; let queued ones finish for up to `timeout_s`."""
         self._closed = True
-        writers = [w for w in self._writers.values() if not w.done()]
-        if writers:
-            _, pending = await asyncio.wait(writers, timeout=timeout_s)
-            for writer in pending:
-                writer.cancel()
+        if self._scheduled:
+            await asyncio.sleep(0)  # the writes scheduled this iteration start first
+        deadline = time.monotonic() + timeout_s
+        while self._inflight and (left_s := deadline - time.monotonic()) > 0:
+            await asyncio.wait([acked for acked, _ in self._inflight.values()], timeout=left_s)
+        for _, taken in self._inflight.values():
+            _resolve(taken, ErrorCode.coordinator_not_available)
+        self._inflight.clear()
         for queue in self._queues.values():
             while queue:
                 queue.popleft()[1].resolve(ErrorCode.coordinator_not_available)
+
+
+def _take(queue: deque[_Append]) -> list[_Append]:
+    """The next batch: a transaction's append alone, else plain appends up to
+    BATCH_BYTES_MAX."""
+    taken = [queue.popleft()]
+    size = _size(taken[0][0])
+    if taken[0][2] is not None:
+        return taken
+    while queue and queue[0][2] is None and size + _size(queue[0][0]) <= BATCH_BYTES_MAX:
+        size += _size(queue[0][0])
+        taken.append(queue.popleft())
+    return taken
+
+
+def _resolve(taken: list[_Append], error: ErrorCode) -> None:
+    for _, completion, _ in taken:
+        completion.resolve(error)

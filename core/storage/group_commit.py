@@ -9,6 +9,11 @@ flush.ms / flush.bytes; Redpanda's defaults are 100 ms / 256 KiB).
 The fdatasyncs of one round run in parallel on a small bounded pool (different files
 sync independently on the device); the round completes when all of them finished, and
 only then does any target learn its new flushed offset. A failed fdatasync is fatal.
+
+Costs per round on the event loop (the transactional workload is bound by it): the flusher
+sleeps on a bare future (no task or timer per round; a timer only while relaxed writes
+wait), and the round's shares are handed to the pool directly, the last share to finish
+waking the loop once (`_RoundLatch`), not once per share.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,7 +41,7 @@ class GroupCommit:
         self._stopping = False
         self._urgent: set[FlushTarget] = set()
         self._lazy: dict[FlushTarget, float] = {}  # target -> when first requested
-        self._wakeup = asyncio.Event()
+        self._wakeup: asyncio.Future | None = None  # the sleeping flusher's, set to wake it
         self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fsync")
         self._task: asyncio.Task | None = None
@@ -49,7 +55,7 @@ class GroupCommit:
         """Let a round in progress finish (a cancelled round would leave its flush tickets
         outstanding, and closing their logs would fail), then flush what is left."""
         self._stopping = True
-        self._wakeup.set()
+        self._wake()
         if self._task:
             try:
                 await self._task
@@ -61,12 +67,17 @@ class GroupCommit:
     def request(self, target: FlushTarget, *, urgent: bool) -> None:
         if urgent:
             self._urgent.add(target)
-            self._wakeup.set()
+            self._wake()
             return
         first = target not in self._lazy
         self._lazy.setdefault(target, time.monotonic())
         if first or target.pending_bytes >= target.policy.flush_bytes:
-            self._wakeup.set()  # re-arm the timer for this target, or flush now for bytes
+            self._wake()  # re-arm the timer for this target, or flush now for bytes
+
+    def _wake(self, _handle: object = None) -> None:
+        waiter = self._wakeup
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     @staticmethod
     def _due_in_s(target: FlushTarget, since: float, now: float) -> float:
@@ -86,11 +97,7 @@ class GroupCommit:
             waits = [self._due_in_s(t, since, now) for t, since in self._lazy.items()]
             timeout_s = min(waits, default=self.IDLE_WAIT_S)
             if timeout_s > 0 and not self._urgent:
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=timeout_s)
-                except TimeoutError:
-                    pass
-            self._wakeup.clear()
+                await self._sleep(timeout_s)
             if self._stopping:
                 return
             now = time.monotonic()
@@ -104,6 +111,19 @@ class GroupCommit:
                 log.exception("flush round failed; retrying")
                 self._urgent.update(due)
                 await asyncio.sleep(self.RETRY_DELAY_S)
+
+    async def _sleep(self, timeout_s: float) -> None:
+        """Until `_wake` or `timeout_s`: a bare future, a timer only while lazy targets wait
+        (nothing pending: every request wakes the flusher, so no timer is needed)."""
+        loop = asyncio.get_running_loop()
+        waiter = self._wakeup = loop.create_future()
+        timer = loop.call_later(timeout_s, self._wake) if self._lazy else None
+        try:
+            await waiter
+        finally:
+            self._wakeup = None
+            if timer is not None:
+                timer.cancel()
 
     async def _flush_round(self, targets: list[FlushTarget]) -> None:
         tickets = []
@@ -135,23 +155,51 @@ class GroupCommit:
             target.settle()
 
     async def _sync_all(self, work: list) -> None:
-        """Run the fdatasyncs in up to `workers` parallel shares; wait for all of them."""
+        """Run the fdatasyncs in up to `workers` parallel shares; wait for all of them (one
+        wake-up of the loop, by the share that finishes last)."""
         loop = asyncio.get_running_loop()
         shares = min(self._workers, len(work))
-        if shares == 1:  # the common case under light load: no gather
-            await loop.run_in_executor(self._pool, _run_tickets, work)
-            return
-        results = await asyncio.gather(
-            *(
-                loop.run_in_executor(self._pool, _run_tickets, work[i::shares])
-                for i in range(shares)
-            ),
-            return_exceptions=True,
-        )
-        errors = [r for r in results if isinstance(r, BaseException)]
-        oserrors = [e for e in errors if isinstance(e, OSError)]
-        if oserrors or errors:
-            raise (oserrors or errors)[0]
+        latch = _RoundLatch(loop, shares)
+        for i in range(shares):
+            self._pool.submit(latch.run, work[i::shares])
+        await latch.done
+        if latch.errors:
+            oserrors = [e for e in latch.errors if isinstance(e, OSError)]
+            raise (oserrors or latch.errors)[0]
+
+
+class _RoundLatch:
+    """The shares of one round: each runs in a pool thread; the last to finish resolves
+    `done` on the loop (one call_soon_threadsafe per round)."""
+
+    __slots__ = ("_loop", "_left", "_lock", "done", "errors")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, shares: int) -> None:
+        self._loop = loop
+        self._left = shares
+        self._lock = threading.Lock()
+        self.done: asyncio.Future = loop.create_future()
+        self.errors: list[BaseException] = []
+
+    def run(self, work: list) -> None:
+        try:
+            _run_tickets(work)
+        except BaseException as exc:  # noqa: BLE001 - handed to the loop, which raises it
+            with self._lock:
+                self.errors.append(exc)
+        with self._lock:
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            try:
+                self._loop.call_soon_threadsafe(_resolve, self.done)
+            except RuntimeError:  # the loop closed meanwhile: nobody waits any more
+                pass
+
+
+def _resolve(done: asyncio.Future) -> None:
+    if not done.done():  # the flusher may have been cancelled meanwhile
+        done.set_result(None)
 
 
 def _exit_now(reason: str) -> None:

@@ -37,6 +37,7 @@ from core.groups.offsets import CommitOutcome, CommitParams
 from core.groups.router import OFFSETS_TOPIC, partition_for
 from core.model.records import iter_batches
 from core.rpc.client import PeerClients
+from core.transactions.housekeeping import TxnHousekeeping
 from core.transactions.log_format import (
     FormatError,
     decode_key,
@@ -45,7 +46,6 @@ from core.transactions.log_format import (
     encode_value,
 )
 from core.transactions.markers import MarkerWriter
-from core.transactions.operations import TxnOperations
 from core.transactions.queries import TxnQueries
 from core.transactions.state import TxnMetadata, TxnTable
 
@@ -60,7 +60,7 @@ DEFERRED_WRITE_MS = 100
 EXPIRY_CHECK_MAX_MS = 60_000  # idle transactional ids are looked for at least this often
 
 
-class TransactionCoordinator(TxnOperations, TxnQueries):
+class TransactionCoordinator(TxnHousekeeping, TxnQueries):
     def __init__(
         self,
         *,
