@@ -40,8 +40,9 @@ class ResponseWriter:
 
     async def _write_responses(self, queue: asyncio.Queue) -> None:
         writer = self._writer
+        carried: list = []  # an item taken while coalescing, not written yet
         while True:
-            item = await queue.get()
+            item = carried.pop() if carried else await queue.get()
             if item is None:
                 return
             try:
@@ -61,9 +62,31 @@ class ResponseWriter:
                 finally:
                     response.release()
             else:
-                writer.write(response)
+                writer.write(self._with_ready(queue, response, carried))
             if writer.transport.get_write_buffer_size() > DRAIN_ABOVE_BYTES:
-                await writer.drain()
+                try:
+                    await writer.drain()
+                except BaseException:
+                    for left in carried:  # taken from the queue: released like the rest
+                        if left is not None:
+                            left.add_done_callback(release_result)
+                    raise
+
+    def _with_ready(self, queue: asyncio.Queue, response: bytes, carried: list) -> bytes:
+        """`response` and the encoded responses queued behind it that are ready already, as
+        one write (one send: pipelined requests answered together, such as a transaction's
+        Produce requests acknowledged by one fsync); the first item that is not, in
+        `carried`."""
+        chunks = None
+        while not queue.empty():
+            item = queue.get_nowait()
+            if not _encoded(item):
+                carried.append(item)
+                break
+            self._on_answered()
+            chunks = chunks or [response]
+            chunks.append(item.result())
+        return b"".join(chunks) if chunks else response
 
     async def _send_parts(self, response: RawResponse) -> None:
         writer = self._writer
@@ -116,6 +139,17 @@ def release_unsent(queue: asyncio.Queue) -> None:
         item = queue.get_nowait()
         if item is not None:
             item.add_done_callback(release_result)
+
+
+def _encoded(item: asyncio.Future | None) -> bool:
+    """A request future answered with encoded bytes (a plain response, written as is)."""
+    return (
+        item is not None
+        and item.done()
+        and not item.cancelled()
+        and item.exception() is None
+        and isinstance(item.result(), bytes)
+    )
 
 
 def release_result(fut: asyncio.Future) -> None:
