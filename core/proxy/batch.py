@@ -36,8 +36,9 @@ def _varint(value: int) -> bytes:
     return _VARINTS[value] if 0 <= value < _TABLE_SIZE else zigzag_varint(value)
 
 
-# attributes 0, timestampDelta 0 and the offsetDelta of each record position
+# attributes 0, timestampDelta 0 and the offsetDelta of each record position; then a null key
 _HEADS = [b"\x00\x00" + _VARINTS[delta] for delta in range(_TABLE_SIZE)]
+_NULL_KEY_HEADS = [head + _NULL for head in _HEADS]
 
 
 def record_batch(
@@ -46,37 +47,32 @@ def record_batch(
     """One v2 batch of the (key, value) pairs, offsets 0..n-1, all at one timestamp."""
     assert pairs, "a batch holds at least one record"
     stamp = time.time_ns() // 1_000_000 if timestamp_ms is None else timestamp_ms
-    parts: list[bytes] = []
-    append = parts.append
-    varints, heads = _VARINTS, _HEADS
+    parts: list[bytes] = [bytes(HEADER_SIZE)]  # packed below
+    extend = parts.extend
+    varints = _VARINTS
     for delta, (key, value) in enumerate(pairs):
-        head = heads[delta] if delta < _TABLE_SIZE else b"\x00\x00" + zigzag_varint(delta)
-        if key is None:
-            key_part = _NULL
+        if delta >= _TABLE_SIZE:
+            head = b"\x00\x00" + zigzag_varint(delta) + (_NULL if key is None else b"")
         else:
+            head = _NULL_KEY_HEADS[delta] if key is None else _HEADS[delta]
+        if key is not None:
             n = len(key)
-            key_part = (varints[n] if n < _TABLE_SIZE else zigzag_varint(n)) + key
-        if value is None:
-            value_len = _NULL
-            value = b""
-        else:
-            n = len(value)
-            value_len = varints[n] if n < _TABLE_SIZE else zigzag_varint(n)
+            head += (varints[n] if n < _TABLE_SIZE else zigzag_varint(n)) + key
         # the record's length, then the record (no headers: a count of 0 at the end)
-        size = len(head) + len(key_part) + len(value_len) + len(value) + 1
-        append(varints[size] if size < _TABLE_SIZE else zigzag_varint(size))
-        append(head)
-        append(key_part)
-        append(value_len)
-        append(value)
-        append(_ZERO)
-    payload = b"".join(parts)
-    batch = bytearray(HEADER_SIZE)
+        if value is None:
+            size = len(head) + 2
+            extend((_varint(size), head, _NULL, _ZERO))
+            continue
+        n = len(value)
+        value_len = varints[n] if n < _TABLE_SIZE else zigzag_varint(n)
+        size = len(head) + len(value_len) + n + 1
+        size_len = varints[size] if size < _TABLE_SIZE else zigzag_varint(size)
+        extend((size_len, head, value_len, value, _ZERO))
+    batch = bytearray().join(parts)
     count = len(pairs)
     _HEADER.pack_into(
-        batch, 0, 0, HEADER_SIZE - LOG_OVERHEAD + len(payload), -1, 2, 0, 0,
+        batch, 0, 0, len(batch) - LOG_OVERHEAD, -1, 2, 0, 0,
         count - 1, stamp, stamp, -1, -1, -1, count,
     )  # fmt: skip
-    batch += payload
     _CRC.pack_into(batch, 17, crc32c.crc32c(memoryview(batch)[CRC_START:]))
     return batch

@@ -135,7 +135,7 @@ class Coalescer:
         pending.entries.append((entry, len(pairs)))
         if isinstance(members, range) and len(members) == len(values):
             pairs.extend(zip(keys, values))
-            pending.bytes += sum(map(_size, keys)) + sum(map(_size, values))
+            pending.bytes += sum(map(len, filter(None, keys))) + sum(map(len, filter(None, values)))
         else:
             for i in members:
                 pairs.append((keys[i], values[i]))

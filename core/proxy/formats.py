@@ -114,7 +114,8 @@ def parse_produce(
             raise ProxyError(INVALID_DATA, f"records[{i}] needs a key or a value")
         keys.append(None if raw_key is None else convert(raw_key, "key", i))
         values.append(None if raw_value is None else convert(raw_value, "value", i))
-        partitions = add_partition(partitions, rec, i)
+        if partitions is not None or rec.get("partition") is not None:
+            partitions = add_partition(partitions, rec, i)
     return Records(keys, values, partitions)
 
 

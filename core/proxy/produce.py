@@ -20,13 +20,17 @@ from core.proxy.errors import PARTITION_NOT_FOUND, ProxyError, kafka_error_code
 from core.proxy.formats import Records
 
 _PARTITIONER = DefaultPartitioner()
-OK_OFFSET = '{"partition":%d,"offset":%d}'
 
 
 def ok_offsets(out: list[str], members: Sequence[int], partition: int, base: int) -> None:
     """out[i] for the i in `members`: the offsets base, base + 1, ... in partition."""
-    for n, i in enumerate(members):
-        out[i] = OK_OFFSET % (partition, base + n)
+    prefix = f'{{"partition":{partition:d},"offset":'
+    texts = [f"{prefix}{offset}}}" for offset in range(base, base + len(members))]
+    if isinstance(members, range) and members.step == 1:
+        out[members.start : members.stop] = texts
+    else:
+        for i, text in zip(members, texts):
+            out[i] = text
 
 
 def failed(out: list[str], members: Sequence[int], exc: BaseException) -> None:

@@ -20,6 +20,8 @@ def test_same_bytes_as_build_batch():
              rng.randbytes(rng.randrange(40_000)))
             for _ in range(300)
         ],
+        # past the varint table: offset deltas from 32768 on
+        [(None if i % 2 else b"k", b"x" if i % 3 else None) for i in range(33_000)],
     ]  # fmt: skip
     for pairs in cases:
         mine = record_batch(pairs, 1_700_000_000_000)
