@@ -12,65 +12,28 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 from typer.models import DefaultPlaceholder
 
+from cli import _pflag, _rpk_use
 from cli.errors import CommandUsageError
 
 GLOBAL_FLAGS = ("--config", "--config-opt", "--profile", "--verbose")
-_PFLAG_TYPES = {int: "int", float: "float", bool: ""}
 MIN_NAME_PADDING = 11  # cobra's minNamePadding
 # Flags a command parses by hand (pflag's optional-value bools), by command path: their rows
 EXTRA_FLAGS: dict[str, list[tuple[str, str]]] = {}
 
 
-def _type_name(param) -> str:
-    if getattr(param, "is_flag", False) or getattr(param, "count", False):
-        return ""
-    descriptor = getattr(param, "type_descriptor", None)
-    annotation = getattr(descriptor, "annotation", str)
-    if param.multiple:
-        return "stringArray"
-    return _PFLAG_TYPES.get(annotation, "string")
-
-
-def _default_text(param, kind: str) -> str:
-    default = param.default
-    if isinstance(default, DefaultPlaceholder) or default in (None, "", [], (), False, 0):
-        return ""
-    if callable(default):
-        return ""
-    if kind == "string":
-        return f' (default "{default}")'
-    if isinstance(default, (list, tuple)):
-        return f" (default [{','.join(str(d) for d in default)}])"
-    return f" (default {str(default).lower() if isinstance(default, bool) else default})"
-
-
-def _flag_line(param) -> tuple[str, str]:
-    shorts = [o for o in param.opts if not o.startswith("--")]
-    longs = [o for o in param.opts if o.startswith("--")]
-    left = f"  {shorts[0]}, " if shorts else "      "
-    left += longs[0] if longs else ""
-    kind = _type_name(param)
-    if kind:
-        left += f" {kind}"
-    return left, (param.help or "") + _default_text(param, kind)
-
-
-def _render_flags(rows: list[tuple[str, str]]) -> str:
-    width = max(len(left) for left, _ in rows)
-    return "\n".join(f"{left.ljust(width)}   {text}".rstrip() for left, text in rows)
-
-
 def _split_flags(cmd, ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    local, inherited = [], []
+    local: list[tuple[str, str]] = []
+    inherited: list[tuple[str, str]] = []
     is_root = ctx.parent is None
     for param in cmd.get_params(ctx):
         if param.param_type_name != "option" or param.hidden or "--help" in param.opts:
             continue
-        row = _flag_line(param)
+        row = _pflag.flag_row(param)
         is_global = any(o in GLOBAL_FLAGS for o in param.opts)
         (inherited if is_global and not is_root else local).append(row)
-    local.append(("  -h, --help", f"Help for {cmd.name}"))
-    local += EXTRA_FLAGS.get(ctx.command_path, [])
+    path = _canonical(ctx)
+    local.append(("  -h, --help", f"Help for {path[-1] if path else 'rpk'}"))
+    local += EXTRA_FLAGS.get(" ".join(["rpk", *path]), [])
     if not is_root:  # the persistent flags are the root's own: listed under Global Flags
         inherited = _global_rows(ctx) or inherited
     return sorted(local, key=_sort_key), sorted(inherited, key=_sort_key)
@@ -79,11 +42,20 @@ def _split_flags(cmd, ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
 def _global_rows(ctx) -> list[tuple[str, str]]:
     root = ctx.find_root()
     params = [p for p in root.command.get_params(root) if any(o in GLOBAL_FLAGS for o in p.opts)]
-    return [_flag_line(p) for p in params]
+    return [_pflag.flag_row(p) for p in params]
 
 
 def _sort_key(row: tuple[str, str]) -> str:
     return row[0].strip().split(", ")[-1].lstrip("-")
+
+
+def _canonical(ctx) -> list[str]:
+    """The command path without `rpk`, each alias replaced by the name it stands for."""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(getattr(ctx.command, "rpk_alias_of", None) or ctx.info_name or "")
+        ctx = ctx.parent
+    return names[::-1]
 
 
 def _arguments(cmd) -> str:
@@ -97,54 +69,90 @@ def _arguments(cmd) -> str:
     return " ".join(parts)
 
 
-def _visible_commands(cmd, ctx) -> list[tuple[str, Any]]:
-    return [
-        (name, sub)
-        for name in sorted(cmd.list_commands(ctx))  # cobra sorts commands by name
-        if (sub := cmd.get_command(ctx, name)) is not None and not sub.hidden
+def _use_line(cmd, path: list[str]) -> str:
+    """cobra's UseLine: the parent's path, the command's `Use:`, then `[flags]`."""
+    rpk = _rpk_use.lookup(" ".join(path))
+    if rpk is not None:
+        use = rpk[0] if not path else rpk[0].replace(path[-1], path[-1], 1)
+    else:
+        args = _arguments(cmd) if not isinstance(cmd, TyperGroup) else ""
+        use = " ".join(filter(None, [path[-1] if path else "rpk", args]))
+    line = " ".join(["rpk", *path[:-1], use]) if path else use
+    return line if "[flags]" in line else line + " [flags]"
+
+
+def short_text(cmd, path: list[str]) -> str:
+    """The one-line description in a parent's "Available Commands" (rpk's `Short:`)."""
+    rpk = _rpk_use.lookup(" ".join(path))
+    if rpk is not None:
+        return rpk[1]
+    text = (cmd.short_help or cmd.help or "").strip().split("\n", 1)[0].strip()
+    return text[:-1] if text.endswith(".") else text
+
+
+def _subcommands(cmd, ctx) -> list[tuple[str, Any]]:
+    """Every real subcommand (not an alias's hidden copy), by name as cobra sorts them."""
+    out = []
+    for name in sorted(cmd.list_commands(ctx)):
+        sub = cmd.get_command(ctx, name)
+        if sub is not None and getattr(sub, "rpk_alias_of", None) is None:
+            out.append((name, sub))
+    return out
+
+
+def _name_padding(subs: list[tuple[str, Any]], path: list[str]) -> int:
+    """cobra's NamePadding: the longest child name, hidden ones included (minimum 11)."""
+    counted = [
+        n for n, s in subs if not s.hidden or _rpk_use.lookup(" ".join([*path, n])) is not None
     ]
+    return max([MIN_NAME_PADDING, *(len(n) for n in counted)])
 
 
-def _aliases(cmd, ctx) -> list[str]:
+def _aliases(name: str, ctx) -> list[str]:
     parent = ctx.parent.command if ctx.parent is not None else None
     if parent is None or not hasattr(parent, "commands"):
         return []
     return [
-        name
-        for name, sub in parent.commands.items()
-        if sub.hidden and name != cmd.name and getattr(sub, "rpk_alias_of", None) == cmd.name
+        alias
+        for alias, sub in parent.commands.items()
+        if alias != name and getattr(sub, "rpk_alias_of", None) == name
     ]
 
 
 def usage_text(cmd, ctx) -> str:
-    """cobra's usage template: Usage, Aliases, Available Commands, Flags, Global Flags."""
-    path = ctx.command_path
-    is_group = isinstance(cmd, TyperGroup)
-    subs = _visible_commands(cmd, ctx) if is_group else []
-    out = ["Usage:"]
-    if not is_group:
-        args = _arguments(cmd)
-        out.append(f"  {path}{' ' + args if args else ''} [flags]")
-    if subs:
-        out.append(f"  {path} [command]")
-    aliases = _aliases(cmd, ctx)
+    """rpk's usage template: Usage, Aliases, Available Commands, Flags, Global Flags.
+
+    Every rpk command is runnable (rpk gives groups a Run that prints their help), so groups
+    print their use line too. Paths name commands, never the alias that was typed.
+    """
+    path = _canonical(ctx)
+    shown = " ".join(["rpk", *path])
+    subs = _subcommands(cmd, ctx) if isinstance(cmd, TyperGroup) else []
+    visible = [(n, s) for n, s in subs if not s.hidden]
+    out = ["Usage:", f"  {_use_line(cmd, path)}"]
+    if visible:
+        out.append(f"  {shown} [command]")
+    aliases = _aliases(path[-1], ctx) if path else []
     if aliases:
-        out += ["", "Aliases:", f"  {', '.join([cmd.name, *aliases])}"]
-    if subs:
-        pad = max(MIN_NAME_PADDING, *(len(n) for n, _ in subs))
+        out += ["", "Aliases:", f"  {', '.join([path[-1], *aliases])}"]
+    if visible:
+        pad = _name_padding(subs, path)
         out += ["", "Available Commands:"]
-        out += [f"  {n.ljust(pad)} {s.get_short_help_str(limit=200)}" for n, s in subs]
+        out += [f"  {n.ljust(pad)} {short_text(s, [*path, n])}" for n, s in visible]
     local, inherited = _split_flags(cmd, ctx)
-    out += ["", "Flags:", _render_flags(local)]
+    out += ["", "Flags:", _pflag.render(local)]
     if inherited:
-        out += ["", "Global Flags:", _render_flags(inherited)]
-    if subs:
-        out += ["", f'Use "{path} [command] --help" for more information about a command.']
+        out += ["", "Global Flags:", _pflag.render(inherited)]
+    if visible:
+        out += ["", f'Use "{shown} [command] --help" for more information about a command.']
     return "\n".join(out) + "\n"
 
 
 def help_text(cmd, ctx) -> str:
-    text = (cmd.help or cmd.short_help or "").strip()
+    """cobra's help template: the Long text (or the Short when there is none), the usage."""
+    text = (cmd.help or "").strip()
+    if "\n" not in text:  # a one-line docstring stands for rpk's Short
+        text = short_text(cmd, _canonical(ctx))
     epilog = (cmd.epilog or "").strip()
     head = f"{text}\n\n" if text else ""
     tail = f"\n{epilog}\n" if epilog else ""
@@ -180,7 +188,7 @@ def _cobra_message(cmd, ctx, exc, args: list[str]) -> str:
     if kind == "BadParameter" and getattr(param, "param_type_name", "") == "option":
         flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
         value = _value_after(args, param.opts)
-        kind_name = _type_name(param) or "bool"
+        kind_name = _pflag.type_name(param) or "bool"
         return f'invalid argument "{value}" for "{flag}" flag: {_go_parse_error(kind_name, value)}'
     if kind == "BadOptionUsage" and "requires an argument" in message:
         name = exc.option_name

@@ -38,8 +38,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         metavar="PATH",
-        help="Redpanda or rpk config file; default search paths are ~/.config/rpk/rpk.yaml, "
-        "$PWD/redpanda.yaml, and /etc/redpanda/redpanda.yaml.",
+        help="Redpanda or rpk config file; default search paths are {rpk.yaml}, "
+        "$PWD/redpanda.yaml, and /etc/redpanda/redpanda.yaml",
     ),
 ]
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", help="rpk profile to use.")]

@@ -129,7 +129,9 @@ def test_backcompat_flags_reach_the_brokers(rpk, broker):
 def test_hidden_aliases_only_for_commands_that_exist(rpk):
     # `rpk acl` is rpk's hidden `rpk security acl` (with a hidden `acl user`)
     listed = rpk(["acl", "--help"])
-    assert listed.exit_code == 0 and "Usage:\n  rpk acl [command]" in listed.stdout
+    assert (
+        listed.exit_code == 0 and "Usage:\n  rpk acl [flags]\n  rpk acl [command]" in listed.stdout
+    )
     for name in ("create", "list", "delete"):
         assert f"  {name} " in listed.stdout
     assert "  user " not in listed.stdout

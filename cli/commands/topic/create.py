@@ -21,11 +21,22 @@ EVEN_REPLICAS = "INVALID_REPLICATION_FACTOR: replication factor must be odd"
 def topic_create(
     topics: Annotated[list[str], typer.Argument(help="Topics to create.")],
     partitions: Annotated[
-        int, typer.Option("-p", "--partitions", help="Number of partitions (-1 = cluster default).")
+        int,
+        typer.Option(
+            "-p",
+            "--partitions",
+            metavar="int32",
+            help="Number of partitions (-1 = cluster default).",
+        ),
     ] = -1,
     replicas: Annotated[
         int,
-        typer.Option("-r", "--replicas", help="Replication factor, odd (-1 = cluster default)."),
+        typer.Option(
+            "-r",
+            "--replicas",
+            metavar="int16",
+            help="Replication factor, odd (-1 = cluster default).",
+        ),
     ] = -1,
     topic_config: Annotated[
         Optional[list[str]],

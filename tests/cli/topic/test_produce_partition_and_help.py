@@ -24,5 +24,11 @@ def test_consume_help_documents_pretty_print(rpk):
     res = rpk(["topic", "consume", "--help"])
     assert res.exit_code == 0
     flags = res.stdout.split("\nFlags:\n", 1)[1].split("\n\n", 1)[0]
-    row = next(line for line in flags.splitlines() if "--pretty-print" in line)
-    assert row.startswith("      --pretty-print ") and "(default true)" in row
+    lines = flags.splitlines()
+    at = next(i for i, line in enumerate(lines) if "--pretty-print" in line)
+    assert lines[at].startswith("      --pretty-print ")
+    # pflag wraps the usage at 80 columns: the row goes on until the next flag's line
+    rest = lines[at + 1 :]
+    end = next((i for i, line in enumerate(rest) if not line.startswith(" " * 8)), len(rest))
+    row = " ".join(part.strip() for part in [lines[at], *rest[:end]])
+    assert "(default true)" in row

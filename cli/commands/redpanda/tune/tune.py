@@ -111,7 +111,8 @@ def tune(
 
 def register_tuner_commands(app: typer.Typer) -> None:
     for name in [ALL, *registry.available()]:
-        app.command(name, help=_help_for(name))(with_globals(_command_for(name)))
+        # Hidden: rpk lists only `help` and `list` (it takes the tuners as arguments)
+        app.command(name, help=_help_for(name), hidden=True)(with_globals(_command_for(name)))
 
 
 def _help_for(name: str) -> str:
