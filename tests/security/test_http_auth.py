@@ -126,10 +126,13 @@ def test_refusals_cost_the_same_for_unknown_users_and_wrong_passwords(broker, ce
         assert client.get("/subjects").status_code == 401
         return time.monotonic() - started
 
-    for _ in range(2):  # one of each at a time: the per-address limit allows 10 at once
-        unknown, wrong = refused_s(("nobody", "x")), refused_s(("alice", "wrong"))
-        assert unknown >= 0.1 and wrong >= 0.1
-        assert abs(unknown - wrong) < 0.08, (unknown, wrong)
+    unknowns, wrongs = [], []
+    for _ in range(4):  # one of each at a time: the per-address limit allows 10 at once
+        unknowns.append(refused_s(("nobody", "x")))
+        wrongs.append(refused_s(("alice", "wrong")))
+    assert min(unknowns) >= 0.1 and min(wrongs) >= 0.1
+    # the fastest of each kind: a loaded host only ever adds time to a sample
+    assert abs(min(unknowns) - min(wrongs)) < 0.08, (unknowns, wrongs)
     log = broker.log_text()
     assert "HTTP basic authentication failed from 127.0.0.1 for user 'nobody'" in log
 
