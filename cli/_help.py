@@ -25,17 +25,24 @@ def _split_flags(cmd, ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
     local: list[tuple[str, str]] = []
     inherited: list[tuple[str, str]] = []
     is_root = ctx.parent is None
+    path = _canonical(ctx)
+    from_group = _rpk_use.inherited_flags(path)  # a group's persistent flags, as rpk has them
+    group_rows = []
     for param in cmd.get_params(ctx):
         if param.param_type_name != "option" or param.hidden or "--help" in param.opts:
             continue
         row = _pflag.flag_row(param)
+        if any(o in from_group for o in param.opts):
+            group_rows.append(row)
+            continue
         is_global = any(o in GLOBAL_FLAGS for o in param.opts)
         (inherited if is_global and not is_root else local).append(row)
-    path = _canonical(ctx)
     local.append(("  -h, --help", f"Help for {path[-1] if path else 'rpk'}"))
     local += EXTRA_FLAGS.get(" ".join(["rpk", *path]), [])
+    local += [row for _, row in _rpk_use.PERSISTENT_FLAGS.get(" ".join(path), ())]
     if not is_root:  # the persistent flags are the root's own: listed under Global Flags
         inherited = _global_rows(ctx) or inherited
+    inherited += group_rows
     return sorted(local, key=_sort_key), sorted(inherited, key=_sort_key)
 
 
@@ -135,6 +142,9 @@ def usage_text(cmd, ctx) -> str:
     aliases = _aliases(path[-1], ctx) if path else []
     if aliases:
         out += ["", "Aliases:", f"  {', '.join([path[-1], *aliases])}"]
+    example = _rpk_use.EXAMPLES.get(" ".join(path))
+    if example:
+        out += ["", "Examples:", example]
     if visible:
         pad = _name_padding(subs, path)
         out += ["", "Available Commands:"]
@@ -208,6 +218,8 @@ def _value_after(args: list[str], opts: list[str]) -> str:
 
 
 def _go_parse_error(kind: str, value: str) -> str:
+    if kind.startswith("uint"):
+        return f'strconv.ParseUint: parsing "{value}": invalid syntax'
     if kind.startswith("int"):
         return f'strconv.ParseInt: parsing "{value}": invalid syntax'
     if kind.startswith("float"):

@@ -8,6 +8,7 @@ columns when stdin is not a terminal, as rpk asks the size of fd 0).
 from __future__ import annotations
 
 import os
+import re
 
 from typer.models import DefaultPlaceholder
 
@@ -65,11 +66,41 @@ def default_text(param, kind: str) -> str:
         return ""
     if kind in _QUOTED_TYPES:
         return f" (default {go_quote(str(default))})"
+    if kind == "duration":
+        return f" (default {go_duration(str(default))})"
     if isinstance(default, (list, tuple)):
         return f" (default [{','.join(str(d) for d in default)}])"
     if isinstance(default, bool):
         return f" (default {str(default).lower()})"
     return f" (default {default})"
+
+
+_UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
+_UNIT_NS["h"] = 60 * _UNIT_NS["m"]
+
+
+def go_duration(text: str) -> str:
+    """A duration default (`10s`, `1m`, `1h30m`) as Go's time.Duration.String prints it."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return text  # not a Go duration literal: shown as written
+    total_ns = round(sum(float(n) * _UNIT_NS[u] for n, u in parts))
+    if total_ns == 0:
+        return "0s"
+    if total_ns < _UNIT_NS["s"]:
+        for unit in ("ms", "µs", "ns"):
+            if total_ns >= _UNIT_NS[unit] or unit == "ns":
+                return _trim(total_ns / _UNIT_NS[unit]) + unit
+    hours, rest = divmod(total_ns, _UNIT_NS["h"])
+    minutes, rest = divmod(rest, _UNIT_NS["m"])
+    seconds = _trim(rest / _UNIT_NS["s"]) + "s"
+    if hours:
+        return f"{hours}h{minutes}m{seconds}"
+    return f"{minutes}m{seconds}" if minutes else seconds
+
+
+def _trim(value: float) -> str:
+    return f"{value:.9f}".rstrip("0").rstrip(".")
 
 
 def go_quote(text: str) -> str:

@@ -285,3 +285,52 @@ def lookup(path: str) -> tuple[str, str] | None:
         if path == old or path.startswith(old + " "):
             return COMMANDS.get(new + path[len(old) :])
     return None
+
+
+# Flags rpk installs on a group as persistent flags (its InstallFormatFlag): the group lists
+# them under Flags, each command below it under Global Flags. By group path: (flag, row).
+_FORMAT_ROW = ("      --format string", 'Output format (json,yaml,text,wide,help) (default "text")')
+PERSISTENT_FLAGS: dict[str, tuple[tuple[str, tuple[str, str]], ...]] = {
+    group: (("--format", _FORMAT_ROW),)
+    for group in (
+        "cluster quotas",
+        "cluster txn",
+        "registry compatibility-level",
+        "registry mode",
+        "registry schema",
+        "registry subject",
+        "security user",
+    )
+}
+
+
+def inherited_flags(path: list[str]) -> set[str]:
+    """The flags of `path` that rpk inherits from a group above it."""
+    return {
+        flag
+        for depth in range(1, len(path))
+        for flag, _ in PERSISTENT_FLAGS.get(" ".join(path[:depth]), ())
+    }
+
+
+# cobra's Examples section, for the commands whose rpk definition has an Example (the text is
+# printed as it is: it starts and ends with a newline, as rpk's do).
+EXAMPLES: dict[str, str] = {
+    "group describe": """
+Describe the groups foo and bar:
+  rpk group describe foo bar
+
+Describe every group whose name starts with f or ends with r:
+  rpk group describe -r '^f.*' '.*r$'
+
+Describe every group:
+  rpk group describe -r '*'
+""",
+    "registry mode set": """
+Make the whole schema registry read-only:
+  rpk registry mode set --mode READONLY
+
+Make the subjects foo and bar writable:
+  rpk registry mode set foo bar --mode READWRITE
+""",
+}

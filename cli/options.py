@@ -63,7 +63,9 @@ BACKCOMPAT = [
     ("gx_admin_tls_cert", _StrOpt, ("--admin-api-tls-cert",), "admin.tls.cert"),
     ("gx_admin_tls_key", _StrOpt, ("--admin-api-tls-key",), "admin.tls.key"),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="Output format: json, yaml, text.")]
+# rpk's InstallFormatFlag usage text (its formatter's SupportedFormats)
+FORMAT_HELP = "Output format (json,yaml,text,wide,help)"
+FormatOpt = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
 
 
 @dataclass(frozen=True)

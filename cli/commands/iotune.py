@@ -79,7 +79,9 @@ def register(app: typer.Typer) -> None:
         directories: Annotated[
             list[str],
             typer.Option(
-                "--directories", help="Directories to evaluate (default: redpanda.data_directory)."
+                "--directories",
+                help="Directories to evaluate (default: redpanda.data_directory).",
+                metavar="strings",
             ),
         ] = [],
         duration: Annotated[
@@ -87,12 +89,15 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--duration",
                 help="How long to measure in all (e.g. 10m, 30s; a bare number is seconds).",
+                metavar="duration",
             ),
         ] = "10m",
         timeout: Annotated[
             str,
             typer.Option(
-                "--timeout", help="Extra time allowed beyond --duration before giving up."
+                "--timeout",
+                help="Extra time allowed beyond --duration before giving up.",
+                metavar="duration",
             ),
         ] = "1h",
         no_confirm: Annotated[

@@ -244,3 +244,46 @@ def test_golden_help(rpk, monkeypatch, args, golden):
     res = rpk(args, env={"XDG_CONFIG_HOME": CONFIG_HOME})
     assert res.exit_code == 0, res.stderr
     assert res.stdout == golden
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"\n{title}:\n", 1)[1].split("\n\n", 1)[0] if f"\n{title}:\n" in text else ""
+
+
+def test_a_groups_persistent_format_flag_is_global_below_it(rpk):
+    group = rpk(["registry", "schema", "--help"]).stdout
+    assert "      --format string   Output format (json,yaml,text,wide,help) (default" in group
+    assert "--format" in _section(group, "Flags")
+    leaf = rpk(["registry", "schema", "list", "--help"]).stdout
+    assert "--format" not in _section(leaf, "Flags")
+    assert "--format string" in _section(leaf, "Global Flags")
+    # a command whose rpk flag is its own keeps it under Flags
+    assert "--format string" in _section(rpk(["topic", "list", "--help"]).stdout, "Flags")
+
+
+def test_flag_types_and_defaults_are_pflags(rpk):
+    stop = _section(rpk(["redpanda", "stop", "--help"]).stdout, "Flags")
+    assert "      --timeout duration" in stop and "(default 5s)" in stop
+    produce = _section(rpk(["topic", "produce", "--help"]).stdout, "Flags")
+    assert "  -p, --partition int32" in produce and "--delivery-timeout duration" in produce
+    assert '(default "%v\\n")' in " ".join(produce.split())  # Go's %q of the format
+    assert "  -s, --states strings" in _section(rpk(["group", "list", "--help"]).stdout, "Flags")
+    assert [_pflag.go_duration(t) for t in ("10s", "1m", "1h", "90s", "500ms", "x")] == [
+        "10s",
+        "1m0s",
+        "1h0m0s",
+        "1m30s",
+        "500ms",
+        "x",
+    ]
+
+
+def test_examples_section_follows_usage(rpk):
+    text = rpk(["group", "describe", "--help"]).stdout
+    usage_at, examples_at, flags_at = (
+        text.index("\nUsage:\n"),
+        text.index("\nExamples:\n\n"),
+        text.index("\nFlags:\n"),
+    )
+    assert usage_at < examples_at < flags_at
+    assert "  rpk group describe -r '*'\n\n\nFlags:" in text  # cobra prints Example as it is

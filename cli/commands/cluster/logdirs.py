@@ -68,10 +68,11 @@ def aggregate(rows: list[tuple], into: str) -> tuple[list[str], list[list]]:
 @kc.kafka_command
 def logdirs_describe(
     broker: Annotated[
-        int, typer.Option("-b", "--broker", help="Broker to describe (-1 = all).")
+        int, typer.Option("-b", "--broker", help="Broker to describe (-1 = all).", metavar="int32")
     ] = -1,
     topics: Annotated[
-        Optional[list[str]], typer.Option("--topics", help="Topics to describe (comma separated).")
+        Optional[list[str]],
+        typer.Option("--topics", help="Topics to describe (comma separated).", metavar="strings"),
     ] = None,
     sort_by_size: Annotated[
         bool, typer.Option("--sort-by-size", help="Sort by size, largest first.")

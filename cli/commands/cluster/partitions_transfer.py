@@ -19,7 +19,7 @@ import typer
 from cli._app import add_command
 from cli.clients.admin import AdminClient, from_profile
 from cli.errors import CliError
-from cli.options import with_globals
+from cli.options import FORMAT_HELP, with_globals
 from cli.output import check_format
 
 _NTP = re.compile(r"^((?:[^:]+/)?\d+):(\d+)$")
@@ -99,9 +99,7 @@ def transfer_leadership(
             help="Topic-partition to transfer leadership and new leader location",
         ),
     ] = "",
-    fmt: Annotated[
-        str, typer.Option("--format", help="Output format (text, json, yaml, help)")
-    ] = "text",
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "text",
 ) -> None:
     """Transfer partition leadership between brokers.
 

@@ -23,9 +23,7 @@ ANY_TYPES = ("client-id", "client-id-prefix", "user", "ip")
 DEFAULT_TYPES = ("client-id", "user", "ip")
 FORMATS = ("text", "json", "yaml")
 
-FormatOpt = Annotated[
-    str, typer.Option("--format", help="Output format: json,yaml,text,wide,help.")
-]
+FormatOpt = Annotated[str, typer.Option("--format", help=options.FORMAT_HELP)]
 
 
 def _split(values: Optional[list[str]]) -> list[str]:
@@ -93,6 +91,7 @@ def quotas_describe(
         typer.Option(
             "--name",
             help="type=name pair for exact name matching, where type is client-id or client-id-prefix (repeatable).",
+            metavar="strings",
         ),
     ] = None,
     defaults: Annotated[
@@ -100,6 +99,7 @@ def quotas_describe(
         typer.Option(
             "--default",
             help="type for default matching, where type is client-id or client-id-prefix (repeatable).",
+            metavar="strings",
         ),
     ] = None,
     anys: Annotated[
@@ -107,6 +107,7 @@ def quotas_describe(
         typer.Option(
             "--any",
             help="type for any matching (names or default), where type is client-id or client-id-prefix (repeatable).",
+            metavar="strings",
         ),
     ] = None,
     strict: Annotated[
@@ -165,6 +166,7 @@ def quotas_alter(
         typer.Option(
             "--name",
             help="Entity for exact matching. Format type=name where type is client-id or client-id-prefix (repeatable).",
+            metavar="strings",
         ),
     ] = None,
     defaults: Annotated[
@@ -172,17 +174,22 @@ def quotas_alter(
         typer.Option(
             "--default",
             help="Entity type for default matching, where type is client-id or client-id-prefix (repeatable).",
+            metavar="strings",
         ),
     ] = None,
     adds: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--add", help="Key=value quota to add, where the value is a float number (repeatable)."
+            "--add",
+            help="Key=value quota to add, where the value is a float number (repeatable).",
+            metavar="strings",
         ),
     ] = None,
     deletes: Annotated[
         Optional[list[str]],
-        typer.Option("--delete", help="Key of the quota to delete (repeatable)."),
+        typer.Option(
+            "--delete", help="Key of the quota to delete (repeatable).", metavar="strings"
+        ),
     ] = None,
     dry: Annotated[
         bool, typer.Option("--dry", help="Validate the request without altering the quotas.")

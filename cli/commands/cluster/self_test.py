@@ -82,6 +82,7 @@ def self_test_start(
             "--disk-duration-ms",
             min=0,
             help="The duration in milliseconds of individual disk test runs.",
+            metavar="uint",
         ),
     ] = 30000,
     network_duration_ms: Annotated[
@@ -90,6 +91,7 @@ def self_test_start(
             "--network-duration-ms",
             min=0,
             help="The duration in milliseconds of individual network test runs.",
+            metavar="uint",
         ),
     ] = 30000,
     cloud_timeout_ms: Annotated[
@@ -98,6 +100,7 @@ def self_test_start(
             "--cloud-timeout-ms",
             min=0,
             help="The timeout in milliseconds for a cloud storage request.",
+            metavar="uint",
         ),
     ] = 5000,
     cloud_backoff_ms: Annotated[
@@ -106,6 +109,7 @@ def self_test_start(
             "--cloud-backoff-ms",
             min=0,
             help="The backoff in milliseconds for a cloud storage request.",
+            metavar="uint",
         ),
     ] = 100,
     participant_node_ids: Annotated[
@@ -113,6 +117,7 @@ def self_test_start(
         typer.Option(
             "--participant-node-ids",
             help="Comma-separated list of broker IDs that the tests will run on. If not set, tests will run for all node IDs.",
+            metavar="ints",
         ),
     ] = None,
     only_disk_test: Annotated[
@@ -122,7 +127,10 @@ def self_test_start(
         bool, typer.Option("--only-network-test", help="Runs only network benchmarks.")
     ] = False,
     only_cloud_test: Annotated[
-        bool, typer.Option("--only-cloud-test", help="Runs only cloud storage verification.")
+        bool,
+        typer.Option(
+            "--only-cloud-test", help="Runs only cloud storage verification.", metavar="ints"
+        ),
     ] = False,
 ) -> None:
     """Starts a new self-test run.

@@ -29,9 +29,7 @@ from cli.output import check_format, go_json, print_table
 from cli.views import topic_views
 
 FORMATS = ("text", "json", "yaml", "long")
-FormatOpt = Annotated[
-    str, typer.Option("--format", help="Output format: json,yaml,text,wide,help.")
-]
+FormatOpt = Annotated[str, typer.Option("--format", help=options.FORMAT_HELP)]
 KEY_TYPE_TRANSACTION = 1
 TXN_HELP = """Information about transactions and transactional producers.
 
@@ -264,12 +262,17 @@ def _leaders(admin, topics: list[str] | None) -> dict[int, dict[str, list[int]]]
 def txn_describe_producers(
     topics: Annotated[
         Optional[list[str]],
-        typer.Option("-t", "--topics", help="Topic to describe producers for (repeatable)"),
+        typer.Option(
+            "-t", "--topics", help="Topic to describe producers for (repeatable)", metavar="strings"
+        ),
     ] = None,
     partitions: Annotated[
         Optional[list[str]],
         typer.Option(
-            "-p", "--partitions", help="Partitions to describe producers for (repeatable)"
+            "-p",
+            "--partitions",
+            help="Partitions to describe producers for (repeatable)",
+            metavar="int32Slice",
         ),
     ] = None,
     all_: Annotated[

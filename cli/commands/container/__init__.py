@@ -22,6 +22,7 @@ def _ports(listener: str, default: str):
             f"--{listener}-ports",
             help=f"{listener} ports to listen on; check help text for more information "
             f"(comma list or 'any'; default {default}, +1000 per node)",
+            metavar="strings",
         ),
     ]
 
@@ -57,7 +58,9 @@ def _say(line: str) -> None:
 @with_globals
 @_docker_errors
 def start(
-    nodes: Annotated[int, typer.Option("-n", "--nodes", help="The number of nodes to start")] = 1,
+    nodes: Annotated[
+        int, typer.Option("-n", "--nodes", help="The number of nodes to start", metavar="uint")
+    ] = 1,
     image_: Annotated[
         Optional[str],
         typer.Option(
@@ -74,6 +77,7 @@ def start(
         typer.Option(
             "--retries",
             help="The amount of times to check for the cluster before considering it unstable and exiting",
+            metavar="uint",
         ),
     ] = 10,
     kafka_ports: KafkaPorts = None,
@@ -96,7 +100,9 @@ def start(
     set_: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--set", help="Redpanda configuration property to set upon start (k=v); repeatable"
+            "--set",
+            help="Redpanda configuration property to set upon start (k=v); repeatable",
+            metavar="string",
         ),
     ] = None,
 ) -> None:

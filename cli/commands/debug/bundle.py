@@ -190,6 +190,7 @@ def debug_bundle(
         typer.Option(
             "--timeout",
             help="How long to wait for child commands to execute. For example: 30s, 1.5m.",
+            metavar="duration",
         ),
     ] = "31s",
     upload_url: Annotated[

@@ -184,9 +184,7 @@ def statuses() -> list[dict[str, Any]]:
 
 @with_globals
 def remote_status(
-    fmt: Annotated[
-        str, typer.Option("--format", help="Output format: json,yaml,text,wide,help.")
-    ] = "text",
+    fmt: Annotated[str, typer.Option("--format", help=options.FORMAT_HELP)] = "text",
 ) -> None:
     """Get the status of the current debug bundle process."""
     kind = check_format("text" if fmt in ("wide", "long") else fmt)

@@ -84,7 +84,11 @@ def prometheus_config(
     ] = "redpanda",
     node_addrs: Annotated[
         Optional[str],
-        typer.Option("--node-addrs", help="Comma-separated admin addresses (host:port) to scrape."),
+        typer.Option(
+            "--node-addrs",
+            help="Comma-separated admin addresses (host:port) to scrape.",
+            metavar="strings",
+        ),
     ] = None,
     seed_addr: Annotated[
         Optional[str],
@@ -96,7 +100,8 @@ def prometheus_config(
         bool, typer.Option("--internal-metrics", help="Also scrape the internal /metrics endpoint.")
     ] = False,
     labels: Annotated[
-        Optional[str], typer.Option("--labels", help="Extra labels: public:k=v,internal:k=v.")
+        Optional[str],
+        typer.Option("--labels", help="Extra labels: public:k=v,internal:k=v.", metavar="strings"),
     ] = None,
 ) -> None:
     """Generate the Prometheus configuration to scrape Ailurus nodes."""

@@ -23,7 +23,10 @@ def group_list(
     states: Annotated[
         Optional[list[str]],
         typer.Option(
-            "-s", "--states", help="Comma-separated states to filter by (e.g. Stable,Empty)."
+            "-s",
+            "--states",
+            help="Comma-separated states to filter by (e.g. Stable,Empty).",
+            metavar="strings",
         ),
     ] = None,
 ) -> None:

@@ -82,7 +82,9 @@ def group_seek(
     ] = None,
     topics: Annotated[
         Optional[list[str]],
-        typer.Option("--topics", help="Only seek these topics (comma separated)."),
+        typer.Option(
+            "--topics", help="Only seek these topics (comma separated).", metavar="strings"
+        ),
     ] = None,
     allow_new_topics: Annotated[
         bool,

@@ -37,7 +37,10 @@ def register(app: typer.Typer, hidden: bool = False) -> None:
     @options.with_globals
     def check(
         timeout: Annotated[
-            str, typer.Option("--timeout", help="How long the checks may take (e.g. 2s).")
+            str,
+            typer.Option(
+                "--timeout", help="How long the checks may take (e.g. 2s).", metavar="duration"
+            ),
         ] = "2s",
         root: Annotated[
             str, typer.Option("--root", help="Check the filesystem tree mounted here instead of /.")

@@ -57,7 +57,10 @@ def private_ipv4() -> str:
 @with_globals
 def config_bootstrap(
     ips: Annotated[
-        Optional[str], typer.Option("--ips", help="Comma-separated seed server IPs (host[:port]).")
+        Optional[str],
+        typer.Option(
+            "--ips", help="Comma-separated seed server IPs (host[:port]).", metavar="strings"
+        ),
     ] = None,
     self_ip: Annotated[
         Optional[str],

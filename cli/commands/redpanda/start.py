@@ -28,8 +28,9 @@ START_EPILOG = (
 )
 
 
-def _opt(*names: str, env: str | None = None, help: str = ""):
-    return typer.Option(*names, envvar=env, help=help, show_envvar=bool(env))
+def _opt(*names: str, env: str | None = None, help: str = "", kind: str | None = None):
+    """`kind`: the pflag type rpk's --help names (its address flags are string slices)."""
+    return typer.Option(*names, envvar=env, help=help, show_envvar=bool(env), metavar=kind)
 
 
 @with_globals
@@ -41,6 +42,7 @@ def redpanda_start(
             "--kafka-addr",
             env="REDPANDA_KAFKA_ADDRESS",
             help="Kafka listeners: scheme://host:port|authn, comma separated.",
+            kind="strings",
         ),
     ] = None,
     advertise_kafka_addr: Annotated[
@@ -49,6 +51,7 @@ def redpanda_start(
             "--advertise-kafka-addr",
             env="REDPANDA_ADVERTISE_KAFKA_ADDRESS",
             help="Advertised Kafka listeners.",
+            kind="strings",
         ),
     ] = None,
     rpc_addr: Annotated[
@@ -66,7 +69,11 @@ def redpanda_start(
     seeds: Annotated[
         Optional[str],
         _opt(
-            "-s", "--seeds", env="REDPANDA_SEEDS", help="Seed servers host[:port], comma separated."
+            "-s",
+            "--seeds",
+            env="REDPANDA_SEEDS",
+            help="Seed servers host[:port], comma separated.",
+            kind="strings",
         ),
     ] = None,
     node_id: Annotated[
@@ -74,7 +81,12 @@ def redpanda_start(
     ] = None,
     pandaproxy_addr: Annotated[
         Optional[str],
-        _opt("--pandaproxy-addr", env="REDPANDA_PANDAPROXY_ADDRESS", help="HTTP proxy listeners."),
+        _opt(
+            "--pandaproxy-addr",
+            env="REDPANDA_PANDAPROXY_ADDRESS",
+            help="HTTP proxy listeners.",
+            kind="strings",
+        ),
     ] = None,
     advertise_pandaproxy_addr: Annotated[
         Optional[str],
@@ -82,6 +94,7 @@ def redpanda_start(
             "--advertise-pandaproxy-addr",
             env="REDPANDA_ADVERTISE_PANDAPROXY_ADDRESS",
             help="Advertised HTTP proxy listeners.",
+            kind="strings",
         ),
     ] = None,
     schema_registry_addr: Annotated[
@@ -90,6 +103,7 @@ def redpanda_start(
             "--schema-registry-addr",
             env="REDPANDA_SCHEMA_REGISTRY_ADDRESS",
             help="Schema registry listeners.",
+            kind="strings",
         ),
     ] = None,
     mode: Annotated[

@@ -59,7 +59,10 @@ def stop_process(pid: int, timeout_s: float) -> str:
 @with_globals
 def redpanda_stop(
     timeout: Annotated[
-        str, typer.Option("--timeout", help="How long to wait after SIGTERM before SIGKILL.")
+        str,
+        typer.Option(
+            "--timeout", help="How long to wait after SIGTERM before SIGKILL.", metavar="duration"
+        ),
     ] = "5s",
 ) -> None:
     """Stop a local broker started with `rpk redpanda start`."""

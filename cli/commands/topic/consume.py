@@ -119,7 +119,12 @@ def topic_consume(
     ] = "start",
     partitions: Annotated[
         Optional[list[str]],
-        typer.Option("-p", "--partitions", help="Comma-separated partitions to consume."),
+        typer.Option(
+            "-p",
+            "--partitions",
+            help="Comma-separated partitions to consume.",
+            metavar="int32Slice",
+        ),
     ] = None,
     regex: Annotated[
         bool, typer.Option("-r", "--regex", help="Parse topics as regular expressions.")
@@ -153,16 +158,21 @@ def topic_consume(
         bool, typer.Option("--read-committed", help="Read only committed transactional records.")
     ] = False,
     fetch_max_bytes: Annotated[
-        int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.")
+        int, typer.Option("--fetch-max-bytes", help="Max bytes per fetch.", metavar="int32")
     ] = 1 << 20,
     fetch_max_partition_bytes: Annotated[
-        int, typer.Option("--fetch-max-partition-bytes", help="Max bytes per partition per fetch.")
+        int,
+        typer.Option(
+            "--fetch-max-partition-bytes",
+            help="Max bytes per partition per fetch.",
+            metavar="int32",
+        ),
     ] = 1 << 20,
     fetch_max_wait: Annotated[
         Optional[str],
         typer.Option(
             "--fetch-max-wait",
-            metavar="DURATION",
+            metavar="duration",
             help="Max time the broker waits to fill a fetch (default 5s, or globals.fetch_max_wait).",
         ),
     ] = None,

@@ -107,17 +107,24 @@ def topic_produce(
         typer.Option("-H", "--header", help="Header key:value for every record; repeatable."),
     ] = None,
     partition: Annotated[
-        int, typer.Option("-p", "--partition", help="Partition to produce to (-1 = partitioner).")
+        int,
+        typer.Option(
+            "-p", "--partition", help="Partition to produce to (-1 = partitioner).", metavar="int32"
+        ),
     ] = -1,
     compression: Annotated[
         str, typer.Option("-z", "--compression", help="none, gzip, snappy, lz4 or zstd.")
     ] = "snappy",
-    acks: Annotated[str, typer.Option("--acks", help="-1 (all), 0 or 1.")] = "-1",
+    acks: Annotated[str, typer.Option("--acks", help="-1 (all), 0 or 1.", metavar="int")] = "-1",
     delivery_timeout: Annotated[
-        str, typer.Option("--delivery-timeout", help="Per-record delivery timeout.")
+        str,
+        typer.Option("--delivery-timeout", help="Per-record delivery timeout.", metavar="duration"),
     ] = "30s",
     max_message_bytes: Annotated[
-        int, typer.Option("--max-message-bytes", help="Max request size (-1 = client default).")
+        int,
+        typer.Option(
+            "--max-message-bytes", help="Max request size (-1 = client default).", metavar="int32"
+        ),
     ] = -1,
     tombstone: Annotated[
         bool, typer.Option("-Z", "--tombstone", help="Produce empty values as null (tombstones).")

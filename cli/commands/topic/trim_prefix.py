@@ -59,7 +59,10 @@ def topic_trim_prefix(
     partitions: Annotated[
         Optional[list[str]],
         typer.Option(
-            "-p", "--partitions", help="Comma-separated partitions to trim (default all)."
+            "-p",
+            "--partitions",
+            help="Comma-separated partitions to trim (default all).",
+            metavar="int32Slice",
         ),
     ] = None,
     from_file: Annotated[

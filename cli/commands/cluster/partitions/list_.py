@@ -171,6 +171,7 @@ def partitions_list(
             "-p",
             "--partition",
             help="List of comma-separated partitions IDs that you wish to filter the results with",
+            metavar="ints",
         ),
     ] = None,
     node_ids: Annotated[
@@ -179,6 +180,7 @@ def partitions_list(
             "-n",
             "--node-ids",
             help="List of comma-separated broker IDs that you wish to filter the results with",
+            metavar="ints",
         ),
     ] = None,
     format_: Annotated[

@@ -17,7 +17,7 @@ from cli._app import add_command
 from cli.clients.admin import AdminApiError, from_profile
 from cli.commands.cluster.partitions._admin import get_partition, move_replicas, replicas_text
 from cli.errors import CliError, UsageError
-from cli.options import with_globals
+from cli.options import FORMAT_HELP, with_globals
 from cli.output import check_format, print_structured, print_table
 
 _NTP = re.compile(r"^((?:[^:]+/)?\d+):.*$")
@@ -130,9 +130,7 @@ def partitions_move(
             help="Topic partitions to move and new replica locations (repeatable)",
         ),
     ] = None,
-    format_: Annotated[str, typer.Option("--format", help="Output format: text, json, yaml")] = (
-        "text"
-    ),
+    format_: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = ("text"),
 ) -> None:
     """Move partition replicas across nodes / cores."""
     fmt = check_format(format_)

@@ -147,7 +147,10 @@ def move_status(
     partition: Annotated[
         list[str] | None,
         typer.Option(
-            "-p", "--partition", help="Partitions to filter ongoing movements status (repeatable)"
+            "-p",
+            "--partition",
+            help="Partitions to filter ongoing movements status (repeatable)",
+            metavar="strings",
         ),
     ] = None,
 ) -> None:

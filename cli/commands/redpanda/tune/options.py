@@ -14,18 +14,27 @@ from tuners.executors import DirectExecutor, Executor
 from tuners.fs import RootFs
 
 DisksOpt = Annotated[
-    list[str], typer.Option("--disks", "-d", help="Devices to tune (comma-separated or repeated).")
+    list[str],
+    typer.Option(
+        "--disks", "-d", help="Devices to tune (comma-separated or repeated).", metavar="strings"
+    ),
 ]
 DirsOpt = Annotated[
     list[str],
     typer.Option(
-        "--dirs", "-r", help="Directories whose devices to tune (default: redpanda.data_directory)."
+        "--dirs",
+        "-r",
+        help="Directories whose devices to tune (default: redpanda.data_directory).",
+        metavar="strings",
     ),
 ]
 NicOpt = Annotated[
     list[str],
     typer.Option(
-        "--nic", "-n", help="Network interfaces to tune (default: those of the listeners)."
+        "--nic",
+        "-n",
+        help="Network interfaces to tune (default: those of the listeners).",
+        metavar="strings",
     ),
 ]
 ModeOpt = Annotated[

@@ -35,7 +35,10 @@ RebootOpt = Annotated[
     bool, typer.Option("--reboot-allowed", help="Allow tuners that need a reboot (GRUB changes).")
 ]
 TimeoutOpt = Annotated[
-    str, typer.Option("--timeout", help="How long tuning may take in all (e.g. 10s, 1m).")
+    str,
+    typer.Option(
+        "--timeout", help="How long tuning may take in all (e.g. 10s, 1m).", metavar="duration"
+    ),
 ]
 ScriptOpt = Annotated[
     Optional[str],

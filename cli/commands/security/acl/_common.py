@@ -8,12 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from cli.clients.acls import AclSpec
+from cli.options import FORMAT_HELP
 
 Many = Optional[list[str]]
 
 
 def _opt(flag: str, text: str):
-    return Annotated[Many, typer.Option(flag, help=text)]
+    return Annotated[Many, typer.Option(flag, help=text, metavar="strings")]
 
 
 TopicOpt = _opt("--topic", "Topic to grant ACLs for (repeatable).")
@@ -27,7 +28,7 @@ AllowPrincipalOpt = _opt("--allow-principal", "Principals granted these permissi
 AllowHostOpt = _opt("--allow-host", "Hosts from which access is granted (repeatable).")
 DenyPrincipalOpt = _opt("--deny-principal", "Principals denied these permissions (repeatable).")
 DenyHostOpt = _opt("--deny-host", "Hosts from which access is denied (repeatable).")
-FormatOpt = Annotated[str, typer.Option("--format", help="Output format: json, yaml, text.")]
+FormatOpt = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
 
 
 def pattern_opt(default: str, choices: str):

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.errors import UsageError
+from cli.options import FORMAT_HELP
 
 MECHANISMS = {"scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512"}
 
@@ -16,7 +17,7 @@ MechanismOpt = Annotated[
         "--mechanism", help="SASL mechanism to use for the user: scram-sha-256 or scram-sha-512."
     ),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="Output format: json, yaml, text.")]
+FormatOpt = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
 
 
 def mechanism(value: str) -> str:
