@@ -140,6 +140,8 @@ def usage_text(cmd, ctx) -> str:
     if visible:
         out.append(f"  {shown} [command]")
     aliases = _aliases(path[-1], ctx) if path else []
+    if " ".join(path) in _rpk_use.ALIASES:
+        aliases = [a for a in _rpk_use.ALIASES[" ".join(path)] if a in aliases]
     if aliases:
         out += ["", "Aliases:", f"  {', '.join([path[-1], *aliases])}"]
     example = _rpk_use.EXAMPLES.get(" ".join(path))

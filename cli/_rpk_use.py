@@ -334,3 +334,11 @@ Make the subjects foo and bar writable:
   rpk registry mode set foo bar --mode READWRITE
 """,
 }
+
+
+# rpk's `Aliases:` where its order differs from our registration order or where a hidden
+# copy of ours is rpk's own hidden command rather than an alias (partitions movement-cancel).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "cluster info": ("status", "metadata"),
+    "cluster partitions move-cancel": ("alter-cancel",),
+}

@@ -287,3 +287,16 @@ def test_examples_section_follows_usage(rpk):
     )
     assert usage_at < examples_at < flags_at
     assert "  rpk group describe -r '*'\n\n\nFlags:" in text  # cobra prints Example as it is
+
+
+@pytest.mark.parametrize(
+    "args, aliases",
+    [
+        (["cluster", "info", "--help"], "info, status, metadata"),
+        (["cluster", "partitions", "move-cancel", "--help"], "move-cancel, alter-cancel"),
+        (["redpanda", "admin", "config", "print", "--help"], "print, dump, list, ls, display"),
+        (["sec", "--help"], "security, sec"),
+    ],
+)
+def test_aliases_in_rpks_order(rpk, args, aliases):
+    assert _section(rpk(args).stdout, "Aliases") == f"  {aliases}"
