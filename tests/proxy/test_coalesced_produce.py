@@ -9,6 +9,7 @@ import json
 import uuid
 
 import httpx
+import pytest
 
 from tests.proxy.test_local_produce import read_all
 from tests.support.proxy import BINARY, JSON, V2, b64, proxy_url
@@ -60,20 +61,34 @@ def test_concurrent_requests_get_contiguous_offsets_and_read_back_once(proxy_bro
         assert m.value() == json.dumps({"r": req, "i": pos}, separators=(",", ":")).encode()
 
 
-def test_concurrent_large_requests_split_at_max_message_bytes(proxy_broker):
-    """12 requests of 40 records of 8 KiB (3.8 MB together, max.message.bytes 1 MiB):
-    several batches, a request's records possibly across two, offsets still per request."""
+@pytest.mark.parametrize(
+    ("requests", "records", "size"),
+    [
+        (12, 40, 8192),  # 3.8 MB together: several 1 MiB batches
+        (6, 64, 32768),  # 12.6 MB: past the coalescer's 8 MiB pending bound too
+    ],
+)
+def test_concurrent_large_requests_split_at_max_message_bytes(
+    proxy_broker, requests, records, size
+):
+    """Concurrent requests larger together than max.message.bytes (1 MiB): several batches,
+    a request's records possibly across two, offsets still per request."""
     topic = f"co-{uuid.uuid4().hex[:8]}"
     make_topic(proxy_broker.bootstrap, topic, 1)
     bodies = [
-        {"records": [{"key": b64(f"{r}/{i}"), "value": b64(bytes([r]) * 8192)} for i in range(40)]}
-        for r in range(12)
+        {
+            "records": [
+                {"key": b64(f"{r}/{i}"), "value": b64(bytes([r]) * size)} for i in range(records)
+            ]
+        }
+        for r in range(requests)
     ]
     all_offsets = asyncio.run(_post_all(proxy_url(proxy_broker), topic, bodies, BINARY))
-    where = _check_offsets(all_offsets, [40] * 12)
-    msgs = read_all(proxy_broker.bootstrap, topic, 0, 480)
-    assert [m.offset() for m in msgs] == list(range(480))
+    where = _check_offsets(all_offsets, [records] * requests)
+    total = requests * records
+    msgs = read_all(proxy_broker.bootstrap, topic, 0, total)
+    assert [m.offset() for m in msgs] == list(range(total))
     for m in msgs:
         req, pos = where[m.offset()]
         assert m.key() == f"{req}/{pos}".encode()
-        assert m.value() == bytes([req]) * 8192
+        assert m.value() == bytes([req]) * size
