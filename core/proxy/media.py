@@ -4,6 +4,8 @@ Accept it cannot answer. Embedded formats travel in the media type:
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from core.proxy.errors import ProxyError
@@ -15,8 +17,9 @@ GENERIC = ("application/vnd.kafka.v2+json", "application/vnd.kafka+json", "appli
 V2 = GENERIC[0]
 
 
-def _types(header: str) -> list[str]:
-    return [part.split(";")[0].strip().lower() for part in header.split(",") if part.strip()]
+@functools.lru_cache(maxsize=256)  # clients send the same few headers over and over
+def _types(header: str) -> tuple[str, ...]:
+    return tuple(part.split(";")[0].strip().lower() for part in header.split(",") if part.strip())
 
 
 def embedded_format(media_type: str) -> str | None:
@@ -55,7 +58,7 @@ def check_v2_body(request: web.Request) -> None:
         raise ProxyError(415, f"HTTP 415 Unsupported Media Type: {ctype[0]}")
 
 
-def _acceptable(accepted: list[str], offered: str) -> bool:
+def _acceptable(accepted: tuple[str, ...], offered: str) -> bool:
     if not accepted:
         return True
     for media in accepted:

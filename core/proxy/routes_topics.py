@@ -22,6 +22,7 @@ from core.proxy.spec import (
     partition_param,
     principal,
     query_int,
+    read_raw,
     state,
 )
 from core.proxy.state import ProxyState
@@ -103,7 +104,7 @@ async def _produce(request: web.Request, partition: int | None) -> web.Response:
     media.check_accept(request)
     st: ProxyState = state(request)
     topic = request.match_info["topic"]
-    raw = await request.read()
+    raw = await read_raw(request, st.limits.max_body_bytes)
     key_id = value_id = None
     if fmt in media.SCHEMA_FORMATS:
         records, key_id, value_id = await encode_produce(

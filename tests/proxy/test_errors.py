@@ -88,7 +88,9 @@ def test_produce_errors(http, topic):
         406,
     )
     big = b'{"records": [{"value": "' + b"A" * (9 * 1024 * 1024) + b'"}]}'
-    _err(http.post("/topics/err", content=big, headers={"Content-Type": BINARY}), 422, 42205)
+    r = http.post("/topics/err", content=big, headers={"Content-Type": BINARY})
+    _err(r, 422, 42205)
+    assert "request body too large" in r.json()["message"]
 
 
 def test_accept_and_method_errors(http, topic):
