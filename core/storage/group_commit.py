@@ -12,8 +12,8 @@ only then does any target learn its new flushed offset. A failed fdatasync is fa
 
 Costs per round on the event loop (the transactional workload is bound by it): the flusher
 sleeps on a bare future (no task or timer per round; a timer only while relaxed writes
-wait), and the round's shares are handed to the pool directly, the last share to finish
-waking the loop once (`_RoundLatch`), not once per share.
+wait), and a round is one submit to the pool: that thread hands the other shares to the
+pool and runs the first; the last share to finish wakes the loop once (`_RoundLatch`).
 """
 
 from __future__ import annotations
@@ -160,8 +160,7 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         shares = min(self._workers, len(work))
         latch = _RoundLatch(loop, shares)
-        for i in range(shares):
-            self._pool.submit(latch.run, work[i::shares])
+        self._pool.submit(latch.fan_out, self._pool, [work[i::shares] for i in range(shares)])
         await latch.done
         if latch.errors:
             oserrors = [e for e in latch.errors if isinstance(e, OSError)]
@@ -181,13 +180,28 @@ class _RoundLatch:
         self.done: asyncio.Future = loop.create_future()
         self.errors: list[BaseException] = []
 
+    def fan_out(self, pool: ThreadPoolExecutor, shares: list[list]) -> None:
+        """In a pool thread: hand the other shares to the pool, run the first one here (the
+        loop pays one submit per round, not one per share)."""
+        for share in shares[1:]:
+            try:
+                pool.submit(self.run, share)
+            except BaseException as exc:  # noqa: BLE001 - the pool is shutting down
+                self._finish(exc)
+        self.run(shares[0])
+
     def run(self, work: list) -> None:
         try:
             _run_tickets(work)
         except BaseException as exc:  # noqa: BLE001 - handed to the loop, which raises it
-            with self._lock:
-                self.errors.append(exc)
+            self._finish(exc)
+        else:
+            self._finish(None)
+
+    def _finish(self, error: BaseException | None) -> None:
         with self._lock:
+            if error is not None:
+                self.errors.append(error)
             self._left -= 1
             last = self._left == 0
         if last:
