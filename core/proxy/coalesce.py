@@ -197,11 +197,13 @@ class Coalescer:
 
 def _on_acked(chunk: _Chunk, base_offset: int) -> Callable[[asyncio.Future], None]:
     def done(acked: asyncio.Future) -> None:
+        cancelled = acked.cancelled()
+        exc = None if cancelled else acked.exception()  # retrieved even after a timeout
         if chunk.settled:
             return  # timed out first
-        if acked.cancelled():
+        if cancelled:
             chunk.fail(ProxyError(KAFKA_RETRIABLE, "the append was cancelled"))
-        elif (exc := acked.exception()) is not None:  # replication failed (leadership lost)
+        elif exc is not None:  # replication failed (leadership lost)
             chunk.fail(error(exc))
         else:
             chunk.ok(base_offset)

@@ -92,3 +92,35 @@ def test_concurrent_large_requests_split_at_max_message_bytes(
         req, pos = where[m.offset()]
         assert m.key() == f"{req}/{pos}".encode()
         assert m.value() == bytes([req]) * size
+
+
+def test_a_record_too_large_fails_alone(proxy_broker):
+    """Among concurrent requests, a record larger than the topic's max.message.bytes gets its
+    own batch: it fails with 42205 in its own request, every other record is appended."""
+    topic = f"co-{uuid.uuid4().hex[:8]}"
+    make_topic(proxy_broker.bootstrap, topic, 1, {"max.message.bytes": "20000"})
+    small = [{"value": b64(f"v{i}")} for i in range(5)]
+    bodies = [{"records": small} for _ in range(8)]
+    bodies[3] = {"records": [*small[:2], {"value": b64(b"x" * 30_000)}, *small[2:]]}
+    headers = {"Content-Type": BINARY, "Accept": V2}
+
+    async def post_all() -> list[dict]:
+        async with httpx.AsyncClient(base_url=proxy_url(proxy_broker), timeout=60) as http:
+            posts = (http.post(f"/topics/{topic}", json=b, headers=headers) for b in bodies)
+            answers = await asyncio.gather(*posts)
+        assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+        return [r.json()["offsets"] for r in answers]
+
+    all_offsets = asyncio.run(post_all())
+    failed = [
+        (r, i)
+        for r, offsets in enumerate(all_offsets)
+        for i, o in enumerate(offsets)
+        if o.get("error_code")
+    ]
+    assert failed == [(3, 2)]
+    assert all_offsets[3][2]["error_code"] == 42205
+    good = sorted(o["offset"] for offsets in all_offsets for o in offsets if "error_code" not in o)
+    assert good == list(range(40))
+    msgs = read_all(proxy_broker.bootstrap, topic, 0, 40)
+    assert all(len(m.value()) < 10 for m in msgs)
