@@ -291,7 +291,8 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         if core is None or self._closed or not core.can_propose:
             raise RaftError(RaftErrc.not_leader)
         base, last = self.log.append(batch, core.term)
-        self._sent_cache.put(Entry(core.term, base, last, bytes(batch)))
+        if core.progress:  # followers to send it to (a gap later clears the cache: reads go
+            self._sent_cache.put(Entry(core.term, base, last, bytes(batch)))  # to the log)
         target = self.flush_target
         target.pending_bytes += len(batch)
         end = last + 1
