@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 MIB = 1024 * 1024
 
@@ -72,3 +73,16 @@ def small_fdatasyncs_per_s(directory: Path, count: int = 500) -> float:
     finally:
         os.close(fd)
         path.unlink(missing_ok=True)
+
+
+def steal_pct(before: Any, after: Any) -> float:
+    """The share of the machine's CPU time the hypervisor gave to other guests (steal) between
+    two psutil.cpu_times() samples: on a shared VM the figures move with it."""
+    total = sum(after) - sum(before)
+    return round(100 * (after.steal - before.steal) / total, 1) if total > 0 else 0.0
+
+
+def idle_pct(before: Any, after: Any) -> float:
+    """The share of the machine's CPU time left idle between two psutil.cpu_times() samples."""
+    total = sum(after) - sum(before)
+    return round(100 * (after.idle - before.idle) / total, 1) if total > 0 else 0.0

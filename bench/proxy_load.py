@@ -27,13 +27,13 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import httpx
 import psutil
 
 from bench import kafka_load
+from bench.limits import steal_pct
 from core.testing.process import BrokerProcess
 
 V2 = "application/vnd.kafka.v2+json"
@@ -165,19 +165,12 @@ async def consume(url: str, topic: str, partitions: int, count: int, seconds: fl
     }
 
 
-def _steal_pct(before: Any, after: Any) -> float:
-    """The share of the machine's CPU time the hypervisor gave to other guests (steal) between
-    two psutil.cpu_times() samples: on a shared VM the figures move with it."""
-    total = sum(after) - sum(before)
-    return round(100 * (after.steal - before.steal) / total, 1) if total > 0 else 0.0
-
-
 def _measure(proc: psutil.Process, step):
     me = psutil.Process()
     cpu0, mine0, machine0 = _cpu_s(proc), _cpu_s(me), psutil.cpu_times()
     result = step()
     cpu = _cpu_s(proc) - cpu0
-    result["machine_steal_pct"] = _steal_pct(machine0, psutil.cpu_times())
+    result["machine_steal_pct"] = steal_pct(machine0, psutil.cpu_times())
     result["client_cpu_s"] = round(_cpu_s(me) - mine0, 2)
     gb = result.get("records", 0) * RECORD_BYTES / 1e9
     result["broker_cpu_s"] = round(cpu, 2)

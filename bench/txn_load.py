@@ -3,7 +3,10 @@
 confluent-kafka producers write records of `--record-bytes` (100) to topics of 3 partitions:
 a transactional producer in transactions of `--per-txn` (100) records spread over the 3
 partitions (begin, produce, commit_transaction), and an idempotent non-transactional producer
-the same number of records (produced back to back, one flush at the end). Runs alternate
+the same number of records (produced back to back, one flush at the end), and the same
+producer waiting for every `--per-txn` records (`idempotent_flush_per_txn`: the synchronous
+commit point of a transaction without its protocol, so `transactional_vs_flush_per_txn` is
+what the protocol itself costs). Runs alternate
 `--runs` times; the medians are reported: txn/s, rec/s, commit latency p50/p99 (the
 commit_transaction call, markers included), and the ratio of the transactional rec/s to the
 idempotent one (and `median_pair_ratio`, the median of each run's ratio to the idempotent run
@@ -27,6 +30,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,7 @@ import confluent_kafka as ck
 import psutil
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from bench.limits import idle_pct, steal_pct
 from core.testing.process import BrokerProcess
 
 PARTITIONS = 3
@@ -67,18 +72,21 @@ def _one_transactional(bootstrap: str, topic: str, txns: int, per_txn: int, payl
     return latencies_ms
 
 
-def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes, producers: int) -> dict:
-    """`producers` transactional producers at once (threads), `txns` transactions in all."""
-    topic = _topic(bootstrap)
-    each = txns // producers
+def _at_once(producers: int, one: Callable, *args: Any) -> tuple[list, float]:
+    """`one(*args)` in `producers` threads at once: their results and the seconds taken."""
     with ThreadPoolExecutor(producers) as pool:
         start = time.perf_counter()
-        futures = [
-            pool.submit(_one_transactional, bootstrap, topic, each, per_txn, payload)
-            for _ in range(producers)
-        ]
-        latencies_ms = sorted(x for f in futures for x in f.result())
-        elapsed = time.perf_counter() - start
+        futures = [pool.submit(one, *args) for _ in range(producers)]
+        results = [f.result() for f in futures]
+        return results, time.perf_counter() - start
+
+
+def transactional(bootstrap: str, txns: int, per_txn: int, payload: bytes, producers: int) -> dict:
+    """`producers` transactional producers at once (threads), `txns` transactions in all."""
+    each = txns // producers
+    args = (bootstrap, _topic(bootstrap), each, per_txn, payload)
+    results, elapsed = _at_once(producers, _one_transactional, *args)
+    latencies_ms = sorted(x for r in results for x in r)
     done = each * producers
     return {
         "txn_s": done / elapsed,
@@ -106,31 +114,51 @@ def _one_idempotent(bootstrap: str, topic: str, records: int, payload: bytes) ->
     assert p.flush(60) == 0
 
 
+def _one_flushing(bootstrap: str, topic: str, batches: int, per_txn: int, payload: bytes):
+    """Idempotent, waiting for every `per_txn` records as commit_transaction waits for its
+    transaction's: the synchronous pattern of a transaction without the transaction's
+    protocol (AddPartitionsToTxn, EndTxn, markers)."""
+    p = ck.Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5})
+    for _ in range(batches):
+        for i in range(per_txn):
+            p.produce(topic, payload, partition=i % PARTITIONS)
+        assert p.flush(60) == 0
+
+
+def idempotent_flushing(
+    bootstrap: str, txns: int, per_txn: int, payload: bytes, producers: int
+) -> dict:
+    each = txns // producers
+    args = (bootstrap, _topic(bootstrap), each, per_txn, payload)
+    _, elapsed = _at_once(producers, _one_flushing, *args)
+    return {"rec_s": each * producers * per_txn / elapsed}
+
+
 def idempotent(bootstrap: str, records: int, payload: bytes, producers: int) -> dict:
-    topic = _topic(bootstrap)
     each = records // producers
-    with ThreadPoolExecutor(producers) as pool:
-        start = time.perf_counter()
-        for f in [
-            pool.submit(_one_idempotent, bootstrap, topic, each, payload) for _ in range(producers)
-        ]:
-            f.result()
-        elapsed = time.perf_counter() - start
+    _, elapsed = _at_once(producers, _one_idempotent, bootstrap, _topic(bootstrap), each, payload)
     return {"rec_s": each * producers / elapsed}
 
 
-def _cpus(broker: psutil.Process, client: psutil.Process) -> tuple[float, float]:
-    """CPU seconds (user + system, all threads) of the broker and of this process."""
-    return sum(broker.cpu_times()[:2]), sum(client.cpu_times()[:2])
+def _cpus(broker: psutil.Process, client: psutil.Process) -> tuple[float, float, Any]:
+    """CPU seconds (user + system, all threads) of the broker and of this process, and the
+    machine's CPU times."""
+    return sum(broker.cpu_times()[:2]), sum(client.cpu_times()[:2]), psutil.cpu_times()
 
 
 def _cpu_per_rec(
-    broker: psutil.Process, client: psutil.Process, cpu0: tuple[float, float], records: int
+    broker: psutil.Process, client: psutil.Process, cpu0: tuple[float, float, Any], records: int
 ) -> dict:
-    """CPU microseconds per record since `cpu0`, of the broker and of the clients."""
+    """CPU microseconds per record since `cpu0`, of the broker and of the clients; the
+    machine's idle and steal shares meanwhile (on a shared VM the figures move with them)."""
     now = _cpus(broker, client)
-    broker_us, client_us = ((b - a) * 1e6 / max(records, 1) for a, b in zip(cpu0, now))
-    return {"broker_cpu_us_per_rec": broker_us, "client_cpu_us_per_rec": client_us}
+    broker_us, client_us = ((b - a) * 1e6 / max(records, 1) for a, b in zip(cpu0[:2], now[:2]))
+    return {
+        "broker_cpu_us_per_rec": broker_us,
+        "client_cpu_us_per_rec": client_us,
+        "machine_idle_pct": idle_pct(cpu0[2], now[2]),
+        "machine_steal_pct": steal_pct(cpu0[2], now[2]),
+    }
 
 
 def main() -> None:
@@ -143,7 +171,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     payload = b"x" * args.record_bytes
-    txn_runs, idem_runs = [], []
+    txn_runs, idem_runs, flush_runs = [], [], []
     records = args.txns // args.producers * args.producers * args.per_txn
     with tempfile.TemporaryDirectory(prefix="ailurus-bench-", dir=".") as tmp:
         broker = BrokerProcess(Path(tmp) / "broker").start()
@@ -160,25 +188,43 @@ def main() -> None:
                 cpu0 = _cpus(proc, client)
                 run = idempotent(broker.bootstrap, records, payload, args.producers)
                 idem_runs.append(run | _cpu_per_rec(proc, client, cpu0, records))
+                cpu0 = _cpus(proc, client)
+                run = idempotent_flushing(
+                    broker.bootstrap, args.txns, args.per_txn, payload, args.producers
+                )
+                flush_runs.append(run | _cpu_per_rec(proc, client, cpu0, records))
         finally:
             broker.stop()
 
     def med(runs: list[dict], key: str) -> float:
         return round(statistics.median(r[key] for r in runs), 2)
 
-    cpu = ("broker_cpu_us_per_rec", "client_cpu_us_per_rec")
+    cpu = (
+        "broker_cpu_us_per_rec",
+        "client_cpu_us_per_rec",
+        "machine_idle_pct",
+        "machine_steal_pct",
+    )
     keys = ("txn_s", "rec_s", "commit_p50_ms", "commit_p99_ms", *cpu)
     result: dict[str, Any] = {
         "params": vars(args) | {"out": str(args.out), "partitions": PARTITIONS},
         "transactional": {k: med(txn_runs, k) for k in keys},
         "idempotent": {k: med(idem_runs, k) for k in ("rec_s", *cpu)},
-        "runs": {"transactional": txn_runs, "idempotent": idem_runs},
+        "idempotent_flush_per_txn": {k: med(flush_runs, k) for k in ("rec_s", *cpu)},
+        "runs": {
+            "transactional": txn_runs,
+            "idempotent": idem_runs,
+            "idempotent_flush_per_txn": flush_runs,
+        },
     }
     result["transactional_vs_idempotent"] = round(
         result["transactional"]["rec_s"] / result["idempotent"]["rec_s"], 3
     )
     # each run's ratio to the idempotent run right after it: steadier on a shared machine
     pairs = [t["rec_s"] / i["rec_s"] for t, i in zip(txn_runs, idem_runs, strict=True)]
+    result["transactional_vs_flush_per_txn"] = round(
+        result["transactional"]["rec_s"] / result["idempotent_flush_per_txn"]["rec_s"], 3
+    )
     result["pair_ratios"] = [round(r, 3) for r in pairs]
     result["median_pair_ratio"] = round(statistics.median(pairs), 3)
     text = json.dumps(result, indent=2)
