@@ -37,7 +37,8 @@ def _split_flags(cmd, ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
             continue
         is_global = any(o in GLOBAL_FLAGS for o in param.opts)
         (inherited if is_global and not is_root else local).append(row)
-    local.append(("  -h, --help", f"Help for {path[-1] if path else 'rpk'}"))
+    help_usage = getattr(cmd, "rpk_help_flag_usage", None)  # cobra's own, for its help command
+    local.append(("  -h, --help", help_usage or f"Help for {path[-1] if path else 'rpk'}"))
     local += EXTRA_FLAGS.get(" ".join(["rpk", *path]), [])
     local += [row for _, row in _rpk_use.PERSISTENT_FLAGS.get(" ".join(path), ())]
     if not is_root:  # the persistent flags are the root's own: listed under Global Flags
@@ -230,11 +231,15 @@ def _go_parse_error(kind: str, value: str) -> str:
 
 
 class _RpkHelp:
+    def shown(self, ctx) -> tuple[Any, Any]:
+        """The command (and context) whose help and usage this command prints."""
+        return self, ctx
+
     def format_help(self, ctx, formatter) -> None:
-        formatter.write(help_text(self, ctx))
+        formatter.write(help_text(*self.shown(ctx)))
 
     def get_help(self, ctx) -> str:
-        return help_text(self, ctx).rstrip("\n")
+        return help_text(*self.shown(ctx)).rstrip("\n")
 
     def parse_args(self, ctx, args):
         given = list(args)  # the parser consumes `args`
@@ -244,12 +249,12 @@ class _RpkHelp:
             raise
         except Exception as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":
-                typer.echo(help_text(self, ctx), nl=False)  # a group alone prints its help
+                typer.echo(help_text(*self.shown(ctx)), nl=False)  # a group alone: its help
                 raise typer.Exit(0) from None
             if not hasattr(exc, "format_message") or not hasattr(exc, "ctx"):
                 raise
             raise CommandUsageError(
-                _cobra_message(self, ctx, exc, given), usage_text(self, ctx)
+                _cobra_message(self, ctx, exc, given), usage_text(*self.shown(ctx))
             ) from None
 
 
@@ -267,6 +272,32 @@ class RpkGroup(_RpkHelp, TyperGroup):
                 f'unknown command "{args[0]}" for "{ctx.command_path}"', usage_text(self, ctx)
             )
         return super().resolve_command(ctx, args)
+
+
+class ArgumentCommand(RpkCommand):
+    """A hidden command that stands for one of rpk's positional arguments (a tuner name of
+    `rpk redpanda tune`): `rpk help` does not walk into it, as rpk has no such command."""
+
+    rpk_argument = True
+
+    def shown(self, ctx) -> tuple[Any, Any]:
+        return ctx.parent.command, ctx.parent  # rpk has only the parent: its help and usage
+
+
+def find(root_ctx, names: list[str]) -> tuple[Any, Any]:
+    """The command and context `names` lead to from the root, as cobra's Find walks them.
+
+    The walk stops at the first name that is not a subcommand. rpk gives every command with
+    subcommands and no Args cobra.NoArgs, so for rpk Find never fails: `rpk help bogus` is
+    the root's help, `rpk help topic bogus` the topic group's.
+    """
+    cmd, ctx = root_ctx.command, root_ctx
+    for name in names:
+        sub = cmd.get_command(ctx, name) if isinstance(cmd, TyperGroup) else None
+        if sub is None or getattr(sub, "rpk_argument", False):
+            break
+        cmd, ctx = sub, typer.Context(sub, info_name=name, parent=ctx)
+    return cmd, ctx
 
 
 def alias_class(base: type, target: str) -> type:

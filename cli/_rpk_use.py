@@ -119,6 +119,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "seek [GROUP] --to (start|end|timestamp) --to-group ... --topics ...",
         "Modify a group's current offsets",
     ),
+    "help": ("help [command]", "Help about any command"),  # cobra's InitDefaultHelpCmd
     "iotune": ("iotune", "Measure filesystem performance and create IO configuration file"),
     # profile
     "profile": ("profile", "Manage rpk profiles"),

@@ -70,6 +70,9 @@ def _register_groups() -> None:
     from cli.commands import debug
 
     debug.register(app)
+    from cli.commands import help as help_command
+
+    help_command.register(app)  # cobra's default `help [command]`, which rpk's root has
 
 
 _register_groups()

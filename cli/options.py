@@ -288,7 +288,9 @@ def with_globals(func: Callable) -> Callable:
         except FlagError as exc:  # as cobra: `Error: ...` and the usage
             from cli._help import usage_text
 
-            raise CommandUsageError(str(exc), usage_text(ctx.command, ctx)) from None
+            shown = getattr(ctx.command, "shown", None)  # whose usage the command prints
+            usage = usage_text(*shown(ctx)) if shown else usage_text(ctx.command, ctx)
+            raise CommandUsageError(str(exc), usage) from None
 
     params_ = [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == p.POSITIONAL_OR_KEYWORD else p

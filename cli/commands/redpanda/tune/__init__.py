@@ -8,30 +8,83 @@ from __future__ import annotations
 import typer
 
 from cli._app import new_group
-from cli._help import RpkGroup
+from cli._help import RpkGroup, usage_text
 from cli.commands.redpanda.tune import help as help_cmd
 from cli.commands.redpanda.tune import list as list_cmd
 from cli.commands.redpanda.tune import tune as tune_cmd
-from cli.errors import CliError
+from cli.errors import CommandUsageError
+from tuners import registry
 
+# rpk's Long: every tuner on a line of its own, then where to read about each
 HELP = """Sets the OS parameters to tune system performance.
 
-Available tuners: all, or any of the names listed by 'rpk redpanda tune list'.
-Several tuners can be given, separated by commas or spaces: 'rpk redpanda tune net,swappiness'.
-Tuners run only if enabled in the rpk section of redpanda.yaml."""
+Available tuners:
+
+  - all.
+  - {}
+
+To learn more about a tuner, run 'rpk redpanda tune help <tuner name>'.""".format(
+    "\n  - ".join(registry.available())
+)
+REQUIRES_TUNERS = "requires the list of elements to tune"
 
 
 class TuneGroup(RpkGroup):
-    """Accepts 'net,swappiness' as the tuner name and rejects unknown tuners as rpk does."""
+    """rpk's tune: one command that takes the tuners as its argument and has `help` and `list`.
+
+    The tuners are hidden commands carrying tune's flags; the group lists those flags as its own,
+    takes them before the tuner names too (cobra parses flags anywhere), accepts
+    'net,swappiness' as the tuner argument and rejects what rpk's Args rejects.
+    """
+
+    def _tuner_command(self):
+        return self.commands[tune_cmd.ALL]
+
+    def get_params(self, ctx):
+        """The flags of a tuner command (for help and for flags given before the tuners)."""
+        return [p for p in self._tuner_command().get_params(ctx) if p.param_type_name == "option"]
+
+    def parse_args(self, ctx, args):
+        args = [*args]  # (`list` is the tune.list submodule in this package)
+        at = first_positional(args, self.get_params(ctx))
+        if at is None:  # flags only (or nothing): help if asked, flag errors, else rpk's Args error
+            if args:
+                super().parse_args(ctx, args)
+            raise CommandUsageError(REQUIRES_TUNERS, usage_text(self, ctx))
+        return super().parse_args(ctx, [args[at], *args[:at], *args[at + 1 :]])
 
     def resolve_command(self, ctx, args):
-        if args and not args[0].startswith("-"):
-            first, *rest = args[0].split(",")
-            names = [first, *[r for r in rest if r]]
-            if first not in self.commands:
-                raise CliError(tune_cmd.invalid_tuner_message(first))
-            args = [names[0], *names[1:], *args[1:]]
+        if args and (args[0] not in self.commands or "," in args[0]):
+            given = args[0]
+            names = given.split(",")
+            if given != tune_cmd.ALL and not all(n in registry.TUNERS for n in names):
+                raise CommandUsageError(
+                    tune_cmd.invalid_tuner_message(given), usage_text(self, ctx)
+                )
+            args = [*names, *args[1:]]
         return super().resolve_command(ctx, args)
+
+
+def first_positional(args: list[str], params) -> int | None:
+    """The index of the first argument that is not a flag or a flag's value (cobra's stripFlags)."""
+    takes_value = {
+        opt
+        for p in params
+        if not getattr(p, "is_flag", False) and not getattr(p, "count", False)
+        for opt in p.opts
+    }
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return i + 1 if i + 1 < len(args) else None
+        if arg.startswith("-") and len(arg) > 1:
+            long_value = arg.startswith("--") and "=" not in arg
+            short_value = len(arg) == 2
+            i += 2 if (long_value or short_value) and arg in takes_value else 1
+            continue
+        return i
+    return None
 
 
 def register(app: typer.Typer, hidden: bool = False) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from cli.commands.redpanda.tune.options import (
-    CpuSetOpt,
     DirsOpt,
     DisksOpt,
     ModeOpt,
     NicOpt,
+    RebootOpt,
     RootOpt,
     build_context,
 )
@@ -17,10 +17,20 @@ from cli.options import with_globals
 from cli.output import format_table
 from tuners import registry, run
 
-HELP = """List the available tuners and whether each is enabled and supported on this host.
+# rpk's Long, as it prints it (the first line ends with a space)
+HELP = (
+    "List available redpanda tuners and check if they are enabled and \n"
+    """supported by your system
 
-Tuners are enabled in the rpk section of redpanda.yaml, for example with
-'rpk redpanda config set rpk.tune_cpu true', or all at once with 'rpk redpanda mode prod'."""
+To enable a tuner it must be set in the redpanda.yaml configuration file
+under rpk section, e.g:
+
+  rpk:
+      tune_cpu: true
+      tune_swappiness: true
+
+You may use 'rpk redpanda config set' to enable or disable a tuner."""
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,10 +41,14 @@ def register(app: typer.Typer) -> None:
         dirs: DirsOpt = [],
         nic: NicOpt = [],
         mode: ModeOpt = "",
-        cpu_set: CpuSetOpt = "all",
+        reboot_allowed: RebootOpt = False,
         root: RootOpt = "/",
     ) -> None:
-        ctx = build_context(disks, dirs, nic, mode, cpu_set, root)
+        # rpk checks support with every CPU ("all") and with the params as given (no --config
+        # exclusion); --reboot-allowed reaches the tuners, whose support checks ignore it
+        ctx = build_context(
+            disks, dirs, nic, mode, "all", root, reboot_allowed=reboot_allowed, exclusive=False
+        )
         reports = run.describe(ctx, registry.available())
         rows = [
             [r.name, str(r.enabled).lower(), str(r.supported).lower(), r.reason] for r in reports

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
 
+from cli._help import ArgumentCommand
 from cli.commands.redpanda.tune.options import (
     CpuSetOpt,
     DirsOpt,
     DisksOpt,
     ModeOpt,
     NicOpt,
+    RebootOpt,
     RootOpt,
     build_context,
     split_list,
 )
-from cli.errors import CliError
+from cli.config.values import parse_duration
+from cli.errors import CliError, FlagError, UsageError
 from cli.options import with_globals
 from cli.output import format_table
 from tuners import registry, run
-from tuners.executors import DirectExecutor, ScriptRenderingExecutor
-from tuners.units import parse_duration_s
+from tuners.executors import DirectExecutor, Executor, ScriptRenderingExecutor
+from tuners.fs import RootFs
 
 ALL = "all"
 ALL_DISABLED = (
@@ -31,19 +37,42 @@ ALL_DISABLED = (
 MoreOpt = Annotated[
     Optional[list[str]], typer.Argument(help="More tuners to run.", show_default=False)
 ]
-RebootOpt = Annotated[
-    bool, typer.Option("--reboot-allowed", help="Allow tuners that need a reboot (GRUB changes).")
-]
 TimeoutOpt = Annotated[
     str,
     typer.Option(
-        "--timeout", help="How long tuning may take in all (e.g. 10s, 1m).", metavar="duration"
+        "--timeout",
+        help="The maximum time to wait for the tune processes to complete (e.g. 300ms, 1.5s,"
+        " 2h45m)",
+        metavar="duration",
     ),
 ]
 ScriptOpt = Annotated[
     Optional[str],
     typer.Option(
-        "--output-script", help="Write a bash script with the changes instead of applying them."
+        "--output-script",
+        help="If a filename is provided, it will generate a tuning file that can later be used"
+        " to tune the system",
+    ),
+]
+INTERACTIVE_DEPRECATED = (
+    "not needed: tune will use default configuration if config file is not found."
+)
+
+
+def _interactive_deprecated(value: bool) -> bool:
+    """pflag's MarkDeprecated: hidden from help, a warning on stderr when it is given."""
+    if value:  # a flag without a value or an environment variable: True only when given
+        typer.echo(f"Flag --interactive has been deprecated, {INTERACTIVE_DEPRECATED}", err=True)
+    return value
+
+
+InteractiveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--interactive",
+        help="Ask for confirmation on every step (e.g. configuration generation)",
+        hidden=True,
+        callback=_interactive_deprecated,
     ),
 ]
 
@@ -55,7 +84,33 @@ def requested_tuners(first: str, more: list[str] | None) -> list[str]:
     for name in names:
         if name not in registry.TUNERS:
             raise CliError(invalid_tuner_message(name))
-    return sorted(set(names))
+    return list(dict.fromkeys(names))  # as given (rpk names them so in its reboot notice)
+
+
+GO_DURATION_UNITS = frozenset({"ns", "us", "µs", "μs", "ms", "s", "m", "h"})
+
+
+def timeout_seconds(text: str) -> float:
+    """--timeout as pflag's DurationVar parses it (Go's time.ParseDuration), in seconds."""
+    try:
+        return parse_duration(text)
+    except UsageError:
+        raise FlagError(
+            f'invalid argument "{text}" for "--timeout" flag: time: {_go_duration_error(text)}'
+        ) from None
+
+
+def _go_duration_error(text: str) -> str:
+    """Go's time.ParseDuration error text for a duration it refuses."""
+    body = text[1:] if text[:1] in "+-" else text
+    parts = re.findall(r"(\d+\.?\d*|\.\d+)([^\d.]*)", body)
+    if body and "".join(n + u for n, u in parts) == body:
+        for _, unit in parts:
+            if not unit:
+                return f'missing unit in duration "{text}"'
+            if unit not in GO_DURATION_UNITS:
+                return f'unknown unit "{unit}" in duration "{text}"'
+    return f'invalid duration "{text}"'
 
 
 def invalid_tuner_message(name: str) -> str:
@@ -88,25 +143,21 @@ def tune(
     output_script,
 ) -> None:
     names = requested_tuners(first, more)
-    try:
-        timeout_s = parse_duration_s(timeout)
-    except ValueError as exc:
-        raise CliError(f"--timeout: {exc}") from None
+    timeout_s = timeout_seconds(timeout)
+    factory: Callable[[RootFs], Executor]
     if output_script:
+        if os.path.isdir(output_script):
+            raise CliError("please use a filename instead of a directory name in --output-script")
         factory = lambda fs: ScriptRenderingExecutor(fs, output_script)
     else:
         factory = lambda fs: DirectExecutor(fs, command_timeout_s=timeout_s)
     ctx = build_context(disks, dirs, nic, mode, cpu_set, root, factory, reboot_allowed)
     reports = run.run(ctx, names, timeout_s)
     if not any(r.enabled for r in reports):
-        typer.echo(ALL_DISABLED)
-        return
+        typer.echo(ALL_DISABLED)  # then the table, as rpk prints it
     typer.echo(format_table(*report_rows(reports)))
-    rebooting = [r.name for r in reports if r.reboot_required]
-    if rebooting:
-        typer.echo(
-            f"IMPORTANT: Reboot system and run 'rpk redpanda tune {','.join(rebooting)}' again"
-        )
+    if any(r.reboot_required for r in reports):  # rpk names every tuner it was asked to run
+        typer.echo(f"IMPORTANT: Reboot system and run 'rpk redpanda tune {','.join(names)}' again")
     failed = [r.name for r in reports if r.failed]
     if failed:
         raise CliError(f"tuning did not succeed for: {', '.join(failed)}")
@@ -115,7 +166,9 @@ def tune(
 def register_tuner_commands(app: typer.Typer) -> None:
     for name in [ALL, *registry.available()]:
         # Hidden: rpk lists only `help` and `list` (it takes the tuners as arguments)
-        app.command(name, help=_help_for(name), hidden=True)(with_globals(_command_for(name)))
+        app.command(name, help=_help_for(name), hidden=True, cls=ArgumentCommand)(
+            with_globals(_command_for(name))
+        )
 
 
 def _help_for(name: str) -> str:
@@ -136,6 +189,7 @@ def _command_for(first: str):
         reboot_allowed: RebootOpt = False,
         timeout: TimeoutOpt = "10s",
         output_script: ScriptOpt = None,
+        interactive: InteractiveOpt = False,  # deprecated in rpk, and does nothing there either
     ) -> None:
         tune(
             first,
