@@ -328,3 +328,12 @@ def test_as_a_process(rpk_subprocess, host):
     bad = rpk_subprocess(["redpanda", "tune", "bogus"], input="")
     assert bad.exit_code == 1
     assert bad.stderr.startswith("Error: invalid element to tune 'bogus' only [aio_events ")
+
+
+def test_list_takes_no_arguments_and_x_help_needs_no_tuner(rpk):
+    res = rpk(["redpanda", "tune", "list", "net", "cpu"])
+    assert res.exit_code == 1
+    assert res.stderr.startswith("Error: accepts 0 arg(s), received 2\nUsage:\n")
+    # cobra runs rpk's -X help hook before tune's Args check
+    helped = rpk(["redpanda", "tune", "-X", "help"])
+    assert helped.exit_code == 0 and helped.stdout.startswith("The -X flag can be used")

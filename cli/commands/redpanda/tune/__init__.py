@@ -13,6 +13,7 @@ from cli.commands.redpanda.tune import help as help_cmd
 from cli.commands.redpanda.tune import list as list_cmd
 from cli.commands.redpanda.tune import tune as tune_cmd
 from cli.errors import CommandUsageError
+from cli.options import handle_x_help, make_flags
 from tuners import registry
 
 # rpk's Long: every tuner on a line of its own, then where to read about each
@@ -27,6 +28,7 @@ To learn more about a tuner, run 'rpk redpanda tune help <tuner name>'.""".forma
     "\n  - ".join(registry.available())
 )
 REQUIRES_TUNERS = "requires the list of elements to tune"
+_NO = (None, None, False)  # no --config, --profile or --verbose: only -X matters here
 
 
 class TuneGroup(RpkGroup):
@@ -50,6 +52,8 @@ class TuneGroup(RpkGroup):
         if at is None:  # flags only (or nothing): help if asked, flag errors, else rpk's Args error
             if args:
                 super().parse_args(ctx, args)
+                # cobra runs rpk's -X help / -X list hook before it checks the arguments
+                handle_x_help(make_flags(ctx.params.get("gx_config_opt"), *_NO))
             raise CommandUsageError(REQUIRES_TUNERS, usage_text(self, ctx))
         return super().parse_args(ctx, [args[at], *args[:at], *args[at + 1 :]])
 

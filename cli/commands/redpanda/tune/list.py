@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli._help import usage_text
 from cli.commands.redpanda.tune.options import (
     DirsOpt,
     DisksOpt,
@@ -13,6 +14,7 @@ from cli.commands.redpanda.tune.options import (
     RootOpt,
     build_context,
 )
+from cli.errors import CommandUsageError
 from cli.options import with_globals
 from cli.output import format_table
 from tuners import registry, run
@@ -34,9 +36,11 @@ You may use 'rpk redpanda config set' to enable or disable a tuner."""
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("list", help=HELP)
+    # extra arguments are kept (allow_extra_args) to be refused as rpk's ExactArgs(0) words it
+    @app.command("list", help=HELP, context_settings={"allow_extra_args": True})
     @with_globals
     def tune_list(
+        ctx: typer.Context,
         disks: DisksOpt = [],
         dirs: DirsOpt = [],
         nic: NicOpt = [],
@@ -44,6 +48,10 @@ def register(app: typer.Typer) -> None:
         reboot_allowed: RebootOpt = False,
         root: RootOpt = "/",
     ) -> None:
+        if ctx.args:
+            raise CommandUsageError(
+                f"accepts 0 arg(s), received {len(ctx.args)}", usage_text(ctx.command, ctx)
+            )
         # rpk checks support with every CPU ("all") and with the params as given (no --config
         # exclusion); --reboot-allowed reaches the tuners, whose support checks ignore it
         ctx = build_context(
