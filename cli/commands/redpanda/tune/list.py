@@ -54,10 +54,10 @@ def register(app: typer.Typer) -> None:
             )
         # rpk checks support with every CPU ("all") and with the params as given (no --config
         # exclusion); --reboot-allowed reaches the tuners, whose support checks ignore it
-        ctx = build_context(
+        tune_ctx = build_context(
             disks, dirs, nic, mode, "all", root, reboot_allowed=reboot_allowed, exclusive=False
         )
-        reports = run.describe(ctx, registry.available())
+        reports = run.describe(tune_ctx, registry.available())
         rows = [
             [r.name, str(r.enabled).lower(), str(r.supported).lower(), r.reason] for r in reports
         ]
