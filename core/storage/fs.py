@@ -31,6 +31,23 @@ def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     raise AssertionError("unreachable: write_all made no progress")
 
 
+IOV_MAX = 1024  # Linux's limit on buffers per writev
+
+
+def writev_all(fd: int, buffers: list[bytearray]) -> None:
+    """Write `buffers` in order with one writev (one syscall, one GIL release) and finish a
+    short write (a full disk or a file-size limit, then an OSError) buffer by buffer."""
+    assert 0 < len(buffers) <= IOV_MAX, len(buffers)
+    skip_bytes = os.writev(fd, buffers)
+    for buffer in buffers:
+        size = len(buffer)
+        if skip_bytes >= size:
+            skip_bytes -= size
+            continue
+        write_all(fd, memoryview(buffer)[skip_bytes:])
+        skip_bytes = 0
+
+
 def pread_exact(fd: int, size_bytes: int, position: int) -> bytes:
     """Read exactly `size_bytes` at `position`; shorter means the file ended early."""
     data = os.pread(fd, size_bytes, position)

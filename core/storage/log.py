@@ -159,13 +159,16 @@ class DiskLog(LogReads):
     # ------------------------------------------------------------ append
 
     def append(self, batch: bytearray, term: int) -> tuple[int, int]:
-        """Assign offsets to one validated batch and write it (no fsync)."""
+        """Assign offsets to one validated batch and write it (no fsync): relaxed appends
+        (acks 0/1, write caching), whose flush may be flush_ms away."""
         return self._append(batch, term, deferred=False)
 
     def append_replicated(self, batch: bytearray, term: int) -> tuple[int, int]:
         """As `append`, but the bytes are written by the next flush round's worker, off the
-        event loop (core.storage.pending_writes; a follower's appends, which it flushes at
-        once); reads and cuts write them first where they reach them."""
+        event loop (core.storage.pending_writes): for appends whose flush is requested at
+        once, a follower's and a leader's large acks=all batches. Reads and cuts write them
+        first where they reach them. The log owns `batch` from here: the caller must not
+        change it."""
         return self._append(batch, term, deferred=True)
 
     def _append(self, batch: bytearray, term: int, *, deferred: bool) -> tuple[int, int]:
@@ -187,7 +190,7 @@ class DiskLog(LogReads):
             segment.record(len(batch), base_offset, last_offset, max_timestamp_ms, now_ms)
             self._pending.add(segment, position, base_offset, batch)
         else:
-            self._pending.drain()  # (a leader's append after following: keep file order)
+            self._pending.drain()  # after deferred appends: keep file order
             segment.append(batch, base_offset, last_offset, max_timestamp_ms, now_ms)
         if segment not in self._unflushed:
             self._unflushed.append(segment)

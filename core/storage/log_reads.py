@@ -44,7 +44,7 @@ class LogReads:
 
     _segments: list[Segment]
     _bases: list[int]  # base offset of each segment, for bisect
-    _pending: PendingWrites  # batches placed but not yet written (a follower's appends)
+    _pending: PendingWrites  # batches placed but not yet written (deferred appends)
     start_offset: int
     next_offset: int
 
