@@ -6,7 +6,7 @@ CommandInfo.cls / TyperInfo.cls), so command modules need not know about them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -14,6 +14,7 @@ from typer.models import DefaultPlaceholder
 
 from cli import _pflag, _rpk_use
 from cli.errors import CommandUsageError
+from cli.options import absorb_group_flags, group_params, handle_x_help, pending_x
 
 GLOBAL_FLAGS = ("--config", "--config-opt", "--profile", "--verbose")
 MIN_NAME_PADDING = 11  # cobra's minNamePadding
@@ -186,7 +187,7 @@ def _cobra_message(cmd, ctx, exc, args: list[str]) -> str:
             return f"unknown flag: {name}"
         return f"unknown shorthand flag: '{name[1:2]}' in {name}"
     required, variadic = _arg_count(cmd)
-    positional = [a for a in args if not a.startswith("-")]
+    positional = _positionals(cmd, ctx, args)
     param = getattr(exc, "param", None)
     if kind == "MissingParameter" and getattr(param, "param_type_name", "") == "argument":
         if variadic:
@@ -207,6 +208,27 @@ def _cobra_message(cmd, ctx, exc, args: list[str]) -> str:
         name = exc.option_name
         return f"flag needs an argument: {name if name.startswith('--') else repr(name[1:2]) + ' in ' + name}"
     return message
+
+
+def _positionals(cmd, ctx, args: list[str]) -> list[str]:
+    """The arguments that are not flags or flags' values, as the command's parser sees them."""
+    parser = cmd.make_parser(ctx)
+    parser.allow_interspersed_args = True
+    try:
+        return list(parser.parse_args(list(args))[1])
+    except Exception:  # a flag error: count as before, the error is about the flag anyway
+        return [a for a in args if not a.startswith("-")]
+
+
+def _checks_arguments(exc) -> bool:
+    """A usage error about the arguments or a required flag: cobra finds these after it parsed
+    the flags and ran rpk's -X hook (ValidateArgs, ValidateRequiredFlags); not a flag error."""
+    kind = type(exc).__name__
+    if kind in ("MissingParameter", "BadArgumentUsage"):
+        return True
+    if kind == "BadParameter":
+        return getattr(getattr(exc, "param", None), "param_type_name", "") == "argument"
+    return kind == "UsageError"  # Typer's 'Got unexpected extra argument'
 
 
 def _value_after(args: list[str], opts: list[str]) -> str:
@@ -249,10 +271,13 @@ class _RpkHelp:
             raise
         except Exception as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":
+                handle_x_help(pending_x(ctx))  # `rpk -X list topic`: the root's -X, then
                 typer.echo(help_text(*self.shown(ctx)), nl=False)  # a group alone: its help
                 raise typer.Exit(0) from None
             if not hasattr(exc, "format_message") or not hasattr(exc, "ctx"):
                 raise
+            if _checks_arguments(exc):
+                handle_x_help(pending_x(ctx))
             raise CommandUsageError(
                 _cobra_message(self, ctx, exc, given), usage_text(*self.shown(ctx))
             ) from None
@@ -263,15 +288,56 @@ class RpkCommand(_RpkHelp, TyperCommand):
 
 
 class RpkGroup(_RpkHelp, TyperGroup):
+    """A command group as rpk's: it takes the persistent flags too (rpk's are on every command),
+    and, run without a subcommand, runs rpk's -X hook, then prints its help (exit 0)."""
+
     rpk_alias_of: str | None = None
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        if ctx.parent is None:  # the root declares the persistent flags itself
+            return params
+        return [*params, *group_params()]
+
+    def parse_args(self, ctx, args):
+        rest = super().parse_args(ctx, args)
+        if not ctx._protected_args and ctx.parent is not None:
+            self.without_subcommand(ctx)
+        return rest
+
+    def without_subcommand(self, ctx) -> None:
+        """rpk gives every group a Run: the -X hook, then the group's help."""
+        handle_x_help(pending_x(ctx))
+        typer.echo(help_text(*self.shown(ctx)), nl=False)
+        raise typer.Exit(0)
+
+    def invoke(self, ctx):
+        if ctx.parent is not None:
+            absorb_group_flags(ctx)
+        return super().invoke(ctx)
 
     def resolve_command(self, ctx, args):
         cmd = self.get_command(ctx, args[0]) if args else None
         if args and cmd is None and not args[0].startswith("-"):
-            raise CommandUsageError(
-                f'unknown command "{args[0]}" for "{ctx.command_path}"', usage_text(self, ctx)
+            self.refuse_arguments(
+                ctx, args[1:], f'unknown command "{args[0]}" for "{ctx.command_path}"'
             )
         return super().resolve_command(ctx, args)
+
+    def refuse_arguments(self, ctx, rest: list[str], message: str) -> NoReturn:
+        """An Args error (cobra's NoArgs for a group), raised as cobra gets to it: after the
+        flags that follow the argument are parsed (a flag error first) and rpk's -X hook ran."""
+        parser = self.make_parser(ctx)
+        parser.allow_interspersed_args = True
+        try:
+            opts = parser.parse_args(list(rest))[0]
+        except Exception as exc:
+            if not hasattr(exc, "format_message"):
+                raise
+            message = _cobra_message(self, ctx, exc, rest)
+        else:
+            handle_x_help(pending_x(ctx, opts.get("gx_config_opt") or ()))
+        raise CommandUsageError(message, usage_text(*self.shown(ctx)))
 
 
 class ArgumentCommand(RpkCommand):

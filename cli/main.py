@@ -37,8 +37,11 @@ def _root(
     ] = False,
 ) -> None:
     """rpk is the Ailurus CLI & toolbox."""
-    options.enter(ctx, options.make_flags(config_opt, config, profile, verbose))
-    if ctx.invoked_subcommand is None:
+    flags = options.make_flags(config_opt, config, profile, verbose)
+    # the -X hook and checks are the running command's, once its own flags are parsed
+    options.enter(ctx, flags, runs=False)
+    if ctx.invoked_subcommand is None:  # rpk gives its groups a Run: the -X hook, the help
+        options.handle_x_help(flags.given_x)
         typer.echo(ctx.get_help())
     notice = redpanda.deprecation_notice(ctx.invoked_subcommand)
     if notice:

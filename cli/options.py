@@ -12,12 +12,13 @@ import functools
 import inspect
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import typer.main
 
 from cli.config import xflags
 from cli.config.params import Params, load_params
@@ -74,6 +75,9 @@ class GlobalFlags:
     config: Path | None = None
     profile: str | None = None
     verbose: bool = False
+    # the -X items as given, in command-line order (rpk's FlagOverrides): `x` without the
+    # hidden back-compat flags' items, which rpk turns into overrides only when it loads
+    given_x: tuple[str, ...] = ()
 
     def merged(self, later: GlobalFlags) -> GlobalFlags:
         return GlobalFlags(
@@ -81,6 +85,7 @@ class GlobalFlags:
             config=later.config or self.config,
             profile=later.profile or self.profile,
             verbose=self.verbose or later.verbose,
+            given_x=self.given_x + later.given_x,
         )
 
 
@@ -127,7 +132,11 @@ def make_flags(x, config, profile, verbose, **backcompat) -> GlobalFlags:
     """Turn raw flag values into GlobalFlags; hidden back-compat flags become -X overrides."""
     extra = backcompat_overrides(backcompat)
     return GlobalFlags(
-        x=tuple(extra) + tuple(x or ()), config=config, profile=profile, verbose=verbose
+        x=tuple(extra) + tuple(x or ()),
+        config=config,
+        profile=profile,
+        verbose=bool(verbose),
+        given_x=tuple(x or ()),
     )
 
 
@@ -173,15 +182,55 @@ def config_path(default: str) -> str:
     return str(given) if given is not None else default
 
 
-def handle_x_help(flags: GlobalFlags) -> None:
-    """`-X help` and `-X list` print the key registry and exit 0."""
-    wanted = {item.strip().lower() for item in flags.x}
-    if "help" in wanted:
-        typer.echo(xflags.render_help(), nl=False)
-        raise typer.Exit(0)
-    if "list" in wanted:
-        typer.echo(xflags.render_list(), nl=False)
-        raise typer.Exit(0)
+X_HOOK_VALUES = ("help", "list")
+
+
+def wants_x_help(items: Sequence[str]) -> bool:
+    """rpk's -X hook looks at the first -X item only, and only at `help` or `list` as typed."""
+    return bool(items) and items[0] in X_HOOK_VALUES
+
+
+def handle_x_help(items: Sequence[str]) -> None:
+    """rpk's -X hook (cobra runs it once flags are parsed, before the arguments are checked and
+    before any command runs): a first -X item `help` or `list` prints the key registry, exit 0."""
+    if not wants_x_help(items):
+        return
+    text = xflags.render_help() if items[0] == "help" else xflags.render_list()
+    typer.echo(text, nl=False)
+    raise typer.Exit(0)
+
+
+def pending_x(ctx, later: Sequence[str] = ()) -> tuple[str, ...]:
+    """The -X items of this command line so far: the root's and the groups' (gathered in the
+    root context's GlobalFlags), this command's own parsed ones, then `later` ones."""
+    root = ctx.find_root()
+    before = root.obj.given_x if ctx is not root and isinstance(root.obj, GlobalFlags) else ()
+    own = ctx.params.get("config_opt" if ctx is root else "gx_config_opt") or ()
+    return (*before, *own, *later)
+
+
+def absorb_group_flags(ctx) -> None:
+    """A group's persistent flags (given before its subcommand) join the invocation's, in
+    command-line order, for the command that runs; the group has no use for them itself."""
+    values = [ctx.params.pop(name, None) for name, _, _ in _GLOBALS]
+    compat = {name: ctx.params.pop(name, None) for name, *_ in BACKCOMPAT}
+    flags = make_flags(*values, **compat)
+    root = ctx.find_root()
+    root.obj = root.obj.merged(flags) if isinstance(root.obj, GlobalFlags) else flags
+
+
+@functools.cache
+def group_params() -> tuple:
+    """The persistent flags as click parameters for a group (rpk's are on every command), the
+    same ones `with_globals` gives each leaf."""
+    app = typer.Typer(add_completion=False)
+
+    @app.command()
+    @with_globals
+    def _flags() -> None:
+        pass
+
+    return tuple(typer.main.get_command(app).params)
 
 
 def validate_x(items: tuple[str, ...]) -> None:
@@ -191,14 +240,21 @@ def validate_x(items: tuple[str, ...]) -> None:
         xflags.convert(xflags.lookup(key), value)
 
 
-def enter(ctx: typer.Context | None, flags: GlobalFlags) -> None:
-    """Start (root) or extend (leaf) this invocation's global flags."""
+def enter(ctx: typer.Context | None, flags: GlobalFlags, runs: bool = True) -> None:
+    """Start (root) or extend (leaf) this invocation's global flags.
+
+    `runs`: this command is the one that runs, not the root before its subcommand. rpk's -X
+    hook and the -X checks are the running command's, after its own flags were parsed (a flag
+    error comes first; a group run alone prints its help whatever -X says).
+    """
     root_obj = ctx.find_root().obj if ctx is not None else None
     if isinstance(root_obj, GlobalFlags) and ctx is not None and ctx.parent is not None:
         flags = root_obj.merged(flags)
     if ctx is not None and ctx.parent is None:
         ctx.obj = flags
-    handle_x_help(flags)
+    if not runs:
+        return
+    handle_x_help(flags.given_x)
     validate_x(flags.x)
     _configure_logging(flags.verbose)
     _CURRENT.set(_Invocation(flags=flags))

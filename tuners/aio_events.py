@@ -9,10 +9,12 @@ from tuners.fs import RootFs
 
 KEY = "fs.aio-max-nr"
 MINIMUM = 1048576
-HELP = (
-    "Maximizes throughput by raising the number of simultaneous asynchronous I/O requests "
-    f"the kernel allows (fs.aio-max-nr >= {MINIMUM})."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+Increases the maximum number of outstanding asynchronous IO operations if the
+current value is below a certain threshold. This allows redpanda to make as many
+simultaneous IO requests as possible, increasing throughput.
+"""
 
 
 def checker(fs: RootFs) -> Checker:

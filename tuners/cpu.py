@@ -20,12 +20,26 @@ MAX_CSTATE = "/sys/module/intel_idle/parameters/max_cstate"
 SCALING_DRIVER = "/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver"
 GRUB_DEFAULTS = "/etc/default/grub"
 GRUB_KEY = "GRUB_CMDLINE_LINUX"
-HELP = (
-    "Sets the 'performance' frequency governor on every CPU and turns turbo boost off, for "
-    "steady latency. With --reboot-allowed it also adds intel_idle.max_cstate=0 "
-    "processor.max_cstate=1 (and intel_pstate=disable) to the kernel command line in "
-    "/etc/default/grub and regenerates the GRUB config; a reboot is then required."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+This tuner optimizes CPU settings to achieve best performance
+in I/O intensive workloads. It sets the GRUB kernel boot options and CPU governor.
+After this tuner execution system CPUs will operate with maximum
+'non turbo' frequency.
+
+This tuner performs the following operations:
+
+- Disable Hyper Threading
+- Sets the ACPI-cpufreq governor to ‘performance’
+
+Additionally if system reboot is allowed:
+- Disable Hyper Threading via Kernel boot parameter
+- Disable Intel P-States
+- Disable Intel C-States
+- Disable Turbo Boost
+
+Important: If '--reboot-allowed' flag is passed as an option, it is required
+to reboot the system after first pass of this tuner"""
 
 
 def _targets(fs: RootFs) -> list[tuple[Checker, str, str]]:

@@ -12,11 +12,39 @@ from tuners.system.disk import device_path, is_nvme
 from tuners.system.irq import device_irqs, distribute, mode_cpus
 from tuners.units import cpus_to_mask
 
-HELP = (
-    "Pins the IRQs of the data disks to CPUs and bans them from irqbalance. NVMe IRQs are "
-    "spread over all allowed CPUs (--cpu-set); other disks follow the IRQ mode: sq puts "
-    "them on the first CPU, sq_split on the first core, mq on every CPU."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+This tuner distributes block devices IRQs according to the specified mode.
+It can work using both the device name or a directory,
+then the device where directory is stored will be optimized.
+For the IRQs distribution the tuner uses only those CPUs that are allowed by
+the provided CPU masks. IRQs of non-NVMe devices are distributed across the
+cores that are calculated based on the mode provided,
+NVMe devices IRQs are distributed across all available cores allowed by CPU mask.
+
+This tuner performs the following operations:
+\t- Setup disks IRQs affinity
+\t- Ban the IRQ Balance service from moving distributed IRQs
+
+Modes description:
+
+\tsq - set all IRQs of a given non-NVME devices to CPU0,
+\t\tNVME devices IRQs are distributed across all available CPUs
+
+\tsq_split - divide all IRQs of a non-NVME devices between CPU0
+\t\t\tand its HT siblings, NVME devices IRQs are distributed
+\t\t\tacross all available CPUs
+
+\tmq - distribute all devices IRQs across all available CPUs
+
+If there isn't any mode given script will use a default mode:
+
+\t- If there are no non-NVME devices use ‘mq’ mode
+\t- Otherwise, if number of hyper-threads
+\t  is lower than 4 - use the ‘mq’ mode
+\t- Otherwise, if number of physical CPU cores
+\t  is lower than 4 - use the 'sq' mode.
+\t- Otherwise use the ‘sq-split’ mode."""
 
 
 def default_mode(device_names: list[str], cpus: list[int], core_count: int) -> str:

@@ -9,10 +9,11 @@ from tuners.disk_common import per_device
 from tuners.system.disk import queue_file
 
 EXPECTED = 2
-HELP = (
-    "Disables merging of adjacent I/O requests on the data disks (nomerges = 2): fast "
-    "devices gain nothing from it and it costs CPU."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+Disables merging adjacent IO requests, which would require checking outstanding
+IO requests to batch them where possible, incurring in some CPU overhead.
+"""
 
 
 def checker(fs, device: str):

@@ -8,10 +8,21 @@ from tuners.disk_common import choice_checker, per_device
 from tuners.system.disk import active_choice, choices, queue_file
 
 PREFERRED = ("none", "noop")
-HELP = (
-    "Sets the I/O scheduler of the data disks to 'none' (or 'noop' on older kernels), so "
-    "requests reach the device in the order the broker issues them."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+This tuner sets the preferred I/O scheduler for given block devices and disables
+I/O operation merging. It can work using both the device name or a directory,
+then the device where directory is stored will be optimized.
+The tuner sets either ‘none’ or ‘noop’ scheduler if supported.
+
+Schedulers:
+
+\tnone - used with modern NVMe devices to
+\t   \t   bypass OS I/O scheduler and minimize latency
+\tnoop - used when ‘none’ is not available,
+\t\t   it is preferred for non-NVME devices, this scheduler uses simple FIFO
+\t\t   queue where all I/O operations are first stored
+\t\t   and then handled by the driver"""
 
 
 def checker(fs, device: str):

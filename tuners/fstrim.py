@@ -15,10 +15,22 @@ SYSTEM_TIMER = "fstrim.timer"
 OWN_SERVICE = "ailurus-fstrim.service"
 OWN_TIMER = "ailurus-fstrim.timer"
 SYSTEMD_RUNTIME = "/run/systemd/system"
-HELP = (
-    "Starts the distribution's weekly fstrim.timer if it is installed; otherwise installs and "
-    f"starts {OWN_TIMER}, which runs 'fstrim --fstab' weekly. Needs systemd and fstrim."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+Will start the default 'fstrim' systemd service, which runs in the background on
+a weekly basis and "trims" or "wipes" blocks which are not in use by the
+filesystem. If the current OS doesn't have an 'fstrim' service by default, the
+tuner will install an equivalent one and start it. If systemd isn't available at
+all, it will do nothing.
+
+This is desirable for SSDs - the recommended storage drive for Redpanda - because
+they require wiping the space where new data will be written. Over time this can
+significantly degrade the drive's performance because once free space starts
+becoming scarce, subsequent writes will trigger a synchronous erasure to be able
+to write the new data.
+
+For more information see 'man fstrim'.
+"""
 
 SERVICE_UNIT = """[Unit]
 Description=Discard unused blocks on filesystems from /etc/fstab (Ailurus)

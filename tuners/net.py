@@ -26,13 +26,40 @@ SYSCTL_MINIMUMS = (
     ("net.core.somaxconn", "somaxconn", "Listen backlog (somaxconn)", BACKLOG_MIN),
     ("net.ipv4.tcp_max_syn_backlog", "syn_backlog", "SYN backlog", BACKLOG_MIN),
 )
-HELP = (
-    "Tunes the NICs the broker listens on (--nic, or those owning rpc_server and kafka_api "
-    "addresses): pins their IRQs and bans them from irqbalance, spreads receive work with "
-    f"RPS/RFS and transmit queues with XPS, turns ntuple filtering on, and raises "
-    f"net.core.somaxconn and net.ipv4.tcp_max_syn_backlog to {BACKLOG_MIN} and "
-    f"net.core.rps_sock_flow_entries to {RFS_TABLE_ENTRIES}."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+This tuner distributes the NIC IRQs and queues according to the specified mode.
+For the RPS and IRQs distribution the tuner uses only those CPUs that
+are allowed by the provided CPU masks.
+
+This tuner performs the following operations:
+
+\t- Setup NIC IRQs affinity
+\t- Setup NIC RPS and RFS
+\t- Setup NIC XPS
+\t- Increase socket listen backlog
+\t- Increase number of remembered connection requests
+\t- Ban the IRQ Balance service from moving distributed IRQs
+
+Modes description:
+
+\tsq - set all IRQs of a given NIC to CPU0 and configure RPS
+\t\tto spreads NAPIs' handling between other CPUs.
+
+\tsq_split - divide all IRQs of a given NIC between CPU0 and its HT siblings
+\t\t\tand configure RPS to spread NAPIs' handling between other CPUs.
+
+\tmq - distribute NIC's IRQs among all CPUs instead of binding
+\t\tthem all to CPU0. In this mode RPS is always enabled to
+\t\tspread NAPIs' handling between all CPUs.
+
+If there isn't any mode given script will use a default mode:
+
+\t- If number of physical CPU cores per Rx HW queue
+\t  is greater than 4 - use the 'sq-split' mode.
+\t- Otherwise, if number of hyper-threads per Rx HW queue
+\t  is greater than 4 - use the 'sq' mode.
+\t- Otherwise use the 'mq' mode."""
 
 
 def sysctl_checkers(fs: RootFs) -> list[tuple[Checker, str, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from tuners.base import TunerError
@@ -38,31 +37,31 @@ def _build(ctx: TuneContext, name: str):
 
 def describe(ctx: TuneContext, names: list[str]) -> list[TunerReport]:
     """What `tune list` shows: enabled and supported, executing nothing."""
-    reports = []
-    for name in sorted(names):
-        tunable, problem = _build(ctx, name)
-        supported, reason = (False, problem) if tunable is None else tunable.check_if_supported()
-        reports.append(TunerReport(name, tuner_enabled(ctx.config, name), supported, reason))
-    return reports
+    return [_describe(ctx, name) for name in sorted(names)]
 
 
-def run(ctx: TuneContext, names: list[str], timeout_s: float | None = None) -> list[TunerReport]:
-    """Tune every enabled and supported tuner in `names`, in name order, within `timeout_s`."""
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+def _describe(ctx: TuneContext, name: str) -> TunerReport:
+    tunable, problem = _build(ctx, name)
+    supported, reason = (False, problem) if tunable is None else tunable.check_if_supported()
+    return TunerReport(name, tuner_enabled(ctx.config, name), supported, reason)
+
+
+def run(ctx: TuneContext, names: list[str]) -> list[TunerReport]:
+    """Tune every enabled and supported tuner of `names` in the order given (a name given twice
+    is tuned twice, as rpk does); the reports in name order. No overall deadline: as in rpk,
+    a time limit (the executor's) bounds each command a tuner runs."""
     reports = []
-    for report in describe(ctx, names):
+    for name in names:
+        report = _describe(ctx, name)
         if report.enabled and report.supported:
-            _apply(ctx, report, deadline)
+            _apply(ctx, report)
         elif report.enabled and report.reason and report.name not in UNSUPPORTED_IS_FINE:
             report.error = report.reason
         reports.append(report)
-    return reports
+    return sorted(reports, key=lambda r: r.name)
 
 
-def _apply(ctx: TuneContext, report: TunerReport, deadline: float | None) -> None:
-    if deadline is not None and time.monotonic() > deadline:
-        report.error = "timed out before this tuner could run"
-        return
+def _apply(ctx: TuneContext, report: TunerReport) -> None:
     tunable, problem = _build(ctx, report.name)
     if tunable is None:
         report.error = problem

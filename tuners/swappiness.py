@@ -9,10 +9,11 @@ from tuners.fs import RootFs
 
 KEY = "vm.swappiness"
 EXPECTED = 1
-HELP = (
-    "Tunes the kernel to keep process data in memory for as long as possible instead of "
-    "swapping it out to disk (vm.swappiness = 1)."
-)
+# rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
+HELP = """
+Tunes the kernel to keep process data in-memory for as long as possible, instead
+of swapping it out to disk.
+"""
 
 
 def checker(fs: RootFs) -> Checker:

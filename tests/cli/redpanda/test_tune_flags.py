@@ -15,7 +15,11 @@ import pytest
 import yaml
 
 from cli import _pflag
+from cli.commands.redpanda.tune import tune as tune_module
 from tests.support.hosts import build_host, make_config
+from tuners.executors import DirectExecutor
+from tuners.executors.commands import HostCommand
+from tuners.fs import RootFs
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -215,19 +219,77 @@ def test_output_script_writes_instead_of_tuning(tune, host, tmp_path):
     )
 
 
-def test_timeout_bounds_the_run_and_is_a_go_duration(tune, host):
+def test_timeout_bounds_each_command_and_is_a_go_duration(tune, host, monkeypatch):
     assert tune("swappiness", "--timeout", "1m30s").exit_code == 0
     assert host.read("/proc/sys/vm/swappiness") == "1"
     host.write("/proc/sys/vm/swappiness", "60")
-    late = tune("--timeout", "-1s", "swappiness")  # a deadline already past: nothing runs
-    assert late.exit_code == 1
-    assert "timed out" in late.stdout and host.read("/proc/sys/vm/swappiness") == "60"
+    # rpk's --timeout is each command's (hwloc, irqbalance, grub...), not the run's: a tuner
+    # that runs no command is not bounded by it
+    short = tune("--timeout", "-1s", "swappiness")
+    assert short.exit_code == 0, short.stdout
+    assert host.read("/proc/sys/vm/swappiness") == "1"
+    seen = []
+
+    class Recording(tune_module.DirectExecutor):
+        def __init__(self, fs, command_timeout_s):
+            seen.append(command_timeout_s)
+            super().__init__(fs, command_timeout_s=command_timeout_s)
+
+    monkeypatch.setattr(tune_module, "DirectExecutor", Recording)
+    assert tune("swappiness", "--timeout", "1m30s").exit_code == 0
+    assert seen == [90.0]
     bad = tune("swappiness", "--timeout", "10")
     assert bad.exit_code == 1
     assert bad.stderr.startswith(
         'Error: invalid argument "10" for "--timeout" flag: time: missing unit in duration "10"\n'
         "Usage:\n  rpk redpanda tune [list of elements to tune] [flags]\n"
     )
+
+
+def test_host_command_timeout_stops_the_command():
+    executor = DirectExecutor(RootFs("/"), command_timeout_s=0.2)
+    with pytest.raises(OSError, match=r"^sleep 30 did not finish within 0.2s$"):
+        executor.execute(HostCommand(("sleep", "30")))
+
+
+def test_only_the_first_argument_names_tuners(tune, host):
+    """rpk's Args and Run read args[0] only (a comma-separated list, or `all` alone)."""
+    res = tune("swappiness", "net", "--nic", "eth0")
+    assert res.exit_code == 0, res.stderr
+    assert [line.split()[0] for line in res.stdout.splitlines()[1:]] == ["swappiness"]
+    assert host.read("/proc/sys/vm/swappiness") == "1"
+    assert _rps(host) == ["00"] * 4  # net was not run
+    ignored = tune("aio_events", "bogus")  # not even checked
+    assert ignored.exit_code == 0, ignored.stderr
+    twice = tune("swappiness,aio_events,swappiness")  # a repeated tuner runs again
+    assert twice.exit_code == 0, twice.stderr
+    names = [line.split()[0] for line in twice.stdout.splitlines()[1:]]
+    assert names == ["aio_events", "swappiness", "swappiness"]
+    for args, element in [(["all", "net"], "all"), (["net,"], "net,"), ([""], "")]:
+        bad = tune(*args)
+        assert bad.exit_code == 1
+        assert bad.stderr.startswith(
+            f"Error: invalid element to tune '{element}' only [{TUNERS}] are supported\nUsage:"
+        )
+
+
+def test_a_failed_tuner_exits_1_after_the_table_alone(rpk_subprocess, host):
+    """rpk prints the table (errors in it) and exits 1, with nothing on stderr: for a tuner
+    that failed, and for one enabled but unsupported (fstrim needs the real host's systemd)."""
+    sysctl = os.path.join(host.root, "proc/sys/vm/swappiness")
+    os.remove(sysctl)
+    os.mkdir(sysctl)  # the write will fail
+    res = rpk_subprocess(
+        ["redpanda", "tune", "--root", host.root, "swappiness,aio_events,fstrim"], cwd=host.cwd
+    )
+    assert res.exit_code == 1
+    assert res.stderr == ""
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["TUNER", "APPLIED", "ENABLED", "SUPPORTED", "ERROR"]
+    assert lines[1].split() == ["aio_events", "true", "true", "true"]
+    assert lines[2].split()[:4] == ["fstrim", "false", "true", "false"]
+    assert lines[3].split()[:5] == ["swappiness", "false", "true", "true", "[Errno"]
+    assert len(lines) == 4
 
 
 def test_interactive_is_deprecated_and_hidden(tune, host):
@@ -296,10 +358,41 @@ def test_list_takes_rpks_flags(rpk, host):
     assert rpk([*args, "--cpu-set", "0"]).stderr.startswith("Error: unknown flag: --cpu-set\n")
 
 
+SWAPPINESS_HELP = (
+    '"swappiness" tuner description\n'
+    "\n"
+    "Tunes the kernel to keep process data in-memory for as long as possible, instead\n"
+    "of swapping it out to disk.\n"
+    "\n"
+)
+NET_HELP_MODES = """\
+Modes description:
+
+\tsq - set all IRQs of a given NIC to CPU0 and configure RPS
+\t\tto spreads NAPIs' handling between other CPUs.
+"""
+
+
 def test_tune_help_topics_are_rpks(rpk):
-    res = rpk(["redpanda", "tune", "help", "nomerges"])
+    res = rpk(["redpanda", "tune", "help", "swappiness"])
     assert res.exit_code == 0
-    assert res.stdout.startswith('"nomerges" tuner description\n\n')
+    assert res.stdout == SWAPPINESS_HELP  # rpk's text, its blank lines included
+    net = rpk(["redpanda", "tune", "help", "net"]).stdout
+    assert net.startswith(
+        '"net" tuner description\n\nThis tuner distributes the NIC IRQs and queues according'
+        " to the specified mode.\n"
+    )
+    assert NET_HELP_MODES in net and net.endswith("\t- Otherwise use the 'mq' mode.\n")
+    for topic in ("aio_events", "clocksource", "cpu", "disk_irq", "disk_scheduler", "fstrim"):
+        assert rpk(["redpanda", "tune", "help", topic]).stdout.startswith(
+            f'"{topic}" tuner description\n\n'
+        )
+    nomerges = rpk(["redpanda", "tune", "help", "nomerges"]).stdout
+    assert nomerges == (
+        '"nomerges" tuner description\n\nDisables merging adjacent IO requests, which would'
+        " require checking outstanding\nIO requests to batch them where possible, incurring in"
+        " some CPU overhead.\n\n"
+    )
     for args, message in [
         ([], "requires the tuner name"),
         (["cpu", "net"], "requires the tuner name"),

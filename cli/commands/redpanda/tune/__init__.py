@@ -5,6 +5,8 @@ The CLI owner adds it with `cli.commands.redpanda.tune.register(redpanda_app)`.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 
 from cli._app import new_group
@@ -13,7 +15,7 @@ from cli.commands.redpanda.tune import help as help_cmd
 from cli.commands.redpanda.tune import list as list_cmd
 from cli.commands.redpanda.tune import tune as tune_cmd
 from cli.errors import CommandUsageError
-from cli.options import handle_x_help, make_flags
+from cli.options import handle_x_help, pending_x
 from tuners import registry
 
 # rpk's Long: every tuner on a line of its own, then where to read about each
@@ -28,7 +30,6 @@ To learn more about a tuner, run 'rpk redpanda tune help <tuner name>'.""".forma
     "\n  - ".join(registry.available())
 )
 REQUIRES_TUNERS = "requires the list of elements to tune"
-_NO = (None, None, False)  # no --config, --profile or --verbose: only -X matters here
 
 
 class TuneGroup(RpkGroup):
@@ -51,44 +52,58 @@ class TuneGroup(RpkGroup):
         at = first_positional(args, self.get_params(ctx))
         if at is None:  # flags only (or nothing): help if asked, flag errors, else rpk's Args error
             if args:
-                super().parse_args(ctx, args)
-                # cobra runs rpk's -X help / -X list hook before it checks the arguments
-                handle_x_help(make_flags(ctx.params.get("gx_config_opt"), *_NO))
-            raise CommandUsageError(REQUIRES_TUNERS, usage_text(self, ctx))
+                return super().parse_args(ctx, args)  # then without_subcommand
+            self.without_subcommand(ctx)
         return super().parse_args(ctx, [args[at], *args[:at], *args[at + 1 :]])
 
+    def without_subcommand(self, ctx) -> NoReturn:
+        # cobra runs rpk's -X help / -X list hook before it checks the arguments
+        handle_x_help(pending_x(ctx))
+        raise CommandUsageError(REQUIRES_TUNERS, usage_text(self, ctx))
+
     def resolve_command(self, ctx, args):
-        if args and (args[0] not in self.commands or "," in args[0]):
-            given = args[0]
-            names = given.split(",")
-            if given != tune_cmd.ALL and not all(n in registry.TUNERS for n in names):
-                raise CommandUsageError(
-                    tune_cmd.invalid_tuner_message(given), usage_text(self, ctx)
-                )
-            args = [*names, *args[1:]]
-        return super().resolve_command(ctx, args)
+        """rpk's Args and Run: the first argument names the tuners (`all` alone, or a
+        comma-separated list of tuners); any further argument is ignored."""
+        if not args or args[0] in (list_cmd.NAME, help_cmd.NAME):
+            return super().resolve_command(ctx, args)
+        rest = args[1:]
+        others = positionals(rest, self.get_params(ctx))
+        names = args[0].split(",")
+        if not (args[0] == tune_cmd.ALL and not others) and not all(
+            n in registry.TUNERS for n in names
+        ):
+            self.refuse_arguments(ctx, rest, tune_cmd.invalid_tuner_message(args[0]))
+        flags = [a for i, a in enumerate(rest) if i not in others]
+        return super().resolve_command(ctx, [*names, *flags])
 
 
-def first_positional(args: list[str], params) -> int | None:
-    """The index of the first argument that is not a flag or a flag's value (cobra's stripFlags)."""
+def positionals(args: list[str], params) -> list[int]:
+    """The indexes of the arguments that are not flags or flags' values (cobra's stripFlags)."""
     takes_value = {
         opt
         for p in params
         if not getattr(p, "is_flag", False) and not getattr(p, "count", False)
         for opt in p.opts
     }
+    found: list[int] = []
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--":
-            return i + 1 if i + 1 < len(args) else None
+            return found + list(range(i + 1, len(args)))
         if arg.startswith("-") and len(arg) > 1:
             long_value = arg.startswith("--") and "=" not in arg
             short_value = len(arg) == 2
             i += 2 if (long_value or short_value) and arg in takes_value else 1
             continue
-        return i
-    return None
+        found.append(i)
+        i += 1
+    return found
+
+
+def first_positional(args: list[str], params) -> int | None:
+    """The index of the first argument that is not a flag or a flag's value."""
+    return next(iter(positionals(args, params)), None)
 
 
 def register(app: typer.Typer, hidden: bool = False) -> None:

@@ -12,7 +12,7 @@ from cli.options import with_globals
 from tuners import registry
 
 # The names rpk's `tune help` knows (its help map: `nomerges`, not `disk_nomerges`; none for
-# ballast_file, coredump or disk_write_cache); the texts are the tuners' own.
+# ballast_file, coredump or disk_write_cache); the texts are rpk's, in the tuners' modules (HELP).
 HELP_TOPICS = (
     "aio_events",
     "clocksource",
@@ -27,9 +27,12 @@ HELP_TOPICS = (
 )
 
 
+NAME = "help"
+
+
 def register(app: typer.Typer) -> None:
     # extra arguments are kept (allow_extra_args) to be counted as rpk's Args counts them
-    @app.command("help", context_settings={"allow_extra_args": True})
+    @app.command(NAME, context_settings={"allow_extra_args": True})
     @with_globals
     def tune_help(
         ctx: typer.Context,
@@ -44,5 +47,6 @@ def register(app: typer.Typer) -> None:
                 f"no help found for tuner '{names[0]}'. Available: {', '.join(HELP_TOPICS)}",
                 usage_text(ctx.command, ctx),
             )
-        # rpk: %q, a blank line (its texts start with a newline), the text
-        typer.echo(f'"{names[0]}" tuner description\n\n{registry.help_text(names[0]).strip()}')
+        # rpk's Printf("%q tuner description\n%s\n"): its texts start with a newline (and some
+        # end with one); the names it has help for need no quoting beyond the double quotes
+        typer.echo(f'"{names[0]}" tuner description\n{registry.help_text(names[0])}')

@@ -35,9 +35,12 @@ You may use 'rpk redpanda config set' to enable or disable a tuner."""
 )
 
 
+NAME = "list"
+
+
 def register(app: typer.Typer) -> None:
     # extra arguments are kept (allow_extra_args) to be refused as rpk's ExactArgs(0) words it
-    @app.command("list", help=HELP, context_settings={"allow_extra_args": True})
+    @app.command(NAME, help=HELP, context_settings={"allow_extra_args": True})
     @with_globals
     def tune_list(
         ctx: typer.Context,

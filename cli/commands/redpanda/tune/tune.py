@@ -19,10 +19,9 @@ from cli.commands.redpanda.tune.options import (
     RebootOpt,
     RootOpt,
     build_context,
-    split_list,
 )
 from cli.config.values import parse_duration
-from cli.errors import CliError, FlagError, UsageError
+from cli.errors import CliError, FlagError, PartialFailure, UsageError
 from cli.options import with_globals
 from cli.output import format_table
 from tuners import registry, run
@@ -34,6 +33,7 @@ ALL_DISABLED = (
     "All tuners were disabled, so none were applied. You may run `rpk redpanda mode prod` "
     "to enable the recommended set of tuners for non-containerized production use."
 )
+# the other tuners of a comma-separated first argument (TuneGroup.resolve_command splits it)
 MoreOpt = Annotated[
     Optional[list[str]], typer.Argument(help="More tuners to run.", show_default=False)
 ]
@@ -78,13 +78,15 @@ InteractiveOpt = Annotated[
 
 
 def requested_tuners(first: str, more: list[str] | None) -> list[str]:
-    names = split_list([first, *(more or [])])
-    if ALL in names:
+    """The tuners of tune's first argument (TuneGroup.resolve_command split and checked it): all
+    of them for `all`, else each name as given, a repeated one included (rpk tunes it again)."""
+    if first == ALL:
         return registry.available()
+    names = [first, *(more or [])]
     for name in names:
         if name not in registry.TUNERS:
-            raise CliError(invalid_tuner_message(name))
-    return list(dict.fromkeys(names))  # as given (rpk names them so in its reboot notice)
+            raise CliError(invalid_tuner_message(",".join(names)))
+    return names
 
 
 GO_DURATION_UNITS = frozenset({"ns", "us", "µs", "μs", "ms", "s", "m", "h"})
@@ -152,15 +154,14 @@ def tune(
     else:
         factory = lambda fs: DirectExecutor(fs, command_timeout_s=timeout_s)
     ctx = build_context(disks, dirs, nic, mode, cpu_set, root, factory, reboot_allowed)
-    reports = run.run(ctx, names, timeout_s)
+    reports = run.run(ctx, names)  # --timeout bounds each command a tuner runs, as in rpk
     if not any(r.enabled for r in reports):
         typer.echo(ALL_DISABLED)  # then the table, as rpk prints it
     typer.echo(format_table(*report_rows(reports)))
     if any(r.reboot_required for r in reports):  # rpk names every tuner it was asked to run
         typer.echo(f"IMPORTANT: Reboot system and run 'rpk redpanda tune {','.join(names)}' again")
-    failed = [r.name for r in reports if r.failed]
-    if failed:
-        raise CliError(f"tuning did not succeed for: {', '.join(failed)}")
+    if any(r.failed for r in reports):  # rpk: exit 1, the table said it all
+        raise PartialFailure()
 
 
 def register_tuner_commands(app: typer.Typer) -> None:
@@ -172,9 +173,8 @@ def register_tuner_commands(app: typer.Typer) -> None:
 
 
 def _help_for(name: str) -> str:
-    if name == ALL:
-        return "Run every tuner enabled in redpanda.yaml."
-    return f"Run the {name} tuner (more tuners may follow). {registry.help_text(name)}"
+    # never shown: a tuner's help is tune's (ArgumentCommand)
+    return "Run every tuner." if name == ALL else f"Run the {name} tuner."
 
 
 def _command_for(first: str):
