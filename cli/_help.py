@@ -14,7 +14,13 @@ from typer.models import DefaultPlaceholder
 
 from cli import _pflag, _rpk_use
 from cli.errors import CommandUsageError
-from cli.options import absorb_group_flags, group_params, handle_x_help, pending_x
+from cli.options import (
+    absorb_group_flags,
+    group_params,
+    handle_x_help,
+    pending_x,
+    x_param_name,
+)
 
 GLOBAL_FLAGS = ("--config", "--config-opt", "--profile", "--verbose")
 MIN_NAME_PADDING = 11  # cobra's minNamePadding
@@ -336,7 +342,7 @@ class RpkGroup(_RpkHelp, TyperGroup):
                 raise
             message = _cobra_message(self, ctx, exc, rest)
         else:
-            handle_x_help(pending_x(ctx, opts.get("gx_config_opt") or ()))
+            handle_x_help(pending_x(ctx, opts.get(x_param_name(ctx)) or ()))
         raise CommandUsageError(message, usage_text(*self.shown(ctx)))
 
 

@@ -205,8 +205,13 @@ def pending_x(ctx, later: Sequence[str] = ()) -> tuple[str, ...]:
     root context's GlobalFlags), this command's own parsed ones, then `later` ones."""
     root = ctx.find_root()
     before = root.obj.given_x if ctx is not root and isinstance(root.obj, GlobalFlags) else ()
-    own = ctx.params.get("config_opt" if ctx is root else "gx_config_opt") or ()
+    own = ctx.params.get(x_param_name(ctx)) or ()
     return (*before, *own, *later)
+
+
+def x_param_name(ctx) -> str:
+    """The name of -X's parameter: the root callback's own, or the one `with_globals` adds."""
+    return "config_opt" if ctx.parent is None else "gx_config_opt"
 
 
 def absorb_group_flags(ctx) -> None:

@@ -29,6 +29,7 @@ REGISTRY = {"help": xflags.render_help(), "list": xflags.render_list()}
         ["redpanda", "tune", "-X", "list"],  # tune without its tuner argument
         ["topic", "create", "-X", "help"],  # a command missing its argument
         ["topic", "bogus", "-X", "list"],  # not a subcommand: cobra checks that after the hook
+        ["bogus", "-X", "help"],  # the root's NoArgs, after the hook too
         ["-X", "list", "security", "acl"],  # the root's -X, then a group
         ["-X", "help", "version"],  # the root's -X, then a command
         ["help", "topic", "-X", "list"],  # cobra's help command
