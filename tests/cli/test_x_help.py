@@ -96,6 +96,10 @@ def test_a_groups_flags_reach_the_command_and_its_checks(rpk):
     bad = rpk(["topic", "-X", "bogus=1", "list"])
     assert bad.exit_code == 1
     assert bad.stderr == 'flag config: unknown key "bogus"\n'
+    # and a group's hidden back-compat flag too (rpk's are persistent flags of the group)
+    refused = rpk(["topic", "--brokers", "127.0.0.1:1", "list"])
+    assert refused.exit_code == 1
+    assert "dial tcp 127.0.0.1:1: connect: connection refused" in refused.stderr
     # a group run alone never loads the profile: its help, exit 0
     assert rpk(["topic", "-X", "bogus=1"]).exit_code == 0
     # the argument count cobra reports leaves flag values out
