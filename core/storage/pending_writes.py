@@ -26,11 +26,12 @@ from core.storage.fs import IOV_MAX, writev_all
 from core.storage.segment import Segment
 
 # A leader's acks=all batch from this size is deferred (Consensus.replicate), smaller ones are
-# written at once. Measured on 2 shared cores (per-thread broker CPU, alternating runs): bulk
-# produce (~100 KB batches) spent less loop CPU per record deferred (8 runs, median 3.35 us vs
-# 4.0 us in 4), the fsync threads ~0.3 us more; transactions (~3.5 KB batches and markers) all
-# deferred showed no loop saving within the noise (median 37.3 vs 37.5 us) and fsync threads
-# -1.5..+4.8 us per record more (a worker that writes takes the GIL once more per round).
+# written at once. Measured with per-thread broker CPU on 2 shared cores, alternating runs:
+# bulk produce (~1 MB batches) deferred cost the loop less per record in 10 of 10 pairs
+# (median 3.6 vs 4.5 us; on a fully loaded machine 3.95 vs 4.97), the fsync threads 0.3-1.5 us
+# more; transactions (batches and markers all < 4 KB) all deferred: no loop saving in the noise
+# (median 37.3 vs 37.5 us), fsync threads -1.5..+4.8 us more (a worker that writes takes the
+# GIL once more per round). acks=1 all deferred: loop -8%, broker CPU +15%, rec/s lower 3 of 3.
 LEADER_DEFER_MIN_BYTES = 32 * 1024
 
 
