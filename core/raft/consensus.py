@@ -53,6 +53,7 @@ from core.raft.start_driver import StartDriver
 from core.raft.state import RaftConfig
 from core.raft.types import Entry, HardState, Message, Ready, TermStart
 from core.storage.flush import FlushPolicy, FlushTarget
+from core.storage.pending_writes import LEADER_DEFER_MIN_BYTES
 
 log = logging.getLogger("ailurus.raft")
 
@@ -290,13 +291,17 @@ class Consensus(StartDriver, ConfigDriver, ConsensusView):
         core = self.core
         if core is None or self._closed or not core.can_propose:
             raise RaftError(RaftErrc.not_leader)
-        base, last = self.log.append(batch, core.term)
+        target = self.flush_target
+        strict = acks == QUORUM_ACK and not target.policy.write_caching
+        if strict and len(batch) >= LEADER_DEFER_MIN_BYTES:
+            # written by the flush round this append asks for, before its fdatasync, off the loop
+            base, last = self.log.append_replicated(batch, core.term)
+        else:
+            base, last = self.log.append(batch, core.term)
         if core.progress:  # followers to send it to (a gap later clears the cache: reads go
             self._sent_cache.put(Entry(core.term, base, last, bytes(batch)))  # to the log)
-        target = self.flush_target
         target.pending_bytes += len(batch)
         end = last + 1
-        strict = acks == QUORUM_ACK and not target.policy.write_caching
         core.on_local_append(end, strict)
         self._flusher.request(target, urgent=strict)
         done = None
