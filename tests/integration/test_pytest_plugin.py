@@ -154,7 +154,14 @@ def _pytest(suite: Path, notes: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Ctrl-C must reach it even when this run was started in the background (a shell
+        # starts background jobs with SIGINT ignored, and Python keeps an ignored SIGINT)
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _run(suite: Path, notes: Path, *args: str) -> tuple[int, str]:
