@@ -75,14 +75,10 @@ def small_fdatasyncs_per_s(directory: Path, count: int = 500) -> float:
         path.unlink(missing_ok=True)
 
 
-def steal_pct(before: Any, after: Any) -> float:
-    """The share of the machine's CPU time the hypervisor gave to other guests (steal) between
-    two psutil.cpu_times() samples: on a shared VM the figures move with it."""
+def cpu_share_pct(before: Any, after: Any, field: str) -> float:
+    """The share of the machine's CPU time spent in `field` ("steal": given by the hypervisor to
+    other guests; "idle") between two psutil.cpu_times() samples: on a shared VM the figures
+    move with them."""
     total = sum(after) - sum(before)
-    return round(100 * (after.steal - before.steal) / total, 1) if total > 0 else 0.0
-
-
-def idle_pct(before: Any, after: Any) -> float:
-    """The share of the machine's CPU time left idle between two psutil.cpu_times() samples."""
-    total = sum(after) - sum(before)
-    return round(100 * (after.idle - before.idle) / total, 1) if total > 0 else 0.0
+    spent = getattr(after, field) - getattr(before, field)
+    return round(100 * spent / total, 1) if total > 0 else 0.0

@@ -33,7 +33,7 @@ import httpx
 import psutil
 
 from bench import kafka_load
-from bench.limits import steal_pct
+from bench.limits import cpu_share_pct
 from core.testing.process import BrokerProcess
 
 V2 = "application/vnd.kafka.v2+json"
@@ -170,7 +170,7 @@ def _measure(proc: psutil.Process, step):
     cpu0, mine0, machine0 = _cpu_s(proc), _cpu_s(me), psutil.cpu_times()
     result = step()
     cpu = _cpu_s(proc) - cpu0
-    result["machine_steal_pct"] = steal_pct(machine0, psutil.cpu_times())
+    result["machine_steal_pct"] = cpu_share_pct(machine0, psutil.cpu_times(), "steal")
     result["client_cpu_s"] = round(_cpu_s(me) - mine0, 2)
     gb = result.get("records", 0) * RECORD_BYTES / 1e9
     result["broker_cpu_s"] = round(cpu, 2)

@@ -39,7 +39,7 @@ import confluent_kafka as ck
 import psutil
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench.limits import idle_pct, steal_pct
+from bench.limits import cpu_share_pct
 from core.testing.process import BrokerProcess
 
 PARTITIONS = 3
@@ -156,8 +156,8 @@ def _cpu_per_rec(
     return {
         "broker_cpu_us_per_rec": broker_us,
         "client_cpu_us_per_rec": client_us,
-        "machine_idle_pct": idle_pct(cpu0[2], now[2]),
-        "machine_steal_pct": steal_pct(cpu0[2], now[2]),
+        "machine_idle_pct": cpu_share_pct(cpu0[2], now[2], "idle"),
+        "machine_steal_pct": cpu_share_pct(cpu0[2], now[2], "steal"),
     }
 
 
