@@ -17,9 +17,7 @@ from and to i. Node indexes are node ids. The processes die with the test proces
 from __future__ import annotations
 
 import json
-import random
 import signal
-import socket
 import threading
 import time
 import urllib.error
@@ -32,6 +30,7 @@ import yaml
 from core.testing.cluster_node import ClusterNode
 from core.testing.link_proxy import LinkProxies
 from core.testing.metadata import PartitionInfo, fetch_metadata
+from core.testing.ports import reserve_ports
 
 HOST = "127.0.0.1"
 FORM_TIMEOUT_S = 30.0
@@ -383,42 +382,3 @@ def admin_get(port: int, path: str, timeout_s: float = 2.0) -> Any:
             return json.loads(resp.read())
     except (OSError, urllib.error.URLError, ValueError):
         return None
-
-
-# Ports handed out below the kernel's ephemeral range: a port bound to 0 and released comes
-# from that range, where any outgoing connection of another test may take it as its source
-# port before the node listens on it (CI saw "address already in use" so).
-_RESERVED_LOW = 20_000
-_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
-
-
-def reserve_ports(count: int) -> list[int]:
-    """`count` distinct free TCP ports on loopback, below the ephemeral range where it leaves
-    room (each checked by a bind, held together, released on return)."""
-    try:
-        low = int(_EPHEMERAL_RANGE.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 0
-    rng = random.SystemRandom()
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            socks.append(_bound(rng, low))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def _bound(rng: random.Random, ephemeral_low: int, attempts: int = 50) -> socket.socket:
-    if ephemeral_low - _RESERVED_LOW >= 1_000:
-        for _ in range(attempts):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                s.bind((HOST, rng.randrange(_RESERVED_LOW, ephemeral_low)))
-                return s
-            except OSError:
-                s.close()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # no room: any free port
-    s.bind((HOST, 0))
-    return s

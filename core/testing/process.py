@@ -1,4 +1,4 @@
-"""Start real `ailurus` broker processes on 127.0.0.1 ephemeral ports (tests, benchmarks).
+"""Start real `ailurus` broker processes on free 127.0.0.1 ports (tests, benchmarks).
 
 Shipped with the package (bench and, later, a pytest plugin use it); tests import it through
 tests/support/broker.py."""
@@ -13,13 +13,27 @@ import sys
 import time
 from pathlib import Path
 
+from core.testing.ports import reserve_ports
+
 READY = re.compile(r"Ailurus ready: node_id=(\d+) kafka=([\d.]+):(\d+) admin=([\d.]+):(\d+)")
 START_TIMEOUT_S = 30.0
+FIRST_START_ATTEMPTS = 3  # a reserved port lost to another test between reservation and bind
+PORT_IN_USE = "address already in use"
 STOP_TIMEOUT_S = 20.0
 
 
+class BrokerExited(RuntimeError):
+    """The broker process ended before its ready line."""
+
+    def __init__(self, returncode: int, log_tail: str) -> None:
+        super().__init__(f"broker exited with {returncode}:\n{log_tail}")
+        self.returncode = returncode
+        self.log_tail = log_tail
+
+
 class BrokerProcess:
-    """One broker process. Ports are ephemeral at first start and kept across restarts."""
+    """One broker process. Kafka and admin ports are reserved below the kernel's ephemeral range
+    at first start (core.testing.ports) and kept across restarts."""
 
     def __init__(
         self,
@@ -79,6 +93,18 @@ class BrokerProcess:
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> BrokerProcess:
         assert self.proc is None or self.proc.poll() is not None, "broker already running"
+        if self.kafka_port or self.admin_port:  # a restart, or ports the caller chose
+            return self._start_once(timeout_s)
+        for attempt in range(1, FIRST_START_ATTEMPTS + 1):
+            self.kafka_port, self.admin_port = reserve_ports(2)
+            try:
+                return self._start_once(timeout_s)
+            except BrokerExited as exc:
+                if PORT_IN_USE not in exc.log_tail or attempt == FIRST_START_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout_s: float) -> BrokerProcess:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self._log_offset = log.tell()
@@ -108,7 +134,7 @@ class BrokerProcess:
                 self.admin_port = int(match.group(5))
                 return
             if proc.poll() is not None:
-                raise RuntimeError(f"broker exited with {proc.returncode}:\n{text[-4000:]}")
+                raise BrokerExited(proc.returncode, text[-4000:])
             time.sleep(0.05)
         self.kill()
         raise TimeoutError(

@@ -11,8 +11,8 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from core.__main__ import build_parser, load_config
 from core.config.node import NodeConfigError
-from core.testing.cluster import reserve_ports
 from core.testing.metadata import fetch_metadata
+from core.testing.ports import reserve_ports
 from core.testing.process import BrokerProcess
 
 

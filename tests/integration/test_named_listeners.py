@@ -30,9 +30,10 @@ from core.app import BrokerApp
 from core.cluster.metadata import KafkaEndpoint
 from core.config.node import Address, KafkaListenerConfig
 from core.testing.certs import make_certs
-from core.testing.cluster import BrokerCluster, reserve_ports
+from core.testing.cluster import BrokerCluster
 from core.testing.cluster_node import ClusterNode
 from core.testing.metadata import fetch_metadata
+from core.testing.ports import reserve_ports
 from tests.support.admin import loopback_node
 
 HOST = "127.0.0.1"

@@ -104,12 +104,15 @@ async def test_a_hundred_groups_share_one_frame_per_peer_per_tick(tmp_path):
         window_s = 2.0
         await asyncio.sleep(window_s)
         for n, (frames0, light0) in zip(nodes, before, strict=True):
-            frames = (n.groups.stats.frames_sent - frames0) / window_s / 2  # per peer per s
-            light = (n.groups.stats.light_sent - light0) / window_s
+            sent = n.groups.stats.frames_sent - frames0
+            frames = sent / window_s / 2  # per peer per s
+            light = n.groups.stats.light_sent - light0
             # one frame per ticker round (20/s) plus the answers to the peer's rounds; sent per
             # group it would be 100 groups x 2 (heartbeat, reply) / 0.15 s = 1,333 per peer
             assert frames <= 45, (n.node_id, frames)
-            assert light >= 300, (n.node_id, light)  # idle groups: light heartbeats + acks
+            # idle groups still heartbeat (light heartbeats and acks), many to a frame: a slow
+            # ticker on a loaded machine sends fewer rounds, each carrying more groups
+            assert sent > 0 and light >= 4 * sent, (n.node_id, light, sent)
             assert n.groups.stats.unknown_group == 0
         assert {g: leader_of(nodes, g).node_id for g in groups} == leaders
     finally:

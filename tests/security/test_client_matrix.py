@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from core.testing.certs import make_certs
-from core.testing.cluster import reserve_ports
+from core.testing.ports import reserve_ports
 from tests.support.broker import BrokerProcess
 from tests.support.security import create_user
 

@@ -26,7 +26,7 @@ from core.rpc.hello import IdentityBook, NodeIdentity
 from core.rpc.server import RpcServer
 from core.security import tls
 from core.testing.certs import CertFiles, make_certs
-from core.testing.cluster import reserve_ports
+from core.testing.ports import reserve_ports
 from tests.support.broker import BrokerProcess
 
 LISTENERS = ("kafka", "admin", "pandaproxy", "schema_registry", "rpc")

@@ -20,10 +20,10 @@ from core.testing.cluster import (
     ClusterError,
     ClusterNode,
     admin_get,
-    reserve_ports,
 )
 from core.testing.link_proxy import LinkProxies
 from core.testing.metadata import ClusterMetadata, PartitionInfo, fetch_metadata
+from core.testing.ports import reserve_ports
 from tests.support.raw_client import RawClient
 
 __all__ = [

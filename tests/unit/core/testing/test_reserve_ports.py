@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from core.testing.cluster import reserve_ports
+from core.testing.ports import reserve_ports
 
 
 def test_reserved_ports_are_distinct_free_and_below_the_ephemeral_range() -> None:
