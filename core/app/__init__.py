@@ -4,16 +4,16 @@ all on one asyncio event loop."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import functools
 import gc
 import importlib
 import logging
 import os
-from dataclasses import replace
 from pathlib import Path
 
 from core.app.cluster import ClusterRuntime
+from core.app.data_dir import lock_data_dir
+from core.app.kafka_front import KafkaFrontEnd
 from core.app.lazy_admin import LazyAdmin
 from core.app.listeners import (
     EXTRA_LISTENERS,
@@ -29,7 +29,7 @@ from core.cluster.housekeeping import Housekeeping
 from core.cluster.id_allocator import ProducerIdAllocator
 from core.cluster.leadership import Leadership
 from core.cluster.maintenance import MaintenanceTable
-from core.cluster.metadata import BrokerInfo, KafkaEndpoint, MetadataView
+from core.cluster.metadata import MetadataView
 from core.cluster.moves_runtime import MovesRuntime
 from core.cluster.node_join import prepare_join
 from core.cluster.partition_disable import DisabledPartitions
@@ -46,12 +46,7 @@ from core.groups.coordinator import GroupCoordinator
 from core.rpc import tls as dial_tls
 from core.security import tls
 from core.security.acls import AclStore
-from core.security.authorizer import Authorizer
-from core.security.sasl import SaslAuthenticator
 from core.security.users import UserFrontend
-from core.server.context import Services
-from core.server.listener import KafkaListeners
-from core.server.quotas import ClientQuotas
 from core.storage.clean_shutdown import CleanShutdownRecord
 from core.storage.group_commit import GroupCommit
 from core.storage.kvstore import KvStore, deferred_durability
@@ -59,14 +54,8 @@ from core.transactions.wiring import start_transactions
 
 log = logging.getLogger("ailurus")
 
-LOCK_FILE = "pid.lock"
 
-
-class DataDirLocked(RuntimeError):
-    pass
-
-
-class BrokerApp:
+class BrokerApp(KafkaFrontEnd):
     def __init__(self, node: NodeConfig, cluster_overrides: dict | None = None) -> None:
         self.node = node
         self.data_dir = Path(node.data_directory)
@@ -90,7 +79,7 @@ class BrokerApp:
         """Build the objects bottom-up (storage, controller, partitions, groups), then start the
         listeners: Kafka, Admin, the extra ones (core.app.listeners), and housekeeping."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_data_dir()
+        self._lock_fd = lock_data_dir(self.data_dir)
         meta = KvStore.open(self.data_dir / "node.json")
         self.cluster_config = ClusterConfigStore()
         self.flusher = GroupCommit(observe_fsync=metrics.observe_fsync)
@@ -196,111 +185,6 @@ class BrokerApp:
         self._unregister_metrics = metrics.register_collector(self._metrics_snapshot)
         self._tasks.append(asyncio.create_task(self.partitions.open_queued(self.data_dir)))
         self.ready = True
-
-    def _kafka_services(self, groups: GroupCoordinator) -> Services:
-        """What the Kafka request handlers may use (core.server.ports)."""
-        kafka = self.node.kafka_advertised
-        return Services(
-            node_id=self.node_id,
-            advertised_kafka=(kafka.host, kafka.port),
-            cluster_id=self.metadata.cluster_id,
-            metadata=self.metadata,
-            topics=self.topics,
-            partitions=self.partitions,
-            cluster_config=self.cluster_config,
-            producer_ids=self.producer_ids,
-            data_dir=self.data_dir,
-            groups=groups,
-            config_frontend=self.config_frontend,
-            sasl=SaslAuthenticator(self.users, self.cluster_config.get),
-            authorizer=Authorizer(
-                self.acls, self.cluster_config.get, self.cluster_config.subscribe
-            ),
-            acls=self.acls,
-            replica_moves=self.replica_moves,
-            client_quotas=ClientQuotas(self.client_quotas, self.cluster_config.get),
-        )
-
-    # A listener that cannot bind is an OSError naming it (filename) and its address
-    # (filename2), which core.__main__ reports in one line.
-    async def _start_kafka(self) -> None:
-        """Serve every kafka_api entry (the first one's port is `kafka_port`), each with its
-        authentication method and TLS; stop() stops them all."""
-        self.listener = listeners = KafkaListeners(self.services)
-        for config in self.node.kafka_listeners:
-            api, api_tls = config.address, config.tls
-            listener = listeners.make(
-                api.host,
-                api.port,
-                name=config.name,
-                authentication_method=config.authentication_method,
-                ssl_context=tls.server_context(api_tls) if api_tls else None,
-            )
-            try:
-                await listeners.start(listener)
-            except OSError as exc:
-                await listeners.stop()
-                raise OSError(exc.errno, exc.strerror, "kafka", None, str(api)) from None
-        self._advertise_bound_port()
-        self.services.kafka_api = (self.node.kafka_api.host, self.listener.port)
-
-    def _kafka_bootstrap(self) -> str:
-        """Where this process's own clients (proxy, registry) reach its Kafka listener."""
-        host = self.node.kafka_api.host
-        if host in ("0.0.0.0", "::", ""):
-            host = "127.0.0.1"
-        return f"{host}:{self.listener.port}"
-
-    def _advertise_bound_port(self) -> None:
-        """With an ephemeral listener (port 0) clients must be told the port actually bound:
-        the extra listeners' config is updated with it (register_node reads it there)."""
-        bound = [
-            replace(config, advertised=Address(config.advertised.host, listener.port))
-            if config.advertised.port == 0
-            else config
-            for config, listener in zip(
-                self.node.kafka_listeners, self.listener.listeners, strict=True
-            )
-        ]
-        self.node.kafka_extra_listeners = bound[1:]
-        first = bound[0].advertised
-        self.services.advertised_kafka = (first.host, first.port)
-        self.services.advertised_listeners = {
-            x.name: (x.advertised.host, x.advertised.port) for x in bound
-        }
-        self.metadata.set_brokers([self._broker_info(first.port)])
-
-    def _broker_info(self, kafka_port: int) -> BrokerInfo:
-        """This node's Metadata entry: the first listener's advertised address with
-        `kafka_port`, and every listener's by name."""
-        node = self.node
-        rpc = node.rpc_server
-        first, *others = node.kafka_listeners
-        endpoints = (KafkaEndpoint(first.name, first.advertised.host, kafka_port),) + tuple(
-            KafkaEndpoint(x.name, x.advertised.host, x.advertised.port) for x in others
-        )
-        return BrokerInfo(
-            self.node_id,
-            first.advertised.host,
-            kafka_port,
-            node.rack,
-            rpc.host,
-            rpc.port,
-            endpoints,
-        )
-
-    def _lock_data_dir(self) -> None:
-        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise DataDirLocked(
-                f"data directory {self.data_dir} is in use by another process"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._lock_fd = fd
 
     async def _start_controller(self) -> None:
         self.controller = await self.cluster.open_controller()
