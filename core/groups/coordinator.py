@@ -10,7 +10,8 @@ Leadership: the partition manager tells us when a `__consumer_offsets` replica h
 changes leader or term (a 1 s check backs it up). A partition is (re)loaded for each term
 this node leads it, once that term serves (its term start committed: what the previous
 leader committed is all in the log), and unloaded when leadership goes (its groups answer
-NOT_COORDINATOR). FindCoordinator names the partition's leader from the leaders table.
+NOT_COORDINATOR): GroupCoordinator's base LeadershipFollower (core.groups.leadership) does that.
+FindCoordinator names the partition's leader from the leaders table.
 
 Alone (`clustered` False) a fresh broker answers for every group at once and creates the
 topic on the first write; in a cluster the topic (replication factor
@@ -21,7 +22,6 @@ when a group is first looked up, and groups are answered once its leaders load t
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable, Iterable
 
@@ -36,6 +36,7 @@ from core.groups.completion import Completion
 from core.groups.config import GroupConfig
 from core.groups.journal import PartitionJournal
 from core.groups.lag import HighWatermarkFn, group_lags
+from core.groups.leadership import POLL_S, TOPIC_WAIT_S, LeadershipFollower
 from core.groups.manager import GroupManager, PartitionStatus
 from core.groups.membership import JoinParams, SyncParams
 from core.groups.offsets import KV, CommitOutcome, CommitParams
@@ -49,21 +50,16 @@ from core.groups.results import (
     SyncResult,
 )
 from core.groups.router import OFFSETS_TOPIC
-from core.groups.txn_offsets import CONTROL_COMMIT, control_type
-from core.model.records import iter_batches
 
 log = logging.getLogger(__name__)
 
 KEY_TYPE_GROUP = 0
 KEY_TYPE_TRANSACTION = 1
-_READ_CHUNK_BYTES = 1024 * 1024
 _TIMER_SLEEP_MAX_MS = 50
 _LEADERSHIP_CHECK_MS = 1_000
-_TOPIC_WAIT_S = 30.0
-_POLL_S = 0.01
 
 
-class GroupCoordinator:
+class GroupCoordinator(LeadershipFollower):
     def __init__(
         self,
         *,
@@ -149,10 +145,10 @@ class GroupCoordinator:
         if self.clustered:
             self._follow_leadership()
             return
-        for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
+        for _ in range(int(TOPIC_WAIT_S / POLL_S)):
             if all(self._is_leader(p) for p in range(count)):
                 break
-            await asyncio.sleep(_POLL_S)
+            await asyncio.sleep(POLL_S)
         for partition in range(count):
             term = self._leader_term(partition)
             if term is not None and partition in self.manager.status:
@@ -196,11 +192,11 @@ class GroupCoordinator:
         count = meta.partitions
         local = [p for p in range(count) if self.node_id in self._partitions.assignment(meta, p)]
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + _TOPIC_WAIT_S
+        deadline = loop.time() + TOPIC_WAIT_S
         while any(self._partitions.get(OFFSETS_TOPIC, p) is None for p in local):
             if loop.time() > deadline:
                 raise TimeoutError(
-                    f"{OFFSETS_TOPIC} partitions did not open within {_TOPIC_WAIT_S}s"
+                    f"{OFFSETS_TOPIC} partitions did not open within {TOPIC_WAIT_S}s"
                 )
             await asyncio.sleep(0.01)
         return count
@@ -210,53 +206,6 @@ class GroupCoordinator:
         wanted = int(self._config_store.get("internal_topic_replication_factor"))
         rf = min(wanted, max(self._member_count(), 1))
         return rf if rf % 2 == 1 else rf - 1
-
-    def _is_leader(self, partition: int) -> bool:
-        """This node leads the partition and its term serves."""
-        return self._partitions.is_serving_leader(OFFSETS_TOPIC, partition)
-
-    def _leader_term(self, partition: int) -> int | None:
-        """The term in which this node leads the partition, None when it does not."""
-        target = self._partitions.get(OFFSETS_TOPIC, partition)
-        return target.leader_epoch if target is not None and target.is_leader else None
-
-    def _loaded(self, partition: int, task: asyncio.Task, _done: asyncio.Task) -> None:
-        if self._loading.get(partition) is task:
-            del self._loading[partition]
-
-    async def _load(self, partition: int) -> None:
-        """Once the term serves, replay the partition up to its high watermark, then answer
-        for its groups (COORDINATOR_LOAD_IN_PROGRESS meanwhile)."""
-        target = self._partitions.get(OFFSETS_TOPIC, partition)
-        if target is None:  # deleted since leadership was seen
-            return
-        load = self.manager.begin_load(partition)
-        for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
-            if self._is_leader(partition) or not target.is_leader:
-                break
-            await asyncio.sleep(_POLL_S)
-        if not self._is_leader(partition):  # leadership went, or its term never served
-            self._unload(partition)
-            return
-        offset, end = target.start_offset, target.high_watermark
-        while offset < end:  # bounded: each pass advances past at least one batch, or stops
-            data = target.read_bytes(offset, _READ_CHUNK_BYTES)
-            if not data:
-                break
-            for header, records in iter_batches(data):
-                if header.is_control:
-                    marker = control_type(records)
-                    if marker is not None:
-                        load.apply_marker(header.producer_id, marker == CONTROL_COMMIT)
-                elif header.is_transactional and header.producer_id >= 0:
-                    for record in records:
-                        load.apply_txn(header.producer_id, record.key, record.value)
-                else:
-                    for record in records:
-                        load.apply(record.key, record.value)
-                offset = header.last_offset + 1
-            await asyncio.sleep(0)  # let the broker breathe during a long replay
-        self.manager.finish_load(load)
 
     async def _run_timers(self) -> None:
         next_check_ms = 0
@@ -271,41 +220,6 @@ class GroupCoordinator:
                 self._follow_leadership()
             wait_ms = min(max(self.manager.next_deadline_ms() - now_ms, 1), _TIMER_SLEEP_MAX_MS)
             await asyncio.sleep(wait_ms / 1000)
-
-    def _on_leadership(self, partition) -> None:
-        """A replica hosted here changed leader or term (called inside consensus: the
-        reaction runs on the next loop iteration)."""
-        if partition.topic == OFFSETS_TOPIC and partition.index < self.manager.partitions:
-            asyncio.get_running_loop().call_soon(self._follow, partition.index)
-
-    def _follow_leadership(self) -> None:
-        for partition in range(self.manager.partitions):
-            self._follow(partition)
-
-    def _follow(self, partition: int) -> None:
-        """Load a partition for each term this node leads it; drop it when leadership goes."""
-        if self._topics.table.get(OFFSETS_TOPIC) is None:
-            return  # not created yet (alone: every partition is loaded and empty)
-        if self._creating is not None and not self._creating.done() and not self.clustered:
-            return  # _create waits until it leads what it created
-        term = self._leader_term(partition)
-        if term is None:
-            if partition in self.manager.status or partition in self._loading:
-                log.info("%s/%d: no longer leader, unloading its groups", OFFSETS_TOPIC, partition)
-                self._unload(partition)
-        elif self._load_term.get(partition) != term or partition not in self.manager.status:
-            self._unload(partition)
-            self._load_term[partition] = term
-            task = asyncio.create_task(self._load(partition), name=f"groups-load-{partition}")
-            self._loading[partition] = task
-            task.add_done_callback(functools.partial(self._loaded, partition, task))
-
-    def _unload(self, partition: int) -> None:
-        task = self._loading.pop(partition, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-        self._load_term.pop(partition, None)
-        self.manager.unload(partition)
 
     # ------------------------------------------------------------ queries for handlers
 
