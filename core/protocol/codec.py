@@ -19,7 +19,7 @@ from kio.static.primitive import i32
 
 from core.protocol.framing import SIZE
 from core.protocol.guard import GuardError, check_request
-from core.protocol.walk_compile import header_schema
+from core.protocol.walk_layout import header_schema
 
 API_VERSIONS_KEY = 18
 

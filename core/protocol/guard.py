@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from core.protocol.walk_compile import GuardError, compile_walker, header_schema
+from core.protocol.walk_compile import GuardError, compile_walker
+from core.protocol.walk_layout import header_schema
 from core.protocol.walk_runtime import ELEMENTS_LEFT, MAX_ELEMENTS_PER_REQUEST
 
 __all__ = ["MAX_ELEMENTS_PER_REQUEST", "GuardError", "check_request", "length_positions"]
