@@ -22,8 +22,11 @@ Snapshots (core.cluster.controller_snapshot): every state owner registers snapsh
 hooks with `register_state`; the state of all of them at the last applied offset is written
 to `<log dir>/controller.snapshot` every `snapshot_every_commands` commands (or
 `snapshot_every_bytes` command bytes) on a worker thread, and at close; `start` restores it
-and replays only the commands after it (`replayed_at_start` counts them). The log itself is
-kept whole (see controller_snapshot for why).
+and replays only the commands after it (`replayed_at_start` counts them). The log is
+prefix-truncated below the snapshots once every member holds what precedes the new start, and
+a node joining later receives the leader's snapshot (core.cluster.controller_truncation):
+a log starting above 0 without a snapshot covering the offset before its start refuses to
+start (`on_fatal`), since the commands the snapshot held are gone.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from core.cluster.controller_submit import (
     CommandLost,
     ControllerSubmit,
 )
+from core.cluster.controller_truncation import ControllerTruncation, stop_now
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.members import Members
 from core.cluster.topic_table import TopicTable
@@ -68,7 +72,7 @@ NOOP = "controller_noop"  # appended by each new leader of a multi-voter control
 Applier = Callable[[dict], None]
 
 
-class Controller(ControllerSubmit):
+class Controller(ControllerSubmit, ControllerTruncation):
     def __init__(
         self,
         consensus: Consensus,
@@ -79,9 +83,12 @@ class Controller(ControllerSubmit):
         snapshot_dir: pathlib.Path | None = None,
         snapshot_every_commands: int = SNAPSHOT_EVERY_COMMANDS,
         snapshot_every_bytes: int = SNAPSHOT_EVERY_BYTES,
+        truncate_log: bool = True,
     ) -> None:
         """`snapshot_dir`: where snapshots are written; None: the log's directory, if the
-        log has one (without a directory, snapshots are only taken by `capture_snapshot`)."""
+        log has one (without a directory, snapshots are only taken by `capture_snapshot`).
+        `truncate_log`: this node, as leader, moves the log start up to its snapshots (off:
+        the whole log is kept while it leads)."""
         self.consensus = consensus
         self.node_id = consensus.node_id
         self._log = log_
@@ -126,6 +133,11 @@ class Controller(ControllerSubmit):
         )
         self._appliers[NOOP] = lambda _payload, _offset: None
         owners.add("controller", (NOOP,), dict, lambda _state: None)  # no state
+        self.truncate_log = truncate_log
+        self.on_fatal: Callable[[str], None] = stop_now  # state that cannot go on safely
+        self._provided: tuple[int, bytes] | None = None  # the snapshot payload last sent
+        self.snapshots_installed = 0  # received from a leader (a node joining after truncation)
+        self._hook_truncation()
 
     @property
     def leader_id(self) -> int | None:
@@ -174,6 +186,15 @@ class Controller(ControllerSubmit):
         persisted = (self._log.kvstore.get(_KV_KEY) or {}).get("last_applied", -1)
         self.consensus.start()
         restored = self._restore_latest()
+        start = self._log.start_offset
+        if start > 0 and restored is None:
+            self.snapshots.on = False  # never write this empty state over the file
+            self.on_fatal(
+                f"controller log starts at offset {start} but {self.snapshots.path} holds no "
+                f"usable snapshot at or after offset {start - 1}: the commands before it are "
+                "gone, refusing to apply from the truncated start"
+            )
+            return
         known = min(max(persisted + 1, self.consensus.commit_offset), self._log.next_offset)
         self.replayed_at_start = count = self.apply_upto(known)
         self._persisted = self.last_applied
@@ -242,6 +263,7 @@ class Controller(ControllerSubmit):
             self._schedule_persist()
         self._maybe_snapshot()  # also right after start: a long replay is snapshotted at once
         self.check_lost()
+        self._maybe_truncate()  # a member that lagged may have caught up
 
     def apply_upto(self, end: int) -> int:
         """Apply the log's batches below `end` (known committed) not applied yet; returns

@@ -9,11 +9,18 @@ owner at its last applied offset (so at or below the commit offset, and only onc
 offset is flushed in its own log) every `every_commands` commands or `every_bytes` command
 bytes, and at close; at start it restores the latest snapshot and replays only the log after.
 
-The log is NOT prefix-truncated below the snapshot: followers catch up by the leader's log
-alone (there is no snapshot transfer to a follower behind the leader's log start), and the
-log behind a snapshot is also what makes a bad snapshot harmless: a missing or unreadable
-file, an owner missing from it, or an offset not in the log (or of another term there) is
-ignored with a warning and the whole log is replayed, as before snapshots existed. A
+The log IS prefix-truncated below the snapshots (core.cluster.controller_truncation): the
+leader moves the controller log start to at most its snapshot + 1 once every member holds
+what precedes it, every replica applies a start only up to its own latest durable snapshot
++ 1, and a node joining after a truncation receives the leader's snapshot. So a snapshot is
+no longer optional once the log starts above 0: at start, a snapshot covering `start - 1`
+(at or after it: one received may be ahead of the local log) is required, and without one
+the controller refuses to start (a fatal log line naming the file) rather than apply from
+the truncated start. While the log still starts at 0, a missing or unreadable file, an
+owner missing from it, or an offset not in the log (or of another term there) is ignored
+with a warning and the whole log is replayed, as before snapshots existed. (A state owner
+that a newer version registers and an older snapshot lacks therefore makes a start over a
+truncated log refuse.) A
 command type with no owner (an applier registered without snapshot hooks) turns snapshots
 off altogether, since restoring one would lose that command's effects.
 
@@ -212,6 +219,28 @@ class Snapshots:
         self._commands = 0  # applied since the latest snapshot was captured
         self._bytes = 0
         self._writing: asyncio.Future | None = None
+        self.on_written: Callable[[int], None] | None = None  # a periodic write is durable
+
+    @property
+    def path(self) -> pathlib.Path | None:
+        return self.file.path if self.file is not None else None
+
+    def file_bytes(self) -> bytes | None:
+        """The snapshot file as it is on disk (None: none, or unreadable)."""
+        if self.file is None:
+            return None
+        try:
+            return self.file.path.read_bytes()
+        except OSError:
+            return None
+
+    def install(self, snapshot: ControllerSnapshot, *, restored: bool) -> None:
+        """Write a snapshot received from the leader as ours, here and now (raises OSError);
+        `restored`: its state is the owners' state now."""
+        if self.file is not None:
+            self.file.write(snapshot)
+        if restored or self.file is not None:
+            self.offset = max(self.offset, snapshot.offset)
 
     def turn_on(self, command_types: Iterable[str]) -> None:
         uncovered = self.owners.uncovered(command_types)
@@ -230,14 +259,18 @@ class Snapshots:
         term_at: Callable[[int], int],
     ) -> bool:
         """Restore every owner from `snapshot`, taken over a log now holding
-        [log_start, log_end); False (logged, nothing restored) if it cannot be used."""
+        [log_start, log_end); False (logged, nothing restored) if it cannot be used. Over a
+        truncated log (log_start > 0) it may end at log_start - 1, or past the log end (one
+        received from the leader: its commands are committed and replicated next)."""
         reason = None
         missing = self.owners.missing(snapshot)
         if missing:
             reason = f"it lacks the state of {', '.join(missing)}"
-        elif not log_start <= snapshot.offset < log_end:
+        elif snapshot.offset < log_start - 1:
+            reason = f"the log starts at {log_start}: the commands after it are gone"
+        elif snapshot.offset >= log_end and log_start == 0:
             reason = f"the log holds [{log_start}, {log_end}) only"
-        elif term_at(snapshot.offset) != snapshot.term:
+        elif snapshot.offset < log_end and term_at(snapshot.offset) != snapshot.term:
             reason = f"the log has term {term_at(snapshot.offset)} there, not {snapshot.term}"
         if reason is not None:
             log.warning("controller snapshot at offset %d ignored: %s", snapshot.offset, reason)
@@ -276,6 +309,8 @@ class Snapshots:
             return
         self.offset = max(self.offset, offset)
         log.info("controller snapshot written at offset %d", offset)
+        if self.on_written is not None:
+            self.on_written(offset)
 
     def write_now(self, snapshot: ControllerSnapshot) -> None:
         """Write here and now (at close); waits for a write in flight."""

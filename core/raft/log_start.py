@@ -26,6 +26,12 @@ would share its `(offset, term)` position with the data entry before it):
   taken at the base of the leader's batch holding its start (`snapshot_offset`), so the
   follower's log restarts at a batch boundary and the leader sends that batch next; the
   follower moves its start on to the leader's once it committed it, as any follower.
+* A group may limit the start a replica applies by itself (`RaftConfig.start_limit`: the
+  controller, whose replicas may move their start only up to their own latest durable
+  snapshot + 1, or a restart could not replay the gap). A replica held back applies the
+  rest when a later request (or reply, on a leader) finds the limit moved; a leader held back
+  serves at its limit (its own start is all it can apply). Installing a snapshot is not
+  limited: the payload brings the state.
 * A snapshot also carries the state machine's payload at the leader's start
   (`RaftConfig.snapshot_state`, opaque here: a partition's producer state,
   core.cluster.producer_snapshot). The follower's driver hands it to the state machine
@@ -67,7 +73,12 @@ class LogStart(RaftState):
         self.maybe_apply_start()
 
     def maybe_apply_start(self) -> None:
-        if self.role != R.leader or self.start_goal <= self.log.start_offset:
+        if self.role != R.leader:
+            return
+        limit = self.config.start_limit
+        if limit is not None:  # serve once at the largest start we may apply (the controller)
+            self.serve_start = min(self.serve_start, max(self.log.start_offset, limit()))
+        if self.start_goal <= self.log.start_offset:
             return
         values = {n: p.start for n, p in self.progress.items()}
         values[self.node_id] = self.start_goal
@@ -79,6 +90,11 @@ class LogStart(RaftState):
             self.apply_start(held)
 
     def apply_start(self, offset: int) -> None:
+        limit = self.config.start_limit
+        if limit is not None:
+            offset = min(offset, limit())
+            if offset <= self.log.start_offset:
+                return  # applied by a later call, once the limit moved (a later request)
         self.log.start_offset = offset
         self.log.trim_configs(offset)
         self.out().start_to = offset

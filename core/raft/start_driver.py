@@ -61,6 +61,11 @@ class StartDriver:
         self._config.snapshot_state = provide
         self._state_installer = install
 
+    def set_start_limit(self, limit: Callable[[], int] | None) -> None:
+        """The largest log start this replica may apply by itself (RaftConfig.start_limit;
+        None: no limit), before or after start."""
+        self._config.start_limit = limit  # the core's config is this object
+
     def _apply_start(self, offset: int, state: bytes | None = None) -> None:
         """Prefix-truncate the data log (the start offset is persisted before it returns);
         a snapshot's state payload is installed first."""

@@ -41,6 +41,10 @@ class RaftConfig:
     # the state machine's payload for a snapshot at this log start (the leader calls it when it
     # sends one; core.raft.log_start), None: snapshots carry none
     snapshot_state: Callable[[int], bytes] | None = None
+    # the largest log start this replica may apply by itself (not by installing a snapshot):
+    # the controller's latest durable snapshot + 1, so a restart can replay what follows it
+    # (core.raft.log_start); None: no limit (partitions)
+    start_limit: Callable[[], int] | None = None
 
 
 @dataclass(slots=True)

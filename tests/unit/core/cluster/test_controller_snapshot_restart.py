@@ -1,8 +1,10 @@
 """A single-voter controller over a real DiskLog with every state owner: snapshots are written
 every N commands and at close, a restart restores the latest and replays only the commands
 after it (a crash image: the tail since the last periodic snapshot; a clean stop: none), and
-the state is the state before. A corrupt snapshot, one lacking an owner, or a command type
-with no owner mean a full replay, with the same state."""
+the state is the state before; the log is prefix-truncated below the snapshots. Over a log
+kept whole (truncate_log=False), a corrupt snapshot, one lacking an owner, or a command type
+with no owner mean a full replay, with the same state; over a truncated log a corrupt snapshot
+refuses the start."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import asyncio
 import json
 import shutil
 from dataclasses import dataclass
+
+import pytest
 
 from core.cluster.config_frontend import ClusterConfigFrontend
 from core.cluster.controller import Controller
@@ -53,14 +57,33 @@ class Owners:
         )
 
 
+class Refused(RuntimeError):
+    pass
+
+
+def refuse(reason: str) -> None:
+    raise Refused(reason)
+
+
 class Node:
-    def __init__(self, directory, *, extra_applier: bool = False, newcomer: bool = False) -> None:
+    def __init__(
+        self,
+        directory,
+        *,
+        extra_applier: bool = False,
+        newcomer: bool = False,
+        truncate_log: bool = True,
+    ) -> None:
         self.directory = directory
         self.flusher = GroupCommit()
         self.log = DiskLog.open(directory, LogConfig(), SystemClock())
         controller = Controller(
-            Consensus(0, 0, self.log, self.flusher), self.log, snapshot_every_commands=EVERY
+            Consensus(0, 0, self.log, self.flusher),
+            self.log,
+            snapshot_every_commands=EVERY,
+            truncate_log=truncate_log,
         )
+        controller.on_fatal = refuse
         if extra_applier:  # an applier registered without snapshot hooks
             controller.register("legacy_command", lambda payload: None)
         if newcomer:  # an owner older snapshots do not know
@@ -171,7 +194,8 @@ async def test_a_clean_stop_snapshots_so_a_restart_replays_nothing(tmp_path):
 
 
 async def full_replay_state(tmp_path, **reopen) -> tuple[str, str, int, Node]:
-    node = Node(tmp_path / "c").start()
+    """A log kept whole (the leader never truncates): the fallback of a full replay."""
+    node = Node(tmp_path / "c", truncate_log=False).start()
     try:
         await submit_commands(node, EVERY + 3)
         before, applied = node.owners.state(), node.controller.last_applied
@@ -207,8 +231,27 @@ async def test_a_snapshot_lacking_an_owner_means_a_full_replay(tmp_path):
         await again.stop()
 
 
-async def test_a_command_type_without_an_owner_turns_snapshots_off(tmp_path):
+async def test_a_corrupt_snapshot_over_a_truncated_log_refuses_to_start(tmp_path):
     node = Node(tmp_path / "c").start()
+    try:
+        await submit_commands(node, EVERY + 3)
+        await until(lambda: node.log.start_offset == node.controller.snapshots.offset + 1 > 0)
+    finally:
+        await node.stop()
+    path = tmp_path / "c" / SNAPSHOT_NAME
+    path.write_bytes(torn := path.read_bytes()[:-5])
+    again = Node(tmp_path / "c")
+    try:
+        with pytest.raises(Refused, match=f"{path}.*no usable snapshot"):
+            again.start()
+        assert again.controller.last_applied == again.log.start_offset - 1  # nothing applied
+    finally:
+        await again.stop()
+    assert path.read_bytes() == torn  # no empty state written over it at close
+
+
+async def test_a_command_type_without_an_owner_turns_snapshots_off(tmp_path):
+    node = Node(tmp_path / "c", truncate_log=False).start()
     try:
         await submit_commands(node, EVERY + 3)
         before = node.owners.state()
