@@ -20,7 +20,6 @@ OffsetOutOfRange are translated here) or, for a batch the client got wrong, the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import struct
 from collections.abc import Callable, Iterator
@@ -29,7 +28,8 @@ from pathlib import Path
 import crc32c
 
 from core.cluster.errors import ClusterErrc, ClusterError, from_raft, from_storage
-from core.cluster.partition_txn import PartitionTxns, ProduceResult
+from core.cluster.partition_housekeeping import PartitionHousekeeping, unwatched
+from core.cluster.partition_txn import ProduceResult
 from core.cluster.producer_state import Duplicate, ReplicaProducers
 from core.common.clock import Clock
 from core.model.batch import ATTR_TIMESTAMP_TYPE, CRC_START, BatchHeader, split_batches
@@ -38,12 +38,8 @@ from core.model.records import decode_batch
 from core.model.validation import DEFAULT_POLICY, validate_client_batch
 from core.raft.consensus import NO_ACK, QUORUM_ACK, Consensus
 from core.raft.errors import RaftError
-from core.storage.compaction import CompactionPlan, CompactionResult, CompactionStats
-from core.storage.compaction import install as install_compaction
-from core.storage.compaction import prepare as prepare_compaction
 from core.storage.errors import OffsetOutOfRange
 from core.storage.log import DiskLog, ReadSlice
-from core.storage.retention import collectible_prefix
 from core.storage.txn_index import AbortedIndex
 
 log = logging.getLogger("ailurus.partition")
@@ -53,7 +49,7 @@ _ATTR_AT = struct.Struct(">h")
 _MAX_TS_AT = struct.Struct(">qq")
 
 
-class Partition(PartitionTxns):
+class Partition(PartitionHousekeeping):
     def __init__(
         self,
         topic: str,
@@ -306,7 +302,7 @@ class Partition(PartitionTxns):
             )
         if offset > self.log.start_offset:
             try:
-                _unwatched(self.consensus.propose_start(offset))
+                unwatched(self.consensus.propose_start(offset))
             except RaftError as exc:
                 raise from_raft(exc) from None
 
@@ -322,45 +318,6 @@ class Partition(PartitionTxns):
     def _on_leader(self, _term: int, _leader: int | None) -> None:
         if not self.consensus.is_leader:
             self._on_start(self.log.start_offset)  # DeleteRecords waiting here stop
-
-    # ---- housekeeping (core.cluster.housekeeping) ---------------------------------------------------
-    def apply_retention(self, now_ms: int) -> int:
-        """Remove the closed segments past retention.ms/retention.bytes (never unread data).
-
-        One replica removes them itself. In a replicated group only the leader decides: it
-        proposes the new start (core.raft.log_start) and every replica removes what lies
-        below it once it committed it; the bytes removed here are counted when that lands."""
-        if not self.consensus.multi_voter:
-            self.snapshot_producers()  # first: a restart then never replays from below the start
-            return self.log.gc(now_ms, max_collectible_offset=self.last_stable_offset)
-        if not self.consensus.is_leader:
-            return 0
-        doomed = collectible_prefix(
-            self.log._segments, self.log.config, self.log.size_bytes, now_ms,
-            self.last_stable_offset,
-        )  # fmt: skip
-        if doomed and doomed[-1].next_offset > self.consensus.start_goal:
-            _unwatched(self.consensus.propose_start(doomed[-1].next_offset))
-        return 0
-
-    def compaction_plan(
-        self, now_ms: int, delete_retention_ms: int, min_cleanable_dirty_ratio: float | None
-    ) -> CompactionPlan | None:
-        """What a compaction pass would rewrite (taken on the loop), or None when nothing:
-        committed batches only (a follower's high watermark may cover acks=1 batches its
-        leader has not committed, which a new leader may cut)."""
-        return prepare_compaction(
-            self.log,
-            now_ms=now_ms,
-            max_collectible_offset=min(self.last_stable_offset, self.consensus.commit_offset),
-            delete_retention_ms=delete_retention_ms,
-            min_cleanable_dirty_ratio=min_cleanable_dirty_ratio,
-            aborted=tuple((pid, first, last) for pid, first, last, _ in self.aborted.entries()),
-        )
-
-    def install_compaction(self, result: CompactionResult) -> CompactionStats:
-        """Swap in what the worker rewrote; segments that changed meanwhile are skipped."""
-        return install_compaction(self.log, result)
 
     # ---- fetch long-poll notification ----------------------------------------------------------------
     def add_listener(self, fn: Callable[[], object]) -> None:
@@ -385,13 +342,6 @@ class Partition(PartitionTxns):
             log.exception("%s/%d: producer state not advanced", self.topic, self.index)
         for fn in list(self._listeners):
             fn()
-
-
-def _unwatched(landed: asyncio.Future | None) -> None:
-    """A start proposal's future nobody awaits (callers watch `start_offset`): a lost
-    leadership is no error to log."""
-    if landed is not None:
-        landed.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 def _stamp_log_append_time(batch: bytearray, now_ms: int) -> None:

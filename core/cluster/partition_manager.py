@@ -12,17 +12,14 @@ and serves (NOT_LEADER_OR_FOLLOWER otherwise).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
-import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.cluster import topic_settings
+from core.cluster import replica_dirs, topic_settings
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.leaders import LeaderTable
 from core.cluster.open_queue import OpenQueue
@@ -34,9 +31,6 @@ from core.storage.kvstore import deferred_durability
 from core.storage.log import DiskLog
 
 log = logging.getLogger("ailurus.partitions")
-
-KAFKA_NAMESPACE = "kafka"
-TRASH_DIR = ".trash"  # beside the namespaces: deleted topics wait here for removal
 
 OPEN_SLICE_S = 0.05  # the longest one batch of background opens holds the event loop
 READY_OPEN_BUDGET_S = 0.2  # user partitions opened before the listeners start, at most
@@ -77,8 +71,8 @@ class PartitionManager:
         raft_groups: RaftGroups | None = None,
         replica_lag_time_max_ms: int = REPLICA_LAG_TIME_MAX_MS,
     ) -> None:
-        self.root = data_dir / KAFKA_NAMESPACE
-        self.trash = data_dir / TRASH_DIR
+        self.root = data_dir / replica_dirs.KAFKA_NAMESPACE
+        self.trash = data_dir / replica_dirs.TRASH_DIR
         self.node_id = node_id
         self.topics = topics
         self.is_disabled: Callable[[str, int], bool] = lambda _topic, _partition: False
@@ -98,7 +92,7 @@ class PartitionManager:
         self.defer_open: Callable[[TopicMeta], None] | None = None
         self._clean_at_open: bool | None = None  # see open_urgent
         self._queue = OpenQueue([])  # replicas opened after the listeners start
-        self._resolved: dict[str, topic_settings.TopicSettings] | None = None  # see _resolving
+        self._resolver = topic_settings.Resolver(cluster_config.get)
         self.opened_all = False  # open_queued finished: every replica hosted here is open
         topics.subscribe(self._on_topic_event)
         cluster_config.subscribe(self._on_cluster_config)
@@ -205,7 +199,7 @@ class PartitionManager:
         existing directory is scanned."""
         self._clean_at_open = clean
         queued: list[tuple[str, int]] = []
-        with self._resolving():
+        with self._resolver.batch():
             for meta in list(self.topics.topics.values()):
                 if meta.is_internal:
                     self._ensure_partitions(meta)
@@ -227,7 +221,7 @@ class PartitionManager:
             while queue:
                 gc.disable()
                 try:
-                    with deferred_durability(data_dir), self._resolving():
+                    with deferred_durability(data_dir), self._resolver.batch():
                         deadline = time.monotonic() + OPEN_SLICE_S
                         while queue and time.monotonic() < deadline:
                             self._open_queued(queue.pop())
@@ -274,26 +268,18 @@ class PartitionManager:
         self._elected_ms.pop((partition.topic, partition.index), None)
 
     def _remove_orphans(self) -> None:
-        shutil.rmtree(self.trash, ignore_errors=True)  # deletions a crash interrupted
-        if not self.root.exists():
-            return
-        for topic_dir in self.root.iterdir():
-            meta = self.topics.get(topic_dir.name)
-            for part_dir in topic_dir.iterdir() if topic_dir.is_dir() else []:
-                idx, _, rev = part_dir.name.partition("_")
-                keep = (
-                    meta is not None
-                    and idx.isdigit()
-                    and rev.isdigit()
-                    and int(idx) < meta.partitions
-                    and meta.partition_revisions[int(idx)] == int(rev)
-                    and self._hosts_here(meta, int(idx))
-                )
-                if not keep:
-                    log.info("removing stale replica directory %s", part_dir)
-                    shutil.rmtree(part_dir, ignore_errors=True)
-            if meta is None:
-                shutil.rmtree(topic_dir, ignore_errors=True)
+        replica_dirs.remove_orphans(
+            self.root, self.trash, self._owns_dir, lambda topic: self.topics.get(topic) is not None
+        )
+
+    def _owns_dir(self, topic: str, index: int, revision: int) -> bool:
+        meta = self.topics.get(topic)
+        return (
+            meta is not None
+            and index < meta.partitions
+            and meta.partition_revisions[index] == revision
+            and self._hosts_here(meta, index)
+        )
 
     # ---- topic table events --------------------------------------------------------------------------
     def _on_topic_event(self, event: str, meta: TopicMeta) -> None:
@@ -312,14 +298,14 @@ class PartitionManager:
                     topic_settings.apply(partition, settings)
 
     def _on_cluster_config(self, *_args) -> None:
-        with self._resolving():
+        with self._resolver.batch():
             for partition in self._partitions.values():
                 meta = self.topics.get(partition.topic)
                 if meta is not None:
                     self._configure(partition, meta)
 
     def _ensure_partitions(self, meta: TopicMeta) -> None:
-        with self._resolving():
+        with self._resolver.batch():
             for i, revision in enumerate(meta.partition_revisions):
                 if (meta.name, i) not in self._partitions and self._hosts_here(meta, i):
                     self._open(meta, i, revision, self.assignment(meta, i))
@@ -345,11 +331,13 @@ class PartitionManager:
         if partition is None:
             return
         self._close(partition)
-        self._remove_dir_in_background(self.root / topic / f"{index}_{partition.revision}")
+        replica_dirs.remove_in_background(
+            replica_dirs.replica_dir(self.root, topic, index, partition.revision), self.trash
+        )
 
     def _open(self, meta: TopicMeta, index: int, revision: int, voters: tuple[int, ...]) -> None:
-        directory = self.root / meta.name / f"{index}_{revision}"
-        settings = self._settings(meta)
+        directory = replica_dirs.replica_dir(self.root, meta.name, index, revision)
+        settings = self._resolver.settings(meta)
         disk_log = DiskLog.open(directory, settings.log_config, self._clock, self._clean_at_open)
         group_id = group_id_of(revision, index)
         groups = self._raft_groups
@@ -382,48 +370,14 @@ class PartitionManager:
             if partition is not None:
                 self._close(partition)
         self.leaders.remove_topic(meta.name)
-        self._remove_dir_in_background(self.root / meta.name)
+        replica_dirs.remove_in_background(self.root / meta.name, self.trash)
         for fn in self._deleted_listeners:
             fn([meta.name])
-
-    def _remove_dir_in_background(self, path: Path) -> None:
-        """Rename aside at once (a topic of the same name may be created next), delete off the loop.
-
-        A crash before the deletion finishes leaves it in the trash, which `_remove_orphans`
-        empties at the next start.
-        """
-        if not path.exists():
-            return
-        self.trash.mkdir(parents=True, exist_ok=True)
-        trash = self.trash / f"{path.name}-{uuid.uuid4().hex[:8]}"
-        path.rename(trash)
-        asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, trash, True)
 
     # ---- configuration -------------------------------------------------------------------------------
     def effective(self, meta: TopicMeta, name: str) -> str | None:
         """The value that applies to the topic (core.cluster.topic_settings.effective)."""
         return topic_settings.effective(meta, name, self.cluster_config.get)
 
-    @contextlib.contextmanager
-    def _resolving(self) -> Iterator[None]:
-        """Resolve each topic's settings once within the block (opening many replicas)."""
-        if self._resolved is not None:  # an outer block's
-            yield
-            return
-        self._resolved = {}
-        try:
-            yield
-        finally:
-            self._resolved = None
-
-    def _settings(self, meta: TopicMeta) -> topic_settings.TopicSettings:
-        cache = self._resolved
-        settings = None if cache is None else cache.get(meta.name)
-        if settings is None:
-            settings = topic_settings.resolve(meta, self.cluster_config.get)
-            if cache is not None:
-                cache[meta.name] = settings
-        return settings
-
     def _configure(self, partition: Partition, meta: TopicMeta) -> None:
-        topic_settings.apply(partition, self._settings(meta))
+        topic_settings.apply(partition, self._resolver.settings(meta))

@@ -2,13 +2,15 @@
 
 `resolve` reads the topic's overrides over the cluster defaults (Kafka's defaults where the
 cluster leaves a value unset) into a TopicSettings, which `apply` sets on a replica. A start
-over many partitions resolves each topic once (PartitionManager._resolving), not twice per
-partition.
+over many partitions resolves each topic once (a Resolver's batch), not twice per partition.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from core.cluster import topic_config
 from core.cluster.topic_table import TopicMeta
@@ -123,3 +125,32 @@ def _clamp(value: int, cluster_get, min_name: str, max_name: str, upper: int | N
     if lo is not None:
         value = max(value, int(lo))
     return min(value, upper) if upper is not None else value
+
+
+class Resolver:
+    """Resolves topics' settings against the live cluster config; within a `batch()` block
+    each topic's are resolved once (opening or reconfiguring many replicas at a time)."""
+
+    def __init__(self, get: Callable[[str], Any]) -> None:
+        self._get = get
+        self._cache: dict[str, TopicSettings] | None = None
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        if self._cache is not None:  # an outer block's
+            yield
+            return
+        self._cache = {}
+        try:
+            yield
+        finally:
+            self._cache = None
+
+    def settings(self, meta: TopicMeta) -> TopicSettings:
+        cache = self._cache
+        settings = None if cache is None else cache.get(meta.name)
+        if settings is None:
+            settings = resolve(meta, self._get)
+            if cache is not None:
+                cache[meta.name] = settings
+        return settings
