@@ -252,8 +252,10 @@ class Controller(ControllerSubmit, ControllerTruncation):
             await asyncio.sleep(APPLY_POLL_S)
             if self.consensus.commit_offset > self._next:
                 self._apply_committed()
-            elif self._waiters:
+                continue
+            if self._waiters:
                 self.check_lost()
+            self._maybe_snapshot()  # the group's log start may wait for our next snapshot
 
     def _apply_committed(self) -> None:
         self._apply_scheduled = False
@@ -357,7 +359,10 @@ class Controller(ControllerSubmit, ControllerTruncation):
         return getattr(self._log, "flushed_offset", self._log.next_offset)
 
     def _maybe_snapshot(self) -> None:
-        if self.snapshots.due(self.last_applied, self._flushed()):
+        flushed = self._flushed()
+        if self.snapshots.due(self.last_applied, flushed) or (
+            self.start_waits() and self.snapshots.idle_ready(self.last_applied, flushed)
+        ):
             self.snapshots.write_soon(self.capture_snapshot())
 
     def _snapshot_at_close(self) -> None:

@@ -288,6 +288,10 @@ class Snapshots:
         log (so a restart finds every command it covers there)."""
         return self.on and self.offset < last_applied < flushed
 
+    def idle_ready(self, last_applied: int, flushed: int) -> bool:
+        """`ready`, and no write in flight."""
+        return self._writing is None and self.ready(last_applied, flushed)
+
     def due(self, last_applied: int, flushed: int) -> bool:
         enough = self._commands >= self.every_commands or self._bytes >= self.every_bytes
         return enough and self._writing is None and self.ready(last_applied, flushed)

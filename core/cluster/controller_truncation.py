@@ -91,6 +91,7 @@ class ControllerTruncation:
     consensus: Consensus
     snapshots: Snapshots
     truncate_log: bool
+    truncate_hooked: bool
     on_fatal: Callable[[str], None]
     _next: int
     _applied_term: int
@@ -109,7 +110,8 @@ class ControllerTruncation:
         """Before the Raft group starts: the start limit and the snapshot payload hooks (a
         test double of a consensus without them: no truncation)."""
         consensus = self.consensus
-        if not hasattr(consensus, "set_start_limit"):
+        self.truncate_hooked = hasattr(consensus, "set_start_limit")
+        if not self.truncate_hooked:
             self.truncate_log = False
             return
         # the latest durable snapshot + 1, and never past what this node applied
@@ -138,6 +140,17 @@ class ControllerTruncation:
         fut = consensus.propose_start(goal)
         if fut is not None:  # fails if we stop leading first: the next leader proposes again
             fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    def start_waits(self) -> bool:
+        """The group's log start (the leader's goal, as leader or as told by it) is past what
+        this node may apply (its latest snapshot + 1): a snapshot now lets it follow, instead
+        of at the next periodic one (then every heartbeat to it is a full request)."""
+        core = getattr(self.consensus, "core", None)
+        if core is None or not self.truncate_hooked:
+            return False
+        wanted = core.start_goal if core.is_leader else core.leader_start
+        # one snapshot that lets it apply the whole of it (not one per poll while applying)
+        return self.snapshots.offset + 1 < wanted <= self._next
 
     def _provide_snapshot(self, start: int) -> bytes:
         """The payload of a snapshot at log start `start`: a controller snapshot at an offset

@@ -9,6 +9,7 @@ controller log (opened from a copy of its directory) starts above 0."""
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from confluent_kafka.admin import (
     AdminClient,
     ScramCredentialInfo,
     ScramMechanism,
+    UserScramCredentialAlteration,
     UserScramCredentialUpsertion,
 )
 
@@ -42,7 +44,7 @@ def upsert_users(cluster: BrokerCluster, count: int) -> None:
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
     info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096)
     for base in range(0, count, 100):
-        changes = [
+        changes: list[UserScramCredentialAlteration] = [
             UserScramCredentialUpsertion(f"user-{i}", info, b"pw", b"salt-0123456789")
             for i in range(base, min(base + 100, count))
         ]
@@ -52,7 +54,9 @@ def upsert_users(cluster: BrokerCluster, count: int) -> None:
 
 def users_on(port: int) -> int:
     admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{port}"})
-    described = admin.describe_user_scram_credentials().result(30)
+    pending = admin.describe_user_scram_credentials()
+    assert isinstance(pending, Future)  # every user: one future
+    described = pending.result(30)
     return sum(1 for name in described if name.startswith("user-"))
 
 
@@ -78,9 +82,16 @@ def controller_start(data_dir: Path, scratch: Path) -> tuple[int, int, int]:
 
 def agree(cluster: BrokerCluster, nodes: range) -> None:
     for i in nodes:
-        port = cluster.nodes[i].kafka_port
-        wait_for(lambda p=port: topics_on(p) == set(TOPICS), f"topics on node {i}", 30)
-        wait_for(lambda p=port: users_on(p) == USERS, f"{USERS} users on node {i}", 30)
+        port: int = cluster.nodes[i].kafka_port
+
+        def topics(port: int = port) -> bool:
+            return topics_on(port) == set(TOPICS)
+
+        def users(port: int = port) -> bool:
+            return users_on(port) == USERS
+
+        wait_for(topics, f"topics on node {i}", 30)
+        wait_for(users, f"{USERS} users on node {i}", 30)
 
 
 def test_truncation_a_joiner_by_snapshot_and_restarts(tmp_path):
