@@ -1,13 +1,16 @@
-"""The controller log is prefix-truncated below its snapshots, in real processes (issue:
-controller log truncation; core.cluster.controller_truncation): a three-node cluster takes
+"""The controller log is prefix-truncated below its snapshots, in real processes
+(core.cluster.controller_truncation): a three-node cluster takes
 2,300 controller commands (SCRAM users: one command each, the default snapshot interval of
 1,000 commands), the leader moves the controller log start; a node joining afterwards receives
 the leader's snapshot and ends with every topic and user, also after its own restart; a full
 cluster restart over the truncated logs keeps every topic and user, and every node's
-controller log (opened from a copy of its directory) starts above 0."""
+controller log (opened from a copy of its directory) starts above 0. A member stopped
+(SIGSTOP) holds the log start at what it holds while the others take 1,100 more commands,
+and once resumed it catches up by entries, not by a snapshot."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from concurrent.futures import Future
 from pathlib import Path
@@ -40,13 +43,14 @@ TOPICS = ("trunc-a", "trunc-b", "trunc-c")
 CONTROLLER_DIR = ("redpanda", "controller", "0_0")
 
 
-def upsert_users(cluster: BrokerCluster, count: int) -> None:
-    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+def upsert_users(cluster: BrokerCluster, count: int, first: int = 0, port: int = 0) -> None:
+    servers = f"127.0.0.1:{port}" if port else cluster.bootstrap
+    admin = AdminClient({"bootstrap.servers": servers})
     info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096)
-    for base in range(0, count, 100):
+    for base in range(first, first + count, 100):
         changes: list[UserScramCredentialAlteration] = [
             UserScramCredentialUpsertion(f"user-{i}", info, b"pw", b"salt-0123456789")
-            for i in range(base, min(base + 100, count))
+            for i in range(base, min(base + 100, first + count))
         ]
         for user, fut in admin.alter_user_scram_credentials(changes).items():
             assert fut.result(60) is None, user
@@ -132,3 +136,51 @@ def test_truncation_a_joiner_by_snapshot_and_restarts(tmp_path):
             "controller restored its snapshot" in log_text(cluster, i, marks[i]) for i in range(4)
         ]
         assert all(restored), restored
+
+
+PROPOSED = re.compile(rb"controller log start: proposing (\d+)")
+
+
+def proposals(cluster: BrokerCluster, marks: list[int]) -> list[int]:
+    """The log starts the controller leaders proposed since `marks` (log sizes)."""
+    found = []
+    for node, mark in zip(cluster.nodes, marks, strict=True):
+        found += [int(m) for m in PROPOSED.findall(Path(node.log_path).read_bytes()[mark:])]
+    return found
+
+
+def sizes(cluster: BrokerCluster) -> list[int]:
+    return [len(Path(n.log_path).read_bytes()) for n in cluster.nodes]
+
+
+def test_a_stopped_member_holds_the_start_and_catches_up_by_entries(tmp_path):
+    with running_cluster(tmp_path / "cluster", 3, properties=CLUSTER_PROPERTIES) as cluster:
+        create_topic(cluster, TOPICS[0], 1, 3)
+        upsert_users(cluster, 1_100)
+        wait_for(lambda: proposals(cluster, [0, 0, 0]), "a first truncation", 30)
+        before = max(proposals(cluster, [0, 0, 0]))
+        leader = next(
+            i for i in range(3) if PROPOSED.search(Path(cluster.nodes[i].log_path).read_bytes())
+        )
+        down = (leader + 1) % 3
+        up = (leader + 2) % 3
+        marks = sizes(cluster)
+        cluster.pause(down)  # SIGSTOP: it holds the controller log up to about offset 1,110
+        upsert_users(cluster, 1_100, first=1_100, port=cluster.nodes[up].kafka_port)
+        paused = proposals(cluster, marks)
+        assert all(goal < 1_300 for goal in paused), (before, paused)  # not the 2,000s
+        marks = sizes(cluster)
+        cluster.resume(down)
+        upsert_users(cluster, 1_000, first=2_200, port=cluster.nodes[up].kafka_port)
+        wait_for(
+            lambda: any(goal > 2_200 for goal in proposals(cluster, marks)),
+            "the start moving on once the member is back",
+            30,
+        )
+        port = cluster.nodes[down].kafka_port
+        wait_for(lambda: users_on(port) == 3_200, "every user on the resumed member", 30)
+        assert "installed the leader's snapshot" not in log_text(cluster, down)
+        print(
+            f"\nproposed starts: before the stop {before}, while stopped {paused}, after "
+            f"{proposals(cluster, marks)}"
+        )
