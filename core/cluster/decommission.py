@@ -11,16 +11,20 @@ Controller commands (registered by `install`, snapshot state "decommission"):
 The driver (`DecommissionDriver`) runs on the controller leader: every `interval_ms` it
 starts moves (core.cluster.move_frontend) of the partitions still on a draining node to the
 least-loaded active node (at most `max_moves` of its moves in flight), and submits
-`remove_node` once no partition and no move involves the node.
+`remove_node` once no partition and no move involves the node. With `enable_rack_awareness`
+on (read when it picks), a node in a rack the partition's other replicas do not use comes
+first (core.cluster.placement.replacement).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.cluster import placement
 from core.cluster.errors import ClusterError
 from core.cluster.move_errors import MoveError
 from core.cluster.move_frontend import MovesFrontend
@@ -222,6 +226,7 @@ class DecommissionDriver:
         self.frontend = frontend
         self.interval_ms = interval_ms
         self.max_moves = max_moves
+        self.config: Callable[[str], Any] = lambda _name: None  # the live cluster config's get
         self._task: asyncio.Task | None = None
         self.allocation_failures: set[tuple[int, str, int]] = set()  # (node, topic, partition)
 
@@ -304,5 +309,11 @@ class DecommissionDriver:
         for move in self.frontend.moves.all():
             for n in move.adding:
                 load[n] = load.get(n, 0) + 1
-        best = min(candidates, key=lambda n: (load.get(n, 0), n))
+        racks = None
+        if placement.rack_awareness(self.config):
+            racks = placement.member_racks(self.controller.members, [*candidates, *current])
+        keep = [n for n in current if n != node_id]
+        best = placement.replacement(candidates, keep, load, racks)
+        if best is None:
+            return None
         return tuple(best if n == node_id else n for n in current)

@@ -20,6 +20,13 @@ may take it and the leader, whichever it is, runs one pass balancing every node'
 Draining (decommissioned) nodes never receive replicas; partitions already moving are left
 alone. `plan` is pure (tests/balancer/test_plan.py).
 
+With `enable_rack_awareness` on (read at each tick), as Redpanda's allocator and planner: a
+replica leaving a node goes to a rack the partition's other replicas do not use when one
+has room, a fill move never lowers the number of racks a partition spans, and in
+`continuous` mode a partition with two replicas in one rack while some available rack holds
+none of them moves the extra replicas there (Redpanda's "rack constraint repair";
+core.cluster.partition_balancer_racks). Off, racks are ignored.
+
 The status (Admin API GET /v1/cluster/partition_balancer/status) is the controller leader's,
 as in Redpanda: other nodes forward it there (core.cluster.partition_balancer_rpc), and the
 leader answers from its last tick in its current term (the violations it planned from, the
@@ -36,9 +43,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.cluster import placement
 from core.cluster.errors import ClusterError
 from core.cluster.move_errors import MoveError
 from core.cluster.partition_balancer_disk import DiskTable
+from core.cluster.partition_balancer_racks import repair_racks
+from core.cluster.placement import Racks
 
 log = logging.getLogger("ailurus.balancer")
 
@@ -66,13 +76,18 @@ def plan(
     down: Iterable[int] = (),
     targets: Iterable[int] = (),
     limit: int = DEFAULT_CONCURRENT_MOVES,
+    racks: Racks | None = None,
+    repair: bool = False,
 ) -> Plan:
     """Moves (partition, new replicas), at most `limit`: first every replica on an
-    `evacuate` node goes to the least-loaded `active` node not holding the partition; then
+    `evacuate` node goes to the least-loaded `active` node not holding the partition; then,
+    with `repair`, partitions with two replicas in one rack spread (below); then
     the `targets` (nodes to fill) take replicas from the most loaded active nodes while the
     difference is more than one. `assignments` are the goals (a moving partition: its goal).
     A partition whose majority is `down` cannot change its replicas (joint consensus needs the
-    old majority): it is left where it is and the plan is stalled."""
+    old majority): it is left where it is and the plan is stalled. `racks` (node -> rack) is
+    given when rack awareness is on: an evacuated replica then prefers a rack the partition
+    does not use, and a fill move never lowers the racks a partition spans."""
     active_set = sorted(set(active) - set(evacuate))
     counts = {n: 0 for n in active_set}
     for nodes in assignments.values():
@@ -92,20 +107,25 @@ def plan(
             break
         new = list(nodes)
         for n in gone:
-            candidates = [c for c in active_set if c not in new]
-            if not candidates:
+            best = placement.replacement(active_set, [c for c in new if c != n], counts, racks)
+            if best is None:
                 out.stalled = True
                 break
-            best = min(candidates, key=lambda c: (counts[c], c))
             new[new.index(n)] = best
             counts[best] += 1
             counts[n] -= 1
         else:
             out.moves.append((key, tuple(new)))
             busy.add(key)
+    if repair and racks is not None and len(out.moves) < limit:
+        for repaired in repair_racks(assignments, busy, active_set, down, racks, counts):
+            out.moves.append(repaired)  # counts already include it
+            busy.add(repaired[0])
+            if len(out.moves) >= limit:
+                break
     fill = sorted(set(targets) & set(active_set))
     while fill and len(out.moves) < limit:
-        move = _fill_one(assignments, busy, active_set, fill, counts)
+        move = _fill_one(assignments, busy, active_set, fill, counts, racks)
         if move is None:
             break
         out.moves.append(move)
@@ -119,8 +139,10 @@ def _fill_one(
     active: list[int],
     fill: list[int],
     counts: dict[int, int],
+    racks: Racks | None = None,
 ) -> tuple[Key, tuple[int, ...]] | None:
-    """One replica from the most loaded node to the least loaded target, or None."""
+    """One replica from the most loaded node to the least loaded target, or None; with
+    `racks`, not one that leaves the partition over fewer racks."""
     for target in sorted(fill, key=lambda n: (counts[n], n)):
         for source in sorted(active, key=lambda n: (-counts[n], n)):
             if counts[source] - counts[target] <= 1:
@@ -130,6 +152,10 @@ def _fill_one(
                 if key in busy or source not in nodes or target in nodes:
                     continue
                 new = tuple(target if n == source else n for n in nodes)
+                if racks is not None and placement.distinct_racks(
+                    new, racks
+                ) < placement.distinct_racks(nodes, racks):
+                    continue
                 counts[source] -= 1
                 counts[target] += 1
                 return key, new
@@ -296,6 +322,7 @@ class PartitionBalancer:
         limit = int(
             self._setting("partition_autobalancing_concurrent_moves", DEFAULT_CONCURRENT_MOVES)
         )
+        rack_aware = placement.rack_awareness(self.config)
         result = plan(
             goals,
             moving,
@@ -304,6 +331,8 @@ class PartitionBalancer:
             down=[n for n in members if not self.is_alive(n)],
             targets=targets,
             limit=max(0, limit - len(moving)),
+            racks=placement.member_racks(self.controller.members, members) if rack_aware else None,
+            repair=mode == CONTINUOUS,
         )
         self._set_status(result, moving)
         if not leading:

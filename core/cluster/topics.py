@@ -1,8 +1,9 @@
 """Topics frontend: validates topic operations and submits them to the controller.
 
 New partitions get their replicas here, on the submitting node (core.cluster.placement over
-the controller's members; explicit CreateTopics/CreatePartitions assignments are validated
-instead), so the command carries them and every node applies the same assignment. The
+the controller's members, racks counted when `enable_rack_awareness` is on at that moment;
+explicit CreateTopics/CreatePartitions assignments are validated instead), so the command
+carries them and every node applies the same assignment. The
 replication factor must be odd and at most the number of members.
 """
 
@@ -61,7 +62,10 @@ class TopicsFrontend:
 
     def _place(self, partitions: int, rf: int, first_index: int) -> list[tuple[int, ...]]:
         replicas, leaders = self.table.replica_counts()
-        return placement.place(self.nodes(), partitions, rf, replicas, leaders, first_index)
+        rack_aware = placement.rack_awareness(self.cluster_config.get)
+        return placement.place(
+            self.nodes(), partitions, rf, replicas, leaders, first_index, rack_aware=rack_aware
+        )
 
     def _validate_assignments(
         self, assignments: Assignments, partitions: int | None
