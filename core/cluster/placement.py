@@ -16,8 +16,8 @@ placed so far by the same call. Explicit assignments (CreateTopics/CreatePartiti
 replica assignments) are checked by `validate`.
 
 The moves that pick a node for one replica (the partition balancer, decommission) use
-`replacement`, and the balancer's rack repair `duplicate_rack_replicas`; `Racks` (node id ->
-rack, None when rack awareness is off) is what they pass.
+`replacement`, and the balancer's rack repair `duplicate_rack_replicas`: they pass `Racks`
+(node id -> rack) when rack awareness is on, None instead when it is off.
 """
 
 from __future__ import annotations
