@@ -36,6 +36,7 @@ class MovesRuntime:
         self.reconciler = Reconciler(self.controller.node_id, partitions, self.table, self.frontend)
         self.elections.partitions = partitions
         self.balancer.config = partitions.cluster_config.get
+        self.driver.config = self.balancer.config
         self.balancer.is_alive = partitions.leaders.is_alive
         self.disk_watcher = DiskWatcher(
             self.controller, self.balancer.disk, partitions.root.parent, self.balancer.config
