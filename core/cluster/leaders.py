@@ -10,6 +10,15 @@ every `refresh_interval_ms` (and a ping, an empty update, every `ping_interval_m
 node that missed a change, restarted or just joined converges. No gossip: each node speaks
 only for the groups it hosts.
 
+`refresh_interval_ms` is the cluster property `metadata_dissemination_interval_ms` once
+`use_config` is given the cluster configuration (read at every tick, so a change applies at
+the next tick; bounded to [flush_interval_ms, 1 h]). Redpanda's metadata dissemination service
+wakes every metadata_dissemination_interval_ms to send the changes it coalesced and to refresh
+its leaders from the cluster health report: that period bounds how long a node that missed a
+change stays without it. Here a change travels within `flush_interval_ms` (100 ms), so the
+property's counterpart is the full refresh: how long a restarted or joining node, or one that
+missed an update, may wait to learn the leaders of partitions it does not host.
+
 Merge rule (`merge`): a higher partition revision wins (a topic deleted and created again
 starts its terms afresh), then a higher term; in the same term a known leader replaces an
 unknown one, and only the leader itself may withdraw its own claim (same term, no leader),
@@ -28,30 +37,37 @@ import logging
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from core.cluster.leaders_wire import (
+    MAX_ENTRIES_PER_FRAME,
+    NO_LEADER,
+    Key,
+    Leadership,
+    decode,
+    encode,
+)
 from core.common.clock import Clock, SystemClock
 from core.rpc.client import PeerClients
 from core.rpc.errors import RpcError
-from core.rpc.frame import Buffer, FrameError, Method
+from core.rpc.frame import Buffer, Method
 
 log = logging.getLogger("ailurus.leaders")
 
-Key = tuple[str, int]
+__all__ = [  # the wire format's names, importable from here as before
+    "MAX_ENTRIES_PER_FRAME",
+    "NO_LEADER",
+    "Key",
+    "Leadership",
+    "LeaderTable",
+    "decode",
+    "encode",
+    "merge",
+]
 
-_HEAD = struct.Struct("<iI")  # source node id, topic count
-_TOPIC = struct.Struct("<HI")  # name length, entry count
-_ENTRY = struct.Struct("<iqqi")  # partition, revision, term, leader (-1: none)
 _UPTIME = struct.Struct("<q")  # the blob: the sender's uptime in ms
-NO_LEADER = -1
-MAX_ENTRIES_PER_FRAME = 2_048  # ~50 KiB of meta, ~10 ms to merge: bounds a loop stall
-MAX_TOPIC_NAME_BYTES = 1_024
-
-
-@dataclass(frozen=True, slots=True)
-class Leadership:
-    revision: int  # the partition's revision (controller offset that created it)
-    term: int
-    leader_id: int | None
+DISSEMINATION_INTERVAL = "metadata_dissemination_interval_ms"
+MAX_REFRESH_INTERVAL_MS = 3_600_000  # the longest full-refresh period the property may set
 
 
 def merge(current: Leadership | None, new: Leadership, source: int) -> bool:
@@ -72,7 +88,7 @@ def merge(current: Leadership | None, new: Leadership, source: int) -> bool:
 @dataclass(slots=True)
 class _Peer:
     pending: dict[Key, Leadership]
-    refresh_due_ms: int = 0  # a new peer gets a full refresh at once
+    refreshed_ms: int | None = None  # the last full refresh sent (None: due at once)
     ping_due_ms: int = 0
     sending: asyncio.Task | None = None
 
@@ -86,7 +102,7 @@ class LeaderTable:
         *,
         clock: Clock | None = None,
         flush_interval_ms: int = 100,
-        refresh_interval_ms: int = 5_000,
+        refresh_interval_ms: int = 3_000,  # without use_config (the property's default)
         ping_interval_ms: int = 1_000,
         alive_timeout_ms: int = 3_000,
         rpc_timeout_ms: int = 2_000,
@@ -96,7 +112,8 @@ class LeaderTable:
         self._members = members or (lambda: ())
         self._clock = clock or SystemClock()
         self.flush_interval_ms = flush_interval_ms
-        self.refresh_interval_ms = refresh_interval_ms
+        self._refresh_interval_ms = refresh_interval_ms
+        self._config: Callable[[str], Any] | None = None
         self.ping_interval_ms = ping_interval_ms
         self.alive_timeout_ms = alive_timeout_ms
         self.rpc_timeout_ms = rpc_timeout_ms
@@ -115,6 +132,21 @@ class LeaderTable:
         self.frames_received = 0
         self.updates_received = 0
         self.updates_rejected = 0
+
+    def use_config(self, config: Callable[[str], Any]) -> None:
+        """Take the full-refresh period from `config` (ClusterConfigStore.get):
+        metadata_dissemination_interval_ms, read at every tick."""
+        self._config = config
+
+    @property
+    def refresh_interval_ms(self) -> int:
+        if self._config is None:
+            return self._refresh_interval_ms
+        try:
+            value = int(self._config(DISSEMINATION_INTERVAL))
+        except (KeyError, TypeError, ValueError):
+            return self._refresh_interval_ms
+        return min(max(value, self.flush_interval_ms), MAX_REFRESH_INTERVAL_MS)
 
     # ---- reads -----------------------------------------------------------------------------------
     def get(self, topic: str, partition: int) -> Leadership | None:
@@ -270,6 +302,7 @@ class LeaderTable:
                 task.cancel()
         changes, self._changes = self._changes, {}
         now = self._clock.monotonic_ms()
+        refresh_ms = self.refresh_interval_ms
         for node_id in members:
             peer = self._peers.get(node_id)
             if peer is None:
@@ -277,7 +310,7 @@ class LeaderTable:
             peer.pending.update(changes)
             self._check_reachable(node_id, peer, now)
             if peer.sending is None:
-                self._maybe_send(node_id, peer, now)
+                self._maybe_send(node_id, peer, now, refresh_ms)
 
     def _check_reachable(self, node_id: int, peer: _Peer, now: int) -> None:
         if self.unreachable(node_id):
@@ -296,9 +329,9 @@ class LeaderTable:
         if not connected:
             peer.ping_due_ms = min(peer.ping_due_ms, now)  # probe now: redial it
 
-    def _maybe_send(self, node_id: int, peer: _Peer, now: int) -> None:
-        if now >= peer.refresh_due_ms:
-            peer.refresh_due_ms = now + self.refresh_interval_ms
+    def _maybe_send(self, node_id: int, peer: _Peer, now: int, refresh_ms: int) -> None:
+        if peer.refreshed_ms is None or now - peer.refreshed_ms >= refresh_ms:
+            peer.refreshed_ms = now
             batch = self._led_here()  # current: wins over a queued change of the same key
             for key, entry in peer.pending.items():
                 batch.setdefault(key, entry)
@@ -346,44 +379,3 @@ class LeaderTable:
                 peer.pending.setdefault(key, entry)
         finally:
             peer.sending = None
-
-
-# ---- wire format --------------------------------------------------------------------------------
-def encode(source: int, entries: Iterable[tuple[Key, Leadership]]) -> bytes:
-    by_topic: dict[str, list[tuple[int, Leadership]]] = {}
-    for (topic, partition), entry in entries:
-        by_topic.setdefault(topic, []).append((partition, entry))
-    out = bytearray(_HEAD.pack(source, len(by_topic)))
-    for topic, rows in by_topic.items():
-        name = topic.encode()
-        out += _TOPIC.pack(len(name), len(rows))
-        out += name
-        for partition, e in rows:
-            leader = NO_LEADER if e.leader_id is None else e.leader_id
-            out += _ENTRY.pack(partition, e.revision, e.term, leader)
-    return bytes(out)
-
-
-def decode(meta: bytes) -> tuple[int, list[tuple[str, int, Leadership]]]:
-    """(source node id, entries); raises FrameError on a malformed update."""
-    try:
-        source, topics = _HEAD.unpack_from(meta, 0)
-        pos = _HEAD.size
-        out = []
-        for _ in range(topics):
-            name_len, count = _TOPIC.unpack_from(meta, pos)
-            pos += _TOPIC.size
-            if name_len > MAX_TOPIC_NAME_BYTES or count > MAX_ENTRIES_PER_FRAME:
-                raise FrameError(f"leaders update: topic of {name_len} bytes, {count} entries")
-            topic = meta[pos : pos + name_len].decode()
-            pos += name_len
-            for _ in range(count):
-                partition, revision, term, leader = _ENTRY.unpack_from(meta, pos)
-                pos += _ENTRY.size
-                leader_id = None if leader == NO_LEADER else leader
-                out.append((topic, partition, Leadership(revision, term, leader_id)))
-    except (struct.error, UnicodeDecodeError) as exc:
-        raise FrameError(f"leaders update: {exc}") from None
-    if pos != len(meta):
-        raise FrameError(f"leaders update: {len(meta) - pos} trailing bytes")
-    return source, out
