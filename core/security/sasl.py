@@ -89,6 +89,12 @@ class SaslAuthenticator:
         self._get = config_get
         self.config = config_get  # the live cluster config, for core.security.mtls
         self.limiter = FailureLimiter()
+        self.audit: Any = None  # core.security.audit.log.AuditLog: logins are recorded there
+
+    def audited(self, client_ip: str, mechanism: str, user: str, error: str | None) -> bool:
+        """Record a login with the audit log, if any; False: it could not be recorded."""
+        audit = self.audit
+        return audit is None or audit.login(client_ip, mechanism, user, error)
 
     def mechanisms(self) -> list[str]:
         return enabled_mechanisms(self._get("sasl_mechanisms"))
@@ -119,6 +125,7 @@ class SaslSession:
         self.fixed_identity = False  # mtls_identity: the principal is the certificate's
         self.decisions = Decisions()  # this connection's ACL decisions (core.security.authorizer)
         self._scram: ScramExchange | None = None
+        self._user = ""  # the user name the exchange claims, once read (for the audit log)
 
     @property
     def authenticated(self) -> bool:
@@ -161,6 +168,7 @@ class SaslSession:
     async def _step(self, mechanism: str, token: bytes) -> bytes:
         limiter = self.authenticator.limiter
         if not limiter.allowed(self.client_ip):
+            self._audit_failure(mechanism, "", "too many failed attempts from this address")
             self._fail()
             raise AuthenticationFailed(
                 "too many failed attempts from this address",
@@ -174,6 +182,8 @@ class SaslSession:
             answer = self._scram.step(token)
         except (ScramError, AuthenticationFailed) as exc:
             limiter.failed(self.client_ip)
+            claimed = self._scram.username if self._scram is not None else None
+            self._audit_failure(mechanism, claimed or self._user, str(exc))
             self._fail()
             raise AuthenticationFailed(
                 f"{mechanism}: {exc}", FAILED_MESSAGE.format(mechanism)
@@ -194,6 +204,7 @@ class SaslSession:
             username = saslprep(username)
         except (UnicodeDecodeError, SaslPrepError) as exc:
             raise AuthenticationFailed(f"malformed PLAIN message: {exc}", "") from None
+        self._user = username
         if authzid and authzid != username:
             raise AuthenticationFailed("authorization identity differs from the user name", "")
         users = self.authenticator.users
@@ -213,11 +224,20 @@ class SaslSession:
                 f"re-authentication as {principal} on a connection of {self.principal}",
                 "Cannot change principals during re-authentication",
             )
+        mechanism = self.mechanism or ""
+        if not self.authenticator.audited(self.client_ip, mechanism, username, None):
+            self._fail()  # Redpanda: a login that cannot be audited fails
+            raise AuthenticationFailed(
+                "Failed to audit authentication", "Authentication failed: audit queue full"
+            )
         self.principal = principal
         lifetime_ms = self.authenticator.session_lifetime_ms()
         self.expires_at = time.monotonic() + lifetime_ms / 1000 if lifetime_ms else None
         self.mechanism, self._scram, self.raw_tokens = None, None, False
         return b""
+
+    def _audit_failure(self, mechanism: str, user: str, reason: str) -> None:
+        self.authenticator.audited(self.client_ip, mechanism, user, reason)
 
     def abort(self) -> None:
         """A SASL request out of the exchange's order (a second SaslHandshake mid-exchange):
