@@ -32,6 +32,9 @@ not (never under the rule above) is not touched in memory: the payload becomes i
 file and the broker stops (a fatal log line, as a failed fdatasync), so that its restart
 restores it. A start applied past what this controller applied without a snapshot stops
 the broker too.
+
+Limit: the payload travels in one AppendRequest, so one RPC frame (core.rpc.frame's
+DEFAULT_MAX_FRAME_BYTES, 32 MiB) bounds the controller state a joiner can receive.
 """
 
 from __future__ import annotations
