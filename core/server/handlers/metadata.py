@@ -3,10 +3,19 @@
 Brokers are the cluster's members, each at its advertised address on the listener the request
 came in on (same name; a broker without that listener is left out, as Kafka does); each partition's leader and epoch come from the leaders
 table (LEADER_NOT_AVAILABLE while unknown), its replicas from the topic's assignment.
+
+Auto-creation (auto_create_topics_enabled, allow_auto_topic_creation and the CREATE right) is
+bounded by `create_topic_timeout_ms`, as Redpanda's Metadata bounded it: the controller
+command and then the wait for the new partitions' leaders share that time, the topics of one
+request concurrently. A topic whose creation was not applied in time answers
+REQUEST_TIMED_OUT (the command may still be applied later: the client's retry then finds the
+topic); one whose leaders are not all known in time is answered as it is
+(LEADER_NOT_AVAILABLE for those partitions).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -20,6 +29,9 @@ MIN_VERSION = 0
 MAX_VERSION = 8  # as Redpanda; librdkafka 2.16 sends v12 all-topics requests kio cannot parse
 
 _NO_ID = uuid.UUID(int=0)
+CREATE_TIMEOUT = "create_topic_timeout_ms"
+MAX_CREATE_TIMEOUT_MS = 600_000  # the longest a Metadata request waits for a creation
+_LEADER_POLL_S = 0.01
 NOT_REQUESTED = -(2**31)
 # The operations Kafka reports for each resource type, with their codes.
 TOPIC_OPERATIONS = (
@@ -79,6 +91,17 @@ async def _topics(ctx: RequestContext, request, m) -> list:
         ]
     allow_create = getattr(request, "allow_auto_topic_creation", True)
     ops = bool(getattr(request, "include_topic_authorized_operations", False))
+    described = {
+        item.name: ctx.authorized("DESCRIBE", "TOPIC", item.name)
+        for item in requested
+        if item.name is not None
+    }
+    creatable = [
+        name
+        for name, allowed in described.items()
+        if allowed and allow_create and svc.metadata.topic(name) is None and _may_create(ctx, name)
+    ]
+    created = dict(zip(creatable, await _auto_create(ctx, creatable), strict=True))
     out = []
     for item in requested:
         name = item.name
@@ -93,25 +116,52 @@ async def _topics(ctx: RequestContext, request, m) -> list:
                 continue
             out.append(_topic_entry(ctx, m, meta.name, meta, ops))
             continue
-        if not ctx.authorized("DESCRIBE", "TOPIC", name):
+        allowed = described.get(name)
+        if not (ctx.authorized("DESCRIBE", "TOPIC", name) if allowed is None else allowed):
             out.append(_error_entry(m, name, ErrorCode.topic_authorization_failed))
             continue
+        error = created.get(name)
+        if error is not None:
+            out.append(_error_entry(m, name, error))
+            continue
         meta = svc.metadata.topic(name)
-        if meta is None and allow_create and _may_create(ctx, name):
-            try:
-                await svc.topics.create_topic(name)
-                meta = svc.metadata.topic(name)
-            except ClusterError as exc:
-                code = to_error_code(exc)
-                if code != ErrorCode.topic_already_exists:
-                    out.append(_error_entry(m, name, code))
-                    continue
-                meta = svc.metadata.topic(name)
         if meta is None:
             out.append(_error_entry(m, name, ErrorCode.unknown_topic_or_partition))
         else:
             out.append(_topic_entry(ctx, m, name, meta, ops))
     return out
+
+
+async def _auto_create(ctx: RequestContext, names: list[str]) -> list[ErrorCode | None]:
+    """Create `names` (distinct) concurrently within create_topic_timeout_ms; for each, the
+    error to answer or None."""
+    if not names:
+        return []
+    timeout_ms = int(ctx.services.cluster_config.get(CREATE_TIMEOUT))
+    timeout_s = min(max(timeout_ms, 1), MAX_CREATE_TIMEOUT_MS) / 1000
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    return list(await asyncio.gather(*(_create_one(ctx, name, deadline) for name in names)))
+
+
+async def _create_one(ctx: RequestContext, name: str, deadline: float) -> ErrorCode | None:
+    svc = ctx.services
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(svc.topics.create_topic(name), deadline - loop.time())
+    except TimeoutError:
+        return ErrorCode.request_timed_out
+    except ClusterError as exc:
+        code = to_error_code(exc)
+        if code != ErrorCode.topic_already_exists:
+            return code
+    meta = svc.metadata.topic(name)
+    count = meta.partitions if meta is not None else 0
+    while loop.time() < deadline:  # polled: the leaders table has no waiters
+        views = [svc.partitions.describe(name, i) for i in range(count)]
+        if all(v is not None and v.leader_id is not None for v in views):
+            break
+        await asyncio.sleep(_LEADER_POLL_S)
+    return None
 
 
 def _may_create(ctx: RequestContext, name: str) -> bool:
