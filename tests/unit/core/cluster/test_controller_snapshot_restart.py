@@ -268,3 +268,37 @@ async def test_a_command_type_without_an_owner_turns_snapshots_off(tmp_path):
     finally:
         await again.stop()
     assert path.stat().st_mtime_ns == written  # nothing written at close either
+
+
+async def test_a_snapshot_received_by_a_controller_that_applied_commands_stops_it(tmp_path):
+    """Never under the truncation rule: a controller whose state lacks commands below the new
+    start keeps its state in memory, writes the payload as its snapshot file and stops; its
+    restart over that file has the leader's state."""
+    leader = Node(tmp_path / "leader").start()
+    try:
+        await submit_commands(leader, 3 * EVERY)
+        payload = leader.controller.capture_snapshot()
+        wanted = leader.owners.state()
+    finally:
+        await leader.stop()
+    node = Node(tmp_path / "c", truncate_log=False).start()
+    try:
+        await submit_commands(node, 6)
+        before, applied = node.owners.state(), node.controller.last_applied
+        start = payload.offset + 1
+        with pytest.raises(Refused, match="restart to restore it"):
+            node.controller._install_snapshot(start, payload.encode())
+        assert node.owners.state() == before and node.controller.last_applied == applied
+        received = SnapshotFile(tmp_path / "c").read()
+        assert received is not None and received.offset == payload.offset
+        node.log.prefix_truncate(start)  # what the Raft layer does after the install
+    finally:
+        node.controller.snapshots.on = False  # stopped: nothing more is written
+        await node.stop()
+    again = Node(tmp_path / "c").start()
+    try:
+        assert again.controller.snapshots.offset == payload.offset
+        assert again.controller.last_applied == payload.offset
+        assert again.owners.state() == wanted
+    finally:
+        await again.stop()

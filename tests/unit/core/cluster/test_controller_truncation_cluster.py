@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import shutil
 import uuid
 from dataclasses import dataclass
 
@@ -291,5 +292,33 @@ async def test_a_full_restart_after_truncation_keeps_every_topic(tmp_path):
         states = [c.state() for c in ctls.values()]
         assert states[0] == states[1] == states[2]
         assert len(states[0][0]["topics"]) == 4 * EVERY + 10
+    finally:
+        await stop_all(ctls)
+
+
+async def test_a_follower_crash_image_after_truncation_restores_and_catches_up(tmp_path):
+    """kill -9 semantics: a copy of a running follower's directory (no snapshot at close) has
+    a log start at most its latest periodic snapshot + 1, so its restart restores and replays."""
+    nodes, ctls = await three(tmp_path)
+    try:
+        await create_topics(leader(ctls), 0, 4 * EVERY + 5)
+        await settled(ctls)
+        await until(lambda: all(c.log.start_offset > 0 for c in ctls.values()), 10, "truncated")
+        f = next(i for i, c in ctls.items() if not c.controller.is_leader)
+        await asyncio.sleep(0.25)  # last_applied persisted (batched every 100 ms)
+        image = tmp_path / "crash"
+        shutil.copytree(nodes[f].directory, image)  # as kill -9 leaves it
+        ctls[f].controller.snapshots.on = False  # the crashed process writes nothing more
+        await ctls[f].stop()
+        await create_topics(leader(ctls), 500, 7)  # what it misses
+        shutil.rmtree(nodes[f].directory)
+        image.rename(nodes[f].directory)
+        node = await new_node(f, nodes[f].directory, nodes, nodes[f])
+        ctls[f] = back = start_controller(node, (0, 1, 2))
+        assert 0 < back.log.start_offset <= back.controller.snapshots.offset + 1
+        await settled(ctls)
+        assert back.controller.snapshots_installed == 0
+        states = [c.state() for c in ctls.values()]
+        assert states[0] == states[1] == states[2]
     finally:
         await stop_all(ctls)
