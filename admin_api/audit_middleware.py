@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from aiohttp import web
 
 from admin_api.spec import Handler, services
 from core.http import error_response
 from core.http.basic_auth import PRINCIPAL_KEY
-from core.security.audit.ocsf import HttpCall, split_address
+from core.security.audit.ocsf import ADMIN_SERVICE, HttpCall, Login, split_address
 
 ESCAPE_HATCH_PREFIX = "/v1/cluster_config"
 REFUSED_STATUSES = frozenset({401, 403})
@@ -31,7 +32,7 @@ def make_audit_middleware():
         if audit is None or not audit.settings.enabled:
             return await handler(request)
         hatch = request.path.startswith(ESCAPE_HATCH_PREFIX)
-        if not hatch and not audit.admits_http(_call(request, 200)):
+        if not hatch and not audit.admits_http(_call(request, 200, audit.is_superuser)):
             return error_response(503, "Failed to audit authorization request")
         status = 500
         try:
@@ -44,12 +45,16 @@ def make_audit_middleware():
         finally:
             # the room was checked before the request ran (a race with other requests may
             # still find the queue full: then the event is lost, logged by the audit log)
-            audit.record_http(_call(request, status))
+            call = _call(request, status, audit.is_superuser)
+            login = _login(request, call, status)
+            if login is not None:
+                audit.record_login(login)
+            audit.record_http(call)
 
     return audit_middleware
 
 
-def _call(request: web.Request, status: int) -> HttpCall:
+def _call(request: web.Request, status: int, is_superuser: Callable[[str], bool]) -> HttpCall:
     principal = request.get(PRINCIPAL_KEY)
     user = principal.removeprefix("User:") if principal else _claimed_user(request)
     refused = status in REFUSED_STATUSES
@@ -69,6 +74,30 @@ def _call(request: web.Request, status: int) -> HttpCall:
         user=user,
         authorized=not refused,
         reason=f"HTTP {status}" if refused else ("" if principal else "Auth Disabled"),
+        superuser=principal is not None and is_superuser(principal),
+    )
+
+
+def _login(request: web.Request, call: HttpCall, status: int) -> Login | None:
+    """The Basic authentication this request made (Redpanda's audit_authn), if any: succeeded
+    when the auth middleware set the principal, failed when it answered 401 to credentials."""
+    if request.get(PRINCIPAL_KEY) is not None:
+        error = None
+    elif status == 401 and call.user is not None:
+        error = "invalid username or password"
+    else:
+        return None
+    assert call.user is not None
+    credential = services(request).users.credential(call.user) if error is None else None
+    return Login(
+        user=call.user,
+        mechanism=credential.mechanism if credential is not None else "",
+        client=call.client,
+        server=call.server,
+        error=error,
+        service=ADMIN_SERVICE,
+        is_cleartext=request.scheme != "https",
+        superuser=call.superuser,
     )
 
 

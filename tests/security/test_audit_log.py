@@ -6,6 +6,7 @@ read back with kafka-python; `audit_enabled_event_types`, `audit_excluded_princi
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import urllib.error
@@ -84,9 +85,24 @@ def _failed_login(broker: BrokerProcess, user: str) -> str:
     return client.source
 
 
-def _http(broker: BrokerProcess, path: str) -> int:
+def _http(
+    broker: BrokerProcess,
+    path: str,
+    auth: tuple[str, str] | None = None,
+    body: dict | None = None,
+) -> int:
+    """The status of a GET (a PUT of `body`) on the Admin API, with Basic `auth` if given."""
+    headers = {"Content-Type": "application/json"}
+    if auth is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    request = urllib.request.Request(
+        broker.admin_url + path,
+        data=None if body is None else json.dumps(body).encode(),
+        headers=headers,
+        method="GET" if body is None else "PUT",
+    )
     try:
-        with urllib.request.urlopen(broker.admin_url + path, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -228,6 +244,39 @@ def test_event_types_and_exclusions_apply_live(audited):
     assert not _kafka_calls(events, "create_topics", "secret-topic")
     assert not [e for e in events if e["class_uid"] == 3002 and e["user"]["name"] == BOB[0]]
     assert not _kafka_calls(events, "create_topics", "unaudited-topic")
+
+
+def test_admin_api_basic_logins_are_audited(audited):
+    """With admin_api_require_auth on, the Admin API's Basic logins are authentication events
+    of the admin service (a wrong password: failed) beside the requests' api_activity."""
+    set_cluster_config(audited, admin_api_require_auth=True)
+    try:
+        assert _http(audited, "/v1/brokers", auth=(SUPERUSER[0], "wrong")) == 401
+        assert _http(audited, "/v1/brokers", auth=SUPERUSER) == 200
+    finally:
+        body = {"upsert": {}, "remove": ["admin_api_require_auth"]}
+        assert _http(audited, "/v1/cluster_config", auth=SUPERUSER, body=body) == 200
+
+    def admin_logins(events, status):
+        return [
+            e
+            for e in events
+            if e["class_uid"] == 3002
+            and e["service"]["name"] == "Redpanda Admin HTTP Server"
+            and e["user"]["name"] == SUPERUSER[0]
+            and e["status_id"] == status
+        ]
+
+    events = _events(audited, lambda ev: admin_logins(ev, 1) and admin_logins(ev, 2))
+    ok = admin_logins(events, 1)[0]
+    assert ok["auth_protocol"] == MECH and ok["is_cleartext"] and ok["user"]["type_id"] == 2
+    assert admin_logins(events, 2)[0]["status_detail"]
+    refused = [
+        e
+        for e in _admin_calls(events, "/v1/brokers")
+        if e["status_id"] == 2 and e["actor"]["user"]["name"] == SUPERUSER[0]
+    ]
+    assert refused and refused[0]["actor"]["authorizations"][0]["decision"] == "denied"
 
 
 def _topics(broker: BrokerProcess) -> set[str]:

@@ -177,10 +177,12 @@ class Login:
     user: str
     mechanism: str
     client: tuple[str, int | None]
-    server: tuple[str, int]
+    server: tuple[str, int | None]
     client_id: str | None = None
     error: str | None = None
     superuser: bool = False
+    service: str = KAFKA_SERVICE
+    is_cleartext: bool = False
 
 
 def authentication(login: Login, node_id: int, version: str) -> Event:
@@ -188,10 +190,10 @@ def authentication(login: Login, node_id: int, version: str) -> Event:
     body.update(
         auth_protocol=login.mechanism,
         auth_protocol_id=AUTH_PROTOCOL_OTHER,
-        dst_endpoint=endpoint(*login.server, svc_name=KAFKA_SERVICE),
-        is_cleartext=False,
+        dst_endpoint=endpoint(*login.server, svc_name=login.service),
+        is_cleartext=login.is_cleartext,
         is_mfa=False,
-        service={"name": KAFKA_SERVICE},
+        service={"name": login.service},
         src_endpoint=endpoint(*login.client, name=login.client_id or ""),
         status_id=STATUS_SUCCESS if login.error is None else STATUS_FAILURE,
     )
