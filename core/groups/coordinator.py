@@ -36,7 +36,12 @@ from core.groups.completion import Completion
 from core.groups.config import GroupConfig
 from core.groups.journal import PartitionJournal
 from core.groups.lag import HighWatermarkFn, group_lags
-from core.groups.leadership import POLL_S, TOPIC_WAIT_S, LeadershipFollower
+from core.groups.leadership import (
+    POLL_S,
+    TOPIC_WAIT_S,
+    LeadershipFollower,
+    recovery_timeout_s,
+)
 from core.groups.manager import GroupManager, PartitionStatus
 from core.groups.membership import JoinParams, SyncParams
 from core.groups.offsets import KV, CommitOutcome, CommitParams
@@ -145,7 +150,9 @@ class GroupCoordinator(LeadershipFollower):
         if self.clustered:
             self._follow_leadership()
             return
-        for _ in range(int(TOPIC_WAIT_S / POLL_S)):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + recovery_timeout_s(self._config_store)  # the terms to serve
+        while loop.time() < deadline:
             if all(self._is_leader(p) for p in range(count)):
                 break
             await asyncio.sleep(POLL_S)

@@ -8,6 +8,14 @@ a PartitionLoad of the core (transactional records wait for their markers), and 
 answers for its groups (COORDINATOR_LOAD_IN_PROGRESS meanwhile). When leadership goes, a load
 under way is cancelled and the partition's groups are dropped (NOT_COORDINATOR).
 `LeadershipFollower` is a base of GroupCoordinator, which sets the attributes declared below.
+
+The wait for the term to serve and the replay together get `kafka_group_recovery_timeout_ms`
+(read when each load starts, 30 s by default, at most an hour), as Redpanda's group manager
+gives its barrier and its read of the partition one deadline. A load past it gives up: its
+groups are dropped (NOT_COORDINATOR) and the next leadership check (each second) starts it
+again while this node leads. Redpanda steps down instead, so that another replica tries; here
+leadership stays, so a too-short timeout keeps the partition's groups unanswered until it is
+raised.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import logging
 
 from core.cluster.partition_manager import PartitionManager
 from core.cluster.topics import TopicsFrontend
+from core.config.cluster_properties import ClusterConfigStore
 from core.groups.manager import GroupManager
 from core.groups.router import OFFSETS_TOPIC
 from core.groups.txn_offsets import CONTROL_COMMIT, control_type
@@ -26,8 +35,20 @@ from core.model.records import iter_batches
 log = logging.getLogger(__name__)
 
 _READ_CHUNK_BYTES = 1024 * 1024
-TOPIC_WAIT_S = 30.0  # the longest wait for the topic's partitions to open, or a term to serve
+TOPIC_WAIT_S = 30.0  # the longest wait for the topic's partitions to open once created
 POLL_S = 0.01
+RECOVERY_TIMEOUT = "kafka_group_recovery_timeout_ms"
+DEFAULT_RECOVERY_TIMEOUT_MS = 30_000
+MAX_RECOVERY_TIMEOUT_MS = 3_600_000
+
+
+def recovery_timeout_s(config: ClusterConfigStore) -> float:
+    """kafka_group_recovery_timeout_ms in seconds, bounded to [1 ms, 1 h]."""
+    try:
+        timeout_ms = int(config.get(RECOVERY_TIMEOUT))
+    except (KeyError, TypeError, ValueError):
+        timeout_ms = DEFAULT_RECOVERY_TIMEOUT_MS
+    return min(max(timeout_ms, 1), MAX_RECOVERY_TIMEOUT_MS) / 1000
 
 
 class LeadershipFollower:
@@ -35,6 +56,7 @@ class LeadershipFollower:
     clustered: bool
     _partitions: PartitionManager
     _topics: TopicsFrontend
+    _config_store: ClusterConfigStore
     _loading: dict[int, asyncio.Task]
     _load_term: dict[int, int]  # the term each owned partition was loaded for
     _creating: asyncio.Task | None  # the task creating the topic, once started
@@ -58,16 +80,25 @@ class LeadershipFollower:
         target = self._partitions.get(OFFSETS_TOPIC, partition)
         if target is None:  # deleted since leadership was seen
             return
+        timeout_s = recovery_timeout_s(self._config_store)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
         load = self.manager.begin_load(partition)
-        for _ in range(int(TOPIC_WAIT_S / POLL_S)):
+        while loop.time() < deadline:  # polled: no event marks a term that starts serving
             if self._is_leader(partition) or not target.is_leader:
                 break
             await asyncio.sleep(POLL_S)
-        if not self._is_leader(partition):  # leadership went, or its term never served
+        if not self._is_leader(partition):  # leadership went, or its term did not serve
+            if target.is_leader:
+                self._give_up(partition, timeout_s, "its term to serve")
             self._unload(partition)
             return
         offset, end = target.start_offset, target.high_watermark
         while offset < end:  # bounded: each pass advances past at least one batch, or stops
+            if loop.time() >= deadline:
+                self._give_up(partition, timeout_s, f"the replay (offset {offset} of {end})")
+                self._unload(partition)
+                return
             data = target.read_bytes(offset, _READ_CHUNK_BYTES)
             if not data:
                 break
@@ -85,6 +116,17 @@ class LeadershipFollower:
                 offset = header.last_offset + 1
             await asyncio.sleep(0)  # let the broker breathe during a long replay
         self.manager.finish_load(load)
+
+    def _give_up(self, partition: int, timeout_s: float, waiting_for: str) -> None:
+        log.warning(
+            "%s/%d: loading its groups gave up waiting for %s after %s=%d ms; "
+            "loaded again at the next leadership check",
+            OFFSETS_TOPIC,
+            partition,
+            waiting_for,
+            RECOVERY_TIMEOUT,
+            round(timeout_s * 1000),
+        )
 
     def _on_leadership(self, partition) -> None:
         """A replica hosted here changed leader or term (called inside consensus: the
