@@ -12,8 +12,8 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 from typer.models import DefaultPlaceholder
 
-from cli import _pflag, _rpk_use
-from cli.errors import CommandUsageError
+from cli import _argv, _pflag, _rpk_use
+from cli.errors import CommandUsageError, FlagError
 from cli.options import (
     absorb_group_flags,
     group_params,
@@ -270,6 +270,11 @@ class _RpkHelp:
         return help_text(*self.shown(ctx)).rstrip("\n")
 
     def parse_args(self, ctx, args):
+        if not ctx.resilient_parsing:  # cobra's reading of the line (not for shell completion)
+            try:
+                args = _argv.cobra_args(self, ctx, args)
+            except FlagError as exc:
+                raise CommandUsageError(str(exc), usage_text(*self.shown(ctx))) from None
         given = list(args)  # the parser consumes `args`
         try:
             return super().parse_args(ctx, args)
