@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tuners.base import Checker, TunerError, TuneResult
 from tuners.executors import Executor
@@ -52,11 +53,21 @@ class CheckedTunable:
         return TuneResult()
 
 
+class Part(Protocol):
+    """What an AggregatedTunable is made of: a tunable that has checkers."""
+
+    def check_if_supported(self) -> tuple[bool, str]: ...
+
+    def tune(self) -> TuneResult: ...
+
+    def checkers(self) -> list[Checker]: ...
+
+
 @dataclass
 class AggregatedTunable:
     """Supported only if every child is; stops at the first failing child."""
 
-    children: Sequence[CheckedTunable | AggregatedTunable]
+    children: Sequence[Part]
     unsupported_reason: str = ""  # set when the aggregate itself cannot run (e.g. no devices)
     notes: list[str] = field(default_factory=list)
 

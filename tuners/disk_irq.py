@@ -6,10 +6,10 @@ from tuners.base import TunerError
 from tuners.checked import AggregatedTunable
 from tuners.context import TuneContext
 from tuners.disk_common import devices
-from tuners.irq_affinity import irq_affinity_tunable
+from tuners.irq_affinity import EmptyMsiIrqsTunable, irq_affinity_tunable
 from tuners.system.cpu import allowed_cpus, cores
 from tuners.system.disk import device_path, is_nvme
-from tuners.system.irq import device_irqs, distribute, mode_cpus
+from tuners.system.irq import EmptyMsiIrqs, device_irqs, distribute, mode_cpus
 from tuners.units import cpus_to_mask
 
 # rpk's `rpk redpanda tune help` text for this tuner, as rpk prints it
@@ -71,14 +71,14 @@ def build(ctx: TuneContext):
         return AggregatedTunable([], unsupported_reason=str(exc))
     mode = ctx.params.irq_mode or default_mode(found, cpus, len(cores(ctx.fs, cpus)))
     cpu_count = max(cpus) + 1
+    try:  # rpk reads every device's IRQs before it tunes any
+        expected = {device: expected_masks(ctx, device, cpus, mode) for device in found}
+    except EmptyMsiIrqs as exc:
+        return AggregatedTunable([EmptyMsiIrqsTunable(exc, "disk_irq", "Disks IRQ affinity")])
     children = [
         irq_affinity_tunable(
-            ctx,
-            f"disk_irq_{device}",
-            f"Disk '{device}' IRQ affinity",
-            expected_masks(ctx, device, cpus, mode),
-            cpu_count,
+            ctx, f"disk_irq_{device}", f"Disk '{device}' IRQ affinity", masks, cpu_count
         )
-        for device in found
+        for device, masks in expected.items()
     ]
     return AggregatedTunable(children)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tuners.base import Checker, Severity, TunerError
+from tuners.base import Checker, Severity, TunerError, TuneResult
 from tuners.checked import CheckedTunable
 from tuners.context import TuneContext
 from tuners.executors.ban_irqs import BanIrqs
@@ -12,6 +12,7 @@ from tuners.executors.commands import HostCommand, WriteFile
 from tuners.fs import RootFs
 from tuners.system.irq import (
     IRQBALANCE_CONFIGS,
+    EmptyMsiIrqs,
     affinity_path,
     banned_irqs,
     irqbalance_config,
@@ -74,6 +75,31 @@ def irq_affinity_tunable(
                 executor.execute(WriteFile(affinity_path(irq), text, best_effort=True))
 
     return CheckedTunable([checker], act, ctx.executor, supported)
+
+
+@dataclass(frozen=True)
+class EmptyMsiIrqsTunable:
+    """A tuner whose devices' IRQs could not be listed (EmptyMsiIrqs). As rpk's, it is supported
+    (rpk looks at the IRQs only when it tunes or checks) and tuning it fails with rpk's error,
+    before anything is changed; its check is an error result carrying the same text."""
+
+    error: EmptyMsiIrqs
+    checker_id: str
+    description: str
+
+    def check_if_supported(self) -> tuple[bool, str]:
+        return True, ""
+
+    def tune(self) -> TuneResult:
+        return TuneResult(error=str(self.error), empty_msi_irqs=True)
+
+    def checkers(self) -> list[Checker]:
+        def read() -> None:
+            raise ValueError(str(self.error))
+
+        return [
+            Checker(self.checker_id, self.description, Severity.WARNING, "", read, lambda _: False)
+        ]
 
 
 def _ban(fs: RootFs, executor, irqs: list[int]) -> None:

@@ -13,9 +13,9 @@ from tuners.config import listen_addresses
 from tuners.context import TuneContext
 from tuners.executors.commands import ethtool_feature
 from tuners.fs import RootFs
-from tuners.irq_affinity import irq_affinity_tunable
+from tuners.irq_affinity import EmptyMsiIrqsTunable, irq_affinity_tunable
 from tuners.system.cpu import allowed_cpus, cores
-from tuners.system.irq import distribute, mode_cpus
+from tuners.system.irq import EmptyMsiIrqs, distribute, mode_cpus
 from tuners.system.network import nic_irqs, nics_for_addresses, physical_nics, queues
 from tuners.units import cpus_to_mask, format_mask, parse_mask
 
@@ -177,6 +177,8 @@ def build(ctx: TuneContext):
             cpus = allowed_cpus(fs, ctx.params.cpu_set)
             for nic in nics:
                 children.extend(nic_children(ctx, nic, cpus))
+    except EmptyMsiIrqs as exc:  # rpk reads every NIC's IRQs before it tunes anything
+        return AggregatedTunable([EmptyMsiIrqsTunable(exc, "nic_irq", "NIC IRQ affinity")])
     except (TunerError, ValueError) as exc:
         return AggregatedTunable([], unsupported_reason=str(exc))
     for checker, key, minimum in sysctl_checkers(fs):

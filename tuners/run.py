@@ -19,13 +19,28 @@ class TunerReport:
     applied: bool = False
     error: str = ""
     reboot_required: bool = False
+    # rpk's empty-MSI-IRQ error: shown as unsupported, with the error, and not a failure
+    empty_msi_irqs: bool = False
+    order: int = 0  # the position of the tuner on the command line
 
     @property
     def failed(self) -> bool:
         """Counts towards a non-zero exit: a tune error, or enabled yet unsupported."""
+        if self.empty_msi_irqs:
+            return False
         if self.error and self.supported:
             return True
         return self.enabled and not self.supported and self.name not in UNSUPPORTED_IS_FINE
+
+
+def exit_failed(reports: list[TunerReport]) -> bool:
+    """Whether `rpk redpanda tune` exits 1, as rpk decides it: tuner by tuner in the order they
+    ran, an empty-MSI-IRQ warning clearing what the tuners before it set (rpk's tune.go sets its
+    exit flag to false there, not just for that tuner)."""
+    failed = False
+    for report in sorted(reports, key=lambda r: r.order):
+        failed = False if report.empty_msi_irqs else failed or report.failed
+    return failed
 
 
 def _build(ctx: TuneContext, name: str):
@@ -51,8 +66,9 @@ def run(ctx: TuneContext, names: list[str]) -> list[TunerReport]:
     is tuned twice, as rpk does); the reports in name order. No overall deadline: as in rpk,
     a time limit (the executor's) bounds each command a tuner runs."""
     reports = []
-    for name in names:
+    for order, name in enumerate(names):
         report = _describe(ctx, name)
+        report.order = order
         if report.enabled and report.supported:
             _apply(ctx, report)
         elif report.enabled and report.reason and report.name not in UNSUPPORTED_IS_FINE:
@@ -70,3 +86,6 @@ def _apply(ctx: TuneContext, report: TunerReport) -> None:
     report.applied = result.ok
     report.error = result.error
     report.reboot_required = result.reboot_required
+    if result.empty_msi_irqs:  # rpk: a warning, the tuner shown as unsupported
+        report.empty_msi_irqs = True
+        report.supported = False

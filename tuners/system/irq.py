@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tuners.base import TunerError
 from tuners.fs import RootFs
 from tuners.units import cpus_to_mask
 
@@ -26,13 +27,37 @@ def interrupt_names(fs: RootFs) -> dict[int, str]:
     return names
 
 
+# rpk's EmptyMSIRQError text (src/go/rpk/pkg/tuners/irq/device_info.go)
+EMPTY_MSI_IRQS = (
+    "device {device} uses MSI IRQs but the list of msi_irqs in sysfs is empty; "
+    "see https://github.com/redpanda-data/redpanda/issues/10838"
+)
+
+
+class EmptyMsiIrqs(TunerError):
+    """A device has an msi_irqs directory with nothing in it (a kernel 5.17 regression): rpk's
+    EmptyMSIRQError, which `rpk redpanda tune` reports as a warning instead of a failure."""
+
+    def __init__(self, device: str) -> None:
+        quoted = '"' + device.replace("\\", "\\\\").replace('"', '\\"') + '"'  # Go's %q
+        super().__init__(EMPTY_MSI_IRQS.format(device=quoted))
+
+
 def device_irqs(fs: RootFs, device_path: str) -> list[int]:
-    """The IRQs of the device at `device_path` (or of its nearest parent that has any)."""
+    """The IRQs of the device at `device_path` (or of its nearest parent that has any).
+
+    A device with an empty msi_irqs directory raises EmptyMsiIrqs, as rpk's GetIRQs does; it is
+    named as rpk names it: `device_path` itself, else the parent (the controller) that has it.
+    """
     path = fs.realpath(device_path)
     while path.startswith("/sys/devices/") and path != "/sys/devices":
-        msi = [int(n) for n in fs.listdir(f"{path}/msi_irqs") if n.isdigit()]
+        names = fs.listdir(f"{path}/msi_irqs")
+        msi = [int(n) for n in names if n.isdigit()]
         if msi:
             return sorted(msi)
+        if not names and fs.isdir(f"{path}/msi_irqs"):
+            named = device_path if path == fs.realpath(device_path) else path
+            raise EmptyMsiIrqs(named)
         legacy = fs.read_or(f"{path}/irq", "0")
         if legacy.isdigit() and int(legacy) > 0:
             return [int(legacy)]

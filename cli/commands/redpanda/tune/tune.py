@@ -160,7 +160,7 @@ def tune(
     typer.echo(format_table(*report_rows(reports)))
     if any(r.reboot_required for r in reports):  # rpk names every tuner it was asked to run
         typer.echo(f"IMPORTANT: Reboot system and run 'rpk redpanda tune {','.join(names)}' again")
-    if any(r.failed for r in reports):  # rpk: exit 1, the table said it all
+    if run.exit_failed(reports):  # rpk: exit 1, the table said it all
         raise PartialFailure()
 
 
