@@ -195,19 +195,19 @@ class AuditLog:
         self._wake.set()  # a new drain interval applies now
 
     async def _enable(self) -> None:
+        """Create the topic and write the lifecycle start, retrying until a partition of it is
+        led here and takes the record; then drain."""
+        start = ocsf.lifecycle(ocsf.LIFECYCLE_START, self.node_id, self.version).to_json()
         while self.settings.enabled:
             try:
                 await self.writer.ensure_topic()
-                if self.writer.ready():
+                if self.writer.ready() and await self.writer.write([start]):
                     break
-            except Exception as exc:  # the controller has no leader yet, ...
+            except Exception as exc:  # no controller leader yet, a leadership change, ...
                 log.warning("audit log not ready: %r", exc)
             await asyncio.sleep(RETRY_S)
         if not self.settings.enabled:
             return
-        await self.writer.write(
-            [ocsf.lifecycle(ocsf.LIFECYCLE_START, self.node_id, self.version).to_json()]
-        )
         self.effective = True
         self._drainer = asyncio.create_task(self._drain_loop(), name="audit-drain")
         log.info("audit logging enabled: %s", AUDIT_TOPIC)
@@ -243,7 +243,10 @@ class AuditLog:
         """Write what is queued, when a partition of the topic is led here."""
         if not len(self.queue) or not self.writer.ready():
             return
-        await self.writer.write([event.to_json() for event in self.queue.take()])
+        events = self.queue.take()
+        handed = await self.writer.write([event.to_json() for event in events])
+        for event in events[handed:]:  # leadership moved away meanwhile: queued again
+            self.queue.push(event)
 
     async def stop(self) -> None:
         """Write what is queued (waiting at most a few seconds for acks), then stop."""

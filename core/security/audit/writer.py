@@ -95,12 +95,18 @@ class AuditWriter:
         return True
 
     # ---- appends -----------------------------------------------------------------------------
-    async def write(self, values: list[bytes]) -> None:
-        """Append the records (in batches), each batch once the client buffer has room."""
+    async def write(self, values: list[bytes]) -> int:
+        """Append the records (in batches), each batch once the client buffer has room; how
+        many were handed to a partition (fewer when no partition is led here any more)."""
+        handed = 0
         for chunk in _chunks(values):
             size = sum(len(v) for v in chunk)
             await self._room_for(size)
-            part = self._leader_partition()
+            try:
+                part = self._leader_partition()
+            except NoLocalLeader:
+                return handed
+            handed += len(chunk)
             batch = build_batch([Record(key=None, value=v) for v in chunk])
             try:
                 result = part.produce(batch, -1)
@@ -109,6 +115,7 @@ class AuditWriter:
                 log.error("%d audit records dropped: %r", len(chunk), exc)
                 continue
             self._track(result.acked, size, len(chunk))
+        return handed
 
     async def _room_for(self, size: int) -> None:
         limit = int(self._get("audit_client_max_buffer_size"))

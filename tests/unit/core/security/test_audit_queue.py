@@ -124,3 +124,29 @@ def test_writes_in_flight_are_bounded_by_the_client_buffer():
         assert writer.written == 1000 and writer.in_flight_bytes == 0
 
     asyncio.run(run())
+
+
+def test_events_stay_queued_while_no_audit_partition_is_led_here():
+    """A drain with no partition of the audit topic led here writes nothing and keeps the
+    events (they go out once one is led again)."""
+    from core.security.audit.log import DEFAULTS, AuditLog
+
+    async def run() -> None:
+        part = _Partition()
+        part.is_leader = False
+        topics = type("Topics", (), {"table": _Table(2)})()
+        parts = type("Parts", (), {"get": lambda self, t, i: part})()
+        config = dict(DEFAULTS, audit_enabled=True)
+        writer = AuditWriter(topics, parts, config.__getitem__, lambda: 1)
+        audit = AuditLog(1, "v1", config.__getitem__, writer, ("127.0.0.1", 9092))
+        assert audit.login("10.0.0.1", "PLAIN", "alice", None)
+        await audit.drain()
+        assert len(audit.queue) == 1 and part.batches == 0
+        part.is_leader = True
+        await audit.drain()
+        assert len(audit.queue) == 0 and part.batches == 1
+        part.pending[0].set_result(None)
+        await writer.flush(1)
+        assert writer.written == 1
+
+    asyncio.run(run())
