@@ -279,6 +279,30 @@ def test_admin_api_basic_logins_are_audited(audited):
     assert refused and refused[0]["actor"]["authorizations"][0]["decision"] == "denied"
 
 
+def test_produce_events_when_the_kind_is_enabled(audited):
+    """audit_enabled_event_types with "produce": a Produce's WRITE decision on the topic is an
+    api_activity (update) event, identical ones counted once per drain."""
+    from kafka import KafkaProducer
+
+    admin = _admin(audited)
+    try:
+        admin.create_topics([NewTopic("produced-topic", 1, 1)])
+    finally:
+        admin.close()
+    set_cluster_config(audited, audit_enabled_event_types=["produce"])
+    try:
+        producer = KafkaProducer(**_cfg(audited, SUPERUSER))
+        for i in range(3):
+            producer.send("produced-topic", f"v{i}".encode()).get(10)
+        producer.close()
+    finally:
+        set_cluster_config(audited, audit_enabled_event_types=None)
+    events = _events(audited, lambda ev: _kafka_calls(ev, "produce", "produced-topic"))
+    produced = _kafka_calls(events, "produce", "produced-topic")
+    assert produced and produced[0]["activity_id"] == 3 and produced[0]["status_id"] == 1
+    assert sum(e.get("count", 1) for e in produced) >= 3
+
+
 def _topics(broker: BrokerProcess) -> set[str]:
     admin = _admin(broker)
     try:
