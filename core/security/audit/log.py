@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
 WATCHED = frozenset(DEFAULTS)
 RETRY_S = 0.25
 SHUTDOWN_FLUSH_S = 3.0
+SERIALIZE_SLICE = 256  # events serialized between two yields to the event loop
 
 
 class _Settings:
@@ -244,7 +245,12 @@ class AuditLog:
         if not len(self.queue) or not self.writer.ready():
             return
         events = self.queue.take()
-        handed = await self.writer.write([event.to_json() for event in events])
+        values: list[bytes] = []
+        for i, event in enumerate(events):
+            values.append(event.to_json())
+            if i % SERIALIZE_SLICE == SERIALIZE_SLICE - 1:
+                await asyncio.sleep(0)  # a full queue is ~1 MiB of JSON: let requests in
+        handed = await self.writer.write(values)
         for event in events[handed:]:  # leadership moved away meanwhile: queued again
             self.queue.push(event)
 

@@ -115,6 +115,7 @@ class AuditWriter:
                 log.error("%d audit records dropped: %r", len(chunk), exc)
                 continue
             self._track(result.acked, size, len(chunk))
+            await asyncio.sleep(0)  # one batch built per event-loop turn
         return handed
 
     async def _room_for(self, size: int) -> None:
