@@ -38,6 +38,9 @@ from core.storage.log import DiskLog, LogConfig
 log = logging.getLogger("ailurus")
 
 CONTROLLER_DIR = ("redpanda", "controller", "0_0")
+# the controller log is prefix-truncated below its snapshots (core.cluster.controller_truncation);
+# only whole segments below the start are deleted, so they are kept small
+CONTROLLER_SEGMENT_BYTES = 8 * 1024 * 1024
 
 
 class ClusterRuntime:
@@ -90,7 +93,9 @@ class ClusterRuntime:
         register appliers on it, then call `start_controller`."""
         voters = await self.bootstrap.controller_voters(self.rpc.peers)
         directory = self.data_dir.joinpath(*CONTROLLER_DIR)
-        self.controller_log = log_ = DiskLog.open(directory, LogConfig(), self.clock)
+        self.controller_log = log_ = DiskLog.open(
+            directory, LogConfig(segment_bytes=CONTROLLER_SEGMENT_BYTES), self.clock
+        )
         several = len(voters) > 1
         consensus = Consensus(
             0,
