@@ -9,11 +9,15 @@ import time
 
 from core.raft.consensus import QUORUM_ACK
 from core.raft.recovery_throttle import RecoveryThrottle
-from tests.raft_groups.nodes import FAST, batch, leader_of, start_nodes, until
+from core.raft.state import RaftConfig
+from tests.raft_groups.nodes import batch, leader_of, start_nodes, until
 
 GROUP = 3
 RATE_BYTES_S = 400_000  # with 0 (unlimited) the learner caught up in 0.06 s here
 BATCH_BYTES = 8_000
+# Raft's default timeouts (1.5-3 s elections, 150 ms heartbeats): with faster ones a loaded CI
+# machine saw the leader lose its term while the 1.2 MB was being written
+CONFIG = RaftConfig()
 
 
 def test_the_bucket_holds_the_rate_on_average():
@@ -30,16 +34,16 @@ def test_the_bucket_holds_the_rate_on_average():
 async def test_a_learner_catches_up_at_the_raft_learner_recovery_rate(tmp_path):
     nodes = await start_nodes(tmp_path, 4)
     settings = {
-        "raft_election_timeout_ms": FAST.election_timeout_ms,
-        "raft_heartbeat_interval_ms": FAST.heartbeat_interval_ms,
+        "raft_election_timeout_ms": CONFIG.election_timeout_ms,
+        "raft_heartbeat_interval_ms": CONFIG.heartbeat_interval_ms,
         "raft_learner_recovery_rate": RATE_BYTES_S,
     }
     try:
         for node in nodes:
             node.groups.use_config(settings.__getitem__)
         for node in nodes[:3]:
-            node.add_group(GROUP, (0, 1, 2), FAST)
-        await until(lambda: leader_of(nodes, GROUP) is not None, 5, "a leader")
+            node.add_group(GROUP, (0, 1, 2), CONFIG)
+        await until(lambda: leader_of(nodes, GROUP) is not None, 15, "a leader")
         leader = leader_of(nodes, GROUP)
         assert leader is not None
         for tag in range(150):  # 1.2 MB the learner lacks
@@ -52,7 +56,7 @@ async def test_a_learner_catches_up_at_the_raft_learner_recovery_rate(tmp_path):
         change = asyncio.get_running_loop().create_task(
             leader.change_voters([leader.node_id, others[0], 3], timeout_ms=30_000)
         )
-        learner = nodes[3].add_group(GROUP, (0, 1, 2), FAST)
+        learner = nodes[3].add_group(GROUP, (0, 1, 2), CONFIG)
         began = time.monotonic()
         acked_meanwhile = 0
         while learner.log.next_offset < end:  # voters are never throttled
