@@ -11,7 +11,8 @@ An event is recorded when its kind is in `audit_enabled_event_types` and its pri
 in `audit_excluded_principals` (name or User:name), nor, for a topic, the topic in
 `audit_excluded_topics`. When the queue has no room for it, the `record_*` methods answer False
 and the caller fails what it audits, as Redpanda does: the Kafka authorization is denied, the
-SASL login fails, the Admin API request answers 503.
+SASL login fails, the Admin API request answers 503. With `audit_failure_policy` permit (newer
+Redpanda; default reject) the event is dropped instead and the operation goes on.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "audit_client_max_buffer_size": 16_777_216,
     "audit_log_num_partitions": 12,
     "audit_log_replication_factor": None,
+    "audit_failure_policy": "reject",
 }
 WATCHED = frozenset(DEFAULTS)
 RETRY_S = 0.25
@@ -56,6 +58,7 @@ class _Settings:
             p.removeprefix("User:") for p in get("audit_excluded_principals") or ()
         )
         self.drain_interval_s = int(get("audit_queue_drain_interval_ms")) / 1000
+        self.permit_unaudited = get("audit_failure_policy") == "permit"
 
 
 class AuditLog:
@@ -121,20 +124,23 @@ class AuditLog:
         return self._push(ocsf.http_api_activity(call, self.node_id, self.version))
 
     def admits_http(self, call: ocsf.HttpCall) -> bool:
-        """Whether the Admin API request could be audited now (its event fits the queue)."""
-        if not self._audits("admin", call.user):
+        """Whether the Admin API request may run: its event fits the queue now (or
+        audit_failure_policy permits requests that cannot be audited)."""
+        if not self._audits("admin", call.user) or self.settings.permit_unaudited:
             return True
         return self.queue.fits(ocsf.http_api_activity(call, self.node_id, self.version))
 
     def _push(self, event: ocsf.Event) -> bool:
         if self.queue.push(event):
             return True
+        permit = self.settings.permit_unaudited
         log.error(
-            "audit event not queued: the queue holds %d of %d bytes",
+            "audit event %s: the queue holds %d of %d bytes",
+            "dropped (audit_failure_policy permit)" if permit else "not queued",
             self.queue.used_bytes,
             self.queue.max_bytes,
         )
-        return False
+        return permit
 
     # ---- Kafka hooks (core.server.context, core.security.sasl) -------------------------------
     def authorized(
