@@ -338,7 +338,8 @@ def test_audit_off_writes_nothing(tmp_path_factory):
 
 def test_a_full_audit_queue_fails_what_it_cannot_audit(tmp_path_factory):
     """audit_queue_max_buffer_size_per_shard too small for any event: a correct SASL login
-    fails and an Admin API request answers 503, except cluster_config (the escape hatch)."""
+    fails and an Admin API request answers 503, except cluster_config (the escape hatch); with
+    audit_failure_policy permit both go through (the events are dropped)."""
     broker = _start(
         tmp_path_factory, "full", "--set", "redpanda.audit_queue_max_buffer_size_per_shard=16"
     )
@@ -357,7 +358,29 @@ def test_a_full_audit_queue_fails_what_it_cannot_audit(tmp_path_factory):
         assert answer.code == SASL_AUTHENTICATION_FAILED
         assert _http(broker, "/v1/brokers") == 503
         assert _http(broker, "/v1/cluster_config") == 200
+        set_cluster_config(broker, audit_failure_policy="permit")  # drop the event instead
+        client = WireClient(broker.kafka_port)
+        try:
+            assert client.handshake(MECH) == 0
+            assert scram_login(client, MECH, *ALICE).code == 0
+        finally:
+            client.close()
+        assert _http(broker, "/v1/brokers") == 200
         set_cluster_config(broker, audit_enabled=False)
         assert _http(broker, "/v1/brokers") == 200
     finally:
         broker.stop()
+
+
+def test_the_audit_topic_cannot_be_deleted(audited):
+    """kafka_nodelete_topics lists _redpanda.audit_log by default (as Redpanda): even a
+    superuser's DeleteTopics is refused and the topic stays."""
+    from kafka.errors import TopicAuthorizationFailedError
+
+    admin = _admin(audited)
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            admin.delete_topics([AUDIT_TOPIC])
+        assert AUDIT_TOPIC in admin.list_topics()
+    finally:
+        admin.close()
