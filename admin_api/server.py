@@ -6,6 +6,7 @@ import ssl
 
 from aiohttp import web
 
+from admin_api.audit_middleware import make_audit_middleware
 from admin_api.auth import make_auth_middleware
 from admin_api.deps import AdminServices
 from admin_api.openapi import OPENAPI_PATH, build_openapi
@@ -77,6 +78,7 @@ def build_app(svc: AdminServices) -> web.Application:
     levels = {spec.handler: spec.auth for spec in specs}
     levels[get_openapi] = PUBLIC
     app = new_app()
+    app.middlewares.append(make_audit_middleware())  # before auth: records refusals too
     app.middlewares.append(make_auth_middleware(levels))
     app[SERVICES_KEY] = svc
     app.router.add_get(OPENAPI_PATH, get_openapi, allow_head=False)

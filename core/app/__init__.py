@@ -46,6 +46,7 @@ from core.groups.coordinator import GroupCoordinator
 from core.rpc import tls as dial_tls
 from core.security import tls
 from core.security.acls import AclStore
+from core.security.audit.wiring import start_audit
 from core.security.users import UserFrontend
 from core.storage.clean_shutdown import CleanShutdownRecord
 from core.storage.group_commit import GroupCommit
@@ -92,6 +93,7 @@ class BrokerApp(KafkaFrontEnd):
         )
         self.node_id = cluster.node_id
         cluster.groups.use_config(self.cluster_config.get)  # raft_* timeouts, live
+        cluster.leaders.use_config(self.cluster_config.get)  # metadata_dissemination_interval_ms
         await cluster.start_rpc()
         await self._start_controller()
         self._apply_overrides()
@@ -164,6 +166,7 @@ class BrokerApp(KafkaFrontEnd):
         self.transactions = start_transactions(self, groups)
         self.services = self._kafka_services(groups)
         self.services.transactions = self.transactions
+        self.audit = start_audit(self)  # core.security.audit: follows audit_enabled live
         await self._start_kafka()
         kafka_host, kafka_port = self.services.advertised_kafka
         await cluster.register(Address(kafka_host, kafka_port))
@@ -239,6 +242,7 @@ class BrokerApp(KafkaFrontEnd):
         services.self_test = self.self_test
         services.partition_disable = self.partition_disable
         services.transactions = self.transactions
+        services.audit = self.audit
         return services
 
     def _metrics_snapshot(self):
@@ -281,6 +285,8 @@ class BrokerApp(KafkaFrontEnd):
         await self.listener.stop()
         if self.admin is not None:
             await self.admin.stop()
+        if getattr(self, "audit", None) is not None:
+            await self.audit.stop()  # writes what is queued (acks awaited at most 3 s)
         if getattr(self, "transactions", None) is not None:
             await self.transactions.stop()
         if self.groups is not None:

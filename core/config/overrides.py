@@ -2,9 +2,8 @@
 
 They apply locally and are not persisted. As Redpanda does with cluster properties in the node
 file, unknown names are logged and ignored (rpk's dev mode writes some this broker does not
-implement). A known property with a bad value stops the start, and so does a refused value of a
-property that protects something (core.config.refused); other refused values are logged and
-ignored, their defaults stay in effect.
+implement). A known property with a bad value stops the start; a refused value
+(core.config.refused) is logged and ignored, its default stays in effect.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import logging
 from typing import Any
 
 from core.config.cluster_properties import ClusterConfigStore, lookup
-from core.config.refused import is_protective
 
 log = logging.getLogger("ailurus")
 
@@ -29,11 +27,8 @@ def apply_node_overrides(
         log.warning("ignoring unknown cluster property %r from the node configuration", name)
         overrides.pop(name)
     for name, reason in sorted(store.refusals(overrides).items()):
-        if not is_protective(lookup(name).name):  # type: ignore[union-attr]
-            log.warning(
-                "ignoring cluster property %s from the node configuration: %s", name, reason
-            )
-            overrides.pop(name)
+        log.warning("ignoring cluster property %s from the node configuration: %s", name, reason)
+        overrides.pop(name)
     if not overrides:
         return
     errors = store.validate(overrides, [])

@@ -8,6 +8,7 @@ from core.config.property_types import (
     Property,
     _bool,
     _bytes,
+    _enum,
     _int,
     _ms,
     _p,
@@ -280,6 +281,86 @@ KAFKA_PROPERTIES: tuple[Property, ...] = (
         "aggregate_metrics", False, "Sum away the partition label on /metrics and /public_metrics."
     ),
     _bool("enable_rack_awareness", False, "Spread replicas across racks."),
-    _bool("audit_enabled", False, "Record an audit log.", needs_restart=True),
+    _bool(
+        "audit_enabled",
+        False,
+        "Record audit events (OCSF JSON) in the _redpanda.audit_log topic, created when enabled.",
+    ),
+    _int(
+        "audit_log_num_partitions",
+        12,
+        "Partitions of _redpanda.audit_log, used when the topic is created.",
+        minimum=1,
+    ),
+    _int(
+        "audit_log_replication_factor",
+        None,
+        "Replication factor of _redpanda.audit_log when it is created; null: "
+        "internal_topic_replication_factor.",
+        nullable=True,
+        minimum=1,
+    ),
+    _int(
+        "audit_client_max_buffer_size",
+        16_777_216,
+        "Bytes of audit records being written to _redpanda.audit_log at once; past it the "
+        "queue waits for the writes in flight.",
+        minimum=1,
+        **_bytes,
+    ),
+    _int(
+        "audit_queue_drain_interval_ms",
+        500,
+        "How often the queued audit events are written to _redpanda.audit_log.",
+        minimum=1,
+        **_ms,
+    ),
+    _int(
+        "audit_queue_max_buffer_size_per_shard",
+        1_048_576,
+        "Bytes of queued audit events; an event that does not fit is refused, and so is the "
+        "request it audits.",
+        minimum=1,
+        needs_restart=True,
+        **_bytes,
+    ),
+    _p(
+        "audit_enabled_event_types",
+        "array",
+        ["management", "authenticate", "admin"],
+        "The kinds of event audited.",
+        items_type="string",
+        items_enum=(
+            "management",
+            "produce",
+            "consume",
+            "describe",
+            "heartbeat",
+            "authenticate",
+            "schema_registry",
+            "admin",
+        ),
+    ),
+    _p(
+        "audit_excluded_topics",
+        "array",
+        [],
+        "Topics whose events are not audited.",
+        items_type="string",
+    ),
+    _enum(
+        "audit_failure_policy",
+        ("reject", "permit"),
+        "reject",
+        "When an audit event does not fit the queue: reject the operation it audits, or permit "
+        "it and drop the event.",
+    ),
+    _p(
+        "audit_excluded_principals",
+        "array",
+        [],
+        "Principals (name or User:name) whose events are not audited.",
+        items_type="string",
+    ),
     _bool("data_transforms_enabled", False, "Run WebAssembly data transforms.", needs_restart=True),
 )

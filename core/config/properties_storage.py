@@ -204,7 +204,7 @@ STORAGE_PROPERTIES: tuple[Property, ...] = (
     _p(
         "kafka_nodelete_topics",
         "array",
-        ["__consumer_offsets", "_schemas"],
+        ["_redpanda.audit_log", "__consumer_offsets", "_schemas"],
         "Topics that may not be deleted.",
         items_type="string",
         **_tun,

@@ -50,6 +50,7 @@ class Services:
     client_quotas: Any = None  # core.server.quotas.ClientQuotas: the quota table and enforcement
     transactions: TransactionCoordinator | None = None  # core.transactions; None: off
     replica_moves: Any = None  # core.cluster.moves_runtime.MovesRuntime (reassignments, elections)
+    audit: Any = None  # core.security.audit.log.AuditLog; None: nothing is audited
     # listener name -> host, port clients on that listener are told (empty: advertised_kafka)
     advertised_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -85,7 +86,16 @@ class RequestContext:
 
     def authorized(self, operation: str, resource_type: str, name: str) -> bool:
         """Whether this request's principal may do `operation` on the resource (core.security
-        .authorizer; operation and resource type as Kafka names them, e.g. "WRITE", "TOPIC")."""
+        .authorizer; operation and resource type as Kafka names them, e.g. "WRITE", "TOPIC").
+        With auditing on, the decision is audited (core.security.audit): an event that cannot
+        be queued denies the request, as Redpanda does."""
+        allowed = self._decide(operation, resource_type, name)
+        audit = self.services.audit
+        if audit is None:
+            return allowed
+        return audit.authorized(self, operation, resource_type, name, allowed)
+
+    def _decide(self, operation: str, resource_type: str, name: str) -> bool:
         authorizer = self.services.authorizer
         if authorizer is None:
             return True

@@ -86,9 +86,11 @@ def _create(broker, *bindings) -> None:
 
 def _produce(broker, who, topic) -> ck.KafkaError | None:
     errors: list = []
-    producer = ck.Producer({**_cfg(broker, who), "message.timeout.ms": 5000})
+    # a denial is final at once; the generous timeout is for a broker still opening its
+    # partitions after a restart on a loaded machine
+    producer = ck.Producer({**_cfg(broker, who), "message.timeout.ms": 20_000})
     producer.produce(topic, b"v", on_delivery=lambda err, _msg: errors.append(err))
-    producer.flush(10)
+    producer.flush(30)
     return errors[0] if errors else "not delivered"
 
 

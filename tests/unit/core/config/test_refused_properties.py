@@ -1,5 +1,5 @@
-"""Refused cluster properties: listed with their defaults, any other value refused with the issue
-that brings it, by the store's one gate, by the frontend even when forced, and at startup."""
+"""Refused cluster properties: listed with their defaults, any other value refused with a one-line
+reason, by the store's one gate, by the frontend even when forced, and ignored at startup."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from core.cluster.config_frontend import ClusterConfigFrontend, ConfigValidation
 from core.config.cluster_properties import PROPERTY_BY_NAME, ClusterConfigStore
 from core.config.overrides import apply_node_overrides
 from core.config.refused import REFUSED
+
+TRANSFORMS_REASON = "not supported: not planned (no WebAssembly runtime)"
 
 
 class _LocalController:
@@ -28,18 +30,17 @@ class _LocalController:
         return 0
 
 
-def test_every_refused_name_is_a_property_and_names_its_issue_or_says_not_planned():
+def test_every_refused_name_is_a_property_and_says_why_it_is_not_planned():
     for name, refusal in REFUSED.items():
         assert name in PROPERTY_BY_NAME, name
-        assert ("issue #" in refusal.reason) != (refusal.issue is None), name
-        assert "not planned" in refusal.reason or refusal.issue is not None
+        assert refusal.reason.startswith("not supported: not planned (") and refusal.why, name
 
 
 def test_a_non_default_value_is_refused_with_a_one_line_reason():
     store = ClusterConfigStore()
-    errors = store.validate({"audit_enabled": True, "log_retention_ms": 5}, [])
-    assert errors == {"audit_enabled": "not supported yet: arrives with issue #16 (security)"}
-    assert "\n" not in errors["audit_enabled"]
+    errors = store.validate({"data_transforms_enabled": True, "log_retention_ms": 5}, [])
+    assert errors == {"data_transforms_enabled": TRANSFORMS_REASON}
+    assert "\n" not in errors["data_transforms_enabled"]
 
 
 def test_the_default_value_and_a_removal_are_accepted():
@@ -60,27 +61,19 @@ def test_refused_properties_stay_listed_with_their_defaults():
 
 def test_a_refused_value_applied_anyway_is_recorded_invalid_and_never_used():
     store = ClusterConfigStore()
-    store.apply({"metadata_dissemination_interval_ms": 99}, [], version=1)  # an older log
-    assert store.get("metadata_dissemination_interval_ms") == 3000
-    assert store.invalid == ["metadata_dissemination_interval_ms"]
+    store.apply({"topic_partitions_per_shard": 99}, [], version=1)  # an older log
+    assert store.get("topic_partitions_per_shard") == 1000
+    assert store.invalid == ["topic_partitions_per_shard"]
 
 
 def test_force_does_not_bypass_a_refusal():
     store = ClusterConfigStore()
     frontend = ClusterConfigFrontend(_LocalController(), store)
     with pytest.raises(ConfigValidationError) as exc:
-        asyncio.run(frontend.patch({"audit_enabled": True, "made_up": 1}, [], force=True))
-    assert exc.value.errors == {
-        "audit_enabled": "not supported yet: arrives with issue #16 (security)"
-    }
+        asyncio.run(frontend.patch({"data_transforms_enabled": True, "made_up": 1}, [], force=True))
+    assert exc.value.errors == {"data_transforms_enabled": TRANSFORMS_REASON}
     asyncio.run(frontend.patch({"made_up": 1}, [], force=True))  # force still stores unknowns
-    assert store.unknown == ["made_up"] and store.get("audit_enabled") is False
-
-
-def test_a_protective_refused_override_stops_the_start():
-    store = ClusterConfigStore()
-    with pytest.raises(ValueError, match=r"audit_enabled: not supported yet: .*#16"):
-        apply_node_overrides(store, {"audit_enabled": True})
+    assert store.unknown == ["made_up"] and store.get("data_transforms_enabled") is False
 
 
 def test_other_refused_overrides_are_logged_and_ignored(caplog):
