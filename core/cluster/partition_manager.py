@@ -156,6 +156,22 @@ class PartitionManager:
             revision, group_id_of(revision, index), replicas, leader_id, epoch, in_sync
         )
 
+    def in_sync_log_ends(self, topic: str, index: int) -> dict[int, int]:
+        """The in-sync replicas of a partition led here, each with the log end offset it holds
+        (a follower's: what it last acknowledged); empty when not led here (follower fetching,
+        core.cluster.replica_selector)."""
+        local = self._partitions.get((topic, index))
+        meta = self.topics.get(topic)
+        if local is None or meta is None or not local.consensus.is_leader:
+            return {}
+        core = local.consensus.core
+        if core is None:
+            return {}
+        ends = {n: p.match[0] for n, p in core.progress.items()}
+        ends[self.node_id] = local.log_end_offset
+        in_sync = self._in_sync(local, self.assignment(meta, index))
+        return {n: ends[n] for n in in_sync if n in ends}
+
     def _in_sync(self, partition: Partition, replicas: tuple[int, ...]) -> tuple[int, ...]:
         """The leader and the followers that answered it within replica_lag_time_max_ms.
 

@@ -35,6 +35,7 @@ class PartitionResult:
     log_start_offset: int
     records: bytes | FileRegion | None
     aborted: list[tuple[int, int]] | None = None
+    preferred_read_replica: int = -1  # v11+ (KIP-392): the replica to fetch from; -1: here
 
     @property
     def records_size(self) -> int:
@@ -84,7 +85,7 @@ def encode_fetch_response(
                 for producer_id, first_offset in p.aborted:
                     cur += _I64.pack(producer_id) + _I64.pack(first_offset)
             if version >= 11:
-                cur += _I32.pack(-1)  # preferred_read_replica: none
+                cur += _I32.pack(p.preferred_read_replica)
             if p.records is None:
                 # Kafka sends empty records (not null) with a partition error: librdkafka
                 # refuses a whole response holding "MessageSetSize -1".

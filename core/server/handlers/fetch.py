@@ -8,6 +8,15 @@ isolation_level=1 (read_committed) reads up to the last stable offset instead, a
 aborted transactions (producer id, first offset) with data in the range returned, which the
 client uses to drop their records (Kafka's FetchResponse.abortedTransactions); every
 response carries the partition's last stable offset.
+
+Follower fetching (KIP-392, core.cluster.replica_selector), with `enable_rack_awareness` on and
+a consumer (replica_id -1) naming its rack in a v11+ request: the leader answers a partition
+with a preferred read replica in that rack and no records when it is not in the rack itself;
+a node hosting the partition as a follower serves it from its replica up to its own high
+watermark (its last stable offset for read_committed), an offset in its log above that
+waiting like one at the end, one past its log end OFFSET_NOT_AVAILABLE (the client goes back
+to the leader, as Redpanda answers). Off, or a request without a rack: the leader alone
+serves, followers answer NOT_LEADER_OR_FOLLOWER.
 """
 
 from __future__ import annotations
@@ -18,11 +27,13 @@ import time
 from typing import Any, Protocol, cast
 
 from core.cluster.errors import ClusterError
+from core.cluster.replica_selector import RackReads, rack_reads
 from core.common import metrics
 from core.protocol.errors import ErrorCode
 from core.protocol.fetch_wire import FileRegion, PartitionResult, encode_fetch_response
 from core.server.context import RequestContext
 from core.server.handlers._leader import led_partition
+from core.server.ports import PartitionData
 from core.server.responses import RawResponse
 
 API_KEY = 1
@@ -31,6 +42,9 @@ MAX_VERSION = 11
 
 MAX_WAIT_CAP_MS = 30_000
 READ_COMMITTED = 1
+_OUT_OF_RANGE = ErrorCode.offset_out_of_range
+_NOT_AVAILABLE = ErrorCode.offset_not_available
+_NOT_LEADER = ErrorCode.not_leader_or_follower
 
 
 class _TxnReads(Protocol):
@@ -89,9 +103,10 @@ def _collect(
 ) -> tuple[list, int, bool]:
     svc = ctx.services
     committed = getattr(request, "isolation_level", 0) == READ_COMMITTED
+    racks = rack_reads(request, svc.node_id, svc.cluster_config.get, svc.metadata)
     budget = max_bytes
     total = 0
-    has_error = False
+    has_error = False  # or a preferred read replica: answered at once, as Kafka does
     topics = []
     for ftopic in request.topics:
         rows: list[PartitionResult] = []
@@ -105,8 +120,8 @@ def _collect(
             continue
         for fp in ftopic.partitions:
             limit = min(budget, partition_cap)  # kafka_max_bytes_per_fetch caps each partition
-            row = _read_partition(svc, ftopic.topic, fp, limit, total == 0, committed)
-            if row.error_code != 0:
+            row = _read_partition(svc, ftopic.topic, fp, limit, total == 0, committed, racks)
+            if row.error_code != 0 or row.preferred_read_replica >= 0:
                 has_error = True
             size = row.records_size
             total += size
@@ -116,11 +131,20 @@ def _collect(
 
 
 def _read_partition(
-    svc, topic: str, fp, budget: int, first: bool, committed: bool
+    svc, topic: str, fp, budget: int, first: bool, committed: bool, racks: RackReads | None
 ) -> PartitionResult:
+    """The partition's answer: whole batches of the replica from the fetch offset up to its
+    high watermark (its last stable offset when `committed`). `racks` (a consumer in a rack,
+    the feature on): a follower serves too, and the leader names a preferred read replica."""
+    partition: PartitionData | None
     partition, error = led_partition(svc, topic, fp.partition)
+    past_end = _OUT_OF_RANGE  # an offset past the log end
     if partition is None:
-        return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
+        if racks is not None and error is _NOT_LEADER:
+            partition = svc.partitions.get(topic, fp.partition)  # a follower serves (KIP-392)
+        if partition is None:
+            return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
+        past_end, racks = _NOT_AVAILABLE, None  # the leader may have it
     hwm = partition.high_watermark
     lso = partition.last_stable_offset
     start = partition.start_offset
@@ -128,10 +152,16 @@ def _read_partition(
     if epoch_error is not None:
         return PartitionResult(fp.partition, epoch_error, hwm, lso, start, None)
     offset = fp.fetch_offset
-    if offset < start or offset > partition.log_end_offset:
+    if offset < start:
         return PartitionResult(
             fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
         )
+    if offset > partition.log_end_offset:
+        return PartitionResult(fp.partition, past_end.value, hwm, lso, start, None)
+    if racks is not None:  # the leader, for a consumer in a rack
+        preferred = racks.preferred(svc.partitions, topic, fp.partition, offset)
+        if preferred >= 0:  # no records: the client fetches from that replica
+            return PartitionResult(fp.partition, 0, hwm, lso, start, b"", None, preferred)
     limit = min(max(fp.partition_max_bytes, 0), budget)
     upper = lso if committed else hwm
     aborted: list[tuple[int, int]] | None = [] if committed else None

@@ -29,6 +29,7 @@ partitions = st.lists(
         aborted=st.one_of(
             st.none(), st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 2**40)), max_size=2)
         ),
+        preferred_read_replica=st.integers(-1, 2**31 - 1),
     ),
     max_size=4,
 )
@@ -52,7 +53,7 @@ def kio_bytes(version: int, correlation_id: int, data, error_code: int, session_
             aborted_transactions=None
             if p.aborted is None
             else tuple(mod.AbortedTransaction(producer_id=a, first_offset=b) for a, b in p.aborted),
-            preferred_read_replica=-1,
+            preferred_read_replica=p.preferred_read_replica,
             records=b"" if p.records is None else p.records,  # Kafka: empty, never null
         )
         fields = mod.PartitionData.__dataclass_fields__
