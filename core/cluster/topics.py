@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from core.cluster import placement, topic_config
 from core.cluster.controller import Controller
@@ -20,6 +21,16 @@ from core.cluster.errors import ClusterErrc, ClusterError
 _NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 MAX_TOPIC_NAME_CHARS = 249
 MAX_PARTITIONS_PER_TOPIC = 10_000
+CREATE_TOPIC_TIMEOUT = "create_topic_timeout_ms"
+MAX_CREATE_TOPIC_TIMEOUT_MS = 600_000
+
+
+def create_topic_timeout_s(get: Callable[[str], Any], factor: int = 1) -> float:
+    """`create_topic_timeout_ms` (read now through `get`) times `factor`, in seconds, bounded
+    to [1 ms, 10 min]: how long the creation of an internal topic on demand waits for the
+    controller, as Redpanda's callers of autocreate_topics bound it."""
+    timeout_ms = int(get(CREATE_TOPIC_TIMEOUT)) * max(factor, 1)
+    return min(max(timeout_ms, 1), MAX_CREATE_TOPIC_TIMEOUT_MS) / 1000
 
 
 def validate_topic_name(name: str) -> None:

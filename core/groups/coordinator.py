@@ -29,7 +29,7 @@ from kio.schema.errors import ErrorCode
 
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.partition_manager import PartitionManager
-from core.cluster.topics import TopicsFrontend
+from core.cluster.topics import TopicsFrontend, create_topic_timeout_s
 from core.common.clock import Clock
 from core.config.cluster_properties import ClusterConfigStore
 from core.groups.completion import Completion
@@ -139,6 +139,8 @@ class GroupCoordinator(LeadershipFollower):
             if self._topics.table.get(OFFSETS_TOPIC) is not None and not failed:
                 return None
             self._creating = asyncio.create_task(self._create(), name="groups-create-topic")
+            self._creating.add_done_callback(_log_failure)
+            self._tasks = [t for t in self._tasks if not t.done()]  # failed creations dropped
             self._tasks.append(self._creating)
         return None if self._creating.done() else self._creating
 
@@ -180,21 +182,7 @@ class GroupCoordinator(LeadershipFollower):
     async def _ensure_topic(self) -> int:
         table = self._topics.table
         if table.get(OFFSETS_TOPIC) is None:
-            try:
-                await self._topics.create_topic(
-                    OFFSETS_TOPIC,
-                    self.config.group_topic_partitions,
-                    self._replication_factor(),
-                    {"cleanup.policy": "compact"},
-                )
-                log.info(
-                    "created %s with %d partitions",
-                    OFFSETS_TOPIC,
-                    self.config.group_topic_partitions,
-                )
-            except ClusterError as exc:
-                if exc.errc is not ClusterErrc.topic_already_exists:
-                    raise
+            await self._submit_topic()
         meta = table.get(OFFSETS_TOPIC)
         count = meta.partitions
         local = [p for p in range(count) if self.node_id in self._partitions.assignment(meta, p)]
@@ -207,6 +195,36 @@ class GroupCoordinator(LeadershipFollower):
                 )
             await asyncio.sleep(0.01)
         return count
+
+    async def _submit_topic(self) -> None:
+        """Create the topic within `create_topic_timeout_ms`, read now (Redpanda's
+        try_create_consumer_group_topic). TimeoutError when the controller did not apply it by
+        then: FindCoordinator answers COORDINATOR_NOT_AVAILABLE meanwhile and the next lookup
+        or write starts the creation again (which finds the topic if this one was applied
+        later)."""
+        timeout_s = create_topic_timeout_s(self._config_store.get)
+        creation = self._topics.create_topic(
+            OFFSETS_TOPIC,
+            self.config.group_topic_partitions,
+            self._replication_factor(),
+            {"cleanup.policy": "compact"},
+        )
+        try:
+            await asyncio.wait_for(creation, timeout_s)
+            log.info(
+                "created %s with %d partitions", OFFSETS_TOPIC, self.config.group_topic_partitions
+            )
+        except TimeoutError:
+            log.warning(
+                "%s not created within create_topic_timeout_ms (%d ms): created again on the "
+                "next lookup",
+                OFFSETS_TOPIC,
+                round(timeout_s * 1000),
+            )
+            raise
+        except ClusterError as exc:
+            if exc.errc is not ClusterErrc.topic_already_exists:
+                raise
 
     def _replication_factor(self) -> int:
         """min(internal_topic_replication_factor, members), odd (Redpanda's internal topics)."""
@@ -338,3 +356,9 @@ class FirstWriteJournal(PartitionJournal):
 
 def _failed(task: asyncio.Task) -> bool:
     return task.cancelled() or task.exception() is not None
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    """A creation of the topic ended in error (a timeout is logged where it happens)."""
+    if not task.cancelled() and not isinstance(task.exception(), TimeoutError | None):
+        log.warning("creating %s failed: %r", OFFSETS_TOPIC, task.exception())

@@ -27,7 +27,7 @@ from kio.schema.errors import ErrorCode
 
 from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.partition_manager import PartitionManager
-from core.cluster.topics import TopicsFrontend
+from core.cluster.topics import TopicsFrontend, create_topic_timeout_s
 from core.common.clock import Clock
 from core.config.cluster_properties import ClusterConfigStore
 from core.groups.completion import Completion
@@ -55,6 +55,7 @@ TXN_TOPIC = "__transaction_state"
 _READ_CHUNK_BYTES = 1024 * 1024
 _LEADERSHIP_CHECK_MS = 1_000
 _TOPIC_WAIT_S = 30.0
+_TOPIC_OPERATION_S = 20.0  # Redpanda's wait for a created __transaction_state's partitions
 _POLL_S = 0.01
 DEFERRED_WRITE_MS = 100
 EXPIRY_CHECK_MAX_MS = 60_000  # idle transactional ids are looked for at least this often
@@ -133,14 +134,18 @@ class TransactionCoordinator(TxnHousekeeping, TxnQueries):
             )
 
     async def _create(self) -> None:
+        """Within create_topic_timeout_ms (read now) x partitions, as Redpanda; else the next
+        FindCoordinator (COORDINATOR_NOT_AVAILABLE until then) starts it again."""
+        timeout_s = create_topic_timeout_s(self._config.get, self.partition_count)
+        compact: dict[str, str | None] = {"cleanup.policy": "compact"}
+        rf = self._replication_factor()
+        creation = self._topics.create_topic(TXN_TOPIC, self.partition_count, rf, compact)
         try:
-            await self._topics.create_topic(
-                TXN_TOPIC,
-                self.partition_count,
-                self._replication_factor(),
-                {"cleanup.policy": "compact"},
-            )
+            await asyncio.wait_for(creation, timeout_s)
             log.info("created %s with %d partitions", TXN_TOPIC, self.partition_count)
+        except TimeoutError:
+            log.warning("%s not created within %d ms", TXN_TOPIC, round(timeout_s * 1000))
+            return
         except ClusterError as exc:
             if exc.errc is not ClusterErrc.topic_already_exists:
                 log.warning("creating %s failed: %s", TXN_TOPIC, exc)
@@ -149,7 +154,7 @@ class TransactionCoordinator(TxnHousekeeping, TxnQueries):
         if meta is None:
             return
         self.partition_count = meta.partitions
-        for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
+        for _ in range(int(_TOPIC_OPERATION_S / _POLL_S)):
             if all(
                 self._partitions.describe(TXN_TOPIC, p) is not None for p in range(meta.partitions)
             ):
