@@ -82,12 +82,13 @@ class RackReads:
     """The follower-fetching decisions of one Fetch request from a consumer in a rack (built
     only when the feature is on and the consumer named its rack)."""
 
-    __slots__ = ("client_rack", "leader_id", "racks")
+    __slots__ = ("client_rack", "leader_id", "racks", "redirected")
 
     def __init__(self, client_rack: str, leader_id: int, brokers: Iterable[_Broker]) -> None:
         self.client_rack = client_rack
         self.leader_id = leader_id  # this node: it answers for the partitions it leads
         self.racks: dict[int, str | None] = {b.node_id: b.rack for b in brokers}
+        self.redirected = False  # a partition got a preferred read replica (set by the caller)
 
     def preferred(self, partitions: _Leading, topic: str, index: int, fetch_offset: int) -> int:
         """The replica the consumer should fetch this partition (led here) from, or -1."""

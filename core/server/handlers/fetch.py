@@ -26,7 +26,7 @@ import os
 import time
 from typing import Any, Protocol, cast
 
-from core.cluster.errors import ClusterError
+from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.replica_selector import RackReads, rack_reads
 from core.common import metrics
 from core.protocol.errors import ErrorCode
@@ -104,9 +104,10 @@ def _collect(
     svc = ctx.services
     committed = getattr(request, "isolation_level", 0) == READ_COMMITTED
     racks = rack_reads(request, svc.node_id, svc.cluster_config.get, svc.metadata)
+    read = _read_partition if racks is None else _rack_reader(racks)  # off: unchanged path
     budget = max_bytes
     total = 0
-    has_error = False  # or a preferred read replica: answered at once, as Kafka does
+    has_error = False
     topics = []
     for ftopic in request.topics:
         rows: list[PartitionResult] = []
@@ -120,31 +121,66 @@ def _collect(
             continue
         for fp in ftopic.partitions:
             limit = min(budget, partition_cap)  # kafka_max_bytes_per_fetch caps each partition
-            row = _read_partition(svc, ftopic.topic, fp, limit, total == 0, committed, racks)
-            if row.error_code != 0 or row.preferred_read_replica >= 0:
+            row = read(svc, ftopic.topic, fp, limit, total == 0, committed)
+            if row.error_code != 0:
                 has_error = True
             size = row.records_size
             total += size
             budget = max(budget - size, 0)
             rows.append(row)
+    if racks is not None and racks.redirected:
+        has_error = True  # a preferred read replica is answered at once, as Kafka does
     return topics, total, has_error
 
 
-def _read_partition(
-    svc, topic: str, fp, budget: int, first: bool, committed: bool, racks: RackReads | None
-) -> PartitionResult:
-    """The partition's answer: whole batches of the replica from the fetch offset up to its
-    high watermark (its last stable offset when `committed`). `racks` (a consumer in a rack,
-    the feature on): a follower serves too, and the leader names a preferred read replica."""
-    partition: PartitionData | None
-    partition, error = led_partition(svc, topic, fp.partition)
-    past_end = _OUT_OF_RANGE  # an offset past the log end
-    if partition is None:
-        if racks is not None and error is _NOT_LEADER:
-            partition = svc.partitions.get(topic, fp.partition)  # a follower serves (KIP-392)
+def _rack_reader(racks: RackReads):
+    """The partition reader for a consumer in a rack (the feature on): a follower hosted here
+    serves it, the leader names a preferred read replica when it should read elsewhere."""
+
+    def read(svc, topic: str, fp, budget: int, first: bool, committed: bool) -> PartitionResult:
+        partition, error = led_partition(svc, topic, fp.partition)
         if partition is None:
-            return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
-        past_end, racks = _NOT_AVAILABLE, None  # the leader may have it
+            if error is not _NOT_LEADER:
+                return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
+            row = _read_partition(_Hosted(svc), topic, fp, budget, first, committed)
+            if row.error_code == _OUT_OF_RANGE.value and fp.fetch_offset >= row.log_start_offset:
+                row.error_code = _NOT_AVAILABLE.value  # past its log end: the leader may have it
+            return row
+        preferred = racks.preferred(svc.partitions, topic, fp.partition, fp.fetch_offset)
+        if preferred < 0:
+            return _read_partition(svc, topic, fp, budget, first, committed)
+        row = _read_partition(svc, topic, fp, 0, False, committed)  # the checks, no read
+        if row.error_code == 0:  # no records: the client fetches from that replica
+            row.preferred_read_replica, row.aborted = preferred, None
+            racks.redirected = True
+        return row
+
+    return read
+
+
+class _Hosted:
+    """The services as a follower read sees them: `partitions.leader` is the replica hosted
+    here, leader or follower (the off path reads through the leader alone, unchanged)."""
+
+    __slots__ = ("_replicas", "partitions")
+
+    def __init__(self, svc) -> None:
+        self._replicas = svc.partitions
+        self.partitions = self
+
+    def leader(self, topic: str, index: int) -> PartitionData:
+        replica = self._replicas.get(topic, index)
+        if replica is None:
+            raise ClusterError(ClusterErrc.not_leader, f"{topic}/{index}: not hosted here")
+        return replica
+
+
+def _read_partition(
+    svc, topic: str, fp, budget: int, first: bool, committed: bool
+) -> PartitionResult:
+    partition, error = led_partition(svc, topic, fp.partition)
+    if partition is None:
+        return PartitionResult(fp.partition, error.value, -1, -1, -1, None)
     hwm = partition.high_watermark
     lso = partition.last_stable_offset
     start = partition.start_offset
@@ -152,16 +188,10 @@ def _read_partition(
     if epoch_error is not None:
         return PartitionResult(fp.partition, epoch_error, hwm, lso, start, None)
     offset = fp.fetch_offset
-    if offset < start:
+    if offset < start or offset > partition.log_end_offset:
         return PartitionResult(
             fp.partition, ErrorCode.offset_out_of_range.value, hwm, lso, start, None
         )
-    if offset > partition.log_end_offset:
-        return PartitionResult(fp.partition, past_end.value, hwm, lso, start, None)
-    if racks is not None:  # the leader, for a consumer in a rack
-        preferred = racks.preferred(svc.partitions, topic, fp.partition, offset)
-        if preferred >= 0:  # no records: the client fetches from that replica
-            return PartitionResult(fp.partition, 0, hwm, lso, start, b"", None, preferred)
     limit = min(max(fp.partition_max_bytes, 0), budget)
     upper = lso if committed else hwm
     aborted: list[tuple[int, int]] | None = [] if committed else None
