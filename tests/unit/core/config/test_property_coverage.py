@@ -223,6 +223,8 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "create_topic_timeout_ms": (
         "tests/cluster_properties/test_create_topic_timeout.py::"
         "test_auto_create_without_a_controller_quorum_answers_at_the_create_timeout",
+        "tests/cluster_properties/test_internal_topic_create_timeout.py::"
+        "test_internal_topics_created_within_the_live_property",
     ),
     "kafka_group_recovery_timeout_ms": (
         "tests/cluster_properties/test_group_recovery_timeout.py::"
