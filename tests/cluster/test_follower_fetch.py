@@ -227,3 +227,28 @@ def test_a_follower_serves_read_committed_up_to_its_last_stable_offset(tmp_path)
         got = _consume(cluster, rack, 15, isolation="read_committed")
         assert got == [b"c%d" % i for i in range(10)] + [b"o%d" % i for i in range(5)]
         assert _fetched_bytes(cluster, follower) > before
+
+
+def test_the_consumer_goes_back_to_the_leader_when_its_follower_dies(tmp_path):
+    """The follower of the consumer's rack is killed while it reads: the leader no longer names
+    it (Metadata does not list it), and the consumer reads the rest from the leader."""
+    with _racks_on(tmp_path / "cluster") as (cluster, leader, follower):
+        rack = RACKS[follower]
+        first = [b"v%d" % i for i in range(200)]
+        rest = [b"v%d" % i for i in range(200, 400)]
+        _produce(cluster, first)
+
+        served: dict[str, float] = {}
+
+        def kill_then_produce() -> None:
+            served["follower"] = _fetched_bytes(cluster, follower)
+            served["leader"] = _fetched_bytes(cluster, leader)
+            cluster.kill(follower)
+            _produce(cluster, rest)
+
+        got = _consume(cluster, rack, len(first + rest), kill_then_produce)
+        assert got == first + rest  # every value once, in order
+        assert served["follower"] > 0  # it read from the follower first
+        assert _fetched_bytes(cluster, leader) > served["leader"]  # then from the leader
+        answer = _fetch(cluster.nodes[leader].kafka_port, 0, rack)
+        assert answer.preferred_read_replica == -1 and _values(answer.records)[0] == b"v0"
