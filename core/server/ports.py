@@ -202,6 +202,10 @@ class Partitions(Protocol):
     def describe(self, topic: str, partition: int) -> PartitionView | None:
         """Leader, epoch, replicas and ISR of any partition of the cluster."""
 
+    def in_sync_log_ends(self, topic: str, partition: int) -> dict[int, int]:
+        """The in-sync replicas of a partition led here with the log end offset each holds
+        (follower fetching, core.cluster.replica_selector); empty when not led here."""
+
     def is_disabled(self, topic: str, partition: int) -> bool:
         """Disabled by an operator (core.cluster.partition_disable)."""
 

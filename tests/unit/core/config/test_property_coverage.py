@@ -215,6 +215,7 @@ HONOURED: dict[str, tuple[str, ...]] = {
         "tests/balancer/test_rack_awareness.py::"
         "test_continuous_balancer_repairs_partitions_placed_without_rack_awareness",
         "tests/unit/core/cluster/test_placement.py::test_rack_awareness_off_ignores_racks",
+        "tests/cluster/test_follower_fetch.py::test_a_consumer_reads_from_the_follower_in_its_rack",
     ),
     "metadata_dissemination_interval_ms": (
         "tests/cluster_properties/test_dissemination_interval.py::"
