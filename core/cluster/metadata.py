@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -64,6 +64,7 @@ class MetadataView:
         members: BrokerSource | None = None,
         controller_leader: Callable[[], int | None] | None = None,
         alive: Callable[[int], bool] | None = None,
+        maintenance: Container[int] = frozenset(),
     ) -> None:
         self._alive = alive or (lambda _node_id: True)
         self._topics = topics
@@ -72,6 +73,9 @@ class MetadataView:
         self._controller_leader = controller_leader
         self.cluster_id = cluster_id
         self._controller_id = controller_id
+        # the nodes in maintenance mode (core.cluster.maintenance.MaintenanceTable): follower
+        # fetching prefers none of them (core.cluster.replica_selector)
+        self.maintenance = maintenance
 
     @property
     def controller_id(self) -> int:

@@ -9,7 +9,8 @@ then fetches from that replica, which serves it up to its own high watermark
 Kafka's RackAwareReplicaSelector's "the leader if it is in the rack"):
 
 - only a replica in the leader's in-sync set (a follower that stopped answering is not
-  chosen), on a live broker (Metadata lists it), whose rack is the client's,
+  chosen), on a live broker (Metadata lists it) that is not in maintenance mode (it is being
+  drained: Redpanda's selector skips such a node too), whose rack is the client's,
 - holding the fetch offset already (its log end, as the leader last heard, is past it: it
   would otherwise answer OFFSET_NOT_AVAILABLE and send the client back to the leader),
 - the lowest node id among several (deterministic: a client is not moved between followers
@@ -21,7 +22,7 @@ No such replica, or the leader in the client's rack: the leader serves (-1).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,10 +45,12 @@ def select_replica(
     leader_id: int,
     in_sync: Iterable[ReplicaInfo],
     racks: Mapping[int, str | None],
+    maintenance: Container[int] = frozenset(),
 ) -> int:
     """The node the consumer in `client_rack` should fetch from, NO_REPLICA for the leader.
 
-    `racks`: the rack of each live broker (a broker absent from it is not chosen)."""
+    `racks`: the rack of each live broker (a broker absent from it is not chosen);
+    `maintenance`: the nodes in maintenance mode (never chosen)."""
     if not client_rack or racks.get(leader_id) == client_rack:
         return NO_REPLICA
     chosen = NO_REPLICA
@@ -58,6 +61,7 @@ def select_replica(
             and node in racks
             and racks[node] == client_rack
             and replica.log_end_offset >= fetch_offset
+            and node not in maintenance
             and (chosen == NO_REPLICA or node < chosen)
         ):
             chosen = node
@@ -82,12 +86,19 @@ class RackReads:
     """The follower-fetching decisions of one Fetch request from a consumer in a rack (built
     only when the feature is on and the consumer named its rack)."""
 
-    __slots__ = ("client_rack", "leader_id", "racks", "redirected")
+    __slots__ = ("client_rack", "leader_id", "maintenance", "racks", "redirected")
 
-    def __init__(self, client_rack: str, leader_id: int, brokers: Iterable[_Broker]) -> None:
+    def __init__(
+        self,
+        client_rack: str,
+        leader_id: int,
+        brokers: Iterable[_Broker],
+        maintenance: Container[int] = frozenset(),
+    ) -> None:
         self.client_rack = client_rack
         self.leader_id = leader_id  # this node: it answers for the partitions it leads
         self.racks: dict[int, str | None] = {b.node_id: b.rack for b in brokers}
+        self.maintenance = maintenance  # nodes in maintenance mode: never preferred
         self.redirected = False  # a partition got a preferred read replica (set by the caller)
 
     def preferred(self, partitions: _Leading, topic: str, index: int, fetch_offset: int) -> int:
@@ -96,15 +107,19 @@ class RackReads:
             return NO_REPLICA  # the leader is in the client's rack: no lookup
         ends = partitions.in_sync_log_ends(topic, index)
         replicas = (ReplicaInfo(n, end) for n, end in ends.items())
-        return select_replica(self.client_rack, fetch_offset, self.leader_id, replicas, self.racks)
+        return select_replica(
+            self.client_rack, fetch_offset, self.leader_id, replicas, self.racks, self.maintenance
+        )
 
 
 def rack_reads(request: Any, node_id: int, config_get: Any, metadata: Any) -> RackReads | None:
     """The request's RackReads when it is a consumer's (replica_id < 0) Fetch v11+ naming a
-    rack and `enable_rack_awareness` is on; None otherwise (the leader alone serves)."""
+    rack and `enable_rack_awareness` is on; None otherwise (the leader alone serves).
+    `metadata` (core.cluster.metadata.MetadataView) gives the live brokers and the nodes in
+    maintenance mode (its `maintenance`, the controller's MaintenanceTable)."""
     client_rack = getattr(request, "rack_id", None)  # Fetch v11+
     if not client_rack or getattr(request, "replica_id", -1) >= 0:
         return None
     if not rack_awareness(config_get):
         return None
-    return RackReads(client_rack, node_id, metadata.brokers())
+    return RackReads(client_rack, node_id, metadata.brokers(), metadata.maintenance)

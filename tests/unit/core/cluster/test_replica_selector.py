@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from core.cluster.maintenance import MaintenanceTable
+from core.cluster.metadata import BrokerInfo, MetadataView
 from core.cluster.replica_selector import (
     NO_REPLICA,
     RackReads,
@@ -13,6 +15,7 @@ from core.cluster.replica_selector import (
     rack_reads,
     select_replica,
 )
+from core.cluster.topic_table import TopicTable
 from tests.support.raw_client import fetch_v11
 
 RACKS = {0: "a", 1: "b", 2: "c", 3: "b", 4: None}
@@ -93,6 +96,8 @@ def _fetch(rack_id: str, replica_id: int = -1):
 
 
 class _Metadata:
+    maintenance: frozenset[int] = frozenset()
+
     def brokers(self) -> list[_Broker]:
         return [_Broker(0, "a"), _Broker(1, "b")]
 
@@ -112,3 +117,50 @@ def test_rack_reads_off_when_the_store_does_not_know_the_property() -> None:
         raise KeyError(name)
 
     assert rack_reads(_fetch("b"), 0, unknown, _Metadata()) is None
+
+
+def test_a_replica_on_a_node_in_maintenance_is_not_chosen() -> None:
+    in_sync = _replicas(n0=10, n1=10, n3=10)
+    assert select_replica("b", 0, 0, in_sync, RACKS, maintenance={1}) == 3
+    assert select_replica("b", 0, 0, in_sync, RACKS, maintenance={1, 3}) == NO_REPLICA
+    assert select_replica("b", 0, 0, in_sync, RACKS, maintenance={0}) == 1  # leader draining
+    brokers = [_Broker(n, r) for n, r in RACKS.items()]
+    partitions = _Partitions({0: 10, 1: 10, 3: 10})
+    assert RackReads("b", 0, brokers, {1}).preferred(partitions, "t", 0, 5) == 3
+
+
+class _Controller:
+    """What MaintenanceTable registers with (core.cluster.controller.Controller)."""
+
+    def register(self, command_type: str, apply_fn) -> None:
+        pass
+
+    def register_state(self, name: str, **kwargs) -> None:
+        pass
+
+
+def _broker(node_id: int, rack: str) -> BrokerInfo:
+    return BrokerInfo(node_id, "h", 9092 + node_id, rack, "h", 33145 + node_id)
+
+
+def test_rack_reads_skips_the_nodes_the_maintenance_table_names() -> None:
+    """The metadata view carries the controller's MaintenanceTable: a node entering
+    maintenance mode stops being preferred, leaving it makes it preferred again."""
+    table = MaintenanceTable(_Controller())
+    brokers = [_broker(0, "a"), _broker(1, "b"), _broker(2, "b")]
+    view = MetadataView(TopicTable(), brokers, "c", 0, maintenance=table)
+    on = {"enable_rack_awareness": True}.get
+    partitions = _Partitions({0: 10, 1: 10, 2: 10})
+
+    def preferred() -> int:
+        built = rack_reads(_fetch("b"), 0, on, view)
+        assert built is not None
+        return built.preferred(partitions, "t", 0, 5)
+
+    assert preferred() == 1
+    table.apply({"node_id": 1, "enabled": True})
+    assert preferred() == 2
+    table.apply({"node_id": 1, "enabled": False})
+    table.apply({"node_id": 2, "enabled": True})
+    assert preferred() == 1
+    assert MetadataView(TopicTable(), brokers, "c", 0).maintenance == frozenset()
