@@ -1,9 +1,9 @@
 """TransactionCoordinator: the transaction service the broker runs (issue 15).
 
 The architecture of the group coordinator (core.groups.coordinator), for `__transaction_state`:
-the topic is created on first use (a transactional id looked up or initialised; replication
-factor min(internal_topic_replication_factor, members), odd; `transaction_coordinator_partitions`
-partitions, compacted). A transactional id belongs to partition hash(id) % n (Kafka's hash, as
+the topic is created on first use (core.transactions.topic: a transactional id looked up or
+initialised; replication factor min(internal_topic_replication_factor, members), odd;
+`transaction_coordinator_partitions` partitions, compacted). A transactional id belongs to partition hash(id) % n (Kafka's hash, as
 groups use); its coordinator is that partition's leader. The partition manager tells us when a
 replica hosted here changes leader or term (a 1 s check backs it up): for each term this node
 leads a partition, once the term serves (its start committed), the partition is replayed and
@@ -25,9 +25,8 @@ from collections.abc import Callable
 
 from kio.schema.errors import ErrorCode
 
-from core.cluster.errors import ClusterErrc, ClusterError
 from core.cluster.partition_manager import PartitionManager
-from core.cluster.topics import TopicsFrontend, create_topic_timeout_s
+from core.cluster.topics import TopicsFrontend
 from core.common.clock import Clock
 from core.config.cluster_properties import ClusterConfigStore
 from core.groups.completion import Completion
@@ -48,20 +47,18 @@ from core.transactions.log_format import (
 from core.transactions.markers import MarkerWriter
 from core.transactions.queries import TxnQueries
 from core.transactions.state import TxnMetadata, TxnTable
+from core.transactions.topic import POLL_S, TXN_TOPIC, TxnTopic
 
 log = logging.getLogger("ailurus.txn")
 
-TXN_TOPIC = "__transaction_state"
 _READ_CHUNK_BYTES = 1024 * 1024
 _LEADERSHIP_CHECK_MS = 1_000
 _TOPIC_WAIT_S = 30.0
-_TOPIC_OPERATION_S = 20.0  # Redpanda's wait for a created __transaction_state's partitions
-_POLL_S = 0.01
 DEFERRED_WRITE_MS = 100
 EXPIRY_CHECK_MAX_MS = 60_000  # idle transactional ids are looked for at least this often
 
 
-class TransactionCoordinator(TxnHousekeeping, TxnQueries):
+class TransactionCoordinator(TxnHousekeeping, TxnQueries, TxnTopic):
     def __init__(
         self,
         *,
@@ -121,51 +118,6 @@ class TransactionCoordinator(TxnHousekeeping, TxnQueries):
 
     def max_timeout_ms(self) -> int:
         return int(self._config.get("transaction_max_timeout_ms"))
-
-    # ------------------------------------------------------------ the topic
-
-    def ensure_topic(self) -> None:
-        """Create `__transaction_state` on first use (once; again if creating failed)."""
-        if self._topics.table.get(TXN_TOPIC) is not None:
-            return
-        if self._creating is None or self._creating.done():
-            self._creating = asyncio.get_running_loop().create_task(
-                self._create(), name="txn-create-topic"
-            )
-
-    async def _create(self) -> None:
-        """Within create_topic_timeout_ms (read now) x partitions, as Redpanda; else the next
-        FindCoordinator (COORDINATOR_NOT_AVAILABLE until then) starts it again."""
-        timeout_s = create_topic_timeout_s(self._config.get, self.partition_count)
-        compact: dict[str, str | None] = {"cleanup.policy": "compact"}
-        rf = self._replication_factor()
-        creation = self._topics.create_topic(TXN_TOPIC, self.partition_count, rf, compact)
-        try:
-            await asyncio.wait_for(creation, timeout_s)
-            log.info("created %s with %d partitions", TXN_TOPIC, self.partition_count)
-        except TimeoutError:
-            log.warning("%s not created within %d ms", TXN_TOPIC, round(timeout_s * 1000))
-            return
-        except ClusterError as exc:
-            if exc.errc is not ClusterErrc.topic_already_exists:
-                log.warning("creating %s failed: %s", TXN_TOPIC, exc)
-                return
-        meta = self._topics.table.get(TXN_TOPIC)
-        if meta is None:
-            return
-        self.partition_count = meta.partitions
-        for _ in range(int(_TOPIC_OPERATION_S / _POLL_S)):
-            if all(
-                self._partitions.describe(TXN_TOPIC, p) is not None for p in range(meta.partitions)
-            ):
-                break
-            await asyncio.sleep(_POLL_S)
-        self._follow_leadership()
-
-    def _replication_factor(self) -> int:
-        wanted = int(self._config.get("internal_topic_replication_factor"))
-        rf = min(wanted, max(self._member_count(), 1))
-        return rf if rf % 2 == 1 else rf - 1
 
     # ------------------------------------------------------------ ownership
 
@@ -321,10 +273,10 @@ class TransactionCoordinator(TxnHousekeeping, TxnQueries):
         target = self._partitions.get(TXN_TOPIC, partition)
         if target is None:
             return
-        for _ in range(int(_TOPIC_WAIT_S / _POLL_S)):
+        for _ in range(int(_TOPIC_WAIT_S / POLL_S)):
             if self._partitions.is_serving_leader(TXN_TOPIC, partition) or not target.is_leader:
                 break
-            await asyncio.sleep(_POLL_S)
+            await asyncio.sleep(POLL_S)
         if not self._partitions.is_serving_leader(TXN_TOPIC, partition):
             self._unload(partition)
             return
