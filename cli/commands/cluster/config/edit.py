@@ -10,7 +10,8 @@ import typer
 
 from cli._app import add_command
 from cli.clients.admin import from_profile
-from cli.commands.cluster.config.export import AllOpt, export_to
+from cli.commands.cluster.config._all import AllOpt, include_all
+from cli.commands.cluster.config.export import export_to
 from cli.commands.cluster.config.import_ import import_from
 from cli.errors import CliError, UsageError
 from cli.options import with_globals
@@ -19,6 +20,7 @@ from cli.options import with_globals
 @with_globals
 def config_edit(all_: AllOpt = False) -> None:
     """Edit cluster configuration properties in $EDITOR."""
+    all_ = include_all(all_)
     editor = os.environ.get("EDITOR", "").strip()
     if not editor:
         raise UsageError("please set $EDITOR to use this command")

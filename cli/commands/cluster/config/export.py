@@ -12,12 +12,9 @@ import typer
 from cli._app import add_command
 from cli.clients.admin import AdminClient, from_profile
 from cli.clients.admin.config import config_schema, get_config
+from cli.commands.cluster.config._all import AllOpt, include_all
 from cli.commands.cluster.config._values import render_export
 from cli.options import with_globals
-
-AllOpt = Annotated[
-    bool, typer.Option("--all", help="Include tunable properties as well as user properties.")
-]
 
 
 def export_to(client: AdminClient, path: Path | None, include_tunables: bool) -> Path:
@@ -39,7 +36,7 @@ def config_export(
     all_: AllOpt = False,
 ) -> None:
     """Export cluster configuration to a YAML file."""
-    path = export_to(from_profile(), filename, all_)
+    path = export_to(from_profile(), filename, include_all(all_))
     typer.echo(f'Wrote configuration to file "{path}".')
 
 

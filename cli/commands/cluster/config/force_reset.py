@@ -14,6 +14,7 @@ import yaml
 
 from cli import options, yaml_v3
 from cli._app import add_command
+from cli.commands.cluster.config._all import AllOpt
 from cli.config import redpanda_yaml
 from cli.errors import CliError, FlagError
 from cli.options import with_globals
@@ -45,6 +46,7 @@ def config_force_reset(
             help="location of configuration cache file (defaults to redpanda data directory)",
         ),
     ] = "",
+    all_: AllOpt = False,  # rpk's persistent --all: accepted, unused
 ) -> None:
     """Forcibly clear a cluster configuration property on this node.
 

@@ -11,13 +11,13 @@ import yaml
 from cli._app import add_command
 from cli.clients.admin import AdminApiError, AdminClient, from_profile
 from cli.clients.admin.config import config_schema, get_config, patch_config
+from cli.commands.cluster.config._all import AllOpt, include_all
 from cli.commands.cluster.config._values import (
     explain_rejection,
     format_value,
     in_scope,
     version_message,
 )
-from cli.commands.cluster.config.export import AllOpt
 from cli.errors import UsageError
 from cli.options import with_globals
 from cli.output import print_table
@@ -82,7 +82,7 @@ def config_import(
     all_: AllOpt = False,
 ) -> None:
     """Import cluster configuration from a YAML file (as written by export)."""
-    import_from(from_profile(), filename, all_)
+    import_from(from_profile(), filename, include_all(all_))
 
 
 def register(app: typer.Typer) -> None:

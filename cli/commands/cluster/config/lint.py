@@ -15,6 +15,7 @@ import typer
 
 from cli import options
 from cli._app import add_command
+from cli.commands.cluster.config._all import AllOpt
 from cli.config import redpanda_yaml
 from cli.config.params import split_config_path
 from cli.errors import CliError
@@ -77,7 +78,7 @@ def _target(explicit: Path | None) -> Path:
 
 
 @with_globals
-def config_lint() -> None:
+def config_lint(all_: AllOpt = False) -> None:
     """Remove any deprecated content from redpanda.yaml.
 
     Deprecated content includes cluster properties set in redpanda.yaml's redpanda section by

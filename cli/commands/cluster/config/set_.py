@@ -9,6 +9,7 @@ import typer
 from cli._app import add_command
 from cli.clients.admin import AdminApiError, from_profile
 from cli.clients.admin.config import config_schema, patch_config
+from cli.commands.cluster.config._all import AllOpt
 from cli.commands.cluster.config._values import explain_rejection, parse_value, version_message
 from cli.errors import CliError, UsageError
 from cli.options import with_globals
@@ -29,6 +30,7 @@ def split_args(key: str, value: str | None) -> tuple[str, str]:
 def config_set(
     key: Annotated[str, typer.Argument(metavar="KEY")],
     value: Annotated[Optional[str], typer.Argument(metavar="VALUE")] = None,
+    all_: AllOpt = False,  # rpk's persistent --all: accepted, unused
 ) -> None:
     """Set a single cluster configuration property."""
     name, text = split_args(key, value)
