@@ -303,6 +303,9 @@ PERSISTENT_FLAGS: dict[str, tuple[tuple[str, tuple[str, str]], ...]] = {
         "security user",
     )
 }
+PERSISTENT_FLAGS["cluster config"] = (
+    ("--all", ("      --all", "Include all properties, including tunables")),
+)
 
 
 def inherited_flags(path: list[str]) -> set[str]:

@@ -152,6 +152,7 @@ class BrokerApp(KafkaFrontEnd):
             members=self.controller.members,
             controller_leader=lambda: self.controller.leader_id,
             alive=cluster.leaders.is_alive,
+            maintenance=self.maintenance,  # follower fetching prefers no node in maintenance
         )
         self.groups = groups = GroupCoordinator(
             node_id=self.node_id,

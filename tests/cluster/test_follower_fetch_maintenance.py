@@ -3,32 +3,20 @@ selector does: three real brokers in racks a, b and c, `enable_rack_awareness` o
 replication factor 3. The leader names the follower in the consumer's rack as preferred read
 replica; once that follower's node enters maintenance mode (PUT
 /v1/brokers/{id}/maintenance) the leader serves the consumer itself; when it leaves, the
-follower is named again.
-
-Needs the controller's MaintenanceTable in the metadata view (the core/app hunk in
-notes/shared-small.md): skipped while core.app does not pass it."""
+follower is named again."""
 
 from __future__ import annotations
 
-import inspect
 import urllib.request
 
 import pytest
 from kio.schema.errors import ErrorCode
 
-import core.app
 from tests.cluster.test_follower_fetch import RACKS, _fetch, _produce, _racks_on
 from tests.support.cluster import BrokerCluster
 from tests.support.wait import wait_for
 
-pytestmark = [
-    pytest.mark.cluster,
-    pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        "maintenance=self.maintenance" not in inspect.getsource(core.app),
-        reason="core.app does not give MetadataView the MaintenanceTable yet (shared-small.md)",
-    ),
-]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(240)]
 
 
 def _maintenance(cluster: BrokerCluster, node: int, enabled: bool) -> None:
