@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import click
 import typer
 
 from cli import _rpk_use
@@ -21,16 +20,20 @@ _GroupAllOpt = Annotated[
     bool,
     typer.Option("--all", help=_HELP, hidden="cluster config" in _rpk_use.PERSISTENT_FLAGS),
 ]
-_GIVEN_ON_GROUP = "rpk.cluster_config.all"  # ctx.meta key: meta is shared by nested contexts
+
+
+class _Group:
+    """What the group's callback saw in this invocation (it runs before every subcommand of
+    the group, so each invocation overwrites it)."""
+
+    all_given = False
 
 
 def group_options(all_: _GroupAllOpt = False) -> None:
     """The `cluster config` group's own flag, kept for the subcommand that runs."""
-    if all_:
-        click.get_current_context().meta[_GIVEN_ON_GROUP] = True
+    _Group.all_given = all_
 
 
 def include_all(given_here: bool) -> bool:
     """`--all` given on the subcommand or, before it, on the group."""
-    ctx = click.get_current_context(silent=True)
-    return given_here or bool(ctx is not None and ctx.meta.get(_GIVEN_ON_GROUP))
+    return given_here or _Group.all_given
